@@ -1,0 +1,50 @@
+# One documented command per common task. `make dev` runs the whole system,
+# `make test` runs everything CI runs. Both create the virtualenv when needed.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv node-peers dev test lint typecheck pytest format bench bench-micro clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+NODE_STAMP := tests/node/node_modules/.installed-stamp
+
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+venv: $(STAMP)
+
+# Peer implementations (Apollo Gateway, The Guild's composition) the tests compare against.
+node-peers: $(NODE_STAMP)
+
+dev: $(STAMP)
+	$(BIN)/supergraph dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench-micro: $(STAMP)
+	$(BIN)/pytest -m benchmark -p no:cacheprovider tests/benchmarks
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

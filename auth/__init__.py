@@ -1,0 +1,1 @@
+"""JWT verification, JWKS, claims, and scope/policy evaluation."""

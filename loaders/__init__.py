@@ -1,0 +1,1 @@
+"""Generic aiodataloader batch loaders over SQLAlchemy, built per request."""

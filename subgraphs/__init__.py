@@ -1,0 +1,1 @@
+"""The bundled domain subgraphs: accounts, products, reviews, inventory, orders."""

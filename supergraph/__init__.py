@@ -1,0 +1,1 @@
+"""A GraphQL federation router: supergraph model, planner, executor, HTTP edge."""

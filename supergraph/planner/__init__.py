@@ -1,0 +1,1 @@
+"""The query planner: (supergraph model, operation) -> QueryPlan. Pure, no I/O."""
