@@ -1,0 +1,145 @@
+"""Read `@link` / `@core` on the schema: which specs are used and under which names.
+
+A spec linked as `https://specs.apollo.dev/join/v0.3` (optionally `as:`)
+names its directives `@join__type` etc.; a directive named like its spec
+(`@inaccessible`, `@tag`, `@authenticated`) is referred to as `@<name>` unless
+renamed. Specs the router does not know are refused when they are linked
+`for: EXECUTION` or `for: SECURITY` (the link spec says a router must not
+serve a supergraph whose execution or security semantics it cannot honour).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graphql import (
+    ConstDirectiveNode,
+    EnumValueNode,
+    ListValueNode,
+    ObjectValueNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    ValueNode,
+)
+
+from supergraph.schema.errors import SupergraphError
+
+JOIN_VERSIONS = ("0.1", "0.2", "0.3", "0.4", "0.5")
+_URL = re.compile(r"^https?://[^/]+(?:/.*)?/([A-Za-z_][A-Za-z0-9_-]*)/v(\d+\.\d+)$")
+
+# Specs we understand: the router honours them (or ignores them safely: tag, cost).
+KNOWN_SPECS = frozenset(
+    {
+        "core",
+        "link",
+        "join",
+        "inaccessible",
+        "tag",
+        "authenticated",
+        "requiresScopes",
+        "policy",
+        "cost",
+        "context",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Local directive names of the specs this supergraph links."""
+
+    join_version: str
+    prefixes: dict[str, str] = field(default_factory=dict)
+    """spec name -> local prefix (`join` -> `join`)."""
+    imports: dict[str, str] = field(default_factory=dict)
+    """`@spec__directive` or `@spec` canonical name -> local directive name."""
+
+    def directive(self, spec: str, name: str | None = None) -> str:
+        """Local name of a spec directive: `directive("join", "type")` -> `join__type`."""
+        canonical = f"{spec}__{name}" if name else spec
+        if canonical in self.imports:
+            return self.imports[canonical]
+        prefix = self.prefixes.get(spec, spec)
+        return f"{prefix}__{name}" if name else prefix
+
+    def machinery_prefixes(self) -> tuple[str, ...]:
+        """Prefixes of the specs whose types and directives clients must not see."""
+        return tuple(f"{p}__" for p in self.prefixes.values())
+
+    def spec_directive_names(self) -> frozenset[str]:
+        """Every directive name that belongs to a linked spec (stripped from the API schema)."""
+        names = set(self.imports.values())
+        for spec, prefix in self.prefixes.items():
+            if spec in {"inaccessible", "tag", "authenticated", "requiresScopes", "policy"}:
+                names.add(prefix)
+        return frozenset(names)
+
+
+def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode]) -> Links:
+    directives = [d for node in schema_nodes for d in node.directives or ()]
+    prefixes: dict[str, str] = {}
+    imports: dict[str, str] = {}
+    join_version: str | None = None
+    for directive in directives:
+        if directive.name.value not in {"link", "core"}:
+            continue
+        args = _args(directive)
+        url = args.get("url") or args.get("feature")
+        if not isinstance(url, str):
+            raise SupergraphError(f"@{directive.name.value} without a url on the schema")
+        match = _URL.match(url)
+        if match is None:
+            raise SupergraphError(f"unrecognised spec URL in @{directive.name.value}: {url!r}")
+        spec, version = match.group(1), match.group(2)
+        purpose = args.get("for")
+        if spec not in KNOWN_SPECS:
+            if purpose in {"EXECUTION", "SECURITY"}:
+                raise SupergraphError(
+                    f"the supergraph links {url!r} for {purpose}, which this router does not support"
+                )
+            continue
+        alias = args.get("as")
+        prefixes[spec] = alias if isinstance(alias, str) else spec
+        if spec == "join":
+            if version not in JOIN_VERSIONS:
+                raise SupergraphError(
+                    f"unsupported join spec version v{version} ({url}); supported: v0.1 to v0.5"
+                )
+            join_version = version
+        raw_imports = args.get("import")
+        for item in raw_imports if isinstance(raw_imports, list) else ():
+            if isinstance(item, str):
+                name, local = item, item
+            elif isinstance(item, dict):
+                name, local = str(item.get("name")), str(item.get("as", item.get("name")))
+            else:
+                continue
+            name, local = name.lstrip("@"), local.lstrip("@")
+            canonical = name if name == spec else f"{spec}__{name}"
+            imports[canonical] = local
+    if join_version is None:
+        raise SupergraphError(
+            "not a supergraph: the schema has no @link/@core to the join spec "
+            "(https://specs.apollo.dev/join/v0.x)"
+        )
+    return Links(join_version=join_version, prefixes=prefixes, imports=imports)
+
+
+def _args(directive: ConstDirectiveNode) -> dict[str, object]:
+    return {a.name.value: value_of(a.value) for a in directive.arguments or ()}
+
+
+def value_of(node: ValueNode) -> object:
+    """A literal's Python value (strings, enums as their names, lists, objects, booleans)."""
+    match node:
+        case StringValueNode() | EnumValueNode():
+            return node.value
+        case ListValueNode():
+            return [value_of(v) for v in node.values]
+        case ObjectValueNode():
+            return {f.name.value: value_of(f.value) for f in node.fields}
+        case _:
+            return getattr(node, "value", None)
