@@ -1,0 +1,233 @@
+"""The plan walker: run a `QueryPlan`, merging every fetch into one response tree.
+
+Sequence runs children in order, Parallel concurrently (asyncio), Flatten runs
+its fetch on the objects at its path, Condition branches on a boolean variable.
+A failed fetch adds errors and leaves its fields out; the rest still runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import assert_never
+
+import orjson
+
+from supergraph.executor.errors import (
+    SUBGRAPH_TIMEOUT,
+    SUBREQUEST_HTTP_ERROR,
+    graphql_error,
+    subgraph_error,
+)
+from supergraph.executor.merge import deep_merge
+from supergraph.executor.paths import collect_objects
+from supergraph.executor.representations import apply_rewrites, build_representation
+from supergraph.executor.transport import SubgraphRequest, SubgraphTransport, SubgraphTransportError
+from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.planner.plan import (
+    Condition,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+)
+from supergraph.types import JSONObject, PlanPath, ResponsePath, Variables
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorOptions:
+    """Per-subgraph timeouts in seconds (None: no timeout)."""
+
+    default_timeout: float | None = 30.0
+    timeouts: Mapping[str, float | None] = field(default_factory=dict)
+
+    def timeout_for(self, subgraph: str) -> float | None:
+        return self.timeouts.get(subgraph, self.default_timeout)
+
+
+@dataclass(slots=True)
+class ExecutionOutcome:
+    """Merged subgraph data (keys as the subgraph operations named them) and errors."""
+
+    data: JSONObject
+    errors: list[JSONObject]
+
+
+class PlanExecutor:
+    """Runs plans; one instance per router, shared by all requests."""
+
+    def __init__(
+        self,
+        transport: SubgraphTransport,
+        types: PossibleTypes,
+        options: ExecutorOptions | None = None,
+    ) -> None:
+        self._transport = transport
+        self._types = types
+        self._options = options or ExecutorOptions()
+
+    async def execute(self, plan: QueryPlan, variables: Variables) -> ExecutionOutcome:
+        run = _Run(self, variables)
+        if plan.node is not None:
+            await run.node(plan.node, ())
+        return ExecutionOutcome(run.data, run.errors)
+
+
+class _Run:
+    """The state of one execution: the response tree and the errors so far."""
+
+    __slots__ = ("data", "errors", "executor", "variables")
+
+    def __init__(self, executor: PlanExecutor, variables: Variables) -> None:
+        self.executor = executor
+        self.variables = variables
+        self.data: JSONObject = {}
+        self.errors: list[JSONObject] = []
+
+    async def node(self, node: PlanNode, path: PlanPath) -> None:
+        match node:
+            case Fetch():
+                await self.fetch(node, path)
+            case Flatten(path=flatten_path, node=child):
+                await self.node(child, (*path, *flatten_path))
+            case Sequence(nodes=children):
+                for child in children:
+                    await self.node(child, path)
+            case Parallel(nodes=children):
+                if len(children) == 1:
+                    await self.node(children[0], path)
+                else:
+                    await asyncio.gather(*(self.node(child, path) for child in children))
+            case Condition():
+                branch = node.if_clause if self.variables.get(node.condition) else node.else_clause
+                if branch is not None:
+                    await self.node(branch, path)
+            case _:
+                assert_never(node)
+
+    async def fetch(self, fetch: Fetch, path: PlanPath) -> None:
+        variables = {
+            name: self.variables[name] for name in fetch.variable_usages if name in self.variables
+        }
+        if fetch.requires is None:
+            await self.root_fetch(fetch, variables)
+        else:
+            await self.entity_fetch(fetch, path, variables)
+
+    async def root_fetch(self, fetch: Fetch, variables: JSONObject) -> None:
+        response = await self.send(fetch, variables)
+        if response is None:
+            return
+        data = response.get("data")
+        if isinstance(data, dict):
+            if fetch.output_rewrites:
+                apply_rewrites(data, fetch.output_rewrites, self.executor._types)
+            deep_merge(self.data, data)
+        for raw in _errors_of(response):
+            raw_path = raw.get("path") if isinstance(raw, dict) else None
+            client_path = list(raw_path) if isinstance(raw_path, list) and raw_path else None
+            self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
+
+    async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
+        types = self.executor._types
+        assert fetch.requires is not None
+        objects = collect_objects(self.data, path, types)
+        representations: list[JSONObject] = []
+        first_paths: list[tuple[str | int, ...]] = []
+        targets: list[tuple[JSONObject, int]] = []
+        index_of: dict[bytes, int] = {}
+        for obj, obj_path in objects:
+            representation = build_representation(obj, fetch.requires, types)
+            if representation is None:
+                continue
+            if fetch.input_rewrites:
+                apply_rewrites(representation, fetch.input_rewrites, types)
+            key = orjson.dumps(representation)
+            index = index_of.get(key)
+            if index is None:
+                index = index_of[key] = len(representations)
+                representations.append(representation)
+                first_paths.append(obj_path)
+            targets.append((obj, index))
+        if not representations:
+            return
+        variables["representations"] = representations
+        response = await self.send(fetch, variables)
+        if response is None:
+            return
+        self.merge_entities(fetch, response, targets)
+        for raw in _errors_of(response):
+            self.errors.append(
+                subgraph_error(raw, fetch.service_name, _entity_error_path(raw, first_paths))
+            )
+
+    def merge_entities(
+        self, fetch: Fetch, response: JSONObject, targets: list[tuple[JSONObject, int]]
+    ) -> None:
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if not isinstance(entities, list):
+            return
+        if fetch.output_rewrites:
+            for entity in entities:
+                if isinstance(entity, dict):
+                    apply_rewrites(entity, fetch.output_rewrites, self.executor._types)
+        count = len(entities)
+        for obj, index in targets:
+            entity = entities[index] if index < count else None
+            if isinstance(entity, dict):
+                deep_merge(obj, entity)
+
+    async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
+        """The subgraph's response, or None after recording why there is none."""
+        name = fetch.service_name
+        request = SubgraphRequest(fetch.operation, variables, fetch.operation_name)
+        timeout = self.executor._options.timeout_for(name)
+        try:
+            async with asyncio.timeout(timeout):
+                return await self.executor._transport.send(name, request)
+        except TimeoutError:
+            self.errors.append(
+                graphql_error(
+                    f"Request to subgraph '{name}' timed out",
+                    code=SUBGRAPH_TIMEOUT,
+                    service_name=name,
+                )
+            )
+        except SubgraphTransportError as error:
+            self.errors.append(graphql_error(str(error), code=error.code, service_name=name))
+        except Exception:
+            # A transport bug must not fail the other fetches; the log keeps the trace.
+            logger.exception("fetch from subgraph %s failed", name)
+            self.errors.append(
+                graphql_error(
+                    f"HTTP fetch failed from '{name}'",
+                    code=SUBREQUEST_HTTP_ERROR,
+                    service_name=name,
+                )
+            )
+        return None
+
+
+def _errors_of(response: JSONObject) -> list[object]:
+    errors = response.get("errors")
+    return errors if isinstance(errors, list) else []
+
+
+def _entity_error_path(
+    raw: object, first_paths: list[tuple[str | int, ...]]
+) -> ResponsePath | None:
+    """`_entities.i.rest` -> the client path of (the first object of) representation i."""
+    raw_path = raw.get("path") if isinstance(raw, dict) else None
+    if not isinstance(raw_path, list) or len(raw_path) < 2 or raw_path[0] != "_entities":
+        return None
+    index = raw_path[1]
+    if not isinstance(index, int) or not 0 <= index < len(first_paths):
+        return None
+    return [*first_paths[index], *raw_path[2:]]

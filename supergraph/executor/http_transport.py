@@ -1,0 +1,91 @@
+"""HTTP transport: one pooled keep-alive aiohttp session shared by every subgraph.
+
+aiohttp was picked over httpx for its lower per-request overhead; the choice
+stays behind `SubgraphTransport`, so the team can swap it after measuring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import aiohttp
+import orjson
+
+from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
+from supergraph.types import JSONObject
+
+_HEADERS = {
+    "content-type": "application/json",
+    "accept": "application/graphql-response+json, application/json",
+}
+
+
+class HttpTransport:
+    """POSTs GraphQL requests to each subgraph's URL over one connection pool."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        *,
+        on_request: Callable[[str], None] | None = None,
+        max_connections: int = 512,
+    ) -> None:
+        self._urls = dict(urls)
+        self._on_request = on_request
+        self._max_connections = max_connections
+        # Created lazily: an aiohttp session must be built inside the running loop.
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections, limit_per_host=0, keepalive_timeout=30
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                json_serialize=lambda value: orjson.dumps(value).decode(),
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+        return self._session
+
+    async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject:
+        url = self._urls.get(subgraph)
+        if url is None:
+            raise SubgraphHTTPError(f"no URL known for subgraph '{subgraph}'")
+        if self._on_request is not None:
+            self._on_request(subgraph)
+        try:
+            async with self._client().post(
+                url, data=orjson.dumps(request.to_json()), headers=_HEADERS
+            ) as response:
+                body = await response.read()
+                status = response.status
+                reason = response.reason or ""
+        except aiohttp.ClientError as error:
+            raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
+        return _decode(subgraph, status, reason, body)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _decode(subgraph: str, status: int, reason: str, body: bytes) -> JSONObject:
+    try:
+        decoded = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        decoded = None
+    is_graphql = isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded)
+    if 200 <= status < 300:
+        if not is_graphql:
+            raise SubgraphHTTPError(
+                f"HTTP fetch failed from '{subgraph}': invalid GraphQL response body", status
+            )
+        result: JSONObject = decoded
+        return result
+    # GraphQL-over-HTTP subgraphs answer 4xx with a GraphQL body: keep their errors.
+    if is_graphql and isinstance(decoded.get("errors"), list):
+        graphql_result: JSONObject = decoded
+        return graphql_result
+    raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {status}: {reason}", status)

@@ -1,0 +1,42 @@
+"""Deep merge of subgraph data into the response being built."""
+
+from __future__ import annotations
+
+from supergraph.types import JSONObject
+
+
+def deep_merge(target: JSONObject, source: JSONObject) -> None:
+    """Merge `source` into `target` in place.
+
+    Objects merge key by key and lists of equal length item by item, so objects
+    that other plan nodes already collected stay in the tree (they are filled
+    in, never replaced). Anything else: the source value wins, except that a
+    null never erases an object another subgraph already resolved.
+    """
+    for key, value in source.items():
+        current = target.get(key)
+        if current is None:
+            target[key] = value
+        elif isinstance(value, dict):
+            if isinstance(current, dict):
+                deep_merge(current, value)
+            else:
+                target[key] = value
+        elif isinstance(value, list) and isinstance(current, list):
+            _merge_lists(current, value)
+        elif value is not None:
+            target[key] = value
+
+
+def _merge_lists(target: list[object], source: list[object]) -> None:
+    if len(target) != len(source):
+        target[:] = source
+        return
+    for index, item in enumerate(source):
+        current = target[index]
+        if isinstance(current, dict) and isinstance(item, dict):
+            deep_merge(current, item)
+        elif isinstance(current, list) and isinstance(item, list):
+            _merge_lists(current, item)
+        elif item is not None or current is None:
+            target[index] = item

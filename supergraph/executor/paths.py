@@ -1,0 +1,69 @@
+"""Find the objects a Flatten node works on, with their client response paths."""
+
+from __future__ import annotations
+
+from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.types import JSONObject, PlanPath
+
+Located = tuple[JSONObject, tuple[str | int, ...]]
+"""An object of the merged response and its concrete path (list indexes filled in)."""
+
+_TYPE_CONDITION = "... on "
+
+
+def collect_objects(root: JSONObject, path: PlanPath, types: PossibleTypes) -> list[Located]:
+    """Every object at `path` ("@" = each list item); nulls and missing values skipped.
+
+    Elements `... on T` (and Apollo Router's `field|[A,B]`) keep only objects of
+    those types.
+    """
+    found: list[Located] = []
+    _walk(root, path, 0, (), types, found)
+    return found
+
+
+def _walk(
+    value: object,
+    path: PlanPath,
+    depth: int,
+    at: tuple[str | int, ...],
+    types: PossibleTypes,
+    found: list[Located],
+) -> None:
+    if value is None:
+        return
+    if isinstance(value, list):
+        # "@" steps into one list level; nested lists are flattened the same way.
+        if depth < len(path) and path[depth] == "@":
+            depth += 1
+        for index, item in enumerate(value):
+            _walk(item, path, depth, (*at, index), types, found)
+        return
+    if not isinstance(value, dict):
+        return
+    if depth == len(path):
+        found.append((value, at))
+        return
+    element = path[depth]
+    if element == "@":
+        # A single object where a list was planned: treat it as a one-item list.
+        _walk(value, path, depth + 1, at, types, found)
+        return
+    if element.startswith(_TYPE_CONDITION):
+        if types.matches(value.get("__typename"), element[len(_TYPE_CONDITION) :]):
+            _walk(value, path, depth + 1, at, types, found)
+        return
+    name, conditions = _split_type_filter(element)
+    if conditions is not None and not any(
+        types.matches(value.get("__typename"), condition) for condition in conditions
+    ):
+        return
+    if name in value:
+        _walk(value[name], path, depth + 1, (*at, name), types, found)
+
+
+def _split_type_filter(element: str) -> tuple[str, tuple[str, ...] | None]:
+    if "|" not in element:
+        return element, None
+    name, _, rest = element.partition("|")
+    return name, tuple(t.strip() for t in rest.strip("[]").split(",") if t.strip())

@@ -1,0 +1,104 @@
+"""Entity representations from `requires` selections, and fetch rewrites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.planner.plan import (
+    FetchRewrite,
+    KeyRenamer,
+    RequiresField,
+    RequiresSelection,
+    ValueSetter,
+)
+from supergraph.types import JSONObject
+
+_TYPE_CONDITION = "... on "
+
+
+class _Missing(Exception):
+    """A required field is absent: this object cannot be represented."""
+
+
+def build_representation(
+    obj: JSONObject, requires: Sequence[RequiresSelection], types: PossibleTypes
+) -> JSONObject | None:
+    """The representation of `obj`, or None when it lacks required data.
+
+    Values are read under the selection's response name and written under the
+    field name, which is what the subgraph's `_entities` expects. An object
+    without `__typename` in the result cannot be resolved and is skipped.
+    """
+    representation: JSONObject = {}
+    try:
+        _select(obj, requires, types, representation)
+    except _Missing:
+        return None
+    if "__typename" not in representation:
+        return None
+    return representation
+
+
+def _select(
+    obj: JSONObject,
+    selections: Sequence[RequiresSelection],
+    types: PossibleTypes,
+    out: JSONObject,
+) -> None:
+    for selection in selections:
+        if isinstance(selection, RequiresField):
+            out[selection.name] = _field_value(obj, selection, types)
+        elif types.matches(obj.get("__typename"), selection.type_condition):
+            _select(obj, selection.selections, types, out)
+
+
+def _field_value(obj: JSONObject, selection: RequiresField, types: PossibleTypes) -> object:
+    key = selection.response_name
+    if key not in obj:
+        raise _Missing(key)
+    value = obj[key]
+    if not selection.selections:
+        return value
+    return _sub_value(value, selection, types)
+
+
+def _sub_value(value: object, selection: RequiresField, types: PossibleTypes) -> object:
+    if isinstance(value, list):
+        return [_sub_value(item, selection, types) for item in value]
+    if isinstance(value, dict):
+        nested: JSONObject = {}
+        _select(value, selection.selections, types, nested)
+        return nested
+    return value
+
+
+def apply_rewrites(
+    value: JSONObject, rewrites: Sequence[FetchRewrite], types: PossibleTypes
+) -> None:
+    """Apply input or output rewrites to one representation or entity, in place."""
+    for rewrite in rewrites:
+        _rewrite(value, rewrite, 0, types)
+
+
+def _rewrite(value: object, rewrite: FetchRewrite, depth: int, types: PossibleTypes) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _rewrite(item, rewrite, depth, types)
+        return
+    if not isinstance(value, dict):
+        return
+    element = rewrite.path[depth]
+    if element.startswith(_TYPE_CONDITION):
+        matches = types.matches(value.get("__typename"), element[len(_TYPE_CONDITION) :])
+        if matches and depth + 1 < len(rewrite.path):
+            _rewrite(value, rewrite, depth + 1, types)
+        return
+    if depth + 1 < len(rewrite.path):
+        if element in value:
+            _rewrite(value[element], rewrite, depth + 1, types)
+        return
+    if isinstance(rewrite, ValueSetter):
+        value[element] = rewrite.value
+    elif isinstance(rewrite, KeyRenamer) and element in value:
+        value[rewrite.rename_key_to] = value.pop(element)

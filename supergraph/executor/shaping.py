@@ -1,0 +1,359 @@
+"""Response shaping: merged subgraph data -> exactly the client's selection set.
+
+Field collection follows the GraphQL spec (CollectFields): fragments apply by
+the runtime `__typename` and the API schema's possible types, fields keep the
+order of first appearance, and `@skip`/`@include` are evaluated. Collected
+field lists are cached per (selection set, runtime type, condition values), so
+a list of a thousand objects is collected once. Completion applies null
+propagation for non-null fields, validates enum values against the API schema
+and emits `__typename`; nothing the client did not select is copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    is_abstract_type,
+    is_leaf_type,
+)
+from graphql.language import BooleanValueNode, DirectiveNode
+
+from supergraph.executor.errors import graphql_error
+from supergraph.types import JSONObject, ResponsePath, Variables
+
+_TYPENAME: Final = "__typename"
+_INTROSPECTION_FIELDS: Final = frozenset({"__schema", "__type"})
+
+
+class _Invalid:
+    """A null in a non-null position: propagates to the nearest nullable parent."""
+
+
+_INVALID: Final = _Invalid()
+
+# A response path as a linked list (parent, key), materialized only for errors.
+_Path = tuple[object, str | int] | None
+
+
+@dataclass(slots=True)
+class _Group:
+    """The sub-selections of one response field (several when fields merge)."""
+
+    selection_sets: tuple[SelectionSetNode, ...]
+    cache: dict[tuple[str, tuple[object, ...]], list[_Entry]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One collected response field of a runtime object type."""
+
+    response_name: str
+    name: str
+    parent_type: str
+    type: GraphQLOutputType | None
+    """None for `__typename`."""
+    group: _Group | None
+    introspection: bool = False
+
+
+class ResponseShaper:
+    """Shapes responses for one operation; build once per plan and reuse."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+    ) -> None:
+        self._schema = schema
+        self._fragments = fragments
+        root_type = schema.get_root_type(operation.operation)
+        if root_type is None:
+            raise ValueError(f"the schema has no {operation.operation.value} root type")
+        self._root_type = root_type
+        self._root = _Group((operation.selection_set,))
+        self._condition_variables = _condition_variables(operation, fragments)
+        self._runtime_cache: dict[tuple[str, object], GraphQLObjectType | None] = {}
+
+    def shape(
+        self,
+        data: JSONObject,
+        variables: Variables,
+        errors: list[JSONObject],
+        introspection: JSONObject | None = None,
+    ) -> JSONObject | None:
+        """The client's `data`; appends null-propagation and enum errors to `errors`."""
+        run = _Shaping(self, variables, errors, introspection or {})
+        result = run.shape_object(self._root_type, data, self._root, None)
+        return None if result is _INVALID else result  # type: ignore[return-value]
+
+    def condition_key(self, variables: Variables) -> tuple[object, ...]:
+        return tuple(bool(variables.get(name)) for name in self._condition_variables)
+
+    def runtime_type(self, abstract: str, typename: object) -> GraphQLObjectType | None:
+        key = (abstract, typename)
+        if key not in self._runtime_cache:
+            self._runtime_cache[key] = self._resolve_runtime(abstract, typename)
+        return self._runtime_cache[key]
+
+    def _resolve_runtime(self, abstract: str, typename: object) -> GraphQLObjectType | None:
+        if not isinstance(typename, str):
+            return None
+        runtime = self._schema.get_type(typename)
+        parent = self._schema.get_type(abstract)
+        if not isinstance(runtime, GraphQLObjectType) or parent is None:
+            return None
+        if is_abstract_type(parent) and self._schema.is_sub_type(parent, runtime):
+            return runtime
+        return None
+
+    def fields(
+        self, runtime: GraphQLObjectType, group: _Group, variables: Variables
+    ) -> list[_Entry]:
+        key = (runtime.name, self.condition_key(variables) if self._condition_variables else ())
+        cached = group.cache.get(key)
+        if cached is None:
+            cached = group.cache[key] = self._collect(runtime, group, variables)
+        return cached
+
+    def _collect(
+        self, runtime: GraphQLObjectType, group: _Group, variables: Variables
+    ) -> list[_Entry]:
+        by_name: dict[str, list[FieldNode]] = {}
+        for selection_set in group.selection_sets:
+            self._collect_into(runtime, selection_set, variables, by_name, set())
+        is_root = group is self._root
+        entries: list[_Entry] = []
+        for response_name, nodes in by_name.items():
+            name = nodes[0].name.value
+            sub_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+            sub = _Group(sub_sets) if sub_sets else None
+            if name == _TYPENAME:
+                entries.append(_Entry(response_name, name, runtime.name, None, None))
+            elif is_root and name in _INTROSPECTION_FIELDS:
+                entries.append(_Entry(response_name, name, runtime.name, None, None, True))
+            elif name in runtime.fields:
+                field_type = runtime.fields[name].type
+                entries.append(_Entry(response_name, name, runtime.name, field_type, sub))
+        return entries
+
+    def _collect_into(
+        self,
+        runtime: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        variables: Variables,
+        out: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            if not _included(selection.directives, variables):
+                continue
+            if isinstance(selection, FieldNode):
+                name = selection.alias.value if selection.alias else selection.name.value
+                out.setdefault(name, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or self._applies(runtime, condition.name.value):
+                    self._collect_into(runtime, selection.selection_set, variables, out, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment_name = selection.name.value
+                fragment = self._fragments.get(fragment_name)
+                if fragment is None or fragment_name in visited:
+                    continue
+                visited.add(fragment_name)
+                if self._applies(runtime, fragment.type_condition.name.value):
+                    self._collect_into(runtime, fragment.selection_set, variables, out, visited)
+
+    def _applies(self, runtime: GraphQLObjectType, condition: str) -> bool:
+        if condition == runtime.name:
+            return True
+        condition_type = self._schema.get_type(condition)
+        return (
+            condition_type is not None
+            and is_abstract_type(condition_type)
+            and self._schema.is_sub_type(condition_type, runtime)
+        )
+
+
+class _Shaping:
+    """One shaping run: variables, the error list, introspection results."""
+
+    __slots__ = ("errors", "introspection", "shaper", "variables")
+
+    def __init__(
+        self,
+        shaper: ResponseShaper,
+        variables: Variables,
+        errors: list[JSONObject],
+        introspection: JSONObject,
+    ) -> None:
+        self.shaper = shaper
+        self.variables = variables
+        self.errors = errors
+        self.introspection = introspection
+
+    def shape_object(
+        self, runtime: GraphQLObjectType, value: JSONObject, group: _Group, path: _Path
+    ) -> JSONObject | _Invalid:
+        out: JSONObject = {}
+        for entry in self.shaper.fields(runtime, group, self.variables):
+            name = entry.response_name
+            if entry.type is None:
+                if entry.introspection:
+                    out[name] = self.introspection.get(name)
+                else:
+                    out[name] = runtime.name
+                continue
+            completed = self.complete(entry, entry.type, value.get(name), (path, name))
+            if completed is _INVALID:
+                return _INVALID
+            out[name] = completed
+        return out
+
+    def complete(
+        self, entry: _Entry, field_type: GraphQLOutputType, value: object, path: _Path
+    ) -> object:
+        """The completed value; `_INVALID` when a non-null position ends up null."""
+        if isinstance(field_type, GraphQLNonNull):
+            completed = self.nullable(entry, field_type.of_type, value, path)
+            if completed is None:
+                self.null_error(entry, path)
+                return _INVALID
+            return completed
+        return self.nullable(entry, field_type, value, path)
+
+    def nullable(
+        self, entry: _Entry, field_type: GraphQLOutputType, value: object, path: _Path
+    ) -> object:
+        """Complete a value of a nullable type (invalid children become null here)."""
+        if value is None:
+            return None
+        if isinstance(field_type, GraphQLList):
+            if not isinstance(value, list):
+                return None
+            item_type = field_type.of_type
+            items = []
+            for index, item in enumerate(value):
+                completed = self.complete(entry, item_type, item, (path, index))
+                if completed is _INVALID:
+                    return None
+                items.append(completed)
+            return items
+        if is_leaf_type(field_type):
+            if isinstance(field_type, GraphQLEnumType) and not (
+                isinstance(value, str) and value in field_type.values
+            ):
+                self.errors.append(
+                    graphql_error(
+                        f'Enum "{field_type.name}" cannot represent value: {_show(value)}',
+                        path=_materialize(path),
+                    )
+                )
+                return None
+            return value
+        if not isinstance(value, dict) or entry.group is None:
+            return None
+        if isinstance(field_type, GraphQLObjectType):
+            runtime: GraphQLObjectType | None = field_type
+        elif isinstance(field_type, GraphQLInterfaceType | GraphQLUnionType):
+            runtime = self.shaper.runtime_type(field_type.name, value.get(_TYPENAME))
+        else:
+            return None
+        if runtime is None:
+            return None
+        completed = self.shape_object(runtime, value, entry.group, path)
+        return None if completed is _INVALID else completed
+
+    def null_error(self, entry: _Entry, path: _Path) -> None:
+        concrete = _materialize(path)
+        length = len(concrete)
+        for error in self.errors:
+            # A subgraph error at or below this field already explains the null.
+            error_path = error.get("path")
+            if isinstance(error_path, list) and error_path[:length] == concrete:
+                return
+        self.errors.append(
+            graphql_error(
+                f"Cannot return null for non-nullable field {entry.parent_type}.{entry.name}.",
+                path=concrete,
+            )
+        )
+
+
+def _materialize(path: _Path) -> ResponsePath:
+    keys: ResponsePath = []
+    node: object = path
+    while node is not None:
+        link: tuple[object, str | int] = node  # type: ignore[assignment]
+        keys.append(link[1])
+        node = link[0]
+    keys.reverse()
+    return keys
+
+
+def _show(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _included(directives: tuple[DirectiveNode, ...] | None, variables: Variables) -> bool:
+    if not directives:
+        return True
+    for directive in directives:
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        condition = _if_argument(directive, variables)
+        if (name == "skip") == condition:
+            return False
+    return True
+
+
+def _if_argument(directive: DirectiveNode, variables: Variables) -> bool:
+    for argument in directive.arguments or ():
+        if argument.name.value != "if":
+            continue
+        value = argument.value
+        if isinstance(value, BooleanValueNode):
+            return value.value
+        if isinstance(value, VariableNode):
+            return bool(variables.get(value.name.value))
+    return False
+
+
+def _condition_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    """Variables used by `@skip`/`@include` anywhere: they key the collection cache."""
+    names: dict[str, None] = {}
+    stack: list[SelectionSetNode] = [operation.selection_set]
+    stack.extend(f.selection_set for f in fragments.values())
+    while stack:
+        selection_set = stack.pop()
+        for selection in selection_set.selections:
+            for directive in selection.directives or ():
+                if directive.name.value in ("skip", "include"):
+                    for argument in directive.arguments or ():
+                        if isinstance(argument.value, VariableNode):
+                            names[argument.value.name.value] = None
+            sub = getattr(selection, "selection_set", None)
+            if sub is not None:
+                stack.append(sub)
+    return tuple(sorted(names))

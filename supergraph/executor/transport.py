@@ -1,0 +1,54 @@
+"""The one interface through which the executor talks to subgraphs.
+
+SubgraphTransport        send one GraphQL request to a named subgraph
+SubgraphTransportError   the request did not produce a GraphQL response
+└── SubgraphHTTPError    non-2xx status or a body that is not GraphQL JSON
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from supergraph.types import JSONObject
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphRequest:
+    """A GraphQL request body for one subgraph."""
+
+    query: str
+    variables: JSONObject = field(default_factory=dict)
+    operation_name: str | None = None
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {"query": self.query, "variables": self.variables}
+        if self.operation_name is not None:
+            body["operationName"] = self.operation_name
+        return body
+
+
+class SubgraphTransportError(Exception):
+    """The subgraph request failed before a GraphQL response came back."""
+
+    code = "SUBREQUEST_HTTP_ERROR"
+
+
+class SubgraphHTTPError(SubgraphTransportError):
+    """Non-2xx status without a GraphQL body, a connection error, or bad JSON."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SubgraphTransport(Protocol):
+    """Send one request to the subgraph called `subgraph`; return its JSON response.
+
+    Raises `SubgraphTransportError` when no GraphQL response comes back.
+    Timeouts are applied by the executor (per subgraph), not by transports.
+    """
+
+    async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject: ...
+
+    async def aclose(self) -> None: ...
