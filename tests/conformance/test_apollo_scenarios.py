@@ -1,0 +1,27 @@
+"""Apollo Gateway on each scenario answers what the scenario says.
+
+This validates the scenarios and the kit (subgraph servers, composition,
+gateway start-up) against the reference gateway, independently of our router.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conformance.cases import OPERATION_CASES
+from tests.kit.compare import assert_same, expected_of, normalise
+from tests.kit.fixtures import Stacks
+
+pytestmark = pytest.mark.node
+
+
+@pytest.mark.parametrize(("scenario", "operation"), OPERATION_CASES)
+def test_apollo_answers_as_expected(stacks: Stacks, scenario: str, operation: str) -> None:
+    stack = stacks.get(scenario)
+    op = stack.scenario.operation(operation)
+    result = stack.run(stack.apollo_url, op)
+    assert result.response.status == 200, result.response.body
+    assert_same(normalise(result.response), expected_of(op, apollo=True), op.query)
+    if op.requests is not None:
+        counted = {name: result.requests[name] for name in op.requests}
+        assert counted == dict(op.requests), f"subgraph requests for {op.query}"

@@ -1,0 +1,169 @@
+"""pytest fixtures of the conformance kit (registered by tests/conformance/conftest.py).
+
+- ``scenarios`` (session): every scenario, by name.
+- ``compositions`` (session): each scenario composed once per session (cached
+  on disk across sessions), by scenario name.
+- ``stacks`` (session): a ``Stacks`` manager; ``stacks.get(name)`` starts, on
+  first use, the scenario's subgraphs (real HTTP, free ports), writes its
+  supergraph with their URLs, and starts Apollo Gateway on it;
+  ``stack.router()`` starts OUR router (``supergraph serve``) on the same
+  supergraph on first use. Everything stops at the end of the session, and a
+  start-up failure stops what was already started.
+
+``ScenarioStack.run(url, operation)`` sends one operation and returns the
+response with the number of requests each subgraph received for it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from graphql import GraphQLSchema, build_schema
+
+from tests.kit.compare import Response, send_operation
+from tests.kit.compose import Composition, bind_urls, compose_scenarios
+from tests.kit.processes import ApolloGateway, OurRouter
+from tests.kit.scenario import Operation, Scenario
+from tests.kit.subgraph_server import SubgraphServer
+
+
+@dataclass(slots=True)
+class Result:
+    """A gateway's response to one operation and what it cost the subgraphs."""
+
+    response: Response
+    requests: dict[str, int]
+
+
+@dataclass(slots=True)
+class ScenarioStack:
+    """A running scenario: subgraph servers, supergraph file, gateways."""
+
+    scenario: Scenario
+    composition: Composition
+    workdir: Path
+    subgraphs: dict[str, SubgraphServer] = field(default_factory=dict)
+    supergraph_path: Path | None = None
+    apollo: ApolloGateway | None = None
+    _router: OurRouter | None = None
+    client: httpx.Client = field(default_factory=httpx.Client)
+
+    def start(self) -> None:
+        try:
+            for subgraph in self.scenario.subgraphs:
+                server = SubgraphServer(subgraph)
+                self.subgraphs[subgraph.name] = server
+                server.start()
+            sdl = bind_urls(
+                self.composition.supergraph_sdl, {n: s.url for n, s in self.subgraphs.items()}
+            )
+            self.supergraph_path = self.workdir / "supergraph.graphql"
+            self.supergraph_path.write_text(sdl)
+            self.apollo = ApolloGateway(self.supergraph_path, self.workdir / "apollo.log")
+            self.apollo.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def router(self) -> OurRouter:
+        """Our router on this scenario's supergraph (started on first use)."""
+        if self._router is None:
+            assert self.supergraph_path is not None
+            router = OurRouter(self.supergraph_path, self.workdir / "router.log")
+            router.start()
+            self._router = router
+        return self._router
+
+    @property
+    def apollo_url(self) -> str:
+        assert self.apollo is not None
+        return self.apollo.url
+
+    def api_schema(self) -> GraphQLSchema:
+        return build_schema(self.composition.api_sdl)
+
+    def reset_requests(self) -> None:
+        for server in self.subgraphs.values():
+            server.reset_requests()
+
+    def request_counts(self) -> dict[str, int]:
+        return {name: server.request_count for name, server in self.subgraphs.items()}
+
+    def run(self, url: str, operation: Operation) -> Result:
+        self.reset_requests()
+        response = send_operation(url, operation, client=self.client)
+        return Result(response, self.request_counts())
+
+    def stop(self) -> None:
+        for process in (self._router, self.apollo):
+            if process is not None:
+                process.stop()
+        for server in self.subgraphs.values():
+            server.stop()
+        self.client.close()
+
+
+class Stacks:
+    """Starts scenario stacks on demand and stops them all at the end."""
+
+    def __init__(
+        self, scenarios: dict[str, Scenario], compositions: dict[str, Composition], root: Path
+    ) -> None:
+        self.scenarios = scenarios
+        self.compositions = compositions
+        self.root = root
+        self._stacks: dict[str, ScenarioStack] = {}
+
+    def get(self, name: str) -> ScenarioStack:
+        stack = self._stacks.get(name)
+        if stack is None:
+            workdir = self.root / name
+            workdir.mkdir(parents=True, exist_ok=True)
+            stack = ScenarioStack(self.scenarios[name], self.compositions[name], workdir)
+            stack.start()
+            self._stacks[name] = stack
+        return stack
+
+    def stop(self) -> None:
+        errors: list[BaseException] = []
+        for stack in self._stacks.values():
+            try:
+                stack.stop()
+            except Exception as error:
+                errors.append(error)
+        self._stacks.clear()
+        if errors:
+            raise errors[0]
+
+
+def load_scenarios() -> dict[str, Scenario]:
+    from tests.conformance.scenarios import all_scenarios
+
+    return {s.name: s for s in all_scenarios()}
+
+
+@pytest.fixture(scope="session")
+def scenarios() -> dict[str, Scenario]:
+    return load_scenarios()
+
+
+@pytest.fixture(scope="session")
+def compositions(scenarios: dict[str, Scenario]) -> dict[str, Composition]:
+    return compose_scenarios(list(scenarios.values()))
+
+
+@pytest.fixture(scope="session")
+def stacks(
+    scenarios: dict[str, Scenario], compositions: dict[str, Composition]
+) -> Iterator[Stacks]:
+    with tempfile.TemporaryDirectory(prefix="conformance-") as root:
+        manager = Stacks(scenarios, compositions, Path(root))
+        try:
+            yield manager
+        finally:
+            manager.stop()
