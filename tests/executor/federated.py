@@ -13,7 +13,7 @@ from graphql import GraphQLSchema, build_schema
 
 from supergraph.executor.typeinfo import PossibleTypes
 
-EntityResolver = Callable[[dict[str, Any]], dict[str, Any] | None]
+EntityResolver = Callable[[dict[str, Any]], Any]
 
 
 def subgraph_schema(

@@ -1,0 +1,169 @@
+"""Response shaping: merged data -> exactly the client's selection set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import OperationDefinitionNode, build_schema, parse
+from graphql.language import FragmentDefinitionNode
+
+from supergraph.executor.introspection import Introspection
+from supergraph.executor.shaping import ResponseShaper
+from supergraph.types import JSONObject
+
+API = build_schema(
+    """
+    type Query {
+      me: User
+      user(id: ID!): User!
+      node(id: ID!): Node
+      nodes: [Node!]
+      search: [Result]
+      status: Status
+      mustHave: User!
+    }
+    interface Node { id: ID! }
+    type User implements Node { id: ID! name: String! email: String friends: [User!]! }
+    type Post implements Node { id: ID! title: String }
+    union Result = User | Post
+    enum Status { OPEN CLOSED }
+    """
+)
+
+
+def shape(
+    query: str, data: JSONObject, variables: dict[str, Any] | None = None
+) -> tuple[Any, list[JSONObject]]:
+    document = parse(query)
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    shaper = ResponseShaper(API, operation, fragments)
+    errors: list[JSONObject] = []
+    introspection = Introspection.prepare(API, operation, fragments)
+    intro_data = introspection.run(variables or {}, errors) if introspection else None
+    result = shaper.shape(data, variables or {}, errors, intro_data)
+    return result, errors
+
+
+def test_only_selected_fields_in_selection_order_with_aliases() -> None:
+    data = {"me": {"__typename": "User", "id": "1", "n": "Ada", "email": "a@x", "secret": 1}}
+    result, errors = shape("{ me { n: name id } }", data)
+    assert result == {"me": {"n": "Ada", "id": "1"}}
+    assert list(result["me"]) == ["n", "id"]
+    assert errors == []
+
+
+def test_fragments_apply_by_runtime_typename() -> None:
+    data = {
+        "search": [
+            {"__typename": "User", "id": "1", "name": "Ada"},
+            {"__typename": "Post", "id": "2", "title": "Hi"},
+        ]
+    }
+    query = """
+    { search { __typename ... on Node { id } ... on Post { title } ...U } }
+    fragment U on User { name }
+    """
+    result, _ = shape(query, data)
+    assert result == {
+        "search": [
+            {"__typename": "User", "id": "1", "name": "Ada"},
+            {"__typename": "Post", "id": "2", "title": "Hi"},
+        ]
+    }
+
+
+def test_fields_merge_across_fragments() -> None:
+    data = {"me": {"__typename": "User", "id": "1", "name": "Ada", "email": "e"}}
+    result, _ = shape("{ me { id ... on User { name id } ... { email } } }", data)
+    assert result == {"me": {"id": "1", "name": "Ada", "email": "e"}}
+
+
+def test_typename_is_not_leaked_unless_selected() -> None:
+    result, _ = shape("{ node(id: 1) { id } }", {"node": {"__typename": "Post", "id": "2"}})
+    assert result == {"node": {"id": "2"}}
+
+
+def test_root_typename() -> None:
+    result, _ = shape("{ __typename t: __typename }", {})
+    assert result == {"__typename": "Query", "t": "Query"}
+
+
+def test_null_non_null_field_propagates_to_nullable_parent() -> None:
+    result, errors = shape("{ me { id name } }", {"me": {"id": "1", "name": None}})
+    assert result == {"me": None}
+    assert errors == [
+        {"message": "Cannot return null for non-nullable field User.name.", "path": ["me", "name"]}
+    ]
+
+
+def test_propagation_through_non_null_list_items() -> None:
+    data = {
+        "nodes": [
+            {"__typename": "User", "id": "1", "name": "a"},
+            {"__typename": "User", "id": None},
+        ]
+    }
+    result, errors = shape("{ nodes { id } }", data)
+    assert result == {"nodes": None}
+    assert [e["path"] for e in errors] == [["nodes", 1, "id"]]
+
+
+def test_propagation_to_root_nulls_data() -> None:
+    result, errors = shape("{ mustHave { id } }", {})
+    assert result is None
+    assert errors[0]["path"] == ["mustHave"]
+
+
+def test_existing_subgraph_error_is_not_duplicated() -> None:
+    document = parse("{ me { name } }")
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    errors: list[JSONObject] = [{"message": "boom", "path": ["me", "name"]}]
+    result = ResponseShaper(API, operation, {}).shape({"me": {"name": None}}, {}, errors)
+    assert result == {"me": None}
+    assert errors == [{"message": "boom", "path": ["me", "name"]}]
+
+
+def test_unknown_enum_value_becomes_null_with_error() -> None:
+    result, errors = shape("{ status }", {"status": "SECRET"})
+    assert result == {"status": None}
+    assert errors == [
+        {"message": 'Enum "Status" cannot represent value: "SECRET"', "path": ["status"]}
+    ]
+    assert shape("{ status }", {"status": "OPEN"})[0] == {"status": "OPEN"}
+
+
+def test_skip_and_include_with_variables() -> None:
+    data = {"me": {"id": "1", "name": "Ada"}}
+    query = "query($s: Boolean!) { me { id @skip(if: $s) name @include(if: $s) } }"
+    assert shape(query, data, {"s": True})[0] == {"me": {"name": "Ada"}}
+    assert shape(query, data, {"s": False})[0] == {"me": {"id": "1"}}
+
+
+def test_abstract_type_with_unknown_typename_is_null() -> None:
+    result, _ = shape("{ node(id: 1) { id } }", {"node": {"__typename": "Hidden", "id": "2"}})
+    assert result == {"node": None}
+
+
+def test_nested_lists_and_aliases_of_same_field() -> None:
+    data = {"me": {"id": "1", "name": "x", "a": [{"name": "b"}], "c": [{"id": "9"}]}}
+    result, _ = shape("{ me { a: friends { name } c: friends { id } } }", data)
+    assert result == {"me": {"a": [{"name": "b"}], "c": [{"id": "9"}]}}
+
+
+def test_introspection_is_answered_from_the_api_schema() -> None:
+    query = """
+    { __schema { queryType { name } } t: __type(name: "Status") { enumValues { name } } ...F me { id } }
+    fragment F on Query { __typename }
+    """
+    result, errors = shape(query, {"me": {"id": "1"}})
+    assert errors == []
+    assert result == {
+        "__schema": {"queryType": {"name": "Query"}},
+        "t": {"enumValues": [{"name": "OPEN"}, {"name": "CLOSED"}]},
+        "__typename": "Query",
+        "me": {"id": "1"},
+    }
