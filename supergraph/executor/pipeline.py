@@ -1,0 +1,273 @@
+"""The request pipeline: parse -> validate -> coerce variables -> plan -> execute -> shape.
+
+    Router.execute(GraphQLRequest) -> GraphQLResponse
+
+Parse + validation results are cached per document text, prepared operations
+(plan, shaper, introspection) per (document text, operation name), both LRU.
+Nothing here knows HTTP: the response carries a `status` hint for the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from supergraph.executor.errors import (
+    BAD_USER_INPUT,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    INTERNAL_SERVER_ERROR,
+    graphql_error,
+)
+from supergraph.executor.execute import ExecutorOptions, PlanExecutor
+from supergraph.executor.introspection import Introspection
+from supergraph.executor.lru import LRU
+from supergraph.executor.plan_json import plan_to_json
+from supergraph.executor.shaping import ResponseShaper
+from supergraph.executor.transport import SubgraphTransport
+from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.planner import PlanningError, build_query_plan
+from supergraph.planner.plan import QueryPlan
+from supergraph.schema import Supergraph
+from supergraph.types import JSONObject
+
+logger = logging.getLogger(__name__)
+
+QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
+
+Planner = Callable[[Supergraph, DocumentNode, "str | None"], QueryPlan]
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    """One GraphQL request as the HTTP edge decoded it."""
+
+    query: str | None
+    operation_name: str | None = None
+    variables: Mapping[str, Any] | None = None
+    extensions: Mapping[str, Any] | None = None
+    include_query_plan: bool = False
+    """Set by the edge (e.g. from a header); `extensions.includeQueryPlan` also asks."""
+
+
+@dataclass(slots=True)
+class GraphQLResponse:
+    """The response body and how the edge should treat it.
+
+    `kind` is "ok" (execution happened: data present), "request_error" (the
+    request was rejected before execution: no `data`), "method_not_allowed"
+    (e.g. a mutation over GET) or "internal_error".
+    """
+
+    body: JSONObject
+    kind: Literal["ok", "request_error", "method_not_allowed", "internal_error"] = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class RouterOptions:
+    executor: ExecutorOptions = field(default_factory=ExecutorOptions)
+    expose_query_plan: bool = False
+    document_cache_size: int = 2000
+    plan_cache_size: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    document: DocumentNode | None
+    errors: tuple[JSONObject, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedOperation:
+    """Everything computed once per (document, operation name)."""
+
+    operation: OperationDefinitionNode
+    plan: QueryPlan
+    shaper: ResponseShaper
+    introspection: Introspection | None
+
+
+class Router:
+    """The router core: one per loaded supergraph, shared by every request."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transport: SubgraphTransport,
+        options: RouterOptions | None = None,
+        *,
+        planner: Planner = build_query_plan,
+    ) -> None:
+        self.supergraph = supergraph
+        self._planner = planner
+        self.schema: GraphQLSchema = supergraph.api_schema
+        self.options = options or RouterOptions()
+        self.transport = transport
+        # The full supergraph schema knows types the API schema hides (inaccessible).
+        self._executor = PlanExecutor(
+            transport, PossibleTypes(supergraph.schema), self.options.executor
+        )
+        self.documents: LRU[str, _Document] = LRU(self.options.document_cache_size)
+        self.plans: LRU[tuple[str, str | None], PreparedOperation] = LRU(
+            self.options.plan_cache_size
+        )
+
+    async def execute(
+        self, request: GraphQLRequest, *, allow_mutations: bool = True
+    ) -> GraphQLResponse:
+        try:
+            return await self._execute(request, allow_mutations)
+        except Exception:
+            # Never leak internals: the trace goes to the log, the client gets a code.
+            logger.exception("request failed")
+            return GraphQLResponse(
+                {"errors": [graphql_error("Internal server error", code=INTERNAL_SERVER_ERROR)]},
+                "internal_error",
+            )
+
+    async def _execute(self, request: GraphQLRequest, allow_mutations: bool) -> GraphQLResponse:
+        query = request.query
+        if not isinstance(query, str) or not query.strip():
+            return _request_error(
+                graphql_error("The request has no GraphQL query.", code="BAD_REQUEST")
+            )
+        parsed = self.parse_and_validate(query)
+        if parsed.document is None:
+            return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
+        prepared = self.prepare(query, parsed.document, request.operation_name)
+        if isinstance(prepared, GraphQLResponse):
+            return prepared
+        operation = prepared.operation
+        if operation.operation is OperationType.MUTATION and not allow_mutations:
+            return GraphQLResponse(
+                {
+                    "errors": [
+                        graphql_error("Mutations cannot be sent over GET.", code="BAD_REQUEST")
+                    ]
+                },
+                "method_not_allowed",
+            )
+        raw_variables = request.variables or {}
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), dict(raw_variables)
+        )
+        if isinstance(coerced, list):
+            return GraphQLResponse(
+                {"errors": [_formatted(e, BAD_USER_INPUT) for e in coerced]}, "request_error"
+            )
+        # graphql-core 3.3 returns VariableValues(sources, coerced); 3.2 a plain dict.
+        variables: dict[str, Any] = coerced if isinstance(coerced, dict) else coerced.coerced
+        outcome = await self._executor.execute(prepared.plan, variables)
+        errors = outcome.errors
+        introspection = (
+            prepared.introspection.run(raw_variables, errors) if prepared.introspection else None
+        )
+        data = prepared.shaper.shape(outcome.data, variables, errors, introspection)
+        body: JSONObject = {"data": data}
+        if errors:
+            body["errors"] = errors
+        if self._wants_plan(request):
+            body["extensions"] = {"queryPlan": plan_to_json(prepared.plan)}
+        return GraphQLResponse(body)
+
+    def parse_and_validate(self, query: str) -> _Document:
+        cached = self.documents.get(query)
+        if cached is None:
+            cached = self._parse_and_validate(query)
+            self.documents.put(query, cached)
+        return cached
+
+    def _parse_and_validate(self, query: str) -> _Document:
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return _Document(None, (_formatted(error, GRAPHQL_PARSE_FAILED),))
+        errors = validate(self.schema, document)
+        if errors:
+            return _Document(None, tuple(_formatted(e, GRAPHQL_VALIDATION_FAILED) for e in errors))
+        return _Document(document)
+
+    def prepare(
+        self, query: str, document: DocumentNode, operation_name: str | None
+    ) -> PreparedOperation | GraphQLResponse:
+        key = (query, operation_name)
+        cached = self.plans.get(key)
+        if cached is not None:
+            return cached
+        operation = _select_operation(document, operation_name)
+        if isinstance(operation, str):
+            return _request_error(graphql_error(operation, code=GRAPHQL_VALIDATION_FAILED))
+        if operation.operation is OperationType.SUBSCRIPTION:
+            return _request_error(
+                graphql_error("Subscriptions are not supported.", code=GRAPHQL_VALIDATION_FAILED)
+            )
+        try:
+            plan = self._planner(self.supergraph, document, operation_name)
+        except PlanningError as error:
+            return GraphQLResponse(
+                {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]},
+                "internal_error",
+            )
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        prepared = PreparedOperation(
+            operation,
+            plan,
+            ResponseShaper(self.schema, operation, fragments),
+            Introspection.prepare(self.schema, operation, fragments),
+        )
+        self.plans.put(key, prepared)
+        return prepared
+
+    def _wants_plan(self, request: GraphQLRequest) -> bool:
+        if not self.options.expose_query_plan:
+            return False
+        extensions = request.extensions or {}
+        return request.include_query_plan or extensions.get("includeQueryPlan") is True
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+def _select_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | str:
+    """The operation to run, or the message saying why none can be chosen."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) == 1:
+            return operations[0]
+        return "Must provide operation name if query contains multiple operations."
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation
+    return f"Unknown operation named '{operation_name}'."
+
+
+def _formatted(error: GraphQLError, code: str) -> JSONObject:
+    formatted: JSONObject = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
+    formatted["extensions"] = {**(error.extensions or {}), "code": code}
+    return formatted
+
+
+def _request_error(error: JSONObject) -> GraphQLResponse:
+    return GraphQLResponse({"errors": [error]}, "request_error")

@@ -1,0 +1,213 @@
+"""The request pipeline with a stand-in planner and in-process subgraphs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import DocumentNode, print_ast
+
+from supergraph.executor.mock_transport import MockTransport
+from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
+from supergraph.executor.transport import SubgraphRequest
+from supergraph.planner import PlanningError
+from supergraph.planner.plan import (
+    Fetch,
+    Flatten,
+    QueryPlan,
+    RequiresField,
+    RequiresInlineFragment,
+    Sequence,
+)
+from supergraph.schema import Supergraph, load_supergraph
+from tests.executor.supergraph_fixture import SUPERGRAPH_SDL
+
+SUPERGRAPH = load_supergraph(SUPERGRAPH_SDL)
+
+PLANS: dict[str, QueryPlan] = {
+    "{ me { username } }": QueryPlan(Fetch("accounts", "{ me { username } }")),
+    "{ topProducts { name status reviews { body } } }": QueryPlan(
+        Sequence(
+            (
+                Fetch("products", "{ topProducts { __typename upc name status } }"),
+                Flatten(
+                    ("topProducts", "@"),
+                    Fetch(
+                        "reviews",
+                        "query($representations:[_Any!]!){_entities(representations:$representations){...on Product{reviews{body}}}}",
+                        requires=(
+                            RequiresInlineFragment(
+                                "Product", (RequiresField("__typename"), RequiresField("upc"))
+                            ),
+                        ),
+                    ),
+                ),
+            )
+        )
+    ),
+    "query($n: Int) { topProducts(first: $n) { name } }": QueryPlan(
+        Fetch(
+            "products",
+            "query($n:Int){topProducts(first:$n){name}}",
+            variable_usages=("n",),
+        )
+    ),
+}
+planned: list[str] = []
+
+
+def fake_planner(supergraph: Supergraph, document: DocumentNode, name: str | None) -> QueryPlan:
+    text = print_ast(document).replace("\n", " ").replace("  ", " ")
+    planned.append(text)
+    for query, plan in PLANS.items():
+        if _normal(query) == _normal(text):
+            return plan
+    if "addProduct" in text:
+        return QueryPlan(
+            Fetch("products", 'mutation { addProduct(name: "x") { name } }', "mutation")
+        )
+    if "__schema" in text:
+        return QueryPlan(None)
+    raise PlanningError(f"no plan for {text}")
+
+
+def _normal(text: str) -> str:
+    return "".join(text.split())
+
+
+def handler(subgraph: str, request: SubgraphRequest) -> dict[str, Any]:
+    if subgraph == "accounts":
+        return {"data": {"me": {"username": "ada"}}}
+    if subgraph == "products":
+        if "addProduct" in request.query:
+            return {"data": {"addProduct": {"name": "x"}}}
+        first = request.variables.get("n")
+        products = [
+            {"__typename": "Product", "upc": "1", "name": "Table", "status": "ACTIVE"},
+            {"__typename": "Product", "upc": "2", "name": "Couch", "status": "SECRET"},
+        ]
+        return {"data": {"topProducts": products[:first] if first else products}}
+    return {
+        "data": {"_entities": [{"reviews": [{"body": "nice"}]}, None]},
+        "errors": [{"message": "no reviews", "path": ["_entities", 1, "reviews"]}],
+    }
+
+
+def make_router(**options: Any) -> tuple[Router, MockTransport]:
+    transport = MockTransport(handler)
+    return Router(SUPERGRAPH, transport, RouterOptions(**options), planner=fake_planner), transport
+
+
+async def test_simple_query_end_to_end() -> None:
+    router, _ = make_router()
+    response = await router.execute(GraphQLRequest("{ me { username } }"))
+    assert response.kind == "ok"
+    assert response.body == {"data": {"me": {"username": "ada"}}}
+
+
+async def test_partial_data_enum_and_entity_errors() -> None:
+    router, _ = make_router()
+    response = await router.execute(
+        GraphQLRequest("{ topProducts { name status reviews { body } } }")
+    )
+    assert response.body["data"] == {
+        "topProducts": [
+            {"name": "Table", "status": "ACTIVE", "reviews": [{"body": "nice"}]},
+            {"name": "Couch", "status": None, "reviews": None},
+        ]
+    }
+    assert response.body["errors"] == [
+        {
+            "message": "no reviews",
+            "path": ["topProducts", 1, "reviews"],
+            "extensions": {"serviceName": "reviews"},
+        },
+        {
+            "message": 'Enum "Status" cannot represent value: "SECRET"',
+            "path": ["topProducts", 1, "status"],
+        },
+    ]
+
+
+async def test_parse_error_has_code_and_location() -> None:
+    router, _ = make_router()
+    response = await router.execute(GraphQLRequest("{ me { "))
+    assert response.kind == "request_error"
+    [error] = response.body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert error["locations"] == [{"line": 1, "column": 8}]
+    assert "data" not in response.body
+
+
+async def test_validation_error_has_code_and_location() -> None:
+    router, _ = make_router()
+    response = await router.execute(GraphQLRequest("{ me { nope } }"))
+    [error] = response.body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["locations"] == [{"line": 1, "column": 8}]
+
+
+async def test_missing_operation_name_with_several_operations() -> None:
+    router, _ = make_router()
+    response = await router.execute(GraphQLRequest("query A { me { id } } query B { me { id } }"))
+    assert response.kind == "request_error"
+    assert response.body["errors"][0]["message"].startswith("Must provide operation name")
+
+
+async def test_bad_variables_are_bad_user_input() -> None:
+    router, _ = make_router()
+    query = "query($n: Int) { topProducts(first: $n) { name } }"
+    response = await router.execute(GraphQLRequest(query, variables={"n": "many"}))
+    assert response.kind == "request_error"
+    assert response.body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    good = await router.execute(GraphQLRequest(query, variables={"n": 1, "unused": 2}))
+    assert good.body == {"data": {"topProducts": [{"name": "Table"}]}}
+
+
+async def test_plans_and_documents_are_cached() -> None:
+    router, transport = make_router()
+    planned.clear()
+    for _ in range(3):
+        await router.execute(GraphQLRequest("{ me { username } }"))
+    assert len(planned) == 1
+    assert router.documents.hits == 2
+    assert transport.counts["accounts"] == 3
+
+
+async def test_mutations_can_be_refused() -> None:
+    router, transport = make_router()
+    query = 'mutation { addProduct(name: "x") { name } }'
+    refused = await router.execute(GraphQLRequest(query), allow_mutations=False)
+    assert refused.kind == "method_not_allowed"
+    assert transport.counts["products"] == 0
+    allowed = await router.execute(GraphQLRequest(query))
+    assert allowed.body == {"data": {"addProduct": {"name": "x"}}}
+
+
+async def test_query_plan_only_when_enabled_and_requested() -> None:
+    router, _ = make_router(expose_query_plan=True)
+    plain = await router.execute(GraphQLRequest("{ me { username } }"))
+    assert "extensions" not in plain.body
+    asked = await router.execute(
+        GraphQLRequest("{ me { username } }", extensions={"includeQueryPlan": True})
+    )
+    assert asked.body["extensions"]["queryPlan"]["node"]["serviceName"] == "accounts"
+    disabled, _ = make_router()
+    hidden = await disabled.execute(GraphQLRequest("{ me { username } }", include_query_plan=True))
+    assert "extensions" not in hidden.body
+
+
+async def test_introspection_needs_no_subgraph() -> None:
+    router, transport = make_router()
+    response = await router.execute(
+        GraphQLRequest("{ __typename __schema { queryType { name } } }")
+    )
+    assert response.body == {
+        "data": {"__typename": "Query", "__schema": {"queryType": {"name": "Query"}}}
+    }
+    assert sum(transport.counts.values()) == 0
+
+
+async def test_planning_failure_is_an_error_not_a_crash() -> None:
+    router, _ = make_router()
+    response = await router.execute(GraphQLRequest("{ me { id } }"))
+    assert response.body["errors"][0]["extensions"]["code"] == "QUERY_PLANNING_FAILED"
