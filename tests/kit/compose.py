@@ -95,10 +95,10 @@ def _input(scenario: Scenario) -> list[dict[str, str]]:
     ]
 
 
-def compose_scenarios(scenarios: Sequence[Scenario]) -> dict[str, Composition]:
-    """Compose each scenario (cached); raises CompositionError naming failed scenarios."""
+def compose_scenarios(scenarios: Sequence[Scenario]) -> dict[str, Composition | CompositionError]:
+    """Compose each scenario (cached): its Composition, or the CompositionError to raise."""
     version = _composer_version()
-    results: dict[str, Composition] = {}
+    results: dict[str, Composition | CompositionError] = {}
     missing: dict[str, list[dict[str, str]]] = {}
     paths: dict[str, Path] = {}
     for scenario in scenarios:
@@ -115,16 +115,16 @@ def compose_scenarios(scenarios: Sequence[Scenario]) -> dict[str, Composition]:
             missing[scenario.name] = payload
     if missing:
         output = _run_composer(missing)
-        failures = []
         for name, result in output.items():
             if "errors" in result:
-                failures.append(f"{name}:\n  " + "\n  ".join(result["errors"]))
+                message = f"composition of scenario {name} failed:\n  " + "\n  ".join(
+                    result["errors"]
+                )
+                results[name] = CompositionError(message)
                 continue
             paths[name].parent.mkdir(parents=True, exist_ok=True)
             paths[name].write_text(json.dumps(result))
             results[name] = Composition(result["supergraph"], result["api"])
-        if failures:
-            raise CompositionError("composition failed for " + "\n".join(failures))
     return results
 
 

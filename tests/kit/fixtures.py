@@ -26,7 +26,7 @@ import pytest
 from graphql import GraphQLSchema, build_schema
 
 from tests.kit.compare import Response, send_operation
-from tests.kit.compose import Composition, bind_urls, compose_scenarios
+from tests.kit.compose import Composition, CompositionError, bind_urls, compose_scenarios
 from tests.kit.processes import ApolloGateway, OurRouter
 from tests.kit.scenario import Operation, Scenario
 from tests.kit.subgraph_server import SubgraphServer
@@ -122,9 +122,12 @@ class Stacks:
     def get(self, name: str) -> ScenarioStack:
         stack = self._stacks.get(name)
         if stack is None:
+            composition = self.compositions[name]
+            if isinstance(composition, CompositionError):
+                raise composition
             workdir = self.root / name
             workdir.mkdir(parents=True, exist_ok=True)
-            stack = ScenarioStack(self.scenarios[name], self.compositions[name], workdir)
+            stack = ScenarioStack(self.scenarios[name], composition, workdir)
             stack.start()
             self._stacks[name] = stack
         return stack
@@ -153,7 +156,7 @@ def scenarios() -> dict[str, Scenario]:
 
 
 @pytest.fixture(scope="session")
-def compositions(scenarios: dict[str, Scenario]) -> dict[str, Composition]:
+def compositions(scenarios: dict[str, Scenario]) -> dict[str, Composition | CompositionError]:
     return compose_scenarios(list(scenarios.values()))
 
 

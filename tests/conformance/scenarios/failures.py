@@ -1,0 +1,150 @@
+"""Null entities, null keys, subgraph errors (root and entity), non-null propagation, long lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph, SubgraphError
+
+LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
+
+ORDERS: list[dict[str, Any]] = [
+    {"id": "o1", "customer": {"id": "c1"}},
+    {"id": "o2", "customer": {"id": "c404"}},  # unknown to the customers subgraph
+    {"id": "o3", "customer": None},  # no customer at all
+    {"id": "o4", "customer": {"id": "c2"}},
+]
+MANY = [{"id": f"n{i}", "customer": {"id": f"c{1 + i % 2}"}} for i in range(60)]
+
+orders = Subgraph(
+    name="orders",
+    sdl=LINK
+    + """
+type Order @key(fields: "id") {
+  id: ID!
+  customer: Customer
+}
+type Customer @key(fields: "id") {
+  id: ID!
+}
+type Query {
+  orders: [Order!]!
+  manyOrders: [Order!]!
+  brokenOrders: [Order!]
+}
+""",
+    resolvers={
+        "Query": {
+            "orders": lambda _o, _i: ORDERS,
+            "manyOrders": lambda _o, _i: MANY,
+            "brokenOrders": lambda _o, _i: _raise(SubgraphError("orders are down", "ORDERS_DOWN")),
+        }
+    },
+)
+
+CUSTOMERS = {"c1": "Ann", "c2": "Bob"}
+
+
+def _raise(error: Exception) -> Any:
+    raise error
+
+
+def _customer(rep: dict[str, Any]) -> Any:
+    if rep["id"] not in CUSTOMERS:
+        return None
+    return {"id": rep["id"], "name": CUSTOMERS[rep["id"]]}
+
+
+customers = Subgraph(
+    name="customers",
+    sdl=LINK
+    + """
+type Customer @key(fields: "id") {
+  id: ID!
+  name: String!
+  vip: Boolean
+  score: Int!
+}
+""",
+    resolvers={
+        "Customer": {
+            "vip": lambda obj, _i: (
+                True if obj["id"] == "c1" else _raise(SubgraphError("vip service failed"))
+            ),
+            "score": lambda obj, _i: (
+                10 if obj["id"] == "c1" else _raise(SubgraphError("score unavailable"))
+            ),
+        }
+    },
+    references={"Customer": _customer},
+)
+
+SCENARIO = Scenario(
+    name="failures",
+    description="unknown entity -> null, null reference, field errors in entity fetches, non-null bubbling, root errors, 60-item lists in one fetch",
+    subgraphs=(orders, customers),
+    operations=(
+        Operation(
+            name="null-entity-and-null-reference",
+            query="{ orders { id customer { id name } } }",
+            data={
+                "orders": [
+                    {"id": "o1", "customer": {"id": "c1", "name": "Ann"}},
+                    # null entity + non-null name: customer becomes null (no error).
+                    {"id": "o2", "customer": None},
+                    {"id": "o3", "customer": None},
+                    {"id": "o4", "customer": {"id": "c2", "name": "Bob"}},
+                ]
+            },
+            requests={"orders": 1, "customers": 1},
+        ),
+        Operation(
+            name="nullable-field-error-in-entity",
+            query="{ orders { id customer { vip } } }",
+            data={
+                "orders": [
+                    {"id": "o1", "customer": {"vip": True}},
+                    # c404 is unknown to customers (null entity): only its fields are null.
+                    {"id": "o2", "customer": {"vip": None}},
+                    {"id": "o3", "customer": None},
+                    {"id": "o4", "customer": {"vip": None}},
+                ]
+            },
+            errors=(ExpectedError(("orders", 3, "customer", "vip")),),
+        ),
+        Operation(
+            name="non-null-field-error-bubbles",
+            query="{ orders { id customer { name score } } }",
+            data={
+                "orders": [
+                    {"id": "o1", "customer": {"name": "Ann", "score": 10}},
+                    {"id": "o2", "customer": None},
+                    {"id": "o3", "customer": None},
+                    {"id": "o4", "customer": None},
+                ]
+            },
+            errors=(ExpectedError(("orders", 3, "customer", "score")),),
+        ),
+        Operation(
+            name="root-field-error",
+            query="{ brokenOrders { id } orders { id } }",
+            data={
+                "brokenOrders": None,
+                "orders": [{"id": "o1"}, {"id": "o2"}, {"id": "o3"}, {"id": "o4"}],
+            },
+            errors=(ExpectedError(("brokenOrders",)),),
+        ),
+        Operation(
+            name="long-list-one-entity-fetch",
+            query="{ manyOrders { id customer { name } } }",
+            data={
+                "manyOrders": [
+                    {"id": f"n{i}", "customer": {"name": "Ann" if i % 2 == 0 else "Bob"}}
+                    for i in range(60)
+                ]
+            },
+            requests={"orders": 1, "customers": 1},
+        ),
+    ),
+    generator_avoid=frozenset({"Query.brokenOrders", "Customer.vip", "Customer.score"}),
+)
