@@ -1,0 +1,90 @@
+"""The Starlette app of one subgraph: `POST /graphql`, `GET /health`, `GET /metrics`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from subgraphs._common.config import DatabaseConfig
+from subgraphs._common.context import SubgraphContext
+from subgraphs._common.database import Database
+from subgraphs._common.domain import Domain
+from subgraphs._common.seeding import DEFAULT_SCALE, Scale
+
+_SESSION_SCOPE_KEY = "subgraphs.session"
+
+
+class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
+    """Strawberry's ASGI app with one DB session per request, closed after the response."""
+
+    def __init__(self, domain: Domain, database: Database) -> None:
+        super().__init__(domain.schema, graphql_ide="graphiql")
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with self.database.session() as session:
+            scope[_SESSION_SCOPE_KEY] = session
+            await super().__call__(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> SubgraphContext:
+        assert isinstance(request, Request), "subgraphs serve no websockets"
+        return SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request)
+
+
+def create_subgraph_app(
+    domain: Domain,
+    config: DatabaseConfig | None = None,
+    *,
+    seed_scale: Scale | None = Scale(DEFAULT_SCALE),
+) -> Starlette:
+    """The ASGI app of `domain`; on start-up it migrates (and seeds a fresh database).
+
+    `config` defaults to the environment (`DatabaseConfig.from_env`); `seed_scale=None`
+    never seeds. `app.state.database` is the `Database` (its `.counter` for tests).
+    """
+    database = Database(domain.name, config or DatabaseConfig.from_env(domain.name))
+    metrics = CollectorRegistry()
+    metrics.register(database.counter)
+    ready = False
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        nonlocal ready
+        await database.prepare(domain, seed_scale=seed_scale)
+        ready = True
+        try:
+            yield
+        finally:
+            ready = False
+            await database.dispose()
+
+    async def health(_request: Request) -> Response:
+        if ready:
+            return JSONResponse({"status": "UP"})
+        return JSONResponse({"status": "DOWN"}, status_code=503)
+
+    async def prometheus(_request: Request) -> Response:
+        return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", SubgraphGraphQL(domain, database), methods=["GET", "POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/metrics", prometheus, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    app.state.domain = domain
+    return app

@@ -1,0 +1,117 @@
+"""One subgraph's database: engine, statement counter, sessions, preparation, reset."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from loaders import StatementCounter
+from subgraphs._common.config import DatabaseConfig
+from subgraphs._common.domain import Domain
+from subgraphs._common.migrations import MigrationReport, migrate
+from subgraphs._common.seeding import Scale
+
+log = logging.getLogger("subgraphs")
+
+
+class Database:
+    """The engine of one subgraph plus its `StatementCounter`."""
+
+    def __init__(self, name: str, config: DatabaseConfig) -> None:
+        self.name = name
+        self.config = config
+        self.engine = _create_engine(config)
+        self.counter = StatementCounter.attach(self.engine, subgraph=name)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for one request; uncommitted work is rolled back at the end."""
+        async with self.sessions() as session:
+            yield session
+
+    async def prepare(self, domain: Domain, *, seed_scale: Scale | None) -> MigrationReport:
+        """Migrate to the latest version; seed if the database was empty (first start).
+
+        Migrations and the first seed run in ONE transaction: a crash leaves the
+        database as it was. On PostgreSQL an advisory lock serialises replicas that
+        start together.
+        """
+        async with self.engine.begin() as connection:
+            await self._lock_and_create_schema(connection)
+            report = await connection.run_sync(migrate, domain.migrations)
+            if report.was_empty and seed_scale is not None:
+                await domain.seed(connection, seed_scale)
+        if report.applied:
+            log.info(
+                "%s: migrated %s from version %d to %d%s",
+                self.name,
+                self.config.describe(),
+                report.previous_version,
+                report.applied[-1],
+                f", seeded at scale {seed_scale.n}" if report.was_empty and seed_scale else "",
+            )
+        return report
+
+    async def reset(self) -> None:
+        """Drop everything this subgraph stored (its PostgreSQL schema, or all tables)."""
+        async with self.engine.begin() as connection:
+            if self.config.schema is not None:
+                await connection.execute(
+                    text(f'DROP SCHEMA IF EXISTS "{self.config.schema}" CASCADE')
+                )
+            else:
+                await connection.run_sync(_drop_all_tables)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def _lock_and_create_schema(self, connection: AsyncConnection) -> None:
+        schema = self.config.schema
+        if schema is None:
+            return
+        lock_key = zlib.crc32(f"subgraphs:{schema}".encode())
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+        await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+
+def _create_engine(config: DatabaseConfig) -> AsyncEngine:
+    if config.is_sqlite:
+        path = Path(config.url.removeprefix("sqlite+aiosqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(config.url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        config.url,
+        # Unqualified table names resolve to the subgraph's own schema.
+        connect_args={"server_settings": {"search_path": config.schema or "public"}},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # On the raw DBAPI connection: not statements counted by the StatementCounter.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout=5000")  # wait for a lock instead of failing
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _drop_all_tables(connection: Any) -> None:
+    existing = MetaData()
+    existing.reflect(connection)
+    existing.drop_all(connection)

@@ -1,0 +1,1 @@
+"""accounts: users. `User @key(fields: "id")`, `Query.me`, `Query.user`, `Query.users`."""

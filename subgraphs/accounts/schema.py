@@ -1,0 +1,80 @@
+"""The accounts subgraph schema: `User @key(fields: "id")` and the user queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from loaders import KeyLoader
+from subgraphs._common.context import SubgraphContext
+from subgraphs._common.errors import parse_int_id
+from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
+from subgraphs._common.schema import SubgraphSchema
+from subgraphs.accounts.models import UserRow
+
+AccountsInfo = Info[SubgraphContext, None]
+
+
+def users_by_id(info: AccountsInfo) -> KeyLoader[UserRow, int]:
+    """The request's loader of users by id (one `SELECT ... WHERE id IN` per batch)."""
+    return info.context.loaders.by_key(UserRow, UserRow.id)
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+    username: str
+    name: str
+    email: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> User:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            username=row.username,
+            name=row.name,
+            email=row.email,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: AccountsInfo, id: int) -> User | None:
+        row = await users_by_id(info).load(id)
+        return None if row is None else cls.from_row(row)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def me(self, info: AccountsInfo) -> User | None:
+        """The user making the request (placeholder: the `x-user-id` header)."""
+        user_id = info.context.user_id
+        return None if user_id is None else await User.resolve_reference(info, user_id)
+
+    @strawberry.field
+    async def user(self, info: AccountsInfo, id: strawberry.ID) -> User | None:
+        return await User.resolve_reference(info, parse_int_id(id))
+
+    @strawberry.field
+    async def users(
+        self,
+        info: AccountsInfo,
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[User]:
+        """Users ordered by id: `first` (0..100) after the cursor `after`."""
+        return await paginate(
+            info.context.db,
+            select(UserRow),
+            UserRow.id,
+            first=first,
+            after=after,
+            node=User.from_row,
+        )
+
+
+schema = SubgraphSchema(query=Query)
