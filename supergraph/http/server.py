@@ -1,0 +1,37 @@
+"""Assemble a serving app from a supergraph SDL and a `RouterConfig`."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from supergraph.executor.execute import ExecutorOptions
+from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.pipeline import Router, RouterOptions
+from supergraph.http.app import create_app
+from supergraph.http.config import ConfigError, RouterConfig
+from supergraph.http.metrics import Metrics
+from supergraph.schema import load_supergraph
+
+
+def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
+    """The app for `supergraph serve`: one HTTP transport pool, metrics, the router."""
+    config = config or RouterConfig()
+    supergraph = load_supergraph(sdl)
+    unknown = sorted(set(config.subgraphs) - set(supergraph.subgraphs))
+    if unknown:
+        known = ", ".join(sorted(supergraph.subgraphs))
+        raise ConfigError(f"subgraphs.{unknown[0]}: not a subgraph of the supergraph ({known})")
+    urls = {
+        name: (config.subgraphs[name].url if name in config.subgraphs else None) or subgraph.url
+        for name, subgraph in supergraph.subgraphs.items()
+    }
+    metrics = Metrics(urls)
+    transport = HttpTransport(urls, on_request=metrics.on_subgraph_request)
+    timeouts = {
+        name: sub.timeout for name, sub in config.subgraphs.items() if sub.timeout is not None
+    }
+    options = RouterOptions(
+        executor=ExecutorOptions(default_timeout=config.subgraph_timeout, timeouts=timeouts),
+        expose_query_plan=config.expose_query_plan,
+    )
+    return create_app(Router(supergraph, transport, options), metrics)

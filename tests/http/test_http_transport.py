@@ -1,0 +1,54 @@
+"""The aiohttp transport against real subgraphs on loopback."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
+from tests.executor.federated import subgraph_schema
+from tests.http.loopback import GraphQLApp, serve
+
+SCHEMA = subgraph_schema(
+    "type Query { hello(name: String): String }", root={"hello": lambda name=None: f"hi {name}"}
+)
+
+
+async def test_requests_share_one_keep_alive_connection() -> None:
+    subgraph = GraphQLApp(SCHEMA)
+    counted: Counter[str] = Counter()
+    async with serve(subgraph.app) as base:
+        transport = HttpTransport({"a": f"{base}/graphql"}, on_request=counted.update)
+        try:
+            for _ in range(3):
+                response = await transport.send(
+                    "a", SubgraphRequest("query($n: String) { hello(name: $n) }", {"n": "x"})
+                )
+                assert response == {"data": {"hello": "hi x"}}
+        finally:
+            await transport.aclose()
+    assert subgraph.requests == 3
+    assert len(subgraph.peers) == 1
+    assert counted == Counter({"a": 3})
+
+
+async def test_non_2xx_without_graphql_body_is_an_http_error() -> None:
+    subgraph = GraphQLApp(SCHEMA, status=502)
+    async with serve(subgraph.app) as base:
+        transport = HttpTransport({"a": f"{base}/graphql"})
+        try:
+            with pytest.raises(SubgraphHTTPError, match="502"):
+                await transport.send("a", SubgraphRequest("{ hello }"))
+        finally:
+            await transport.aclose()
+
+
+async def test_connection_refused_is_an_http_error() -> None:
+    transport = HttpTransport({"a": "http://127.0.0.1:9/graphql"})
+    try:
+        with pytest.raises(SubgraphHTTPError, match="HTTP fetch failed from 'a'"):
+            await transport.send("a", SubgraphRequest("{ hello }"))
+    finally:
+        await transport.aclose()
