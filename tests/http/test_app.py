@@ -130,7 +130,7 @@ async def test_internal_errors_leak_no_trace() -> None:
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    router._executor.execute = broken  # type: ignore[method-assign]
+    router._executor.execute = broken  # type: ignore[method-assign, assignment]
     app = create_app(router)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r") as c:
         response = await c.post("/graphql", json={"query": "{ me { username } }"})
