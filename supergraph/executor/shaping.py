@@ -49,6 +49,13 @@ class _Invalid:
 
 _INVALID: Final = _Invalid()
 
+
+class _Missing:
+    """A field the merged data does not have (its fetch failed or its entity was null)."""
+
+
+_MISSING: Final = _Missing()
+
 # A response path as a linked list (parent, key), materialized only for errors.
 _Path = tuple[object, str | int] | None
 
@@ -222,7 +229,7 @@ class _Shaping:
                 else:
                     out[name] = runtime.name
                 continue
-            completed = self.complete(entry, entry.type, value.get(name), (path, name))
+            completed = self.complete(entry, entry.type, value.get(name, _MISSING), (path, name))
             if completed is _INVALID:
                 return _INVALID
             out[name] = completed
@@ -231,11 +238,17 @@ class _Shaping:
     def complete(
         self, entry: _Entry, field_type: GraphQLOutputType, value: object, path: _Path
     ) -> object:
-        """The completed value; `_INVALID` when a non-null position ends up null."""
+        """The completed value; `_INVALID` when a non-null position ends up null.
+
+        A missing value is nulled without an error of its own: the fetch that
+        should have provided it already reported one, or its entity was null
+        (Apollo Gateway behaves the same, so responses compare equal).
+        """
         if isinstance(field_type, GraphQLNonNull):
             completed = self.nullable(entry, field_type.of_type, value, path)
             if completed is None:
-                self.null_error(entry, path)
+                if value is not _MISSING:
+                    self.null_error(entry, path)
                 return _INVALID
             return completed
         return self.nullable(entry, field_type, value, path)
@@ -244,7 +257,7 @@ class _Shaping:
         self, entry: _Entry, field_type: GraphQLOutputType, value: object, path: _Path
     ) -> object:
         """Complete a value of a nullable type (invalid children become null here)."""
-        if value is None:
+        if value is None or value is _MISSING:
             return None
         if isinstance(field_type, GraphQLList):
             if not isinstance(value, list):

@@ -112,9 +112,16 @@ def test_propagation_through_non_null_list_items() -> None:
 
 
 def test_propagation_to_root_nulls_data() -> None:
-    result, errors = shape("{ mustHave { id } }", {})
+    result, errors = shape("{ mustHave { id } }", {"mustHave": None})
     assert result is None
     assert errors[0]["path"] == ["mustHave"]
+
+
+def test_missing_non_null_field_propagates_without_an_error_of_its_own() -> None:
+    # The fetch that should have provided it failed (and said so) or its entity was null.
+    result, errors = shape("{ me { id name } }", {"me": {"id": "1"}})
+    assert result == {"me": None}
+    assert errors == []
 
 
 def test_existing_subgraph_error_is_not_duplicated() -> None:
