@@ -1,11 +1,18 @@
-"""`build_query_plan`: the planner's one public function."""
+"""`build_query_plan`: the planner's one public function, calling the phases in order."""
 
 from __future__ import annotations
 
 from graphql import DocumentNode
 
+from supergraph.operation import Field, InlineFragment, Selection, normalize_operation
+from supergraph.operation.errors import OperationError
+from supergraph.planner.errors import PlanningError
+from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.plan import QueryPlan
+from supergraph.planner.walk import Walker
 from supergraph.schema import Supergraph
+
+_ROUTER_FIELDS = frozenset({"__typename", "__schema", "__type"})
 
 
 def build_query_plan(
@@ -18,4 +25,35 @@ def build_query_plan(
     nothing to fetch has `node=None`. Raises `PlanningError` when the operation
     cannot be selected or satisfied.
     """
-    raise NotImplementedError
+    try:
+        operation = normalize_operation(supergraph.api_schema, document, operation_name)
+    except OperationError as error:
+        raise PlanningError(str(error)) from None
+    walker = Walker(supergraph, operation)
+    walker.plan_root(_root_fields(operation.selections))
+    return QueryPlan(node=NodeBuilder(operation, walker.groups, walker.roots).build())
+
+
+def _root_fields(selections: tuple[Selection, ...]) -> list[Field]:
+    """Root fields to plan, in document order; root fragments lend their directives to fields."""
+    out: list[Field] = []
+    for selection in selections:
+        match selection:
+            case Field():
+                if selection.name not in _ROUTER_FIELDS:
+                    out.append(selection)
+            case InlineFragment():
+                for inner in _root_fields(selection.selections):
+                    out.append(
+                        Field(
+                            name=inner.name,
+                            alias=inner.alias,
+                            parent_type=inner.parent_type,
+                            type_name=inner.type_name,
+                            list_depth=inner.list_depth,
+                            arguments=inner.arguments,
+                            directives=selection.directives + inner.directives,
+                            selections=inner.selections,
+                        )
+                    )
+    return out

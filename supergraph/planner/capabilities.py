@@ -1,0 +1,145 @@
+"""What one subgraph can resolve: fields (override, external, provides), keys, jump targets.
+
+These are the edges of the planner's (type, subgraph) graph: a field edge
+stays in the subgraph, a key edge jumps to another subgraph that can
+resolve the type from a representation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supergraph.schema import (
+    FieldInGraph,
+    FieldSet,
+    FieldSetField,
+    FieldSetFragment,
+    Key,
+    Supergraph,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Provided:
+    """Fields an enclosing `@provides` lets the subgraph return although they are @external."""
+
+    field_set: FieldSet
+
+    def allows(self, type_name: str, sg: Supergraph, field_name: str) -> bool:
+        return self.child(type_name, sg, field_name) is not None
+
+    def child(self, type_name: str, sg: Supergraph, field_name: str) -> Provided | None:
+        for item in _items_for(self.field_set, type_name, sg):
+            if item.name == field_name:
+                return Provided(item.selections)
+        return None
+
+
+def _items_for(field_set: FieldSet, type_name: str, sg: Supergraph) -> list[FieldSetField]:
+    out: list[FieldSetField] = []
+    for item in field_set:
+        match item:
+            case FieldSetField():
+                out.append(item)
+            case FieldSetFragment():
+                condition = item.type_condition
+                if (
+                    condition is None
+                    or condition == type_name
+                    or type_name in sg.possible_types(condition)
+                ):
+                    out.extend(_items_for(item.selections, type_name, sg))
+    return out
+
+
+def entry(sg: Supergraph, type_name: str, field_name: str, graph: str) -> FieldInGraph | None:
+    type_def = sg.types.get(type_name)
+    if type_def is None:
+        return None
+    field_def = type_def.fields.get(field_name)
+    if field_def is None:
+        return None
+    for candidate in field_def.graphs:
+        if candidate.graph == graph:
+            return candidate
+    return None
+
+
+def _overridden(sg: Supergraph, type_name: str, field_name: str, graph: str) -> bool:
+    """Another subgraph took this field over with `@override(from: graph)`."""
+    names = {graph, sg.subgraphs[graph].enum_value} if graph in sg.subgraphs else {graph}
+    field_def = sg.types[type_name].fields[field_name]
+    return any(
+        other.override in names and _label_active(other.override_label)
+        for other in field_def.graphs
+        if other.graph != graph
+    )
+
+
+def _label_active(label: str | None) -> bool:
+    # Progressive override: plans are deterministic, so a percentage label is
+    # applied when it is above 50%; custom labels count as enabled.
+    if label is None:
+        return True
+    if label.startswith("percent(") and label.endswith(")"):
+        try:
+            return float(label[len("percent(") : -1]) > 50
+        except ValueError:
+            return True
+    return True
+
+
+def resolves(
+    sg: Supergraph, graph: str, type_name: str, field_name: str, provided: Provided | None
+) -> FieldInGraph | None:
+    """The field entry when `graph` can return the field for the client here, else None."""
+    found = entry(sg, type_name, field_name, graph)
+    if found is None or found.used_overridden:
+        return None
+    if _overridden(sg, type_name, field_name, graph):
+        return None
+    if found.external and not (provided is not None and provided.allows(type_name, sg, field_name)):
+        return None
+    return found
+
+
+def can_collect(sg: Supergraph, graph: str, type_name: str, field_name: str) -> bool:
+    """Can `graph` return this field as part of a key or requirement (overridden is fine)?"""
+    found = entry(sg, type_name, field_name, graph)
+    if found is None:
+        return False
+    if not found.external:
+        return True
+    type_in_graph = sg.types[type_name].in_graph(graph)
+    own_keys = type_in_graph.keys if type_in_graph else ()
+    return any(
+        isinstance(item, FieldSetField) and item.name == field_name
+        for key in own_keys
+        for item in key.selections
+    )
+
+
+def resolvable_keys(sg: Supergraph, graph: str, type_name: str) -> tuple[Key, ...]:
+    type_def = sg.types.get(type_name)
+    if type_def is None:
+        return ()
+    in_graph = type_def.in_graph(graph)
+    if in_graph is None:
+        return ()
+    return tuple(k for k in in_graph.keys if k.resolvable)
+
+
+def is_interface_object(sg: Supergraph, graph: str, type_name: str) -> bool:
+    type_def = sg.types.get(type_name)
+    in_graph = type_def.in_graph(graph) if type_def else None
+    return in_graph is not None and in_graph.is_interface_object
+
+
+def is_abstract(sg: Supergraph, type_name: str) -> bool:
+    type_def = sg.types.get(type_name)
+    return type_def is not None and type_def.kind in {"interface", "union"}
+
+
+def is_entity_anywhere(sg: Supergraph, type_name: str) -> bool:
+    type_def = sg.types.get(type_name)
+    return type_def is not None and any(k.resolvable for t in type_def.graphs for k in t.keys)

@@ -1,0 +1,94 @@
+"""Cheap cost estimates that steer the walker's choices.
+
+`local_cost` counts how many jumps a subgraph would need to serve a
+selection on its own (fields it cannot resolve that must come from an entity
+jump); `INFEASIBLE` when a field sits on a type that cannot be jumped from.
+Linear in the selection size and memoised, so wide operations stay cheap.
+"""
+
+from __future__ import annotations
+
+from supergraph.operation import Field, InlineFragment, Selection
+from supergraph.planner.capabilities import (
+    Provided,
+    is_abstract,
+    is_entity_anywhere,
+    is_interface_object,
+    resolves,
+)
+from supergraph.schema import Supergraph
+
+INFEASIBLE = 1_000_000
+
+
+class CostModel:
+    def __init__(self, sg: Supergraph) -> None:
+        self.sg = sg
+        self._memo: dict[tuple[str, str, int, int], int] = {}
+        self._keep: list[object] = []
+
+    def local_cost(
+        self,
+        graph: str,
+        type_name: str,
+        selections: tuple[Selection, ...],
+        provided: Provided | None,
+    ) -> int:
+        key = (graph, type_name, id(selections), id(provided))
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        self._keep.append((selections, provided))
+        cost = min(self._compute(graph, type_name, selections, provided), INFEASIBLE)
+        self._memo[key] = cost
+        return cost
+
+    def _compute(
+        self,
+        graph: str,
+        type_name: str,
+        selections: tuple[Selection, ...],
+        provided: Provided | None,
+    ) -> int:
+        sg = self.sg
+        total = 0
+        abstract = is_abstract(sg, type_name) and not is_interface_object(sg, graph, type_name)
+        for selection in selections:
+            match selection:
+                case Field():
+                    if selection.name == "__typename":
+                        if is_interface_object(sg, graph, type_name):
+                            total += 1
+                        continue
+                    found = resolves(sg, graph, type_name, selection.name, provided)
+                    if found is None or found.requires is not None:
+                        total += 1 if self._jumpable(type_name) else INFEASIBLE
+                        continue
+                    if abstract:
+                        for possible in sg.possible_types_in(graph, type_name):
+                            if resolves(sg, graph, possible, selection.name, provided) is None:
+                                total += 1
+                    child: Provided | None = None
+                    if found.provides is not None:
+                        child = Provided(found.provides)
+                    elif provided is not None:
+                        child = provided.child(type_name, sg, selection.name)
+                    total += self.local_cost(
+                        graph, selection.type_name, selection.selections, child
+                    )
+                case InlineFragment():
+                    condition = selection.type_condition
+                    if abstract and not sg.has_type(graph, condition):
+                        continue
+                    inner = condition if sg.has_type(graph, condition) else type_name
+                    total += self.local_cost(graph, inner, selection.selections, provided)
+        return total
+
+    def _jumpable(self, type_name: str) -> bool:
+        sg = self.sg
+        if is_entity_anywhere(sg, type_name):
+            return True
+        type_def = sg.types.get(type_name)
+        if type_def is None:
+            return False
+        return any(is_entity_anywhere(sg, i) for i in type_def.interfaces)

@@ -1,0 +1,174 @@
+"""Fetch groups -> plan nodes: Sequence/Parallel by dependencies, Flatten, Condition.
+
+Each group is placed under the group that opened it; the children of one
+group run in parallel, in layers when a child depends on a sibling's
+subtree (a `@requires` fetched through another subgraph). Query root
+fetches run in parallel, mutation root fetches strictly in order.
+"""
+
+from __future__ import annotations
+
+from graphql import VariableDefinitionNode, print_ast
+
+from supergraph.operation import Operation
+from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.plan import (
+    Condition,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    RequiresField,
+    RequiresInlineFragment,
+    RequiresSelection,
+    Sequence,
+)
+from supergraph.planner.selection import FieldItem, FragmentItem, SelectionSet
+from supergraph.planner.variables import used_variables
+
+
+class NodeBuilder:
+    def __init__(self, operation: Operation, groups: list[FetchGroup], roots: list[FetchGroup]):
+        self.operation = operation
+        self.groups = groups
+        self.roots = roots
+        self.children: dict[int | None, list[FetchGroup]] = {}
+        for group in groups:
+            self.children.setdefault(group.parent, []).append(group)
+        self._fetch_count = 0
+        self._subtree: dict[int, set[int]] = {}
+
+    def build(self) -> PlanNode | None:
+        nodes = [self._node(root, ()) for root in self.roots]
+        if not nodes:
+            return None
+        if self.operation.kind == "mutation":
+            return _sequence(nodes)
+        layers = self._layers(self.roots)
+        if len(layers) == 1:
+            return _parallel(nodes)
+        by_id = {root.id: node for root, node in zip(self.roots, nodes, strict=True)}
+        return _sequence([_parallel([by_id[g.id] for g in layer]) for layer in layers])
+
+    def _node(self, group: FetchGroup, outer: Conditions) -> PlanNode:
+        fetch: PlanNode = self._fetch(group)
+        if group.is_entity:
+            fetch = Flatten(path=group.path, node=fetch)
+        children = self.children.get(group.id, [])
+        node = fetch
+        if children:
+            layers = self._layers(children)
+            steps: list[PlanNode] = [fetch]
+            for layer in layers:
+                steps.append(_parallel([self._node(c, group.conditions) for c in layer]))
+            node = _sequence(steps)
+        for variable, include in reversed([c for c in group.conditions if c not in outer]):
+            node = (
+                Condition(condition=variable, if_clause=node)
+                if include
+                else Condition(condition=variable, else_clause=node)
+            )
+        return node
+
+    def _layers(self, siblings: list[FetchGroup]) -> list[list[FetchGroup]]:
+        """Order siblings so that one depending on another's subtree comes in a later layer."""
+        remaining = list(siblings)
+        layers: list[list[FetchGroup]] = []
+        done: set[int] = set()
+        while remaining:
+            layer = [
+                g
+                for g in remaining
+                if all(
+                    s.id in done or not (g.deps & self.subtree(s)) for s in remaining if s is not g
+                )
+            ]
+            if not layer:
+                layer = [remaining[0]]  # a cycle cannot be ordered; keep creation order
+            layers.append(layer)
+            done |= {g.id for g in layer}
+            remaining = [g for g in remaining if g.id not in done]
+        return layers
+
+    def subtree(self, group: FetchGroup) -> set[int]:
+        cached = self._subtree.get(group.id)
+        if cached is not None:
+            return cached
+        ids = {group.id}
+        for child in self.children.get(group.id, []):
+            ids |= self.subtree(child)
+        self._subtree[group.id] = ids
+        return ids
+
+    def _fetch(self, group: FetchGroup) -> Fetch:
+        operation = self.operation
+        used = used_variables(group.selection)
+        definitions = [d for d in operation.variable_definitions if d.variable.name.value in used]
+        name = None
+        if operation.name:
+            name = f"{operation.name}__{group.service}__{self._fetch_count}"
+        self._fetch_count += 1
+        kind = operation.kind if not group.is_entity else "query"
+        header_vars = [_variable_definition(d) for d in definitions]
+        if group.is_entity:
+            header_vars.insert(0, "$representations:[_Any!]!")
+            body = "{_entities(representations:$representations)" + group.selection.print() + "}"
+        else:
+            body = group.selection.print()
+        head = kind + (f" {name}" if name else "")
+        if header_vars:
+            head += "(" + ",".join(header_vars) + ")"
+        text = body if head == "query" else head + body
+        return Fetch(
+            service_name=group.service,
+            operation=text,
+            operation_kind=kind,
+            operation_name=name,
+            variable_usages=tuple(d.variable.name.value for d in definitions),
+            requires=_requires(group.requires) if group.is_entity else None,
+            input_rewrites=tuple(group.input_rewrites),
+            output_rewrites=tuple(group.output_rewrites),
+            id=group.id,
+        )
+
+
+def _variable_definition(node: VariableDefinitionNode) -> str:
+    text = f"${node.variable.name.value}:{print_ast(node.type)}"
+    if node.default_value is not None:
+        text += f"={print_ast(node.default_value)}"
+    return text
+
+
+def _requires(selection: SelectionSet) -> tuple[RequiresSelection, ...]:
+    out: list[RequiresSelection] = []
+    for item in selection.items.values():
+        match item:
+            case FieldItem():
+                out.append(
+                    RequiresField(
+                        name=item.name,
+                        alias=item.alias,
+                        selections=_requires(item.sub) if item.sub else (),
+                    )
+                )
+            case FragmentItem():
+                out.append(
+                    RequiresInlineFragment(
+                        type_condition=item.type_condition, selections=_requires(item.sub)
+                    )
+                )
+    return tuple(out)
+
+
+def _sequence(nodes: list[PlanNode]) -> PlanNode:
+    flat: list[PlanNode] = []
+    for node in nodes:
+        flat.extend(node.nodes if isinstance(node, Sequence) else (node,))
+    return flat[0] if len(flat) == 1 else Sequence(nodes=tuple(flat))
+
+
+def _parallel(nodes: list[PlanNode]) -> PlanNode:
+    flat: list[PlanNode] = []
+    for node in nodes:
+        flat.extend(node.nodes if isinstance(node, Parallel) else (node,))
+    return flat[0] if len(flat) == 1 else Parallel(nodes=tuple(flat))

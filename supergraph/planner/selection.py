@@ -1,0 +1,155 @@
+"""Mutable selection sets of the subgraph operations being built, and their printing.
+
+The planner fills one `SelectionSet` per fetch. A response key appears once
+per selection set: when a client field clashes with one the planner needs
+(same response key, different field or arguments), the client field is
+renamed with a generated alias and the fetch records a `KeyRenamer` output
+rewrite so the executor restores the client's key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import ArgumentNode, DirectiveNode, print_ast
+
+
+@dataclass(slots=True)
+class FieldItem:
+    name: str
+    alias: str | None
+    arguments: tuple[ArgumentNode, ...]
+    directives: tuple[DirectiveNode, ...]
+    internal: bool
+    """Added for planning (keys, requires, __typename): not part of the client's selection."""
+    sub: SelectionSet | None = None
+
+    @property
+    def response_key(self) -> str:
+        return self.alias or self.name
+
+    def same_field(self, name: str, arguments: tuple[ArgumentNode, ...]) -> bool:
+        return self.name == name and _args_text(self.arguments) == _args_text(arguments)
+
+
+@dataclass(slots=True)
+class FragmentItem:
+    type_condition: str | None
+    directives: tuple[DirectiveNode, ...]
+    sub: SelectionSet
+
+
+@dataclass(slots=True)
+class Renamed:
+    """A client field got a generated alias: rename `alias` back to `original`."""
+
+    alias: str
+    original: str
+
+
+@dataclass(slots=True)
+class SelectionSet:
+    items: dict[tuple[str, str, str], FieldItem | FragmentItem] = field(default_factory=dict)
+    _aliases: int = 0
+
+    def add_field(
+        self,
+        name: str,
+        alias: str | None,
+        arguments: tuple[ArgumentNode, ...],
+        directives: tuple[DirectiveNode, ...],
+        composite: bool,
+        internal: bool,
+    ) -> tuple[FieldItem, Renamed | None]:
+        """Add (or find) a field; returns it and the renaming made to avoid a clash."""
+        key_text = alias or name
+        directives_text = _directives_text(directives)
+        existing = self.items.get(("f", key_text, directives_text))
+        renamed: Renamed | None = None
+        if existing is not None:
+            assert isinstance(existing, FieldItem)
+            if existing.same_field(name, arguments):
+                existing.internal = existing.internal and internal
+                if composite and existing.sub is None:
+                    existing.sub = SelectionSet()
+                return existing, None
+            if internal and not existing.internal:
+                # The planner's field keeps the plain name; move the client's field aside.
+                del self.items[("f", key_text, directives_text)]
+                generated = self._generated(existing.name)
+                existing.alias = generated
+                self.items[("f", generated, directives_text)] = existing
+                renamed = Renamed(alias=generated, original=key_text)
+            else:
+                alias = self._generated(name)
+                renamed = Renamed(alias=alias, original=key_text)
+                key_text = alias
+        item = FieldItem(
+            name=name,
+            alias=alias if alias != name else None,
+            arguments=arguments,
+            directives=directives,
+            internal=internal,
+            sub=SelectionSet() if composite else None,
+        )
+        self.items[("f", key_text, directives_text)] = item
+        return item, renamed
+
+    def add_fragment(
+        self, type_condition: str | None, directives: tuple[DirectiveNode, ...] = ()
+    ) -> FragmentItem:
+        key = ("t", type_condition or "", _directives_text(directives))
+        existing = self.items.get(key)
+        if existing is not None:
+            assert isinstance(existing, FragmentItem)
+            return existing
+        item = FragmentItem(
+            type_condition=type_condition, directives=directives, sub=SelectionSet()
+        )
+        self.items[key] = item
+        return item
+
+    def is_empty(self) -> bool:
+        return not self.items
+
+    def _generated(self, name: str) -> str:
+        alias = f"{name}__alias_{self._aliases}"
+        self._aliases += 1
+        return alias
+
+    def print(self) -> str:
+        """Minified GraphQL, as federation plans show subgraph operations: `{a b{c}}`."""
+        parts: list[str] = []
+        for item in self.items.values():
+            match item:
+                case FieldItem():
+                    text = f"{item.alias}:{item.name}" if item.alias else item.name
+                    if item.arguments:
+                        text += "(" + ",".join(_arg(a) for a in item.arguments) + ")"
+                    text += _directives_text(item.directives)
+                    if item.sub is not None:
+                        text += item.sub.print()
+                case FragmentItem():
+                    text = "..."
+                    if item.type_condition:
+                        text += f"on {item.type_condition}"
+                    text += _directives_text(item.directives) + item.sub.print()
+            parts.append(text)
+        return "{" + " ".join(parts) + "}"
+
+
+def _arg(argument: ArgumentNode) -> str:
+    return f"{argument.name.value}:{print_ast(argument.value)}"
+
+
+def _args_text(arguments: tuple[ArgumentNode, ...]) -> str:
+    return ",".join(sorted(_arg(a) for a in arguments))
+
+
+def _directives_text(directives: tuple[DirectiveNode, ...]) -> str:
+    return "".join(
+        "@"
+        + d.name.value
+        + ("(" + ",".join(_arg(a) for a in d.arguments) + ")" if d.arguments else "")
+        for d in directives
+    )

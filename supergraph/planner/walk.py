@@ -1,0 +1,451 @@
+"""The walker: assigns every selection of the operation to fetch groups.
+
+It walks the normalised operation depth-first, staying in the subgraph of
+the current fetch while that subgraph can resolve a field (field edge), and
+otherwise jumping through a key to another subgraph (key edge): the jump
+adds the key fields (and `@requires` fields, planned from the current
+position like any selection) to the current fetches and opens, or reuses,
+an entity fetch group at the same response path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from supergraph.operation import Field, InlineFragment, Operation, Selection
+from supergraph.operation.conditions import variable_condition
+from supergraph.planner.capabilities import (
+    Provided,
+    can_collect,
+    entry,
+    is_abstract,
+    is_interface_object,
+    resolvable_keys,
+    resolves,
+)
+from supergraph.planner.cost import INFEASIBLE, CostModel
+from supergraph.planner.errors import PlanningError
+from supergraph.planner.fieldsets import add_to_representation, to_selections
+from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.plan import KeyRenamer, ValueSetter
+from supergraph.planner.selection import SelectionSet
+from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Key, Supergraph
+
+_MAX_JUMP_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Where the walker is: a fetch group, a selection set in it, and the response position."""
+
+    group: FetchGroup
+    selset: SelectionSet
+    fpath: tuple[str, ...]
+    """Path inside the fetch's result (for output rewrites)."""
+    type_name: str
+    path: tuple[str, ...]
+    provided: Provided | None = None
+    conditions: Conditions = ()
+    internal: bool = False
+    requires_ok: bool = False
+    """The field about to be added has its @requires satisfied by this entity fetch."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Jump:
+    cost: int
+    order: int
+    graph: str
+    key: Key
+    rep_type: str
+    """The type named in the representation: the entity type or its @interfaceObject."""
+
+
+def _conditions(directives: tuple[object, ...]) -> Conditions:
+    out: list[tuple[str, bool]] = []
+    for directive in directives:
+        found = variable_condition(directive)  # type: ignore[arg-type]
+        if found is not None:
+            out.append(found)
+    return tuple(out)
+
+
+class Walker:
+    def __init__(self, sg: Supergraph, operation: Operation) -> None:
+        self.sg = sg
+        self.operation = operation
+        self.groups: list[FetchGroup] = []
+        self.roots: list[FetchGroup] = []
+        self.cost = CostModel(sg)
+        self._touched: set[int] = set()
+        self._no_reuse: set[int] = set()
+        self._depth = 0
+        self._graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
+
+    # -- root ---------------------------------------------------------------
+
+    def plan_root(self, fields: list[Field]) -> None:
+        mutation = self.operation.kind == "mutation"
+        root = self.operation.root_type
+        for field in fields:
+            graph = self._root_graph(field, mutation)
+            group = self.roots[-1] if mutation and self.roots else None
+            if group is None or group.service != graph:
+                group = next((g for g in self.roots if g.service == graph and not mutation), None)
+            if group is None:
+                group = self._new_group(graph, is_entity=False, path=(), parent=None, conditions=())
+                self.roots.append(group)
+            ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
+            found = resolves(self.sg, graph, root, field.name, None)
+            assert found is not None
+            self._add_here(ctx, field, found)
+
+    def _root_graph(self, field: Field, mutation: bool) -> str:
+        root = self.operation.root_type
+        candidates = [g for g in self.sg.subgraphs if resolves(self.sg, g, root, field.name, None)]
+        if not candidates:
+            raise PlanningError(f'no subgraph can resolve field "{root}.{field.name}"')
+        if mutation and self.roots and self.roots[-1].service in candidates:
+            return self.roots[-1].service
+        existing = {g.service for g in self.roots}
+
+        def score(graph: str) -> tuple[int, int, int]:
+            found = resolves(self.sg, graph, root, field.name, None)
+            provided = Provided(found.provides) if found and found.provides else None
+            cost = self.cost.local_cost(graph, field.type_name, field.selections, provided)
+            return (cost, 0 if graph in existing else 1, self._graph_order[graph])
+
+        return min(candidates, key=score)
+
+    # -- selections ---------------------------------------------------------
+
+    def add(self, ctx: Ctx, selections: tuple[Selection, ...]) -> None:
+        if is_abstract(self.sg, ctx.type_name) and not is_interface_object(
+            self.sg, ctx.group.service, ctx.type_name
+        ):
+            self._add_abstract(ctx, selections)
+            return
+        for selection in selections:
+            match selection:
+                case Field():
+                    self.add_field(ctx, selection)
+                case InlineFragment():
+                    if selection.type_condition != ctx.type_name and is_abstract(
+                        self.sg, ctx.type_name
+                    ):
+                        # An @interfaceObject knows no implementations: ask a
+                        # subgraph with the real interface for the type condition.
+                        typename = Field("__typename", None, ctx.type_name, "String", 0)
+                        self._jump(ctx, typename, then=(selection,))
+                    else:
+                        self._add_fragment_on_object(ctx, selection)
+
+    def _add_fragment_on_object(self, ctx: Ctx, fragment: InlineFragment) -> None:
+        if not fragment.directives:
+            self.add(ctx, fragment.selections)
+            return
+        item = ctx.selset.add_fragment(None, fragment.directives)
+        inner = replace(
+            ctx,
+            selset=item.sub,
+            conditions=ctx.conditions + _conditions(fragment.directives),
+        )
+        self.add(inner, fragment.selections)
+
+    def _add_abstract(self, ctx: Ctx, selections: tuple[Selection, ...]) -> None:
+        sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
+        ctx.selset.add_field("__typename", None, (), (), False, internal=True)
+        fields = [s for s in selections if isinstance(s, Field)]
+        fragments = [s for s in selections if isinstance(s, InlineFragment)]
+        in_graph = sg.possible_types_in(graph, type_name)
+        if fields:
+            if all(self._direct_on_abstract(ctx, f) for f in fields) or not in_graph:
+                for field in fields:
+                    self.add_field(ctx, field)
+            else:
+                for possible in in_graph:
+                    item = ctx.selset.add_fragment(possible)
+                    inner = replace(
+                        ctx,
+                        selset=item.sub,
+                        fpath=(*ctx.fpath, f"... on {possible}"),
+                        type_name=possible,
+                    )
+                    self.add(inner, tuple(fields))
+        for fragment in fragments:
+            condition = fragment.type_condition
+            relevant = [t for t in sg.possible_types_in(graph, condition) if t in in_graph]
+            if not relevant:
+                continue
+            conditions = ctx.conditions + _conditions(fragment.directives)
+            targets = [condition] if sg.has_type(graph, condition) else relevant
+            for target in targets:
+                item = ctx.selset.add_fragment(target, fragment.directives)
+                inner = replace(
+                    ctx,
+                    selset=item.sub,
+                    fpath=(*ctx.fpath, f"... on {target}"),
+                    type_name=target,
+                    conditions=conditions,
+                )
+                self.add(inner, fragment.selections)
+
+    def _direct_on_abstract(self, ctx: Ctx, field: Field) -> bool:
+        """Can the interface field be asked directly, the same for every implementation?"""
+        if field.name == "__typename":
+            return True
+        sg, graph = self.sg, ctx.group.service
+        found = resolves(sg, graph, ctx.type_name, field.name, ctx.provided)
+        if found is None or found.requires is not None:
+            return False
+        for possible in sg.possible_types_in(graph, ctx.type_name):
+            other = resolves(sg, graph, possible, field.name, ctx.provided)
+            if other is None or other.requires is not None:
+                return False
+        return True
+
+    def add_field(self, ctx: Ctx, field: Field) -> None:
+        sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
+        if field.name == "__typename":
+            # An @interfaceObject subgraph answers the interface's name: fine in a
+            # representation, wrong for the client, who gets it from the real type.
+            if ctx.internal or not is_interface_object(sg, graph, type_name):
+                self._touched.add(ctx.group.id)
+                ctx.selset.add_field(
+                    "__typename", field.alias, (), field.directives, False, ctx.internal
+                )
+                return
+            self._jump(ctx, field)
+            return
+        found = resolves(sg, graph, type_name, field.name, ctx.provided)
+        if found is None and ctx.internal and can_collect(sg, graph, type_name, field.name):
+            found = entry(sg, type_name, field.name, graph)
+        usable = found is not None and (found.requires is None or ctx.requires_ok)
+        if found is not None and usable and self._worth_staying(ctx, field, found):
+            self._add_here(ctx, field, found)
+            return
+        self._jump(ctx, field)
+
+    def _worth_staying(self, ctx: Ctx, field: Field, found: FieldInGraph) -> bool:
+        if not field.selections or ctx.requires_ok:
+            return True
+        here = self.cost.local_cost(
+            ctx.group.service,
+            field.type_name,
+            field.selections,
+            self._child_provided(ctx, field, found),
+        )
+        if here < INFEASIBLE:
+            return True
+        return not self._jump_options(ctx, field)
+
+    def _child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
+        if found.provides is not None:
+            return Provided(found.provides)
+        if ctx.provided is not None:
+            return ctx.provided.child(ctx.type_name, self.sg, field.name)
+        return None
+
+    def _add_here(self, ctx: Ctx, field: Field, found: FieldInGraph) -> None:
+        composite = bool(field.selections)
+        item, renamed = ctx.selset.add_field(
+            field.name, field.alias, field.arguments, field.directives, composite, ctx.internal
+        )
+        self._touched.add(ctx.group.id)
+        if renamed is not None:
+            ctx.group.output_rewrites.append(
+                KeyRenamer(path=(*ctx.fpath, renamed.alias), rename_key_to=renamed.original)
+            )
+        if not composite or item.sub is None:
+            return
+        inner = Ctx(
+            group=ctx.group,
+            selset=item.sub,
+            fpath=(*ctx.fpath, item.response_key),
+            type_name=field.type_name,
+            path=(*ctx.path, field.response_key, *("@",) * field.list_depth),
+            provided=self._child_provided(ctx, field, found),
+            conditions=ctx.conditions + _conditions(field.directives),
+            internal=ctx.internal,
+        )
+        self.add(inner, field.selections)
+
+    # -- entity jumps -------------------------------------------------------
+
+    def _jump(self, ctx: Ctx, field: Field, then: tuple[Selection, ...] = ()) -> None:
+        """Jump through a key to a subgraph resolving `field` (or, with `then`, those selections)."""
+        options = self._jump_options(ctx, field)
+        if not options:
+            raise PlanningError(
+                f'cannot plan field "{ctx.type_name}.{field.name}" at path '
+                f'"{".".join(ctx.path) or "(root)"}": no subgraph reachable from '
+                f'"{ctx.group.service}" resolves it'
+            )
+        best = min(options, key=lambda o: (o.cost, o.order))
+        self._depth += 1
+        if self._depth > _MAX_JUMP_DEPTH:
+            raise PlanningError(f'entity jumps for "{ctx.type_name}.{field.name}" do not terminate')
+        try:
+            child = self._entity_group(ctx, best)
+            target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
+            if target is not None and target.requires is not None:
+                self._add_requirements(ctx, child, target.requires)
+            inner = Ctx(
+                group=child,
+                selset=child.selection.add_fragment(best.rep_type).sub,
+                fpath=(f"... on {best.rep_type}",),
+                type_name=best.rep_type,
+                path=ctx.path,
+                conditions=ctx.conditions,
+                internal=ctx.internal,
+                requires_ok=True,
+            )
+            if then:
+                self.add(replace(inner, requires_ok=False), then)
+            else:
+                self.add_field(inner, field)
+        finally:
+            self._depth -= 1
+
+    def _jump_options(self, ctx: Ctx, field: Field) -> list[_Jump]:
+        sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
+        type_def = sg.types.get(type_name)
+        if type_def is None:
+            return []
+        options: list[_Jump] = []
+        rep_types = [type_name]
+        if type_def.kind == "object":
+            rep_types += list(type_def.interfaces)
+        for graph in sg.subgraphs:
+            for rep_type in rep_types:
+                if rep_type != type_name and not is_interface_object(sg, graph, rep_type):
+                    continue
+                if field.name == "__typename":
+                    if is_interface_object(sg, graph, rep_type) or graph == here:
+                        continue
+                    found: FieldInGraph | None = FieldInGraph(graph=graph)
+                else:
+                    found = resolves(sg, graph, rep_type, field.name, None)
+                if found is None:
+                    continue
+                if graph == here and found.requires is None and rep_type == type_name:
+                    continue
+                provided = Provided(found.provides) if found.provides else None
+                subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
+                for key in resolvable_keys(sg, graph, rep_type):
+                    key_cost = self._key_cost(here, type_name, key.selections)
+                    if key_cost >= INFEASIBLE:
+                        continue
+                    reuse = self._find_group(ctx, graph) is not None
+                    options.append(
+                        _Jump(
+                            cost=min(INFEASIBLE, key_cost + subtree + (0 if reuse else 1)),
+                            order=self._graph_order[graph],
+                            graph=graph,
+                            key=key,
+                            rep_type=rep_type,
+                        )
+                    )
+        return options
+
+    def _key_cost(self, graph: str, type_name: str, field_set: FieldSet) -> int:
+        """0 when `graph` can produce the key itself, 1 when it needs another jump."""
+        cost = 0
+        for item in field_set:
+            if not isinstance(item, FieldSetField):
+                continue
+            if not can_collect(self.sg, graph, type_name, item.name):
+                if not any(
+                    can_collect(self.sg, g, type_name, item.name) for g in self.sg.subgraphs
+                ):
+                    return INFEASIBLE
+                if not resolvable_keys(self.sg, graph, type_name) and not any(
+                    resolvable_keys(self.sg, g, type_name) for g in self.sg.subgraphs
+                ):
+                    return INFEASIBLE
+                cost = max(cost, 1)
+                continue
+            field_def = self.sg.types[type_name].fields.get(item.name)
+            if item.selections and field_def is not None:
+                cost = max(cost, self._key_cost(graph, field_def.named_type, item.selections))
+        return cost
+
+    def _find_group(self, ctx: Ctx, graph: str) -> FetchGroup | None:
+        for group in self.groups:
+            if (
+                group.is_entity
+                and group.service == graph
+                and group.path == ctx.path
+                and group.parent == ctx.group.id
+                and group.conditions == ctx.conditions
+                and group.id not in self._no_reuse
+            ):
+                return group
+        return None
+
+    def _entity_group(self, ctx: Ctx, jump: _Jump) -> FetchGroup:
+        sg, type_name = self.sg, ctx.type_name
+        child = self._find_group(ctx, jump.graph)
+        if child is None:
+            child = self._new_group(
+                jump.graph,
+                is_entity=True,
+                path=ctx.path,
+                parent=ctx.group.id,
+                conditions=ctx.conditions,
+            )
+        # Key fields (and __typename) come from the current position.
+        key_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
+        typename = Field("__typename", None, type_name, "String", 0)
+        child.deps |= self._collect(
+            child, key_ctx, (typename, *to_selections(sg, type_name, jump.key.selections))
+        )
+        representation = child.requires.add_fragment(type_name)
+        representation.sub.add_field("__typename", None, (), (), False, internal=True)
+        add_to_representation(sg, representation.sub, type_name, jump.key.selections)
+        if jump.rep_type != type_name:
+            rewrite = ValueSetter(path=(f"... on {type_name}", "__typename"), value=jump.rep_type)
+            if rewrite not in child.input_rewrites:
+                child.input_rewrites.append(rewrite)
+        return child
+
+    def _add_requirements(self, ctx: Ctx, child: FetchGroup, requires: FieldSet) -> None:
+        """Plan `@requires` fields from the current position and add them to the representation."""
+        req_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
+        child.deps |= self._collect(child, req_ctx, to_selections(self.sg, ctx.type_name, requires))
+        representation = child.requires.add_fragment(ctx.type_name)
+        add_to_representation(self.sg, representation.sub, ctx.type_name, requires)
+
+    def _collect(self, child: FetchGroup, ctx: Ctx, selections: tuple[Selection, ...]) -> set[int]:
+        """Plan internal selections; return the groups that now hold them (never `child`)."""
+        saved = self._touched
+        self._touched = set()
+        self._no_reuse.add(child.id)
+        try:
+            self.add(ctx, selections)
+            return self._touched - {child.id}
+        finally:
+            self._no_reuse.discard(child.id)
+            saved |= self._touched
+            self._touched = saved
+
+    def _new_group(
+        self,
+        service: str,
+        is_entity: bool,
+        path: tuple[str, ...],
+        parent: int | None,
+        conditions: Conditions,
+    ) -> FetchGroup:
+        group = FetchGroup(
+            id=len(self.groups),
+            service=service,
+            is_entity=is_entity,
+            path=path,
+            parent=parent,
+            conditions=conditions,
+        )
+        if parent is not None:
+            group.deps.add(parent)
+        self.groups.append(group)
+        return group
