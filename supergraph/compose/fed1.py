@@ -1,0 +1,43 @@
+"""Upgrade a Federation 1 subgraph to Federation 2 semantics, the way Apollo's upgrader does.
+
+Federation 1 let any subgraph resolve any field and required type extensions
+to repeat their key fields as `@external`. Federation 2 makes sharing explicit,
+so an upgraded subgraph gets: every object field shareable, key fields of type
+extensions no longer external, and `@external` fields that nothing uses removed.
+"""
+
+from __future__ import annotations
+
+from .fieldsets import top_level_fields, walk_fieldset
+from .subgraph import Subgraph
+from .typerefs import named_type
+
+
+def upgrade_fed1(subgraph: Subgraph) -> None:
+    for type_ in subgraph.types.values():
+        if type_.kind != "object":
+            continue
+        key_fields = type_.key_field_names()
+        for field in type_.fields.values():
+            field.shareable = True
+            if field.external and field.name in key_fields and type_.extension:
+                field.external = False
+    _remove_unused_externals(subgraph)
+
+
+def _remove_unused_externals(subgraph: Subgraph) -> None:
+    used: set[tuple[str, str]] = set()
+    for type_ in subgraph.types.values():
+        for key in type_.keys:
+            used |= {(type_.name, name) for name in top_level_fields(key.fields)}
+        for field in type_.fields.values():
+            if field.requires:
+                selected, _ = walk_fieldset(subgraph, type_.name, field.requires)
+                used |= {(s.type_name, s.field_name) for s in selected}
+            if field.provides:
+                selected, _ = walk_fieldset(subgraph, named_type(field.type), field.provides)
+                used |= {(s.type_name, s.field_name) for s in selected}
+    for type_ in subgraph.types.values():
+        for name in [n for n, f in type_.fields.items() if f.external]:
+            if (type_.name, name) not in used:
+                del type_.fields[name]

@@ -1,0 +1,160 @@
+"""Which local name a subgraph uses for each federation directive (`@link` imports).
+
+A Federation 2 subgraph links the federation spec and imports some of its
+directives (`import: ["@key", {name: "@shareable", as: "@mayShare"}]`); the
+rest keep their namespaced name (`@federation__key`, or `@<as>__key` when the
+link has `as:`). A Federation 1 subgraph has no link and uses bare names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql.language import (
+    DirectiveNode,
+    DocumentNode,
+    ListValueNode,
+    ObjectValueNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    ValueNode,
+)
+
+FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
+
+FEDERATION_DIRECTIVES = (
+    "key",
+    "external",
+    "requires",
+    "provides",
+    "extends",
+    "shareable",
+    "inaccessible",
+    "tag",
+    "override",
+    "composeDirective",
+    "interfaceObject",
+    "authenticated",
+    "requiresScopes",
+    "policy",
+    "context",
+    "fromContext",
+    "cost",
+    "listSize",
+)
+
+# Types a subgraph may reference without defining: they belong to federation
+# or link, not to the subgraph's own API, and never reach the supergraph.
+FEDERATION_TYPES = frozenset(
+    {
+        "_Any",
+        "_Entity",
+        "_Service",
+        "_FieldSet",
+        "FieldSet",
+        "federation__FieldSet",
+        "federation__Scope",
+        "federation__Policy",
+        "federation__ContextFieldValue",
+        "link__Import",
+        "link__Purpose",
+        "link__Url",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One `@link` on the subgraph's schema definition."""
+
+    url: str
+    alias: str | None
+    imports: dict[str, str]
+    """Imported element (`@name`) -> the local name (`@name` or its `as:`)."""
+    node: DirectiveNode
+
+
+@dataclass(slots=True)
+class FederationNames:
+    """Local directive name -> federation directive name, for one subgraph."""
+
+    version: tuple[int, int] | None
+    """(2, x) for a Federation 2 subgraph, None for Federation 1 (no link)."""
+    by_local: dict[str, str] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def is_fed2(self) -> bool:
+        return self.version is not None
+
+    def canonical(self, local: str) -> str | None:
+        return self.by_local.get(local)
+
+
+def read_links(document: DocumentNode) -> list[Link]:
+    links: list[Link] = []
+    for definition in document.definitions:
+        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            continue
+        for directive in definition.directives or ():
+            if directive.name.value == "link":
+                link = _read_link(directive)
+                if link is not None:
+                    links.append(link)
+    return links
+
+
+def _read_link(directive: DirectiveNode) -> Link | None:
+    url: str | None = None
+    alias: str | None = None
+    imports: dict[str, str] = {}
+    for argument in directive.arguments or ():
+        name = argument.name.value
+        if name == "url" and isinstance(argument.value, StringValueNode):
+            url = argument.value.value
+        elif name == "as" and isinstance(argument.value, StringValueNode):
+            alias = argument.value.value
+        elif name == "import":
+            imports = _read_imports(argument.value)
+    return None if url is None else Link(url, alias, imports, directive)
+
+
+def _read_imports(value: ValueNode) -> dict[str, str]:
+    imports: dict[str, str] = {}
+    items = value.values if isinstance(value, ListValueNode) else (value,)
+    for item in items:
+        if isinstance(item, StringValueNode):
+            imports[item.value] = item.value
+        elif isinstance(item, ObjectValueNode):
+            fields = {f.name.value: f.value for f in item.fields}
+            name, alias = fields.get("name"), fields.get("as")
+            if isinstance(name, StringValueNode):
+                local = alias.value if isinstance(alias, StringValueNode) else name.value
+                imports[name.value] = local
+    return imports
+
+
+def federation_names(document: DocumentNode) -> FederationNames:
+    links = read_links(document)
+    federation = next((link for link in links if link.url.startswith(FEDERATION_SPEC)), None)
+    if federation is None:
+        # Federation 1: bare names, no link.
+        names = FederationNames(version=None, links=links)
+        names.by_local = {name: name for name in FEDERATION_DIRECTIVES}
+        return names
+    names = FederationNames(version=_version(federation.url), links=links)
+    prefix = federation.alias or "federation"
+    for name in FEDERATION_DIRECTIVES:
+        local = federation.imports.get(f"@{name}")
+        names.by_local[local[1:] if local else f"{prefix}__{name}"] = name
+    return names
+
+
+def _version(url: str) -> tuple[int, int]:
+    tail = url.rstrip("/").rsplit("/", 1)[-1].lstrip("v")
+    major, _, minor = tail.partition(".")
+    try:
+        return int(major), int(minor or 0)
+    except ValueError:
+        return 2, 0

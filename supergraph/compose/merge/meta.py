@@ -1,0 +1,60 @@
+"""Merge what every subgraph says about one element: description, tags, access and auth.
+
+`@inaccessible` and `@authenticated` apply when any subgraph applies them; tags
+are the union; `@requiresScopes`/`@policy` are AND-ed across subgraphs (each a
+disjunction of conjunctions, so the result is their product).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from graphql.language import ConstDirectiveNode, print_ast
+
+from supergraph.compose.subgraph import Meta
+
+
+def merge_meta(metas: Sequence[Meta]) -> Meta:
+    merged = Meta(description=_description(metas))
+    merged.inaccessible = any(m.inaccessible for m in metas)
+    merged.authenticated = any(m.authenticated for m in metas)
+    merged.tags = sorted({tag for m in metas for tag in m.tags})
+    scopes = [s for m in metas for s in m.scopes]
+    merged.scopes = [conjunction(scopes)] if scopes else []
+    policies = [p for m in metas for p in m.policies]
+    merged.policies = [conjunction(policies)] if policies else []
+    merged.deprecated = next((m.deprecated for m in metas if m.deprecated is not None), None)
+    merged.custom = _unique_directives([d for m in metas for d in m.custom])
+    return merged
+
+
+def conjunction(requirements: Sequence[list[list[str]]]) -> list[list[str]]:
+    """AND of several OR-of-AND requirements, as one OR-of-AND (sorted, no duplicates)."""
+    result: list[frozenset[str]] = [frozenset()]
+    for requirement in requirements:
+        result = [current | frozenset(option) for current in result for option in requirement]
+    # An option that contains another one adds nothing: (a) OR (a AND b) is (a).
+    minimal = {o for o in result if not any(other < o for other in result)}
+    return [list(option) for option in sorted(tuple(sorted(o)) for o in minimal)]
+
+
+def _description(metas: Sequence[Meta]) -> str | None:
+    """The description most subgraphs agree on (the first one on a tie)."""
+    descriptions = [m.description for m in metas if m.description]
+    if not descriptions:
+        return None
+    counts = Counter(descriptions)
+    best = max(counts.values())
+    return next(d for d in descriptions if counts[d] == best)
+
+
+def _unique_directives(directives: list[ConstDirectiveNode]) -> list[ConstDirectiveNode]:
+    seen: set[str] = set()
+    unique: list[ConstDirectiveNode] = []
+    for directive in directives:
+        printed = print_ast(directive)
+        if printed not in seen:
+            seen.add(printed)
+            unique.append(directive)
+    return unique

@@ -1,0 +1,47 @@
+"""An `@external` field must be used: by a key, a `@requires`, a `@provides` or an interface."""
+
+from __future__ import annotations
+
+from supergraph.compose.errors import CompositionError, ErrorSink
+from supergraph.compose.fieldsets import top_level_fields, walk_fieldset
+from supergraph.compose.subgraph import Subgraph
+from supergraph.compose.typerefs import named_type
+
+
+def used_external_fields(subgraph: Subgraph) -> set[tuple[str, str]]:
+    used: set[tuple[str, str]] = set()
+    for type_ in subgraph.types.values():
+        for key in type_.keys:
+            selected, _ = walk_fieldset(subgraph, type_.name, key.fields)
+            used |= {(s.type_name, s.field_name) for s in selected}
+            used |= {(type_.name, name) for name in top_level_fields(key.fields)}
+        for interface in type_.interfaces:
+            owner = subgraph.types.get(interface)
+            if owner is not None:
+                used |= {(type_.name, name) for name in owner.fields}
+        for field in type_.fields.values():
+            if field.requires:
+                selected, _ = walk_fieldset(subgraph, type_.name, field.requires)
+                used |= {(s.type_name, s.field_name) for s in selected}
+            if field.provides:
+                selected, _ = walk_fieldset(subgraph, named_type(field.type), field.provides)
+                used |= {(s.type_name, s.field_name) for s in selected}
+    return used
+
+
+def check_external_unused(subgraph: Subgraph, errors: ErrorSink) -> None:
+    if not subgraph.fed2:
+        return  # the Federation 1 upgrade already removed unused external fields
+    used = used_external_fields(subgraph)
+    for type_ in subgraph.types.values():
+        for field in type_.fields.values():
+            if field.external and (type_.name, field.name) not in used:
+                errors.append(
+                    CompositionError(
+                        "EXTERNAL_UNUSED",
+                        f'[{subgraph.name}] Field "{type_.name}.{field.name}" is marked @external '
+                        "but is not used in any federation directive (@key, @provides, @requires) "
+                        "or to satisfy an interface; the field declaration has no use and should "
+                        "be removed (or the field should not be @external).",
+                    )
+                )

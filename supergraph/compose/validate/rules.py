@@ -1,0 +1,30 @@
+"""The lists of rules composition runs, in order (like graphql-core's `specified_rules`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from supergraph.compose.errors import ErrorSink
+from supergraph.compose.model import Supergraph
+from supergraph.compose.subgraph import Subgraph
+
+from .external_missing_on_base import check_external_missing_on_base
+from .external_unused import check_external_unused
+from .key_fields import check_key_fields
+from .provides_fields import check_provides_fields
+from .requires_fields import check_requires_fields
+from .satisfiability import check_satisfiability
+
+SubgraphRule = Callable[[Subgraph, ErrorSink], None]
+SupergraphRule = Callable[[Sequence[Subgraph], Supergraph, ErrorSink], None]
+
+SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
+    check_key_fields,
+    check_requires_fields,
+    check_provides_fields,
+    check_external_unused,
+)
+SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
+    check_external_missing_on_base,
+    check_satisfiability,
+)
