@@ -36,12 +36,12 @@ from supergraph.executor.errors import (
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
 from supergraph.executor.introspection import Introspection
 from supergraph.executor.lru import LRU
-from supergraph.executor.plan_json import plan_to_json
 from supergraph.executor.shaping import ResponseShaper
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
+from supergraph.planner.render import plan_to_json, plan_to_text
 from supergraph.schema import Supergraph
 from supergraph.types import JSONObject
 
@@ -181,7 +181,10 @@ class Router:
         if errors:
             body["errors"] = errors
         if self._wants_plan(request):
-            body["extensions"] = {"queryPlan": plan_to_json(prepared.plan)}
+            plan = prepared.plan
+            body["extensions"] = {
+                "queryPlan": {"object": plan_to_json(plan), "text": plan_to_text(plan)}
+            }
         return GraphQLResponse(body)
 
     def parse_and_validate(self, query: str) -> _Document:

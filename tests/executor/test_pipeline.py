@@ -190,7 +190,7 @@ async def test_query_plan_only_when_enabled_and_requested() -> None:
     asked = await router.execute(
         GraphQLRequest("{ me { username } }", extensions={"includeQueryPlan": True})
     )
-    assert asked.body["extensions"]["queryPlan"]["node"]["serviceName"] == "accounts"
+    assert asked.body["extensions"]["queryPlan"]["object"]["node"]["serviceName"] == "accounts"
     disabled, _ = make_router()
     hidden = await disabled.execute(GraphQLRequest("{ me { username } }", include_query_plan=True))
     assert "extensions" not in hidden.body

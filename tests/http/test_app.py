@@ -103,7 +103,7 @@ async def test_query_plan_header(client: httpx.AsyncClient) -> None:
         json={"query": "{ me { username } }"},
         headers={"apollo-query-plan-experimental": "1"},
     )
-    assert response.json()["extensions"]["queryPlan"]["kind"] == "QueryPlan"
+    assert response.json()["extensions"]["queryPlan"]["object"]["kind"] == "QueryPlan"
 
 
 async def test_health_up_and_down(client: httpx.AsyncClient) -> None:

@@ -169,7 +169,7 @@ async def test_query_plan_in_extensions_and_mutation(stack: Stack) -> None:
         "/graphql",
         json={"query": "{ me { username } }", "extensions": {"includeQueryPlan": True}},
     )
-    plan = response.json()["extensions"]["queryPlan"]
+    plan = response.json()["extensions"]["queryPlan"]["object"]
     assert plan["node"]["serviceName"] == "accounts"
     stack.subgraphs["products"].schema.mutation_type.fields["addProduct"].resolve = (  # type: ignore[union-attr]
         lambda *_a, name: {"upc": "9", "name": name}
