@@ -143,3 +143,40 @@ def is_abstract(sg: Supergraph, type_name: str) -> bool:
 def is_entity_anywhere(sg: Supergraph, type_name: str) -> bool:
     type_def = sg.types.get(type_name)
     return type_def is not None and any(k.resolvable for t in type_def.graphs for k in t.keys)
+
+
+def key_local(sg: Supergraph, graph: str, type_name: str, field_set: FieldSet) -> bool:
+    """Can `graph` produce every field of this key by itself (nested keys included)?"""
+    for item in field_set:
+        if not isinstance(item, FieldSetField):
+            continue
+        if not can_collect(sg, graph, type_name, item.name):
+            return False
+        field_def = sg.types[type_name].fields.get(item.name)
+        if item.selections and field_def is not None:
+            if not key_local(sg, graph, field_def.named_type, item.selections):
+                return False
+    return True
+
+
+def can_jump_for(sg: Supergraph, graph: str, type_name: str, field_name: str) -> bool:
+    """Is there a subgraph resolving the field that `graph` can reach with a key it holds?"""
+    type_def = sg.types.get(type_name)
+    if type_def is None:
+        return False
+    rep_types = [type_name, *(type_def.interfaces if type_def.kind == "object" else ())]
+    for other in sg.subgraphs:
+        for rep_type in rep_types:
+            if rep_type != type_name and not is_interface_object(sg, other, rep_type):
+                continue
+            if (
+                field_name != "__typename"
+                and resolves(sg, other, rep_type, field_name, None) is None
+            ):
+                continue
+            if any(
+                key_local(sg, graph, type_name, k.selections)
+                for k in resolvable_keys(sg, other, rep_type)
+            ):
+                return True
+    return False

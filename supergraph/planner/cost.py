@@ -11,8 +11,8 @@ from __future__ import annotations
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import (
     Provided,
+    can_jump_for,
     is_abstract,
-    is_entity_anywhere,
     is_interface_object,
     resolves,
 )
@@ -58,11 +58,12 @@ class CostModel:
                 case Field():
                     if selection.name == "__typename":
                         if is_interface_object(sg, graph, type_name):
-                            total += 1
+                            total += 1 if can_jump_for(sg, graph, type_name, "__typename") else 0
                         continue
                     found = resolves(sg, graph, type_name, selection.name, provided)
                     if found is None or found.requires is not None:
-                        total += 1 if self._jumpable(type_name) else INFEASIBLE
+                        jumpable = can_jump_for(sg, graph, type_name, selection.name)
+                        total += 1 if jumpable else INFEASIBLE
                         continue
                     if abstract:
                         for possible in sg.possible_types_in(graph, type_name):
@@ -83,12 +84,3 @@ class CostModel:
                     inner = condition if sg.has_type(graph, condition) else type_name
                     total += self.local_cost(graph, inner, selection.selections, provided)
         return total
-
-    def _jumpable(self, type_name: str) -> bool:
-        sg = self.sg
-        if is_entity_anywhere(sg, type_name):
-            return True
-        type_def = sg.types.get(type_name)
-        if type_def is None:
-            return False
-        return any(is_entity_anywhere(sg, i) for i in type_def.interfaces)

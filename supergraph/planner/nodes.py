@@ -80,7 +80,9 @@ class NodeBuilder:
                 g
                 for g in remaining
                 if all(
-                    s.id in done or not (g.deps & self.subtree(s)) for s in remaining if s is not g
+                    s.id in done or not (self.subtree_deps(g) & self.subtree(s))
+                    for s in remaining
+                    if s is not g
                 )
             ]
             if not layer:
@@ -89,6 +91,14 @@ class NodeBuilder:
             done |= {g.id for g in layer}
             remaining = [g for g in remaining if g.id not in done]
         return layers
+
+    def subtree_deps(self, group: FetchGroup) -> set[int]:
+        """Groups that something in this group's subtree waits for, outside the subtree."""
+        inside = self.subtree(group)
+        deps: set[int] = set()
+        for member in inside:
+            deps |= self.groups[member].deps
+        return deps - inside
 
     def subtree(self, group: FetchGroup) -> set[int]:
         cached = self._subtree.get(group.id)

@@ -20,6 +20,7 @@ from supergraph.planner.capabilities import (
     entry,
     is_abstract,
     is_interface_object,
+    key_local,
     resolvable_keys,
     resolves,
 )
@@ -49,6 +50,11 @@ class Ctx:
     internal: bool = False
     requires_ok: bool = False
     """The field about to be added has its @requires satisfied by this entity fetch."""
+    parent: Ctx | None = None
+    via: Field | None = None
+    """The field of `parent` that led here (to re-plan a path from an ancestor entity)."""
+    origin: Ctx | None = None
+    """For the top of an entity fetch: the position, in the previous fetch, it jumped from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +94,41 @@ class Walker:
         mutation = self.operation.kind == "mutation"
         root = self.operation.root_type
         for field in fields:
-            graph = self._root_graph(field, mutation)
-            group = self.roots[-1] if mutation and self.roots else None
-            if group is None or group.service != graph:
-                group = next((g for g in self.roots if g.service == graph and not mutation), None)
-            if group is None:
-                group = self._new_group(graph, is_entity=False, path=(), parent=None, conditions=())
-                self.roots.append(group)
-            ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
-            found = resolves(self.sg, graph, root, field.name, None)
-            assert found is not None
-            self._add_here(ctx, field, found)
+            for graph, part in self._root_parts(field, mutation):
+                group = self.roots[-1] if mutation and self.roots else None
+                if group is None or group.service != graph:
+                    group = next(
+                        (g for g in self.roots if g.service == graph and not mutation), None
+                    )
+                if group is None:
+                    group = self._new_group(graph, False, path=(), parent=None, conditions=())
+                    self.roots.append(group)
+                ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
+                found = resolves(self.sg, graph, root, part.name, None)
+                assert found is not None
+                self._add_here(ctx, part, found)
+
+    def _root_parts(self, field: Field, mutation: bool) -> list[tuple[str, Field]]:
+        """The subgraph for a root field; split by sub-selection when no single one can serve it.
+
+        A shared root field returning a value type (no key to jump through) must
+        be asked of each subgraph for the part of the selection it owns.
+        """
+        graph = self._root_graph(field, mutation)
+        if mutation or not field.selections or self._root_cost(graph, field) < INFEASIBLE:
+            return [(graph, field)]
+        parts: dict[str, list[Selection]] = {}
+        for selection in field.selections:
+            single = replace(field, selections=(selection,))
+            parts.setdefault(self._root_graph(single, mutation), []).append(selection)
+        if len(parts) == 1:
+            return [(graph, field)]
+        return [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
+
+    def _root_cost(self, graph: str, field: Field) -> int:
+        found = resolves(self.sg, graph, self.operation.root_type, field.name, None)
+        provided = Provided(found.provides) if found and found.provides else None
+        return self.cost.local_cost(graph, field.type_name, field.selections, provided)
 
     def _root_graph(self, field: Field, mutation: bool) -> str:
         root = self.operation.root_type
@@ -110,9 +140,7 @@ class Walker:
         existing = {g.service for g in self.roots}
 
         def score(graph: str) -> tuple[int, int, int]:
-            found = resolves(self.sg, graph, root, field.name, None)
-            provided = Provided(found.provides) if found and found.provides else None
-            cost = self.cost.local_cost(graph, field.type_name, field.selections, provided)
+            cost = self._root_cost(graph, field)
             return (cost, 0 if graph in existing else 1, self._graph_order[graph])
 
         return min(candidates, key=score)
@@ -267,14 +295,30 @@ class Walker:
             provided=self._child_provided(ctx, field, found),
             conditions=ctx.conditions + _conditions(field.directives),
             internal=ctx.internal,
+            parent=ctx,
+            via=field,
         )
         self.add(inner, field.selections)
 
     # -- entity jumps -------------------------------------------------------
 
-    def _jump(self, ctx: Ctx, field: Field, then: tuple[Selection, ...] = ()) -> None:
+    def _jump(
+        self,
+        ctx: Ctx,
+        field: Field,
+        then: tuple[Selection, ...] = (),
+        allowed: frozenset[str] | None = None,
+    ) -> None:
         """Jump through a key to a subgraph resolving `field` (or, with `then`, those selections)."""
         options = self._jump_options(ctx, field)
+        if allowed is not None:
+            options = [o for o in options if o.graph in allowed]
+        if not options and not then:
+            ancestor = self._ancestor_jump(ctx, field)
+            if ancestor is not None:
+                position, nested, allowed = ancestor
+                self._jump(position, nested, allowed=allowed)
+                return
         if not options:
             raise PlanningError(
                 f'cannot plan field "{ctx.type_name}.{field.name}" at path '
@@ -299,6 +343,9 @@ class Walker:
                 conditions=ctx.conditions,
                 internal=ctx.internal,
                 requires_ok=True,
+                parent=ctx.parent,
+                via=ctx.via,
+                origin=ctx,
             )
             if then:
                 self.add(replace(inner, requires_ok=False), then)
@@ -306,6 +353,34 @@ class Walker:
                 self.add_field(inner, field)
         finally:
             self._depth -= 1
+
+    def _ancestor_jump(self, ctx: Ctx, field: Field) -> tuple[Ctx, Field, frozenset[str]] | None:
+        """No key leads to a subgraph resolving `field` here (its type is not an entity
+        there): re-fetch the path to it from the nearest ancestor entity instead."""
+        current: Ctx = ctx
+        nested: Selection = field
+        while current.parent is not None and current.via is not None:
+            via = current.via
+            if current.type_name != via.type_name:
+                nested = InlineFragment(type_condition=current.type_name, selections=(nested,))
+            nested_field = replace(via, selections=(nested,))
+            current = current.parent
+            positions = [current]
+            while positions[-1].origin is not None:
+                positions.append(positions[-1].origin)  # type: ignore[arg-type]
+            for position in reversed(positions):
+                allowed = frozenset(
+                    o.graph
+                    for o in self._jump_options(position, nested_field)
+                    if self.cost.local_cost(
+                        o.graph, nested_field.type_name, nested_field.selections, None
+                    )
+                    == 0
+                )
+                if allowed:
+                    return position, nested_field, allowed
+            nested = nested_field
+        return None
 
     def _jump_options(self, ctx: Ctx, field: Field) -> list[_Jump]:
         sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
@@ -333,6 +408,11 @@ class Walker:
                 provided = Provided(found.provides) if found.provides else None
                 subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
                 for key in resolvable_keys(sg, graph, rep_type):
+                    if any(
+                        isinstance(item, FieldSetField) and item.name == field.name
+                        for item in key.selections
+                    ):
+                        continue  # fetching a key field through that very key goes in circles
                     key_cost = self._key_cost(here, type_name, key.selections)
                     if key_cost >= INFEASIBLE:
                         continue
@@ -355,20 +435,34 @@ class Walker:
             if not isinstance(item, FieldSetField):
                 continue
             if not can_collect(self.sg, graph, type_name, item.name):
+                # One more jump can fetch it only from a subgraph that has it and
+                # whose key this subgraph can give directly.
                 if not any(
-                    can_collect(self.sg, g, type_name, item.name) for g in self.sg.subgraphs
+                    other != graph
+                    and can_collect(self.sg, other, type_name, item.name)
+                    and any(
+                        self._key_local(graph, type_name, key.selections)
+                        for key in resolvable_keys(self.sg, other, type_name)
+                    )
+                    for other in self.sg.subgraphs
                 ):
-                    return INFEASIBLE
-                if not resolvable_keys(self.sg, graph, type_name) and not any(
-                    resolvable_keys(self.sg, g, type_name) for g in self.sg.subgraphs
-                ):
-                    return INFEASIBLE
+                    # Maybe re-fetched from an ancestor entity (see `_ancestor_jump`).
+                    if not any(
+                        other != graph and can_collect(self.sg, other, type_name, item.name)
+                        for other in self.sg.subgraphs
+                    ):
+                        return INFEASIBLE
+                    cost = max(cost, 2)
+                    continue
                 cost = max(cost, 1)
                 continue
             field_def = self.sg.types[type_name].fields.get(item.name)
             if item.selections and field_def is not None:
                 cost = max(cost, self._key_cost(graph, field_def.named_type, item.selections))
         return cost
+
+    def _key_local(self, graph: str, type_name: str, field_set: FieldSet) -> bool:
+        return key_local(self.sg, graph, type_name, field_set)
 
     def _find_group(self, ctx: Ctx, graph: str) -> FetchGroup | None:
         for group in self.groups:
