@@ -153,9 +153,9 @@ def key_local(sg: Supergraph, graph: str, type_name: str, field_set: FieldSet) -
         if not can_collect(sg, graph, type_name, item.name):
             return False
         field_def = sg.types[type_name].fields.get(item.name)
-        if item.selections and field_def is not None:
-            if not key_local(sg, graph, field_def.named_type, item.selections):
-                return False
+        nested = item.selections and field_def is not None
+        if nested and not key_local(sg, graph, field_def.named_type, item.selections):  # type: ignore[union-attr]
+            return False
     return True
 
 

@@ -246,7 +246,13 @@ class Walker:
             self._jump(ctx, field)
             return
         found = resolves(sg, graph, type_name, field.name, ctx.provided)
-        if found is None and ctx.internal and can_collect(sg, graph, type_name, field.name):
+        # Keys may use fields the subgraph declares @external or lost to
+        # @override; a client field only when no other subgraph can serve it.
+        if (
+            found is None
+            and can_collect(sg, graph, type_name, field.name)
+            and (ctx.internal or not self._jump_options(ctx, field))
+        ):
             found = entry(sg, type_name, field.name, graph)
         usable = found is not None and (found.requires is None or ctx.requires_ok)
         if found is not None and usable and self._worth_staying(ctx, field, found):
@@ -367,7 +373,7 @@ class Walker:
             current = current.parent
             positions = [current]
             while positions[-1].origin is not None:
-                positions.append(positions[-1].origin)  # type: ignore[arg-type]
+                positions.append(positions[-1].origin)
             for position in reversed(positions):
                 allowed = frozenset(
                     o.graph
