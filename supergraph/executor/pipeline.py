@@ -170,7 +170,10 @@ class Router:
                 {"errors": [_formatted(e, BAD_USER_INPUT) for e in coerced]}, "request_error"
             )
         # graphql-core 3.3 returns VariableValues(sources, coerced); 3.2 a plain dict.
-        variables: dict[str, Any] = coerced if isinstance(coerced, dict) else coerced.coerced
+        values: dict[str, Any] = coerced if isinstance(coerced, dict) else coerced.coerced
+        # Subgraphs get the client's own values (they coerce them by their own
+        # schema, defaults included); coerced values only fill in operation defaults.
+        variables = {name: raw_variables.get(name, value) for name, value in values.items()}
         outcome = await self._executor.execute(prepared.plan, variables)
         errors = outcome.errors
         introspection = (
@@ -199,7 +202,12 @@ class Router:
             document = parse(query)
         except GraphQLError as error:
             return _Document(None, (_formatted(error, GRAPHQL_PARSE_FAILED),))
-        errors = validate(self.schema, document)
+        except RecursionError:
+            return _too_deep(GRAPHQL_PARSE_FAILED)
+        try:
+            errors = validate(self.schema, document)
+        except RecursionError:
+            return _too_deep(GRAPHQL_VALIDATION_FAILED)
         if errors:
             return _Document(None, tuple(_formatted(e, GRAPHQL_VALIDATION_FAILED) for e in errors))
         return _Document(document)
@@ -270,6 +278,10 @@ def _formatted(error: GraphQLError, code: str) -> JSONObject:
         ]
     formatted["extensions"] = {**(error.extensions or {}), "code": code}
     return formatted
+
+
+def _too_deep(code: str) -> _Document:
+    return _Document(None, (graphql_error("The operation is nested too deeply.", code=code),))
 
 
 def _request_error(error: JSONObject) -> GraphQLResponse:

@@ -44,6 +44,9 @@ PLANS: dict[str, QueryPlan] = {
             )
         )
     ),
+    "query($n: Int = 1) { topProducts(first: $n) { name } }": QueryPlan(
+        Fetch("products", "query($n:Int){topProducts(first:$n){name}}", variable_usages=("n",))
+    ),
     "query($n: Int) { topProducts(first: $n) { name } }": QueryPlan(
         Fetch(
             "products",
@@ -211,3 +214,21 @@ async def test_planning_failure_is_an_error_not_a_crash() -> None:
     router, _ = make_router()
     response = await router.execute(GraphQLRequest("{ me { id } }"))
     assert response.body["errors"][0]["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+
+
+async def test_deeply_nested_operation_is_refused_not_crashed() -> None:
+    router, _ = make_router()
+    query = "{ me " + "{ id " * 3000 + "}" * 3001
+    response = await router.execute(GraphQLRequest(query))
+    assert response.kind == "request_error"
+    assert response.body["errors"][0]["extensions"]["code"] in (
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+    )
+
+
+async def test_subgraphs_get_client_values_and_operation_defaults() -> None:
+    router, transport = make_router()
+    query = "query($n: Int = 1) { topProducts(first: $n) { name } }"
+    await router.execute(GraphQLRequest(query))
+    assert transport.requests[-1][1].variables == {"n": 1}
