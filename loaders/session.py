@@ -9,7 +9,7 @@ a request goes through it in turn; resolvers that query directly use it too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar, TypeVarTuple
 
 from sqlalchemy import Executable, Row, Select
@@ -42,6 +42,16 @@ class SerialSession:
         """Run a statement whose result is not needed (INSERT, UPDATE, DELETE)."""
         async with self._lock:
             await self.session.execute(statement)
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run several statements as one unit: `await db.run(place_order)`.
+
+        `work(session)` holds the lock throughout, so no loader statement interleaves
+        with it (use this for mutations: add rows, flush, commit). Inside `work`, use
+        the session it receives -- calling this `SerialSession` again would deadlock.
+        """
+        async with self._lock:
+            return await work(self.session)
 
     async def commit(self) -> None:
         async with self._lock:

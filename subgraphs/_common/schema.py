@@ -4,13 +4,13 @@
   (only the directives in use are imported), version `FEDERATION_VERSION`.
 - `_entities` resolves each representation on its own (see `entities.py`).
 - Unexpected exceptions in resolvers become `INTERNAL_SERVER_ERROR` with a generic
-  message (logged with their traceback); GraphQL errors raised on purpose (with a
+  message (Strawberry logs them with their traceback on the `strawberry.execution`
+  logger before they are masked); GraphQL errors raised on purpose (with a
   code such as BAD_USER_INPUT) pass through unchanged.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Final, cast
@@ -29,8 +29,6 @@ from subgraphs._common.errors import INTERNAL_SERVER_ERROR
 FEDERATION_VERSION: Final = "2.11"
 INTERNAL_ERROR_MESSAGE = "Internal server error"
 
-log = logging.getLogger("subgraphs")
-
 
 def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
@@ -44,7 +42,6 @@ class MaskInternalErrors(MaskErrors):
         super().__init__(should_mask_error=_is_unexpected, error_message=INTERNAL_ERROR_MESSAGE)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error at %s", error.path, exc_info=error.original_error)
         masked = super().anonymise_error(error)
         masked.extensions = {"code": INTERNAL_SERVER_ERROR}
         return masked

@@ -185,7 +185,10 @@ async def test_aggregate_loader_one_group_by_per_batch(library: Library) -> None
 async def test_registry_creates_each_loader_once_per_spec(library: Library) -> None:
     registry = library.registry
     assert registry.by_key(Author, Author.id) is registry.by_key(Author, Author.id)
-    assert registry.by_key(Author, Author.id) is not registry.by_key(Author, Author.name)
+    assert registry.by_key(Author, Author.name) is registry.by_key(Author, Author.name)
+    assert (
+        len({id(registry.by_key(Author, Author.id)), id(registry.by_key(Author, Author.name))}) == 2
+    )
     first_two = registry.by_foreign_key(Book, Book.author_id, limit=2)
     assert first_two is registry.by_foreign_key(Book, Book.author_id, limit=2)
     assert first_two is not registry.by_foreign_key(Book, Book.author_id, limit=3)
