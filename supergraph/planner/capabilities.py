@@ -94,6 +94,9 @@ def resolves(
 ) -> FieldInGraph | None:
     """The field entry when `graph` can return the field for the client here, else None."""
     found = entry(sg, type_name, field_name, graph)
+    if found is None and provided is not None and provided.allows(type_name, sg, field_name):
+        # Federation 1 supergraphs do not list the @external fields a @provides names.
+        return FieldInGraph(graph=graph, external=True)
     if found is None or found.used_overridden:
         return None
     if _overridden(sg, type_name, field_name, graph):
