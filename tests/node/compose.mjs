@@ -5,7 +5,12 @@
 // one Node process, so the Python tests start Node once).
 // stdout: for one composition {"supergraph": SDL} or {"errors": [{message, code}]};
 // for many, an object with the same keys as the input and those results as values.
+//
+// With --load-in-gateway, stdin is {"id": supergraph SDL, ...} instead, and each
+// SDL is loaded by @apollo/gateway (no subgraph is contacted); stdout is
+// {"id": {"ok": true} | {"ok": false, "error": message}}.
 import { parse } from "graphql";
+import { ApolloGateway } from "@apollo/gateway";
 import { composeServices } from "@theguild/federation-composition";
 
 function composeOne(subgraphs) {
@@ -31,11 +36,27 @@ function composeOne(subgraphs) {
   }
 }
 
+async function loadInGateway(supergraphSdl) {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const gateway = new ApolloGateway({ supergraphSdl, logger: silent });
+  try {
+    await gateway.load();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: String(e && e.message) };
+  } finally {
+    await gateway.stop().catch(() => {});
+  }
+}
+
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const input = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 let output;
-if (Array.isArray(input)) {
+if (process.argv.includes("--load-in-gateway")) {
+  output = {};
+  for (const [id, sdl] of Object.entries(input)) output[id] = await loadInGateway(sdl);
+} else if (Array.isArray(input)) {
   output = composeOne(input);
 } else {
   output = {};
