@@ -10,8 +10,10 @@ one fails the whole `_entities` field, and a key of the wrong type reaches
   that entry (path `_entities.<index>`) and `null` in its place;
 - otherwise `resolve_reference` is called with the fields it declares, their values
   coerced by its annotations: `int` accepts an integer or a string of digits (IDs
-  travel as strings), `str`/`strawberry.ID` accept a string or an integer; other
-  annotations get the raw JSON value (e.g. `@requires` fields). `info` is passed when
+  travel as strings), `str`/`strawberry.ID` accept a string or an integer, and
+  `X | None` also accepts null; other annotations get the raw JSON value (e.g. the
+  `@requires` fields `price: dict[str, object] | None`). Give parameters that not
+  every representation carries (a second `@key`, `@requires` fields) a default. `info` is passed when
   declared; a `**kwargs` parameter receives the remaining fields unchecked.
 """
 
@@ -21,7 +23,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import strawberry
 from graphql import GraphQLError
@@ -55,6 +58,13 @@ def _coerce_str(value: object) -> str:
 
 def _raw(value: object) -> object:
     return value
+
+
+def _optional(coerce: Coercer) -> Coercer:
+    def coerce_optional(value: object) -> object:
+        return None if value is None else coerce(value)
+
+    return coerce_optional
 
 
 _COERCERS: dict[object, Coercer] = {int: _coerce_int, str: _coerce_str, strawberry.ID: _coerce_str}
@@ -110,9 +120,18 @@ def reference_signature(resolver: Callable[..., object]) -> ReferenceSignature:
             wants_info = True
         elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
             required = parameter.default is inspect.Parameter.empty
-            coerce = _COERCERS.get(hints.get(name), _raw)
-            parameters.append(_Parameter(name, required, coerce))
+            parameters.append(_Parameter(name, required, _coercer(hints.get(name))))
     return ReferenceSignature(tuple(parameters), wants_info, takes_rest)
+
+
+def _coercer(annotation: object) -> Coercer:
+    """The coercer for `int`, `str`, `ID`, or one of them `| None`; else the raw value."""
+    if get_origin(annotation) in (Union, UnionType):
+        members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(members) == 1 and len(get_args(annotation)) == 2:
+            return _optional(_coercer(members[0]))
+        return _raw
+    return _COERCERS.get(annotation, _raw)
 
 
 async def resolve_representation(

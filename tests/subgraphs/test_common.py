@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from aiodataloader import DataLoader
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
@@ -46,15 +47,36 @@ class Widget:
         return cls(sku=sku, size=size)
 
 
-@strawberry.federation.type(keys=["code"])
+class Doubler:
+    """A context with a loader that records its batches."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.loader = DataLoader[int, int](self._double)
+
+    async def _double(self, keys: list[int]) -> list[int]:
+        self.batches.append(list(keys))
+        return [key * 2 for key in keys]
+
+
+@strawberry.federation.type(keys=["code", "name"])
 class Gadget:
     code: int
+    name: str | None = None
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Any, None], code: int, **rest: Any) -> Gadget:
+    async def resolve_reference(
+        cls, info: Info[Any, None], code: int | None = None, name: str | None = None, **rest: Any
+    ) -> Gadget:
         if rest:
             raise ValueError(f"secret internals {rest}")
-        return cls(code=code)
+        if isinstance(info.context, Doubler) and code is not None:
+            await info.context.loader.load(code)
+        return cls(code=code or 0, name=name)
+
+    @strawberry.field
+    async def double(self, info: Info[Doubler, None]) -> int:
+        return await info.context.loader.load(self.code + 1000)
 
 
 @strawberry.type
@@ -108,6 +130,30 @@ async def test_resolve_reference_receives_coerced_keys_and_optional_fields() -> 
     assert result.data == {"_entities": [{"sku": "7", "size": 1}, None]}
     assert result.errors is not None
     assert "expected a string, got False" in result.errors[0].message
+
+
+async def test_entity_lookups_and_their_fields_batch_across_representations() -> None:
+    doubler = Doubler()
+    representations = [{"__typename": "Gadget", "code": str(i)} for i in range(50)]
+    result = await widgets.execute(
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Gadget { code double } } }",
+        variable_values={"r": representations},
+        context_value=doubler,
+    )
+    assert result.errors is None
+    assert result.data == {"_entities": [{"code": i, "double": 2 * (i + 1000)} for i in range(50)]}
+    assert doubler.batches == [list(range(50)), [i + 1000 for i in range(50)]]
+
+
+async def test_optional_keys_accept_either_key() -> None:
+    result = await widgets.execute(
+        'query { _entities(representations: [{__typename: "Gadget", name: "n"},'
+        ' {__typename: "Gadget", code: null, name: 5}, {__typename: "Gadget", code: 1.5}])'
+        " { ... on Gadget { code name } } }"
+    )
+    assert result.data == {"_entities": [{"code": 0, "name": "n"}, {"code": 0, "name": "5"}, None]}
+    assert result.errors is not None
+    assert "expected an integer, got 1.5" in result.errors[0].message
 
 
 # -- migrations ----------------------------------------------------------------------

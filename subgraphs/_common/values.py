@@ -1,0 +1,20 @@
+"""Value types shared by several subgraphs (identical everywhere, hence `@shareable`).
+
+Federation v2 composition accepts a type defined in several subgraphs only if its
+fields are shareable and compatible; importing the one definition below keeps them
+identical.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from subgraphs._common.seeding import CURRENCY
+
+
+@strawberry.federation.type(shareable=True)
+class Money:
+    """An amount in minor units (cents) of an ISO 4217 currency."""
+
+    amount: int
+    currency: str = CURRENCY
