@@ -22,7 +22,7 @@ from supergraph.executor.errors import (
     subgraph_error,
 )
 from supergraph.executor.merge import deep_merge
-from supergraph.executor.paths import collect_objects
+from supergraph.executor.paths import collect_objects, locate_objects
 from supergraph.executor.representations import apply_rewrites, build_representation
 from supergraph.executor.transport import SubgraphRequest, SubgraphTransport, SubgraphTransportError
 from supergraph.executor.typeinfo import PossibleTypes
@@ -137,12 +137,11 @@ class _Run:
     async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
         types = self.executor._types
         assert fetch.requires is not None
-        objects = collect_objects(self.data, path, types)
         representations: list[JSONObject] = []
-        first_paths: list[tuple[str | int, ...]] = []
+        firsts: list[JSONObject] = []
         targets: list[tuple[JSONObject, int]] = []
         index_of: dict[bytes, int] = {}
-        for obj, obj_path in objects:
+        for obj in collect_objects(self.data, path, types):
             representation = build_representation(obj, fetch.requires, types)
             if representation is None:
                 continue
@@ -153,7 +152,7 @@ class _Run:
             if index is None:
                 index = index_of[key] = len(representations)
                 representations.append(representation)
-                first_paths.append(obj_path)
+                firsts.append(obj)
             targets.append((obj, index))
         if not representations:
             return
@@ -162,10 +161,14 @@ class _Run:
         if response is None:
             return
         self.merge_entities(fetch, response, targets)
-        for raw in _errors_of(response):
-            self.errors.append(
-                subgraph_error(raw, fetch.service_name, _entity_error_path(raw, first_paths))
-            )
+        errors = _errors_of(response)
+        if errors:
+            # Paths are computed only now: errors are rare, entity fetches are not.
+            paths = {id(obj): at for obj, at in locate_objects(self.data, path, types)}
+            first_paths = [paths.get(id(obj)) for obj in firsts]
+            for raw in errors:
+                client_path = _entity_error_path(raw, first_paths)
+                self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
 
     def merge_entities(
         self, fetch: Fetch, response: JSONObject, targets: list[tuple[JSONObject, int]]
@@ -221,7 +224,7 @@ def _errors_of(response: JSONObject) -> list[object]:
 
 
 def _entity_error_path(
-    raw: object, first_paths: list[tuple[str | int, ...]]
+    raw: object, first_paths: list[tuple[str | int, ...] | None]
 ) -> ResponsePath | None:
     """`_entities.i.rest` -> the client path of (the first object of) representation i."""
     raw_path = raw.get("path") if isinstance(raw, dict) else None
@@ -230,4 +233,5 @@ def _entity_error_path(
     index = raw_path[1]
     if not isinstance(index, int) or not 0 <= index < len(first_paths):
         return None
-    return [*first_paths[index], *raw_path[2:]]
+    at = first_paths[index]
+    return None if at is None else [*at, *raw_path[2:]]

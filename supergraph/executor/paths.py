@@ -11,12 +11,47 @@ Located = tuple[JSONObject, tuple[str | int, ...]]
 _TYPE_CONDITION = "... on "
 
 
-def collect_objects(root: JSONObject, path: PlanPath, types: PossibleTypes) -> list[Located]:
+def collect_objects(root: JSONObject, path: PlanPath, types: PossibleTypes) -> list[JSONObject]:
     """Every object at `path` ("@" = each list item); nulls and missing values skipped.
 
     Elements `... on T` (and Apollo Router's `field|[A,B]`) keep only objects of
-    those types.
+    those types. Level by level and without paths: this runs for every entity
+    fetch, `locate_objects` (with paths) only when errors need client paths.
     """
+    objects: list[JSONObject] = [root]
+    for element in path:
+        if element == "@":
+            continue  # lists are flattened at every step, so "@" needs no work
+        if element.startswith(_TYPE_CONDITION):
+            condition = element[len(_TYPE_CONDITION) :]
+            objects = [o for o in objects if types.matches(o.get("__typename"), condition)]
+            continue
+        name, conditions = _split_type_filter(element)
+        found: list[JSONObject] = []
+        for obj in objects:
+            if conditions is not None and not any(
+                types.matches(obj.get("__typename"), c) for c in conditions
+            ):
+                continue
+            value = obj.get(name)
+            if type(value) is dict:
+                found.append(value)
+            elif type(value) is list:
+                _flatten(value, found)
+        objects = found
+    return objects
+
+
+def _flatten(values: list[object], out: list[JSONObject]) -> None:
+    for value in values:
+        if type(value) is dict:
+            out.append(value)
+        elif type(value) is list:
+            _flatten(value, out)
+
+
+def locate_objects(root: JSONObject, path: PlanPath, types: PossibleTypes) -> list[Located]:
+    """`collect_objects` with each object's concrete response path, in the same order."""
     found: list[Located] = []
     _walk(root, path, 0, (), types, found)
     return found

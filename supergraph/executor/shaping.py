@@ -32,7 +32,6 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     is_abstract_type,
-    is_leaf_type,
 )
 from graphql.language import BooleanValueNode, DirectiveNode
 
@@ -68,6 +67,40 @@ class _Group:
     cache: dict[tuple[str, tuple[object, ...]], list[_Entry]] = field(default_factory=dict)
 
 
+_SCALAR: Final = 0
+_ENUM: Final = 1
+_LIST: Final = 2
+_OBJECT: Final = 3
+_ABSTRACT: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A field's output type, compiled once so completion needs no type checks."""
+
+    non_null: bool
+    kind: int
+    item: _Shape | None = None
+    enum_name: str = ""
+    enum_values: frozenset[str] = frozenset()
+    object_type: GraphQLObjectType | None = None
+    abstract_name: str = ""
+
+
+def _compile(field_type: GraphQLOutputType) -> _Shape:
+    non_null = isinstance(field_type, GraphQLNonNull)
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if isinstance(inner, GraphQLList):
+        return _Shape(non_null, _LIST, item=_compile(inner.of_type))
+    if isinstance(inner, GraphQLEnumType):
+        return _Shape(non_null, _ENUM, enum_name=inner.name, enum_values=frozenset(inner.values))
+    if isinstance(inner, GraphQLObjectType):
+        return _Shape(non_null, _OBJECT, object_type=inner)
+    if isinstance(inner, GraphQLInterfaceType | GraphQLUnionType):
+        return _Shape(non_null, _ABSTRACT, abstract_name=inner.name)
+    return _Shape(non_null, _SCALAR)
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     """One collected response field of a runtime object type."""
@@ -75,8 +108,8 @@ class _Entry:
     response_name: str
     name: str
     parent_type: str
-    type: GraphQLOutputType | None
-    """None for `__typename`."""
+    shape: _Shape | None
+    """None for `__typename` and introspection fields."""
     group: _Group | None
     introspection: bool = False
 
@@ -158,8 +191,8 @@ class ResponseShaper:
             elif is_root and name in _INTROSPECTION_FIELDS:
                 entries.append(_Entry(response_name, name, runtime.name, None, None, True))
             elif name in runtime.fields:
-                field_type = runtime.fields[name].type
-                entries.append(_Entry(response_name, name, runtime.name, field_type, sub))
+                shape = _compile(runtime.fields[name].type)
+                entries.append(_Entry(response_name, name, runtime.name, shape, sub))
         return entries
 
     def _collect_into(
@@ -223,77 +256,83 @@ class _Shaping:
         out: JSONObject = {}
         for entry in self.shaper.fields(runtime, group, self.variables):
             name = entry.response_name
-            if entry.type is None:
-                if entry.introspection:
-                    out[name] = self.introspection.get(name)
-                else:
-                    out[name] = runtime.name
+            shape = entry.shape
+            if shape is None:
+                out[name] = self.introspection.get(name) if entry.introspection else runtime.name
                 continue
-            completed = self.complete(entry, entry.type, value.get(name, _MISSING), (path, name))
+            item = value.get(name, _MISSING)
+            if shape.kind == _SCALAR and item is not None and item is not _MISSING:
+                out[name] = item  # the hot path: a present scalar is copied as is
+                continue
+            completed = self.complete(entry, shape, item, (path, name))
             if completed is _INVALID:
                 return _INVALID
             out[name] = completed
         return out
 
-    def complete(
-        self, entry: _Entry, field_type: GraphQLOutputType, value: object, path: _Path
-    ) -> object:
-        """The completed value; `_INVALID` when a non-null position ends up null.
+    def complete(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
+        """The completed value, or `_INVALID` when a non-null position ends up null.
 
-        A missing value is nulled without an error of its own: the fetch that
-        should have provided it already reported one, or its entity was null
-        (Apollo Gateway behaves the same, so responses compare equal).
+        Only an explicit null in a non-null position adds an error. A missing
+        value, or a child that was nulled, propagates silently: the fetch that
+        should have provided it already reported an error, or its entity was
+        null (Apollo Gateway behaves the same, so responses compare equal).
         """
-        if isinstance(field_type, GraphQLNonNull):
-            completed = self.nullable(entry, field_type.of_type, value, path)
-            if completed is None:
-                if value is not _MISSING:
-                    self.null_error(entry, path)
+        if value is None:
+            if shape.non_null:
+                self.null_error(entry, path)
                 return _INVALID
-            return completed
-        return self.nullable(entry, field_type, value, path)
-
-    def nullable(
-        self, entry: _Entry, field_type: GraphQLOutputType, value: object, path: _Path
-    ) -> object:
-        """Complete a value of a nullable type (invalid children become null here)."""
-        if value is None or value is _MISSING:
             return None
-        if isinstance(field_type, GraphQLList):
-            if not isinstance(value, list):
-                return None
-            item_type = field_type.of_type
-            items = []
-            for index, item in enumerate(value):
-                completed = self.complete(entry, item_type, item, (path, index))
-                if completed is _INVALID:
-                    return None
-                items.append(completed)
-            return items
-        if is_leaf_type(field_type):
-            if isinstance(field_type, GraphQLEnumType) and not (
-                isinstance(value, str) and value in field_type.values
-            ):
-                self.errors.append(
-                    graphql_error(
-                        f'Enum "{field_type.name}" cannot represent value: {_show(value)}',
-                        path=_materialize(path),
-                    )
-                )
-                return None
+        if value is _MISSING:
+            return _INVALID if shape.non_null else None
+        kind = shape.kind
+        if kind == _SCALAR:
             return value
-        if not isinstance(value, dict) or entry.group is None:
-            return None
-        if isinstance(field_type, GraphQLObjectType):
-            runtime: GraphQLObjectType | None = field_type
-        elif isinstance(field_type, GraphQLInterfaceType | GraphQLUnionType):
-            runtime = self.shaper.runtime_type(field_type.name, value.get(_TYPENAME))
+        if kind == _ENUM:
+            completed = self.enum(shape, value, path)
+        elif kind == _LIST:
+            completed = self.list(entry, shape, value, path)
         else:
-            return None
+            completed = self.composite(entry, shape, value, path)
+        if completed is _INVALID:
+            return _INVALID if shape.non_null else None
+        return completed
+
+    def enum(self, shape: _Shape, value: object, path: _Path) -> object:
+        if isinstance(value, str) and value in shape.enum_values:
+            return value
+        self.errors.append(
+            graphql_error(
+                f'Enum "{shape.enum_name}" cannot represent value: {_show(value)}',
+                path=_materialize(path),
+            )
+        )
+        return _INVALID
+
+    def list(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
+        if not isinstance(value, list):
+            return _INVALID
+        item_shape = shape.item
+        assert item_shape is not None
+        if item_shape.kind == _SCALAR and not item_shape.non_null:
+            return value  # nothing to check or reshape in a list of nullable scalars
+        items = []
+        for index, item in enumerate(value):
+            completed = self.complete(entry, item_shape, item, (path, index))
+            if completed is _INVALID:
+                return _INVALID
+            items.append(completed)
+        return items
+
+    def composite(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
+        if not isinstance(value, dict) or entry.group is None:
+            return _INVALID
+        runtime = shape.object_type
         if runtime is None:
-            return None
-        completed = self.shape_object(runtime, value, entry.group, path)
-        return None if completed is _INVALID else completed
+            runtime = self.shaper.runtime_type(shape.abstract_name, value.get(_TYPENAME))
+            if runtime is None:
+                return _INVALID
+        return self.shape_object(runtime, value, entry.group, path)
 
     def null_error(self, entry: _Entry, path: _Path) -> None:
         concrete = _materialize(path)
