@@ -26,7 +26,13 @@ from strawberry.types.base import StrawberryObjectDefinition
 from subgraphs._common.entities import resolve_representation
 from subgraphs._common.errors import INTERNAL_SERVER_ERROR
 
-FEDERATION_VERSION: Final = "2.11"
+# The newest federation version that both reference compositions accept: Apollo's
+# (@apollo/composition 2.14 knows up to v2.14) and The Guild's (0.27 knows up to
+# v2.9; it rejects v2.10+ with UNKNOWN_FEDERATION_LINK_VERSION). Strawberry's own
+# default (2.11) would fail the latter. v2.9 covers every directive we use
+# (@key, @shareable, @external, @provides, @requires, @authenticated,
+# @requiresScopes, @policy).
+FEDERATION_VERSION: Final = "2.9"
 INTERNAL_ERROR_MESSAGE = "Internal server error"
 
 

@@ -26,7 +26,7 @@ def _data(result: Any) -> Any:
 async def test_sdl_is_federation_v2_with_the_user_key(accounts: Harness) -> None:
     sdl = _data(await accounts.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
-        'schema @link(url: "https://specs.apollo.dev/federation/v2.11", '
+        'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
         'import: ["@key", "@shareable"])'
     )
     assert 'type User @key(fields: "id") {' in sdl
