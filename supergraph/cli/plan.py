@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
     except GraphQLSyntaxError as error:
         print(f"supergraph plan: {error.message}", file=sys.stderr)
         return 1
-    errors = validate(supergraph.api_schema, document)
-    if errors:
-        for error in errors:
-            print(f"supergraph plan: {error}", file=sys.stderr)
+    invalid = validate(supergraph.api_schema, document)
+    if invalid:
+        for problem in invalid:
+            print(f"supergraph plan: {problem}", file=sys.stderr)
         return 1
     try:
         plan = build_query_plan(supergraph, document, args.operation_name)

@@ -72,6 +72,17 @@ def _field(
     fragments: dict[str, FragmentDefinitionNode],
 ) -> Field:
     name = node.name.value
+    if name in {"__schema", "__type"}:
+        # Introspection: answered by the router from the API schema, never planned.
+        return Field(
+            name=name,
+            alias=node.alias.value if node.alias else None,
+            parent_type=parent_type,
+            type_name="__Schema" if name == "__schema" else "__Type",
+            list_depth=0,
+            arguments=tuple(node.arguments or ()),
+            directives=tuple(node.directives or ()),
+        )
     if name == "__typename":
         return Field(
             name=name,

@@ -39,15 +39,24 @@ def to_selections(sg: Supergraph, type_name: str, field_set: FieldSet) -> tuple[
 
 
 def add_to_representation(
-    sg: Supergraph, target: SelectionSet, type_name: str, field_set: FieldSet
+    sg: Supergraph,
+    target: SelectionSet,
+    type_name: str,
+    field_set: FieldSet,
+    aliases: dict[str, str] | None = None,
 ) -> None:
-    """Copy a field set into a representation selection (`__typename` on abstract levels)."""
+    """Copy a field set into a representation selection (`__typename` on abstract levels).
+
+    `aliases` maps a field to the response key it has in the merged data when
+    the planner had to alias it (the executor reads the alias, sends the name).
+    """
     for item in field_set:
         match item:
             case FieldSetField():
                 field_def = sg.types[type_name].fields.get(item.name)
                 composite = bool(item.selections)
-                node, _ = target.add_field(item.name, None, (), (), composite, internal=True)
+                alias = (aliases or {}).get(item.name)
+                node, _ = target.add_field(item.name, alias, (), (), composite, internal=True)
                 if composite and node.sub is not None and field_def is not None:
                     if is_abstract(sg, field_def.named_type):
                         node.sub.add_field("__typename", None, (), (), False, internal=True)

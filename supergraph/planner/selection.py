@@ -73,13 +73,19 @@ class SelectionSet:
                 if composite and existing.sub is None:
                     existing.sub = SelectionSet()
                 return existing, None
-            if internal and not existing.internal:
-                # The planner's field keeps the plain name; move the client's field aside.
-                del self.items[("f", key_text, directives_text)]
-                generated = self._generated(existing.name)
-                existing.alias = generated
-                self.items[("f", generated, directives_text)] = existing
-                renamed = Renamed(alias=generated, original=key_text)
+            if internal:
+                # The client owns this response key: the planner's field gets a
+                # generated alias, which representations read (RequiresField.alias).
+                for other in self.items.values():
+                    if (
+                        isinstance(other, FieldItem)
+                        and other.internal
+                        and other.same_field(name, arguments)
+                        and other.directives == directives
+                    ):
+                        return other, None
+                alias = self._generated(name)
+                key_text = alias
             else:
                 alias = self._generated(name)
                 renamed = Renamed(alias=alias, original=key_text)

@@ -29,7 +29,7 @@ from supergraph.planner.errors import PlanningError
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.plan import KeyRenamer, ValueSetter
-from supergraph.planner.selection import SelectionSet
+from supergraph.planner.selection import FieldItem, SelectionSet
 from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Key, Supergraph
 
 _MAX_JUMP_DEPTH = 64
@@ -74,6 +74,15 @@ def _conditions(directives: tuple[object, ...]) -> Conditions:
         if found is not None:
             out.append(found)
     return tuple(out)
+
+
+def _aliases(selset: SelectionSet) -> dict[str, str]:
+    """Planner fields that got a generated alias (the client owns the plain name)."""
+    return {
+        item.name: item.alias
+        for item in selset.items.values()
+        if isinstance(item, FieldItem) and item.internal and item.alias and not item.arguments
+    }
 
 
 class Walker:
@@ -153,7 +162,11 @@ class Walker:
         ):
             self._add_abstract(ctx, selections)
             return
-        for selection in selections:
+        # Fields this subgraph serves go first, so the client's response keys are
+        # taken before keys for jumps are added (a clash then renames the planner's).
+        local = [s for s in selections if isinstance(s, Field) and self._is_local(ctx, s)]
+        rest = [s for s in selections if not (isinstance(s, Field) and self._is_local(ctx, s))]
+        for selection in (*local, *rest):
             match selection:
                 case Field():
                     self.add_field(ctx, selection)
@@ -167,6 +180,10 @@ class Walker:
                         self._jump(ctx, typename, then=(selection,))
                     else:
                         self._add_fragment_on_object(ctx, selection)
+
+    def _is_local(self, ctx: Ctx, field: Field) -> bool:
+        found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
+        return field.name == "__typename" or (found is not None and found.requires is None)
 
     def _add_fragment_on_object(self, ctx: Ctx, fragment: InlineFragment) -> None:
         if not fragment.directives:
@@ -187,7 +204,12 @@ class Walker:
         fragments = [s for s in selections if isinstance(s, InlineFragment)]
         in_graph = sg.possible_types_in(graph, type_name)
         if fields:
-            if all(self._direct_on_abstract(ctx, f) for f in fields) or not in_graph:
+            direct = [f for f in fields if self._direct_on_abstract(ctx, f)]
+            others = [f for f in fields if f not in direct]
+            # A field an @interfaceObject (or entity interface) elsewhere resolves is
+            # fetched with one jump at the interface level, not once per implementation.
+            whole = [f for f in others if self._interface_jump(ctx, f)]
+            if not in_graph or len(whole) == len(others):
                 for field in fields:
                     self.add_field(ctx, field)
             else:
@@ -217,6 +239,12 @@ class Walker:
                     conditions=conditions,
                 )
                 self.add(inner, fragment.selections)
+
+    def _interface_jump(self, ctx: Ctx, field: Field) -> bool:
+        return any(
+            o.rep_type == ctx.type_name and o.cost < INFEASIBLE
+            for o in self._jump_options(ctx, field)
+        )
 
     def _direct_on_abstract(self, ctx: Ctx, field: Field) -> bool:
         """Can the interface field be asked directly, the same for every implementation?"""
@@ -335,8 +363,12 @@ class Walker:
         self._depth += 1
         if self._depth > _MAX_JUMP_DEPTH:
             raise PlanningError(f'entity jumps for "{ctx.type_name}.{field.name}" do not terminate')
+        # The fetch exists only when the jumped selection's own @skip/@include allow it.
+        own = _conditions(field.directives) + tuple(
+            c for t in then if isinstance(t, InlineFragment) for c in _conditions(t.directives)
+        )
         try:
-            child = self._entity_group(ctx, best)
+            child = self._entity_group(replace(ctx, conditions=ctx.conditions + own), best)
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
             if target is not None and target.requires is not None:
                 self._add_requirements(ctx, child, target.requires)
@@ -346,7 +378,7 @@ class Walker:
                 fpath=(f"... on {best.rep_type}",),
                 type_name=best.rep_type,
                 path=ctx.path,
-                conditions=ctx.conditions,
+                conditions=ctx.conditions + own,
                 internal=ctx.internal,
                 requires_ok=True,
                 parent=ctx.parent,
@@ -502,8 +534,12 @@ class Walker:
         )
         representation = child.requires.add_fragment(type_name)
         representation.sub.add_field("__typename", None, (), (), False, internal=True)
-        add_to_representation(sg, representation.sub, type_name, jump.key.selections)
-        if jump.rep_type != type_name:
+        add_to_representation(
+            sg, representation.sub, type_name, jump.key.selections, _aliases(ctx.selset)
+        )
+        if jump.rep_type != type_name or is_interface_object(sg, jump.graph, type_name):
+            # The target knows the type only as an @interfaceObject: it expects the
+            # interface's name as __typename (the path matches implementations too).
             rewrite = ValueSetter(path=(f"... on {type_name}", "__typename"), value=jump.rep_type)
             if rewrite not in child.input_rewrites:
                 child.input_rewrites.append(rewrite)
@@ -514,7 +550,9 @@ class Walker:
         req_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
         child.deps |= self._collect(child, req_ctx, to_selections(self.sg, ctx.type_name, requires))
         representation = child.requires.add_fragment(ctx.type_name)
-        add_to_representation(self.sg, representation.sub, ctx.type_name, requires)
+        add_to_representation(
+            self.sg, representation.sub, ctx.type_name, requires, _aliases(ctx.selset)
+        )
 
     def _collect(self, child: FetchGroup, ctx: Ctx, selections: tuple[Selection, ...]) -> set[int]:
         """Plan internal selections; return the groups that now hold them (never `child`)."""

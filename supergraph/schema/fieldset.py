@@ -27,6 +27,8 @@ def _selections(selection_set: SelectionSetNode, text: str, where: str) -> Field
             items.append(
                 FieldSetField(
                     name=selection.name.value,
+                    arguments=tuple(selection.arguments or ()),
+                    alias=selection.alias.value if selection.alias else None,
                     selections=_selections(sub, text, where) if sub else (),
                 )
             )

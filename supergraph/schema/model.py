@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from graphql import GraphQLSchema
+from graphql import ArgumentNode, GraphQLSchema
 
 TypeKind: TypeAlias = Literal["object", "interface", "union", "enum", "input", "scalar"]
 
@@ -23,6 +23,8 @@ class FieldSetField:
 
     name: str
     selections: FieldSet = ()
+    arguments: tuple[ArgumentNode, ...] = ()
+    alias: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

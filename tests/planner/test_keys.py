@@ -1,0 +1,239 @@
+"""Entity jumps through @key: multiple keys, composite and nested keys, non-resolvable keys."""
+
+from __future__ import annotations
+
+from tests.planner.support import expected, plan_text
+
+FIXTURE = "shop"
+
+
+def test_jump_through_the_key_the_target_resolves() -> None:
+    query = """
+        { product(id: "1") { name inStock } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                product(id: "1") {
+                  name
+                  __typename
+                  sku
+                }
+              }
+            },
+            Flatten(path: "product") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                  }
+                } =>
+                {
+                  ... on Product {
+                    inStock
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_list_items_flatten_with_at() -> None:
+    query = """
+        { products { name reviews { body } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                products {
+                  name
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "products.@") {
+              Fetch(service: "reviews") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Product {
+                    reviews {
+                      body
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_non_resolvable_key_jumps_back_to_the_owner() -> None:
+    query = """
+        { latestReviews { body author { email } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "reviews") {
+              {
+                latestReviews {
+                  body
+                  author {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "latestReviews.@.author") {
+              Fetch(service: "accounts") {
+                {
+                  ... on User {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on User {
+                    email
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_two_targets_at_one_path_run_in_parallel() -> None:
+    query = """
+        { product(id: "1") { inStock buyers { name } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                product(id: "1") {
+                  __typename
+                  sku
+                  id
+                }
+              }
+            },
+            Parallel {
+              Flatten(path: "product") {
+                Fetch(service: "inventory") {
+                  {
+                    ... on Product {
+                      __typename
+                      sku
+                    }
+                  } =>
+                  {
+                    ... on Product {
+                      inStock
+                    }
+                  }
+                },
+              },
+              Flatten(path: "product") {
+                Fetch(service: "accounts") {
+                  {
+                    ... on Product {
+                      __typename
+                      id
+                    }
+                  } =>
+                  {
+                    ... on Product {
+                      buyers {
+                        name
+                      }
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_nested_entity_chain() -> None:
+    query = """
+        { latestReviews { product { name warehouse { city } } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "reviews") {
+              {
+                latestReviews {
+                  product {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "products") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Product {
+                    name
+                    sku
+                  }
+                }
+              },
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                  }
+                } =>
+                {
+                  ... on Product {
+                    warehouse {
+                      city
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -1,0 +1,68 @@
+"""@override: the overriding subgraph resolves the field."""
+
+from __future__ import annotations
+
+from tests.planner.support import expected, plan_text
+
+FIXTURE = "shop"
+
+
+def test_overridden_field_comes_from_the_new_owner() -> None:
+    query = """
+        { latestReviews { rating } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Fetch(service: "reviews") {
+            {
+              latestReviews {
+                rating
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_overridden_field_through_an_entity_jump() -> None:
+    query = """
+        { me { name } products { reviews { rating } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "accounts") {
+              {
+                me {
+                  name
+                }
+                products {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "products.@") {
+              Fetch(service: "reviews") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Product {
+                    reviews {
+                      rating
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -1,0 +1,149 @@
+"""@requires: required fields are fetched first and passed in the representations."""
+
+from __future__ import annotations
+
+from tests.planner.support import expected, plan_text
+
+FIXTURE = "shop"
+
+
+def test_required_fields_come_from_the_owner_first() -> None:
+    query = """
+        { product(id: "1") { shippingEstimate } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                product(id: "1") {
+                  __typename
+                  sku
+                  weight
+                  price
+                }
+              }
+            },
+            Flatten(path: "product") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                    weight
+                    price
+                  }
+                } =>
+                {
+                  ... on Product {
+                    shippingEstimate
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_requires_with_other_fields_of_the_same_subgraph() -> None:
+    query = """
+        { products { name inStock shippingEstimate } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                products {
+                  name
+                  __typename
+                  sku
+                  weight
+                  price
+                }
+              }
+            },
+            Flatten(path: "products.@") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                    weight
+                    price
+                  }
+                } =>
+                {
+                  ... on Product {
+                    inStock
+                    shippingEstimate
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_requires_below_an_entity_jump() -> None:
+    query = """
+        { latestReviews { product { shippingEstimate } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "reviews") {
+              {
+                latestReviews {
+                  product {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "products") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Product {
+                    sku
+                    weight
+                    price
+                  }
+                }
+              },
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                    weight
+                    price
+                  }
+                } =>
+                {
+                  ... on Product {
+                    shippingEstimate
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -1,0 +1,73 @@
+"""@shareable: prefer the subgraph already queried, never fetch a field twice."""
+
+from __future__ import annotations
+
+from tests.planner.support import expected, plan_text
+
+FIXTURE = "shop"
+
+
+def test_shared_root_field_goes_where_most_fields_are() -> None:
+    query = """
+        { products { name price } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Fetch(service: "products") {
+            {
+              products {
+                name
+                price
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_shared_root_field_goes_where_most_fields_are_other_side() -> None:
+    query = """
+        { products { buyers { name } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Fetch(service: "accounts") {
+            {
+              products {
+                buyers {
+                  name
+                }
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_shareable_value_type_stays_in_current_subgraph() -> None:
+    query = """
+        { topCategory { id title } products { category { title } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Fetch(service: "products") {
+            {
+              topCategory {
+                id
+                title
+              }
+              products {
+                category {
+                  title
+                }
+              }
+            }
+          },
+        }
+        """
+    )

@@ -1,0 +1,108 @@
+"""@skip/@include: literals resolved, variables kept and Condition nodes for whole fetches."""
+
+from __future__ import annotations
+
+from tests.planner.support import expected, plan_text
+
+FIXTURE = "shop"
+
+
+def test_literal_conditions_are_resolved() -> None:
+    query = """
+        { product(id: "1") { name @include(if: false) price @skip(if: false) } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Fetch(service: "products") {
+            {
+              product(id: "1") {
+                price
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_variable_condition_on_a_jump_becomes_a_condition_node() -> None:
+    query = """
+        query($withStock: Boolean!) { product(id: "1") { name inStock @include(if: $withStock) } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                product(id: "1") {
+                  name
+                  __typename
+                  sku
+                }
+              }
+            },
+            Include(if: $withStock) {
+              Flatten(path: "product") {
+                Fetch(service: "inventory") {
+                  {
+                    ... on Product {
+                      __typename
+                      sku
+                    }
+                  } =>
+                  {
+                    ... on Product {
+                      inStock @include(if: $withStock)
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_skip_variable_on_a_fragment() -> None:
+    query = """
+        query($s: Boolean!) { product(id: "1") { name ... @skip(if: $s) { inStock } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              query ($s: Boolean!) {
+                product(id: "1") {
+                  name
+                  ... @skip(if: $s) {
+                    __typename
+                    sku
+                  }
+                }
+              }
+            },
+            Skip(if: $s) {
+              Flatten(path: "product") {
+                Fetch(service: "inventory") {
+                  {
+                    ... on Product {
+                      __typename
+                      sku
+                    }
+                  } =>
+                  {
+                    ... on Product {
+                      inStock
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+        """
+    )
