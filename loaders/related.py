@@ -84,4 +84,5 @@ class ForeignKeyLoader(DataLoader[KeyT, list[RowT]], Generic[RowT, KeyT]):
         numbered = inner.subquery()
         entity = aliased(self.model, numbered)
         rank = numbered.c[_ROW_NUMBER]
-        return select(entity).where(rank <= self.limit).order_by(numbered.c[self.column.key], rank)
+        parent = getattr(entity, self.column.key)
+        return select(entity).where(rank <= self.limit).order_by(parent, rank)

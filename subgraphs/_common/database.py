@@ -55,6 +55,7 @@ class Database:
             report = await connection.run_sync(migrate, domain.migrations)
             if report.was_empty and seed_scale is not None:
                 await domain.seed(connection, seed_scale)
+                await self._advance_sequences(connection, domain.metadata)
         if report.applied:
             log.info(
                 "%s: migrated %s from version %d to %d%s",
@@ -78,6 +79,27 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def _advance_sequences(self, connection: AsyncConnection, metadata: MetaData) -> None:
+        """After seeding explicit ids, move PostgreSQL's id sequences past them.
+
+        Seeds insert ids 1..N explicitly; a SERIAL/IDENTITY sequence does not notice,
+        so the next INSERT without an id would collide. SQLite's INTEGER PRIMARY KEY
+        always continues after the largest id, so only PostgreSQL needs this.
+        """
+        if self.config.schema is None:
+            return
+        for table in metadata.sorted_tables:
+            column = table.autoincrement_column
+            if column is None:
+                continue
+            await connection.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence(:table, :column), "
+                    f'coalesce(max("{column.name}"), 0) + 1, false) FROM "{table.name}"'
+                ),
+                {"table": f'"{self.config.schema}"."{table.name}"', "column": column.name},
+            )
 
     async def _lock_and_create_schema(self, connection: AsyncConnection) -> None:
         schema = self.config.schema

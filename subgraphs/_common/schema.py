@@ -23,7 +23,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
-from subgraphs._common.entities import resolve_representation
+from subgraphs._common.entities import reference_signature, resolve_representation
 from subgraphs._common.errors import INTERNAL_SERVER_ERROR
 
 # The newest federation version that both reference compositions accept: Apollo's
@@ -71,6 +71,11 @@ class SubgraphSchema(strawberry.federation.Schema):
             extensions=[*extensions, MaskInternalErrors],
             federation_version=FEDERATION_VERSION,
         )
+        for name, origin in self.entity_types.items():
+            resolver = getattr(origin, "resolve_reference", None)
+            if resolver is None:
+                raise TypeError(f"entity type {name} needs a resolve_reference classmethod")
+            reference_signature(resolver)  # fail at start-up on unresolvable annotations
 
     @cached_property
     def entity_types(self) -> dict[str, type]:

@@ -13,8 +13,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Connection, MetaData, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from loaders import SerialSession
 from subgraphs import registry
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.database import Database
@@ -26,10 +28,11 @@ from subgraphs._common.migrations import (
     migrate,
 )
 from subgraphs._common.schema import SubgraphSchema
-from subgraphs._common.seeding import Scale, product_id_for_upc, product_upc
+from subgraphs._common.seeding import Scale, at, product_id_for_upc, product_upc
 from subgraphs._common.sqltypes import UTCDateTime
+from subgraphs.accounts.models import UserRow
 from tests.loaders.backends import Backend
-from tests.subgraphs.conftest import prepare_database
+from tests.subgraphs.conftest import SubgraphFactory, prepare_database
 
 DOMAINS = list(registry.DOMAINS)
 
@@ -297,3 +300,33 @@ def test_utc_datetime_rejects_naive_values() -> None:
 
     with pytest.raises(ValueError, match="naive datetime"):
         UTCDateTime().process_bind_param(datetime(2024, 1, 1), sqlite.dialect())
+
+
+async def test_new_rows_get_ids_after_the_seeded_ones(subgraph: SubgraphFactory) -> None:
+    accounts = await subgraph("accounts", scale=Scale(1), fresh=True)
+
+    async def add_user(session: AsyncSession) -> int:
+        row = UserRow(username="new", name="New", email="new@example.com", created_at=at())
+        session.add(row)
+        await session.commit()
+        return row.id
+
+    async with accounts.database.session() as session:
+        assert await SerialSession(session).run(add_user) == Scale(1).users + 1
+
+
+@strawberry.federation.type(keys=["id"])
+class Orphan:
+    id: int
+
+
+@strawberry.type
+class OrphanQuery:
+    orphan: Orphan | None = None
+
+
+def test_an_entity_without_resolve_reference_fails_at_schema_build() -> None:
+    # (module-level classes: with postponed annotations Strawberry cannot resolve
+    # types defined inside a function)
+    with pytest.raises(TypeError, match="entity type Orphan needs a resolve_reference"):
+        SubgraphSchema(query=OrphanQuery)
