@@ -14,7 +14,7 @@ import orjson
 from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
 from supergraph.types import JSONObject
 
-_HEADERS = {
+HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
@@ -56,14 +56,14 @@ class HttpTransport:
             self._on_request(subgraph)
         try:
             async with self._client().post(
-                url, data=orjson.dumps(request.to_json()), headers=_HEADERS
+                url, data=orjson.dumps(request.to_json()), headers=HEADERS
             ) as response:
                 body = await response.read()
                 status = response.status
                 reason = response.reason or ""
         except aiohttp.ClientError as error:
             raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
-        return _decode(subgraph, status, reason, body)
+        return decode_response(subgraph, status, reason, body)
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -71,7 +71,7 @@ class HttpTransport:
             self._session = None
 
 
-def _decode(subgraph: str, status: int, reason: str, body: bytes) -> JSONObject:
+def decode_response(subgraph: str, status: int, reason: str, body: bytes) -> JSONObject:
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
@@ -22,6 +23,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     parse,
+    specified_rules,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -83,6 +85,9 @@ class RouterOptions:
     expose_query_plan: bool = False
     document_cache_size: int = 2000
     plan_cache_size: int = 2000
+    extra_rules: tuple[type[ASTValidationRule], ...] = ()
+    """Validation rules run after the spec's (e.g. depth or alias limits); an
+    error's own `extensions.code` is kept, else it gets GRAPHQL_VALIDATION_FAILED."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,7 @@ class Router:
         self._executor = PlanExecutor(
             transport, PossibleTypes(supergraph.schema), self.options.executor
         )
+        self._rules = (*specified_rules, *self.options.extra_rules)
         self.documents: LRU[str, _Document] = LRU(self.options.document_cache_size)
         self.plans: LRU[tuple[str, str | None], PreparedOperation] = LRU(
             self.options.plan_cache_size
@@ -205,7 +211,7 @@ class Router:
         except RecursionError:
             return _too_deep(GRAPHQL_PARSE_FAILED)
         try:
-            errors = validate(self.schema, document)
+            errors = validate(self.schema, document, self._rules)
         except RecursionError:
             return _too_deep(GRAPHQL_VALIDATION_FAILED)
         if errors:
@@ -276,7 +282,7 @@ def _formatted(error: GraphQLError, code: str) -> JSONObject:
         formatted["locations"] = [
             {"line": loc.line, "column": loc.column} for loc in error.locations
         ]
-    formatted["extensions"] = {**(error.extensions or {}), "code": code}
+    formatted["extensions"] = {"code": code, **(error.extensions or {})}
     return formatted
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import DocumentNode, print_ast
+from graphql import ASTValidationRule, DocumentNode, FieldNode, GraphQLError, print_ast
 
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
@@ -232,3 +232,18 @@ async def test_subgraphs_get_client_values_and_operation_defaults() -> None:
     query = "query($n: Int = 1) { topProducts(first: $n) { name } }"
     await router.execute(GraphQLRequest(query))
     assert transport.requests[-1][1].variables == {"n": 1}
+
+
+class NoAliases(ASTValidationRule):
+    def enter_field(self, node: FieldNode, *_args: object) -> None:
+        if node.alias is not None:
+            self.report_error(
+                GraphQLError("No aliases", node, extensions={"code": "MAX_ALIASES_EXCEEDED"})
+            )
+
+
+async def test_extra_validation_rules_keep_their_code() -> None:
+    router, _ = make_router(extra_rules=(NoAliases,))
+    response = await router.execute(GraphQLRequest("{ me { name: username } }"))
+    assert response.kind == "request_error"
+    assert response.body["errors"][0]["extensions"] == {"code": "MAX_ALIASES_EXCEEDED"}

@@ -7,20 +7,25 @@ from collections import Counter
 import pytest
 
 from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.httpx_transport import HttpxTransport
 from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
 from tests.executor.federated import subgraph_schema
 from tests.http.loopback import GraphQLApp, serve
+
+TRANSPORTS = pytest.mark.parametrize("transport_class", [HttpTransport, HttpxTransport])
+Transport = type[HttpTransport] | type[HttpxTransport]
 
 SCHEMA = subgraph_schema(
     "type Query { hello(name: String): String }", root={"hello": lambda name=None: f"hi {name}"}
 )
 
 
-async def test_requests_share_one_keep_alive_connection() -> None:
+@TRANSPORTS
+async def test_requests_share_one_keep_alive_connection(transport_class: Transport) -> None:
     subgraph = GraphQLApp(SCHEMA)
     counted: Counter[str] = Counter()
     async with serve(subgraph.app) as base:
-        transport = HttpTransport({"a": f"{base}/graphql"}, on_request=counted.update)
+        transport = transport_class({"a": f"{base}/graphql"}, on_request=counted.update)
         try:
             for _ in range(3):
                 response = await transport.send(
@@ -34,10 +39,11 @@ async def test_requests_share_one_keep_alive_connection() -> None:
     assert counted == Counter({"a": 3})
 
 
-async def test_non_2xx_without_graphql_body_is_an_http_error() -> None:
+@TRANSPORTS
+async def test_non_2xx_without_graphql_body_is_an_http_error(transport_class: Transport) -> None:
     subgraph = GraphQLApp(SCHEMA, status=502)
     async with serve(subgraph.app) as base:
-        transport = HttpTransport({"a": f"{base}/graphql"})
+        transport = transport_class({"a": f"{base}/graphql"})
         try:
             with pytest.raises(SubgraphHTTPError, match="502"):
                 await transport.send("a", SubgraphRequest("{ hello }"))
@@ -45,8 +51,9 @@ async def test_non_2xx_without_graphql_body_is_an_http_error() -> None:
             await transport.aclose()
 
 
-async def test_connection_refused_is_an_http_error() -> None:
-    transport = HttpTransport({"a": "http://127.0.0.1:9/graphql"})
+@TRANSPORTS
+async def test_connection_refused_is_an_http_error(transport_class: Transport) -> None:
+    transport = transport_class({"a": "http://127.0.0.1:9/graphql"})
     try:
         with pytest.raises(SubgraphHTTPError, match="HTTP fetch failed from 'a'"):
             await transport.send("a", SubgraphRequest("{ hello }"))
