@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import zlib
 
 import pytest
 
 from tests.conformance.scenarios import all_scenarios
+from tests.kit.scenario import Scenario
 
-# Our router's conformance tests run only when this is set. The lead removes
-# this flag (makes it always True) when `supergraph serve` lands.
+# Our router's conformance tests run only when CONFORMANCE_ROUTER=1. The lead
+# makes this always True when `supergraph serve` lands.
 ROUTER_READY = os.environ.get("CONFORMANCE_ROUTER") == "1"
 
 SCENARIOS = all_scenarios()
@@ -25,3 +27,8 @@ GENERATED_CASES = [
     for scenario in SCENARIOS
     for index in range(scenario.generated)
 ]
+
+
+def generator_seed(scenario: Scenario) -> int:
+    """A stable seed per scenario (changing it changes the generated operations)."""
+    return zlib.crc32(scenario.name.encode())

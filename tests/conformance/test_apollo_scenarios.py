@@ -22,6 +22,6 @@ def test_apollo_answers_as_expected(stacks: Stacks, scenario: str, operation: st
     result = stack.run(stack.apollo_url, op)
     assert result.response.status == 200, result.response.body
     assert_same(normalise(result.response), expected_of(op, apollo=True), op.query)
-    if op.requests is not None:
+    if op.requests is not None and not op.apollo:
         counted = {name: result.requests[name] for name in op.requests}
         assert counted == dict(op.requests), f"subgraph requests for {op.query}"

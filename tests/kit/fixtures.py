@@ -112,7 +112,10 @@ class Stacks:
     """Starts scenario stacks on demand and stops them all at the end."""
 
     def __init__(
-        self, scenarios: dict[str, Scenario], compositions: dict[str, Composition], root: Path
+        self,
+        scenarios: dict[str, Scenario],
+        compositions: dict[str, Composition | CompositionError],
+        root: Path,
     ) -> None:
         self.scenarios = scenarios
         self.compositions = compositions
@@ -162,7 +165,7 @@ def compositions(scenarios: dict[str, Scenario]) -> dict[str, Composition | Comp
 
 @pytest.fixture(scope="session")
 def stacks(
-    scenarios: dict[str, Scenario], compositions: dict[str, Composition]
+    scenarios: dict[str, Scenario], compositions: dict[str, Composition | CompositionError]
 ) -> Iterator[Stacks]:
     with tempfile.TemporaryDirectory(prefix="conformance-") as root:
         manager = Stacks(scenarios, compositions, Path(root))

@@ -90,15 +90,22 @@ class Scenario:
 
     ``generated`` is how many operations the generator derives from the API
     schema; ``generator_avoid`` lists ``Type.field`` coordinates it must not
-    select (fields that fail on purpose, mutations, ...).
+    select (fields that fail on purpose, mutations, ...); ``generator_samples``
+    gives argument values per ``Type.field`` (e.g. ids that exist).
+    ``apollo_wrong_generated`` maps generated operation indexes where Apollo
+    Gateway answers wrongly to the reason (naming the written operation that
+    reproduces the bug with the correct answer); those are not compared with
+    Apollo.
     """
 
     name: str
     description: str
     subgraphs: tuple[Subgraph, ...]
     operations: tuple[Operation, ...]
-    generated: int = 20
+    generated: int = 30
     generator_avoid: frozenset[str] = frozenset()
+    generator_samples: Mapping[str, tuple[Mapping[str, JSON], ...]] = field(default_factory=dict)
+    apollo_wrong_generated: Mapping[int, str] = field(default_factory=dict)
 
     def subgraph(self, name: str) -> Subgraph:
         for subgraph in self.subgraphs:

@@ -253,6 +253,9 @@ class SubgraphServer:
             self.app(),
             log_level="warning",
             access_log=False,
+            # Longer than any client keep-alive: a gateway reusing a socket the
+            # server just closed fails with "socket hang up".
+            timeout_keep_alive=120,
             lifespan="off",
             ws="none",
             http="h11",

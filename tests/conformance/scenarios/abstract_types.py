@@ -135,6 +135,14 @@ SCENARIO = Scenario(
     name="abstract_types",
     description="entity interface Media (media), @interfaceObject Media (ratings), union with a member owned elsewhere (Person)",
     subgraphs=(media, ratings, people),
+    generator_samples={
+        "Query.media": ({"id": "m1"}, {"id": "m2"}, {"id": "m3"}, {"id": "m9"}),
+        "Query.search": ({"term": "e"}, {"term": "people"}, {"term": "dune"}),
+    },
+    apollo_wrong_generated={
+        2: "nested type conditions under @interfaceObject fields: see interface-object-type-condition",
+        29: "nested type conditions under @interfaceObject fields: see interface-object-type-condition",
+    },
     operations=(
         Operation(
             name="interface-with-fragments",
@@ -216,6 +224,34 @@ SCENARIO = Scenario(
                     {"__typename": "Book", "id": "m1"},
                     {"__typename": "Movie"},
                     {"__typename": "Book", "id": "m3"},
+                ]
+            },
+        ),
+        Operation(
+            name="interface-object-type-condition",
+            query='{ search(term: "e") { ... on Media { id similar { id ... on Book { __typename similar { id } } } } } }',
+            data={
+                "search": [
+                    {"id": "m1", "similar": [{"id": "m2"}]},
+                    {
+                        "id": "m2",
+                        "similar": [{"id": "m1", "__typename": "Book", "similar": [{"id": "m2"}]}],
+                    },
+                    {
+                        "id": "m3",
+                        "similar": [{"id": "m1", "__typename": "Book", "similar": [{"id": "m2"}]}],
+                    },
+                ]
+            },
+            apollo=(
+                "Apollo Gateway 2.14 drops the `... on Book` selection of objects reached "
+                "through the @interfaceObject field `similar` (m1 is a Book)"
+            ),
+            apollo_data={
+                "search": [
+                    {"id": "m1", "similar": [{"id": "m2"}]},
+                    {"id": "m2", "similar": [{"id": "m1"}]},
+                    {"id": "m3", "similar": [{"id": "m1"}]},
                 ]
             },
         ),

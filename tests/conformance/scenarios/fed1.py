@@ -28,6 +28,7 @@ type Query {
 )
 
 REVIEWS = {"111": ["Mind-bending"], "222": ["Oceanic", "Slow"]}
+TITLES = {"111": "Ubik", "222": "Solaris"}
 
 reviews = Subgraph(
     name="reviews",
@@ -55,7 +56,9 @@ extend type Query {
         },
         "Book": {
             "reviews": lambda obj, _i: [
-                {"body": body, "book": {"isbn": obj["isbn"]}} for body in REVIEWS[obj["isbn"]]
+                # Review.book @provides title: this subgraph must know it.
+                {"body": body, "book": {"isbn": obj["isbn"], "title": TITLES[obj["isbn"]]}}
+                for body in REVIEWS[obj["isbn"]]
             ],
             "summary": lambda obj, _i: f"{obj['title']} ({len(REVIEWS[obj['isbn']])} reviews)",
         },

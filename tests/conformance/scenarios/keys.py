@@ -191,6 +191,10 @@ SCENARIO = Scenario(
     name="keys",
     description="multiple keys (id, sku), composite (region code), nested (warehouse { region code } position), non-resolvable (reviews)",
     subgraphs=(catalog, pricing, stock, locations, reviews),
+    generator_samples={
+        "Query.product": ({"id": "p1"}, {"id": "p2"}, {"id": "p404"}),
+        "Query.cheapest": ({"limit": 1}, {"limit": 3}),
+    },
     operations=(
         Operation(
             name="jump-through-second-key",

@@ -86,6 +86,7 @@ SCENARIO = Scenario(
     name="mutations",
     description="mutation fields from two subgraphs in one operation, entity jumps from mutation results",
     subgraphs=(accounts, posts),
+    generator_samples={"Query.user": ({"id": "u1"}, {"id": "u2"})},
     operations=(
         Operation(
             name="mutation-then-entity",

@@ -139,6 +139,9 @@ SCENARIO = Scenario(
     name="requires",
     description="@requires of a scalar, of a nested selection, of fragments on a union, and a chain products -> inventory -> shipping",
     subgraphs=(products, inventory, shipping),
+    apollo_wrong_generated={
+        9: "@include(if: $false) on a @requires field drops the whole fetch: see include-false-on-requires-field",
+    },
     operations=(
         Operation(
             name="requires-scalar",
@@ -231,6 +234,19 @@ SCENARIO = Scenario(
                     },
                 ]
             },
+        ),
+        Operation(
+            name="include-false-on-requires-field",
+            query="query Q($v: Boolean!) { products { inStock shippingEstimate @include(if: $v) } }",
+            variables={"v": False},
+            data={"products": [{"inStock": True}, {"inStock": False}, {"inStock": True}]},
+            requests={"products": 1, "inventory": 1},
+            apollo=(
+                "Apollo Gateway 2.14 puts inStock in the same inventory fetch as the "
+                "conditional shippingEstimate and skips that whole fetch when $v is false: "
+                "data is null, with valueCompletion errors only in extensions"
+            ),
+            apollo_data=None,
         ),
     ),
 )
