@@ -166,9 +166,13 @@ class ResponseShaper:
         return None
 
     def fields(
-        self, runtime: GraphQLObjectType, group: _Group, variables: Variables
+        self,
+        runtime: GraphQLObjectType,
+        group: _Group,
+        variables: Variables,
+        condition_key: tuple[object, ...],
     ) -> list[_Entry]:
-        key = (runtime.name, self.condition_key(variables) if self._condition_variables else ())
+        key = (runtime.name, condition_key)
         cached = group.cache.get(key)
         if cached is None:
             cached = group.cache[key] = self._collect(runtime, group, variables)
@@ -236,7 +240,7 @@ class ResponseShaper:
 class _Shaping:
     """One shaping run: variables, the error list, introspection results."""
 
-    __slots__ = ("errors", "introspection", "shaper", "variables")
+    __slots__ = ("condition_key", "errors", "introspection", "shaper", "variables")
 
     def __init__(
         self,
@@ -249,12 +253,14 @@ class _Shaping:
         self.variables = variables
         self.errors = errors
         self.introspection = introspection
+        # The @skip/@include variable values, computed once: they key field collection.
+        self.condition_key = shaper.condition_key(variables)
 
     def shape_object(
         self, runtime: GraphQLObjectType, value: JSONObject, group: _Group, path: _Path
     ) -> JSONObject | _Invalid:
         out: JSONObject = {}
-        for entry in self.shaper.fields(runtime, group, self.variables):
+        for entry in self.shaper.fields(runtime, group, self.variables, self.condition_key):
             name = entry.response_name
             shape = entry.shape
             if shape is None:
