@@ -26,7 +26,8 @@ def users_by_id(info: AccountsInfo) -> KeyLoader[UserRow, int]:
 @strawberry.federation.type(keys=["id"])
 class User:
     id: strawberry.ID
-    username: str
+    # @shareable: reviews resolves it too, through `Review.author @provides(fields: "username")`.
+    username: str = strawberry.federation.field(shareable=True)
     name: str
     email: str
     created_at: datetime

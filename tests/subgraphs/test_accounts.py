@@ -32,7 +32,7 @@ async def test_sdl_is_federation_v2_with_the_user_key(accounts: Harness) -> None
     assert 'type User @key(fields: "id") {' in sdl
     for field in (
         "id: ID!",
-        "username: String!",
+        "username: String! @shareable",
         "name: String!",
         "email: String!",
         "createdAt: DateTime!",
