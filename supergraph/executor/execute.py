@@ -72,8 +72,14 @@ class PlanExecutor:
         self._types = types
         self._options = options or ExecutorOptions()
 
-    async def execute(self, plan: QueryPlan, variables: Variables) -> ExecutionOutcome:
-        run = _Run(self, variables)
+    async def execute(
+        self,
+        plan: QueryPlan,
+        variables: Variables,
+        headers: Mapping[str, str] | None = None,
+    ) -> ExecutionOutcome:
+        """Run `plan`; `headers` go with every subgraph request of this execution."""
+        run = _Run(self, variables, headers)
         if plan.node is not None:
             await run.node(plan.node, ())
         return ExecutionOutcome(run.data, run.errors)
@@ -82,11 +88,14 @@ class PlanExecutor:
 class _Run:
     """The state of one execution: the response tree and the errors so far."""
 
-    __slots__ = ("data", "errors", "executor", "variables")
+    __slots__ = ("data", "errors", "executor", "headers", "variables")
 
-    def __init__(self, executor: PlanExecutor, variables: Variables) -> None:
+    def __init__(
+        self, executor: PlanExecutor, variables: Variables, headers: Mapping[str, str] | None
+    ) -> None:
         self.executor = executor
         self.variables = variables
+        self.headers = headers
         self.data: JSONObject = {}
         self.errors: list[JSONObject] = []
 
@@ -190,7 +199,7 @@ class _Run:
     async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
         """The subgraph's response, or None after recording why there is none."""
         name = fetch.service_name
-        request = SubgraphRequest(fetch.operation, variables, fetch.operation_name)
+        request = SubgraphRequest(fetch.operation, variables, fetch.operation_name, self.headers)
         timeout = self.executor._options.timeout_for(name)
         try:
             async with asyncio.timeout(timeout):

@@ -56,7 +56,9 @@ class HttpTransport:
             self._on_request(subgraph)
         try:
             async with self._client().post(
-                url, data=orjson.dumps(request.to_json()), headers=HEADERS
+                url,
+                data=orjson.dumps(request.to_json()),
+                headers=HEADERS if request.headers is None else {**HEADERS, **request.headers},
             ) as response:
                 body = await response.read()
                 status = response.status

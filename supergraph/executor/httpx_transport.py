@@ -40,7 +40,9 @@ class HttpxTransport:
         if self._on_request is not None:
             self._on_request(subgraph)
         try:
-            response = await self._client.post(url, content=orjson.dumps(request.to_json()))
+            response = await self._client.post(
+                url, content=orjson.dumps(request.to_json()), headers=request.headers
+            )
         except httpx.HTTPError as error:
             raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
         return decode_response(

@@ -64,6 +64,8 @@ class GraphQLRequest:
     extensions: Mapping[str, Any] | None = None
     include_query_plan: bool = False
     """Set by the edge (e.g. from a header); `extensions.includeQueryPlan` also asks."""
+    subgraph_headers: Mapping[str, str] | None = None
+    """HTTP headers the edge wants sent with every subgraph request (auth, tracing)."""
 
 
 @dataclass(slots=True)
@@ -180,7 +182,7 @@ class Router:
         # Subgraphs get the client's own values (they coerce them by their own
         # schema, defaults included); coerced values only fill in operation defaults.
         variables = {name: raw_variables.get(name, value) for name, value in values.items()}
-        outcome = await self._executor.execute(prepared.plan, variables)
+        outcome = await self._executor.execute(prepared.plan, variables, request.subgraph_headers)
         errors = outcome.errors
         introspection = (
             prepared.introspection.run(raw_variables, errors) if prepared.introspection else None

@@ -7,6 +7,7 @@ SubgraphTransportError   the request did not produce a GraphQL response
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +21,8 @@ class SubgraphRequest:
     query: str
     variables: JSONObject = field(default_factory=dict)
     operation_name: str | None = None
+    headers: Mapping[str, str] | None = None
+    """Extra HTTP headers for this request (e.g. verified claims for the subgraph)."""
 
     def to_json(self) -> JSONObject:
         body: JSONObject = {"query": self.query, "variables": self.variables}

@@ -47,11 +47,13 @@ class GraphQLApp:
         self.status = status
         self.requests = 0
         self.peers: set[object] = set()
+        self.headers: list[dict[str, str]] = []
         self.app = Starlette(routes=[Route("/graphql", self.handle, methods=["POST"])])
 
     async def handle(self, request: Request) -> Response:
         self.requests += 1
         self.peers.add(request.client)
+        self.headers.append(dict(request.headers))
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.status != 200:

@@ -59,3 +59,16 @@ async def test_connection_refused_is_an_http_error(transport_class: Transport) -
             await transport.send("a", SubgraphRequest("{ hello }"))
     finally:
         await transport.aclose()
+
+
+@TRANSPORTS
+async def test_request_headers_are_sent(transport_class: Transport) -> None:
+    subgraph = GraphQLApp(SCHEMA)
+    async with serve(subgraph.app) as base:
+        transport = transport_class({"a": f"{base}/graphql"})
+        try:
+            await transport.send("a", SubgraphRequest("{ hello }", headers={"x-claims": "c1"}))
+        finally:
+            await transport.aclose()
+    assert subgraph.headers[-1]["x-claims"] == "c1"
+    assert subgraph.headers[-1]["content-type"] == "application/json"
