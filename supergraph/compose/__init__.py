@@ -20,7 +20,7 @@ from .printer import print_supergraph
 from .read import read_subgraph
 from .source import SubgraphSource
 from .subgraph import Subgraph
-from .validate.rules import SUBGRAPH_RULES, SUPERGRAPH_RULES
+from .validate.rules import FINAL_RULES, SUBGRAPH_RULES, SUPERGRAPH_RULES
 
 __all__ = ["Composition", "CompositionError", "SubgraphSource", "compose"]
 
@@ -47,6 +47,9 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
     supergraph = merge(subgraphs, errors)
     for supergraph_rule in SUPERGRAPH_RULES:
         supergraph_rule(subgraphs, supergraph, errors)
+    if not errors:
+        for final_rule in FINAL_RULES:
+            final_rule(subgraphs, supergraph, errors)
     if errors:
         return Composition(None, tuple(errors))
     return Composition(print_supergraph(supergraph), ())

@@ -167,8 +167,14 @@ class _Reader:
             | InterfaceTypeExtensionNode,
         ):
             target.interfaces += [i.name.value for i in node.interfaces or ()]
+            # `@shareable` on a type (or extension) covers the fields of that block only.
+            block_shareable = any(
+                self.names.canonical(d.name.value) == "shareable" for d in node.directives or ()
+            )
             for field_node in node.fields or ():
-                target.fields[field_node.name.value] = self._field(field_node)
+                field = self._field(field_node)
+                field.shareable = field.shareable or block_shareable
+                target.fields[field_node.name.value] = field
         elif isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
             target.members += [
                 self.renames.get(m.name.value, m.name.value) for m in node.types or ()
@@ -250,7 +256,7 @@ class _Reader:
             elif local == "deprecated":
                 reason = _argument(directive, "reason")
                 meta.deprecated = "No longer supported" if reason is None else str(reason)
-            elif local in self.composed:
+            elif local == "specifiedBy" or local in self.composed:
                 # Type-system directives are parsed as constants.
                 meta.custom.append(cast(ConstDirectiveNode, directive))
 

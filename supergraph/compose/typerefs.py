@@ -7,7 +7,16 @@ non-null): every subgraph's value then stays valid for the supergraph's.
 
 from __future__ import annotations
 
-from graphql.language import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
+from collections.abc import Mapping
+
+from graphql.language import (
+    ListTypeNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
+    TypeNode,
+    print_ast,
+)
 
 
 def type_str(node: TypeNode) -> str:
@@ -25,26 +34,37 @@ def is_non_null(node: TypeNode) -> bool:
     return isinstance(node, NonNullTypeNode)
 
 
-def merge_output(types: list[TypeNode]) -> TypeNode | None:
-    """The most general of `types`, or None when they differ beyond nullability."""
-    return _merge(types, non_null_if_any=False)
+def merge_output(
+    types: list[TypeNode], supertypes: Mapping[str, set[str]] | None = None
+) -> TypeNode | None:
+    """The most general of `types`, or None when they differ beyond nullability and subtyping.
+
+    `supertypes` maps a type to the interfaces it implements and the unions it
+    belongs to: a field may return `Node` in one subgraph and `User` in another.
+    """
+    return _merge(types, non_null_if_any=False, supertypes=supertypes or {})
 
 
 def merge_input(types: list[TypeNode]) -> TypeNode | None:
     """The most restrictive of `types`, or None when they differ beyond nullability."""
-    return _merge(types, non_null_if_any=True)
+    return _merge(types, non_null_if_any=True, supertypes={})
 
 
-def _merge(types: list[TypeNode], *, non_null_if_any: bool) -> TypeNode | None:
+def _merge(
+    types: list[TypeNode], *, non_null_if_any: bool, supertypes: Mapping[str, set[str]]
+) -> TypeNode | None:
     non_null = [isinstance(t, NonNullTypeNode) for t in types]
     inner = [t.type if isinstance(t, NonNullTypeNode) else t for t in types]
     merged: TypeNode | None
     if all(isinstance(t, NamedTypeNode) for t in inner):
         names = {t.name.value for t in inner if isinstance(t, NamedTypeNode)}
-        merged = inner[0] if len(names) == 1 else None
+        common = [n for n in names if all(o == n or n in supertypes.get(o, set()) for o in names)]
+        merged = NamedTypeNode(name=NameNode(value=common[0])) if common else None
     elif all(isinstance(t, ListTypeNode) for t in inner):
         merged_item = _merge(
-            [t.type for t in inner if isinstance(t, ListTypeNode)], non_null_if_any=non_null_if_any
+            [t.type for t in inner if isinstance(t, ListTypeNode)],
+            non_null_if_any=non_null_if_any,
+            supertypes=supertypes,
         )
         merged = None if merged_item is None else ListTypeNode(type=merged_item)
     else:

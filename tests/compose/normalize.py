@@ -23,6 +23,7 @@ from graphql.language import (
     InterfaceTypeDefinitionNode,
     ListValueNode,
     ObjectTypeDefinitionNode,
+    OperationDefinitionNode,
     SchemaDefinitionNode,
     StringValueNode,
     TypeDefinitionNode,
@@ -148,7 +149,7 @@ def _value(directive: str, arg: str, value: ValueNode, graphs: dict[str, tuple[s
     if isinstance(value, EnumValueNode) and value.value in graphs:
         return graphs[value.value][0]
     if arg in _FIELD_SETS and isinstance(value, StringValueNode):
-        return '"' + " ".join(value.value.replace("{", " { ").replace("}", " } ").split()) + '"'
+        return _field_set(value.value)
     if directive in _SORTED_LISTS and isinstance(value, ListValueNode):
         inner = sorted(
             sorted(print_ast(v) for v in item.values)
@@ -180,3 +181,10 @@ def semantic_diff(ours: str, reference: str) -> list[str]:
     return sorted(f"+ {line}" for line in mine - theirs) + sorted(
         f"- {line}" for line in theirs - mine
     )
+
+
+def _field_set(fields: str) -> str:
+    """A field set printed canonically (spacing and line breaks do not matter)."""
+    operation = parse("{" + fields + "}", no_location=True).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return " ".join(print_ast(operation.selection_set).split())

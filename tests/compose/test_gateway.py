@@ -2,7 +2,9 @@
 
 @apollo/gateway refuses `for: SECURITY` features it does not implement
 (`@authenticated`, `@requiresScopes`, `@policy` are Apollo Router features), so
-supergraphs using them load in neither; every other case must load.
+supergraphs using them load in neither; every other case must load. Where the
+reference omits `@join__field(type:)` for a subgraph returning a subtype,
+@apollo/gateway cannot extract that subgraph; ours states the type and loads.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def test_composed_supergraphs_load_in_apollo_gateway(
         ours_ok = loaded[key]["ok"]
         reference_ok = loaded[f"reference:{name}"]["ok"]
         router_only = any(marker in sdl for marker in _ROUTER_ONLY)
-        if ours_ok != reference_ok or (not ours_ok and not router_only):
+        # Ours may load where the reference does not (see cases/output_subtype.graphql).
+        if not ours_ok and (reference_ok or not router_only):
             problems.append(f"{name}: ours {loaded[key]}, reference {loaded[f'reference:{name}']}")
     assert len(sdls) >= 60
     assert not problems, "\n".join(problems)

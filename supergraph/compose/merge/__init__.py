@@ -34,15 +34,16 @@ def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> Supergraph:
         for type_ in subgraph.types.values():
             by_name.setdefault(type_.name, []).append(TypeSource(subgraph, type_))
     usage = collect_usage(subgraphs)
+    supertypes = _supertypes(subgraphs)
     types: dict[str, SuperType] = {}
     for name, sources in by_name.items():
         kind = _kind(name, sources, errors)
         if kind is None:
             continue
         if kind == "object":
-            types[name] = merge_object(name, sources, graphs, errors)
+            types[name] = merge_object(name, sources, graphs, supertypes, errors)
         elif kind == "interface":
-            types[name] = merge_interface(name, sources, graphs, errors)
+            types[name] = merge_interface(name, sources, graphs, supertypes, errors)
         elif kind == "union":
             types[name] = merge_union(name, sources)
         elif kind == "enum":
@@ -114,3 +115,14 @@ def _add_interface_object_fields(
                         template.meta,
                         [FieldJoin(None)],
                     )
+
+
+def _supertypes(subgraphs: Sequence[Subgraph]) -> dict[str, set[str]]:
+    """Type -> the interfaces it implements and the unions it belongs to, in any subgraph."""
+    supertypes: dict[str, set[str]] = {}
+    for subgraph in subgraphs:
+        for type_ in subgraph.types.values():
+            supertypes.setdefault(type_.name, set()).update(type_.interfaces)
+            for member in type_.members:
+                supertypes.setdefault(member, set()).add(type_.name)
+    return supertypes

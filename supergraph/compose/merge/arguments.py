@@ -9,6 +9,7 @@ from supergraph.compose.model import SuperArgument
 from supergraph.compose.subgraph import Argument
 from supergraph.compose.typerefs import is_non_null, merge_input, type_str
 
+from .defaults import merge_default
 from .meta import merge_meta
 from .mismatch import mismatch_phrase
 from .sources import FieldSource
@@ -47,7 +48,7 @@ def _merge_one(
             )
         )
         return None
-    default = next((a.default for _, a in present if a.default is not None), None)
+    default = merge_default("Argument", coordinate, [(g, a.default) for g, a in present], errors)
     first = present[0][1]
     return SuperArgument(first.name, merged_type, default, merge_meta([a.meta for _, a in present]))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from supergraph.compose.errors import CompositionError, ErrorSink
@@ -16,12 +16,16 @@ from .sources import FieldSource
 
 
 def merge_field(
-    type_name: str, sources: Sequence[FieldSource], type_graphs: list[str], errors: ErrorSink
+    type_name: str,
+    sources: Sequence[FieldSource],
+    type_graphs: list[str],
+    supertypes: Mapping[str, set[str]],
+    errors: ErrorSink,
 ) -> SuperField | None:
     name = sources[0].field.name
     coordinate = f"{type_name}.{name}"
     defining = [s for s in sources if not s.field.external] or list(sources)
-    merged_type = merge_output([s.field.type for s in defining])
+    merged_type = merge_output([s.field.type for s in defining], supertypes)
     if merged_type is None:
         by_type = [(s.graph, type_str(s.field.type)) for s in sources]
         errors.append(

@@ -13,6 +13,7 @@ from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phr
 from supergraph.compose.model import FieldJoin, SuperField, SuperType, TypeJoin
 from supergraph.compose.typerefs import is_non_null, merge_input, type_str
 
+from .defaults import merge_default
 from .meta import merge_meta
 from .mismatch import mismatch_phrase
 from .sources import TypeSource
@@ -57,7 +58,12 @@ def merge_input_object(name: str, sources: Sequence[TypeSource], errors: ErrorSi
                 )
             )
             continue
-        default = next((f.default for _, f in present if f.default is not None), None)
+        defaults = [(g, f.default) for g, f in present]
+        default = merge_default("Input field", coordinate, defaults, errors)
+        if any(f.default is None for _, f in present):
+            # A subgraph without the default would see an absent field where the
+            # others see the default: only a default every subgraph shares is kept.
+            default = None
         meta = merge_meta([f.meta for _, f in present])
         joins = None
         if any(type_str(f.type) != type_str(merged_type) for _, f in present):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from supergraph.compose.errors import ErrorSink
 from supergraph.compose.model import SuperType
@@ -15,7 +15,11 @@ from .sources import TypeSource
 
 
 def merge_interface(
-    name: str, sources: Sequence[TypeSource], all_graphs: Sequence[str], errors: ErrorSink
+    name: str,
+    sources: Sequence[TypeSource],
+    all_graphs: Sequence[str],
+    supertypes: Mapping[str, set[str]],
+    errors: ErrorSink,
 ) -> SuperType:
     merged = SuperType("interface", name, merge_meta([s.type.meta for s in sources]))
     merged.joins = type_joins(sources, interface_object=True)
@@ -29,7 +33,7 @@ def merge_interface(
     graphs = list(dict.fromkeys(s.graph for s in sources))
     for field_name, fsources in field_sources(sources).items():
         apply_overrides(f"{name}.{field_name}", fsources, all_graphs, errors)
-        field = merge_field(name, fsources, graphs, errors)
+        field = merge_field(name, fsources, graphs, supertypes, errors)
         if field is not None:
             merged.fields[field_name] = field
     return merged

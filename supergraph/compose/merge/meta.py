@@ -7,7 +7,6 @@ disjunction of conjunctions, so the result is their product).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from graphql.language import ConstDirectiveNode, print_ast
@@ -40,13 +39,8 @@ def conjunction(requirements: Sequence[list[list[str]]]) -> list[list[str]]:
 
 
 def _description(metas: Sequence[Meta]) -> str | None:
-    """The description most subgraphs agree on (the first one on a tie)."""
-    descriptions = [m.description for m in metas if m.description]
-    if not descriptions:
-        return None
-    counts = Counter(descriptions)
-    best = max(counts.values())
-    return next(d for d in descriptions if counts[d] == best)
+    """The first subgraph's description (subgraphs in config order), as the reference does."""
+    return next((m.description for m in metas if m.description), None)
 
 
 def _unique_directives(directives: list[ConstDirectiveNode]) -> list[ConstDirectiveNode]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from supergraph.compose.errors import ErrorSink
 from supergraph.compose.model import SuperType, TypeJoin
@@ -39,7 +39,11 @@ def field_sources(sources: Sequence[TypeSource]) -> dict[str, list[FieldSource]]
 
 
 def merge_object(
-    name: str, sources: Sequence[TypeSource], all_graphs: Sequence[str], errors: ErrorSink
+    name: str,
+    sources: Sequence[TypeSource],
+    all_graphs: Sequence[str],
+    supertypes: Mapping[str, set[str]],
+    errors: ErrorSink,
 ) -> SuperType:
     merged = SuperType("object", name, merge_meta([s.type.meta for s in sources]))
     merged.joins = type_joins(sources)
@@ -56,7 +60,7 @@ def merge_object(
         coordinate = f"{name}.{field_name}"
         apply_overrides(coordinate, fsources, all_graphs, errors)
         check_field_sharing(coordinate, fsources, errors)
-        field = merge_field(name, fsources, graphs, errors)
+        field = merge_field(name, fsources, graphs, supertypes, errors)
         if field is not None:
             merged.fields[field_name] = field
     return merged

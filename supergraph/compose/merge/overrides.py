@@ -40,7 +40,8 @@ def apply_overrides(
             )
             continue
         target = by_graph.get(origin)
-        if target is None:
+        if target is None or target.field.external:
+            # Nothing to take over: the origin does not resolve the field itself.
             continue
         if target.field.override is not None:
             errors.append(

@@ -42,8 +42,4 @@ class FieldSource:
 
     @property
     def shareable(self) -> bool:
-        return (
-            self.field.shareable
-            or self.type.shareable
-            or self.field.name in self.type.key_field_names()
-        )
+        return self.field.shareable or self.field.name in self.type.key_field_names()

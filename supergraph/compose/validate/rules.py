@@ -10,6 +10,7 @@ from supergraph.compose.subgraph import Subgraph
 
 from .external_missing_on_base import check_external_missing_on_base
 from .external_unused import check_external_unused
+from .interface_fields import check_interface_fields
 from .key_fields import check_key_fields
 from .provides_fields import check_provides_fields
 from .requires_fields import check_requires_fields
@@ -26,5 +27,7 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
 )
 SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
     check_external_missing_on_base,
-    check_satisfiability,
+    check_interface_fields,
 )
+# Run only when everything else passed: on a broken merge they would report noise.
+FINAL_RULES: tuple[SupergraphRule, ...] = (check_satisfiability,)
