@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -40,12 +41,17 @@ from supergraph.types import JSONObject, PlanPath, ResponsePath, Variables
 logger = logging.getLogger(__name__)
 
 
+FetchObserver = Callable[[str, float, str], None]
+"""Called after each subgraph request: (subgraph, seconds, outcome "ok" | "timeout" | "http_error")."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutorOptions:
-    """Per-subgraph timeouts in seconds (None: no timeout)."""
+    """Per-subgraph timeouts in seconds (None: no timeout), and a fetch observer (metrics)."""
 
     default_timeout: float | None = 30.0
     timeouts: Mapping[str, float | None] = field(default_factory=dict)
+    observer: FetchObserver | None = None
 
     def timeout_for(self, subgraph: str) -> float | None:
         return self.timeouts.get(subgraph, self.default_timeout)
@@ -200,30 +206,30 @@ class _Run:
         """The subgraph's response, or None after recording why there is none."""
         name = fetch.service_name
         request = SubgraphRequest(fetch.operation, variables, fetch.operation_name, self.headers)
-        timeout = self.executor._options.timeout_for(name)
+        options = self.executor._options
+        started = time.perf_counter()
+        outcome = "ok"
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(options.timeout_for(name)):
                 return await self.executor._transport.send(name, request)
         except TimeoutError:
-            self.errors.append(
-                graphql_error(
-                    f"Request to subgraph '{name}' timed out",
-                    code=SUBGRAPH_TIMEOUT,
-                    service_name=name,
-                )
-            )
+            outcome = "timeout"
+            message = f"Request to subgraph '{name}' timed out"
+            self.errors.append(graphql_error(message, code=SUBGRAPH_TIMEOUT, service_name=name))
         except SubgraphTransportError as error:
+            outcome = "http_error"
             self.errors.append(graphql_error(str(error), code=error.code, service_name=name))
         except Exception:
             # A transport bug must not fail the other fetches; the log keeps the trace.
+            outcome = "http_error"
             logger.exception("fetch from subgraph %s failed", name)
+            message = f"HTTP fetch failed from '{name}'"
             self.errors.append(
-                graphql_error(
-                    f"HTTP fetch failed from '{name}'",
-                    code=SUBREQUEST_HTTP_ERROR,
-                    service_name=name,
-                )
+                graphql_error(message, code=SUBREQUEST_HTTP_ERROR, service_name=name)
             )
+        finally:
+            if options.observer is not None:
+                options.observer(name, time.perf_counter() - started, outcome)
         return None
 
 

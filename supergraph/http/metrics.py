@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 
 
 class Metrics:
@@ -28,12 +34,21 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.subgraph_fetches = Histogram(
+            "router_subgraph_fetch_duration_seconds",
+            "Subgraph fetch latency, by subgraph and outcome (ok, timeout, http_error).",
+            ["subgraph", "outcome"],
+            registry=self.registry,
+        )
         for name in subgraphs:
             # Present from the start (at 0), so dashboards see every subgraph.
             self.subgraph_requests.labels(subgraph=name)
 
     def on_subgraph_request(self, subgraph: str) -> None:
         self.subgraph_requests.labels(subgraph=subgraph).inc()
+
+    def on_fetch(self, subgraph: str, seconds: float, outcome: str) -> None:
+        self.subgraph_fetches.labels(subgraph=subgraph, outcome=outcome).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -31,7 +31,9 @@ def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
         name: sub.timeout for name, sub in config.subgraphs.items() if sub.timeout is not None
     }
     options = RouterOptions(
-        executor=ExecutorOptions(default_timeout=config.subgraph_timeout, timeouts=timeouts),
+        executor=ExecutorOptions(
+            default_timeout=config.subgraph_timeout, timeouts=timeouts, observer=metrics.on_fetch
+        ),
         expose_query_plan=config.expose_query_plan,
     )
     return create_app(Router(supergraph, transport, options), metrics)

@@ -237,11 +237,17 @@ async def test_slow_subgraph_times_out_per_subgraph() -> None:
             await asyncio.sleep(5)
         return {"data": {subgraph: 1}}
 
-    options = ExecutorOptions(default_timeout=5, timeouts={"slow": 0.05})
+    observed: list[tuple[str, str]] = []
+    options = ExecutorOptions(
+        default_timeout=5,
+        timeouts={"slow": 0.05},
+        observer=lambda name, _seconds, outcome: observed.append((name, outcome)),
+    )
     plan = QueryPlan(Parallel((Fetch("slow", "{ slow }"), Fetch("fast", "{ fast }"))))
     outcome = await PlanExecutor(MockTransport(handler), TYPES, options).execute(plan, {})
     assert outcome.data == {"fast": 1}
     assert outcome.errors[0]["extensions"] == {"code": "SUBGRAPH_TIMEOUT", "serviceName": "slow"}
+    assert sorted(observed) == [("fast", "ok"), ("slow", "timeout")]
 
 
 async def test_requires_selections_and_rewrites_shape_representations() -> None:

@@ -131,6 +131,10 @@ async def test_subgraph_requests_equal_fetch_nodes_whatever_the_list_size(stack:
     metrics = (await stack.router.get("/metrics")).text
     for name in ("products", "reviews", "accounts"):
         assert f'router_subgraph_requests_total{{subgraph="{name}"}} 1.0' in metrics
+        assert (
+            f'router_subgraph_fetch_duration_seconds_count{{outcome="ok",subgraph="{name}"}} 1.0'
+            in metrics
+        )
 
 
 async def test_inaccessible_enum_value_is_null_with_error(stack: Stack) -> None:
