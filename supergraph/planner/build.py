@@ -7,6 +7,7 @@ from graphql import DocumentNode
 from supergraph.operation import Field, InlineFragment, Selection, normalize_operation
 from supergraph.operation.errors import OperationError
 from supergraph.planner.errors import PlanningError
+from supergraph.planner.groups import finish
 from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.walk import Walker
@@ -31,6 +32,7 @@ def build_query_plan(
         raise PlanningError(str(error)) from None
     walker = Walker(supergraph, operation)
     walker.plan_root(_root_fields(operation.selections))
+    finish(walker.groups)
     return QueryPlan(node=NodeBuilder(operation, walker.groups, walker.roots).build())
 
 

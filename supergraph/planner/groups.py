@@ -22,8 +22,20 @@ class FetchGroup:
     """Response path where results merge ("@" for list items); () for root fetches."""
     parent: int | None
     conditions: Conditions = ()
+    """Conditions common to everything in the group (set by `finish`): a Condition node."""
+    condition_sets: list[Conditions] = field(default_factory=list)
+    """The conditions of each selection jumped into this group."""
     selection: SelectionSet = field(default_factory=SelectionSet)
     requires: SelectionSet = field(default_factory=SelectionSet)
     deps: set[int] = field(default_factory=set)
     input_rewrites: list[FetchRewrite] = field(default_factory=list)
     output_rewrites: list[FetchRewrite] = field(default_factory=list)
+
+
+def finish(groups: list[FetchGroup]) -> None:
+    """Give each group the conditions all its contents share (the rest stay as directives)."""
+    for group in groups:
+        if not group.condition_sets:
+            continue
+        first, *rest = group.condition_sets
+        group.conditions = tuple(c for c in first if all(c in other for other in rest))

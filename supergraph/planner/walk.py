@@ -11,6 +11,9 @@ an entity fetch group at the same response path.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
+
+from graphql import DirectiveNode, parse
 
 from supergraph.operation import Field, InlineFragment, Operation, Selection
 from supergraph.operation.conditions import variable_condition
@@ -74,6 +77,19 @@ def _conditions(directives: tuple[object, ...]) -> Conditions:
         if found is not None:
             out.append(found)
     return tuple(out)
+
+
+def _directives(conditions: Conditions) -> tuple[DirectiveNode, ...]:
+    return tuple(_directive(variable, include) for variable, include in conditions)
+
+
+@cache
+def _directive(variable: str, include: bool) -> DirectiveNode:
+    name = "include" if include else "skip"
+    document = parse(f"{{ a @{name}(if: ${variable}) }}", no_location=True)
+    field = document.definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+    directive: DirectiveNode = field.directives[0]
+    return directive
 
 
 def _aliases(selset: SelectionSet) -> dict[str, str]:
@@ -282,11 +298,19 @@ class Walker:
             and (ctx.internal or not self._jump_options(ctx, field))
         ):
             found = entry(sg, type_name, field.name, graph)
-        usable = found is not None and (found.requires is None or ctx.requires_ok)
+        usable = found is not None and (
+            found.requires is None or ctx.requires_ok or self._requires_local(ctx, found)
+        )
         if found is not None and usable and self._worth_staying(ctx, field, found):
             self._add_here(ctx, field, found)
             return
         self._jump(ctx, field)
+
+    def _requires_local(self, ctx: Ctx, found: FieldInGraph) -> bool:
+        """The subgraph resolves the required fields itself: no fetch needed before."""
+        assert found.requires is not None
+        required = to_selections(self.sg, ctx.type_name, found.requires)
+        return self.cost.local_cost(ctx.group.service, ctx.type_name, required, ctx.provided) == 0
 
     def _worth_staying(self, ctx: Ctx, field: Field, found: FieldInGraph) -> bool:
         if not field.selections or ctx.requires_ok:
@@ -299,7 +323,7 @@ class Walker:
         )
         if here < INFEASIBLE:
             return True
-        return not self._jump_options(ctx, field)
+        return not any(o.cost < INFEASIBLE for o in self._jump_options(ctx, field))
 
     def _child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
         if found.provides is not None:
@@ -372,9 +396,12 @@ class Walker:
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
             if target is not None and target.requires is not None:
                 self._add_requirements(ctx, child, target.requires)
+            # Conditional content keeps its @skip/@include inside the merged fetch.
+            inherited = ctx.group.condition_sets[0] if ctx.group.condition_sets else ()
+            extra = tuple(c for c in ctx.conditions if c not in inherited)
             inner = Ctx(
                 group=child,
-                selset=child.selection.add_fragment(best.rep_type).sub,
+                selset=child.selection.add_fragment(best.rep_type, _directives(extra)).sub,
                 fpath=(f"... on {best.rep_type}",),
                 type_name=best.rep_type,
                 path=ctx.path,
@@ -509,7 +536,6 @@ class Walker:
                 and group.service == graph
                 and group.path == ctx.path
                 and group.parent == ctx.group.id
-                and group.conditions == ctx.conditions
                 and group.id not in self._no_reuse
             ):
                 return group
@@ -524,8 +550,9 @@ class Walker:
                 is_entity=True,
                 path=ctx.path,
                 parent=ctx.group.id,
-                conditions=ctx.conditions,
+                conditions=(),
             )
+        child.condition_sets.append(ctx.conditions)
         # Key fields (and __typename) come from the current position.
         key_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
         typename = Field("__typename", None, type_name, "String", 0)

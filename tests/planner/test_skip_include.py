@@ -95,7 +95,7 @@ def test_skip_variable_on_a_fragment() -> None:
                     }
                   } =>
                   {
-                    ... on Product {
+                    ... on Product @skip(if: $s) {
                       inStock
                     }
                   }
