@@ -1,12 +1,13 @@
 """Every field reachable from a root can be resolved (a simplified satisfiability check).
 
-Walks the supergraph breadth-first from each root field, tracking which subgraph
-holds the current object. A field is satisfiable when that subgraph resolves it
-(or it was `@provides`d on the way), or when some subgraph that resolves it can
-be reached through entity keys whose fields the current subgraph can supply.
-This covers the cases that break query planning (a value type extended in one
-subgraph only, an entity without a usable key); `@requires` chains and
-interface-level queries are not explored.
+Walks the supergraph breadth-first from each root field. For each query path it
+keeps every way the planner could be holding the object: (subgraph, fields
+that subgraph was asked to `@provides` here). A field is satisfiable from one
+of those when that subgraph resolves it (or provides it), or when a subgraph
+resolving it can be reached through entity keys whose fields the holder can
+supply. A path fails only when no holder can get the field. This catches what
+breaks query planning (a value type extended in one subgraph only, an entity
+without a usable key); `@requires` chains are not explored.
 """
 
 from __future__ import annotations
@@ -15,18 +16,28 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from graphql.language import FieldNode, InlineFragmentNode, print_ast
+
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import top_level_fields
+from supergraph.compose.fieldsets import parse_fieldset, top_level_fields
 from supergraph.compose.model import Supergraph, SuperType
 from supergraph.compose.subgraph import ROOT_KINDS, Subgraph
 from supergraph.compose.typerefs import named_type
 
 
 @dataclass(frozen=True, slots=True)
-class _State:
-    type_name: str
+class _Holder:
+    """One way of holding the current object: in `graph`, with these fields provided."""
+
     graph: str
-    provided: frozenset[str]
+    provided: str
+    """A field set (possibly empty) that `graph` was asked to provide for this object."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Path:
+    type_name: str
+    holders: frozenset[_Holder]
     path: tuple[str, ...]
 
 
@@ -46,68 +57,81 @@ class _Walker:
         self.reported: set[tuple[str, str]] = set()
 
     def run(self) -> None:
-        queue: deque[_State] = deque()
-        seen: set[tuple[str, str, frozenset[str]]] = set()
+        queue: deque[_Path] = deque()
         for kind in ROOT_KINDS:
             root = self.supergraph.types.get(self.supergraph.roots.get(kind, ""))
             if root is None:
                 continue
             for field in root.fields.values():
-                target = named_type(field.type)
-                for graph in self._resolvers(root, field.name):
-                    provided = self._provided(root.name, field.name, graph)
-                    queue.append(_State(target, graph, provided, (kind, field.name)))
+                holders = frozenset(
+                    _Holder(g, self._provides(root.name, field.name, g))
+                    for g in self._resolvers(root, field.name)
+                )
+                queue.append(_Path(named_type(field.type), holders, (kind, field.name)))
+        seen: set[tuple[str, frozenset[_Holder]]] = set()
         while queue:
-            state = queue.popleft()
-            marker = (state.type_name, state.graph, state.provided)
-            if marker in seen:
-                continue
-            seen.add(marker)
-            queue.extend(self._step(state))
+            current = queue.popleft()
+            marker = (current.type_name, current.holders)
+            if marker not in seen:
+                seen.add(marker)
+                queue.extend(self._step(current))
 
-    def _step(self, state: _State) -> list[_State]:
-        type_ = self.supergraph.types.get(state.type_name)
+    def _step(self, current: _Path) -> list[_Path]:
+        type_ = self.supergraph.types.get(current.type_name)
         if type_ is None:
             return []
         if type_.kind in ("interface", "union"):
-            return self._possible_types(type_, state)
+            return self._possible_types(type_, current)
         if type_.kind != "object":
             return []
-        nexts: list[_State] = []
+        nexts: list[_Path] = []
         for field in type_.fields.values():
             if field.joins is not None and all(j.graph is None for j in field.joins):
                 continue  # added by an @interfaceObject: reached through the interface
-            resolvers = self._resolvers(type_, field.name)
-            local = self._local(type_.name, state.graph, state.provided)
-            if field.name in local and (state.graph in resolvers or field.name in state.provided):
-                candidates = [state.graph]
-            else:
-                reachable = self._reachable(type_.name, state.graph, state.provided)
-                candidates = [g for g in resolvers if g in reachable]
-            if not candidates:
-                self._report(type_, field.name, state, resolvers)
+            holders = self._holders_of(type_, field.name, current.holders)
+            if not holders:
+                self._report(type_, field.name, current)
                 continue
-            target = named_type(field.type)
-            for graph in candidates:
-                provided = self._provided(type_.name, field.name, graph)
-                nexts.append(_State(target, graph, provided, (*state.path, field.name)))
+            nexts.append(_Path(named_type(field.type), holders, (*current.path, field.name)))
         return nexts
 
-    def _possible_types(self, type_: SuperType, state: _State) -> list[_State]:
-        subgraph = self.by_name[state.graph]
-        own = subgraph.types.get(type_.name)
-        names: list[str] = []
-        if own is not None and own.kind == "union":
-            names = list(own.members)
-        else:
-            names = [
-                t.name
-                for t in subgraph.types.values()
-                if t.kind == "object" and type_.name in t.interfaces
-            ]
+    def _holders_of(
+        self, type_: SuperType, field_name: str, holders: frozenset[_Holder]
+    ) -> frozenset[_Holder]:
+        """Every way to hold the value of `type_.field_name` from the current holders."""
+        resolvers = self._resolvers(type_, field_name)
+        result: set[_Holder] = set()
+        for holder in holders:
+            provided = top_level_fields(holder.provided) if holder.provided else set()
+            if field_name in provided:
+                result.add(_Holder(holder.graph, _sub_selection(holder.provided, field_name)))
+            if holder.graph in resolvers:
+                result.add(
+                    _Holder(holder.graph, self._provides(type_.name, field_name, holder.graph))
+                )
+            for graph in self._reachable(type_.name, holder):
+                if graph in resolvers:
+                    result.add(_Holder(graph, self._provides(type_.name, field_name, graph)))
+        return frozenset(result)
+
+    def _possible_types(self, type_: SuperType, current: _Path) -> list[_Path]:
+        by_type: dict[str, set[_Holder]] = {}
+        for holder in current.holders:
+            subgraph = self.by_name[holder.graph]
+            own = subgraph.types.get(type_.name)
+            if own is not None and own.kind == "union":
+                names = list(own.members)
+            else:
+                names = [
+                    t.name
+                    for t in subgraph.types.values()
+                    if t.kind == "object" and type_.name in t.interfaces
+                ]
+            for name in names:
+                by_type.setdefault(name, set()).add(holder)
         return [
-            _State(name, state.graph, state.provided, (*state.path, f"... on {name}"))
-            for name in names
+            _Path(name, frozenset(holders), (*current.path, f"... on {name}"))
+            for name, holders in by_type.items()
         ]
 
     def _resolvers(self, type_: SuperType, field_name: str) -> list[str]:
@@ -124,68 +148,84 @@ class _Walker:
             if j.graph is not None and not j.external and not j.used_overridden
         ]
 
-    def _local(self, type_name: str, graph: str, provided: frozenset[str]) -> set[str]:
+    def _local(self, type_name: str, graph: str, provided: str) -> set[str]:
         own = self.by_name[graph].types.get(type_name)
+        names = top_level_fields(provided) if provided else set()
         if own is None:
-            return set(provided)
-        names = {f.name for f in own.fields.values() if not f.external}
-        return names | own.key_field_names() | set(provided)
+            return names
+        return (
+            names | {f.name for f in own.fields.values() if not f.external} | own.key_field_names()
+        )
 
-    def _reachable(self, type_name: str, graph: str, provided: frozenset[str]) -> set[str]:
-        """Subgraphs an entity of `type_name` held by `graph` can be moved to through keys."""
-        reachable = {graph}
-        frontier = [graph]
+    def _reachable(self, type_name: str, holder: _Holder) -> set[str]:
+        """Subgraphs an entity of `type_name` held by `holder` can be moved to through keys."""
+        reachable = {holder.graph}
+        frontier = [holder.graph]
         while frontier:
             current = frontier.pop()
-            local = self._local(type_name, current, provided if current == graph else frozenset())
+            local = self._local(
+                type_name, current, holder.provided if current == holder.graph else ""
+            )
             for name, subgraph in self.by_name.items():
-                if name in reachable:
-                    continue
                 own = subgraph.types.get(type_name)
-                if own is None:
+                if name in reachable or own is None:
                     continue
                 if any(k.resolvable and top_level_fields(k.fields) <= local for k in own.keys):
                     reachable.add(name)
                     frontier.append(name)
         return reachable
 
-    def _provided(self, type_name: str, field_name: str, graph: str) -> frozenset[str]:
+    def _provides(self, type_name: str, field_name: str, graph: str) -> str:
         own = self.by_name[graph].types.get(type_name)
         field = None if own is None else own.fields.get(field_name)
-        if field is None or not field.provides:
-            return frozenset()
-        return frozenset(top_level_fields(field.provides))
+        return "" if field is None or not field.provides else field.provides
 
-    def _report(
-        self, type_: SuperType, field_name: str, state: _State, resolvers: list[str]
-    ) -> None:
+    def _report(self, type_: SuperType, field_name: str, current: _Path) -> None:
         if (type_.name, field_name) in self.reported:
             return
         self.reported.add((type_.name, field_name))
         coordinate = f"{type_.name}.{field_name}"
-        reasons = [f'- from subgraph "{state.graph}": cannot find field "{coordinate}".']
-        for graph in resolvers:
-            reasons.append(
-                f'- cannot move to subgraph "{graph}", which has field "{coordinate}", because '
-                f'type "{type_.name}" has no @key defined in subgraph "{graph}" whose fields '
-                f'subgraph "{state.graph}" can provide: add such a @key in subgraph "{graph}", '
-                f'or resolve (and @shareable) the field in subgraph "{state.graph}".'
-            )
+        resolvers = self._resolvers(type_, field_name)
+        reasons = []
+        for holder in sorted(current.holders, key=lambda h: h.graph):
+            reasons.append(f'- from subgraph "{holder.graph}": cannot find field "{coordinate}".')
+            for graph in resolvers:
+                reasons.append(
+                    f'- cannot move from subgraph "{holder.graph}" to subgraph "{graph}", which '
+                    f'has field "{coordinate}": type "{type_.name}" has no @key in subgraph '
+                    f'"{graph}" whose fields subgraph "{holder.graph}" can provide. Add such a '
+                    f'@key to "{type_.name}" in subgraph "{graph}", or resolve the field '
+                    f'(@shareable) in subgraph "{holder.graph}".'
+                )
         self.errors.append(
             CompositionError(
                 "SATISFIABILITY_ERROR",
                 "The following supergraph API query:\n"
-                + _query(state.path, field_name)
+                + _query(current.path, field_name)
                 + "\ncannot be satisfied by the subgraphs because:\n"
                 + "\n".join(reasons),
             )
         )
 
 
+def _sub_selection(fields: str, field_name: str) -> str:
+    """The part of a field set below `field_name` (`a { b c }` -> `b c`)."""
+    selection = parse_fieldset(fields)
+    if selection is None:
+        return ""
+    for node in selection.selections:
+        if isinstance(node, FieldNode) and node.name.value == field_name and node.selection_set:
+            return print_ast(node.selection_set)[1:-1]
+        if isinstance(node, InlineFragmentNode):
+            nested = _sub_selection(print_ast(node.selection_set)[1:-1], field_name)
+            if nested:
+                return nested
+    return ""
+
+
 def _query(path: tuple[str, ...], leaf: str) -> str:
     kind, *fields = path
-    lines = [] if kind == "query" else [kind + " {"]
-    lines = lines or ["{"]
+    lines = ["{"] if kind == "query" else [kind + " {"]
     depth = 1
     for name in fields:
         lines.append("  " * depth + name + " {")
