@@ -55,6 +55,10 @@ class _Missing:
 
 _MISSING: Final = _Missing()
 
+# The type whose fields are collected: the object's runtime type, or an
+# interface when the data cannot say which object it is (see `runtime_type`).
+_Runtime = GraphQLObjectType | GraphQLInterfaceType
+
 # A response path as a linked list (parent, key), materialized only for errors.
 _Path = tuple[object, str | int] | None
 
@@ -131,7 +135,7 @@ class ResponseShaper:
         self._root_type = root_type
         self._root = _Group((operation.selection_set,))
         self._condition_variables = _condition_variables(operation, fragments)
-        self._runtime_cache: dict[tuple[str, object], GraphQLObjectType | None] = {}
+        self._runtime_cache: dict[tuple[str, object], _Runtime | None] = {}
 
     def shape(
         self,
@@ -148,18 +152,24 @@ class ResponseShaper:
     def condition_key(self, variables: Variables) -> tuple[object, ...]:
         return tuple(bool(variables.get(name)) for name in self._condition_variables)
 
-    def runtime_type(self, abstract: str, typename: object) -> GraphQLObjectType | None:
+    def runtime_type(self, abstract: str, typename: object) -> _Runtime | None:
         key = (abstract, typename)
         if key not in self._runtime_cache:
             self._runtime_cache[key] = self._resolve_runtime(abstract, typename)
         return self._runtime_cache[key]
 
-    def _resolve_runtime(self, abstract: str, typename: object) -> GraphQLObjectType | None:
-        if not isinstance(typename, str):
-            return None
-        runtime = self._schema.get_type(typename)
+    def _resolve_runtime(self, abstract: str, typename: object) -> _Runtime | None:
         parent = self._schema.get_type(abstract)
-        if not isinstance(runtime, GraphQLObjectType) or parent is None:
+        if parent is None:
+            return None
+        if typename is None or typename == abstract:
+            # No concrete type in the data: a subgraph that only knows the interface
+            # (e.g. an @interfaceObject) answered, and the planner fetched no
+            # __typename because the selection needs none. Interface fields can
+            # still be shaped; type-conditioned fragments on objects cannot apply.
+            return parent if isinstance(parent, GraphQLInterfaceType) else None
+        runtime = self._schema.get_type(typename) if isinstance(typename, str) else None
+        if not isinstance(runtime, GraphQLObjectType):
             return None
         if is_abstract_type(parent) and self._schema.is_sub_type(parent, runtime):
             return runtime
@@ -167,7 +177,7 @@ class ResponseShaper:
 
     def fields(
         self,
-        runtime: GraphQLObjectType,
+        runtime: _Runtime,
         group: _Group,
         variables: Variables,
         condition_key: tuple[object, ...],
@@ -178,9 +188,7 @@ class ResponseShaper:
             cached = group.cache[key] = self._collect(runtime, group, variables)
         return cached
 
-    def _collect(
-        self, runtime: GraphQLObjectType, group: _Group, variables: Variables
-    ) -> list[_Entry]:
+    def _collect(self, runtime: _Runtime, group: _Group, variables: Variables) -> list[_Entry]:
         by_name: dict[str, list[FieldNode]] = {}
         for selection_set in group.selection_sets:
             self._collect_into(runtime, selection_set, variables, by_name, set())
@@ -201,7 +209,7 @@ class ResponseShaper:
 
     def _collect_into(
         self,
-        runtime: GraphQLObjectType,
+        runtime: _Runtime,
         selection_set: SelectionSetNode,
         variables: Variables,
         out: dict[str, list[FieldNode]],
@@ -226,7 +234,7 @@ class ResponseShaper:
                 if self._applies(runtime, fragment.type_condition.name.value):
                     self._collect_into(runtime, fragment.selection_set, variables, out, visited)
 
-    def _applies(self, runtime: GraphQLObjectType, condition: str) -> bool:
+    def _applies(self, runtime: _Runtime, condition: str) -> bool:
         if condition == runtime.name:
             return True
         condition_type = self._schema.get_type(condition)
@@ -257,7 +265,7 @@ class _Shaping:
         self.condition_key = shaper.condition_key(variables)
 
     def shape_object(
-        self, runtime: GraphQLObjectType, value: JSONObject, group: _Group, path: _Path
+        self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
     ) -> JSONObject | _Invalid:
         out: JSONObject = {}
         for entry in self.shaper.fields(runtime, group, self.variables, self.condition_key):
@@ -333,7 +341,7 @@ class _Shaping:
     def composite(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
         if not isinstance(value, dict) or entry.group is None:
             return _INVALID
-        runtime = shape.object_type
+        runtime: _Runtime | None = shape.object_type
         if runtime is None:
             runtime = self.shaper.runtime_type(shape.abstract_name, value.get(_TYPENAME))
             if runtime is None:

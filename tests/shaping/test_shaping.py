@@ -174,3 +174,16 @@ def test_introspection_is_answered_from_the_api_schema() -> None:
         "__typename": "Query",
         "me": {"id": "1"},
     }
+
+
+def test_interface_without_typename_shapes_interface_fields() -> None:
+    # An @interfaceObject subgraph knows only the interface: no concrete __typename.
+    data = {"nodes": [{"id": "1"}, {"__typename": "Node", "id": "2"}]}
+    result, errors = shape("{ nodes { id ... on Node { id } ... on User { name } } }", data)
+    assert result == {"nodes": [{"id": "1"}, {"id": "2"}]}
+    assert errors == []
+
+
+def test_union_without_typename_is_null() -> None:
+    result, _ = shape("{ search { ... on User { id } } }", {"search": [{"id": "1"}]})
+    assert result == {"search": [None]}
