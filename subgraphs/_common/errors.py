@@ -6,11 +6,17 @@ from graphql import GraphQLError
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
 def bad_user_input(message: str, **extensions: object) -> GraphQLError:
     """An error the client can fix; raise it from a resolver."""
     return GraphQLError(message, extensions={"code": BAD_USER_INPUT, **extensions})
+
+
+def unauthenticated(message: str = "you must be signed in") -> GraphQLError:
+    """An error for an operation that needs an identity and the request has none."""
+    return GraphQLError(message, extensions={"code": UNAUTHENTICATED})
 
 
 def parse_int_id(value: str | int, *, what: str = "id") -> int:
