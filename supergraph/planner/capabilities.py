@@ -164,22 +164,36 @@ def key_local(sg: Supergraph, graph: str, type_name: str, field_set: FieldSet) -
 
 def can_jump_for(sg: Supergraph, graph: str, type_name: str, field_name: str) -> bool:
     """Is there a subgraph resolving the field that `graph` can reach with a key it holds?"""
+    return jump_hops(sg, graph, type_name, field_name) is not None
+
+
+def jump_hops(sg: Supergraph, graph: str, type_name: str, field_name: str) -> int | None:
+    """Entity jumps needed to reach a subgraph resolving the field: 1, 2 (the key of
+    the target comes from an intermediate subgraph), or None when unreachable."""
     type_def = sg.types.get(type_name)
     if type_def is None:
-        return False
+        return None
     rep_types = [type_name, *(type_def.interfaces if type_def.kind == "object" else ())]
+    targets: list[tuple[str, str]] = []
     for other in sg.subgraphs:
         for rep_type in rep_types:
             if rep_type != type_name and not is_interface_object(sg, other, rep_type):
                 continue
-            if (
-                field_name != "__typename"
-                and resolves(sg, other, rep_type, field_name, None) is None
-            ):
+            if field_name != "__typename" and resolves(sg, other, rep_type, field_name, None) is None:
                 continue
-            if any(
-                key_local(sg, graph, type_name, k.selections)
-                for k in resolvable_keys(sg, other, rep_type)
-            ):
-                return True
-    return False
+            targets.append((other, rep_type))
+    for other, rep_type in targets:
+        keys = resolvable_keys(sg, other, rep_type)
+        if any(key_local(sg, graph, type_name, k.selections) for k in keys):
+            return 1
+    for other, rep_type in targets:
+        for key in resolvable_keys(sg, other, rep_type):
+            for middle in sg.subgraphs:
+                if middle in {graph, other} or not key_local(sg, middle, type_name, key.selections):
+                    continue
+                if any(
+                    key_local(sg, graph, type_name, k.selections)
+                    for k in resolvable_keys(sg, middle, type_name)
+                ):
+                    return 2
+    return None

@@ -12,6 +12,7 @@ from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import (
     Provided,
     can_jump_for,
+    jump_hops,
     is_abstract,
     is_interface_object,
     resolves,
@@ -62,8 +63,8 @@ class CostModel:
                         continue
                     found = resolves(sg, graph, type_name, selection.name, provided)
                     if found is None or found.requires is not None:
-                        jumpable = can_jump_for(sg, graph, type_name, selection.name)
-                        total += 1 if jumpable else INFEASIBLE
+                        hops = jump_hops(sg, graph, type_name, selection.name)
+                        total += INFEASIBLE if hops is None else hops
                         continue
                     if abstract:
                         for possible in sg.possible_types_in(graph, type_name):

@@ -118,6 +118,10 @@ class Walker:
     def plan_root(self, fields: list[Field]) -> None:
         mutation = self.operation.kind == "mutation"
         root = self.operation.root_type
+        if not mutation:
+            # Fields only one subgraph serves open their fetches first, so shared
+            # fields can then join a fetch that is happening anyway.
+            fields = sorted(fields, key=lambda f: len(self._root_candidates(f)) > 1)
         for field in fields:
             for graph, part in self._root_parts(field, mutation):
                 group = self.roots[-1] if mutation and self.roots else None
@@ -128,36 +132,48 @@ class Walker:
                 if group is None:
                     group = self._new_group(graph, False, path=(), parent=None, conditions=())
                     self.roots.append(group)
+                group.condition_sets.append(_conditions(part.directives))
                 ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
                 found = resolves(self.sg, graph, root, part.name, None)
                 assert found is not None
                 self._add_here(ctx, part, found)
 
     def _root_parts(self, field: Field, mutation: bool) -> list[tuple[str, Field]]:
-        """The subgraph for a root field; split by sub-selection when no single one can serve it.
+        """The subgraph for a root field, or one per part of its selection when cheaper.
 
-        A shared root field returning a value type (no key to jump through) must
-        be asked of each subgraph for the part of the selection it owns.
+        A shared root field is asked of several subgraphs, each for the part of
+        the selection it serves, when that saves entity jumps (and always when
+        no single subgraph can serve it, e.g. a value type with no key).
         """
         graph = self._root_graph(field, mutation)
-        if mutation or not field.selections or self._root_cost(graph, field) < INFEASIBLE:
+        if mutation or not field.selections:
             return [(graph, field)]
+        single = self._root_cost(graph, field) + self._new_root_penalty(graph)
         parts: dict[str, list[Selection]] = {}
         for selection in field.selections:
-            single = replace(field, selections=(selection,))
-            parts.setdefault(self._root_graph(single, mutation), []).append(selection)
+            part = replace(field, selections=(selection,))
+            parts.setdefault(self._root_graph(part, mutation), []).append(selection)
         if len(parts) == 1:
             return [(graph, field)]
-        return [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
+        split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
+        cost = sum(self._root_cost(g, f) + self._new_root_penalty(g) for g, f in split)
+        return split if cost < single else [(graph, field)]
+
+    def _new_root_penalty(self, graph: str) -> int:
+        return 0 if any(g.service == graph for g in self.roots) else 1
 
     def _root_cost(self, graph: str, field: Field) -> int:
         found = resolves(self.sg, graph, self.operation.root_type, field.name, None)
         provided = Provided(found.provides) if found and found.provides else None
         return self.cost.local_cost(graph, field.type_name, field.selections, provided)
 
+    def _root_candidates(self, field: Field) -> list[str]:
+        root = self.operation.root_type
+        return [g for g in self.sg.subgraphs if resolves(self.sg, g, root, field.name, None)]
+
     def _root_graph(self, field: Field, mutation: bool) -> str:
         root = self.operation.root_type
-        candidates = [g for g in self.sg.subgraphs if resolves(self.sg, g, root, field.name, None)]
+        candidates = self._root_candidates(field)
         if not candidates:
             raise PlanningError(f'no subgraph can resolve field "{root}.{field.name}"')
         if mutation and self.roots and self.roots[-1].service in candidates:
