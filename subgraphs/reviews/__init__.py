@@ -1,0 +1,1 @@
+"""reviews: `Review @key(fields: "id")`; adds `Product.reviews`/`averageRating`, `User.reviews`."""

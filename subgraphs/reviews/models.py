@@ -1,0 +1,32 @@
+"""The reviews tables (owned by this subgraph only).
+
+Authors and products belong to other subgraphs: `author_id` and `product_upc` are
+plain indexed columns (no foreign keys across domains). The row keeps the author's
+username so that `Review.author @provides(fields: "username")` needs no accounts call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_upc: Mapped[str] = mapped_column(String(12), index=True)
+    author_id: Mapped[int] = mapped_column(index=True)
+    author_username: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text())
+    rating: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -1,0 +1,218 @@
+"""The reviews subgraph schema.
+
+- `Review @key(fields: "id")` with `author: User! @provides(fields: "username")` (the
+  row keeps the author's username) and `product: Product!`.
+- Stubs of entities owned elsewhere: `User @key(fields: "id")` (`username @external`,
+  plus `reviews(first)`) and `Product @key(fields: "upc")` (plus `reviews(first)` and
+  `averageRating`).
+- `Query.review(id)`, `Query.latestReviews(first)`, `Mutation.createReview(input)`.
+
+Every relationship and aggregate goes through the request's loaders: one statement
+per batch, whatever the number of parents.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import strawberry
+from sqlalchemy import Float, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from loaders import AggregateLoader, ForeignKeyLoader, KeyLoader
+from subgraphs._common.context import SubgraphContext
+from subgraphs._common.errors import bad_user_input, parse_int_id, unauthenticated
+from subgraphs._common.pagination import check_first
+from subgraphs._common.schema import SubgraphSchema
+from subgraphs._common.seeding import product_id_for_upc, username
+from subgraphs.reviews.models import ReviewRow
+
+ReviewsInfo = Info[SubgraphContext, None]
+
+DEFAULT_REVIEWS = 5
+MIN_RATING, MAX_RATING = 1, 5
+MAX_BODY_LENGTH = 2_000
+# Newest first; the loaders append the primary key as the tie-breaker.
+NEWEST_FIRST = (ReviewRow.created_at.desc(),)
+
+
+# -- loaders (one per lookup; the registry returns the same one within a request) ------
+
+
+def reviews_by_id(info: ReviewsInfo) -> KeyLoader[ReviewRow, int]:
+    return info.context.loaders.by_key(ReviewRow, ReviewRow.id)
+
+
+def reviews_by_product(info: ReviewsInfo, first: int) -> ForeignKeyLoader[ReviewRow, str]:
+    return info.context.loaders.by_foreign_key(
+        ReviewRow, ReviewRow.product_upc, order_by=NEWEST_FIRST, limit=first
+    )
+
+
+def reviews_by_author(info: ReviewsInfo, first: int) -> ForeignKeyLoader[ReviewRow, int]:
+    return info.context.loaders.by_foreign_key(
+        ReviewRow, ReviewRow.author_id, order_by=NEWEST_FIRST, limit=first
+    )
+
+
+def average_rating_by_product(info: ReviewsInfo) -> AggregateLoader[str, float | None]:
+    return info.context.loaders.aggregate(
+        ReviewRow.product_upc, cast(func.avg(ReviewRow.rating), Float), default=None
+    )
+
+
+# -- entities --------------------------------------------------------------------------
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    """A user (owned by accounts); reviews adds the reviews they wrote."""
+
+    id: strawberry.ID
+    # Owned by accounts (`@shareable` there); resolvable here only below
+    # `Review.author`, which provides it. The SDL says `String!` like the owner's.
+    username: str | None = strawberry.federation.field(
+        external=True, default=None, graphql_type=str
+    )
+
+    @classmethod
+    def resolve_reference(cls, id: int) -> User:
+        return cls(id=strawberry.ID(str(id)))
+
+    @strawberry.field
+    async def reviews(self, info: ReviewsInfo, first: int = DEFAULT_REVIEWS) -> list[Review]:
+        """The user's newest reviews (`first` 0..100)."""
+        rows = await reviews_by_author(info, check_first(first)).load(int(self.id))
+        return [Review.from_row(row) for row in rows]
+
+
+@strawberry.federation.type(keys=["upc"])
+class Product:
+    """A product (owned by products); reviews adds its reviews and average rating."""
+
+    upc: str
+
+    @classmethod
+    def resolve_reference(cls, upc: str) -> Product:
+        return cls(upc=upc)
+
+    @strawberry.field
+    async def reviews(self, info: ReviewsInfo, first: int = DEFAULT_REVIEWS) -> list[Review]:
+        """The product's newest reviews (`first` 0..100)."""
+        rows = await reviews_by_product(info, check_first(first)).load(self.upc)
+        return [Review.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def average_rating(self, info: ReviewsInfo) -> float | None:
+        """The mean rating (1..5) of all its reviews; null when it has none."""
+        return await average_rating_by_product(info).load(self.upc)
+
+
+@strawberry.federation.type(keys=["id"])
+class Review:
+    id: strawberry.ID
+    body: str
+    rating: int
+    created_at: datetime
+    author: User = strawberry.federation.field(provides=["username"])
+    product: Product
+
+    @classmethod
+    def from_row(cls, row: ReviewRow) -> Review:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            body=row.body,
+            rating=row.rating,
+            created_at=row.created_at,
+            author=User(id=strawberry.ID(str(row.author_id)), username=row.author_username),
+            product=Product(upc=row.product_upc),
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: ReviewsInfo, id: int) -> Review | None:
+        row = await reviews_by_id(info).load(id)
+        return None if row is None else cls.from_row(row)
+
+
+# -- operations ------------------------------------------------------------------------
+
+
+@strawberry.input
+class CreateReviewInput:
+    product_upc: str
+    rating: int
+    body: str
+
+
+def _validated(input: CreateReviewInput) -> tuple[str, int, str]:
+    """(upc, rating, trimmed body), or a BAD_USER_INPUT error naming the field."""
+    if product_id_for_upc(input.product_upc) is None:
+        raise bad_user_input(
+            f"productUpc must be a 12-digit UPC, got {input.product_upc!r}",
+            field="productUpc",
+        )
+    if not MIN_RATING <= input.rating <= MAX_RATING:
+        raise bad_user_input(
+            f"rating must be between {MIN_RATING} and {MAX_RATING}, got {input.rating}",
+            field="rating",
+        )
+    body = input.body.strip()
+    if not body:
+        raise bad_user_input("body must not be blank", field="body")
+    if len(body) > MAX_BODY_LENGTH:
+        raise bad_user_input(
+            f"body must be at most {MAX_BODY_LENGTH} characters, got {len(body)}",
+            field="body",
+        )
+    return input.product_upc, input.rating, body
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def review(self, info: ReviewsInfo, id: strawberry.ID) -> Review | None:
+        return await Review.resolve_reference(info, parse_int_id(id))
+
+    @strawberry.field
+    async def latest_reviews(self, info: ReviewsInfo, first: int = 10) -> list[Review]:
+        """The newest reviews of all products (`first` 0..100), one SELECT."""
+        size = check_first(first)
+        statement = select(ReviewRow).order_by(*NEWEST_FIRST, ReviewRow.id.desc()).limit(size)
+        rows = await info.context.db.scalars(statement) if size else []
+        return [Review.from_row(row) for row in rows]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_review(self, info: ReviewsInfo, input: CreateReviewInput) -> Review:
+        """Review a product as the acting user: rating 1..5, a non-blank body."""
+        user_id = info.context.user_id
+        if user_id is None:
+            raise unauthenticated("createReview needs a signed-in user")
+        upc, rating, body = _validated(input)
+        row = ReviewRow(
+            product_upc=upc,
+            author_id=user_id,
+            # The identity placeholder carries only an id; accounts derives usernames
+            # from ids with the same shared fact (the auth issue brings real claims).
+            author_username=username(user_id),
+            body=body,
+            rating=rating,
+            created_at=datetime.now(UTC),
+        )
+
+        async def insert(session: AsyncSession) -> ReviewRow:
+            try:
+                session.add(row)
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            return row
+
+        return Review.from_row(await info.context.db.run(insert))
+
+
+schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User, Product, Review])
