@@ -180,3 +180,23 @@ async def test_query_plan_in_extensions_and_mutation(stack: Stack) -> None:
     )
     body = await stack.query('mutation { addProduct(name: "new") { upc name } }')
     assert body == {"data": {"addProduct": {"upc": "9", "name": "new"}}}
+
+
+async def test_include_with_a_variable_skips_the_fetch(stack: Stack) -> None:
+    query = (
+        "query($r: Boolean!) { topProducts(first: 1) { name reviews @include(if: $r) { body } } }"
+    )
+    without = await stack.query(query, r=False)
+    assert without == {"data": {"topProducts": [{"name": "P0"}]}}
+    assert "reviews" not in stack.requests()
+    with_reviews = await stack.query(query, r=True)
+    assert with_reviews == {
+        "data": {"topProducts": [{"name": "P0", "reviews": [{"body": "review of 0"}]}]}
+    }
+    assert stack.requests()["reviews"] == 1
+
+
+async def test_introspection_and_typename_need_no_subgraph(stack: Stack) -> None:
+    body = await stack.query('{ __typename __type(name: "Status") { enumValues { name } } }')
+    assert body == {"data": {"__typename": "Query", "__type": {"enumValues": [{"name": "ACTIVE"}]}}}
+    assert stack.requests() == {}
