@@ -1,17 +1,17 @@
 """Execution stage: run a `QueryPlan` against subgraphs and shape the response.
 
-    transport.py        SubgraphTransport protocol, SubgraphRequest, transport errors
-    http_transport.py   HttpTransport: one pooled keep-alive aiohttp session (used by serve)
-    httpx_transport.py  HttpxTransport: the same on httpx, kept for measurement
-    mock_transport.py   MockTransport (a function) and SchemaTransport (graphql-core) for tests
-    errors.py           GraphQL error dicts and the error codes
-    typeinfo.py         PossibleTypes: does a __typename satisfy a type condition?
-    paths.py            the objects at a Flatten path (and their response paths)
-    representations.py  `requires` selections -> entity representations; fetch rewrites
-    merge.py            deep merge of subgraph data
-    execute.py          PlanExecutor: the plan walker, entity fetches, timeouts, error paths
-    shaping.py          ResponseShaper: merged data -> exactly the client's selection set
-    introspection.py    `__schema` / `__type` answered from the API schema
-    lru.py              the LRU map behind the document and plan caches
-    pipeline.py         Router: parse -> validate -> coerce -> plan -> execute -> shape
+transport.py        SubgraphTransport protocol, SubgraphRequest, transport errors
+http_transport.py   HttpTransport: one pooled keep-alive aiohttp session (used by serve)
+httpx_transport.py  HttpxTransport: the same on httpx, kept for measurement
+mock_transport.py   MockTransport (a function) and SchemaTransport (graphql-core) for tests
+errors.py           GraphQL error dicts and the error codes
+typeinfo.py         PossibleTypes: does a __typename satisfy a type condition?
+paths.py            the objects at a Flatten path (and their response paths)
+representations.py  `requires` selections -> entity representations; fetch rewrites
+merge.py            deep merge of subgraph data
+execute.py          PlanExecutor: the plan walker, entity fetches, timeouts, error paths
+shaping.py          ResponseShaper: merged data -> exactly the client's selection set
+introspection.py    `__schema` / `__type` answered from the API schema
+lru.py              the LRU map behind the document and plan caches
+pipeline.py         Router: parse -> validate -> coerce -> plan -> execute -> shape
 """

@@ -74,9 +74,9 @@ class PlanExecutor:
         types: PossibleTypes,
         options: ExecutorOptions | None = None,
     ) -> None:
-        self._transport = transport
-        self._types = types
-        self._options = options or ExecutorOptions()
+        self.transport = transport
+        self.types = types
+        self.options = options or ExecutorOptions()
 
     async def execute(
         self,
@@ -142,7 +142,7 @@ class _Run:
         data = response.get("data")
         if isinstance(data, dict):
             if fetch.output_rewrites:
-                apply_rewrites(data, fetch.output_rewrites, self.executor._types)
+                apply_rewrites(data, fetch.output_rewrites, self.executor.types)
             deep_merge(self.data, data)
         for raw in _errors_of(response):
             raw_path = raw.get("path") if isinstance(raw, dict) else None
@@ -150,7 +150,7 @@ class _Run:
             self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
 
     async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
-        types = self.executor._types
+        types = self.executor.types
         assert fetch.requires is not None
         representations: list[JSONObject] = []
         firsts: list[JSONObject] = []
@@ -195,7 +195,7 @@ class _Run:
         if fetch.output_rewrites:
             for entity in entities:
                 if isinstance(entity, dict):
-                    apply_rewrites(entity, fetch.output_rewrites, self.executor._types)
+                    apply_rewrites(entity, fetch.output_rewrites, self.executor.types)
         count = len(entities)
         for obj, index in targets:
             entity = entities[index] if index < count else None
@@ -206,12 +206,12 @@ class _Run:
         """The subgraph's response, or None after recording why there is none."""
         name = fetch.service_name
         request = SubgraphRequest(fetch.operation, variables, fetch.operation_name, self.headers)
-        options = self.executor._options
+        options = self.executor.options
         started = time.perf_counter()
         outcome = "ok"
         try:
             async with asyncio.timeout(options.timeout_for(name)):
-                return await self.executor._transport.send(name, request)
+                return await self.executor.transport.send(name, request)
         except TimeoutError:
             outcome = "timeout"
             message = f"Request to subgraph '{name}' timed out"
