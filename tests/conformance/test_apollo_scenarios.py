@@ -25,3 +25,13 @@ def test_apollo_answers_as_expected(stacks: Stacks, scenario: str, operation: st
     if op.requests is not None and not op.apollo:
         counted = {name: result.requests[name] for name in op.requests}
         assert counted == dict(op.requests), f"subgraph requests for {op.query}"
+
+
+def test_apollo_exposes_query_plans(stacks: Stacks) -> None:
+    stack = stacks.get("keys")
+    op = stack.scenario.operation("jump-through-second-key")
+    text = stack.apollo_plan(op)
+    assert isinstance(text, str)
+    assert 'Fetch(service: "pricing")' in text
+    plan = stack.apollo_plan(op, as_json=True)
+    assert plan["kind"] == "QueryPlan"

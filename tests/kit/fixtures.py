@@ -11,7 +11,9 @@
   start-up failure stops what was already started.
 
 ``ScenarioStack.run(url, operation)`` sends one operation and returns the
-response with the number of requests each subgraph received for it.
+response with the number of requests each subgraph received for it;
+``ScenarioStack.apollo_plan(operation)`` returns Apollo's query plan (text, or
+JSON with ``as_json=True``) to compare with ours.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from graphql import GraphQLSchema, build_schema
 
-from tests.kit.compare import Response, send_operation
+from tests.kit.compare import Response, post, send_operation
 from tests.kit.compose import Composition, CompositionError, bind_urls, compose_scenarios
 from tests.kit.processes import ApolloGateway, OurRouter
 from tests.kit.scenario import Operation, Scenario
@@ -98,6 +101,21 @@ class ScenarioStack:
         self.reset_requests()
         response = send_operation(url, operation, client=self.client)
         return Result(response, self.request_counts())
+
+    def apollo_plan(self, operation: Operation, as_json: bool = False) -> Any:
+        """Apollo Gateway's query plan for an operation: pretty text, or its JSON form."""
+        headers = {"Apollo-Query-Plan-Experimental": "1"}
+        if as_json:
+            headers["Apollo-Query-Plan-Experimental-Format"] = "internal"
+        response = post(
+            self.apollo_url,
+            operation.query,
+            operation.variables,
+            operation.operation_name,
+            headers=headers,
+            client=self.client,
+        )
+        return response.body.get("extensions", {}).get("__queryPlanExperimental")
 
     def stop(self) -> None:
         for process in (self._router, self.apollo):

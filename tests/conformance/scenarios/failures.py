@@ -9,10 +9,11 @@ from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph, Sub
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
 
 ORDERS: list[dict[str, Any]] = [
-    {"id": "o1", "customer": {"id": "c1"}},
-    {"id": "o2", "customer": {"id": "c404"}},  # unknown to the customers subgraph
-    {"id": "o3", "customer": None},  # no customer at all
-    {"id": "o4", "customer": {"id": "c2"}},
+    {"id": "o1", "customer": {"id": "c1"}, "coupon": {"code": "SAVE10"}},
+    # c404 is unknown to the customers subgraph; a coupon whose key is null
+    {"id": "o2", "customer": {"id": "c404"}, "coupon": {"code": None}},
+    {"id": "o3", "customer": None, "coupon": None},  # no customer at all
+    {"id": "o4", "customer": {"id": "c2"}, "coupon": {"code": "HALF"}},
 ]
 MANY = [{"id": f"n{i}", "customer": {"id": f"c{1 + i % 2}"}} for i in range(60)]
 
@@ -23,6 +24,10 @@ orders = Subgraph(
 type Order @key(fields: "id") {
   id: ID!
   customer: Customer
+  coupon: Coupon
+}
+type Coupon @key(fields: "code") {
+  code: String
 }
 type Customer @key(fields: "id") {
   id: ID!
@@ -55,6 +60,20 @@ def _customer(rep: dict[str, Any]) -> Any:
     return {"id": rep["id"], "name": CUSTOMERS[rep["id"]]}
 
 
+COUPONS = {"SAVE10": 10, "HALF": 50}
+
+coupons = Subgraph(
+    name="coupons",
+    sdl=LINK
+    + """
+type Coupon @key(fields: "code") {
+  code: String
+  percent: Int
+}
+""",
+    resolvers={"Coupon": {"percent": lambda obj, _i: COUPONS.get(obj["code"] or "")}},
+)
+
 customers = Subgraph(
     name="customers",
     sdl=LINK
@@ -82,7 +101,7 @@ type Customer @key(fields: "id") {
 SCENARIO = Scenario(
     name="failures",
     description="unknown entity -> null, null reference, field errors in entity fetches, non-null bubbling, root errors, 60-item lists in one fetch",
-    subgraphs=(orders, customers),
+    subgraphs=(orders, customers, coupons),
     operations=(
         Operation(
             name="null-entity-and-null-reference",
@@ -144,6 +163,19 @@ SCENARIO = Scenario(
                 ]
             },
             requests={"orders": 1, "customers": 1},
+        ),
+        Operation(
+            name="null-key-field",
+            query="{ orders { id coupon { code percent } } }",
+            data={
+                "orders": [
+                    {"id": "o1", "coupon": {"code": "SAVE10", "percent": 10}},
+                    {"id": "o2", "coupon": {"code": None, "percent": None}},
+                    {"id": "o3", "coupon": None},
+                    {"id": "o4", "coupon": {"code": "HALF", "percent": 50}},
+                ]
+            },
+            requests={"orders": 1, "coupons": 1},
         ),
     ),
     generator_avoid=frozenset({"Query.brokenOrders", "Customer.vip", "Customer.score"}),
