@@ -1,0 +1,1 @@
+"""inventory: `Warehouse @key(id)`, stock levels, and `Product` (by upc) extended with stock and shipping."""

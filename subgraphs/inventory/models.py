@@ -1,0 +1,36 @@
+"""The inventory tables (owned by this subgraph only).
+
+Products belong to the products subgraph: a stock row refers to one by its UPC, a
+plain indexed column (no foreign key across subgraphs).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from subgraphs._common.sqltypes import NAMING_CONVENTION
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WarehouseRow(Base):
+    __tablename__ = "warehouses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    location: Mapped[str] = mapped_column(String(200))
+
+
+class StockRow(Base):
+    """How many units of one product (by UPC) one warehouse holds."""
+
+    __tablename__ = "stock"
+    __table_args__ = (UniqueConstraint("warehouse_id", "product_upc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    product_upc: Mapped[str] = mapped_column(String(12), index=True)
+    quantity: Mapped[int]

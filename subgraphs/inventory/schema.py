@@ -1,0 +1,186 @@
+"""The inventory subgraph schema: stock levels and shipping for `Product`, `Warehouse`.
+
+`Product @key(fields: "upc")` is owned by products; inventory adds `inStock`,
+`quantity` (units over all warehouses), `stock` (per warehouse) and
+`shippingEstimate`, which `@requires(fields: "price { amount } weight")`: the router
+fetches price and weight from products and sends them in the representation, so the
+estimate is computed without SQL (and without reading the products tables).
+
+Shipping rule (amounts in minor units of `CURRENCY`):
+- free when `price.amount >= FREE_SHIPPING_THRESHOLD` (75.00);
+- otherwise `SHIPPING_BASE` (4.99) plus `SHIPPING_PER_KILOGRAM` (0.99) per started
+  kilogram of `weight` (grams): 1 g..1,000 g -> 5.98, 1,001 g..2,000 g -> 6.97, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import strawberry
+from sqlalchemy import Integer, cast, func, select
+from strawberry.types import Info
+
+from loaders import AggregateLoader, ForeignKeyLoader, KeyLoader
+from subgraphs._common.context import SubgraphContext
+from subgraphs._common.errors import bad_user_input, parse_int_id
+from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, check_first
+from subgraphs._common.schema import SubgraphSchema
+from subgraphs._common.seeding import CURRENCY
+from subgraphs._common.values import Money
+from subgraphs.inventory.models import StockRow, WarehouseRow
+
+InventoryInfo = Info[SubgraphContext, None]
+
+FREE_SHIPPING_THRESHOLD = 7_500
+SHIPPING_BASE = 499
+SHIPPING_PER_KILOGRAM = 99
+
+
+def shipping_cost(price_amount: int, weight_grams: int) -> int:
+    """The shipping estimate in minor units (see the module docstring for the rule)."""
+    if price_amount >= FREE_SHIPPING_THRESHOLD:
+        return 0
+    kilograms = -(-max(weight_grams, 0) // 1_000)  # started kilograms
+    return SHIPPING_BASE + SHIPPING_PER_KILOGRAM * kilograms
+
+
+def warehouses_by_id(info: InventoryInfo) -> KeyLoader[WarehouseRow, int]:
+    return info.context.loaders.by_key(WarehouseRow, WarehouseRow.id)
+
+
+def stock_by_product(info: InventoryInfo) -> ForeignKeyLoader[StockRow, str]:
+    """Each product's stock rows, by warehouse id (one statement for all products)."""
+    return info.context.loaders.by_foreign_key(
+        StockRow, StockRow.product_upc, order_by=[StockRow.warehouse_id]
+    )
+
+
+def stock_by_warehouse(info: InventoryInfo, limit: int) -> ForeignKeyLoader[StockRow, int]:
+    """Each warehouse's first `limit` stock rows, by UPC (one statement)."""
+    return info.context.loaders.by_foreign_key(
+        StockRow, StockRow.warehouse_id, order_by=[StockRow.product_upc], limit=limit
+    )
+
+
+def quantity_by_product(info: InventoryInfo) -> AggregateLoader[str, int]:
+    """Units over all warehouses per UPC (one `GROUP BY` for all products); 0 if none."""
+    return info.context.loaders.aggregate(
+        StockRow.product_upc, cast(func.sum(StockRow.quantity), Integer), default=0
+    )
+
+
+def _price_amount(price: object) -> int:
+    """`price { amount }` from a representation, or a BAD_USER_INPUT error."""
+    amount = price.get("amount") if isinstance(price, Mapping) else None
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise bad_user_input(
+            "representation of Product has a wrong value for required field 'price': "
+            f"expected {{amount: Int}}, got {price!r}"
+        )
+    return amount
+
+
+@strawberry.federation.type(keys=["upc"])
+class Product:
+    upc: str
+    # Owned by products (`price: Money!`, `weight: Int!`); present only when the router
+    # sends them for `shippingEstimate`.
+    price: Money | None = strawberry.federation.field(
+        external=True, default=None, graphql_type=Money
+    )
+    weight: int | None = strawberry.federation.field(external=True, default=None, graphql_type=int)
+
+    @classmethod
+    def resolve_reference(
+        cls, upc: str, price: object = None, weight: int | None = None
+    ) -> Product:
+        """A product of any UPC: one without stock rows has none in stock."""
+        money = None if price is None else Money(amount=_price_amount(price), currency=CURRENCY)
+        return cls(upc=upc, price=money, weight=weight)
+
+    @strawberry.field
+    async def quantity(self, info: InventoryInfo) -> int:
+        """Units in stock over all warehouses."""
+        return await quantity_by_product(info).load(self.upc)
+
+    @strawberry.field
+    async def in_stock(self, info: InventoryInfo) -> bool:
+        return await quantity_by_product(info).load(self.upc) > 0
+
+    @strawberry.field
+    async def stock(self, info: InventoryInfo) -> list[WarehouseStock]:
+        """Stock in each warehouse that carries this product, by warehouse id."""
+        rows = await stock_by_product(info).load(self.upc)
+        return [WarehouseStock.from_row(row, product=self) for row in rows]
+
+    @strawberry.federation.field(requires=["price { amount } weight"])  # type: ignore[untyped-decorator]
+    def shipping_estimate(self) -> Money | None:
+        """Free from 75.00; else 4.99 plus 0.99 per started kilogram."""
+        if self.price is None or self.weight is None:
+            raise bad_user_input(
+                "shippingEstimate needs the product's `price { amount }` and `weight` "
+                "in the representation"
+            )
+        return Money(amount=shipping_cost(self.price.amount, self.weight), currency=CURRENCY)
+
+
+@strawberry.federation.type(keys=["id"])
+class Warehouse:
+    id: strawberry.ID
+    name: str
+    location: str
+
+    @classmethod
+    def from_row(cls, row: WarehouseRow) -> Warehouse:
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, location=row.location)
+
+    @classmethod
+    async def resolve_reference(cls, info: InventoryInfo, id: int) -> Warehouse | None:
+        row = await warehouses_by_id(info).load(id)
+        return None if row is None else cls.from_row(row)
+
+    @strawberry.field
+    async def stock(
+        self, info: InventoryInfo, first: int | None = DEFAULT_PAGE_SIZE
+    ) -> list[WarehouseStock]:
+        """The first `first` (0..100) products this warehouse carries, by UPC."""
+        size = check_first(first)
+        if not size:
+            return []
+        rows = await stock_by_warehouse(info, size).load(int(self.id))
+        return [WarehouseStock.from_row(row, product=Product(upc=row.product_upc)) for row in rows]
+
+
+@strawberry.type
+class WarehouseStock:
+    """Units of one product in one warehouse."""
+
+    product: Product
+    quantity: int
+    warehouse_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: StockRow, *, product: Product) -> WarehouseStock:
+        return cls(product=product, quantity=row.quantity, warehouse_id=row.warehouse_id)
+
+    @strawberry.field
+    async def warehouse(self, info: InventoryInfo) -> Warehouse:
+        row = await warehouses_by_id(info).load(self.warehouse_id)
+        if row is None:  # the foreign key makes this impossible
+            raise LookupError(f"stock row of unknown warehouse {self.warehouse_id}")
+        return Warehouse.from_row(row)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def warehouses(self, info: InventoryInfo) -> list[Warehouse]:
+        rows = await info.context.db.scalars(select(WarehouseRow).order_by(WarehouseRow.id))
+        return [Warehouse.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def warehouse(self, info: InventoryInfo, id: strawberry.ID) -> Warehouse | None:
+        return await Warehouse.resolve_reference(info, parse_int_id(id))
+
+
+schema = SubgraphSchema(query=Query, types=[Product])

@@ -1,0 +1,1 @@
+"""products: `Product @key(upc) @key(id)`, `Category @key(slug)`, product queries and search."""
