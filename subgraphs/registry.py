@@ -43,9 +43,9 @@ DOMAINS: dict[str, DomainEntry] = {
     entry.name: entry
     for entry in (
         DomainEntry("accounts", "subgraphs.accounts.app", 4001),
-        # DomainEntry("products", "subgraphs.products.app", 4002),
+        DomainEntry("products", "subgraphs.products.app", 4002),
         DomainEntry("reviews", "subgraphs.reviews.app", 4003),
-        # DomainEntry("inventory", "subgraphs.inventory.app", 4004),
+        DomainEntry("inventory", "subgraphs.inventory.app", 4004),
         # DomainEntry("orders", "subgraphs.orders.app", 4005),
     )
 }
