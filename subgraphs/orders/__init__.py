@@ -1,0 +1,1 @@
+"""orders: `Order @key(fields: "id")` with items; `User.orders`, `Query.order`, `Mutation.placeOrder`."""

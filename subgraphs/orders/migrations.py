@@ -1,0 +1,51 @@
+"""The orders schema history. Append new migrations; never edit released ones."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+
+from subgraphs._common.migrations import Migration
+from subgraphs._common.sqltypes import UTCDateTime
+
+
+def create_orders(op: Operations) -> None:
+    op.create_table(
+        "product_prices",
+        sa.Column("product_upc", sa.String(12), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.PrimaryKeyConstraint("product_upc", name="pk_product_prices"),
+    )
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(100), nullable=False),
+        sa.Column("request_hash", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("total_amount", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("placed_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_orders"),
+        sa.UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_id_idempotency_key"),
+    )
+    op.create_index("ix_orders_user_id", "orders", ["user_id"])
+    op.create_table(
+        "order_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("product_upc", sa.String(12), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_price_amount", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_order_items"),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name="fk_order_items_order_id_orders"),
+        sa.UniqueConstraint("order_id", "product_upc", name="uq_order_items_order_id_product_upc"),
+        sa.CheckConstraint("quantity > 0", name="ck_order_items_quantity_positive"),
+    )
+    op.create_index("ix_order_items_order_id", "order_items", ["order_id"])
+
+
+MIGRATIONS = [
+    Migration(1, "create orders", create_orders),
+]

@@ -1,0 +1,69 @@
+"""The orders tables (owned by this subgraph only).
+
+Users and products belong to other subgraphs: `user_id` and `product_upc` are plain
+columns (no foreign keys across domains). `product_prices` is the price list orders
+sells at -- its own copy of the catalogue's price facts (`seeding.product_price`),
+so placing an order never reads another subgraph's tables.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
+
+IDEMPOTENCY_KEY_LENGTH = 100
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class OrderStatus(enum.Enum):
+    PLACED = "PLACED"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+class ProductPriceRow(Base):
+    __tablename__ = "product_prices"
+
+    product_upc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    # A retried placeOrder (same user, same key) hits this constraint instead of
+    # creating a second order; `request_hash` tells a retry from a different order.
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    total_amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrderItemRow(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_upc"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_upc: Mapped[str] = mapped_column(String(12))
+    quantity: Mapped[int]
+    unit_price_amount: Mapped[int]

@@ -1,0 +1,170 @@
+"""The orders subgraph schema.
+
+- `Order @key(fields: "id")` with `user: User!`, `items: [OrderItem!]!` (`product`,
+  `quantity`, `unitPrice: Money!`), `total: Money!`, `status`, `placedAt`.
+- Stubs of entities owned elsewhere: `User @key(fields: "id")` (plus `orders(first)`)
+  and `Product @key(fields: "upc")`.
+- `Query.order(id)`, `Mutation.placeOrder(input)` (see `placing.py`).
+
+Row-level ownership (a user sees only their own orders) arrives with the auth issue's
+verified claims; until then the `x-user-id` placeholder only identifies who places.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from loaders import ForeignKeyLoader, KeyLoader
+from subgraphs._common.context import SubgraphContext
+from subgraphs._common.errors import parse_int_id, unauthenticated
+from subgraphs._common.pagination import check_first
+from subgraphs._common.schema import SubgraphSchema
+from subgraphs._common.values import Money
+from subgraphs.orders.models import OrderItemRow, OrderRow, OrderStatus
+from subgraphs.orders.placing import place_order, validate_request
+
+OrdersInfo = Info[SubgraphContext, None]
+
+DEFAULT_ORDERS = 5
+
+strawberry.enum(OrderStatus)  # registers the status enum with Strawberry
+
+
+# -- loaders ---------------------------------------------------------------------------
+
+
+def orders_by_id(info: OrdersInfo) -> KeyLoader[OrderRow, int]:
+    return info.context.loaders.by_key(OrderRow, OrderRow.id)
+
+
+def orders_by_user(info: OrdersInfo, first: int) -> ForeignKeyLoader[OrderRow, int]:
+    return info.context.loaders.by_foreign_key(
+        OrderRow, OrderRow.user_id, order_by=[OrderRow.placed_at.desc()], limit=first
+    )
+
+
+def items_by_order(info: OrdersInfo) -> ForeignKeyLoader[OrderItemRow, int]:
+    return info.context.loaders.by_foreign_key(OrderItemRow, OrderItemRow.order_id)
+
+
+# -- entities --------------------------------------------------------------------------
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    """A user (owned by accounts); orders adds the orders they placed."""
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: int) -> User:
+        return cls(id=strawberry.ID(str(id)))
+
+    @strawberry.field
+    async def orders(self, info: OrdersInfo, first: int = DEFAULT_ORDERS) -> list[Order]:
+        """The user's newest orders (`first` 0..100)."""
+        rows = await orders_by_user(info, check_first(first)).load(int(self.id))
+        return [Order.from_row(row) for row in rows]
+
+
+@strawberry.federation.type(keys=["upc"])
+class Product:
+    """A product (owned by products), as referenced by order items."""
+
+    upc: str
+
+    @classmethod
+    def resolve_reference(cls, upc: str) -> Product:
+        return cls(upc=upc)
+
+
+@strawberry.type
+class OrderItem:
+    product: Product
+    quantity: int
+    unit_price: Money
+
+    @classmethod
+    def from_row(cls, row: OrderItemRow, currency: str) -> OrderItem:
+        return cls(
+            product=Product(upc=row.product_upc),
+            quantity=row.quantity,
+            unit_price=Money(amount=row.unit_price_amount, currency=currency),
+        )
+
+
+@strawberry.federation.type(keys=["id"])
+class Order:
+    id: strawberry.ID
+    user: User
+    total: Money
+    status: OrderStatus
+    placed_at: datetime
+
+    @classmethod
+    def from_row(cls, row: OrderRow) -> Order:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            user=User(id=strawberry.ID(str(row.user_id))),
+            total=Money(amount=row.total_amount, currency=row.currency),
+            status=OrderStatus(row.status),
+            placed_at=row.placed_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: OrdersInfo, id: int) -> Order | None:
+        row = await orders_by_id(info).load(id)
+        return None if row is None else cls.from_row(row)
+
+    @strawberry.field
+    async def items(self, info: OrdersInfo) -> list[OrderItem]:
+        rows = await items_by_order(info).load(int(self.id))
+        return [OrderItem.from_row(row, self.total.currency) for row in rows]
+
+
+# -- operations ------------------------------------------------------------------------
+
+
+@strawberry.input
+class OrderItemInput:
+    product_upc: str
+    quantity: int
+
+
+@strawberry.input
+class PlaceOrderInput:
+    idempotency_key: str
+    items: list[OrderItemInput]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def order(self, info: OrdersInfo, id: strawberry.ID) -> Order | None:
+        return await Order.resolve_reference(info, parse_int_id(id))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def place_order(self, info: OrdersInfo, input: PlaceOrderInput) -> Order:
+        """Place an order for the acting user, in one transaction.
+
+        A retry with the same `idempotencyKey` and items returns the first order;
+        the same key with other items is an error.
+        """
+        user_id = info.context.user_id
+        if user_id is None:
+            raise unauthenticated("placeOrder needs a signed-in user")
+        request = validate_request(
+            user_id,
+            input.idempotency_key,
+            [(item.product_upc, item.quantity) for item in input.items],
+        )
+        return Order.from_row(await place_order(info.context, request))
+
+
+schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User, Product, Order])
