@@ -46,7 +46,7 @@ DOMAINS: dict[str, DomainEntry] = {
         DomainEntry("products", "subgraphs.products.app", 4002),
         DomainEntry("reviews", "subgraphs.reviews.app", 4003),
         DomainEntry("inventory", "subgraphs.inventory.app", 4004),
-        # DomainEntry("orders", "subgraphs.orders.app", 4005),
+        DomainEntry("orders", "subgraphs.orders.app", 4005),
     )
 }
 
