@@ -13,6 +13,7 @@ supergraph, shown in the error when start-up fails.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +31,15 @@ import httpx
 from tests.kit.compose import NODE_DIR, REPO, node_executable
 
 READY_PREFIX = "GATEWAY READY "
+
+_RUNNING: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Last resort when a session ends without its fixtures' teardown."""
+    for process in list(_RUNNING):
+        process.stop()
 
 
 def free_port() -> int:
@@ -61,6 +72,7 @@ class ServiceProcess:
             start_new_session=True,
             cwd=REPO,
         )
+        _RUNNING.add(self)
         return self._process
 
     def _failed(self, why: str) -> RuntimeError:
@@ -88,6 +100,7 @@ class ServiceProcess:
             self._log.close()
             self._log = None
         self._process = None
+        _RUNNING.discard(self)
 
     def __enter__(self) -> ServiceProcess:
         self.start()

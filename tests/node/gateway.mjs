@@ -133,3 +133,10 @@ async function shutdown() {
 }
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
+
+// No orphans: if whoever started us dies without stopping us (a killed test
+// run), we are re-parented; then stop.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown();
+}, 1000).unref();
