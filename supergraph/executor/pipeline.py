@@ -50,6 +50,7 @@ from supergraph.types import JSONObject
 logger = logging.getLogger(__name__)
 
 QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
+MAX_TOKENS_EXCEEDED = "MAX_TOKENS_EXCEEDED"
 
 Planner = Callable[[Supergraph, DocumentNode, "str | None"], QueryPlan]
 
@@ -90,6 +91,9 @@ class RouterOptions:
     extra_rules: tuple[type[ASTValidationRule], ...] = ()
     """Validation rules run after the spec's (e.g. depth or alias limits); an
     error's own `extensions.code` is kept, else it gets GRAPHQL_VALIDATION_FAILED."""
+    max_tokens: int | None = None
+    """The parser stops after this many tokens (MAX_TOKENS_EXCEEDED): it bounds
+    parse time before any AST exists, so it cannot be a validation rule."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +210,13 @@ class Router:
         return cached
 
     def _parse_and_validate(self, query: str) -> _Document:
+        max_tokens = self.options.max_tokens
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=max_tokens)
         except GraphQLError as error:
+            if "Document contains more than" in error.message:
+                message = f"The operation has more than {max_tokens} tokens."
+                return _Document(None, (graphql_error(message, code=MAX_TOKENS_EXCEEDED),))
             return _Document(None, (_formatted(error, GRAPHQL_PARSE_FAILED),))
         except RecursionError:
             return _too_deep(GRAPHQL_PARSE_FAILED)
