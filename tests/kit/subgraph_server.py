@@ -8,20 +8,15 @@ dispatching to per-type reference resolvers, and ``Query._service { sdl }``.
 
 ``SubgraphServer`` serves it on a free loopback port with uvicorn/Starlette in
 a background thread (``POST /graphql``, ``GET /health``) and records every
-request it receives, so tests can count subgraph requests.
+request it receives (``RequestCounter``), so tests can count subgraph requests.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterable
 from typing import Any
 
-import uvicorn
 from graphql import (
     DefinitionNode,
     DirectiveDefinitionNode,
@@ -49,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.kit.asgi_server import RequestCounter, ThreadedASGIServer
 from tests.kit.scenario import Subgraph
 
 _EXTENSION_TO_DEFINITION: dict[type[Any], type[Any]] = {
@@ -194,27 +190,32 @@ class SubgraphServer:
     def __init__(self, subgraph: Subgraph) -> None:
         self.subgraph = subgraph
         self.schema = build_subgraph_schema(subgraph)
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        self.counter = RequestCounter(self.app())
+        self._server = ThreadedASGIServer(self.counter, f"subgraph-{subgraph.name}")
 
     @property
     def name(self) -> str:
         return self.subgraph.name
 
     @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/graphql"
+        return f"{self._server.base_url}/graphql"
+
+    @property
+    def requests(self) -> list[Any]:
+        """The JSON bodies received on POST /graphql, in order."""
+        return self.counter.requests
 
     @property
     def request_count(self) -> int:
-        return len(self.requests)
+        return self.counter.count
 
     def reset_requests(self) -> None:
-        with self._lock:
-            self.requests.clear()
+        self.counter.reset()
 
     def app(self) -> Starlette:
         async def graphql_endpoint(request: Request) -> Response:
@@ -224,8 +225,6 @@ class SubgraphServer:
                 return JSONResponse({"errors": [{"message": "body is not JSON"}]}, status_code=400)
             if not isinstance(body, dict) or not isinstance(body.get("query"), str):
                 return JSONResponse({"errors": [{"message": "no query"}]}, status_code=400)
-            with self._lock:
-                self.requests.append(body)
             result = await graphql(
                 self.schema,
                 body["query"],
@@ -245,45 +244,10 @@ class SubgraphServer:
         )
 
     def start(self, timeout: float = 10.0) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app(),
-            log_level="warning",
-            access_log=False,
-            # Longer than any client keep-alive: a gateway reusing a socket the
-            # server just closed fails with "socket hang up".
-            timeout_keep_alive=120,
-            lifespan="off",
-            ws="none",
-            http="h11",
-            loop="asyncio",
-        )
-        server = uvicorn.Server(config)
-        self._server = server
-
-        def run() -> None:
-            asyncio.run(server.serve(sockets=[sock]))
-            sock.close()
-
-        self._thread = threading.Thread(target=run, name=f"subgraph-{self.name}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"subgraph {self.name} did not start")
-            time.sleep(0.01)
+        self._server.start(timeout)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> SubgraphServer:
         self.start()
