@@ -7,7 +7,7 @@ fetches price and weight from products and sends them in the representation, so 
 estimate is computed without SQL (and without reading the products tables).
 
 Shipping rule (amounts in minor units of `CURRENCY`):
-- free when `price.amount >= FREE_SHIPPING_THRESHOLD` (75.00);
+- free when `price.amount >= FREE_SHIPPING_THRESHOLD` (250.00; about half the catalogue);
 - otherwise `SHIPPING_BASE` (4.99) plus `SHIPPING_PER_KILOGRAM` (0.99) per started
   kilogram of `weight` (grams): 1 g..1,000 g -> 5.98, 1,001 g..2,000 g -> 6.97, ...
 """
@@ -31,7 +31,7 @@ from subgraphs.inventory.models import StockRow, WarehouseRow
 
 InventoryInfo = Info[SubgraphContext, None]
 
-FREE_SHIPPING_THRESHOLD = 7_500
+FREE_SHIPPING_THRESHOLD = 25_000
 SHIPPING_BASE = 499
 SHIPPING_PER_KILOGRAM = 99
 
@@ -115,7 +115,7 @@ class Product:
 
     @strawberry.federation.field(requires=["price { amount } weight"])  # type: ignore[untyped-decorator]
     def shipping_estimate(self) -> Money | None:
-        """Free from 75.00; else 4.99 plus 0.99 per started kilogram."""
+        """Free from 250.00; else 4.99 plus 0.99 per started kilogram."""
         if self.price is None or self.weight is None:
             raise bad_user_input(
                 "shippingEstimate needs the product's `price { amount }` and `weight` "

@@ -63,7 +63,9 @@ def test_shipping_rule() -> None:
     assert shipping_cost(100, 1) == SHIPPING_BASE + SHIPPING_PER_KILOGRAM
     assert shipping_cost(100, 1_000) == SHIPPING_BASE + SHIPPING_PER_KILOGRAM
     assert shipping_cost(100, 1_001) == SHIPPING_BASE + 2 * SHIPPING_PER_KILOGRAM
-    assert shipping_cost(7_499, 20_049) == 499 + 21 * 99
+    assert shipping_cost(FREE_SHIPPING_THRESHOLD - 1, 20_049) == SHIPPING_BASE + 21 * 99
+    seeded = [shipping_cost(product_price(i), product_weight(i)) for i in range(1, 251)]
+    assert 0.3 < seeded.count(0) / len(seeded) < 0.7  # both outcomes in the catalogue
 
 
 async def test_sdl_extends_product_with_external_and_requires(inventory: Harness) -> None:
