@@ -9,6 +9,8 @@
   ``stack.router()`` starts OUR router (``supergraph serve``) on the same
   supergraph on first use. Everything stops at the end of the session, and a
   start-up failure stops what was already started.
+- ``bundled`` (session): our bundled subgraphs (``schema.graphql``, seeded
+  SQLite) behind Apollo Gateway, our router on ``bundled.router()``.
 
 ``ScenarioStack.run(url, operation)`` sends one operation and returns the
 response with the number of requests each subgraph received for it;
@@ -28,6 +30,7 @@ import httpx
 import pytest
 from graphql import GraphQLSchema, build_schema
 
+from tests.kit.bundled import BundledStack
 from tests.kit.compare import Response, post, send_operation
 from tests.kit.compose import Composition, CompositionError, bind_urls, compose_scenarios
 from tests.kit.processes import ApolloGateway, OurRouter
@@ -191,3 +194,15 @@ def stacks(
             yield manager
         finally:
             manager.stop()
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Iterator[BundledStack]:
+    """The bundled subgraphs of schema.graphql (seeded SQLite) behind Apollo Gateway."""
+    with tempfile.TemporaryDirectory(prefix="conformance-bundled-") as root:
+        stack = BundledStack(Path(root))
+        stack.start()
+        try:
+            yield stack
+        finally:
+            stack.stop()

@@ -1,0 +1,109 @@
+"""Our bundled domain subgraphs (subgraphs/) behind Apollo Gateway and our router.
+
+``BundledStack`` starts, in threads on free loopback ports, the subgraphs that
+the checked-in ``schema.graphql`` names (each app from ``subgraphs.registry``
+with its own seeded SQLite file in a temporary folder), writes the supergraph
+with their real URLs, and starts Apollo Gateway on it (our router on first use
+of ``router()``). The API schema comes from Apollo's introspection, so the
+operation generator can run on it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+from graphql import GraphQLSchema, build_client_schema, get_introspection_query
+
+from tests.kit.asgi_server import RequestCounter, ThreadedASGIServer
+from tests.kit.compare import Response, post
+from tests.kit.compose import REPO
+from tests.kit.processes import ApolloGateway, OurRouter
+
+SUPERGRAPH = REPO / "schema.graphql"
+_GRAPH = re.compile(r'@join__graph\(name: "(?P<name>[^"]+)", url: "(?P<url>[^"]+)"\)')
+
+
+def graph_names(supergraph_sdl: str) -> list[str]:
+    return [m["name"] for m in _GRAPH.finditer(supergraph_sdl)]
+
+
+def with_urls(supergraph_sdl: str, urls: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        url = urls[match["name"]]
+        return f'@join__graph(name: "{match["name"]}", url: "{url}")'
+
+    return _GRAPH.sub(replace, supergraph_sdl)
+
+
+class BundledStack:
+    """The bundled subgraphs, Apollo Gateway and (on demand) our router."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.servers: dict[str, ThreadedASGIServer] = {}
+        self.counters: dict[str, RequestCounter] = {}
+        self.apollo: ApolloGateway | None = None
+        self._router: OurRouter | None = None
+        self.supergraph_path = workdir / "supergraph.graphql"
+        self.client = httpx.Client()
+
+    def start(self) -> None:
+        from subgraphs._common.config import DatabaseConfig
+        from subgraphs._common.seeding import Scale
+        from subgraphs.registry import get
+
+        sdl = SUPERGRAPH.read_text()
+        try:
+            for name in graph_names(sdl):
+                config = DatabaseConfig.sqlite(self.workdir / f"{name}.sqlite3")
+                app = get(name).create_app(config, seed_scale=Scale(1))
+                counter = RequestCounter(app)
+                server = ThreadedASGIServer(counter, f"bundled-{name}", lifespan="on")
+                self.servers[name] = server
+                self.counters[name] = counter
+                server.start(timeout=60)
+            urls = {n: f"{s.base_url}/graphql" for n, s in self.servers.items()}
+            self.supergraph_path.write_text(with_urls(sdl, urls))
+            self.apollo = ApolloGateway(self.supergraph_path, self.workdir / "apollo.log")
+            self.apollo.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def apollo_url(self) -> str:
+        assert self.apollo is not None
+        return self.apollo.url
+
+    def router(self) -> OurRouter:
+        if self._router is None:
+            router = OurRouter(self.supergraph_path, self.workdir / "router.log")
+            router.start()
+            self._router = router
+        return self._router
+
+    def api_schema(self) -> GraphQLSchema:
+        body = post(self.apollo_url, get_introspection_query(), client=self.client).body
+        return build_client_schema(body["data"])
+
+    def request_counts(self) -> dict[str, int]:
+        return {name: counter.count for name, counter in self.counters.items()}
+
+    def send(
+        self, url: str, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> tuple[Response, dict[str, int]]:
+        for counter in self.counters.values():
+            counter.reset()
+        response = post(url, query, variables, operation_name, client=self.client)
+        return response, self.request_counts()
+
+    def stop(self) -> None:
+        for process in (self._router, self.apollo):
+            if process is not None:
+                process.stop()
+        for server in self.servers.values():
+            server.stop()
+        self.client.close()
