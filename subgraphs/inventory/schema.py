@@ -6,7 +6,10 @@
 fetches price and weight from products and sends them in the representation, so the
 estimate is computed without SQL (and without reading the products tables).
 
-Shipping rule (amounts in minor units of `CURRENCY`):
+`shippingEstimate` is an `Int` in minor units (cents) of the price's currency, like
+`Money.amount`; null, with an error, when the representation lacks price or weight.
+
+Shipping rule:
 - free when `price.amount >= FREE_SHIPPING_THRESHOLD` (250.00; about half the catalogue);
 - otherwise `SHIPPING_BASE` (4.99) plus `SHIPPING_PER_KILOGRAM` (0.99) per started
   kilogram of `weight` (grams): 1 g..1,000 g -> 5.98, 1,001 g..2,000 g -> 6.97, ...
@@ -114,14 +117,14 @@ class Product:
         return [WarehouseStock.from_row(row, product=self) for row in rows]
 
     @strawberry.federation.field(requires=["price { amount } weight"])  # type: ignore[untyped-decorator]
-    def shipping_estimate(self) -> Money | None:
-        """Free from 250.00; else 4.99 plus 0.99 per started kilogram."""
+    def shipping_estimate(self) -> int | None:
+        """Minor units: free from 250.00, else 4.99 plus 0.99 per started kilogram."""
         if self.price is None or self.weight is None:
             raise bad_user_input(
                 "shippingEstimate needs the product's `price { amount }` and `weight` "
                 "in the representation"
             )
-        return Money(amount=shipping_cost(self.price.amount, self.weight), currency=CURRENCY)
+        return shipping_cost(self.price.amount, self.weight)
 
 
 @strawberry.federation.type(keys=["id"])
