@@ -62,6 +62,13 @@ def _check_names(sources: Sequence[SubgraphSource], errors: list[CompositionErro
         )
     seen: set[str] = set()
     for source in sources:
+        if not source.name.strip():
+            errors.append(
+                CompositionError(
+                    "INVALID_SUBGRAPH_NAME",
+                    f'A subgraph (routing URL "{source.url}") has an empty name: give it a name',
+                )
+            )
         if source.name in seen:
             errors.append(
                 CompositionError(

@@ -60,6 +60,7 @@ from .subgraph import (
     SubgraphType,
     TypeKind,
 )
+from .validate.sdl import check_subgraph_sdl
 
 _KINDS: dict[type, TypeKind] = {
     ObjectTypeDefinitionNode: "object",
@@ -89,7 +90,9 @@ def read_subgraph(source: SubgraphSource, errors: ErrorSink) -> Subgraph | None:
             )
         )
         return None
-    return _Reader(source, document).read()
+    reader = _Reader(source, document)
+    check_subgraph_sdl(source.name, document, reader.names, errors)
+    return reader.read()
 
 
 class _Reader:

@@ -1,11 +1,13 @@
-"""Every `@provides` selects fields of the returned type."""
+"""Every `@provides` selects fields of the returned type, which this subgraph marks `@external`."""
 
 from __future__ import annotations
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import walk_fieldset
+from supergraph.compose.fieldsets import Selected, walk_fieldset
 from supergraph.compose.subgraph import Subgraph
 from supergraph.compose.typerefs import named_type
+
+_COMPOSITE = ("object", "interface", "union")
 
 
 def check_provides_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
@@ -14,7 +16,7 @@ def check_provides_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
             if field.provides is None:
                 continue
             target = named_type(field.type)
-            _, problems = walk_fieldset(subgraph, target, field.provides)
+            selected, problems = walk_fieldset(subgraph, target, field.provides)
             for problem in problems:
                 errors.append(
                     CompositionError(
@@ -25,3 +27,26 @@ def check_provides_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
                         "with @external).",
                     )
                 )
+            if subgraph.fed2:
+                _check_external(
+                    subgraph, f"{type_.name}.{field.name}", field.provides, selected, errors
+                )
+
+
+def _check_external(
+    subgraph: Subgraph, coordinate: str, fields: str, selected: list[Selected], errors: ErrorSink
+) -> None:
+    """Provided leaf fields must be @external: a subgraph cannot provide what it resolves anyway."""
+    for item in selected:
+        provided = subgraph.types[item.type_name].fields[item.field_name]
+        target = subgraph.types.get(named_type(provided.type))
+        if provided.external or (target is not None and target.kind in _COMPOSITE):
+            continue
+        errors.append(
+            CompositionError(
+                "PROVIDES_FIELDS_MISSING_EXTERNAL",
+                f'[{subgraph.name}] On field "{coordinate}", for @provides(fields: "{fields}"): '
+                f'field "{item.type_name}.{item.field_name}" should not be part of a @provides '
+                "since it is already provided by this subgraph (it is not marked @external)",
+            )
+        )

@@ -8,11 +8,13 @@ from supergraph.compose.errors import ErrorSink
 from supergraph.compose.model import Supergraph
 from supergraph.compose.subgraph import Subgraph
 
+from .extension_with_base import check_extension_with_base
 from .external_missing_on_base import check_external_missing_on_base
 from .external_unused import check_external_unused
 from .interface_fields import check_interface_fields
 from .key_fields import check_key_fields
 from .provides_fields import check_provides_fields
+from .query_root import check_query_root
 from .requires_fields import check_requires_fields
 from .satisfiability import check_satisfiability
 
@@ -26,6 +28,8 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_external_unused,
 )
 SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
+    check_query_root,
+    check_extension_with_base,
     check_external_missing_on_base,
     check_interface_fields,
 )
