@@ -231,6 +231,22 @@ async def test_place_order_prices_items_from_the_price_facts(fresh_orders: Harne
     assert fetched["order"] == order
 
 
+@pytest.mark.parametrize("size", [1, 50])
+async def test_place_order_costs_the_same_statements_whatever_the_item_count(
+    fresh_orders: Harness, size: int
+) -> None:
+    lines = [(pid, 1) for pid in range(1, size + 1)]
+    before = fresh_orders.statements
+    _data(await fresh_orders.execute(PLACE, _input("count", lines), user_id=1))
+    # SELECT by key, SELECT prices, INSERT the order, INSERT all items (executemany),
+    # SELECT the items for the response.
+    assert fresh_orders.statements - before == 5
+    before = fresh_orders.statements
+    _data(await fresh_orders.execute(PLACE, _input("count", lines), user_id=1))
+    # A replay: SELECT by key, SELECT the items.
+    assert fresh_orders.statements - before == 2
+
+
 async def test_the_same_idempotency_key_twice_creates_one_order(fresh_orders: Harness) -> None:
     lines = [(1, 1), (2, 2)]
     before = await _counts(fresh_orders)
@@ -371,9 +387,9 @@ async def test_a_failure_inside_the_transaction_rolls_back_the_order(
 
     def broken_build_items(
         order_id: int, lines: list[tuple[placing.Line, int]]
-    ) -> list[OrderItemRow]:
+    ) -> list[dict[str, Any]]:
         rows = real_build_items(order_id, lines)
-        rows[-1].quantity = 0  # violates ck_order_items_quantity_positive
+        rows[-1]["quantity"] = 0  # violates ck_order_items_quantity_positive
         return rows
 
     monkeypatch.setattr(placing, "build_items", broken_build_items)
