@@ -33,7 +33,10 @@ def test_apollo_answers_bundled(
     op = operations[index]
     response, _ = bundled.send(bundled.apollo_url, op.query, op.variables, op.operation_name)
     assert response.status == 200, response.body
-    assert response.errors == [], f"{op.query}\n{response.body}"
+    assert response.errors == [], (
+        f"{op.query}\n{response.body}\n(errors from a subgraph rejecting the gateway's "
+        "query usually mean schema.graphql is stale: supergraph compose --output schema.graphql)"
+    )
     assert isinstance(response.data, dict), response.body
 
 
