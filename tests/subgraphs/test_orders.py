@@ -427,3 +427,17 @@ async def test_place_order_needs_a_user(orders: Harness) -> None:
     assert result.errors[0].message == "placeOrder needs a signed-in user"
     assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
     assert orders.statements == before
+
+
+async def test_metrics_count_the_statements_of_a_placed_order(
+    orders_client: httpx.AsyncClient,
+) -> None:
+    response = await orders_client.post(
+        "/graphql",
+        json={"query": PLACE, "variables": _input("metrics", [(1, 2), (2, 1)])},
+        headers={USER_ID_HEADER: "8"},
+    )
+    assert response.status_code == 200
+    assert "errors" not in response.json()
+    metrics = (await orders_client.get("/metrics")).text
+    assert 'subgraph_sql_statements_total{subgraph="orders"} 5.0' in metrics
