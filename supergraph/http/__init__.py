@@ -1,8 +1,16 @@
 """The router's HTTP edge (Starlette): GraphQL over HTTP, GraphiQL, health, metrics.
 
-app.py        create_app(): routes and the request -> Router -> response glue
-config.py     router.yaml: load and validate
-metrics.py    Prometheus metrics (one registry per app)
-graphiql.py   the GraphiQL page
-negotiate.py  Accept negotiation and status codes
+app.py           create_app(): routes and the request -> Router -> response glue
+server.py        build_app(): a serving app from a supergraph SDL and a RouterConfig
+config.py        router.yaml: the sections and their validation
+config_values.py typed readers whose errors name the key
+envsubst.py      `${env.NAME}` expansion in config values
+negotiate.py     Accept negotiation (406) and status codes
+csrf.py          CSRF prevention (Apollo's preflight rule)
+body.py          request body with a size cap (413)
+decode.py        JSON payload -> GraphQLRequest + documentId
+persisted.py     PersistedQueries from the config (memory or Redis, manifest, safelist)
+masking.py       subgraph error masking for production
+graphiql.py      the GraphiQL page, assets from a CDN or a local folder
+metrics.py       Prometheus metrics (one registry per app)
 """

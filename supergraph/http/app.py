@@ -1,24 +1,38 @@
-"""The Starlette app: `POST`/`GET /graphql`, `GET /health`, `GET /metrics`.
+"""The Starlette app: `POST`/`GET /graphql`, GraphiQL, `GET /health`, `GET /metrics`.
 
-The edge only decodes HTTP into a `GraphQLRequest` and encodes the pipeline's
-`GraphQLResponse` back (orjson); all GraphQL work happens in `Router`.
+The edge decodes HTTP into a `GraphQLRequest`, resolves persisted queries, and
+encodes the pipeline's `GraphQLResponse` back (orjson); all GraphQL work
+happens in `Router`. Per request, in order:
+
+    Accept (406) -> CSRF (400) -> Content-Type (415) -> body size (413)
+    -> JSON (400) -> batch or single -> persisted query -> Router -> masking
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
-from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse, Router
-from supergraph.http.graphiql import GRAPHIQL_HTML
+from supergraph.executor.errors import graphql_error
+from supergraph.executor.pipeline import GraphQLResponse, Router
+from supergraph.http.body import BodyTooLarge, read_body
+from supergraph.http.config import CorsConfig, RouterConfig
+from supergraph.http.csrf import CSRF_ERROR, csrf_message, is_preflighted
+from supergraph.http.decode import BadRequest, Decoded, decode, json_param
+from supergraph.http.graphiql import LOCAL_PREFIX, graphiql_html, local_assets
+from supergraph.http.masking import mask_subgraph_errors
 from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import (
     APPLICATION_JSON,
@@ -27,10 +41,16 @@ from supergraph.http.negotiate import (
     status_for,
     wants_html,
 )
+from supergraph.http.persisted import persisted_queries
+from supergraph.persisted import PersistedQueries
+from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)
 
 QUERY_PLAN_HEADERS = ("apollo-query-plan-experimental", "x-include-query-plan")
+MAX_BODY_SIZE_EXCEEDED = "MAX_BODY_SIZE_EXCEEDED"
+BATCHING_NOT_ENABLED = "BATCHING_NOT_ENABLED"
+BATCH_LIMIT_EXCEEDED = "BATCH_LIMIT_EXCEEDED"
 
 
 class RouterHolder:
@@ -40,87 +60,182 @@ class RouterHolder:
         self.router = router
 
 
-class _BadRequest(Exception):
-    """The HTTP request cannot carry a GraphQL request: 400 with this message."""
+class _Refused(Exception):
+    """The HTTP request is refused before any GraphQL work: status, message, code."""
+
+    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
 
 
-def create_app(router: Router | None, metrics: Metrics | None = None) -> Starlette:
+def create_app(
+    router: Router | None,
+    metrics: Metrics | None = None,
+    config: RouterConfig | None = None,
+    persisted: PersistedQueries | None = None,
+) -> Starlette:
+    """`persisted` defaults to what `config.persisted_queries` describes."""
+    config = config or RouterConfig()
     holder = RouterHolder(router)
     metrics = metrics or Metrics()
-    endpoints = _Endpoints(holder, metrics)
+    persisted = persisted or persisted_queries(config.persisted_queries)
+    _watch(metrics, holder, persisted)
+    endpoints = _Endpoints(holder, metrics, config, persisted)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         if holder.router is not None:
             await holder.router.aclose()
+        if persisted.store is not None:
+            await persisted.store.aclose()
 
+    routes = [
+        Route("/graphql", endpoints.post_graphql, methods=["POST"]),
+        Route("/graphql", endpoints.get_graphql, methods=["GET"]),
+        Route("/health", endpoints.health, methods=["GET"]),
+        Route("/metrics", endpoints.metrics, methods=["GET"]),
+    ]
+    if config.graphiql.enabled and config.graphiql.assets_dir is not None:
+        routes.append(_asset_route(Path(config.graphiql.assets_dir)))
     app = Starlette(
-        routes=[
-            Route("/graphql", endpoints.post_graphql, methods=["POST"]),
-            Route("/graphql", endpoints.get_graphql, methods=["GET"]),
-            Route("/health", endpoints.health, methods=["GET"]),
-            Route("/metrics", endpoints.metrics, methods=["GET"]),
-        ],
+        routes=routes,
+        middleware=_cors(config.cors),
         exception_handlers={Exception: _internal_error},
         lifespan=lifespan,
     )
     app.state.holder = holder
     app.state.metrics = metrics
+    app.state.persisted = persisted
     return app
 
 
 class _Endpoints:
-    def __init__(self, holder: RouterHolder, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        holder: RouterHolder,
+        metrics: Metrics,
+        config: RouterConfig,
+        persisted: PersistedQueries,
+    ) -> None:
         self.holder = holder
         self._metrics = metrics
+        self._config = config
+        self._persisted = persisted
+        client_header = config.persisted_queries.client_name_header
+        self._client_header = client_header
+        self._graphiql = (
+            graphiql_html(
+                local=config.graphiql.assets_dir is not None, client_name_header=client_header
+            )
+            if config.graphiql.enabled
+            else None
+        )
 
     async def post_graphql(self, request: Request) -> Response:
         media_type = response_media_type(request.headers.get("accept"))
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != APPLICATION_JSON:
-            return _error_response(
-                f"Unsupported content type '{content_type or 'none'}': send application/json.",
-                415,
-                media_type,
-            )
+        if media_type is None:
+            return _not_acceptable()
         try:
-            payload = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return _error_response("The request body is not valid JSON.", 400, media_type)
-        try:
-            graphql_request = _from_json(payload, request)
-        except _BadRequest as error:
-            return _error_response(str(error), 400, media_type)
-        return await self._run(graphql_request, media_type, allow_mutations=True)
+            self._check_csrf(request)
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != APPLICATION_JSON:
+                shown = content_type or "none"
+                raise _Refused(415, f"Unsupported content type '{shown}': send application/json.")
+            try:
+                body = await read_body(request, self._config.limits.max_body_bytes)
+            except BodyTooLarge:
+                limit = self._config.limits.max_body_bytes
+                message = f"The request body is larger than {limit} bytes."
+                raise _Refused(413, message, MAX_BODY_SIZE_EXCEEDED) from None
+            try:
+                payload = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise _Refused(400, "The request body is not valid JSON.") from None
+            if isinstance(payload, list):
+                return await self._batch(payload, request, media_type)
+            result = await self._run(self._decode(payload, request), request)
+        except _Refused as refused:
+            return _error_response(str(refused), refused.status, media_type, refused.code)
+        return _graphql_response(result, media_type)
 
     async def get_graphql(self, request: Request) -> Response:
         accept = request.headers.get("accept")
         params = request.query_params
-        if "query" not in params and wants_html(accept):
-            return HTMLResponse(GRAPHIQL_HTML)
+        if self._graphiql is not None and not params and wants_html(accept):
+            return HTMLResponse(self._graphiql)
         media_type = response_media_type(accept)
+        if media_type is None:
+            return _not_acceptable()
         try:
+            self._check_csrf(request)
             payload = {
                 "query": params.get("query"),
                 "operationName": params.get("operationName"),
-                "variables": _json_param(params.get("variables"), "variables"),
-                "extensions": _json_param(params.get("extensions"), "extensions"),
+                "documentId": params.get("documentId"),
+                "variables": json_param(params.get("variables"), "variables"),
+                "extensions": json_param(params.get("extensions"), "extensions"),
             }
-            graphql_request = _from_json(payload, request)
-        except _BadRequest as error:
-            return _error_response(str(error), 400, media_type)
-        return await self._run(graphql_request, media_type, allow_mutations=False)
+            result = await self._run(self._decode(payload, request), request, allow_mutations=False)
+        except (_Refused, BadRequest) as refused:
+            status = refused.status if isinstance(refused, _Refused) else 400
+            return _error_response(str(refused), status, media_type)
+        return _graphql_response(result, media_type)
+
+    def _check_csrf(self, request: Request) -> None:
+        csrf = self._config.csrf
+        if csrf.enabled and not is_preflighted(request.headers, csrf.required_headers):
+            raise _Refused(400, csrf_message(csrf.required_headers), CSRF_ERROR)
+
+    def _decode(self, payload: object, request: Request) -> Decoded:
+        include_plan = any(request.headers.get(name) for name in QUERY_PLAN_HEADERS)
+        try:
+            return decode(payload, include_plan=include_plan)
+        except BadRequest as error:
+            raise _Refused(400, str(error)) from None
+
+    async def _batch(self, payloads: list[object], request: Request, media_type: str) -> Response:
+        """A JSON array of operations -> a JSON array of results, in order, always 200
+        (each result carries its own errors), as Apollo Router's batching does."""
+        batching = self._config.batching
+        if not batching.enabled:
+            raise _Refused(400, "Batched requests are not enabled.", BATCHING_NOT_ENABLED)
+        if not payloads or len(payloads) > batching.max_size:
+            message = f"A batch must hold 1 to {batching.max_size} operations; got {len(payloads)}."
+            raise _Refused(400, message, BATCH_LIMIT_EXCEEDED)
+
+        async def one(payload: object) -> JSONObject:
+            try:
+                decoded = self._decode(payload, request)
+            except _Refused as refused:
+                return {"errors": [graphql_error(str(refused), code=refused.code)]}
+            return (await self._run(decoded, request)).body
+
+        bodies = await asyncio.gather(*(one(payload) for payload in payloads))
+        return Response(orjson.dumps(bodies), 200, media_type=media_type)
 
     async def _run(
-        self, graphql_request: GraphQLRequest, media_type: str, *, allow_mutations: bool
-    ) -> Response:
+        self, decoded: Decoded, request: Request, *, allow_mutations: bool = True
+    ) -> GraphQLResponse:
         router = self.holder.router
         if router is None:
-            return _error_response("The supergraph is not loaded yet.", 503, media_type)
-        result = await router.execute(graphql_request, allow_mutations=allow_mutations)
-        self._metrics.requests.labels(outcome=result.kind).inc()
-        return _graphql_response(result, media_type)
+            raise _Refused(503, "The supergraph is not loaded yet.", "SERVICE_UNAVAILABLE")
+        started = time.perf_counter()
+        resolved = await self._persisted.resolve(
+            decoded.request,
+            document_id=decoded.document_id,
+            client_name=request.headers.get(self._client_header),
+        )
+        if isinstance(resolved, GraphQLResponse):
+            result = resolved
+        else:
+            result = await router.execute(resolved, allow_mutations=allow_mutations)
+        if self._config.mask_subgraph_errors:
+            result.body = mask_subgraph_errors(result.body)
+        operation = decoded.request.operation_name if result.kind == "ok" else None
+        self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
+        return result
 
     async def health(self, _request: Request) -> Response:
         if self.holder.router is None:
@@ -131,38 +246,55 @@ class _Endpoints:
         return Response(self._metrics.render(), headers={"content-type": Metrics.content_type})
 
 
-def _from_json(payload: object, request: Request) -> GraphQLRequest:
-    if isinstance(payload, list):
-        raise _BadRequest("Batched requests are not supported.")
-    if not isinstance(payload, dict):
-        raise _BadRequest("The request body must be a JSON object.")
-    query = payload.get("query")
-    if not isinstance(query, str):
-        raise _BadRequest("The request must have a string 'query'.")
-    operation_name = payload.get("operationName")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise _BadRequest("'operationName' must be a string.")
-    variables = _optional_object(payload.get("variables"), "variables")
-    extensions = _optional_object(payload.get("extensions"), "extensions")
-    include_plan = any(request.headers.get(name) for name in QUERY_PLAN_HEADERS)
-    return GraphQLRequest(query, operation_name or None, variables, extensions, include_plan)
+def _asset_route(folder: Path) -> Route:
+    files = local_assets(folder)
+
+    async def asset(request: Request) -> Response:
+        path = files.get(request.path_params["name"])
+        if path is None:
+            return Response(b"Not Found", 404)
+        return FileResponse(path, headers={"cache-control": "public, max-age=86400"})
+
+    return Route(LOCAL_PREFIX + "{name}", asset, methods=["GET"])
 
 
-def _optional_object(value: object, name: str) -> Mapping[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _BadRequest(f"'{name}' must be a JSON object.")
-    return value
+def _cors(cors: CorsConfig) -> list[Middleware]:
+    if not cors.origins:
+        return []  # no CORS headers: browsers allow same-origin pages only
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(cors.origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=list(cors.allow_headers),
+            allow_credentials=cors.allow_credentials,
+            max_age=cors.max_age if cors.max_age is not None else 600,
+        )
+    ]
 
 
-def _json_param(value: str | None, name: str) -> object:
-    if value is None or value == "":
-        return None
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError as error:
-        raise _BadRequest(f"The '{name}' parameter is not valid JSON.") from error
+def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) -> None:
+    def caches() -> Iterator[tuple[str, str, float]]:
+        router = holder.router
+        if router is None:
+            return
+        for cache, lru in (("plan", router.plans), ("document", router.documents)):
+            yield ("cache", f"{cache}_hit", lru.hits)
+            yield ("cache", f"{cache}_miss", lru.misses)
+
+    def persisted_counts() -> Iterator[tuple[str, str, float]]:
+        counts = persisted.counts
+        yield ("result", "hit", counts.hits)
+        yield ("result", "miss", counts.misses)
+        yield ("result", "registered", counts.registered)
+
+    metrics.watch("router_cache_lookups", "Plan and document cache lookups.", "cache", caches)
+    metrics.watch(
+        "router_persisted_queries",
+        "Persisted query lookups (hit, miss) and APQ registrations.",
+        "result",
+        persisted_counts,
+    )
 
 
 def _graphql_response(result: GraphQLResponse, media_type: str) -> Response:
@@ -171,20 +303,20 @@ def _graphql_response(result: GraphQLResponse, media_type: str) -> Response:
     return Response(orjson.dumps(result.body), status, headers=headers, media_type=media_type)
 
 
-def _error_response(message: str, status: int, media_type: str) -> Response:
-    code = "BAD_REQUEST" if status < 500 else "SERVICE_UNAVAILABLE"
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    if media_type not in (APPLICATION_JSON, GRAPHQL_RESPONSE_JSON):
-        media_type = APPLICATION_JSON
+def _not_acceptable() -> Response:
+    message = f"Accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}."
+    return _error_response(message, 406, APPLICATION_JSON, "NOT_ACCEPTABLE")
+
+
+def _error_response(
+    message: str, status: int, media_type: str, code: str = "BAD_REQUEST"
+) -> Response:
+    body = {"errors": [graphql_error(message, code=code)]}
     return Response(orjson.dumps(body), status, media_type=media_type)
 
 
 async def _internal_error(_request: Request, error: Exception) -> Response:
     # The trace goes to the log only; the client gets a code, no internals.
     logger.error("unhandled error", exc_info=error)
-    body = {
-        "errors": [
-            {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
-        ]
-    }
+    body = {"errors": [graphql_error("Internal server error", code="INTERNAL_SERVER_ERROR")]}
     return Response(orjson.dumps(body), 500, media_type=APPLICATION_JSON)

@@ -1,24 +1,23 @@
 """`router.yaml`: the router's configuration file, validated with errors naming the key.
 
-subgraph_timeout: 30          # seconds, every subgraph (default 30)
-expose_query_plan: false      # let requests ask for their query plan
-subgraphs:
-  accounts:
-    url: http://127.0.0.1:4001/graphql   # overrides the supergraph's URL
-    timeout: 5                            # seconds, this subgraph only
+Every key is optional; docs/router-config.md describes each one. Values may use
+`${env.NAME}` / `${env.NAME:-default}` (see envsubst.py) for secrets.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from supergraph.http import config_values as v
+from supergraph.http.config_values import ConfigError
+from supergraph.http.envsubst import EnvError, expand
 
-class ConfigError(ValueError):
-    """The configuration file is unreadable or has a bad key or value."""
+__all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +27,97 @@ class SubgraphConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    max_body_bytes: int = 2_000_000
+    """As Apollo Router's default (2 MB): 413 above it."""
+    max_depth: int | None = None
+    max_aliases: int | None = None
+    max_root_fields: int | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchingConfig:
+    """Off by default, as in Apollo Router: a batch multiplies one request's cost."""
+
+    enabled: bool = False
+    max_size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class GraphiQLConfig:
+    enabled: bool = True
+    assets_dir: str | None = None
+    """A folder with GraphiQL's assets in npm's layout (offline installs); None: a CDN."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorsConfig:
+    origins: tuple[str, ...] = ()
+    """No origin is allowed unless listed ("*" for any, without credentials)."""
+    allow_credentials: bool = False
+    max_age: int | None = None
+    allow_headers: tuple[str, ...] = (
+        "content-type",
+        "authorization",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CsrfConfig:
+    enabled: bool = True
+    required_headers: tuple[str, ...] = ("x-apollo-operation-name", "apollo-require-preflight")
+
+
+@dataclass(frozen=True, slots=True)
+class PersistedQueriesConfig:
+    apq: bool = True
+    manifest: str | None = None
+    safelist: str = "off"
+    client_name_header: str = "apollographql-client-name"
+    free_form_clients: tuple[str, ...] = ()
+    redis_url: str | None = None
+    """None: registrations stay in this process's memory."""
+    redis_key_prefix: str = "supergraph:apq:"
+    ttl: int | None = None
+    memory_size: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
 class RouterConfig:
     subgraph_timeout: float = 30.0
     expose_query_plan: bool = False
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
+    introspection: bool = True
+    mask_subgraph_errors: bool = False
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
+    graphiql: GraphiQLConfig = field(default_factory=GraphiQLConfig)
+    cors: CorsConfig = field(default_factory=CorsConfig)
+    csrf: CsrfConfig = field(default_factory=CsrfConfig)
+    persisted_queries: PersistedQueriesConfig = field(default_factory=PersistedQueriesConfig)
 
 
-def load_config(path: str | Path) -> RouterConfig:
+TOP_KEYS = {
+    "subgraph_timeout",
+    "expose_query_plan",
+    "subgraphs",
+    "introspection",
+    "mask_subgraph_errors",
+    "limits",
+    "batching",
+    "graphiql",
+    "cors",
+    "csrf",
+    "persisted_queries",
+}
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> RouterConfig:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
@@ -44,54 +127,148 @@ def load_config(path: str | Path) -> RouterConfig:
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     try:
-        return parse_config({} if raw is None else raw)
+        return parse_config({} if raw is None else raw, os.environ if env is None else env)
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from error
 
 
-def parse_config(raw: object) -> RouterConfig:
-    top = _mapping(raw, "the configuration")
-    _only(top, {"subgraph_timeout", "expose_query_plan", "subgraphs"}, "")
+def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterConfig:
+    try:
+        raw = expand(raw, {} if env is None else env)
+    except EnvError as error:
+        raise ConfigError(str(error)) from error
+    top = v.mapping(raw, "the configuration")
+    v.only(top, TOP_KEYS, "")
     subgraphs = {
         str(name): _subgraph(value, f"subgraphs.{name}")
-        for name, value in _mapping(top.get("subgraphs", {}), "subgraphs").items()
+        for name, value in v.mapping(_or_empty(top.get("subgraphs")), "subgraphs").items()
     }
     return RouterConfig(
-        subgraph_timeout=_seconds(top.get("subgraph_timeout", 30.0), "subgraph_timeout"),
-        expose_query_plan=_bool(top.get("expose_query_plan", False), "expose_query_plan"),
+        subgraph_timeout=v.seconds(top.get("subgraph_timeout", 30.0), "subgraph_timeout"),
+        expose_query_plan=v.boolean(top.get("expose_query_plan", False), "expose_query_plan"),
         subgraphs=subgraphs,
+        introspection=v.boolean(top.get("introspection", True), "introspection"),
+        mask_subgraph_errors=v.boolean(
+            top.get("mask_subgraph_errors", False), "mask_subgraph_errors"
+        ),
+        limits=_limits(top),
+        batching=_batching(top),
+        graphiql=_graphiql(top),
+        cors=_cors(top),
+        csrf=_csrf(top),
+        persisted_queries=_persisted_queries(top),
     )
 
 
+def _or_empty(value: object) -> object:
+    """`key:` with nothing after it reads as null: the same as leaving it out."""
+    return {} if value is None else value
+
+
 def _subgraph(raw: object, where: str) -> SubgraphConfig:
-    values = _mapping(raw, where)
-    _only(values, {"url", "timeout"}, f"{where}.")
+    values = v.mapping(raw, where)
+    v.only(values, {"url", "timeout"}, f"{where}.")
     url = values.get("url")
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
         raise ConfigError(f"{where}.url: expected an http(s) URL, got {url!r}")
     timeout = values.get("timeout")
-    return SubgraphConfig(url, None if timeout is None else _seconds(timeout, f"{where}.timeout"))
+    return SubgraphConfig(url, None if timeout is None else v.seconds(timeout, f"{where}.timeout"))
 
 
-def _mapping(raw: object, where: str) -> Mapping[str, object]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    return raw
+def _limits(top: Mapping[str, object]) -> LimitsConfig:
+    keys = {"max_body_bytes", "max_depth", "max_aliases", "max_root_fields", "max_tokens"}
+    s = v.section(top, "limits", keys)
+    return LimitsConfig(
+        max_body_bytes=v.positive_int(s.get("max_body_bytes", 2_000_000), "limits.max_body_bytes"),
+        max_depth=v.optional_int(s.get("max_depth"), "limits.max_depth"),
+        max_aliases=v.optional_int(s.get("max_aliases"), "limits.max_aliases"),
+        max_root_fields=v.optional_int(s.get("max_root_fields"), "limits.max_root_fields"),
+        max_tokens=v.optional_int(s.get("max_tokens"), "limits.max_tokens"),
+    )
 
 
-def _only(values: Mapping[str, object], allowed: set[str], prefix: str) -> None:
-    for key in values:
-        if key not in allowed:
-            raise ConfigError(f"{prefix}{key}: unknown key (allowed: {', '.join(sorted(allowed))})")
+def _batching(top: Mapping[str, object]) -> BatchingConfig:
+    s = v.section(top, "batching", {"enabled", "max_size"})
+    return BatchingConfig(
+        enabled=v.boolean(s.get("enabled", False), "batching.enabled"),
+        max_size=v.positive_int(s.get("max_size", 10), "batching.max_size"),
+    )
 
 
-def _seconds(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
-    return float(value)
+def _graphiql(top: Mapping[str, object]) -> GraphiQLConfig:
+    s = v.section(top, "graphiql", {"enabled", "assets_dir"})
+    assets_dir = v.optional_string(s.get("assets_dir"), "graphiql.assets_dir")
+    if assets_dir is not None and not Path(assets_dir).is_dir():
+        raise ConfigError(f"graphiql.assets_dir: {assets_dir} is not a folder")
+    return GraphiQLConfig(v.boolean(s.get("enabled", True), "graphiql.enabled"), assets_dir)
 
 
-def _bool(value: object, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: expected true or false, got {value!r}")
-    return value
+def _cors(top: Mapping[str, object]) -> CorsConfig:
+    s = v.section(top, "cors", {"origins", "allow_credentials", "max_age", "allow_headers"})
+    default = CorsConfig()
+    origins = v.strings(s.get("origins", []), "cors.origins")
+    credentials = v.boolean(s.get("allow_credentials", False), "cors.allow_credentials")
+    if credentials and "*" in origins:
+        # Browsers refuse it, and echoing any origin with credentials would let any site in.
+        raise ConfigError('cors.allow_credentials: cannot be true with origin "*"')
+    headers = s.get("allow_headers")
+    return CorsConfig(
+        origins=origins,
+        allow_credentials=credentials,
+        max_age=v.optional_int(s.get("max_age"), "cors.max_age"),
+        allow_headers=default.allow_headers
+        if headers is None
+        else v.strings(headers, "cors.allow_headers"),
+    )
+
+
+def _csrf(top: Mapping[str, object]) -> CsrfConfig:
+    s = v.section(top, "csrf", {"enabled", "required_headers"})
+    headers = s.get("required_headers")
+    return CsrfConfig(
+        enabled=v.boolean(s.get("enabled", True), "csrf.enabled"),
+        required_headers=CsrfConfig().required_headers
+        if headers is None
+        else tuple(h.lower() for h in v.strings(headers, "csrf.required_headers")),
+    )
+
+
+def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
+    keys = {
+        "apq",
+        "manifest",
+        "safelist",
+        "client_name_header",
+        "free_form_clients",
+        "redis_url",
+        "redis_key_prefix",
+        "ttl",
+        "memory_size",
+    }
+    s = v.section(top, "persisted_queries", keys)
+    where = "persisted_queries."
+    # YAML 1.1 reads a bare `off` as false: accept it as the mode "off".
+    safelist = "off" if s.get("safelist") is False else s.get("safelist", "off")
+    mode = v.choice(safelist, ("off", "log", "enforce"), f"{where}safelist")
+    manifest = v.optional_string(s.get("manifest"), f"{where}manifest")
+    if mode != "off" and manifest is None:
+        raise ConfigError(f"{where}safelist: '{mode}' needs {where}manifest (the list)")
+    redis_url = v.optional_string(s.get("redis_url"), f"{where}redis_url")
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{where}redis_url: expected a redis:// URL")
+    default = PersistedQueriesConfig()
+    return PersistedQueriesConfig(
+        apq=v.boolean(s.get("apq", True), f"{where}apq"),
+        manifest=manifest,
+        safelist=mode,
+        client_name_header=v.string(
+            s.get("client_name_header", default.client_name_header), f"{where}client_name_header"
+        ).lower(),
+        free_form_clients=v.strings(s.get("free_form_clients", []), f"{where}free_form_clients"),
+        redis_url=redis_url,
+        redis_key_prefix=v.string(
+            s.get("redis_key_prefix", default.redis_key_prefix), f"{where}redis_key_prefix"
+        ),
+        ttl=v.optional_int(s.get("ttl"), f"{where}ttl"),
+        memory_size=v.positive_int(s.get("memory_size", 10_000), f"{where}memory_size"),
+    )

@@ -9,25 +9,34 @@ APPLICATION_JSON = "application/json"
 
 ResponseKind = Literal["ok", "request_error", "method_not_allowed", "internal_error"]
 
+# Wildcards get application/json: curl and old clients send */* and expect 200s
+# for GraphQL errors (the audit's SHOULD for */* says the same).
+_ACCEPTED = {
+    GRAPHQL_RESPONSE_JSON: GRAPHQL_RESPONSE_JSON,
+    APPLICATION_JSON: APPLICATION_JSON,
+    "application/*": APPLICATION_JSON,
+    "*/*": APPLICATION_JSON,
+}
 
-def response_media_type(accept: str | None) -> str:
-    """`application/graphql-response+json` when the client prefers it, else JSON.
 
-    Clients that accept neither still get `application/json` (the spec allows
-    that instead of a 406, and old clients rely on it).
+def response_media_type(accept: str | None) -> str | None:
+    """The media type to answer with, or None when the client accepts neither (406).
+
+    No Accept header means application/json (the spec's rule for legacy clients).
+    Among acceptable types the highest quality wins; on a tie, the first listed.
     """
-    if not accept:
+    if accept is None or not accept.strip():
         return APPLICATION_JSON
     best: tuple[float, str] | None = None
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
-        media = media.strip().lower()
-        if media not in (GRAPHQL_RESPONSE_JSON, APPLICATION_JSON):
+        chosen = _ACCEPTED.get(media.strip().lower())
+        if chosen is None:
             continue
         quality = _quality(params)
         if quality > 0 and (best is None or quality > best[0]):
-            best = (quality, media)
-    return APPLICATION_JSON if best is None else best[1]
+            best = (quality, chosen)
+    return None if best is None else best[1]
 
 
 def _quality(params: str) -> float:

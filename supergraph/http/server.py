@@ -9,7 +9,9 @@ from supergraph.executor.http_transport import HttpTransport
 from supergraph.executor.pipeline import Router, RouterOptions
 from supergraph.http.app import create_app
 from supergraph.http.config import ConfigError, RouterConfig
+from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
+from supergraph.limits import OperationLimits
 from supergraph.schema import load_supergraph
 
 
@@ -21,19 +23,40 @@ def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
     if unknown:
         known = ", ".join(sorted(supergraph.subgraphs))
         raise ConfigError(f"subgraphs.{unknown[0]}: not a subgraph of the supergraph ({known})")
+    if config.graphiql.assets_dir is not None:
+        try:
+            local_assets(config.graphiql.assets_dir)
+        except MissingAsset as error:
+            raise ConfigError(f"graphiql.assets_dir: {error}") from error
     urls = {
         name: (config.subgraphs[name].url if name in config.subgraphs else None) or subgraph.url
         for name, subgraph in supergraph.subgraphs.items()
     }
     metrics = Metrics(urls)
     transport = HttpTransport(urls, on_request=metrics.on_subgraph_request)
+    return create_app(
+        Router(supergraph, transport, router_options(config, metrics)), metrics, config
+    )
+
+
+def router_options(config: RouterConfig, metrics: Metrics | None = None) -> RouterOptions:
     timeouts = {
         name: sub.timeout for name, sub in config.subgraphs.items() if sub.timeout is not None
     }
-    options = RouterOptions(
+    limits = OperationLimits(
+        max_depth=config.limits.max_depth,
+        max_aliases=config.limits.max_aliases,
+        max_root_fields=config.limits.max_root_fields,
+        max_tokens=config.limits.max_tokens,
+        introspection=config.introspection,
+    )
+    return RouterOptions(
         executor=ExecutorOptions(
-            default_timeout=config.subgraph_timeout, timeouts=timeouts, observer=metrics.on_fetch
+            default_timeout=config.subgraph_timeout,
+            timeouts=timeouts,
+            observer=metrics.on_fetch if metrics is not None else None,
         ),
         expose_query_plan=config.expose_query_plan,
+        extra_rules=limits.rules(),
+        max_tokens=limits.max_tokens,
     )
-    return create_app(Router(supergraph, transport, options), metrics)

@@ -1,0 +1,75 @@
+"""Typed readers for router.yaml values: each error names the key (dotted path)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class ConfigError(ValueError):
+    """The configuration file is unreadable or has a bad key or value."""
+
+
+def mapping(raw: object, where: str) -> Mapping[str, object]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
+    return raw
+
+
+def section(top: Mapping[str, object], key: str, allowed: set[str]) -> Mapping[str, object]:
+    """The sub-mapping `key` (empty when absent) with only the `allowed` keys."""
+    raw = top.get(key)
+    value = mapping({} if raw is None else raw, key)
+    only(value, allowed, f"{key}.")
+    return value
+
+
+def only(values: Mapping[str, object], allowed: set[str], prefix: str) -> None:
+    for key in values:
+        if key not in allowed:
+            raise ConfigError(f"{prefix}{key}: unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def seconds(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def boolean(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def positive_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a positive whole number, got {value!r}")
+    return value
+
+
+def optional_int(value: object, where: str) -> int | None:
+    """A limit: absent or null means no limit."""
+    return None if value is None else positive_int(value, where)
+
+
+def string(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def optional_string(value: object, where: str) -> str | None:
+    return None if value is None else string(value, where)
+
+
+def strings(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(string(item, f"{where}[{index}]") for index, item in enumerate(value))
+
+
+def choice(value: object, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
+    assert isinstance(value, str)
+    return value

@@ -1,0 +1,60 @@
+"""A decoded JSON payload (POST body or GET parameters) -> `GraphQLRequest` + `documentId`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from supergraph.executor.pipeline import GraphQLRequest
+
+
+class BadRequest(Exception):
+    """The payload cannot carry a GraphQL request: 400 with this message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    request: GraphQLRequest
+    document_id: str | None
+
+
+def decode(payload: object, *, include_plan: bool = False) -> Decoded:
+    if not isinstance(payload, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    query = payload.get("query")
+    document_id = payload.get("documentId")
+    extensions = optional_object(payload.get("extensions"), "extensions")
+    if query is not None and not isinstance(query, str):
+        raise BadRequest("The request must have a string 'query'.")
+    if document_id is not None and not (isinstance(document_id, str) and document_id):
+        raise BadRequest("'documentId' must be a non-empty string.")
+    persisted = extensions is not None and "persistedQuery" in extensions
+    if query is None and document_id is None and not persisted:
+        raise BadRequest("The request must have a string 'query' (or a persisted query id).")
+    operation_name = payload.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("'operationName' must be a string.")
+    variables = optional_object(payload.get("variables"), "variables")
+    request = GraphQLRequest(query, operation_name or None, variables, extensions, include_plan)
+    return Decoded(request, document_id)
+
+
+def optional_object(value: object, name: str) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadRequest(f"'{name}' must be a JSON object.")
+    return value
+
+
+def json_param(value: str | None, name: str) -> object:
+    """A GET parameter holding JSON (`variables`, `extensions`)."""
+    if value is None or value == "":
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"The '{name}' parameter is not valid JSON.") from error

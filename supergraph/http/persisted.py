@@ -1,0 +1,37 @@
+"""`PersistedQueries` from the `persisted_queries` section of router.yaml."""
+
+from __future__ import annotations
+
+from supergraph.http.config import PersistedQueriesConfig
+from supergraph.http.config_values import ConfigError
+from supergraph.persisted import (
+    APQStore,
+    Manifest,
+    ManifestError,
+    MemoryStore,
+    PersistedQueries,
+    SafelistMode,
+)
+from supergraph.persisted.manifest import load_manifest
+from supergraph.persisted.redis_store import RedisStore
+
+
+def persisted_queries(config: PersistedQueriesConfig) -> PersistedQueries:
+    manifest: Manifest | None = None
+    if config.manifest is not None:
+        try:
+            manifest = load_manifest(config.manifest)
+        except ManifestError as error:
+            raise ConfigError(f"persisted_queries.manifest: {error}") from error
+    store: APQStore | None = None
+    if config.apq:
+        if config.redis_url is not None:
+            store = RedisStore(config.redis_url, prefix=config.redis_key_prefix, ttl=config.ttl)
+        else:
+            store = MemoryStore(config.memory_size)
+    return PersistedQueries(
+        store=store,
+        manifest=manifest,
+        safelist=SafelistMode(config.safelist),
+        free_form_clients=config.free_form_clients,
+    )

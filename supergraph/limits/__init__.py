@@ -1,0 +1,54 @@
+"""Operation limits, checked during validation (before planning), one rule per module.
+
+depth.py          MAX_DEPTH_EXCEEDED        fields nested deeper than the limit
+aliases.py        MAX_ALIASES_EXCEEDED      more aliased fields than the limit
+root_fields.py    MAX_ROOT_FIELDS_EXCEEDED  more root fields in one operation than the limit
+introspection.py  INTROSPECTION_DISABLED    `__schema` / `__type` when introspection is off
+walk.py           fields of a selection set with fragments expanded (shared by the rules)
+
+The token limit (MAX_TOKENS_EXCEEDED) is the parser's own (`RouterOptions.max_tokens`):
+it must stop parsing before an AST exists. Each factory binds its limit into a
+graphql-core `ASTValidationRule` class for `RouterOptions.extra_rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import ASTValidationRule
+
+from supergraph.limits.aliases import max_aliases_rule
+from supergraph.limits.depth import max_depth_rule
+from supergraph.limits.introspection import no_introspection_rule
+from supergraph.limits.root_fields import max_root_fields_rule
+
+__all__ = [
+    "OperationLimits",
+    "max_aliases_rule",
+    "max_depth_rule",
+    "max_root_fields_rule",
+    "no_introspection_rule",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationLimits:
+    """Every limit is off (None) unless configured."""
+
+    max_depth: int | None = None
+    max_aliases: int | None = None
+    max_root_fields: int | None = None
+    max_tokens: int | None = None
+    introspection: bool = True
+
+    def rules(self) -> tuple[type[ASTValidationRule], ...]:
+        rules: list[type[ASTValidationRule]] = []
+        if self.max_depth is not None:
+            rules.append(max_depth_rule(self.max_depth))
+        if self.max_aliases is not None:
+            rules.append(max_aliases_rule(self.max_aliases))
+        if self.max_root_fields is not None:
+            rules.append(max_root_fields_rule(self.max_root_fields))
+        if not self.introspection:
+            rules.append(no_introspection_rule())
+        return tuple(rules)
