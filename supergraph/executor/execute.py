@@ -83,9 +83,11 @@ class PlanExecutor:
         plan: QueryPlan,
         variables: Variables,
         headers: Mapping[str, str] | None = None,
+        headers_by_subgraph: Mapping[str, Mapping[str, str]] | None = None,
     ) -> ExecutionOutcome:
-        """Run `plan`; `headers` go with every subgraph request of this execution."""
-        run = _Run(self, variables, headers)
+        """Run `plan`; `headers` go with every subgraph request of this execution,
+        except to the subgraphs named in `headers_by_subgraph`, which get theirs."""
+        run = _Run(self, variables, headers, headers_by_subgraph)
         if plan.node is not None:
             await run.node(plan.node, ())
         return ExecutionOutcome(run.data, run.errors)
@@ -94,14 +96,19 @@ class PlanExecutor:
 class _Run:
     """The state of one execution: the response tree and the errors so far."""
 
-    __slots__ = ("data", "errors", "executor", "headers", "variables")
+    __slots__ = ("data", "errors", "executor", "headers", "headers_by_subgraph", "variables")
 
     def __init__(
-        self, executor: PlanExecutor, variables: Variables, headers: Mapping[str, str] | None
+        self,
+        executor: PlanExecutor,
+        variables: Variables,
+        headers: Mapping[str, str] | None,
+        headers_by_subgraph: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.executor = executor
         self.variables = variables
         self.headers = headers
+        self.headers_by_subgraph = headers_by_subgraph
         self.data: JSONObject = {}
         self.errors: list[JSONObject] = []
 
@@ -205,7 +212,10 @@ class _Run:
     async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
         """The subgraph's response, or None after recording why there is none."""
         name = fetch.service_name
-        request = SubgraphRequest(fetch.operation, variables, fetch.operation_name, self.headers)
+        headers = self.headers
+        if self.headers_by_subgraph is not None:
+            headers = self.headers_by_subgraph.get(name, headers)
+        request = SubgraphRequest(fetch.operation, variables, fetch.operation_name, headers)
         options = self.executor.options
         started = time.perf_counter()
         outcome = "ok"
