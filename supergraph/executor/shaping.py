@@ -11,7 +11,7 @@ and emits `__typename`; nothing the client did not select is copied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -35,7 +35,11 @@ from graphql import (
 )
 from graphql.language import BooleanValueNode, DirectiveNode
 
-from supergraph.executor.errors import graphql_error
+from supergraph.executor.errors import (
+    UNAUTHORIZED_FIELD_OR_TYPE,
+    UNAUTHORIZED_MESSAGE,
+    graphql_error,
+)
 from supergraph.types import JSONObject, ResponsePath, Variables
 
 _TYPENAME: Final = "__typename"
@@ -116,6 +120,8 @@ class _Entry:
     """None for `__typename` and introspection fields."""
     group: _Group | None
     introspection: bool = False
+    denied: bool = False
+    """Removed by authorization: null with an UNAUTHORIZED_FIELD_OR_TYPE error."""
 
 
 class ResponseShaper:
@@ -126,9 +132,12 @@ class ResponseShaper:
         schema: GraphQLSchema,
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
+        denied: Collection[FieldNode] = (),
     ) -> None:
+        """`denied`: field nodes of `operation`/`fragments` the caller may not see."""
         self._schema = schema
         self._fragments = fragments
+        self._denied = frozenset(id(node) for node in denied)
         root_type = schema.get_root_type(operation.operation)
         if root_type is None:
             raise ValueError(f"the schema has no {operation.operation.value} root type")
@@ -194,11 +203,16 @@ class ResponseShaper:
             self._collect_into(runtime, selection_set, variables, by_name, set())
         is_root = group is self._root
         entries: list[_Entry] = []
-        for response_name, nodes in by_name.items():
+        for response_name, collected in by_name.items():
+            allowed = [n for n in collected if id(n) not in self._denied]
+            nodes = allowed or collected
             name = nodes[0].name.value
             sub_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
             sub = _Group(sub_sets) if sub_sets else None
-            if name == _TYPENAME:
+            if not allowed and name in runtime.fields:
+                shape = _compile(runtime.fields[name].type)
+                entries.append(_Entry(response_name, name, runtime.name, shape, None, denied=True))
+            elif name == _TYPENAME:
                 entries.append(_Entry(response_name, name, runtime.name, None, None))
             elif is_root and name in _INTROSPECTION_FIELDS:
                 entries.append(_Entry(response_name, name, runtime.name, None, None, True))
@@ -273,6 +287,18 @@ class _Shaping:
             shape = entry.shape
             if shape is None:
                 out[name] = self.introspection.get(name) if entry.introspection else runtime.name
+                continue
+            if entry.denied:
+                self.errors.append(
+                    graphql_error(
+                        UNAUTHORIZED_MESSAGE,
+                        path=_materialize((path, name)),
+                        code=UNAUTHORIZED_FIELD_OR_TYPE,
+                    )
+                )
+                if shape.non_null:
+                    return _INVALID
+                out[name] = None
                 continue
             item = value.get(name, _MISSING)
             if shape.kind == _SCALAR and item is not None and item is not _MISSING:
