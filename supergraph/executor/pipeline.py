@@ -17,6 +17,7 @@ from typing import Any, Literal
 from graphql import (
     ASTValidationRule,
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -28,11 +29,23 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from auth import Claims
+from supergraph.authorization import (
+    NO_REQUIREMENTS,
+    AuthorizationOptions,
+    OperationRequirements,
+    analyze,
+    denied_indexes,
+    denied_paths,
+    remove_fields,
+)
 from supergraph.executor.errors import (
     BAD_USER_INPUT,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
+    UNAUTHORIZED_FIELD_OR_TYPE,
+    UNAUTHORIZED_MESSAGE,
     graphql_error,
 )
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
@@ -67,6 +80,10 @@ class GraphQLRequest:
     """Set by the edge (e.g. from a header); `extensions.includeQueryPlan` also asks."""
     subgraph_headers: Mapping[str, str] | None = None
     """HTTP headers the edge wants sent with every subgraph request (auth, tracing)."""
+    subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None = None
+    """Per subgraph name: the headers for that subgraph instead of `subgraph_headers`."""
+    claims: Claims | None = None
+    """The caller's verified claims (None: anonymous); authorization decides on them."""
 
 
 @dataclass(slots=True)
@@ -91,6 +108,8 @@ class RouterOptions:
     extra_rules: tuple[type[ASTValidationRule], ...] = ()
     """Validation rules run after the spec's (e.g. depth or alias limits); an
     error's own `extensions.code` is kept, else it gets GRAPHQL_VALIDATION_FAILED."""
+    authorization: AuthorizationOptions = field(default_factory=AuthorizationOptions)
+    """How @authenticated/@requiresScopes/@policy are enforced (always on)."""
     max_tokens: int | None = None
     """The parser stops after this many tokens (MAX_TOKENS_EXCEEDED): it bounds
     parse time before any AST exists, so it cannot be a validation rule."""
@@ -110,6 +129,10 @@ class PreparedOperation:
     plan: QueryPlan
     shaper: ResponseShaper
     introspection: Introspection | None
+    document: DocumentNode | None = None
+    fragments: Mapping[str, FragmentDefinitionNode] = field(default_factory=dict)
+    requirements: OperationRequirements = NO_REQUIREMENTS
+    """Guarded selections of the operation; empty when no directive applies."""
 
 
 class Router:
@@ -136,6 +159,10 @@ class Router:
         self.documents: LRU[str, _Document] = LRU(self.options.document_cache_size)
         self.plans: LRU[tuple[str, str | None], PreparedOperation] = LRU(
             self.options.plan_cache_size
+        )
+        # Prepared operations with the selections some callers may not see removed.
+        self.authorized_plans: LRU[tuple[str, str | None, frozenset[int]], PreparedOperation] = LRU(
+            self.options.authorization.variant_cache_size
         )
 
     async def execute(
@@ -173,6 +200,11 @@ class Router:
                 },
                 "method_not_allowed",
             )
+        if not prepared.requirements.empty:
+            authorized = await self._authorize(query, request, prepared)
+            if isinstance(authorized, GraphQLResponse):
+                return authorized
+            prepared = authorized
         raw_variables = request.variables or {}
         coerced = get_variable_values(
             self.schema, operation.variable_definitions or (), dict(raw_variables)
@@ -186,7 +218,9 @@ class Router:
         # Subgraphs get the client's own values (they coerce them by their own
         # schema, defaults included); coerced values only fill in operation defaults.
         variables = {name: raw_variables.get(name, value) for name, value in values.items()}
-        outcome = await self._executor.execute(prepared.plan, variables, request.subgraph_headers)
+        outcome = await self._executor.execute(
+            prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name
+        )
         errors = outcome.errors
         introspection = (
             prepared.introspection.run(raw_variables, errors) if prepared.introspection else None
@@ -242,24 +276,78 @@ class Router:
             return _request_error(
                 graphql_error("Subscriptions are not supported.", code=GRAPHQL_VALIDATION_FAILED)
             )
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        requirements = analyze(self.supergraph, operation, fragments)
+        prepared = self._prepared(document, operation, fragments, operation_name, requirements)
+        if isinstance(prepared, PreparedOperation):
+            self.plans.put(key, prepared)
+        return prepared
+
+    def _prepared(
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        operation_name: str | None,
+        requirements: OperationRequirements = NO_REQUIREMENTS,
+        *,
+        planned: DocumentNode | None = None,
+        denied: tuple[FieldNode, ...] = (),
+    ) -> PreparedOperation | GraphQLResponse:
+        """Plan `planned` (default: `document`); shape by the client's own operation."""
         try:
-            plan = self._planner(self.supergraph, document, operation_name)
+            plan = self._planner(self.supergraph, planned or document, operation_name)
         except PlanningError as error:
             return GraphQLResponse(
                 {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]},
                 "internal_error",
             )
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        prepared = PreparedOperation(
+        return PreparedOperation(
             operation,
             plan,
-            ResponseShaper(self.schema, operation, fragments),
+            ResponseShaper(self.schema, operation, fragments, denied),
             Introspection.prepare(self.schema, operation, fragments),
+            document,
+            fragments,
+            requirements,
         )
-        self.plans.put(key, prepared)
-        return prepared
+
+    async def _authorize(
+        self, query: str, request: GraphQLRequest, prepared: PreparedOperation
+    ) -> PreparedOperation | GraphQLResponse:
+        """`prepared` when the caller may see everything; else the variant planned
+        without the denied selections (or the refusal, in reject mode)."""
+        options = self.options.authorization
+        requirements = prepared.requirements
+        denied = await denied_indexes(requirements, request.claims, options.policy_hook)
+        if not denied:
+            return prepared
+        nodes = tuple(g.node for g in requirements.fields if g.index in denied)
+        if options.reject_unauthorized:
+            paths = denied_paths(prepared.operation, prepared.fragments, nodes)
+            errors = [
+                graphql_error(UNAUTHORIZED_MESSAGE, path=path, code=UNAUTHORIZED_FIELD_OR_TYPE)
+                for path in paths
+            ]
+            return GraphQLResponse({"errors": errors}, "request_error")
+        key = (query, request.operation_name, denied)
+        variant = self.authorized_plans.get(key)
+        if variant is not None:
+            return variant
+        assert prepared.document is not None
+        built = self._prepared(
+            prepared.document,
+            prepared.operation,
+            prepared.fragments,
+            request.operation_name,
+            planned=remove_fields(prepared.document, nodes),
+            denied=nodes,
+        )
+        if isinstance(built, PreparedOperation):
+            self.authorized_plans.put(key, built)
+        return built
 
     def _wants_plan(self, request: GraphQLRequest) -> bool:
         if not self.options.expose_query_plan:
