@@ -13,6 +13,8 @@ import importlib
 import sys
 from pathlib import Path
 
+import httpx
+
 from supergraph.compose import SubgraphSource, compose
 from supergraph.compose.config import ConfigError, SubgraphConfig, parse_config
 
@@ -58,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_source(config: SubgraphConfig, base: Path) -> SubgraphSource:
+def load_source(
+    config: SubgraphConfig, base: Path, client: httpx.Client | None = None
+) -> SubgraphSource:
+    """The subgraph's SDL from where the config says (`client` is for `introspect` sources)."""
     if config.kind == "file":
         sdl = _read_file(config, base)
     elif config.kind == "introspect":
-        sdl = introspect(config.name, config.location)
+        sdl = introspect(config.name, config.location, client)
     else:
         sdl = module_sdl(config.name, config.location)
     return SubgraphSource(config.name, config.routing_url, sdl)
@@ -78,14 +83,14 @@ def _read_file(config: SubgraphConfig, base: Path) -> str:
         ) from None
 
 
-def introspect(name: str, url: str) -> str:
+def introspect(name: str, url: str, client: httpx.Client | None = None) -> str:
     """Ask a running subgraph for its SDL (`{ _service { sdl } }`)."""
-    import httpx
-
     try:
-        response = httpx.post(
-            url, json={"query": INTROSPECTION_QUERY}, timeout=INTROSPECTION_TIMEOUT_SECONDS
-        )
+        if client is None:
+            with httpx.Client(timeout=INTROSPECTION_TIMEOUT_SECONDS) as own:
+                response = own.post(url, json={"query": INTROSPECTION_QUERY})
+        else:
+            response = client.post(url, json={"query": INTROSPECTION_QUERY})
         payload = response.json()
     except httpx.HTTPError as error:
         raise SourceError(f"subgraph {name!r}: cannot reach {url}: {error}") from None

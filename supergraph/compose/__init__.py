@@ -35,15 +35,17 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
     errors: list[CompositionError] = []
     _check_names(sources, errors)
     subgraphs: list[Subgraph] = []
-    for source in sources:
+    # By name, so the output does not depend on the order of the config.
+    for source in sorted(sources, key=lambda s: s.name):
         subgraph = read_subgraph(source, errors)
         if subgraph is not None:
             subgraphs.append(subgraph)
+    if errors:
+        # Invalid GraphQL: merging would only add confusing follow-up errors.
+        return Composition(None, tuple(errors))
     for subgraph in subgraphs:
         for subgraph_rule in SUBGRAPH_RULES:
             subgraph_rule(subgraph, errors)
-    if errors:
-        return Composition(None, tuple(errors))
     supergraph = merge(subgraphs, errors)
     for supergraph_rule in SUPERGRAPH_RULES:
         supergraph_rule(subgraphs, supergraph, errors)

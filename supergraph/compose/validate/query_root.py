@@ -12,9 +12,11 @@ from supergraph.compose.subgraph import Subgraph
 def check_query_root(
     subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
 ) -> None:
-    del subgraphs
-    query = supergraph.types.get(supergraph.roots.get("query", ""))
-    if query is None or not query.fields:
+    del supergraph  # subgraphs decide: a Query field that failed to merge is reported already
+    if not any(
+        (query := s.types.get(s.roots.get("query", ""))) is not None and query.fields
+        for s in subgraphs
+    ):
         errors.append(
             CompositionError(
                 "NO_QUERIES",
