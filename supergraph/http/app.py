@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
+from auth import AuthError
 from supergraph.executor.errors import graphql_error
 from supergraph.executor.pipeline import GraphQLResponse, Router
 from supergraph.http.body import BodyTooLarge, read_body
@@ -42,6 +43,7 @@ from supergraph.http.negotiate import (
     wants_html,
 )
 from supergraph.http.persisted import persisted_queries
+from supergraph.http.security import EdgeSecurity
 from supergraph.persisted import PersistedQueries
 from supergraph.types import JSONObject
 
@@ -74,14 +76,16 @@ def create_app(
     metrics: Metrics | None = None,
     config: RouterConfig | None = None,
     persisted: PersistedQueries | None = None,
+    security: EdgeSecurity | None = None,
 ) -> Starlette:
-    """`persisted` defaults to what `config.persisted_queries` describes."""
+    """`persisted` defaults to what `config.persisted_queries` describes; `security`
+    authenticates requests and sets their subgraph headers (see security.py)."""
     config = config or RouterConfig()
     holder = RouterHolder(router)
     metrics = metrics or Metrics()
     persisted = persisted or persisted_queries(config.persisted_queries)
     _watch(metrics, holder, persisted)
-    endpoints = _Endpoints(holder, metrics, config, persisted)
+    endpoints = _Endpoints(holder, metrics, config, persisted, security)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -90,6 +94,8 @@ def create_app(
             await holder.router.aclose()
         if persisted.store is not None:
             await persisted.store.aclose()
+        if security is not None:
+            await security.aclose()
 
     routes = [
         Route("/graphql", endpoints.post_graphql, methods=["POST"]),
@@ -118,8 +124,10 @@ class _Endpoints:
         metrics: Metrics,
         config: RouterConfig,
         persisted: PersistedQueries,
+        security: EdgeSecurity | None = None,
     ) -> None:
         self.holder = holder
+        self._security = security
         self._metrics = metrics
         self._config = config
         self._persisted = persisted
@@ -178,9 +186,10 @@ class _Endpoints:
                 "extensions": json_param(params.get("extensions"), "extensions"),
             }
             result = await self._run(self._decode(payload, request), request, allow_mutations=False)
-        except (_Refused, BadRequest) as refused:
-            status = refused.status if isinstance(refused, _Refused) else 400
-            return _error_response(str(refused), status, media_type)
+        except BadRequest as error:
+            return _error_response(str(error), 400, media_type)
+        except _Refused as refused:
+            return _error_response(str(refused), refused.status, media_type, refused.code)
         return _graphql_response(result, media_type)
 
     def _check_csrf(self, request: Request) -> None:
@@ -230,6 +239,11 @@ class _Endpoints:
         if isinstance(resolved, GraphQLResponse):
             result = resolved
         else:
+            if self._security is not None:
+                try:
+                    resolved = await self._security.apply(request, resolved)
+                except AuthError as error:
+                    raise _Refused(401, error.reason, "UNAUTHENTICATED") from None
             result = await router.execute(resolved, allow_mutations=allow_mutations)
         if self._config.mask_subgraph_errors:
             result.body = mask_subgraph_errors(result.body)

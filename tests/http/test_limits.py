@@ -1,0 +1,98 @@
+"""Each operation limit at its boundary: the largest allowed passes, the next is refused
+with its own code, before planning (no subgraph is asked). Plus body size (413) and
+the introspection switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.http.edge import edge_client
+
+GRAPHQL_RESPONSE = {"accept": "application/graphql-response+json"}
+
+
+async def _post(config: dict[str, Any], query: str) -> httpx.Response:
+    async with edge_client(config) as client:
+        return await client.post("/graphql", json={"query": query}, headers=GRAPHQL_RESPONSE)
+
+
+def _code(response: httpx.Response) -> str:
+    code: str = response.json()["errors"][0]["extensions"]["code"]
+    return code
+
+
+# depth 3: topProducts (1) > reviews (2) > body (3)
+DEEP = "{ topProducts { reviews { body } } }"
+# depth 4, the extra level through a fragment
+DEEPER = "{ topProducts { ...R } } fragment R on Product { reviews { author { id } } }"
+
+
+@pytest.mark.parametrize(
+    ("limits", "allowed", "refused", "code"),
+    [
+        ({"max_depth": 3}, DEEP, DEEPER, "MAX_DEPTH_EXCEEDED"),
+        (
+            {"max_aliases": 2},
+            "{ a: me { id } b: me { username } }",
+            "{ a: me { id } b: me { username } c: me { id } }",
+            "MAX_ALIASES_EXCEEDED",
+        ),
+        (
+            {"max_root_fields": 2},
+            "{ me { id } topProducts { name } }",
+            "{ me { id } topProducts { name } ...on Query { __typename } }",
+            "MAX_ROOT_FIELDS_EXCEEDED",
+        ),
+        # `{ me { id } }` is 6 tokens: { me { id } } (the end of input does not count).
+        ({"max_tokens": 6}, "{ me { id } }", "{ me { id username } }", "MAX_TOKENS_EXCEEDED"),
+    ],
+)
+async def test_limit_boundary(
+    limits: dict[str, int], allowed: str, refused: str, code: str
+) -> None:
+    ok = await _post({"limits": limits}, allowed)
+    assert ok.status_code == 200, ok.text
+    assert "errors" not in ok.json()
+    bad = await _post({"limits": limits}, refused)
+    assert bad.status_code == 400
+    assert _code(bad) == code
+    assert "data" not in bad.json()
+    assert str(next(iter(limits.values()))) in bad.json()["errors"][0]["message"]
+
+
+async def test_limits_are_off_by_default() -> None:
+    assert (await _post({}, DEEPER)).status_code == 200
+
+
+async def test_body_size_boundary() -> None:
+    limit = 200
+    body = b'{"query": "{ me { id } }"}'
+    padded = body[:-1] + b" " * (limit - len(body)) + b"}"
+    assert len(padded) == limit
+    async with edge_client({"limits": {"max_body_bytes": limit}}) as client:
+        headers = {"content-type": "application/json"}
+        ok = await client.post("/graphql", content=padded, headers=headers)
+        assert ok.status_code == 200, ok.text
+        too_big = await client.post("/graphql", content=padded + b" ", headers=headers)
+        assert too_big.status_code == 413
+        assert _code(too_big) == "MAX_BODY_SIZE_EXCEEDED"
+
+        async def chunks() -> Any:  # no Content-Length: refused while streaming
+            yield padded
+            yield b" "
+
+        streamed = await client.post("/graphql", content=chunks(), headers=headers)
+        assert streamed.status_code == 413
+
+
+async def test_introspection_switch() -> None:
+    query = "{ __schema { queryType { name } } }"
+    on = await _post({}, query)
+    assert on.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    off = await _post({"introspection": False}, query)
+    assert (off.status_code, _code(off)) == (400, "INTROSPECTION_DISABLED")
+    typename = await _post({"introspection": False}, "{ __typename }")
+    assert typename.json() == {"data": {"__typename": "Query"}}
