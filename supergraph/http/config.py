@@ -16,6 +16,7 @@ import yaml
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.http.envsubst import EnvError, expand
+from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 
@@ -100,6 +101,8 @@ class RouterConfig:
     cors: CorsConfig = field(default_factory=CorsConfig)
     csrf: CsrfConfig = field(default_factory=CsrfConfig)
     persisted_queries: PersistedQueriesConfig = field(default_factory=PersistedQueriesConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    """authentication, authorization, identity, headers (see security.py, docs/auth.md)."""
 
 
 TOP_KEYS = {
@@ -114,6 +117,7 @@ TOP_KEYS = {
     "cors",
     "csrf",
     "persisted_queries",
+    *SECURITY_KEYS,
 }
 
 
@@ -157,6 +161,7 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         cors=_cors(top),
         csrf=_csrf(top),
         persisted_queries=_persisted_queries(top),
+        security=parse_security(top),
     )
 
 

@@ -11,6 +11,7 @@ from supergraph.http.app import create_app
 from supergraph.http.config import ConfigError, RouterConfig
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
+from supergraph.http.security import EdgeSecurity
 from supergraph.limits import OperationLimits
 from supergraph.schema import load_supergraph
 
@@ -34,8 +35,12 @@ def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
     }
     metrics = Metrics(urls)
     transport = HttpTransport(urls, on_request=metrics.on_subgraph_request)
+    security = EdgeSecurity(config.security, supergraph.subgraphs)
     return create_app(
-        Router(supergraph, transport, router_options(config, metrics)), metrics, config
+        Router(supergraph, transport, router_options(config, metrics)),
+        metrics,
+        config,
+        security=security if security.active else None,
     )
 
 
@@ -57,6 +62,7 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
             observer=metrics.on_fetch if metrics is not None else None,
         ),
         expose_query_plan=config.expose_query_plan,
+        authorization=config.security.authorization_options(),
         extra_rules=limits.rules(),
         max_tokens=limits.max_tokens,
     )

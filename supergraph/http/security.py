@@ -1,0 +1,197 @@
+"""Authentication at the edge, identity forwarding and header rules: router.yaml sections
+`authentication`, `authorization`, `identity` and `headers` (see docs/auth.md).
+
+    authorization:
+      reject_unauthorized: false       # true: refuse the whole operation instead
+      policy_hook: mypackage.policies:decide     # `@policy` decisions (default: deny)
+    identity:                          # the verified identity sent to every subgraph
+      header: x-supergraph-identity
+      private_key_file: keys/router-identity.pem # or development: true (the dev key)
+      algorithm: EdDSA
+      kid: router-1
+      ttl: 60
+      issuer: supergraph-router
+      audience: subgraphs
+
+Per request, `EdgeSecurity.apply` reads the bearer token (401 UNAUTHENTICATED
+when it is invalid, or missing while required), then sets the request's claims
+and its subgraph headers: the header rules, and last the router-signed identity
+token (also for anonymous callers, so subgraphs can refuse whatever did not
+come through the router).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final
+
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from starlette.requests import Request
+
+from auth import (
+    AuthConfigError,
+    AuthenticationConfig,
+    AuthenticationRequired,
+    Claims,
+    IdentityTokens,
+    TokenSigner,
+    TokenVerifier,
+    bearer_token,
+    load_policy_hook,
+    parse_authentication,
+)
+from auth.dev import dev_identity_signer, ensure_development, load_or_create_dev_key
+from auth.requirements import PolicyHook, deny_all
+from auth.signing import PrivateKey
+from supergraph.authorization import AuthorizationOptions
+from supergraph.executor.pipeline import GraphQLRequest
+from supergraph.http import config_values as v
+from supergraph.http.config_values import ConfigError
+from supergraph.http.headers import RESERVED, HeaderRules, parse_headers
+
+IDENTITY_HEADER: Final = "x-supergraph-identity"
+SECURITY_KEYS: Final = frozenset({"authentication", "authorization", "identity", "headers"})
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityConfig:
+    signer: TokenSigner
+    header: str = IDENTITY_HEADER
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    authentication: AuthenticationConfig | None = None
+    identity: IdentityConfig | None = None
+    headers: HeaderRules = field(default_factory=HeaderRules)
+    reject_unauthorized: bool = False
+    policy_hook: PolicyHook = deny_all
+
+    def authorization_options(self) -> AuthorizationOptions:
+        return AuthorizationOptions(
+            reject_unauthorized=self.reject_unauthorized, policy_hook=self.policy_hook
+        )
+
+
+def parse_security(top: Mapping[str, object]) -> SecurityConfig:
+    """The security sections of a parsed router.yaml (errors name the key)."""
+    try:
+        authentication = (
+            parse_authentication(top["authentication"]) if top.get("authentication") else None
+        )
+        identity = _identity(top.get("identity"))
+    except AuthConfigError as error:
+        raise ConfigError(str(error)) from error
+    reserved = RESERVED | {identity.header if identity else IDENTITY_HEADER}
+    authorization = v.section(top, "authorization", {"reject_unauthorized", "policy_hook"})
+    hook_path = v.optional_string(authorization.get("policy_hook"), "authorization.policy_hook")
+    try:
+        hook = load_policy_hook(hook_path) if hook_path else deny_all
+    except AuthConfigError as error:
+        raise ConfigError(f"authorization.policy_hook: {error}") from error
+    return SecurityConfig(
+        authentication=authentication,
+        identity=identity,
+        headers=parse_headers(top.get("headers"), reserved),
+        reject_unauthorized=v.boolean(
+            authorization.get("reject_unauthorized", False), "authorization.reject_unauthorized"
+        ),
+        policy_hook=hook,
+    )
+
+
+def _identity(raw: object) -> IdentityConfig | None:
+    if raw is None:
+        return None
+    keys = {"header", "private_key_file", "development", "algorithm", "kid", "ttl", "issuer"}
+    values = v.mapping(raw, "identity")
+    v.only(values, keys | {"audience"}, "identity.")
+    header = v.string(values.get("header", IDENTITY_HEADER), "identity.header").lower()
+    ttl = v.positive_int(values.get("ttl", 60), "identity.ttl")
+    if v.boolean(values.get("development", False), "identity.development"):
+        ensure_development("identity.development")
+        return IdentityConfig(dev_identity_signer(load_or_create_dev_key(), ttl=ttl), header)
+    path = Path(v.string(values.get("private_key_file"), "identity.private_key_file"))
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"identity.private_key_file: cannot load {path}: {error}") from error
+    if not isinstance(key, PrivateKey):
+        raise ConfigError("identity.private_key_file: unsupported key type")
+    signer = TokenSigner(
+        key,
+        v.string(values.get("algorithm", "EdDSA"), "identity.algorithm"),
+        v.string(values.get("issuer", "supergraph-router"), "identity.issuer"),
+        v.string(values.get("audience", "subgraphs"), "identity.audience"),
+        ttl=ttl,
+        kid=v.optional_string(values.get("kid"), "identity.kid"),
+    )
+    return IdentityConfig(signer, header)
+
+
+class EdgeSecurity:
+    """Authenticates requests and computes their subgraph headers; one per app."""
+
+    def __init__(self, config: SecurityConfig, subgraphs: Iterable[str]) -> None:
+        self.config = config
+        known = set(subgraphs)
+        unknown = sorted(set(config.headers.subgraphs) - known)
+        if unknown:
+            raise ConfigError(f"headers.subgraphs.{unknown[0]}: not a subgraph of the supergraph")
+        authentication = config.authentication
+        self._verifier = TokenVerifier(authentication.verifier) if authentication else None
+        self._identity = IdentityTokens(config.identity.signer) if config.identity else None
+        header = config.identity.header if config.identity else IDENTITY_HEADER
+        self._identity_header = header
+        self._reserved = RESERVED | {header}
+
+    @property
+    def active(self) -> bool:
+        c = self.config
+        return c.authentication is not None or c.identity is not None or not c.headers.empty
+
+    async def authenticate(self, request: Request) -> Claims | None:
+        """The caller's verified claims, None when anonymous; raises `AuthError`."""
+        authentication = self.config.authentication
+        if authentication is None or self._verifier is None:
+            return None
+        cookie = request.cookies.get(authentication.cookie) if authentication.cookie else None
+        token = bearer_token(
+            request.headers.get("authorization"),
+            cookie,
+            max_bytes=authentication.verifier.max_token_bytes,
+        )
+        if token is None:
+            if authentication.required:
+                raise AuthenticationRequired()
+            return None
+        return await self._verifier.verify(token)
+
+    async def apply(self, request: Request, graphql_request: GraphQLRequest) -> GraphQLRequest:
+        """`graphql_request` with the caller's claims and subgraph headers; raises `AuthError`."""
+        claims = await self.authenticate(request)
+        rules = self.config.headers
+        incoming = request.headers.items()
+        common = rules.apply(incoming, None, self._reserved) if not rules.empty else {}
+        if graphql_request.subgraph_headers:
+            common = {**graphql_request.subgraph_headers, **common}
+        if self._identity is not None:
+            common[self._identity_header] = self._identity.token_for(claims)
+        by_name: dict[str, Mapping[str, str]] = {}
+        for name in rules.subgraphs:
+            headers = {**common, **rules.apply(incoming, name, self._reserved)}
+            if self._identity is not None:
+                headers[self._identity_header] = common[self._identity_header]
+            by_name[name] = headers
+        return replace(
+            graphql_request,
+            claims=claims,
+            subgraph_headers=common or None,
+            subgraph_headers_by_name=by_name or None,
+        )
+
+    async def aclose(self) -> None:
+        if self._verifier is not None:
+            await self._verifier.aclose()
