@@ -179,7 +179,10 @@ def jump_hops(sg: Supergraph, graph: str, type_name: str, field_name: str) -> in
         for rep_type in rep_types:
             if rep_type != type_name and not is_interface_object(sg, other, rep_type):
                 continue
-            if field_name != "__typename" and resolves(sg, other, rep_type, field_name, None) is None:
+            if (
+                field_name != "__typename"
+                and resolves(sg, other, rep_type, field_name, None) is None
+            ):
                 continue
             targets.append((other, rep_type))
     for other, rep_type in targets:

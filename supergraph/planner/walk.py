@@ -344,6 +344,17 @@ class Walker:
     def _child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
         if found.provides is not None:
             return Provided(found.provides)
+        if is_abstract(self.sg, ctx.type_name):
+            # Asked on an interface: the implementations' @provides hold when they agree.
+            graph = ctx.group.service
+            impls = [
+                entry(self.sg, p, field.name, graph)
+                for p in self.sg.possible_types_in(graph, ctx.type_name)
+            ]
+            texts = {i.provides_text if i else None for i in impls}
+            first = impls[0] if impls else None
+            if len(texts) == 1 and first is not None and first.provides is not None:
+                return Provided(first.provides)
         if ctx.provided is not None:
             return ctx.provided.child(ctx.type_name, self.sg, field.name)
         return None
@@ -408,8 +419,11 @@ class Walker:
             c for t in then if isinstance(t, InlineFragment) for c in _conditions(t.directives)
         )
         try:
-            child = self._entity_group(replace(ctx, conditions=ctx.conditions + own), best)
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
+            needs = target is not None and target.requires is not None
+            child = self._entity_group(
+                replace(ctx, conditions=ctx.conditions + own), best, for_requires=needs
+            )
             if target is not None and target.requires is not None:
                 self._add_requirements(ctx, child, target.requires)
             # Conditional content keeps its @skip/@include inside the merged fetch.
@@ -545,21 +559,31 @@ class Walker:
     def _key_local(self, graph: str, type_name: str, field_set: FieldSet) -> bool:
         return key_local(self.sg, graph, type_name, field_set)
 
-    def _find_group(self, ctx: Ctx, graph: str) -> FetchGroup | None:
-        for group in self.groups:
-            if (
-                group.is_entity
-                and group.service == graph
-                and group.path == ctx.path
-                and group.parent == ctx.group.id
-                and group.id not in self._no_reuse
-            ):
-                return group
-        return None
+    def _find_group(self, ctx: Ctx, graph: str, for_requires: bool = False) -> FetchGroup | None:
+        """An entity fetch to reuse: same subgraph, path and parent; the one that waits
+        for the fewest other fetches (not one held back by a @requires).
 
-    def _entity_group(self, ctx: Ctx, jump: _Jump) -> FetchGroup:
+        A fetch that must wait for @requires fields never reuses one that other
+        fetches already wait for: those could be the ones providing the fields.
+        """
+        awaited = (
+            {d for g in self.groups for d in g.deps if d != g.parent} if for_requires else set()
+        )
+        matches = [
+            group
+            for group in self.groups
+            if group.is_entity
+            and group.service == graph
+            and group.path == ctx.path
+            and group.parent == ctx.group.id
+            and group.id not in self._no_reuse
+            and group.id not in awaited
+        ]
+        return min(matches, key=lambda g: (len(g.deps), g.id)) if matches else None
+
+    def _entity_group(self, ctx: Ctx, jump: _Jump, for_requires: bool = False) -> FetchGroup:
         sg, type_name = self.sg, ctx.type_name
-        child = self._find_group(ctx, jump.graph)
+        child = self._find_group(ctx, jump.graph, for_requires)
         if child is None:
             child = self._new_group(
                 jump.graph,
@@ -591,11 +615,29 @@ class Walker:
     def _add_requirements(self, ctx: Ctx, child: FetchGroup, requires: FieldSet) -> None:
         """Plan `@requires` fields from the current position and add them to the representation."""
         req_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
-        child.deps |= self._collect(child, req_ctx, to_selections(self.sg, ctx.type_name, requires))
+        providers = self._collect(child, req_ctx, to_selections(self.sg, ctx.type_name, requires))
+        if any(child.id in self._ancestry(p) for p in providers):
+            raise PlanningError(
+                f'the @requires of "{ctx.type_name}" fields in "{child.service}" at '
+                f'"{".".join(ctx.path)}" depend on their own fetch'
+            )
+        child.deps |= providers
         representation = child.requires.add_fragment(ctx.type_name)
         add_to_representation(
             self.sg, representation.sub, ctx.type_name, requires, _aliases(ctx.selset)
         )
+
+    def _ancestry(self, group_id: int) -> set[int]:
+        """Every fetch this one waits for, directly or not."""
+        seen: set[int] = set()
+        stack = [group_id]
+        while stack:
+            current = stack.pop()
+            for dep in self.groups[current].deps:
+                if dep not in seen:
+                    seen.add(dep)
+                    stack.append(dep)
+        return seen
 
     def _collect(self, child: FetchGroup, ctx: Ctx, selections: tuple[Selection, ...]) -> set[int]:
         """Plan internal selections; return the groups that now hold them (never `child`)."""
