@@ -97,6 +97,8 @@ class GraphQLResponse:
 
     body: JSONObject
     kind: Literal["ok", "request_error", "method_not_allowed", "internal_error"] = "ok"
+    operation_name: str | None = None
+    """The executed operation's name, from the document (metrics label by it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +236,8 @@ class Router:
             body["extensions"] = {
                 "queryPlan": {"object": plan_to_json(plan), "text": plan_to_text(plan)}
             }
-        return GraphQLResponse(body)
+        name = operation.name.value if operation.name is not None else None
+        return GraphQLResponse(body, operation_name=name)
 
     def parse_and_validate(self, query: str) -> _Document:
         cached = self.documents.get(query)
