@@ -247,7 +247,7 @@ class _Endpoints:
             result = await router.execute(resolved, allow_mutations=allow_mutations)
         if self._config.mask_subgraph_errors:
             result.body = mask_subgraph_errors(result.body)
-        operation = decoded.request.operation_name if result.kind == "ok" else None
+        operation = result.operation_name if result.kind == "ok" else None
         self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
         return result
 

@@ -7,7 +7,7 @@ CORS/CSRF are tested against real plans without sockets.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
@@ -27,10 +27,13 @@ SUPERGRAPH = load_supergraph(SUPERGRAPH_SDL)
 PREFLIGHT = {"apollo-require-preflight": "true"}
 
 
-def edge_app(config: RouterConfig | Mapping[str, object] | None = None) -> Starlette:
+def edge_app(
+    config: RouterConfig | Mapping[str, object] | None = None, *, down: Collection[str] = ()
+) -> Starlette:
+    """`down`: subgraphs that answer every request with HTTP 404."""
     if not isinstance(config, RouterConfig):
         config = parse_config(dict(config or {}))
-    schemas = {name: app.schema for name, app in subgraph_apps(3).items()}
+    schemas = {name: app.schema for name, app in subgraph_apps(3).items() if name not in down}
     metrics = Metrics(schemas)
     router = Router(SUPERGRAPH, SchemaTransport(schemas), router_options(config, metrics))
     return create_app(router, metrics, config)
@@ -40,8 +43,10 @@ def edge_app(config: RouterConfig | Mapping[str, object] | None = None) -> Starl
 async def edge_client(
     config: RouterConfig | Mapping[str, object] | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    down: Collection[str] = (),
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = edge_app(config)
+    app = edge_app(config, down=down)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
