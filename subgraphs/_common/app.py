@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,23 +15,43 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from auth import AuthError
 from subgraphs._common.config import DatabaseConfig
-from subgraphs._common.context import SubgraphContext
+from subgraphs._common.context import IDENTITY_SCOPE_KEY, SubgraphContext
 from subgraphs._common.database import Database
 from subgraphs._common.domain import Domain
+from subgraphs._common.errors import UNAUTHENTICATED
+from subgraphs._common.identity import SubgraphIdentity
 from subgraphs._common.seeding import DEFAULT_SCALE, Scale
 
 _SESSION_SCOPE_KEY = "subgraphs.session"
 
 
 class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
-    """Strawberry's ASGI app with one DB session per request, closed after the response."""
+    """Strawberry's ASGI app with one DB session per request, closed after the response.
 
-    def __init__(self, domain: Domain, database: Database) -> None:
+    Before anything else it identifies the caller from the router's identity
+    header (see identity.py): a bad token, or none when one is required, gets a
+    401 with an UNAUTHENTICATED error and never reaches the schema.
+    """
+
+    def __init__(
+        self, domain: Domain, database: Database, identity: SubgraphIdentity | None = None
+    ) -> None:
         super().__init__(domain.schema, graphql_ide="graphiql")
         self.database = database
+        self.identity = identity or SubgraphIdentity(None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                scope[IDENTITY_SCOPE_KEY] = await self.identity.identify(Headers(scope=scope))
+            except AuthError as error:
+                body = {
+                    "errors": [{"message": error.reason, "extensions": {"code": UNAUTHENTICATED}}]
+                }
+                await JSONResponse(body, status_code=401)(scope, receive, send)
+                return
         async with self.database.session() as session:
             scope[_SESSION_SCOPE_KEY] = session
             await super().__call__(scope, receive, send)
@@ -47,12 +68,15 @@ def create_subgraph_app(
     config: DatabaseConfig | None = None,
     *,
     seed_scale: Scale | None = Scale(DEFAULT_SCALE),
+    identity: SubgraphIdentity | None = None,
 ) -> Starlette:
     """The ASGI app of `domain`; on start-up it migrates (and seeds a fresh database).
 
     `config` defaults to the environment (`DatabaseConfig.from_env`); `seed_scale=None`
     never seeds. `app.state.database` is the `Database` (its `.counter` for tests).
+    `identity` defaults to the environment (`SubgraphIdentity.from_env`).
     """
+    identity = identity or SubgraphIdentity.from_env()
     database = Database(domain.name, config or DatabaseConfig.from_env(domain.name))
     metrics = CollectorRegistry()
     metrics.register(database.counter)
@@ -68,6 +92,7 @@ def create_subgraph_app(
         finally:
             ready = False
             await database.dispose()
+            await identity.aclose()
 
     async def health(_request: Request) -> Response:
         if ready:
@@ -79,7 +104,7 @@ def create_subgraph_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", SubgraphGraphQL(domain, database), methods=["GET", "POST"]),
+            Route("/graphql", SubgraphGraphQL(domain, database, identity), methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
         ],
@@ -87,4 +112,5 @@ def create_subgraph_app(
     )
     app.state.database = database
     app.state.domain = domain
+    app.state.identity = identity
     return app

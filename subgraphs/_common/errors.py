@@ -7,6 +7,7 @@ from graphql import GraphQLError
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
 
 
 def bad_user_input(message: str, **extensions: object) -> GraphQLError:
@@ -17,6 +18,11 @@ def bad_user_input(message: str, **extensions: object) -> GraphQLError:
 def unauthenticated(message: str = "you must be signed in") -> GraphQLError:
     """An error for an operation that needs an identity and the request has none."""
     return GraphQLError(message, extensions={"code": UNAUTHENTICATED})
+
+
+def forbidden(message: str = "you are not allowed to see or do this") -> GraphQLError:
+    """An error for a signed-in caller who is not the owner and lacks the needed scope."""
+    return GraphQLError(message, extensions={"code": FORBIDDEN})
 
 
 def parse_int_id(value: str | int, *, what: str = "id") -> int:
