@@ -9,6 +9,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from loaders import KeyLoader
+from subgraphs._common.access import require_owner
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import parse_int_id
 from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
@@ -16,6 +17,9 @@ from subgraphs._common.schema import SubgraphSchema
 from subgraphs.accounts.models import UserRow
 
 AccountsInfo = Info[SubgraphContext, None]
+
+EMAIL_SCOPE = "user:email"
+"""Lets a caller read every user's email (otherwise: only their own)."""
 
 
 def users_by_id(info: AccountsInfo) -> KeyLoader[UserRow, int]:
@@ -29,8 +33,14 @@ class User:
     # @shareable: reviews resolves it too, through `Review.author @provides(fields: "username")`.
     username: str = strawberry.federation.field(shareable=True)
     name: str
-    email: str
+    email_address: strawberry.Private[str]
     created_at: datetime
+
+    @strawberry.federation.field(authenticated=True)  # type: ignore[untyped-decorator]
+    def email(self, info: AccountsInfo) -> str | None:
+        """Only for the user themself, or a caller with scope `user:email` (else an error)."""
+        require_owner(info, int(self.id), EMAIL_SCOPE)
+        return self.email_address
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
@@ -38,7 +48,7 @@ class User:
             id=strawberry.ID(str(row.id)),
             username=row.username,
             name=row.name,
-            email=row.email,
+            email_address=row.email,
             created_at=row.created_at,
         )
 
@@ -52,7 +62,7 @@ class User:
 class Query:
     @strawberry.field
     async def me(self, info: AccountsInfo) -> User | None:
-        """The user making the request (placeholder: the `x-user-id` header)."""
+        """The user making the request (from the router's verified identity), or null."""
         user_id = info.context.user_id
         return None if user_id is None else await User.resolve_reference(info, user_id)
 

@@ -6,11 +6,14 @@ from typing import Any
 
 import pytest
 
+from auth import Claims
+from subgraphs._common.context import SubgraphContext
 from subgraphs._common.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from subgraphs._common.seeding import username
+from subgraphs.accounts.schema import EMAIL_SCOPE
 from tests.subgraphs.conftest import TEST_SCALE, Harness, SubgraphFactory
 
-USER_FIELDS = "... on User { id username name email createdAt }"
+USER_FIELDS = "... on User { id username name createdAt }"
 
 
 @pytest.fixture
@@ -27,14 +30,14 @@ async def test_sdl_is_federation_v2_with_the_user_key(accounts: Harness) -> None
     sdl = _data(await accounts.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@key", "@shareable"])'
+        'import: ["@authenticated", "@key", "@shareable"])'
     )
     assert 'type User @key(fields: "id") {' in sdl
     for field in (
         "id: ID!",
         "username: String! @shareable",
         "name: String!",
-        "email: String!",
+        "email: String @authenticated",
         "createdAt: DateTime!",
     ):
         assert f"  {field}\n" in sdl
@@ -58,7 +61,6 @@ async def test_entities_resolve_users_in_order_with_null_for_missing(accounts: H
     assert entities[1] is None
     assert [e["id"] for e in (entities[0], entities[2])] == ["3", "1"]
     assert entities[0]["username"] == username(3)
-    assert entities[0]["email"] == f"{username(3)}@example.com"
     assert entities[0]["createdAt"].endswith("+00:00")
 
 
@@ -112,7 +114,29 @@ async def test_a_bad_representation_fails_only_its_own_entry(
     assert error.extensions == {"code": "BAD_USER_INPUT"}
 
 
-async def test_me_uses_the_identity_header_placeholder(accounts: Harness) -> None:
+async def _as(accounts: Harness, query: str, claims: Claims | None) -> Any:
+    async with accounts.database.session() as session:
+        context = SubgraphContext.create(session, claims=claims)
+        return await accounts.domain.schema.execute(query, context_value=context)
+
+
+async def test_email_only_for_self_or_scope_user_email(accounts: Harness) -> None:
+    query = '{ user(id: "3") { id email } }'
+    own = await _as(accounts, query, Claims(subject="3"))
+    assert own.errors is None and own.data == {
+        "user": {"id": "3", "email": f"{username(3)}@example.com"}
+    }
+    scoped = await _as(accounts, query, Claims(subject="9", scopes=frozenset({EMAIL_SCOPE})))
+    assert scoped.errors is None and scoped.data["user"]["email"] == f"{username(3)}@example.com"
+    for claims, code in [(Claims(subject="9"), "FORBIDDEN"), (None, "UNAUTHENTICATED")]:
+        other = await _as(accounts, query, claims)
+        assert other.data == {"user": {"id": "3", "email": None}}
+        assert other.errors is not None and len(other.errors) == 1
+        assert other.errors[0].path == ["user", "email"]
+        assert other.errors[0].extensions == {"code": code}
+
+
+async def test_me_is_the_verified_caller(accounts: Harness) -> None:
     query = "{ me { id username } }"
     assert _data(await accounts.execute(query, user_id=7)) == {
         "me": {"id": "7", "username": "user7"}
