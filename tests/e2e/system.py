@@ -1,0 +1,403 @@
+"""The whole bundled system on loopback: five seeded subgraphs, a composed supergraph, the router.
+
+    system = System.start(workdir)        # seeds, serves, composes, routes
+    response = system.post("{ users { edges { node { id } } } }")
+    system.subgraph_requests()            # {"accounts": 1, ...} since the last reset
+    system.sql_statements()               # each subgraph's /metrics counter
+    system.stop()
+
+Every server is uvicorn in a daemon thread of this process, on a free port of
+127.0.0.1 (never 4000-4005): the subgraphs are the real apps of
+`subgraphs.registry` with SQLite files under a temporary `SUBGRAPHS_DATA_DIR`, the
+supergraph is composed by `supergraph.compose` from the SDLs the running subgraphs
+serve (`{ _service { sdl } }`) with their real URLs, and the router is
+`supergraph.http.server.build_app`, as `supergraph serve` runs it.
+
+Each subgraph sits behind `CountingMiddleware`: it counts `POST /graphql` requests
+(what the router actually sent) and, standing in for the identity forwarding the
+auth work brings, gives requests without an `x-user-id` header the acting user
+`ACTING_USER` (the subgraphs' placeholder identity, see subgraphs/_common/context.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
+
+SCALE = 2
+"""Seed scale: 40 users, 20 products, 240 reviews, 60 orders (`subgraphs._common.seeding`)."""
+ACTING_USER = 7
+"""The user the subgraphs see as the caller of every routed request."""
+SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
+FORBIDDEN_PORTS = range(4000, 4006)
+"""The defaults of `supergraph dev`; tests on free ports must never take them."""
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+
+def free_port() -> int:
+    """A free loopback port outside 4000-4005."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in FORBIDDEN_PORTS:
+            return port
+
+
+class CountingMiddleware:
+    """Counts `POST /graphql` requests; adds `x-user-id: ACTING_USER` when absent."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return self._count
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql":
+            if scope["method"] == "POST":
+                with self._lock:
+                    self._count += 1
+            headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+            if not any(name.lower() == b"x-user-id" for name, _ in headers):
+                headers.append((b"x-user-id", str(ACTING_USER).encode()))
+                scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
+class ThreadedServer:
+    """uvicorn serving an ASGI app on 127.0.0.1 in a daemon thread with its own loop."""
+
+    def __init__(self, app: Any, name: str, lifespan: Literal["on", "off"] = "on") -> None:
+        self.app = app
+        self.name = name
+        self.lifespan: Literal["on", "off"] = lifespan
+        self.port = 0
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", free_port()))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan=self.lifespan,
+            ws="none",
+            http="h11",
+            loop="asyncio",
+            timeout_keep_alive=120,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+
+        def run() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=run, name=f"e2e-{self.name}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"e2e: {self.name} did not start on 127.0.0.1:{self.port}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self._server = None
+        self._thread = None
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+    text: str
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = self.body.get("errors") or []
+        return errors
+
+    def codes(self) -> list[str | None]:
+        return [(e.get("extensions") or {}).get("code") for e in self.errors]
+
+
+def parse_metrics(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Prometheus text -> {(sample name, sorted labels): value}."""
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def post(
+    client: httpx.Client,
+    url: str,
+    query: str,
+    variables: Mapping[str, Any] | None = None,
+    operation_name: str | None = None,
+    *,
+    extensions: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    payload: dict[str, Any] = {"query": query}
+    if variables is not None:
+        payload["variables"] = dict(variables)
+    if operation_name is not None:
+        payload["operationName"] = operation_name
+    if extensions is not None:
+        payload["extensions"] = dict(extensions)
+    response = client.post(
+        url,
+        json=payload,
+        headers={"accept": "application/graphql-response+json", **(headers or {})},
+    )
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    return Response(response.status_code, body, response.text)
+
+
+@dataclass
+class System:
+    """The running system; `start` builds it, `stop` tears everything down."""
+
+    workdir: Path
+    supergraph_sdl: str = ""
+    subgraphs: dict[str, ThreadedServer] = field(default_factory=dict)
+    counters: dict[str, CountingMiddleware] = field(default_factory=dict)
+    routers: list[ThreadedServer] = field(default_factory=list)
+    router_url: str = ""
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60.0))
+
+    @classmethod
+    def start(cls, workdir: Path, scale: int = SCALE) -> System:
+        system = cls(workdir)
+        try:
+            system._start_subgraphs(scale)
+            system.supergraph_sdl = system._compose()
+            system.router_url = system.start_router(expose_query_plan=True)
+        except BaseException:
+            system.stop()
+            raise
+        return system
+
+    # -- start-up ---------------------------------------------------------------------
+
+    def _start_subgraphs(self, scale: int) -> None:
+        from subgraphs import registry
+        from subgraphs._common.config import DatabaseConfig
+        from subgraphs._common.seeding import Scale
+
+        data_dir = self.workdir / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # The documented variable, without touching this process's environment (and
+        # never DATABASE_URL: the end-to-end system is SQLite).
+        env = {"SUBGRAPHS_DATA_DIR": str(data_dir)}
+        missing = [name for name in SUBGRAPHS if name not in registry.DOMAINS]
+        assert not missing, f"subgraphs not registered in subgraphs/registry.py: {missing}"
+        for name in SUBGRAPHS:
+            config = DatabaseConfig.from_env(name, env)
+            app = registry.get(name).create_app(config, seed_scale=Scale(scale))
+            counter = CountingMiddleware(app)
+            server = ThreadedServer(counter, f"subgraph-{name}")
+            server.start()
+            self.subgraphs[name] = server
+            self.counters[name] = counter
+        for name, server in self.subgraphs.items():
+            health = self.client.get(f"{server.url}/health")
+            assert health.status_code == 200, f"{name} /health: {health.status_code}"
+
+    def rows(self, subgraph: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """Read a subgraph's own SQLite file directly (read-only): the test oracle."""
+        path = self.workdir / "data" / f"{subgraph}.sqlite3"
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return list(connection.execute(sql, params))
+        finally:
+            connection.close()
+
+    def subgraph_url(self, name: str) -> str:
+        return f"{self.subgraphs[name].url}/graphql"
+
+    def _compose(self) -> str:
+        """Compose what the running subgraphs serve, as `supergraph compose` does."""
+        from supergraph.compose import SubgraphSource, compose
+
+        sources = []
+        for name in self.subgraphs:
+            response = self.client.post(
+                self.subgraph_url(name), json={"query": "{ _service { sdl } }"}
+            )
+            sdl = response.json()["data"]["_service"]["sdl"]
+            sources.append(SubgraphSource(name, self.subgraph_url(name), sdl))
+        result = compose(sources)
+        problems = [f"{e.code}: {e.message}" for e in result.errors]
+        assert result.supergraph_sdl is not None, "composition failed:\n" + "\n".join(problems)
+        (self.workdir / "supergraph.graphql").write_text(result.supergraph_sdl)
+        return result.supergraph_sdl
+
+    def start_router(
+        self,
+        *,
+        expose_query_plan: bool = False,
+        urls: Mapping[str, str] | None = None,
+        subgraph_timeout: float = 30.0,
+    ) -> str:
+        """Start one more router on the composed supergraph; its base URL.
+
+        `urls` overrides subgraph URLs through the config (`subgraphs.NAME.url`).
+        """
+        from supergraph.http.config import parse_config
+        from supergraph.http.server import build_app
+
+        raw: dict[str, Any] = {
+            "expose_query_plan": expose_query_plan,
+            "subgraph_timeout": subgraph_timeout,
+        }
+        if urls:
+            raw["subgraphs"] = {name: {"url": url} for name, url in urls.items()}
+        app = build_app(self.supergraph_sdl, parse_config(raw))
+        server = ThreadedServer(app, f"router-{len(self.routers)}")
+        server.start()
+        self.routers.append(server)
+        health = self.client.get(f"{server.url}/health")
+        assert health.status_code == 200, f"router /health: {health.status_code} {health.text}"
+        return server.url
+
+    def stop(self) -> None:
+        for server in [*self.routers, *self.subgraphs.values()]:
+            server.stop()
+        self.client.close()
+
+    # -- use --------------------------------------------------------------------------
+
+    def post(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+        *,
+        router: str | None = None,
+        extensions: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        return post(
+            self.client,
+            f"{router or self.router_url}/graphql",
+            query,
+            variables,
+            operation_name,
+            extensions=extensions,
+            headers=headers,
+        )
+
+    def subgraph_requests(self) -> dict[str, int]:
+        """POST /graphql requests each subgraph has received so far."""
+        return {name: counter.count for name, counter in self.counters.items()}
+
+    def sql_statements(self) -> dict[str, float]:
+        """Each subgraph's `subgraph_sql_statements_total`, read from its /metrics."""
+        totals: dict[str, float] = {}
+        for name, server in self.subgraphs.items():
+            response = self.client.get(f"{server.url}/metrics")
+            assert response.status_code == 200, f"{name} /metrics: {response.status_code}"
+            samples = parse_metrics(response.text)
+            values = [v for (n, _), v in samples.items() if n == "subgraph_sql_statements_total"]
+            assert len(values) == 1, f"{name} /metrics has no subgraph_sql_statements_total"
+            totals[name] = values[0]
+        return totals
+
+    def router_subgraph_requests(self, router: str | None = None) -> dict[str, float]:
+        """The router's `router_subgraph_requests_total` per subgraph (0 when absent)."""
+        response = self.client.get(f"{router or self.router_url}/metrics")
+        assert response.status_code == 200, f"router /metrics: {response.status_code}"
+        counts = dict.fromkeys(SUBGRAPHS, 0.0)
+        for (name, labels), value in parse_metrics(response.text).items():
+            if name == "router_subgraph_requests_total":
+                counts[dict(labels)["subgraph"]] = value
+        return counts
+
+    @contextmanager
+    def measure(self) -> Iterator[Measurement]:
+        """Per-subgraph request and SQL statement deltas of what runs inside."""
+        measurement = Measurement()
+        requests, statements = self.subgraph_requests(), self.sql_statements()
+        routed = self.router_subgraph_requests()
+        yield measurement
+        measurement.requests = _delta(requests, self.subgraph_requests())
+        measurement.statements = _delta(statements, self.sql_statements())
+        measurement.routed = _delta(routed, self.router_subgraph_requests())
+
+
+@dataclass
+class Measurement:
+    requests: dict[str, float] = field(default_factory=dict)
+    """POST /graphql requests each subgraph received (counted at the subgraph)."""
+    statements: dict[str, float] = field(default_factory=dict)
+    """SQL statements each subgraph sent (its /metrics counter)."""
+    routed: dict[str, float] = field(default_factory=dict)
+    """Requests the router says it sent (`router_subgraph_requests_total`)."""
+
+
+def _delta(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
+    return {name: after[name] - before.get(name, 0) for name in after}
+
+
+def fetch_counts(plan: Mapping[str, Any]) -> dict[str, int]:
+    """Fetch nodes per subgraph in a plan's JSON (the router's `queryPlan.object`)."""
+    counts = dict.fromkeys(SUBGRAPHS, 0)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("kind") == "Fetch":
+                counts[node["serviceName"]] = counts.get(node["serviceName"], 0) + 1
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(plan.get("node"))
+    return counts

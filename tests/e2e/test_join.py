@@ -1,0 +1,227 @@
+"""Cross-domain queries through the router over real HTTP: data, requests and SQL per operation.
+
+The expected values come from the deterministic seed facts (`subgraphs._common.seeding`:
+usernames, prices, weights; inventory's seeded stock rows) and, for what the seed
+draws at random (which user placed which order, which review is newest), from each
+subgraph's own SQLite file read directly: the router's answer must agree with both.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from subgraphs._common.seeding import (
+    CURRENCY,
+    Scale,
+    product_id_for_upc,
+    product_price,
+    product_weight,
+    username,
+)
+from subgraphs.inventory.seed import stock_rows
+from tests.e2e.system import SCALE, SUBGRAPHS, Measurement, Response, System, fetch_counts
+
+# users -> orders (orders) -> items -> product (products: name, price, weight)
+#   -> reviews/averageRating (reviews; author.username through @provides, no accounts fetch)
+#   -> shippingEstimate (inventory, @requires price { amount } weight), inStock, quantity
+JOIN = """
+query Join($users: Int!) {
+  users(first: $users) {
+    edges {
+      node {
+        id
+        username
+        orders(first: 5) {
+          id
+          total { amount currency }
+          items {
+            quantity
+            unitPrice { amount currency }
+            product {
+              upc
+              name
+              price { amount currency }
+              weight
+              shippingEstimate
+              inStock
+              quantity
+              averageRating
+              reviews(first: 2) { id rating author { id username } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+# Other shapes whose list sizes grow with $n; several fetches of one subgraph in a plan.
+SHAPES: dict[str, str] = {
+    "join": JOIN.replace("$users", "$n"),
+    "catalogue": """
+query Catalogue($n: Int!) {
+  products(first: $n) {
+    edges {
+      node {
+        upc
+        name
+        inStock
+        shippingEstimate
+        reviews(first: 3) {
+          rating
+          author { username name reviews(first: 1) { id product { name } } }
+        }
+      }
+    }
+  }
+}""",
+    "latest": """
+query Latest($n: Int!) {
+  latestReviews(first: $n) {
+    id
+    product { name quantity shippingEstimate }
+    author { name orders(first: 2) { total { amount } items { product { upc weight } } } }
+  }
+}""",
+}
+SMALL, LARGE = 2, 20
+
+
+def shipping(price: int, weight: int) -> int:
+    """inventory's documented rule: free from 250.00, else 4.99 + 0.99 per started kg."""
+    if price >= 25_000:
+        return 0
+    return 499 + 99 * ((weight + 999) // 1_000)
+
+
+def run_join(system: System, users: int) -> Response:
+    response = system.post(JOIN, {"users": users})
+    assert response.status == 200, response.text
+    assert response.errors == [], response.errors
+    return response
+
+
+def test_a_query_joining_all_five_domains_returns_the_seeded_data(system: System) -> None:
+    response = run_join(system, LARGE)
+    seeded_stock: dict[str, int] = {}
+    for row in stock_rows(Scale(SCALE)):
+        seeded_stock[row["product_upc"]] = seeded_stock.get(row["product_upc"], 0) + row["quantity"]
+    nodes = [edge["node"] for edge in response.data["users"]["edges"]]
+    assert [node["id"] for node in nodes] == [str(i) for i in range(1, LARGE + 1)]
+    products_seen = 0
+    estimates: set[int] = set()
+    for node in nodes:
+        user_id = int(node["id"])
+        assert node["username"] == username(user_id)
+        expected_orders = system.rows(
+            "orders",
+            "SELECT id, total_amount FROM orders WHERE user_id = ? "
+            "ORDER BY placed_at DESC, id LIMIT 5",
+            user_id,
+        )
+        assert [(int(o["id"]), o["total"]["amount"]) for o in node["orders"]] == expected_orders
+        for order in node["orders"]:
+            assert order["total"]["currency"] == CURRENCY
+            items = system.rows(
+                "orders",
+                "SELECT product_upc, quantity FROM order_items WHERE order_id = ? ORDER BY id",
+                int(order["id"]),
+            )
+            assert [(i["product"]["upc"], i["quantity"]) for i in order["items"]] == items
+            assert order["total"]["amount"] == sum(
+                i["quantity"] * i["unitPrice"]["amount"] for i in order["items"]
+            )
+            for item in order["items"]:
+                products_seen += 1
+                product = item["product"]
+                product_id = product_id_for_upc(product["upc"])
+                assert product_id is not None
+                price, weight = product_price(product_id), product_weight(product_id)
+                assert item["unitPrice"] == {"amount": price, "currency": CURRENCY}
+                assert product["price"] == {"amount": price, "currency": CURRENCY}
+                assert product["weight"] == weight
+                assert product["name"].endswith(f" {product_id}")
+                assert product["shippingEstimate"] == shipping(price, weight)
+                estimates.add(product["shippingEstimate"])
+                assert product["quantity"] == seeded_stock.get(product["upc"], 0)
+                assert product["inStock"] is (product["quantity"] > 0)
+                check_reviews(system, product)
+    # The data really spans the domains: many items, both branches of the shipping rule.
+    assert products_seen > LARGE
+    assert 0 in estimates and len(estimates) > 1
+
+
+def check_reviews(system: System, product: dict[str, Any]) -> None:
+    [(average,)] = system.rows(
+        "reviews", "SELECT AVG(rating) FROM reviews WHERE product_upc = ?", product["upc"]
+    )
+    assert product["averageRating"] == pytest.approx(average)
+    newest = system.rows(
+        "reviews",
+        "SELECT id, rating, author_id FROM reviews WHERE product_upc = ? "
+        "ORDER BY created_at DESC, id LIMIT 2",
+        product["upc"],
+    )
+    got = [(int(r["id"]), r["rating"], int(r["author"]["id"])) for r in product["reviews"]]
+    assert got == newest
+    for review in product["reviews"]:
+        # @provides: the username reviews keeps for its author, equal to accounts' fact.
+        assert review["author"]["username"] == username(int(review["author"]["id"]))
+
+
+def test_reviews_author_username_comes_from_reviews_through_provides(system: System) -> None:
+    response = system.post(JOIN, {"users": SMALL}, extensions={"includeQueryPlan": True})
+    assert response.errors == []
+    plan = response.body["extensions"]["queryPlan"]
+    # accounts is asked once, for the root field: never for the reviews' authors.
+    assert fetch_counts(plan["object"])["accounts"] == 1
+    assert "username" in plan["text"]
+
+
+def measure(system: System, query: str, n: int) -> tuple[Measurement, dict[str, int], Response]:
+    with system.measure() as measured:
+        response = system.post(query, {"n": n}, extensions={"includeQueryPlan": True})
+    assert response.status == 200, response.text
+    assert response.errors == [], response.errors
+    plan = fetch_counts(response.body["extensions"]["queryPlan"]["object"])
+    return measured, plan, response
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_requests_per_subgraph_equal_the_plan_fetches_whatever_the_list_sizes(
+    system: System, shape: str
+) -> None:
+    small, small_plan, small_response = measure(system, SHAPES[shape], SMALL)
+    large, large_plan, large_response = measure(system, SHAPES[shape], LARGE)
+    # The lists did grow (20 products or reviews instead of 2, and what hangs off them).
+    assert len(json.dumps(large_response.data)) > 5 * len(json.dumps(small_response.data))
+    assert small_plan == large_plan
+    # Counted at each subgraph, and as the router's own metric says.
+    assert small.requests == small_plan
+    assert large.requests == large_plan
+    assert small.routed == small_plan
+    assert large.routed == large_plan
+    # Every domain of the shape is asked, none twice for one plan node.
+    assert sum(large_plan.values()) >= 3
+
+
+def test_the_join_is_one_request_per_subgraph(system: System) -> None:
+    measured, plan, _ = measure(system, SHAPES["join"], LARGE)
+    assert plan == dict.fromkeys(SUBGRAPHS, 1)
+    assert measured.requests == dict.fromkeys(SUBGRAPHS, 1)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_sql_statements_per_operation_do_not_depend_on_list_sizes(
+    system: System, shape: str
+) -> None:
+    small, _, _ = measure(system, SHAPES[shape], SMALL)
+    large, _, _ = measure(system, SHAPES[shape], LARGE)
+    assert small.statements == large.statements
+    # Batched: a handful of statements per subgraph request, never one per row.
+    for name, statements in large.statements.items():
+        assert statements <= 3 * large.requests[name], (name, large.statements, large.requests)
