@@ -288,25 +288,27 @@ def _cors(cors: CorsConfig) -> list[Middleware]:
 
 
 def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) -> None:
-    def caches() -> Iterator[tuple[str, str, float]]:
+    def caches() -> Iterator[tuple[tuple[str, ...], float]]:
         router = holder.router
         if router is None:
             return
         for cache, lru in (("plan", router.plans), ("document", router.documents)):
-            yield ("cache", f"{cache}_hit", lru.hits)
-            yield ("cache", f"{cache}_miss", lru.misses)
+            yield (cache, "hit"), lru.hits
+            yield (cache, "miss"), lru.misses
 
-    def persisted_counts() -> Iterator[tuple[str, str, float]]:
+    def persisted_counts() -> Iterator[tuple[tuple[str, ...], float]]:
         counts = persisted.counts
-        yield ("result", "hit", counts.hits)
-        yield ("result", "miss", counts.misses)
-        yield ("result", "registered", counts.registered)
+        yield ("hit",), counts.hits
+        yield ("miss",), counts.misses
+        yield ("registered",), counts.registered
 
-    metrics.watch("router_cache_lookups", "Plan and document cache lookups.", "cache", caches)
+    metrics.watch(
+        "router_cache_lookups", "Plan and document cache lookups.", ("cache", "result"), caches
+    )
     metrics.watch(
         "router_persisted_queries",
         "Persisted query lookups (hit, miss) and APQ registrations.",
-        "result",
+        ("result",),
         persisted_counts,
     )
 

@@ -31,8 +31,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-CountsReader = Callable[[], Iterable[tuple[str, str, float]]]
-"""(label name, label value, count) rows for one counter family."""
+CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
+"""(label values, count) rows for one counter family."""
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 
@@ -46,17 +46,14 @@ def operation_label(name: str | None) -> str:
 
 class _ScrapeTimeCounters(Collector):
     def __init__(self) -> None:
-        self.families: list[tuple[str, str, str, CountsReader]] = []
+        self.families: list[tuple[str, str, tuple[str, ...], CountsReader]] = []
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        by_name: dict[str, CounterMetricFamily] = {}
-        for name, documentation, label, read in self.families:
-            family = by_name.get(name)
-            if family is None:
-                family = by_name[name] = CounterMetricFamily(name, documentation, labels=[label])
-            for _label, value, count in read():
-                family.add_metric([value], count)
-        yield from by_name.values()
+        for name, documentation, labels, read in self.families:
+            family = CounterMetricFamily(name, documentation, labels=labels)
+            for values, count in read():
+                family.add_metric(list(values), count)
+            yield family
 
 
 class Metrics:
@@ -113,9 +110,11 @@ class Metrics:
         self.requests.labels(operation=label, outcome=outcome).inc()
         self.request_duration.labels(operation=label, outcome=outcome).observe(seconds)
 
-    def watch(self, name: str, documentation: str, label: str, read: CountsReader) -> None:
+    def watch(
+        self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader
+    ) -> None:
         """A counter family read from elsewhere at scrape time (caches, persisted queries)."""
-        self._scraped.families.append((name, documentation, label, read))
+        self._scraped.families.append((name, documentation, labels, read))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -101,8 +101,8 @@ async def test_metrics_by_operation_outcome_subgraph_and_cache() -> None:
     assert (
         'router_subgraph_fetch_duration_seconds_count{outcome="ok",subgraph="accounts"} 2.0' in text
     )
-    assert 'router_cache_lookups_total{cache="plan_hit"} 1.0' in text
-    assert 'router_cache_lookups_total{cache="plan_miss"} 2.0' in text
+    assert 'router_cache_lookups_total{cache="plan",result="hit"} 1.0' in text
+    assert 'router_cache_lookups_total{cache="plan",result="miss"} 2.0' in text
 
 
 async def test_graphiql_from_the_cdn_by_default() -> None:
