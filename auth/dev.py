@@ -85,6 +85,11 @@ def load_or_create_dev_key(path: Path | None = None) -> ed25519.Ed25519PrivateKe
     loaded = load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, ed25519.Ed25519PrivateKey):
         raise AuthConfigError(f"{path}: not an Ed25519 private key")
+    public_path = public_key_path(path)
+    if not public_path.exists():
+        public_path.write_bytes(
+            loaded.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        )
     return loaded
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -43,8 +42,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"supergraph dev: {args.supergraph}: {error.strerror}", file=sys.stderr)
         print("run it from the repository root, or pass --supergraph PATH", file=sys.stderr)
         return 2
+    from auth import AuthConfigError
+    from supergraph.cli.devauth import subgraph_environment
+
+    try:
+        env = subgraph_environment()
+    except AuthConfigError as error:
+        print(f"supergraph dev: {error}", file=sys.stderr)
+        return 2
     ports = {name: entry.default_port for name, entry in registry.DOMAINS.items()}
-    with _subgraph_processes(ports) as failed:
+    with _subgraph_processes(ports, env) as failed:
         if failed:
             print(f"supergraph dev: subgraph {failed} did not become healthy", file=sys.stderr)
             return 1
@@ -52,13 +59,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _subgraph_processes(ports: dict[str, int]) -> Iterator[str | None]:
+def _subgraph_processes(ports: dict[str, int], env: dict[str, str]) -> Iterator[str | None]:
     """Start one child per subgraph; yield the name of one that never got healthy, or None."""
     children: list[subprocess.Popen[bytes]] = []
     try:
         for name, port in ports.items():
             command = [sys.executable, "-m", "subgraphs", "serve", name, "--port", str(port)]
-            children.append(subprocess.Popen(command, env=os.environ.copy()))
+            children.append(subprocess.Popen(command, env=env))
         deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
         failed = next(
             (name for name, port in ports.items() if not _wait_healthy(port, deadline)), None
@@ -90,14 +97,16 @@ def _wait_healthy(port: int, deadline: float) -> bool:
 def _serve_router(sdl: str, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from auth import AuthConfigError
+    from supergraph.cli.devauth import development_config
     from supergraph.http.config import ConfigError, RouterConfig, load_config
     from supergraph.http.server import build_app
     from supergraph.schema import SupergraphError
 
     try:
         config = load_config(args.config) if args.config else RouterConfig()
-        app = build_app(sdl, config)
-    except (ConfigError, SupergraphError) as error:
+        app = build_app(sdl, development_config(config))
+    except (ConfigError, SupergraphError, AuthConfigError) as error:
         print(f"supergraph dev: {error}", file=sys.stderr)
         return 2
     print(f"GraphiQL: http://localhost:{args.port}/graphql", flush=True)
