@@ -48,7 +48,7 @@ def graphiql_html(*, local: bool, client_name_header: str) -> str:
     # A CDN needs crossorigin (and gets subresource isolation); same-origin does not.
     cross = "" if local else " crossorigin"
     # GraphiQL names itself, so a safelisting router can allow it as a free-form client.
-    headers = json.dumps({client_name_header: "graphiql"})
+    headers = json.dumps({client_name_header: "graphiql"}).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en">
 <head>

@@ -1,0 +1,81 @@
+"""The limit rules and the persisted-query pieces on their own (no HTTP)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from graphql import build_schema, parse, specified_rules, validate
+
+from supergraph.http.envsubst import EnvError, expand
+from supergraph.limits import OperationLimits
+from supergraph.persisted.manifest import ManifestError, parse_manifest
+
+SCHEMA = build_schema("type Query { a: Query b: Query n: Int m: Int k: Int }")
+
+
+def codes(query: str, limits: OperationLimits) -> list[str]:
+    errors = validate(SCHEMA, parse(query), (*specified_rules, *limits.rules()))
+    return [str((e.extensions or {}).get("code", "SPEC")) for e in errors]
+
+
+def test_depth_counts_through_inline_and_named_fragments() -> None:
+    query = "{ a { ... on Query { a { ...F } } } } fragment F on Query { n }"
+    assert codes(query, OperationLimits(max_depth=3)) == []
+    assert codes(query, OperationLimits(max_depth=2)) == ["MAX_DEPTH_EXCEEDED"]
+
+
+def test_fragment_cycles_are_left_to_the_spec_rule() -> None:
+    query = "{ a { ...F } } fragment F on Query { a { ...G } } fragment G on Query { ...F }"
+    found = codes(query, OperationLimits(max_depth=10, max_root_fields=1))
+    assert "MAX_DEPTH_EXCEEDED" not in found
+    assert "SPEC" in found  # NoFragmentCyclesRule
+
+
+def test_fragment_bomb_is_measured_in_linear_time() -> None:
+    # Each fragment spreads the next twice: 2**40 paths if expanded naively.
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ a {{ ...F{i + 1} }} b {{ ...F{i + 1} }} }}" for i in range(40)
+    )
+    query = f"{{ ...F0 }} {fragments} fragment F40 on Query {{ n }}"
+    started = time.perf_counter()
+    assert codes(query, OperationLimits(max_depth=100)) == []
+    assert codes(query, OperationLimits(max_depth=40)) == ["MAX_DEPTH_EXCEEDED"]
+    assert time.perf_counter() - started < 5  # a guard against exponential walks, not a benchmark
+
+
+def test_root_fields_count_per_operation_through_fragments() -> None:
+    query = "query A { n m } query B { ...R } fragment R on Query { n m k }"
+    assert codes(query, OperationLimits(max_root_fields=2)) == ["MAX_ROOT_FIELDS_EXCEEDED"]
+    assert codes(query, OperationLimits(max_root_fields=3)) == []
+
+
+def test_aliases_count_in_the_whole_document() -> None:
+    query = "{ x: a { y: n } z: n }"
+    assert codes(query, OperationLimits(max_aliases=3)) == []
+    assert codes(query, OperationLimits(max_aliases=2)) == ["MAX_ALIASES_EXCEEDED"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ([], "format"),
+        ({"format": "apollo-persisted-query-manifest", "version": 2}, "version"),
+        ({"format": "apollo-persisted-query-manifest", "version": 1}, "operations"),
+        (
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id": 1}]},
+            "operations[0]",
+        ),
+    ],
+)
+def test_bad_manifests(raw: object, message: str) -> None:
+    with pytest.raises(ManifestError, match=message.replace("[", r"\[")):
+        parse_manifest(raw)
+
+
+def test_env_expansion() -> None:
+    env = {"HOST": "redis", "PORT": "6380"}
+    raw = {"a": "redis://${env.HOST}:${env.PORT}/0", "b": ["${env.PORT}"], "c": "${env.X:-}"}
+    assert expand(raw, env) == {"a": "redis://redis:6380/0", "b": [6380], "c": ""}
+    with pytest.raises(EnvError, match=r"^a\.b: environment variable X"):
+        expand({"a": {"b": "${env.X}"}}, env)
