@@ -18,9 +18,8 @@ from tests.http.loopback import serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 QUERY = "query Me { me { username } }"
-EXTENSIONS = {
-    "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(QUERY.encode()).hexdigest()}
-}
+SHA256 = hashlib.sha256(QUERY.encode()).hexdigest()
+EXTENSIONS = {"persistedQuery": {"version": 1, "sha256Hash": SHA256}}
 
 pytestmark = pytest.mark.redis
 
@@ -58,7 +57,7 @@ async def test_two_routers_share_registrations(prefix: str) -> None:
         assert hit.json() == {"data": {"me": {"username": "ada"}}}
     redis = Redis.from_url(REDIS_URL, decode_responses=True)
     try:
-        key = prefix + EXTENSIONS["persistedQuery"]["sha256Hash"]
+        key = prefix + SHA256
         assert await redis.get(key) == QUERY
         assert 0 < await redis.ttl(key) <= 60
     finally:
