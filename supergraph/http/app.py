@@ -45,6 +45,7 @@ from supergraph.http.negotiate import (
 from supergraph.http.persisted import persisted_queries
 from supergraph.http.security import EdgeSecurity
 from supergraph.persisted import PersistedQueries
+from supergraph.persisted.resolve import is_signal
 from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)
@@ -314,7 +315,7 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
 
 
 def _graphql_response(result: GraphQLResponse, media_type: str) -> Response:
-    status = status_for(result.kind, media_type)
+    status = 200 if is_signal(result.body) else status_for(result.kind, media_type)
     headers = {"allow": "POST"} if status == 405 else None
     return Response(orjson.dumps(result.body), status, headers=headers, media_type=media_type)
 

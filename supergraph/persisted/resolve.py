@@ -23,6 +23,7 @@ from supergraph.executor.errors import graphql_error
 from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse
 from supergraph.persisted.manifest import Manifest, sha256_hex
 from supergraph.persisted.store import APQStore
+from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,20 @@ PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
 PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 QUERY_NOT_IN_SAFELIST = "QUERY_NOT_IN_SAFELIST"
+
+
+# Protocol signals to the client's persisted-query link (it re-sends the full
+# query, or stops hashing), not failures: Apollo Server answers them with 200
+# whatever the Accept header, and Apollo Client matches on these messages.
+SIGNAL_CODES = frozenset({PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_NOT_SUPPORTED})
+
+
+def is_signal(body: JSONObject) -> bool:
+    errors = body.get("errors")
+    if not isinstance(errors, list) or len(errors) != 1 or "data" in body:
+        return False
+    extensions = errors[0].get("extensions") if isinstance(errors[0], dict) else None
+    return isinstance(extensions, dict) and extensions.get("code") in SIGNAL_CODES
 
 
 class SafelistMode(enum.Enum):
@@ -98,7 +113,7 @@ class PersistedQueries:
         """The request with its query, and whether the safelist already passed it
         (taken from the manifest, or checked before registration)."""
         if self.store is None and self.manifest is None:
-            return _error("Persisted queries are not supported.", PERSISTED_QUERY_NOT_SUPPORTED)
+            return _error("PersistedQueryNotSupported", PERSISTED_QUERY_NOT_SUPPORTED)
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             return _error("Unsupported persisted query version (expected 1).", "BAD_REQUEST")
         sha256 = persisted.get("sha256Hash")

@@ -65,6 +65,25 @@ async def test_apq_round_trip_over_post() -> None:
     assert 'router_persisted_queries_total{result="registered"} 1.0' in metrics
 
 
+async def test_apq_signals_are_200_whatever_the_accept_header() -> None:
+    accept = {"accept": "application/graphql-response+json"}
+    async with edge_client() as client:
+        miss = await client.post("/graphql", json={"extensions": apq(QUERY)}, headers=accept)
+    assert miss.status_code == 200
+    assert miss.json() == {
+        "errors": [
+            {
+                "message": "PersistedQueryNotFound",
+                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+            }
+        ]
+    }
+    async with edge_client({"persisted_queries": {"apq": False}}) as client:
+        off = await client.post("/graphql", json={"extensions": apq(QUERY)}, headers=accept)
+    assert off.status_code == 200
+    assert off.json()["errors"][0]["message"] == "PersistedQueryNotSupported"
+
+
 async def test_apq_round_trip_over_get() -> None:
     extensions = orjson.dumps(apq(QUERY)).decode()
     async with edge_client(headers=PREFLIGHT) as client:
