@@ -95,7 +95,8 @@ class Scenario:
     ``apollo_wrong_generated`` maps generated operation indexes where Apollo
     Gateway answers wrongly to the reason (naming the written operation that
     reproduces the bug with the correct answer); those are not compared with
-    Apollo.
+    Apollo (found by comparing our router's answers with Apollo's and checking
+    by hand which one the spec supports).
     """
 
     name: str

@@ -139,10 +139,13 @@ SCENARIO = Scenario(
         "Query.media": ({"id": "m1"}, {"id": "m2"}, {"id": "m3"}, {"id": "m9"}),
         "Query.search": ({"term": "e"}, {"term": "people"}, {"term": "dune"}),
     },
-    apollo_wrong_generated={
-        2: "nested type conditions under @interfaceObject fields: see interface-object-type-condition",
-        29: "nested type conditions under @interfaceObject fields: see interface-object-type-condition",
-    },
+    # Apollo Gateway 2.14 drops (or nulls, without an error) selections under
+    # type conditions on objects reached through the @interfaceObject field
+    # `similar`; the smallest case found is interface-object-type-condition.
+    apollo_wrong_generated=dict.fromkeys(
+        (2, 4, 9, 19, 22, 29),
+        "type conditions under @interfaceObject fields: see interface-object-type-condition",
+    ),
     operations=(
         Operation(
             name="interface-with-fragments",

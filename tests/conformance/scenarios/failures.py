@@ -177,6 +177,18 @@ SCENARIO = Scenario(
             },
             requests={"orders": 1, "coupons": 1},
         ),
+        Operation(
+            name="all-subfields-skipped-literal",
+            query="{ orders { id coupon { percent @skip(if: true) } } }",
+            data={
+                "orders": [
+                    {"id": "o1", "coupon": {}},
+                    {"id": "o2", "coupon": {}},
+                    {"id": "o3", "coupon": None},
+                    {"id": "o4", "coupon": {}},
+                ]
+            },
+        ),
     ),
     generator_avoid=frozenset({"Query.brokenOrders", "Customer.vip", "Customer.score"}),
 )

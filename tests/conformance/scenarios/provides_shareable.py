@@ -164,5 +164,10 @@ SCENARIO = Scenario(
             data={"me": {"username": "ada"}, "site": {"name": "example"}},
             requests={"accounts": 1, "reviews": 0},
         ),
+        Operation(
+            name="all-subfields-skipped",
+            query="{ site { version @include(if: false) } me { username } }",
+            data={"site": {}, "me": {"username": "ada"}},
+        ),
     ),
 )
