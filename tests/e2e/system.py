@@ -283,11 +283,13 @@ class System:
         *,
         expose_query_plan: bool = False,
         urls: Mapping[str, str] | None = None,
+        timeouts: Mapping[str, float] | None = None,
         subgraph_timeout: float = 30.0,
+        limits: Mapping[str, int] | None = None,
     ) -> str:
         """Start one more router on the composed supergraph; its base URL.
 
-        `urls` overrides subgraph URLs through the config (`subgraphs.NAME.url`).
+        `urls` and `timeouts` go through the config (`subgraphs.NAME.url`/`.timeout`).
         """
         from supergraph.http.config import parse_config
         from supergraph.http.server import build_app
@@ -296,8 +298,15 @@ class System:
             "expose_query_plan": expose_query_plan,
             "subgraph_timeout": subgraph_timeout,
         }
-        if urls:
-            raw["subgraphs"] = {name: {"url": url} for name, url in urls.items()}
+        subgraphs: dict[str, dict[str, object]] = {}
+        for name, url in (urls or {}).items():
+            subgraphs.setdefault(name, {})["url"] = url
+        for name, seconds in (timeouts or {}).items():
+            subgraphs.setdefault(name, {})["timeout"] = seconds
+        if subgraphs:
+            raw["subgraphs"] = subgraphs
+        if limits:
+            raw["limits"] = dict(limits)
         app = build_app(self.supergraph_sdl, parse_config(raw))
         server = ThreadedServer(app, f"router-{len(self.routers)}")
         server.start()
