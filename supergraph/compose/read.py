@@ -171,12 +171,12 @@ class _Reader:
         ):
             target.interfaces += [i.name.value for i in node.interfaces or ()]
             # `@shareable` on a type (or extension) covers the fields of that block only.
-            block_shareable = any(
-                self.names.canonical(d.name.value) == "shareable" for d in node.directives or ()
-            )
+            block = {self.names.canonical(d.name.value) for d in node.directives or ()}
             for field_node in node.fields or ():
                 field = self._field(field_node)
-                field.shareable = field.shareable or block_shareable
+                field.shareable = field.shareable or "shareable" in block
+                # Likewise `@external` on a type (Federation 2) marks that block's fields.
+                field.external = field.external or ("external" in block and self.names.is_fed2)
                 target.fields[field_node.name.value] = field
         elif isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
             target.members += [

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from graphql.language import TypeNode
+
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.model import FieldJoin, SuperField
 from supergraph.compose.typerefs import merge_output, type_str
@@ -26,7 +28,7 @@ def merge_field(
     coordinate = f"{type_name}.{name}"
     defining = [s for s in sources if not s.field.external] or list(sources)
     merged_type = merge_output([s.field.type for s in defining], supertypes)
-    if merged_type is None:
+    if merged_type is None or merge_output([s.field.type for s in sources], supertypes) is None:
         by_type = [(s.graph, type_str(s.field.type)) for s in sources]
         errors.append(
             CompositionError(
@@ -35,6 +37,8 @@ def merge_field(
                 f"{mismatch_phrase(by_type, 'type')}",
             )
         )
+        if merged_type is not None:
+            _external_mismatch(coordinate, sources, merged_type, supertypes, errors)
         return None
     arguments = merge_arguments(coordinate, defining, errors)
     field = SuperField(name, merged_type, arguments, merge_meta([s.field.meta for s in defining]))
@@ -70,3 +74,29 @@ def _joins(
     if plain and sorted(j.graph or "" for j in joins) == sorted(type_graphs):
         return None
     return joins
+
+
+def _external_mismatch(
+    coordinate: str,
+    sources: Sequence[FieldSource],
+    merged_type: TypeNode,
+    supertypes: Mapping[str, set[str]],
+    errors: ErrorSink,
+) -> None:
+    """Name the `@external` declarations whose type does not fit the resolved field's."""
+    wrong = [
+        s
+        for s in sources
+        if s.field.external and merge_output([merged_type, s.field.type], supertypes) is None
+    ]
+    if not wrong:
+        return
+    by_type = [(s.graph, type_str(s.field.type)) for s in sources if not s.field.external]
+    by_type += [(s.graph, type_str(s.field.type)) for s in wrong]
+    errors.append(
+        CompositionError(
+            "EXTERNAL_TYPE_MISMATCH",
+            f'Type of field "{coordinate}" is incompatible across subgraphs (where marked '
+            f"@external): {mismatch_phrase(by_type, 'type')}",
+        )
+    )

@@ -11,12 +11,20 @@ from supergraph.compose.subgraph import Subgraph
 from .extension_with_base import check_extension_with_base
 from .external_missing_on_base import check_external_missing_on_base
 from .external_unused import check_external_unused
+from .implemented_by_inaccessible import check_implemented_by_inaccessible
 from .interface_fields import check_interface_fields
+from .interface_keys import check_interface_keys
 from .key_fields import check_key_fields
+from .only_inaccessible_children import check_only_inaccessible_children
+from .override_usage import check_override_usage
 from .provides_fields import check_provides_fields
 from .query_root import check_query_root
+from .query_root_accessible import check_query_root_accessible
+from .referenced_inaccessible import check_referenced_inaccessible
+from .required_inaccessible import check_required_inaccessible
 from .requires_fields import check_requires_fields
 from .satisfiability import check_satisfiability
+from .shareable_usage import check_shareable_usage
 
 SubgraphRule = Callable[[Subgraph, ErrorSink], None]
 SupergraphRule = Callable[[Sequence[Subgraph], Supergraph, ErrorSink], None]
@@ -26,12 +34,20 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_requires_fields,
     check_provides_fields,
     check_external_unused,
+    check_override_usage,
+    check_shareable_usage,
+    check_interface_keys,
+    check_query_root_accessible,
 )
 SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
     check_query_root,
     check_extension_with_base,
     check_external_missing_on_base,
     check_interface_fields,
+    check_only_inaccessible_children,
+    check_referenced_inaccessible,
+    check_required_inaccessible,
+    check_implemented_by_inaccessible,
 )
 # Run only when everything else passed: on a broken merge they would report noise.
 FINAL_RULES: tuple[SupergraphRule, ...] = (check_satisfiability,)

@@ -87,8 +87,9 @@ class _Walker:
         nexts: list[_Path] = []
         for field in type_.fields.values():
             if field.joins is not None and all(j.graph is None for j in field.joins):
-                continue  # added by an @interfaceObject: reached through the interface
-            holders = self._holders_of(type_, field.name, current.holders)
+                holders = self._through_interface_object(type_, field.name, current.holders)
+            else:
+                holders = self._holders_of(type_, field.name, current.holders)
             if not holders:
                 self._report(type_, field.name, current)
                 continue
@@ -112,6 +113,26 @@ class _Walker:
             for graph in self._reachable(type_.name, holder):
                 if graph in resolvers:
                     result.add(_Holder(graph, self._provides(type_.name, field_name, graph)))
+        return frozenset(result)
+
+    def _through_interface_object(
+        self, type_: SuperType, field_name: str, holders: frozenset[_Holder]
+    ) -> frozenset[_Holder]:
+        """A field only an `@interfaceObject` adds: move to that subgraph through the interface key."""
+        result: set[_Holder] = set()
+        for name, subgraph in self.by_name.items():
+            for interface in type_.interfaces:
+                own = subgraph.types.get(interface)
+                if own is None or not own.interface_object or field_name not in own.fields:
+                    continue
+                for holder in holders:
+                    # The holder must know the interface as an entity to hand it over.
+                    known = self.by_name[holder.graph].types.get(interface)
+                    if known is None or known.kind != "interface" or not known.keys:
+                        continue
+                    local = self._local(type_.name, holder.graph, holder.provided)
+                    if any(k.resolvable and top_level_fields(k.fields) <= local for k in own.keys):
+                        result.add(_Holder(name, ""))
         return frozenset(result)
 
     def _possible_types(self, type_: SuperType, current: _Path) -> list[_Path]:
@@ -153,9 +174,7 @@ class _Walker:
         names = top_level_fields(provided) if provided else set()
         if own is None:
             return names
-        return (
-            names | {f.name for f in own.fields.values() if not f.external} | own.key_field_names()
-        )
+        return names | {f.name for f in own.fields.values() if not f.external}
 
     def _reachable(self, type_name: str, holder: _Holder) -> set[str]:
         """Subgraphs an entity of `type_name` held by `holder` can be moved to through keys."""
@@ -188,15 +207,12 @@ class _Walker:
         resolvers = self._resolvers(type_, field_name)
         reasons = []
         for holder in sorted(current.holders, key=lambda h: h.graph):
-            reasons.append(f'- from subgraph "{holder.graph}": cannot find field "{coordinate}".')
-            for graph in resolvers:
-                reasons.append(
-                    f'- cannot move from subgraph "{holder.graph}" to subgraph "{graph}", which '
-                    f'has field "{coordinate}": type "{type_.name}" has no @key in subgraph '
-                    f'"{graph}" whose fields subgraph "{holder.graph}" can provide. Add such a '
-                    f'@key to "{type_.name}" in subgraph "{graph}", or resolve the field '
-                    f'(@shareable) in subgraph "{holder.graph}".'
-                )
+            reasons += self._reasons(type_, field_name, holder, resolvers)
+        targets = ", ".join(f'"{g}"' for g in resolvers) or "any subgraph"
+        reasons.append(
+            f'To fix it, add a @key to "{type_.name}" in {targets} whose fields the subgraphs '
+            f'above resolve, or resolve "{coordinate}" (marked @shareable) in one of them.'
+        )
         self.errors.append(
             CompositionError(
                 "SATISFIABILITY_ERROR",
@@ -206,6 +222,35 @@ class _Walker:
                 + "\n".join(reasons),
             )
         )
+
+    def _reasons(
+        self, type_: SuperType, field_name: str, holder: _Holder, resolvers: list[str]
+    ) -> list[str]:
+        coordinate = f"{type_.name}.{field_name}"
+        own = self.by_name[holder.graph].types.get(type_.name)
+        field = None if own is None else own.fields.get(field_name)
+        if field is not None and field.external:
+            reasons = [
+                f'- from subgraph "{holder.graph}": field "{coordinate}" is not resolvable '
+                "because marked @external."
+            ]
+        else:
+            reasons = [f'- from subgraph "{holder.graph}": cannot find field "{coordinate}".']
+        for graph in resolvers:
+            target = self.by_name[graph].types.get(type_.name)
+            keys = [] if target is None else [k for k in target.keys if k.resolvable]
+            if not keys:
+                reasons.append(
+                    f'- cannot move to subgraph "{graph}", which has field "{coordinate}": type '
+                    f'"{type_.name}" has no resolvable @key in subgraph "{graph}".'
+                )
+            for key in keys:
+                reasons.append(
+                    f'- cannot move to subgraph "{graph}" using @key(fields: "{key.fields}") of '
+                    f'"{type_.name}", the key field(s) cannot be resolved from subgraph '
+                    f'"{holder.graph}".'
+                )
+        return reasons
 
 
 def _sub_selection(fields: str, field_name: str) -> str:

@@ -1,0 +1,31 @@
+"""A field implementing an interface field that clients see cannot be `@inaccessible`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from supergraph.compose.errors import CompositionError, ErrorSink
+from supergraph.compose.model import Supergraph
+from supergraph.compose.subgraph import Subgraph
+
+
+def check_implemented_by_inaccessible(
+    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+) -> None:
+    del subgraphs
+    for type_ in supergraph.types.values():
+        for interface_name in type_.interfaces:
+            interface = supergraph.types.get(interface_name)
+            if interface is None or interface.meta.inaccessible:
+                continue
+            for name, field in type_.fields.items():
+                implemented = interface.fields.get(name)
+                if field.meta.inaccessible and implemented and not implemented.meta.inaccessible:
+                    errors.append(
+                        CompositionError(
+                            "IMPLEMENTED_BY_INACCESSIBLE",
+                            f'Field "{type_.name}.{name}" is @inaccessible but implements the '
+                            f'interface field "{interface_name}.{name}", which is in the API '
+                            "schema.",
+                        )
+                    )

@@ -1,0 +1,39 @@
+"""An interface's `@key` is also a key of each implementation in the same subgraph.
+
+The router turns a reference to the interface into one to the concrete type
+with that key, so every implementation must accept it.
+"""
+
+from __future__ import annotations
+
+from graphql.language import print_ast
+
+from supergraph.compose.errors import CompositionError, ErrorSink
+from supergraph.compose.fieldsets import parse_fieldset
+from supergraph.compose.subgraph import Subgraph
+
+
+def _canonical(fields: str) -> str:
+    selection = parse_fieldset(fields)
+    return fields if selection is None else " ".join(print_ast(selection).split())
+
+
+def check_interface_keys(subgraph: Subgraph, errors: ErrorSink) -> None:
+    for interface in subgraph.types.values():
+        if interface.kind != "interface" or interface.interface_object or not interface.keys:
+            continue
+        for implementation in subgraph.types.values():
+            if implementation.kind != "object" or interface.name not in implementation.interfaces:
+                continue
+            keys = {_canonical(k.fields) for k in implementation.keys}
+            for key in interface.keys:
+                if _canonical(key.fields) in keys:
+                    continue
+                errors.append(
+                    CompositionError(
+                        "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                        f'[{subgraph.name}] Key @key(fields: "{key.fields}") on interface type '
+                        f'"{interface.name}" is missing on implementation type '
+                        f'"{implementation.name}".',
+                    )
+                )

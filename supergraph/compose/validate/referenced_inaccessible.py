@@ -1,0 +1,46 @@
+"""An `@inaccessible` type is not used by anything that stays in the API schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from supergraph.compose.errors import CompositionError, ErrorSink
+from supergraph.compose.model import Supergraph
+from supergraph.compose.subgraph import Meta, Subgraph
+from supergraph.compose.typerefs import named_type
+
+
+def check_referenced_inaccessible(
+    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+) -> None:
+    del subgraphs
+    hidden = {name for name, t in supergraph.types.items() if t.meta.inaccessible}
+    if not hidden:
+        return
+    for coordinate, type_name in _references(supergraph):
+        if type_name in hidden:
+            errors.append(
+                CompositionError(
+                    "REFERENCED_INACCESSIBLE",
+                    f'Type "{type_name}" is @inaccessible but is referenced by "{coordinate}", '
+                    "which is in the API schema.",
+                )
+            )
+
+
+def _references(supergraph: Supergraph) -> Iterator[tuple[str, str]]:
+    """(coordinate, referenced type) for every element that is in the API schema."""
+    for type_ in supergraph.types.values():
+        if type_.meta.inaccessible:
+            continue
+        for field in type_.fields.values():
+            if _hidden(field.meta):
+                continue
+            yield f"{type_.name}.{field.name}", named_type(field.type)
+            for argument in field.args.values():
+                if not _hidden(argument.meta):
+                    yield f"{type_.name}.{field.name}({argument.name}:)", named_type(argument.type)
+
+
+def _hidden(meta: Meta) -> bool:
+    return meta.inaccessible
