@@ -35,6 +35,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(NODE_STAMP)
+	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 test: lint typecheck pytest
