@@ -12,9 +12,9 @@ from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import (
     Provided,
     can_jump_for,
-    jump_hops,
     is_abstract,
     is_interface_object,
+    jump_hops,
     resolves,
 )
 from supergraph.schema import Supergraph

@@ -37,6 +37,7 @@ class NodeBuilder:
             self.children.setdefault(group.parent, []).append(group)
         self._fetch_count = 0
         self._subtree: dict[int, set[int]] = {}
+        self._subtree_deps: dict[int, set[int]] = {}
 
     def build(self) -> PlanNode | None:
         nodes = [self._node(root, ()) for root in self.roots]
@@ -72,19 +73,19 @@ class NodeBuilder:
 
     def _layers(self, siblings: list[FetchGroup]) -> list[list[FetchGroup]]:
         """Order siblings so that one depending on another's subtree comes in a later layer."""
+        owner: dict[int, int] = {}
+        for sibling in siblings:
+            for member in self.subtree(sibling):
+                owner[member] = sibling.id
+        blockers = {
+            g.id: {owner[d] for d in self.subtree_deps(g) if d in owner and owner[d] != g.id}
+            for g in siblings
+        }
         remaining = list(siblings)
         layers: list[list[FetchGroup]] = []
         done: set[int] = set()
         while remaining:
-            layer = [
-                g
-                for g in remaining
-                if all(
-                    s.id in done or not (self.subtree_deps(g) & self.subtree(s))
-                    for s in remaining
-                    if s is not g
-                )
-            ]
+            layer = [g for g in remaining if blockers[g.id] <= done]
             if not layer:
                 layer = [remaining[0]]  # a cycle cannot be ordered; keep creation order
             layers.append(layer)
@@ -94,11 +95,15 @@ class NodeBuilder:
 
     def subtree_deps(self, group: FetchGroup) -> set[int]:
         """Groups that something in this group's subtree waits for, outside the subtree."""
+        cached = self._subtree_deps.get(group.id)
+        if cached is not None:
+            return cached
         inside = self.subtree(group)
         deps: set[int] = set()
         for member in inside:
             deps |= self.groups[member].deps
-        return deps - inside
+        self._subtree_deps[group.id] = deps - inside
+        return self._subtree_deps[group.id]
 
     def subtree(self, group: FetchGroup) -> set[int]:
         cached = self._subtree.get(group.id)

@@ -111,6 +111,7 @@ class Walker:
         self._touched: set[int] = set()
         self._no_reuse: set[int] = set()
         self._depth = 0
+        self._index: dict[tuple[str, tuple[str, ...], int | None], list[FetchGroup]] = {}
         self._graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
 
     # -- root ---------------------------------------------------------------
@@ -566,19 +567,14 @@ class Walker:
         A fetch that must wait for @requires fields never reuses one that other
         fetches already wait for: those could be the ones providing the fields.
         """
-        awaited = (
-            {d for g in self.groups for d in g.deps if d != g.parent} if for_requires else set()
-        )
         matches = [
             group
-            for group in self.groups
-            if group.is_entity
-            and group.service == graph
-            and group.path == ctx.path
-            and group.parent == ctx.group.id
-            and group.id not in self._no_reuse
-            and group.id not in awaited
+            for group in self._index.get((graph, ctx.path, ctx.group.id), ())
+            if group.id not in self._no_reuse
         ]
+        if for_requires and matches:
+            awaited = {d for g in self.groups for d in g.deps if d != g.parent}
+            matches = [g for g in matches if g.id not in awaited]
         return min(matches, key=lambda g: (len(g.deps), g.id)) if matches else None
 
     def _entity_group(self, ctx: Ctx, jump: _Jump, for_requires: bool = False) -> FetchGroup:
@@ -671,4 +667,6 @@ class Walker:
         if parent is not None:
             group.deps.add(parent)
         self.groups.append(group)
+        if is_entity:
+            self._index.setdefault((service, path, parent), []).append(group)
         return group
