@@ -140,3 +140,41 @@ def test_union_spread_on_interface() -> None:
         }
         """
     )
+
+
+def test_interface_field_fetched_once_from_an_interface_object() -> None:
+    query = """
+        { accounts { owner balance } }
+    """
+    assert plan_text("interface_object", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "accounts") {
+              {
+                accounts {
+                  __typename
+                  owner
+                  id
+                }
+              }
+            },
+            Flatten(path: "accounts.@") {
+              Fetch(service: "billing") {
+                {
+                  ... on Account {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Account {
+                    balance
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -147,3 +147,187 @@ def test_requires_below_an_entity_jump() -> None:
         }
         """
     )
+
+
+def test_required_field_from_a_third_subgraph_through_another_key() -> None:
+    query = """
+        { latestReviews { product { buyHint } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "reviews") {
+              {
+                latestReviews {
+                  product {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "products") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Product {
+                    sku
+                  }
+                }
+              },
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                  }
+                } =>
+                {
+                  ... on Product {
+                    inStock
+                  }
+                }
+              },
+            },
+            Flatten(path: "latestReviews.@.product") {
+              Fetch(service: "reviews") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                    inStock
+                  }
+                } =>
+                {
+                  ... on Product {
+                    buyHint
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_requires_with_inline_fragments_on_an_interface() -> None:
+    query = """
+        { entity { verdict } }
+    """
+    assert plan_text("requires_fragments", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "a") {
+              {
+                entity {
+                  __typename
+                  id
+                  data {
+                    __typename
+                    kind
+                    ... on Small {
+                      size
+                    }
+                    ... on Big {
+                      weight
+                    }
+                  }
+                }
+              }
+            },
+            Flatten(path: "entity") {
+              Fetch(service: "b") {
+                {
+                  ... on Entity {
+                    __typename
+                    id
+                    data {
+                      __typename
+                      kind
+                      ... on Small {
+                        size
+                      }
+                      ... on Big {
+                        weight
+                      }
+                    }
+                  }
+                } =>
+                {
+                  ... on Entity {
+                    verdict
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_requires_satisfied_in_the_same_fetch_when_the_client_also_asks() -> None:
+    query = """
+        { entity { verdict data { kind } } }
+    """
+    assert plan_text("requires_fragments", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "a") {
+              {
+                entity {
+                  data {
+                    __typename
+                    kind
+                    ... on Small {
+                      size
+                    }
+                    ... on Big {
+                      weight
+                    }
+                  }
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "entity") {
+              Fetch(service: "b") {
+                {
+                  ... on Entity {
+                    __typename
+                    id
+                    data {
+                      __typename
+                      kind
+                      ... on Small {
+                        size
+                      }
+                      ... on Big {
+                        weight
+                      }
+                    }
+                  }
+                } =>
+                {
+                  ... on Entity {
+                    verdict
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -71,3 +71,72 @@ def test_shareable_value_type_stays_in_current_subgraph() -> None:
         }
         """
     )
+
+
+def test_shared_value_type_root_field_is_split_between_subgraphs() -> None:
+    query = """
+        { stats { count capacity } }
+    """
+    assert plan_text("chain", query, None) == expected(
+        """
+        QueryPlan {
+          Parallel {
+            Fetch(service: "catalog") {
+              {
+                stats {
+                  count
+                }
+              }
+            },
+            Fetch(service: "storage") {
+              {
+                stats {
+                  capacity
+                }
+              }
+            },
+          },
+        }
+        """
+    )
+
+
+def test_value_type_field_is_refetched_from_the_parent_entity() -> None:
+    query = """
+        { items { title shelf { code temperature } } }
+    """
+    assert plan_text("chain", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "catalog") {
+              {
+                items {
+                  title
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "items.@") {
+              Fetch(service: "storage") {
+                {
+                  ... on Item {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Item {
+                    shelf {
+                      code
+                      temperature
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -106,3 +106,79 @@ def test_skip_variable_on_a_fragment() -> None:
         }
         """
     )
+
+
+def test_conditional_root_field_wraps_its_fetch() -> None:
+    query = """
+        query($x: Boolean!) { me @include(if: $x) { name } latestReviews { body } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Parallel {
+            Include(if: $x) {
+              Fetch(service: "accounts") {
+                query ($x: Boolean!) {
+                  me @include(if: $x) {
+                    name
+                  }
+                }
+              },
+            },
+            Fetch(service: "reviews") {
+              {
+                latestReviews {
+                  body
+                }
+              }
+            },
+          },
+        }
+        """
+    )
+
+
+def test_conditional_and_unconditional_content_share_one_fetch() -> None:
+    query = """
+        query($x: Boolean!) { product(id: "1") { ... @include(if: $x) { inStock } warehouse { city } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              query ($x: Boolean!) {
+                product(id: "1") {
+                  ... @include(if: $x) {
+                    __typename
+                    sku
+                  }
+                  __typename
+                  sku
+                }
+              }
+            },
+            Flatten(path: "product") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                  }
+                } =>
+                {
+                  ... on Product @include(if: $x) {
+                    inStock
+                  }
+                  ... on Product {
+                    warehouse {
+                      city
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
