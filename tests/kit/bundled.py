@@ -6,6 +6,11 @@ with its own seeded SQLite file in a temporary folder), writes the supergraph
 with their real URLs, and starts Apollo Gateway on it (our router on first use
 of ``router()``). The API schema comes from Apollo's introspection, so the
 operation generator can run on it.
+
+Apollo Gateway implements no authorization directives and refuses a supergraph
+that links them ``for: SECURITY``; it gets a copy without that purpose
+(``for_apollo``), and ``protected_coordinates`` lists the fields the generator
+must avoid (our router enforces them; Apollo cannot).
 """
 
 from __future__ import annotations
@@ -15,7 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import GraphQLSchema, build_client_schema, get_introspection_query
+from graphql import (
+    FieldDefinitionNode,
+    GraphQLSchema,
+    NamedTypeNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    build_client_schema,
+    get_introspection_query,
+    parse,
+)
 
 from tests.kit.asgi_server import RequestCounter, ThreadedASGIServer
 from tests.kit.compare import Response, post
@@ -24,6 +38,39 @@ from tests.kit.processes import ApolloGateway, OurRouter
 
 SUPERGRAPH = REPO / "schema.graphql"
 _GRAPH = re.compile(r'@join__graph\(name: "(?P<name>[^"]+)", url: "(?P<url>[^"]+)"\)')
+_SECURITY_PURPOSE = re.compile(r",\s*for:\s*SECURITY")
+AUTH_SPECS = {"authenticated", "requiresScopes", "policy"}
+
+
+def for_apollo(supergraph_sdl: str) -> str:
+    """The supergraph without ``for: SECURITY`` link purposes (Apollo Gateway rejects them)."""
+    return _SECURITY_PURPOSE.sub("", supergraph_sdl)
+
+
+def protected_coordinates(supergraph_sdl: str) -> frozenset[str]:
+    """``Type.field`` of fields with an authorization directive, or returning a type with one."""
+    document = parse(supergraph_sdl)
+    protected_types = {
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, TypeDefinitionNode | TypeExtensionNode)
+        and any(x.name.value in AUTH_SPECS for x in d.directives or ())
+    }
+    out: set[str] = set()
+    for d in document.definitions:
+        if not isinstance(d, TypeDefinitionNode | TypeExtensionNode):
+            continue
+        for f in getattr(d, "fields", None) or ():
+            if not isinstance(f, FieldDefinitionNode):
+                continue
+            named = f.type
+            while not isinstance(named, NamedTypeNode):
+                named = named.type
+            if named.name.value in protected_types or any(
+                x.name.value in AUTH_SPECS for x in f.directives or ()
+            ):
+                out.add(f"{d.name.value}.{f.name.value}")
+    return frozenset(out)
 
 
 def graph_names(supergraph_sdl: str) -> list[str]:
@@ -48,6 +95,7 @@ class BundledStack:
         self.apollo: ApolloGateway | None = None
         self._router: OurRouter | None = None
         self.supergraph_path = workdir / "supergraph.graphql"
+        self.protected: frozenset[str] = frozenset()
         self.client = httpx.Client()
 
     def start(self) -> None:
@@ -67,7 +115,10 @@ class BundledStack:
                 server.start(timeout=60)
             urls = {n: f"{s.base_url}/graphql" for n, s in self.servers.items()}
             self.supergraph_path.write_text(with_urls(sdl, urls))
-            self.apollo = ApolloGateway(self.supergraph_path, self.workdir / "apollo.log")
+            self.protected = protected_coordinates(sdl)
+            apollo_path = self.workdir / "supergraph.apollo.graphql"
+            apollo_path.write_text(for_apollo(with_urls(sdl, urls)))
+            self.apollo = ApolloGateway(apollo_path, self.workdir / "apollo.log")
             self.apollo.start()
         except BaseException:
             self.stop()

@@ -1,4 +1,7 @@
-"""pytest fixtures of the conformance kit (registered by tests/conformance/conftest.py).
+"""pytest fixtures of the conformance kit.
+
+A conftest registers them by importing them (``from tests.kit.fixtures import
+stacks, ...``), as tests/conformance/conftest.py does.
 
 - ``scenarios`` (session): every scenario, by name.
 - ``compositions`` (session): each scenario composed once per session (cached
