@@ -23,9 +23,12 @@ import httpx
 from graphql import (
     FieldDefinitionNode,
     GraphQLSchema,
+    ListTypeNode,
     NamedTypeNode,
+    NonNullTypeNode,
     TypeDefinitionNode,
     TypeExtensionNode,
+    TypeNode,
     build_client_schema,
     get_introspection_query,
     parse,
@@ -63,9 +66,10 @@ def protected_coordinates(supergraph_sdl: str) -> frozenset[str]:
         for f in getattr(d, "fields", None) or ():
             if not isinstance(f, FieldDefinitionNode):
                 continue
-            named = f.type
-            while not isinstance(named, NamedTypeNode):
+            named: TypeNode = f.type
+            while isinstance(named, ListTypeNode | NonNullTypeNode):
                 named = named.type
+            assert isinstance(named, NamedTypeNode)
             if named.name.value in protected_types or any(
                 x.name.value in AUTH_SPECS for x in f.directives or ()
             ):
