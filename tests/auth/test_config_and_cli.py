@@ -157,3 +157,33 @@ async def test_policy_hooks_sync_or_async_and_loaded_by_name() -> None:
     assert await grant_policies(hook, None, ["staff"]) == frozenset()
     with pytest.raises(AuthConfigError):
         load_policy_hook("no_colon")
+
+
+async def test_dev_router_and_subgraphs_share_the_dev_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from auth import TokenVerifier, WrongIssuer
+    from auth.dev import dev_token_signer
+    from subgraphs._common.identity import SubgraphIdentity
+    from supergraph.cli.devauth import development_config, subgraph_environment
+    from supergraph.http.config import RouterConfig
+
+    monkeypatch.setenv("SUPERGRAPH_DEV_KEY", str(tmp_path / "dev.pem"))
+    monkeypatch.delenv("SUPERGRAPH_ENV", raising=False)
+    config = development_config(RouterConfig())
+    security = config.security
+    assert security.authentication is not None and security.identity is not None
+    # A `supergraph token` token is accepted by the dev router...
+    user_token = dev_token_signer(load_or_create_dev_key(tmp_path / "dev.pem")).sign("5", ["x"])
+    claims = await TokenVerifier(security.authentication.verifier).verify(user_token)
+    assert claims.subject == "5" and claims.scopes == frozenset({"x"})
+    # ...and the subgraph children verify the router's identity tokens and require them.
+    env = subgraph_environment()
+    assert env["SUBGRAPHS_REQUIRE_IDENTITY"] == "1"
+    identity = SubgraphIdentity.from_env(env)
+    forwarded = security.identity.signer.sign("5", ["x"])
+    seen = await identity.identify({"x-supergraph-identity": forwarded})
+    assert seen.claims is not None and seen.claims.subject == "5"
+    with pytest.raises(WrongIssuer):  # a user's own token is not the router's identity
+        await identity.identify({"x-supergraph-identity": user_token})
+    await identity.aclose()
