@@ -58,6 +58,9 @@ def walk_fieldset(
     selection = parse_fieldset(fields)
     if selection is None:
         return [], [Problem(f'Syntax error in field set "{fields}"')]
+    if not selection.selections:
+        # graphql-core accepts `{}`; a field set must select something.
+        return [], [Problem('Syntax Error: Expected Name, found "}".')]
     selected: list[Selected] = []
     problems: list[Problem] = []
     for item in _walk(subgraph, type_name, selection, problems):

@@ -19,6 +19,7 @@ from graphql.language import (
     SchemaExtensionNode,
     StringValueNode,
     ValueNode,
+    print_ast,
 )
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
@@ -73,6 +74,8 @@ class Link:
     imports: dict[str, str]
     """Imported element (`@name`) -> the local name (`@name` or its `as:`)."""
     node: DirectiveNode
+    invalid_imports: tuple[str, ...] = ()
+    """Import entries that are neither `"@name"` nor `{name: "@name", as: "@local"}`."""
 
 
 @dataclass(slots=True)
@@ -109,6 +112,7 @@ def _read_link(directive: DirectiveNode) -> Link | None:
     url: str | None = None
     alias: str | None = None
     imports: dict[str, str] = {}
+    invalid: list[str] = []
     for argument in directive.arguments or ():
         name = argument.name.value
         if name == "url" and isinstance(argument.value, StringValueNode):
@@ -116,12 +120,13 @@ def _read_link(directive: DirectiveNode) -> Link | None:
         elif name == "as" and isinstance(argument.value, StringValueNode):
             alias = argument.value.value
         elif name == "import":
-            imports = _read_imports(argument.value)
-    return None if url is None else Link(url, alias, imports, directive)
+            imports, invalid = _read_imports(argument.value)
+    return None if url is None else Link(url, alias, imports, directive, tuple(invalid))
 
 
-def _read_imports(value: ValueNode) -> dict[str, str]:
+def _read_imports(value: ValueNode) -> tuple[dict[str, str], list[str]]:
     imports: dict[str, str] = {}
+    invalid: list[str] = []
     items = value.values if isinstance(value, ListValueNode) else (value,)
     for item in items:
         if isinstance(item, StringValueNode):
@@ -132,7 +137,11 @@ def _read_imports(value: ValueNode) -> dict[str, str]:
             if isinstance(name, StringValueNode):
                 local = alias.value if isinstance(alias, StringValueNode) else name.value
                 imports[name.value] = local
-    return imports
+            else:
+                invalid.append(print_ast(item))
+        else:
+            invalid.append(print_ast(item))
+    return imports, invalid
 
 
 def federation_names(document: DocumentNode) -> FederationNames:

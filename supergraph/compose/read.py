@@ -91,6 +91,15 @@ def read_subgraph(source: SubgraphSource, errors: ErrorSink) -> Subgraph | None:
         )
         return None
     reader = _Reader(source, document)
+    for link in reader.names.links:
+        for entry in link.invalid_imports:
+            errors.append(
+                CompositionError(
+                    "INVALID_LINK_DIRECTIVE_USAGE",
+                    f'[{source.name}] Invalid import {entry} in @link(url: "{link.url}"): list '
+                    'strings like "@key", or objects like {name: "@key", as: "@myKey"}',
+                )
+            )
     check_subgraph_sdl(source.name, document, reader.names, errors)
     return reader.read()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import Selected, walk_fieldset
 from supergraph.compose.subgraph import Subgraph
-from supergraph.compose.typerefs import named_type
+from supergraph.compose.typerefs import named_type, type_str
 
 _COMPOSITE = ("object", "interface", "union")
 
@@ -16,6 +16,17 @@ def check_provides_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
             if field.provides is None:
                 continue
             target = named_type(field.type)
+            owner = subgraph.types.get(target)
+            if owner is None or owner.kind not in _COMPOSITE:
+                errors.append(
+                    CompositionError(
+                        "PROVIDES_ON_NON_OBJECT_FIELD",
+                        f"[{subgraph.name}] Invalid @provides directive on field "
+                        f'"{type_.name}.{field.name}": field has type "{type_str(field.type)}" '
+                        "which is not a Composite Type",
+                    )
+                )
+                continue
             selected, problems = walk_fieldset(subgraph, target, field.provides)
             for problem in problems:
                 errors.append(

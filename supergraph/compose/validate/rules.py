@@ -9,11 +9,13 @@ from supergraph.compose.model import Supergraph
 from supergraph.compose.subgraph import Subgraph
 
 from .extension_with_base import check_extension_with_base
+from .external_directives import check_external_directives
 from .external_missing_on_base import check_external_missing_on_base
 from .external_unused import check_external_unused
 from .implemented_by_inaccessible import check_implemented_by_inaccessible
 from .interface_fields import check_interface_fields
 from .interface_keys import check_interface_keys
+from .interface_object_usage import check_interface_object_usage
 from .key_fields import check_key_fields
 from .only_inaccessible_children import check_only_inaccessible_children
 from .override_usage import check_override_usage
@@ -34,9 +36,11 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_requires_fields,
     check_provides_fields,
     check_external_unused,
+    check_external_directives,
     check_override_usage,
     check_shareable_usage,
     check_interface_keys,
+    check_interface_object_usage,
     check_query_root_accessible,
 )
 SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
