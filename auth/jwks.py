@@ -54,6 +54,7 @@ class JWKSKeySet:
 
     async def get(self, kid: str | None) -> VerificationKey | None:
         """The key with `kid` (refetching when allowed), or None when it is not published."""
+        await self._settle()
         if self._is_stale():
             await self._refresh()
         key = self._keys.get(kid)
@@ -66,11 +67,18 @@ class JWKSKeySet:
 
     async def all_keys(self) -> list[VerificationKey]:
         """Every cached key (fetching first when stale); for tokens without a `kid`."""
+        await self._settle()
         if self._is_stale():
             await self._refresh()
         if self._fetched_at is None:
             raise KeysUnavailable()
         return list(self._keys.values())
+
+    async def _settle(self) -> None:
+        """Wait for a fetch in flight: its result counts for this lookup too."""
+        if self._lock.locked():
+            async with self._lock:
+                pass
 
     def _is_stale(self) -> bool:
         if self._fetched_at is not None and self._clock() - self._fetched_at < self.ttl:

@@ -294,3 +294,21 @@ async def test_jwks_alg_none_and_symmetric_keys_are_ignored(
     with pytest.raises((UnknownKey, DisallowedAlgorithm)):
         await check.verify(tokens.unsigned_token(kid="rsa-none"))
     await check.aclose()
+
+
+async def test_concurrent_lookups_share_one_jwks_fetch(jwks_server: tuple[JWKSServer, str]) -> None:
+    import asyncio
+
+    server, url = jwks_server
+    key_set = JWKSKeySet(url, min_refresh_interval=30)
+    check = verifier(HS, jwks=(key_set,))
+    good = tokens.token()
+    results = await asyncio.gather(
+        *(check.verify(good) for _ in range(10)),
+        *(check.verify(tokens.token(kid=f"bogus-{n}")) for n in range(10)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, Claims) for r in results[:10])
+    assert all(isinstance(r, UnknownKey) for r in results[10:])
+    assert server.fetches == 1
+    await check.aclose()
