@@ -147,3 +147,33 @@ async def test_through_the_router_me_and_email_rules(stack: Stack) -> None:
     assert [(e["path"], e["extensions"]["code"]) for e in anonymous["errors"]] == [
         (["user", "email"], "UNAUTHORIZED_FIELD_OR_TYPE")
     ]
+
+
+async def test_with_a_key_but_not_required_x_user_id_is_ignored(tmp_path: Path) -> None:
+    identity = SubgraphIdentity(
+        TokenVerifier(
+            VerifierSettings(
+                keys=(VerificationKey(None, ROUTER_KEY.public_key(), frozenset({"EdDSA"})),),
+                issuer=(ROUTER_ISSUER,),
+                audience=(SUBGRAPH_AUDIENCE,),
+            )
+        ),
+        required=False,
+    )
+    app = create_subgraph_app(
+        DOMAIN,
+        DatabaseConfig.sqlite(tmp_path / "accounts.sqlite3"),
+        seed_scale=Scale(1),
+        identity=identity,
+    )
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
+        query = {"query": "{ me { id } }"}
+        forged = await client.post("/graphql", json=query, headers={"x-user-id": "1"})
+        assert forged.json() == {"data": {"me": None}}  # anonymous, not user 1
+        signed = router_token(ROUTER_KEY, "2")
+        ok = await client.post("/graphql", json=query, headers={"x-supergraph-identity": signed})
+        assert ok.json() == {"data": {"me": {"id": "2"}}}
+        bad = await client.post(
+            "/graphql", json=query, headers={"x-supergraph-identity": router_token(OTHER_KEY, "2")}
+        )
+        assert bad.status_code == 401  # a bad identity is refused even when not required
