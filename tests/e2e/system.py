@@ -13,10 +13,14 @@ supergraph is composed by `supergraph.compose` from the SDLs the running subgrap
 serve (`{ _service { sdl } }`) with their real URLs, and the router is
 `supergraph.http.server.build_app`, as `supergraph serve` runs it.
 
-Each subgraph sits behind `CountingMiddleware`: it counts `POST /graphql` requests
-(what the router actually sent) and, standing in for the identity forwarding the
-auth work brings, gives requests without an `x-user-id` header the acting user
-`ACTING_USER` (the subgraphs' placeholder identity, see subgraphs/_common/context.py).
+Identity flows as in production (docs/auth.md): clients send `Authorization: Bearer`
+tokens of a test identity provider (`System.token(user_id)`) that the router
+verifies (`authentication`), the router signs a short-lived identity token for
+every subgraph request (`identity`), and the subgraphs accept nothing else
+(`SUBGRAPHS_REQUIRE_IDENTITY=1` with the router's public key).
+
+Each subgraph sits behind `CountingMiddleware`, which counts the `POST /graphql`
+requests it receives (what the router actually sent).
 """
 
 from __future__ import annotations
@@ -34,12 +38,23 @@ from typing import Any, Literal
 
 import httpx
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from prometheus_client.parser import text_string_to_metric_families
+
+from auth.signing import TokenSigner
 
 SCALE = 2
 """Seed scale: 40 users, 20 products, 240 reviews, 60 orders (`subgraphs._common.seeding`)."""
 ACTING_USER = 7
-"""The user the subgraphs see as the caller of every routed request."""
+"""The signed-in user of the tests that need one (`System.as_user()`)."""
+IDP_ISSUER = "e2e-idp"
+IDP_AUDIENCE = "e2e-supergraph"
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
 FORBIDDEN_PORTS = range(4000, 4006)
 """The defaults of `supergraph dev`; tests on free ports must never take them."""
@@ -59,7 +74,7 @@ def free_port() -> int:
 
 
 class CountingMiddleware:
-    """Counts `POST /graphql` requests; adds `x-user-id: ACTING_USER` when absent."""
+    """Counts the `POST /graphql` requests an ASGI app receives."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -72,15 +87,19 @@ class CountingMiddleware:
             return self._count
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/graphql":
-            if scope["method"] == "POST":
-                with self._lock:
-                    self._count += 1
-            headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
-            if not any(name.lower() == b"x-user-id" for name, _ in headers):
-                headers.append((b"x-user-id", str(ACTING_USER).encode()))
-                scope = {**scope, "headers": headers}
+        if scope["type"] == "http" and scope["path"] == "/graphql" and scope["method"] == "POST":
+            with self._lock:
+                self._count += 1
         await self.app(scope, receive, send)
+
+
+def write_key(path: Path) -> ed25519.Ed25519PrivateKey:
+    """A new Ed25519 key: PKCS#8 PEM at `path`, its public half at `<path>.pub`."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    path.with_suffix(".pub").write_bytes(public)
+    return key
 
 
 class ThreadedServer:
@@ -210,11 +229,16 @@ class System:
     routers: list[ThreadedServer] = field(default_factory=list)
     router_url: str = ""
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60.0))
+    users: TokenSigner | None = None
+    """Signs the test identity provider's user tokens."""
+    router_identity: TokenSigner | None = None
+    """Signs what the router sends subgraphs (the tests use it only to compose)."""
 
     @classmethod
     def start(cls, workdir: Path, scale: int = SCALE) -> System:
         system = cls(workdir)
         try:
+            system._make_keys()
             system._start_subgraphs(scale)
             system.supergraph_sdl = system._compose()
             system.router_url = system.start_router(expose_query_plan=True)
@@ -225,21 +249,70 @@ class System:
 
     # -- start-up ---------------------------------------------------------------------
 
+    def _make_keys(self) -> None:
+        keys = self.workdir / "keys"
+        keys.mkdir(parents=True, exist_ok=True)
+        self.users = TokenSigner(
+            write_key(keys / "idp.pem"), "EdDSA", IDP_ISSUER, IDP_AUDIENCE, ttl=3600, kid="idp-1"
+        )
+        self.router_identity = TokenSigner(
+            write_key(keys / "router.pem"), "EdDSA", "supergraph-router", "subgraphs"
+        )
+
+    def security_config(self, *, identity_kid: str | None = "router-1") -> dict[str, Any]:
+        """router.yaml's `authentication` and `identity` sections for this system."""
+        keys = self.workdir / "keys"
+        identity: dict[str, Any] = {"private_key_file": str(keys / "router.pem")}
+        if identity_kid is not None:
+            identity["kid"] = identity_kid
+        return {
+            "authentication": {
+                "issuer": IDP_ISSUER,
+                "audience": IDP_AUDIENCE,
+                "keys": [
+                    {
+                        "kid": "idp-1",
+                        "algorithms": ["EdDSA"],
+                        "public_key_file": str(keys / "idp.pub"),
+                    }
+                ],
+            },
+            "identity": identity,
+        }
+
+    def token(self, user_id: int, scopes: tuple[str, ...] = ()) -> str:
+        """A user token of the test identity provider, as a client would send it."""
+        assert self.users is not None
+        return self.users.sign(str(user_id), scopes)
+
+    def as_user(self, user_id: int = ACTING_USER) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token(user_id)}"}
+
     def _start_subgraphs(self, scale: int) -> None:
         from subgraphs import registry
+        from subgraphs._common.app import create_subgraph_app
         from subgraphs._common.config import DatabaseConfig
+        from subgraphs._common.identity import SubgraphIdentity
         from subgraphs._common.seeding import Scale
 
         data_dir = self.workdir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         # The documented variable, without touching this process's environment (and
         # never DATABASE_URL: the end-to-end system is SQLite).
-        env = {"SUBGRAPHS_DATA_DIR": str(data_dir)}
+        env = {
+            "SUBGRAPHS_DATA_DIR": str(data_dir),
+            "SUBGRAPHS_IDENTITY_PUBLIC_KEY_FILE": str(self.workdir / "keys" / "router.pub"),
+            "SUBGRAPHS_REQUIRE_IDENTITY": "1",
+        }
         missing = [name for name in SUBGRAPHS if name not in registry.DOMAINS]
         assert not missing, f"subgraphs not registered in subgraphs/registry.py: {missing}"
         for name in SUBGRAPHS:
-            config = DatabaseConfig.from_env(name, env)
-            app = registry.get(name).create_app(config, seed_scale=Scale(scale))
+            app = create_subgraph_app(
+                registry.get(name).load(),
+                DatabaseConfig.from_env(name, env),
+                seed_scale=Scale(scale),
+                identity=SubgraphIdentity.from_env(env),
+            )
             counter = CountingMiddleware(app)
             server = ThreadedServer(counter, f"subgraph-{name}")
             server.start()
@@ -265,11 +338,15 @@ class System:
         """Compose what the running subgraphs serve, as `supergraph compose` does."""
         from supergraph.compose import SubgraphSource, compose
 
+        assert self.router_identity is not None
+        # The subgraphs answer only the router: introspect with an identity it would send.
+        identity = {"x-supergraph-identity": self.router_identity.sign(None)}
         sources = []
         for name in self.subgraphs:
             response = self.client.post(
-                self.subgraph_url(name), json={"query": "{ _service { sdl } }"}
+                self.subgraph_url(name), json={"query": "{ _service { sdl } }"}, headers=identity
             )
+            assert response.status_code == 200, f"{name}: {response.status_code} {response.text}"
             sdl = response.json()["data"]["_service"]["sdl"]
             sources.append(SubgraphSource(name, self.subgraph_url(name), sdl))
         result = compose(sources)
@@ -286,6 +363,7 @@ class System:
         timeouts: Mapping[str, float] | None = None,
         subgraph_timeout: float = 30.0,
         limits: Mapping[str, int] | None = None,
+        identity_kid: str | None = "router-1",
     ) -> str:
         """Start one more router on the composed supergraph; its base URL.
 
@@ -297,6 +375,7 @@ class System:
         raw: dict[str, Any] = {
             "expose_query_plan": expose_query_plan,
             "subgraph_timeout": subgraph_timeout,
+            **self.security_config(identity_kid=identity_kid),
         }
         subgraphs: dict[str, dict[str, object]] = {}
         for name, url in (urls or {}).items():

@@ -182,6 +182,20 @@ def test_reviews_author_username_comes_from_reviews_through_provides(system: Sys
     assert "username" in plan["text"]
 
 
+def test_the_plan_the_router_exposes_is_the_planners_plan(system: System) -> None:
+    from graphql import parse
+
+    from supergraph.planner import build_query_plan
+    from supergraph.planner.render import plan_to_json
+    from supergraph.schema import load_supergraph
+
+    model = load_supergraph(system.supergraph_sdl)
+    for shape, query in SHAPES.items():
+        response = system.post(query, {"n": SMALL}, extensions={"includeQueryPlan": True})
+        exposed = response.body["extensions"]["queryPlan"]["object"]
+        assert exposed == plan_to_json(build_query_plan(model, parse(query), None)), shape
+
+
 def measure(system: System, query: str, n: int) -> tuple[Measurement, dict[str, int], Response]:
     with system.measure() as measured:
         response = system.post(query, {"n": n}, extensions={"includeQueryPlan": True})

@@ -1,6 +1,7 @@
 """Mutations through the router: idempotent placeOrder, createReview's validation errors.
 
-The subgraphs see every routed request as user `ACTING_USER` (see system.py).
+The client signs in with a user token (`system.as_user()`); the router verifies it and
+forwards the user to the subgraphs in its signed identity token.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def orders_with_key(system: System, key: str) -> list[tuple[int, int]]:
 def test_place_order_twice_with_one_idempotency_key_creates_one_order(system: System) -> None:
     key = f"e2e-{uuid.uuid4()}"
     variables = order_input(key, [(3, 2), (5, 1)])
-    first = system.post(PLACE_ORDER, variables)
-    second = system.post(PLACE_ORDER, variables)
+    first = system.post(PLACE_ORDER, variables, headers=system.as_user())
+    second = system.post(PLACE_ORDER, variables, headers=system.as_user())
     assert first.status == 200 and second.status == 200
     assert first.errors == [] and second.errors == [], (first.errors, second.errors)
     order = first.data["placeOrder"]
@@ -62,7 +63,9 @@ def test_place_order_twice_with_one_idempotency_key_creates_one_order(system: Sy
     # One row in the orders database, and the router reads it back.
     assert orders_with_key(system, key) == [(int(order["id"]), ACTING_USER)]
     again = system.post(
-        "query ($id: ID!) { order(id: $id) { id total { amount } } }", {"id": order["id"]}
+        "query ($id: ID!) { order(id: $id) { id total { amount } } }",
+        {"id": order["id"]},
+        headers=system.as_user(),
     )
     assert again.data == {
         "order": {"id": order["id"], "total": {"amount": order["total"]["amount"]}}
@@ -71,8 +74,10 @@ def test_place_order_twice_with_one_idempotency_key_creates_one_order(system: Sy
 
 def test_reusing_an_idempotency_key_for_other_items_is_bad_user_input(system: System) -> None:
     key = f"e2e-{uuid.uuid4()}"
-    assert system.post(PLACE_ORDER, order_input(key, [(1, 1)])).errors == []
-    other = system.post(PLACE_ORDER, order_input(key, [(2, 1)]))
+    assert (
+        system.post(PLACE_ORDER, order_input(key, [(1, 1)]), headers=system.as_user()).errors == []
+    )
+    other = system.post(PLACE_ORDER, order_input(key, [(2, 1)]), headers=system.as_user())
     assert other.status == 200
     assert other.data is None  # placeOrder is non-null
     [error] = other.errors
@@ -83,7 +88,9 @@ def test_reusing_an_idempotency_key_for_other_items_is_bad_user_input(system: Sy
 
 def test_an_unknown_product_places_no_order(system: System) -> None:
     key = f"e2e-{uuid.uuid4()}"
-    response = system.post(PLACE_ORDER, order_input(key, [(1, 1), (999_999, 1)]))
+    response = system.post(
+        PLACE_ORDER, order_input(key, [(1, 1), (999_999, 1)]), headers=system.as_user()
+    )
     assert response.data is None
     assert [e["path"] for e in response.errors] == [["placeOrder"]]
     assert response.codes() == ["BAD_USER_INPUT"]
@@ -100,7 +107,7 @@ def test_create_review_validation_errors_are_bad_user_input_at_client_paths(
         "productUpc": {"productUpc": "nope", "rating": 4, "body": "Great."},
     }
     for field, review in cases.items():
-        response = system.post(CREATE_REVIEW, {"input": review})
+        response = system.post(CREATE_REVIEW, {"input": review}, headers=system.as_user())
         assert response.status == 200, response.text
         assert response.data is None, field
         [error] = response.errors
@@ -109,7 +116,9 @@ def test_create_review_validation_errors_are_bad_user_input_at_client_paths(
         assert field in error["message"], error
         # Aliased: the path is the client's response key.
         aliased = system.post(
-            CREATE_REVIEW.replace("createReview(", "mine: createReview("), {"input": review}
+            CREATE_REVIEW.replace("createReview(", "mine: createReview("),
+            {"input": review},
+            headers=system.as_user(),
         )
         assert [e["path"] for e in aliased.errors] == [["mine"]]
         assert aliased.codes() == ["BAD_USER_INPUT"]
@@ -118,7 +127,9 @@ def test_create_review_validation_errors_are_bad_user_input_at_client_paths(
 
 def test_create_review_through_the_router(system: System) -> None:
     response = system.post(
-        CREATE_REVIEW, {"input": {"productUpc": product_upc(4), "rating": 5, "body": " Superb. "}}
+        CREATE_REVIEW,
+        {"input": {"productUpc": product_upc(4), "rating": 5, "body": " Superb. "}},
+        headers=system.as_user(),
     )
     assert response.errors == [], response.errors
     review = response.data["createReview"]
@@ -135,10 +146,43 @@ def test_create_review_through_the_router(system: System) -> None:
 def test_a_wrong_variable_type_in_a_mutation_is_rejected_by_the_router(system: System) -> None:
     before = system.subgraph_requests()
     response = system.post(
-        CREATE_REVIEW, {"input": {"productUpc": product_upc(1), "rating": "five", "body": "x"}}
+        CREATE_REVIEW,
+        {"input": {"productUpc": product_upc(1), "rating": "five", "body": "x"}},
+        headers=system.as_user(),
     )
     assert response.status == 400, response.text
     assert "data" not in response.body
     assert response.codes() == ["BAD_USER_INPUT"]
     assert response.errors[0]["locations"]
     assert system.subgraph_requests() == before  # never reached a subgraph
+
+
+def test_anonymous_mutations_are_unauthenticated_at_their_path(system: System) -> None:
+    key = f"e2e-{uuid.uuid4()}"
+    order = system.post(PLACE_ORDER, order_input(key, [(1, 1)]))
+    assert order.status == 200, order.text
+    assert order.data is None
+    assert [(e["path"], e["extensions"]["code"]) for e in order.errors] == [
+        (["placeOrder"], "UNAUTHENTICATED")
+    ]
+    assert orders_with_key(system, key) == []
+    review = {"productUpc": product_upc(1), "rating": 4, "body": "Anonymous."}
+    response = system.post(CREATE_REVIEW, {"input": review})
+    assert [(e["path"], e["extensions"]["code"]) for e in response.errors] == [
+        (["createReview"], "UNAUTHENTICATED")
+    ]
+
+
+def test_a_bad_token_is_refused_at_the_router(system: System) -> None:
+    before = system.subgraph_requests()
+    response = system.post("{ me { id } }", headers={"authorization": f"Bearer {system.token(1)}x"})
+    assert response.status == 401, response.text
+    assert response.codes() == ["UNAUTHENTICATED"]
+    assert system.subgraph_requests() == before
+
+
+def test_me_is_the_signed_in_user(system: System) -> None:
+    for user_id in (3, ACTING_USER):
+        response = system.post("{ me { id username } }", headers=system.as_user(user_id))
+        assert response.data == {"me": {"id": str(user_id), "username": username(user_id)}}
+    assert system.post("{ me { id } }").data == {"me": None}
