@@ -1,0 +1,1 @@
+"""Benchmarks of the router against peer gateways (see bench/README.md)."""

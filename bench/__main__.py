@@ -1,0 +1,9 @@
+"""`python -m bench`: the side-by-side gateway benchmark (bench/run.py)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench.run import main
+
+sys.exit(main())

@@ -1,0 +1,90 @@
+"""The gateways under test: how to start each one on a supergraph file and a port."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+NODE = BENCH / "node"
+VENV_BIN = ROOT / ".venv" / "bin"
+
+# Our router forwards the client's x-user-id to every subgraph, as the peers do
+# (the bundled subgraphs take the caller from that header).
+ROUTER_YAML = """\
+headers:
+  all:
+    - propagate: {named: x-user-id}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    key: str
+    title: str
+
+    def argv(self, supergraph: Path, port: int, workdir: Path) -> Sequence[str]:
+        if self.key == "ours":
+            config = workdir / "router.yaml"
+            config.write_text(ROUTER_YAML)
+            return [
+                str(VENV_BIN / "supergraph"),
+                "serve",
+                "--supergraph",
+                str(supergraph),
+                "--config",
+                str(config),
+                "--port",
+                str(port),
+            ]
+        if self.key == "apollo":
+            return [
+                "node",
+                str(NODE / "apollo.mjs"),
+                "--supergraph",
+                str(supergraph),
+                "--port",
+                str(port),
+            ]
+        if self.key in {"hive", "hive-rust"}:
+            argv = [
+                "node",
+                str(NODE / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
+                "supergraph",
+                str(supergraph),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--fork",
+                "1",
+                "--polling",
+                "1h",
+                "--config-path",
+                str(NODE / "gateway.config.mjs"),
+            ]
+            if self.key == "hive-rust":
+                argv.append("--hive-router-runtime")
+            return argv
+        raise ValueError(f"unknown gateway {self.key!r}")
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {} if self.key == "ours" else {"NODE_ENV": "production"}
+
+    @property
+    def cwd(self) -> Path:
+        return NODE if self.key != "ours" else ROOT
+
+
+GATEWAYS: dict[str, Gateway] = {
+    g.key: g
+    for g in (
+        Gateway("ours", "supergraph (ours)"),
+        Gateway("apollo", "@apollo/gateway 2.14.4"),
+        Gateway("hive", "@graphql-hive/gateway 2.15.1"),
+        Gateway("hive-rust", "@graphql-hive/gateway 2.15.1 --hive-router-runtime"),
+    )
+}

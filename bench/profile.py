@@ -1,0 +1,130 @@
+"""Profile our router under load with py-spy: a flame graph and a hot-spot summary.
+
+    python -m bench.profile [--operation small_join] [--seconds 20] [--concurrency 32]
+
+Starts the seeded subgraphs and the stubs (as the benchmark does), our router on
+the stub supergraph, sends the operation once (records the stub answers), then
+drives it with wrk while `py-spy record` samples the router. Writes
+bench/results/profile-<operation>.svg (flame graph) and
+bench/results/profile-<operation>.txt (top functions by own and total samples,
+from a second, collapsed-stack recording).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import procs
+from bench.gateways import BENCH, GATEWAYS, VENV_BIN
+from bench.operations import OPERATIONS
+from bench.run import (
+    USER_HEADERS,
+    Running,
+    log,
+    prime_mutation,
+    seed,
+    start_stubs,
+    start_subgraphs,
+    write_supergraph,
+    wrk,
+)
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(VENV_BIN / "py-spy")
+    if not Path(found).exists():
+        sys.exit("bench.profile: py-spy is missing: .venv/bin/pip install py-spy")
+    return found
+
+
+def record(pid: int, seconds: int, out: Path, fmt: str) -> None:
+    argv = [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds)]
+    argv += ["--rate", "250", "--format", fmt, "--output", str(out), "--nonblocking"]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def under_load(url: str, body: Path, concurrency: int, seconds: float) -> threading.Thread:
+    thread = threading.Thread(target=wrk, args=(url, body, concurrency, seconds), daemon=True)
+    thread.start()
+    return thread
+
+
+def summarize(collapsed: Path, top: int = 30) -> str:
+    """Own and total sample shares per function from py-spy's collapsed stacks."""
+    own: collections.Counter[str] = collections.Counter()
+    total: collections.Counter[str] = collections.Counter()
+    samples = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        samples += count
+        frames = [
+            f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 2)[-1] + ")"
+            for f in stack.split(";")
+        ]
+        own[frames[-1]] += count
+        for frame in set(frames):
+            total[frame] += count
+    lines = [f"{samples} samples", "", f"top {top} by own time:"]
+    lines += [f"{100 * n / samples:6.1f}%  {name}" for name, n in own.most_common(top)]
+    lines += ["", f"top {top} by total (inclusive) time:"]
+    lines += [f"{100 * n / samples:6.1f}%  {name}" for name, n in total.most_common(top)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("--operation", default="small_join")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--scale", type=int, default=10)
+    args = parser.parse_args(argv)
+    op = next(o for o in OPERATIONS if o.key == args.operation)
+    workdir = BENCH / "results" / "tmp" / ("profile-" + time.strftime("%Y%m%d-%H%M%S"))
+    workdir.mkdir(parents=True)
+    results = BENCH / "results"
+    try:
+        env = seed(workdir, args.scale)
+        real = start_subgraphs(workdir, env)
+        prime_mutation(real)
+        stubs = start_stubs(workdir, real)
+        supergraph = write_supergraph(workdir, "stub", stubs)
+        running = Running(GATEWAYS["ours"], supergraph, workdir, "profile")
+        body = workdir / f"body-{op.key}.json"
+        body.write_text(json.dumps(op.body()))
+        status, raw = procs.post_json(running.url, op.body(), USER_HEADERS)
+        if status != 200:
+            raise RuntimeError(f"{op.key}: {status} {raw[:300]!r}")
+        wrk(running.url, body, args.concurrency, 3)  # warm-up
+        svg = results / f"profile-{op.key}.svg"
+        collapsed = workdir / f"profile-{op.key}.collapsed"
+        for out, fmt in ((svg, "flamegraph"), (collapsed, "raw")):
+            log(
+                f"py-spy ({fmt}) on pid {running.pid} for {args.seconds}s under wrk c={args.concurrency}"
+            )
+            load = under_load(running.url, body, args.concurrency, args.seconds + 4)
+            time.sleep(1)
+            record(running.pid, args.seconds, out, fmt)
+            load.join()
+        text = summarize(collapsed)
+        (results / f"profile-{op.key}.txt").write_text(text)
+        print(text)
+        print(f"flame graph: {svg}")
+    finally:
+        procs.stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

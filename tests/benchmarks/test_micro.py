@@ -1,0 +1,124 @@
+"""Micro-benchmarks of the router's hot stages (pytest-benchmark; `make bench-micro`).
+
+Deselected in the normal run (marker `benchmark`). On a large generated supergraph
+(216 entity types across 12 subgraphs, see generated.py):
+- planning cold (the planner itself) and cached (the router's prepared-operation
+  lookup, target under 50 microseconds);
+- shaping a result of about 1 MB;
+- parse + validate of a large operation (about 32 KB of text, thousands of fields).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from graphql import OperationDefinitionNode, parse, specified_rules, validate
+
+from supergraph.executor.mock_transport import MockTransport
+from supergraph.executor.pipeline import PreparedOperation, Router
+from supergraph.executor.shaping import ResponseShaper
+from supergraph.planner import build_query_plan
+from supergraph.schema import Supergraph, load_supergraph
+from tests.benchmarks import generated
+
+pytestmark = pytest.mark.benchmark
+
+
+@pytest.fixture(scope="module")
+def supergraph() -> Supergraph:
+    return load_supergraph(generated.supergraph_sdl())
+
+
+@pytest.fixture(scope="module")
+def router(supergraph: Supergraph) -> Router:
+    return Router(supergraph, MockTransport(lambda *_: {"data": {}}))
+
+
+def test_generated_supergraph_is_large(supergraph: Supergraph) -> None:
+    types = [t for t in generated.supergraph_sdl().split("\ntype ") if t[:1] == "T"]
+    assert len(types) >= 200
+    assert len(supergraph.subgraphs) >= 10
+
+
+@pytest.mark.parametrize("shape", ["chain", "wide"])
+def test_plan_cold(benchmark: Any, supergraph: Supergraph, shape: str) -> None:
+    query = generated.chain_query() if shape == "chain" else generated.wide_query()
+    document = parse(query)
+    assert not validate(supergraph.api_schema, document)
+    plan = benchmark(build_query_plan, supergraph, document, None)
+    assert plan is not None
+
+
+@pytest.mark.parametrize("shape", ["chain", "wide"])
+def test_plan_cached(benchmark: Any, router: Router, shape: str) -> None:
+    query = generated.chain_query() if shape == "chain" else generated.wide_query()
+    parsed = router.parse_and_validate(query)
+    assert parsed.document is not None
+    first = router.prepare(query, parsed.document, None)
+    assert isinstance(first, PreparedOperation)
+
+    def cached() -> object:
+        document = router.parse_and_validate(query).document
+        assert document is not None
+        return router.prepare(query, document, None)
+
+    assert benchmark(cached) is first
+
+
+def _wide_result(rows: int) -> dict[str, object]:
+    """Data for `wide_query()` with `rows` items per root list."""
+    data: dict[str, object] = {}
+    for s in range(generated.SUBGRAPHS):
+        prev = (s - 1) % generated.SUBGRAPHS
+        items = []
+        for i in range(rows):
+            items.append(
+                {
+                    "id": str(i),
+                    "name": f"item {s}/{i}",
+                    "value": i,
+                    "tags": ["a", "b", "c"],
+                    "next": {
+                        "id": f"n{i}",
+                        "name": f"next {i}",
+                        "peers": [{"id": f"p{i}_{k}", "value": k} for k in range(5)],
+                    },
+                    f"extra{prev}": i * 2,
+                    f"link{prev}": {"id": f"l{i}", "name": f"link {i}", "score": 0.5},
+                }
+            )
+        data[f"s{s}"] = items
+    return data
+
+
+def test_shape_1mb(benchmark: Any, supergraph: Supergraph) -> None:
+    document = parse(generated.wide_query())
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    shaper = ResponseShaper(supergraph.api_schema, operation, {})
+    data = _wide_result(rows=260)
+    size = len(orjson.dumps(data))
+    assert 900_000 < size < 1_300_000, size
+
+    def shape() -> object:
+        errors: list[Any] = []
+        shaped = shaper.shape(data, {}, errors)
+        assert not errors
+        return shaped
+
+    shaped = benchmark(shape)
+    assert orjson.dumps(shaped) == orjson.dumps(data)
+
+
+def test_parse_validate_large_operation(benchmark: Any, supergraph: Supergraph) -> None:
+    query = generated.large_operation()
+    assert len(query) > 30_000
+
+    def parse_and_validate() -> object:
+        document = parse(query)
+        errors = validate(supergraph.api_schema, document, specified_rules)
+        assert not errors
+        return document
+
+    benchmark(parse_and_validate)
