@@ -6,6 +6,9 @@ compare normalised responses (tests/kit/compare.py: data exactly, errors by
 path and client-facing code) and, where a scenario fixes them, the number of
 requests each subgraph receives. Where Apollo is wrong by the spec
 (``Operation.apollo``), our router must return the scenario's ``data``.
+
+The ``*_requests_*`` tests are counting assertions: for each operation our
+router must not send more subgraph requests in total than Apollo Gateway.
 """
 
 from __future__ import annotations
@@ -60,3 +63,33 @@ def test_router_matches_apollo_generated(
         return
     apollo = stack.run(stack.apollo_url, operation)
     assert_same(normalise(ours.response), normalise(apollo.response), op.query)
+
+
+def _requests_not_more_than_apollo(stacks: Stacks, scenario: str, operation: Operation) -> None:
+    stack = stacks.get(scenario)
+    apollo = stack.run(stack.apollo_url, operation).requests
+    ours = stack.run(stack.router().url, operation).requests
+    assert sum(ours.values()) <= sum(apollo.values()), (
+        f"{operation.query}\nsubgraph requests: ours {ours}, Apollo {apollo}"
+    )
+
+
+@pytest.mark.parametrize(("scenario", "operation"), OPERATION_CASES)
+def test_router_requests_not_more_than_apollo(
+    stacks: Stacks, scenario: str, operation: str
+) -> None:
+    op = stacks.get(scenario).scenario.operation(operation)
+    if op.apollo or op.query.lstrip().startswith("mutation"):
+        return  # Apollo's count is wrong there / mutations change state between runs
+    _requests_not_more_than_apollo(stacks, scenario, op)
+
+
+@pytest.mark.parametrize(("scenario", "index"), GENERATED_CASES)
+def test_router_requests_not_more_than_apollo_generated(
+    stacks: Stacks, generated: dict[str, list[GeneratedOperation]], scenario: str, index: int
+) -> None:
+    if index in stacks.get(scenario).scenario.apollo_wrong_generated:
+        return
+    op = generated[scenario][index]
+    operation = Operation(f"gen{index}", op.query, None, op.variables or None, op.operation_name)
+    _requests_not_more_than_apollo(stacks, scenario, operation)
