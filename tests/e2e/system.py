@@ -53,6 +53,7 @@ SCALE = 2
 """Seed scale: 40 users, 20 products, 240 reviews, 60 orders (`subgraphs._common.seeding`)."""
 ACTING_USER = 7
 """The signed-in user of the tests that need one (`System.as_user()`)."""
+STAFF_USER = 2
 IDP_ISSUER = "e2e-idp"
 IDP_AUDIENCE = "e2e-supergraph"
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
@@ -285,8 +286,12 @@ class System:
         assert self.users is not None
         return self.users.sign(str(user_id), scopes)
 
-    def as_user(self, user_id: int = ACTING_USER) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token(user_id)}"}
+    def as_user(self, user_id: int = ACTING_USER, scopes: tuple[str, ...] = ()) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token(user_id, scopes)}"}
+
+    def as_staff(self) -> dict[str, str]:
+        """A user allowed to read everybody's orders (scope `orders:read`, issue 6)."""
+        return self.as_user(STAFF_USER, ("orders:read",))
 
     def _start_subgraphs(self, scale: int) -> None:
         from subgraphs import registry

@@ -1,5 +1,6 @@
 """Cross-domain queries through the router over real HTTP: data, requests and SQL per operation.
 
+Orders are read with a staff token (scope `orders:read`), which sees every user's.
 The expected values come from the deterministic seed facts (`subgraphs._common.seeding`:
 usernames, prices, weights; inventory's seeded stock rows) and, for what the seed
 draws at random (which user placed which order, which review is newest), from each
@@ -99,7 +100,7 @@ def shipping(price: int, weight: int) -> int:
 
 
 def run_join(system: System, users: int) -> Response:
-    response = system.post(JOIN, {"users": users})
+    response = system.post(JOIN, {"users": users}, headers=system.as_staff())
     assert response.status == 200, response.text
     assert response.errors == [], response.errors
     return response
@@ -174,7 +175,9 @@ def check_reviews(system: System, product: dict[str, Any]) -> None:
 
 
 def test_reviews_author_username_comes_from_reviews_through_provides(system: System) -> None:
-    response = system.post(JOIN, {"users": SMALL}, extensions={"includeQueryPlan": True})
+    response = system.post(
+        JOIN, {"users": SMALL}, extensions={"includeQueryPlan": True}, headers=system.as_staff()
+    )
     assert response.errors == []
     plan = response.body["extensions"]["queryPlan"]
     # accounts is asked once, for the root field: never for the reviews' authors.
@@ -191,14 +194,18 @@ def test_the_plan_the_router_exposes_is_the_planners_plan(system: System) -> Non
 
     model = load_supergraph(system.supergraph_sdl)
     for shape, query in SHAPES.items():
-        response = system.post(query, {"n": SMALL}, extensions={"includeQueryPlan": True})
+        response = system.post(
+            query, {"n": SMALL}, extensions={"includeQueryPlan": True}, headers=system.as_staff()
+        )
         exposed = response.body["extensions"]["queryPlan"]["object"]
         assert exposed == plan_to_json(build_query_plan(model, parse(query), None)), shape
 
 
 def measure(system: System, query: str, n: int) -> tuple[Measurement, dict[str, int], Response]:
     with system.measure() as measured:
-        response = system.post(query, {"n": n}, extensions={"includeQueryPlan": True})
+        response = system.post(
+            query, {"n": n}, extensions={"includeQueryPlan": True}, headers=system.as_staff()
+        )
     assert response.status == 200, response.text
     assert response.errors == [], response.errors
     plan = fetch_counts(response.body["extensions"]["queryPlan"]["object"])
