@@ -8,6 +8,7 @@ from supergraph.operation import Field, InlineFragment, Selection, normalize_ope
 from supergraph.operation.errors import OperationError
 from supergraph.planner.errors import PlanningError
 from supergraph.planner.groups import finish
+from supergraph.planner.merge import merge_siblings
 from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.walk import Walker
@@ -33,7 +34,8 @@ def build_query_plan(
     walker = Walker(supergraph, operation)
     walker.plan_root(_root_fields(operation.selections))
     finish(walker.groups)
-    return QueryPlan(node=NodeBuilder(operation, walker.groups, walker.roots).build())
+    groups = merge_siblings(walker.groups)
+    return QueryPlan(node=NodeBuilder(operation, groups, walker.roots).build())
 
 
 def _root_fields(selections: tuple[Selection, ...]) -> list[Field]:

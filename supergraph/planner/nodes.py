@@ -31,6 +31,7 @@ class NodeBuilder:
     def __init__(self, operation: Operation, groups: list[FetchGroup], roots: list[FetchGroup]):
         self.operation = operation
         self.groups = groups
+        self.by_id = {g.id: g for g in groups}
         self.roots = roots
         self.children: dict[int | None, list[FetchGroup]] = {}
         for group in groups:
@@ -101,7 +102,7 @@ class NodeBuilder:
         inside = self.subtree(group)
         deps: set[int] = set()
         for member in inside:
-            deps |= self.groups[member].deps
+            deps |= self.by_id[member].deps
         self._subtree_deps[group.id] = deps - inside
         return self._subtree_deps[group.id]
 
