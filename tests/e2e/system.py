@@ -26,6 +26,7 @@ requests it receives (what the router actually sent).
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sqlite3
 import threading
@@ -75,23 +76,51 @@ def free_port() -> int:
 
 
 class CountingMiddleware:
-    """Counts the `POST /graphql` requests an ASGI app receives."""
+    """Counts the `POST /graphql` requests an ASGI app receives and keeps their bodies."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self._count = 0
+        self.bodies: list[Any] = []
         self._lock = threading.Lock()
 
     @property
     def count(self) -> int:
         with self._lock:
-            return self._count
+            return len(self.bodies)
+
+    def since(self, mark: int) -> list[Any]:
+        """The JSON bodies (None when not JSON) of requests `mark` onwards."""
+        with self._lock:
+            return self.bodies[mark:]
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/graphql" and scope["method"] == "POST":
-            with self._lock:
-                self._count += 1
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"] != "/graphql" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        with self._lock:
+            self.bodies.append(parsed)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                message: Message = await receive()
+                return message
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 def write_key(path: Path) -> ed25519.Ed25519PrivateKey:

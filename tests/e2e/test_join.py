@@ -10,8 +10,10 @@ subgraph's own SQLite file read directly: the router's answer must agree with bo
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 
 from subgraphs._common.seeding import (
@@ -23,7 +25,15 @@ from subgraphs._common.seeding import (
     username,
 )
 from subgraphs.inventory.seed import stock_rows
-from tests.e2e.system import SCALE, SUBGRAPHS, Measurement, Response, System, fetch_counts
+from tests.e2e.system import (
+    SCALE,
+    SUBGRAPHS,
+    Measurement,
+    Response,
+    System,
+    fetch_counts,
+    post,
+)
 
 # users -> orders (orders) -> items -> product (products: name, price, weight)
 #   -> reviews/averageRating (reviews; author.username through @provides, no accounts fetch)
@@ -246,3 +256,70 @@ def test_sql_statements_per_operation_do_not_depend_on_list_sizes(
     # Batched: a handful of statements per subgraph request, never one per row.
     for name, statements in large.statements.items():
         assert statements <= 3 * large.requests[name], (name, large.statements, large.requests)
+
+
+def products_in(data: dict[str, Any]) -> list[str]:
+    return [
+        item["product"]["upc"]
+        for edge in data["users"]["edges"]
+        for order in edge["node"]["orders"]
+        for item in order["items"]
+    ]
+
+
+def test_entity_fetches_send_each_representation_once(system: System) -> None:
+    marks = {name: counter.count for name, counter in system.counters.items()}
+    response = run_join(system, LARGE)
+    upcs = products_in(response.data)
+    assert len(upcs) > len(set(upcs))  # the same products appear in many orders
+    for name in ("products", "reviews", "inventory"):
+        [body] = system.counters[name].since(marks[name])
+        representations = body["variables"]["representations"]
+        keys = [json.dumps(r, sort_keys=True) for r in representations]
+        assert len(keys) == len(set(keys)), f"{name} got duplicate representations"
+        assert sorted(r["upc"] for r in representations) == sorted(set(upcs)), name
+    # inventory's @requires: each representation carries the product's price and weight.
+    [inventory] = system.counters["inventory"].since(marks["inventory"])
+    for representation in inventory["variables"]["representations"]:
+        product_id = product_id_for_upc(representation["upc"])
+        assert product_id is not None
+        assert representation["price"] == {"amount": product_price(product_id)}
+        assert representation["weight"] == product_weight(product_id)
+    # Only the orders' users went to orders: one representation per user.
+    [orders] = system.counters["orders"].since(marks["orders"])
+    assert [r["id"] for r in orders["variables"]["representations"]] == [
+        str(i) for i in range(1, LARGE + 1)
+    ]
+
+
+def test_concurrent_operations_each_get_their_own_answer_and_requests(system: System) -> None:
+    """Ten clients at once, with different list sizes: answers equal the one-at-a-time
+    answers, and each operation costs exactly its plan's requests (no sharing, no loss)."""
+    sizes = [1 + i % 5 for i in range(10)]
+    alone: dict[int, Any] = {}
+    cost: dict[int, dict[str, int]] = {}
+    for n in set(sizes):
+        start = system.subgraph_requests()
+        alone[n] = run_join(system, n).data
+        cost[n] = {name: count - start[name] for name, count in system.subgraph_requests().items()}
+    before = system.subgraph_requests()
+
+    def send(n: int) -> Any:
+        with httpx.Client(timeout=60.0) as client:
+            response = post(
+                client,
+                f"{system.router_url}/graphql",
+                JOIN,
+                {"users": n},
+                headers=system.as_staff(),
+            )
+        assert response.errors == [], response.errors
+        return response.data
+
+    with ThreadPoolExecutor(max_workers=len(sizes)) as pool:
+        answers = list(pool.map(send, sizes))
+    assert answers == [alone[n] for n in sizes]
+    after = system.subgraph_requests()
+    # (A user without orders needs no product fetches: empty fetches are skipped.)
+    expected = {name: sum(cost[n][name] for n in sizes) for name in SUBGRAPHS}
+    assert {name: after[name] - before[name] for name in after} == expected
