@@ -126,8 +126,11 @@ def normalise(response: Response) -> dict[str, Any]:
 
 
 def expected_of(operation: Operation, apollo: bool = False) -> dict[str, Any]:
-    data = operation.apollo_data if apollo and operation.apollo else operation.data
-    return {"data": data, "errors": expected_errors(operation.errors)}
+    """The normalised response to expect (Apollo's known-wrong one with ``apollo=True``)."""
+    if apollo and operation.apollo:
+        errors = operation.errors if operation.apollo_errors is None else operation.apollo_errors
+        return {"data": operation.apollo_data, "errors": expected_errors(errors)}
+    return {"data": operation.data, "errors": expected_errors(operation.errors)}
 
 
 def ordered(value: Any) -> Any:

@@ -70,7 +70,8 @@ class Operation:
     errors by path (messages are never compared); ``()`` means no errors.
     ``apollo`` documents a case where Apollo Gateway is wrong by the spec: the
     text names the problem; the Apollo-side test then asserts Apollo's actual
-    answer ``apollo_data`` and the router-side test asserts ``data``.
+    answer ``apollo_data`` (and ``apollo_errors`` when given) and the
+    router-side test asserts ``data`` and ``errors``.
     """
 
     name: str
@@ -80,8 +81,10 @@ class Operation:
     operation_name: str | None = None
     errors: tuple[ExpectedError, ...] = ()
     requests: Mapping[str, int] | None = None
+    status: int | None = 200
     apollo: str | None = None
     apollo_data: JSON = None
+    apollo_errors: tuple[ExpectedError, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

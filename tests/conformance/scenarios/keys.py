@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.kit.scenario import Operation, Scenario, Subgraph, by_key
+from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph, by_key
 
 FED2 = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
 
@@ -303,6 +303,66 @@ SCENARIO = Scenario(
                 "__typename": "Query",
                 "product": {"__typename": "Product", "sku": "SKU-2", "stock": [{"quantity": 12}]},
             },
+        ),
+        # Request errors: compared by code, never by message; HTTP status not
+        # checked (Apollo answers 400, GraphQL over HTTP also allows 200).
+        Operation(
+            name="parse-error",
+            query="{ products { name ",
+            data=None,
+            errors=(ExpectedError(None, "GRAPHQL_PARSE_FAILED"),),
+            status=None,
+            requests={"catalog": 0},
+        ),
+        Operation(
+            name="parse-error-empty-selection",
+            query="{ }",
+            data=None,
+            errors=(ExpectedError(None, "GRAPHQL_PARSE_FAILED"),),
+            status=None,
+        ),
+        Operation(
+            name="validation-error-unknown-field",
+            query="{ products { nope } }",
+            data=None,
+            errors=(ExpectedError(None, "GRAPHQL_VALIDATION_FAILED"),),
+            status=None,
+            requests={"catalog": 0},
+        ),
+        Operation(
+            name="bad-variable-value",
+            query="query Q($id: ID!) { product(id: $id) { id } }",
+            variables={"id": {"a": 1}},
+            data=None,
+            errors=(ExpectedError(None, "BAD_USER_INPUT"),),
+            status=None,
+        ),
+        Operation(
+            name="missing-required-variable",
+            query="query Q($id: ID!) { product(id: $id) { id } }",
+            variables={},
+            data=None,
+            errors=(ExpectedError(None, "BAD_USER_INPUT"),),
+            status=None,
+        ),
+        Operation(
+            name="several-operations-without-name",
+            query="query A { __typename } query B { __typename }",
+            data=None,
+            errors=(ExpectedError(None, "GRAPHQL_VALIDATION_FAILED"),),
+            status=None,
+            apollo="Apollo Gateway answers HTTP 500 with code INVALID_GRAPHQL: a client error, not a server error",
+            apollo_errors=(ExpectedError(None),),
+        ),
+        Operation(
+            name="unknown-operation-name",
+            query="query A { __typename }",
+            operation_name="C",
+            data=None,
+            errors=(ExpectedError(None, "GRAPHQL_VALIDATION_FAILED"),),
+            status=None,
+            apollo="Apollo Gateway answers HTTP 500 with code INVALID_GRAPHQL: a client error, not a server error",
+            apollo_errors=(ExpectedError(None),),
         ),
     ),
 )
