@@ -323,3 +323,57 @@ def test_concurrent_operations_each_get_their_own_answer_and_requests(system: Sy
     # (A user without orders needs no product fetches: empty fetches are skipped.)
     expected = {name: sum(cost[n][name] for n in sizes) for name in SUBGRAPHS}
     assert {name: after[name] - before[name] for name in after} == expected
+
+
+CONDITIONAL = """
+query Conditional($n: Int!, $withReviews: Boolean!, $noStock: Boolean!) {
+  products(first: $n) {
+    edges {
+      node {
+        upc
+        reviews(first: 1) @include(if: $withReviews) { rating }
+        ... @skip(if: $noStock) { inStock }
+      }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("with_reviews", "no_stock"), [(True, False), (False, True)])
+def test_skip_and_include_on_variables_decide_which_subgraphs_are_asked(
+    system: System, with_reviews: bool, no_stock: bool
+) -> None:
+    variables = {"n": LARGE, "withReviews": with_reviews, "noStock": no_stock}
+    with system.measure() as measured:
+        response = system.post(CONDITIONAL, variables)
+    assert response.errors == [], response.errors
+    nodes = [edge["node"] for edge in response.data["products"]["edges"]]
+    assert len(nodes) == LARGE
+    assert all(("reviews" in node) is with_reviews for node in nodes)
+    assert all(("inStock" in node) is not no_stock for node in nodes)
+    expected = {
+        "products": 1,
+        "reviews": int(with_reviews),
+        "inventory": int(not no_stock),
+        "accounts": 0,
+        "orders": 0,
+    }
+    assert measured.requests == expected
+    assert measured.routed == expected
+
+
+def test_a_get_query_answers_like_a_post(system: System) -> None:
+    query = SHAPES["latest"]
+    posted = system.post(query, {"n": SMALL}, headers=system.as_staff())
+    got = system.client.get(
+        f"{system.router_url}/graphql",
+        params={"query": query, "variables": json.dumps({"n": SMALL})},
+        headers={
+            "accept": "application/graphql-response+json",
+            "apollo-require-preflight": "true",
+            **system.as_staff(),
+        },
+    )
+    assert got.status_code == 200, got.text
+    assert got.json() == posted.body
