@@ -162,3 +162,38 @@ def test_errors_of_a_failed_entity_fetch_point_at_each_object(
         assert isinstance(path, list)
         assert "@" not in path and "_entities" not in path, path
         value_at(response.data, path)  # a real position in the response
+
+
+# -- errors the subgraphs return, in client terms --------------------------------------
+
+
+def test_an_entity_field_error_comes_back_at_the_client_path(system: System) -> None:
+    """`reviews(first: 500)` is refused by reviews (first is 0..100) inside `_entities`;
+    the error's path is the client's (aliases, not `_entities.i`), and the nulls
+    propagate from the non-null `reviews` to the nullable user."""
+    response = system.post(
+        """{
+          a: user(id: "3") { id reviews(first: 500) { id } }
+          b: user(id: "4") { id reviews(first: 500) { id } }
+          c: user(id: "5") { id username }
+        }"""
+    )
+    assert response.status == 200, response.text
+    assert response.data == {"a": None, "b": None, "c": {"id": "5", "username": "user5"}}
+    errors = sorted((e["path"], e["extensions"]["code"]) for e in response.errors)
+    assert errors == [(["a", "reviews"], "BAD_USER_INPUT"), (["b", "reviews"], "BAD_USER_INPUT")]
+    assert {e["extensions"]["serviceName"] for e in response.errors} == {"reviews"}
+
+
+def test_entity_field_errors_in_lists_carry_the_list_indexes(system: System) -> None:
+    response = system.post(
+        """{ latestReviews(first: 3) { id author { id reviews(first: 500) { id } } } }"""
+    )
+    assert response.status == 200, response.text
+    # Review.author is User! and latestReviews [Review!]!: everything nulls up to data.
+    assert response.data is None
+    paths = sorted(e["path"] for e in response.errors)
+    assert paths, response.errors
+    for path in paths:
+        assert path[:1] == ["latestReviews"] and path[2:] == ["author", "reviews"], path
+        assert isinstance(path[1], int) and 0 <= path[1] < 3
