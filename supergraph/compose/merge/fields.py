@@ -38,7 +38,9 @@ def merge_field(
             )
         )
         if merged_type is not None:
-            _external_mismatch(coordinate, sources, merged_type, supertypes, errors)
+            _external_mismatch(coordinate, sources, merged_type, errors)
+        return None
+    if _external_mismatch(coordinate, sources, merged_type, errors):
         return None
     arguments = merge_arguments(coordinate, defining, errors)
     field = SuperField(name, merged_type, arguments, merge_meta([s.field.meta for s in defining]))
@@ -70,27 +72,29 @@ def _joins(
     if any(join.type is not None for join in joins):
         # Once one subgraph's type differs, every join states its own type.
         joins = [replace(join, type=join.type or merged_type) for join in joins]
-    plain = all(join == FieldJoin(join.graph) for join in joins)
+    # An override that moves nothing does not by itself call for joins.
+    ignored = {s.graph for s in sources if s.override_ignored}
+    plain = all(
+        (replace(join, override=None) if join.graph in ignored else join) == FieldJoin(join.graph)
+        for join in joins
+    )
     if plain and sorted(j.graph or "" for j in joins) == sorted(type_graphs):
         return None
     return joins
 
 
 def _external_mismatch(
-    coordinate: str,
-    sources: Sequence[FieldSource],
-    merged_type: TypeNode,
-    supertypes: Mapping[str, set[str]],
-    errors: ErrorSink,
-) -> None:
-    """Name the `@external` declarations whose type does not fit the resolved field's."""
-    wrong = [
-        s
-        for s in sources
-        if s.field.external and merge_output([merged_type, s.field.type], supertypes) is None
-    ]
+    coordinate: str, sources: Sequence[FieldSource], merged_type: TypeNode, errors: ErrorSink
+) -> bool:
+    """Report `@external` declarations whose type is not exactly the resolved field's.
+
+    The subgraph declaring the field external relies on its type (to build a
+    `@requires` or `@provides` selection), so it must match what is resolved.
+    """
+    merged = type_str(merged_type)
+    wrong = [s for s in sources if s.field.external and type_str(s.field.type) != merged]
     if not wrong:
-        return
+        return False
     by_type = [(s.graph, type_str(s.field.type)) for s in sources if not s.field.external]
     by_type += [(s.graph, type_str(s.field.type)) for s in wrong]
     errors.append(
@@ -100,3 +104,4 @@ def _external_mismatch(
             f"@external): {mismatch_phrase(by_type, 'type')}",
         )
     )
+    return True

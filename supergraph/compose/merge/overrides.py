@@ -41,7 +41,8 @@ def apply_overrides(
             continue
         target = by_graph.get(origin)
         if target is None or target.field.external:
-            # Nothing to take over: the origin does not resolve the field itself.
+            # Nothing to take over: the override alone does not call for a join.
+            source.override_ignored = source.field.override_label is None
             continue
         if target.field.override is not None:
             errors.append(

@@ -28,6 +28,8 @@ class FieldSource:
     """Set on the overridden side of a progressive (labelled) override."""
     used_overridden: bool = False
     """Overridden, but still needed here (a key of this subgraph selects it)."""
+    override_ignored: bool = False
+    """Its `@override(from:)` names a subgraph that does not resolve the field: nothing moves."""
 
     @property
     def graph(self) -> str:
