@@ -1,9 +1,13 @@
 """The whole bundled system on loopback: five seeded subgraphs, a composed supergraph, the router.
 
     system = System.start(workdir)        # seeds, serves, composes, routes
-    response = system.post("{ users { edges { node { id } } } }")
-    system.subgraph_requests()            # {"accounts": 1, ...} since the last reset
-    system.sql_statements()               # each subgraph's /metrics counter
+    response = system.post("{ me { id } }", headers=system.as_user(7))
+    with system.measure() as measured:    # per-subgraph deltas of one operation:
+        system.post(...)                  # .requests (counted at each subgraph),
+                                          # .routed (router_subgraph_requests_total),
+                                          # .statements (subgraph_sql_statements_total)
+    system.rows("orders", "SELECT ...")   # a subgraph's own SQLite file: the oracle
+    system.start_router(urls={...})       # one more router (URL/timeout/limit overrides)
     system.stop()
 
 Every server is uvicorn in a daemon thread of this process, on a free port of
@@ -55,6 +59,7 @@ SCALE = 2
 ACTING_USER = 7
 """The signed-in user of the tests that need one (`System.as_user()`)."""
 STAFF_USER = 2
+"""`System.as_staff()`: a user with scope `orders:read`, who may read every user's orders."""
 IDP_ISSUER = "e2e-idp"
 IDP_AUDIENCE = "e2e-supergraph"
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
