@@ -66,19 +66,20 @@ WIDE_LIST = Operation(
 
 DEEP_CHAIN = Operation(
     "deep_chain",
-    "deep chain: 5 entity hops (accounts>reviews>orders>products>inventory>reviews)",
+    "deep chain: 5 entity hops (accounts>orders>reviews>products>inventory>reviews)",
+    # Only the caller's own orders: the orders subgraph refuses anyone else's.
     """query DeepChain {
   user(id: "1") {
     username
-    reviews(first: 2) {
-      product {
-        name
-        reviews(first: 3) {
-          author {
-            name
-            orders(first: 2) {
-              items {
-                product { name shippingEstimate stock { quantity product { averageRating } } }
+    orders(first: 2) {
+      items {
+        product {
+          name
+          reviews(first: 3) {
+            author {
+              name
+              reviews(first: 2) {
+                product { shippingEstimate stock { quantity product { averageRating } } }
               }
             }
           }

@@ -50,17 +50,27 @@ def render_table(summary: Mapping[str, object]) -> str:
         lines.append(f"| {backend} | {cells} |")
     counts = summary.get("counts_per_operation")
     assert isinstance(counts, dict)
-    lines.append("\n### Work per operation (subgraph HTTP requests; SQL statements)\n")
-    lines.append("| backend | operation | gateway | subgraph requests | SQL statements |")
-    lines.append("|---|---|---|---:|---:|")
-    for backend, by_op in counts.items():
-        for op, by_gateway in by_op.items():
-            for gateway, values in by_gateway.items():
-                requests = values.get("subgraph_requests", values.get("router_subgraph_requests"))
-                lines.append(
-                    f"| {backend} | {op} | {gateway} | {_fmt(requests)}"
-                    f" | {_fmt(values.get('sql_statements')) if backend == 'real' else '-'} |"
-                )
+    lines.append(
+        "\n### Work per operation: subgraph HTTP requests (stub counters; ours also from"
+        " router_subgraph_requests_total) and SQL statements (real subgraphs' counters)\n"
+    )
+    gateways = sorted({g for by_op in counts.values() for by_g in by_op.values() for g in by_g})
+    header = " | ".join(f"{g} requests" for g in gateways)
+    header += " | " + " | ".join(f"{g} SQL" for g in gateways)
+    lines.append(f"| operation | {header} |")
+    lines.append("|---|" + "---:|" * (2 * len(gateways)))
+    operations = list(dict.fromkeys(op for by_op in counts.values() for op in by_op))
+    for op in operations:
+        stub = counts.get("stub", {}).get(op, {})
+        real = counts.get("real", {}).get(op, {})
+        requests = []
+        for g in gateways:
+            value = stub.get(g, {}).get("subgraph_requests")
+            if value is None:
+                value = (stub.get(g) or real.get(g) or {}).get("router_subgraph_requests")
+            requests.append(_fmt(value))
+        sql = [_fmt(real.get(g, {}).get("sql_statements")) for g in gateways]
+        lines.append(f"| {op} | " + " | ".join(requests + sql) + " |")
     mismatches = summary.get("mismatches")
     if isinstance(mismatches, list) and mismatches:
         lines.append("\nMISMATCHES (answers differ between gateways):")
@@ -73,3 +83,19 @@ def _fmt(value: object) -> str:
         return "-"
     assert isinstance(value, float | int)
     return f"{value:g}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.report RESULTS.json`: print the table of a finished run again."""
+    import json
+    import sys
+
+    paths = (argv if argv is not None else sys.argv[1:]) or []
+    for path in paths:
+        with open(path, encoding="utf-8") as file:
+            print(render_table(json.load(file)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

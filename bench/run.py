@@ -415,9 +415,10 @@ def cell(
 
 def summarize(run: Run) -> dict[str, object]:
     rows = []
+    order = [o.key for o in OPERATIONS]
     keys = sorted(
         {(c.backend, c.concurrency, c.operation, c.gateway) for c in run.cells},
-        key=lambda k: (k[0], k[1], [o.key for o in OPERATIONS].index(k[2]), k[3]),
+        key=lambda k: (k[0], k[1], order.index(k[2]), run.settings.gateways.index(k[3])),
     )
     for backend, concurrency, operation, gateway in keys:
         cells = [
