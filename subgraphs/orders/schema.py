@@ -2,12 +2,19 @@
 
 - `Order @key(fields: "id")` with `user: User!`, `items: [OrderItem!]!` (`product`,
   `quantity`, `unitPrice: Money!`), `total: Money!`, `status`, `placedAt`.
-- Stubs of entities owned elsewhere: `User @key(fields: "id")` (plus `orders(first)`)
-  and `Product @key(fields: "upc")`.
+- Stubs of entities owned elsewhere: `User @key(fields: "id")` (plus `orders(first)`,
+  nullable so that a refusal nulls only that field) and `Product @key(fields: "upc")`.
 - `Query.order(id)`, `Mutation.placeOrder(input)` (see `placing.py`).
 
-Row-level ownership (a user sees only their own orders) arrives with the auth issue's
-verified claims; until then the `x-user-id` placeholder only identifies who places.
+Row-level rules (issue 6, `docs/auth.md`), on the caller's verified identity:
+
+- `User.orders @authenticated` and `Order @authenticated`: only for the order's owner,
+  or a caller with scope `orders:read`; anyone else gets `FORBIDDEN` (`UNAUTHENTICATED`
+  when anonymous) at the field's path, with `null` in its place.
+- `placeOrder @authenticated`: always for the signed-in caller (there is no user
+  argument, so nobody can place an order for someone else).
+
+The checks compare ids the loaders already returned: they add no SQL statement.
 """
 
 from __future__ import annotations
@@ -18,8 +25,9 @@ import strawberry
 from strawberry.types import Info
 
 from loaders import ForeignKeyLoader, KeyLoader
+from subgraphs._common.access import require_owner, require_user
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import parse_int_id, unauthenticated
+from subgraphs._common.errors import parse_int_id
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.values import Money
@@ -29,6 +37,9 @@ from subgraphs.orders.placing import place_order, validate_request
 OrdersInfo = Info[SubgraphContext, None]
 
 DEFAULT_ORDERS = 5
+
+ORDERS_SCOPE = "orders:read"
+"""Lets a caller read every user's orders (otherwise: only their own)."""
 
 strawberry.enum(OrderStatus)  # registers the status enum with Strawberry
 
@@ -63,9 +74,13 @@ class User:
     def resolve_reference(cls, id: int) -> User:
         return cls(id=strawberry.ID(str(id)))
 
-    @strawberry.field
-    async def orders(self, info: OrdersInfo, first: int = DEFAULT_ORDERS) -> list[Order]:
-        """The user's newest orders (`first` 0..100)."""
+    @strawberry.federation.field(authenticated=True)  # type: ignore[untyped-decorator]
+    async def orders(self, info: OrdersInfo, first: int = DEFAULT_ORDERS) -> list[Order] | None:
+        """The user's newest orders (`first` 0..100): for the user or scope `orders:read`."""
+        # Nullable (like accounts' `email`): a refusal nulls this field, not the whole user.
+        # Checked before the load: a refused caller costs no statement, the others share
+        # one batch.
+        require_owner(info, int(self.id), ORDERS_SCOPE)
         rows = await orders_by_user(info, check_first(first)).load(int(self.id))
         return [Order.from_row(row) for row in rows]
 
@@ -96,7 +111,7 @@ class OrderItem:
         )
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], authenticated=True)
 class Order:
     id: strawberry.ID
     user: User
@@ -117,7 +132,11 @@ class Order:
     @classmethod
     async def resolve_reference(cls, info: OrdersInfo, id: int) -> Order | None:
         row = await orders_by_id(info).load(id)
-        return None if row is None else cls.from_row(row)
+        if row is None:
+            return None
+        # Per entry: another user's order is null with FORBIDDEN, the batch stays one SELECT.
+        require_owner(info, row.user_id, ORDERS_SCOPE)
+        return cls.from_row(row)
 
     @strawberry.field
     async def items(self, info: OrdersInfo) -> list[OrderItem]:
@@ -144,21 +163,20 @@ class PlaceOrderInput:
 class Query:
     @strawberry.field
     async def order(self, info: OrdersInfo, id: strawberry.ID) -> Order | None:
+        """The order, for its owner or scope `orders:read` (checked by `resolve_reference`)."""
         return await Order.resolve_reference(info, parse_int_id(id))
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
     async def place_order(self, info: OrdersInfo, input: PlaceOrderInput) -> Order:
         """Place an order for the acting user, in one transaction.
 
         A retry with the same `idempotencyKey` and items returns the first order;
         the same key with other items is an error.
         """
-        user_id = info.context.user_id
-        if user_id is None:
-            raise unauthenticated("placeOrder needs a signed-in user")
+        user_id = require_user(info)  # the order is always the caller's own
         request = validate_request(
             user_id,
             input.idempotency_key,

@@ -7,6 +7,9 @@
   `averageRating`).
 - `Query.review(id)`, `Query.latestReviews(first)`, `Mutation.createReview(input)`.
 
+`createReview @authenticated` (issue 6) writes for the signed-in caller only: the input
+has no author argument, the author is the verified identity's `sub`.
+
 Every relationship and aggregate goes through the request's loaders: one statement
 per batch, whatever the number of parents.
 """
@@ -21,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from loaders import AggregateLoader, ForeignKeyLoader, KeyLoader
+from subgraphs._common.access import require_user
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import bad_user_input, parse_int_id, unauthenticated
+from subgraphs._common.errors import bad_user_input, parse_int_id
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import product_id_for_upc, username
@@ -185,19 +189,18 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
     async def create_review(self, info: ReviewsInfo, input: CreateReviewInput) -> Review:
         """Review a product as the acting user: rating 1..5, a non-blank body."""
-        user_id = info.context.user_id
-        if user_id is None:
-            raise unauthenticated("createReview needs a signed-in user")
+        author_id = require_user(info)  # the review is always the caller's own
         upc, rating, body = _validated(input)
         row = ReviewRow(
             product_upc=upc,
-            author_id=user_id,
-            # The identity placeholder carries only an id; accounts derives usernames
-            # from ids with the same shared fact (the auth issue brings real claims).
-            author_username=username(user_id),
+            author_id=author_id,
+            # The router's identity token carries only `sub` and `scope` (auth/signing.py),
+            # no username claim; accounts derives usernames from ids with this same shared
+            # fact, so the provided `username` always agrees with the owner's.
+            author_username=username(author_id),
             body=body,
             rating=rating,
             created_at=datetime.now(UTC),

@@ -3,6 +3,11 @@
 placeOrder is checked for idempotency (sequential and concurrent retries), for real
 concurrency (50 requests through the ASGI app at once, each its own session and
 connection), and for atomicity (a failing item leaves no order and no item behind).
+
+Row-level rules (issue 6): `User.orders` and `Order` only for their owner or scope
+`orders:read` (FORBIDDEN for another user, UNAUTHENTICATED when anonymous, at the
+field's path with null data), without extra SQL; placeOrder only for a signed-in
+caller, always for themself.
 """
 
 from __future__ import annotations
@@ -14,13 +19,16 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from strawberry.types import ExecutionResult
 
+from auth import Claims
 from subgraphs import registry
-from subgraphs._common.context import USER_ID_HEADER
+from subgraphs._common.context import USER_ID_HEADER, SubgraphContext
 from subgraphs._common.seeding import CURRENCY, product_price, product_upc
 from subgraphs.orders import placing
 from subgraphs.orders.models import OrderItemRow, OrderRow
 from subgraphs.orders.placing import MAX_QUANTITY
+from subgraphs.orders.schema import ORDERS_SCOPE
 from tests.subgraphs.conftest import TEST_SCALE, Harness, SubgraphFactory
 
 ORDER_FIELDS = (
@@ -48,6 +56,46 @@ async def fresh_orders(subgraph: SubgraphFactory) -> Harness:
 def _data(result: Any) -> Any:
     assert result.errors is None, result.errors
     return result.data
+
+
+def as_user(sub: int, *scopes: str) -> Claims:
+    """A verified identity, as the router forwards it."""
+    return Claims(subject=str(sub), scopes=frozenset(scopes))
+
+
+READER = Claims(subject="999999", scopes=frozenset({ORDERS_SCOPE}))
+"""A caller with scope `orders:read` who owns no order: sees everyone's."""
+
+
+async def _as(
+    harness: Harness, claims: Claims | None, query: str, variables: dict[str, Any] | None = None
+) -> ExecutionResult:
+    """Run `query` with the verified `claims` (None: anonymous) in a fresh context."""
+    async with harness.database.session() as session:
+        context = SubgraphContext.create(session, claims=claims)
+        return await harness.domain.schema.execute(
+            query, variable_values=variables, context_value=context
+        )
+
+
+async def _entities_as(
+    harness: Harness, claims: Claims | None, representations: list[Any], selection: str
+) -> ExecutionResult:
+    query = f"query($r: [_Any!]!) {{ _entities(representations: $r) {{ __typename {selection} }} }}"
+    return await _as(harness, claims, query, {"r": representations})
+
+
+async def _order_rows(harness: Harness) -> list[OrderRow]:
+    async with harness.database.session() as session:
+        return list((await session.scalars(select(OrderRow).order_by(OrderRow.id))).all())
+
+
+def _refused(result: ExecutionResult, code: str, *paths: list[Any]) -> None:
+    """One error per path, each with `code`, in any order."""
+    assert result.errors is not None, result.data
+    assert sorted((e.path, e.extensions) for e in result.errors) == sorted(
+        (path, {"code": code}) for path in paths
+    )
 
 
 async def _counts(harness: Harness) -> tuple[int, int]:
@@ -80,9 +128,9 @@ async def test_sdl_has_the_keys_and_types(orders: Harness) -> None:
     sdl = _data(await orders.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@key", "@shareable"])'
+        'import: ["@authenticated", "@key", "@shareable"])'
     )
-    assert 'type Order @key(fields: "id") {' in sdl
+    assert 'type Order @key(fields: "id") @authenticated {' in sdl
     assert 'type User @key(fields: "id") {' in sdl
     assert 'type Product @key(fields: "upc") {' in sdl
     assert "type Money @shareable {" in sdl
@@ -95,17 +143,20 @@ async def test_sdl_has_the_keys_and_types(orders: Harness) -> None:
         "product: Product!",
         "quantity: Int!",
         "unitPrice: Money!",
-        "orders(first: Int! = 5): [Order!]!",
+        # Nullable: a refused caller gets null here, not a nulled user.
+        "orders(first: Int! = 5): [Order!] @authenticated",
     ):
         assert f"  {field}\n" in sdl
     assert "enum OrderStatus {" in sdl
-    assert "order(id: ID!): Order" in sdl
-    assert "placeOrder(input: PlaceOrderInput!): Order!" in sdl
+    assert "order(id: ID!): Order\n" in sdl
+    assert "placeOrder(input: PlaceOrderInput!): Order! @authenticated\n" in sdl
     assert "union _Entity = Order | Product | User" in sdl
 
 
 async def test_order_entities_in_order_with_null_for_missing(orders: Harness) -> None:
-    result = await orders.entities(
+    result = await _entities_as(
+        orders,
+        READER,
         [
             {"__typename": "Order", "id": "2"},
             {"__typename": "Order", "id": "999999"},
@@ -134,7 +185,9 @@ async def test_user_and_product_entities(orders: Harness) -> None:
     async with orders.database.session() as session:
         rows = (await session.scalars(select(OrderRow))).all()
     user_id = rows[0].user_id
-    result = await orders.entities(
+    result = await _entities_as(
+        orders,
+        as_user(user_id),  # the owner
         [{"__typename": "User", "id": str(user_id)}, {"__typename": "Product", "upc": "x"}],
         "... on User { id orders(first: 100) { id placedAt user { id } } } ... on Product { upc }",
     )
@@ -156,10 +209,11 @@ async def test_user_orders_cost_two_statements_whatever_the_batch_size(
     assert size <= TEST_SCALE.users
     representations = [{"__typename": "User", "id": str(i)} for i in range(1, size + 1)]
     before = orders.statements
-    result = await orders.entities(
-        representations, "... on User { orders { items { product { upc } } } }"
+    result = await _entities_as(
+        orders, READER, representations, "... on User { orders { items { product { upc } } } }"
     )
-    # One ROW_NUMBER() SELECT for the users' orders, one SELECT for all their items.
+    # One ROW_NUMBER() SELECT for the users' orders, one SELECT for all their items:
+    # the ownership checks add none.
     assert orders.statements - before == 2
     entities = _data(result)["_entities"]
     assert len(entities) == size
@@ -189,7 +243,7 @@ async def test_a_bad_representation_fails_only_its_own_entry(
     orders: Harness, bad: Any, message: str
 ) -> None:
     good = {"__typename": "Order", "id": "3"}
-    result = await orders.entities([good, bad, good], "... on Order { id }")
+    result = await _entities_as(orders, READER, [good, bad, good], "... on Order { id }")
     assert result.data == {
         "_entities": [{"__typename": "Order", "id": "3"}, None, {"__typename": "Order", "id": "3"}]
     }
@@ -200,9 +254,126 @@ async def test_a_bad_representation_fails_only_its_own_entry(
 
 
 async def test_order_query(orders: Harness) -> None:
-    found = _data(await orders.execute('{ order(id: "5") { id items { quantity } } }'))
+    found = _data(await _as(orders, READER, '{ order(id: "5") { id items { quantity } } }'))
     assert found["order"]["id"] == "5"
-    assert _data(await orders.execute('{ order(id: "0") { id } }')) == {"order": None}
+    assert _data(await _as(orders, READER, '{ order(id: "0") { id } }')) == {"order": None}
+
+
+# -- row-level rules ---------------------------------------------------------------------
+
+
+async def test_user_orders_for_the_owner_a_reader_and_nobody_else(orders: Harness) -> None:
+    rows = await _order_rows(orders)
+    owner = rows[0].user_id
+    other = next(row.user_id for row in rows if row.user_id != owner)
+    mine = sorted(
+        (row for row in rows if row.user_id == owner),
+        key=lambda row: (row.placed_at, row.id),
+        reverse=True,
+    )
+    query = f'query {{ _entities(representations: [{{__typename: "User", id: "{owner}"}}]) {{'
+    query += " ... on User { id orders(first: 100) { id user { id } } } } }"
+    expected = [{"id": str(r.id), "user": {"id": str(owner)}} for r in mine]
+    for claims in (as_user(owner), READER):
+        result = await _as(orders, claims, query)
+        assert _data(result) == {"_entities": [{"id": str(owner), "orders": expected}]}
+    # Another user (with an unrelated scope): FORBIDDEN at the field; the user itself
+    # still resolves (the field is nullable).
+    forbidden = await _as(orders, as_user(other, "user:email"), query)
+    assert forbidden.data == {"_entities": [{"id": str(owner), "orders": None}]}
+    _refused(forbidden, "FORBIDDEN", ["_entities", 0, "orders"])
+    anonymous = await _as(orders, None, query)
+    assert anonymous.data == {"_entities": [{"id": str(owner), "orders": None}]}
+    _refused(anonymous, "UNAUTHENTICATED", ["_entities", 0, "orders"])
+    # A signed-in identity without a subject (the router's anonymous identity) too.
+    nobody = await _as(orders, Claims(subject=None), query)
+    _refused(nobody, "UNAUTHENTICATED", ["_entities", 0, "orders"])
+
+
+async def test_user_orders_in_a_batch_only_the_callers_own_at_the_same_cost(
+    orders: Harness,
+) -> None:
+    rows = await _order_rows(orders)
+    owner = rows[0].user_id
+    ids = sorted(set(range(1, 100)) | {owner})
+    representations = [{"__typename": "User", "id": str(i)} for i in ids]
+    before = orders.statements
+    result = await _entities_as(
+        orders,
+        as_user(owner),
+        representations,
+        "... on User { id orders { id items { quantity } } }",
+    )
+    # Still one SELECT for the orders and one for their items (the refused users cost
+    # nothing); one FORBIDDEN per other user, at its own path.
+    assert orders.statements - before == 2
+    assert result.data is not None
+    entities = result.data["_entities"]
+    owned = {row.id for row in rows if row.user_id == owner}
+    for i, entity in zip(ids, entities, strict=True):
+        if i == owner:
+            assert entity["orders"] and {int(o["id"]) for o in entity["orders"]} <= owned
+        else:
+            assert entity == {"__typename": "User", "id": str(i), "orders": None}
+    _refused(
+        result, "FORBIDDEN", *(["_entities", n, "orders"] for n, i in enumerate(ids) if i != owner)
+    )
+
+
+async def test_order_entities_for_the_owner_a_reader_and_nobody_else(orders: Harness) -> None:
+    rows = await _order_rows(orders)
+    owner = rows[0].user_id
+    own = [row for row in rows if row.user_id == owner][:2]
+    others = [row for row in rows if row.user_id != owner][:3]
+    mixed = [own[0], others[0], others[1], own[-1], others[2]]
+    representations = [{"__typename": "Order", "id": str(row.id)} for row in mixed]
+    representations.append({"__typename": "Order", "id": "999999"})  # missing: null, no error
+    selection = "... on Order { id user { id } total { amount } }"
+
+    def entity(row: OrderRow) -> dict[str, Any]:
+        return {
+            "__typename": "Order",
+            "id": str(row.id),
+            "user": {"id": str(row.user_id)},
+            "total": {"amount": row.total_amount},
+        }
+
+    before = orders.statements
+    result = await _entities_as(orders, as_user(owner), representations, selection)
+    assert orders.statements - before == 1  # one SELECT for all six, checks included
+    assert result.data == {
+        "_entities": [
+            entity(own[0]),
+            None,
+            None,
+            entity(own[-1]),
+            None,
+            None,
+        ]
+    }
+    _refused(result, "FORBIDDEN", ["_entities", 1], ["_entities", 2], ["_entities", 4])
+
+    before = orders.statements
+    read = _data(await _entities_as(orders, READER, representations, selection))
+    assert orders.statements - before == 1
+    assert read == {"_entities": [entity(row) for row in mixed] + [None]}
+
+    anonymous = await _entities_as(orders, None, representations, selection)
+    assert anonymous.data == {"_entities": [None] * 6}
+    _refused(anonymous, "UNAUTHENTICATED", *(["_entities", n] for n in range(5)))
+
+
+async def test_order_query_for_the_owner_a_reader_and_nobody_else(orders: Harness) -> None:
+    row = (await _order_rows(orders))[0]
+    query = f'{{ order(id: "{row.id}") {{ id user {{ id }} items {{ quantity }} }} }}'
+    own = _data(await _as(orders, as_user(row.user_id), query))
+    assert own["order"]["id"] == str(row.id)
+    assert own["order"]["user"] == {"id": str(row.user_id)}
+    assert _data(await _as(orders, READER, query)) == own
+    for claims, code in [(as_user(row.user_id + 1), "FORBIDDEN"), (None, "UNAUTHENTICATED")]:
+        result = await _as(orders, claims, query)
+        assert result.data == {"order": None}
+        _refused(result, code, ["order"])
 
 
 # -- placeOrder --------------------------------------------------------------------------
@@ -214,7 +385,7 @@ async def test_place_order_prices_items_from_the_price_facts(fresh_orders: Harne
     order = _data(await fresh_orders.execute(PLACE, _input("k-1", lines), user_id=9))["placeOrder"]
     assert int(order["id"]) == TEST_SCALE.orders + 1
     assert order["status"] == "PLACED"
-    assert order["user"] == {"id": "9"}
+    assert order["user"] == {"id": "9"}  # the caller's own
     assert order["total"] == {"amount": _total(lines), "currency": CURRENCY}
     assert order["items"] == [
         {
@@ -226,7 +397,9 @@ async def test_place_order_prices_items_from_the_price_facts(fresh_orders: Harne
     ]
     assert await _counts(fresh_orders) == (before[0] + 1, before[1] + 3)
     fetched = _data(
-        await fresh_orders.execute(f'{{ order(id: "{order["id"]}") {{ {ORDER_FIELDS} }} }}')
+        await fresh_orders.execute(
+            f'{{ order(id: "{order["id"]}") {{ {ORDER_FIELDS} }} }}', user_id=9
+        )
     )
     assert fetched["order"] == order
 
@@ -420,13 +593,36 @@ async def test_place_order_checks_the_key(orders: Harness, key: str, message: st
 
 
 async def test_place_order_needs_a_user(orders: Harness) -> None:
-    before = orders.statements
-    result = await orders.execute(PLACE, _input("k", [(1, 1)]))
-    assert result.data is None
-    assert result.errors is not None and len(result.errors) == 1
-    assert result.errors[0].message == "placeOrder needs a signed-in user"
-    assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
-    assert orders.statements == before
+    # Anonymous, and the router's identity of an anonymous caller (no subject) even
+    # with a scope: refused before any SQL.
+    for claims in (None, Claims(subject=None, scopes=frozenset({ORDERS_SCOPE}))):
+        before = orders.statements
+        result = await _as(orders, claims, PLACE, _input("k", [(1, 1)]))
+        assert result.data is None
+        assert result.errors is not None and len(result.errors) == 1
+        assert result.errors[0].message == "you must be signed in"
+        assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
+        assert result.errors[0].path == ["placeOrder"]
+        assert orders.statements == before
+
+
+async def test_place_order_is_always_for_the_verified_caller(fresh_orders: Harness) -> None:
+    placed = _data(await _as(fresh_orders, as_user(12), PLACE, _input("mine", [(4, 1)])))
+    order = placed["placeOrder"]
+    assert order["user"] == {"id": "12"}
+    async with fresh_orders.database.session() as session:
+        stored = await session.get(OrderRow, int(order["id"]))
+    assert stored is not None and stored.user_id == 12
+    # There is no way to name another user: the input has no such field.
+    variables = _input("theirs", [(4, 1)])
+    variables["input"]["userId"] = "13"
+    refused = await _as(fresh_orders, as_user(12), PLACE, variables)
+    assert refused.data is None and refused.errors is not None
+    assert "userId" in refused.errors[0].message
+    # The new order is visible to its owner only (and to readers).
+    query = f'{{ order(id: "{order["id"]}") {{ id }} }}'
+    assert _data(await _as(fresh_orders, as_user(12), query)) == {"order": {"id": order["id"]}}
+    _refused(await _as(fresh_orders, as_user(13), query), "FORBIDDEN", ["order"])
 
 
 async def test_metrics_count_the_statements_of_a_placed_order(

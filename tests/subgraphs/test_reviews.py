@@ -1,4 +1,7 @@
-"""The reviews subgraph over SQLite and PostgreSQL: SDL, entities, batching, mutations."""
+"""The reviews subgraph over SQLite and PostgreSQL: SDL, entities, batching, mutations.
+
+createReview (issue 6) only for a signed-in caller, always as themself.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from strawberry.types import ExecutionResult
 
+from auth import Claims
+from subgraphs._common.context import SubgraphContext
 from subgraphs._common.seeding import product_upc, username
 from subgraphs.reviews.models import ReviewRow
 from subgraphs.reviews.schema import MAX_BODY_LENGTH
@@ -25,6 +31,17 @@ def _data(result: Any) -> Any:
     return result.data
 
 
+async def _as(
+    harness: Harness, claims: Claims | None, query: str, variables: dict[str, Any] | None = None
+) -> ExecutionResult:
+    """Run `query` with the verified `claims` (None: anonymous) in a fresh context."""
+    async with harness.database.session() as session:
+        context = SubgraphContext.create(session, claims=claims)
+        return await harness.domain.schema.execute(
+            query, variable_values=variables, context_value=context
+        )
+
+
 async def _rows(harness: Harness) -> list[ReviewRow]:
     async with harness.database.session() as session:
         return list((await session.scalars(select(ReviewRow).order_by(ReviewRow.id))).all())
@@ -34,7 +51,7 @@ async def test_sdl_has_the_keys_and_federation_directives(reviews: Harness) -> N
     sdl = _data(await reviews.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@external", "@key", "@provides"])'
+        'import: ["@authenticated", "@external", "@key", "@provides"])'
     )
     assert 'type Review @key(fields: "id") {' in sdl
     assert 'type Product @key(fields: "upc") {' in sdl
@@ -50,7 +67,7 @@ async def test_sdl_has_the_keys_and_federation_directives(reviews: Harness) -> N
         "averageRating: Float",
     ):
         assert f"  {field}\n" in sdl
-    assert "createReview(input: CreateReviewInput!): Review!" in sdl
+    assert "createReview(input: CreateReviewInput!): Review! @authenticated\n" in sdl
     assert "union _Entity = Product | Review | User" in sdl
 
 
@@ -255,12 +272,35 @@ async def test_create_review_rejects_bad_input(
 
 async def test_create_review_needs_a_user(reviews: Harness) -> None:
     variables = {"input": {"productUpc": product_upc(1), "rating": 5, "body": "Great."}}
+    # Anonymous, and the router's identity of an anonymous caller (no subject).
+    for claims in (None, Claims(subject=None, scopes=frozenset({"reviews:write"}))):
+        before = reviews.statements
+        result = await _as(reviews, claims, CREATE, variables)
+        assert result.data is None
+        assert result.errors is not None and len(result.errors) == 1
+        assert result.errors[0].message == "you must be signed in"
+        assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
+        assert result.errors[0].path == ["createReview"]
+        assert reviews.statements == before
+
+
+async def test_create_review_is_always_by_the_verified_caller(subgraph: SubgraphFactory) -> None:
+    reviews = await subgraph("reviews", fresh=True)
+    variables: dict[str, Any] = {
+        "input": {"productUpc": product_upc(5), "rating": 3, "body": "Fine."}
+    }
+    created = _data(await _as(reviews, Claims(subject="17"), CREATE, variables))["createReview"]
+    # The author is the identity's subject; the username the shared fact accounts uses
+    # (the router's identity carries no username claim).
+    assert created["author"] == {"id": "17", "username": username(17)}
+    stored = [row for row in await _rows(reviews) if str(row.id) == created["id"]]
+    assert [(row.author_id, row.author_username) for row in stored] == [(17, username(17))]
+    # There is no way to name another author: the input has no such field.
+    variables["input"]["authorId"] = "18"
     before = reviews.statements
-    result = await reviews.execute(CREATE, variables)
-    assert result.data is None
-    assert result.errors is not None and len(result.errors) == 1
-    assert result.errors[0].message == "createReview needs a signed-in user"
-    assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
+    refused = await _as(reviews, Claims(subject="17"), CREATE, variables)
+    assert refused.data is None and refused.errors is not None
+    assert "authorId" in refused.errors[0].message
     assert reviews.statements == before
 
 
