@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from hashlib import sha1
+
+from graphql import print_ast
+
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import is_abstract
 from supergraph.planner.selection import SelectionSet
 from supergraph.schema import FieldSet, FieldSetField, FieldSetFragment, Supergraph
+
+
+def argument_alias(item: FieldSetField) -> str | None:
+    """A stable alias for a required field with arguments.
+
+    The client may select the same field with other arguments at the same
+    place; the alias keeps the two apart in the subgraph query and in the
+    merged response (the representation reads it back under this alias).
+    """
+    if not item.arguments:
+        return None
+    text = ",".join(f"{a.name.value}:{print_ast(a.value)}" for a in item.arguments)
+    return f"{item.name}__{sha1(text.encode()).hexdigest()[:8]}"
 
 
 def to_selections(sg: Supergraph, type_name: str, field_set: FieldSet) -> tuple[Selection, ...]:
@@ -19,7 +36,7 @@ def to_selections(sg: Supergraph, type_name: str, field_set: FieldSet) -> tuple[
                 out.append(
                     Field(
                         name=item.name,
-                        alias=None,
+                        alias=argument_alias(item),
                         parent_type=type_name,
                         type_name=field_def.named_type,
                         list_depth=field_def.type.count("["),
@@ -55,7 +72,7 @@ def add_to_representation(
             case FieldSetField():
                 field_def = sg.types[type_name].fields.get(item.name)
                 composite = bool(item.selections)
-                alias = (aliases or {}).get(item.name)
+                alias = argument_alias(item) or (aliases or {}).get(item.name)
                 node, _ = target.add_field(item.name, alias, (), (), composite, internal=True)
                 if composite and node.sub is not None and field_def is not None:
                     if is_abstract(sg, field_def.named_type):

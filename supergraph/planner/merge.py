@@ -12,7 +12,12 @@ from __future__ import annotations
 from itertools import combinations
 
 from supergraph.planner.groups import FetchGroup
-from supergraph.planner.selection import FieldItem, FragmentItem, SelectionSet
+from supergraph.planner.selection import (
+    FieldItem,
+    FragmentItem,
+    SelectionSet,
+    representation_conflict,
+)
 
 
 def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
@@ -51,6 +56,8 @@ def _can_merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup
     if keep.conditions != other.conditions:
         return False
     if keep.id in _ancestry(alive, other.id) or other.id in _ancestry(alive, keep.id):
+        return False
+    if representation_conflict(keep.requires, other.requires):
         return False
     return _compatible(keep.selection, other.selection) and _compatible(
         keep.requires, other.requires

@@ -159,3 +159,25 @@ def _directives_text(directives: tuple[DirectiveNode, ...]) -> str:
         + ("(" + ",".join(_arg(a) for a in d.arguments) + ")" if d.arguments else "")
         for d in directives
     )
+
+
+def representation_conflict(a: SelectionSet, b: SelectionSet) -> bool:
+    """Would merging two representation selections put one field name under two keys?
+
+    A representation holds each field once (by name), so `price(currency: "USD")`
+    and `price(currency: "EUR")` required by two fields need two fetches.
+    """
+    keys: dict[str, set[str]] = {}
+    for selection in (a, b):
+        for item in selection.items.values():
+            if isinstance(item, FieldItem):
+                keys.setdefault(item.name, set()).add(item.response_key)
+    if any(len(found) > 1 for found in keys.values()):
+        return True
+    for key, item in b.items.items():
+        mine = a.items.get(key)
+        if mine is None or mine.sub is None or item.sub is None:
+            continue
+        if representation_conflict(mine.sub, item.sub):
+            return True
+    return False

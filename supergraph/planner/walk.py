@@ -32,7 +32,7 @@ from supergraph.planner.errors import PlanningError
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.plan import KeyRenamer, ValueSetter
-from supergraph.planner.selection import FieldItem, SelectionSet
+from supergraph.planner.selection import FieldItem, SelectionSet, representation_conflict
 from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Key, Supergraph
 
 _MAX_JUMP_DEPTH = 64
@@ -421,9 +421,9 @@ class Walker:
         )
         try:
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
-            needs = target is not None and target.requires is not None
+            requires = target.requires if target is not None else None
             child = self._entity_group(
-                replace(ctx, conditions=ctx.conditions + own), best, for_requires=needs
+                replace(ctx, conditions=ctx.conditions + own), best, requires=requires
             )
             if target is not None and target.requires is not None:
                 self._add_requirements(ctx, child, target.requires)
@@ -560,7 +560,9 @@ class Walker:
     def _key_local(self, graph: str, type_name: str, field_set: FieldSet) -> bool:
         return key_local(self.sg, graph, type_name, field_set)
 
-    def _find_group(self, ctx: Ctx, graph: str, for_requires: bool = False) -> FetchGroup | None:
+    def _find_group(
+        self, ctx: Ctx, graph: str, requires: FieldSet | None = None
+    ) -> FetchGroup | None:
         """An entity fetch to reuse: same subgraph, path and parent; the one that waits
         for the fewest other fetches (not one held back by a @requires).
 
@@ -572,14 +574,22 @@ class Walker:
             for group in self._index.get((graph, ctx.path, ctx.group.id), ())
             if group.id not in self._no_reuse
         ]
-        if for_requires and matches:
+        if requires is not None and matches:
             awaited = {d for g in self.groups for d in g.deps if d != g.parent}
-            matches = [g for g in matches if g.id not in awaited]
+            wanted = SelectionSet()
+            add_to_representation(
+                self.sg, wanted.add_fragment(ctx.type_name).sub, ctx.type_name, requires
+            )
+            matches = [
+                g
+                for g in matches
+                if g.id not in awaited and not representation_conflict(g.requires, wanted)
+            ]
         return min(matches, key=lambda g: (len(g.deps), g.id)) if matches else None
 
-    def _entity_group(self, ctx: Ctx, jump: _Jump, for_requires: bool = False) -> FetchGroup:
+    def _entity_group(self, ctx: Ctx, jump: _Jump, requires: FieldSet | None = None) -> FetchGroup:
         sg, type_name = self.sg, ctx.type_name
-        child = self._find_group(ctx, jump.graph, for_requires)
+        child = self._find_group(ctx, jump.graph, requires)
         if child is None:
             child = self._new_group(
                 jump.graph,
