@@ -377,3 +377,64 @@ def test_a_get_query_answers_like_a_post(system: System) -> None:
     )
     assert got.status_code == 200, got.text
     assert got.json() == posted.body
+
+
+def test_the_same_field_with_other_arguments_under_aliases_is_one_fetch(system: System) -> None:
+    [(upc, count)] = system.rows(
+        "reviews",
+        "SELECT product_upc, COUNT(*) FROM reviews GROUP BY product_upc "
+        "ORDER BY COUNT(*) DESC, product_upc LIMIT 1",
+    )
+    assert count >= 3
+    query = """query ($upc: String!) {
+      __typename
+      product(upc: $upc) {
+        __typename
+        one: reviews(first: 1) { id }
+        three: reviews(first: 3) { id rating }
+        reviews { id }
+        name
+      }
+    }"""
+    with system.measure() as measured:
+        response = system.post(query, {"upc": upc})
+    assert response.errors == [], response.errors
+    product = response.data["product"]
+    assert response.data["__typename"] == "Query"
+    assert list(product) == ["__typename", "one", "three", "reviews", "name"]
+    assert product["__typename"] == "Product"
+    newest = system.rows(
+        "reviews",
+        "SELECT id FROM reviews WHERE product_upc = ? ORDER BY created_at DESC, id LIMIT 5",
+        upc,
+    )
+    ids = [str(review_id) for (review_id,) in newest]
+    assert [r["id"] for r in product["one"]] == ids[:1]
+    assert [r["id"] for r in product["three"]] == ids[:3]
+    assert [r["id"] for r in product["reviews"]] == ids[:5]  # the default, first: 5
+    assert measured.requests == {
+        "accounts": 0,
+        "products": 1,
+        "reviews": 1,
+        "inventory": 0,
+        "orders": 0,
+    }
+
+
+def test_introspection_is_answered_by_the_router_alone(system: System) -> None:
+    query = """{
+      __schema { queryType { name } mutationType { name } }
+      __type(name: "Product") { fields { name } }
+    }"""
+    with system.measure() as measured:
+        response = system.post(query)
+    assert response.errors == [], response.errors
+    assert response.data["__schema"] == {
+        "queryType": {"name": "Query"},
+        "mutationType": {"name": "Mutation"},
+    }
+    fields = {f["name"] for f in response.data["__type"]["fields"]}
+    # Every domain's Product fields, and none of the federation machinery.
+    assert {"upc", "name", "price", "reviews", "shippingEstimate", "inStock"} <= fields
+    assert not any(name.startswith("_") for name in fields)
+    assert set(measured.requests.values()) == {0}

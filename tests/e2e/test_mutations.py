@@ -194,3 +194,33 @@ def test_me_is_the_signed_in_user(system: System) -> None:
         response = system.post("{ me { id username } }", headers=system.as_user(user_id))
         assert response.data == {"me": {"id": str(user_id), "username": username(user_id)}}
     assert system.post("{ me { id } }").data == {"me": None}
+
+
+def test_two_mutations_in_one_operation_each_write_once(system: System) -> None:
+    key = f"e2e-{uuid.uuid4()}"
+    query = """mutation Both($review: CreateReviewInput!, $order: PlaceOrderInput!) {
+      createReview(input: $review) { id rating product { upc } }
+      placeOrder(input: $order) { id total { amount } }
+    }"""
+    variables = {
+        "review": {"productUpc": product_upc(6), "rating": 3, "body": "Two at once."},
+        "order": order_input(key, [(6, 1)])["input"],
+    }
+    with system.measure() as measured:
+        response = system.post(query, variables, headers=system.as_user())
+    assert response.errors == [], response.errors
+    assert list(response.data) == ["createReview", "placeOrder"]
+    review, order = response.data["createReview"], response.data["placeOrder"]
+    assert review["product"] == {"upc": product_upc(6)} and review["rating"] == 3
+    assert order["total"] == {"amount": product_price(6)}
+    assert orders_with_key(system, key) == [(int(order["id"]), ACTING_USER)]
+    assert system.rows(
+        "reviews", "SELECT body, author_id FROM reviews WHERE id = ?", int(review["id"])
+    ) == [("Two at once.", ACTING_USER)]
+    assert measured.requests == {
+        "accounts": 0,
+        "products": 0,
+        "reviews": 1,
+        "inventory": 0,
+        "orders": 1,
+    }
