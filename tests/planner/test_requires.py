@@ -331,3 +331,107 @@ def test_requires_satisfied_in_the_same_fetch_when_the_client_also_asks() -> Non
         }
         """
     )
+
+
+def test_required_field_with_arguments_next_to_the_same_field_with_other_arguments() -> None:
+    query = """
+        query($n: Int!) { posts { topAuthor comments(limit: $n) { id } } }
+    """
+    assert plan_text("requires_args", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "blog") {
+              query ($n: Int!) {
+                posts {
+                  comments(limit: $n) {
+                    id
+                  }
+                  __typename
+                  id
+                  comments__afd6b046: comments(limit: 3) {
+                    authorId
+                  }
+                }
+              }
+            },
+            Flatten(path: "posts.@") {
+              Fetch(service: "insights") {
+                {
+                  ... on Post {
+                    __typename
+                    id
+                    comments__afd6b046: comments {
+                      authorId
+                    }
+                  }
+                } =>
+                {
+                  ... on Post {
+                    topAuthor
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_requires_with_conflicting_arguments_use_separate_fetches() -> None:
+    query = """
+        { posts { costUSD costEUR } }
+    """
+    assert plan_text("requires_args", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "blog") {
+              {
+                posts {
+                  __typename
+                  id
+                  price__caabf824: price(currency: "USD")
+                  price__03b31672: price(currency: "EUR")
+                }
+              }
+            },
+            Parallel {
+              Flatten(path: "posts.@") {
+                Fetch(service: "insights") {
+                  {
+                    ... on Post {
+                      __typename
+                      id
+                      price__caabf824: price
+                    }
+                  } =>
+                  {
+                    ... on Post {
+                      costUSD
+                    }
+                  }
+                },
+              },
+              Flatten(path: "posts.@") {
+                Fetch(service: "insights") {
+                  {
+                    ... on Post {
+                      __typename
+                      id
+                      price__03b31672: price
+                    }
+                  } =>
+                  {
+                    ... on Post {
+                      costEUR
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+        """
+    )
