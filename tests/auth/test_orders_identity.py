@@ -37,11 +37,9 @@ mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id user { id } 
 
 
 def identity(sub: str | None, *scopes: str) -> dict[str, str]:
+    """The router's identity header (signed now: these tokens live 60 seconds)."""
     signer = TokenSigner(ROUTER_KEY, "EdDSA", ROUTER_ISSUER, SUBGRAPH_AUDIENCE, kid="router-1")
     return {IDENTITY_HEADER: signer.sign(sub, scopes)}
-
-
-READER = identity("999", "orders:read")
 
 
 @pytest.fixture
@@ -86,7 +84,7 @@ async def test_user_orders_by_verified_identity_only(orders: httpx.AsyncClient) 
         orders,
         USER_ORDERS,
         {"r": [{"__typename": "User", "id": str(i)} for i in range(1, SCALE.users + 1)]},
-        READER,
+        identity("999", "orders:read"),  # a reader who owns no order
     )
     assert "errors" not in everyone
     owner = next(user for user in everyone["data"]["_entities"] if user["orders"])
