@@ -98,6 +98,7 @@ class BundledStack:
         self.counters: dict[str, RequestCounter] = {}
         self.apollo: ApolloGateway | None = None
         self._router: OurRouter | None = None
+        self._router_error: RuntimeError | None = None
         self.supergraph_path = workdir / "supergraph.graphql"
         self.protected: frozenset[str] = frozenset()
         self.client = httpx.Client()
@@ -134,9 +135,15 @@ class BundledStack:
         return self.apollo.url
 
     def router(self) -> OurRouter:
+        if self._router_error is not None:
+            raise self._router_error  # failed once: do not wait again for each test
         if self._router is None:
             router = OurRouter(self.supergraph_path, self.workdir / "router.log")
-            router.start()
+            try:
+                router.start()
+            except RuntimeError as error:
+                self._router_error = error
+                raise
             self._router = router
         return self._router
 

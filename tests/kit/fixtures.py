@@ -60,6 +60,7 @@ class ScenarioStack:
     supergraph_path: Path | None = None
     apollo: ApolloGateway | None = None
     _router: OurRouter | None = None
+    _router_error: RuntimeError | None = None
     client: httpx.Client = field(default_factory=httpx.Client)
 
     def start(self) -> None:
@@ -81,10 +82,16 @@ class ScenarioStack:
 
     def router(self) -> OurRouter:
         """Our router on this scenario's supergraph (started on first use)."""
+        if self._router_error is not None:
+            raise self._router_error  # failed once: do not wait again for each test
         if self._router is None:
             assert self.supergraph_path is not None
             router = OurRouter(self.supergraph_path, self.workdir / "router.log")
-            router.start()
+            try:
+                router.start()
+            except RuntimeError as error:
+                self._router_error = error
+                raise
             self._router = router
         return self._router
 
@@ -145,8 +152,11 @@ class Stacks:
         self.compositions = compositions
         self.root = root
         self._stacks: dict[str, ScenarioStack] = {}
+        self._failed: dict[str, Exception] = {}
 
     def get(self, name: str) -> ScenarioStack:
+        if name in self._failed:
+            raise self._failed[name]  # failed once: do not start it again for each test
         stack = self._stacks.get(name)
         if stack is None:
             composition = self.compositions[name]
@@ -155,7 +165,11 @@ class Stacks:
             workdir = self.root / name
             workdir.mkdir(parents=True, exist_ok=True)
             stack = ScenarioStack(self.scenarios[name], composition, workdir)
-            stack.start()
+            try:
+                stack.start()
+            except Exception as error:
+                self._failed[name] = error
+                raise
             self._stacks[name] = stack
         return stack
 
