@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.kit.scenario import Operation, Scenario, Subgraph
+from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph, SubgraphError
 
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
 
@@ -34,14 +34,23 @@ type Query {
 }
 type Mutation {
   setName(id: ID!, name: String!): User!
+  failing: Boolean
 }
 """,
     resolvers={
         "Query": {"user": lambda _o, _i, id: {"id": id, "name": NAMES.get(id, "?")}},
-        "Mutation": {"setName": lambda _o, _i, id, name: _set_name(id, name)},
+        "Mutation": {
+            "setName": lambda _o, _i, id, name: _set_name(id, name),
+            "failing": lambda _o, _i: _fail(),
+        },
     },
     references={"User": lambda rep: {"id": rep["id"], "name": NAMES.get(rep["id"], "?")}},
 )
+
+
+def _fail() -> Any:
+    raise SubgraphError("this mutation always fails", "MUTATION_FAILED")
+
 
 POSTS: dict[str, dict[str, Any]] = {}
 
@@ -117,6 +126,22 @@ SCENARIO = Scenario(
             },
             requests={"accounts": 3, "posts": 1},
         ),
+        Operation(
+            name="failing-mutation-in-the-middle",
+            query="""
+            mutation {
+              first: setName(id: "u1", name: "ada") { name }
+              broken: failing
+              post: createPost(title: "Third", authorId: "u1") { id author { name } }
+            }
+            """,
+            data={
+                "first": {"name": "ada"},
+                "broken": None,
+                "post": {"id": "post-third", "author": {"name": "ada"}},
+            },
+            errors=(ExpectedError(("broken",)),),
+        ),
     ),
-    generator_avoid=frozenset({"Mutation.setName", "Mutation.createPost"}),
+    generator_avoid=frozenset({"Mutation.setName", "Mutation.createPost", "Mutation.failing"}),
 )
