@@ -166,6 +166,7 @@ class _Reader:
             subgraph.types[name] = existing
         elif not is_extension:
             existing.extension = False
+        existing.extend_keyword = existing.extend_keyword or is_extension
         target = existing
         description = getattr(node, "description", None)
         if description is not None:

@@ -78,6 +78,8 @@ class SubgraphType:
     extension: bool = False
     """Only ever declared with `extend` or `@extends` in this subgraph."""
     extends_directive: bool = False
+    extend_keyword: bool = False
+    """Declared with `extend type` (as opposed to only `@extends`)."""
     keys: list[Key] = field(default_factory=list)
     shareable: bool = False
     interface_object: bool = False

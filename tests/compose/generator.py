@@ -136,3 +136,55 @@ class _World:
         if rng.random() < 0.05:
             applied += " @authenticated"
         return applied
+
+
+def generate_fed1_sets(seed: int, count: int) -> dict[str, list[dict[str, str]]]:
+    """Federation 1 sets: owners define entities, others `extend type` / `@extends` them."""
+    rng = random.Random(seed)
+    return {f"fed1-{seed}-{i:03d}": _fed1_set(rng) for i in range(count)}
+
+
+def _fed1_set(rng: random.Random) -> list[dict[str, str]]:
+    subgraphs = []
+    for index in range(rng.randint(2, 3)):
+        parts: list[str] = []
+        roots: list[str] = []
+        for position, entity in enumerate(("User", "Product")):
+            if rng.random() >= 0.7:
+                continue
+            if index == position:
+                parts.append(_fed1_owner(rng, entity))
+            else:
+                parts.append(_fed1_extension(rng, entity, index))
+            if rng.random() < 0.6:
+                roots.append(f"{entity.lower()}{index}: {entity}")
+        if rng.random() < 0.5:
+            parts.append("type Point { x: Int" + (" y: Int" if rng.random() < 0.3 else "") + " }")
+            roots.append(f"p{index}: Point")
+        if rng.random() < 0.3:
+            roots.append("common: Int")
+        if roots:
+            keyword = "extend type" if rng.random() < 0.5 else "type"
+            parts.append(f"{keyword} Query {{ {' '.join(roots)} }}")
+        sdl = "\n".join(parts) or "type Query { z: Int }"
+        subgraphs.append({"name": f"s{index}", "url": f"http://s{index}/graphql", "sdl": sdl})
+    return subgraphs
+
+
+def _fed1_owner(rng: random.Random, entity: str) -> str:
+    fields = ["id: ID!"] + [
+        f for f in ("name: String", "price: Int", "tags: [String]") if rng.random() < 0.7
+    ]
+    keyword = "type" if rng.random() < 0.8 else "extend type"
+    return f'{keyword} {entity} @key(fields: "id") {{ {" ".join(fields)} }}'
+
+
+def _fed1_extension(rng: random.Random, entity: str, index: int) -> str:
+    external = [f for f in ("name: String @external", "price: Int @external") if rng.random() < 0.4]
+    fields = ["id: ID! @external", *external]
+    if external and rng.random() < 0.7:
+        fields.append(f'derived{index}: Int @requires(fields: "{external[0].split(":")[0]}")')
+    fields.append(f"extra{index}: Int")
+    if rng.random() < 0.7:
+        return f'extend type {entity} @key(fields: "id") {{ {" ".join(fields)} }}'
+    return f'type {entity} @extends @key(fields: "id") {{ {" ".join(fields)} }}'
