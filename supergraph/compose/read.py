@@ -60,6 +60,7 @@ from .subgraph import (
     SubgraphType,
     TypeKind,
 )
+from .validate.link_imports import check_link_imports
 from .validate.sdl import check_subgraph_sdl
 
 _KINDS: dict[type, TypeKind] = {
@@ -91,15 +92,8 @@ def read_subgraph(source: SubgraphSource, errors: ErrorSink) -> Subgraph | None:
         )
         return None
     reader = _Reader(source, document)
-    for link in reader.names.links:
-        for entry in link.invalid_imports:
-            errors.append(
-                CompositionError(
-                    "INVALID_LINK_DIRECTIVE_USAGE",
-                    f'[{source.name}] Invalid import {entry} in @link(url: "{link.url}"): list '
-                    'strings like "@key", or objects like {name: "@key", as: "@myKey"}',
-                )
-            )
+    # Rules that need the document itself, not just the model read from it.
+    check_link_imports(source.name, reader.names, errors)
     check_subgraph_sdl(source.name, document, reader.names, errors)
     return reader.read()
 

@@ -91,6 +91,7 @@ class SubgraphType:
 
     def key_field_names(self) -> set[str]:
         """Top-level fields named by any of this type's keys."""
+        # Imported here: fieldsets walks Subgraph models, so it imports this module.
         from .fieldsets import top_level_fields
 
         names: set[str] = set()
