@@ -8,6 +8,7 @@ A failed fetch adds errors and leaves its fields out; the rest still runs.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import assert_never
 
 import orjson
+from graphql import FieldNode, OperationDefinitionNode, parse
 
 from supergraph.executor.errors import (
     SUBGRAPH_TIMEOUT,
@@ -144,7 +146,10 @@ class _Run:
 
     async def root_fetch(self, fetch: Fetch, variables: JSONObject) -> None:
         response = await self.send(fetch, variables)
-        if response is None:
+        if isinstance(response, _Failure):
+            # The failure nulls every root field this fetch was to answer: say so at each.
+            for name in root_response_names(fetch.operation):
+                self.errors.append(response.error_at([name]))
             return
         data = response.get("data")
         if isinstance(data, dict):
@@ -180,7 +185,11 @@ class _Run:
             return
         variables["representations"] = representations
         response = await self.send(fetch, variables)
-        if response is None:
+        if isinstance(response, _Failure):
+            # Every object this fetch was to complete lacks its fields now: one error
+            # at each, so clients can tell which nulls the failure explains.
+            for _, at in locate_objects(self.data, path, types):
+                self.errors.append(response.error_at(list(at)))
             return
         self.merge_entities(fetch, response, targets)
         errors = _errors_of(response)
@@ -209,8 +218,8 @@ class _Run:
             if isinstance(entity, dict):
                 deep_merge(obj, entity)
 
-    async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
-        """The subgraph's response, or None after recording why there is none."""
+    async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | _Failure:
+        """The subgraph's response, or why there is none (the caller knows the paths)."""
         name = fetch.service_name
         headers = self.headers
         if self.headers_by_subgraph is not None:
@@ -224,23 +233,44 @@ class _Run:
                 return await self.executor.transport.send(name, request)
         except TimeoutError:
             outcome = "timeout"
-            message = f"Request to subgraph '{name}' timed out"
-            self.errors.append(graphql_error(message, code=SUBGRAPH_TIMEOUT, service_name=name))
+            return _Failure(f"Request to subgraph '{name}' timed out", SUBGRAPH_TIMEOUT, name)
         except SubgraphTransportError as error:
             outcome = "http_error"
-            self.errors.append(graphql_error(str(error), code=error.code, service_name=name))
+            return _Failure(str(error), error.code, name)
         except Exception:
             # A transport bug must not fail the other fetches; the log keeps the trace.
             outcome = "http_error"
             logger.exception("fetch from subgraph %s failed", name)
-            message = f"HTTP fetch failed from '{name}'"
-            self.errors.append(
-                graphql_error(message, code=SUBREQUEST_HTTP_ERROR, service_name=name)
-            )
+            return _Failure(f"HTTP fetch failed from '{name}'", SUBREQUEST_HTTP_ERROR, name)
         finally:
             if options.observer is not None:
                 options.observer(name, time.perf_counter() - started, outcome)
-        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A subgraph request that brought no response at all."""
+
+    message: str
+    code: str
+    service_name: str
+
+    def error_at(self, path: ResponsePath) -> JSONObject:
+        return graphql_error(
+            self.message, path=path, code=self.code, service_name=self.service_name
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def root_response_names(operation: str) -> tuple[str, ...]:
+    """The response names of an operation's top-level fields (parsed only on failures)."""
+    names: list[str] = []
+    for definition in parse(operation, no_location=True).definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode) and selection.name.value != "__typename":
+                    names.append((selection.alias or selection.name).value)
+    return tuple(dict.fromkeys(names))
 
 
 def _errors_of(response: JSONObject) -> list[object]:

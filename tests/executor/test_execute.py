@@ -226,6 +226,7 @@ async def test_failing_subgraph_only_affects_its_fields() -> None:
     assert outcome.errors == [
         {
             "message": "HTTP fetch failed from 'accounts': 500: Internal Server Error",
+            "path": ["me"],
             "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": "accounts"},
         }
     ]
