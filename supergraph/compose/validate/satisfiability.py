@@ -55,6 +55,7 @@ class _Walker:
         self.supergraph = supergraph
         self.errors = errors
         self.reported: set[tuple[str, str]] = set()
+        self.reachable_cache: dict[tuple[str, _Holder], set[str]] = {}
 
     def run(self) -> None:
         queue: deque[_Path] = deque()
@@ -178,6 +179,12 @@ class _Walker:
 
     def _reachable(self, type_name: str, holder: _Holder) -> set[str]:
         """Subgraphs an entity of `type_name` held by `holder` can be moved to through keys."""
+        cached = self.reachable_cache.get((type_name, holder))
+        if cached is None:
+            cached = self.reachable_cache[(type_name, holder)] = self._walk_keys(type_name, holder)
+        return cached
+
+    def _walk_keys(self, type_name: str, holder: _Holder) -> set[str]:
         reachable = {holder.graph}
         frontier = [holder.graph]
         while frontier:
