@@ -27,6 +27,10 @@ class SubgraphConfig:
     timeout: float | None = None
 
 
+DEFAULT_MAX_TOKENS = 15_000
+"""As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
+
+
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
     max_body_bytes: int = 2_000_000
@@ -34,7 +38,7 @@ class LimitsConfig:
     max_depth: int | None = None
     max_aliases: int | None = None
     max_root_fields: int | None = None
-    max_tokens: int | None = None
+    max_tokens: int | None = DEFAULT_MAX_TOKENS
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +192,7 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         max_depth=v.optional_int(s.get("max_depth"), "limits.max_depth"),
         max_aliases=v.optional_int(s.get("max_aliases"), "limits.max_aliases"),
         max_root_fields=v.optional_int(s.get("max_root_fields"), "limits.max_root_fields"),
-        max_tokens=v.optional_int(s.get("max_tokens"), "limits.max_tokens"),
+        max_tokens=v.optional_int(s.get("max_tokens", DEFAULT_MAX_TOKENS), "limits.max_tokens"),
     )
 
 

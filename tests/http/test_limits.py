@@ -96,3 +96,15 @@ async def test_introspection_switch() -> None:
     assert (off.status_code, _code(off)) == (400, "INTROSPECTION_DISABLED")
     typename = await _post({"introspection": False}, "{ __typename }")
     assert typename.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_the_token_limit_is_on_by_default() -> None:
+    """Unconfigured, the parser still stops at 15,000 tokens (Apollo Router's default)."""
+    # Braces (2) + `__typename` (1) + 4,999 aliased `aN: __typename` (3 each) = 15,000.
+    aliased = " ".join(f"a{n}: __typename" for n in range(4_999))
+    allowed = "{ __typename " + aliased + " }"
+    refused = "{ __typename __typename " + aliased + " }"
+    assert (await _post({}, allowed)).status_code == 200
+    bad = await _post({}, refused)
+    assert bad.status_code == 400
+    assert _code(bad) == "MAX_TOKENS_EXCEEDED"
