@@ -158,7 +158,7 @@ class Walker:
             return [(graph, field)]
         split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
         cost = sum(self._root_cost(g, f) + self._new_root_penalty(g) for g, f in split)
-        return split if cost < single else [(graph, field)]
+        return split if cost <= single else [(graph, field)]  # parallel beats sequential
 
     def _new_root_penalty(self, graph: str) -> int:
         return 0 if any(g.service == graph for g in self.roots) else 1
