@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         supergraph = load_supergraph(args.supergraph.read_text(encoding="utf-8"))
         text = args.file.read_text(encoding="utf-8") if args.file else args.query
-        document = parse(text)
+        document = parse(text, allow_empty_selection_sets=False)
     except OSError as error:
         print(f"supergraph plan: {error}", file=sys.stderr)
         return 2

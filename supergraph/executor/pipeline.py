@@ -249,7 +249,8 @@ class Router:
     def _parse_and_validate(self, query: str) -> _Document:
         max_tokens = self.options.max_tokens
         try:
-            document = parse(query, max_tokens=max_tokens)
+            # Empty selection sets are a syntax error by the spec (graphql-core 3.3 allows them).
+            document = parse(query, max_tokens=max_tokens, allow_empty_selection_sets=False)
         except GraphQLError as error:
             if "Document contains more than" in error.message:
                 message = f"The operation has more than {max_tokens} tokens."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from graphql import ASTValidationRule, DocumentNode, FieldNode, GraphQLError, print_ast
 
 from supergraph.executor.mock_transport import MockTransport
@@ -139,6 +140,17 @@ async def test_parse_error_has_code_and_location() -> None:
     assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     assert error["locations"] == [{"line": 1, "column": 8}]
     assert "data" not in response.body
+
+
+@pytest.mark.parametrize("query", ["{ }", "{ me { } }", "query Q { me { id } ... on Query { } }"])
+async def test_empty_selection_sets_are_syntax_errors(query: str) -> None:
+    """The spec's grammar is `{ Selection+ }`; graphql-core 3.3 would accept `{ }`."""
+    router, transport = make_router()
+    response = await router.execute(GraphQLRequest(query))
+    assert response.kind == "request_error"
+    [error] = response.body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert transport.requests == []
 
 
 async def test_validation_error_has_code_and_location() -> None:
