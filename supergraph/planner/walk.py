@@ -10,13 +10,9 @@ an entity fetch group at the same response path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import cache
-
-from graphql import DirectiveNode, parse
+from dataclasses import replace
 
 from supergraph.operation import Field, InlineFragment, Operation, Selection
-from supergraph.operation.conditions import variable_condition
 from supergraph.planner.capabilities import (
     Provided,
     can_collect,
@@ -27,78 +23,17 @@ from supergraph.planner.capabilities import (
     resolvable_keys,
     resolves,
 )
+from supergraph.planner.context import Ctx, Jump, aliases_in, conditions_of, directives_for
 from supergraph.planner.cost import INFEASIBLE, CostModel
 from supergraph.planner.errors import PlanningError
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.plan import KeyRenamer, ValueSetter
-from supergraph.planner.selection import FieldItem, SelectionSet, representation_conflict
-from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Key, Supergraph
+from supergraph.planner.roots import plan_root
+from supergraph.planner.selection import SelectionSet, representation_conflict
+from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Supergraph
 
 _MAX_JUMP_DEPTH = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Ctx:
-    """Where the walker is: a fetch group, a selection set in it, and the response position."""
-
-    group: FetchGroup
-    selset: SelectionSet
-    fpath: tuple[str, ...]
-    """Path inside the fetch's result (for output rewrites)."""
-    type_name: str
-    path: tuple[str, ...]
-    provided: Provided | None = None
-    conditions: Conditions = ()
-    internal: bool = False
-    requires_ok: bool = False
-    """The field about to be added has its @requires satisfied by this entity fetch."""
-    parent: Ctx | None = None
-    via: Field | None = None
-    """The field of `parent` that led here (to re-plan a path from an ancestor entity)."""
-    origin: Ctx | None = None
-    """For the top of an entity fetch: the position, in the previous fetch, it jumped from."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Jump:
-    cost: int
-    order: int
-    graph: str
-    key: Key
-    rep_type: str
-    """The type named in the representation: the entity type or its @interfaceObject."""
-
-
-def _conditions(directives: tuple[object, ...]) -> Conditions:
-    out: list[tuple[str, bool]] = []
-    for directive in directives:
-        found = variable_condition(directive)  # type: ignore[arg-type]
-        if found is not None:
-            out.append(found)
-    return tuple(out)
-
-
-def _directives(conditions: Conditions) -> tuple[DirectiveNode, ...]:
-    return tuple(_directive(variable, include) for variable, include in conditions)
-
-
-@cache
-def _directive(variable: str, include: bool) -> DirectiveNode:
-    name = "include" if include else "skip"
-    document = parse(f"{{ a @{name}(if: ${variable}) }}", no_location=True)
-    field = document.definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
-    directive: DirectiveNode = field.directives[0]
-    return directive
-
-
-def _aliases(selset: SelectionSet) -> dict[str, str]:
-    """Planner fields that got a generated alias (the client owns the plain name)."""
-    return {
-        item.name: item.alias
-        for item in selset.items.values()
-        if isinstance(item, FieldItem) and item.internal and item.alias and not item.arguments
-    }
 
 
 class Walker:
@@ -117,75 +52,7 @@ class Walker:
     # -- root ---------------------------------------------------------------
 
     def plan_root(self, fields: list[Field]) -> None:
-        mutation = self.operation.kind == "mutation"
-        root = self.operation.root_type
-        if not mutation:
-            # Fields only one subgraph serves open their fetches first, so shared
-            # fields can then join a fetch that is happening anyway.
-            fields = sorted(fields, key=lambda f: len(self._root_candidates(f)) > 1)
-        for field in fields:
-            for graph, part in self._root_parts(field, mutation):
-                group = self.roots[-1] if mutation and self.roots else None
-                if group is None or group.service != graph:
-                    group = next(
-                        (g for g in self.roots if g.service == graph and not mutation), None
-                    )
-                if group is None:
-                    group = self._new_group(graph, False, path=(), parent=None, conditions=())
-                    self.roots.append(group)
-                group.condition_sets.append(_conditions(part.directives))
-                ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
-                found = resolves(self.sg, graph, root, part.name, None)
-                assert found is not None
-                self._add_here(ctx, part, found)
-
-    def _root_parts(self, field: Field, mutation: bool) -> list[tuple[str, Field]]:
-        """The subgraph for a root field, or one per part of its selection when cheaper.
-
-        A shared root field is asked of several subgraphs, each for the part of
-        the selection it serves, when that saves entity jumps (and always when
-        no single subgraph can serve it, e.g. a value type with no key).
-        """
-        graph = self._root_graph(field, mutation)
-        if mutation or not field.selections:
-            return [(graph, field)]
-        single = self._root_cost(graph, field) + self._new_root_penalty(graph)
-        parts: dict[str, list[Selection]] = {}
-        for selection in field.selections:
-            part = replace(field, selections=(selection,))
-            parts.setdefault(self._root_graph(part, mutation), []).append(selection)
-        if len(parts) == 1:
-            return [(graph, field)]
-        split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
-        cost = sum(self._root_cost(g, f) + self._new_root_penalty(g) for g, f in split)
-        return split if cost <= single else [(graph, field)]  # parallel beats sequential
-
-    def _new_root_penalty(self, graph: str) -> int:
-        return 0 if any(g.service == graph for g in self.roots) else 1
-
-    def _root_cost(self, graph: str, field: Field) -> int:
-        found = resolves(self.sg, graph, self.operation.root_type, field.name, None)
-        provided = Provided(found.provides) if found and found.provides else None
-        return self.cost.local_cost(graph, field.type_name, field.selections, provided)
-
-    def _root_candidates(self, field: Field) -> list[str]:
-        root = self.operation.root_type
-        return [g for g in self.sg.subgraphs if resolves(self.sg, g, root, field.name, None)]
-
-    def _root_graph(self, field: Field, mutation: bool) -> str:
-        root = self.operation.root_type
-        candidates = self._root_candidates(field)
-        if not candidates:
-            raise PlanningError(f'no subgraph can resolve field "{root}.{field.name}"')
-        if mutation and self.roots and self.roots[-1].service in candidates:
-            return self.roots[-1].service
-        existing = {g.service for g in self.roots}
-
-        def score(graph: str) -> tuple[int, int, int]:
-            cost = self._root_cost(graph, field)
-            return (cost, 0 if graph in existing else 1, self._graph_order[graph])
-
-        return min(candidates, key=score)
+        plan_root(self, fields)
 
     # -- selections ---------------------------------------------------------
 
@@ -226,7 +93,7 @@ class Walker:
         inner = replace(
             ctx,
             selset=item.sub,
-            conditions=ctx.conditions + _conditions(fragment.directives),
+            conditions=ctx.conditions + conditions_of(fragment.directives),
         )
         self.add(inner, fragment.selections)
 
@@ -260,7 +127,7 @@ class Walker:
             relevant = [t for t in sg.possible_types_in(graph, condition) if t in in_graph]
             if not relevant:
                 continue
-            conditions = ctx.conditions + _conditions(fragment.directives)
+            conditions = ctx.conditions + conditions_of(fragment.directives)
             targets = [condition] if sg.has_type(graph, condition) else relevant
             for target in targets:
                 item = ctx.selset.add_fragment(target, fragment.directives)
@@ -379,7 +246,7 @@ class Walker:
             type_name=field.type_name,
             path=(*ctx.path, field.response_key, *("@",) * field.list_depth),
             provided=self._child_provided(ctx, field, found),
-            conditions=ctx.conditions + _conditions(field.directives),
+            conditions=ctx.conditions + conditions_of(field.directives),
             internal=ctx.internal,
             parent=ctx,
             via=field,
@@ -416,8 +283,8 @@ class Walker:
         if self._depth > _MAX_JUMP_DEPTH:
             raise PlanningError(f'entity jumps for "{ctx.type_name}.{field.name}" do not terminate')
         # The fetch exists only when the jumped selection's own @skip/@include allow it.
-        own = _conditions(field.directives) + tuple(
-            c for t in then if isinstance(t, InlineFragment) for c in _conditions(t.directives)
+        own = conditions_of(field.directives) + tuple(
+            c for t in then if isinstance(t, InlineFragment) for c in conditions_of(t.directives)
         )
         try:
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
@@ -432,7 +299,7 @@ class Walker:
             extra = tuple(c for c in ctx.conditions if c not in inherited)
             inner = Ctx(
                 group=child,
-                selset=child.selection.add_fragment(best.rep_type, _directives(extra)).sub,
+                selset=child.selection.add_fragment(best.rep_type, directives_for(extra)).sub,
                 fpath=(f"... on {best.rep_type}",),
                 type_name=best.rep_type,
                 path=ctx.path,
@@ -478,12 +345,12 @@ class Walker:
             nested = nested_field
         return None
 
-    def _jump_options(self, ctx: Ctx, field: Field) -> list[_Jump]:
+    def _jump_options(self, ctx: Ctx, field: Field) -> list[Jump]:
         sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
         type_def = sg.types.get(type_name)
         if type_def is None:
             return []
-        options: list[_Jump] = []
+        options: list[Jump] = []
         rep_types = [type_name]
         if type_def.kind == "object":
             rep_types += list(type_def.interfaces)
@@ -514,7 +381,7 @@ class Walker:
                         continue
                     reuse = self._find_group(ctx, graph) is not None
                     options.append(
-                        _Jump(
+                        Jump(
                             cost=min(INFEASIBLE, key_cost + subtree + (0 if reuse else 1)),
                             order=self._graph_order[graph],
                             graph=graph,
@@ -587,7 +454,7 @@ class Walker:
             ]
         return min(matches, key=lambda g: (len(g.deps), g.id)) if matches else None
 
-    def _entity_group(self, ctx: Ctx, jump: _Jump, requires: FieldSet | None = None) -> FetchGroup:
+    def _entity_group(self, ctx: Ctx, jump: Jump, requires: FieldSet | None = None) -> FetchGroup:
         sg, type_name = self.sg, ctx.type_name
         child = self._find_group(ctx, jump.graph, requires)
         if child is None:
@@ -608,7 +475,7 @@ class Walker:
         representation = child.requires.add_fragment(type_name)
         representation.sub.add_field("__typename", None, (), (), False, internal=True)
         add_to_representation(
-            sg, representation.sub, type_name, jump.key.selections, _aliases(ctx.selset)
+            sg, representation.sub, type_name, jump.key.selections, aliases_in(ctx.selset)
         )
         if jump.rep_type != type_name or is_interface_object(sg, jump.graph, type_name):
             # The target knows the type only as an @interfaceObject: it expects the
@@ -630,7 +497,7 @@ class Walker:
         child.deps |= providers
         representation = child.requires.add_fragment(ctx.type_name)
         add_to_representation(
-            self.sg, representation.sub, ctx.type_name, requires, _aliases(ctx.selset)
+            self.sg, representation.sub, ctx.type_name, requires, aliases_in(ctx.selset)
         )
 
     def _ancestry(self, group_id: int) -> set[int]:

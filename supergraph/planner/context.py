@@ -1,0 +1,78 @@
+"""Where the walker is (`Ctx`), the jumps it weighs, and small helpers on conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from graphql import DirectiveNode, parse
+
+from supergraph.operation import Field
+from supergraph.operation.conditions import variable_condition
+from supergraph.planner.capabilities import Provided
+from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.selection import FieldItem, SelectionSet
+from supergraph.schema import Key
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Where the walker is: a fetch group, a selection set in it, and the response position."""
+
+    group: FetchGroup
+    selset: SelectionSet
+    fpath: tuple[str, ...]
+    """Path inside the fetch's result (for output rewrites)."""
+    type_name: str
+    path: tuple[str, ...]
+    provided: Provided | None = None
+    conditions: Conditions = ()
+    internal: bool = False
+    requires_ok: bool = False
+    """The field about to be added has its @requires satisfied by this entity fetch."""
+    parent: Ctx | None = None
+    via: Field | None = None
+    """The field of `parent` that led here (to re-plan a path from an ancestor entity)."""
+    origin: Ctx | None = None
+    """For the top of an entity fetch: the position, in the previous fetch, it jumped from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    cost: int
+    order: int
+    graph: str
+    key: Key
+    rep_type: str
+    """The type named in the representation: the entity type or its @interfaceObject."""
+
+
+def conditions_of(directives: tuple[object, ...]) -> Conditions:
+    out: list[tuple[str, bool]] = []
+    for directive in directives:
+        found = variable_condition(directive)  # type: ignore[arg-type]
+        if found is not None:
+            out.append(found)
+    return tuple(out)
+
+
+def directives_for(conditions: Conditions) -> tuple[DirectiveNode, ...]:
+    return tuple(directive_for(variable, include) for variable, include in conditions)
+
+
+@cache
+def directive_for(variable: str, include: bool) -> DirectiveNode:
+    name = "include" if include else "skip"
+    document = parse(f"{{ a @{name}(if: ${variable}) }}", no_location=True)
+    field = document.definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+    directive: DirectiveNode = field.directives[0]
+    return directive
+
+
+def aliases_in(selset: SelectionSet) -> dict[str, str]:
+    """Planner fields that got a generated alias (the client owns the plain name)."""
+    return {
+        item.name: item.alias
+        for item in selset.items.values()
+        if isinstance(item, FieldItem) and item.internal and item.alias and not item.arguments
+    }

@@ -1,0 +1,96 @@
+"""Root fields: which subgraph serves each, split shared ones, order mutations.
+
+Query root fields that only one subgraph serves open their fetches first;
+shared (@shareable) root fields then join an existing fetch or are split by
+sub-selection across subgraphs when that saves entity jumps. Mutation root
+fields keep document order, consecutive ones to the same subgraph share a
+fetch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from supergraph.operation import Field, Selection
+from supergraph.planner.capabilities import Provided, resolves
+from supergraph.planner.context import Ctx, conditions_of
+from supergraph.planner.errors import PlanningError
+
+if TYPE_CHECKING:
+    from supergraph.planner.walk import Walker
+
+
+def plan_root(walker: Walker, fields: list[Field]) -> None:
+    mutation = walker.operation.kind == "mutation"
+    root = walker.operation.root_type
+    if not mutation:
+        # Fields only one subgraph serves open their fetches first, so shared
+        # fields can then join a fetch that is happening anyway.
+        fields = sorted(fields, key=lambda f: len(_root_candidates(walker, f)) > 1)
+    for field in fields:
+        for graph, part in _root_parts(walker, field, mutation):
+            group = walker.roots[-1] if mutation and walker.roots else None
+            if group is None or group.service != graph:
+                group = next((g for g in walker.roots if g.service == graph and not mutation), None)
+            if group is None:
+                group = walker._new_group(graph, False, path=(), parent=None, conditions=())
+                walker.roots.append(group)
+            group.condition_sets.append(conditions_of(part.directives))
+            ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
+            found = resolves(walker.sg, graph, root, part.name, None)
+            assert found is not None
+            walker._add_here(ctx, part, found)
+
+
+def _root_parts(walker: Walker, field: Field, mutation: bool) -> list[tuple[str, Field]]:
+    """The subgraph for a root field, or one per part of its selection when cheaper.
+
+    A shared root field is asked of several subgraphs, each for the part of
+    the selection it serves, when that saves entity jumps (and always when
+    no single subgraph can serve it, e.g. a value type with no key).
+    """
+    graph = _root_graph(walker, field, mutation)
+    if mutation or not field.selections:
+        return [(graph, field)]
+    single = _root_cost(walker, graph, field) + _new_root_penalty(walker, graph)
+    parts: dict[str, list[Selection]] = {}
+    for selection in field.selections:
+        part = replace(field, selections=(selection,))
+        parts.setdefault(_root_graph(walker, part, mutation), []).append(selection)
+    if len(parts) == 1:
+        return [(graph, field)]
+    split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
+    cost = sum(_root_cost(walker, g, f) + _new_root_penalty(walker, g) for g, f in split)
+    return split if cost <= single else [(graph, field)]  # parallel beats sequential
+
+
+def _new_root_penalty(walker: Walker, graph: str) -> int:
+    return 0 if any(g.service == graph for g in walker.roots) else 1
+
+
+def _root_cost(walker: Walker, graph: str, field: Field) -> int:
+    found = resolves(walker.sg, graph, walker.operation.root_type, field.name, None)
+    provided = Provided(found.provides) if found and found.provides else None
+    return walker.cost.local_cost(graph, field.type_name, field.selections, provided)
+
+
+def _root_candidates(walker: Walker, field: Field) -> list[str]:
+    root = walker.operation.root_type
+    return [g for g in walker.sg.subgraphs if resolves(walker.sg, g, root, field.name, None)]
+
+
+def _root_graph(walker: Walker, field: Field, mutation: bool) -> str:
+    root = walker.operation.root_type
+    candidates = _root_candidates(walker, field)
+    if not candidates:
+        raise PlanningError(f'no subgraph can resolve field "{root}.{field.name}"')
+    if mutation and walker.roots and walker.roots[-1].service in candidates:
+        return walker.roots[-1].service
+    existing = {g.service for g in walker.roots}
+
+    def score(graph: str) -> tuple[int, int, int]:
+        cost = _root_cost(walker, graph, field)
+        return (cost, 0 if graph in existing else 1, walker._graph_order[graph])
+
+    return min(candidates, key=score)
