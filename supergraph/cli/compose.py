@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"supergraph compose: {len(result.errors)} composition error(s):", file=sys.stderr)
         for problem in result.errors:
             print(f"- {problem.code}: {problem.message}", file=sys.stderr)
+            if problem.hint:
+                print(f"  to fix: {problem.hint}", file=sys.stderr)
         return 1
     if args.output:
         Path(args.output).write_text(result.supergraph_sdl, encoding="utf-8")

@@ -83,6 +83,7 @@ def test_composition_errors_exit_1_and_list_every_error(
         '"nope" on type "T"'
     ) in err
     assert '- FIELD_TYPE_MISMATCH: Type of field "Query.t" is incompatible across subgraphs' in err
+    assert "  to fix: give the field the same type in every subgraph" in err
     assert '- INVALID_FIELD_SHARING: Non-shareable field "Query.t"' in err
 
 

@@ -1,4 +1,4 @@
-"""Our supergraphs load in @apollo/gateway exactly when the reference's do.
+"""Our supergraphs load in @apollo/gateway whenever the reference's do.
 
 @apollo/gateway refuses `for: SECURITY` features it does not implement
 (`@authenticated`, `@requiresScopes`, `@policy` are Apollo Router features), so

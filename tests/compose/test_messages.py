@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import supergraph.compose as package
 from supergraph.compose import SubgraphSource, compose
+from supergraph.compose.errors import HINTS
 
 
 def _errors(*sources: tuple[str, str]) -> list[str]:
@@ -36,3 +41,33 @@ def test_syntax_error_names_the_subgraph() -> None:
     assert _errors(("a", "type Query { a: }")) == [
         "INVALID_GRAPHQL: [a] The SDL does not parse: Syntax Error: Expected Name, found '}'."
     ]
+
+
+def test_every_reported_code_is_actionable() -> None:
+    """Each code either says what to change in its message or has a hint."""
+    source = "\n".join(p.read_text() for p in Path(package.__file__).parent.rglob("*.py"))
+    codes = set(re.findall(r'CompositionError\(\s*"([A-Z_]+)"', source))
+    # Codes whose messages already end with what to do.
+    self_explaining = {
+        "KEY_INVALID_FIELDS",
+        "REQUIRES_INVALID_FIELDS",
+        "PROVIDES_INVALID_FIELDS",
+        "EXTERNAL_UNUSED",
+        "INVALID_FIELD_SHARING",
+        "OVERRIDE_SOURCE_NOT_FOUND",
+        "SATISFIABILITY_ERROR",
+        "DUPLICATE_SUBGRAPH_NAME",
+        "INVALID_SUBGRAPH_NAME",
+        "NO_SUBGRAPHS",
+        "INVALID_LINK_DIRECTIVE_USAGE",
+        "REQUIRES_FIELDS_MISSING_EXTERNAL",
+        "PROVIDES_FIELDS_MISSING_EXTERNAL",
+        "KEY_FIELDS_HAS_ARGS",
+        "KEY_FIELDS_SELECT_INVALID_TYPE",
+        "OVERRIDE_FROM_SELF_ERROR",
+        "OVERRIDE_SOURCE_HAS_OVERRIDE",
+        "OVERRIDE_ON_INTERFACE",
+        "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+    }
+    missing = sorted(codes - set(HINTS) - self_explaining)
+    assert not missing, f"add a hint in supergraph/compose/errors.py for {missing}"
