@@ -66,3 +66,41 @@ def test_overridden_field_through_an_entity_jump() -> None:
         }
         """
     )
+
+
+def test_progressive_override_applies_above_half_and_not_below() -> None:
+    query = """
+        { users { score rank } }
+    """
+    assert plan_text("context", query, None) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "users") {
+              {
+                users {
+                  score
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "users.@") {
+              Fetch(service: "scores") {
+                {
+                  ... on User {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on User {
+                    rank
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

@@ -124,3 +124,14 @@ def test_missing_graph_enum_is_refused() -> None:
     sdl = _load("fed1").replace("enum join__Graph", "enum other__Graph")
     with pytest.raises(SupergraphError):
         load_supergraph(sdl)
+
+
+def test_join_v05_context_arguments_and_override_labels() -> None:
+    model = load_supergraph(_load("context"))
+    assert model.join_version == "0.5"
+    (title,) = model.types["Post"].fields["title"].graphs
+    assert title.context_arguments[0].name == "lang"
+    assert title.context_arguments[0].context == "users__userCtx"
+    score = {f.graph: f for f in model.types["User"].fields["score"].graphs}
+    assert score["scores"].override == "users"
+    assert score["scores"].override_label == "percent(25)"
