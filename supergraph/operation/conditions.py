@@ -3,6 +3,8 @@
 A selection whose literal condition excludes it disappears; a satisfied
 literal condition is dropped; conditions on variables stay on the selection
 so the planner can forward them (or turn them into `Condition` nodes).
+A fragment left with no selection disappears; a field left with none selects
+`__typename` (it is still resolved, and a subgraph query needs a selection).
 """
 
 from __future__ import annotations
@@ -20,24 +22,26 @@ def resolve_conditions(selections: tuple[Selection, ...]) -> tuple[Selection, ..
         kept = _kept_directives(selection.directives)
         if kept is None:
             continue
+        inner = resolve_conditions(selection.selections)
         match selection:
             case Field():
-                out.append(
-                    replace(
-                        selection,
-                        directives=kept,
-                        selections=resolve_conditions(selection.selections),
-                    )
-                )
+                if selection.selections and not inner:
+                    # Every subfield is excluded, yet the field is still resolved
+                    # (`{}` for the client): the subgraph query needs a selection,
+                    # and shaping, which reads the client's own selections, drops it.
+                    inner = (_typename(selection.type_name),)
+                out.append(replace(selection, directives=kept, selections=inner))
             case InlineFragment():
-                out.append(
-                    replace(
-                        selection,
-                        directives=kept,
-                        selections=resolve_conditions(selection.selections),
-                    )
-                )
+                if inner:
+                    # A fragment left empty selects nothing: dropped, never sent as `{}`.
+                    out.append(replace(selection, directives=kept, selections=inner))
     return tuple(out)
+
+
+def _typename(parent_type: str) -> Field:
+    return Field(
+        name="__typename", alias=None, parent_type=parent_type, type_name="String", list_depth=0
+    )
 
 
 def _kept_directives(directives: tuple[DirectiveNode, ...]) -> tuple[DirectiveNode, ...] | None:

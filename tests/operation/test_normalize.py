@@ -87,3 +87,25 @@ def test_variable_definitions_are_kept() -> None:
     op = _normalize("query Q($t: String!) { search(term: $t) { __typename } }")
     assert [d.variable.name.value for d in op.variable_definitions] == ["t"]
     assert op.kind == "query" and op.root_type == "Query"
+
+
+def test_field_left_without_subfields_selects_typename() -> None:
+    op = _normalize("{ library { id @include(if: false) title @skip(if: true) } }")
+    assert _shape(op.selections) == [("library", ["__typename"])]
+    library = op.selections[0]
+    assert isinstance(library, Field)
+    typename = library.selections[0]
+    assert isinstance(typename, Field) and typename.parent_type == "Media"
+
+
+def test_fragment_left_empty_is_dropped() -> None:
+    op = _normalize(
+        "{ library { title ... on Book { pages @include(if: false) } } "
+        "trending { ... on Book @include(if: true) { pages @skip(if: true) } } }"
+    )
+    assert _shape(op.selections) == [("library", ["title"]), ("trending", ["__typename"])]
+
+
+def test_variable_conditions_never_empty_a_selection() -> None:
+    op = _normalize("query($v: Boolean!) { library { id @include(if: $v) } }")
+    assert _shape(op.selections) == [("library", ["id@include(if: $v)"])]

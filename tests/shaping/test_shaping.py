@@ -187,3 +187,16 @@ def test_interface_without_typename_shapes_interface_fields() -> None:
 def test_union_without_typename_is_null() -> None:
     result, _ = shape("{ search { ... on User { id } } }", {"search": [{"id": "1"}]})
     assert result == {"search": [None]}
+
+
+def test_selection_with_every_subfield_skipped_is_an_empty_object() -> None:
+    # The planner sent `__typename` for these fields; the client selected nothing.
+    data = {"me": {"__typename": "User"}, "node": {"__typename": "Post"}}
+    result, errors = shape(
+        "query($on: Boolean!) { me { name @include(if: false) } "
+        "node(id: 1) { ... on Post { title @include(if: $on) } } }",
+        data,
+        {"on": False},
+    )
+    assert result == {"me": {}, "node": {}}
+    assert errors == []

@@ -169,5 +169,33 @@ SCENARIO = Scenario(
             query="{ site { version @include(if: false) } me { username } }",
             data={"site": {}, "me": {"username": "ada"}},
         ),
+        Operation(
+            name="all-subfields-skipped-in-a-fragment",
+            query="{ site { ... on Site { name @skip(if: true) } } }",
+            data={"site": {}},
+        ),
+        Operation(
+            name="all-subfields-skipped-by-variables",
+            query=(
+                "query($on: Boolean!, $off: Boolean!)"
+                " { site { version @include(if: $on) name @skip(if: $off) } me { username } }"
+            ),
+            variables={"on": False, "off": True},
+            data={"site": {}, "me": {"username": "ada"}},
+        ),
+        Operation(
+            name="entity-fields-all-skipped-by-a-variable",
+            query=(
+                "query($on: Boolean!)"
+                " { reviews { body author { email @include(if: $on) profile { bio @include(if: $on) } } } }"
+            ),
+            variables={"on": False},
+            data={
+                "reviews": [
+                    {"body": "Great", "author": {"profile": {}}},
+                    {"body": "Meh", "author": {"profile": {}}},
+                ]
+            },
+        ),
     ),
 )
