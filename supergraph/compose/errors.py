@@ -67,6 +67,8 @@ HINTS: dict[str, str] = {
     "implementations' fields instead)",
     "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL": "apply the directive in the subgraph that "
     "resolves the field",
+    "DIRECTIVE_COMPOSITION_ERROR": "define the directive in the subgraph and import it with "
+    '@link(url: "...", import: ["@name"]) from its spec',
     "PROVIDES_ON_NON_OBJECT_FIELD": "use @provides only on fields returning an object, interface "
     "or union",
 }

@@ -140,6 +140,7 @@ class _Reader:
                     continue
                 name = str(_argument(directive, "name") or "").lstrip("@")
                 self.composed.add(name)
+                subgraph.composed_names.append(name)
                 if name in definitions:
                     subgraph.composed_directives[name] = definitions[name]
         subgraph.composed_links = [

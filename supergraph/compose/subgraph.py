@@ -111,3 +111,5 @@ class Subgraph:
     composed_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     """`@composeDirective` names (without `@`) -> their definitions."""
     composed_links: list[Link] = field(default_factory=list)
+    composed_names: list[str] = field(default_factory=list)
+    """Every name given to `@composeDirective`, defined or not (checked by a rule)."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from graphql.language import DirectiveDefinitionNode
+
 from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phrase
 from supergraph.compose.model import FieldJoin, SuperField, Supergraph, SuperType
 from supergraph.compose.subgraph import ROOT_KINDS, Subgraph
 
+from .directive_definitions import merge_directive_definitions
 from .enums import merge_enum
 from .inputs import merge_input_object
 from .interfaces import merge_interface
@@ -59,12 +62,16 @@ def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> Supergraph:
         types,
         {kind: roots[kind] for kind in ROOT_KINDS if kind in roots},
     )
+    definitions: dict[str, list[DirectiveDefinitionNode]] = {}
     for subgraph in subgraphs:
         for name, definition in subgraph.composed_directives.items():
-            supergraph.composed_directives.setdefault(name, definition)
+            definitions.setdefault(name, []).append(definition)
         for link in subgraph.composed_links:
             if all(existing.url != link.url for existing in supergraph.composed_links):
                 supergraph.composed_links.append(link)
+    supergraph.composed_directives = {
+        name: merge_directive_definitions(found) for name, found in definitions.items()
+    }
     return supergraph
 
 

@@ -8,6 +8,7 @@ from supergraph.compose.errors import ErrorSink
 from supergraph.compose.model import Supergraph
 from supergraph.compose.subgraph import Subgraph
 
+from .compose_directive import check_compose_directive
 from .extension_with_base import check_extension_with_base
 from .external_directives import check_external_directives
 from .external_missing_on_base import check_external_missing_on_base
@@ -42,6 +43,7 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_interface_keys,
     check_interface_object_usage,
     check_query_root_accessible,
+    check_compose_directive,
 )
 SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
     check_query_root,
