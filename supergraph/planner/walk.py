@@ -110,7 +110,7 @@ class Walker:
             # fetched with one jump at the interface level, not once per implementation.
             whole = [f for f in others if self._interface_jump(ctx, f)]
             if not in_graph or len(whole) == len(others):
-                for field in fields:
+                for field in (*direct, *others):  # the client's keys first, as in `add`
                     self.add_field(ctx, field)
             else:
                 for possible in in_graph:
