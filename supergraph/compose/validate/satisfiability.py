@@ -87,6 +87,8 @@ class _Walker:
             return []
         nexts: list[_Path] = []
         for field in type_.fields.values():
+            if field.meta.inaccessible:
+                continue  # not in the API schema: no client query can reach it
             if field.joins is not None and all(j.graph is None for j in field.joins):
                 holders = self._through_interface_object(type_, field.name, current.holders)
             else:
@@ -107,14 +109,29 @@ class _Walker:
             provided = top_level_fields(holder.provided) if holder.provided else set()
             if field_name in provided:
                 result.add(_Holder(holder.graph, _sub_selection(holder.provided, field_name)))
-            if holder.graph in resolvers:
-                result.add(
-                    _Holder(holder.graph, self._provides(type_.name, field_name, holder.graph))
-                )
-            for graph in self._reachable(type_.name, holder):
-                if graph in resolvers:
+            candidates = set(self._reachable(type_.name, holder)) | {holder.graph}
+            for graph in candidates & set(resolvers):
+                if self._requires_met(type_, field_name, graph):
                     result.add(_Holder(graph, self._provides(type_.name, field_name, graph)))
         return frozenset(result)
+
+    def _requires_met(self, type_: SuperType, field_name: str, graph: str) -> bool:
+        """The `@requires` fields of `graph`'s field can be fetched, starting from `graph`.
+
+        Only one level deep: the required fields' own `@requires` are not followed.
+        """
+        own = self.by_name[graph].types.get(type_.name)
+        field = None if own is None else own.fields.get(field_name)
+        if field is None or not field.requires:
+            return True
+        start = _Holder(graph, "")
+        for required in top_level_fields(field.requires):
+            if required not in type_.fields:
+                continue
+            resolvers = set(self._resolvers(type_, required))
+            if not resolvers & (self._reachable(type_.name, start) - {graph}):
+                return False
+        return True
 
     def _through_interface_object(
         self, type_: SuperType, field_name: str, holders: frozenset[_Holder]
@@ -244,6 +261,12 @@ class _Walker:
         else:
             reasons = [f'- from subgraph "{holder.graph}": cannot find field "{coordinate}".']
         for graph in resolvers:
+            if not self._requires_met(type_, field_name, graph):
+                reasons.append(
+                    f'- from subgraph "{graph}": cannot satisfy @require conditions on field '
+                    f'"{coordinate}".'
+                )
+                continue
             target = self.by_name[graph].types.get(type_.name)
             keys = [] if target is None else [k for k in target.keys if k.resolvable]
             if not keys:
