@@ -38,4 +38,5 @@ def finish(groups: list[FetchGroup]) -> None:
         if not group.condition_sets:
             continue
         first, *rest = group.condition_sets
-        group.conditions = tuple(c for c in first if all(c in other for other in rest))
+        shared = (c for c in first if all(c in other for other in rest))
+        group.conditions = tuple(dict.fromkeys(shared))  # each condition once

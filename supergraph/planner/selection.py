@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from graphql import ArgumentNode, DirectiveNode, print_ast
 
+_CONDITIONS = frozenset({"include", "skip"})
+
 
 @dataclass(slots=True)
 class FieldItem:
@@ -62,6 +64,14 @@ class SelectionSet:
         internal: bool,
     ) -> tuple[FieldItem, Renamed | None]:
         """Add (or find) a field; returns it and the renaming made to avoid a clash."""
+        levels = _condition_levels(directives)
+        if len(levels) > 1:
+            # Two @include/@skip on one node are invalid: the rest wrap the field.
+            target = self
+            for level in levels[1:]:
+                target = target.add_fragment(None, level).sub
+            return target.add_field(name, alias, arguments, levels[0], composite, internal)
+        directives = levels[0] if levels else ()
         key_text = alias or name
         directives_text = _directives_text(directives)
         existing = self.items.get(("f", key_text, directives_text))
@@ -104,6 +114,15 @@ class SelectionSet:
     def add_fragment(
         self, type_condition: str | None, directives: tuple[DirectiveNode, ...] = ()
     ) -> FragmentItem:
+        """Add (or find) a fragment; with conditions that cannot share one node (two
+        `@include`), the innermost of nested fragments, one condition of a kind each."""
+        levels = _condition_levels(directives)
+        if len(levels) > 1:
+            item = self.add_fragment(type_condition, levels[0])
+            for level in levels[1:]:
+                item = item.sub.add_fragment(None, level)
+            return item
+        directives = levels[0] if levels else ()
         key = ("t", type_condition or "", _directives_text(directives))
         existing = self.items.get(key)
         if existing is not None:
@@ -142,6 +161,29 @@ class SelectionSet:
                     text += _directives_text(item.directives) + item.sub.print()
             parts.append(text)
         return "{" + " ".join(parts) + "}"
+
+
+def _condition_levels(directives: tuple[DirectiveNode, ...]) -> list[tuple[DirectiveNode, ...]]:
+    """`directives` without repeats, split so no level has two `@include` or two `@skip`.
+
+    Conditions met along several paths (a fragment's and a field's) must all hold;
+    a node takes one of each kind, so the others go on enclosing inline fragments.
+    """
+    levels: list[list[DirectiveNode]] = []
+    seen: set[str] = set()
+    for directive in directives:
+        text = _directives_text((directive,))
+        if text in seen:
+            continue
+        seen.add(text)
+        name = directive.name.value
+        for level in levels:
+            if name not in _CONDITIONS or all(d.name.value != name for d in level):
+                level.append(directive)
+                break
+        else:
+            levels.append([directive])
+    return [tuple(level) for level in levels]
 
 
 def _arg(argument: ArgumentNode) -> str:

@@ -143,7 +143,7 @@ SCENARIO = Scenario(
     # type conditions on objects reached through the @interfaceObject field
     # `similar`; the smallest case found is interface-object-type-condition.
     apollo_wrong_generated=dict.fromkeys(
-        (2, 4, 9, 19, 22, 29),
+        (1, 2, 4, 6, 9, 19, 22, 29),
         "type conditions under @interfaceObject fields: see interface-object-type-condition",
     ),
     operations=(
@@ -255,6 +255,63 @@ SCENARIO = Scenario(
                     {"id": "m1", "similar": [{"id": "m2"}]},
                     {"id": "m2", "similar": [{"id": "m1"}]},
                     {"id": "m3", "similar": [{"id": "m1"}]},
+                ]
+            },
+        ),
+        Operation(
+            name="conditions-on-fragment-and-field",
+            query=(
+                "query($a: Boolean!, $b: Boolean!) { library { id"
+                " ... on Book @include(if: $a) { similar @include(if: $b) { id rating } } } }"
+            ),
+            variables={"a": True, "b": True},
+            data={
+                "library": [
+                    {"id": "m1", "similar": [{"id": "m2", "rating": 4.8}]},
+                    {"id": "m2"},
+                    {"id": "m3", "similar": [{"id": "m1", "rating": 4.5}]},
+                ]
+            },
+        ),
+        Operation(
+            name="same-condition-on-fragment-and-field",
+            query=(
+                'query($a: Boolean!) { media(id: "m1") {'
+                " ... on Book @include(if: $a) { title similar @include(if: $a) { id } } } }"
+            ),
+            variables={"a": True},
+            data={"media": {"title": "Dune", "similar": [{"id": "m2"}]}},
+        ),
+        Operation(
+            name="same-field-with-and-without-a-condition",
+            query=(
+                'query($a: Boolean!) { media(id: "m2") {'
+                " similar { id } similar @include(if: $a) { title } } }"
+            ),
+            variables={"a": True},
+            data={"media": {"similar": [{"id": "m1", "title": "Dune"}]}},
+        ),
+        Operation(
+            name="root-fragment-and-field-conditions",
+            query=(
+                "query($a: Boolean!, $b: Boolean!) { ... @include(if: $a) {"
+                " topRated @include(if: $b) { id } library @skip(if: $b) { title } } }"
+            ),
+            variables={"a": True, "b": True},
+            data={"topRated": [{"id": "m2"}, {"id": "m1"}]},
+        ),
+        Operation(
+            name="nested-skips",
+            query=(
+                "query($a: Boolean!, $b: Boolean!) { library {"
+                " ... @skip(if: $a) { similar @skip(if: $b) { id } } } }"
+            ),
+            variables={"a": False, "b": False},
+            data={
+                "library": [
+                    {"similar": [{"id": "m2"}]},
+                    {"similar": [{"id": "m1"}]},
+                    {"similar": [{"id": "m1"}]},
                 ]
             },
         ),
