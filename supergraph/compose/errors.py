@@ -69,6 +69,8 @@ HINTS: dict[str, str] = {
     "resolves the field",
     "DIRECTIVE_COMPOSITION_ERROR": "define the directive in the subgraph and import it with "
     '@link(url: "...", import: ["@name"]) from its spec',
+    "MISSING_TRANSITIVE_AUTH_REQUIREMENTS": "give the requiring field the same @authenticated, "
+    "@requiresScopes and @policy as the fields its @requires reads",
     "PROVIDES_ON_NON_OBJECT_FIELD": "use @provides only on fields returning an object, interface "
     "or union",
 }

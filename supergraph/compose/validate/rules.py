@@ -28,6 +28,7 @@ from .required_inaccessible import check_required_inaccessible
 from .requires_fields import check_requires_fields
 from .satisfiability import check_satisfiability
 from .shareable_usage import check_shareable_usage
+from .transitive_auth import check_transitive_auth
 
 SubgraphRule = Callable[[Subgraph, ErrorSink], None]
 SupergraphRule = Callable[[Sequence[Subgraph], Supergraph, ErrorSink], None]
@@ -54,6 +55,7 @@ SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
     check_referenced_inaccessible,
     check_required_inaccessible,
     check_implemented_by_inaccessible,
+    check_transitive_auth,
 )
 # Run only when everything else passed: on a broken merge they would report noise.
 FINAL_RULES: tuple[SupergraphRule, ...] = (check_satisfiability,)
