@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv node-peers dev test lint typecheck pytest format bench bench-micro clean
+.PHONY: venv node-peers schema dev test lint typecheck pytest format bench bench-micro clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ node-peers: $(NODE_STAMP)
 
 dev: $(STAMP)
 	$(BIN)/supergraph dev
+
+# Recompose schema.graphql from the bundled subgraphs (a test fails when it is stale).
+schema: $(STAMP)
+	$(BIN)/supergraph compose --config supergraph.yaml --output schema.graphql
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
