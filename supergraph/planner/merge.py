@@ -1,10 +1,11 @@
-"""Optimisation pass: merge sibling fetches to the same subgraph at the same path.
+"""Optimisation pass: merge fetches to the same subgraph at the same path.
 
 The walker sometimes opens two entity fetches where one would do (a
 `@requires` fetch may not reuse a fetch others already wait for, to rule out
-cycles while it is still being planned). Once the graph is complete, two
-fetches with the same subgraph, path and parent are merged when neither
-waits, directly or not, for the other.
+cycles while it is still being planned; jumps from two different fetches
+land at the same place). Once the graph is complete, two fetches with the
+same subgraph and path are merged when merging creates no cycle and one of
+their parents comes after the other (the merged fetch is placed under it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
         buckets: dict[tuple[str, tuple[str, ...], int | None], list[FetchGroup]] = {}
         for group in alive.values():
             if group.is_entity:
-                buckets.setdefault((group.service, group.path, group.parent), []).append(group)
+                buckets.setdefault((group.service, group.path, None), []).append(group)
         for bucket in buckets.values():
             for keep, other in combinations(bucket, 2):
                 if _can_merge(alive, keep, other):
@@ -52,11 +53,28 @@ def _ancestry(alive: dict[int, FetchGroup], start: int) -> set[int]:
     return seen
 
 
+def _later_parent(alive: dict[int, FetchGroup], a: FetchGroup, b: FetchGroup) -> int | None:
+    """The parent the merged fetch goes under: the one that already waits for the other."""
+    if a.parent == b.parent:
+        return a.parent
+    if a.parent is None or b.parent is None:
+        return None
+    if a.parent in _ancestry(alive, b.parent):
+        return b.parent
+    if b.parent in _ancestry(alive, a.parent):
+        return a.parent
+    return None
+
+
 def _can_merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) -> bool:
     if keep.conditions != other.conditions:
         return False
-    if keep.id in _ancestry(alive, other.id) or other.id in _ancestry(alive, keep.id):
+    if _later_parent(alive, keep, other) is None:
         return False
+    merged = {keep.id, other.id}
+    for dep in (keep.deps | other.deps) - merged:
+        if dep in merged or merged & _ancestry(alive, dep):
+            return False  # something the merged fetch waits for waits for it
     if representation_conflict(keep.requires, other.requires):
         return False
     return _compatible(keep.selection, other.selection) and _compatible(
@@ -107,9 +125,10 @@ def merge_into(target: SelectionSet, source: SelectionSet) -> None:
 
 
 def _merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) -> None:
+    keep.parent = _later_parent(alive, keep, other)
     merge_into(keep.selection, other.selection)
     merge_into(keep.requires, other.requires)
-    keep.deps |= other.deps - {keep.id}
+    keep.deps |= other.deps - {keep.id, other.id}
     keep.input_rewrites += [r for r in other.input_rewrites if r not in keep.input_rewrites]
     keep.output_rewrites += [r for r in other.output_rewrites if r not in keep.output_rewrites]
     del alive[other.id]
