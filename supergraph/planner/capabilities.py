@@ -113,11 +113,14 @@ def can_collect(sg: Supergraph, graph: str, type_name: str, field_name: str) -> 
         return False
     if not found.external:
         return True
+    # An @external key field is a "fake" external only on a type the subgraph
+    # extends (Federation 1 style): it can send it. Otherwise it cannot.
     type_in_graph = sg.types[type_name].in_graph(graph)
-    own_keys = type_in_graph.keys if type_in_graph else ()
+    if type_in_graph is None or not type_in_graph.extension:
+        return False
     return any(
         isinstance(item, FieldSetField) and item.name == field_name
-        for key in own_keys
+        for key in type_in_graph.keys
         for item in key.selections
     )
 
