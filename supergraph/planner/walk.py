@@ -71,6 +71,8 @@ class Walker:
                 case Field():
                     self.add_field(ctx, selection)
                 case InlineFragment():
+                    if not self._may_apply(ctx.type_name, selection.type_condition):
+                        continue  # an object type of the subgraph never matches it
                     if selection.type_condition != ctx.type_name and is_abstract(
                         self.sg, ctx.type_name
                     ):
@@ -80,6 +82,11 @@ class Walker:
                         self._jump(ctx, typename, then=(selection,))
                     else:
                         self._add_fragment_on_object(ctx, selection)
+
+    def _may_apply(self, type_name: str, condition: str) -> bool:
+        if condition == type_name or is_abstract(self.sg, type_name):
+            return True
+        return condition in self.sg.types and type_name in self.sg.possible_types(condition)
 
     def _is_local(self, ctx: Ctx, field: Field) -> bool:
         found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
@@ -124,11 +131,16 @@ class Walker:
                     self.add(inner, tuple(fields))
         for fragment in fragments:
             condition = fragment.type_condition
-            relevant = [t for t in sg.possible_types_in(graph, condition) if t in in_graph]
+            # The condition applies by the supergraph's types: an object of this
+            # subgraph may implement the interface only in another subgraph.
+            matching = set(sg.possible_types(condition))
+            relevant = [t for t in in_graph if t in matching]
             if not relevant:
                 continue
             conditions = ctx.conditions + conditions_of(fragment.directives)
-            targets = [condition] if sg.has_type(graph, condition) else relevant
+            local = set(sg.possible_types_in(graph, condition))
+            as_is = sg.has_type(graph, condition) and local.issuperset(relevant)
+            targets = [condition] if as_is else relevant
             for target in targets:
                 item = ctx.selset.add_fragment(target, fragment.directives)
                 inner = replace(
@@ -239,11 +251,19 @@ class Walker:
             )
         if not composite or item.sub is None:
             return
+        # The subgraph may declare a narrower type (`@join__field(type:)`): an
+        # object where the supergraph has a union. Plan for the subgraph's type;
+        # the client's abstract type still needs `__typename` to shape the value.
+        type_name = found.type.strip("[]!") if found.type else field.type_name
+        if type_name not in self.sg.types:
+            type_name = field.type_name
+        if type_name != field.type_name and is_abstract(self.sg, field.type_name):
+            item.sub.add_field("__typename", None, (), (), False, internal=True)
         inner = Ctx(
             group=ctx.group,
             selset=item.sub,
             fpath=(*ctx.fpath, item.response_key),
-            type_name=field.type_name,
+            type_name=type_name,
             path=(*ctx.path, field.response_key, *("@",) * field.list_depth),
             provided=self._child_provided(ctx, field, found),
             conditions=ctx.conditions + conditions_of(field.directives),
