@@ -48,7 +48,10 @@ class Gateway:
                 "--port",
                 str(port),
             ]
-        if self.key in {"hive", "hive-rust"}:
+        if self.key in {"hive", "hive-rust", "hive-nodedup"}:
+            hive_config = (
+                "gateway.nodedup.config.mjs" if self.key == "hive-nodedup" else "gateway.config.mjs"
+            )
             argv = [
                 "node",
                 str(NODE / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
@@ -63,7 +66,7 @@ class Gateway:
                 "--polling",
                 "1h",
                 "--config-path",
-                str(NODE / "gateway.config.mjs"),
+                str(NODE / hive_config),
             ]
             if self.key == "hive-rust":
                 argv.append("--hive-router-runtime")
@@ -85,6 +88,7 @@ GATEWAYS: dict[str, Gateway] = {
         Gateway("ours", "supergraph (ours)"),
         Gateway("apollo", "@apollo/gateway 2.14.4"),
         Gateway("hive", "@graphql-hive/gateway 2.15.1"),
+        Gateway("hive-nodedup", "@graphql-hive/gateway 2.15.1, deduplicateInflightRequests: false"),
         Gateway("hive-rust", "@graphql-hive/gateway 2.15.1 --hive-router-runtime"),
     )
 }
