@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv node-peers schema dev test lint typecheck pytest format bench bench-micro clean
+.PHONY: venv node-peers schema dev test bench-quick lint typecheck pytest format bench bench-micro clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ test: lint typecheck pytest
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Side-by-side benchmark against Apollo Gateway and Hive Gateway (bench/README.md).
+bench: $(STAMP)
+	bench/ensure-tools.sh
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	bench/ensure-tools.sh
+	$(BIN)/python -m bench --quick
 
 bench-micro: $(STAMP)
 	$(BIN)/pytest -m benchmark -p no:cacheprovider tests/benchmarks
