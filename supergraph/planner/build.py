@@ -11,6 +11,7 @@ from supergraph.planner.groups import finish
 from supergraph.planner.merge import merge_siblings
 from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.plan import QueryPlan
+from supergraph.planner.roots import plan_root
 from supergraph.planner.walk import Walker
 from supergraph.schema import Supergraph
 
@@ -31,8 +32,15 @@ def build_query_plan(
         operation = normalize_operation(supergraph.api_schema, document, operation_name)
     except OperationError as error:
         raise PlanningError(str(error)) from None
+    fields = _root_fields(operation.selections)
     walker = Walker(supergraph, operation)
-    walker.plan_root(_root_fields(operation.selections))
+    try:
+        plan_root(walker, fields)
+    except PlanningError:
+        # Joining root fields into fetches happening anyway is an estimate; when
+        # it leads into a subgraph that cannot serve a selection, plan without it.
+        walker = Walker(supergraph, operation)
+        plan_root(walker, fields, join_forced=False)
     finish(walker.groups)
     groups = merge_siblings(walker.groups)
     return QueryPlan(node=NodeBuilder(operation, groups, walker.roots).build())

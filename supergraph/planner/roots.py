@@ -21,15 +21,17 @@ if TYPE_CHECKING:
     from supergraph.planner.walk import Walker
 
 
-def plan_root(walker: Walker, fields: list[Field]) -> None:
+def plan_root(walker: Walker, fields: list[Field], join_forced: bool = True) -> None:
     mutation = walker.operation.kind == "mutation"
     root = walker.operation.root_type
     if not mutation:
-        # Fields only one subgraph serves open their fetches first, so shared
-        # fields can then join a fetch that is happening anyway.
-        fields = sorted(fields, key=lambda f: len(_root_candidates(walker, f)) > 1)
+        # Fields with one best subgraph open their fetches first (those only one
+        # subgraph serves, then shared ones only one subgraph serves without
+        # jumps), so fields any subgraph serves can join a fetch happening anyway.
+        fields = sorted(fields, key=lambda f: _best_count(walker, f))
+    preferred = _forced(walker, fields) if join_forced and not mutation else frozenset()
     for field in fields:
-        for graph, part in _root_parts(walker, field, mutation):
+        for graph, part in _root_parts(walker, field, mutation, preferred):
             group = walker.roots[-1] if mutation and walker.roots else None
             if group is None or group.service != graph:
                 group = next((g for g in walker.roots if g.service == graph and not mutation), None)
@@ -43,21 +45,38 @@ def plan_root(walker: Walker, fields: list[Field]) -> None:
             walker._add_here(ctx, part, found)
 
 
-def _root_parts(walker: Walker, field: Field, mutation: bool) -> list[tuple[str, Field]]:
+def _forced(walker: Walker, fields: list[Field]) -> frozenset[str]:
+    """Subgraphs some root fetch goes to anyway: the one best subgraph of a root
+    field or of a part of its selection. A field any subgraph serves as well
+    joins one of these rather than opening a fetch of its own."""
+    forced: set[str] = set()
+    for field in fields:
+        parts = [field, *(replace(field, selections=(s,)) for s in field.selections)]
+        for part in parts:
+            candidates = _root_candidates(walker, part)
+            costs = [_root_cost(walker, g, part) for g in candidates]
+            if costs and costs.count(min(costs)) == 1:
+                forced.add(candidates[costs.index(min(costs))])
+    return frozenset(forced)
+
+
+def _root_parts(
+    walker: Walker, field: Field, mutation: bool, preferred: frozenset[str] = frozenset()
+) -> list[tuple[str, Field]]:
     """The subgraph for a root field, or one per part of its selection when cheaper.
 
     A shared root field is asked of several subgraphs, each for the part of
     the selection it serves, when that saves entity jumps (and always when
     no single subgraph can serve it, e.g. a value type with no key).
     """
-    graph = _root_graph(walker, field, mutation)
+    graph = _root_graph(walker, field, mutation, preferred)
     if mutation or not field.selections:
         return [(graph, field)]
     single = _root_cost(walker, graph, field) + _new_root_penalty(walker, graph)
     parts: dict[str, list[Selection]] = {}
     for selection in field.selections:
         part = replace(field, selections=(selection,))
-        parts.setdefault(_root_graph(walker, part, mutation), []).append(selection)
+        parts.setdefault(_root_graph(walker, part, mutation, preferred), []).append(selection)
     if len(parts) == 1:
         return [(graph, field)]
     split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
@@ -80,7 +99,18 @@ def _root_candidates(walker: Walker, field: Field) -> list[str]:
     return [g for g in walker.sg.subgraphs if resolves(walker.sg, g, root, field.name, None)]
 
 
-def _root_graph(walker: Walker, field: Field, mutation: bool) -> str:
+def _best_count(walker: Walker, field: Field) -> tuple[int, int]:
+    """(several candidates, how many of them serve the field at the least cost)."""
+    candidates = _root_candidates(walker, field)
+    if len(candidates) <= 1:
+        return (0, len(candidates))
+    costs = [_root_cost(walker, g, field) for g in candidates]
+    return (1, costs.count(min(costs)))
+
+
+def _root_graph(
+    walker: Walker, field: Field, mutation: bool, preferred: frozenset[str] = frozenset()
+) -> str:
     root = walker.operation.root_type
     candidates = _root_candidates(walker, field)
     if not candidates:
@@ -89,8 +119,9 @@ def _root_graph(walker: Walker, field: Field, mutation: bool) -> str:
         return walker.roots[-1].service
     existing = {g.service for g in walker.roots}
 
-    def score(graph: str) -> tuple[int, int, int]:
+    def score(graph: str) -> tuple[int, int, int, int]:
         cost = _root_cost(walker, graph, field)
-        return (cost, 0 if graph in existing else 1, walker._graph_order[graph])
+        joins = 0 if graph in existing else 1
+        return (cost, joins, 0 if graph in preferred else 1, walker._graph_order[graph])
 
     return min(candidates, key=score)

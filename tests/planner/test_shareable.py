@@ -140,3 +140,61 @@ def test_value_type_field_is_refetched_from_the_parent_entity() -> None:
         }
         """
     )
+
+
+def test_shared_root_field_joins_the_fetch_another_root_field_needs() -> None:
+    # Any subgraph serves `products { id }`; only "name" serves `product { name }`
+    # without a jump, so both go there: one fetch, not two.
+    query = """
+        { products { id } product { name } }
+    """
+    assert plan_text("shared_root", query) == expected(
+        """
+        QueryPlan {
+          Fetch(service: "name") {
+            {
+              product {
+                name
+              }
+              products {
+                id
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_shared_root_field_joins_a_subgraph_a_split_field_needs() -> None:
+    # `products` is split by subgraph; `product { id }` and the `id` part join
+    # the fetch to "name" that the split needs anyway.
+    query = """
+        { product { id } products { id name price } }
+    """
+    assert plan_text("shared_root", query) == expected(
+        """
+        QueryPlan {
+          Parallel {
+            Fetch(service: "name") {
+              {
+                product {
+                  id
+                }
+                products {
+                  id
+                  name
+                }
+              }
+            },
+            Fetch(service: "price") {
+              {
+                products {
+                  price
+                }
+              }
+            },
+          },
+        }
+        """
+    )
