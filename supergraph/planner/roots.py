@@ -9,10 +9,11 @@ fetch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from supergraph.operation import Field, Selection
+from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import Provided, resolves
 from supergraph.planner.context import Ctx, conditions_of
 from supergraph.planner.errors import PlanningError
@@ -73,15 +74,76 @@ def _root_parts(
     if mutation or not field.selections:
         return [(graph, field)]
     single = _root_cost(walker, graph, field) + _new_root_penalty(walker, graph)
-    parts: dict[str, list[Selection]] = {}
-    for selection in field.selections:
-        part = replace(field, selections=(selection,))
-        parts.setdefault(_root_graph(walker, part, mutation, preferred), []).append(selection)
+    parts = _split(
+        walker, field.selections, lambda sels: replace(field, selections=sels), preferred
+    )
     if len(parts) == 1:
         return [(graph, field)]
     split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
     cost = sum(_root_cost(walker, g, f) + _new_root_penalty(walker, g) for g, f in split)
     return split if cost <= single else [(graph, field)]  # parallel beats sequential
+
+
+_MAX_SPLIT_DEPTH = 4
+
+
+def _split(
+    walker: Walker,
+    selections: tuple[Selection, ...],
+    wrap: Callable[[tuple[Selection, ...]], Field],
+    preferred: frozenset[str],
+    depth: int = 0,
+) -> dict[str, list[Selection]]:
+    """The selections (at one level below the root field) each subgraph gets.
+
+    Each selection goes to its best subgraph; one no subgraph serves without a
+    jump is split further by its own selections when it is a fragment or a
+    field several subgraphs serve (a shared value), so each part is asked of a
+    subgraph that has it instead of an entity fetch after the root fetch.
+    `wrap` rebuilds the root field around selections of this level.
+    """
+    parts: dict[str, list[Selection]] = {}
+    for selection in selections:
+        part = wrap((selection,))
+        graph = _root_graph(walker, part, False, preferred)
+        if (
+            depth < _MAX_SPLIT_DEPTH
+            and selection.selections
+            and _root_cost(walker, graph, part) > 0
+            and _splittable(walker, selection)
+        ):
+            inner = _split(
+                walker,
+                selection.selections,
+                _within(wrap, selection),
+                preferred,
+                depth + 1,
+            )
+            if len(inner) > 1:
+                for sub_graph, sub in inner.items():
+                    parts.setdefault(sub_graph, []).append(
+                        replace(selection, selections=tuple(sub))
+                    )
+                continue
+        parts.setdefault(graph, []).append(selection)
+    return parts
+
+
+def _within(
+    wrap: Callable[[tuple[Selection, ...]], Field], selection: Selection
+) -> Callable[[tuple[Selection, ...]], Field]:
+    return lambda sels: wrap((replace(selection, selections=sels),))
+
+
+def _splittable(walker: Walker, selection: Selection) -> bool:
+    if isinstance(selection, InlineFragment):
+        return True
+    serving = [
+        g
+        for g in walker.sg.subgraphs
+        if resolves(walker.sg, g, selection.parent_type, selection.name, None) is not None
+    ]
+    return len(serving) > 1
 
 
 def _new_root_penalty(walker: Walker, graph: str) -> int:

@@ -198,3 +198,44 @@ def test_shared_root_field_joins_a_subgraph_a_split_field_needs() -> None:
         }
         """
     )
+
+
+def test_shared_root_field_is_split_below_its_first_level() -> None:
+    # No subgraph serves `book { aTitle bTitle }` alone: splitting the shared
+    # fields down to the leaves asks each subgraph once, in parallel, instead of
+    # one root fetch and an entity fetch per path.
+    query = """
+        { book { aTitle bTitle } viewer { book { aTitle bTitle } } }
+    """
+    assert plan_text("shared_split", query) == expected(
+        """
+        QueryPlan {
+          Parallel {
+            Fetch(service: "a") {
+              {
+                book {
+                  aTitle
+                }
+                viewer {
+                  book {
+                    aTitle
+                  }
+                }
+              }
+            },
+            Fetch(service: "b") {
+              {
+                book {
+                  bTitle
+                }
+                viewer {
+                  book {
+                    bTitle
+                  }
+                }
+              }
+            },
+          },
+        }
+        """
+    )
