@@ -30,7 +30,7 @@ from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.roots import plan_root
-from supergraph.planner.selection import SelectionSet, representation_conflict
+from supergraph.planner.selection import FieldItem, SelectionSet, representation_conflict
 from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Supergraph
 
 _MAX_JUMP_DEPTH = 64
@@ -48,6 +48,9 @@ class Walker:
         self._depth = 0
         self._index: dict[tuple[str, tuple[str, ...], int | None], list[FetchGroup]] = {}
         self._graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
+        # Per (fetch, response path) and response key: the subgraph type each
+        # field has there, and the alias a field of another type gets.
+        self._shapes: dict[tuple[int, tuple[str, ...]], dict[str, dict[str, str | None]]] = {}
 
     # -- root ---------------------------------------------------------------
 
@@ -241,14 +244,53 @@ class Walker:
 
     def _add_here(self, ctx: Ctx, field: Field, found: FieldInGraph) -> None:
         composite = bool(field.selections)
+        shape_alias = self._shape_alias(ctx, field, found)
         item, renamed = ctx.selset.add_field(
-            field.name, field.alias, field.arguments, field.directives, composite, ctx.internal
+            field.name,
+            shape_alias or field.alias,
+            field.arguments,
+            field.directives,
+            composite,
+            ctx.internal,
         )
         self._touched.add(ctx.group.id)
         if renamed is not None:
             ctx.group.output_rewrites.append(
                 KeyRenamer(path=(*ctx.fpath, renamed.alias), rename_key_to=renamed.original)
             )
+        restore: KeyRenamer | None = None
+        if shape_alias is not None and not ctx.internal:
+            # After the sub-selection's own rewrites, which use the alias in their paths.
+            restore = KeyRenamer(path=(*ctx.fpath, shape_alias), rename_key_to=field.response_key)
+        try:
+            self._add_sub_selection(ctx, field, found, item)
+        finally:
+            if restore is not None and restore not in ctx.group.output_rewrites:
+                ctx.group.output_rewrites.append(restore)
+
+    def _shape_alias(self, ctx: Ctx, field: Field, found: FieldInGraph) -> str | None:
+        """An alias when the response key already holds a field of another type here.
+
+        Fields merged at one response position (sibling type conditions) must
+        have the same type in the subgraph's schema: `... on User { id }` (ID!)
+        and `... on Admin { id }` (ID) do not validate, so the second is aliased.
+        """
+        type_def = self.sg.types.get(ctx.type_name)
+        field_def = type_def.fields.get(field.name) if type_def else None
+        type_text = found.type or (field_def.type if field_def else None)
+        if type_text is None:
+            return None
+        position = self._shapes.setdefault((ctx.group.id, ctx.path), {})
+        types = position.setdefault(field.response_key, {})
+        if type_text not in types:
+            count = sum(len(t) for t in position.values())
+            types[type_text] = f"{field.response_key}__shape_{count}" if types else None
+        return types[type_text]
+
+    def _add_sub_selection(
+        self, ctx: Ctx, field: Field, found: FieldInGraph, item: FieldItem
+    ) -> None:
+        composite = bool(field.selections)
         if not composite or item.sub is None:
             return
         # The subgraph may declare a narrower type (`@join__field(type:)`): an

@@ -1,0 +1,104 @@
+"""Sibling type conditions whose same-named fields differ in type in the subgraph.
+
+The supergraph merges `Post.ref` (ID! in the subgraph) and `Draft.ref` (ID) to
+`ID`, so the client may select both under one response key.
+
+`... on Post { ref }` (ID!) and `... on Draft { ref }` (ID) in one selection do
+not validate in the subgraph: the planner aliases the second, and the fetch's
+output rewrite gives the client its own response key back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import parse
+
+from supergraph.executor.mock_transport import SchemaTransport
+from supergraph.executor.pipeline import GraphQLRequest, Router
+from supergraph.planner import build_query_plan
+from supergraph.planner.plan import Fetch
+from supergraph.schema import load_supergraph
+from tests.executor.federated import subgraph_schema
+from tests.planner.support import FIXTURES
+
+_HEADER = (FIXTURES / "abstract" / "supergraph.graphql").read_text(encoding="utf-8")
+_HEADER = _HEADER[: _HEADER.index("enum join__Graph {")]
+
+SUPERGRAPH = load_supergraph(
+    _HEADER
+    + """
+enum join__Graph {
+  CONTENT @join__graph(name: "content", url: "http://content")
+}
+
+type Query @join__type(graph: CONTENT) {
+  entries: [Entry!]!
+}
+
+union Entry @join__type(graph: CONTENT) @join__unionMember(graph: CONTENT, member: "Post")
+  @join__unionMember(graph: CONTENT, member: "Draft") = Post | Draft
+
+type Post @join__type(graph: CONTENT) {
+  ref: ID @join__field(graph: CONTENT, type: "ID!")
+  title: String
+  related: [Entry!]!
+}
+
+type Draft @join__type(graph: CONTENT) {
+  ref: ID
+  title: String
+  related: [Entry!]!
+}
+"""
+)
+
+ENTRIES: list[dict[str, Any]] = [
+    {"__typename": "Post", "ref": "p1", "title": "Hello"},
+    {"__typename": "Draft", "ref": None, "title": "Soon"},
+    {"__typename": "Draft", "ref": "d2", "title": "Later"},
+]
+for entry in ENTRIES:
+    entry["related"] = [ENTRIES[0], ENTRIES[2]] if entry["ref"] != "p1" else [ENTRIES[1]]
+
+CONTENT = subgraph_schema(
+    """
+    union Entry = Post | Draft
+    type Post { ref: ID! title: String related: [Entry!]! }
+    type Draft { ref: ID title: String related: [Entry!]! }
+    type Query { entries: [Entry!]! }
+    """,
+    root={"entries": ENTRIES},
+)
+
+QUERY = """
+{
+  entries {
+    ... on Post { ref title related { ... on Post { ref } ... on Draft { key: ref } } }
+    ... on Draft { ref related { ... on Draft { ref } ... on Post { ref } } }
+  }
+}
+"""
+
+
+def test_the_second_type_gets_an_alias_in_the_subgraph_query() -> None:
+    plan = build_query_plan(SUPERGRAPH, parse(QUERY))
+    assert isinstance(plan.node, Fetch)
+    operation = plan.node.operation
+    assert "...on Draft{ref__shape_" in operation
+    assert "...on Post{ref title" in operation
+    assert "key:ref" in operation  # the only field under its response key: no alias
+
+
+async def test_client_keys_are_restored() -> None:
+    router = Router(SUPERGRAPH, SchemaTransport({"content": CONTENT}))
+    response = await router.execute(GraphQLRequest(query=QUERY))
+    assert response.body == {
+        "data": {
+            "entries": [
+                {"ref": "p1", "title": "Hello", "related": [{"key": None}]},
+                {"ref": None, "related": [{"ref": "p1"}, {"ref": "d2"}]},
+                {"ref": "d2", "related": [{"ref": "p1"}, {"ref": "d2"}]},
+            ]
+        }
+    }
