@@ -5,7 +5,9 @@ The walker sometimes opens two entity fetches where one would do (a
 cycles while it is still being planned; jumps from two different fetches
 land at the same place). Once the graph is complete, two fetches with the
 same subgraph and path are merged when merging creates no cycle and one of
-their parents comes after the other (the merged fetch is placed under it).
+their parents comes after the other (the merged fetch is placed under it),
+or, when the later parent itself waits for the other fetch (a `@requires`),
+under the earlier parent if that one already selects the representation.
 """
 
 from __future__ import annotations
@@ -67,19 +69,91 @@ def _later_parent(alive: dict[int, FetchGroup], a: FetchGroup, b: FetchGroup) ->
 
 
 def _can_merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) -> bool:
+    return _placement(alive, keep, other) is not None
+
+
+def _placement(
+    alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup
+) -> tuple[int | None, set[int]] | None:
+    """Where the merged fetch goes: (parent, what it waits for), or None when it cannot.
+
+    Under the parent that comes later; or, when that creates a cycle (the later
+    parent waits for the other fetch), under the earlier parent when that one
+    already selects the representation the later parent's fetch needs.
+    """
     if keep.conditions != other.conditions:
-        return False
-    if _later_parent(alive, keep, other) is None:
-        return False
-    merged = {keep.id, other.id}
-    for dep in (keep.deps | other.deps) - merged:
-        if dep in merged or merged & _ancestry(alive, dep):
-            return False  # something the merged fetch waits for waits for it
+        return None
     if representation_conflict(keep.requires, other.requires):
+        return None
+    if not (
+        _compatible(keep.selection, other.selection) and _compatible(keep.requires, other.requires)
+    ):
+        return None
+    merged = {keep.id, other.id}
+    later = _later_parent(alive, keep, other)
+    candidates: list[tuple[int | None, set[int]]] = []
+    if later is not None:
+        candidates.append((later, (keep.deps | other.deps) - merged))
+    if keep.parent != other.parent and keep.parent is not None and other.parent is not None:
+        for moved, stays in ((keep, other), (other, keep)):
+            assert moved.parent is not None and stays.parent is not None
+            if moved.deps == {moved.parent} and _selects_representation(alive[stays.parent], moved):
+                candidates.append((stays.parent, stays.deps - merged))
+    for parent, deps in candidates:
+        if not any(merged & _ancestry(alive, dep) for dep in deps):
+            return parent, deps
+    return None
+
+
+def _selects_representation(parent: FetchGroup, group: FetchGroup) -> bool:
+    """Does `parent` itself select, unconditionally, every representation field of `group`?"""
+    if len(group.path) < len(parent.path) or group.path[: len(parent.path)] != parent.path:
         return False
-    return _compatible(keep.selection, other.selection) and _compatible(
-        keep.requires, other.requires
-    )
+    at = [parent.selection]
+    for segment in group.path[len(parent.path) :]:
+        if segment == "@":
+            continue
+        at = [
+            item.sub
+            for selection in at
+            for item in _flat_items(selection)
+            if isinstance(item, FieldItem) and item.response_key == segment and item.sub
+        ]
+    return any(_covers(selection, group.requires) for selection in at)
+
+
+def _flat_items(selection: SelectionSet) -> list[FieldItem | FragmentItem]:
+    """Items of `selection`, looking through unconditional fragments."""
+    out: list[FieldItem | FragmentItem] = []
+    for item in selection.items.values():
+        if item.directives:
+            continue
+        if isinstance(item, FragmentItem):
+            out.extend(_flat_items(item.sub))
+        else:
+            out.append(item)
+    return out
+
+
+def _covers(selection: SelectionSet, wanted: SelectionSet) -> bool:
+    have = _flat_items(selection)
+    for item in _flat_items(wanted):
+        if not isinstance(item, FieldItem):
+            continue
+        match = [
+            h
+            for h in have
+            if isinstance(h, FieldItem)
+            and h.response_key == item.response_key
+            and h.same_field(item.name, item.arguments)
+        ]
+        if not match:
+            return False
+        if item.sub is not None and not any(
+            h.sub is not None and _covers(h.sub, item.sub) for h in match
+        ):
+            return False
+    return True
 
 
 def _compatible(a: SelectionSet, b: SelectionSet) -> bool:
@@ -125,10 +199,11 @@ def merge_into(target: SelectionSet, source: SelectionSet) -> None:
 
 
 def _merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) -> None:
-    keep.parent = _later_parent(alive, keep, other)
+    placement = _placement(alive, keep, other)
+    assert placement is not None
+    keep.parent, keep.deps = placement
     merge_into(keep.selection, other.selection)
     merge_into(keep.requires, other.requires)
-    keep.deps |= other.deps - {keep.id, other.id}
     keep.input_rewrites += [r for r in other.input_rewrites if r not in keep.input_rewrites]
     keep.output_rewrites += [r for r in other.output_rewrites if r not in keep.output_rewrites]
     del alive[other.id]

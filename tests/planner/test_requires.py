@@ -435,3 +435,84 @@ def test_requires_with_conflicting_arguments_use_separate_fetches() -> None:
         }
         """
     )
+
+
+def test_fetch_after_a_requires_fetch_merges_into_the_one_before() -> None:
+    # `author { name }` and the required `author { years }` both need posts at
+    # feed.@.author: one fetch, under the authors fetch that selects the author
+    # first (the @requires fetch waits for it, so it cannot go under that one).
+    query = """
+        { feed { author { name } novice } }
+    """
+    assert plan_text("requires_cycle", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "posts") {
+              {
+                feed {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "feed.@") {
+              Fetch(service: "authors") {
+                {
+                  ... on Post {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Post {
+                    author {
+                      __typename
+                      id
+                    }
+                  }
+                }
+              },
+            },
+            Flatten(path: "feed.@.author") {
+              Fetch(service: "posts") {
+                {
+                  ... on Author {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Author {
+                    name
+                    years
+                  }
+                }
+              },
+            },
+            Flatten(path: "feed.@") {
+              Fetch(service: "authors") {
+                {
+                  ... on Post {
+                    __typename
+                    id
+                    author {
+                      years
+                    }
+                  }
+                } =>
+                {
+                  ... on Post {
+                    author {
+                      __typename
+                      id
+                    }
+                    novice
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
