@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from supergraph.executor.merge import deep_merge
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import (
     FetchRewrite,
@@ -101,4 +102,6 @@ def _rewrite(value: object, rewrite: FetchRewrite, depth: int, types: PossibleTy
     if isinstance(rewrite, ValueSetter):
         value[element] = rewrite.value
     elif isinstance(rewrite, KeyRenamer) and element in value:
-        value[rewrite.rename_key_to] = value.pop(element)
+        # The client's key may already hold the same object from another type
+        # condition: merge into it rather than replace it.
+        deep_merge(value, {rewrite.rename_key_to: value.pop(element)})

@@ -67,9 +67,13 @@ class Walker:
             return
         # Fields this subgraph serves go first, so the client's response keys are
         # taken before keys for jumps are added (a clash then renames the planner's).
+        # A local field whose subtree needs jumps goes after the jumps of its
+        # siblings: it may then be cheaper through a fetch opened for them.
         local = [s for s in selections if isinstance(s, Field) and self._is_local(ctx, s)]
         rest = [s for s in selections if not (isinstance(s, Field) and self._is_local(ctx, s))]
-        for selection in (*local, *rest):
+        settled = [s for s in local if self._stays_whole(ctx, s)]
+        unsettled = [s for s in local if s not in settled]
+        for selection in (*settled, *rest, *unsettled):
             match selection:
                 case Field():
                     self.add_field(ctx, selection)
@@ -90,6 +94,17 @@ class Walker:
         if condition == type_name or is_abstract(self.sg, type_name):
             return True
         return condition in self.sg.types and type_name in self.sg.possible_types(condition)
+
+    def _stays_whole(self, ctx: Ctx, field: Field) -> bool:
+        """The subgraph serves the field's whole subtree without jumps."""
+        if not field.selections or ctx.requires_ok:
+            return True
+        found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
+        if found is None:
+            return True
+        provided = self._child_provided(ctx, field, found)
+        graph = ctx.group.service
+        return self.cost.local_cost(graph, field.type_name, field.selections, provided) == 0
 
     def _is_local(self, ctx: Ctx, field: Field) -> bool:
         found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
@@ -220,9 +235,12 @@ class Walker:
             field.selections,
             self._child_provided(ctx, field, found),
         )
-        if here < INFEASIBLE:
+        if here == 0:
             return True
-        return not any(o.cost < INFEASIBLE for o in self._jump_options(ctx, field))
+        # Jump instead when that costs fewer fetches, e.g. through an entity
+        # fetch a sibling opened here anyway.
+        limit = min(here, INFEASIBLE)
+        return not any(o.cost < limit for o in self._jump_options(ctx, field))
 
     def _child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
         if found.provides is not None:
@@ -272,14 +290,20 @@ class Walker:
         """An alias when the response key already holds a field of another type here.
 
         Fields merged at one response position (sibling type conditions) must
-        have the same type in the subgraph's schema: `... on User { id }` (ID!)
+        have the same shape in the subgraph's schema: `... on User { id }` (ID!)
         and `... on Admin { id }` (ID) do not validate, so the second is aliased.
+        Composite types may differ (their subfields are compared instead).
         """
         type_def = self.sg.types.get(ctx.type_name)
         field_def = type_def.fields.get(field.name) if type_def else None
         type_text = found.type or (field_def.type if field_def else None)
         if type_text is None:
             return None
+        # As GraphQL compares them: wrappers, and the named type only for leaves.
+        named = type_text.strip("[]!")
+        named_def = self.sg.types.get(named)
+        if named_def is not None and named_def.kind in {"object", "interface", "union"}:
+            type_text = type_text.replace(named, "?")
         position = self._shapes.setdefault((ctx.group.id, ctx.path), {})
         types = position.setdefault(field.response_key, {})
         if type_text not in types:
@@ -433,13 +457,15 @@ class Walker:
                 provided = Provided(found.provides) if found.provides else None
                 subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
                 for key in resolvable_keys(sg, graph, rep_type):
-                    if any(
+                    key_cost = self._key_cost(here, type_name, key.selections)
+                    if key_cost >= INFEASIBLE:
+                        continue
+                    if (key_cost > 0 or not field.selections) and any(
                         isinstance(item, FieldSetField) and item.name == field.name
                         for item in key.selections
                     ):
-                        continue  # fetching a key field through that very key goes in circles
-                    key_cost = self._key_cost(here, type_name, key.selections)
-                    if key_cost >= INFEASIBLE:
+                        # Fetching a key field through that very key goes in circles
+                        # (unless this subgraph has the key: then just its subfields).
                         continue
                     reuse = self._find_group(ctx, graph) is not None
                     options.append(

@@ -16,8 +16,10 @@ from graphql import parse
 
 from supergraph.executor.mock_transport import SchemaTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router
+from supergraph.executor.representations import apply_rewrites
+from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner import build_query_plan
-from supergraph.planner.plan import Fetch
+from supergraph.planner.plan import Fetch, KeyRenamer
 from supergraph.schema import load_supergraph
 from tests.executor.federated import subgraph_schema
 from tests.planner.support import FIXTURES
@@ -43,12 +45,14 @@ type Post @join__type(graph: CONTENT) {
   ref: ID @join__field(graph: CONTENT, type: "ID!")
   title: String
   related: [Entry!]!
+  next: Entry @join__field(graph: CONTENT, type: "Post")
 }
 
 type Draft @join__type(graph: CONTENT) {
   ref: ID
   title: String
   related: [Entry!]!
+  next: Entry
 }
 """
 )
@@ -64,8 +68,8 @@ for entry in ENTRIES:
 CONTENT = subgraph_schema(
     """
     union Entry = Post | Draft
-    type Post { ref: ID! title: String related: [Entry!]! }
-    type Draft { ref: ID title: String related: [Entry!]! }
+    type Post { ref: ID! title: String related: [Entry!]! next: Post }
+    type Draft { ref: ID title: String related: [Entry!]! next: Entry }
     type Query { entries: [Entry!]! }
     """,
     root={"entries": ENTRIES},
@@ -101,4 +105,27 @@ async def test_client_keys_are_restored() -> None:
                 {"ref": "d2", "related": [{"ref": "p1"}, {"ref": "d2"}]},
             ]
         }
+    }
+
+
+def test_composite_fields_of_different_types_share_their_key() -> None:
+    # Post.next is a Post, Draft.next an Entry: GraphQL compares their subfields only.
+    query = "{ entries { ... on Post { next { ... on Post { title } } } ... on Draft { next { __typename } } } }"
+    plan = build_query_plan(SUPERGRAPH, parse(query))
+    assert isinstance(plan.node, Fetch)
+    assert "__shape_" not in plan.node.operation
+    assert plan.node.output_rewrites == ()
+
+
+def test_restored_key_merges_with_an_object_already_there() -> None:
+    value: dict[str, Any] = {
+        "__typename": "Post",
+        "next": {"title": "a", "more": [{"x": 1}]},
+        "next__shape_0": {"ref": "p2", "more": [{"y": 2}]},
+    }
+    rename = KeyRenamer(path=("... on Post", "next__shape_0"), rename_key_to="next")
+    apply_rewrites(value, [rename], PossibleTypes(SUPERGRAPH.api_schema))
+    assert value == {
+        "__typename": "Post",
+        "next": {"title": "a", "more": [{"x": 1, "y": 2}], "ref": "p2"},
     }
