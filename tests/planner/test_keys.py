@@ -237,3 +237,70 @@ def test_nested_entity_chain() -> None:
         }
         """
     )
+
+
+def test_nested_key_subfields_come_with_the_entity_jump_a_sibling_needs() -> None:
+    # `label` needs a jump to rooms through the Bin key `room { code } slot`;
+    # `room { city }` then comes from that same fetch (rooms resolves Bin.room),
+    # not from a second one through the Room key.
+    query = """
+        { items { bin { slot label room { city } } } }
+    """
+    assert plan_text("nested_key", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "catalog") {
+              {
+                items {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "items.@") {
+              Fetch(service: "stock") {
+                {
+                  ... on Item {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Item {
+                    bin {
+                      slot
+                      __typename
+                      room {
+                        code
+                      }
+                    }
+                  }
+                }
+              },
+            },
+            Flatten(path: "items.@.bin") {
+              Fetch(service: "rooms") {
+                {
+                  ... on Bin {
+                    __typename
+                    room {
+                      code
+                    }
+                    slot
+                  }
+                } =>
+                {
+                  ... on Bin {
+                    label
+                    room {
+                      city
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
