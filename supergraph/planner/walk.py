@@ -216,7 +216,8 @@ class Walker:
             found.requires is None or ctx.requires_ok or self._requires_local(ctx, found)
         )
         if found is not None and usable and self._worth_staying(ctx, field, found):
-            self._add_here(ctx, field, found)
+            if not self._split_stay(ctx, field, found):
+                self._add_here(ctx, field, found)
             return
         self._jump(ctx, field)
 
@@ -241,6 +242,26 @@ class Walker:
         # fetch a sibling opened here anyway.
         limit = min(here, INFEASIBLE)
         return not any(o.cost < limit for o in self._jump_options(ctx, field))
+
+    def _split_stay(self, ctx: Ctx, field: Field, found: FieldInGraph) -> bool:
+        """Ask here the subfields this subgraph serves, the others through an entity
+        fetch already open at this place (a sibling's jump) when it serves them all."""
+        if not field.selections or ctx.requires_ok:
+            return False
+        graph, provided = ctx.group.service, self._child_provided(ctx, field, found)
+        mine: list[Selection] = []
+        others: list[Selection] = []
+        for selection in field.selections:
+            cost = self.cost.local_cost(graph, field.type_name, (selection,), provided)
+            (mine if cost == 0 else others).append(selection)
+        if not mine or not others:
+            return False
+        elsewhere = replace(field, selections=tuple(others))
+        if not any(o.cost == 0 for o in self._jump_options(ctx, elsewhere)):
+            return False
+        self._add_here(ctx, replace(field, selections=tuple(mine)), found)
+        self._jump(ctx, elsewhere)
+        return True
 
     def _child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
         if found.provides is not None:

@@ -304,3 +304,70 @@ def test_nested_key_subfields_come_with_the_entity_jump_a_sibling_needs() -> Non
         }
         """
     )
+
+
+def test_nested_key_field_is_split_between_here_and_a_siblings_entity_jump() -> None:
+    # stock serves `room { capacity }`; `room { city }` goes with the Bin jump
+    # to rooms that `label` needs anyway, not through a second jump by Room key.
+    query = """
+        { items { bin { label room { city capacity } } } }
+    """
+    assert plan_text("nested_key", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "catalog") {
+              {
+                items {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "items.@") {
+              Fetch(service: "stock") {
+                {
+                  ... on Item {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Item {
+                    bin {
+                      __typename
+                      room {
+                        code
+                        capacity
+                      }
+                      slot
+                    }
+                  }
+                }
+              },
+            },
+            Flatten(path: "items.@.bin") {
+              Fetch(service: "rooms") {
+                {
+                  ... on Bin {
+                    __typename
+                    room {
+                      code
+                    }
+                    slot
+                  }
+                } =>
+                {
+                  ... on Bin {
+                    label
+                    room {
+                      city
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
