@@ -55,7 +55,7 @@ type Query {
     references={"User": by_key(USERS, "id")},
 )
 
-REVIEWS = [
+REVIEWS: list[dict[str, Any]] = [
     {
         "id": "r1",
         "body": "Great",
