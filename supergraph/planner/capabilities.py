@@ -67,13 +67,35 @@ def entry(sg: Supergraph, type_name: str, field_name: str, graph: str) -> FieldI
 
 def _overridden(sg: Supergraph, type_name: str, field_name: str, graph: str) -> bool:
     """Another subgraph took this field over with `@override(from: graph)`."""
-    names = {graph, sg.subgraphs[graph].enum_value} if graph in sg.subgraphs else {graph}
+    if (type_name, field_name) not in _overriding_fields(sg):
+        return False
     field_def = sg.types[type_name].fields[field_name]
+    names = {graph, sg.subgraphs[graph].enum_value} if graph in sg.subgraphs else {graph}
     return any(
         other.override in names and _label_active(other.override_label)
         for other in field_def.graphs
         if other.graph != graph
     )
+
+
+_OVERRIDING: dict[int, tuple[Supergraph, frozenset[tuple[str, str]]]] = {}
+
+
+def _overriding_fields(sg: Supergraph) -> frozenset[tuple[str, str]]:
+    """(type, field) pairs some subgraph takes over with @override; computed once per model."""
+    cached = _OVERRIDING.get(id(sg))
+    if cached is not None and cached[0] is sg:
+        return cached[1]
+    found = frozenset(
+        (type_name, field_name)
+        for type_name, type_def in sg.types.items()
+        for field_name, field_def in type_def.fields.items()
+        if any(other.override is not None for other in field_def.graphs)
+    )
+    if len(_OVERRIDING) >= 16:
+        _OVERRIDING.clear()
+    _OVERRIDING[id(sg)] = (sg, found)
+    return found
 
 
 def _label_active(label: str | None) -> bool:

@@ -52,6 +52,10 @@ def _forced(walker: Walker, fields: list[Field]) -> frozenset[str]:
     joins one of these rather than opening a fetch of its own."""
     forced: set[str] = set()
     for field in fields:
+        candidates = _root_candidates(walker, field)
+        if len(candidates) == 1:
+            forced.add(candidates[0])
+            continue
         parts = [field, *(replace(field, selections=(s,)) for s in field.selections)]
         for part in parts:
             candidates = _root_candidates(walker, part)
@@ -71,7 +75,7 @@ def _root_parts(
     no single subgraph can serve it, e.g. a value type with no key).
     """
     graph = _root_graph(walker, field, mutation, preferred)
-    if mutation or not field.selections:
+    if mutation or not field.selections or len(_root_candidates(walker, field)) == 1:
         return [(graph, field)]
     single = _root_cost(walker, graph, field) + _new_root_penalty(walker, graph)
     parts = _split(
