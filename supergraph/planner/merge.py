@@ -119,7 +119,7 @@ def _selects_representation(parent: FetchGroup, group: FetchGroup) -> bool:
             for item in _flat_items(selection)
             if isinstance(item, FieldItem) and item.response_key == segment and item.sub
         ]
-    return any(_covers(selection, group.requires) for selection in at)
+    return any(covers(selection, group.requires) for selection in at)
 
 
 def _flat_items(selection: SelectionSet) -> list[FieldItem | FragmentItem]:
@@ -135,7 +135,8 @@ def _flat_items(selection: SelectionSet) -> list[FieldItem | FragmentItem]:
     return out
 
 
-def _covers(selection: SelectionSet, wanted: SelectionSet) -> bool:
+def covers(selection: SelectionSet, wanted: SelectionSet) -> bool:
+    """Does `selection` hold every field of `wanted` (through unconditional fragments)?"""
     have = _flat_items(selection)
     for item in _flat_items(wanted):
         if not isinstance(item, FieldItem):
@@ -150,7 +151,7 @@ def _covers(selection: SelectionSet, wanted: SelectionSet) -> bool:
         if not match:
             return False
         if item.sub is not None and not any(
-            h.sub is not None and _covers(h.sub, item.sub) for h in match
+            h.sub is not None and covers(h.sub, item.sub) for h in match
         ):
             return False
     return True

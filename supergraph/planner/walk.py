@@ -28,6 +28,7 @@ from supergraph.planner.cost import INFEASIBLE, CostModel
 from supergraph.planner.errors import PlanningError
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.merge import covers
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.roots import plan_root
 from supergraph.planner.selection import FieldItem, SelectionSet, representation_conflict
@@ -477,10 +478,20 @@ class Walker:
                     continue
                 provided = Provided(found.provides) if found.provides else None
                 subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
+                reused = self._find_group(ctx, graph)
                 for key in resolvable_keys(sg, graph, rep_type):
                     key_cost = self._key_cost(here, type_name, key.selections)
                     if key_cost >= INFEASIBLE:
                         continue
+                    if key_cost > 0 and reused is not None and not ctx.internal:
+                        # A fetch open here already has this key: its jumps are paid
+                        # (for the client's fields; keys are collected the plain way).
+                        wanted = SelectionSet()
+                        add_to_representation(
+                            sg, wanted.add_fragment(type_name).sub, type_name, key.selections
+                        )
+                        if covers(reused.requires, wanted):
+                            key_cost = 0
                     if (key_cost > 0 or not field.selections) and any(
                         isinstance(item, FieldSetField) and item.name == field.name
                         for item in key.selections
@@ -488,10 +499,11 @@ class Walker:
                         # Fetching a key field through that very key goes in circles
                         # (unless this subgraph has the key: then just its subfields).
                         continue
-                    reuse = self._find_group(ctx, graph) is not None
                     options.append(
                         Jump(
-                            cost=min(INFEASIBLE, key_cost + subtree + (0 if reuse else 1)),
+                            cost=min(
+                                INFEASIBLE, key_cost + subtree + (0 if reused is not None else 1)
+                            ),
                             order=self._graph_order[graph],
                             graph=graph,
                             key=key,

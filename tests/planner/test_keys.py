@@ -371,3 +371,69 @@ def test_nested_key_field_is_split_between_here_and_a_siblings_entity_jump() -> 
         }
         """
     )
+
+
+def test_field_comes_through_an_entity_fetch_whose_key_is_already_paid() -> None:
+    # picks is asked for `best` through the Box key `items { id code }` anyway;
+    # `listed: items { code }` comes from that fetch too, instead of an entity
+    # fetch to codes per item (the key's own jumps are paid once).
+    query = """
+        { top { listed: items { code } best { code } } }
+    """
+    assert plan_text("covered_key", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "store") {
+              {
+                top {
+                  __typename
+                  items {
+                    id
+                    __typename
+                  }
+                }
+              }
+            },
+            Flatten(path: "top.items.@") {
+              Fetch(service: "codes") {
+                {
+                  ... on Item {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Item {
+                    code
+                  }
+                }
+              },
+            },
+            Flatten(path: "top") {
+              Fetch(service: "picks") {
+                {
+                  ... on Box {
+                    __typename
+                    items {
+                      id
+                      code
+                    }
+                  }
+                } =>
+                {
+                  ... on Box {
+                    best {
+                      code
+                    }
+                    listed: items {
+                      code
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
