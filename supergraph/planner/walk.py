@@ -479,6 +479,10 @@ class Walker:
                 provided = Provided(found.provides) if found.provides else None
                 subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
                 reused = self._find_group(ctx, graph)
+                elsewhere_only = (
+                    not ctx.internal
+                    and resolves(sg, here, type_name, field.name, ctx.provided) is None
+                )
                 for key in resolvable_keys(sg, graph, rep_type):
                     key_cost = self._key_cost(here, type_name, key.selections)
                     if key_cost >= INFEASIBLE:
@@ -492,12 +496,13 @@ class Walker:
                         )
                         if covers(reused.requires, wanted):
                             key_cost = 0
-                    if (key_cost > 0 or not field.selections) and any(
+                    if (not field.selections or (key_cost > 0 and not elsewhere_only)) and any(
                         isinstance(item, FieldSetField) and item.name == field.name
                         for item in key.selections
                     ):
-                        # Fetching a key field through that very key goes in circles
-                        # (unless this subgraph has the key: then just its subfields).
+                        # Fetching a key field through that very key goes in circles.
+                        # A client field this subgraph lacks may come that way: the
+                        # key's own fields are collected without it.
                         continue
                     options.append(
                         Jump(

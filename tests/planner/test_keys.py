@@ -437,3 +437,65 @@ def test_field_comes_through_an_entity_fetch_whose_key_is_already_paid() -> None
         }
         """
     )
+
+
+def test_field_outside_the_subgraph_comes_through_a_key_that_contains_it() -> None:
+    # extras resolves `pick { name }` from the Box key `id pick { id }` (pick's id
+    # from lists): one entity fetch at `top`, rather than one at `top.pick`
+    # whose Item key `id color` first needs a fetch of color from store.
+    query = """
+        { top { pick { name } } }
+    """
+    assert plan_text("key_field_jump", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "store") {
+              {
+                top {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "top") {
+              Fetch(service: "lists") {
+                {
+                  ... on Box {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Box {
+                    pick {
+                      id
+                    }
+                  }
+                }
+              },
+            },
+            Flatten(path: "top") {
+              Fetch(service: "extras") {
+                {
+                  ... on Box {
+                    __typename
+                    id
+                    pick {
+                      id
+                    }
+                  }
+                } =>
+                {
+                  ... on Box {
+                    pick {
+                      name
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
