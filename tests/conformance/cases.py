@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import pytest
 
 from tests.conformance.scenarios import all_scenarios
 from tests.kit.scenario import Scenario
-
-# Our router's conformance tests run only when CONFORMANCE_ROUTER=1. The lead
-# makes this always True when `supergraph serve` lands.
-ROUTER_READY = os.environ.get("CONFORMANCE_ROUTER") == "1"
 
 SCENARIOS = all_scenarios()
 

@@ -3,15 +3,14 @@
 The operations are generated from the API schema (Apollo's introspection), so
 they follow the bundled graph as it changes; they avoid fields under
 @authenticated/@requiresScopes/@policy (Apollo Gateway does not implement
-them). Apollo must answer each without errors; our router (gated by CONFORMANCE_ROUTER=1, like the scenario tests)
-must answer exactly like Apollo.
+them). Apollo must answer each without errors;
+our router must answer exactly like Apollo.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conformance.cases import ROUTER_READY
 from tests.kit.bundled import BundledStack
 from tests.kit.compare import assert_same, normalise
 from tests.kit.generator import GeneratedOperation, generate
@@ -41,9 +40,6 @@ def test_apollo_answers_bundled(
     assert isinstance(response.data, dict), response.body
 
 
-@pytest.mark.skipif(
-    not ROUTER_READY, reason="our router is not ready yet: set CONFORMANCE_ROUTER=1"
-)
 @pytest.mark.parametrize("index", range(COUNT), ids=[f"gen{i:03d}" for i in range(COUNT)])
 def test_router_matches_apollo_bundled(
     bundled: BundledStack, operations: list[GeneratedOperation], index: int

@@ -1,8 +1,6 @@
 """Our router vs Apollo Gateway on every scenario operation (written and generated).
 
-Gated: these run only with CONFORMANCE_ROUTER=1 (``cases.ROUTER_READY``) until
-`supergraph serve` lands; then the lead makes the flag always true. They
-compare normalised responses (tests/kit/compare.py: data exactly, errors by
+They compare normalised responses (tests/kit/compare.py: data exactly, errors by
 path and client-facing code) and, where a scenario fixes them, the number of
 requests each subgraph receives. Where Apollo is wrong by the spec
 (``Operation.apollo``), our router must return the scenario's ``data``.
@@ -15,18 +13,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.cases import GENERATED_CASES, OPERATION_CASES, ROUTER_READY
+from tests.conformance.cases import GENERATED_CASES, OPERATION_CASES
 from tests.kit.compare import assert_same, expected_of, normalise
 from tests.kit.fixtures import Stacks
 from tests.kit.generator import GeneratedOperation
 from tests.kit.scenario import Operation
 
-pytestmark = [
-    pytest.mark.node,
-    pytest.mark.skipif(
-        not ROUTER_READY, reason="our router is not ready yet: set CONFORMANCE_ROUTER=1"
-    ),
-]
+pytestmark = pytest.mark.node
 
 
 @pytest.mark.parametrize(("scenario", "operation"), OPERATION_CASES)
