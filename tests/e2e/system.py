@@ -23,26 +23,21 @@ verifies (`authentication`), the router signs a short-lived identity token for
 every subgraph request (`identity`), and the subgraphs accept nothing else
 (`SUBGRAPHS_REQUIRE_IDENTITY=1` with the router's public key).
 
-Each subgraph sits behind `CountingMiddleware`, which counts the `POST /graphql`
+Each subgraph sits behind `RequestCounter`, which counts the `POST /graphql`
 requests it receives (what the router actually sent).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -53,6 +48,7 @@ from cryptography.hazmat.primitives.serialization import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from auth.signing import TokenSigner
+from tests.kit.asgi_server import RequestCounter, ThreadedASGIServer
 
 SCALE = 2
 """Seed scale: 40 users, 20 products, 240 reviews, 60 orders (`subgraphs._common.seeding`)."""
@@ -80,54 +76,6 @@ def free_port() -> int:
             return port
 
 
-class CountingMiddleware:
-    """Counts the `POST /graphql` requests an ASGI app receives and keeps their bodies."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.bodies: list[Any] = []
-        self._lock = threading.Lock()
-
-    @property
-    def count(self) -> int:
-        with self._lock:
-            return len(self.bodies)
-
-    def since(self, mark: int) -> list[Any]:
-        """The JSON bodies (None when not JSON) of requests `mark` onwards."""
-        with self._lock:
-            return self.bodies[mark:]
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] != "/graphql" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-        with self._lock:
-            self.bodies.append(parsed)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                message: Message = await receive()
-                return message
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
 def write_key(path: Path) -> ed25519.Ed25519PrivateKey:
     """A new Ed25519 key: PKCS#8 PEM at `path`, its public half at `<path>.pub`."""
     key = ed25519.Ed25519PrivateKey.generate()
@@ -135,63 +83,6 @@ def write_key(path: Path) -> ed25519.Ed25519PrivateKey:
     public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     path.with_suffix(".pub").write_bytes(public)
     return key
-
-
-class ThreadedServer:
-    """uvicorn serving an ASGI app on 127.0.0.1 in a daemon thread with its own loop."""
-
-    def __init__(self, app: Any, name: str, lifespan: Literal["on", "off"] = "on") -> None:
-        self.app = app
-        self.name = name
-        self.lifespan: Literal["on", "off"] = lifespan
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", free_port()))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            access_log=False,
-            lifespan=self.lifespan,
-            ws="none",
-            http="h11",
-            loop="asyncio",
-            timeout_keep_alive=120,
-        )
-        server = uvicorn.Server(config)
-        self._server = server
-
-        def run() -> None:
-            try:
-                asyncio.run(server.serve(sockets=[sock]))
-            finally:
-                sock.close()
-
-        self._thread = threading.Thread(target=run, name=f"e2e-{self.name}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"e2e: {self.name} did not start on 127.0.0.1:{self.port}")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        self._server = None
-        self._thread = None
 
 
 @dataclass
@@ -259,9 +150,9 @@ class System:
 
     workdir: Path
     supergraph_sdl: str = ""
-    subgraphs: dict[str, ThreadedServer] = field(default_factory=dict)
-    counters: dict[str, CountingMiddleware] = field(default_factory=dict)
-    routers: list[ThreadedServer] = field(default_factory=list)
+    subgraphs: dict[str, ThreadedASGIServer] = field(default_factory=dict)
+    counters: dict[str, RequestCounter] = field(default_factory=dict)
+    routers: list[ThreadedASGIServer] = field(default_factory=list)
     router_url: str = ""
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60.0))
     users: TokenSigner | None = None
@@ -352,8 +243,8 @@ class System:
                 seed_scale=Scale(scale),
                 identity=SubgraphIdentity.from_env(env),
             )
-            counter = CountingMiddleware(app)
-            server = ThreadedServer(counter, f"subgraph-{name}")
+            counter = RequestCounter(app)
+            server = ThreadedASGIServer(counter, f"subgraph-{name}", lifespan="on")
             server.start()
             self.subgraphs[name] = server
             self.counters[name] = counter
@@ -426,7 +317,7 @@ class System:
         if limits:
             raw["limits"] = dict(limits)
         app = build_app(self.supergraph_sdl, parse_config(raw))
-        server = ThreadedServer(app, f"router-{len(self.routers)}")
+        server = ThreadedASGIServer(app, f"router-{len(self.routers)}", lifespan="on")
         server.start()
         self.routers.append(server)
         health = self.client.get(f"{server.url}/health")

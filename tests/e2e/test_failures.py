@@ -17,7 +17,8 @@ import pytest
 from starlette.responses import PlainTextResponse
 
 from subgraphs._common.seeding import product_price, product_upc
-from tests.e2e.system import Response, System, ThreadedServer, free_port
+from tests.e2e.system import Response, System, free_port
+from tests.kit.asgi_server import ThreadedASGIServer
 
 UPC = product_upc(3)
 SLOW_SECONDS = 3.0
@@ -38,8 +39,8 @@ def degraded(system: System) -> Iterator[str]:
     """The base URL of a router whose inventory is unreachable and reviews answer 500."""
     closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     closed.bind(("127.0.0.1", free_port()))  # bound, never listening: connection refused
-    failing = ThreadedServer(http_500, "http-500", lifespan="off")
-    slow = ThreadedServer(too_slow, "too-slow", lifespan="off")
+    failing = ThreadedASGIServer(http_500, "http-500", lifespan="off")
+    slow = ThreadedASGIServer(too_slow, "too-slow", lifespan="off")
     try:
         failing.start()
         slow.start()

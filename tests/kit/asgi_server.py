@@ -30,7 +30,13 @@ class RequestCounter:
 
     @property
     def count(self) -> int:
-        return len(self.requests)
+        with self._lock:
+            return len(self.requests)
+
+    def since(self, mark: int) -> list[Any]:
+        """The JSON bodies (None when not JSON) of requests `mark` onwards."""
+        with self._lock:
+            return self.requests[mark:]
 
     def reset(self) -> None:
         with self._lock:
@@ -80,6 +86,10 @@ class ThreadedASGIServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base_url
 
     def start(self, timeout: float = 30.0) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
