@@ -41,6 +41,9 @@ class NodeBuilder:
         self._subtree_deps: dict[int, set[int]] = {}
 
     def build(self) -> PlanNode | None:
+        # A fetch under contradicting conditions (@skip and @include on one
+        # variable) never runs, nor does anything planned under it: left out.
+        self.roots = [r for r in self.roots if not _contradicts(r.conditions)]
         nodes = [self._node(root, ()) for root in self.roots]
         if not nodes:
             return None
@@ -56,13 +59,16 @@ class NodeBuilder:
         fetch: PlanNode = self._fetch(group)
         if group.is_entity:
             fetch = Flatten(path=group.path, node=fetch)
-        children = self.children.get(group.id, [])
+        held = tuple(dict.fromkeys((*outer, *group.conditions)))
+        children = [
+            c for c in self.children.get(group.id, []) if not _contradicts((*held, *c.conditions))
+        ]
         node = fetch
         if children:
             layers = self._layers(children)
             steps: list[PlanNode] = [fetch]
             for layer in layers:
-                steps.append(_parallel([self._node(c, group.conditions) for c in layer]))
+                steps.append(_parallel([self._node(c, held) for c in layer]))
             node = _sequence(steps)
         for variable, include in reversed([c for c in group.conditions if c not in outer]):
             node = (
@@ -174,6 +180,10 @@ def _requires(selection: SelectionSet) -> tuple[RequiresSelection, ...]:
                     )
                 )
     return tuple(out)
+
+
+def _contradicts(conditions: Conditions) -> bool:
+    return any((variable, not include) in conditions for variable, include in conditions)
 
 
 def _sequence(nodes: list[PlanNode]) -> PlanNode:

@@ -182,3 +182,27 @@ def test_conditional_and_unconditional_content_share_one_fetch() -> None:
         }
         """
     )
+
+
+def test_fetches_under_contradicting_conditions_are_left_out() -> None:
+    # `bin` needs stock under @include(if: $v) inside @skip(if: $v): it can never
+    # be fetched, so the plan has no stock fetch (nor anything after it).
+    query = """
+        query($v: Boolean!) { items @skip(if: $v) { id bin @include(if: $v) { label } } }
+    """
+    assert plan_text("nested_key", query) == expected(
+        """
+        QueryPlan {
+          Skip(if: $v) {
+            Fetch(service: "catalog") {
+              query ($v: Boolean!) {
+                items @skip(if: $v) {
+                  id
+                  __typename
+                }
+              }
+            },
+          },
+        }
+        """
+    )
