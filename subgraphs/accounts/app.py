@@ -1,11 +1,7 @@
-"""The accounts subgraph: its `Domain` and app factory."""
+"""The accounts subgraph: its `Domain` (the registry builds the app)."""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-
-from subgraphs._common.app import create_subgraph_app
-from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.domain import Domain
 from subgraphs.accounts.migrations import MIGRATIONS
 from subgraphs.accounts.models import Base
@@ -19,7 +15,3 @@ DOMAIN = Domain(
     migrations=MIGRATIONS,
     seed=seed,
 )
-
-
-def create_app(config: DatabaseConfig | None = None) -> Starlette:
-    return create_subgraph_app(DOMAIN, config)

@@ -1,11 +1,7 @@
-"""The reviews subgraph: its `Domain` and app factory."""
+"""The reviews subgraph: its `Domain` (the registry builds the app)."""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-
-from subgraphs._common.app import create_subgraph_app
-from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.domain import Domain
 from subgraphs.reviews.migrations import MIGRATIONS
 from subgraphs.reviews.models import Base
@@ -19,7 +15,3 @@ DOMAIN = Domain(
     migrations=MIGRATIONS,
     seed=seed,
 )
-
-
-def create_app(config: DatabaseConfig | None = None) -> Starlette:
-    return create_subgraph_app(DOMAIN, config)
