@@ -45,6 +45,8 @@ class Jump:
     key: Key
     rep_type: str
     """The type named in the representation: the entity type or its @interfaceObject."""
+    key_cost: int = 0
+    """Jumps needed to collect the key itself (2: only from an ancestor entity)."""
 
 
 def conditions_of(directives: tuple[object, ...]) -> Conditions:

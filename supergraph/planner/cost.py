@@ -11,8 +11,10 @@ from __future__ import annotations
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import (
     Provided,
+    can_collect,
     can_jump_for,
     is_abstract,
+    is_entity_anywhere,
     is_interface_object,
     jump_hops,
     resolves,
@@ -25,7 +27,7 @@ INFEASIBLE = 1_000_000
 class CostModel:
     def __init__(self, sg: Supergraph) -> None:
         self.sg = sg
-        self._memo: dict[tuple[str, str, int, int], int] = {}
+        self._memo: dict[tuple[str, str, int, int, bool], int] = {}
         self._keep: list[object] = []
 
     def local_cost(
@@ -34,13 +36,15 @@ class CostModel:
         type_name: str,
         selections: tuple[Selection, ...],
         provided: Provided | None,
+        under_entity: bool = False,
     ) -> int:
-        key = (graph, type_name, id(selections), id(provided))
+        """`under_entity`: an entity is on the path above (a field could be re-fetched from it)."""
+        key = (graph, type_name, id(selections), id(provided), under_entity)
         cached = self._memo.get(key)
         if cached is not None:
             return cached
         self._keep.append((selections, provided))
-        cost = min(self._compute(graph, type_name, selections, provided), INFEASIBLE)
+        cost = min(self._compute(graph, type_name, selections, provided, under_entity), INFEASIBLE)
         self._memo[key] = cost
         return cost
 
@@ -50,10 +54,15 @@ class CostModel:
         type_name: str,
         selections: tuple[Selection, ...],
         provided: Provided | None,
+        under_entity: bool,
     ) -> int:
         sg = self.sg
         total = 0
         abstract = is_abstract(sg, type_name) and not is_interface_object(sg, graph, type_name)
+        below_entity = under_entity or any(
+            is_entity_anywhere(sg, t)
+            for t in (type_name, *(sg.possible_types_in(graph, type_name) if abstract else ()))
+        )
         for selection in selections:
             match selection:
                 case Field():
@@ -62,8 +71,25 @@ class CostModel:
                             total += 1 if can_jump_for(sg, graph, type_name, "__typename") else 0
                         continue
                     found = resolves(sg, graph, type_name, selection.name, provided)
+                    if found is None and abstract:
+                        in_graph = sg.possible_types_in(graph, type_name)
+                        if in_graph:
+                            # Planned per implementation, as the walker's `_add_abstract`.
+                            total += sum(
+                                self.local_cost(
+                                    graph, possible, (selection,), provided, under_entity
+                                )
+                                for possible in in_graph
+                            )
+                            continue
                     if found is None or found.requires is not None:
                         hops = jump_hops(sg, graph, type_name, selection.name)
+                        if (
+                            hops is None
+                            and under_entity
+                            and self._refetchable(graph, type_name, selection.name)
+                        ):
+                            hops = 2  # re-fetched from an ancestor entity (walk._key_cost)
                         total += INFEASIBLE if hops is None else hops
                         continue
                     if abstract:
@@ -76,12 +102,22 @@ class CostModel:
                     elif provided is not None:
                         child = provided.child(type_name, sg, selection.name)
                     total += self.local_cost(
-                        graph, selection.type_name, selection.selections, child
+                        graph, selection.type_name, selection.selections, child, below_entity
                     )
                 case InlineFragment():
                     condition = selection.type_condition
                     if abstract and not sg.has_type(graph, condition):
                         continue
                     inner = condition if sg.has_type(graph, condition) else type_name
-                    total += self.local_cost(graph, inner, selection.selections, provided)
+                    total += self.local_cost(
+                        graph, inner, selection.selections, provided, under_entity
+                    )
         return total
+
+    def _refetchable(self, graph: str, type_name: str, field_name: str) -> bool:
+        """Another subgraph has the field: the walker may fetch it again from the
+        parent entity (see `Walker._ancestor_jump`)."""
+        return any(
+            other != graph and can_collect(self.sg, other, type_name, field_name)
+            for other in self.sg.subgraphs
+        )

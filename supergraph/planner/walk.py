@@ -161,6 +161,7 @@ class Walker:
             as_is = sg.has_type(graph, condition) and local.issuperset(relevant)
             targets = [condition] if as_is else relevant
             for target in targets:
+                before = set(ctx.selset.items)
                 item = ctx.selset.add_fragment(target, fragment.directives)
                 inner = replace(
                     ctx,
@@ -170,6 +171,11 @@ class Walker:
                     conditions=conditions,
                 )
                 self.add(inner, fragment.selections)
+                if item.sub.is_empty():
+                    # Everything in it was re-fetched from an ancestor entity.
+                    for key in set(ctx.selset.items) - before:
+                        if ctx.selset.items[key] is item:
+                            del ctx.selset.items[key]
 
     def _interface_jump(self, ctx: Ctx, field: Field) -> bool:
         return any(
@@ -374,7 +380,9 @@ class Walker:
         options = self._jump_options(ctx, field)
         if allowed is not None:
             options = [o for o in options if o.graph in allowed]
-        if not options and not then:
+        if not then and all(o.key_cost >= 2 for o in options):
+            # No key leads there, or only keys whose fields need more jumps themselves:
+            # re-fetching the path from an ancestor entity is the shorter way.
             ancestor = self._ancestor_jump(ctx, field)
             if ancestor is not None:
                 position, nested, allowed = ancestor
@@ -450,8 +458,46 @@ class Walker:
                 )
                 if allowed:
                     return position, nested_field, allowed
+                found = self._ancestor_per_implementation(position, nested_field)
+                if found is not None:
+                    return found
             nested = nested_field
         return None
+
+    def _ancestor_per_implementation(
+        self, position: Ctx, field: Field
+    ) -> tuple[Ctx, Field, frozenset[str]] | None:
+        """An abstract ancestor has no key, but its implementations in its subgraph may:
+        re-fetch the path from the one implementation that serves it (as `_add_abstract`)."""
+        sg, graph = self.sg, position.group.service
+        if not is_abstract(sg, position.type_name) or is_interface_object(
+            sg, graph, position.type_name
+        ):
+            return None
+        candidates: list[tuple[str, frozenset[str]]] = []
+        for possible in sg.possible_types_in(graph, position.type_name):
+            type_def = sg.types.get(possible)
+            if type_def is None or field.name not in type_def.fields:
+                continue
+            typed = replace(position, type_name=possible)
+            allowed = frozenset(
+                o.graph
+                for o in self._jump_options(typed, field)
+                if self.cost.local_cost(o.graph, field.type_name, field.selections, None) == 0
+            )
+            if allowed:
+                candidates.append((possible, allowed))
+        if len(candidates) != 1:
+            return None
+        possible, allowed = candidates[0]
+        item = position.selset.add_fragment(possible)
+        typed = replace(
+            position,
+            selset=item.sub,
+            fpath=(*position.fpath, f"... on {possible}"),
+            type_name=possible,
+        )
+        return typed, field, allowed
 
     def _jump_options(self, ctx: Ctx, field: Field) -> list[Jump]:
         sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
@@ -513,6 +559,7 @@ class Walker:
                             graph=graph,
                             key=key,
                             rep_type=rep_type,
+                            key_cost=key_cost,
                         )
                     )
         return options

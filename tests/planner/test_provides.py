@@ -66,3 +66,58 @@ def test_not_provided_field_jumps() -> None:
         }
         """
     )
+
+
+def test_provides_on_an_interface_field_beats_a_subgraph_without_it() -> None:
+    # "list" has `feed` but not `Post.comments` (only `Story.comments`); "quick"
+    # provides `comments { id text }` on the interface. `Note.likes` is only in
+    # "full", where `Note` (no key in "quick") is reached again from the `Story`
+    # entity above it: "quick" serves all but that one field.
+    query = """
+        { feed { id comments { id text ... on Note { likes } } } }
+    """
+    assert plan_text("provides_interface", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "quick") {
+              {
+                feed {
+                  __typename
+                  id
+                  comments {
+                    __typename
+                    id
+                    text
+                  }
+                  ... on Story {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "feed") {
+              Fetch(service: "full") {
+                {
+                  ... on Story {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Story {
+                    comments {
+                      __typename
+                      ... on Note {
+                        likes
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
