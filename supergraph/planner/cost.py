@@ -121,3 +121,54 @@ class CostModel:
             other != graph and can_collect(self.sg, other, type_name, field_name)
             for other in self.sg.subgraphs
         )
+
+    def remote_fields(
+        self,
+        graph: str,
+        type_name: str,
+        selections: tuple[Selection, ...],
+        provided: Provided | None,
+    ) -> int:
+        """How many client fields `graph` leaves to later fetches (a tie-break of equal costs)."""
+        sg = self.sg
+        count = 0
+        abstract = is_abstract(sg, type_name) and not is_interface_object(sg, graph, type_name)
+        for selection in selections:
+            match selection:
+                case Field():
+                    if selection.name == "__typename":
+                        continue
+                    found = resolves(sg, graph, type_name, selection.name, provided)
+                    if found is None and abstract:
+                        in_graph = sg.possible_types_in(graph, type_name)
+                        if in_graph:
+                            count += max(
+                                self.remote_fields(graph, possible, (selection,), provided)
+                                for possible in in_graph
+                            )
+                            continue
+                    if found is None or found.requires is not None:
+                        count += 1 + _size(selection.selections)
+                        continue
+                    child: Provided | None = None
+                    if found.provides is not None:
+                        child = Provided(found.provides)
+                    elif provided is not None:
+                        child = provided.child(type_name, sg, selection.name)
+                    count += self.remote_fields(
+                        graph, selection.type_name, selection.selections, child
+                    )
+                case InlineFragment():
+                    condition = selection.type_condition
+                    if abstract and not sg.has_type(graph, condition):
+                        continue
+                    inner = condition if sg.has_type(graph, condition) else type_name
+                    count += self.remote_fields(graph, inner, selection.selections, provided)
+        return count
+
+
+def _size(selections: tuple[Selection, ...]) -> int:
+    return sum(
+        (1 if isinstance(s, Field) and s.name != "__typename" else 0) + _size(s.selections)
+        for s in selections
+    )

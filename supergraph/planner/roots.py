@@ -185,9 +185,14 @@ def _root_graph(
         return walker.roots[-1].service
     existing = {g.service for g in walker.roots}
 
-    def score(graph: str) -> tuple[int, int, int, int]:
+    def score(graph: str) -> tuple[int, int, int, int, int]:
         cost = _root_cost(walker, graph, field)
         joins = 0 if graph in existing else 1
-        return (cost, joins, 0 if graph in preferred else 1, walker._graph_order[graph])
+        found = resolves(walker.sg, graph, root, field.name, None)
+        provided = Provided(found.provides) if found and found.provides else None
+        # On equal costs, the subgraph serving more of the client's fields itself.
+        remote = walker.cost.remote_fields(graph, field.type_name, field.selections, provided)
+        order = walker._graph_order[graph]
+        return (cost, remote, joins, 0 if graph in preferred else 1, order)
 
     return min(candidates, key=score)

@@ -239,3 +239,46 @@ def test_shared_root_field_is_split_below_its_first_level() -> None:
         }
         """
     )
+
+
+def test_shared_root_field_on_equal_cost_goes_where_more_fields_are_served() -> None:
+    # "one" and "two" both need one jump: "one" for all of `detail`, "two" only
+    # for `weight`. The tie goes to "two", which answers more of the selection.
+    query = """
+        { item { detail { color size weight } } }
+    """
+    assert plan_text("root_tie", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "two") {
+              {
+                item {
+                  detail {
+                    color
+                    size
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "item.detail") {
+              Fetch(service: "three") {
+                {
+                  ... on Detail {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Detail {
+                    weight
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
