@@ -26,10 +26,10 @@ class Gateway:
     title: str
 
     def argv(self, supergraph: Path, port: int, workdir: Path) -> Sequence[str]:
-        if self.key == "ours":
+        if self.key in {"ours", "ours-w2"}:
             config = workdir / "router.yaml"
             config.write_text(ROUTER_YAML)
-            return [
+            argv = [
                 str(VENV_BIN / "supergraph"),
                 "serve",
                 "--supergraph",
@@ -39,6 +39,7 @@ class Gateway:
                 "--port",
                 str(port),
             ]
+            return [*argv, "--workers", "2"] if self.key == "ours-w2" else argv
         if self.key == "apollo":
             return [
                 "node",
@@ -49,9 +50,11 @@ class Gateway:
                 str(port),
             ]
         if self.key in {"hive", "hive-rust", "hive-nodedup"}:
-            hive_config = (
-                "gateway.nodedup.config.mjs" if self.key == "hive-nodedup" else "gateway.config.mjs"
-            )
+            hive_config = {
+                "hive-nodedup": "gateway.nodedup.config.mjs",
+                # the Rust runtime set in the config: an import error if it is missing
+                "hive-rust": "gateway.rust.config.mjs",
+            }.get(self.key, "gateway.config.mjs")
             argv = [
                 "node",
                 str(NODE / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
@@ -74,21 +77,30 @@ class Gateway:
         raise ValueError(f"unknown gateway {self.key!r}")
 
     @property
+    def ours(self) -> bool:
+        return self.key.startswith("ours")
+
+    @property
     def env(self) -> dict[str, str]:
-        return {} if self.key == "ours" else {"NODE_ENV": "production"}
+        return {} if self.ours else {"NODE_ENV": "production"}
 
     @property
     def cwd(self) -> Path:
-        return NODE if self.key != "ours" else ROOT
+        return ROOT if self.ours else NODE
 
 
 GATEWAYS: dict[str, Gateway] = {
     g.key: g
     for g in (
         Gateway("ours", "supergraph (ours)"),
+        Gateway("ours-w2", "supergraph (ours) --workers 2"),
         Gateway("apollo", "@apollo/gateway 2.14.4"),
         Gateway("hive", "@graphql-hive/gateway 2.15.1"),
         Gateway("hive-nodedup", "@graphql-hive/gateway 2.15.1, deduplicateInflightRequests: false"),
-        Gateway("hive-rust", "@graphql-hive/gateway 2.15.1 --hive-router-runtime"),
+        Gateway(
+            "hive-rust",
+            "@graphql-hive/gateway 2.15.1 --hive-router-runtime"
+            " (@graphql-hive/router-runtime 1.4.23, Rust query planner)",
+        ),
     )
 }

@@ -71,11 +71,72 @@ def render_table(summary: Mapping[str, object]) -> str:
             requests.append(_fmt(value))
         sql = [_fmt(real.get(g, {}).get("sql_statements")) for g in gateways]
         lines.append(f"| {op} | " + " | ".join(requests + sql) + " |")
+    lines.extend(_scaling(summary))
+    lines.extend(_overhead(summary))
     mismatches = summary.get("mismatches")
     if isinstance(mismatches, list) and mismatches:
         lines.append("\nMISMATCHES (answers differ between gateways):")
         lines.extend(f"- {m}" for m in mismatches)
     return "\n".join(lines)
+
+
+def _scaling(summary: Mapping[str, object]) -> list[str]:
+    rows = summary.get("scaling_workers")
+    if not isinstance(rows, list) or not rows:
+        return []
+    lines = [
+        "\n### Scaling: ours --workers 2 against ours (one worker)\n",
+        "| backend | c | operation | ours req/s | w2 req/s | w2/ours req/s"
+        " | ours CPU s/1k | w2 CPU s/1k | ours p50 ms | w2 p50 ms |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        cells = (
+            "ours_rps",
+            "ours_w2_rps",
+            "w2_over_ours_rps",
+            "ours_cpu_s_per_1k",
+            "ours_w2_cpu_s_per_1k",
+            "ours_p50_ms",
+            "ours_w2_p50_ms",
+        )
+        lines.append(
+            f"| {row['backend']} | {row['concurrency']} | {row['operation']} | "
+            + " | ".join(_get(row, key) for key in cells)
+            + " |"
+        )
+    return lines
+
+
+def _overhead(summary: Mapping[str, object]) -> list[str]:
+    data = summary.get("overhead_c1")
+    if not isinstance(data, dict) or not data.get("rows"):
+        return []
+    paths, rows = data["paths"], data["rows"]
+    assert isinstance(paths, dict) and isinstance(rows, list)
+    lines = [
+        "\n### Router overhead at concurrency 1, stub subgraphs"
+        " (router p50 minus the slowest subgraph path p50)\n",
+        "| operation | subgraph path (our plan) | path p50 ms | gateway | router p50 ms"
+        " | overhead p50 ms | subgraph requests |",
+        "|---|---|---:|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        path = paths[row["operation"]]
+        requests = _fmt(row.get("subgraph_requests"))
+        if not row.get("same_requests"):
+            requests += f" (ours {path['subgraph_requests']}: other path)"
+        lines.append(
+            f"| {row['operation']} | {path['path']} | {_get(path, 'path_p50_ms')}"
+            f" | {row['gateway']} | {_get(row, 'router_p50_ms')}"
+            f" | {_get(row, 'overhead_p50_ms')} | {requests} |"
+        )
+    unmatched = [key for key, path in paths.items() if path.get("unmatched_requests")]
+    if unmatched:
+        lines.append(
+            "\nWARNING: recorded subgraph requests no plan fetch explains: " + ", ".join(unmatched)
+        )
+    return lines
 
 
 def _fmt(value: object) -> str:

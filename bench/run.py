@@ -32,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import procs
+from bench import overhead, procs
 from bench.gateways import BENCH, GATEWAYS, NODE, ROOT, VENV_BIN, Gateway
 from bench.operations import MUTATION, OPERATIONS, Operation
+from bench.overhead import OperationPath
 from bench.report import render_table
 
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
@@ -81,6 +82,7 @@ class Run:
     rss_mb: dict[str, dict[str, float]] = field(default_factory=dict)
     counts: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     mismatches: list[str] = field(default_factory=list)
+    paths: dict[str, OperationPath] = field(default_factory=dict)  # stub backend, by operation
 
 
 def log(message: str) -> None:
@@ -94,8 +96,14 @@ def check_tools(gateways: Sequence[str]) -> None:
     missing = []
     if shutil.which("wrk") is None:
         missing.append("wrk")
-    if any(g != "ours" for g in gateways) and not (NODE / "node_modules" / "@apollo").is_dir():
+    if (
+        any(not GATEWAYS[g].ours for g in gateways)
+        and not (NODE / "node_modules" / "@apollo").is_dir()
+    ):
         missing.append("bench/node/node_modules")
+    runtime = NODE / "node_modules" / "@graphql-hive" / "router-runtime"
+    if "hive-rust" in gateways and not runtime.is_dir():
+        missing.append("@graphql-hive/router-runtime in bench/node")
     if missing:
         sys.exit(f"bench: missing {', '.join(missing)}: run bench/ensure-tools.sh first")
 
@@ -314,6 +322,47 @@ def count_one(
     return {name: (after[name] - before[name]) / repeats for name in after}
 
 
+def record_paths(run: Run, supergraph: Path, ports: dict[str, int]) -> None:
+    """Our router's subgraph requests per operation (through a recording proxy) and its plan."""
+    upstreams = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    with overhead.recording(upstreams) as (proxies, recorded):
+        proxied = write_supergraph(run.workdir, "stub-recorded", proxies)
+        running = Running(GATEWAYS["ours"], proxied, run.workdir, "stub-record")
+        try:
+            for op in OPERATIONS:
+                if op.key not in run.settings.operations:
+                    continue
+                procs.post_json(running.url, op.body(), USER_HEADERS)  # plans, warms caches
+                recorded.clear()
+                status, raw = procs.post_json(running.url, op.body(), USER_HEADERS)
+                if status != 200 or b'"errors"' in raw:
+                    raise RuntimeError(f"recording {op.key}: {status} {raw[:300]!r}")
+                plan = overhead.plan_json(
+                    VENV_BIN / "supergraph", supergraph, op.query, run.workdir
+                )
+                run.paths[op.key] = OperationPath(op.key, plan, list(recorded))
+                run.paths[op.key].request_p50_ms = [[] for _ in recorded]
+        finally:
+            running.stop()
+
+
+def measure_paths(run: Run, ports: dict[str, int], seconds: float) -> None:
+    """Each recorded subgraph request replayed straight to its stub at c=1 (one round)."""
+    for path in run.paths.values():
+        for index, request in enumerate(path.requests):
+            body_file = run.workdir / "body-overhead.json"
+            body_file.write_bytes(request.body)
+            url = f"http://127.0.0.1:{ports[request.subgraph]}/graphql"
+            misses = stub_misses("stub", ports)
+            result = wrk(url, body_file, 1, seconds)
+            if stub_misses("stub", ports) != misses:
+                raise RuntimeError(f"replaying {path.operation} to {request.subgraph}: stub miss")
+            latency = result["latency_us"]
+            assert isinstance(latency, dict)
+            path.request_p50_ms[index].append(latency["p50"] / 1000)
+        log(f"stub subgraph path {path.operation:13} {path.summary()['path_p50_ms']} ms p50")
+
+
 # -- load ----------------------------------------------------------------------------------
 
 
@@ -443,8 +492,8 @@ def summarize(run: Run) -> dict[str, object]:
             }
         )
     for row in rows:
-        if row["gateway"] == "ours":
-            continue
+        if str(row["gateway"]).startswith("ours"):
+            continue  # ours-w2 against ours is the scaling table, not a peer ratio
         ours = next(
             (
                 r
@@ -458,6 +507,7 @@ def summarize(run: Run) -> dict[str, object]:
         if ours is not None and isinstance(row["rps"], float) and row["rps"]:
             assert isinstance(ours["rps"], float)
             row["ours_over_this_rps"] = round(ours["rps"] / row["rps"], 2)
+    counts = run.counts.get("stub", {})
     return {
         "settings": run.settings.__dict__,
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(run.started)),
@@ -467,7 +517,41 @@ def summarize(run: Run) -> dict[str, object]:
         "peak_rss_mb": run.rss_mb,
         "counts_per_operation": run.counts,
         "rows": rows,
+        "scaling_workers": scaling(rows),
+        "overhead_c1": {
+            "paths": {key: path.summary() for key, path in run.paths.items()},
+            "rows": overhead.overhead_rows(
+                {key: path.summary() for key, path in run.paths.items()}, rows, counts
+            ),
+        },
     }
+
+
+def scaling(rows: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+    """ours --workers 2 against ours (one worker), per cell: the issue reports it apart."""
+    out: list[dict[str, object]] = []
+    by_cell = {(r["backend"], r["concurrency"], r["operation"], r["gateway"]): r for r in rows}
+    for (backend, concurrency, operation, gateway), two in by_cell.items():
+        one = by_cell.get((backend, concurrency, operation, "ours"))
+        if gateway != "ours-w2" or one is None:
+            continue
+        rps_one, rps_two = one["rps"], two["rps"]
+        assert isinstance(rps_one, float) and isinstance(rps_two, float)
+        out.append(
+            {
+                "backend": backend,
+                "concurrency": concurrency,
+                "operation": operation,
+                "ours_rps": rps_one,
+                "ours_w2_rps": rps_two,
+                "w2_over_ours_rps": round(rps_two / rps_one, 2) if rps_one else None,
+                "ours_cpu_s_per_1k": one["cpu_s_per_1k"],
+                "ours_w2_cpu_s_per_1k": two["cpu_s_per_1k"],
+                "ours_p50_ms": one["p50_ms"],
+                "ours_w2_p50_ms": two["p50_ms"],
+            }
+        )
+    return out
 
 
 def node_version() -> str:
@@ -538,7 +622,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_and_count(run, backend, supergraph, ports, real)
             for problem in run.mismatches:
                 log(f"MISMATCH {problem}")
+            overhead_wanted = backend == "stub" and 1 in settings.concurrency
+            if overhead_wanted:
+                record_paths(run, supergraph, ports)
             for rnd in range(1, settings.rounds + 1):
+                if overhead_wanted:
+                    measure_paths(run, ports, min(settings.duration, 2.0))
                 for key in settings.gateways:
                     measure_gateway(run, backend, GATEWAYS[key], supergraph, ports, rnd)
     except KeyboardInterrupt:
