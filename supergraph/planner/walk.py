@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from supergraph.operation import Field, InlineFragment, Operation, Selection
+from supergraph.planner.alternatives import condition_everywhere, serving_graphs
 from supergraph.planner.capabilities import (
     Provided,
     can_collect,
@@ -148,6 +149,9 @@ class Walker:
                         type_name=possible,
                     )
                     self.add(inner, tuple(fields))
+        # The client's type conditions hold only where every subgraph that could
+        # answer here agrees (see alternatives.py); keys and requirements are ours.
+        alternatives = serving_graphs(sg, ctx) if fragments and not ctx.internal else None
         for fragment in fragments:
             condition = fragment.type_condition
             # The condition applies by the supergraph's types: an object of this
@@ -155,6 +159,10 @@ class Walker:
             matching = set(sg.possible_types(condition))
             relevant = [t for t in in_graph if t in matching]
             if not relevant:
+                continue
+            if alternatives is not None and not condition_everywhere(
+                sg, ctx, condition, alternatives
+            ):
                 continue
             conditions = ctx.conditions + conditions_of(fragment.directives)
             local = set(sg.possible_types_in(graph, condition))
