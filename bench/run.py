@@ -247,9 +247,20 @@ def sum_metric(url: str, metric: str) -> dict[str, float]:
 
 
 def check_and_count(
-    run: Run, backend: str, supergraph: Path, ports: dict[str, int], real: dict[str, int]
-) -> None:
-    """Every operation through every gateway: identical JSON, and the cost of each."""
+    run: Run,
+    backend: str,
+    supergraph: Path,
+    ports: dict[str, int],
+    real: dict[str, int],
+    *,
+    keep: bool = False,
+) -> dict[str, Running]:
+    """Every operation through every gateway: identical JSON, and the cost of each.
+
+    With `keep`, the gateways are left running and returned (quick mode measures in
+    them instead of starting each one again: Hive alone takes about 10 s to start).
+    """
+    kept: dict[str, Running] = {}
     answers: dict[str, dict[str, str]] = {}
     counts = run.counts.setdefault(backend, {})
     ops = [op for op in OPERATIONS if op.key in run.settings.operations]
@@ -265,7 +276,10 @@ def check_and_count(
                     run, running, op, backend, ports, real
                 )
         finally:
-            running.stop()
+            if keep and running.process.poll() is None:
+                kept[key] = running
+            else:
+                running.stop()
     for op in ops:
         by_gateway = answers[op.key]
         reference_key = run.settings.gateways[0]
@@ -285,6 +299,7 @@ def check_and_count(
                     f"  {key}: ...{answer[start : at + 120]}"
                 )
     (run.workdir / f"answers-{backend}.json").write_text(json.dumps(answers, indent=1))
+    return kept
 
 
 def count_one(
@@ -309,7 +324,7 @@ def count_one(
             url = f"http://127.0.0.1:{real[name]}/metrics"
             sql += sum(sum_metric(url, "subgraph_sql_statements_total").values())
         values["sql_statements"] = sql
-        if running.gateway.key == "ours":
+        if running.gateway.ours:
             metrics_url = running.url.replace("/graphql", "/metrics")
             routed = sum_metric(metrics_url, "router_subgraph_requests_total")
             values["router_subgraph_requests"] = sum(routed.values())
@@ -395,10 +410,17 @@ def stub_misses(backend: str, ports: dict[str, int]) -> float:
 
 
 def measure_gateway(
-    run: Run, backend: str, gateway: Gateway, supergraph: Path, ports: dict[str, int], rnd: int
+    run: Run,
+    backend: str,
+    gateway: Gateway,
+    supergraph: Path,
+    ports: dict[str, int],
+    rnd: int,
+    running: Running | None = None,
 ) -> None:
+    """Every operation and concurrency in a fresh `gateway` process (or in `running`)."""
     settings = run.settings
-    running = Running(gateway, supergraph, run.workdir, f"{backend}-r{rnd}")
+    running = running or Running(gateway, supergraph, run.workdir, f"{backend}-r{rnd}")
     try:
         for op in OPERATIONS:
             if op.key not in settings.operations:
@@ -619,7 +641,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ports = stubs if backend == "stub" else real
             supergraph = write_supergraph(workdir, backend, ports)
             log(f"{backend}: checking identical answers and counting subgraph/SQL work")
-            check_and_count(run, backend, supergraph, ports, real)
+            kept = check_and_count(
+                run, backend, supergraph, ports, real, keep=settings.mode == "quick"
+            )
             for problem in run.mismatches:
                 log(f"MISMATCH {problem}")
             overhead_wanted = backend == "stub" and 1 in settings.concurrency
@@ -629,7 +653,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if overhead_wanted:
                     measure_paths(run, ports, min(settings.duration, 2.0))
                 for key in settings.gateways:
-                    measure_gateway(run, backend, GATEWAYS[key], supergraph, ports, rnd)
+                    reuse = kept.pop(key, None)
+                    measure_gateway(run, backend, GATEWAYS[key], supergraph, ports, rnd, reuse)
     except KeyboardInterrupt:
         log("interrupted; reporting what was measured")
     finally:
