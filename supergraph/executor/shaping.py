@@ -72,7 +72,8 @@ class _Group:
     """The sub-selections of one response field (several when fields merge)."""
 
     selection_sets: tuple[SelectionSetNode, ...]
-    cache: dict[tuple[str, tuple[object, ...]], list[_Entry]] = field(default_factory=dict)
+    cache: dict[tuple[object, ...], dict[str, list[_Entry]]] = field(default_factory=dict)
+    """Collected fields by condition key, then by runtime type name."""
 
 
 _SCALAR: Final = 0
@@ -109,6 +110,13 @@ def _compile(field_type: GraphQLOutputType) -> _Shape:
     return _Shape(non_null, _SCALAR)
 
 
+# What `shape_object` does with an entry besides completing its shape.
+_PLAIN: Final = 0
+_TYPENAME_ENTRY: Final = 1
+_INTROSPECTION_ENTRY: Final = 2
+_DENIED_ENTRY: Final = 3
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     """One collected response field of a runtime object type."""
@@ -122,6 +130,21 @@ class _Entry:
     introspection: bool = False
     denied: bool = False
     """Removed by authorization: null with an UNAUTHORIZED_FIELD_OR_TYPE error."""
+    special: int = field(init=False)
+    kind: int = field(init=False)
+    """The shape's kind, -1 for special entries: read once per field on the hot path."""
+
+    def __post_init__(self) -> None:
+        special = _PLAIN
+        if self.denied:
+            special = _DENIED_ENTRY
+        elif self.introspection:
+            special = _INTROSPECTION_ENTRY
+        elif self.shape is None:
+            special = _TYPENAME_ENTRY
+        object.__setattr__(self, "special", special)
+        kind = -1 if special != _PLAIN or self.shape is None else self.shape.kind
+        object.__setattr__(self, "kind", kind)
 
 
 class ResponseShaper:
@@ -191,10 +214,12 @@ class ResponseShaper:
         variables: Variables,
         condition_key: tuple[object, ...],
     ) -> list[_Entry]:
-        key = (runtime.name, condition_key)
-        cached = group.cache.get(key)
+        by_type = group.cache.get(condition_key)
+        if by_type is None:
+            by_type = group.cache[condition_key] = {}
+        cached = by_type.get(runtime.name)
         if cached is None:
-            cached = group.cache[key] = self._collect(runtime, group, variables)
+            cached = by_type[runtime.name] = self._collect(runtime, group, variables)
         return cached
 
     def _collect(self, runtime: _Runtime, group: _Group, variables: Variables) -> list[_Entry]:
@@ -281,34 +306,78 @@ class _Shaping:
     def shape_object(
         self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
     ) -> JSONObject | _Invalid:
+        by_type = group.cache.get(self.condition_key)
+        entries = by_type.get(runtime.name) if by_type is not None else None
+        if entries is None:
+            entries = self.shaper.fields(runtime, group, self.variables, self.condition_key)
         out: JSONObject = {}
-        for entry in self.shaper.fields(runtime, group, self.variables, self.condition_key):
+        # The common cases (present scalars, objects of a concrete type, lists of
+        # them) are completed inline: this loop runs for every object of the response.
+        for entry in entries:
             name = entry.response_name
-            shape = entry.shape
-            if shape is None:
-                out[name] = self.introspection.get(name) if entry.introspection else runtime.name
-                continue
-            if entry.denied:
-                self.errors.append(
-                    graphql_error(
-                        UNAUTHORIZED_MESSAGE,
-                        path=_materialize((path, name)),
-                        code=UNAUTHORIZED_FIELD_OR_TYPE,
+            kind = entry.kind
+            if kind == _SCALAR:
+                item = value.get(name)
+                if item is not None:
+                    out[name] = item
+                    continue
+            elif kind == _OBJECT:
+                item = value.get(name)
+                sub_group = entry.group
+                if type(item) is dict and sub_group is not None:
+                    shape = entry.shape
+                    assert shape is not None and shape.object_type is not None
+                    sub: object = self.shape_object(
+                        shape.object_type, item, sub_group, (path, name)
                     )
-                )
-                if shape.non_null:
-                    return _INVALID
-                out[name] = None
+                    if sub is _INVALID:
+                        if shape.non_null:
+                            return _INVALID
+                        sub = None
+                    out[name] = sub
+                    continue
+            elif kind == _LIST:
+                item = value.get(name)
+                if type(item) is list:
+                    shape = entry.shape
+                    assert shape is not None
+                    completed = self.list(entry, shape, item, (path, name))
+                    if completed is _INVALID:
+                        if shape.non_null:
+                            return _INVALID
+                        completed = None
+                    out[name] = completed
+                    continue
+            elif kind < 0:
+                special = entry.special
+                if special == _DENIED_ENTRY:
+                    if self.denied(entry, path):
+                        return _INVALID
+                    out[name] = None
+                elif special == _INTROSPECTION_ENTRY:
+                    out[name] = self.introspection.get(name)
+                else:
+                    out[name] = runtime.name
                 continue
-            item = value.get(name, _MISSING)
-            if shape.kind == _SCALAR and item is not None and item is not _MISSING:
-                out[name] = item  # the hot path: a present scalar is copied as is
-                continue
-            completed = self.complete(entry, shape, item, (path, name))
+            shape = entry.shape
+            assert shape is not None
+            completed = self.complete(entry, shape, value.get(name, _MISSING), (path, name))
             if completed is _INVALID:
                 return _INVALID
             out[name] = completed
         return out
+
+    def denied(self, entry: _Entry, path: _Path) -> bool:
+        """Reports a field authorization removed; True when its null propagates up."""
+        name = entry.response_name
+        self.errors.append(
+            graphql_error(
+                UNAUTHORIZED_MESSAGE,
+                path=_materialize((path, name)),
+                code=UNAUTHORIZED_FIELD_OR_TYPE,
+            )
+        )
+        return entry.shape is not None and entry.shape.non_null
 
     def complete(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
         """The completed value, or `_INVALID` when a non-null position ends up null.
@@ -356,7 +425,25 @@ class _Shaping:
         assert item_shape is not None
         if item_shape.kind == _SCALAR and not item_shape.non_null:
             return value  # nothing to check or reshape in a list of nullable scalars
-        items = []
+        items: list[object] = []
+        group = entry.group
+        object_type = item_shape.object_type
+        if item_shape.kind == _OBJECT and group is not None and object_type is not None:
+            # Lists of objects of one concrete type: the wide responses' hot path.
+            for index, item in enumerate(value):
+                completed: object
+                if type(item) is dict:
+                    completed = self.shape_object(object_type, item, group, (path, index))
+                    if completed is _INVALID:
+                        if item_shape.non_null:
+                            return _INVALID
+                        completed = None
+                else:
+                    completed = self.complete(entry, item_shape, item, (path, index))
+                    if completed is _INVALID:
+                        return _INVALID
+                items.append(completed)
+            return items
         for index, item in enumerate(value):
             completed = self.complete(entry, item_shape, item, (path, index))
             if completed is _INVALID:
