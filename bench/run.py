@@ -1,6 +1,6 @@
 """Side-by-side benchmark: our router against @apollo/gateway and @graphql-hive/gateway.
 
-    python -m bench [--quick] [--backends stub,real] [--gateways ours,apollo,hive]
+    python -m bench [--quick] [--backends stub,real] [--gateways ours,ours-w2,apollo,hive,hive-rust]
                     [--concurrency 1,32] [--duration 8] [--warmup 2] [--rounds 2]
 
 One run, on 127.0.0.1 only:
@@ -11,6 +11,9 @@ One run, on 127.0.0.1 only:
    - check: starts each gateway in turn, sends every operation, and requires
      identical JSON from all gateways; counts subgraph requests and SQL
      statements per operation;
+   - subgraph path (stub backend, c=1): our router's subgraph requests are
+     recorded, then replayed straight to the stubs each round, to report router
+     overhead = c=1 p50 minus the slowest subgraph path (bench/overhead.py);
    - rounds: gateways interleaved (A B C, A B C, ...), each started fresh, each
      cell = wrk warm-up, then a measured wrk run with the router's CPU time
      read from /proc before and after;
@@ -39,6 +42,9 @@ from bench.overhead import OperationPath
 from bench.report import render_table
 
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
+# ours-w2 is reported as scaling against ours, the others as peers (bench/README.md)
+FULL_GATEWAYS = "ours,ours-w2,apollo,hive,hive-rust"
+QUICK_GATEWAYS = "ours,apollo,hive"
 USER_HEADERS = {"x-user-id": "1"}
 
 
@@ -589,9 +595,12 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--quick", action="store_true", help="smoke test, about 1 minute")
+    parser.add_argument("--quick", action="store_true", help="smoke test, under 2 minutes")
     parser.add_argument("--backends", help="stub,real (quick: stub)")
-    parser.add_argument("--gateways", default="ours,apollo,hive")
+    parser.add_argument(
+        "--gateways",
+        help=f"{FULL_GATEWAYS} (quick: {QUICK_GATEWAYS}; known: {', '.join(GATEWAYS)})",
+    )
     parser.add_argument("--concurrency", help="1,32 (quick: 32)")
     parser.add_argument("--operations", default=",".join(op.key for op in OPERATIONS))
     parser.add_argument("--duration", type=float, help="measured seconds per cell (8; quick 2)")
@@ -606,7 +615,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
 
     settings = Settings(
         backends=listed(args.backends, "stub" if quick else "stub,real"),
-        gateways=listed(args.gateways, ""),
+        gateways=listed(args.gateways, QUICK_GATEWAYS if quick else FULL_GATEWAYS),
         concurrency=[int(c) for c in listed(args.concurrency, "32" if quick else "1,32")],
         operations=listed(args.operations, ""),
         duration=args.duration or (2.0 if quick else 8.0),
