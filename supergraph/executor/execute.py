@@ -24,9 +24,14 @@ from supergraph.executor.errors import (
     graphql_error,
     subgraph_error,
 )
+from supergraph.executor.lru import LRU
 from supergraph.executor.merge import deep_merge
 from supergraph.executor.paths import collect_objects, locate_objects
-from supergraph.executor.representations import apply_rewrites, build_representation
+from supergraph.executor.representations import (
+    RepresentationBuilder,
+    apply_rewrites,
+    representation_builder,
+)
 from supergraph.executor.transport import SubgraphRequest, SubgraphTransport, SubgraphTransportError
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import (
@@ -79,6 +84,17 @@ class PlanExecutor:
         self.transport = transport
         self.types = types
         self.options = options or ExecutorOptions()
+        # By id(fetch); the entry holds the fetch, so its id cannot be reused meanwhile.
+        self._builders: LRU[int, tuple[Fetch, RepresentationBuilder]] = LRU(4096)
+
+    def representation_builder(self, fetch: Fetch) -> RepresentationBuilder:
+        cached = self._builders.get(id(fetch))
+        if cached is not None and cached[0] is fetch:
+            return cached[1]
+        assert fetch.requires is not None
+        builder = representation_builder(fetch.requires, self.types)
+        self._builders.put(id(fetch), (fetch, builder))
+        return builder
 
     async def execute(
         self,
@@ -163,18 +179,20 @@ class _Run:
 
     async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
         types = self.executor.types
-        assert fetch.requires is not None
+        build = self.executor.representation_builder(fetch)
+        input_rewrites = fetch.input_rewrites
+        dumps = orjson.dumps
         representations: list[JSONObject] = []
         firsts: list[JSONObject] = []
         targets: list[tuple[JSONObject, int]] = []
         index_of: dict[bytes, int] = {}
         for obj in collect_objects(self.data, path, types):
-            representation = build_representation(obj, fetch.requires, types)
+            representation = build(obj)
             if representation is None:
                 continue
-            if fetch.input_rewrites:
-                apply_rewrites(representation, fetch.input_rewrites, types)
-            key = orjson.dumps(representation)
+            if input_rewrites:
+                apply_rewrites(representation, input_rewrites, types)
+            key = dumps(representation)
             index = index_of.get(key)
             if index is None:
                 index = index_of[key] = len(representations)

@@ -1,0 +1,74 @@
+"""Entity representations: the specialised builder agrees with the general one."""
+
+from __future__ import annotations
+
+import pytest
+
+from supergraph.executor.representations import build_representation, representation_builder
+from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.planner.plan import RequiresField, RequiresInlineFragment, RequiresSelection
+from supergraph.types import JSONObject
+
+
+class _Types(PossibleTypes):
+    def __init__(self) -> None:
+        super().__init__()
+        self._possible["Node"] = frozenset({"Product", "User"})
+
+
+TYPES = _Types()
+
+FLAT: tuple[RequiresSelection, ...] = (
+    RequiresInlineFragment(
+        "Product", (RequiresField("__typename"), RequiresField("upc", alias="key"))
+    ),
+    RequiresInlineFragment("User", (RequiresField("__typename"), RequiresField("id"))),
+)
+TOP_LEVEL: tuple[RequiresSelection, ...] = (RequiresField("__typename"), RequiresField("id"))
+ABSTRACT: tuple[RequiresSelection, ...] = (
+    RequiresInlineFragment("Node", (RequiresField("__typename"), RequiresField("id"))),
+)
+NESTED: tuple[RequiresSelection, ...] = (
+    RequiresInlineFragment(
+        "Product",
+        (
+            RequiresField("__typename"),
+            RequiresField("price", selections=(RequiresField("amount"),)),
+        ),
+    ),
+)
+
+CASES: list[tuple[tuple[RequiresSelection, ...], JSONObject, JSONObject | None]] = [
+    (
+        FLAT,
+        {"__typename": "Product", "key": "u1", "name": "x"},
+        {"__typename": "Product", "upc": "u1"},
+    ),
+    (FLAT, {"__typename": "User", "id": 7}, {"__typename": "User", "id": 7}),
+    (FLAT, {"__typename": "Product", "upc": "u1"}, None),  # the alias is what the data holds
+    (FLAT, {"__typename": "Order", "id": "1"}, None),  # no condition applies: no __typename
+    (FLAT, {"key": "u1"}, None),
+    (FLAT, {"__typename": "Product", "key": None}, {"__typename": "Product", "upc": None}),
+    (TOP_LEVEL, {"__typename": "User", "id": "3", "x": 1}, {"__typename": "User", "id": "3"}),
+    (TOP_LEVEL, {"id": "3"}, None),
+    (ABSTRACT, {"__typename": "User", "id": "3"}, {"__typename": "User", "id": "3"}),
+    (ABSTRACT, {"__typename": "Review", "id": "3"}, None),
+    (
+        NESTED,
+        {"__typename": "Product", "price": [{"amount": 1, "currency": "EUR"}]},
+        {"__typename": "Product", "price": [{"amount": 1}]},
+    ),
+    (NESTED, {"__typename": "Product"}, None),
+]
+
+
+@pytest.mark.parametrize(("requires", "obj", "expected"), CASES)
+def test_builder_matches_general_path(
+    requires: tuple[RequiresSelection, ...], obj: JSONObject, expected: JSONObject | None
+) -> None:
+    assert build_representation(obj, requires, TYPES) == expected
+    built = representation_builder(requires, TYPES)(obj)
+    assert built == expected
+    if expected is not None:
+        assert built is not None
+        assert list(built) == list(expected)  # the key order decides de-duplication
