@@ -54,6 +54,8 @@ from supergraph.executor.lru import LRU
 from supergraph.executor.shaping import ResponseShaper
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.limits.expanded import MAX_EXPANDED_FIELDS_EXCEEDED, check_expanded_fields
+from supergraph.limits.fetches import MAX_FETCHES_EXCEEDED, count_fetches, fetches_message
 from supergraph.operation.fast_validation import rules_to_run
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
@@ -116,6 +118,11 @@ class RouterOptions:
     max_tokens: int | None = None
     """The parser stops after this many tokens (MAX_TOKENS_EXCEEDED): it bounds
     parse time before any AST exists, so it cannot be a validation rule."""
+    max_expanded_fields: int | None = None
+    """Fields with fragments expanded (MAX_EXPANDED_FIELDS_EXCEEDED), checked right
+    after parsing: a small fragment bomb must not reach validation or the planner."""
+    max_fetches: int | None = None
+    """Fetch nodes of a query plan (MAX_FETCHES_EXCEEDED): each is a subgraph request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +266,10 @@ class Router:
             return _Document(None, (_formatted(error, GRAPHQL_PARSE_FAILED),))
         except RecursionError:
             return _too_deep(GRAPHQL_PARSE_FAILED)
+        if self.options.max_expanded_fields is not None:
+            too_big = check_expanded_fields(document, self.options.max_expanded_fields)
+            if too_big is not None:
+                return _Document(None, (_formatted(too_big, MAX_EXPANDED_FIELDS_EXCEEDED),))
         try:
             # Only the rules the one-pass walk could not prove silent run in graphql-core
             # (one visitor each over the whole document): none, for most valid documents.
@@ -311,6 +322,11 @@ class Router:
             return GraphQLResponse(
                 {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]},
                 "internal_error",
+            )
+        limit = self.options.max_fetches
+        if limit is not None and (count := count_fetches(plan)) > limit:
+            return _request_error(
+                graphql_error(fetches_message(count, limit), code=MAX_FETCHES_EXCEEDED)
             )
         return PreparedOperation(
             operation,

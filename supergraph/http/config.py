@@ -29,6 +29,10 @@ class SubgraphConfig:
 
 DEFAULT_MAX_TOKENS = 15_000
 """As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
+DEFAULT_MAX_EXPANDED_FIELDS = 15_000
+"""As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
+DEFAULT_MAX_FETCHES = 1_000
+"""Subgraph fetches per plan: far above real operations, far below an alias flood."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,8 @@ class LimitsConfig:
     max_aliases: int | None = None
     max_root_fields: int | None = None
     max_tokens: int | None = DEFAULT_MAX_TOKENS
+    max_expanded_fields: int | None = DEFAULT_MAX_EXPANDED_FIELDS
+    max_fetches: int | None = DEFAULT_MAX_FETCHES
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +191,15 @@ def _subgraph(raw: object, where: str) -> SubgraphConfig:
 
 
 def _limits(top: Mapping[str, object]) -> LimitsConfig:
-    keys = {"max_body_bytes", "max_depth", "max_aliases", "max_root_fields", "max_tokens"}
+    keys = {
+        "max_body_bytes",
+        "max_depth",
+        "max_aliases",
+        "max_root_fields",
+        "max_tokens",
+        "max_expanded_fields",
+        "max_fetches",
+    }
     s = v.section(top, "limits", keys)
     return LimitsConfig(
         max_body_bytes=v.positive_int(s.get("max_body_bytes", 2_000_000), "limits.max_body_bytes"),
@@ -193,6 +207,10 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         max_aliases=v.optional_int(s.get("max_aliases"), "limits.max_aliases"),
         max_root_fields=v.optional_int(s.get("max_root_fields"), "limits.max_root_fields"),
         max_tokens=v.optional_int(s.get("max_tokens", DEFAULT_MAX_TOKENS), "limits.max_tokens"),
+        max_expanded_fields=v.optional_int(
+            s.get("max_expanded_fields", DEFAULT_MAX_EXPANDED_FIELDS), "limits.max_expanded_fields"
+        ),
+        max_fetches=v.optional_int(s.get("max_fetches", DEFAULT_MAX_FETCHES), "limits.max_fetches"),
     )
 
 

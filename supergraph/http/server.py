@@ -53,6 +53,8 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         max_aliases=config.limits.max_aliases,
         max_root_fields=config.limits.max_root_fields,
         max_tokens=config.limits.max_tokens,
+        max_expanded_fields=config.limits.max_expanded_fields,
+        max_fetches=config.limits.max_fetches,
         introspection=config.introspection,
     )
     return RouterOptions(
@@ -65,4 +67,6 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         authorization=config.security.authorization_options(),
         extra_rules=limits.rules(),
         max_tokens=limits.max_tokens,
+        max_expanded_fields=limits.max_expanded_fields,
+        max_fetches=limits.max_fetches,
     )

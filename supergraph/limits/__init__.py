@@ -4,11 +4,15 @@ depth.py          MAX_DEPTH_EXCEEDED        fields nested deeper than the limit
 aliases.py        MAX_ALIASES_EXCEEDED      more aliased fields than the limit
 root_fields.py    MAX_ROOT_FIELDS_EXCEEDED  more root fields in one operation than the limit
 introspection.py  INTROSPECTION_DISABLED    `__schema` / `__type` when introspection is off
+expanded.py       MAX_EXPANDED_FIELDS_EXCEEDED  fields with fragments expanded (fragment bombs)
+fetches.py        MAX_FETCHES_EXCEEDED      subgraph fetches in the query plan
 walk.py           fields of a selection set with fragments expanded (shared by the rules)
 
 The token limit (MAX_TOKENS_EXCEEDED) is the parser's own (`RouterOptions.max_tokens`):
-it must stop parsing before an AST exists. Each factory binds its limit into a
-graphql-core `ASTValidationRule` class for `RouterOptions.extra_rules`.
+it must stop parsing before an AST exists. The expanded-fields limit runs right
+after parsing, before validation (`RouterOptions.max_expanded_fields`), the fetch
+limit right after planning (`RouterOptions.max_fetches`). Each other factory binds
+its limit into a graphql-core `ASTValidationRule` class for `RouterOptions.extra_rules`.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class OperationLimits:
-    """Every limit is off (None) unless configured."""
+    """Every limit is off (None) unless configured (router.yaml has defaults for some)."""
 
     max_depth: int | None = None
     max_aliases: int | None = None
     max_root_fields: int | None = None
     max_tokens: int | None = None
+    max_expanded_fields: int | None = None
+    max_fetches: int | None = None
     introspection: bool = True
 
     def rules(self) -> tuple[type[ASTValidationRule], ...]:

@@ -9,7 +9,10 @@ from graphql import build_schema, parse, specified_rules, validate
 
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.limits import OperationLimits
+from supergraph.limits.expanded import expanded_fields
+from supergraph.limits.fetches import count_fetches
 from supergraph.persisted.manifest import ManifestError, parse_manifest
+from supergraph.planner.plan import Condition, Fetch, Flatten, Parallel, QueryPlan, Sequence
 
 SCHEMA = build_schema("type Query { a: Query b: Query n: Int m: Int k: Int }")
 
@@ -54,6 +57,37 @@ def test_aliases_count_in_the_whole_document() -> None:
     query = "{ x: a { y: n } z: n }"
     assert codes(query, OperationLimits(max_aliases=3)) == []
     assert codes(query, OperationLimits(max_aliases=2)) == ["MAX_ALIASES_EXCEEDED"]
+
+
+def test_expanded_fields_count_every_use_of_a_fragment() -> None:
+    query = "{ a { ...F ...F } n } fragment F on Query { n b { m } }"
+    assert expanded_fields(parse(query)) == 2 + 2 * 3
+    # The largest operation counts; unknown and cyclic spreads count nothing.
+    query = "query A { n } query B { n m ...X ...G } fragment G on Query { a { ...G } }"
+    assert expanded_fields(parse(query)) == 3
+
+
+def test_expanded_fields_of_a_fragment_bomb_are_counted_not_walked() -> None:
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ a {{ ...F{i + 1} }} b {{ ...F{i + 1} }} }}" for i in range(40)
+    )
+    query = f"{{ ...F0 }} {fragments} fragment F40 on Query {{ n }}"
+    assert expanded_fields(parse(query)) == 2**41 - 2 + 2**40
+
+
+def test_count_fetches_sees_every_branch() -> None:
+    def fetch() -> Fetch:
+        return Fetch("s", "{ a }")
+
+    node = Sequence(
+        (
+            fetch(),
+            Parallel((Flatten(("a",), fetch()), Condition("v", fetch(), fetch()))),
+            Condition("w", None, fetch()),
+        )
+    )
+    assert count_fetches(QueryPlan(node)) == 5
+    assert count_fetches(QueryPlan(None)) == 0
 
 
 @pytest.mark.parametrize(

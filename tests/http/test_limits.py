@@ -46,6 +46,14 @@ DEEPER = "{ topProducts { ...R } } fragment R on Product { reviews { author { id
             "{ me { id } topProducts { name } ...on Query { __typename } }",
             "MAX_ROOT_FIELDS_EXCEEDED",
         ),
+        (
+            {"max_expanded_fields": 3},
+            "{ topProducts { ...P } } fragment P on Product { name upc }",
+            "{ topProducts { ...P ... on Product { ...P } } } fragment P on Product { name upc }",
+            "MAX_EXPANDED_FIELDS_EXCEEDED",
+        ),
+        # products, then reviews for them: two fetches
+        ({"max_fetches": 1}, "{ topProducts { name } }", DEEP, "MAX_FETCHES_EXCEEDED"),
         # `{ me { id } }` is 6 tokens: { me { id } } (the end of input does not count).
         ({"max_tokens": 6}, "{ me { id } }", "{ me { id username } }", "MAX_TOKENS_EXCEEDED"),
     ],
@@ -108,3 +116,26 @@ async def test_the_token_limit_is_on_by_default() -> None:
     bad = await _post({}, refused)
     assert bad.status_code == 400
     assert _code(bad) == "MAX_TOKENS_EXCEEDED"
+
+
+async def test_a_fragment_bomb_is_refused_by_default() -> None:
+    """2**30 fields once expanded: refused before validation and planning."""
+    fragments = " ".join(
+        f"fragment F{i} on Product {{ a: reviews {{ product {{ ...F{i + 1} }} }}"
+        f" b: reviews {{ product {{ ...F{i + 1} }} }} }}"
+        for i in range(30)
+    )
+    query = f"{{ topProducts {{ ...F0 }} }} {fragments} fragment F30 on Product {{ name }}"
+    bad = await _post({}, query)
+    assert (bad.status_code, _code(bad)) == (400, "MAX_EXPANDED_FIELDS_EXCEEDED")
+
+
+async def test_an_alias_flood_of_fetches_is_refused_by_default() -> None:
+    """Each alias of `author` is its own entity fetch: 2 + 1,000 fetches > 1,000."""
+    authors = " ".join(f"a{n}: author {{ username }}" for n in range(1_000))
+    bad = await _post({}, "{ topProducts { reviews { " + authors + " } } }")
+    assert (bad.status_code, _code(bad)) == (400, "MAX_FETCHES_EXCEEDED")
+    assert "1002 subgraph fetches" in bad.json()["errors"][0]["message"]
+    fewer = " ".join(f"a{n}: author {{ username }}" for n in range(998))
+    ok = await _post({}, "{ topProducts { reviews { " + fewer + " } } }")
+    assert ok.status_code == 200, ok.text
