@@ -184,7 +184,9 @@ class _Run:
         dumps = orjson.dumps
         representations: list[JSONObject] = []
         firsts: list[JSONObject] = []
-        targets: list[tuple[JSONObject, int]] = []
+        # Parallel lists, not (object, index) pairs: fewer objects for the GC to track.
+        targets: list[JSONObject] = []
+        indexes: list[int] = []
         index_of: dict[bytes, int] = {}
         for obj in collect_objects(self.data, path, types):
             representation = build(obj)
@@ -198,7 +200,8 @@ class _Run:
                 index = index_of[key] = len(representations)
                 representations.append(representation)
                 firsts.append(obj)
-            targets.append((obj, index))
+            targets.append(obj)
+            indexes.append(index)
         if not representations:
             return
         variables["representations"] = representations
@@ -209,7 +212,7 @@ class _Run:
             for _, at in locate_objects(self.data, path, types):
                 self.errors.append(response.error_at(list(at)))
             return
-        self.merge_entities(fetch, response, targets)
+        self.merge_entities(fetch, response, targets, indexes)
         errors = _errors_of(response)
         if errors:
             # Paths are computed only now: errors are rare, entity fetches are not.
@@ -220,8 +223,9 @@ class _Run:
                 self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
 
     def merge_entities(
-        self, fetch: Fetch, response: JSONObject, targets: list[tuple[JSONObject, int]]
+        self, fetch: Fetch, response: JSONObject, targets: list[JSONObject], indexes: list[int]
     ) -> None:
+        """Merge entity `indexes[i]` of the response into `targets[i]`."""
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if not isinstance(entities, list):
@@ -231,10 +235,11 @@ class _Run:
                 if isinstance(entity, dict):
                     apply_rewrites(entity, fetch.output_rewrites, self.executor.types)
         count = len(entities)
-        for obj, index in targets:
-            entity = entities[index] if index < count else None
-            if isinstance(entity, dict):
-                deep_merge(obj, entity)
+        for obj, index in zip(targets, indexes, strict=True):
+            if index < count:
+                entity = entities[index]
+                if isinstance(entity, dict):
+                    deep_merge(obj, entity)
 
     async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | _Failure:
         """The subgraph's response, or why there is none (the caller knows the paths)."""
