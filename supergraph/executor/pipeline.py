@@ -39,6 +39,7 @@ from supergraph.authorization import (
     denied_paths,
     remove_fields,
 )
+from supergraph.executor.dedup import unshared_requests
 from supergraph.executor.errors import (
     BAD_USER_INPUT,
     GRAPHQL_PARSE_FAILED,
@@ -228,9 +229,11 @@ class Router:
         # Subgraphs get the client's own values (they coerce them by their own
         # schema, defaults included); coerced values only fill in operation defaults.
         variables = {name: raw_variables.get(name, value) for name, value in values.items()}
-        outcome = await self._executor.execute(
-            prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name
-        )
+        # A mutation's later fetches must see its writes: none of them joins another's.
+        with unshared_requests(operation.operation is OperationType.MUTATION):
+            outcome = await self._executor.execute(
+                prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name
+            )
         errors = outcome.errors
         introspection = (
             prepared.introspection.run(raw_variables, errors) if prepared.introspection else None

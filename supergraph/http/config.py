@@ -25,6 +25,8 @@ __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 class SubgraphConfig:
     url: str | None = None
     timeout: float | None = None
+    deduplicate_query: bool | None = None
+    """None: as `traffic_shaping.deduplicate_query`."""
 
 
 DEFAULT_MAX_TOKENS = 15_000
@@ -99,6 +101,13 @@ class PersistedQueriesConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TrafficShapingConfig:
+    deduplicate_query: bool = True
+    """Identical in-flight subgraph queries share one request (see executor/dedup.py).
+    On by default, as in Hive Gateway: the key includes every forwarded header."""
+
+
+@dataclass(frozen=True, slots=True)
 class RouterConfig:
     subgraph_timeout: float = 30.0
     expose_query_plan: bool = False
@@ -113,6 +122,14 @@ class RouterConfig:
     persisted_queries: PersistedQueriesConfig = field(default_factory=PersistedQueriesConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     """authentication, authorization, identity, headers (see security.py, docs/auth.md)."""
+    traffic_shaping: TrafficShapingConfig = field(default_factory=TrafficShapingConfig)
+
+    def deduplicates(self, subgraph: str) -> bool:
+        """Whether identical in-flight queries to `subgraph` share one request."""
+        own = self.subgraphs.get(subgraph)
+        if own is not None and own.deduplicate_query is not None:
+            return own.deduplicate_query
+        return self.traffic_shaping.deduplicate_query
 
 
 TOP_KEYS = {
@@ -127,6 +144,7 @@ TOP_KEYS = {
     "cors",
     "csrf",
     "persisted_queries",
+    "traffic_shaping",
     *SECURITY_KEYS,
 }
 
@@ -172,6 +190,7 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         csrf=_csrf(top),
         persisted_queries=_persisted_queries(top),
         security=parse_security(top),
+        traffic_shaping=_traffic_shaping(top),
     )
 
 
@@ -182,12 +201,23 @@ def _or_empty(value: object) -> object:
 
 def _subgraph(raw: object, where: str) -> SubgraphConfig:
     values = v.mapping(raw, where)
-    v.only(values, {"url", "timeout"}, f"{where}.")
+    v.only(values, {"url", "timeout", "deduplicate_query"}, f"{where}.")
     url = values.get("url")
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
         raise ConfigError(f"{where}.url: expected an http(s) URL, got {url!r}")
     timeout = values.get("timeout")
-    return SubgraphConfig(url, None if timeout is None else v.seconds(timeout, f"{where}.timeout"))
+    dedup = values.get("deduplicate_query")
+    return SubgraphConfig(
+        url,
+        None if timeout is None else v.seconds(timeout, f"{where}.timeout"),
+        None if dedup is None else v.boolean(dedup, f"{where}.deduplicate_query"),
+    )
+
+
+def _traffic_shaping(top: Mapping[str, object]) -> TrafficShapingConfig:
+    s = v.section(top, "traffic_shaping", {"deduplicate_query"})
+    where = "traffic_shaping.deduplicate_query"
+    return TrafficShapingConfig(v.boolean(s.get("deduplicate_query", True), where))
 
 
 def _limits(top: Mapping[str, object]) -> LimitsConfig:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.applications import Starlette
 
+from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.execute import ExecutorOptions
 from supergraph.executor.http_transport import HttpTransport
 from supergraph.executor.pipeline import Router, RouterOptions
+from supergraph.executor.transport import SubgraphTransport
 from supergraph.http.app import create_app
-from supergraph.http.config import ConfigError, RouterConfig
+from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
 from supergraph.limits import OperationLimits
-from supergraph.schema import load_supergraph
+from supergraph.schema import SupergraphError, load_supergraph
 
 
-def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
-    """The app for `supergraph serve`: one HTTP transport pool, metrics, the router."""
+def build_app(
+    sdl: str, config: RouterConfig | None = None, metrics: Metrics | None = None
+) -> Starlette:
+    """The app for `supergraph serve`: one HTTP transport pool, metrics, the router.
+    `metrics` is kept across hot reloads (and is file-backed under `--workers`)."""
     config = config or RouterConfig()
     supergraph = load_supergraph(sdl)
     unknown = sorted(set(config.subgraphs) - set(supergraph.subgraphs))
@@ -33,8 +40,20 @@ def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
         name: (config.subgraphs[name].url if name in config.subgraphs else None) or subgraph.url
         for name, subgraph in supergraph.subgraphs.items()
     }
-    metrics = Metrics(urls)
-    transport = HttpTransport(urls, on_request=metrics.on_subgraph_request)
+    if metrics is None:
+        metrics = Metrics(urls)
+    else:
+        metrics.add_subgraphs(urls)
+    transport: SubgraphTransport = HttpTransport(urls, on_request=metrics.on_subgraph_request)
+    shared = [name for name in urls if config.deduplicates(name)]
+    if shared:
+        transport = dedup = DeduplicatingTransport(transport, subgraphs=shared)
+        metrics.watch(
+            "router_subgraph_deduplicated_requests",
+            "Subgraph requests answered by an identical one in flight (not sent).",
+            ("subgraph",),
+            dedup.counts,
+        )
     security = EdgeSecurity(config.security, supergraph.subgraphs)
     return create_app(
         Router(supergraph, transport, router_options(config, metrics)),
@@ -42,6 +61,27 @@ def build_app(sdl: str, config: RouterConfig | None = None) -> Starlette:
         config,
         security=security if security.active else None,
     )
+
+
+class StartupError(Exception):
+    """The supergraph or router.yaml cannot be served; the message names the file and why."""
+
+
+def load_app(
+    supergraph_path: str, config_path: str | None = None, metrics: Metrics | None = None
+) -> Starlette:
+    """`build_app` from the files as they are now (start-up, each worker, each hot reload)."""
+    try:
+        sdl = Path(supergraph_path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise StartupError(f"{supergraph_path}: {error.strerror}") from error
+    try:
+        config = load_config(config_path) if config_path else RouterConfig()
+        return build_app(sdl, config, metrics)
+    except ConfigError as error:
+        raise StartupError(f"bad configuration: {error}") from error
+    except SupergraphError as error:
+        raise StartupError(f"bad supergraph {supergraph_path}: {error}") from error
 
 
 def router_options(config: RouterConfig, metrics: Metrics | None = None) -> RouterOptions:

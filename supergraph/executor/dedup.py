@@ -1,0 +1,145 @@
+"""In-flight de-duplication: identical subgraph queries sent at the same time share one request.
+
+    DeduplicatingTransport(inner, subgraphs=...)   a `SubgraphTransport` around another
+    unshared_requests(True)                        no sharing inside this block (mutations)
+
+While a request is in flight, a request with the same key waits for its result
+instead of sending another. The key is the subgraph name, the exact JSON body
+(query, variables, operation name) and every header the request carries, so
+callers whose forwarded headers differ (authorization, identity, tenant) never
+share. Once a request completes it leaves the table: this shares work, it is not
+a cache.
+
+Only queries are shared. Every subgraph request of a mutation plan is sent on
+its own, the entity fetches after the mutation field included: they must read
+what the mutation wrote, and an identical fetch that another client started
+before the mutation committed may return the state from before it.
+
+Each requester keeps its own timeout (the executor applies it around `send`);
+the request runs in its own task, so a requester that gives up (timeout,
+client gone) does not cancel it for the others; the last one to give up does.
+An error reaches every requester of the flight. The executor merges decoded
+responses into its response tree and mutates them later, so every requester but
+one gets its own copy, decoded from a snapshot taken before any of them resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import orjson
+
+from supergraph.executor.transport import SubgraphRequest, SubgraphTransport
+from supergraph.types import JSONObject
+
+_Key = tuple[str, bytes, tuple[tuple[str, str], ...]]
+
+_unshared: ContextVar[bool] = ContextVar("supergraph_unshared_requests", default=False)
+
+
+@contextmanager
+def unshared_requests(active: bool = True) -> Iterator[None]:
+    """Subgraph requests sent inside this block (and the tasks it starts) are never shared."""
+    if not active:
+        yield
+        return
+    token = _unshared.set(True)
+    try:
+        yield
+    finally:
+        _unshared.reset(token)
+
+
+class _Flight:
+    """One request in flight and the requesters waiting for it."""
+
+    __slots__ = ("snapshot", "task", "waiters")
+
+    def __init__(self, task: asyncio.Task[JSONObject]) -> None:
+        self.task = task
+        self.waiters = 0
+        self.snapshot: bytes | None = None
+
+
+class DeduplicatingTransport:
+    """Shares identical in-flight query requests to the `subgraphs` named (None: all)."""
+
+    def __init__(self, inner: SubgraphTransport, *, subgraphs: Collection[str] | None = None):
+        self.inner = inner
+        self._subgraphs = None if subgraphs is None else frozenset(subgraphs)
+        self._flights: dict[_Key, _Flight] = {}
+        self.deduplicated: Counter[str] = Counter()
+        """Requests per subgraph answered by another's flight (not sent over HTTP)."""
+
+    def shares(self, subgraph: str, request: SubgraphRequest) -> bool:
+        if _unshared.get():
+            return False
+        if self._subgraphs is not None and subgraph not in self._subgraphs:
+            return False
+        # Planner operations start with their kind; anything else is not shared.
+        return request.query.startswith(("query", "{"))
+
+    async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject:
+        if not self.shares(subgraph, request):
+            return await self.inner.send(subgraph, request)
+        key = (subgraph, orjson.dumps(request.to_json()), _header_key(request.headers))
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = self._take_off(key, subgraph, request)
+        else:
+            self.deduplicated[subgraph] += 1
+        flight.waiters += 1
+        try:
+            result = await asyncio.shield(flight.task)
+        except asyncio.CancelledError:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                # Nobody waits any more: stop the request (it has no timeout of its own).
+                self._forget(key, flight)
+                flight.task.cancel()
+            raise
+        flight.waiters -= 1
+        if flight.snapshot is None or flight.waiters == 0:
+            return result
+        copy: JSONObject = orjson.loads(flight.snapshot)
+        return copy
+
+    def _take_off(self, key: _Key, subgraph: str, request: SubgraphRequest) -> _Flight:
+        flight = _Flight(asyncio.create_task(self.inner.send(subgraph, request)))
+        self._flights[key] = flight
+
+        # Registered before any requester awaits the task, so it runs before they resume.
+        def land(task: asyncio.Task[JSONObject]) -> None:
+            self._forget(key, flight)
+            if task.cancelled() or task.exception() is not None:
+                return
+            if flight.waiters > 1:
+                flight.snapshot = orjson.dumps(task.result())
+
+        flight.task.add_done_callback(land)
+        return flight
+
+    def _forget(self, key: _Key, flight: _Flight) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+
+    def counts(self) -> list[tuple[tuple[str], float]]:
+        """(subgraph,), de-duplicated requests: rows for a scrape-time counter."""
+        return [((name,), float(count)) for name, count in self.deduplicated.items()]
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._flights)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _header_key(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    if not headers:
+        return ()
+    return tuple(sorted((name.lower(), value) for name, value in headers.items()))
