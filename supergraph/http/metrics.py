@@ -1,7 +1,8 @@
-"""Prometheus metrics of one router app, in their own registry.
+"""Prometheus metrics of one router, in their own registry.
 
-A registry per app (not the process-global one) lets tests and reloads build
-several apps in one process without duplicate-metric errors.
+A registry per `Metrics` (not the process-global one) lets tests build several
+apps in one process without duplicate-metric errors; a hot reload keeps the
+same `Metrics`, so counters carry on across supergraph versions.
 
 router_requests_total{operation,outcome}              GraphQL operations received
 router_request_duration_seconds{operation,outcome}    their latency (histogram)
@@ -10,16 +11,24 @@ router_subgraph_fetch_duration_seconds{subgraph,outcome}  subgraph fetch latency
 router_subgraph_fetch_errors_total{subgraph,outcome}  failed subgraph fetches
 router_cache_lookups_total{cache,result}              plan/document cache hits and misses
 router_persisted_queries_total{result}                persisted query hits, misses, registrations
+router_reloads_total{outcome}                         hot reloads (success, failure)
 
 Ratios are left to PromQL (hits / (hits + misses)): counters add up across replicas,
 ratios do not. Cache and persisted-query counters are read at scrape time from
 the objects that count them, so the request path pays nothing for them.
+
+With `--workers N` every worker writes its values to files in a shared
+directory (prometheus_client's multiprocess mode, `multiprocess_dir`) and any
+worker's `/metrics` reports the sums over all workers. Scrape-time counters are
+then mirrored into file-backed counters (`sync`, called by the worker every
+second and before each scrape), so they add up too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,12 +38,15 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
 """(label values, count) rows for one counter family."""
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_MAX_CACHED_OPERATIONS = 1024
+"""Labelled children kept per (operation, outcome); operation names come from clients."""
 
 
 def operation_label(name: str | None) -> str:
@@ -44,23 +56,36 @@ def operation_label(name: str | None) -> str:
     return name if _NAME.fullmatch(name) else "invalid"
 
 
+@dataclass(slots=True)
+class _Family:
+    documentation: str
+    labels: tuple[str, ...]
+    read: CountsReader
+    mirror: Counter | None = None
+    """Multiprocess mode: the file-backed counter the counts are copied into."""
+    synced: dict[tuple[str, ...], float] = field(default_factory=dict)
+
+
 class _ScrapeTimeCounters(Collector):
     def __init__(self) -> None:
-        self.families: list[tuple[str, str, tuple[str, ...], CountsReader]] = []
+        self.families: dict[str, _Family] = {}
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        for name, documentation, labels, read in self.families:
-            family = CounterMetricFamily(name, documentation, labels=labels)
-            for values, count in read():
-                family.add_metric(list(values), count)
-            yield family
+        for name, family in self.families.items():
+            metric = CounterMetricFamily(name, family.documentation, labels=family.labels)
+            for values, count in family.read():
+                metric.add_metric(list(values), count)
+            yield metric
 
 
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, subgraphs: Iterable[str] = ()) -> None:
+    def __init__(self, subgraphs: Iterable[str] = (), multiprocess_dir: str | None = None) -> None:
+        """`multiprocess_dir`: render the sums over every process writing there; the
+        caller sets PROMETHEUS_MULTIPROC_DIR to it before prometheus_client is imported."""
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess_dir = multiprocess_dir
         self.subgraph_requests = Counter(
             "router_subgraph_requests",
             "HTTP requests sent to each subgraph.",
@@ -91,30 +116,113 @@ class Metrics:
             ["subgraph", "outcome"],
             registry=self.registry,
         )
+        self.reloads = Counter(
+            "router_reloads",
+            "Hot reloads of the supergraph and configuration, by outcome (success, failure).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self._scraped = _ScrapeTimeCounters()
-        self.registry.register(self._scraped)
+        if multiprocess_dir is None:
+            self.registry.register(self._scraped)
+        # `labels()` hashes and validates its arguments on every call (a few per
+        # cent of router CPU): the labelled children are looked up once and kept.
+        self._subgraph_children: dict[str, Counter] = {}
+        self._fetch_children: dict[tuple[str, str], tuple[Histogram, Counter | None]] = {}
+        self._request_children: dict[tuple[str | None, str], tuple[Counter, Histogram]] = {}
+        self.add_subgraphs(subgraphs)
+
+    def add_subgraphs(self, subgraphs: Iterable[str]) -> None:
+        """Present from the start (at 0), so dashboards see every subgraph."""
         for name in subgraphs:
-            # Present from the start (at 0), so dashboards see every subgraph.
-            self.subgraph_requests.labels(subgraph=name)
+            self._subgraph_counter(name)
 
     def on_subgraph_request(self, subgraph: str) -> None:
-        self.subgraph_requests.labels(subgraph=subgraph).inc()
+        counter = self._subgraph_children.get(subgraph) or self._subgraph_counter(subgraph)
+        counter.inc()
 
     def on_fetch(self, subgraph: str, seconds: float, outcome: str) -> None:
-        self.subgraph_fetches.labels(subgraph=subgraph, outcome=outcome).observe(seconds)
-        if outcome != "ok":
-            self.subgraph_errors.labels(subgraph=subgraph, outcome=outcome).inc()
+        children = self._fetch_children.get((subgraph, outcome))
+        if children is None:
+            children = self._fetch_labels(subgraph, outcome)
+        duration, errors = children
+        duration.observe(seconds)
+        if errors is not None:
+            errors.inc()
 
     def on_request(self, operation: str | None, outcome: str, seconds: float) -> None:
-        label = operation_label(operation)
-        self.requests.labels(operation=label, outcome=outcome).inc()
-        self.request_duration.labels(operation=label, outcome=outcome).observe(seconds)
+        children = self._request_children.get((operation, outcome))
+        if children is None:
+            children = self._request_labels(operation, outcome)
+        count, duration = children
+        count.inc()
+        duration.observe(seconds)
+
+    def on_reload(self, ok: bool) -> None:
+        self.reloads.labels(outcome="success" if ok else "failure").inc()
 
     def watch(
         self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader
     ) -> None:
-        """A counter family read from elsewhere at scrape time (caches, persisted queries)."""
-        self._scraped.families.append((name, documentation, labels, read))
+        """A counter family read from elsewhere at scrape time (caches, persisted
+        queries). Watching a name again (a reloaded app) replaces its reader."""
+        old = self._scraped.families.get(name)
+        family = _Family(documentation, labels, read)
+        if self.multiprocess_dir is not None:
+            if old is not None:
+                self._sync(old)  # what the old reader counted since the last sync
+                family.mirror = old.mirror
+            else:
+                family.mirror = Counter(name, documentation, labels, registry=self.registry)
+        self._scraped.families[name] = family
+
+    def sync(self) -> None:
+        """Multiprocess mode: copy scrape-time counts into the shared files."""
+        for family in list(self._scraped.families.values()):
+            self._sync(family)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        self.sync()
+        registry = CollectorRegistry()
+        # prometheus_client leaves this constructor unannotated.
+        MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+
+    def _sync(self, family: _Family) -> None:
+        if family.mirror is None:
+            return
+        for values, count in family.read():
+            delta = count - family.synced.get(values, 0.0)
+            child = family.mirror.labels(*values)  # present at 0, as in one process
+            if delta > 0:
+                child.inc(delta)
+            family.synced[values] = count
+
+    def _subgraph_counter(self, subgraph: str) -> Counter:
+        counter = self.subgraph_requests.labels(subgraph=subgraph)
+        self._subgraph_children[subgraph] = counter
+        return counter
+
+    def _fetch_labels(self, subgraph: str, outcome: str) -> tuple[Histogram, Counter | None]:
+        duration = self.subgraph_fetches.labels(subgraph=subgraph, outcome=outcome)
+        errors = (
+            self.subgraph_errors.labels(subgraph=subgraph, outcome=outcome)
+            if outcome != "ok"
+            else None
+        )
+        # Subgraph names come from the supergraph and outcomes are a fixed set: bounded.
+        self._fetch_children[subgraph, outcome] = (duration, errors)
+        return duration, errors
+
+    def _request_labels(self, operation: str | None, outcome: str) -> tuple[Counter, Histogram]:
+        label = operation_label(operation)
+        children = (
+            self.requests.labels(operation=label, outcome=outcome),
+            self.request_duration.labels(operation=label, outcome=outcome),
+        )
+        if len(self._request_children) >= _MAX_CACHED_OPERATIONS:
+            self._request_children.clear()
+        self._request_children[operation, outcome] = children
+        return children
