@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -12,30 +12,65 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="router.yaml")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4000, help="port to listen on (4000)")
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="router processes sharing the port (1); metrics are summed over them",
+    )
+    parser.add_argument(
+        "--hot-reload",
+        action="store_true",
+        help="reload the supergraph and router.yaml when they change; a bad file keeps the old",
+    )
+    parser.add_argument(
+        "--reload-interval",
+        type=_positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="how often --hot-reload looks at the files (1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other subcommands never load the HTTP stack.
     import uvicorn
 
-    from supergraph.http.config import ConfigError, RouterConfig, load_config
-    from supergraph.http.server import build_app
-    from supergraph.schema import SupergraphError
+    from supergraph.http.reload import serving_app
+    from supergraph.http.server import StartupError
+    from supergraph.http.workers import WorkerOptions, supervise
 
+    # Loaded once here even with --workers, so bad files are reported once (exit 2).
     try:
-        sdl = Path(args.supergraph).read_text(encoding="utf-8")
-    except OSError as error:
-        print(f"supergraph serve: {args.supergraph}: {error.strerror}", file=sys.stderr)
-        return 2
-    try:
-        config = load_config(args.config) if args.config else RouterConfig()
-        app = build_app(sdl, config)
-    except ConfigError as error:
-        print(f"supergraph serve: bad configuration: {error}", file=sys.stderr)
-        return 2
-    except SupergraphError as error:
-        print(f"supergraph serve: bad supergraph {args.supergraph}: {error}", file=sys.stderr)
+        # With --workers the parent watches the files (workers.py).
+        hot_reload = args.hot_reload and args.workers == 1
+        app = serving_app(args.supergraph, args.config, None, hot_reload, args.reload_interval)
+    except StartupError as error:
+        print(f"supergraph serve: {error}", file=sys.stderr)
         return 2
     print(f"supergraph: serving on http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    if args.workers > 1:
+        options = WorkerOptions(args.supergraph, args.config, args.hot_reload, args.reload_interval)
+        return supervise(options, args.workers, args.host, args.port)
+    # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for
+    # whatever handler was there before; with these no-ops a clean stop exits 0
+    # (as the --workers parent does).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value

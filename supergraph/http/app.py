@@ -88,15 +88,18 @@ def create_app(
     _watch(metrics, holder, persisted)
     endpoints = _Endpoints(holder, metrics, config, persisted, security)
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
+    async def aclose() -> None:
         if holder.router is not None:
             await holder.router.aclose()
         if persisted.store is not None:
             await persisted.store.aclose()
         if security is not None:
             await security.aclose()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await aclose()
 
     routes = [
         Route("/graphql", endpoints.post_graphql, methods=["POST"]),
@@ -115,6 +118,8 @@ def create_app(
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.persisted = persisted
+    # A hot reload retires the app without its lifespan (reload.py).
+    app.state.aclose = aclose
     return app
 
 
