@@ -64,6 +64,14 @@ class _Family:
     mirror: Counter | None = None
     """Multiprocess mode: the file-backed counter the counts are copied into."""
     synced: dict[tuple[str, ...], float] = field(default_factory=dict)
+    carried: dict[tuple[str, ...], float] = field(default_factory=dict)
+    """What readers this one replaced had counted: added, so counters never go down."""
+
+    def rows(self) -> dict[tuple[str, ...], float]:
+        rows = dict(self.carried)
+        for values, count in self.read():
+            rows[values] = rows.get(values, 0.0) + count
+        return rows
 
 
 class _ScrapeTimeCounters(Collector):
@@ -73,7 +81,7 @@ class _ScrapeTimeCounters(Collector):
     def collect(self) -> Iterator[CounterMetricFamily]:
         for name, family in self.families.items():
             metric = CounterMetricFamily(name, family.documentation, labels=family.labels)
-            for values, count in family.read():
+            for values, count in family.rows().items():
                 metric.add_metric(list(values), count)
             yield metric
 
@@ -168,7 +176,9 @@ class Metrics:
         queries). Watching a name again (a reloaded app) replaces its reader."""
         old = self._scraped.families.get(name)
         family = _Family(documentation, labels, read)
-        if self.multiprocess_dir is not None:
+        if old is not None and self.multiprocess_dir is None:
+            family.carried = old.rows()
+        elif self.multiprocess_dir is not None:
             if old is not None:
                 self._sync(old)  # what the old reader counted since the last sync
                 family.mirror = old.mirror

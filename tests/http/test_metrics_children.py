@@ -1,0 +1,62 @@
+"""Metrics: cached labelled children count like `labels()` did, and a reloaded app's
+scrape-time counters carry on from the old one's."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from supergraph.http.metrics import Metrics
+
+
+def _value(metrics: Metrics, name: str, **labels: str) -> float:
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    raise AssertionError(f"no sample {name}{labels}")
+
+
+def test_cached_children_count_per_label() -> None:
+    metrics = Metrics(["a"])
+    for _ in range(3):
+        metrics.on_request("Hello", "ok", 0.01)
+        metrics.on_subgraph_request("a")
+    metrics.on_request("not a name!", "ok", 0.01)
+    metrics.on_request(None, "request_error", 0.01)
+    metrics.on_fetch("a", 0.5, "ok")
+    metrics.on_fetch("a", 0.5, "timeout")
+    metrics.on_fetch("a", 0.5, "timeout")
+    assert _value(metrics, "router_requests_total", operation="Hello", outcome="ok") == 3
+    assert (
+        _value(metrics, "router_request_duration_seconds_count", operation="Hello", outcome="ok")
+        == 3
+    )
+    assert _value(metrics, "router_requests_total", operation="invalid", outcome="ok") == 1
+    assert _value(metrics, "router_requests_total", operation="", outcome="request_error") == 1
+    assert _value(metrics, "router_subgraph_requests_total", subgraph="a") == 3
+    assert (
+        _value(metrics, "router_subgraph_fetch_errors_total", subgraph="a", outcome="timeout") == 2
+    )
+    timeouts = _value(
+        metrics, "router_subgraph_fetch_duration_seconds_count", subgraph="a", outcome="timeout"
+    )
+    assert timeouts == 2
+
+
+def test_operation_cache_is_bounded_and_still_counts() -> None:
+    metrics = Metrics()
+    for index in range(3000):
+        metrics.on_request(f"Op{index % 1500}", "ok", 0.0)
+    assert len(metrics._request_children) <= 1024
+    assert _value(metrics, "router_requests_total", operation="Op7", outcome="ok") == 2
+
+
+def test_a_replaced_reader_carries_its_counts_on() -> None:
+    metrics = Metrics()
+    metrics.watch(
+        "router_cache_lookups", "Lookups.", ("cache", "result"), lambda: [(("plan", "hit"), 3.0)]
+    )
+    metrics.watch(
+        "router_cache_lookups", "Lookups.", ("cache", "result"), lambda: [(("plan", "hit"), 1.0)]
+    )
+    assert _value(metrics, "router_cache_lookups_total", cache="plan", result="hit") == 4
