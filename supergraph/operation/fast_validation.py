@@ -34,6 +34,7 @@ from graphql import (
     GraphQLArgument,
     GraphQLCompositeType,
     GraphQLError,
+    GraphQLIncludeDirective,
     GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLList,
@@ -41,6 +42,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLSkipDirective,
     InlineFragmentNode,
     ListValueNode,
     ObjectValueNode,
@@ -138,7 +140,8 @@ PROVABLE: frozenset[type[ASTValidationRule]] = frozenset(
     }
 )
 
-_CONDITIONS = ("skip", "include")
+# The only directives proven: the specified ones (a schema could redefine the names).
+_CONDITIONS = {"skip": GraphQLSkipDirective, "include": GraphQLIncludeDirective}
 
 
 # Field entries copied while expanding fragments for the overlap proof; past it,
@@ -424,7 +427,7 @@ class _Walk:
                 raise _Unsure
             seen.add(name)
             definition = self.schema.get_directive(name)
-            if definition is None:
+            if definition is not _CONDITIONS[name]:
                 raise _Unsure
             self._arguments(definition.args, directive.arguments, usages)
 

@@ -246,3 +246,9 @@ def test_generated_operations_and_random_edits() -> None:
                 _assert_same(schema, edited)
     # The point of the walk: generated (valid) operations rarely need graphql-core's rules.
     assert proven > total // 2, (proven, total)
+
+
+def test_a_schema_redefining_skip_is_left_to_graphql_core() -> None:
+    schema = build_schema("directive @skip(if: Boolean!) on FIELD\ntype Query { a: Int }")
+    remaining = _assert_same(schema, "{ ... @skip(if: true) { a } }")
+    assert remaining is not None and len(remaining) == len(specified_rules)
