@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from supergraph.planner.plan import FetchRewrite
+from supergraph.planner.plan import FetchRewrite, KeyRenamer
 from supergraph.planner.selection import SelectionSet
 
 Conditions = tuple[tuple[str, bool], ...]
@@ -30,6 +30,9 @@ class FetchGroup:
     deps: set[int] = field(default_factory=set)
     input_rewrites: list[FetchRewrite] = field(default_factory=list)
     output_rewrites: list[FetchRewrite] = field(default_factory=list)
+    context_rewrites: list[KeyRenamer] = field(default_factory=list)
+    context_variables: dict[str, str] = field(default_factory=dict)
+    """@fromContext variables this entity fetch declares: name -> subgraph type."""
 
 
 def finish(groups: list[FetchGroup]) -> None:

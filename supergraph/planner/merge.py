@@ -207,6 +207,8 @@ def _merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) ->
     merge_into(keep.requires, other.requires)
     keep.input_rewrites += [r for r in other.input_rewrites if r not in keep.input_rewrites]
     keep.output_rewrites += [r for r in other.output_rewrites if r not in keep.output_rewrites]
+    keep.context_rewrites += [r for r in other.context_rewrites if r not in keep.context_rewrites]
+    keep.context_variables.update(other.context_variables)
     del alive[other.id]
     for group in alive.values():
         if other.id in group.deps:

@@ -133,6 +133,7 @@ class NodeBuilder:
         kind = operation.kind if not group.is_entity else "query"
         header_vars = [_variable_definition(d) for d in definitions]
         if group.is_entity:
+            header_vars[0:0] = [f"${n}:{t}" for n, t in sorted(group.context_variables.items())]
             header_vars.insert(0, "$representations:[_Any!]!")
             body = "{_entities(representations:$representations)" + group.selection.print() + "}"
         else:
@@ -151,6 +152,7 @@ class NodeBuilder:
             input_rewrites=tuple(group.input_rewrites),
             output_rewrites=tuple(group.output_rewrites),
             id=group.id,
+            context_rewrites=tuple(group.context_rewrites),
         )
 
 

@@ -83,6 +83,10 @@ class Fetch:
     input_rewrites: tuple[FetchRewrite, ...] = ()
     output_rewrites: tuple[FetchRewrite, ...] = ()
     id: int | None = None
+    context_rewrites: tuple[KeyRenamer, ...] = ()
+    """@fromContext values: each path starts with ".." steps up from the entity (one
+    per field, list indexes skipped), then type conditions and fields; the value
+    found becomes the variable `rename_key_to` (the first path that matches wins)."""
 
 
 @dataclass(frozen=True, slots=True)

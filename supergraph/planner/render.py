@@ -142,6 +142,8 @@ def _node_json(node: PlanNode) -> dict[str, Any]:
                 out["inputRewrites"] = [_rewrite_json(r) for r in node.input_rewrites]
             if node.output_rewrites:
                 out["outputRewrites"] = [_rewrite_json(r) for r in node.output_rewrites]
+            if node.context_rewrites:
+                out["contextRewrites"] = [_rewrite_json(r) for r in node.context_rewrites]
             return out
         case Flatten():
             return {"kind": "Flatten", "path": list(node.path), "node": _node_json(node.node)}

@@ -25,6 +25,14 @@ from supergraph.planner.capabilities import (
     resolves,
 )
 from supergraph.planner.context import Ctx, Jump, aliases_in, conditions_of, directives_for
+from supergraph.planner.contextual import (
+    argument_node,
+    found_type,
+    renamers,
+    sets_context,
+    value_paths,
+    variable_names,
+)
 from supergraph.planner.cost import INFEASIBLE, CostModel
 from supergraph.planner.errors import PlanningError
 from supergraph.planner.fieldsets import add_to_representation, to_selections
@@ -33,7 +41,7 @@ from supergraph.planner.merge import covers
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.roots import plan_root
 from supergraph.planner.selection import FieldItem, SelectionSet, representation_conflict
-from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Supergraph
+from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, FieldSetField, Supergraph
 
 _MAX_JUMP_DEPTH = 64
 
@@ -53,6 +61,7 @@ class Walker:
         # Per (fetch, response path) and response key: the subgraph type each
         # field has there, and the alias a field of another type gets.
         self._shapes: dict[tuple[int, tuple[str, ...]], dict[str, dict[str, str | None]]] = {}
+        self._context_variables: dict[tuple[str, str, str, str], str] | None = None
 
     # -- root ---------------------------------------------------------------
 
@@ -227,6 +236,9 @@ class Walker:
             and (ctx.internal or not self._jump_options(ctx, field))
         ):
             found = entry(sg, type_name, field.name, graph)
+        if found is not None and found.context_arguments:
+            self._add_contextual(ctx, field, found)
+            return
         usable = found is not None and (
             found.requires is None or ctx.requires_ok or self._requires_local(ctx, found)
         )
@@ -235,6 +247,100 @@ class Walker:
                 self._add_here(ctx, field, found)
             return
         self._jump(ctx, field)
+
+    # -- @fromContext --------------------------------------------------------
+
+    def _add_contextual(self, ctx: Ctx, field: Field, found: FieldInGraph) -> None:
+        """A field with contextual arguments: asked at the top of an entity fetch, with
+        each value selected at its ancestor and passed as a variable (see contextual.py)."""
+        sources: list[tuple[ContextArgument, Ctx, int]] = []
+        for argument in found.context_arguments:
+            located = self._context_ancestor(ctx, argument.context)
+            if located is None:
+                raise PlanningError(
+                    f'cannot plan field "{ctx.type_name}.{field.name}" at path '
+                    f'"{".".join(ctx.path) or "(root)"}": no ancestor sets context '
+                    f'"{argument.context}" for its argument "{argument.name}"'
+                )
+            sources.append((argument, *located))
+        group = ctx.group
+        at_top = ctx.origin is not None and group.is_entity
+        if not at_top or any(a.group.id == group.id for _, a, _ in sources):
+            # The value varies per entity: only an entity fetch receives it per object.
+            self._context_jump(ctx, field, found.graph)
+            return
+        if self._context_variables is None:
+            self._context_variables = variable_names(self.sg)
+        arguments = list(field.arguments)
+        for argument, ancestor, levels in sources:
+            at = replace(ancestor, internal=True, requires_ok=False, provided=None)
+            selections = to_selections(self.sg, ancestor.type_name, argument.fields)
+            group.deps |= self._collect(group, at, selections)
+            variable = self._context_variables.get(
+                (group.service, ctx.type_name, field.name, argument.name)
+            ) or self._context_variables.get(
+                (
+                    group.service,
+                    found_type(self.sg, ctx.type_name, field.name),
+                    field.name,
+                    argument.name,
+                ),
+                f"contextualArgument_{field.name}_{argument.name}",
+            )
+            paths = value_paths(
+                self.sg, ancestor.type_name, levels, argument, aliases_in(ancestor.selset)
+            )
+            for renamer in renamers(paths, variable):
+                if renamer not in group.context_rewrites:
+                    group.context_rewrites.append(renamer)
+            group.context_variables[variable] = argument.type
+            arguments.append(argument_node(argument.name, variable))
+        self._add_here(ctx, replace(field, arguments=tuple(arguments)), found)
+
+    def _context_ancestor(self, ctx: Ctx, context: str) -> tuple[Ctx, int] | None:
+        """The nearest position above `ctx` whose type sets `context`, and how many fields up."""
+        current, levels = ctx.parent, 1
+        while current is not None:
+            if sets_context(self.sg, current.type_name, context):
+                return current, levels
+            current, levels = current.parent, levels + 1
+        return None
+
+    def _context_jump(self, ctx: Ctx, field: Field, graph: str) -> None:
+        """Into an entity fetch of `graph` at this position (the same subgraph too)."""
+        here = ctx.group.service
+        keys = [
+            key
+            for key in resolvable_keys(self.sg, graph, ctx.type_name)
+            if self._key_cost(here, ctx.type_name, key.selections) == 0
+        ]
+        if not keys:
+            raise PlanningError(
+                f'cannot plan field "{ctx.type_name}.{field.name}" at path '
+                f'"{".".join(ctx.path) or "(root)"}": its contextual arguments need an entity '
+                f'fetch, and "{here}" cannot give a key of "{ctx.type_name}" for "{graph}"'
+            )
+        jump = Jump(
+            cost=0, order=self._graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
+        )
+        own = conditions_of(field.directives)
+        child = self._entity_group(replace(ctx, conditions=ctx.conditions + own), jump)
+        inherited = ctx.group.condition_sets[0] if ctx.group.condition_sets else ()
+        extra = tuple(c for c in ctx.conditions if c not in inherited)
+        inner = Ctx(
+            group=child,
+            selset=child.selection.add_fragment(ctx.type_name, directives_for(extra)).sub,
+            fpath=(f"... on {ctx.type_name}",),
+            type_name=ctx.type_name,
+            path=ctx.path,
+            conditions=ctx.conditions + own,
+            internal=ctx.internal,
+            requires_ok=True,
+            parent=ctx.parent,
+            via=ctx.via,
+            origin=ctx,
+        )
+        self.add_field(inner, field)
 
     def _requires_local(self, ctx: Ctx, found: FieldInGraph) -> bool:
         """The subgraph resolves the required fields itself: no fetch needed before."""

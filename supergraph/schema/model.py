@@ -67,12 +67,15 @@ class TypeInGraph:
 
 @dataclass(frozen=True, slots=True)
 class ContextArgument:
-    """join v0.5 `contextArguments` entry (kept in the model; not planned yet)."""
+    """join v0.5 `contextArguments` entry: argument `name` takes its value from
+    `selection` on the nearest ancestor whose type sets `context` (`@context`)."""
 
     name: str
     type: str
     context: str
     selection: str
+    fields: FieldSet = ()
+    """`selection` parsed (outer braces removed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,8 @@ class TypeDef:
     """Federation 1 `@join__owner` graph."""
     inaccessible: bool = False
     authorization: Authorization = field(default_factory=Authorization)
+    contexts: tuple[str, ...] = ()
+    """Context names this type sets (`@context(name:)`, prefixed by the subgraph)."""
 
     def in_graph(self, graph: str) -> TypeInGraph | None:
         for t in self.graphs:

@@ -43,6 +43,7 @@ from supergraph.schema.model import (
     ContextArgument,
     FieldDef,
     FieldInGraph,
+    FieldSet,
     Key,
     Subgraph,
     Supergraph,
@@ -247,6 +248,10 @@ class _Reader:
             owner=owner,
             inaccessible=self._inaccessible(directives),
             authorization=self._authorization(directives),
+            contexts=tuple(
+                str(a.get("name"))
+                for a in _directive_args(directives, self.links.directive("context"))
+            ),
         )
 
     def _type_graphs(
@@ -299,6 +304,7 @@ class _Reader:
                     type=str(c.get("type")),
                     context=str(c.get("context")),
                     selection=str(c.get("selection")),
+                    fields=_context_selection(str(c.get("selection")), where),
                 )
                 for c in args.get("contextArguments") or ()  # type: ignore[attr-defined]
                 if isinstance(c, dict)
@@ -362,6 +368,14 @@ class _Reader:
             _directive_args(directives, self.links.directive("policy")), "policies"
         )
         return Authorization(authenticated=authenticated, scopes=scopes, policies=policies)
+
+
+def _context_selection(text: str, where: str) -> FieldSet:
+    """`" { prop }"` or `"... on A { prop } ... on B { prop }"` as a field set."""
+    text = text.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    return parse_field_set(text, f"@join__field(contextArguments:) on {where}")
 
 
 def _nested_strings(args_list: list[dict[str, object]], key: str) -> tuple[tuple[str, ...], ...]:

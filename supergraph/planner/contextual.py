@@ -1,0 +1,107 @@
+"""@fromContext (join v0.5 `contextArguments`): where a contextual argument's value is.
+
+A field argument marked `@fromContext(field: "$ctx { prop }")` is not the
+client's: its value is `prop` of the nearest ancestor whose type sets `ctx`
+(`@context`). The planner selects `prop` at that ancestor, fetches the field
+in an entity fetch, and passes the value as a variable named as Apollo names
+it (`contextualArgument_<subgraph number>_<argument index>`). The executor
+finds each entity's value by the `contextRewrites` paths: one ".." per field
+up from the entity, then the ancestor's type condition and the fields.
+"""
+
+from __future__ import annotations
+
+from graphql import ArgumentNode, NameNode, VariableNode
+
+from supergraph.planner.plan import KeyRenamer
+from supergraph.schema import ContextArgument, FieldSet, FieldSetField, Supergraph
+
+
+def variable_names(sg: Supergraph) -> dict[tuple[str, str, str, str], str]:
+    """(graph, type, field, argument) -> variable name, numbered as Apollo numbers them:
+    subgraphs in supergraph order from 1, arguments by sorted coordinate from 0."""
+    out: dict[tuple[str, str, str, str], str] = {}
+    for number, graph in enumerate(sg.subgraphs, start=1):
+        coordinates: list[tuple[str, tuple[str, str, str, str]]] = []
+        for type_def in sg.types.values():
+            for field_def in type_def.fields.values():
+                for in_graph in field_def.graphs:
+                    if in_graph.graph != graph:
+                        continue
+                    for argument in in_graph.context_arguments:
+                        coordinate = f"{type_def.name}.{field_def.name}({argument.name}:)"
+                        key = (graph, type_def.name, field_def.name, argument.name)
+                        coordinates.append((coordinate, key))
+        for index, (_, key) in enumerate(sorted(coordinates)):
+            out[key] = f"contextualArgument_{number}_{index}"
+    return out
+
+
+def sets_context(sg: Supergraph, type_name: str, context: str) -> bool:
+    """Values of `type_name` (or some of them, for an abstract type) set `context`."""
+    type_def = sg.types.get(type_name)
+    if type_def is None:
+        return False
+    if context in type_def.contexts:
+        return True
+    for name in (
+        *type_def.interfaces,
+        *(p for p in sg.possible_types(type_name) if p != type_name),
+    ):
+        if name != type_name and sets_context(sg, name, context):
+            return True
+    return False
+
+
+def value_paths(
+    sg: Supergraph,
+    ancestor_type: str,
+    levels: int,
+    argument: ContextArgument,
+    aliases: dict[str, str],
+) -> list[tuple[str, ...]]:
+    """Paths from an entity to the value: `..` per level, a type condition per runtime type
+    of the ancestor that sets the context, then the selection's first field."""
+    out: list[tuple[str, ...]] = []
+    for runtime in sg.possible_types(ancestor_type) or (ancestor_type,):
+        if not sets_context(sg, runtime, argument.context):
+            continue
+        field = _first_field(sg, argument.fields, runtime)
+        if field is None:
+            continue
+        name = field.alias or aliases.get(field.name, field.name)
+        out.append((*("..",) * levels, f"... on {runtime}", name))
+    return out
+
+
+def _first_field(sg: Supergraph, fields: FieldSet, runtime: str) -> FieldSetField | None:
+    """The selection's field for objects of `runtime` (type conditions applied)."""
+    for item in fields:
+        if isinstance(item, FieldSetField):
+            return item
+        condition = item.type_condition
+        if condition is None or runtime in (sg.possible_types(condition) or (condition,)):
+            found = _first_field(sg, item.selections, runtime)
+            if found is not None:
+                return found
+    return None
+
+
+def renamers(paths: list[tuple[str, ...]], variable: str) -> list[KeyRenamer]:
+    return [KeyRenamer(path=path, rename_key_to=variable) for path in paths]
+
+
+def argument_node(name: str, variable: str) -> ArgumentNode:
+    return ArgumentNode(
+        name=NameNode(value=name), value=VariableNode(name=NameNode(value=variable))
+    )
+
+
+def found_type(sg: Supergraph, type_name: str, field_name: str) -> str:
+    """The type that declares `field_name` for a position of `type_name` (an interface's
+    field may carry its contextual arguments on the implementations)."""
+    for possible in sg.possible_types(type_name):
+        type_def = sg.types.get(possible)
+        if type_def is not None and field_name in type_def.fields:
+            return possible
+    return type_name
