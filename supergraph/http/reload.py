@@ -104,14 +104,17 @@ class ReloadingApp:
         interval: float = DEFAULT_INTERVAL,
         settle: bool = True,
         log: Callable[[str], None] | None = None,
+        announce: bool = True,
     ) -> None:
-        """Loads the app now: raises `StartupError` when the files are bad. `settle`:
-        see `FileWatch` (a `--workers` worker watches a snapshot replaced whole)."""
+        """Loads the app now: raises `StartupError` when the files are bad. A
+        `--workers` worker watches a snapshot replaced whole (no `settle`) and does
+        not `announce` its reloads (the parent did, once)."""
         self._supergraph = supergraph_path
         self._config = config_path
         self._metrics = metrics
         self._interval = interval
         self._log = log or _stderr
+        self._announce = announce
         paths = [p for p in (supergraph_path, config_path) if p is not None]
         self._watch = FileWatch(paths, settle)
         self._current = _Serving(load_app(supergraph_path, config_path, metrics))
@@ -142,6 +145,9 @@ class ReloadingApp:
         except StartupError as error:
             self.failed(str(error))
             return False
+        except Exception as error:  # a bug must not stop watching or serving
+            self.failed(f"{type(error).__name__}: {error}")
+            return False
         old, self._current = self._current, _Serving(app)
         old.retired = True
         if old.in_flight == 0:
@@ -149,7 +155,8 @@ class ReloadingApp:
             self._closing.add(closing)
             closing.add_done_callback(self._closing.discard)
         self._metrics.on_reload(ok=True)
-        self._log(f"hot reload: now serving {self._supergraph}")
+        if self._announce:
+            self._log(f"hot reload: now serving {self._supergraph}")
         return True
 
     def failed(self, error: str) -> None:

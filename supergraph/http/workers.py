@@ -125,6 +125,7 @@ class _Snapshot:
     def __init__(self, options: WorkerOptions, folder: Path) -> None:
         from supergraph.http.reload import FileWatch
 
+        self.source = options.supergraph
         self._sources = [(options.supergraph, folder / "supergraph.graphql")]
         if options.config is not None:
             self._sources.append((options.config, folder / "router.yaml"))
@@ -156,8 +157,8 @@ class _Snapshot:
             candidate.write_bytes(content)
         try:
             load_app(str(candidates[0]), str(candidates[1]) if len(candidates) > 1 else None)
-        except StartupError as error:
-            message = str(error)
+        except Exception as error:  # StartupError, or a bug: either way, not served
+            message = str(error) if isinstance(error, StartupError) else repr(error)
             for (source, _), candidate in zip(self._sources, candidates, strict=True):
                 message = message.replace(str(candidate), source)
             return message
@@ -179,7 +180,9 @@ def _run(
         time.sleep(POLL)
         if snapshot is not None and snapshot.due():
             error = snapshot.take()
-            if error is not None:
+            if error is None:
+                _log(f"hot reload: now serving {snapshot.source}")
+            else:
                 _log(f"{RELOAD_FAILED}: {error}")
                 _signal_all(processes, signal.SIGUSR1)
         for index, process in enumerate(processes):
@@ -257,7 +260,14 @@ def worker_main(argv: list[str] | None = None) -> int:
     metrics = Metrics(multiprocess_dir=os.environ["PROMETHEUS_MULTIPROC_DIR"])
     try:
         app: Starlette | ReloadingApp = (
-            ReloadingApp(args.supergraph, args.config, metrics, args.reload_interval, settle=False)
+            ReloadingApp(
+                args.supergraph,
+                args.config,
+                metrics,
+                args.reload_interval,
+                settle=False,
+                announce=False,
+            )
             if args.watch_snapshot
             else load_app(args.supergraph, args.config, metrics)
         )
