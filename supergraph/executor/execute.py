@@ -12,12 +12,13 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 
 import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse
 
+from supergraph.executor.contextual import combined_response, contextual_batch
 from supergraph.executor.errors import (
     SUBGRAPH_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
@@ -178,6 +179,9 @@ class _Run:
             self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
 
     async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
+        if fetch.context_rewrites:
+            await self.contextual_entity_fetch(fetch, path, variables)
+            return
         types = self.executor.types
         build = self.executor.representation_builder(fetch)
         input_rewrites = fetch.input_rewrites
@@ -218,6 +222,36 @@ class _Run:
             # Paths are computed only now: errors are rare, entity fetches are not.
             paths = {id(obj): at for obj, at in locate_objects(self.data, path, types)}
             first_paths = [paths.get(id(obj)) for obj in firsts]
+            for raw in errors:
+                client_path = _entity_error_path(raw, first_paths)
+                self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
+
+    async def contextual_entity_fetch(
+        self, fetch: Fetch, path: PlanPath, variables: JSONObject
+    ) -> None:
+        """An entity fetch whose @fromContext values may differ per entity (contextual.py)."""
+        types = self.executor.types
+        build = self.executor.representation_builder(fetch)
+        batch = contextual_batch(self.data, fetch, path, types, build)
+        if batch is None:
+            return
+        variables.update(batch.variables)
+        sent = (
+            fetch
+            if batch.operation == fetch.operation
+            else replace(fetch, operation=batch.operation)
+        )
+        response = await self.send(sent, variables)
+        if isinstance(response, _Failure):
+            for _, at in locate_objects(self.data, path, types):
+                self.errors.append(response.error_at(list(at)))
+            return
+        response = combined_response(response, batch)
+        self.merge_entities(fetch, response, batch.targets, batch.indexes)
+        errors = _errors_of(response)
+        if errors:
+            paths = {id(obj): at for obj, at in locate_objects(self.data, path, types)}
+            first_paths = [paths.get(id(obj)) for obj in batch.firsts]
             for raw in errors:
                 client_path = _entity_error_path(raw, first_paths)
                 self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
