@@ -26,9 +26,10 @@ class Gateway:
     title: str
 
     def argv(self, supergraph: Path, port: int, workdir: Path) -> Sequence[str]:
-        if self.key in {"ours", "ours-w2"}:
-            config = workdir / "router.yaml"
-            config.write_text(ROUTER_YAML)
+        if self.ours:
+            config = workdir / f"router-{self.key}.yaml"
+            nodedup = "traffic_shaping: {deduplicate_query: false}\n"
+            config.write_text(ROUTER_YAML + (nodedup if self.key == "ours-nodedup" else ""))
             argv = [
                 str(VENV_BIN / "supergraph"),
                 "serve",
@@ -94,6 +95,7 @@ GATEWAYS: dict[str, Gateway] = {
     for g in (
         Gateway("ours", "supergraph (ours)"),
         Gateway("ours-w2", "supergraph (ours) --workers 2"),
+        Gateway("ours-nodedup", "supergraph (ours), traffic_shaping.deduplicate_query: false"),
         Gateway("apollo", "@apollo/gateway 2.14.4"),
         Gateway("hive", "@graphql-hive/gateway 2.15.1"),
         Gateway("hive-nodedup", "@graphql-hive/gateway 2.15.1, deduplicateInflightRequests: false"),

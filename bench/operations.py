@@ -1,8 +1,29 @@
-"""The benchmark operations, one per shape named in issue 7 (growing shape)."""
+"""The benchmark operations, one per shape named in issue 7 (growing shape).
+
+`--variation varied` sends, instead of one body, VARIANTS bodies in turn (the
+same shape, a page further along the product list each): concurrent requests
+then ask their subgraphs different things, so in-flight de-duplication of
+identical subgraph requests has nothing to share.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from subgraphs._common.pagination import encode_cursor
+
+VARIANTS = 64
+"""More than the 32 requests wrk keeps in flight, and every page still full at scale 10
+(100 products: `after` product 63, small_join's 10 and requires' 20 products remain)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variation:
+    """The operation's shape with a variable that changes every subgraph request."""
+
+    query: str
+    variables: Callable[[int], dict[str, object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,12 +32,26 @@ class Operation:
     title: str
     query: str
     variables: dict[str, object] = field(default_factory=dict)
+    varied: Variation | None = None
+    """None: `--variation varied` sends the same body (mutation: never shared anyway)."""
 
     def body(self) -> dict[str, object]:
         body: dict[str, object] = {"query": self.query}
         if self.variables:
             body["variables"] = self.variables
         return body
+
+    def bodies(self, variation: str) -> list[dict[str, object]]:
+        """The request bodies wrk sends in turn under `--variation` same or varied."""
+        if variation == "same" or self.varied is None:
+            return [self.body()]
+        varied = self.varied
+        return [{"query": varied.query, "variables": varied.variables(i)} for i in range(VARIANTS)]
+
+
+def _page(index: int) -> dict[str, object]:
+    # Variant 0 starts after product 0: the same page as no cursor, but its own body.
+    return {"after": encode_cursor(index)}
 
 
 ONE_SUBGRAPH = Operation(
@@ -27,6 +62,14 @@ ONE_SUBGRAPH = Operation(
     edges { node { upc name price { amount currency } category { slug name } } }
   }
 }""",
+    varied=Variation(
+        """query OneSubgraph($after: String) {
+  products(first: 5, after: $after) {
+    edges { node { upc name price { amount currency } category { slug name } } }
+  }
+}""",
+        _page,
+    ),
 )
 
 SMALL_JOIN = Operation(
@@ -44,6 +87,21 @@ SMALL_JOIN = Operation(
     }
   }
 }""",
+    varied=Variation(
+        """query SmallJoin($after: String) {
+  products(first: 10, after: $after) {
+    edges {
+      node {
+        upc
+        name
+        inStock
+        reviews(first: 3) { rating author { username } }
+      }
+    }
+  }
+}""",
+        _page,
+    ),
 )
 
 WIDE_LIST = Operation(
@@ -96,6 +154,12 @@ REQUIRES = Operation(
     """query Requires {
   products(first: 20) { edges { node { upc name shippingEstimate } } }
 }""",
+    varied=Variation(
+        """query Requires($after: String) {
+  products(first: 20, after: $after) { edges { node { upc name shippingEstimate } } }
+}""",
+        _page,
+    ),
 )
 
 MUTATION = Operation(

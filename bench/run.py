@@ -60,6 +60,8 @@ class Settings:
     scale: int
     count_repeats: int = 3
     mode: str = "full"
+    variation: str = "same"
+    """same: wrk sends one body; varied: each operation's variants in turn (operations.py)."""
 
 
 @dataclass
@@ -281,17 +283,23 @@ def check_and_count(
                 counts.setdefault(op.key, {})[key] = count_one(
                     run, running, op, backend, ports, real
                 )
+                if run.settings.variation == "varied" and op.varied is not None:
+                    # Every variant once: the stubs record it, and the answers are compared.
+                    for index, body in enumerate(op.bodies("varied")):
+                        status, raw = procs.post_json(running.url, body, USER_HEADERS)
+                        answers.setdefault(f"{op.key}#{index}", {})[key] = (
+                            f"{status} {canonical(raw)}"
+                        )
         finally:
             if keep and running.process.poll() is None:
                 kept[key] = running
             else:
                 running.stop()
-    for op in ops:
-        by_gateway = answers[op.key]
+    for name, by_gateway in answers.items():
         reference_key = run.settings.gateways[0]
         reference = by_gateway[reference_key]
         if not reference.startswith("200 ") or '"errors"' in reference:
-            run.mismatches.append(f"{backend}/{op.key}: {reference_key} answered {reference[:300]}")
+            run.mismatches.append(f"{backend}/{name}: {reference_key} answered {reference[:300]}")
         for key, answer in by_gateway.items():
             if answer != reference:
                 at = next(
@@ -300,7 +308,7 @@ def check_and_count(
                 )
                 start = max(0, at - 120)
                 run.mismatches.append(
-                    f"{backend}/{op.key}: {key} differs from {reference_key} at character {at}:\n"
+                    f"{backend}/{name}: {key} differs from {reference_key} at character {at}:\n"
                     f"  {reference_key}: ...{reference[start : at + 120]}\n"
                     f"  {key}: ...{answer[start : at + 120]}"
                 )
@@ -387,7 +395,10 @@ def measure_paths(run: Run, ports: dict[str, int], seconds: float) -> None:
 # -- load ----------------------------------------------------------------------------------
 
 
-def wrk(url: str, body_file: Path, concurrency: int, seconds: float) -> dict[str, object]:
+def wrk(
+    url: str, body_file: Path, concurrency: int, seconds: float, *, each_line: bool = False
+) -> dict[str, object]:
+    """`each_line`: `body_file` holds one body per line, sent in turn (--variation varied)."""
     argv = [
         "wrk",
         "-t1",
@@ -399,7 +410,7 @@ def wrk(url: str, body_file: Path, concurrency: int, seconds: float) -> dict[str
         str(BENCH / "wrk" / "post.lua"),
         url,
     ]
-    env = {**os.environ, "BENCH_BODY": str(body_file)}
+    env = {**os.environ, "BENCH_BODIES" if each_line else "BENCH_BODY": str(body_file)}
     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         if line.startswith("BENCH_RESULT "):
@@ -431,15 +442,19 @@ def measure_gateway(
         for op in OPERATIONS:
             if op.key not in settings.operations:
                 continue
-            body_file = run.workdir / f"body-{op.key}.json"
-            body_file.write_text(json.dumps(op.body()))
+            bodies = op.bodies(settings.variation)
+            body_file = run.workdir / f"body-{op.key}-{settings.variation}.jsonl"
+            body_file.write_text("\n".join(json.dumps(body) for body in bodies))
+            lines = len(bodies) > 1
             for concurrency in settings.concurrency:
                 if settings.warmup > 0:
-                    wrk(running.url, body_file, concurrency, settings.warmup)
+                    wrk(running.url, body_file, concurrency, settings.warmup, each_line=lines)
                 procs.settle(running.pid)
                 misses = stub_misses(backend, ports)
                 cpu = procs.cpu_seconds(running.pid)
-                result = wrk(running.url, body_file, concurrency, settings.duration)
+                result = wrk(
+                    running.url, body_file, concurrency, settings.duration, each_line=lines
+                )
                 cpu = procs.cpu_seconds(running.pid) - cpu
                 procs.settle(running.pid)
                 run.cells.append(cell(backend, gateway.key, op.key, concurrency, rnd, result, cpu))
@@ -607,6 +622,13 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--warmup", type=float, help="warm-up seconds per cell (2; quick 1)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (2; quick 1)")
     parser.add_argument("--scale", type=int, default=10, help="seed scale (10)")
+    parser.add_argument(
+        "--variation",
+        choices=("same", "varied"),
+        default="same",
+        help="same: one body per operation; varied: a page offset per request, so"
+        " identical subgraph requests rarely overlap (bench/README.md)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
 
@@ -623,6 +645,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         rounds=args.rounds or (1 if quick else 2),
         scale=args.scale,
         mode="quick" if quick else "full",
+        variation=args.variation,
     )
     for key in settings.gateways:
         if key not in GATEWAYS:
@@ -669,7 +692,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         procs.stop_all()
     summary = summarize(run)
-    out = BENCH / "results" / f"{stamp}-{settings.mode}.json"
+    varied = "-varied" if settings.variation == "varied" else ""
+    out = BENCH / "results" / f"{stamp}-{settings.mode}{varied}.json"
     out.write_text(json.dumps(summary, indent=1) + "\n")
     print(render_table(summary))
     print(f"\nJSON: {out.relative_to(ROOT)}  (logs and answers: {workdir.relative_to(ROOT)})")

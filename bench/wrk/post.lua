@@ -1,12 +1,39 @@
--- wrk script for bench/: POST one GraphQL request body (file named by BENCH_BODY)
--- with the JSON content type and x-user-id: 1, and print a one-line JSON summary.
-local file = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+-- wrk script for bench/: POST GraphQL request bodies with the JSON content type and
+-- x-user-id: 1, and print a one-line JSON summary.
+-- BENCH_BODY names a file with one body, sent every time; BENCH_BODIES (--variation
+-- varied) a file with one body per line, sent in turn (a counter over the lines).
 wrk.method = "POST"
-wrk.body = file:read("*a")
-file:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 wrk.headers["x-user-id"] = "1"
+
+local bodies_path = os.getenv("BENCH_BODIES")
+if bodies_path ~= nil and bodies_path ~= "" then
+  local bodies = {}
+  for line in io.lines(bodies_path) do
+    if line ~= "" then
+      bodies[#bodies + 1] = line
+    end
+  end
+  assert(#bodies > 0, "BENCH_BODIES: no bodies in " .. bodies_path)
+  local next_body = 0
+  local requests = {}
+  -- Built once per body in init (wrk sets the Host header just before it): request()
+  -- then costs one table lookup per request.
+  init = function(args)
+    for i, body in ipairs(bodies) do
+      requests[i] = wrk.format(nil, nil, nil, body)
+    end
+  end
+  request = function()
+    next_body = next_body % #requests + 1
+    return requests[next_body]
+  end
+else
+  local file = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+  wrk.body = file:read("*a")
+  file:close()
+end
 
 function done(summary, latency, requests)
   local e = summary.errors
