@@ -9,13 +9,17 @@ on loopback.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import parse, print_ast
 
 from tests.kit.compare import post
+from tests.kit.compose import NODE_DIR, node_executable
 from tests.kit.processes import OurRouter
 from tests.kit.subgraph_server import SubgraphServer
 from tests.planner.from_context_graph import FIXTURE, SUBGRAPHS
@@ -267,3 +271,55 @@ def test_same_values_keep_the_planned_operation(
     assert "_0:_entities" not in prices["query"].replace(" ", "")
     assert "{_entities(" in prices["query"]
     assert prices["variables"]["contextualArgument_2_0"] == "EUR"
+
+
+# -- against Apollo's query planner ------------------------------------------------
+
+_APOLLO_PLANS = """
+import { QueryPlanner } from "@apollo/query-planner";
+import { Supergraph, operationFromDocument } from "@apollo/federation-internals";
+import { parse } from "graphql";
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const { supergraph, queries } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+const model = Supergraph.build(supergraph);
+const planner = new QueryPlanner(model);
+const plans = queries.map((q) => planner.buildQueryPlan(operationFromDocument(model.schema, parse(q))));
+process.stdout.write(JSON.stringify(plans.map((p) => p.node)));
+"""
+
+
+def _contextual_fetches(node: dict[str, Any], path: tuple[str, ...] = ()) -> list[Any]:
+    """(merge path, subgraph, operation as graphql-core prints it, contextRewrites) of each
+    fetch that takes context values."""
+    if node.get("kind") == "Flatten":
+        return _contextual_fetches(node["node"], tuple(node["path"]))
+    if node.get("kind") == "Fetch":
+        if not node.get("contextRewrites"):
+            return []
+        operation = print_ast(parse(node["operation"]))
+        return [(path, node["serviceName"], operation, node["contextRewrites"])]
+    return [f for child in node.get("nodes", []) for f in _contextual_fetches(child)]
+
+
+def test_contextual_fetches_are_apollo_query_planner_s() -> None:
+    # Apollo's planner (the same packages as Apollo Gateway 2.14.4) refuses the
+    # `for: SECURITY` link like the gateway; it plans the same graph without it.
+    sdl = (FIXTURE / "supergraph.graphql").read_text(encoding="utf-8")
+    sdl = sdl.replace('context/v0.1", for: SECURITY', 'context/v0.1"')
+    queries = [query for query, _ in CASES.values()]
+    completed = subprocess.run(
+        [node_executable(), "--input-type=module", "-e", _APOLLO_PLANS],
+        input=json.dumps({"supergraph": sdl, "queries": queries}),
+        capture_output=True,
+        text=True,
+        cwd=NODE_DIR,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    apollo = json.loads(completed.stdout)
+    for query, apollo_node in zip(queries, apollo, strict=True):
+        ours = _contextual_fetches(plan_json("from_context", query)["node"])
+        assert ours, query
+        assert ours == _contextual_fetches(apollo_node), query
