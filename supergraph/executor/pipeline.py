@@ -55,6 +55,7 @@ from supergraph.executor.lru import LRU
 from supergraph.executor.shaping import ResponseShaper
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.limits import proven_silent
 from supergraph.limits.expanded import MAX_EXPANDED_FIELDS_EXCEEDED, check_expanded_fields
 from supergraph.limits.fetches import MAX_FETCHES_EXCEEDED, count_fetches, fetches_message
 from supergraph.operation.fast_validation import rules_to_run
@@ -277,6 +278,8 @@ class Router:
             # Only the rules the one-pass walk could not prove silent run in graphql-core
             # (one visitor each over the whole document): none, for most valid documents.
             rules = rules_to_run(self.schema, document, self._rules)
+            if all(proven_silent(rule, document) for rule in rules):
+                rules = ()  # only limit rules were left, and their direct checks pass
             errors = validate(self.schema, document, rules) if rules else []
         except RecursionError:
             return _too_deep(GRAPHQL_VALIDATION_FAILED)

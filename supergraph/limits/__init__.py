@@ -12,14 +12,17 @@ The token limit (MAX_TOKENS_EXCEEDED) is the parser's own (`RouterOptions.max_to
 it must stop parsing before an AST exists. The expanded-fields limit runs right
 after parsing, before validation (`RouterOptions.max_expanded_fields`), the fetch
 limit right after planning (`RouterOptions.max_fetches`). Each other factory binds
-its limit into a graphql-core `ASTValidationRule` class for `RouterOptions.extra_rules`.
+its limit into a graphql-core `ASTValidationRule` class for `RouterOptions.extra_rules`;
+the class also has `passes(document)`, the same check without a visitor, so a
+document whose spec rules are proven silent needs no graphql-core pass at all
+(`proven_silent`; when a check fails, graphql-core runs the rule for the error).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, DocumentNode
 
 from supergraph.limits.aliases import max_aliases_rule
 from supergraph.limits.depth import max_depth_rule
@@ -32,6 +35,7 @@ __all__ = [
     "max_depth_rule",
     "max_root_fields_rule",
     "no_introspection_rule",
+    "proven_silent",
 ]
 
 
@@ -58,3 +62,9 @@ class OperationLimits:
         if not self.introspection:
             rules.append(no_introspection_rule())
         return tuple(rules)
+
+
+def proven_silent(rule: type[ASTValidationRule], document: DocumentNode) -> bool:
+    """`rule` has a direct check (`passes`, our limit rules) and `document` passes it."""
+    check = getattr(rule, "passes", None)
+    return check is not None and bool(check(document))

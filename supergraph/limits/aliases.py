@@ -6,6 +6,8 @@ from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, FieldNode, GraphQLError
 
+from supergraph.limits.walk import document_fields
+
 MAX_ALIASES_EXCEEDED = "MAX_ALIASES_EXCEEDED"
 
 
@@ -26,5 +28,9 @@ def max_aliases_rule(limit: int) -> type[ASTValidationRule]:
                         extensions={"code": MAX_ALIASES_EXCEEDED},
                     )
                 )
+
+        @classmethod
+        def passes(cls, document: DocumentNode) -> bool:
+            return sum(1 for f in document_fields(document) if f.alias is not None) <= limit
 
     return MaxAliasesRule

@@ -6,6 +6,7 @@ from typing import Any
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -13,7 +14,8 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
 )
-from graphql.validation import ASTValidationContext
+
+from supergraph.limits.walk import DocumentFragments, Fragments
 
 MAX_DEPTH_EXCEEDED = "MAX_DEPTH_EXCEEDED"
 
@@ -31,6 +33,14 @@ def max_depth_rule(limit: int) -> type[ASTValidationRule]:
                     )
                 )
 
+        @classmethod
+        def passes(cls, document: DocumentNode) -> bool:
+            fragments = DocumentFragments(document)
+            depth = _Depth(fragments)
+            return all(
+                depth.of(op.selection_set, frozenset()) <= limit for op in fragments.operations()
+            )
+
     return MaxDepthRule
 
 
@@ -38,7 +48,7 @@ class _Depth:
     """Depth with each fragment measured once: a fragment used many times (a
     "fragment bomb") must not make the check itself exponential."""
 
-    def __init__(self, context: ASTValidationContext) -> None:
+    def __init__(self, context: Fragments) -> None:
         self.context = context
         self.fragments: dict[str, int] = {}
 

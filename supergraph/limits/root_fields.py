@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, OperationDefinitionNode
 
-from supergraph.limits.walk import fields
+from supergraph.limits.walk import DocumentFragments, fields
 
 MAX_ROOT_FIELDS_EXCEEDED = "MAX_ROOT_FIELDS_EXCEEDED"
 
@@ -23,5 +23,13 @@ def max_root_fields_rule(limit: int) -> type[ASTValidationRule]:
                         extensions={"code": MAX_ROOT_FIELDS_EXCEEDED},
                     )
                 )
+
+        @classmethod
+        def passes(cls, document: DocumentNode) -> bool:
+            fragments = DocumentFragments(document)
+            return all(
+                sum(1 for _ in fields(fragments, op.selection_set)) <= limit
+                for op in fragments.operations()
+            )
 
     return MaxRootFieldsRule

@@ -1,15 +1,50 @@
-"""The fields of a selection set with fragment spreads and inline fragments expanded."""
+"""Walks shared by the limit rules: fields with fragments expanded, and every field.
+
+The rules run inside graphql-core's validation (a context gives fragments by
+name) and, when the spec rules are proven silent, straight on the document
+(`passes`, see __init__.py): both only need `get_fragment`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
-from graphql.validation import ASTValidationContext
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+
+
+class Fragments(Protocol):
+    def get_fragment(self, name: str) -> FragmentDefinitionNode | None: ...
+
+
+class DocumentFragments:
+    """A document's fragments by name, as a validation context gives them."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.document = document
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def get_fragment(self, name: str) -> FragmentDefinitionNode | None:
+        return self.fragments.get(name)
+
+    def operations(self) -> Iterator[OperationDefinitionNode]:
+        for definition in self.document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                yield definition
 
 
 def fields(
-    context: ASTValidationContext,
+    context: Fragments,
     selection_set: SelectionSetNode,
     seen: frozenset[str] = frozenset(),
 ) -> Iterator[FieldNode]:
@@ -25,3 +60,20 @@ def fields(
             fragment = context.get_fragment(name)
             if fragment is not None and name not in seen:
                 yield from fields(context, fragment.selection_set, seen | {name})
+
+
+def document_fields(document: DocumentNode) -> Iterator[FieldNode]:
+    """Every field node of the document once (fragments where they are defined)."""
+    stack: list[SelectionSetNode] = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, (OperationDefinitionNode, FragmentDefinitionNode))
+    ]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+                if selection.selection_set is not None:
+                    stack.append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                stack.append(selection.selection_set)

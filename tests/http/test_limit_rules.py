@@ -113,3 +113,27 @@ def test_env_expansion() -> None:
     assert expand(raw, env) == {"a": "redis://redis:6380/0", "b": [6380], "c": ""}
     with pytest.raises(EnvError, match=r"^a\.b: environment variable X"):
         expand({"a": {"b": "${env.X}"}}, env)
+
+
+LIMIT_DOCUMENTS = [
+    "{ n }",
+    "{ a { a { n } } m }",
+    "{ x: a { y: n } z: n }",
+    "{ ...F } fragment F on Query { a { ...G } k } fragment G on Query { w: n }",
+    "query A { n m } query B { ...R } fragment R on Query { n m k }",
+    "{ a { ... on Query { a { ...F } } } } fragment F on Query { n }",
+    "{ __typename a { __schema { queryType { name } } } }",
+    '{ ...F } fragment F on Query { a { __type(name: "Query") { name } } }',
+]
+
+
+@pytest.mark.parametrize("query", LIMIT_DOCUMENTS)
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 4])
+def test_direct_checks_agree_with_the_rules(query: str, limit: int) -> None:
+    """`passes(document)` is the rule's own verdict without graphql-core's visit."""
+    document = parse(query)
+    limits = OperationLimits(
+        max_depth=limit, max_aliases=limit, max_root_fields=limit, introspection=False
+    )
+    for rule in limits.rules():
+        assert rule.passes(document) == (validate(SCHEMA, document, [rule]) == []), rule  # type: ignore[attr-defined]
