@@ -27,6 +27,8 @@ class CompositionError:
 
 
 HINTS: dict[str, str] = {
+    "UNSUPPORTED_FEATURE": "compose these subgraphs with Apollo composition 2.8 or later (rover "
+    "supergraph compose) and give its supergraph to the router",
     "FIELD_TYPE_MISMATCH": "give the field the same type in every subgraph (only nullability may "
     "differ, or an output field may return an implementation of the interface or union)",
     "FIELD_ARGUMENT_TYPE_MISMATCH": "give the argument the same type in every subgraph (only "

@@ -60,6 +60,7 @@ from .subgraph import (
     SubgraphType,
     TypeKind,
 )
+from .validate.context_unsupported import check_context_unsupported
 from .validate.link_imports import check_link_imports
 from .validate.sdl import check_subgraph_sdl
 
@@ -95,6 +96,7 @@ def read_subgraph(source: SubgraphSource, errors: ErrorSink) -> Subgraph | None:
     # Rules that need the document itself, not just the model read from it.
     check_link_imports(source.name, reader.names, errors)
     check_subgraph_sdl(source.name, document, reader.names, errors)
+    check_context_unsupported(source.name, document, reader.names, errors)
     return reader.read()
 
 
