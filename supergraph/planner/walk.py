@@ -272,8 +272,12 @@ class Walker:
         if self._context_variables is None:
             self._context_variables = variable_names(self.sg)
         arguments = list(field.arguments)
+        # The values are needed only when the field is: under its conditions.
+        conditions = ctx.conditions + conditions_of(field.directives)
         for argument, ancestor, levels in sources:
-            at = replace(ancestor, internal=True, requires_ok=False, provided=None)
+            at = replace(
+                ancestor, internal=True, requires_ok=False, provided=None, conditions=conditions
+            )
             selections = to_selections(self.sg, ancestor.type_name, argument.fields)
             group.deps |= self._collect(group, at, selections)
             variable = self._context_variables.get(

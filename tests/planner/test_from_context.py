@@ -299,7 +299,22 @@ def _contextual_fetches(node: dict[str, Any], path: tuple[str, ...] = ()) -> lis
             return []
         operation = print_ast(parse(node["operation"]))
         return [(path, node["serviceName"], operation, node["contextRewrites"])]
-    return [f for child in node.get("nodes", []) for f in _contextual_fetches(child)]
+    children = [*node.get("nodes", []), node.get("ifClause"), node.get("elseClause")]
+    return [f for child in children if child for f in _contextual_fetches(child)]
+
+
+def test_values_are_fetched_only_when_the_field_is() -> None:
+    query = 'query($x: Boolean!) { shop(id: "s1") { name featured { price @include(if: $x) } } }'
+    node = plan_json("from_context", query)["node"]
+    assert node["kind"] == "Sequence"
+    root, currency, price = node["nodes"]
+    assert root["serviceName"] == "shops"
+    # Apollo's planner runs these two in parallel (the price may go without its
+    # value); here the value's fetch comes first, and both only when $x is true.
+    for step, path in ((currency, ["shop"]), (price, ["shop", "featured"])):
+        assert step["kind"] == "Condition"
+        assert step["condition"] == "x"
+        assert step["ifClause"]["path"] == path
 
 
 def test_contextual_fetches_are_apollo_query_planner_s() -> None:
@@ -307,7 +322,10 @@ def test_contextual_fetches_are_apollo_query_planner_s() -> None:
     # `for: SECURITY` link like the gateway; it plans the same graph without it.
     sdl = (FIXTURE / "supergraph.graphql").read_text(encoding="utf-8")
     sdl = sdl.replace('context/v0.1", for: SECURITY', 'context/v0.1"')
-    queries = [query for query, _ in CASES.values()]
+    queries = [query for query, _ in CASES.values()] + [
+        "{ venues { ... on Club { tickets { label } } } }",
+        '{ shop(id: "s2") { featured { p: price q: price } } }',
+    ]
     completed = subprocess.run(
         [node_executable(), "--input-type=module", "-e", _APOLLO_PLANS],
         input=json.dumps({"supergraph": sdl, "queries": queries}),
