@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.kit.scenario import Subgraph, by_key
+from tests.kit.scenario import Subgraph, SubgraphError, by_key
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "supergraphs" / "from_context"
 
@@ -46,6 +46,8 @@ def _sdl(name: str) -> str:
 
 
 def _price(product: dict[str, Any], _info: object, currency: str | None = None) -> str:
+    if product["id"] == "p2" and currency == "USD":
+        raise SubgraphError("Pens are not sold for USD")  # an error inside an aliased batch
     base = next(p["base"] for p in PRODUCTS if p["id"] == product["id"])
     return f"{base} {currency}"
 

@@ -260,6 +260,31 @@ def test_different_values_go_in_one_request(stack: tuple[str, dict[str, Subgraph
     assert prices["variables"]["representations_1"] == [{"__typename": "Product", "id": "p1"}]
 
 
+def test_an_error_in_one_group_lands_at_its_entity(
+    stack: tuple[str, dict[str, SubgraphServer]],
+) -> None:
+    url, _ = stack
+    response = post(url, "{ shops { featured { id price } } }")
+    # p1 (EUR) and p2 (USD) go as `_0` and `_1`; p2's price fails, its null
+    # reaches the nullable `featured`.
+    assert response.body["data"] == {
+        "shops": [{"featured": {"id": "p1", "price": "10 EUR"}}, {"featured": None}]
+    }
+    assert [e["path"] for e in response.body["errors"]] == [["shops", 1, "featured", "price"]]
+
+
+def test_conditions_at_run_time(stack: tuple[str, dict[str, SubgraphServer]]) -> None:
+    url, servers = stack
+    query = 'query($x: Boolean!) { shop(id: "s1") { name featured { p: price @include(if: $x) } } }'
+    pricing = servers["pricing"]
+    pricing.reset_requests()
+    off = post(url, query, {"x": False})
+    assert off.body == {"data": {"shop": {"name": "Berlin", "featured": {}}}}
+    assert pricing.request_count == 0
+    on = post(url, query, {"x": True})
+    assert on.body == {"data": {"shop": {"name": "Berlin", "featured": {"p": "10 EUR"}}}}
+
+
 def test_same_values_keep_the_planned_operation(
     stack: tuple[str, dict[str, SubgraphServer]],
 ) -> None:
