@@ -38,19 +38,23 @@ def variable_names(sg: Supergraph) -> dict[tuple[str, str, str, str], str]:
 
 
 def sets_context(sg: Supergraph, type_name: str, context: str) -> bool:
-    """Values of `type_name` (or some of them, for an abstract type) set `context`."""
+    """Values of `type_name` (or some of them, for an abstract type) set `context`: on the
+    type itself, on an interface it implements, or on a union it is a member of."""
     type_def = sg.types.get(type_name)
     if type_def is None:
         return False
     if context in type_def.contexts:
         return True
-    for name in (
-        *type_def.interfaces,
-        *(p for p in sg.possible_types(type_name) if p != type_name),
-    ):
-        if name != type_name and sets_context(sg, name, context):
-            return True
-    return False
+    if type_def.kind != "object":
+        return any(
+            sets_context(sg, p, context) for p in sg.possible_types(type_name) if p != type_name
+        )
+    if any(context in sg.types[i].contexts for i in type_def.interfaces if i in sg.types):
+        return True
+    return any(
+        u.kind == "union" and type_name in u.members and context in u.contexts
+        for u in sg.types.values()
+    )
 
 
 def value_paths(

@@ -3,6 +3,8 @@
 SDLs are the fixture's files (tests/fixtures/supergraphs/from_context). Product
 p1 is in both shops (EUR and USD) and ticket t1 at both venues (de and fr):
 one entity fetch then needs different context values for the same entity.
+Item i1 is at a park and a beach, whose union `Spot` sets the context with a
+field per member.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ VENUES: list[dict[str, Any]] = [
     {"__typename": "Club", "id": "c1", "locale": "fr", "tickets": [TICKETS[0]]},
 ]
 
+ITEMS: list[dict[str, Any]] = [{"id": "i1"}, {"id": "i2"}]
+SPOTS: list[dict[str, Any]] = [
+    {"__typename": "Park", "id": "k1", "region": "north", "items": ITEMS},
+    {"__typename": "Beach", "id": "b1", "area": "bay", "items": [ITEMS[0]]},
+]
+
 
 def _sdl(name: str) -> str:
     return (FIXTURE / "subgraphs" / f"{name}.graphql").read_text(encoding="utf-8")
@@ -54,6 +62,10 @@ def _price(product: dict[str, Any], _info: object, currency: str | None = None) 
 
 def _label(ticket: dict[str, Any], _info: object, locale: str | None = None) -> str:
     return f"{ticket['id']}-{locale}"
+
+
+def _tag(item: dict[str, Any], _info: object, where: str | None = None) -> str:
+    return f"{item['id']}@{where}"
 
 
 SUBGRAPHS = (
@@ -79,5 +91,11 @@ SUBGRAPHS = (
         sdl=_sdl("events"),
         resolvers={"Query": {"venues": lambda _o, _i: VENUES}, "Ticket": {"label": _label}},
         references={"Ticket": by_key(TICKETS, "id")},
+    ),
+    Subgraph(
+        name="spots",
+        sdl=_sdl("spots"),
+        resolvers={"Query": {"spots": lambda _o, _i: SPOTS}, "Item": {"tag": _tag}},
+        references={"Item": by_key(ITEMS, "id")},
     ),
 )

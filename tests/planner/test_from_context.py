@@ -226,6 +226,15 @@ CASES = {
             ]
         },
     ),
+    "union context, a field per member": (
+        "{ spots { ... on Park { id items { tag } } ... on Beach { id items { tag } } } }",
+        {
+            "spots": [
+                {"id": "k1", "items": [{"tag": "i1@north"}, {"tag": "i2@north"}]},
+                {"id": "b1", "items": [{"tag": "i1@bay"}]},
+            ]
+        },
+    ),
     "context field selected too": (
         '{ shop(id: "s1") { currency featured { price } } }',
         {"shop": {"currency": "EUR", "featured": {"price": "10 EUR"}}},
