@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from graphql import ArgumentNode, NameNode, VariableNode
 
+from supergraph.operation import Field
 from supergraph.planner.plan import KeyRenamer
 from supergraph.schema import ContextArgument, FieldSet, FieldSetField, Supergraph
 
@@ -101,11 +102,20 @@ def argument_node(name: str, variable: str) -> ArgumentNode:
     )
 
 
-def found_type(sg: Supergraph, type_name: str, field_name: str) -> str:
-    """The type that declares `field_name` for a position of `type_name` (an interface's
-    field may carry its contextual arguments on the implementations)."""
+def variable_for(
+    sg: Supergraph,
+    names: dict[tuple[str, str, str, str], str],
+    graph: str,
+    type_name: str,
+    field: Field,
+    argument: ContextArgument,
+) -> str:
+    """The variable of `argument`; asked on an interface, its implementation's."""
+    found = names.get((graph, type_name, field.name, argument.name))
+    if found is not None:
+        return found
     for possible in sg.possible_types(type_name):
-        type_def = sg.types.get(possible)
-        if type_def is not None and field_name in type_def.fields:
-            return possible
-    return type_name
+        found = names.get((graph, possible, field.name, argument.name))
+        if found is not None:
+            return found
+    return f"contextualArgument_{field.name}_{argument.name}"

@@ -27,10 +27,10 @@ from supergraph.planner.capabilities import (
 from supergraph.planner.context import Ctx, Jump, aliases_in, conditions_of, directives_for
 from supergraph.planner.contextual import (
     argument_node,
-    found_type,
     renamers,
     sets_context,
     value_paths,
+    variable_for,
     variable_names,
 )
 from supergraph.planner.cost import INFEASIBLE, CostModel
@@ -280,16 +280,8 @@ class Walker:
             )
             selections = to_selections(self.sg, ancestor.type_name, argument.fields)
             group.deps |= self._collect(group, at, selections)
-            variable = self._context_variables.get(
-                (group.service, ctx.type_name, field.name, argument.name)
-            ) or self._context_variables.get(
-                (
-                    group.service,
-                    found_type(self.sg, ctx.type_name, field.name),
-                    field.name,
-                    argument.name,
-                ),
-                f"contextualArgument_{field.name}_{argument.name}",
+            variable = variable_for(
+                self.sg, self._context_variables, group.service, ctx.type_name, field, argument
             )
             paths = value_paths(
                 self.sg, ancestor.type_name, levels, argument, aliases_in(ancestor.selset)
