@@ -5,7 +5,7 @@ supergraph.http.workers`, each a full router in its own interpreter) that all
 accept on it; the kernel hands each connection to one of them. The workers are
 stateless, so requests scale with cores.
 
-- SIGTERM or SIGINT (Ctrl-C) to the parent: every worker gets SIGTERM, finishes
+- SIGTERM, SIGINT (Ctrl-C) or SIGHUP to the parent: every worker gets SIGTERM, finishes
   its in-flight requests and exits; one still running after `GRACE` seconds is
   killed. The parent exits 0. Workers run in their own process group, so a
   terminal's Ctrl-C reaches only the parent (one clean shutdown, not two).
@@ -109,7 +109,8 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
 class _StopFlag:
     def __init__(self) -> None:
         self.set = False
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        # SIGHUP too: a closed terminal stops the workers cleanly, not by orphaning them.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._handle)
         # Inherited by the workers: one still starting is not killed by the parent's
         # "a reload failed" notice.

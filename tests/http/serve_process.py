@@ -1,7 +1,7 @@
 """`supergraph serve` as a real process on a free port, with a one-subgraph supergraph.
 
 Shared by the worker and hot-reload tests: the subgraph `greetings` answers
-`hello` and `world` (kit server, loopback); `supergraph_sdl(fields, url)`
+`hello`, `world` and `slow` (kit server, loopback); `supergraph_sdl(fields, url)`
 writes a supergraph exposing some of them.
 """
 
@@ -18,13 +18,28 @@ import httpx
 
 from tests.kit.scenario import Subgraph
 
+SLOW_SECONDS = 1.0
+"""How long `slow` takes: a request still in flight when the router is told to stop."""
+
+
+def _slowly(value: str) -> str:
+    time.sleep(SLOW_SECONDS)  # the kit's server runs in its own thread: only it waits
+    return value
+
+
 GREETINGS = Subgraph(
     "greetings",
     """
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-    type Query { hello: String world: String }
+    type Query { hello: String world: String slow: String }
     """,
-    resolvers={"Query": {"hello": lambda _obj, _info: "hi", "world": lambda _obj, _info: "earth"}},
+    resolvers={
+        "Query": {
+            "hello": lambda _obj, _info: "hi",
+            "world": lambda _obj, _info: "earth",
+            "slow": lambda _obj, _info: _slowly("done"),
+        }
+    },
 )
 
 

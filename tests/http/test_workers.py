@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -87,6 +88,25 @@ def test_every_worker_serves_and_metrics_add_up(
         code = router.stop()
     assert code == 0
     assert not any(alive(pid) for pid in workers), "a worker outlived SIGTERM"
+
+
+def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path, greetings: SubgraphServer) -> None:
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(("slow",), greetings.url))
+    router = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--workers", "2")
+    try:
+        router.wait_healthy()
+        workers = router.children()
+        before = greetings.request_count
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(router.query, "{ slow }")
+            wait_until(lambda: greetings.request_count > before, what="the subgraph request")
+            router.process.terminate()
+            assert answer.result(timeout=30).json() == {"data": {"slow": "done"}}
+        assert router.process.wait(timeout=30) == 0
+    finally:
+        router.stop()
+    assert not any(alive(pid) for pid in workers)
 
 
 def test_a_dead_worker_is_replaced(tmp_path: Path, supergraph: Path) -> None:
