@@ -9,7 +9,8 @@ stateless, so requests scale with cores.
   its in-flight requests and exits; one still running after `GRACE` seconds is
   killed. The parent exits 0. Workers run in their own process group, so a
   terminal's Ctrl-C reaches only the parent (one clean shutdown, not two).
-- A worker that dies is replaced (one line on stderr). When workers die more
+- A worker that dies is replaced (one line on stderr), from the version of the
+  files the others serve (a snapshot taken at start-up). When workers die more
   than `MAX_DEATHS` times within `DEATH_WINDOW` seconds the parent stops them
   all and exits 1, rather than restarting a crash loop forever.
 - A worker whose parent is gone (killed with SIGKILL) shuts itself down.
@@ -83,11 +84,11 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     try:
         with sock:
-            snapshot = _Snapshot(options, runtime) if options.hot_reload else None
-            served = snapshot.options if snapshot is not None else options
-            if snapshot is not None and (problem := snapshot.take()) is not None:
+            snapshot = _Snapshot(options, runtime)
+            if (problem := snapshot.take()) is not None:
                 _log(problem)
                 return 2
+            served = snapshot.options
 
             def spawn() -> subprocess.Popen[bytes]:
                 return subprocess.Popen(
@@ -99,7 +100,7 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
 
             processes = [spawn() for _ in range(workers)]
             try:
-                return _run(processes, spawn, stop, snapshot)
+                return _run(processes, spawn, stop, snapshot if options.hot_reload else None)
             finally:
                 _stop_all(processes)
     finally:
@@ -121,7 +122,9 @@ class _StopFlag:
 
 
 class _Snapshot:
-    """Copies of the watched files that loaded: what every worker serves."""
+    """Copies of the files that loaded: what every worker (and every replacement of a
+    dead one) serves, so all serve the same version even if the files are edited
+    without `--hot-reload`."""
 
     def __init__(self, options: WorkerOptions, folder: Path) -> None:
         from supergraph.http.reload import FileWatch
@@ -135,7 +138,7 @@ class _Snapshot:
         self._next = time.monotonic() + self._interval
         copies = [str(copy) for _, copy in self._sources]
         config = copies[1] if len(copies) > 1 else None
-        self.options = WorkerOptions(copies[0], config, True, options.reload_interval)
+        self.options = WorkerOptions(copies[0], config, options.hot_reload, options.reload_interval)
 
     def due(self) -> bool:
         """Whether a watched file changed (looked at once per reload interval)."""

@@ -114,6 +114,8 @@ def test_a_dead_worker_is_replaced(tmp_path: Path, supergraph: Path) -> None:
     try:
         router.wait_healthy()
         first, second = router.children()
+        # Edited without --hot-reload: the replacement still serves what the others do.
+        supergraph.write_text("type Query {")
         os.kill(first, signal.SIGKILL)
         wait_until(lambda: first not in router.children() and len(router.children()) == 2)
         (replacement,) = set(router.children()) - {second}
@@ -141,13 +143,23 @@ def test_workers_stop_when_the_parent_is_killed(tmp_path: Path, supergraph: Path
         router.stop()
 
 
+def _argument(pid: int, name: str) -> str:
+    argv = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+    return argv[argv.index(name) + 1]
+
+
 def test_a_crash_loop_stops_the_router_with_status_1(tmp_path: Path, supergraph: Path) -> None:
     router = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--workers", "2")
     try:
         router.wait_healthy()
-        # Replacements now fail to start (exit 2): after 5 deaths the parent gives up.
-        supergraph.write_text("type Query {")
-        for pid in router.children():
+        # Replacements start from the parent's snapshot of the files, not from the
+        # files: break the snapshot, so they fail to start (exit 2) and, after 5
+        # deaths, the parent gives up.
+        workers = router.children()
+        snapshot = _argument(workers[0], "--supergraph")
+        assert snapshot != str(supergraph)
+        Path(snapshot).write_text("type Query {")
+        for pid in workers:
             os.kill(pid, signal.SIGKILL)
         assert router.process.wait(timeout=60) == 1
         assert "bad supergraph" in router.stderr
