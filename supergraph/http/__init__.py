@@ -2,6 +2,8 @@
 
 app.py           create_app(): routes and the request -> Router -> response glue
 server.py        build_app(): a serving app from a supergraph SDL and a RouterConfig
+reload.py        --hot-reload: watch the files, swap in a new app, old requests finish
+workers.py       --workers N: one socket, N worker processes, their supervision
 config.py        router.yaml: the sections and their validation
 config_values.py typed readers whose errors name the key
 envsubst.py      `${env.NAME}` expansion in config values
@@ -12,5 +14,5 @@ decode.py        JSON payload -> GraphQLRequest + documentId
 persisted.py     PersistedQueries from the config (memory or Redis, manifest, safelist)
 masking.py       subgraph error masking for production
 graphiql.py      the GraphiQL page, assets from a CDN or a local folder
-metrics.py       Prometheus metrics (one registry per app)
+metrics.py       Prometheus metrics (one registry per app; summed over workers)
 """
