@@ -49,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
     except StartupError as error:
         print(f"supergraph serve: {error}", file=sys.stderr)
         return 2
-    print(f"supergraph: serving on http://{args.host}:{args.port}/graphql", file=sys.stderr)
     if args.workers > 1:
         options = WorkerOptions(args.supergraph, args.config, args.hot_reload, args.reload_interval)
         return supervise(options, args.workers, args.host, args.port)
+    print(f"supergraph: serving on http://{args.host}:{args.port}/graphql", file=sys.stderr)
     # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for
     # whatever handler was there before; with these no-ops a clean stop exits 0
     # (as the --workers parent does).

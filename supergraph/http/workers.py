@@ -99,6 +99,7 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
                 )
 
             processes = [spawn() for _ in range(workers)]
+            _log(f"serving on http://{host}:{port}/graphql ({workers} workers)")
             try:
                 return _run(processes, spawn, stop, snapshot if options.hot_reload else None)
             finally:

@@ -86,8 +86,8 @@ def free_port() -> int:
 class ServeProcess:
     """`supergraph serve ARGS --port P`; stderr goes to a file the test can read."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
-        self.port = free_port()
+    def __init__(self, tmp_path: Path, *args: str, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stderr_path = tmp_path / f"serve-{self.port}.stderr"
         self._stderr = self.stderr_path.open("w")

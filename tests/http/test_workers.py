@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -175,4 +176,17 @@ def test_bad_files_are_reported_once_before_any_worker_starts(tmp_path: Path) ->
     assert router.process.wait(timeout=30) == 2
     router.stop()
     assert router.stderr.count("bad supergraph") == 1
+    assert "serving on" not in router.stderr
+
+
+def test_a_port_in_use_is_reported(tmp_path: Path, supergraph: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ("--supergraph", str(supergraph), "--workers", "2")
+        router = ServeProcess(tmp_path, *args, port=port)
+        assert router.process.wait(timeout=30) == 1
+        router.stop()
+    assert f"cannot listen on 127.0.0.1:{port}" in router.stderr
     assert "serving on" not in router.stderr
