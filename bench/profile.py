@@ -1,6 +1,6 @@
 """Profile our router under load with py-spy: a flame graph and a hot-spot summary.
 
-    python -m bench.profile [--operation small_join] [--seconds 20] [--concurrency 32]
+    python -m bench.profile [--operation small_join] [--seconds 20] [--concurrency 32] [--native]
 
 Starts the seeded subgraphs and the stubs (as the benchmark does), our router on
 the stub supergraph, sends the operation once (records the stub answers), then
@@ -46,9 +46,13 @@ def py_spy() -> str:
     return found
 
 
-def record(pid: int, seconds: int, out: Path, fmt: str) -> None:
+def record(pid: int, seconds: int, out: Path, fmt: str, native: bool = False) -> None:
     argv = [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds)]
-    argv += ["--rate", "250", "--format", fmt, "--output", str(out), "--nonblocking"]
+    argv += ["--rate", "250", "--format", fmt, "--output", str(out)]
+    # C frames too show the garbage collector (gc_collect_main) and orjson, whose
+    # time is otherwise charged to whichever Python line allocated; py-spy can
+    # only unwind them with the process paused at each sample.
+    argv.append("--native" if native else "--nonblocking")
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -89,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument(
+        "--native", action="store_true", help="sample C frames too (GC, orjson; slower)"
+    )
     args = parser.parse_args(argv)
     op = next(o for o in OPERATIONS if o.key == args.operation)
     workdir = BENCH / "results" / "tmp" / ("profile-" + time.strftime("%Y%m%d-%H%M%S"))
@@ -115,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             load = under_load(running.url, body, args.concurrency, args.seconds + 4)
             time.sleep(1)
-            record(running.pid, args.seconds, out, fmt)
+            record(running.pid, args.seconds, out, fmt, args.native)
             load.join()
         text = summarize(collapsed)
         (results / f"profile-{op.key}.txt").write_text(text)
