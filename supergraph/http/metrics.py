@@ -27,6 +27,7 @@ second and before each scrape), so they add up too.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -131,6 +132,8 @@ class Metrics:
             registry=self.registry,
         )
         self._scraped = _ScrapeTimeCounters()
+        # A hot reload builds the next app (and watches its counters) in a thread.
+        self._lock = threading.Lock()
         if multiprocess_dir is None:
             self.registry.register(self._scraped)
         # `labels()` hashes and validates its arguments on every call (a few per
@@ -174,6 +177,12 @@ class Metrics:
     ) -> None:
         """A counter family read from elsewhere at scrape time (caches, persisted
         queries). Watching a name again (a reloaded app) replaces its reader."""
+        with self._lock:
+            self._watch(name, documentation, labels, read)
+
+    def _watch(
+        self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader
+    ) -> None:
         old = self._scraped.families.get(name)
         family = _Family(documentation, labels, read)
         if old is not None and self.multiprocess_dir is None:
@@ -188,8 +197,9 @@ class Metrics:
 
     def sync(self) -> None:
         """Multiprocess mode: copy scrape-time counts into the shared files."""
-        for family in list(self._scraped.families.values()):
-            self._sync(family)
+        with self._lock:
+            for family in list(self._scraped.families.values()):
+                self._sync(family)
 
     def render(self) -> bytes:
         if self.multiprocess_dir is None:
