@@ -4,6 +4,7 @@ transport.py        SubgraphTransport protocol, SubgraphRequest, transport error
 http_transport.py   HttpTransport: one pooled keep-alive aiohttp session (used by serve)
 httpx_transport.py  HttpxTransport: the same on httpx, kept for measurement
 mock_transport.py   MockTransport (a function) and SchemaTransport (graphql-core) for tests
+dedup.py            DeduplicatingTransport: identical in-flight queries share one request
 errors.py           GraphQL error dicts and the error codes
 typeinfo.py         PossibleTypes: does a __typename satisfy a type condition?
 paths.py            the objects at a Flatten path (and their response paths)
