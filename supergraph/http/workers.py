@@ -153,13 +153,13 @@ class _Snapshot:
         """Copy the files in if they load; else the error, naming the user's files."""
         from supergraph.http.server import StartupError, load_app
 
+        candidates = [copy.with_suffix(copy.suffix + ".new") for _, copy in self._sources]
         try:
             contents = [Path(source).read_bytes() for source, _ in self._sources]
+            for candidate, content in zip(candidates, contents, strict=True):
+                candidate.write_bytes(content)
         except OSError as error:
             return f"{error.filename}: {error.strerror}"
-        candidates = [copy.with_suffix(copy.suffix + ".new") for _, copy in self._sources]
-        for candidate, content in zip(candidates, contents, strict=True):
-            candidate.write_bytes(content)
         try:
             load_app(str(candidates[0]), str(candidates[1]) if len(candidates) > 1 else None)
         except Exception as error:  # StartupError, or a bug: either way, not served
