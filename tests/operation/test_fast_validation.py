@@ -10,6 +10,7 @@ them invalid in one way or another).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 from functools import cache
@@ -26,7 +27,7 @@ from graphql import (
 )
 
 from supergraph.compose import SubgraphSource, compose
-from supergraph.operation.fast_validation import rules_to_run
+from supergraph.operation.fast_validation import _Unsure, _Walk, rules_to_run
 from supergraph.schema import load_supergraph
 from tests.benchmarks import generated as bench
 from tests.conformance.scenarios import all_scenarios
@@ -134,6 +135,10 @@ CASES = [
     "{ user(id: 1) { id ... @defer { name } } }",
     "{ users @stream { id } }",
     "{ user(id: 1) { ...F(x: 1) } } fragment F on User { id }",
+    # an unknown spread inside a fragment that an earlier fragment expands
+    "{ user(id: 1) { ...A } } fragment A on User { ...B } fragment B on User { ...Missing }",
+    "{ user(id: 1) { ...A } } fragment A on User { ...B } fragment B on User { ... on Nope { id } }",
+    "{ user(id: 1) { ...A } } fragment A on User { ...B } fragment B on Nope { id }",
     "{ users(first: 2147483648) { id } }",
     "{ user(id: 1.5) { id } }",
     "{ users(ids: [1, null]) { id } }",
@@ -168,6 +173,8 @@ def _assert_same(schema: GraphQLSchema, query: str) -> tuple[object, ...] | None
         document = parse(query, allow_empty_selection_sets=False)
     except GraphQLError:
         return None
+    with contextlib.suppress(_Unsure, RecursionError):  # any other fault fails the test
+        _Walk(schema, document).run()
     remaining = rules_to_run(schema, document)
     full = validate(schema, document, specified_rules)
     narrowed = validate(schema, document, remaining) if remaining else []
@@ -224,6 +231,11 @@ def _edits(query: str, rng: random.Random, names: list[str]) -> list[str]:
         a, b = sorted(rng.sample(range(len(query) + 1), 2))
         out.append(query[:a] + query[b:])
         out.append(query[:b] + " " + query[a:b] + " " + query[b:])
+        spreads = list(re.finditer(r"\.\.\.\s*([A-Za-z_]\w*)", query))
+        if spreads:  # a spread to another (or an unknown) fragment
+            match = rng.choice(spreads)
+            other = rng.choice([*names, "Missing"])
+            out.append(query[: match.start(1)] + other + query[match.end(1) :])
         literal = rng.choice(["true", '"x"', "1.5", "null", "$v"])
         out.append(re.sub(r"\b\d+\b", literal, query, count=1))
     return out
