@@ -200,3 +200,46 @@ def test_selection_with_every_subfield_skipped_is_an_empty_object() -> None:
     )
     assert result == {"me": {}, "node": {}}
     assert errors == []
+
+
+def test_null_in_a_list_of_concrete_objects_nulls_up_to_the_nullable_parent() -> None:
+    data = {
+        "me": {
+            "friends": [
+                {"id": "2", "name": "b", "friends": []},
+                {"id": "3", "name": None, "friends": []},
+            ]
+        }
+    }
+    result, errors = shape("{ me { friends { id name friends { id } } } }", data)
+    assert result == {"me": None}
+    assert errors == [
+        {
+            "message": "Cannot return null for non-nullable field User.name.",
+            "path": ["me", "friends", 1, "name"],
+        }
+    ]
+
+
+def test_concrete_objects_and_lists_shape_in_selection_order() -> None:
+    data = {
+        "user": {
+            "friends": [{"name": "b", "id": "2", "email": None, "x": 1}],
+            "id": "1",
+            "__typename": "User",
+        }
+    }
+    query = '{ user(id: "1") { id friends { id name email } } }'
+    result, errors = shape(query, data)
+    assert result == {"user": {"id": "1", "friends": [{"id": "2", "name": "b", "email": None}]}}
+    assert list(result["user"]) == ["id", "friends"]
+    assert errors == []
+
+
+def test_a_value_of_the_wrong_kind_where_an_object_is_expected_is_null() -> None:
+    result, errors = shape("{ me { id friends { id } } }", {"me": {"id": "1", "friends": ["x"]}})
+    assert result == {"me": None}
+    assert errors == []
+    result, errors = shape("{ me { id } }", {"me": "not an object"})
+    assert result == {"me": None}
+    assert errors == []
