@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so other subcommands never load the HTTP stack.
     import uvicorn
 
+    from supergraph.http.gc_tuning import settle_after_startup
     from supergraph.http.reload import serving_app
     from supergraph.http.server import StartupError
     from supergraph.http.workers import WorkerOptions, supervise
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # (as the --workers parent does).
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: None)
+    settle_after_startup()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 

@@ -258,6 +258,7 @@ def worker_main(argv: list[str] | None = None) -> int:
     # prometheus_client is first imported.
     from starlette.applications import Starlette
 
+    from supergraph.http.gc_tuning import settle_after_startup
     from supergraph.http.metrics import Metrics
     from supergraph.http.reload import ReloadingApp
     from supergraph.http.server import StartupError, load_app
@@ -279,6 +280,7 @@ def worker_main(argv: list[str] | None = None) -> int:
     except StartupError as error:
         _log(f"worker {os.getpid()}: {error}")
         return 2
+    settle_after_startup()
     sock = socket.socket(fileno=args.fd)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
