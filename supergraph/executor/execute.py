@@ -187,7 +187,6 @@ class _Run:
         input_rewrites = fetch.input_rewrites
         dumps = orjson.dumps
         representations: list[JSONObject] = []
-        firsts: list[JSONObject] = []
         # Parallel lists, not (object, index) pairs: fewer objects for the GC to track.
         targets: list[JSONObject] = []
         indexes: list[int] = []
@@ -203,7 +202,6 @@ class _Run:
             if index is None:
                 index = index_of[key] = len(representations)
                 representations.append(representation)
-                firsts.append(obj)
             targets.append(obj)
             indexes.append(index)
         if not representations:
@@ -219,12 +217,7 @@ class _Run:
         self.merge_entities(fetch, response, targets, indexes)
         errors = _errors_of(response)
         if errors:
-            # Paths are computed only now: errors are rare, entity fetches are not.
-            paths = {id(obj): at for obj, at in locate_objects(self.data, path, types)}
-            first_paths = [paths.get(id(obj)) for obj in firsts]
-            for raw in errors:
-                client_path = _entity_error_path(raw, first_paths)
-                self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
+            self.entity_errors(fetch, path, errors, targets, indexes, len(representations))
 
     async def contextual_entity_fetch(
         self, fetch: Fetch, path: PlanPath, variables: JSONObject
@@ -250,10 +243,29 @@ class _Run:
         self.merge_entities(fetch, response, batch.targets, batch.indexes)
         errors = _errors_of(response)
         if errors:
-            paths = {id(obj): at for obj, at in locate_objects(self.data, path, types)}
-            first_paths = [paths.get(id(obj)) for obj in batch.firsts]
-            for raw in errors:
-                client_path = _entity_error_path(raw, first_paths)
+            self.entity_errors(fetch, path, errors, batch.targets, batch.indexes, len(batch.firsts))
+
+    def entity_errors(
+        self,
+        fetch: Fetch,
+        path: PlanPath,
+        errors: list[object],
+        targets: list[JSONObject],
+        indexes: list[int],
+        count: int,
+    ) -> None:
+        """Subgraph errors at `_entities.i...` -> one error at each object that
+        representation i stands for (several when one entity appears at several
+        places), so every null the error explains has its error, as without
+        de-duplication. Paths are computed only now: errors are rare."""
+        located = {id(obj): at for obj, at in locate_objects(self.data, path, self.executor.types)}
+        paths: list[list[tuple[str | int, ...]]] = [[] for _ in range(count)]
+        for obj, index in zip(targets, indexes, strict=True):
+            at = located.get(id(obj))
+            if at is not None:
+                paths[index].append(at)
+        for raw in errors:
+            for client_path in _entity_error_paths(raw, paths):
                 self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
 
     def merge_entities(
@@ -335,15 +347,16 @@ def _errors_of(response: JSONObject) -> list[object]:
     return errors if isinstance(errors, list) else []
 
 
-def _entity_error_path(
-    raw: object, first_paths: list[tuple[str | int, ...] | None]
-) -> ResponsePath | None:
-    """`_entities.i.rest` -> the client path of (the first object of) representation i."""
+def _entity_error_paths(
+    raw: object, paths: list[list[tuple[str | int, ...]]]
+) -> list[ResponsePath | None]:
+    """`_entities.i.rest` -> the client path of each object representation i stands for
+    (`[None]`: an error the router cannot place, reported once without a path)."""
     raw_path = raw.get("path") if isinstance(raw, dict) else None
     if not isinstance(raw_path, list) or len(raw_path) < 2 or raw_path[0] != "_entities":
-        return None
+        return [None]
     index = raw_path[1]
-    if not isinstance(index, int) or not 0 <= index < len(first_paths):
-        return None
-    at = first_paths[index]
-    return None if at is None else [*at, *raw_path[2:]]
+    if not isinstance(index, int) or not 0 <= index < len(paths) or not paths[index]:
+        return [None]
+    rest = raw_path[2:]
+    return [[*at, *rest] for at in paths[index]]

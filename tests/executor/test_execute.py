@@ -210,6 +210,35 @@ async def test_entity_errors_get_client_paths_and_service_name() -> None:
     assert "username" not in outcome.data["list"][2]
 
 
+async def test_entity_error_of_a_shared_representation_is_reported_at_every_object() -> None:
+    # b appears twice: one representation is sent, and its error explains both nulls.
+    def handler(subgraph: str, request: SubgraphRequest) -> dict[str, Any]:
+        if subgraph == "products":
+            users = [{"__typename": "User", "id": i} for i in ("a", "b", "c", "b")]
+            return {"data": {"list": users}}
+        assert len(request.variables["representations"]) == 3
+        return {
+            "data": {"_entities": [{"username": "A"}, None, {"username": "C"}]},
+            "errors": [
+                {"message": "gone", "path": ["_entities", 1]},
+                {"message": "no path"},
+            ],
+        }
+
+    plan = QueryPlan(
+        Sequence(
+            (
+                Fetch("products", "{ list { __typename id } }"),
+                Flatten(("list", "@"), Fetch("accounts", "q", requires=KEY_ID)),
+            )
+        )
+    )
+    outcome = await PlanExecutor(MockTransport(handler), TYPES).execute(plan, {})
+    located = [(e["message"], e.get("path")) for e in outcome.errors]
+    assert located == [("gone", ["list", 1]), ("gone", ["list", 3]), ("no path", None)]
+    assert [u.get("username") for u in outcome.data["list"]] == ["A", None, "C", None]
+
+
 async def test_failing_subgraph_only_affects_its_fields() -> None:
     def handler(subgraph: str, request: SubgraphRequest) -> dict[str, Any]:
         if subgraph == "accounts":
