@@ -17,6 +17,8 @@ from supergraph.planner.capabilities import (
     is_entity_anywhere,
     is_interface_object,
     jump_hops,
+    key_local,
+    resolvable_keys,
     resolves,
 )
 from supergraph.schema import Supergraph
@@ -89,7 +91,9 @@ class CostModel:
                             and under_entity
                             and self._refetchable(graph, type_name, selection.name)
                         ):
-                            hops = 2  # re-fetched from an ancestor entity (walk._key_cost)
+                            hops = (
+                                1  # one jump from the ancestor entity above (walk._ancestor_jump)
+                            )
                         total += INFEASIBLE if hops is None else hops
                         continue
                     if abstract:
@@ -101,9 +105,12 @@ class CostModel:
                         child = Provided(found.provides)
                     elif provided is not None:
                         child = provided.child(type_name, sg, selection.name)
-                    total += self.local_cost(
+                    subtree = self.local_cost(
                         graph, selection.type_name, selection.selections, child, below_entity
                     )
+                    if subtree > 1 and not abstract:
+                        subtree = min(subtree, self._whole_elsewhere(graph, type_name, selection))
+                    total += subtree
                 case InlineFragment():
                     condition = selection.type_condition
                     if abstract and not sg.has_type(graph, condition):
@@ -113,6 +120,23 @@ class CostModel:
                         graph, inner, selection.selections, provided, under_entity
                     )
         return total
+
+    def _whole_elsewhere(self, graph: str, type_name: str, field: Field) -> int:
+        """One entity jump asking another subgraph for the whole field: the walker
+        takes it (`_worth_staying`) when the subtree here would need more jumps."""
+        sg = self.sg
+        best = INFEASIBLE
+        for other in sg.subgraphs:
+            found = resolves(sg, other, type_name, field.name, None)
+            if other == graph or found is None or found.requires is not None:
+                continue
+            keys = resolvable_keys(sg, other, type_name)
+            if not any(key_local(sg, graph, type_name, k.selections) for k in keys):
+                continue
+            provided = Provided(found.provides) if found.provides is not None else None
+            cost = self.local_cost(other, field.type_name, field.selections, provided, True)
+            best = min(best, 1 + cost)
+        return best
 
     def _refetchable(self, graph: str, type_name: str, field_name: str) -> bool:
         """Another subgraph has the field: the walker may fetch it again from the

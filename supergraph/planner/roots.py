@@ -193,6 +193,7 @@ def _root_graph(
         # On equal costs, the subgraph serving more of the client's fields itself.
         remote = walker.cost.remote_fields(graph, field.type_name, field.selections, provided)
         order = walker._graph_order[graph]
-        return (cost, remote, joins, 0 if graph in preferred else 1, order)
+        # A new root fetch is one fetch more, as an entity jump is.
+        return (cost + joins, remote, joins, 0 if graph in preferred else 1, order)
 
     return min(candidates, key=score)

@@ -121,3 +121,55 @@ def test_provides_on_an_interface_field_beats_a_subgraph_without_it() -> None:
         }
         """
     )
+
+
+def test_a_shared_root_field_joins_a_fetch_when_one_jump_serves_the_rest() -> None:
+    # "quick" provides most of `comments` but `Note.likes` needs a re-fetch from
+    # `Story` anyway; "list" (already asked for `story`) reaches "full" for the
+    # whole `comments` in one jump: two fetches instead of three (as Apollo's planner).
+    query = """
+        { story(id: "1") { id } feed { comments { id ... on Note { likes } } } }
+    """
+    assert plan_text("provides_interface", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "list") {
+              {
+                story(id: "1") {
+                  id
+                }
+                feed {
+                  __typename
+                  ... on Story {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "feed") {
+              Fetch(service: "full") {
+                {
+                  ... on Story {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Story {
+                    comments {
+                      __typename
+                      id
+                      ... on Note {
+                        likes
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
