@@ -12,6 +12,7 @@ from graphql import VariableDefinitionNode, print_ast
 
 from supergraph.operation import Operation
 from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.held import without_held
 from supergraph.planner.plan import (
     Condition,
     Fetch,
@@ -56,10 +57,10 @@ class NodeBuilder:
         return _sequence([_parallel([by_id[g.id] for g in layer]) for layer in layers])
 
     def _node(self, group: FetchGroup, outer: Conditions) -> PlanNode:
-        fetch: PlanNode = self._fetch(group)
+        held = tuple(dict.fromkeys((*outer, *group.conditions)))
+        fetch: PlanNode = self._fetch(group, held)
         if group.is_entity:
             fetch = Flatten(path=group.path, node=fetch)
-        held = tuple(dict.fromkeys((*outer, *group.conditions)))
         children = [
             c for c in self.children.get(group.id, []) if not _contradicts((*held, *c.conditions))
         ]
@@ -122,9 +123,10 @@ class NodeBuilder:
         self._subtree[group.id] = ids
         return ids
 
-    def _fetch(self, group: FetchGroup) -> Fetch:
+    def _fetch(self, group: FetchGroup, held: Conditions) -> Fetch:
         operation = self.operation
-        used = used_variables(group.selection)
+        selection = without_held(group.selection, held)
+        used = used_variables(selection)
         definitions = [d for d in operation.variable_definitions if d.variable.name.value in used]
         name = None
         if operation.name:
@@ -135,9 +137,9 @@ class NodeBuilder:
         if group.is_entity:
             header_vars[0:0] = [f"${n}:{t}" for n, t in sorted(group.context_variables.items())]
             header_vars.insert(0, "$representations:[_Any!]!")
-            body = "{_entities(representations:$representations)" + group.selection.print() + "}"
+            body = "{_entities(representations:$representations)" + selection.print() + "}"
         else:
-            body = group.selection.print()
+            body = selection.print()
         head = kind + (f" {name}" if name else "")
         if header_vars:
             head += "(" + ",".join(header_vars) + ")"

@@ -73,8 +73,8 @@ class SelectionSet:
             return target.add_field(name, alias, arguments, levels[0], composite, internal)
         directives = levels[0] if levels else ()
         key_text = alias or name
-        directives_text = _directives_text(directives)
-        existing = self.items.get(("f", key_text, directives_text))
+        conditions_text = directives_text(directives)
+        existing = self.items.get(("f", key_text, conditions_text))
         renamed: Renamed | None = None
         if existing is not None:
             assert isinstance(existing, FieldItem)
@@ -108,7 +108,7 @@ class SelectionSet:
             internal=internal,
             sub=SelectionSet() if composite else None,
         )
-        self.items[("f", key_text, directives_text)] = item
+        self.items[("f", key_text, conditions_text)] = item
         return item, renamed
 
     def add_fragment(
@@ -123,7 +123,7 @@ class SelectionSet:
                 item = item.sub.add_fragment(None, level)
             return item
         directives = levels[0] if levels else ()
-        key = ("t", type_condition or "", _directives_text(directives))
+        key = ("t", type_condition or "", directives_text(directives))
         existing = self.items.get(key)
         if existing is not None:
             assert isinstance(existing, FragmentItem)
@@ -151,14 +151,14 @@ class SelectionSet:
                     text = f"{item.alias}:{item.name}" if item.alias else item.name
                     if item.arguments:
                         text += "(" + ",".join(_arg(a) for a in item.arguments) + ")"
-                    text += _directives_text(item.directives)
+                    text += directives_text(item.directives)
                     if item.sub is not None:
                         text += item.sub.print()
                 case FragmentItem():
                     text = "..."
                     if item.type_condition:
                         text += f"on {item.type_condition}"
-                    text += _directives_text(item.directives) + item.sub.print()
+                    text += directives_text(item.directives) + item.sub.print()
             parts.append(text)
         return "{" + " ".join(parts) + "}"
 
@@ -172,7 +172,7 @@ def _condition_levels(directives: tuple[DirectiveNode, ...]) -> list[tuple[Direc
     levels: list[list[DirectiveNode]] = []
     seen: set[str] = set()
     for directive in directives:
-        text = _directives_text((directive,))
+        text = directives_text((directive,))
         if text in seen:
             continue
         seen.add(text)
@@ -194,7 +194,7 @@ def _args_text(arguments: tuple[ArgumentNode, ...]) -> str:
     return ",".join(sorted(_arg(a) for a in arguments))
 
 
-def _directives_text(directives: tuple[DirectiveNode, ...]) -> str:
+def directives_text(directives: tuple[DirectiveNode, ...]) -> str:
     return "".join(
         "@"
         + d.name.value

@@ -50,18 +50,18 @@ def test_a_repeated_condition_is_written_once() -> None:
 
 def test_root_field_under_a_conditional_fragment() -> None:
     query = "query($a: Boolean!, $b: Boolean!) { ... @include(if: $a) { library @include(if: $b) { id } } }"
+    # The Condition nodes decide both: the subgraph operation repeats neither
+    # (as Apollo's planner, which keeps an empty `... {}` around the field).
     assert plan_text("abstract", query) == expected(
         """
         QueryPlan {
           Include(if: $a) {
             Include(if: $b) {
               Fetch(service: "media") {
-                query ($a: Boolean!, $b: Boolean!) {
-                  ... @include(if: $b) {
-                    library @include(if: $a) {
-                      __typename
-                      id
-                    }
+                {
+                  library {
+                    __typename
+                    id
                   }
                 }
               },
@@ -97,7 +97,10 @@ def test_entity_fetch_nests_the_fragment_conditions() -> None:
     for operation in operations:
         assert "@include(if:$a)@include" not in operation
         parse(operation)
+    assert operations[0].endswith(
+        "{trending{__typename ...on Book@include(if:$a){...@include(if:$b){__typename id}}}}"
+    )
+    # The entity fetch runs under Include($a) and Include($b): nothing left to repeat.
     assert operations[1].endswith(
-        "{_entities(representations:$representations)"
-        "{...on Book@include(if:$a){...@include(if:$b){title}}}}"
+        "{_entities(representations:$representations){...on Book{title}}}"
     )

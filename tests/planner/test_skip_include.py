@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.planner.support import expected, plan_text
+from tests.planner.support import expected, plan_json, plan_text
 
 FIXTURE = "shop"
 
@@ -54,7 +54,7 @@ def test_variable_condition_on_a_jump_becomes_a_condition_node() -> None:
                   } =>
                   {
                     ... on Product {
-                      inStock @include(if: $withStock)
+                      inStock
                     }
                   }
                 },
@@ -95,7 +95,7 @@ def test_skip_variable_on_a_fragment() -> None:
                     }
                   } =>
                   {
-                    ... on Product @skip(if: $s) {
+                    ... on Product {
                       inStock
                     }
                   }
@@ -118,8 +118,8 @@ def test_conditional_root_field_wraps_its_fetch() -> None:
           Parallel {
             Include(if: $x) {
               Fetch(service: "accounts") {
-                query ($x: Boolean!) {
-                  me @include(if: $x) {
+                {
+                  me {
                     name
                   }
                 }
@@ -195,8 +195,8 @@ def test_fetches_under_contradicting_conditions_are_left_out() -> None:
         QueryPlan {
           Skip(if: $v) {
             Fetch(service: "catalog") {
-              query ($v: Boolean!) {
-                items @skip(if: $v) {
+              {
+                items {
                   id
                   __typename
                 }
@@ -206,3 +206,18 @@ def test_fetches_under_contradicting_conditions_are_left_out() -> None:
         }
         """
     )
+
+
+def test_a_fetch_under_a_condition_repeats_neither_it_nor_its_variable() -> None:
+    # `name` and `name @include(if: $x)` are one field once `$x` is known true;
+    # `$y` is still decided inside the subgraph, so it stays (and is forwarded).
+    query = """
+        query($x: Boolean!, $y: Boolean!) {
+          me @include(if: $x) { name name @include(if: $x) n2: name @include(if: $y) }
+        }
+    """
+    node = plan_json(FIXTURE, query)["node"]
+    assert node["condition"] == "x"
+    fetch = node["ifClause"]
+    assert fetch["operation"] == "query($y:Boolean!){me{name n2:name@include(if:$y)}}"
+    assert fetch["variableUsages"] == ["y"]
