@@ -493,10 +493,10 @@ class Walker:
         if not then and all(o.key_cost >= 2 for o in options):
             # No key leads there, or only keys whose fields need more jumps themselves:
             # re-fetching the path from an ancestor entity is the shorter way.
-            ancestor = self._ancestor_jump(ctx, field)
-            if ancestor is not None:
-                position, nested, allowed = ancestor
+            ancestors = self._ancestor_jump(ctx, field)
+            for position, nested, allowed in ancestors:
                 self._jump(position, nested, allowed=allowed)
+            if ancestors:
                 return
         if not options:
             raise PlanningError(
@@ -543,9 +543,10 @@ class Walker:
         finally:
             self._depth -= 1
 
-    def _ancestor_jump(self, ctx: Ctx, field: Field) -> tuple[Ctx, Field, frozenset[str]] | None:
+    def _ancestor_jump(self, ctx: Ctx, field: Field) -> list[tuple[Ctx, Field, frozenset[str]]]:
         """No key leads to a subgraph resolving `field` here (its type is not an entity
-        there): re-fetch the path to it from the nearest ancestor entity instead."""
+        there): re-fetch the path to it from the nearest ancestor entity instead (from
+        each of its implementations when that ancestor is abstract)."""
         current: Ctx = ctx
         nested: Selection = field
         while current.parent is not None and current.via is not None:
@@ -567,23 +568,23 @@ class Walker:
                     == 0
                 )
                 if allowed:
-                    return position, nested_field, allowed
+                    return [(position, nested_field, allowed)]
                 found = self._ancestor_per_implementation(position, nested_field)
-                if found is not None:
+                if found:
                     return found
             nested = nested_field
-        return None
+        return []
 
     def _ancestor_per_implementation(
         self, position: Ctx, field: Field
-    ) -> tuple[Ctx, Field, frozenset[str]] | None:
+    ) -> list[tuple[Ctx, Field, frozenset[str]]]:
         """An abstract ancestor has no key, but its implementations in its subgraph may:
-        re-fetch the path from the one implementation that serves it (as `_add_abstract`)."""
+        re-fetch the path from each implementation that serves it (as `_add_abstract`)."""
         sg, graph = self.sg, position.group.service
         if not is_abstract(sg, position.type_name) or is_interface_object(
             sg, graph, position.type_name
         ):
-            return None
+            return []
         candidates: list[tuple[str, frozenset[str]]] = []
         for possible in sg.possible_types_in(graph, position.type_name):
             type_def = sg.types.get(possible)
@@ -597,17 +598,17 @@ class Walker:
             )
             if allowed:
                 candidates.append((possible, allowed))
-        if len(candidates) != 1:
-            return None
-        possible, allowed = candidates[0]
-        item = position.selset.add_fragment(possible)
-        typed = replace(
-            position,
-            selset=item.sub,
-            fpath=(*position.fpath, f"... on {possible}"),
-            type_name=possible,
-        )
-        return typed, field, allowed
+        out: list[tuple[Ctx, Field, frozenset[str]]] = []
+        for possible, allowed in candidates:
+            item = position.selset.add_fragment(possible)
+            typed = replace(
+                position,
+                selset=item.sub,
+                fpath=(*position.fpath, f"... on {possible}"),
+                type_name=possible,
+            )
+            out.append((typed, field, allowed))
+        return out
 
     def _jump_options(self, ctx: Ctx, field: Field) -> list[Jump]:
         sg, here, type_name = self.sg, ctx.group.service, ctx.type_name

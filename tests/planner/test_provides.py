@@ -173,3 +173,73 @@ def test_a_shared_root_field_joins_a_fetch_when_one_jump_serves_the_rest() -> No
         }
         """
     )
+
+
+def test_a_field_re_fetched_from_each_implementation_of_an_abstract_ancestor() -> None:
+    # As above with two implementations of `Post` ("quick" has no key for them):
+    # `Note.likes` is fetched again from both `Story` and `Video` in one fetch
+    # (Apollo's planner makes the same plan; this was a planning error).
+    query = """
+        { feed { id comments { id text ... on Note { likes } } } }
+    """
+    assert plan_text("provides_interface_many", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "quick") {
+              {
+                feed {
+                  __typename
+                  id
+                  comments {
+                    __typename
+                    id
+                    text
+                  }
+                  ... on Story {
+                    __typename
+                    id
+                  }
+                  ... on Video {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "feed") {
+              Fetch(service: "full") {
+                {
+                  ... on Story {
+                    __typename
+                    id
+                  }
+                  ... on Video {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Story {
+                    comments {
+                      __typename
+                      ... on Note {
+                        likes
+                      }
+                    }
+                  }
+                  ... on Video {
+                    comments {
+                      __typename
+                      ... on Note {
+                        likes
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
