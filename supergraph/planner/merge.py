@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from supergraph.planner.groups import FetchGroup
+from supergraph.planner.context import directives_for
+from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.held import without_held
 from supergraph.planner.selection import (
     FieldItem,
     FragmentItem,
@@ -81,7 +83,7 @@ def _placement(
     parent waits for the other fetch), under the earlier parent when that one
     already selects the representation the later parent's fetch needs.
     """
-    if keep.conditions != other.conditions:
+    if not _conditions_nest(keep, other):
         return None
     if representation_conflict(keep.requires, other.requires):
         return None
@@ -103,6 +105,37 @@ def _placement(
         if not any(merged & _ancestry(alive, dep) for dep in deps):
             return parent, deps
     return None
+
+
+def _conditions_nest(a: FetchGroup, b: FetchGroup) -> bool:
+    """Equal conditions; or one fetch runs under more of them and needs no representation
+    field the other lacks: merged, it runs when the other does, its own part kept under
+    `@skip`/`@include` (a field the other needs unconditionally, asked again under `@skip`)."""
+    if a.conditions == b.conditions:
+        return True
+    if set(a.conditions) < set(b.conditions):
+        return covers(a.requires, b.requires)
+    if set(b.conditions) < set(a.conditions):
+        return covers(b.requires, a.requires)
+    return False
+
+
+def _guarded(group: FetchGroup, conditions: Conditions) -> SelectionSet:
+    """The group's selection under the conditions it has beyond `conditions`."""
+    extra = tuple(c for c in group.conditions if c not in conditions)
+    if not extra:
+        return group.selection
+    inner = without_held(group.selection, extra)  # decided by the new directives
+    wrapper = SelectionSet()
+    for item in inner.items.values():
+        # `... on T @skip(if: $x) { ... }` (as Apollo's planner writes it).
+        if isinstance(item, FragmentItem):
+            directives = item.directives + directives_for(extra)
+            merge_into(wrapper.add_fragment(item.type_condition, directives).sub, item.sub)
+        else:
+            single = SelectionSet(items={("f", item.response_key, ""): item})
+            merge_into(wrapper.add_fragment(None, directives_for(extra)).sub, single)
+    return wrapper
 
 
 def _selects_representation(parent: FetchGroup, group: FetchGroup) -> bool:
@@ -203,7 +236,10 @@ def _merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) ->
     placement = _placement(alive, keep, other)
     assert placement is not None
     keep.parent, keep.deps = placement
-    merge_into(keep.selection, other.selection)
+    common = tuple(c for c in keep.conditions if c in other.conditions)
+    keep.selection = _guarded(keep, common)
+    merge_into(keep.selection, _guarded(other, common))
+    keep.conditions = common
     merge_into(keep.requires, other.requires)
     keep.input_rewrites += [r for r in other.input_rewrites if r not in keep.input_rewrites]
     keep.output_rewrites += [r for r in other.output_rewrites if r not in keep.output_rewrites]

@@ -221,3 +221,61 @@ def test_a_fetch_under_a_condition_repeats_neither_it_nor_its_variable() -> None
     fetch = node["ifClause"]
     assert fetch["operation"] == "query($y:Boolean!){me{name n2:name@include(if:$y)}}"
     assert fetch["variableUsages"] == ["y"]
+
+
+def test_a_conditional_fetch_joins_an_unconditional_one_to_the_same_place() -> None:
+    # `label` needs `isExpensive` in any case; the client's `isExpensive @skip(if: $s)`
+    # goes to the same fetch under its condition instead of a second fetch to "b".
+    query = "query($s: Boolean!) { product { label isExpensive @skip(if: $s) } }"
+    assert plan_text("requires_chain_condition", query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "a") {
+              {
+                product {
+                  __typename
+                  id
+                  price
+                }
+              }
+            },
+            Flatten(path: "product") {
+              Fetch(service: "b") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                    price
+                  }
+                } =>
+                {
+                  ... on Product {
+                    isExpensive
+                  }
+                  ... on Product @skip(if: $s) {
+                    isExpensive
+                  }
+                }
+              },
+            },
+            Flatten(path: "product") {
+              Fetch(service: "c") {
+                {
+                  ... on Product {
+                    __typename
+                    id
+                    isExpensive
+                  }
+                } =>
+                {
+                  ... on Product {
+                    label
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
