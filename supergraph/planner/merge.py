@@ -101,7 +101,11 @@ def _placement(
             assert moved.parent is not None and stays.parent is not None
             if moved.deps == {moved.parent} and _selects_representation(alive[stays.parent], moved):
                 candidates.append((stays.parent, stays.deps - merged))
+    common = {c for c in keep.conditions if c in other.conditions}
     for parent, deps in candidates:
+        # Under a parent that runs under more conditions, the merged fetch would too.
+        if parent is not None and not set(alive[parent].conditions) <= common:
+            continue
         if not any(merged & _ancestry(alive, dep) for dep in deps):
             return parent, deps
     return None
