@@ -66,7 +66,7 @@ def value_paths(
     aliases: dict[str, str],
 ) -> list[tuple[str, ...]]:
     """Paths from an entity to the value: `..` per level, a type condition per runtime type
-    of the ancestor that sets the context, then the selection's first field."""
+    of the ancestor that sets the context, then the selection's first field down to its leaf."""
     out: list[tuple[str, ...]] = []
     for runtime in sg.possible_types(ancestor_type) or (ancestor_type,):
         if not sets_context(sg, runtime, argument.context):
@@ -75,8 +75,19 @@ def value_paths(
         if field is None:
             continue
         name = field.alias or aliases.get(field.name, field.name)
-        out.append((*("..",) * levels, f"... on {runtime}", name))
+        out.append((*("..",) * levels, f"... on {runtime}", name, *_down(field.selections)))
     return out
+
+
+def _down(fields: FieldSet) -> tuple[str, ...]:
+    """From a selected object down to the value's leaf (`owner { name }` passes the name,
+    not the owner object, as Apollo's planner does)."""
+    for item in fields:
+        if isinstance(item, FieldSetField):
+            return (item.alias or item.name, *_down(item.selections))
+        inner = _down(item.selections)
+        return (f"... on {item.type_condition}", *inner) if item.type_condition else inner
+    return ()
 
 
 def _first_field(sg: Supergraph, fields: FieldSet, runtime: str) -> FieldSetField | None:

@@ -282,7 +282,9 @@ class Walker:
             at = replace(
                 ancestor, internal=True, requires_ok=False, provided=None, conditions=conditions
             )
-            selections = to_selections(self.sg, ancestor.type_name, argument.fields)
+            # The value paths check the ancestor's type (`... on Shop`): its __typename too.
+            typename = Field("__typename", None, ancestor.type_name, "String", 0)
+            selections = (typename, *to_selections(self.sg, ancestor.type_name, argument.fields))
             group.deps |= self._collect(group, at, selections)
             variable = variable_for(
                 self.sg, self._context_variables, group.service, ctx.type_name, field, argument
