@@ -246,10 +246,6 @@ class Walker:
             if not self._split_stay(ctx, field, found):
                 self._add_here(ctx, field, found)
             return
-        if found is None and is_abstract(sg, type_name) and not sg.possible_types(type_name):
-            # No object has this type (an interface without implementations): the
-            # value is always null, nothing below it is ever fetched (as Apollo's planner).
-            return
         self._jump(ctx, field)
 
     # -- @fromContext --------------------------------------------------------

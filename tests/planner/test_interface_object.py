@@ -122,33 +122,3 @@ def test_typename_and_type_conditions_from_the_interface_object() -> None:
         }
         """
     )
-
-
-def test_an_interface_without_implementations_fetches_nothing_more() -> None:
-    # No object type implements `Node`: `a` is always null, so `field` (only in
-    # "b", whose key is not resolvable) is never fetched. Was a planning error;
-    # Apollo's planner makes this plan.
-    query = "{ a { id field } b { field } }"
-    assert plan_text("empty_interface", query) == expected(
-        """
-        QueryPlan {
-          Parallel {
-            Fetch(service: "a") {
-              {
-                a {
-                  __typename
-                  id
-                }
-              }
-            },
-            Fetch(service: "b") {
-              {
-                b {
-                  field
-                }
-              }
-            },
-          },
-        }
-        """
-    )
