@@ -222,8 +222,12 @@ class Router:
             self.schema, operation.variable_definitions or (), dict(raw_variables)
         )
         if isinstance(coerced, list):
+            located = self._located_variable_errors(
+                query, request.operation_name, dict(raw_variables)
+            )
             return GraphQLResponse(
-                {"errors": [_formatted(e, BAD_USER_INPUT) for e in coerced]}, "request_error"
+                {"errors": [_formatted(e, BAD_USER_INPUT) for e in located or coerced]},
+                "request_error",
             )
         # graphql-core 3.3 returns VariableValues(sources, coerced); 3.2 a plain dict.
         values: dict[str, Any] = coerced if isinstance(coerced, dict) else coerced.coerced
@@ -261,8 +265,10 @@ class Router:
     def _parse_and_validate(self, query: str) -> _Document:
         max_tokens = self.options.max_tokens
         try:
-            # Empty selection sets are a syntax error by the spec (graphql-core 3.3 allows them).
-            document = parse(query, max_tokens=max_tokens, allow_empty_selection_sets=False)
+            # Without locations: a cached document would otherwise keep a Location per
+            # node and every token of its text (about a third of a cached plan's
+            # memory). Errors re-parse the text with locations to point into it.
+            document = self._parse(query, located=False)
         except GraphQLError as error:
             if "Document contains more than" in error.message:
                 message = f"The operation has more than {max_tokens} tokens."
@@ -271,8 +277,10 @@ class Router:
         except RecursionError:
             return _too_deep(GRAPHQL_PARSE_FAILED)
         if self.options.max_expanded_fields is not None:
-            too_big = check_expanded_fields(document, self.options.max_expanded_fields)
+            limit = self.options.max_expanded_fields
+            too_big = check_expanded_fields(document, limit)
             if too_big is not None:
+                too_big = check_expanded_fields(self._parse(query), limit) or too_big
                 return _Document(None, (_formatted(too_big, MAX_EXPANDED_FIELDS_EXCEEDED),))
         try:
             # Only the rules the one-pass walk could not prove silent run in graphql-core
@@ -281,11 +289,32 @@ class Router:
             if all(proven_silent(rule, document) for rule in rules):
                 rules = ()  # only limit rules were left, and their direct checks pass
             errors = validate(self.schema, document, rules) if rules else []
+            if errors:
+                errors = validate(self.schema, self._parse(query), rules) or errors
         except RecursionError:
             return _too_deep(GRAPHQL_VALIDATION_FAILED)
         if errors:
             return _Document(None, tuple(_formatted(e, GRAPHQL_VALIDATION_FAILED) for e in errors))
         return _Document(document)
+
+    def _parse(self, query: str, *, located: bool = True) -> DocumentNode:
+        # Empty selection sets are a syntax error by the spec (graphql-core 3.3 allows them).
+        return parse(
+            query,
+            no_location=not located,
+            max_tokens=self.options.max_tokens,
+            allow_empty_selection_sets=False,
+        )
+
+    def _located_variable_errors(
+        self, query: str, operation_name: str | None, variables: dict[str, Any]
+    ) -> list[GraphQLError] | None:
+        """The variable errors again, on the document parsed with locations."""
+        operation = _select_operation(self._parse(query), operation_name)
+        if isinstance(operation, str):
+            return None
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables)
+        return coerced if isinstance(coerced, list) else None
 
     def prepare(
         self, query: str, document: DocumentNode, operation_name: str | None

@@ -178,6 +178,20 @@ async def test_bad_variables_are_bad_user_input() -> None:
     assert good.body == {"data": {"topProducts": [{"name": "Table"}]}}
 
 
+async def test_cached_documents_keep_no_locations_but_errors_do() -> None:
+    # A Location per node and every token would stay alive as long as the plan.
+    router, _ = make_router()
+    query = "query($n: Int) {\n  topProducts(first: $n) { name }\n}"
+    await router.execute(GraphQLRequest(query, variables={"n": 1}))
+    cached = router.parse_and_validate(query).document
+    assert cached is not None and cached.loc is None
+    assert cached.definitions[0].loc is None
+    bad = await router.execute(GraphQLRequest(query, variables={"n": "many"}))
+    assert bad.body["errors"][0]["locations"] == [{"line": 1, "column": 7}]
+    invalid = await router.execute(GraphQLRequest("{\n  topProducts { nope }\n}"))
+    assert invalid.body["errors"][0]["locations"] == [{"line": 2, "column": 17}]
+
+
 async def test_plans_and_documents_are_cached() -> None:
     router, transport = make_router()
     planned.clear()
