@@ -53,6 +53,8 @@ def _check_external(
         target = subgraph.types.get(named_type(provided.type))
         if provided.external or (target is not None and target.kind in _COMPOSITE):
             continue
+        if _external_in_implementations(subgraph, item.type_name, item.field_name):
+            continue
         errors.append(
             CompositionError(
                 "PROVIDES_FIELDS_MISSING_EXTERNAL",
@@ -61,3 +63,16 @@ def _check_external(
                 "since it is already provided by this subgraph (it is not marked @external)",
             )
         )
+
+
+def _external_in_implementations(subgraph: Subgraph, type_name: str, field_name: str) -> bool:
+    """An interface field cannot be @external itself; it is provided when every
+    implementation in this subgraph has it @external (Apollo composition agrees)."""
+    if subgraph.types[type_name].kind != "interface":
+        return False
+    fields = [
+        t.fields.get(field_name)
+        for t in subgraph.types.values()
+        if t.kind == "object" and type_name in t.interfaces
+    ]
+    return bool(fields) and all(f is not None and f.external for f in fields)

@@ -98,7 +98,7 @@ quick = Subgraph(
     sdl=LINK
     + """
 type Query {
-  feed: [Post] @shareable @provides(fields: "comments { ... on Note { id text } }")
+  feed: [Post] @shareable @provides(fields: "comments { id text }")
 }
 interface Post {
   id: ID!
