@@ -21,6 +21,7 @@ import gc
 import re
 from pathlib import Path
 
+import supergraph.http.server  # noqa: F401  (the serving stack's modules count too)
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.schema import load_supergraph
