@@ -323,22 +323,7 @@ class Walker:
         )
         own = conditions_of(field.directives)
         child = self._entity_group(replace(ctx, conditions=ctx.conditions + own), jump)
-        inherited = ctx.group.condition_sets[0] if ctx.group.condition_sets else ()
-        extra = tuple(c for c in ctx.conditions if c not in inherited)
-        inner = Ctx(
-            group=child,
-            selset=child.selection.add_fragment(ctx.type_name, directives_for(extra)).sub,
-            fpath=(f"... on {ctx.type_name}",),
-            type_name=ctx.type_name,
-            path=ctx.path,
-            conditions=ctx.conditions + own,
-            internal=ctx.internal,
-            requires_ok=True,
-            parent=ctx.parent,
-            via=ctx.via,
-            origin=ctx,
-        )
-        self.add_field(inner, field)
+        self.add_field(_inside_entity_fetch(ctx, child, ctx.type_name, own), field)
 
     def _requires_local(self, ctx: Ctx, found: FieldInGraph) -> bool:
         """The subgraph resolves the required fields itself: no fetch needed before."""
@@ -522,22 +507,7 @@ class Walker:
             )
             if target is not None and target.requires is not None:
                 self._add_requirements(ctx, child, target.requires)
-            # Conditional content keeps its @skip/@include inside the merged fetch.
-            inherited = ctx.group.condition_sets[0] if ctx.group.condition_sets else ()
-            extra = tuple(c for c in ctx.conditions if c not in inherited)
-            inner = Ctx(
-                group=child,
-                selset=child.selection.add_fragment(best.rep_type, directives_for(extra)).sub,
-                fpath=(f"... on {best.rep_type}",),
-                type_name=best.rep_type,
-                path=ctx.path,
-                conditions=ctx.conditions + own,
-                internal=ctx.internal,
-                requires_ok=True,
-                parent=ctx.parent,
-                via=ctx.via,
-                origin=ctx,
-            )
+            inner = _inside_entity_fetch(ctx, child, best.rep_type, own)
             if then:
                 self.add(replace(inner, requires_ok=False), then)
             else:
@@ -833,3 +803,23 @@ class Walker:
         if is_entity:
             self._index.setdefault((service, path, parent), []).append(group)
         return group
+
+
+def _inside_entity_fetch(ctx: Ctx, child: FetchGroup, rep_type: str, own: Conditions) -> Ctx:
+    """The position `ctx` seen from inside the entity fetch `child` (`... on rep_type`)."""
+    # Conditional content keeps its @skip/@include inside the merged fetch.
+    inherited = ctx.group.condition_sets[0] if ctx.group.condition_sets else ()
+    extra = tuple(c for c in ctx.conditions if c not in inherited)
+    return Ctx(
+        group=child,
+        selset=child.selection.add_fragment(rep_type, directives_for(extra)).sub,
+        fpath=(f"... on {rep_type}",),
+        type_name=rep_type,
+        path=ctx.path,
+        conditions=ctx.conditions + own,
+        internal=ctx.internal,
+        requires_ok=True,
+        parent=ctx.parent,
+        via=ctx.via,
+        origin=ctx,
+    )
