@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from supergraph.planner.plan import json_fetch_nodes
+
 PlanNode = Mapping[str, object]
 
 
@@ -77,20 +79,6 @@ def _node(value: object) -> PlanNode:
 def _nodes(value: object) -> list[PlanNode]:
     assert isinstance(value, list), value
     return [_node(item) for item in value]
-
-
-def fetches(node: PlanNode) -> Iterator[PlanNode]:
-    """Every Fetch node of a plan."""
-    if node.get("kind") == "Fetch":
-        yield node
-    for key in ("node", "ifClause", "elseClause"):
-        child = node.get(key)
-        if isinstance(child, Mapping):
-            yield from fetches(child)
-    children = node.get("nodes")
-    if isinstance(children, list):
-        for child in children:
-            yield from fetches(child)
 
 
 def request_query(body: bytes) -> str:
@@ -183,7 +171,9 @@ class OperationPath:
 
     def unmatched(self) -> int:
         """Recorded requests that no fetch of the plan explains (would make the path too short)."""
-        operations = {(f.get("serviceName"), f.get("operation")) for f in fetches(self.plan)}
+        operations = {
+            (f.get("serviceName"), f.get("operation")) for f in json_fetch_nodes(self.plan)
+        }
         return sum(
             1 for r in self.requests if (r.subgraph, request_query(r.body)) not in operations
         )
@@ -193,7 +183,7 @@ class OperationPath:
         return {
             "operation": self.operation,
             "subgraph_requests": len(self.requests),
-            "plan_fetches": sum(1 for _ in fetches(self.plan)),
+            "plan_fetches": sum(1 for _ in json_fetch_nodes(self.plan)),
             "unmatched_requests": self.unmatched(),
             "path": " > ".join(path.services),
             "path_p50_ms": round(path.ms, 3),

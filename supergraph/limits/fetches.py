@@ -8,39 +8,14 @@ subgraphs behind one small client request. Checked once per planned operation
 
 from __future__ import annotations
 
-from typing import assert_never
-
-from supergraph.planner.plan import (
-    Condition,
-    Fetch,
-    Flatten,
-    Parallel,
-    PlanNode,
-    QueryPlan,
-    Sequence,
-)
+from supergraph.planner.plan import QueryPlan, fetch_nodes
 
 MAX_FETCHES_EXCEEDED = "MAX_FETCHES_EXCEEDED"
 
 
 def count_fetches(plan: QueryPlan) -> int:
     """Fetch nodes in the plan, both branches of a condition included."""
-    total = 0
-    stack: list[PlanNode] = [] if plan.node is None else [plan.node]
-    while stack:
-        node = stack.pop()
-        match node:
-            case Fetch():
-                total += 1
-            case Flatten():
-                stack.append(node.node)
-            case Sequence() | Parallel():
-                stack.extend(node.nodes)
-            case Condition():
-                stack.extend(n for n in (node.if_clause, node.else_clause) if n is not None)
-            case _:
-                assert_never(node)
-    return total
+    return sum(1 for _ in fetch_nodes(plan.node))
 
 
 def fetches_message(count: int, limit: int) -> str:

@@ -14,8 +14,9 @@ list items), so our plans can be compared with Apollo's and Hive's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from supergraph.types import JSONValue, PlanPath
 
@@ -120,3 +121,34 @@ PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel | Condition
 @dataclass(frozen=True, slots=True)
 class QueryPlan:
     node: PlanNode | None
+
+
+def fetch_nodes(node: PlanNode | None) -> Iterator[Fetch]:
+    """Every Fetch under `node`, both branches of a condition included."""
+    stack: list[PlanNode] = [] if node is None else [node]
+    while stack:
+        match stack.pop():
+            case Fetch() as fetch:
+                yield fetch
+            case Flatten(node=child):
+                stack.append(child)
+            case Sequence(nodes=children) | Parallel(nodes=children):
+                stack.extend(reversed(children))
+            case Condition(if_clause=yes, else_clause=no):
+                stack.extend(n for n in (no, yes) if n is not None)
+
+
+def json_fetch_nodes(node: Mapping[str, Any] | None) -> Iterator[Mapping[str, Any]]:
+    """Every Fetch of a plan in the shared JSON shape (ours rendered, or Apollo's)."""
+    if not node:
+        return
+    if node.get("kind") == "Fetch":
+        yield node
+    for child in (
+        node.get("node"),
+        *node.get("nodes", ()),
+        node.get("ifClause"),
+        node.get("elseClause"),
+    ):
+        if isinstance(child, Mapping):
+            yield from json_fetch_nodes(child)

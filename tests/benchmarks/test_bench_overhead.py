@@ -13,12 +13,12 @@ import pytest
 from bench.overhead import (
     OperationPath,
     Recorded,
-    fetches,
     overhead_rows,
     recording,
     slowest_path,
 )
 from bench.run import scaling
+from supergraph.planner.plan import json_fetch_nodes
 
 
 def fetch(service: str, operation: str) -> dict[str, object]:
@@ -76,7 +76,7 @@ def test_slowest_path_refuses_unknown_node_kinds() -> None:
 
 
 def test_fetches_lists_every_fetch() -> None:
-    assert [f["operation"] for f in fetches(PLAN)] == ["q0", "q1", "q2", "q3"]
+    assert [f["operation"] for f in json_fetch_nodes(PLAN)] == ["q0", "q1", "q2", "q3"]
 
 
 def test_operation_path_matches_requests_to_fetches_by_subgraph_and_query() -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from graphql import parse
 
 from supergraph.planner import PlanningError, build_query_plan
+from supergraph.planner.plan import json_fetch_nodes
 from supergraph.planner.render import plan_to_json, plan_to_text
 from supergraph.schema import load_supergraph
 from tests.kit.compose import NODE_DIR, node_executable
@@ -53,14 +54,7 @@ process.stdout.write(JSON.stringify(operations.map(([query, operationName]) => {
 
 
 def count_fetches(node: dict[str, Any] | None) -> int:
-    """Fetch nodes in a plan node (Apollo's JSON shape, which ours renders too)."""
-    if not node:
-        return 0
-    if node.get("kind") == "Fetch":
-        return 1
-    children: list[dict[str, Any] | None] = [node.get("node"), *node.get("nodes", [])]
-    children += [node.get("ifClause"), node.get("elseClause")]
-    return sum(count_fetches(child) for child in children)
+    return sum(1 for _ in json_fetch_nodes(node))
 
 
 def apollo_plans(sdl: str, operations: list[GeneratedOperation]) -> list[dict[str, Any]]:
