@@ -209,10 +209,7 @@ class _Run:
         variables["representations"] = representations
         response = await self.send(fetch, variables)
         if isinstance(response, _Failure):
-            # Every object this fetch was to complete lacks its fields now: one error
-            # at each, so clients can tell which nulls the failure explains.
-            for _, at in locate_objects(self.data, path, types):
-                self.errors.append(response.error_at(list(at)))
+            self.entity_failure(response, path)
             return
         self.merge_entities(fetch, response, targets, indexes)
         errors = _errors_of(response)
@@ -236,14 +233,19 @@ class _Run:
         )
         response = await self.send(sent, variables)
         if isinstance(response, _Failure):
-            for _, at in locate_objects(self.data, path, types):
-                self.errors.append(response.error_at(list(at)))
+            self.entity_failure(response, path)
             return
         response = combined_response(response, batch)
         self.merge_entities(fetch, response, batch.targets, batch.indexes)
         errors = _errors_of(response)
         if errors:
             self.entity_errors(fetch, path, errors, batch.targets, batch.indexes, len(batch.firsts))
+
+    def entity_failure(self, failure: _Failure, path: PlanPath) -> None:
+        """Every object the fetch was to complete lacks its fields now: one error at
+        each, so clients can tell which nulls the failure explains."""
+        for _, at in locate_objects(self.data, path, self.executor.types):
+            self.errors.append(failure.error_at(list(at)))
 
     def entity_errors(
         self,
