@@ -1,7 +1,8 @@
 """Execution stage: run a `QueryPlan` against subgraphs and shape the response.
 
 transport.py        SubgraphTransport protocol, SubgraphRequest, transport errors
-http_transport.py   HttpTransport: one pooled keep-alive aiohttp session (used by serve)
+http1_transport.py  Http1Transport: pooled keep-alive HTTP/1.1 on asyncio protocols (serve's default)
+http_transport.py   HttpTransport: one pooled keep-alive aiohttp session (http_client: aiohttp)
 httpx_transport.py  HttpxTransport: the same on httpx, kept for measurement
 mock_transport.py   MockTransport (a function) and SchemaTransport (graphql-core) for tests
 dedup.py            DeduplicatingTransport: identical in-flight queries share one request

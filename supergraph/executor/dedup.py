@@ -33,7 +33,11 @@ from contextvars import ContextVar
 
 import orjson
 
-from supergraph.executor.transport import SubgraphRequest, SubgraphTransport
+from supergraph.executor.transport import (
+    EncodedBodyTransport,
+    SubgraphRequest,
+    SubgraphTransport,
+)
 from supergraph.types import JSONObject
 
 _Key = tuple[str, bytes, tuple[tuple[str, str], ...]]
@@ -70,6 +74,8 @@ class DeduplicatingTransport:
 
     def __init__(self, inner: SubgraphTransport, *, subgraphs: Collection[str] | None = None):
         self.inner = inner
+        # The key already holds the serialised body: hand it on instead of encoding twice.
+        self._encoded = inner if isinstance(inner, EncodedBodyTransport) else None
         self._subgraphs = None if subgraphs is None else frozenset(subgraphs)
         self._flights: dict[_Key, _Flight] = {}
         self.deduplicated: Counter[str] = Counter()
@@ -109,7 +115,11 @@ class DeduplicatingTransport:
         return copy
 
     def _take_off(self, key: _Key, subgraph: str, request: SubgraphRequest) -> _Flight:
-        flight = _Flight(asyncio.create_task(self.inner.send(subgraph, request)))
+        if self._encoded is not None:
+            sending = self._encoded.send_encoded(subgraph, key[1], request.headers, retryable=True)
+        else:
+            sending = self.inner.send(subgraph, request)
+        flight = _Flight(asyncio.create_task(sending))
         self._flights[key] = flight
 
         # Registered before any requester awaits the task, so it runs before they resume.

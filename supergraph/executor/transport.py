@@ -1,6 +1,7 @@
 """The one interface through which the executor talks to subgraphs.
 
 SubgraphTransport        send one GraphQL request to a named subgraph
+EncodedBodyTransport     ... also given the JSON body already serialised
 SubgraphTransportError   the request did not produce a GraphQL response
 └── SubgraphHTTPError    non-2xx status or a body that is not GraphQL JSON
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from supergraph.types import JSONObject
 
@@ -55,3 +56,14 @@ class SubgraphTransport(Protocol):
     async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class EncodedBodyTransport(SubgraphTransport, Protocol):
+    """A transport that also takes the body already serialised (no second orjson pass)."""
+
+    async def send_encoded(
+        self, subgraph: str, body: bytes, headers: Mapping[str, str] | None, *, retryable: bool
+    ) -> JSONObject:
+        """`retryable`: the request may be sent again when a reused connection was closed."""
+        ...

@@ -100,11 +100,16 @@ class PersistedQueriesConfig:
     memory_size: int = 10_000
 
 
+HTTP_CLIENTS = ("http1", "aiohttp")
+
+
 @dataclass(frozen=True, slots=True)
 class TrafficShapingConfig:
     deduplicate_query: bool = True
     """Identical in-flight subgraph queries share one request (see executor/dedup.py).
     On by default, as in Hive Gateway: the key includes every forwarded header."""
+    http_client: str = "http1"
+    """http1: our pooled HTTP/1.1 client (executor/http1_transport.py); aiohttp: aiohttp's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +220,11 @@ def _subgraph(raw: object, where: str) -> SubgraphConfig:
 
 
 def _traffic_shaping(top: Mapping[str, object]) -> TrafficShapingConfig:
-    s = v.section(top, "traffic_shaping", {"deduplicate_query"})
-    where = "traffic_shaping.deduplicate_query"
-    return TrafficShapingConfig(v.boolean(s.get("deduplicate_query", True), where))
+    s = v.section(top, "traffic_shaping", {"deduplicate_query", "http_client"})
+    return TrafficShapingConfig(
+        v.boolean(s.get("deduplicate_query", True), "traffic_shaping.deduplicate_query"),
+        v.choice(s.get("http_client", "http1"), HTTP_CLIENTS, "traffic_shaping.http_client"),
+    )
 
 
 def _limits(top: Mapping[str, object]) -> LimitsConfig:

@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 
 from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.execute import ExecutorOptions
+from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
 from supergraph.executor.pipeline import Router, RouterOptions
 from supergraph.executor.transport import SubgraphTransport
@@ -44,7 +45,11 @@ def build_app(
         metrics = Metrics(urls)
     else:
         metrics.add_subgraphs(urls)
-    transport: SubgraphTransport = HttpTransport(urls, on_request=metrics.on_subgraph_request)
+    transport: SubgraphTransport = (
+        HttpTransport(urls, on_request=metrics.on_subgraph_request)
+        if config.traffic_shaping.http_client == "aiohttp"
+        else Http1Transport(urls, on_request=metrics.on_subgraph_request)
+    )
     shared = [name for name in urls if config.deduplicates(name)]
     if shared:
         transport = dedup = DeduplicatingTransport(transport, subgraphs=shared)

@@ -1,4 +1,4 @@
-"""The aiohttp transport against real subgraphs on loopback."""
+"""The HTTP transports (our HTTP/1.1 pool, aiohttp, httpx) against real subgraphs on loopback."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from collections import Counter
 
 import pytest
 
+from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
 from supergraph.executor.httpx_transport import HttpxTransport
 from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
 from tests.executor.federated import subgraph_schema
 from tests.http.loopback import GraphQLApp, serve
 
-TRANSPORTS = pytest.mark.parametrize("transport_class", [HttpTransport, HttpxTransport])
-Transport = type[HttpTransport] | type[HttpxTransport]
+TRANSPORTS = pytest.mark.parametrize(
+    "transport_class", [Http1Transport, HttpTransport, HttpxTransport]
+)
+Transport = type[Http1Transport] | type[HttpTransport] | type[HttpxTransport]
 
 SCHEMA = subgraph_schema(
     "type Query { hello(name: String): String }", root={"hello": lambda name=None: f"hi {name}"}
