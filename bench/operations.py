@@ -1,9 +1,10 @@
 """The benchmark operations, one per shape named in issue 7 (growing shape).
 
-`--variation varied` sends, instead of one body, VARIANTS bodies in turn (the
-same shape, a page further along the product list each): concurrent requests
-then ask their subgraphs different things, so in-flight de-duplication of
-identical subgraph requests has nothing to share.
+`--variation varied` sends, instead of one body, VARIANTS requests in turn (the
+same shape and the same amount of work, other keys: a page further along the
+product list, or another caller): concurrent requests then ask their subgraphs
+different things, so in-flight de-duplication of identical subgraph requests has
+nothing to share.
 """
 
 from __future__ import annotations
@@ -14,8 +15,27 @@ from dataclasses import dataclass, field
 from subgraphs._common.pagination import encode_cursor
 
 VARIANTS = 64
-"""More than the 32 requests wrk keeps in flight, and every page still full at scale 10
-(100 products: `after` product 63, small_join's 10 and requires' 20 products remain)."""
+"""More than the 32 requests wrk keeps in flight."""
+
+VARIED_SCALE = 21
+"""The seed scale of `--variation varied` runs (same: 10). wide_list's 64 pages of 100
+products (after product 0..63) need 163 products (scale 17); at 21 every product also
+has at least 5 reviews, so every page holds 500 reviews as the one at scale 10 does
+(at 17-20 a product with 3 or 4 reviews sits in some or all pages)."""
+
+USER = "1"
+"""The caller (`x-user-id`) of every request but deep_chain's varied ones."""
+
+CALLERS = tuple(str(user) for user in range(2, 2 + VARIANTS))
+"""deep_chain's varied callers; the bench places their two newest orders (bench/callers.py)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request wrk sends: the JSON body and the caller's `x-user-id`."""
+
+    body: dict[str, object]
+    user: str = USER
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +44,9 @@ class Variation:
 
     query: str
     variables: Callable[[int], dict[str, object]]
+    user: Callable[[int], str] = lambda index: USER
+    min_scale: int = 1
+    """The smallest seed scale with VARIANTS variants of the same size."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +64,15 @@ class Operation:
             body["variables"] = self.variables
         return body
 
-    def bodies(self, variation: str) -> list[dict[str, object]]:
-        """The request bodies wrk sends in turn under `--variation` same or varied."""
+    def requests(self, variation: str) -> list[Request]:
+        """The requests wrk sends in turn under `--variation` same or varied."""
         if variation == "same" or self.varied is None:
-            return [self.body()]
+            return [Request(self.body())]
         varied = self.varied
-        return [{"query": varied.query, "variables": varied.variables(i)} for i in range(VARIANTS)]
+        return [
+            Request({"query": varied.query, "variables": varied.variables(i)}, varied.user(i))
+            for i in range(VARIANTS)
+        ]
 
 
 def _page(index: int) -> dict[str, object]:
@@ -120,14 +146,26 @@ WIDE_LIST = Operation(
     }
   }
 }""",
+    varied=Variation(
+        """query WideList($after: String) {
+  products(first: 100, after: $after) {
+    edges {
+      node {
+        upc
+        name
+        price { amount currency }
+        inStock
+        reviews(first: 5) { id rating body author { id name } }
+      }
+    }
+  }
+}""",
+        _page,
+        min_scale=17,
+    ),
 )
 
-DEEP_CHAIN = Operation(
-    "deep_chain",
-    "deep chain: 5 entity hops (accounts>orders>reviews>products>inventory>reviews)",
-    # Only the caller's own orders: the orders subgraph refuses anyone else's.
-    """query DeepChain {
-  user(id: "1") {
+_DEEP_CHAIN_USER = """{
     username
     orders(first: 2) {
       items {
@@ -145,7 +183,19 @@ DEEP_CHAIN = Operation(
       }
     }
   }
-}""",
+}"""
+
+DEEP_CHAIN = Operation(
+    "deep_chain",
+    "deep chain: 5 entity hops (accounts>orders>reviews>products>inventory>reviews)",
+    # Only the caller's own orders: the orders subgraph refuses anyone else's.
+    f'query DeepChain {{\n  user(id: "{USER}") {_DEEP_CHAIN_USER}',
+    varied=Variation(
+        f"query DeepChain($id: ID!) {{\n  user(id: $id) {_DEEP_CHAIN_USER}",
+        lambda index: {"id": CALLERS[index]},
+        lambda index: CALLERS[index],
+        min_scale=4,  # CALLERS are users 2..65 (20 per scale)
+    ),
 )
 
 REQUIRES = Operation(

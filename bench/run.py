@@ -23,6 +23,7 @@ One run, on 127.0.0.1 only:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -35,17 +36,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import overhead, procs
+from bench import callers, overhead, procs
 from bench.gateways import BENCH, GATEWAYS, NODE, ROOT, VENV_BIN, Gateway
-from bench.operations import MUTATION, OPERATIONS, Operation
+from bench.operations import (
+    CALLERS,
+    DEEP_CHAIN,
+    MUTATION,
+    OPERATIONS,
+    USER,
+    VARIANTS,
+    VARIED_SCALE,
+    Request,
+)
 from bench.overhead import OperationPath
 from bench.report import render_table
+from subgraphs._common.seeding import Scale
 
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
 # ours-w2 is reported as scaling against ours, the others as peers (bench/README.md)
 FULL_GATEWAYS = "ours,ours-w2,apollo,hive,hive-rust"
 QUICK_GATEWAYS = "ours,apollo,hive"
-USER_HEADERS = {"x-user-id": "1"}
+USER_HEADERS = {"x-user-id": USER}
 
 
 @dataclass
@@ -91,6 +102,8 @@ class Run:
     counts: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     mismatches: list[str] = field(default_factory=list)
     paths: dict[str, OperationPath] = field(default_factory=dict)  # stub backend, by operation
+    variants: dict[str, object] = field(default_factory=dict)
+    """--variation varied: what the variants share (per operation), for the JSON."""
 
 
 def log(message: str) -> None:
@@ -277,26 +290,31 @@ def check_and_count(
         running = Running(gateway, supergraph, run.workdir, f"{backend}-check")
         try:
             for op in ops:
-                procs.post_json(running.url, op.body(), USER_HEADERS)  # records, warms caches
-                status, raw = procs.post_json(running.url, op.body(), USER_HEADERS)
-                answers.setdefault(op.key, {})[key] = f"{status} {canonical(raw)}"
+                requests = op.requests(run.settings.variation)
+                post(running.url, requests[0])  # records, warms caches
+                # Every variant once (varied): the stubs record each, the answers are compared.
+                for index, request in enumerate(requests):
+                    status, raw = post(running.url, request)
+                    answer = f"{status} {canonical(raw)}"
+                    answers.setdefault(variant_name(op.key, index), {})[key] = answer
                 counts.setdefault(op.key, {})[key] = count_one(
-                    run, running, op, backend, ports, real
+                    run, running, requests, backend, ports, real
                 )
-                if run.settings.variation == "varied" and op.varied is not None:
-                    # Every variant once: the stubs record it, and the answers are compared.
-                    for index, body in enumerate(op.bodies("varied")):
-                        status, raw = procs.post_json(running.url, body, USER_HEADERS)
-                        answers.setdefault(f"{op.key}#{index}", {})[key] = (
-                            f"{status} {canonical(raw)}"
-                        )
         finally:
             if keep and running.process.poll() is None:
                 kept[key] = running
             else:
                 running.stop()
+    reference_key = run.settings.gateways[0]
+    for op in ops:
+        variants = len(op.requests(run.settings.variation))
+        same_size(
+            run,
+            backend,
+            op.key,
+            [answers[variant_name(op.key, i)][reference_key] for i in range(variants)],
+        )
     for name, by_gateway in answers.items():
-        reference_key = run.settings.gateways[0]
         reference = by_gateway[reference_key]
         if not reference.startswith("200 ") or '"errors"' in reference:
             run.mismatches.append(f"{backend}/{name}: {reference_key} answered {reference[:300]}")
@@ -316,10 +334,58 @@ def check_and_count(
     return kept
 
 
+def post(url: str, request: Request) -> tuple[int, bytes]:
+    return procs.post_json(url, request.body, {"x-user-id": request.user})
+
+
+def variant_name(key: str, index: int) -> str:
+    """The check phase's name of an operation's variant: the key itself for the first."""
+    return f"{key}#{index}" if index else key
+
+
+def list_sizes(answer: str) -> dict[str, int]:
+    """How many values each path of a checked answer holds (list indices dropped).
+
+    Equal for two answers: the same list sizes everywhere, so the same entities to
+    fetch at every step, whatever the keys and values.
+    """
+    sizes: dict[str, int] = {}
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item, path)
+            return
+        sizes[path] = sizes.get(path, 0) + 1
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+
+    _, _, text = answer.partition(" ")
+    with contextlib.suppress(ValueError):  # not JSON: compared as text elsewhere
+        walk(json.loads(text), "")
+    return sizes
+
+
+def same_size(run: Run, backend: str, key: str, answers: Sequence[str]) -> None:
+    """Every variant of `key` must answer with the list sizes of the first (--variation varied)."""
+    first = list_sizes(answers[0])
+    for index, answer in enumerate(answers[1:], 1):
+        sizes = list_sizes(answer)
+        if sizes != first:
+            path = next(
+                p for p in sorted(first.keys() | sizes.keys()) if first.get(p) != sizes.get(p)
+            )
+            run.mismatches.append(
+                f"{backend}/{key}#{index}: not the size of variant 0: {path or 'answer'} holds"
+                f" {sizes.get(path, 0)} values, not {first.get(path, 0)}"
+            )
+
+
 def count_one(
     run: Run,
     running: Running,
-    op: Operation,
+    requests: Sequence[Request],
     backend: str,
     ports: dict[str, int],
     real: dict[str, int],
@@ -345,8 +411,8 @@ def count_one(
         return values
 
     before = snapshot()
-    for _ in range(repeats):
-        procs.post_json(running.url, op.body(), USER_HEADERS)
+    for index in range(repeats):  # several variants when varied: each records its own work
+        post(running.url, requests[index % len(requests)])
     after = snapshot()
     return {name: (after[name] - before[name]) / repeats for name in after}
 
@@ -361,14 +427,15 @@ def record_paths(run: Run, supergraph: Path, ports: dict[str, int]) -> None:
             for op in OPERATIONS:
                 if op.key not in run.settings.operations:
                     continue
-                procs.post_json(running.url, op.body(), USER_HEADERS)  # plans, warms caches
+                # The first variant: the same work as every request wrk sends.
+                request = op.requests(run.settings.variation)[0]
+                post(running.url, request)  # plans, warms caches
                 recorded.clear()
-                status, raw = procs.post_json(running.url, op.body(), USER_HEADERS)
+                status, raw = post(running.url, request)
                 if status != 200 or b'"errors"' in raw:
                     raise RuntimeError(f"recording {op.key}: {status} {raw[:300]!r}")
-                plan = overhead.plan_json(
-                    VENV_BIN / "supergraph", supergraph, op.query, run.workdir
-                )
+                query = str(request.body["query"])
+                plan = overhead.plan_json(VENV_BIN / "supergraph", supergraph, query, run.workdir)
                 run.paths[op.key] = OperationPath(op.key, plan, list(recorded))
                 run.paths[op.key].request_p50_ms = [[] for _ in recorded]
         finally:
@@ -396,9 +463,16 @@ def measure_paths(run: Run, ports: dict[str, int], seconds: float) -> None:
 
 
 def wrk(
-    url: str, body_file: Path, concurrency: int, seconds: float, *, each_line: bool = False
+    url: str,
+    body_file: Path,
+    concurrency: int,
+    seconds: float,
+    *,
+    each_line: bool = False,
+    users_file: Path | None = None,
 ) -> dict[str, object]:
-    """`each_line`: `body_file` holds one body per line, sent in turn (--variation varied)."""
+    """`each_line`: `body_file` holds one body per line, sent in turn (--variation varied);
+    `users_file` then the x-user-id of each line (else 1)."""
     argv = [
         "wrk",
         "-t1",
@@ -411,6 +485,9 @@ def wrk(
         url,
     ]
     env = {**os.environ, "BENCH_BODIES" if each_line else "BENCH_BODY": str(body_file)}
+    env.pop("BENCH_USERS", None)
+    if users_file is not None:
+        env["BENCH_USERS"] = str(users_file)
     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         if line.startswith("BENCH_RESULT "):
@@ -442,18 +519,31 @@ def measure_gateway(
         for op in OPERATIONS:
             if op.key not in settings.operations:
                 continue
-            bodies = op.bodies(settings.variation)
-            body_file = run.workdir / f"body-{op.key}-{settings.variation}.jsonl"
-            body_file.write_text("\n".join(json.dumps(body) for body in bodies))
-            lines = len(bodies) > 1
+            requests = op.requests(settings.variation)
+            body_file, users_file = write_requests(
+                run.workdir, op.key, settings.variation, requests
+            )
+            lines = len(requests) > 1
             for concurrency in settings.concurrency:
                 if settings.warmup > 0:
-                    wrk(running.url, body_file, concurrency, settings.warmup, each_line=lines)
+                    wrk(
+                        running.url,
+                        body_file,
+                        concurrency,
+                        settings.warmup,
+                        each_line=lines,
+                        users_file=users_file,
+                    )
                 procs.settle(running.pid)
                 misses = stub_misses(backend, ports)
                 cpu = procs.cpu_seconds(running.pid)
                 result = wrk(
-                    running.url, body_file, concurrency, settings.duration, each_line=lines
+                    running.url,
+                    body_file,
+                    concurrency,
+                    settings.duration,
+                    each_line=lines,
+                    users_file=users_file,
                 )
                 cpu = procs.cpu_seconds(running.pid) - cpu
                 procs.settle(running.pid)
@@ -470,6 +560,19 @@ def measure_gateway(
         rss = running.stop()
         previous = run.rss_mb.setdefault(backend, {}).get(gateway.key, 0.0)
         run.rss_mb[backend][gateway.key] = max(previous, rss)
+
+
+def write_requests(
+    workdir: Path, key: str, variation: str, requests: Sequence[Request]
+) -> tuple[Path, Path | None]:
+    """wrk's input: one body per line, and the callers' x-user-id per line when not all USER."""
+    body_file = workdir / f"body-{key}-{variation}.jsonl"
+    body_file.write_text("\n".join(json.dumps(request.body) for request in requests) + "\n")
+    if all(request.user == USER for request in requests):
+        return body_file, None
+    users_file = workdir / f"users-{key}-{variation}.txt"
+    users_file.write_text("".join(f"{request.user}\n" for request in requests))
+    return body_file, users_file
 
 
 def cell(
@@ -559,6 +662,7 @@ def summarize(run: Run) -> dict[str, object]:
         "mismatches": run.mismatches,
         "peak_rss_mb": run.rss_mb,
         "counts_per_operation": run.counts,
+        "variants": run.variants,
         "rows": rows,
         "scaling_workers": scaling(rows),
         "overhead_c1": {
@@ -621,13 +725,16 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--duration", type=float, help="measured seconds per cell (8; quick 2)")
     parser.add_argument("--warmup", type=float, help="warm-up seconds per cell (2; quick 1)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (2; quick 1)")
-    parser.add_argument("--scale", type=int, default=10, help="seed scale (10)")
+    parser.add_argument(
+        "--scale", type=int, help=f"seed scale (10; --variation varied: {VARIED_SCALE})"
+    )
     parser.add_argument(
         "--variation",
         choices=("same", "varied"),
         default="same",
-        help="same: one body per operation; varied: a page offset per request, so"
-        " identical subgraph requests rarely overlap (bench/README.md)",
+        help=f"same: one body per operation; varied: {VARIANTS} requests in turn (another"
+        " page or caller each, the same work), so identical subgraph requests rarely"
+        " overlap (bench/README.md)",
     )
     args = parser.parse_args(argv)
     quick = args.quick
@@ -643,7 +750,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         duration=args.duration or (2.0 if quick else 8.0),
         warmup=args.warmup if args.warmup is not None else (1.0 if quick else 2.0),
         rounds=args.rounds or (1 if quick else 2),
-        scale=args.scale,
+        scale=args.scale or (VARIED_SCALE if args.variation == "varied" else 10),
         mode="quick" if quick else "full",
         variation=args.variation,
     )
@@ -654,6 +761,13 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     for key in settings.operations:
         if key not in known:
             parser.error(f"unknown operation {key!r} (known: {', '.join(sorted(known))})")
+    for op in OPERATIONS if settings.variation == "varied" else ():
+        varied = op.varied
+        if op.key in settings.operations and varied and settings.scale < varied.min_scale:
+            parser.error(
+                f"--variation varied: {op.key} needs --scale {varied.min_scale} or more"
+                f" for {VARIANTS} variants of one size"
+            )
     return settings
 
 
@@ -668,6 +782,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = seed(workdir, settings.scale)
         real = start_subgraphs(workdir, env)
         prime_mutation(real)
+        if settings.variation == "varied" and DEEP_CHAIN.key in settings.operations:
+            # Its callers' newest orders, so that every caller's chain is the same size.
+            size = callers.place_orders(real, CALLERS, Scale(settings.scale).products)
+            run.variants[DEEP_CHAIN.key] = {"callers": list(CALLERS), "size": size}
+            log(f"deep_chain callers {CALLERS[0]}..{CALLERS[-1]}: {callers.describe(size)}")
         stubs = start_stubs(workdir, real) if "stub" in settings.backends else {}
         for backend in settings.backends:
             ports = stubs if backend == "stub" else real
