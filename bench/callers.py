@@ -28,7 +28,7 @@ ITEMS_PER_ORDER = (3, 2)
 REVIEWS_PER_PRODUCT = 3  # deep_chain's `reviews(first: 3)`
 REVIEWS_PER_AUTHOR = 2  # and its author's `reviews(first: 2)`
 SAMPLES = 40_000
-"""Random item sets tried; about 5% share the most common size at scale 21."""
+"""Random item sets tried; at scale 21 about 190 share the most common size (64 wanted)."""
 
 _REVIEWS = (
     "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { upc"
