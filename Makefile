@@ -40,6 +40,7 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) $(NODE_STAMP)
 	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-wrk.sh
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -3,10 +3,7 @@
 #   wrk (Debian package) and the pinned peer gateways in bench/node (npm ci).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v wrk >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }
-    else sudo apt-get install -y wrk; fi
-fi
+sh "$here/../scripts/ensure-wrk.sh"
 stamp="$here/node/node_modules/.installed-stamp"
 if [ ! -f "$stamp" ] || [ "$here/node/package-lock.json" -nt "$stamp" ] || [ "$here/node/package.json" -nt "$stamp" ]; then
     npm ci --prefix "$here/node" --no-audit --no-fund --loglevel=error

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,7 +164,6 @@ def recorder() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
     server.server_close()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_wrk_sends_each_variant_as_its_caller(
     tmp_path: Path, recorder: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
@@ -181,7 +179,6 @@ def test_wrk_sends_each_variant_as_its_caller(
     assert {user for user, _ in seen} == set(CALLERS)
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_wrk_sends_user_1_without_a_users_file(
     tmp_path: Path, recorder: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
