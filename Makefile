@@ -39,8 +39,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(NODE_STAMP)
-	sh scripts/ensure-chromium.sh
-	sh scripts/ensure-wrk.sh
+	sh scripts/ensure-debian-packages.sh chromium wrk
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -44,7 +44,7 @@ async def _offline(route: Route) -> None:
 @pytest.fixture
 def screenshot() -> Path:
     """Where the screenshot goes; fails (never skips) when the browser or assets are missing."""
-    assert CHROMIUM.exists(), "run scripts/ensure-chromium.sh (Debian chromium)"
+    assert CHROMIUM.exists(), "run scripts/ensure-debian-packages.sh (Debian chromium)"
     assert (NODE_MODULES / "graphiql").is_dir(), "run `make node-peers`"
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / "graphiql.png"

@@ -130,19 +130,28 @@ async def scripted(
         listener.close()
 
 
+@asynccontextmanager
+async def client(
+    url: str, *, max_connections: int = 512, keepalive_timeout: float = 30.0
+) -> AsyncIterator[Http1Transport]:
+    transport = Http1Transport(
+        {"a": url}, max_connections=max_connections, keepalive_timeout=keepalive_timeout
+    )
+    try:
+        yield transport
+    finally:
+        await transport.aclose()
+
+
 QUERY = SubgraphRequest("query { hello }")
 MUTATION = SubgraphRequest("mutation { bump }")
 
 
 @on_both_loops
 async def test_keep_alive_reuses_one_connection_and_sends_a_well_formed_post() -> None:
-    async with scripted(ok) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            for _ in range(3):
-                assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(ok) as (server, url), client(url) as transport:
+        for _ in range(3):
+            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
     assert server.connections == 1
     first = server.seen[0]
     assert first.head.startswith("POST /graphql HTTP/1.1\r\n")
@@ -154,12 +163,9 @@ async def test_keep_alive_reuses_one_connection_and_sends_a_well_formed_post() -
 @on_both_loops
 async def test_caller_headers_replace_defaults_and_framing_headers_are_ignored() -> None:
     async with scripted(ok) as (server, url):
-        transport = Http1Transport({"a": url})
         headers = {"Content-Type": "application/json; charset=utf-8", "content-length": "1"}
-        try:
+        async with client(url) as transport:
             await transport.send("a", SubgraphRequest("{ hello }", headers=headers))
-        finally:
-            await transport.aclose()
     seen = server.seen[0]
     assert seen.header("content-type") == ["application/json; charset=utf-8"]
     assert seen.header("content-length") == [str(len(seen.body))]
@@ -167,15 +173,9 @@ async def test_caller_headers_replace_defaults_and_framing_headers_are_ignored()
 
 @on_both_loops
 async def test_a_header_value_with_a_line_break_is_refused_before_sending() -> None:
-    async with scripted(ok) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            with pytest.raises(SubgraphHTTPError, match="invalid header"):
-                await transport.send(
-                    "a", SubgraphRequest("{ hello }", headers={"x-a": "1\r\nx-b: 2"})
-                )
-        finally:
-            await transport.aclose()
+    async with scripted(ok) as (server, url), client(url) as transport:
+        with pytest.raises(SubgraphHTTPError, match="invalid header"):
+            await transport.send("a", SubgraphRequest("{ hello }", headers={"x-a": "1\r\nx-b: 2"}))
     assert server.seen == []
 
 
@@ -187,13 +187,9 @@ async def test_chunked_body() -> None:
         writer.write(response(chunks, "transfer-encoding: chunked"))
         return True
 
-    async with scripted(chunked) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(chunked) as (server, url), client(url) as transport:
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
     assert server.connections == 1
 
 
@@ -205,13 +201,9 @@ async def test_body_until_close_and_connection_close_answers() -> None:
         writer.write(OK_BODY)
         return False
 
-    async with scripted(until_close) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            for _ in range(2):
-                assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(until_close) as (server, url), client(url) as transport:
+        for _ in range(2):
+            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
     assert server.connections == 2
 
 
@@ -221,13 +213,9 @@ async def test_interim_answer_then_the_real_one() -> None:
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n" + response())
         return True
 
-    async with scripted(interim) as (_, url):
-        transport = Http1Transport({"a": url})
-        try:
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(interim) as (_, url), client(url) as transport:
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
 
 
 @on_both_loops
@@ -239,14 +227,10 @@ async def test_gzip_body_is_decoded_and_unknown_encoding_is_an_error() -> None:
             writer.write(response(OK_BODY, "content-encoding: br"))
         return True
 
-    async with scripted(encoded) as (_, url):
-        transport = Http1Transport({"a": url})
-        try:
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-            with pytest.raises(SubgraphHTTPError, match="unsupported content-encoding 'br'"):
-                await transport.send("a", QUERY)
-        finally:
-            await transport.aclose()
+    async with scripted(encoded) as (_, url), client(url) as transport:
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
+        with pytest.raises(SubgraphHTTPError, match="unsupported content-encoding 'br'"):
+            await transport.send("a", QUERY)
 
 
 @on_both_loops
@@ -255,13 +239,9 @@ async def test_status_and_reason_of_a_non_graphql_error() -> None:
         writer.write(response(b"nope", status="503 Service Unavailable"))
         return True
 
-    async with scripted(failing) as (_, url):
-        transport = Http1Transport({"a": url})
-        try:
-            with pytest.raises(SubgraphHTTPError, match="503: Service Unavailable") as caught:
-                await transport.send("a", QUERY)
-        finally:
-            await transport.aclose()
+    async with scripted(failing) as (_, url), client(url) as transport:
+        with pytest.raises(SubgraphHTTPError, match="503: Service Unavailable") as caught:
+            await transport.send("a", QUERY)
     assert caught.value.status == 503
 
 
@@ -271,14 +251,10 @@ async def test_garbage_answer_is_an_http_error_and_the_connection_is_dropped() -
         writer.write(b"NOT HTTP AT ALL\r\n\r\n" if seen.connection == 1 else response())
         return True
 
-    async with scripted(garbage) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            with pytest.raises(SubgraphHTTPError, match="invalid HTTP response"):
-                await transport.send("a", QUERY)
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(garbage) as (server, url), client(url) as transport:
+        with pytest.raises(SubgraphHTTPError, match="invalid HTTP response"):
+            await transport.send("a", QUERY)
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
     assert server.connections == 2
 
 
@@ -294,13 +270,9 @@ async def test_query_on_a_connection_closed_under_it_is_sent_again() -> None:
         writer.write(response())
         return True
 
-    async with scripted(drop) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(drop) as (server, url), client(url) as transport:
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
     assert [(s.connection, s.index) for s in server.seen] == [(1, 0), (1, 1), (2, 0)]
 
 
@@ -312,42 +284,30 @@ async def test_mutation_on_a_connection_closed_under_it_is_not_sent_twice() -> N
         writer.write(response())
         return True
 
-    async with scripted(drop) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            await transport.send("a", QUERY)
-            with pytest.raises(SubgraphHTTPError, match="connection closed"):
-                await transport.send("a", MUTATION)
-        finally:
-            await transport.aclose()
+    async with scripted(drop) as (server, url), client(url) as transport:
+        await transport.send("a", QUERY)
+        with pytest.raises(SubgraphHTTPError, match="connection closed"):
+            await transport.send("a", MUTATION)
     assert [orjson.loads(s.body)["query"] for s in server.seen].count("mutation { bump }") == 1
 
 
 @on_both_loops
 async def test_a_mutation_does_not_take_a_connection_idle_for_long() -> None:
-    async with scripted(ok) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            await transport.send("a", QUERY)
-            await asyncio.sleep(1.1)
-            await transport.send("a", QUERY)  # still young enough for a query
-            await asyncio.sleep(1.1)
-            await transport.send("a", MUTATION)
-        finally:
-            await transport.aclose()
+    async with scripted(ok) as (server, url), client(url) as transport:
+        await transport.send("a", QUERY)
+        await asyncio.sleep(1.1)
+        await transport.send("a", QUERY)  # still young enough for a query
+        await asyncio.sleep(1.1)
+        await transport.send("a", MUTATION)
     assert [s.connection for s in server.seen] == [1, 1, 2]
 
 
 @on_both_loops
 async def test_idle_connections_expire_after_the_keepalive_timeout() -> None:
-    async with scripted(ok) as (server, url):
-        transport = Http1Transport({"a": url}, keepalive_timeout=0.05)
-        try:
-            await transport.send("a", QUERY)
-            await asyncio.sleep(0.15)
-            await transport.send("a", QUERY)
-        finally:
-            await transport.aclose()
+    async with scripted(ok) as (server, url), client(url, keepalive_timeout=0.05) as transport:
+        await transport.send("a", QUERY)
+        await asyncio.sleep(0.15)
+        await transport.send("a", QUERY)
     assert server.connections == 2
 
 
@@ -361,15 +321,11 @@ async def test_a_cancelled_request_never_hands_its_late_answer_to_the_next() -> 
             writer.write(response())
         return True
 
-    async with scripted(slow_first) as (server, url):
-        transport = Http1Transport({"a": url})
-        try:
-            with pytest.raises(TimeoutError):
-                async with asyncio.timeout(0.05):
-                    await transport.send("a", QUERY)
-            assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
-        finally:
-            await transport.aclose()
+    async with scripted(slow_first) as (server, url), client(url) as transport:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):
+                await transport.send("a", QUERY)
+        assert await transport.send("a", QUERY) == {"data": {"hello": "hi"}}
     assert server.connections == 2
 
 
@@ -380,12 +336,8 @@ async def test_the_connection_limit_queues_requests() -> None:
         writer.write(response())
         return True
 
-    async with scripted(slow) as (server, url):
-        transport = Http1Transport({"a": url}, max_connections=2)
-        try:
-            answers = await asyncio.gather(*(transport.send("a", QUERY) for _ in range(7)))
-        finally:
-            await transport.aclose()
+    async with scripted(slow) as (server, url), client(url, max_connections=2) as transport:
+        answers = await asyncio.gather(*(transport.send("a", QUERY) for _ in range(7)))
     assert answers == [{"data": {"hello": "hi"}}] * 7
     assert server.most_open == 2
     assert len(server.seen) == 7
