@@ -130,36 +130,25 @@ SMALL_JOIN = Operation(
     ),
 )
 
+_WIDE_LIST_PAGE = """{
+    edges {
+      node {
+        upc
+        name
+        price { amount currency }
+        inStock
+        reviews(first: 5) { id rating body author { id name } }
+      }
+    }
+  }
+}"""
+
 WIDE_LIST = Operation(
     "wide_list",
     "wide list: 100 products x 5 reviews, each with its author (4 subgraphs)",
-    """query WideList {
-  products(first: 100) {
-    edges {
-      node {
-        upc
-        name
-        price { amount currency }
-        inStock
-        reviews(first: 5) { id rating body author { id name } }
-      }
-    }
-  }
-}""",
+    f"query WideList {{\n  products(first: 100) {_WIDE_LIST_PAGE}",
     varied=Variation(
-        """query WideList($after: String) {
-  products(first: 100, after: $after) {
-    edges {
-      node {
-        upc
-        name
-        price { amount currency }
-        inStock
-        reviews(first: 5) { id rating body author { id name } }
-      }
-    }
-  }
-}""",
+        f"query WideList($after: String) {{\n  products(first: 100, after: $after) {_WIDE_LIST_PAGE}",
         _page,
         min_scale=17,
     ),

@@ -13,25 +13,15 @@ from typing import Any
 
 import orjson
 
+from bench.operations import WIDE_LIST
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.transport import SubgraphRequest
 from supergraph.types import JSONObject
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"
 
-QUERY = """query WideList {
-  products(first: 100) {
-    edges {
-      node {
-        upc
-        name
-        price { amount currency }
-        inStock
-        reviews(first: 5) { id rating body author { id name } }
-      }
-    }
-  }
-}"""
+QUERY = WIDE_LIST.query
+"""The benchmark's wide_list operation (bench/operations.py), the same bytes."""
 
 PRODUCTS = 100
 REVIEWS_PER_PRODUCT = 5
