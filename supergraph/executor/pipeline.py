@@ -10,6 +10,7 @@ Nothing here knows HTTP: the response carries a `status` hint for the edge.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    VariableDefinitionNode,
     parse,
     specified_rules,
     validate,
@@ -129,20 +131,34 @@ class RouterOptions:
 
 @dataclass(frozen=True, slots=True)
 class _Document:
+    """A document's parse and validation outcome: errors, or (fresh only) its AST.
+
+    The cache keeps no AST of a valid document (`_VALID`): parsing again is cheap
+    next to planning, and only a plan cache miss needs the AST again. Kept, it
+    would cost more than the prepared operation built from it.
+    """
+
     document: DocumentNode | None
     errors: tuple[JSONObject, ...] = ()
 
 
+_VALID = _Document(None)
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedOperation:
-    """Everything computed once per (document, operation name)."""
+    """Everything computed once per (document, operation name).
 
-    operation: OperationDefinitionNode
+    It lives as long as its plan cache entry, so it holds no AST beyond the
+    variable definitions (the shaper compiles the selections it needs).
+    """
+
+    kind: OperationType
+    name: str | None
+    variable_definitions: tuple[VariableDefinitionNode, ...]
     plan: QueryPlan
     shaper: ResponseShaper
     introspection: Introspection | None
-    document: DocumentNode | None = None
-    fragments: Mapping[str, FragmentDefinitionNode] = field(default_factory=dict)
     requirements: OperationRequirements = NO_REQUIREMENTS
     """Guarded selections of the operation; empty when no directive applies."""
 
@@ -197,13 +213,12 @@ class Router:
                 graphql_error("The request has no GraphQL query.", code="BAD_REQUEST")
             )
         parsed = self.parse_and_validate(query)
-        if parsed.document is None:
+        if parsed.errors:
             return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
         prepared = self.prepare(query, parsed.document, request.operation_name)
         if isinstance(prepared, GraphQLResponse):
             return prepared
-        operation = prepared.operation
-        if operation.operation is OperationType.MUTATION and not allow_mutations:
+        if prepared.kind is OperationType.MUTATION and not allow_mutations:
             return GraphQLResponse(
                 {
                     "errors": [
@@ -219,7 +234,7 @@ class Router:
             prepared = authorized
         raw_variables = request.variables or {}
         coerced = get_variable_values(
-            self.schema, operation.variable_definitions or (), dict(raw_variables)
+            self.schema, prepared.variable_definitions, dict(raw_variables)
         )
         if isinstance(coerced, list):
             located = self._located_variable_errors(
@@ -235,7 +250,7 @@ class Router:
         # schema, defaults included); coerced values only fill in operation defaults.
         variables = {name: raw_variables.get(name, value) for name, value in values.items()}
         # A mutation's later fetches must see its writes: none of them joins another's.
-        with unshared_requests(operation.operation is OperationType.MUTATION):
+        with unshared_requests(prepared.kind is OperationType.MUTATION):
             outcome = await self._executor.execute(
                 prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name
             )
@@ -252,14 +267,15 @@ class Router:
             body["extensions"] = {
                 "queryPlan": {"object": plan_to_json(plan), "text": plan_to_text(plan)}
             }
-        name = operation.name.value if operation.name is not None else None
-        return GraphQLResponse(body, operation_name=name)
+        return GraphQLResponse(body, operation_name=prepared.name)
 
     def parse_and_validate(self, query: str) -> _Document:
+        """The errors of `query`, else (when just parsed) its AST or (cached) none."""
         cached = self.documents.get(query)
         if cached is None:
-            cached = self._parse_and_validate(query)
-            self.documents.put(query, cached)
+            parsed = self._parse_and_validate(query)
+            self.documents.put(query, _VALID if not parsed.errors else parsed)
+            return parsed
         return cached
 
     def _parse_and_validate(self, query: str) -> _Document:
@@ -317,12 +333,16 @@ class Router:
         return coerced if isinstance(coerced, list) else None
 
     def prepare(
-        self, query: str, document: DocumentNode, operation_name: str | None
+        self, query: str, document: DocumentNode | None, operation_name: str | None
     ) -> PreparedOperation | GraphQLResponse:
+        """The prepared operation of the valid document `query` (`document`: its AST
+        when at hand, else it is parsed again on a plan cache miss)."""
         key = (query, operation_name)
         cached = self.plans.get(key)
         if cached is not None:
             return cached
+        if document is None:
+            document = self._parse(query, located=False)
         operation = _select_operation(document, operation_name)
         if isinstance(operation, str):
             return _request_error(graphql_error(operation, code=GRAPHQL_VALIDATION_FAILED))
@@ -330,9 +350,7 @@ class Router:
             return _request_error(
                 graphql_error("Subscriptions are not supported.", code=GRAPHQL_VALIDATION_FAILED)
             )
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        fragments = _fragments(document)
         requirements = analyze(self.supergraph, operation, fragments)
         prepared = self._prepared(document, operation, fragments, operation_name, requirements)
         if isinstance(prepared, PreparedOperation):
@@ -364,12 +382,12 @@ class Router:
                 graphql_error(fetches_message(count, limit), code=MAX_FETCHES_EXCEEDED)
             )
         return PreparedOperation(
-            operation,
+            operation.operation,
+            sys.intern(operation.name.value) if operation.name is not None else None,
+            tuple(operation.variable_definitions or ()),
             plan,
             ResponseShaper(self.schema, operation, fragments, denied),
             Introspection.prepare(self.schema, operation, fragments),
-            document,
-            fragments,
             requirements,
         )
 
@@ -383,9 +401,16 @@ class Router:
         denied = await denied_indexes(requirements, request.claims, options.policy_hook)
         if not denied:
             return prepared
-        nodes = tuple(g.node for g in requirements.fields if g.index in denied)
+        # The AST again (the cached operation keeps none); `analyze` numbers its fields
+        # the same way, so the denied indexes name the same nodes.
+        document = self._parse(query, located=False)
+        operation = _select_operation(document, request.operation_name)
+        assert not isinstance(operation, str)  # the cached operation was selected from it
+        fragments = _fragments(document)
+        guarded = analyze(self.supergraph, operation, fragments).fields
+        nodes = tuple(g.node for g in guarded if g.index in denied)
         if options.reject_unauthorized:
-            paths = denied_paths(prepared.operation, prepared.fragments, nodes)
+            paths = denied_paths(operation, fragments, nodes)
             errors = [
                 graphql_error(UNAUTHORIZED_MESSAGE, path=path, code=UNAUTHORIZED_FIELD_OR_TYPE)
                 for path in paths
@@ -395,13 +420,12 @@ class Router:
         variant = self.authorized_plans.get(key)
         if variant is not None:
             return variant
-        assert prepared.document is not None
         built = self._prepared(
-            prepared.document,
-            prepared.operation,
-            prepared.fragments,
+            document,
+            operation,
+            fragments,
             request.operation_name,
-            planned=remove_fields(prepared.document, nodes),
+            planned=remove_fields(document, nodes),
             denied=nodes,
         )
         if isinstance(built, PreparedOperation):
@@ -431,6 +455,10 @@ def _select_operation(
         if operation.name is not None and operation.name.value == operation_name:
             return operation
     return f"Unknown operation named '{operation_name}'."
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _formatted(error: GraphQLError, code: str) -> JSONObject:

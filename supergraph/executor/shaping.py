@@ -18,7 +18,6 @@ from typing import Final
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLList,
@@ -27,18 +26,20 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     GraphQLUnionType,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
     is_abstract_type,
 )
-from graphql.language import BooleanValueNode, DirectiveNode
 
 from supergraph.executor.errors import (
     UNAUTHORIZED_FIELD_OR_TYPE,
     UNAUTHORIZED_MESSAGE,
     graphql_error,
+)
+from supergraph.executor.selections import (
+    FieldSelection,
+    Selections,
+    compile_operation,
+    included,
 )
 from supergraph.types import JSONObject, ResponsePath, Variables
 
@@ -71,7 +72,7 @@ _Path = tuple[object, str | int] | None
 class _Group:
     """The sub-selections of one response field (several when fields merge)."""
 
-    selection_sets: tuple[SelectionSetNode, ...]
+    selection_sets: tuple[Selections, ...]
     cache: dict[tuple[object, ...], dict[str, list[_Entry]]] = field(default_factory=dict)
     """Collected fields by condition key, then by runtime type name."""
 
@@ -157,16 +158,18 @@ class ResponseShaper:
         fragments: Mapping[str, FragmentDefinitionNode],
         denied: Collection[FieldNode] = (),
     ) -> None:
-        """`denied`: field nodes of `operation`/`fragments` the caller may not see."""
+        """`denied`: field nodes of `operation`/`fragments` the caller may not see.
+
+        The operation is compiled to compact selections here: the shaper lives as
+        long as its cached plan and keeps no AST node (see `selections.py`)."""
         self._schema = schema
-        self._fragments = fragments
-        self._denied = frozenset(id(node) for node in denied)
         root_type = schema.get_root_type(operation.operation)
         if root_type is None:
             raise ValueError(f"the schema has no {operation.operation.value} root type")
         self._root_type = root_type
-        self._root = _Group((operation.selection_set,))
-        self._condition_variables = _condition_variables(operation, fragments)
+        compiled = compile_operation(operation.selection_set, fragments, denied)
+        self._root = _Group((compiled.selections,))
+        self._condition_variables = compiled.condition_variables
         self._runtime_cache: dict[tuple[str, object], _Runtime | None] = {}
 
     def shape(
@@ -223,16 +226,16 @@ class ResponseShaper:
         return cached
 
     def _collect(self, runtime: _Runtime, group: _Group, variables: Variables) -> list[_Entry]:
-        by_name: dict[str, list[FieldNode]] = {}
-        for selection_set in group.selection_sets:
-            self._collect_into(runtime, selection_set, variables, by_name, set())
+        by_name: dict[str, list[FieldSelection]] = {}
+        for selections in group.selection_sets:
+            self._collect_into(runtime, selections, variables, by_name, set())
         is_root = group is self._root
         entries: list[_Entry] = []
         for response_name, collected in by_name.items():
-            allowed = [n for n in collected if id(n) not in self._denied]
+            allowed = [n for n in collected if not n.denied]
             nodes = allowed or collected
-            name = nodes[0].name.value
-            sub_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+            name = nodes[0].name
+            sub_sets = tuple(n.selections for n in nodes if n.selections is not None)
             sub = _Group(sub_sets) if sub_sets else None
             if not allowed and name in runtime.fields:
                 shape = _compile(runtime.fields[name].type)
@@ -249,29 +252,25 @@ class ResponseShaper:
     def _collect_into(
         self,
         runtime: _Runtime,
-        selection_set: SelectionSetNode,
+        selections: Selections,
         variables: Variables,
-        out: dict[str, list[FieldNode]],
+        out: dict[str, list[FieldSelection]],
         visited: set[str],
     ) -> None:
-        for selection in selection_set.selections:
-            if not _included(selection.directives, variables):
+        for selection in selections:
+            if selection.conditions and not included(selection.conditions, variables):
                 continue
-            if isinstance(selection, FieldNode):
-                name = selection.alias.value if selection.alias else selection.name.value
-                out.setdefault(name, []).append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                if condition is None or self._applies(runtime, condition.name.value):
-                    self._collect_into(runtime, selection.selection_set, variables, out, visited)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment_name = selection.name.value
-                fragment = self._fragments.get(fragment_name)
-                if fragment is None or fragment_name in visited:
+            if isinstance(selection, FieldSelection):
+                out.setdefault(selection.response_name, []).append(selection)
+                continue
+            fragment_name = selection.fragment
+            if fragment_name is not None:
+                if fragment_name in visited:
                     continue
                 visited.add(fragment_name)
-                if self._applies(runtime, fragment.type_condition.name.value):
-                    self._collect_into(runtime, fragment.selection_set, variables, out, visited)
+            condition = selection.type_condition
+            if condition is None or self._applies(runtime, condition):
+                self._collect_into(runtime, selection.selections, variables, out, visited)
 
     def _applies(self, runtime: _Runtime, condition: str) -> bool:
         if condition == runtime.name:
@@ -490,49 +489,3 @@ def _materialize(path: _Path) -> ResponsePath:
 
 def _show(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else repr(value)
-
-
-def _included(directives: tuple[DirectiveNode, ...] | None, variables: Variables) -> bool:
-    if not directives:
-        return True
-    for directive in directives:
-        name = directive.name.value
-        if name not in ("skip", "include"):
-            continue
-        condition = _if_argument(directive, variables)
-        if (name == "skip") == condition:
-            return False
-    return True
-
-
-def _if_argument(directive: DirectiveNode, variables: Variables) -> bool:
-    for argument in directive.arguments or ():
-        if argument.name.value != "if":
-            continue
-        value = argument.value
-        if isinstance(value, BooleanValueNode):
-            return value.value
-        if isinstance(value, VariableNode):
-            return bool(variables.get(value.name.value))
-    return False
-
-
-def _condition_variables(
-    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
-) -> tuple[str, ...]:
-    """Variables used by `@skip`/`@include` anywhere: they key the collection cache."""
-    names: dict[str, None] = {}
-    stack: list[SelectionSetNode] = [operation.selection_set]
-    stack.extend(f.selection_set for f in fragments.values())
-    while stack:
-        selection_set = stack.pop()
-        for selection in selection_set.selections:
-            for directive in selection.directives or ():
-                if directive.name.value in ("skip", "include"):
-                    for argument in directive.arguments or ():
-                        if isinstance(argument.value, VariableNode):
-                            names[argument.value.name.value] = None
-            sub = getattr(selection, "selection_set", None)
-            if sub is not None:
-                stack.append(sub)
-    return tuple(sorted(names))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import types
 from typing import Any
 
 import pytest
@@ -178,18 +180,54 @@ async def test_bad_variables_are_bad_user_input() -> None:
     assert good.body == {"data": {"topProducts": [{"name": "Table"}]}}
 
 
-async def test_cached_documents_keep_no_locations_but_errors_do() -> None:
-    # A Location per node and every token would stay alive as long as the plan.
+async def test_cached_operations_keep_no_ast_but_errors_have_locations() -> None:
+    # The AST of every cached operation would stay alive as long as its plan.
     router, _ = make_router()
     query = "query($n: Int) {\n  topProducts(first: $n) { name }\n}"
+    fresh = router.parse_and_validate(query).document
+    assert fresh is not None and fresh.loc is None and fresh.definitions[0].loc is None
     await router.execute(GraphQLRequest(query, variables={"n": 1}))
-    cached = router.parse_and_validate(query).document
-    assert cached is not None and cached.loc is None
-    assert cached.definitions[0].loc is None
+    assert router.parse_and_validate(query).document is None
+    prepared = router.plans.get((query, None))
+    assert prepared is not None
+    kept = {type(n).__name__ for n in _reachable(prepared, stop=(router.schema, SUPERGRAPH))}
+    assert (
+        kept & {"DocumentNode", "OperationDefinitionNode", "SelectionSetNode", "FieldNode"} == set()
+    )
+    again = await router.execute(GraphQLRequest(query, variables={"n": 1}))
+    assert again.body == {"data": {"topProducts": [{"name": "Table"}]}}
     bad = await router.execute(GraphQLRequest(query, variables={"n": "many"}))
     assert bad.body["errors"][0]["locations"] == [{"line": 1, "column": 7}]
     invalid = await router.execute(GraphQLRequest("{\n  topProducts { nope }\n}"))
     assert invalid.body["errors"][0]["locations"] == [{"line": 2, "column": 17}]
+
+
+async def test_plan_cache_miss_on_a_cached_document_parses_again() -> None:
+    router, _ = make_router(plan_cache_size=1)
+    first, second = "{ me { username } }", "{ topProducts { name status reviews { body } } }"
+    for query in (first, second, first):
+        response = await router.execute(GraphQLRequest(query))
+        assert response.kind == "ok" and response.body["data"] is not None
+    assert router.documents.hits == 1 and router.plans.misses == 3
+
+
+_SHARED = (type, types.ModuleType, types.FunctionType, types.FrameType, types.CoroutineType)
+
+
+def _reachable(root: object, stop: tuple[object, ...]) -> list[object]:
+    """Objects reachable from `root` without passing through `stop` (shared schema data)
+    nor code, modules and frames (through which anything alive is reachable)."""
+    seen = {id(s) for s in stop}
+    out: list[object] = []
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, _SHARED):
+            continue
+        seen.add(id(item))
+        out.append(item)
+        stack.extend(gc.get_referents(item))
+    return out
 
 
 async def test_plans_and_documents_are_cached() -> None:
