@@ -235,7 +235,12 @@ class _Pool:
                 return await self._connect(), False
             waiter = self.loop.create_future()
             self._waiters.append(waiter)
-            await waiter
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: the turn goes to the next waiter
+                raise
 
     async def _connect(self) -> _Connection:
         self.open += 1

@@ -344,6 +344,21 @@ async def test_the_connection_limit_queues_requests() -> None:
 
 
 @on_both_loops
+async def test_a_waiter_cancelled_after_its_wake_up_passes_the_turn_on() -> None:
+    async with scripted(ok) as (_, url), client(url, max_connections=1) as transport:
+        await transport.send("a", QUERY)
+        (pool,) = transport._pools.values()
+        held, _ = await pool.acquire(None)
+        first = asyncio.create_task(pool.acquire(None))
+        second = asyncio.create_task(pool.acquire(None))
+        await asyncio.sleep(0.01)
+        pool.release(held, True)  # wakes `first`...
+        first.cancel()  # ...which never takes its turn
+        connection, reused = await asyncio.wait_for(second, 2)
+        assert (connection, reused) == (held, True)
+
+
+@on_both_loops
 async def test_two_subgraphs_on_one_origin_share_its_pool() -> None:
     async with scripted(ok) as (server, url):
         transport = Http1Transport({"a": url, "b": url.replace("/graphql", "/other?x=1")})
