@@ -28,8 +28,11 @@ class Gateway:
     def argv(self, supergraph: Path, port: int, workdir: Path) -> Sequence[str]:
         if self.ours:
             config = workdir / f"router-{self.key}.yaml"
-            nodedup = "traffic_shaping: {deduplicate_query: false}\n"
-            config.write_text(ROUTER_YAML + (nodedup if self.key == "ours-nodedup" else ""))
+            variant = {
+                "ours-nodedup": "traffic_shaping: {deduplicate_query: false}\n",
+                "ours-aiohttp": "traffic_shaping: {http_client: aiohttp}\n",
+            }
+            config.write_text(ROUTER_YAML + variant.get(self.key, ""))
             argv = [
                 str(VENV_BIN / "supergraph"),
                 "serve",
@@ -96,6 +99,7 @@ GATEWAYS: dict[str, Gateway] = {
         Gateway("ours", "supergraph (ours)"),
         Gateway("ours-w2", "supergraph (ours) --workers 2"),
         Gateway("ours-nodedup", "supergraph (ours), traffic_shaping.deduplicate_query: false"),
+        Gateway("ours-aiohttp", "supergraph (ours), traffic_shaping.http_client: aiohttp"),
         Gateway("apollo", "@apollo/gateway 2.14.4"),
         Gateway("hive", "@graphql-hive/gateway 2.15.1"),
         Gateway("hive-nodedup", "@graphql-hive/gateway 2.15.1, deduplicateInflightRequests: false"),
