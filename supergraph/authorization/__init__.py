@@ -2,6 +2,7 @@
 on the operation before it is planned.
 
     analyze(supergraph, operation, fragments) -> OperationRequirements   once per operation
+    guarded_nodes(supergraph, operation, fragments) -> their FieldNodes   once per variant
     denied_indexes(requirements, claims, hook) -> frozenset[int]          once per request
     remove_fields(document, denied nodes) -> DocumentNode                 once per variant
 
@@ -22,6 +23,7 @@ from supergraph.authorization.analyze import (
     GuardedField,
     OperationRequirements,
     analyze,
+    guarded_nodes,
 )
 from supergraph.authorization.decide import denied_indexes
 from supergraph.authorization.transform import denied_paths, remove_fields
@@ -45,5 +47,6 @@ __all__ = [
     "analyze",
     "denied_indexes",
     "denied_paths",
+    "guarded_nodes",
     "remove_fields",
 ]

@@ -2,11 +2,14 @@
 
 Every `FieldNode` of the operation and of its fragments whose field is guarded
 (see `rules.py`) gets a stable index (document order) and its requirements.
-A request's decision is then just the set of indexes it may not see.
+A request's decision is then just the set of indexes it may not see. The
+requirements keep no node (they are cached with the plan, and a node keeps its
+whole subtree alive): `guarded_nodes` numbers the nodes of a parse the same way.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,7 +28,8 @@ from supergraph.schema import Authorization, Supergraph
 @dataclass(frozen=True, slots=True)
 class GuardedField:
     index: int
-    node: FieldNode
+    name: str
+    """The field's name (`guarded_nodes` gives its node in a parsed document)."""
     parent_type: str
     requirements: frozenset[Authorization]
 
@@ -49,35 +53,11 @@ def analyze(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
 ) -> OperationRequirements:
-    root = {
-        "query": supergraph.query_type,
-        "mutation": supergraph.mutation_type,
-        "subscription": supergraph.subscription_type,
-    }[operation.operation.value]
-    if root is None:
-        return NO_REQUIREMENTS
-    found: list[GuardedField] = []
-    stack: list[tuple[SelectionSetNode, str]] = [(operation.selection_set, root)]
-    stack.extend((f.selection_set, f.type_condition.name.value) for f in fragments.values())
-    while stack:
-        selection_set, parent = stack.pop()
-        for selection in reversed(selection_set.selections):
-            if isinstance(selection, FieldNode):
-                name = selection.name.value
-                requirements = field_requirements(supergraph, parent, name)
-                if requirements:
-                    found.append(GuardedField(0, selection, parent, requirements))
-                if selection.selection_set is not None:
-                    returned = _field_type(supergraph, parent, name)
-                    if returned is not None:
-                        stack.append((selection.selection_set, returned))
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                stack.append(
-                    (selection.selection_set, condition.name.value if condition else parent)
-                )
+    """The guarded fields, without their nodes: this lives as long as the cached plan."""
+    found = _guarded(supergraph, operation, fragments)
     fields = tuple(
-        GuardedField(index, g.node, g.parent_type, g.requirements) for index, g in enumerate(found)
+        GuardedField(index, sys.intern(node.name.value), parent, requirements)
+        for index, (node, parent, requirements) in enumerate(found)
     )
     policies = frozenset(
         policy
@@ -87,6 +67,50 @@ def analyze(
         for policy in group
     )
     return OperationRequirements(fields, policies)
+
+
+def guarded_nodes(
+    supergraph: Supergraph,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> tuple[FieldNode, ...]:
+    """The guarded field nodes of this parse of the operation, by `GuardedField.index`."""
+    return tuple(node for node, _, _ in _guarded(supergraph, operation, fragments))
+
+
+def _guarded(
+    supergraph: Supergraph,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> list[tuple[FieldNode, str, frozenset[Authorization]]]:
+    root = {
+        "query": supergraph.query_type,
+        "mutation": supergraph.mutation_type,
+        "subscription": supergraph.subscription_type,
+    }[operation.operation.value]
+    if root is None:
+        return []
+    found: list[tuple[FieldNode, str, frozenset[Authorization]]] = []
+    stack: list[tuple[SelectionSetNode, str]] = [(operation.selection_set, root)]
+    stack.extend((f.selection_set, f.type_condition.name.value) for f in fragments.values())
+    while stack:
+        selection_set, parent = stack.pop()
+        for selection in reversed(selection_set.selections):
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                requirements = field_requirements(supergraph, parent, name)
+                if requirements:
+                    found.append((selection, parent, requirements))
+                if selection.selection_set is not None:
+                    returned = _field_type(supergraph, parent, name)
+                    if returned is not None:
+                        stack.append((selection.selection_set, returned))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                stack.append(
+                    (selection.selection_set, condition.name.value if condition else parent)
+                )
+    return found
 
 
 def _field_type(supergraph: Supergraph, parent: str, field: str) -> str | None:

@@ -39,6 +39,7 @@ from supergraph.authorization import (
     analyze,
     denied_indexes,
     denied_paths,
+    guarded_nodes,
     remove_fields,
 )
 from supergraph.executor.dedup import unshared_requests
@@ -401,14 +402,14 @@ class Router:
         denied = await denied_indexes(requirements, request.claims, options.policy_hook)
         if not denied:
             return prepared
-        # The AST again (the cached operation keeps none); `analyze` numbers its fields
-        # the same way, so the denied indexes name the same nodes.
+        # The AST again (the cached operation keeps none); `guarded_nodes` numbers its
+        # fields as `analyze` did, so the denied indexes name the same nodes.
         document = self._parse(query, located=False)
         operation = _select_operation(document, request.operation_name)
         assert not isinstance(operation, str)  # the cached operation was selected from it
         fragments = _fragments(document)
-        guarded = analyze(self.supergraph, operation, fragments).fields
-        nodes = tuple(g.node for g in guarded if g.index in denied)
+        guarded = guarded_nodes(self.supergraph, operation, fragments)
+        nodes = tuple(node for index, node in enumerate(guarded) if index in denied)
         if options.reject_unauthorized:
             paths = denied_paths(operation, fragments, nodes)
             errors = [

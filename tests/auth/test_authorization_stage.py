@@ -6,7 +6,13 @@ from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse, prin
 
 from auth import Claims
 from auth.requirements import deny_all
-from supergraph.authorization import analyze, denied_indexes, denied_paths, remove_fields
+from supergraph.authorization import (
+    analyze,
+    denied_indexes,
+    denied_paths,
+    guarded_nodes,
+    remove_fields,
+)
 from supergraph.schema import load_supergraph
 from tests.auth.graph import supergraph_sdl
 
@@ -33,7 +39,7 @@ def _prepare(query: str) -> tuple[OperationDefinitionNode, dict[str, FragmentDef
 def test_analysis_lists_guarded_selections_in_document_order() -> None:
     operation, fragments = _prepare(QUERY)
     requirements = analyze(SUPERGRAPH, operation, fragments)
-    guarded = [(g.parent_type, g.node.name.value) for g in requirements.fields]
+    guarded = [(g.parent_type, g.name) for g in requirements.fields]
     assert sorted(guarded) == sorted(
         [
             ("User", "orders"),
@@ -56,7 +62,9 @@ async def test_filtered_document_and_paths_for_an_anonymous_caller() -> None:
     requirements = analyze(SUPERGRAPH, operation, fragments)
     denied = await denied_indexes(requirements, None, deny_all)
     assert denied == frozenset(range(5))
-    nodes = [g.node for g in requirements.fields if g.index in denied]
+    guarded = guarded_nodes(SUPERGRAPH, operation, fragments)
+    assert [node.name.value for node in guarded] == [g.name for g in requirements.fields]
+    nodes = [guarded[i] for i in sorted(denied)]
     filtered = print_ast(remove_fields(document, nodes))
     assert filtered == (
         "query Q {\n"
@@ -80,4 +88,4 @@ async def test_scopes_narrow_the_denied_set() -> None:
     requirements = analyze(SUPERGRAPH, operation, fragments)
     claims = Claims(subject="1", scopes=frozenset({"orders:read", "user:phone"}))
     denied = await denied_indexes(requirements, claims, deny_all)
-    assert {requirements.fields[i].node.name.value for i in denied} == {"message"}
+    assert {requirements.fields[i].name for i in denied} == {"message"}
