@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from supergraph.http.negotiate import content_media_type
+
 SIMPLE_CONTENT_TYPES = frozenset(
     {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 )
@@ -18,11 +20,9 @@ CSRF_ERROR = "CSRF_ERROR"
 
 
 def is_preflighted(headers: Mapping[str, str], required_headers: Collection[str]) -> bool:
-    content_type = headers.get("content-type")
-    if content_type is not None:
-        media = content_type.split(";")[0].strip().lower()
-        if media and media not in SIMPLE_CONTENT_TYPES:
-            return True
+    media = content_media_type(headers.get("content-type"))
+    if media and media not in SIMPLE_CONTENT_TYPES:
+        return True
     return any(headers.get(name) for name in required_headers)
 
 

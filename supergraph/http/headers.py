@@ -17,7 +17,7 @@ header can never be propagated or inserted: a client cannot forge the identity.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from supergraph.http import config_values as v
@@ -71,26 +71,24 @@ class HeaderRules:
         return not self.all and not self.subgraphs
 
     def apply(
-        self, incoming: Iterable[tuple[str, str]], subgraph: str | None, reserved: frozenset[str]
+        self, received: Mapping[str, str], subgraph: str | None, reserved: frozenset[str]
     ) -> dict[str, str]:
-        """The headers for `subgraph` (None: the `all` rules only) from the client's."""
-        received: dict[str, str] = {}
-        for name, value in incoming:
-            received.setdefault(name.lower(), value)
+        """The headers for `subgraph` (None: the `all` rules only) from the client's,
+        `received` by lower-case name (the first of repeated ones)."""
         rules = self.all if subgraph is None else (*self.all, *self.subgraphs.get(subgraph, ()))
         out: dict[str, str] = {}
         for rule in rules:
-            match rule:
-                case Insert(name=name, value=value):
-                    out[name] = value
-                case Propagate(named=str() as named, rename=rename, default=default):
-                    value_or_none = received.get(named, default)
-                    if value_or_none is not None:
-                        out[rename or named] = value_or_none
-                case Propagate(matching=re.Pattern() as pattern):
-                    for name, value in received.items():
-                        if pattern.search(name) and name not in reserved:
-                            out[name] = value
+            if isinstance(rule, Insert):
+                out[rule.name] = rule.value
+            elif rule.named is not None:
+                value = received.get(rule.named, rule.default)
+                if value is not None:
+                    out[rule.rename or rule.named] = value
+            elif rule.matching is not None:
+                pattern = rule.matching
+                for name, value in received.items():
+                    if pattern.search(name) and name not in reserved:
+                        out[name] = value
         return {k: v for k, v in out.items() if k not in reserved}
 
 

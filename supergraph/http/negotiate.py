@@ -19,13 +19,50 @@ _ACCEPTED = {
 }
 
 
+# Clients send the same few header values again and again: their parse is kept
+# (bounded, since the values are client-chosen: short values only, cleared when full).
+_CACHE_SIZE = 256
+_CACHED_LENGTH = 200
+_negotiated: dict[str, str | None] = {}
+_content_types: dict[str, str] = {}
+
+
 def response_media_type(accept: str | None) -> str | None:
     """The media type to answer with, or None when the client accepts neither (406).
 
     No Accept header means application/json (the spec's rule for legacy clients).
     Among acceptable types the highest quality wins; on a tie, the first listed.
     """
-    if accept is None or not accept.strip():
+    if accept is None:
+        return APPLICATION_JSON
+    try:
+        return _negotiated[accept]
+    except KeyError:
+        pass
+    chosen = _negotiate(accept)
+    if len(accept) <= _CACHED_LENGTH:
+        if len(_negotiated) >= _CACHE_SIZE:
+            _negotiated.clear()
+        _negotiated[accept] = chosen
+    return chosen
+
+
+def content_media_type(content_type: str | None) -> str:
+    """The media type of a Content-Type value, lower case, without parameters ("" if none)."""
+    if content_type is None:
+        return ""
+    media = _content_types.get(content_type)
+    if media is None:
+        media = content_type.split(";")[0].strip().lower()
+        if len(content_type) <= _CACHED_LENGTH:
+            if len(_content_types) >= _CACHE_SIZE:
+                _content_types.clear()
+            _content_types[content_type] = media
+    return media
+
+
+def _negotiate(accept: str) -> str | None:
+    if not accept.strip():
         return APPLICATION_JSON
     best: tuple[float, str] | None = None
     for part in accept.split(","):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from starlette.requests import Request
+from starlette.requests import cookie_parser
 
 from auth import (
     AuthConfigError,
@@ -50,6 +50,7 @@ from supergraph.executor.pipeline import GraphQLRequest
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.http.headers import RESERVED, HeaderRules, parse_headers
+from supergraph.http.request import RequestHeaders
 
 IDENTITY_HEADER: Final = "x-supergraph-identity"
 SECURITY_KEYS: Final = frozenset({"authentication", "authorization", "identity", "headers"})
@@ -152,14 +153,20 @@ class EdgeSecurity:
         c = self.config
         return c.authentication is not None or c.identity is not None or not c.headers.empty
 
-    async def authenticate(self, request: Request) -> Claims | None:
-        """The caller's verified claims, None when anonymous; raises `AuthError`."""
+    async def authenticate(self, headers: RequestHeaders) -> Claims | None:
+        """The caller's verified claims, None when anonymous; raises `AuthError`.
+        `headers`: the request's, by lower-case name (the first of repeated ones)."""
         authentication = self.config.authentication
         if authentication is None or self._verifier is None:
             return None
-        cookie = request.cookies.get(authentication.cookie) if authentication.cookie else None
+        cookie = None
+        if authentication.cookie:
+            cookies: dict[str, str] = {}
+            for header in headers.getlist("cookie"):  # later ones win, as in Starlette
+                cookies.update(cookie_parser(header))
+            cookie = cookies.get(authentication.cookie)
         token = bearer_token(
-            request.headers.get("authorization"),
+            headers.get("authorization"),
             cookie,
             max_bytes=authentication.verifier.max_token_bytes,
         )
@@ -169,11 +176,14 @@ class EdgeSecurity:
             return None
         return await self._verifier.verify(token)
 
-    async def apply(self, request: Request, graphql_request: GraphQLRequest) -> GraphQLRequest:
-        """`graphql_request` with the caller's claims and subgraph headers; raises `AuthError`."""
-        claims = await self.authenticate(request)
+    async def apply(
+        self, headers: RequestHeaders, graphql_request: GraphQLRequest
+    ) -> GraphQLRequest:
+        """`graphql_request` with the caller's claims and subgraph headers; raises `AuthError`.
+        `headers`: the request's, by lower-case name (the first of repeated ones)."""
+        claims = await self.authenticate(headers)
         rules = self.config.headers
-        incoming = request.headers.items()
+        incoming = headers
         common = rules.apply(incoming, None, self._reserved) if not rules.empty else {}
         if graphql_request.subgraph_headers:
             common = {**graphql_request.subgraph_headers, **common}
@@ -181,10 +191,10 @@ class EdgeSecurity:
             common[self._identity_header] = self._identity.token_for(claims)
         by_name: dict[str, Mapping[str, str]] = {}
         for name in rules.subgraphs:
-            headers = {**common, **rules.apply(incoming, name, self._reserved)}
+            for_subgraph = {**common, **rules.apply(incoming, name, self._reserved)}
             if self._identity is not None:
-                headers[self._identity_header] = common[self._identity_header]
-            by_name[name] = headers
+                for_subgraph[self._identity_header] = common[self._identity_header]
+            by_name[name] = for_subgraph
         return replace(
             graphql_request,
             claims=claims,

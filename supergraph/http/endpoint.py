@@ -1,0 +1,294 @@
+"""`POST`/`GET /graphql` as a plain ASGI app: HTTP in, `Router`, HTTP out.
+
+Per request, in order:
+
+    Accept (406) -> CSRF (400) -> Content-Type (415) -> body size (413)
+    -> JSON (400) -> batch or single -> persisted query -> auth (401)
+    -> Router -> masking -> metrics
+
+It works on the ASGI scope directly, with no Starlette `Request` or `Response`
+per request: the headers are decoded once into a dict, the body is read from
+`receive`, the answer is two `send` calls with prebuilt header tuples. That is
+the router's hot path; at concurrency 1 the objects and middleware layers it
+skips were a good share of the edge's CPU. Any exception becomes the same 500
+INTERNAL_SERVER_ERROR body the app's error handler gives (the trace goes to the
+log only), so the endpoint answers the same inside Starlette's stack (CORS
+requests) and called directly (app.py's fast path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Final
+
+import orjson
+from starlette.datastructures import QueryParams
+from starlette.types import Receive, Scope, Send
+
+from auth import AuthError
+from supergraph.executor.errors import graphql_error
+from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse, Router
+from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
+from supergraph.http.config import RouterConfig
+from supergraph.http.csrf import CSRF_ERROR, csrf_message, is_preflighted
+from supergraph.http.decode import BadRequest, Decoded, decode, json_param
+from supergraph.http.graphiql import graphiql_html
+from supergraph.http.masking import mask_subgraph_errors
+from supergraph.http.metrics import Metrics
+from supergraph.http.negotiate import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    content_media_type,
+    response_media_type,
+    status_for,
+    wants_html,
+)
+from supergraph.http.request import RequestHeaders
+from supergraph.http.security import EdgeSecurity
+from supergraph.persisted import PersistedQueries, SafelistMode
+from supergraph.persisted.resolve import is_signal
+from supergraph.types import JSONObject
+
+logger = logging.getLogger("supergraph.http.app")
+
+QUERY_PLAN_HEADERS: Final = ("apollo-query-plan-experimental", "x-include-query-plan")
+MAX_BODY_SIZE_EXCEEDED: Final = "MAX_BODY_SIZE_EXCEEDED"
+BATCHING_NOT_ENABLED: Final = "BATCHING_NOT_ENABLED"
+BATCH_LIMIT_EXCEEDED: Final = "BATCH_LIMIT_EXCEEDED"
+
+_CONTENT_TYPE: Final = {
+    media: (b"content-type", media.encode("latin-1"))
+    for media in (APPLICATION_JSON, GRAPHQL_RESPONSE_JSON)
+}
+_HTML: Final = (b"content-type", b"text/html; charset=utf-8")
+_ALLOW_POST: Final = (b"allow", b"POST")
+
+
+class RouterHolder:
+    """The router currently serving; None until a supergraph is loaded (health: 503)."""
+
+    def __init__(self, router: Router | None = None) -> None:
+        self.router = router
+
+
+class Refused(Exception):
+    """The HTTP request is refused before any GraphQL work: status, message, code."""
+
+    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+"""Status, body and headers of a response (content-length is added when sending)."""
+
+
+class GraphQLEndpoint:
+    """The ASGI app of `/graphql` (POST; GET and HEAD)."""
+
+    def __init__(
+        self,
+        holder: RouterHolder,
+        metrics: Metrics,
+        config: RouterConfig,
+        persisted: PersistedQueries,
+        security: EdgeSecurity | None = None,
+    ) -> None:
+        self.holder = holder
+        self._security = security
+        self._metrics = metrics
+        self._persisted = persisted
+        self._max_body = config.limits.max_body_bytes
+        self._batching = config.batching
+        self._mask = config.mask_subgraph_errors
+        csrf = config.csrf
+        self._csrf_names = csrf.required_headers
+        self._csrf_headers = (
+            tuple(h.lower() for h in csrf.required_headers) if csrf.enabled else None
+        )
+        self._client_header = config.persisted_queries.client_name_header.lower()
+        self._graphiql = (
+            graphiql_html(
+                local=config.graphiql.assets_dir is not None,
+                client_name_header=config.persisted_queries.client_name_header,
+            ).encode("utf-8")
+            if config.graphiql.enabled
+            else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = RequestHeaders.of(scope)
+        try:
+            if scope["method"] == "POST":
+                status, body, extra = await self._post(scope, headers, receive)
+            else:
+                status, body, extra = await self._get(scope, headers)
+        except ClientDisconnected:
+            return
+        except Exception as error:
+            # The trace goes to the log only; the client gets a code, no internals.
+            logger.error("unhandled error", exc_info=error)
+            status, body, extra = _internal_error()
+        extra.append((b"content-length", b"%d" % len(body)))
+        await send({"type": "http.response.start", "status": status, "headers": extra})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _post(self, scope: Scope, headers: RequestHeaders, receive: Receive) -> Answer:
+        media_type = response_media_type(headers.get("accept"))
+        if media_type is None:
+            return _not_acceptable()
+        try:
+            self._check_csrf(headers)
+            content_type = content_media_type(headers.get("content-type"))
+            if content_type != APPLICATION_JSON:
+                shown = content_type or "none"
+                raise Refused(415, f"Unsupported content type '{shown}': send application/json.")
+            try:
+                body = await read_body(receive, headers, self._max_body)
+            except BodyTooLarge:
+                limit = self._max_body
+                message = f"The request body is larger than {limit} bytes."
+                raise Refused(413, message, MAX_BODY_SIZE_EXCEEDED) from None
+            try:
+                payload = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise Refused(400, "The request body is not valid JSON.") from None
+            if isinstance(payload, list):
+                return await self._batch(payload, headers, media_type)
+            result = await self._run(self._decode(payload, headers), headers)
+        except Refused as refused:
+            return _error(str(refused), refused.status, media_type, refused.code)
+        return _graphql_answer(result, media_type)
+
+    async def _get(self, scope: Scope, headers: RequestHeaders) -> Answer:
+        accept = headers.get("accept")
+        query_string = scope["query_string"]
+        params = QueryParams(query_string) if query_string else None
+        if self._graphiql is not None and not params and wants_html(accept):
+            return 200, self._graphiql, [_HTML]
+        media_type = response_media_type(accept)
+        if media_type is None:
+            return _not_acceptable()
+        get = params.get if params is not None else _no_param
+        try:
+            self._check_csrf(headers)
+            payload = {
+                "query": get("query"),
+                "operationName": get("operationName"),
+                "documentId": get("documentId"),
+                "variables": json_param(get("variables"), "variables"),
+                "extensions": json_param(get("extensions"), "extensions"),
+            }
+            decoded = self._decode(payload, headers)
+            result = await self._run(decoded, headers, allow_mutations=False)
+        except BadRequest as error:
+            return _error(str(error), 400, media_type)
+        except Refused as refused:
+            return _error(str(refused), refused.status, media_type, refused.code)
+        return _graphql_answer(result, media_type)
+
+    def _check_csrf(self, headers: Mapping[str, str]) -> None:
+        required = self._csrf_headers
+        if required is not None and not is_preflighted(headers, required):
+            raise Refused(400, csrf_message(self._csrf_names), CSRF_ERROR)
+
+    def _decode(self, payload: object, headers: Mapping[str, str]) -> Decoded:
+        include_plan = any(headers.get(name) for name in QUERY_PLAN_HEADERS)
+        try:
+            return decode(payload, include_plan=include_plan)
+        except BadRequest as error:
+            raise Refused(400, str(error)) from None
+
+    async def _batch(
+        self, payloads: list[object], headers: RequestHeaders, media_type: str
+    ) -> Answer:
+        """A JSON array of operations -> a JSON array of results, in order, always 200
+        (each result carries its own errors), as Apollo Router's batching does."""
+        batching = self._batching
+        if not batching.enabled:
+            raise Refused(400, "Batched requests are not enabled.", BATCHING_NOT_ENABLED)
+        if not payloads or len(payloads) > batching.max_size:
+            message = f"A batch must hold 1 to {batching.max_size} operations; got {len(payloads)}."
+            raise Refused(400, message, BATCH_LIMIT_EXCEEDED)
+
+        async def one(payload: object) -> JSONObject:
+            try:
+                decoded = self._decode(payload, headers)
+            except Refused as refused:
+                return {"errors": [graphql_error(str(refused), code=refused.code)]}
+            return (await self._run(decoded, headers)).body
+
+        bodies = await asyncio.gather(*(one(payload) for payload in payloads))
+        return 200, orjson.dumps(bodies), [_CONTENT_TYPE[media_type]]
+
+    async def _run(
+        self, decoded: Decoded, headers: RequestHeaders, *, allow_mutations: bool = True
+    ) -> GraphQLResponse:
+        router = self.holder.router
+        if router is None:
+            raise Refused(503, "The supergraph is not loaded yet.", "SERVICE_UNAVAILABLE")
+        started = time.perf_counter()
+        resolved: GraphQLRequest | GraphQLResponse = decoded.request
+        if self._persisted_lookup(decoded):
+            resolved = await self._persisted.resolve(
+                decoded.request,
+                document_id=decoded.document_id,
+                client_name=headers.get(self._client_header),
+            )
+        if isinstance(resolved, GraphQLResponse):
+            result = resolved
+        else:
+            if self._security is not None:
+                try:
+                    resolved = await self._security.apply(headers, resolved)
+                except AuthError as error:
+                    raise Refused(401, error.reason, "UNAUTHENTICATED") from None
+            result = await router.execute(resolved, allow_mutations=allow_mutations)
+        if self._mask:
+            result.body = mask_subgraph_errors(result.body)
+        operation = result.operation_name if result.kind == "ok" else None
+        self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
+        return result
+
+    def _persisted_lookup(self, decoded: Decoded) -> bool:
+        """Whether `PersistedQueries.resolve` has anything to do: an id, a hash, or a
+        safelist to check the query against (else it returns the request as is)."""
+        if decoded.document_id is not None or self._persisted.safelist is not SafelistMode.OFF:
+            return True
+        extensions = decoded.request.extensions
+        return extensions is not None and "persistedQuery" in extensions
+
+
+def _no_param(_name: str) -> None:
+    return None
+
+
+def _graphql_answer(result: GraphQLResponse, media_type: str) -> Answer:
+    status = 200 if is_signal(result.body) else status_for(result.kind, media_type)
+    headers = [_CONTENT_TYPE[media_type]]
+    if status == 405:
+        headers.insert(0, _ALLOW_POST)
+    return status, orjson.dumps(result.body), headers
+
+
+def _not_acceptable() -> Answer:
+    message = f"Accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}."
+    return _error(message, 406, APPLICATION_JSON, "NOT_ACCEPTABLE")
+
+
+def _error(message: str, status: int, media_type: str, code: str = "BAD_REQUEST") -> Answer:
+    body = {"errors": [graphql_error(message, code=code)]}
+    return status, orjson.dumps(body), [_CONTENT_TYPE[media_type]]
+
+
+def _internal_error() -> Answer:
+    return 500, internal_error_body(), [_CONTENT_TYPE[APPLICATION_JSON]]
+
+
+def internal_error_body() -> bytes:
+    body = {"errors": [graphql_error("Internal server error", code="INTERNAL_SERVER_ERROR")]}
+    return orjson.dumps(body)
