@@ -1,6 +1,9 @@
 """The router's HTTP edge (Starlette): GraphQL over HTTP, GraphiQL, health, metrics.
 
-app.py           create_app(): routes and the request -> Router -> response glue
+app.py           create_app(): routes, middleware; /graphql straight to the endpoint
+endpoint.py      POST/GET /graphql as a plain ASGI app: request -> Router -> response
+request.py       the request headers, read once from the ASGI scope
+protocol.py      uvicorn's httptools protocol with one write per response
 server.py        build_app(): a serving app from a supergraph SDL and a RouterConfig
 reload.py        --hot-reload: watch the files, swap in a new app, old requests finish
 workers.py       --workers N: one socket, N worker processes, their supervision
