@@ -139,6 +139,8 @@ class Walker:
         fields = [s for s in selections if isinstance(s, Field)]
         fragments = [s for s in selections if isinstance(s, InlineFragment)]
         in_graph = sg.possible_types_in(graph, type_name)
+        if fields and not in_graph and not ctx.internal:
+            fields = self._evaluable(ctx, fields)
         if fields:
             direct = [f for f in fields if self._direct_on_abstract(ctx, f)]
             others = [f for f in fields if f not in direct]
@@ -193,6 +195,20 @@ class Walker:
                     for key in set(ctx.selset.items) - before:
                         if ctx.selset.items[key] is item:
                             del ctx.selset.items[key]
+
+    def _evaluable(self, ctx: Ctx, fields: list[Field]) -> list[Field]:
+        """The fields worth planning where the subgraph has no object of the abstract type.
+
+        The subgraph can only return null (or an error) here, so its fields are
+        never evaluated: one that no subgraph reachable from here serves needs no
+        fetch, as long as the client asked for something that can be fetched (the
+        value, null or not, still comes from this subgraph). When nothing can
+        be, all are planned, and the first unreachable one is refused as before.
+        """
+        evaluable = [
+            f for f in fields if self._direct_on_abstract(ctx, f) or self._jump_options(ctx, f)
+        ]
+        return evaluable or fields
 
     def _interface_jump(self, ctx: Ctx, field: Field) -> bool:
         return any(
@@ -386,6 +402,13 @@ class Walker:
         return None
 
     def _add_here(self, ctx: Ctx, field: Field, found: FieldInGraph) -> None:
+        type_def = self.sg.types.get(field.type_name)
+        composite_type = type_def is not None and type_def.kind in {"object", "interface", "union"}
+        if not field.selections and composite_type:
+            # Composite, with every type condition dropped as never applying: the
+            # value is still resolved, and a subgraph query needs a selection.
+            typename = Field("__typename", None, field.type_name, "String", 0)
+            field = replace(field, selections=(typename,))
         composite = bool(field.selections)
         shape_alias = self._shape_alias(ctx, field, found)
         item, renamed = ctx.selset.add_field(

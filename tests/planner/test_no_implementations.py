@@ -1,0 +1,135 @@
+"""An abstract type the subgraph has no object of: its fields are never evaluated there."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import parse
+
+from supergraph.planner import PlanningError, build_query_plan
+from supergraph.planner.render import plan_to_text
+from supergraph.schema import Supergraph, load_supergraph
+from tests.planner.support import expected
+
+# `Shelf` is an interface of "stock" with no implementation anywhere, so
+# `Query.shelf` is always null; `label` lives only in "labels", whose
+# @interfaceObject cannot be reached (resolvable: false).
+SDL = """
+schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
+{
+  query: Query
+}
+
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+
+scalar join__FieldSet
+scalar link__Import
+enum link__Purpose { SECURITY EXECUTION }
+
+enum join__Graph {
+  LABELS @join__graph(name: "labels", url: "http://labels")
+  STOCK @join__graph(name: "stock", url: "http://stock")
+}
+
+interface Shelf
+  @join__type(graph: STOCK, key: "code")
+  @join__type(graph: LABELS, key: "code", resolvable: false, isInterfaceObject: true)
+{
+  code: ID!
+  label: String @join__field(graph: LABELS)
+}
+
+type Query
+  @join__type(graph: LABELS)
+  @join__type(graph: STOCK)
+{
+  shelf: Shelf @join__field(graph: STOCK)
+  labelled: Shelf @join__field(graph: LABELS)
+}
+"""
+
+
+def _model() -> Supergraph:
+    return load_supergraph(SDL)
+
+
+def _plan(query: str) -> str:
+    return plan_to_text(build_query_plan(_model(), parse(query), None))
+
+
+def test_unreachable_field_is_left_out_next_to_a_fetchable_one() -> None:
+    # No object can be a `Shelf` of "stock": `label` is never evaluated there.
+    assert _plan("{ shelf { label code } }") == expected(
+        """
+        QueryPlan {
+          Fetch(service: "stock") {
+            {
+              shelf {
+                __typename
+                code
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_typename_alone_is_enough_to_ask_the_subgraph() -> None:
+    assert _plan("{ shelf { __typename label } }") == expected(
+        """
+        QueryPlan {
+          Fetch(service: "stock") {
+            {
+              shelf {
+                __typename
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_only_unreachable_fields_are_refused() -> None:
+    with pytest.raises(PlanningError, match=r'"Shelf\.label"'):
+        _plan("{ shelf { label } }")
+
+
+def test_reachable_position_keeps_the_field() -> None:
+    assert _plan("{ labelled { label } }") == expected(
+        """
+        QueryPlan {
+          Fetch(service: "labels") {
+            {
+              labelled {
+                label
+              }
+            }
+          },
+        }
+        """
+    )
+
+
+def test_type_condition_that_never_applies_still_selects_something() -> None:
+    # The operation's normalisation drops `... on Shelf` (no object type has
+    # it); the subgraph query must not end up as a bare `shelf`.
+    assert _plan("{ shelf { ... on Shelf { label } } }") == expected(
+        """
+        QueryPlan {
+          Fetch(service: "stock") {
+            {
+              shelf {
+                __typename
+              }
+            }
+          },
+        }
+        """
+    )
