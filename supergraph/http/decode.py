@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from auth import Claims
 from supergraph.executor.pipeline import GraphQLRequest
 
 
@@ -17,8 +18,32 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    request: GraphQLRequest
+    """The request's parts; `request()` builds the `GraphQLRequest` once, with what
+    the edge adds (claims, subgraph headers) when it knows them already."""
+
+    query: str | None
+    operation_name: str | None
+    variables: Mapping[str, Any] | None
+    extensions: Mapping[str, Any] | None
+    include_plan: bool
     document_id: str | None
+
+    def request(
+        self,
+        claims: Claims | None = None,
+        subgraph_headers: Mapping[str, str] | None = None,
+        subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> GraphQLRequest:
+        return GraphQLRequest(
+            self.query,
+            self.operation_name,
+            self.variables,
+            self.extensions,
+            self.include_plan,
+            subgraph_headers=subgraph_headers,
+            subgraph_headers_by_name=subgraph_headers_by_name,
+            claims=claims,
+        )
 
 
 def decode(payload: object, *, include_plan: bool = False) -> Decoded:
@@ -38,8 +63,7 @@ def decode(payload: object, *, include_plan: bool = False) -> Decoded:
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("'operationName' must be a string.")
     variables = optional_object(payload.get("variables"), "variables")
-    request = GraphQLRequest(query, operation_name or None, variables, extensions, include_plan)
-    return Decoded(request, document_id)
+    return Decoded(query, operation_name or None, variables, extensions, include_plan, document_id)
 
 
 def optional_object(value: object, name: str) -> Mapping[str, Any] | None:

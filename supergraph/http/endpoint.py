@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 
 from auth import AuthError
 from supergraph.executor.errors import graphql_error
-from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse, Router
+from supergraph.executor.pipeline import GraphQLResponse, Router
 from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import CSRF_ERROR, csrf_message, is_preflighted
@@ -232,22 +232,34 @@ class GraphQLEndpoint:
         if router is None:
             raise Refused(503, "The supergraph is not loaded yet.", "SERVICE_UNAVAILABLE")
         started = time.perf_counter()
-        resolved: GraphQLRequest | GraphQLResponse = decoded.request
         if self._persisted_lookup(decoded):
             resolved = await self._persisted.resolve(
-                decoded.request,
+                decoded.request(),
                 document_id=decoded.document_id,
                 client_name=headers.get(self._client_header),
             )
-        if isinstance(resolved, GraphQLResponse):
-            result = resolved
+            if isinstance(resolved, GraphQLResponse):
+                result = resolved
+            else:
+                if self._security is not None:
+                    try:
+                        resolved = await self._security.apply(headers, resolved)
+                    except AuthError as error:
+                        raise Refused(401, error.reason, "UNAUTHENTICATED") from None
+                result = await router.execute(resolved, allow_mutations=allow_mutations)
         else:
-            if self._security is not None:
+            # The usual case: the request is built once, with what security adds.
+            if self._security is None:
+                request = decoded.request()
+            else:
                 try:
-                    resolved = await self._security.apply(headers, resolved)
+                    found = await self._security.context(headers)
                 except AuthError as error:
                     raise Refused(401, error.reason, "UNAUTHENTICATED") from None
-            result = await router.execute(resolved, allow_mutations=allow_mutations)
+                request = decoded.request(
+                    found.claims, found.subgraph_headers, found.subgraph_headers_by_name
+                )
+            result = await router.execute(request, allow_mutations=allow_mutations)
         if self._mask:
             result.body = mask_subgraph_errors(result.body)
         operation = result.operation_name if result.kind == "ok" else None
@@ -259,7 +271,7 @@ class GraphQLEndpoint:
         safelist to check the query against (else it returns the request as is)."""
         if decoded.document_id is not None or self._persisted.safelist is not SafelistMode.OFF:
             return True
-        extensions = decoded.request.extensions
+        extensions = decoded.extensions
         return extensions is not None and "persistedQuery" in extensions
 
 

@@ -132,6 +132,15 @@ def _identity(raw: object) -> IdentityConfig | None:
     return IdentityConfig(signer, header)
 
 
+@dataclass(frozen=True, slots=True)
+class SecurityContext:
+    """What the edge adds to a request: who calls, and the headers for the subgraphs."""
+
+    claims: Claims | None
+    subgraph_headers: Mapping[str, str] | None
+    subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None
+
+
 class EdgeSecurity:
     """Authenticates requests and computes their subgraph headers; one per app."""
 
@@ -176,30 +185,36 @@ class EdgeSecurity:
             return None
         return await self._verifier.verify(token)
 
-    async def apply(
-        self, headers: RequestHeaders, graphql_request: GraphQLRequest
-    ) -> GraphQLRequest:
-        """`graphql_request` with the caller's claims and subgraph headers; raises `AuthError`.
+    async def context(
+        self, headers: RequestHeaders, base: Mapping[str, str] | None = None
+    ) -> SecurityContext:
+        """The caller's claims and subgraph headers (on top of `base`); raises `AuthError`.
         `headers`: the request's, by lower-case name (the first of repeated ones)."""
         claims = await self.authenticate(headers)
         rules = self.config.headers
-        incoming = headers
-        common = rules.apply(incoming, None, self._reserved) if not rules.empty else {}
-        if graphql_request.subgraph_headers:
-            common = {**graphql_request.subgraph_headers, **common}
+        common = rules.apply(headers, None, self._reserved) if not rules.empty else {}
+        if base:
+            common = {**base, **common}
         if self._identity is not None:
             common[self._identity_header] = self._identity.token_for(claims)
         by_name: dict[str, Mapping[str, str]] = {}
         for name in rules.subgraphs:
-            for_subgraph = {**common, **rules.apply(incoming, name, self._reserved)}
+            for_subgraph = {**common, **rules.apply(headers, name, self._reserved)}
             if self._identity is not None:
                 for_subgraph[self._identity_header] = common[self._identity_header]
             by_name[name] = for_subgraph
+        return SecurityContext(claims, common or None, by_name or None)
+
+    async def apply(
+        self, headers: RequestHeaders, graphql_request: GraphQLRequest
+    ) -> GraphQLRequest:
+        """`graphql_request` with the caller's claims and subgraph headers; raises `AuthError`."""
+        found = await self.context(headers, graphql_request.subgraph_headers)
         return replace(
             graphql_request,
-            claims=claims,
-            subgraph_headers=common or None,
-            subgraph_headers_by_name=by_name or None,
+            claims=found.claims,
+            subgraph_headers=found.subgraph_headers,
+            subgraph_headers_by_name=found.subgraph_headers_by_name,
         )
 
     async def aclose(self) -> None:
