@@ -12,8 +12,8 @@ per request: the headers are decoded once into a dict, the body is read from
 the router's hot path; at concurrency 1 the objects and middleware layers it
 skips were a good share of the edge's CPU. Any exception becomes the same 500
 INTERNAL_SERVER_ERROR body the app's error handler gives (the trace goes to the
-log only), so the endpoint answers the same inside Starlette's stack (CORS
-requests) and called directly (app.py's fast path).
+log only), so the endpoint answers the same inside Starlette's stack (HEAD,
+a mounted root path) and called directly (app.py's fast path).
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ class CoalescingTransport(asyncio.Transport):
         held = self._held
         if held is not None:
             self._held = None
-            self._transport.write(held)
+            # The connection may have been lost since (the bytes have nowhere to go).
+            if not self._transport.is_closing():
+                self._transport.write(held)
 
     def close(self) -> None:
         self.flush()

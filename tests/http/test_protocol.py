@@ -71,6 +71,15 @@ async def test_close_writes_what_is_held_first() -> None:
     assert len(inner.calls) == 1
 
 
+async def test_what_is_held_is_dropped_when_the_connection_is_gone() -> None:
+    inner = RecordingTransport()
+    transport = CoalescingTransport(inner, asyncio.get_running_loop())
+    transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    inner.closed = True  # lost before the loop's next turn
+    await asyncio.sleep(0)
+    assert inner.calls == []
+
+
 async def _chunks() -> AsyncIterator[bytes]:
     for part in (b"one,", b"two,", b"three"):
         await asyncio.sleep(0.01)
