@@ -55,7 +55,7 @@ from supergraph.executor.errors import (
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
 from supergraph.executor.introspection import Introspection
 from supergraph.executor.lru import LRU
-from supergraph.executor.shaping import ResponseShaper
+from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.limits import proven_silent
@@ -185,6 +185,8 @@ class Router:
             transport, PossibleTypes(supergraph.schema), self.options.executor
         )
         self._rules = (*specified_rules, *self.options.extra_rules)
+        # Field shapes, leaf entries and selections every cached operation shares.
+        self._shapes = SchemaShapes(self.schema)
         self.documents: LRU[str, _Document] = LRU(self.options.document_cache_size)
         self.plans: LRU[tuple[str, str | None], PreparedOperation] = LRU(
             self.options.plan_cache_size
@@ -387,7 +389,7 @@ class Router:
             sys.intern(operation.name.value) if operation.name is not None else None,
             tuple(operation.variable_definitions or ()),
             plan,
-            ResponseShaper(self.schema, operation, fragments, denied),
+            ResponseShaper(self.schema, operation, fragments, denied, self._shapes),
             Introspection.prepare(self.schema, operation, fragments),
             requirements,
         )

@@ -30,6 +30,9 @@ from graphql import (
 
 from supergraph.types import Variables
 
+# Names of validated documents are the schema's: a bound only against misuse.
+_LEAVES_LIMIT = 100_000
+
 Conditions: TypeAlias = tuple[tuple[bool, bool | str], ...]
 """A selection's `@skip`/`@include`: (is skip, literal `if` or its variable's name)."""
 
@@ -70,9 +73,12 @@ def compile_operation(
     selection_set: SelectionSetNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     denied: Collection[FieldNode] = (),
+    leaves: dict[str, FieldSelection] | None = None,
 ) -> CompiledOperation:
-    """`denied`: field nodes (by identity) that become `FieldSelection.denied`."""
-    compiler = _Compiler(fragments, frozenset(id(node) for node in denied))
+    """`denied`: field nodes (by identity) that become `FieldSelection.denied`.
+    `leaves`: shared unaliased leaf selections without conditions, by name (filled
+    here; they are most of an operation's fields and the same in every operation)."""
+    compiler = _Compiler(fragments, frozenset(id(node) for node in denied), leaves)
     selections = compiler.selections(selection_set)
     for name in fragments:
         compiler.fragment(name)  # only for their condition variables (all are used when valid)
@@ -88,9 +94,15 @@ def included(conditions: Conditions, variables: Variables) -> bool:
 
 
 class _Compiler:
-    def __init__(self, fragments: Mapping[str, FragmentDefinitionNode], denied: frozenset[int]):
+    def __init__(
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        denied: frozenset[int],
+        leaves: dict[str, FieldSelection] | None,
+    ):
         self._fragments = fragments
         self._denied = denied
+        self._leaves = {} if leaves is None else leaves
         self._compiled: dict[str, FragmentSelection | None] = {}
         self._compiling: set[str] = set()
         self.variables: set[str] = set()
@@ -103,6 +115,14 @@ class _Compiler:
                 name = sys.intern(selection.name.value)
                 alias = selection.alias
                 sub = selection.selection_set
+                if (
+                    sub is None
+                    and alias is None
+                    and not conditions
+                    and id(selection) not in self._denied
+                ):
+                    out.append(self._leaf(name))
+                    continue
                 out.append(
                     FieldSelection(
                         sys.intern(alias.value) if alias is not None else name,
@@ -131,6 +151,14 @@ class _Compiler:
                     )
                 out.append(fragment)
         return tuple(out)
+
+    def _leaf(self, name: str) -> FieldSelection:
+        leaf = self._leaves.get(name)
+        if leaf is None:
+            leaf = FieldSelection(name, name, None)
+            if len(self._leaves) < _LEAVES_LIMIT:
+                self._leaves[name] = leaf
+        return leaf
 
     def fragment(self, name: str) -> FragmentSelection | None:
         """The spread of fragment `name` without conditions; None when unknown (or cyclic)."""

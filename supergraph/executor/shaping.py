@@ -70,11 +70,20 @@ _Path = tuple[object, str | int] | None
 
 @dataclass(slots=True)
 class _Group:
-    """The sub-selections of one response field (several when fields merge)."""
+    """The sub-selections of one response field (several when fields merge).
+
+    Collected fields are cached per (condition key, runtime type name). Nearly
+    every group only ever sees one of those: it is kept in three slots, and
+    the dict for any others exists only once needed (a group per object field
+    of every cached operation adds up).
+    """
 
     selection_sets: tuple[Selections, ...]
-    cache: dict[tuple[object, ...], dict[str, list[_Entry]]] = field(default_factory=dict)
-    """Collected fields by condition key, then by runtime type name."""
+    key: tuple[object, ...] = ()
+    type_name: str = ""
+    """"": nothing collected yet."""
+    entries: tuple[_Entry, ...] = ()
+    others: dict[tuple[tuple[object, ...], str], tuple[_Entry, ...]] | None = None
 
 
 _SCALAR: Final = 0
@@ -148,8 +157,78 @@ class _Entry:
         object.__setattr__(self, "kind", kind)
 
 
+# Bound on each schema-wide cache: keys come from validated documents (schema
+# names) or subgraph data (type names), but nothing may grow without limit.
+_SHARED_LIMIT: Final = 100_000
+
+
+class SchemaShapes:
+    """What the shapers of one schema share instead of each holding its own copy:
+    compiled field types, the entries of unaliased leaf fields, leaf selections,
+    and the runtime types of abstract ones."""
+
+    __slots__ = ("_entries", "_runtime", "_shapes", "leaves", "schema")
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self._shapes: dict[tuple[str, str], _Shape] = {}
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._runtime: dict[tuple[str, object], _Runtime | None] = {}
+        self.leaves: dict[str, FieldSelection] = {}
+        """Unaliased leaf selections without conditions, by field name (`selections.py`)."""
+
+    def shape(self, runtime: _Runtime, name: str) -> _Shape:
+        key = (runtime.name, name)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = _compile(runtime.fields[name].type)
+            if len(self._shapes) < _SHARED_LIMIT:
+                self._shapes[key] = shape
+        return shape
+
+    def leaf(self, runtime: _Runtime, name: str) -> _Entry:
+        """The entry of the unaliased leaf field (or `__typename`) `name`, allowed."""
+        key = (runtime.name, name)
+        entry = self._entries.get(key)
+        if entry is None:
+            shape = None if name == _TYPENAME else self.shape(runtime, name)
+            entry = _Entry(name, name, runtime.name, shape, None)
+            if len(self._entries) < _SHARED_LIMIT:
+                self._entries[key] = entry
+        return entry
+
+    def runtime_type(self, abstract: str, typename: object) -> _Runtime | None:
+        key = (abstract, typename)
+        if key in self._runtime:
+            return self._runtime[key]
+        runtime = self._resolve_runtime(abstract, typename)
+        if len(self._runtime) < _SHARED_LIMIT:
+            self._runtime[key] = runtime
+        return runtime
+
+    def _resolve_runtime(self, abstract: str, typename: object) -> _Runtime | None:
+        schema = self.schema
+        parent = schema.get_type(abstract)
+        if parent is None:
+            return None
+        if typename is None or typename == abstract:
+            # No concrete type in the data: a subgraph that only knows the interface
+            # (e.g. an @interfaceObject) answered, and the planner fetched no
+            # __typename because the selection needs none. Interface fields can
+            # still be shaped; type-conditioned fragments on objects cannot apply.
+            return parent if isinstance(parent, GraphQLInterfaceType) else None
+        runtime = schema.get_type(typename) if isinstance(typename, str) else None
+        if not isinstance(runtime, GraphQLObjectType):
+            return None
+        if is_abstract_type(parent) and schema.is_sub_type(parent, runtime):
+            return runtime
+        return None
+
+
 class ResponseShaper:
     """Shapes responses for one operation; build once per plan and reuse."""
+
+    __slots__ = ("_condition_variables", "_root", "_root_type", "_schema", "_shared")
 
     def __init__(
         self,
@@ -157,20 +236,26 @@ class ResponseShaper:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         denied: Collection[FieldNode] = (),
+        shared: SchemaShapes | None = None,
     ) -> None:
         """`denied`: field nodes of `operation`/`fragments` the caller may not see.
+        `shared`: the schema's shared pieces (the router passes one for all shapers).
 
         The operation is compiled to compact selections here: the shaper lives as
         long as its cached plan and keeps no AST node (see `selections.py`)."""
+        if shared is None:
+            shared = SchemaShapes(schema)
+        elif shared.schema is not schema:
+            raise ValueError("the shared shapes belong to another schema")
         self._schema = schema
+        self._shared = shared
         root_type = schema.get_root_type(operation.operation)
         if root_type is None:
             raise ValueError(f"the schema has no {operation.operation.value} root type")
         self._root_type = root_type
-        compiled = compile_operation(operation.selection_set, fragments, denied)
+        compiled = compile_operation(operation.selection_set, fragments, denied, shared.leaves)
         self._root = _Group((compiled.selections,))
         self._condition_variables = compiled.condition_variables
-        self._runtime_cache: dict[tuple[str, object], _Runtime | None] = {}
 
     def shape(
         self,
@@ -188,27 +273,7 @@ class ResponseShaper:
         return tuple(bool(variables.get(name)) for name in self._condition_variables)
 
     def runtime_type(self, abstract: str, typename: object) -> _Runtime | None:
-        key = (abstract, typename)
-        if key not in self._runtime_cache:
-            self._runtime_cache[key] = self._resolve_runtime(abstract, typename)
-        return self._runtime_cache[key]
-
-    def _resolve_runtime(self, abstract: str, typename: object) -> _Runtime | None:
-        parent = self._schema.get_type(abstract)
-        if parent is None:
-            return None
-        if typename is None or typename == abstract:
-            # No concrete type in the data: a subgraph that only knows the interface
-            # (e.g. an @interfaceObject) answered, and the planner fetched no
-            # __typename because the selection needs none. Interface fields can
-            # still be shaped; type-conditioned fragments on objects cannot apply.
-            return parent if isinstance(parent, GraphQLInterfaceType) else None
-        runtime = self._schema.get_type(typename) if isinstance(typename, str) else None
-        if not isinstance(runtime, GraphQLObjectType):
-            return None
-        if is_abstract_type(parent) and self._schema.is_sub_type(parent, runtime):
-            return runtime
-        return None
+        return self._shared.runtime_type(abstract, typename)
 
     def fields(
         self,
@@ -216,16 +281,26 @@ class ResponseShaper:
         group: _Group,
         variables: Variables,
         condition_key: tuple[object, ...],
-    ) -> list[_Entry]:
-        by_type = group.cache.get(condition_key)
-        if by_type is None:
-            by_type = group.cache[condition_key] = {}
-        cached = by_type.get(runtime.name)
+    ) -> tuple[_Entry, ...]:
+        type_name = runtime.name
+        if group.type_name == type_name and group.key == condition_key:
+            return group.entries
+        if not group.type_name:
+            entries = self._collect(runtime, group, variables)
+            group.key, group.type_name, group.entries = condition_key, type_name, entries
+            return entries
+        if group.others is None:
+            group.others = {}
+        cached = group.others.get((condition_key, type_name))
         if cached is None:
-            cached = by_type[runtime.name] = self._collect(runtime, group, variables)
+            cached = group.others[(condition_key, type_name)] = self._collect(
+                runtime, group, variables
+            )
         return cached
 
-    def _collect(self, runtime: _Runtime, group: _Group, variables: Variables) -> list[_Entry]:
+    def _collect(
+        self, runtime: _Runtime, group: _Group, variables: Variables
+    ) -> tuple[_Entry, ...]:
         by_name: dict[str, list[FieldSelection]] = {}
         for selections in group.selection_sets:
             self._collect_into(runtime, selections, variables, by_name, set())
@@ -237,17 +312,24 @@ class ResponseShaper:
             name = nodes[0].name
             sub_sets = tuple(n.selections for n in nodes if n.selections is not None)
             sub = _Group(sub_sets) if sub_sets else None
+            shared = self._shared
             if not allowed and name in runtime.fields:
-                shape = _compile(runtime.fields[name].type)
+                shape = shared.shape(runtime, name)
                 entries.append(_Entry(response_name, name, runtime.name, shape, None, denied=True))
             elif name == _TYPENAME:
-                entries.append(_Entry(response_name, name, runtime.name, None, None))
+                if response_name == name:
+                    entries.append(shared.leaf(runtime, name))
+                else:
+                    entries.append(_Entry(response_name, name, runtime.name, None, None))
             elif is_root and name in _INTROSPECTION_FIELDS:
                 entries.append(_Entry(response_name, name, runtime.name, None, None, True))
             elif name in runtime.fields:
-                shape = _compile(runtime.fields[name].type)
-                entries.append(_Entry(response_name, name, runtime.name, shape, sub))
-        return entries
+                if sub is None and response_name == name:
+                    entries.append(shared.leaf(runtime, name))
+                else:
+                    shape = shared.shape(runtime, name)
+                    entries.append(_Entry(response_name, name, runtime.name, shape, sub))
+        return tuple(entries)
 
     def _collect_into(
         self,
@@ -305,9 +387,9 @@ class _Shaping:
     def shape_object(
         self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
     ) -> JSONObject | _Invalid:
-        by_type = group.cache.get(self.condition_key)
-        entries = by_type.get(runtime.name) if by_type is not None else None
-        if entries is None:
+        if group.type_name == runtime.name and group.key == self.condition_key:
+            entries = group.entries
+        else:
             entries = self.shaper.fields(runtime, group, self.variables, self.condition_key)
         out: JSONObject = {}
         # The common cases (present scalars, objects of a concrete type, lists of

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from graphql import OperationDefinitionNode, build_schema, parse
 from graphql.language import FragmentDefinitionNode
 
 from supergraph.executor.introspection import Introspection
-from supergraph.executor.shaping import ResponseShaper
+from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.types import JSONObject
 
 API = build_schema(
@@ -243,3 +244,40 @@ def test_a_value_of_the_wrong_kind_where_an_object_is_expected_is_null() -> None
     result, errors = shape("{ me { id } }", {"me": "not an object"})
     assert result == {"me": None}
     assert errors == []
+
+
+def test_one_shaper_serves_other_condition_values_and_runtime_types() -> None:
+    # Collected fields are cached per (condition values, runtime type): each must get its own.
+    query = """
+    query($s: Boolean!) { search { ...R } me { id @skip(if: $s) name } }
+    fragment R on Result { ... on User { id name @include(if: $s) } ... on Post { title } }
+    """
+    document = parse(query)
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    shared = SchemaShapes(API)
+    shaper = ResponseShaper(API, operation, fragments, shared=shared)
+    data = {
+        "search": [
+            {"__typename": "User", "id": "1", "name": "Ada"},
+            {"__typename": "Post", "title": "Hi"},
+        ],
+        "me": {"id": "1", "name": "Ada"},
+    }
+    for _ in range(2):
+        for skip in (True, False):
+            expected_user = {"id": "1", "name": "Ada"} if skip else {"id": "1"}
+            expected_me = {"name": "Ada"} if skip else {"id": "1", "name": "Ada"}
+            assert shaper.shape(data, {"s": skip}, []) == {
+                "search": [expected_user, {"title": "Hi"}],
+                "me": expected_me,
+            }
+    me = parse("{ me { id name } }").definitions[0]
+    assert isinstance(me, OperationDefinitionNode)
+    other = ResponseShaper(API, me, {}, shared=shared)
+    assert other.shape(data, {}, []) == {"me": {"id": "1", "name": "Ada"}}
+    assert set(shared.leaves) == {"id", "name", "title"}  # one leaf selection per name
+    with pytest.raises(ValueError):
+        ResponseShaper(build_schema("type Query { a: Int }"), operation, fragments, shared=shared)
