@@ -150,7 +150,7 @@ class NodeBuilder:
             operation_kind=kind,
             operation_name=name,
             variable_usages=tuple(d.variable.name.value for d in definitions),
-            requires=_requires(group.requires) if group.is_entity else None,
+            requires=_shared(_requires(group.requires)) if group.is_entity else None,
             input_rewrites=tuple(group.input_rewrites),
             output_rewrites=tuple(group.output_rewrites),
             id=group.id,
@@ -184,6 +184,21 @@ def _requires(selection: SelectionSet) -> tuple[RequiresSelection, ...]:
                     )
                 )
     return tuple(out)
+
+
+# Equal `requires` (an entity type's key fields, mostly) are one object in every
+# cached plan; bounded, as aliases may come from the client.
+_REQUIRES: dict[tuple[RequiresSelection, ...], tuple[RequiresSelection, ...]] = {}
+_REQUIRES_LIMIT = 10_000
+
+
+def _shared(requires: tuple[RequiresSelection, ...]) -> tuple[RequiresSelection, ...]:
+    shared = _REQUIRES.get(requires)
+    if shared is not None:
+        return shared
+    if len(_REQUIRES) < _REQUIRES_LIMIT:
+        _REQUIRES[requires] = requires
+    return requires
 
 
 def _contradicts(conditions: Conditions) -> bool:
