@@ -55,6 +55,8 @@ def analyze(
 ) -> OperationRequirements:
     """The guarded fields, without their nodes: this lives as long as the cached plan."""
     found = _guarded(supergraph, operation, fragments)
+    if not found:
+        return NO_REQUIREMENTS  # most operations: no object of their own to cache
     fields = tuple(
         GuardedField(index, sys.intern(node.name.value), parent, requirements)
         for index, (node, parent, requirements) in enumerate(found)
