@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from graphql import DocumentNode
 
-from supergraph.operation import Field, InlineFragment, Selection, normalize_operation
+from supergraph.operation import Field, InlineFragment, Operation, Selection, normalize_operation
 from supergraph.operation.errors import OperationError
 from supergraph.planner.errors import PlanningError
-from supergraph.planner.groups import finish
+from supergraph.planner.groups import FetchGroup, finish
 from supergraph.planner.merge import merge_siblings
 from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.plan import QueryPlan
-from supergraph.planner.roots import plan_root
+from supergraph.planner.roots import plan_root, root_candidates
 from supergraph.planner.walk import Walker
 from supergraph.schema import Supergraph
 
@@ -33,17 +33,38 @@ def build_query_plan(
     except OperationError as error:
         raise PlanningError(str(error)) from None
     fields = _root_fields(operation.selections)
+    walker, groups, split = _walk(supergraph, operation, fields, {})
+    # Splitting a shared root field is chosen on estimated jumps, which may count
+    # twice a jump the walk makes once: each split field is also tried whole in
+    # each subgraph serving it, and kept whole where the plan has fewer fetches.
+    whole: dict[int, str] = {}
+    for field in split:
+        for graph in root_candidates(walker, field):
+            trial = {**whole, id(field): graph}
+            try:
+                other = _walk(supergraph, operation, fields, trial)
+            except PlanningError:
+                continue
+            if len(other[1]) < len(groups):
+                walker, groups, _ = other
+                whole = trial
+    return QueryPlan(node=NodeBuilder(operation, groups, walker.roots).build())
+
+
+def _walk(
+    supergraph: Supergraph, operation: Operation, fields: list[Field], whole: dict[int, str]
+) -> tuple[Walker, list[FetchGroup], list[Field]]:
+    """The walked and merged fetch groups, and the root fields split across subgraphs."""
     walker = Walker(supergraph, operation)
     try:
-        plan_root(walker, fields)
+        split = plan_root(walker, fields, whole=whole)
     except PlanningError:
         # Joining root fields into fetches happening anyway is an estimate; when
         # it leads into a subgraph that cannot serve a selection, plan without it.
         walker = Walker(supergraph, operation)
-        plan_root(walker, fields, join_forced=False)
+        split = plan_root(walker, fields, join_forced=False, whole=whole)
     finish(walker.groups)
-    groups = merge_siblings(walker.groups)
-    return QueryPlan(node=NodeBuilder(operation, groups, walker.roots).build())
+    return walker, merge_siblings(walker.groups), split
 
 
 def _root_fields(selections: tuple[Selection, ...]) -> list[Field]:

@@ -114,14 +114,16 @@ def _placement(
 def _conditions_nest(a: FetchGroup, b: FetchGroup) -> bool:
     """Equal conditions; or one fetch runs under more of them and needs no representation
     field the other lacks: merged, it runs when the other does, its own part kept under
-    `@skip`/`@include` (a field the other needs unconditionally, asked again under `@skip`)."""
+    `@skip`/`@include` (a field the other needs unconditionally, asked again under `@skip`).
+    Under conditions neither holds all of, both parts are kept under their own, and the
+    merged fetch, which runs under the shared ones, must need the same representations."""
     if a.conditions == b.conditions:
         return True
     if set(a.conditions) < set(b.conditions):
         return covers(a.requires, b.requires)
     if set(b.conditions) < set(a.conditions):
         return covers(b.requires, a.requires)
-    return False
+    return covers(a.requires, b.requires) and covers(b.requires, a.requires)
 
 
 def _guarded(group: FetchGroup, conditions: Conditions) -> SelectionSet:

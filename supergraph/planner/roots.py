@@ -9,7 +9,7 @@ fetch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,8 +22,20 @@ if TYPE_CHECKING:
     from supergraph.planner.walk import Walker
 
 
-def plan_root(walker: Walker, fields: list[Field], join_forced: bool = True) -> None:
+def plan_root(
+    walker: Walker,
+    fields: list[Field],
+    join_forced: bool = True,
+    whole: Mapping[int, str] | None = None,
+) -> list[Field]:
+    """Plan the root fields; returns the shared ones split across subgraphs.
+
+    `whole` asks a field (by `id`) of that one subgraph instead: the caller
+    compares (a split is chosen on estimated jumps, which can count twice a
+    jump the walk then makes once).
+    """
     mutation = walker.operation.kind == "mutation"
+    split: list[Field] = []
     root = walker.operation.root_type
     if not mutation:
         # Fields with one best subgraph open their fetches first (those only one
@@ -32,7 +44,11 @@ def plan_root(walker: Walker, fields: list[Field], join_forced: bool = True) -> 
         fields = sorted(fields, key=lambda f: _best_count(walker, f))
     preferred = _forced(walker, fields) if join_forced and not mutation else frozenset()
     for field in fields:
-        for graph, part in _root_parts(walker, field, mutation, preferred):
+        forced = whole.get(id(field)) if whole else None
+        parts = [(forced, field)] if forced else _root_parts(walker, field, mutation, preferred)
+        if len(parts) > 1:
+            split.append(field)
+        for graph, part in parts:
             group = walker.roots[-1] if mutation and walker.roots else None
             if group is None or group.service != graph:
                 group = next((g for g in walker.roots if g.service == graph and not mutation), None)
@@ -44,6 +60,7 @@ def plan_root(walker: Walker, fields: list[Field], join_forced: bool = True) -> 
             found = resolves(walker.sg, graph, root, part.name, None)
             assert found is not None
             walker._add_here(ctx, part, found)
+    return split
 
 
 def _forced(walker: Walker, fields: list[Field]) -> frozenset[str]:
@@ -52,13 +69,13 @@ def _forced(walker: Walker, fields: list[Field]) -> frozenset[str]:
     joins one of these rather than opening a fetch of its own."""
     forced: set[str] = set()
     for field in fields:
-        candidates = _root_candidates(walker, field)
+        candidates = root_candidates(walker, field)
         if len(candidates) == 1:
             forced.add(candidates[0])
             continue
         parts = [field, *(replace(field, selections=(s,)) for s in field.selections)]
         for part in parts:
-            candidates = _root_candidates(walker, part)
+            candidates = root_candidates(walker, part)
             costs = [_root_cost(walker, g, part) for g in candidates]
             if costs and costs.count(min(costs)) == 1:
                 forced.add(candidates[costs.index(min(costs))])
@@ -66,7 +83,10 @@ def _forced(walker: Walker, fields: list[Field]) -> frozenset[str]:
 
 
 def _root_parts(
-    walker: Walker, field: Field, mutation: bool, preferred: frozenset[str] = frozenset()
+    walker: Walker,
+    field: Field,
+    mutation: bool,
+    preferred: frozenset[str] = frozenset(),
 ) -> list[tuple[str, Field]]:
     """The subgraph for a root field, or one per part of its selection when cheaper.
 
@@ -75,7 +95,7 @@ def _root_parts(
     no single subgraph can serve it, e.g. a value type with no key).
     """
     graph = _root_graph(walker, field, mutation, preferred)
-    if mutation or not field.selections or len(_root_candidates(walker, field)) == 1:
+    if mutation or not field.selections or len(root_candidates(walker, field)) == 1:
         return [(graph, field)]
     single = _root_cost(walker, graph, field) + _new_root_penalty(walker, graph)
     parts = _split(
@@ -83,9 +103,9 @@ def _root_parts(
     )
     if len(parts) == 1:
         return [(graph, field)]
-    split = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
-    cost = sum(_root_cost(walker, g, f) + _new_root_penalty(walker, g) for g, f in split)
-    return split if cost <= single else [(graph, field)]  # parallel beats sequential
+    pieces = [(g, replace(field, selections=tuple(sels))) for g, sels in parts.items()]
+    cost = sum(_root_cost(walker, g, f) + _new_root_penalty(walker, g) for g, f in pieces)
+    return pieces if cost <= single else [(graph, field)]  # parallel beats sequential
 
 
 _MAX_SPLIT_DEPTH = 4
@@ -160,14 +180,14 @@ def _root_cost(walker: Walker, graph: str, field: Field) -> int:
     return walker.cost.local_cost(graph, field.type_name, field.selections, provided)
 
 
-def _root_candidates(walker: Walker, field: Field) -> list[str]:
+def root_candidates(walker: Walker, field: Field) -> list[str]:
     root = walker.operation.root_type
     return [g for g in walker.sg.subgraphs if resolves(walker.sg, g, root, field.name, None)]
 
 
 def _best_count(walker: Walker, field: Field) -> tuple[int, int]:
     """(several candidates, how many of them serve the field at the least cost)."""
-    candidates = _root_candidates(walker, field)
+    candidates = root_candidates(walker, field)
     if len(candidates) <= 1:
         return (0, len(candidates))
     costs = [_root_cost(walker, g, field) for g in candidates]
@@ -178,7 +198,7 @@ def _root_graph(
     walker: Walker, field: Field, mutation: bool, preferred: frozenset[str] = frozenset()
 ) -> str:
     root = walker.operation.root_type
-    candidates = _root_candidates(walker, field)
+    candidates = root_candidates(walker, field)
     if not candidates:
         raise PlanningError(f'no subgraph can resolve field "{root}.{field.name}"')
     if mutation and walker.roots and walker.roots[-1].service in candidates:
