@@ -84,7 +84,11 @@ class Walker:
         rest = [s for s in selections if not (isinstance(s, Field) and self._is_local(ctx, s))]
         settled = [s for s in local if self._stays_whole(ctx, s)]
         unsettled = [s for s in local if s not in settled]
-        for selection in (*settled, *rest, *unsettled):
+        # Likewise a field jumped for whose subtree needs jumps from there: a fetch a
+        # sibling opens may serve that part (or all of it) without one more jump.
+        deep = [s for s in rest if isinstance(s, Field) and self._jumps_on(ctx, s)]
+        rest = [s for s in rest if s not in deep]
+        for selection in (*settled, *rest, *deep, *unsettled):
             match selection:
                 case Field():
                     self.add_field(ctx, selection)
@@ -120,6 +124,23 @@ class Walker:
     def _is_local(self, ctx: Ctx, field: Field) -> bool:
         found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
         return field.name == "__typename" or (found is not None and found.requires is None)
+
+    def _jumps_on(self, ctx: Ctx, field: Field) -> bool:
+        """Does the subgraph a jump for `field` would go to need further jumps for it?"""
+        if not field.selections or ctx.internal or ctx.requires_ok:
+            return False
+        if is_abstract(self.sg, ctx.type_name) and not is_interface_object(
+            self.sg, ctx.group.service, ctx.type_name
+        ):
+            return False
+        options = self._jump_options(ctx, field)
+        if not options:
+            return False
+        best = min(options, key=lambda o: (o.cost, o.order))
+        found = resolves(self.sg, best.graph, best.rep_type, field.name, None)
+        provided = Provided(found.provides) if found is not None and found.provides else None
+        subtree = self.cost.local_cost(best.graph, field.type_name, field.selections, provided)
+        return 0 < subtree < INFEASIBLE
 
     def _add_fragment_on_object(self, ctx: Ctx, fragment: InlineFragment) -> None:
         if not fragment.directives:
@@ -468,7 +489,7 @@ class Walker:
         # The subgraph may declare a narrower type (`@join__field(type:)`): an
         # object where the supergraph has a union. Plan for the subgraph's type;
         # the client's abstract type still needs `__typename` to shape the value.
-        type_name = found.type.strip("[]!") if found.type else field.type_name
+        type_name = found.type.strip("[]!") if found.type else self._narrowed(ctx, field)
         if type_name not in self.sg.types:
             type_name = field.type_name
         if type_name != field.type_name and is_abstract(self.sg, field.type_name):
@@ -486,6 +507,16 @@ class Walker:
             via=field,
         )
         self.add(inner, field.selections)
+
+    def _narrowed(self, ctx: Ctx, field: Field) -> str:
+        """The field's type at this object: an implementation may narrow the type its
+        interface declares (`similar: [Book]` for `[Product]`), and a selection made
+        through the interface (`... on Similar`) then only meets the narrower type."""
+        type_def = self.sg.types.get(ctx.type_name)
+        if type_def is None or type_def.kind != "object" or field.parent_type == ctx.type_name:
+            return field.type_name
+        field_def = type_def.fields.get(field.name)
+        return field_def.named_type if field_def is not None else field.type_name
 
     # -- entity jumps -------------------------------------------------------
 

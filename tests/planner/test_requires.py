@@ -484,8 +484,8 @@ def test_fetch_after_a_requires_fetch_merges_into_the_one_before() -> None:
                 } =>
                 {
                   ... on Author {
-                    name
                     years
+                    name
                   }
                 }
               },
@@ -503,10 +503,6 @@ def test_fetch_after_a_requires_fetch_merges_into_the_one_before() -> None:
                 } =>
                 {
                   ... on Post {
-                    author {
-                      __typename
-                      id
-                    }
                     novice
                   }
                 }
