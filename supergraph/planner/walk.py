@@ -394,7 +394,22 @@ class Walker:
         others: list[Selection] = []
         for selection in field.selections:
             cost = self.cost.local_cost(graph, field.type_name, (selection,), provided)
-            (mine if cost == 0 else others).append(selection)
+            if cost == 0:
+                mine.append(selection)
+            elif isinstance(selection, InlineFragment):
+                # Its fields too: those served here stay, under the same fragment.
+                inner = selection.type_condition
+                parts: tuple[list[Selection], list[Selection]] = ([], [])
+                for sub in selection.selections:
+                    zero = self.cost.local_cost(graph, inner, (sub,), provided) == 0
+                    parts[0 if zero else 1].append(sub)
+                if parts[0] and parts[1]:
+                    mine.append(replace(selection, selections=tuple(parts[0])))
+                    others.append(replace(selection, selections=tuple(parts[1])))
+                else:
+                    others.append(selection)
+            else:
+                others.append(selection)
         if not mine or not others:
             return False
         elsewhere = replace(field, selections=tuple(others))

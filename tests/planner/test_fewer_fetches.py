@@ -148,6 +148,42 @@ type Query
 """
 
 
+# `box` is in "home" and "other", `color` only in "other": the part of the
+# conditional fragment "home" lacks goes into the "other" fetch opened for
+# `label`, the rest stays (before, the whole fragment made one more fetch).
+_FRAGMENT = """
+enum join__Graph {
+  HOME @join__graph(name: "home", url: "http://home")
+  OTHER @join__graph(name: "other", url: "http://other")
+}
+
+type Parcel
+  @join__type(graph: HOME, key: "id")
+  @join__type(graph: OTHER, key: "id")
+{
+  id: ID!
+  label: String @join__field(graph: OTHER)
+  box: Box @join__field(graph: HOME) @join__field(graph: OTHER)
+}
+
+type Box
+  @join__type(graph: HOME, key: "id")
+  @join__type(graph: OTHER, key: "id")
+{
+  id: ID!
+  size: Int @join__field(graph: HOME)
+  color: String @join__field(graph: OTHER)
+}
+
+type Query
+  @join__type(graph: HOME)
+  @join__type(graph: OTHER)
+{
+  parcel: Parcel @join__field(graph: HOME)
+}
+"""
+
+
 def _plan(sdl: str, query: str) -> str:
     return plan_to_text(build_query_plan(load_supergraph(_JOIN + sdl), parse(query), None))
 
@@ -295,6 +331,52 @@ def test_field_whose_subtree_needs_jumps_uses_a_fetch_its_siblings_open() -> Non
                     first {
                       id
                       tag
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_fragment_split_between_the_subgraph_and_a_sibling_fetch() -> None:
+    query = "query($v: Boolean!) { parcel { label box { size ... @skip(if: $v) { size color } } } }"
+    assert _plan(_FRAGMENT, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "home") {
+              query ($v: Boolean!) {
+                parcel {
+                  __typename
+                  id
+                  box {
+                    size
+                    ... @skip(if: $v) {
+                      size
+                    }
+                  }
+                }
+              }
+            },
+            Flatten(path: "parcel") {
+              Fetch(service: "other") {
+                {
+                  ... on Parcel {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Parcel {
+                    label
+                    box {
+                      ... @skip(if: $v) {
+                        color
+                      }
                     }
                   }
                 }
