@@ -16,7 +16,8 @@ stateless, so requests scale with cores.
 - A worker whose parent is gone (killed with SIGKILL) shuts itself down.
 - Metrics: the parent creates a temporary PROMETHEUS_MULTIPROC_DIR, every worker
   writes its counters there, any worker's `/metrics` reports the sums; the
-  parent removes the directory on exit.
+  parent removes the directory on exit. A parent killed with SIGKILL can't:
+  the next one to start removes runtime folders whose parent is gone.
 - `--hot-reload`: the parent watches the files. It loads a changed version
   itself; a bad one is reported once (stderr) and the workers are told only to
   count a failed reload (SIGUSR1). A good one is renamed into a private
@@ -78,7 +79,7 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
         _log(f"cannot listen on {host}:{port}: {error.strerror}")
         return 1
     stop = _StopFlag()
-    runtime = Path(tempfile.mkdtemp(prefix="supergraph-"))
+    runtime = _runtime_folder()
     metrics_dir = runtime / "metrics"
     metrics_dir.mkdir()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
@@ -106,6 +107,29 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
                 _stop_all(processes)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+RUNTIME_PREFIX = "supergraph-workers-"
+
+
+def _runtime_folder() -> Path:
+    """A private temporary folder named after this process (metrics, snapshots)."""
+    base = Path(tempfile.gettempdir())
+    for stale in base.glob(f"{RUNTIME_PREFIX}*"):
+        owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not _process_exists(int(owner)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-", dir=base))
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 class _StopFlag:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -138,10 +139,20 @@ def test_workers_stop_when_the_parent_is_killed(tmp_path: Path, supergraph: Path
     try:
         router.wait_healthy()
         workers = router.children()
+        runtime = list(
+            Path(tempfile.gettempdir()).glob(f"supergraph-workers-{router.process.pid}-*")
+        )
         router.process.kill()
         wait_until(lambda: not any(alive(pid) for pid in workers), what="orphaned workers to stop")
     finally:
         router.stop()
+    assert len(runtime) == 1 and runtime[0].is_dir()  # left behind: SIGKILL skips clean-up
+    successor = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--workers", "2")
+    try:
+        successor.wait_healthy()
+        assert not runtime[0].exists()  # the next supervisor removed the dead one's folder
+    finally:
+        successor.stop()
 
 
 def _argument(pid: int, name: str) -> str:
