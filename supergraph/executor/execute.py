@@ -42,9 +42,12 @@ from supergraph.planner.plan import (
     Parallel,
     PlanNode,
     QueryPlan,
+    RequiresSelection,
     Sequence,
 )
 from supergraph.types import JSONObject, PlanPath, ResponsePath, Variables
+
+_Requires = tuple[RequiresSelection, ...]
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +88,18 @@ class PlanExecutor:
         self.transport = transport
         self.types = types
         self.options = options or ExecutorOptions()
-        # By id(fetch); the entry holds the fetch, so its id cannot be reused meanwhile.
-        self._builders: LRU[int, tuple[Fetch, RepresentationBuilder]] = LRU(4096)
+        # By id(requires): the planner shares one tuple between equal requires, so
+        # plans share builders. The entry holds the tuple, so its id is not reused meanwhile.
+        self._builders: LRU[int, tuple[_Requires, RepresentationBuilder]] = LRU(4096)
 
     def representation_builder(self, fetch: Fetch) -> RepresentationBuilder:
-        cached = self._builders.get(id(fetch))
-        if cached is not None and cached[0] is fetch:
+        requires = fetch.requires
+        assert requires is not None
+        cached = self._builders.get(id(requires))
+        if cached is not None and cached[0] is requires:
             return cached[1]
-        assert fetch.requires is not None
-        builder = representation_builder(fetch.requires, self.types)
-        self._builders.put(id(fetch), (fetch, builder))
+        builder = representation_builder(requires, self.types)
+        self._builders.put(id(requires), (requires, builder))
         return builder
 
     async def execute(
