@@ -2,8 +2,9 @@
 
 The router's subgraph requests are all alike: a JSON `POST` to a few known
 origins, answered with one JSON body. aiohttp's general client spends about
-three times the CPU of this path per request (bench/README.md, "subgraph
-client"), which at concurrency 1 is most of the router's own latency. Here a
+2.5 times the CPU of this path per request (`python -m bench.clients`; the
+bench/README.md 06:02 run), which at concurrency 1 was most of the router's
+own latency. Here a
 request is one `write` of a pre-built head plus the body, and the response
 wakes the waiting coroutine once, when httptools has seen the whole message.
 

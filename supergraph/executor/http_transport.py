@@ -1,8 +1,8 @@
 """HTTP transport: one pooled keep-alive aiohttp session shared by every subgraph.
 
 aiohttp was picked over httpx for its lower per-request overhead; `supergraph
-serve` now defaults to Http1Transport (http1_transport.py), which costs about a
-third of aiohttp's CPU per request; this one stays, as `traffic_shaping.http_client:
+serve` now defaults to Http1Transport (http1_transport.py), which costs about
+40% of aiohttp's CPU per request; this one stays, as `traffic_shaping.http_client:
 aiohttp`, for subgraphs behind something only a general client copes with.
 """
 
