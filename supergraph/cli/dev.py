@@ -100,7 +100,7 @@ def _serve_router(sdl: str, args: argparse.Namespace) -> int:
     from auth import AuthConfigError
     from supergraph.cli.devauth import development_config
     from supergraph.http.config import ConfigError, RouterConfig, load_config
-    from supergraph.http.protocol import HttpProtocol
+    from supergraph.http.protocol import uvicorn_config
     from supergraph.http.server import build_app
     from supergraph.schema import SupergraphError
 
@@ -111,12 +111,5 @@ def _serve_router(sdl: str, args: argparse.Namespace) -> int:
         print(f"supergraph dev: {error}", file=sys.stderr)
         return 2
     print(f"GraphiQL: http://localhost:{args.port}/graphql", flush=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        http=HttpProtocol,
-        log_level="warning",
-        access_log=False,
-    )
+    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port)).run()
     return 0

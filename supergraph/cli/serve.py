@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from supergraph.http.gc_tuning import settle_after_startup
-    from supergraph.http.protocol import HttpProtocol
+    from supergraph.http.protocol import uvicorn_config
     from supergraph.http.reload import serving_app
     from supergraph.http.server import StartupError
     from supergraph.http.workers import WorkerOptions, supervise
@@ -61,14 +61,7 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: None)
     settle_after_startup()
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        http=HttpProtocol,
-        log_level="warning",
-        access_log=False,
-    )
+    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port)).run()
     return 0
 
 

@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, cast
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
@@ -108,3 +109,9 @@ class HttpProtocol(HttpToolsProtocol):
         # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
         stream = cast(asyncio.Transport, transport)
         super().connection_made(CoalescingTransport(stream, self.loop))
+
+
+def uvicorn_config(app: Any, **settings: Any) -> uvicorn.Config:
+    """How every router process runs uvicorn (serve, dev, each --workers worker):
+    this protocol, warnings only, no access log; `settings` add host, port, lifespan."""
+    return uvicorn.Config(app, http=HttpProtocol, log_level="warning", access_log=False, **settings)

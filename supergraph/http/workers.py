@@ -284,7 +284,7 @@ def worker_main(argv: list[str] | None = None) -> int:
 
     from supergraph.http.gc_tuning import settle_after_startup
     from supergraph.http.metrics import Metrics
-    from supergraph.http.protocol import HttpProtocol
+    from supergraph.http.protocol import uvicorn_config
     from supergraph.http.reload import ReloadingApp
     from supergraph.http.server import StartupError, load_app
 
@@ -307,9 +307,7 @@ def worker_main(argv: list[str] | None = None) -> int:
         return 2
     settle_after_startup()
     sock = socket.socket(fileno=args.fd)
-    config = uvicorn.Config(
-        app, http=HttpProtocol, log_level="warning", access_log=False, lifespan="on"
-    )
+    config = uvicorn_config(app, lifespan="on")
     server = uvicorn.Server(config)
 
     async def serve() -> None:

@@ -9,26 +9,7 @@ from supergraph.planner.groups import FetchGroup
 from supergraph.planner.merge import merge_siblings
 from supergraph.planner.render import plan_to_text
 from supergraph.schema import load_supergraph
-from tests.planner.support import expected
-
-_JOIN = """
-schema
-  @link(url: "https://specs.apollo.dev/link/v1.0")
-  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
-{
-  query: Query
-}
-
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
-
-scalar join__FieldSet
-scalar link__Import
-enum link__Purpose { SECURITY EXECUTION }
-"""
+from tests.planner.support import JOIN_V03_PREAMBLE, expected
 
 # `featured` is in "catalog" and, with `title` provided, in "edge"; `weight`
 # only in "details". Asked of "catalog" (already queried for `count`), one
@@ -185,7 +166,9 @@ type Query
 
 
 def _plan(sdl: str, query: str) -> str:
-    return plan_to_text(build_query_plan(load_supergraph(_JOIN + sdl), parse(query), None))
+    return plan_to_text(
+        build_query_plan(load_supergraph(JOIN_V03_PREAMBLE + sdl), parse(query), None)
+    )
 
 
 def test_shared_root_field_stays_whole_when_that_saves_a_fetch() -> None:

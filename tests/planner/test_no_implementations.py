@@ -8,28 +8,14 @@ from graphql import parse
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.render import plan_to_text
 from supergraph.schema import Supergraph, load_supergraph
-from tests.planner.support import expected
+from tests.planner.support import JOIN_V03_PREAMBLE, expected
 
 # `Shelf` is an interface of "stock" with no implementation anywhere, so
 # `Query.shelf` is always null; `label` lives only in "labels", whose
 # @interfaceObject cannot be reached (resolvable: false).
-SDL = """
-schema
-  @link(url: "https://specs.apollo.dev/link/v1.0")
-  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
-{
-  query: Query
-}
-
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
-
-scalar join__FieldSet
-scalar link__Import
-enum link__Purpose { SECURITY EXECUTION }
+SDL = (
+    JOIN_V03_PREAMBLE
+    + """
 
 enum join__Graph {
   LABELS @join__graph(name: "labels", url: "http://labels")
@@ -52,6 +38,7 @@ type Query
   labelled: Shelf @join__field(graph: LABELS)
 }
 """
+)
 
 
 def _model() -> Supergraph:
