@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from supergraph.http.protocol import CoalescingTransport, HttpProtocol
+from tests.http.loopback import serve
 
 
 class RecordingTransport(asyncio.Transport):
@@ -107,23 +106,8 @@ APP = Starlette(
 )
 
 
-@asynccontextmanager
-async def _served() -> AsyncIterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(APP, http=HttpProtocol, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+def _served() -> AbstractAsyncContextManager[str]:
+    return serve(APP, http=HttpProtocol)
 
 
 async def test_responses_over_http_keep_alive_stream_and_head() -> None:
