@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from graphql import DirectiveNode
+
 from supergraph.operation import Field, InlineFragment, Operation, Selection
 from supergraph.planner.alternatives import condition_everywhere, serving_graphs
 from supergraph.planner.capabilities import (
@@ -40,7 +42,12 @@ from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.merge import covers
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.roots import plan_root
-from supergraph.planner.selection import FieldItem, SelectionSet, representation_conflict
+from supergraph.planner.selection import (
+    FieldItem,
+    FragmentItem,
+    SelectionSet,
+    representation_conflict,
+)
 from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, FieldSetField, Supergraph
 
 _MAX_JUMP_DEPTH = 64
@@ -173,13 +180,7 @@ class Walker:
                     self.add_field(ctx, field)
             else:
                 for possible in in_graph:
-                    item = ctx.selset.add_fragment(possible)
-                    inner = replace(
-                        ctx,
-                        selset=item.sub,
-                        fpath=(*ctx.fpath, f"... on {possible}"),
-                        type_name=possible,
-                    )
+                    _, inner = _in_fragment(ctx, possible)
                     self.add(inner, tuple(fields))
         # The client's type conditions hold only where every subgraph that could
         # answer here agrees (see alternatives.py); keys and requirements are ours.
@@ -202,14 +203,7 @@ class Walker:
             targets = [condition] if as_is else relevant
             for target in targets:
                 before = set(ctx.selset.items)
-                item = ctx.selset.add_fragment(target, fragment.directives)
-                inner = replace(
-                    ctx,
-                    selset=item.sub,
-                    fpath=(*ctx.fpath, f"... on {target}"),
-                    type_name=target,
-                    conditions=conditions,
-                )
+                item, inner = _in_fragment(ctx, target, fragment.directives, conditions)
                 self.add(inner, fragment.selections)
                 if item.sub.is_empty():
                     # Everything in it was re-fetched from an ancestor entity.
@@ -641,13 +635,7 @@ class Walker:
                 candidates.append((possible, allowed))
         out: list[tuple[Ctx, Field, frozenset[str]]] = []
         for possible, allowed in candidates:
-            item = position.selset.add_fragment(possible)
-            typed = replace(
-                position,
-                selset=item.sub,
-                fpath=(*position.fpath, f"... on {possible}"),
-                type_name=possible,
-            )
+            _, typed = _in_fragment(position, possible)
             out.append((typed, field, allowed))
         return out
 
@@ -872,6 +860,25 @@ class Walker:
         if is_entity:
             self._index.setdefault((service, path, parent), []).append(group)
         return group
+
+
+def _in_fragment(
+    ctx: Ctx,
+    type_name: str,
+    directives: tuple[DirectiveNode, ...] = (),
+    conditions: Conditions | None = None,
+) -> tuple[FragmentItem, Ctx]:
+    """The `... on type_name` fragment in `ctx`'s selection (added or found) and the
+    position inside it (`conditions`: the position's, if they change there)."""
+    item = ctx.selset.add_fragment(type_name, directives)
+    inner = replace(
+        ctx,
+        selset=item.sub,
+        fpath=(*ctx.fpath, f"... on {type_name}"),
+        type_name=type_name,
+        conditions=ctx.conditions if conditions is None else conditions,
+    )
+    return item, inner
 
 
 def _inside_entity_fetch(ctx: Ctx, child: FetchGroup, rep_type: str, own: Conditions) -> Ctx:
