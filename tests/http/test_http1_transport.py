@@ -176,6 +176,9 @@ async def test_a_header_value_with_a_line_break_is_refused_before_sending() -> N
     async with scripted(ok) as (server, url), client(url) as transport:
         with pytest.raises(SubgraphHTTPError, match="invalid header"):
             await transport.send("a", SubgraphRequest("{ hello }", headers={"x-a": "1\r\nx-b: 2"}))
+        for name in ("x a", "x-a:", "x-\na"):
+            with pytest.raises(SubgraphHTTPError, match="invalid header"):
+                await transport.send("a", SubgraphRequest("{ hello }", headers={name: "1"}))
     assert server.seen == []
 
 
