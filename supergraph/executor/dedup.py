@@ -86,8 +86,7 @@ class DeduplicatingTransport:
             return False
         if self._subgraphs is not None and subgraph not in self._subgraphs:
             return False
-        # Planner operations start with their kind; anything else is not shared.
-        return request.query.startswith(("query", "{"))
+        return request.is_query
 
     async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject:
         if not self.shares(subgraph, request):

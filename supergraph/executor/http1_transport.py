@@ -114,9 +114,6 @@ class _Connection(asyncio.Protocol):
             self._fail(SubgraphHTTPError(f"invalid HTTP response: {error}"))
             self.close()
 
-    def eof_received(self) -> bool:
-        return False
-
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.pool.discard(self)
@@ -319,7 +316,7 @@ class Http1Transport:
             subgraph,
             orjson.dumps(request.to_json()),
             request.headers,
-            retryable=request.query.startswith(("query", "{")),
+            retryable=request.is_query,
         )
 
     async def send_encoded(
@@ -337,7 +334,8 @@ class Http1Transport:
         message = _message(subgraph, target, body, headers)
         pool = target.pool
         max_idle = None if retryable else MUTATION_MAX_IDLE
-        for attempt in (1, 2):
+        retried = False
+        while True:
             try:
                 connection, reused = await pool.acquire(max_idle)
             except OSError as error:
@@ -346,7 +344,8 @@ class Http1Transport:
             try:
                 answer = await connection.exchange(message)
             except _ConnectionLost as lost:
-                if reused and retryable and not lost.answered and attempt == 1:
+                if reused and retryable and not lost.answered and not retried:
+                    retried = True
                     continue
                 raise SubgraphHTTPError(
                     f"HTTP fetch failed from '{subgraph}': connection closed: {lost}"
@@ -358,7 +357,6 @@ class Http1Transport:
                 pool.release(connection, answer is not None and answer.keep_alive)
             body = _decoded(subgraph, answer)
             return decode_response(subgraph, answer.status, answer.reason, body)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _target(self, subgraph: str) -> _Target:
         url = self._urls.get(subgraph)

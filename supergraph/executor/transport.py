@@ -25,6 +25,12 @@ class SubgraphRequest:
     headers: Mapping[str, str] | None = None
     """Extra HTTP headers for this request (e.g. verified claims for the subgraph)."""
 
+    @property
+    def is_query(self) -> bool:
+        """A query (never a mutation): safe to share or to send again. Planner operations
+        start with their kind; anything else counts as not a query."""
+        return self.query.startswith(("query", "{"))
+
     def to_json(self) -> JSONObject:
         body: JSONObject = {"query": self.query, "variables": self.variables}
         if self.operation_name is not None:
