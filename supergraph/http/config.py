@@ -15,6 +15,7 @@ import yaml
 
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
+from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 
@@ -128,6 +129,8 @@ class RouterConfig:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     """authentication, authorization, identity, headers (see security.py, docs/auth.md)."""
     traffic_shaping: TrafficShapingConfig = field(default_factory=TrafficShapingConfig)
+    edge: EdgeLimits = field(default_factory=EdgeLimits)
+    """limits.http1_* and server.http: what one connection may cost (edge_limits.py)."""
 
     def deduplicates(self, subgraph: str) -> bool:
         """Whether identical in-flight queries to `subgraph` share one request."""
@@ -150,6 +153,7 @@ TOP_KEYS = {
     "csrf",
     "persisted_queries",
     "traffic_shaping",
+    "server",
     *SECURITY_KEYS,
 }
 
@@ -196,6 +200,7 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         persisted_queries=_persisted_queries(top),
         security=parse_security(top),
         traffic_shaping=_traffic_shaping(top),
+        edge=parse_edge_limits(top),
     )
 
 
@@ -236,6 +241,7 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         "max_tokens",
         "max_expanded_fields",
         "max_fetches",
+        *HTTP1_LIMIT_KEYS,
     }
     s = v.section(top, "limits", keys)
     return LimitsConfig(
