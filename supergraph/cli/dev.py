@@ -95,11 +95,10 @@ def _wait_healthy(port: int, deadline: float) -> bool:
 
 
 def _serve_router(sdl: str, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from auth import AuthConfigError
     from supergraph.cli.devauth import development_config
     from supergraph.http.config import ConfigError, RouterConfig, load_config
+    from supergraph.http.listener import RouterServer
     from supergraph.http.protocol import uvicorn_config
     from supergraph.http.server import build_app
     from supergraph.schema import SupergraphError
@@ -111,5 +110,5 @@ def _serve_router(sdl: str, args: argparse.Namespace) -> int:
         print(f"supergraph dev: {error}", file=sys.stderr)
         return 2
     print(f"GraphiQL: http://localhost:{args.port}/graphql", flush=True)
-    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port)).run()
+    RouterServer(uvicorn_config(app, config.edge, host=args.host, port=args.port)).run()
     return 0

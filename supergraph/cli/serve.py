@@ -35,9 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other subcommands never load the HTTP stack.
-    import uvicorn
-
     from supergraph.http.gc_tuning import settle_after_startup
+    from supergraph.http.listener import RouterServer, edge_limits
     from supergraph.http.protocol import uvicorn_config
     from supergraph.http.reload import serving_app
     from supergraph.http.server import StartupError
@@ -60,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     # (as the --workers parent does).
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: None)
+    limits = edge_limits(args.config)
     settle_after_startup()
-    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port)).run()
+    RouterServer(uvicorn_config(app, limits, host=args.host, port=args.port)).run()
     return 0
 
 

@@ -283,6 +283,7 @@ def worker_main(argv: list[str] | None = None) -> int:
     from starlette.applications import Starlette
 
     from supergraph.http.gc_tuning import settle_after_startup
+    from supergraph.http.listener import RouterServer, edge_limits
     from supergraph.http.metrics import Metrics
     from supergraph.http.protocol import uvicorn_config
     from supergraph.http.reload import ReloadingApp
@@ -307,8 +308,9 @@ def worker_main(argv: list[str] | None = None) -> int:
         return 2
     settle_after_startup()
     sock = socket.socket(fileno=args.fd)
-    config = uvicorn_config(app, lifespan="on")
-    server = uvicorn.Server(config)
+    # Each worker caps its own connections (server.http.max_connections is per process).
+    config = uvicorn_config(app, edge_limits(args.config), lifespan="on")
+    server = RouterServer(config)
 
     async def serve() -> None:
         if isinstance(app, ReloadingApp):
