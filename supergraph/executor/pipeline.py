@@ -65,6 +65,7 @@ from supergraph.operation.fast_validation import rules_to_run
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
+from supergraph.request_id import current as request_id
 from supergraph.schema import Supergraph
 from supergraph.types import JSONObject
 
@@ -203,7 +204,7 @@ class Router:
             return await self._execute(request, allow_mutations)
         except Exception:
             # Never leak internals: the trace goes to the log, the client gets a code.
-            logger.exception("request failed")
+            logger.exception("request %s failed", request_id())
             return GraphQLResponse(
                 {"errors": [graphql_error("Internal server error", code=INTERNAL_SERVER_ERROR)]},
                 "internal_error",

@@ -12,8 +12,10 @@ per request: the headers are decoded once into a dict, the body is read from
 the router's hot path; at concurrency 1 the objects and middleware layers it
 skips were a good share of the edge's CPU. Any exception becomes the same 500
 INTERNAL_SERVER_ERROR body the app's error handler gives (the trace goes to the
-log only), so the endpoint answers the same inside Starlette's stack (HEAD,
-a mounted root path) and called directly (app.py's fast path).
+log only, with the request id, which the answer carries in `x-request-id`), so
+the endpoint answers the same inside Starlette's stack (HEAD, a mounted root
+path) and called directly (app.py's fast path). Each request's id is set first
+(supergraph/request_id.py).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
 from supergraph.persisted import PersistedQueries, SafelistMode
 from supergraph.persisted.resolve import is_signal
+from supergraph.request_id import begin as begin_request
+from supergraph.request_id import current as request_id
 from supergraph.types import JSONObject
 
 logger = logging.getLogger("supergraph.http.app")
@@ -122,6 +126,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = RequestHeaders.of(scope)
+        begin_request(headers.get("x-request-id"))
         try:
             if scope["method"] == "POST":
                 status, body, extra = await self._post(scope, headers, receive)
@@ -131,7 +136,7 @@ class GraphQLEndpoint:
             return
         except Exception as error:
             # The trace goes to the log only; the client gets a code, no internals.
-            logger.error("unhandled error", exc_info=error)
+            logger.error("unhandled error in request %s", request_id(), exc_info=error)
             status, body, extra = _internal_error()
         extra.append((b"content-length", b"%d" % len(body)))
         await send({"type": "http.response.start", "status": status, "headers": extra})
@@ -284,6 +289,8 @@ def _graphql_answer(result: GraphQLResponse, media_type: str) -> Answer:
     headers = [_CONTENT_TYPE[media_type]]
     if status == 405:
         headers.insert(0, _ALLOW_POST)
+    elif result.kind == "internal_error":
+        headers.append(_request_id_header())  # what to quote when reporting it
     return status, orjson.dumps(result.body), headers
 
 
@@ -298,7 +305,11 @@ def _error(message: str, status: int, media_type: str, code: str = "BAD_REQUEST"
 
 
 def _internal_error() -> Answer:
-    return 500, internal_error_body(), [_CONTENT_TYPE[APPLICATION_JSON]]
+    return 500, internal_error_body(), [_CONTENT_TYPE[APPLICATION_JSON], _request_id_header()]
+
+
+def _request_id_header() -> tuple[bytes, bytes]:
+    return b"x-request-id", request_id().encode("latin-1")
 
 
 def internal_error_body() -> bytes:
