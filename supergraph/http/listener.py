@@ -21,6 +21,7 @@ bound elsewhere (the `--workers` parent's).
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import socket
 import time
@@ -31,7 +32,7 @@ from uvicorn.server import ServerState
 
 from supergraph.http.config import load_config
 from supergraph.http.edge_limits import EdgeLimits
-from supergraph.http.protocol import ServingConfig
+from supergraph.http.protocol import HttpProtocol, ServingConfig
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,12 @@ class AcceptGate:
         self._reopening: asyncio.Task[None] | None = None
         self._recheck: asyncio.TimerHandle | None = None
         self._warned_at = -WARN_EVERY_SECONDS
+        self._waiting: collections.deque[HttpProtocol] = collections.deque()
+
+    @property
+    def waiting(self) -> int:
+        """Connections accepted over the cap, waiting for a slot."""
+        return len(self._waiting)
 
     def attach(self, server: RouterServer) -> None:
         self._server = server
@@ -64,12 +71,29 @@ class AcceptGate:
         if self._recheck is not None:
             self._recheck.cancel()
 
-    def opened(self, connections: int) -> None:
+    def opened(self, connection: HttpProtocol, connections: int) -> bool:
+        """Whether to serve a new connection now (else it waits for `admit`)."""
         if connections >= self.cap and not self.paused:
             self._pause()
+        if connections > self.cap:
+            # Accepted in the same burst as the one that reached the cap (asyncio's
+            # loop accepts many at once): it waits, unread, as it would in the backlog.
+            self._waiting.append(connection)
+            return False
+        return True
 
-    def closed(self, connections: int) -> None:
-        if self.paused and connections < self.cap:
+    def closed(self, connection: HttpProtocol, connections: int) -> None:
+        if connection in self._waiting:
+            self._waiting.remove(connection)
+        self._fill(connections)
+
+    def _fill(self, connections: int) -> None:
+        """Admit waiting connections while there is room; then listen again."""
+        served = connections - len(self._waiting)
+        while self._waiting and served < self.cap:
+            self._waiting.popleft().admit()
+            served += 1
+        if self.paused and not self._waiting and connections < self.cap:
             self._resume()
 
     def _pause(self) -> None:
@@ -99,9 +123,8 @@ class AcceptGate:
         self._recheck = None
         if not self.paused or self._stopped or self._server is None:
             return
-        if len(self._server.server_state.connections) < self.cap:
-            self._resume()
-        else:
+        self._fill(len(self._server.server_state.connections))
+        if self.paused:
             self._schedule_recheck()
 
     def _resume(self) -> None:

@@ -35,8 +35,10 @@ copying it: a 64 MB header used to be read whole. So:
   connection then stops parsing, half-closes, and drops what still arrives (at
   most `LINGER_BYTES`, for `LINGER_SECONDS`), so that the client can read the
   answer before the socket is gone.
-- A connection accepted beyond `max_connections` gets 503. The router's own
-  server (listener.py) stops accepting at the cap, so that is a backstop.
+- The router's own server (listener.py) stops accepting at `max_connections`;
+  a connection the event loop accepted beyond it all the same (asyncio's loop
+  accepts a burst at once) waits, unread, for a free slot. Under any other
+  server, one beyond the cap gets 503.
 """
 
 from __future__ import annotations
@@ -161,11 +163,13 @@ _NO_DEADLINE: Final = math.inf
 
 
 class ConnectionGate(typing.Protocol):
-    """Told when connections begin and end (listener.py stops accepting at the cap)."""
+    """Told when connections begin and end (listener.py: the cap on connections)."""
 
-    def opened(self, connections: int) -> None: ...
+    def opened(self, connection: HttpProtocol, connections: int) -> bool:
+        """Whether to serve `connection` now; if not, the gate calls its `admit` later."""
+        ...
 
-    def closed(self, connections: int) -> None: ...
+    def closed(self, connection: HttpProtocol, connections: int) -> None: ...
 
 
 class ServingConfig(uvicorn.Config):
@@ -222,12 +226,18 @@ class HttpProtocol(HttpToolsProtocol):
         stream = cast(asyncio.Transport, transport)
         super().connection_made(CoalescingTransport(stream, self.loop))
         connections = len(self.connections)
-        if connections > self._limits.max_connections:
-            # Accepted past the cap (no gate, or before it closed the listener).
+        if self._gate is not None:
+            if not self._gate.opened(self, connections):
+                self.flow.pause_reading()  # over the cap: unread until admitted
+                return
+        elif connections > self._limits.max_connections:
             self._refuse(503, SERVICE_UNAVAILABLE, "The router has too many connections.")
             return
-        if self._gate is not None:
-            self._gate.opened(connections)
+        self._set_deadline(self.loop.time() + self._header_timeout)
+
+    def admit(self) -> None:
+        """A slot is free: serve this connection, which waited since its accept."""
+        self.flow.resume_reading()
         self._set_deadline(self.loop.time() + self._header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -236,7 +246,7 @@ class HttpProtocol(HttpToolsProtocol):
             self._timer.cancel()
             self._timer = None
         if self._gate is not None:
-            self._gate.closed(len(self.connections))
+            self._gate.closed(self, len(self.connections))
 
     def data_received(self, data: bytes) -> None:
         if self._lingering:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import orjson
 import pytest
@@ -114,7 +114,7 @@ class CountingProtocol(HttpProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         CountingProtocol.fed.append(0)
-        self.parser = _CountingParser(self.parser, CountingProtocol.fed)
+        self.parser = cast(Any, _CountingParser(self.parser, CountingProtocol.fed))
         super().connection_made(transport)
 
 
@@ -187,6 +187,56 @@ async def test_the_gate_stops_accepting_at_the_cap_and_reopens_below_it() -> Non
         second[1].close()
         await _until(lambda: not server.gate.paused, "the gate to reopen")
         assert server.servers  # listening again
+
+
+async def test_a_burst_accepted_over_the_cap_waits_unread_for_free_slots() -> None:
+    """asyncio's loop accepts every pending connection at once: those over the cap wait."""
+    async with serving(EdgeLimits(max_connections=2)) as (port, server):
+        assert isinstance(server, RouterServer)
+        # Connected while this loop (the server's) is blocked: all four are pending together.
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        for client in clients:
+            client.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            client.setblocking(False)
+        await _until(lambda: len(server.server_state.connections) == 4, "the burst accepted")
+        assert server.gate.waiting == 2
+        served = await _answers(clients, 2)
+        # The other two are not read at all while no slot is free.
+        assert _nothing_yet(clients[i] for i in range(4) if i not in served)
+        for index in served:
+            clients[index].close()
+        waited = await _answers([c for i, c in enumerate(clients) if i not in served], 2)
+        assert len(waited) == 2 and server.gate.waiting == 0
+        for client in clients:
+            client.close()
+
+
+async def _answers(clients: list[socket.socket], expected: int) -> set[int]:
+    """Wait for `expected` of the clients (by index) to get a 200."""
+    answered: set[int] = set()
+    for _ in range(1000):
+        for index, client in enumerate(clients):
+            if index in answered:
+                continue
+            try:
+                if client.recv(65536).startswith(b"HTTP/1.1 200"):
+                    answered.add(index)
+            except BlockingIOError:
+                pass
+        if len(answered) >= expected:
+            return answered
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"only {len(answered)} of {expected} answered")
+
+
+def _nothing_yet(clients: Iterable[socket.socket]) -> bool:
+    for client in clients:
+        try:
+            client.recv(65536)
+            return False
+        except BlockingIOError:
+            pass
+    return True
 
 
 async def test_without_the_gate_a_connection_over_the_cap_gets_503() -> None:
