@@ -422,11 +422,14 @@ class HttpProtocol(HttpToolsProtocol):
         self.pipeline.clear()
         answered = False
         cycle = self.cycle
-        if cycle is not None and not cycle.response_complete:
-            answered = cycle.response_started
-            # The app's receive() now says "disconnected" and its send() does nothing.
-            cycle.disconnected = True
-            cycle.message_event.set()
+        if cycle is not None:
+            if not cycle.response_complete:
+                answered = cycle.response_started
+                # The app's receive() now says "disconnected" and its send() does nothing.
+                cycle.disconnected = True
+                cycle.message_event.set()
+            elif self._phase == _BODY:
+                answered = True  # this request has had its answer (e.g. 413 before its body)
         transport = self.transport
         if answered or transport.is_closing():
             transport.close()

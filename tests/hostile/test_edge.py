@@ -170,6 +170,22 @@ def test_a_slow_body_gets_408_and_is_closed(router: ServeProcess, trickle: bool)
     _still_serves(router)
 
 
+def test_a_body_answered_early_that_stalls_is_closed_without_a_second_answer(
+    router: ServeProcess,
+) -> None:
+    head = (
+        b"POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        b"content-length: 3000000\r\n\r\n"
+    )
+    with connect(router.port) as sock:
+        sock.sendall(head + b'{"query": "')
+        answer = read_answer(sock)  # refused by its length before the body came
+        assert answer is not None
+        assert (answer.status, answer.code) == (413, "MAX_BODY_SIZE_EXCEEDED")
+        assert closed_by_peer(sock) == b""  # at the body deadline: no 408 after the 413
+    _still_serves(router)
+
+
 def test_an_idle_keep_alive_connection_is_closed_quietly(router: ServeProcess) -> None:
     with connect(router.port) as sock:
         sock.sendall(request())
