@@ -207,7 +207,7 @@ def test_a_connection_that_sends_nothing_is_closed_quietly(router: ServeProcess)
 CAPPED = """
 server:
   http:
-    header_read_timeout: 1s
+    header_read_timeout: 3s   # the window in which the test looks at the full router
     max_connections: {cap}
 """
 
