@@ -3,7 +3,9 @@
 app.py           create_app(): routes, middleware; /graphql straight to the endpoint
 endpoint.py      POST/GET /graphql as a plain ASGI app: request -> Router -> response
 request.py       the request headers, read once from the ASGI scope
-protocol.py      uvicorn's httptools protocol with one write per response
+protocol.py      uvicorn's httptools protocol: one write per response, head limits, deadlines
+listener.py      RouterServer: uvicorn's server that stops accepting at max_connections
+edge_limits.py   EdgeLimits: limits.http1_* and server.http.* of router.yaml
 server.py        build_app(): a serving app from a supergraph SDL and a RouterConfig
 reload.py        --hot-reload: watch the files, swap in a new app, old requests finish
 workers.py       --workers N: one socket, N worker processes, their supervision
