@@ -10,6 +10,16 @@ the benchmark's correctness check sends every operation through every gateway
 first, which records each gateway's own subgraph requests, so the measured runs
 replay only. `GET /metrics` (Prometheus text) counts requests and misses per
 stub, `GET /health` answers UP. Ready: one line `STUB READY` on stdout.
+
+Scripted answers (the hostile benchmark's misbehaving subgraphs, bench/hostile_why.py):
+`PUT /stub/rules` on any stub port with a JSON list of rules, each
+`{"subgraph": NAME, "match": TEXT, "status": 200, "body": TEXT, "pad_bytes": N,
+"item": TEXT, "items": N}`, replaces the rules of every stub. A POST to that
+subgraph whose body contains `match` (bytes, "" for any) gets `body` instead of
+its recording, with `@PAD@` replaced by `pad_bytes` bytes of "x" and `@ITEMS@` by
+`items` copies of `item` joined by commas (e.g. a 300 MB answer: one string, or
+a list of objects); the first matching rule wins, nothing is recorded or
+forwarded. An empty list restores replaying.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import json
 import signal
 import sys
 import urllib.request
@@ -26,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import cast
 
 FORWARDED_HEADERS = ("content-type", "accept", "x-user-id", "authorization")
+PAD_MARKER = "@PAD@"
+ITEMS_MARKER = "@ITEMS@"
 
 
 @dataclass
@@ -36,6 +49,49 @@ class Stub:
     table: dict[bytes, bytes] = field(default_factory=dict)
     requests: int = 0
     misses: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A scripted answer: POSTs to `subgraph` whose body contains `match` get `response`."""
+
+    subgraph: str
+    match: bytes
+    response: bytes
+
+    @classmethod
+    def parse(cls, spec: dict[str, object]) -> Rule:
+        body = str(spec["body"]).encode()
+        pad = int(str(spec.get("pad_bytes", 0)))
+        items = int(str(spec.get("items", 0)))
+        data = body.replace(PAD_MARKER.encode(), b"x" * pad)
+        if items:
+            item = str(spec["item"]).encode()
+            data = data.replace(ITEMS_MARKER.encode(), b",".join([item] * items))
+        status = int(str(spec.get("status", 200)))
+        return cls(
+            str(spec["subgraph"]),
+            str(spec.get("match", "")).encode(),
+            _response(status, "application/json", data),
+        )
+
+
+RULES: list[Rule] = []
+
+
+def _scripted(stub: Stub, body: bytes) -> bytes | None:
+    for rule in RULES:
+        if rule.subgraph == stub.name and rule.match in body:
+            return rule.response
+    return None
+
+
+def _set_rules(body: bytes) -> bytes:
+    specs = json.loads(body)
+    if not isinstance(specs, list):
+        return _response(400, "text/plain", b"a JSON list of rules")
+    RULES[:] = [Rule.parse(spec) for spec in specs]
+    return _response(200, "application/json", json.dumps({"rules": len(RULES)}).encode())
 
 
 def _response(status: int, content_type: str, body: bytes) -> bytes:
@@ -116,6 +172,10 @@ class StubProtocol(asyncio.Protocol):
         stub = self.stub
         if method == "POST":
             stub.requests += 1
+            scripted = _scripted(stub, body) if RULES else None
+            if scripted is not None:
+                self.transport.write(scripted)
+                return True
             cached = stub.table.get(body)
             if cached is not None:
                 self.transport.write(cached)
@@ -124,7 +184,9 @@ class StubProtocol(asyncio.Protocol):
             self.busy = True
             self.pending = asyncio.ensure_future(self._record(body, headers))
             return False
-        if path.startswith("/health"):
+        if method == "PUT" and path.startswith("/stub/rules"):
+            self.transport.write(_set_rules(body))
+        elif path.startswith("/health"):
             self.transport.write(_response(200, "application/json", b'{"status":"UP"}'))
         elif path.startswith("/metrics"):
             self.transport.write(_response(200, "text/plain", metrics(STUBS).encode()))
