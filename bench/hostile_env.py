@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,15 +25,25 @@ class Environment:
     stubs: dict[str, int]
     """The stub subgraphs in front of them (bench/stub.py); scripted answers live here."""
 
+    exports: Path | None = None
+    """A temporary folder of the exported revisions (outside the repository: mypy and
+    pytest must not see their copies), removed by `stop`."""
+
     @classmethod
     def start(cls, workdir: Path, revs: list[str], repo: Path, scale: int) -> Environment:
-        revisions = [export(rev, repo, workdir) for rev in revs] or [working_tree(ROOT)]
+        exports = Path(tempfile.mkdtemp(prefix="bench-hostile-revs-")) if revs else None
+        revisions = [export(rev, repo, exports) for rev in revs if exports] or [working_tree(ROOT)]
         for revision in revisions:
             run.log(f"router {revision.label}: {revision.commit or 'working tree'}")
-        env = run.seed(workdir, scale)
-        real = run.start_subgraphs(workdir, env)
-        stubs = run.start_stubs(workdir, real)
-        return cls(workdir, revisions, real, stubs)
+        try:
+            env = run.seed(workdir, scale)
+            real = run.start_subgraphs(workdir, env)
+            stubs = run.start_stubs(workdir, real)
+        except BaseException:
+            if exports is not None:
+                shutil.rmtree(exports, ignore_errors=True)
+            raise
+        return cls(workdir, revisions, real, stubs, exports)
 
     def supergraph(self, revision: Revision, backend: str) -> Path:
         ports = self.stubs if backend == "stub" else self.real
@@ -57,6 +69,7 @@ class Environment:
         port = next(iter(self.stubs.values()))
         return run.stub_misses("stub", {"any": port})
 
-    @staticmethod
-    def stop() -> None:
+    def stop(self) -> None:
         procs.stop_all()
+        if self.exports is not None:
+            shutil.rmtree(self.exports, ignore_errors=True)

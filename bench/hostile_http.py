@@ -82,11 +82,20 @@ class Connection:
             self._streams = await asyncio.open_connection(self.host, self.port, limit=2**26)
             self.opened += 1
         reader, writer = self._streams
+        # Read while writing: a server may answer (431, 413) and close before it has taken
+        # the whole request, and the answer is what counts, not the failed write.
+        reading = asyncio.ensure_future(read_reply(reader))
         try:
-            writer.write(raw)
-            await writer.drain()
-            reply = await read_reply(reader)
+            try:
+                writer.write(raw)
+                await writer.drain()
+            except OSError:
+                await asyncio.wait([reading], timeout=5)
+                if not reading.done():
+                    raise
+            reply = await reading
         except BaseException:
+            reading.cancel()
             await self.close()
             raise
         if reply.headers.get("connection", "").lower() == "close":

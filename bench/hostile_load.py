@@ -35,6 +35,7 @@ from bench import hostile_payloads as payloads
 from bench.hostile_http import Connection, Tally, describe, has_errors, post_bytes, read_reply
 
 SCENARIOS = (
+    "benign",
     "introspection",
     "large_operations",
     "invalid_variables",
@@ -192,13 +193,13 @@ class Abuse:
     _sent: int = 0
 
     async def run(self) -> dict[str, object]:
+        await self._prepare()
         cpu = own_cpu_seconds()
         started = time.monotonic()
         deadline = started + self.seconds
         if self.scenario == "slow_loris":
             await self._slow_loris(deadline)
         else:
-            await self._prepare()
             tasks = [asyncio.ensure_future(self._client(n, deadline)) for n in range(self.clients)]
             self._started()
             await asyncio.wait(tasks)
@@ -232,6 +233,9 @@ class Abuse:
     def _requests(self, client: int) -> Callable[[int], bytes | None]:
         """The client's i-th request (None: no more to send)."""
         pid = os.getpid()
+        if self.scenario == "benign":
+            raw = self._post(payloads.encode(payloads.NORMAL_BODY))
+            return lambda i: raw
         if self.scenario == "introspection":
             raw = self._post(payloads.encode(payloads.introspection_aliases()))
             return lambda i: raw
@@ -322,8 +326,9 @@ class Abuse:
             "closed_by_server": outcomes.count("closed"),
             "answered": sum(1 for o in outcomes if o.startswith("answered")),
         }
-        for outcome in outcomes:
-            self.tally.failure("held, no answer" if outcome == "held" else outcome)
+        for loris in held:
+            what = "held, no answer" if loris.outcome == "held" else loris.outcome
+            self.tally.failure(f"{'body' if loris.body else 'head'} {what}")
         for loris in held:
             await loris.close()
 
@@ -395,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     normal.add_argument("--rate", type=float, default=100.0)
     normal.add_argument("--timeout", type=float, default=20.0)
     abuse.add_argument("--clients", type=int, default=4)
-    abuse.add_argument("--rate", type=float, default=0.0)
+    abuse.add_argument("--rate", type=float, default=10.0)
     abuse.add_argument("--request-timeout", type=float, default=120.0)
     abuse.add_argument("--loris-connections", type=int, default=250)
     abuse.add_argument("--loris-interval", type=float, default=2.0)

@@ -1,7 +1,7 @@
 """Router revisions side by side: each commit exported, served with its own code.
 
-`--rev REV` exports that commit of the repository with `git archive` into the
-run's temporary folder, and its router runs as `python -m supergraph serve`
+`--rev REV` exports that commit of the repository with `git archive` into a
+temporary folder (outside the repository, removed after the run), and its router runs as `python -m supergraph serve`
 with `PYTHONPATH` set to the export (the shared virtualenv has every
 dependency), so a "before" and an "after" are measured in the same run, on the
 same subgraphs, interleaved. Without `--rev` the working tree itself is

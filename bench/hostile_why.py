@@ -305,8 +305,10 @@ def slow_loris(env: Environment, revision: Revision, s: WhySettings, out: Measur
         )
         outcomes = result["outcomes"]
         assert isinstance(outcomes, dict)
-        answered = {k: v for k, v in outcomes.items() if k.startswith("answered")}
-        out.add("answers", ", ".join(f"{v} x {k}" for k, v in answered.items()) or "-")
+        out.add(
+            "by connection (head or body trickled)",
+            ", ".join(f"{v} x {k}" for k, v in outcomes.items()),
+        )
     finally:
         router.stop()
 
