@@ -46,6 +46,9 @@ SCENARIOS = (
 )
 
 
+LORIS_CONNECT_TIMEOUT = 5.0
+
+
 def own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -311,8 +314,9 @@ class Abuse:
         held: list[_Loris] = []
         for n in range(self.loris_connections):
             loris = _Loris(self, body=n % 2 == 1)
-            with contextlib.suppress(OSError):
-                await loris.open()
+            # A router at its connection cap may leave a connect pending: refused, for us.
+            with contextlib.suppress(OSError, TimeoutError):
+                await asyncio.wait_for(loris.open(), LORIS_CONNECT_TIMEOUT)
                 held.append(loris)
         refused = self.loris_connections - len(held)
         tasks = [asyncio.ensure_future(loris.trickle(deadline)) for loris in held]

@@ -292,7 +292,25 @@ def slow_loris(env: Environment, revision: Revision, s: WhySettings, out: Measur
             max_operations=0,
             announce=False,
         )
-        result = asyncio.run(abuse.run())
+
+        async def held_while_served() -> tuple[dict[str, object], str]:
+            holding = asyncio.ensure_future(abuse.run())
+            await asyncio.sleep(s.loris_seconds / 2)
+            # Does the router still serve others while they are held?
+            connection = Connection("127.0.0.1", router.port)
+            started = time.monotonic()
+            try:
+                raw = post_bytes("/graphql", payloads.encode(payloads.NORMAL_BODY))
+                reply = await asyncio.wait_for(connection.request(raw), 30)
+                normal = f"{_outcome(reply)} in {(time.monotonic() - started) * 1000:.0f} ms"
+            except (OSError, TimeoutError, asyncio.IncompleteReadError) as error:
+                normal = type(error).__name__
+            finally:
+                await connection.close()
+            return await holding, normal
+
+        result, normal = asyncio.run(held_while_served())
+        out.add("the simple query meanwhile", normal)
         loris = result["loris"]
         assert isinstance(loris, dict)
         out.add(
