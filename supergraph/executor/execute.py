@@ -53,7 +53,8 @@ logger = logging.getLogger(__name__)
 
 
 FetchObserver = Callable[[str, float, str], None]
-"""Called after each subgraph request: (subgraph, seconds, outcome "ok" | "timeout" | "http_error")."""
+"""Called after each subgraph request: (subgraph, seconds, outcome), the outcome "ok",
+"timeout", "http_error" or "response_too_large"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,7 @@ class _Run:
             outcome = "timeout"
             return _Failure(f"Request to subgraph '{name}' timed out", SUBGRAPH_TIMEOUT, name)
         except SubgraphTransportError as error:
-            outcome = "http_error"
+            outcome = error.outcome
             return _Failure(str(error), error.code, name)
         except Exception:
             # A transport bug must not fail the other fetches; the log keeps the trace.

@@ -13,7 +13,13 @@ host, port) with a connection limit and waiters, last-used connection first,
 idle connections dropped after `keepalive_timeout` or when the server closes
 them, `Connection: close` honoured, chunked and read-until-close bodies, gzip
 and deflate bodies, TLS for `https` URLs, header values checked for line
-breaks. A query sent on a reused connection that the server had already closed
+breaks, and a size limit per answer (`ResponseLimits`): the bytes read from the
+socket (head, framing, body) are counted as they arrive and, once past the
+limit, nothing more is read or kept and the connection is dropped; a
+`content-length` above it is refused before any body byte; a compressed body
+is inflated only up to the limit.
+
+A query sent on a reused connection that the server had already closed
 (no byte of an answer came back) is sent once more on a new connection;
 a mutation is not (it may have been applied), and to make that race rare a
 mutation never takes a connection that has been idle for more than a second.
@@ -37,7 +43,12 @@ import httptools
 import orjson
 
 from supergraph.executor.http_transport import HEADERS, decode_response
-from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
+from supergraph.executor.transport import (
+    ResponseLimits,
+    SubgraphHTTPError,
+    SubgraphRequest,
+    SubgraphResponseTooLarge,
+)
 from supergraph.types import JSONObject
 
 FRAMING_HEADERS = frozenset(
@@ -62,6 +73,14 @@ class _ConnectionLost(Exception):
         self.answered = answered
 
 
+class _TooLarge(Exception):
+    """The answer passed the request's size limit (the connection is dropped)."""
+
+
+class _TooLargeSignal(Exception):
+    """Raised inside a parser callback to stop parsing at a too-large content-length."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: int
@@ -76,6 +95,8 @@ class _Target:
     """A subgraph URL: its origin's pool and the request head up to the variable headers."""
 
     pool: _Pool
+    limit: int
+    """The most bytes an answer may have (`ResponseLimits`)."""
     head: bytes
     """Request line, host, and the default content-type and accept headers."""
     request_line: bytes
@@ -97,6 +118,11 @@ class _Connection(asyncio.Protocol):
         self._framed = False
         self._headers_done = False
         self._received = False
+        self._limit = 0
+        self._read = 0
+        """Bytes received since the request was sent (head, framing and body)."""
+        self._length = 0
+        """The answer's content-length (0: none)."""
 
     # asyncio.Protocol
 
@@ -108,9 +134,16 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._received = True
+        self._read += len(data)
+        if self._read > self._limit:
+            self._refuse()
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as error:
+            if isinstance(error.__context__, _TooLargeSignal):
+                self._refuse()
+                return
             self._fail(SubgraphHTTPError(f"invalid HTTP response: {error}"))
             self.close()
 
@@ -137,9 +170,15 @@ class _Connection(asyncio.Protocol):
             self._encoding = value.strip().lower()
         elif lowered in (b"content-length", b"transfer-encoding"):
             self._framed = True
+            if lowered == b"content-length" and value.strip().isdigit():
+                self._length = int(value)
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
+        if self._length > self._limit:
+            # Refused before the body: the parser's callbacks run inside `feed_data`,
+            # which raises to stop parsing (see `data_received`).
+            raise _TooLargeSignal
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
@@ -165,12 +204,15 @@ class _Connection(asyncio.Protocol):
 
     # the request
 
-    async def exchange(self, message: bytes) -> _Answer:
+    async def exchange(self, message: bytes, limit: int) -> _Answer:
+        """Send `message`; the answer, at most `limit` bytes as read."""
         assert self.transport is not None
         if self.closed:
             raise _ConnectionLost(False, None)
         self._reset()
         self._received = False
+        self._limit = limit
+        self._read = 0
         waiter = self.pool.loop.create_future()
         self._waiter = waiter
         self.transport.write(message)
@@ -184,6 +226,16 @@ class _Connection(asyncio.Protocol):
         self._encoding = b""
         self._framed = False
         self._headers_done = False
+        self._length = 0
+
+    def _refuse(self) -> None:
+        """Past the size limit: fail the request, keep nothing, read nothing more."""
+        self._fail(_TooLarge())
+        self._reset()
+        self.closed = True
+        self.pool.discard(self)
+        if self.transport is not None:
+            self.transport.abort()  # unlike close(), drops at once: nothing to flush
 
     def _fail(self, error: Exception) -> None:
         waiter = self._waiter
@@ -301,9 +353,11 @@ class Http1Transport:
         max_connections: int = 512,
         keepalive_timeout: float = 30.0,
         tls: ssl.SSLContext | None = None,
+        response_limits: ResponseLimits | None = None,
     ) -> None:
         self._urls = dict(urls)
         self._on_request = on_request
+        self._limits = response_limits or ResponseLimits()
         self._max_connections = max_connections
         self._keepalive_timeout = keepalive_timeout
         self._tls = tls
@@ -342,7 +396,9 @@ class Http1Transport:
                 raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
             answer: _Answer | None = None
             try:
-                answer = await connection.exchange(message)
+                answer = await connection.exchange(message, target.limit)
+            except _TooLarge:
+                raise SubgraphResponseTooLarge(subgraph, target.limit) from None
             except _ConnectionLost as lost:
                 if reused and retryable and not lost.answered and not retried:
                     retried = True
@@ -355,7 +411,7 @@ class Http1Transport:
             finally:
                 # Cancelled or failed mid-answer: the connection's state is unknown.
                 pool.release(connection, answer is not None and answer.keep_alive)
-            body = _decoded(subgraph, answer)
+            body = _decoded(subgraph, answer, target.limit)
             return decode_response(subgraph, answer.status, answer.reason, body)
 
     def _target(self, subgraph: str) -> _Target:
@@ -387,7 +443,8 @@ class Http1Transport:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_line = f"POST {path} HTTP/1.1\r\nhost: {authority}\r\n".encode()
         defaults = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
-        target = _Target(pool, request_line + defaults.encode(), request_line)
+        limit = self._limits.of(subgraph)
+        target = _Target(pool, limit, request_line + defaults.encode(), request_line)
         self._targets[subgraph] = target
         return target
 
@@ -419,18 +476,18 @@ def _message(
     return target.request_line + lines.encode() + length + body
 
 
-def _decoded(subgraph: str, answer: _Answer) -> bytes:
+def _decoded(subgraph: str, answer: _Answer, limit: int) -> bytes:
     encoding = answer.encoding
     if not encoding or encoding == b"identity":
         return answer.body
     try:
         if encoding in (b"gzip", b"x-gzip"):
-            return zlib.decompress(answer.body, 16 + zlib.MAX_WBITS)
+            return _inflate(subgraph, answer.body, 16 + zlib.MAX_WBITS, limit)
         if encoding == b"deflate":
             try:
-                return zlib.decompress(answer.body)
+                return _inflate(subgraph, answer.body, zlib.MAX_WBITS, limit)
             except zlib.error:
-                return zlib.decompress(answer.body, -zlib.MAX_WBITS)
+                return _inflate(subgraph, answer.body, -zlib.MAX_WBITS, limit)
     except zlib.error as error:
         raise SubgraphHTTPError(
             f"HTTP fetch failed from '{subgraph}': undecodable {encoding.decode()} body: {error}"
@@ -438,3 +495,16 @@ def _decoded(subgraph: str, answer: _Answer) -> bytes:
     raise SubgraphHTTPError(
         f"HTTP fetch failed from '{subgraph}': unsupported content-encoding {encoding.decode()!r}"
     )
+
+
+def _inflate(subgraph: str, body: bytes, wbits: int, limit: int) -> bytes:
+    """`body` decompressed, refused once it would pass `limit` bytes (a small body
+    can inflate a thousandfold)."""
+    inflater = zlib.decompressobj(wbits)
+    inflated = inflater.decompress(body, limit + 1)
+    if inflater.unconsumed_tail or len(inflated) > limit:
+        raise SubgraphResponseTooLarge(subgraph, limit)
+    inflated += inflater.flush()
+    if len(inflated) > limit:
+        raise SubgraphResponseTooLarge(subgraph, limit)
+    return inflated

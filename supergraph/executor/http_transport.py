@@ -4,6 +4,9 @@ aiohttp was picked over httpx for its lower per-request overhead; `supergraph
 serve` now defaults to Http1Transport (http1_transport.py), which costs about
 40% of aiohttp's CPU per request; this one stays, as `traffic_shaping.http_client:
 aiohttp`, for subgraphs behind something only a general client copes with.
+
+Answers are read chunk by chunk (aiohttp inflates compressed ones on the way) and
+refused, with the connection closed, once past the subgraph's `ResponseLimits`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ from collections.abc import Callable, Mapping
 import aiohttp
 import orjson
 
-from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
+from supergraph.executor.transport import (
+    ResponseLimits,
+    SubgraphHTTPError,
+    SubgraphRequest,
+    SubgraphResponseTooLarge,
+)
 from supergraph.types import JSONObject
 
 HEADERS = {
@@ -31,9 +39,11 @@ class HttpTransport:
         *,
         on_request: Callable[[str], None] | None = None,
         max_connections: int = 512,
+        response_limits: ResponseLimits | None = None,
     ) -> None:
         self._urls = dict(urls)
         self._on_request = on_request
+        self._limits = response_limits or ResponseLimits()
         self._max_connections = max_connections
         # Created lazily: an aiohttp session must be built inside the running loop.
         self._session: aiohttp.ClientSession | None = None
@@ -62,7 +72,7 @@ class HttpTransport:
                 data=orjson.dumps(request.to_json()),
                 headers=HEADERS if request.headers is None else {**HEADERS, **request.headers},
             ) as response:
-                body = await response.read()
+                body = await _read(subgraph, response, self._limits.of(subgraph))
                 status = response.status
                 reason = response.reason or ""
         except aiohttp.ClientError as error:
@@ -73,6 +83,22 @@ class HttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def _read(subgraph: str, response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, refused (and the connection closed, not reused) once past `limit` bytes."""
+    if response.content_length is not None and response.content_length > limit:
+        response.close()
+        raise SubgraphResponseTooLarge(subgraph, limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise SubgraphResponseTooLarge(subgraph, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def decode_response(subgraph: str, status: int, reason: str, body: bytes) -> JSONObject:

@@ -4,6 +4,7 @@ SubgraphTransport        send one GraphQL request to a named subgraph
 EncodedBodyTransport     ... also given the JSON body already serialised
 SubgraphTransportError   the request did not produce a GraphQL response
 └── SubgraphHTTPError    non-2xx status or a body that is not GraphQL JSON
+    └── SubgraphResponseTooLarge   the answer outgrew its size limit (`ResponseLimits`)
 """
 
 from __future__ import annotations
@@ -38,10 +39,29 @@ class SubgraphRequest:
         return body
 
 
+DEFAULT_MAX_RESPONSE_BYTES = 32_000_000
+"""Per subgraph answer (docs/router-config.md): far above any page a client renders,
+and the ~3x of it a decoded answer costs in memory stays in the hundreds of MB."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseLimits:
+    """How many bytes a subgraph's answer may have (`limits.subgraph`); transports stop
+    reading and drop the connection as soon as an answer passes its limit."""
+
+    default: int = DEFAULT_MAX_RESPONSE_BYTES
+    by_subgraph: Mapping[str, int] = field(default_factory=dict)
+
+    def of(self, subgraph: str) -> int:
+        return self.by_subgraph.get(subgraph, self.default)
+
+
 class SubgraphTransportError(Exception):
     """The subgraph request failed before a GraphQL response came back."""
 
     code = "SUBREQUEST_HTTP_ERROR"
+    outcome = "http_error"
+    """The fetch outcome metrics count it under (`router_subgraph_fetch_errors_total`)."""
 
 
 class SubgraphHTTPError(SubgraphTransportError):
@@ -50,6 +70,19 @@ class SubgraphHTTPError(SubgraphTransportError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class SubgraphResponseTooLarge(SubgraphHTTPError):
+    """The answer passed the subgraph's `http_max_response_bytes`: the rest was never read."""
+
+    outcome = "response_too_large"
+
+    def __init__(self, subgraph: str, limit: int) -> None:
+        super().__init__(
+            f"HTTP fetch failed from '{subgraph}': the response is larger than {limit} bytes "
+            "(limits.subgraph http_max_response_bytes)"
+        )
+        self.limit = limit
 
 
 class SubgraphTransport(Protocol):

@@ -7,12 +7,14 @@ Every key is optional; docs/router-config.md describes each one. Values may use
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from supergraph.executor.transport import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
@@ -48,6 +50,10 @@ class LimitsConfig:
     max_tokens: int | None = DEFAULT_MAX_TOKENS
     max_expanded_fields: int | None = DEFAULT_MAX_EXPANDED_FIELDS
     max_fetches: int | None = DEFAULT_MAX_FETCHES
+    subgraph_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """`subgraph.all.http_max_response_bytes`: the most bytes a subgraph answer may have."""
+    subgraph_response_bytes_by_name: Mapping[str, int] = field(default_factory=dict)
+    """`subgraph.subgraphs.<name>.http_max_response_bytes`: per subgraph, instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +248,10 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         "max_expanded_fields",
         "max_fetches",
         *HTTP1_LIMIT_KEYS,
+        "subgraph",
     }
     s = v.section(top, "limits", keys)
+    response_bytes, response_bytes_by_name = _subgraph_limits(s.get("subgraph"))
     return LimitsConfig(
         max_body_bytes=v.positive_int(s.get("max_body_bytes", 2_000_000), "limits.max_body_bytes"),
         max_depth=v.optional_int(s.get("max_depth"), "limits.max_depth"),
@@ -254,7 +262,58 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
             s.get("max_expanded_fields", DEFAULT_MAX_EXPANDED_FIELDS), "limits.max_expanded_fields"
         ),
         max_fetches=v.optional_int(s.get("max_fetches", DEFAULT_MAX_FETCHES), "limits.max_fetches"),
+        subgraph_response_bytes=response_bytes,
+        subgraph_response_bytes_by_name=response_bytes_by_name,
     )
+
+
+def _subgraph_limits(raw: object) -> tuple[int, dict[str, int]]:
+    """`limits.subgraph` in Apollo Router's shape: `all`, then `subgraphs.<name>` over it."""
+    where = "limits.subgraph"
+    values = v.mapping(_or_empty(raw), where)
+    v.only(values, {"all", "subgraphs"}, f"{where}.")
+    default = _response_bytes(values.get("all"), f"{where}.all") or DEFAULT_MAX_RESPONSE_BYTES
+    by_name: dict[str, int] = {}
+    named = v.mapping(_or_empty(values.get("subgraphs")), f"{where}.subgraphs")
+    for name, own in named.items():
+        value = _response_bytes(own, f"{where}.subgraphs.{name}")
+        if value is not None:
+            by_name[str(name)] = value
+    return default, by_name
+
+
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "kib": 2**10,
+    "mb": 10**6,
+    "mib": 2**20,
+    "gb": 10**9,
+    "gib": 2**30,
+}
+_SIZE = re.compile(r"\s*(\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def _response_bytes(raw: object, where: str) -> int | None:
+    """`http_max_response_bytes` (bytes), or Apollo Router's `http_max_response_size`
+    (bytes, or a size such as "10MiB" or "10mb")."""
+    limits = v.mapping(_or_empty(raw), where)
+    keys = {"http_max_response_bytes", "http_max_response_size"}
+    v.only(limits, keys, f"{where}.")
+    if len(limits) > 1:
+        raise ConfigError(
+            f"{where}: set http_max_response_bytes or http_max_response_size, not both"
+        )
+    for key, value in limits.items():
+        at = f"{where}.{key}"
+        if isinstance(value, str) and key == "http_max_response_size":
+            match = _SIZE.fullmatch(value)
+            unit = _SIZE_UNITS.get((match[2] or "b").lower()) if match else None
+            if match is None or unit is None or int(match[1]) < 1:
+                raise ConfigError(f"{at}: expected a size such as 10MiB or 10mb, got {value!r}")
+            return int(match[1]) * unit
+        return v.positive_int(value, at)
+    return None
 
 
 def _batching(top: Mapping[str, object]) -> BatchingConfig:

@@ -115,13 +115,15 @@ class Metrics:
         )
         self.subgraph_fetches = Histogram(
             "router_subgraph_fetch_duration_seconds",
-            "Subgraph fetch latency, by subgraph and outcome (ok, timeout, http_error).",
+            "Subgraph fetch latency, by subgraph and outcome"
+            " (ok, timeout, http_error, response_too_large).",
             ["subgraph", "outcome"],
             registry=self.registry,
         )
         self.subgraph_errors = Counter(
             "router_subgraph_fetch_errors",
-            "Subgraph fetches that failed, by subgraph and outcome (timeout, http_error).",
+            "Subgraph fetches that failed, by subgraph and outcome"
+            " (timeout, http_error, response_too_large).",
             ["subgraph", "outcome"],
             registry=self.registry,
         )

@@ -11,7 +11,7 @@ from supergraph.executor.execute import ExecutorOptions
 from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
 from supergraph.executor.pipeline import Router, RouterOptions
-from supergraph.executor.transport import SubgraphTransport
+from supergraph.executor.transport import ResponseLimits, SubgraphTransport
 from supergraph.http.app import create_app
 from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
@@ -28,10 +28,14 @@ def build_app(
     `metrics` is kept across hot reloads (and is file-backed under `--workers`)."""
     config = config or RouterConfig()
     supergraph = load_supergraph(sdl)
-    unknown = sorted(set(config.subgraphs) - set(supergraph.subgraphs))
-    if unknown:
-        known = ", ".join(sorted(supergraph.subgraphs))
-        raise ConfigError(f"subgraphs.{unknown[0]}: not a subgraph of the supergraph ({known})")
+    for prefix, names in (
+        ("subgraphs", config.subgraphs),
+        ("limits.subgraph.subgraphs", config.limits.subgraph_response_bytes_by_name),
+    ):
+        unknown = sorted(set(names) - set(supergraph.subgraphs))
+        if unknown:
+            known = ", ".join(sorted(supergraph.subgraphs))
+            raise ConfigError(f"{prefix}.{unknown[0]}: not a subgraph of the supergraph ({known})")
     if config.graphiql.assets_dir is not None:
         try:
             local_assets(config.graphiql.assets_dir)
@@ -45,10 +49,13 @@ def build_app(
         metrics = Metrics(urls)
     else:
         metrics.add_subgraphs(urls)
+    limits = ResponseLimits(
+        config.limits.subgraph_response_bytes, config.limits.subgraph_response_bytes_by_name
+    )
     transport: SubgraphTransport = (
-        HttpTransport(urls, on_request=metrics.on_subgraph_request)
+        HttpTransport(urls, on_request=metrics.on_subgraph_request, response_limits=limits)
         if config.traffic_shaping.http_client == "aiohttp"
-        else Http1Transport(urls, on_request=metrics.on_subgraph_request)
+        else Http1Transport(urls, on_request=metrics.on_subgraph_request, response_limits=limits)
     )
     shared = [name for name in urls if config.deduplicates(name)]
     if shared:
