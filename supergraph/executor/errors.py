@@ -18,6 +18,8 @@ GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 UNAUTHORIZED_FIELD_OR_TYPE = "UNAUTHORIZED_FIELD_OR_TYPE"
 UNAUTHORIZED_MESSAGE = "Unauthorized field or type"
+RESPONSE_VALIDATION_FAILED = "RESPONSE_VALIDATION_FAILED"
+"""A subgraph answered what the schema (or federation) does not allow: Apollo Router's code."""
 
 
 def graphql_error(

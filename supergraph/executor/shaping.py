@@ -5,16 +5,33 @@ the runtime `__typename` and the API schema's possible types, fields keep the
 order of first appearance, and `@skip`/`@include` are evaluated. Collected
 field lists are cached per (selection set, runtime type, condition values), so
 a list of a thousand objects is collected once. Completion applies null
-propagation for non-null fields, validates enum values against the API schema
-and emits `__typename`; nothing the client did not select is copied.
+propagation for non-null fields and emits `__typename`; nothing the client did
+not select is copied.
+
+Subgraph values are never trusted: each is checked against the API schema's type
+as it is copied (RESPONSE_VALIDATION_FAILED at its path, then null propagation):
+built-in scalars must be the JSON their serialisation gives (String a string,
+Boolean a boolean, Int an integer of 32 bits, Float a number, ID a string or an
+integer, given as a string), enum values must exist, objects be objects and lists
+lists; custom scalars pass as any JSON. The common case, a value of the right
+JSON type, costs one type identity check (`v.__class__ is str`; for Int also
+its range).
+
+Every null in a non-null position carries an error: a null or missing value there
+gets "Cannot return null for non-nullable field" unless an error at that path,
+above it or below it (for a missing value: anywhere in its object) already
+explains it: a failed fetch, a subgraph error, an invalid value. Looking for one
+is done only on that failure path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import math
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, cast
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -31,6 +48,7 @@ from graphql import (
 )
 
 from supergraph.executor.errors import (
+    RESPONSE_VALIDATION_FAILED,
     UNAUTHORIZED_FIELD_OR_TYPE,
     UNAUTHORIZED_MESSAGE,
     graphql_error,
@@ -87,10 +105,28 @@ class _Group:
 
 
 _SCALAR: Final = 0
+"""A built-in scalar other than Int: valid as it is when its class is `expected`."""
 _ENUM: Final = 1
 _LIST: Final = 2
 _OBJECT: Final = 3
 _ABSTRACT: Final = 4
+_INT: Final = 5
+"""Int: also range-checked, so it is a kind of its own on the hot path."""
+_CUSTOM: Final = 6
+"""A custom scalar: any JSON value."""
+_LEAVES: Final = frozenset({_SCALAR, _INT, _CUSTOM})
+
+_INT_MIN: Final = -(2**31)
+_INT_MAX: Final = 2**31 - 1
+
+_EXPECTED: Final[Mapping[str, type]] = {
+    "String": str,
+    "Boolean": bool,
+    "Float": float,
+    "ID": str,
+    "Int": int,
+}
+"""The Python type orjson decodes each built-in scalar's usual serialisation to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +136,15 @@ class _Shape:
     non_null: bool
     kind: int
     item: _Shape | None = None
-    enum_name: str = ""
+    type_name: str = ""
+    """The named type (scalar, enum, object or abstract), for messages."""
     enum_values: frozenset[str] = frozenset()
     object_type: GraphQLObjectType | None = None
-    abstract_name: str = ""
+    expected: type | None = None
+    """Scalars: the Python type of a valid value as decoded (None: custom scalar)."""
+    leaf_types: frozenset[type] = frozenset()
+    """Scalars: the Python types every item of a list of them may have, None included
+    when nullable (empty for custom scalars)."""
 
 
 def _compile(field_type: GraphQLOutputType) -> _Shape:
@@ -111,13 +152,19 @@ def _compile(field_type: GraphQLOutputType) -> _Shape:
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if isinstance(inner, GraphQLList):
         return _Shape(non_null, _LIST, item=_compile(inner.of_type))
+    name = inner.name
     if isinstance(inner, GraphQLEnumType):
-        return _Shape(non_null, _ENUM, enum_name=inner.name, enum_values=frozenset(inner.values))
+        return _Shape(non_null, _ENUM, type_name=name, enum_values=frozenset(inner.values))
     if isinstance(inner, GraphQLObjectType):
-        return _Shape(non_null, _OBJECT, object_type=inner)
+        return _Shape(non_null, _OBJECT, type_name=name, object_type=inner)
     if isinstance(inner, GraphQLInterfaceType | GraphQLUnionType):
-        return _Shape(non_null, _ABSTRACT, abstract_name=inner.name)
-    return _Shape(non_null, _SCALAR)
+        return _Shape(non_null, _ABSTRACT, type_name=name)
+    expected = _EXPECTED.get(name)
+    if expected is None:
+        return _Shape(non_null, _CUSTOM, type_name=name)
+    kind = _INT if name == "Int" else _SCALAR
+    leaf_types = frozenset({expected} if non_null else {expected, type(None)})
+    return _Shape(non_null, kind, type_name=name, expected=expected, leaf_types=leaf_types)
 
 
 # What `shape_object` does with an entry besides completing its shape.
@@ -143,6 +190,8 @@ class _Entry:
     special: int = field(init=False)
     kind: int = field(init=False)
     """The shape's kind, -1 for special entries: read once per field on the hot path."""
+    expected: type | None = field(init=False)
+    """The shape's `expected` (scalars): read on the hot path."""
 
     def __post_init__(self) -> None:
         special = _PLAIN
@@ -155,6 +204,7 @@ class _Entry:
         object.__setattr__(self, "special", special)
         kind = -1 if special != _PLAIN or self.shape is None else self.shape.kind
         object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "expected", None if self.shape is None else self.shape.expected)
 
 
 # Bound on each schema-wide cache: keys come from validated documents (schema
@@ -264,7 +314,8 @@ class ResponseShaper:
         errors: list[JSONObject],
         introspection: JSONObject | None = None,
     ) -> JSONObject | None:
-        """The client's `data`; appends null-propagation and enum errors to `errors`."""
+        """The client's `data`; appends value-completion errors (invalid values, nulls
+        in non-null positions) to `errors`."""
         run = _Shaping(self, variables, errors, introspection or {})
         result = run.shape_object(self._root_type, data, self._root, None)
         return None if result is _INVALID else result  # type: ignore[return-value]
@@ -368,7 +419,7 @@ class ResponseShaper:
 class _Shaping:
     """One shaping run: variables, the error list, introspection results."""
 
-    __slots__ = ("condition_key", "errors", "introspection", "shaper", "variables")
+    __slots__ = ("condition_key", "errors", "explained", "introspection", "shaper", "variables")
 
     def __init__(
         self,
@@ -383,6 +434,8 @@ class _Shaping:
         self.introspection = introspection
         # The @skip/@include variable values, computed once: they key field collection.
         self.condition_key = shaper.condition_key(variables)
+        self.explained: _ErrorPaths | None = None
+        """Built on the first null that needs an error (the failure path only)."""
 
     def shape_object(
         self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
@@ -392,14 +445,22 @@ class _Shaping:
         else:
             entries = self.shaper.fields(runtime, group, self.variables, self.condition_key)
         out: JSONObject = {}
-        # The common cases (present scalars, objects of a concrete type, lists of
-        # them) are completed inline: this loop runs for every object of the response.
+        # The common cases (scalars of the right JSON type, objects of a concrete type,
+        # lists of them) are completed inline: this loop runs for every object of the
+        # response. Anything else (nulls, enums, abstract types, invalid values) goes
+        # through `complete`.
         for entry in entries:
             name = entry.response_name
             kind = entry.kind
             if kind == _SCALAR:
                 item = value.get(name)
-                if item is not None:
+                # `__class__` costs less than calling `type()`; orjson decodes to exact types.
+                if item.__class__ is entry.expected:
+                    out[name] = item
+                    continue
+            elif kind == _INT:
+                item = value.get(name)
+                if item.__class__ is int and _INT_MIN <= item <= _INT_MAX:
                     out[name] = item
                     continue
             elif kind == _OBJECT:
@@ -428,6 +489,11 @@ class _Shaping:
                             return _INVALID
                         completed = None
                     out[name] = completed
+                    continue
+            elif kind == _CUSTOM:
+                item = value.get(name)
+                if item is not None:
+                    out[name] = item
                     continue
             elif kind < 0:
                 special = entry.special
@@ -463,22 +529,22 @@ class _Shaping:
     def complete(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
         """The completed value, or `_INVALID` when a non-null position ends up null.
 
-        Only an explicit null in a non-null position adds an error. A missing
-        value, or a child that was nulled, propagates silently: the fetch that
-        should have provided it already reported an error, or its entity was
-        null (Apollo Gateway behaves the same, so responses compare equal).
+        A null or missing value in a non-null position gets an error unless one
+        already explains it (`null_error`): a failed fetch, a subgraph error, an
+        invalid value. An entity unknown to its subgraph leaves its fields missing
+        with nothing to explain them: they get this error, as the spec wants (Apollo
+        Gateway reports it only in `extensions`). An invalid value gets its own error
+        here; a child that was nulled already has one.
         """
-        if value is None:
+        if value is None or value is _MISSING:
             if shape.non_null:
-                self.null_error(entry, path)
+                self.null_error(entry, path, missing=value is _MISSING)
                 return _INVALID
             return None
-        if value is _MISSING:
-            return _INVALID if shape.non_null else None
         kind = shape.kind
-        if kind == _SCALAR:
-            return value
-        if kind == _ENUM:
+        if kind in _LEAVES:
+            completed = self.scalar(shape, value, path)
+        elif kind == _ENUM:
             completed = self.enum(shape, value, path)
         elif kind == _LIST:
             completed = self.list(entry, shape, value, path)
@@ -488,28 +554,33 @@ class _Shaping:
             return _INVALID if shape.non_null else None
         return completed
 
+    def scalar(self, shape: _Shape, value: object, path: _Path) -> object:
+        if shape.expected is None:
+            return value  # a custom scalar: any JSON value
+        completed = _coerce(shape.type_name, value)
+        if completed is _INVALID:
+            self.invalid(_scalar_message(shape.type_name, value), path)
+        return completed
+
     def enum(self, shape: _Shape, value: object, path: _Path) -> object:
-        if isinstance(value, str) and value in shape.enum_values:
+        if type(value) is str and value in shape.enum_values:
             return value
-        self.errors.append(
-            graphql_error(
-                f'Enum "{shape.enum_name}" cannot represent value: {_show(value)}',
-                path=_materialize(path),
-            )
-        )
+        self.invalid(f'Enum "{shape.type_name}" cannot represent value: {_show(value)}', path)
         return _INVALID
 
     def list(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
-        if not isinstance(value, list):
-            return _INVALID
         item_shape = shape.item
         assert item_shape is not None
-        if item_shape.kind == _SCALAR and not item_shape.non_null:
-            return value  # nothing to check or reshape in a list of nullable scalars
+        if type(value) is not list:
+            self.invalid(f"Expected a list, got {_show(value)}", path)
+            return _INVALID
+        item_kind = item_shape.kind
+        if item_kind in _LEAVES and _valid_leaves(item_shape, value):
+            return value  # every item already what the client gets
         items: list[object] = []
         group = entry.group
         object_type = item_shape.object_type
-        if item_shape.kind == _OBJECT and group is not None and object_type is not None:
+        if item_kind == _OBJECT and group is not None and object_type is not None:
             # Lists of objects of one concrete type: the wide responses' hot path.
             for index, item in enumerate(value):
                 completed: object
@@ -533,29 +604,141 @@ class _Shaping:
         return items
 
     def composite(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> object:
-        if not isinstance(value, dict) or entry.group is None:
+        if type(value) is not dict or entry.group is None:
+            self.invalid(
+                f'Expected an object of type "{shape.type_name}", got {_show(value)}', path
+            )
             return _INVALID
         runtime: _Runtime | None = shape.object_type
         if runtime is None:
-            runtime = self.shaper.runtime_type(shape.abstract_name, value.get(_TYPENAME))
+            typename = value.get(_TYPENAME)
+            runtime = self.shaper.runtime_type(shape.type_name, typename)
             if runtime is None:
+                self.invalid(
+                    f'Abstract type "{shape.type_name}" cannot be of type {_show(typename)}', path
+                )
                 return _INVALID
         return self.shape_object(runtime, value, entry.group, path)
 
-    def null_error(self, entry: _Entry, path: _Path) -> None:
+    def invalid(self, message: str, path: _Path) -> None:
+        """A subgraph value the schema does not allow: an error at its path."""
+        self.errors.append(
+            graphql_error(message, path=_materialize(path), code=RESPONSE_VALIDATION_FAILED)
+        )
+
+    def null_error(self, entry: _Entry, path: _Path, *, missing: bool) -> None:
+        """A null in a non-null position: an error, unless one already explains it.
+
+        A null the data holds is explained by an error at its path, above or below.
+        A missing field of an object below the root also by one anywhere in that
+        object: a subgraph that fails one non-null field of an entity drops the whole
+        entity (`_entities.i` null, the error at `_entities.i.field`), so its other
+        fields go missing for that same reason."""
         concrete = _materialize(path)
-        length = len(concrete)
-        for error in self.errors:
-            # A subgraph error at or below this field already explains the null.
-            error_path = error.get("path")
-            if isinstance(error_path, list) and error_path[:length] == concrete:
-                return
+        explained = self.explained
+        if explained is None:
+            explained = self.explained = _ErrorPaths()
+        scope = concrete[:-1] if missing and len(concrete) > 1 else concrete
+        if explained.explains(self.errors, scope):
+            return
         self.errors.append(
             graphql_error(
                 f"Cannot return null for non-nullable field {entry.parent_type}.{entry.name}.",
                 path=concrete,
+                code=RESPONSE_VALIDATION_FAILED,
             )
         )
+
+
+class _ErrorPaths:
+    """The paths of the errors so far, to tell whether one explains a null at a path:
+    an error at that path, at an ancestor (its object failed) or below it (a child
+    failed and the null propagated). Errors are appended while shaping runs, so
+    each question first takes in the ones added since the last."""
+
+    __slots__ = ("at", "seen", "under")
+
+    def __init__(self) -> None:
+        self.at: set[tuple[object, ...]] = set()
+        self.under: set[tuple[object, ...]] = set()
+        """Every prefix of every error path (the path itself included)."""
+        self.seen = 0
+
+    def explains(self, errors: list[JSONObject], path: ResponsePath) -> bool:
+        if self.seen < len(errors):
+            self._add(errors[self.seen :])
+            self.seen = len(errors)
+        key = tuple(path)
+        if key in self.under:
+            return True
+        at = self.at
+        return any(key[:depth] in at for depth in range(len(key)))
+
+    def _add(self, errors: Iterable[JSONObject]) -> None:
+        for error in errors:
+            path = error.get("path")
+            if not isinstance(path, list):
+                continue
+            key = tuple(path)
+            if not all(type(k) is str or type(k) is int for k in key):
+                continue  # a subgraph's malformed path explains nothing (and may not hash)
+            self.at.add(key)
+            self.under.update(key[:depth] for depth in range(len(key) + 1))
+
+
+def _coerce(scalar: str, value: object) -> object:
+    """`value` as the built-in `scalar` serialises it, or `_INVALID`.
+
+    Only what stands for the same value in JSON is accepted: an integral float
+    for Int (5.0 -> 5), an integer for Float, an integer for ID (5 -> "5", as
+    graphql-js serialises IDs). Nothing is guessed: "yes" or 5 is no Boolean,
+    5 no String.
+    """
+    if scalar == "String":
+        return value if type(value) is str else _INVALID
+    if scalar == "Boolean":
+        return value if type(value) is bool else _INVALID
+    if type(value) is float and value.is_integer() and scalar != "Float":
+        value = int(value)
+    if scalar == "Int":
+        return value if type(value) is int and _INT_MIN <= value <= _INT_MAX else _INVALID
+    if scalar == "Float":
+        finite = type(value) is int or (type(value) is float and math.isfinite(value))
+        return value if finite else _INVALID
+    if scalar == "ID":
+        if type(value) is str:
+            return value
+        if type(value) is int:
+            return str(value)
+    return _INVALID
+
+
+def _scalar_message(scalar: str, value: object) -> str:
+    """graphql-js's words for a value a built-in scalar cannot represent."""
+    shown = _show(value)
+    if scalar == "Int":
+        if type(value) is int or (type(value) is float and value.is_integer()):
+            return f"Int cannot represent non 32-bit signed integer value: {shown}"
+        return f"Int cannot represent non-integer value: {shown}"
+    if scalar == "Float":
+        return f"Float cannot represent non numeric value: {shown}"
+    if scalar == "Boolean":
+        return f"Boolean cannot represent a non boolean value: {shown}"
+    return f"{scalar} cannot represent value: {shown}"
+
+
+def _valid_leaves(shape: _Shape, values: list[object]) -> bool:
+    """Whether a list of scalars can go to the client as it is (one C-speed pass)."""
+    if shape.expected is None:  # custom scalars: anything but a null where none may be
+        return not shape.non_null or None not in values
+    if not shape.leaf_types.issuperset(map(type, values)):
+        return False
+    if shape.kind == _INT and values:
+        if not shape.non_null and None in values:
+            return False  # rare: let each item be checked
+        ints = cast(list[int], values)
+        return min(ints) >= _INT_MIN and max(ints) <= _INT_MAX
+    return True
 
 
 def _materialize(path: _Path) -> ResponsePath:
@@ -569,5 +752,15 @@ def _materialize(path: _Path) -> ResponsePath:
     return keys
 
 
+_SHOWN_BYTES: Final = 100
+
+
 def _show(value: object) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+    """A value in a message: its JSON, cut short (a subgraph's value may be huge)."""
+    if isinstance(value, str) and len(value) > _SHOWN_BYTES:
+        value = value[:_SHOWN_BYTES]
+    try:
+        shown = orjson.dumps(value).decode()
+    except TypeError:
+        shown = repr(value)
+    return shown if len(shown) <= _SHOWN_BYTES else shown[:_SHOWN_BYTES] + "..."

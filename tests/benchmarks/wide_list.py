@@ -34,7 +34,7 @@ def _products() -> JSONObject:
             "node": {
                 "upc": f"upc-{i:04d}",
                 "name": f"Product number {i}",
-                "price": {"amount": 10.5 + i, "currency": "EUR"},
+                "price": {"amount": 1050 + i, "currency": "EUR"},  # Int!: minor units
                 "__typename": "Product",
             }
         }

@@ -130,6 +130,7 @@ async def test_partial_data_enum_and_entity_errors() -> None:
         {
             "message": 'Enum "Status" cannot represent value: "SECRET"',
             "path": ["topProducts", 1, "status"],
+            "extensions": {"code": "RESPONSE_VALIDATION_FAILED"},
         },
     ]
 

@@ -96,7 +96,11 @@ def test_null_non_null_field_propagates_to_nullable_parent() -> None:
     result, errors = shape("{ me { id name } }", {"me": {"id": "1", "name": None}})
     assert result == {"me": None}
     assert errors == [
-        {"message": "Cannot return null for non-nullable field User.name.", "path": ["me", "name"]}
+        {
+            "message": "Cannot return null for non-nullable field User.name.",
+            "path": ["me", "name"],
+            "extensions": {"code": "RESPONSE_VALIDATION_FAILED"},
+        }
     ]
 
 
@@ -118,28 +122,76 @@ def test_propagation_to_root_nulls_data() -> None:
     assert errors[0]["path"] == ["mustHave"]
 
 
-def test_missing_non_null_field_propagates_without_an_error_of_its_own() -> None:
-    # The fetch that should have provided it failed (and said so) or its entity was null.
+def test_missing_non_null_field_gets_an_error_where_none_explains_it() -> None:
+    # E.g. its entity was unknown to the subgraph: the null must still carry an error.
     result, errors = shape("{ me { id name } }", {"me": {"id": "1"}})
     assert result == {"me": None}
-    assert errors == []
+    assert errors == [
+        {
+            "message": "Cannot return null for non-nullable field User.name.",
+            "path": ["me", "name"],
+            "extensions": {"code": "RESPONSE_VALIDATION_FAILED"},
+        }
+    ]
 
 
-def test_existing_subgraph_error_is_not_duplicated() -> None:
-    document = parse("{ me { name } }")
+@pytest.mark.parametrize(
+    "explaining",
+    [["me"], ["me", "name"], ["me", "name", "first"]],
+    ids=["ancestor", "same-path", "descendant"],
+)
+def test_missing_non_null_field_explained_by_an_error_gets_no_second_one(
+    explaining: list[str],
+) -> None:
+    # The fetch that should have provided it failed and said so at the object, the field or below.
+    document = parse("{ me { id name } }")
     operation = document.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
-    errors: list[JSONObject] = [{"message": "boom", "path": ["me", "name"]}]
-    result = ResponseShaper(API, operation, {}).shape({"me": {"name": None}}, {}, errors)
+    errors: list[JSONObject] = [{"message": "fetch failed", "path": explaining}]
+    result = ResponseShaper(API, operation, {}).shape({"me": {"id": "1"}}, {}, errors)
     assert result == {"me": None}
-    assert errors == [{"message": "boom", "path": ["me", "name"]}]
+    assert errors == [{"message": "fetch failed", "path": explaining}]
+
+
+def test_an_error_elsewhere_or_without_a_path_does_not_explain_a_null() -> None:
+    document = parse("{ me { id name } }")
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    errors: list[JSONObject] = [
+        {"message": "no path"},
+        {"message": "another object", "path": ["mustHave", "name"]},
+        {"message": "odd path", "path": [{"x": 1}]},
+    ]
+    result = ResponseShaper(API, operation, {}).shape({"me": {"id": "1"}}, {}, errors)
+    assert result == {"me": None}
+    assert [e.get("path") for e in errors[3:]] == [["me", "name"]]
+
+
+def test_an_error_in_the_same_object_explains_a_missing_field_not_a_null() -> None:
+    # A subgraph that fails one non-null field of an entity drops the whole entity:
+    # its other fields go missing for that reason, with the error at the sibling.
+    document = parse("{ me { name id } }")
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    shaper = ResponseShaper(API, operation, {})
+    errors: list[JSONObject] = [{"message": "id failed", "path": ["me", "id"]}]
+    assert shaper.shape({"me": {}}, {}, errors) == {"me": None}
+    assert len(errors) == 1
+    # A null the subgraph sent for `name` itself is not what the sibling's error explains.
+    errors = [{"message": "id failed", "path": ["me", "id"]}]
+    assert shaper.shape({"me": {"name": None}}, {}, errors) == {"me": None}
+    assert [e.get("path") for e in errors] == [["me", "id"], ["me", "name"]]
 
 
 def test_unknown_enum_value_becomes_null_with_error() -> None:
     result, errors = shape("{ status }", {"status": "SECRET"})
     assert result == {"status": None}
     assert errors == [
-        {"message": 'Enum "Status" cannot represent value: "SECRET"', "path": ["status"]}
+        {
+            "message": 'Enum "Status" cannot represent value: "SECRET"',
+            "path": ["status"],
+            "extensions": {"code": "RESPONSE_VALIDATION_FAILED"},
+        }
     ]
     assert shape("{ status }", {"status": "OPEN"})[0] == {"status": "OPEN"}
 
@@ -218,6 +270,7 @@ def test_null_in_a_list_of_concrete_objects_nulls_up_to_the_nullable_parent() ->
         {
             "message": "Cannot return null for non-nullable field User.name.",
             "path": ["me", "friends", 1, "name"],
+            "extensions": {"code": "RESPONSE_VALIDATION_FAILED"},
         }
     ]
 
@@ -237,13 +290,21 @@ def test_concrete_objects_and_lists_shape_in_selection_order() -> None:
     assert errors == []
 
 
-def test_a_value_of_the_wrong_kind_where_an_object_is_expected_is_null() -> None:
+def test_a_value_of_the_wrong_kind_where_an_object_is_expected_is_null_with_an_error() -> None:
     result, errors = shape("{ me { id friends { id } } }", {"me": {"id": "1", "friends": ["x"]}})
     assert result == {"me": None}
-    assert errors == []
+    assert [(e["path"], e["extensions"]["code"]) for e in errors] == [
+        (["me", "friends", 0], "RESPONSE_VALIDATION_FAILED")
+    ]
     result, errors = shape("{ me { id } }", {"me": "not an object"})
     assert result == {"me": None}
-    assert errors == []
+    assert errors == [
+        {
+            "message": 'Expected an object of type "User", got "not an object"',
+            "path": ["me"],
+            "extensions": {"code": "RESPONSE_VALIDATION_FAILED"},
+        }
+    ]
 
 
 def test_one_shaper_serves_other_condition_values_and_runtime_types() -> None:
