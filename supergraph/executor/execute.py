@@ -3,6 +3,12 @@
 Sequence runs children in order, Parallel concurrently (asyncio), Flatten runs
 its fetch on the objects at its path, Condition branches on a boolean variable.
 A failed fetch adds errors and leaves its fields out; the rest still runs.
+
+A subgraph's answer is checked for the shape federation promises before it is
+merged: root `data` an object, `_entities` a list with one object (or null) per
+representation sent. What breaks that is an error (RESPONSE_VALIDATION_FAILED)
+at every client path the broken part was to fill, unless the subgraph's own
+errors already point there; values inside are checked later, while shaping.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import assert_never
+from typing import TypeGuard, assert_never
 
 import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse
 
 from supergraph.executor.contextual import combined_response, contextual_batch
 from supergraph.executor.errors import (
+    RESPONSE_VALIDATION_FAILED,
     SUBGRAPH_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
     graphql_error,
@@ -175,11 +182,19 @@ class _Run:
                 self.errors.append(response.error_at([name]))
             return
         data = response.get("data")
+        errors = _errors_of(response)
         if isinstance(data, dict):
             if fetch.output_rewrites:
                 apply_rewrites(data, fetch.output_rewrites, self.executor.types)
             deep_merge(self.data, data)
-        for raw in _errors_of(response):
+        elif data is not None or not errors:
+            # Not an object, or null with nothing said why: each root field it was to answer.
+            explained = {_first_key(raw) for raw in errors}
+            for name in root_response_names(fetch.operation):
+                if name not in explained:
+                    message = f"data is {_describe(data)}, expected an object"
+                    self.errors.append(_malformed(fetch, message, [name]))
+        for raw in errors:
             raw_path = raw.get("path") if isinstance(raw, dict) else None
             client_path = list(raw_path) if isinstance(raw_path, list) and raw_path else None
             self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
@@ -217,10 +232,17 @@ class _Run:
         if isinstance(response, _Failure):
             self.entity_failure(response, path)
             return
-        self.merge_entities(fetch, response, targets, indexes)
         errors = _errors_of(response)
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        count = len(representations)
+        if _is_list_of(entities, count):
+            self.merge_entities(fetch, entities, path, targets, indexes, count)
+        else:
+            problem = f"_entities is {_describe(entities)}, expected a list of {count}"
+            self.malformed_entities(fetch, path, errors, targets, indexes, count, problem)
         if errors:
-            self.entity_errors(fetch, path, errors, targets, indexes, len(representations))
+            self.entity_errors(fetch, path, errors, targets, indexes, count)
 
     async def contextual_entity_fetch(
         self, fetch: Fetch, path: PlanPath, variables: JSONObject
@@ -241,11 +263,21 @@ class _Run:
         if isinstance(response, _Failure):
             self.entity_failure(response, path)
             return
+        count = len(batch.firsts)
+        problem = _contextual_problem(response, batch.offsets, count)
         response = combined_response(response, batch)
-        self.merge_entities(fetch, response, batch.targets, batch.indexes)
         errors = _errors_of(response)
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if problem is None and _is_list_of(entities, count):
+            self.merge_entities(fetch, entities, path, batch.targets, batch.indexes, count)
+        else:
+            problem = problem or f"_entities is {_describe(entities)}, expected a list of {count}"
+            self.malformed_entities(
+                fetch, path, errors, batch.targets, batch.indexes, count, problem
+            )
         if errors:
-            self.entity_errors(fetch, path, errors, batch.targets, batch.indexes, len(batch.firsts))
+            self.entity_errors(fetch, path, errors, batch.targets, batch.indexes, count)
 
     def entity_failure(self, failure: _Failure, path: PlanPath) -> None:
         """Every object the fetch was to complete lacks its fields now: one error at
@@ -266,34 +298,77 @@ class _Run:
         representation i stands for (several when one entity appears at several
         places), so every null the error explains has its error, as without
         de-duplication. Paths are computed only now: errors are rare."""
+        paths = self.representation_paths(path, targets, indexes, count)
+        for raw in errors:
+            for client_path in _entity_error_paths(raw, paths):
+                self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
+
+    def representation_paths(
+        self, path: PlanPath, targets: list[JSONObject], indexes: list[int], count: int
+    ) -> list[list[tuple[str | int, ...]]]:
+        """Per representation, the client paths of the objects it stands for."""
         located = {id(obj): at for obj, at in locate_objects(self.data, path, self.executor.types)}
         paths: list[list[tuple[str | int, ...]]] = [[] for _ in range(count)]
         for obj, index in zip(targets, indexes, strict=True):
             at = located.get(id(obj))
             if at is not None:
                 paths[index].append(at)
-        for raw in errors:
-            for client_path in _entity_error_paths(raw, paths):
-                self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
+        return paths
 
     def merge_entities(
-        self, fetch: Fetch, response: JSONObject, targets: list[JSONObject], indexes: list[int]
+        self,
+        fetch: Fetch,
+        entities: list[object],
+        path: PlanPath,
+        targets: list[JSONObject],
+        indexes: list[int],
+        count: int,
     ) -> None:
-        """Merge entity `indexes[i]` of the response into `targets[i]`."""
-        data = response.get("data")
-        entities = data.get("_entities") if isinstance(data, dict) else None
-        if not isinstance(entities, list):
-            return
+        """Merge entity `indexes[i]` into `targets[i]`. A null entity (unknown to the
+        subgraph) leaves its fields out; anything else that is no object is an error."""
         if fetch.output_rewrites:
             for entity in entities:
                 if isinstance(entity, dict):
                     apply_rewrites(entity, fetch.output_rewrites, self.executor.types)
-        count = len(entities)
+        invalid: set[int] = set()
         for obj, index in zip(targets, indexes, strict=True):
-            if index < count:
-                entity = entities[index]
-                if isinstance(entity, dict):
-                    deep_merge(obj, entity)
+            entity = entities[index]
+            if type(entity) is dict:
+                deep_merge(obj, entity)
+            elif entity is not None:
+                invalid.add(index)
+        if invalid:
+            paths = self.representation_paths(path, targets, indexes, count)
+            for index in sorted(invalid):
+                message = f"an entity is {_describe(entities[index])}, expected an object or null"
+                for at in paths[index]:
+                    self.errors.append(_malformed(fetch, message, list(at)))
+
+    def malformed_entities(
+        self,
+        fetch: Fetch,
+        path: PlanPath,
+        errors: list[object],
+        targets: list[JSONObject],
+        indexes: list[int],
+        count: int,
+        problem: str,
+    ) -> None:
+        """`_entities` unusable as a whole: nothing is merged, and every object it was
+        to complete gets an error, unless a subgraph error already points at it."""
+        explained: set[int] = set()
+        for raw in errors:
+            raw_path = raw.get("path") if isinstance(raw, dict) else None
+            if isinstance(raw_path, list) and raw_path[:1] == ["_entities"]:
+                if len(raw_path) == 1:
+                    return  # the subgraph says the whole list failed
+                if isinstance(raw_path[1], int):
+                    explained.add(raw_path[1])
+        paths = self.representation_paths(path, targets, indexes, count)
+        for index, located in enumerate(paths):
+            if index not in explained:
+                for at in located:
+                    self.errors.append(_malformed(fetch, problem, list(at)))
 
     async def send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | _Failure:
         """The subgraph's response, or why there is none (the caller knows the paths)."""
@@ -355,14 +430,64 @@ def _errors_of(response: JSONObject) -> list[object]:
     return errors if isinstance(errors, list) else []
 
 
+def _is_list_of(entities: object, count: int) -> TypeGuard[list[object]]:
+    return type(entities) is list and len(entities) == count
+
+
+def _contextual_problem(response: JSONObject, offsets: list[int], count: int) -> str | None:
+    """What is wrong with the aliased `_entities` lists of a contextual fetch, if anything."""
+    data = response.get("data")
+    if not offsets or not isinstance(data, dict):
+        return None
+    for i, start in enumerate(offsets):
+        expected = (offsets[i + 1] if i + 1 < len(offsets) else count) - start
+        part = data.get(f"_{i}")
+        if not _is_list_of(part, expected):
+            return f"_entities is {_describe(part)}, expected a list of {expected}"
+    return None
+
+
+def _describe(value: object) -> str:
+    """A JSON value's kind, for error messages (never the value: it may be large)."""
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else type(value).__name__
+
+
+def _first_key(raw: object) -> object:
+    path = raw.get("path") if isinstance(raw, dict) else None
+    return path[0] if isinstance(path, list) and path else None
+
+
+def _malformed(fetch: Fetch, problem: str, path: ResponsePath) -> JSONObject:
+    return graphql_error(
+        f"Invalid response from subgraph '{fetch.service_name}': {problem}.",
+        path=path,
+        code=RESPONSE_VALIDATION_FAILED,
+        service_name=fetch.service_name,
+    )
+
+
 def _entity_error_paths(
     raw: object, paths: list[list[tuple[str | int, ...]]]
 ) -> list[ResponsePath | None]:
     """`_entities.i.rest` -> the client path of each object representation i stands for
     (`[None]`: an error the router cannot place, reported once without a path)."""
     raw_path = raw.get("path") if isinstance(raw, dict) else None
-    if not isinstance(raw_path, list) or len(raw_path) < 2 or raw_path[0] != "_entities":
+    if not isinstance(raw_path, list) or not raw_path or raw_path[0] != "_entities":
         return [None]
+    if len(raw_path) == 1:
+        # The whole `_entities` field failed: every object of the fetch.
+        every: list[ResponsePath | None] = [list(at) for located in paths for at in located]
+        return every or [None]
     index = raw_path[1]
     if not isinstance(index, int) or not 0 <= index < len(paths) or not paths[index]:
         return [None]
