@@ -25,17 +25,22 @@ every subgraph request (`identity`), and the subgraphs accept nothing else
 
 Each subgraph sits behind `RequestCounter`, which counts the `POST /graphql`
 requests it receives (what the router actually sent).
+
+Every GraphQL response of a router started here is checked against the response
+invariant (tests/kit/invariant.py: no null where the schema says non-null, and
+no null `data`, without an error) as `post` receives it.
 """
 
 from __future__ import annotations
 
+import functools
 import socket
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -49,6 +54,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from auth.signing import TokenSigner
 from tests.kit.asgi_server import RequestCounter, ThreadedASGIServer
+from tests.kit.invariant import assert_invariant
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
 
 SCALE = 2
 """Seed scale: 40 users, 20 products, 240 reviews, 60 orders (`subgraphs._common.seeding`)."""
@@ -65,6 +74,10 @@ FORBIDDEN_PORTS = range(4000, 4006)
 Scope = dict[str, Any]
 Message = dict[str, Any]
 
+API_SCHEMAS: dict[str, GraphQLSchema] = {}
+"""The API schema of each router started here, by its `/graphql` URL: `post` checks
+the response invariant on every answer from them."""
+
 
 def free_port() -> int:
     """A free loopback port outside 4000-4005."""
@@ -74,6 +87,14 @@ def free_port() -> int:
             port: int = sock.getsockname()[1]
         if port not in FORBIDDEN_PORTS:
             return port
+
+
+@functools.lru_cache(maxsize=4)
+def api_schema(supergraph_sdl: str) -> GraphQLSchema:
+    """The API schema clients of a router on `supergraph_sdl` see."""
+    from supergraph.schema import load_supergraph
+
+    return load_supergraph(supergraph_sdl).api_schema
 
 
 def write_key(path: Path) -> ed25519.Ed25519PrivateKey:
@@ -141,6 +162,9 @@ def post(
         body = {}
     if not isinstance(body, dict):
         body = {}
+    schema = API_SCHEMAS.get(url)
+    if schema is not None and ("data" in body or "errors" in body):
+        assert_invariant(schema, query, operation_name, variables, body)
     return Response(response.status_code, body, response.text)
 
 
@@ -320,11 +344,14 @@ class System:
         server = ThreadedASGIServer(app, f"router-{len(self.routers)}", lifespan="on")
         server.start()
         self.routers.append(server)
+        API_SCHEMAS[f"{server.url}/graphql"] = api_schema(self.supergraph_sdl)
         health = self.client.get(f"{server.url}/health")
         assert health.status_code == 200, f"router /health: {health.status_code} {health.text}"
         return server.url
 
     def stop(self) -> None:
+        for server in self.routers:
+            API_SCHEMAS.pop(f"{server.url}/graphql", None)
         for server in [*self.routers, *self.subgraphs.values()]:
             server.stop()
         self.client.close()

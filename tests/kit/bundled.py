@@ -7,6 +7,9 @@ with their real URLs, and starts Apollo Gateway on it (our router on first use
 of ``router()``). The API schema comes from Apollo's introspection, so the
 operation generator can run on it.
 
+Our router's answers are checked against the response invariant
+(tests/kit/invariant.py) as ``send`` receives them.
+
 Apollo Gateway implements no authorization directives and refuses a supergraph
 that links them ``for: SECURITY``; it gets a copy without that purpose
 (``for_apollo``), and ``protected_coordinates`` lists the fields the generator
@@ -34,9 +37,11 @@ from graphql import (
     parse,
 )
 
+from supergraph.schema import load_supergraph
 from tests.kit.asgi_server import RequestCounter, ThreadedASGIServer
 from tests.kit.compare import Response, post
 from tests.kit.compose import REPO
+from tests.kit.invariant import assert_invariant
 from tests.kit.processes import ApolloGateway, OurRouter
 
 SUPERGRAPH = REPO / "schema.graphql"
@@ -99,6 +104,7 @@ class BundledStack:
         self.apollo: ApolloGateway | None = None
         self._router: OurRouter | None = None
         self._router_error: RuntimeError | None = None
+        self._our_api_schema: GraphQLSchema | None = None
         self.supergraph_path = workdir / "supergraph.graphql"
         self.protected: frozenset[str] = frozenset()
         self.client = httpx.Client()
@@ -160,6 +166,12 @@ class BundledStack:
         for counter in self.counters.values():
             counter.reset()
         response = post(url, query, variables, operation_name, client=self.client)
+        if self._router is not None and url == self._router.url:
+            schema = self._our_api_schema
+            if schema is None:
+                sdl = self.supergraph_path.read_text()
+                schema = self._our_api_schema = load_supergraph(sdl).api_schema
+            assert_invariant(schema, query, operation_name, variables, response.body)
         return response, self.request_counts()
 
     def stop(self) -> None:

@@ -12,6 +12,13 @@ Normalisation (what "the same response" means here):
   ``DOWNSTREAM_SERVICE_ERROR`` are implementation detail and dropped. An error
   without a path compares as ``path: None``. Two errors with the same
   normalised form count twice (a multiset).
+- ``normalise(response, value_completion=True)`` also counts the errors Apollo
+  Gateway reports in ``extensions.valueCompletion`` instead of ``errors`` (a
+  null in a non-null position, a value of the wrong type: "Cannot return null
+  for non-nullable field T.f."). The spec puts every field error in ``errors``,
+  where our router reports them; used to compare our answers with Apollo's,
+  never to check Apollo's against a scenario (its deviation stays visible there,
+  see ``Operation.apollo``).
 """
 
 from __future__ import annotations
@@ -120,9 +127,16 @@ def expected_errors(errors: tuple[ExpectedError, ...]) -> list[NormalisedError]:
     )
 
 
-def normalise(response: Response) -> dict[str, Any]:
-    """The comparable form of a response: ``{"data": ..., "errors": [...]}``."""
-    return {"data": response.data, "errors": normalise_errors(response.errors)}
+def normalise(response: Response, *, value_completion: bool = False) -> dict[str, Any]:
+    """The comparable form of a response: ``{"data": ..., "errors": [...]}``
+    (``value_completion``: with the errors of ``extensions.valueCompletion``)."""
+    errors = response.errors
+    extensions = response.body.get("extensions")
+    if value_completion and isinstance(extensions, Mapping):
+        completion = extensions.get("valueCompletion")
+        if isinstance(completion, list):
+            errors = [*errors, *completion]
+    return {"data": response.data, "errors": normalise_errors(errors)}
 
 
 def expected_of(operation: Operation, apollo: bool = False) -> dict[str, Any]:

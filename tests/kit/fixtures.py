@@ -16,7 +16,8 @@ stacks, ...``), as tests/conformance/conftest.py does.
   SQLite) behind Apollo Gateway, our router on ``bundled.router()``.
 
 ``ScenarioStack.run(url, operation)`` sends one operation and returns the
-response with the number of requests each subgraph received for it;
+response with the number of requests each subgraph received for it (an answer
+from OUR router is checked against the response invariant, tests/kit/invariant.py);
 ``ScenarioStack.apollo_plan(operation)`` returns Apollo's query plan (text, or
 JSON with ``as_json=True``) to compare with ours.
 """
@@ -36,6 +37,7 @@ from graphql import GraphQLSchema, build_schema
 from tests.kit.bundled import BundledStack
 from tests.kit.compare import Response, post, send_operation
 from tests.kit.compose import Composition, CompositionError, bind_urls, compose_scenarios
+from tests.kit.invariant import assert_invariant
 from tests.kit.processes import ApolloGateway, OurRouter
 from tests.kit.scenario import Operation, Scenario
 from tests.kit.subgraph_server import SubgraphServer
@@ -61,6 +63,7 @@ class ScenarioStack:
     apollo: ApolloGateway | None = None
     _router: OurRouter | None = None
     _router_error: RuntimeError | None = None
+    _api_schema: GraphQLSchema | None = None
     client: httpx.Client = field(default_factory=httpx.Client)
 
     def start(self) -> None:
@@ -101,7 +104,9 @@ class ScenarioStack:
         return self.apollo.url
 
     def api_schema(self) -> GraphQLSchema:
-        return build_schema(self.composition.api_sdl)
+        if self._api_schema is None:
+            self._api_schema = build_schema(self.composition.api_sdl)
+        return self._api_schema
 
     def reset_requests(self) -> None:
         for server in self.subgraphs.values():
@@ -113,6 +118,14 @@ class ScenarioStack:
     def run(self, url: str, operation: Operation) -> Result:
         self.reset_requests()
         response = send_operation(url, operation, client=self.client)
+        if self._router is not None and url == self._router.url:
+            assert_invariant(
+                self.api_schema(),
+                operation.query,
+                operation.operation_name,
+                operation.variables,
+                response.body,
+            )
         return Result(response, self.request_counts())
 
     def apollo_plan(self, operation: Operation, as_json: bool = False) -> Any:

@@ -98,6 +98,23 @@ type Customer @key(fields: "id") {
     references={"Customer": _customer},
 )
 
+NULL_ENTITY_DATA = {
+    "orders": [
+        {"id": "o1", "customer": {"id": "c1", "name": "Ann"}},
+        {"id": "o2", "customer": None},
+        {"id": "o3", "customer": None},
+        {"id": "o4", "customer": {"id": "c2", "name": "Bob"}},
+    ]
+}
+BUBBLES_DATA = {
+    "orders": [
+        {"id": "o1", "customer": {"name": "Ann", "score": 10}},
+        {"id": "o2", "customer": None},
+        {"id": "o3", "customer": None},
+        {"id": "o4", "customer": None},
+    ]
+}
+
 SCENARIO = Scenario(
     name="failures",
     description="unknown entity -> null, null reference, field errors in entity fetches, non-null bubbling, root errors, 60-item lists in one fetch",
@@ -109,13 +126,21 @@ SCENARIO = Scenario(
             data={
                 "orders": [
                     {"id": "o1", "customer": {"id": "c1", "name": "Ann"}},
-                    # null entity + non-null name: customer becomes null (no error).
+                    # null entity + non-null name: customer becomes null, with the
+                    # field error that null propagation requires.
                     {"id": "o2", "customer": None},
                     {"id": "o3", "customer": None},
                     {"id": "o4", "customer": {"id": "c2", "name": "Bob"}},
                 ]
             },
+            errors=(ExpectedError(("orders", 1, "customer", "name")),),
             requests={"orders": 1, "customers": 1},
+            apollo=(
+                "Apollo Gateway nulls the customer but reports the error (Cannot return null "
+                "for non-nullable field Customer.name.) only in extensions.valueCompletion"
+            ),
+            apollo_data=NULL_ENTITY_DATA,
+            apollo_errors=(),
         ),
         Operation(
             name="nullable-field-error-in-entity",
@@ -134,15 +159,17 @@ SCENARIO = Scenario(
         Operation(
             name="non-null-field-error-bubbles",
             query="{ orders { id customer { name score } } }",
-            data={
-                "orders": [
-                    {"id": "o1", "customer": {"name": "Ann", "score": 10}},
-                    {"id": "o2", "customer": None},
-                    {"id": "o3", "customer": None},
-                    {"id": "o4", "customer": None},
-                ]
-            },
-            errors=(ExpectedError(("orders", 3, "customer", "score")),),
+            data=BUBBLES_DATA,
+            errors=(
+                ExpectedError(("orders", 1, "customer", "name")),
+                ExpectedError(("orders", 3, "customer", "score")),
+            ),
+            apollo=(
+                "Apollo Gateway drops its value-completion errors when a subgraph reported "
+                "one: the null customer of the unknown entity c404 comes without its error"
+            ),
+            apollo_data=BUBBLES_DATA,
+            apollo_errors=(ExpectedError(("orders", 3, "customer", "score")),),
         ),
         Operation(
             name="root-field-error",
