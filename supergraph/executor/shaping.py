@@ -126,7 +126,8 @@ _EXPECTED: Final[Mapping[str, type]] = {
     "ID": str,
     "Int": int,
 }
-"""The Python type orjson decodes each built-in scalar's usual serialisation to."""
+"""The Python type orjson decodes each built-in scalar's usual serialisation to. A float
+as decoded is finite: orjson refuses NaN and infinities, which JSON does not have."""
 
 
 @dataclass(frozen=True, slots=True)
