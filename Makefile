@@ -24,8 +24,12 @@ venv: $(STAMP)
 # Peer implementations (Apollo Gateway, The Guild's composition) the tests compare against.
 node-peers: $(NODE_STAMP)
 
+# make runs this command directly (no shell in between) and waits for it. It passes
+# SIGTERM on to it but not SIGINT or SIGHUP (it expects the terminal to signal the whole
+# process group, as Ctrl-C does), and a make killed outright would leave it running:
+# --stop-with-parent makes `supergraph dev` stop, with every subgraph, when make is gone.
 dev: $(STAMP)
-	$(BIN)/supergraph dev
+	$(BIN)/supergraph dev --stop-with-parent
 
 # Recompose schema.graphql from the bundled subgraphs (a test fails when it is stale).
 schema: $(STAMP)
