@@ -38,7 +38,7 @@ from supergraph.cli.devports import listen_problem
 if TYPE_CHECKING:
     import uvicorn
 
-HEALTH_TIMEOUT_SECONDS = 60.0
+HEALTH_TIMEOUT_SECONDS = 120.0  # first start seeds five databases, maybe on a busy machine
 GRACE = 5.0  # for the router's open requests, then for the children, on a stop
 TICK = 0.2
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -102,7 +102,8 @@ def _run(args: argparse.Namespace, stop: _StopRequest) -> int:
     if problems := _port_problems(args.host, args.port, specs):
         for problem in problems:
             _log(problem)
-        _log("nothing was started: stop that process (an earlier `supergraph dev`?) and run again")
+        ports = "that port" if len(problems) == 1 else "those ports"
+        _log(f"nothing was started; free {ports} (an earlier `supergraph dev`?) and run again")
         return 2
     server = _router(sdl, args)
     if isinstance(server, str):

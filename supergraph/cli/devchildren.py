@@ -183,12 +183,9 @@ class Children:
         while child.exits[0] < now - policy.window:
             child.exits.popleft()
         exits = len(child.exits)
-        what = f"{child.spec.name} (pid {pid}) {_exit_status(code)}"
+        what = f"{child.spec.name} (pid {pid}) {_exit_status(code)}{_port_note(child.spec.port)}"
         if exits > policy.max_restarts:
-            return (
-                f"{what}: {exits} exits within {policy.window:g}s, "
-                f"not restarting it again{_port_note(child.spec.port)}"
-            )
+            return f"{what}: {exits} exits within {policy.window:g}s, not restarting it again"
         backoff = policy.backoff(exits)
         child.restart_at = now + backoff
         self._log(

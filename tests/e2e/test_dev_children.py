@@ -126,30 +126,55 @@ def test_a_child_that_exits_is_reported_restarted_and_ready_again(
     ]
 
 
+def supervise_until_it_gives_up(children: Children) -> str:
+    """Run the supervision turns until `check()` reports a crash loop; that report."""
+    problems: list[str] = []
+
+    def gave_up() -> bool:
+        if (problem := supervise(children)) is not None:
+            problems.append(problem)
+        return bool(problems)
+
+    wait_until(gave_up, timeout=60, what="the crash loop to be reported")
+    return problems[0]
+
+
 def test_a_crash_loop_is_reported_and_not_restarted_again(
     start: Callable[..., Children], log: list[str]
 ) -> None:
     port = free_port()
     children = start(stub(port, "--exit-after", "0.3"))
     assert children.wait_ready(time.monotonic() + 60, lambda: False) is None
-    problems: list[str] = []
-
-    def gave_up() -> bool:
-        result = supervise(children)
-        if result is not None:
-            problems.append(result)
-        return bool(problems)
-
-    wait_until(gave_up, timeout=60, what="the crash loop to be reported")
-    assert len(problems) == 1
-    assert f"stub {port} (pid " in problems[0]
-    assert problems[0].endswith(
-        "exited with code 3: 3 exits within 60s, not restarting it again"
-    ), problems[0]
+    problem = supervise_until_it_gives_up(children)
+    assert f"stub {port} (pid " in problem
+    assert problem.endswith("exited with code 3: 3 exits within 60s, not restarting it again")
     restarts = [line for line in log if "; restarting it in" in line]
     assert len(restarts) == 2, log
-    assert all("exited with code 3" in line for line in restarts), log
+    assert all("exited with code 3; restarting" in line for line in restarts), log
     assert children.pids() == []
+
+
+def test_an_exit_report_names_the_process_that_took_the_port(
+    start: Callable[..., Children], log: list[str]
+) -> None:
+    port = free_port()
+    children = start(stub(port))
+    assert children.wait_ready(time.monotonic() + 60, lambda: False) is None
+    [pid] = children.pids()
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not alive(pid), what="the child to die")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        problem = supervise_until_it_gives_up(children)
+    reports = [line for line in log if " exited with code " in line] + [problem]
+    assert len(reports) == 3, reports
+    note = f"; port {port} is held by pid {os.getpid()} ("
+    assert all(note in line for line in reports), reports
+    # The first exit was the kill; the restarts could not listen.
+    assert "exited with code -9 (SIGKILL)" in reports[0]
+    assert all("exited with code 1" in line for line in reports[1:]), reports
 
 
 def test_a_child_that_exits_while_starting_fails_the_start(
