@@ -11,9 +11,10 @@ What is checked is the process table (/proc): each child by pid, and every
 process that carries this run's marker in its environment (the children inherit
 it), so even a child re-parented to init is found. Whatever is left is killed.
 
-The tests that share one running `supergraph dev` (`shared_dev`) run in file
-order: the graph is served, a killed subgraph comes back, then Ctrl-C stops it.
-The other stops (SIGTERM, SIGHUP, SIGKILL, `make dev` killed) each need their own.
+The other stops (SIGTERM, SIGHUP, SIGKILL, `make dev` killed) each need their own
+`supergraph dev`; the last tests of the file share one (`shared_dev`, in file
+order: the graph is served, a killed subgraph comes back, then Ctrl-C stops it),
+last so that it never holds the ports while another test needs them.
 """
 
 from __future__ import annotations
@@ -191,6 +192,10 @@ class DevRun:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=STOP_SECONDS)
+        # Gone before the next test checks the ports.
+        deadline = time.monotonic() + STOP_SECONDS
+        while marked(self.token) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +255,46 @@ def test_a_port_in_use_is_named_with_its_holder_and_nothing_starts(workdir: Path
     ]
     assert marked(run.token) == []
     require_free_ports()  # nothing listens on the other ports (nor on this one now)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_stops_everything(dev: DevRun, signum: signal.Signals) -> None:
+    children = dev.subgraph_pids()
+    os.kill(dev.process.pid, signum)
+    status = dev.process.wait(timeout=STOP_SECONDS)
+    dev.assert_all_gone(children)
+    assert status == 0, dev.output
+    assert dev.output.endswith(f"supergraph dev: stopped ({signum.name})\n"), tail(dev.log)
+
+
+def test_the_subgraphs_stop_when_dev_is_killed(dev: DevRun) -> None:
+    children = dev.subgraph_pids()
+    os.kill(dev.process.pid, signal.SIGKILL)
+    assert dev.process.wait(timeout=STOP_SECONDS) == -signal.SIGKILL
+    dev.assert_all_gone(children)
+
+
+def test_make_dev_stops_everything_when_make_is_killed(workdir: Path) -> None:
+    make = shutil.which("make")
+    assert make is not None, "GNU make is needed to run `make dev`"
+    venv = Path(sys.executable).parent.parent
+    require_free_ports()
+    # -o: the venv is there; don't let make install into it.
+    argv = [make, "-s", "-o", f"{venv}/.installed-stamp", "dev", f"VENV={venv}"]
+    run = DevRun.start(workdir, argv, via_make=True)
+    try:
+        run.wait_serving()
+        dev = run.dev_pid()
+        children = run.subgraph_pids()
+        os.kill(run.process.pid, signal.SIGKILL)
+        run.process.wait(timeout=STOP_SECONDS)
+        wait_for(lambda: not alive(dev), "`supergraph dev` to stop", run.log)
+        run.assert_all_gone(children)
+        assert run.output.endswith(
+            f"supergraph dev: stopped (its parent process {run.process.pid} exited)\n"
+        ), tail(run.log)
+    finally:
+        run.kill()
 
 
 def test_the_whole_graph_is_served(shared_dev: DevRun, workdir: Path) -> None:
@@ -330,49 +375,12 @@ def test_ctrl_c_stops_everything_quietly(shared_dev: DevRun) -> None:
     children = shared_dev.subgraph_pids()
     before = len(shared_dev.output)
     os.killpg(shared_dev.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
-    status = shared_dev.process.wait(timeout=STOP_SECONDS)
-    shared_dev.assert_all_gone(children)
+    try:
+        status = shared_dev.process.wait(timeout=STOP_SECONDS)
+        shared_dev.assert_all_gone(children)
+    finally:
+        shared_dev.kill()  # the next tests need the ports, whatever happened here
     assert status == 0, shared_dev.output
     # One line (an access-log line of a request just answered may land after the signal).
     after = [line for line in shared_dev.output[before:].splitlines() if not ACCESS.match(line)]
     assert after == ["supergraph dev: stopped (SIGINT)"], shared_dev.output[before:]
-
-
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_signal_stops_everything(dev: DevRun, signum: signal.Signals) -> None:
-    children = dev.subgraph_pids()
-    os.kill(dev.process.pid, signum)
-    status = dev.process.wait(timeout=STOP_SECONDS)
-    dev.assert_all_gone(children)
-    assert status == 0, dev.output
-    assert dev.output.endswith(f"supergraph dev: stopped ({signum.name})\n"), tail(dev.log)
-
-
-def test_the_subgraphs_stop_when_dev_is_killed(dev: DevRun) -> None:
-    children = dev.subgraph_pids()
-    os.kill(dev.process.pid, signal.SIGKILL)
-    assert dev.process.wait(timeout=STOP_SECONDS) == -signal.SIGKILL
-    dev.assert_all_gone(children)
-
-
-def test_make_dev_stops_everything_when_make_is_killed(workdir: Path) -> None:
-    make = shutil.which("make")
-    assert make is not None, "GNU make is needed to run `make dev`"
-    venv = Path(sys.executable).parent.parent
-    require_free_ports()
-    # -o: the venv is there; don't let make install into it.
-    argv = [make, "-s", "-o", f"{venv}/.installed-stamp", "dev", f"VENV={venv}"]
-    run = DevRun.start(workdir, argv, via_make=True)
-    try:
-        run.wait_serving()
-        dev = run.dev_pid()
-        children = run.subgraph_pids()
-        os.kill(run.process.pid, signal.SIGKILL)
-        run.process.wait(timeout=STOP_SECONDS)
-        wait_for(lambda: not alive(dev), "`supergraph dev` to stop", run.log)
-        run.assert_all_gone(children)
-        assert run.output.endswith(
-            f"supergraph dev: stopped (its parent process {run.process.pid} exited)\n"
-        ), tail(run.log)
-    finally:
-        run.kill()
