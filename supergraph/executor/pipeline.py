@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -22,9 +23,12 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
+    MaxIntrospectionDepthRule,
     OperationDefinitionNode,
     OperationType,
     VariableDefinitionNode,
+    execute_sync,
+    get_introspection_query,
     parse,
     specified_rules,
     validate,
@@ -53,15 +57,25 @@ from supergraph.executor.errors import (
     graphql_error,
 )
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
-from supergraph.executor.introspection import Introspection
+from supergraph.executor.introspection import (
+    Introspection,
+    IntrospectionCache,
+    IntrospectionTooLarge,
+)
 from supergraph.executor.lru import LRU
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
-from supergraph.limits import proven_silent
-from supergraph.limits.expanded import MAX_EXPANDED_FIELDS_EXCEEDED, check_expanded_fields
+from supergraph.limits import (
+    INTROSPECTION_MIN_BYTES,
+    MAX_QUERY_LENGTH_EXCEEDED,
+    OperationLimits,
+    measure,
+)
+from supergraph.limits.budget import BATCH_LIMIT_EXCEEDED, WorkBudget
 from supergraph.limits.fetches import MAX_FETCHES_EXCEEDED, count_fetches, fetches_message
-from supergraph.operation.fast_validation import rules_to_run
+from supergraph.operation.fast_validation import bounded_rules, explain_abort, rules_to_run
+from supergraph.operation.locate import Position, locate_errors, variable_locations
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
@@ -117,34 +131,36 @@ class RouterOptions:
     document_cache_size: int = 2000
     plan_cache_size: int = 2000
     extra_rules: tuple[type[ASTValidationRule], ...] = ()
-    """Validation rules run after the spec's (e.g. depth or alias limits); an
-    error's own `extensions.code` is kept, else it gets GRAPHQL_VALIDATION_FAILED."""
+    """Validation rules run after the spec's; an error's own `extensions.code` is
+    kept, else it gets GRAPHQL_VALIDATION_FAILED."""
     authorization: AuthorizationOptions = field(default_factory=AuthorizationOptions)
     """How @authenticated/@requiresScopes/@policy are enforced (always on)."""
-    max_tokens: int | None = None
-    """The parser stops after this many tokens (MAX_TOKENS_EXCEEDED): it bounds
-    parse time before any AST exists, so it cannot be a validation rule."""
-    max_expanded_fields: int | None = None
-    """Fields with fragments expanded (MAX_EXPANDED_FIELDS_EXCEEDED), checked right
-    after parsing: a small fragment bomb must not reach validation or the planner."""
-    max_fetches: int | None = None
-    """Fetch nodes of a query plan (MAX_FETCHES_EXCEEDED): each is a subgraph request."""
+    limits: OperationLimits = field(default_factory=OperationLimits)
+    """Tokens (the parser's), then the measured limits right after parsing (before
+    validation), introspection bytes before execution, fetches after planning."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Document:
     """A document's parse and validation outcome: errors, or (fresh only) its AST.
 
-    The cache keeps no AST of a valid document (`_VALID`): parsing again is cheap
+    The cache keeps no AST of a valid document (`cached()`): parsing again is cheap
     next to planning, and only a plan cache miss needs the AST again. Kept, it
     would cost more than the prepared operation built from it.
     """
 
     document: DocumentNode | None
     errors: tuple[JSONObject, ...] = ()
+    tokens: int = 0
+    fields: int = 0
+    """Its work (tokens parsed, fields of its largest operation, fragments expanded):
+    what it takes from a batch's budget."""
 
-
-_VALID = _Document(None)
+    def cached(self) -> _Document:
+        """What the document cache keeps: everything but the AST."""
+        if self.document is None:
+            return self
+        return _Document(None, self.errors, self.tokens, self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +179,26 @@ class PreparedOperation:
     introspection: Introspection | None
     requirements: OperationRequirements = NO_REQUIREMENTS
     """Guarded selections of the operation; empty when no directive applies."""
+    variable_locations: _VariableLocations | None = None
+    """Where its variable definitions are in the text (errors about variable values)."""
+
+
+class _VariableLocations:
+    """Line and column of an operation's variable definitions: a few integers, found
+    in the text the first time a request's variables are wrong (the cached operation
+    keeps no AST with locations, nor tokens)."""
+
+    __slots__ = ("definition", "found")
+
+    def __init__(self, definition: int) -> None:
+        self.definition = definition
+        """The operation's index among the document's definitions."""
+        self.found: tuple[Position, ...] | None = None
+
+    def of(self, query: str) -> tuple[Position, ...]:
+        if self.found is None:
+            self.found = variable_locations(query, self.definition)
+        return self.found
 
 
 class Router:
@@ -185,7 +221,14 @@ class Router:
         self._executor = PlanExecutor(
             transport, PossibleTypes(supergraph.schema), self.options.executor
         )
-        self._rules = (*specified_rules, *self.options.extra_rules)
+        limits = self.options.limits
+        rules = specified_rules
+        if not limits.introspection_max_depth:
+            rules = tuple(r for r in rules if r is not MaxIntrospectionDepthRule)
+        self._rules = (*rules, *self.options.extra_rules)
+        # Introspection results by selection: static per schema (see introspection.py).
+        self.introspection = IntrospectionCache()
+        self._auto_introspection_bytes: int | None = None
         # Field shapes, leaf entries and selections every cached operation shares.
         self._shapes = SchemaShapes(self.schema)
         self.documents: LRU[str, _Document] = LRU(self.options.document_cache_size)
@@ -198,10 +241,15 @@ class Router:
         )
 
     async def execute(
-        self, request: GraphQLRequest, *, allow_mutations: bool = True
+        self,
+        request: GraphQLRequest,
+        *,
+        allow_mutations: bool = True,
+        budget: WorkBudget | None = None,
     ) -> GraphQLResponse:
+        """`budget`: what the batch this request belongs to has left (None: alone)."""
         try:
-            return await self._execute(request, allow_mutations)
+            return await self._execute(request, allow_mutations, budget)
         except Exception:
             # Never leak internals: the trace goes to the log, the client gets a code.
             logger.exception("request %s failed", request_id())
@@ -210,13 +258,15 @@ class Router:
                 "internal_error",
             )
 
-    async def _execute(self, request: GraphQLRequest, allow_mutations: bool) -> GraphQLResponse:
+    async def _execute(
+        self, request: GraphQLRequest, allow_mutations: bool, budget: WorkBudget | None
+    ) -> GraphQLResponse:
         query = request.query
         if not isinstance(query, str) or not query.strip():
             return _request_error(
                 graphql_error("The request has no GraphQL query.", code="BAD_REQUEST")
             )
-        parsed = self.parse_and_validate(query)
+        parsed = self.parse_and_validate(query, budget)
         if parsed.errors:
             return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
         prepared = self.prepare(query, parsed.document, request.operation_name)
@@ -241,27 +291,26 @@ class Router:
             self.schema, prepared.variable_definitions, dict(raw_variables)
         )
         if isinstance(coerced, list):
-            located = self._located_variable_errors(
-                query, request.operation_name, dict(raw_variables)
-            )
-            return GraphQLResponse(
-                {"errors": [_formatted(e, BAD_USER_INPUT) for e in located or coerced]},
-                "request_error",
-            )
+            return _request_error_list(self._variable_errors(query, prepared, coerced))
         # graphql-core 3.3 returns VariableValues(sources, coerced); 3.2 a plain dict.
         values: dict[str, Any] = coerced if isinstance(coerced, dict) else coerced.coerced
         # Subgraphs get the client's own values (they coerce them by their own
         # schema, defaults included); coerced values only fill in operation defaults.
         variables = {name: raw_variables.get(name, value) for name, value in values.items()}
+        errors: list[JSONObject] = []
+        introspection = None
+        if prepared.introspection is not None:
+            # Before any fetch: a refusal must not follow subgraph work.
+            answered = self._introspect(prepared.introspection, variables, errors, budget)
+            if isinstance(answered, GraphQLResponse):
+                return answered
+            introspection = answered
         # A mutation's later fetches must see its writes: none of them joins another's.
         with unshared_requests(prepared.kind is OperationType.MUTATION):
             outcome = await self._executor.execute(
                 prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name
             )
-        errors = outcome.errors
-        introspection = (
-            prepared.introspection.run(raw_variables, errors) if prepared.introspection else None
-        )
+        errors[:0] = outcome.errors
         data = prepared.shaper.shape(outcome.data, variables, errors, introspection)
         body: JSONObject = {"data": data}
         if errors:
@@ -273,68 +322,143 @@ class Router:
             }
         return GraphQLResponse(body, operation_name=prepared.name)
 
-    def parse_and_validate(self, query: str) -> _Document:
-        """The errors of `query`, else (when just parsed) its AST or (cached) none."""
+    def _introspect(
+        self,
+        introspection: Introspection,
+        variables: dict[str, Any],
+        errors: list[JSONObject],
+        budget: WorkBudget | None,
+    ) -> JSONObject | GraphQLResponse:
+        try:
+            data, size = introspection.run(
+                self.introspection, variables, errors, self._introspection_max_bytes()
+            )
+        except IntrospectionTooLarge as too_large:
+            return _request_error(too_large.error)
+        if budget is not None:
+            refused = budget.take_introspection(size)
+            if refused is not None:
+                return _request_error(graphql_error(refused, code=BATCH_LIMIT_EXCEEDED))
+        return data
+
+    def batch_budget(self) -> WorkBudget:
+        """A batch's budget: what one request may do (see limits/budget.py)."""
+        limits = self.options.limits
+        return WorkBudget(
+            limits.max_query_length,
+            limits.max_tokens,
+            limits.max_expanded_fields,
+            self._introspection_max_bytes(),
+        )
+
+    def _introspection_max_bytes(self) -> int | None:
+        limit = self.options.limits.introspection_max_bytes
+        if limit != "auto":
+            return limit
+        if self._auto_introspection_bytes is None:
+            # Twice what a tool's full introspection query answers (computed once).
+            full = execute_sync(self.schema, parse(get_introspection_query(True, True, True)))
+            size = len(orjson.dumps(full.data))
+            self._auto_introspection_bytes = max(INTROSPECTION_MIN_BYTES, 2 * size)
+        return self._auto_introspection_bytes
+
+    def _variable_errors(
+        self, query: str, prepared: PreparedOperation, errors: list[GraphQLError]
+    ) -> list[JSONObject]:
+        """The variable errors (code BAD_USER_INPUT), located at their definitions."""
+        holder = prepared.variable_locations
+        positions = holder.of(query) if holder is not None else ()
+        definitions = prepared.variable_definitions
+        where = (
+            {id(node): position for node, position in zip(definitions, positions, strict=True)}
+            if len(positions) == len(definitions)
+            else {}
+        )
+        out = []
+        for error in errors:
+            formatted = _formatted(error, BAD_USER_INPUT)
+            found = [where[id(node)] for node in error.nodes or () if id(node) in where]
+            if found:
+                located: JSONObject = {"message": formatted.pop("message")}
+                located["locations"] = [{"line": line, "column": column} for line, column in found]
+                located.update(formatted)
+                formatted = located
+            out.append(formatted)
+        return out
+
+    def parse_and_validate(self, query: str, budget: WorkBudget | None = None) -> _Document:
+        """The errors of `query`, else (when just parsed) its AST or (cached) none.
+        `budget`: the batch's budget, which the document's work is taken from."""
+        if budget is not None:
+            refused = budget.take_text(len(query))
+            if refused is not None:
+                return _Document(None, (graphql_error(refused, code=BATCH_LIMIT_EXCEEDED),))
         cached = self.documents.get(query)
         if cached is None:
-            parsed = self._parse_and_validate(query)
-            self.documents.put(query, _VALID if not parsed.errors else parsed)
-            return parsed
+            max_tokens = self.options.limits.max_tokens
+            left = budget.tokens if budget is not None else None
+            if left is not None and (max_tokens is None or left < max_tokens):
+                # The parser stops at what the batch has left, not at the full limit;
+                # stopped there, it is not the document's own verdict: nothing is cached.
+                cached = self._parse_and_validate(query, left)
+                if _over_tokens(cached):
+                    message = "The operations of this batch together exceed the request's"
+                    message += f" limits: {left} tokens were left for this one."
+                    return _Document(None, (graphql_error(message, code=BATCH_LIMIT_EXCEEDED),))
+            else:
+                cached = self._parse_and_validate(query, max_tokens)
+            self.documents.put(query, cached.cached())
+        if budget is not None:
+            # Refused documents were parsed too: their tokens count (their fields do not).
+            refused = budget.take(cached.tokens, cached.fields)
+            if refused is not None:
+                return _Document(None, (graphql_error(refused, code=BATCH_LIMIT_EXCEEDED),))
         return cached
 
-    def _parse_and_validate(self, query: str) -> _Document:
-        max_tokens = self.options.max_tokens
+    def _parse_and_validate(self, query: str, max_tokens: int | None) -> _Document:
         try:
             # Without locations: a cached document would otherwise keep a Location per
             # node and every token of its text (about a third of a cached plan's
-            # memory). Errors re-parse the text with locations to point into it.
-            document = self._parse(query, located=False)
+            # memory). Errors are located afterwards (operation/locate.py).
+            document = self._parse(query, located=False, max_tokens=max_tokens)
         except GraphQLError as error:
             if "Document contains more than" in error.message:
                 message = f"The operation has more than {max_tokens} tokens."
                 return _Document(None, (graphql_error(message, code=MAX_TOKENS_EXCEEDED),))
+            if "Source contains more than" in error.message:
+                limit = self.options.limits.max_query_length
+                message = f"The operation is {len(query)} characters long; the limit is {limit}."
+                return _Document(None, (graphql_error(message, code=MAX_QUERY_LENGTH_EXCEEDED),))
             return _Document(None, (_formatted(error, GRAPHQL_PARSE_FAILED),))
-        except RecursionError:
-            return _too_deep(GRAPHQL_PARSE_FAILED)
-        if self.options.max_expanded_fields is not None:
-            limit = self.options.max_expanded_fields
-            too_big = check_expanded_fields(document, limit)
-            if too_big is not None:
-                too_big = check_expanded_fields(self._parse(query), limit) or too_big
-                return _Document(None, (_formatted(too_big, MAX_EXPANDED_FIELDS_EXCEEDED),))
-        try:
-            # Only the rules the one-pass walk could not prove silent run in graphql-core
-            # (one visitor each over the whole document): none, for most valid documents.
-            rules = rules_to_run(self.schema, document, self._rules)
-            if all(proven_silent(rule, document) for rule in rules):
-                rules = ()  # only limit rules were left, and their direct checks pass
-            errors = validate(self.schema, document, rules) if rules else []
-            if errors:
-                errors = validate(self.schema, self._parse(query), rules) or errors
-        except RecursionError:
-            return _too_deep(GRAPHQL_VALIDATION_FAILED)
+        tokens = getattr(document, "token_count", 0)
+        measured = measure(document)
+        # The limits first: a document over one costs this walk, not validation.
+        refused = self.options.limits.check(measured)
+        if refused is not None:
+            return _Document(None, (_formatted(refused, GRAPHQL_VALIDATION_FAILED),), tokens)
+        # Only the rules the one-pass walk could not prove silent run in graphql-core
+        # (one visitor each over the whole document): none, for most valid documents.
+        # Nesting is within graphql-core's own limit here (MAX_RECURSION).
+        rules = bounded_rules(rules_to_run(self.schema, document, self._rules))
+        errors = validate(self.schema, document, rules) if rules else []
         if errors:
-            return _Document(None, tuple(_formatted(e, GRAPHQL_VALIDATION_FAILED) for e in errors))
-        return _Document(document)
+            errors = explain_abort(self.schema, document, errors)
+            located = locate_errors(errors, document, lambda: self._parse(query))
+            formatted = tuple(_formatted(e, GRAPHQL_VALIDATION_FAILED) for e in located)
+            return _Document(None, formatted, tokens)
+        return _Document(document, (), tokens, measured.expanded_fields)
 
-    def _parse(self, query: str, *, located: bool = True) -> DocumentNode:
+    def _parse(
+        self, query: str, *, located: bool = True, max_tokens: int | None = None
+    ) -> DocumentNode:
         # Empty selection sets are a syntax error by the spec (graphql-core 3.3 allows them).
         return parse(
             query,
             no_location=not located,
-            max_tokens=self.options.max_tokens,
+            max_tokens=max_tokens,
+            max_source_length=self.options.limits.max_query_length,
             allow_empty_selection_sets=False,
         )
-
-    def _located_variable_errors(
-        self, query: str, operation_name: str | None, variables: dict[str, Any]
-    ) -> list[GraphQLError] | None:
-        """The variable errors again, on the document parsed with locations."""
-        operation = _select_operation(self._parse(query), operation_name)
-        if isinstance(operation, str):
-            return None
-        coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables)
-        return coerced if isinstance(coerced, list) else None
 
     def prepare(
         self, query: str, document: DocumentNode | None, operation_name: str | None
@@ -380,7 +504,7 @@ class Router:
                 {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]},
                 "internal_error",
             )
-        limit = self.options.max_fetches
+        limit = self.options.limits.max_fetches
         if limit is not None and (count := count_fetches(plan)) > limit:
             return _request_error(
                 graphql_error(fetches_message(count, limit), code=MAX_FETCHES_EXCEEDED)
@@ -393,6 +517,9 @@ class Router:
             ResponseShaper(self.schema, operation, fragments, denied, self._shapes),
             Introspection.prepare(self.schema, operation, fragments),
             requirements,
+            _VariableLocations(_index(document, operation))
+            if operation.variable_definitions
+            else None,
         )
 
     async def _authorize(
@@ -461,6 +588,10 @@ def _select_operation(
     return f"Unknown operation named '{operation_name}'."
 
 
+def _index(document: DocumentNode, operation: OperationDefinitionNode) -> int:
+    return next(i for i, d in enumerate(document.definitions) if d is operation)
+
+
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
@@ -475,9 +606,16 @@ def _formatted(error: GraphQLError, code: str) -> JSONObject:
     return formatted
 
 
-def _too_deep(code: str) -> _Document:
-    return _Document(None, (graphql_error("The operation is nested too deeply.", code=code),))
-
-
 def _request_error(error: JSONObject) -> GraphQLResponse:
     return GraphQLResponse({"errors": [error]}, "request_error")
+
+
+def _request_error_list(errors: list[JSONObject]) -> GraphQLResponse:
+    return GraphQLResponse({"errors": errors}, "request_error")
+
+
+def _over_tokens(parsed: _Document) -> bool:
+    return any(
+        (error.get("extensions") or {}).get("code") == MAX_TOKENS_EXCEEDED
+        for error in parsed.errors
+    )

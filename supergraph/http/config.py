@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -20,6 +21,7 @@ from supergraph.http.config_values import ConfigError
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
+from supergraph.limits import MAX_RECURSION
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 
@@ -34,10 +36,15 @@ class SubgraphConfig:
 
 DEFAULT_MAX_TOKENS = 15_000
 """As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
+DEFAULT_MAX_QUERY_LENGTH = 262_144
+"""Characters of GraphQL text: a long token (string, comment, name) costs the pure-Python
+lexer as much per character as a 15,000-token document costs in all, up to here."""
 DEFAULT_MAX_EXPANDED_FIELDS = 15_000
 """As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
 DEFAULT_MAX_FETCHES = 1_000
 """Subgraph fetches per plan: far above real operations, far below an alias flood."""
+DEFAULT_MAX_ALIASES = 100
+"""Aliased fields (fragments expanded): dashboards alias dozens, abuse hundreds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +52,21 @@ class LimitsConfig:
     max_body_bytes: int = 2_000_000
     """As Apollo Router's default (2 MB): 413 above it."""
     max_depth: int | None = None
-    max_aliases: int | None = None
+    max_aliases: int | None = DEFAULT_MAX_ALIASES
     max_root_fields: int | None = None
     max_tokens: int | None = DEFAULT_MAX_TOKENS
+    max_query_length: int | None = DEFAULT_MAX_QUERY_LENGTH
     max_expanded_fields: int | None = DEFAULT_MAX_EXPANDED_FIELDS
     max_fetches: int | None = DEFAULT_MAX_FETCHES
     subgraph_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     """`subgraph.all.http_max_response_bytes`: the most bytes a subgraph answer may have."""
     subgraph_response_bytes_by_name: Mapping[str, int] = field(default_factory=dict)
     """`subgraph.subgraphs.<name>.http_max_response_bytes`: per subgraph, instead."""
+    parser_max_recursion: int = MAX_RECURSION
+    """Nesting through fragment spreads; graphql-core's own cap (200) is the most."""
+    introspection_max_depth: bool = True
+    introspection_max_bytes: int | Literal["auto"] | None = "auto"
+    """auto: twice the full introspection of the API schema, at least 1 MB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,13 +262,17 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         "max_fetches",
         *HTTP1_LIMIT_KEYS,
         "subgraph",
+        "parser_max_recursion",
+        "max_query_length",
+        "introspection_max_depth",
+        "introspection_max_bytes",
     }
     s = v.section(top, "limits", keys)
     response_bytes, response_bytes_by_name = _subgraph_limits(s.get("subgraph"))
     return LimitsConfig(
         max_body_bytes=v.positive_int(s.get("max_body_bytes", 2_000_000), "limits.max_body_bytes"),
         max_depth=v.optional_int(s.get("max_depth"), "limits.max_depth"),
-        max_aliases=v.optional_int(s.get("max_aliases"), "limits.max_aliases"),
+        max_aliases=v.optional_int(s.get("max_aliases", DEFAULT_MAX_ALIASES), "limits.max_aliases"),
         max_root_fields=v.optional_int(s.get("max_root_fields"), "limits.max_root_fields"),
         max_tokens=v.optional_int(s.get("max_tokens", DEFAULT_MAX_TOKENS), "limits.max_tokens"),
         max_expanded_fields=v.optional_int(
@@ -264,6 +281,14 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         max_fetches=v.optional_int(s.get("max_fetches", DEFAULT_MAX_FETCHES), "limits.max_fetches"),
         subgraph_response_bytes=response_bytes,
         subgraph_response_bytes_by_name=response_bytes_by_name,
+        max_query_length=v.optional_int(
+            s.get("max_query_length", DEFAULT_MAX_QUERY_LENGTH), "limits.max_query_length"
+        ),
+        parser_max_recursion=_recursion(s.get("parser_max_recursion", MAX_RECURSION)),
+        introspection_max_depth=v.boolean(
+            s.get("introspection_max_depth", True), "limits.introspection_max_depth"
+        ),
+        introspection_max_bytes=_introspection_bytes(s.get("introspection_max_bytes", "auto")),
     )
 
 
@@ -314,6 +339,22 @@ def _response_bytes(raw: object, where: str) -> int | None:
             return int(match[1]) * unit
         return v.positive_int(value, at)
     return None
+
+
+def _recursion(raw: object) -> int:
+    value = v.positive_int(raw, "limits.parser_max_recursion")
+    if value > MAX_RECURSION:
+        raise ConfigError(
+            f"limits.parser_max_recursion: at most {MAX_RECURSION} (graphql-core's parser and"
+            f" validation stop there), got {value}"
+        )
+    return value
+
+
+def _introspection_bytes(raw: object) -> int | Literal["auto"] | None:
+    if raw == "auto":
+        return "auto"
+    return v.optional_int(raw, "limits.introspection_max_bytes")
 
 
 def _batching(top: Mapping[str, object]) -> BatchingConfig:

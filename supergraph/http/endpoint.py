@@ -50,6 +50,7 @@ from supergraph.http.negotiate import (
 )
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
+from supergraph.limits.budget import WorkBudget
 from supergraph.persisted import PersistedQueries, SafelistMode
 from supergraph.persisted.resolve import is_signal
 from supergraph.request_id import begin as begin_request
@@ -212,26 +213,38 @@ class GraphQLEndpoint:
         self, payloads: list[object], headers: RequestHeaders, media_type: str
     ) -> Answer:
         """A JSON array of operations -> a JSON array of results, in order, always 200
-        (each result carries its own errors), as Apollo Router's batching does."""
+        (each result carries its own errors), as Apollo Router's batching does.
+
+        The operations share one request's work: the tokens, expanded fields and
+        introspection bytes one operation may use are the budget of the whole batch,
+        taken as each operation is parsed; one that does not fit what is left gets
+        BATCH_LIMIT_EXCEEDED (the parser stops where the budget ends)."""
         batching = self._batching
         if not batching.enabled:
             raise Refused(400, "Batched requests are not enabled.", BATCHING_NOT_ENABLED)
         if not payloads or len(payloads) > batching.max_size:
             message = f"A batch must hold 1 to {batching.max_size} operations; got {len(payloads)}."
             raise Refused(400, message, BATCH_LIMIT_EXCEEDED)
+        router = self.holder.router
+        budget = router.batch_budget() if router is not None else None
 
         async def one(payload: object) -> JSONObject:
             try:
                 decoded = self._decode(payload, headers)
             except Refused as refused:
                 return {"errors": [graphql_error(str(refused), code=refused.code)]}
-            return (await self._run(decoded, headers)).body
+            return (await self._run(decoded, headers, budget=budget)).body
 
         bodies = await asyncio.gather(*(one(payload) for payload in payloads))
         return 200, orjson.dumps(bodies), [_CONTENT_TYPE[media_type]]
 
     async def _run(
-        self, decoded: Decoded, headers: RequestHeaders, *, allow_mutations: bool = True
+        self,
+        decoded: Decoded,
+        headers: RequestHeaders,
+        *,
+        allow_mutations: bool = True,
+        budget: WorkBudget | None = None,
     ) -> GraphQLResponse:
         router = self.holder.router
         if router is None:
@@ -251,7 +264,9 @@ class GraphQLEndpoint:
                         resolved = await self._security.apply(headers, resolved)
                     except AuthError as error:
                         raise Refused(401, error.reason, "UNAUTHENTICATED") from None
-                result = await router.execute(resolved, allow_mutations=allow_mutations)
+                result = await router.execute(
+                    resolved, allow_mutations=allow_mutations, budget=budget
+                )
         else:
             # The usual case: the request is built once, with what security adds.
             if self._security is None:
@@ -264,7 +279,7 @@ class GraphQLEndpoint:
                 request = decoded.request(
                     found.claims, found.subgraph_headers, found.subgraph_headers_by_name
                 )
-            result = await router.execute(request, allow_mutations=allow_mutations)
+            result = await router.execute(request, allow_mutations=allow_mutations, budget=budget)
         if self._mask:
             result.body = mask_subgraph_errors(result.body)
         operation = result.operation_name if result.kind == "ok" else None

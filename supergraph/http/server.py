@@ -100,14 +100,19 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
     timeouts = {
         name: sub.timeout for name, sub in config.subgraphs.items() if sub.timeout is not None
     }
+    configured = config.limits
     limits = OperationLimits(
-        max_depth=config.limits.max_depth,
-        max_aliases=config.limits.max_aliases,
-        max_root_fields=config.limits.max_root_fields,
-        max_tokens=config.limits.max_tokens,
-        max_expanded_fields=config.limits.max_expanded_fields,
-        max_fetches=config.limits.max_fetches,
+        max_depth=configured.max_depth,
+        max_aliases=configured.max_aliases,
+        max_root_fields=configured.max_root_fields,
+        max_tokens=configured.max_tokens,
+        max_query_length=configured.max_query_length,
+        max_expanded_fields=configured.max_expanded_fields,
+        max_fetches=configured.max_fetches,
+        parser_max_recursion=configured.parser_max_recursion,
         introspection=config.introspection,
+        introspection_max_depth=configured.introspection_max_depth,
+        introspection_max_bytes=configured.introspection_max_bytes,
     )
     return RouterOptions(
         executor=ExecutorOptions(
@@ -117,8 +122,5 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         ),
         expose_query_plan=config.expose_query_plan,
         authorization=config.security.authorization_options(),
-        extra_rules=limits.rules(),
-        max_tokens=limits.max_tokens,
-        max_expanded_fields=limits.max_expanded_fields,
-        max_fetches=limits.max_fetches,
+        limits=limits,
     )

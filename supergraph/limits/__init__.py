@@ -1,70 +1,136 @@
-"""Operation limits, checked during validation (before planning), one rule per module.
+"""Operation limits: what one operation may cost, checked right after parsing.
 
-depth.py          MAX_DEPTH_EXCEEDED        fields nested deeper than the limit
-aliases.py        MAX_ALIASES_EXCEEDED      more aliased fields than the limit
-root_fields.py    MAX_ROOT_FIELDS_EXCEEDED  more root fields in one operation than the limit
-introspection.py  INTROSPECTION_DISABLED    `__schema` / `__type` when introspection is off
-expanded.py       MAX_EXPANDED_FIELDS_EXCEEDED  fields with fragments expanded (fragment bombs)
-fetches.py        MAX_FETCHES_EXCEEDED      subgraph fetches in the query plan
-walk.py           fields of a selection set with fragments expanded (shared by the rules)
+measure.py  one iterative pass: per operation, fields / aliases / root fields /
+            depth / nesting / introspection fields, fragments expanded
+fetches.py  MAX_FETCHES_EXCEEDED, subgraph fetches of the query plan (after planning)
 
-The token limit (MAX_TOKENS_EXCEEDED) is the parser's own (`RouterOptions.max_tokens`):
-it must stop parsing before an AST exists. The expanded-fields limit runs right
-after parsing, before validation (`RouterOptions.max_expanded_fields`), the fetch
-limit right after planning (`RouterOptions.max_fetches`). Each other factory binds
-its limit into a graphql-core `ASTValidationRule` class for `RouterOptions.extra_rules`;
-the class also has `passes(document)`, the same check without a visitor, so a
-document whose spec rules are proven silent needs no graphql-core pass at all
-(`proven_silent`; when a check fails, graphql-core runs the rule for the error).
+Checked in this order, each with its own code (no locations: the numbers are about
+the whole operation, and locating them would cost a second parse):
+
+    MAX_RECURSION_EXCEEDED        nesting through fragment spreads (parser_max_recursion)
+    MAX_EXPANDED_FIELDS_EXCEEDED  fields with fragments expanded, all operations (fragment bombs)
+    MAX_ALIASES_EXCEEDED          aliased fields, fragments expanded
+    MAX_ROOT_FIELDS_EXCEEDED      root fields of one operation
+    MAX_DEPTH_EXCEEDED            response depth (a root field is 1)
+    INTROSPECTION_DISABLED        `__schema` / `__type` when introspection is off
+
+They run before validation: a document over a limit costs its parse and one
+linear walk, never graphql-core's rules, the planner or introspection. The token
+limit (MAX_TOKENS_EXCEEDED) and the length limit (MAX_QUERY_LENGTH_EXCEEDED) are
+the parser's own (they must stop it before an AST exists); the introspection response size (MAX_INTROSPECTION_BYTES_EXCEEDED) is
+checked by the executor's introspection, whose results are cached.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from graphql import ASTValidationRule, DocumentNode
+from graphql import GraphQLError
+from graphql.language.parser import MAX_NESTING_DEPTH
 
-from supergraph.limits.aliases import max_aliases_rule
-from supergraph.limits.depth import max_depth_rule
-from supergraph.limits.introspection import no_introspection_rule
-from supergraph.limits.root_fields import max_root_fields_rule
+from supergraph.limits.measure import DocumentMeasure, Measure, measure
 
 __all__ = [
+    "INTROSPECTION_MIN_BYTES",
+    "MAX_RECURSION",
+    "DocumentMeasure",
+    "Measure",
     "OperationLimits",
-    "max_aliases_rule",
-    "max_depth_rule",
-    "max_root_fields_rule",
-    "no_introspection_rule",
-    "proven_silent",
+    "measure",
 ]
+
+MAX_RECURSION = MAX_NESTING_DEPTH
+"""graphql-core's parser refuses selection sets or values nested deeper (a syntax
+error), and its validation aborts on documents nesting deeper through fragments
+("Validation aborted."): 200. `parser_max_recursion` can only be lower."""
+
+INTROSPECTION_MIN_BYTES = 1_000_000
+"""The least `introspection_max_bytes: auto` allows (a small schema's tools may
+still ask for a few copies of it)."""
+
+MAX_QUERY_LENGTH_EXCEEDED = "MAX_QUERY_LENGTH_EXCEEDED"
+MAX_RECURSION_EXCEEDED = "MAX_RECURSION_EXCEEDED"
+MAX_EXPANDED_FIELDS_EXCEEDED = "MAX_EXPANDED_FIELDS_EXCEEDED"
+MAX_ALIASES_EXCEEDED = "MAX_ALIASES_EXCEEDED"
+MAX_ROOT_FIELDS_EXCEEDED = "MAX_ROOT_FIELDS_EXCEEDED"
+MAX_DEPTH_EXCEEDED = "MAX_DEPTH_EXCEEDED"
+INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+MAX_INTROSPECTION_BYTES_EXCEEDED = "MAX_INTROSPECTION_BYTES_EXCEEDED"
 
 
 @dataclass(frozen=True, slots=True)
 class OperationLimits:
-    """Every limit is off (None) unless configured (router.yaml has defaults for some)."""
+    """Every limit is off (None) unless configured (router.yaml has defaults for most),
+    except the recursion limit: the router's own stages need it."""
 
     max_depth: int | None = None
     max_aliases: int | None = None
     max_root_fields: int | None = None
     max_tokens: int | None = None
+    max_query_length: int | None = None
+    """Characters of the document text: the parser's cost per token grows with its
+    length (a 1.5 MB string literal is one token), so tokens alone do not bound it."""
     max_expanded_fields: int | None = None
     max_fetches: int | None = None
+    parser_max_recursion: int = MAX_RECURSION
     introspection: bool = True
+    introspection_max_depth: bool = True
+    """graphql-js's MaxIntrospectionDepthRule (on unless switched off, as in Apollo Router)."""
+    introspection_max_bytes: int | Literal["auto"] | None = "auto"
+    """The JSON size of one response's introspection data (None: no limit; auto:
+    twice the full introspection of the schema, at least INTROSPECTION_MIN_BYTES)."""
 
-    def rules(self) -> tuple[type[ASTValidationRule], ...]:
-        rules: list[type[ASTValidationRule]] = []
-        if self.max_depth is not None:
-            rules.append(max_depth_rule(self.max_depth))
-        if self.max_aliases is not None:
-            rules.append(max_aliases_rule(self.max_aliases))
-        if self.max_root_fields is not None:
-            rules.append(max_root_fields_rule(self.max_root_fields))
-        if not self.introspection:
-            rules.append(no_introspection_rule())
-        return tuple(rules)
+    def __post_init__(self) -> None:
+        if not 1 <= self.parser_max_recursion <= MAX_RECURSION:
+            raise ValueError(f"parser_max_recursion must be 1 to {MAX_RECURSION}")
+
+    def check(self, measured: DocumentMeasure) -> GraphQLError | None:
+        """The first limit `measured` exceeds, as a coded error; None when within all."""
+        recursion = self.parser_max_recursion
+        if measured.nesting > recursion:
+            return _error(
+                f"The operation nests {measured.nesting} levels deep (selection sets and"
+                f" fragment spreads); the limit is {recursion}.",
+                MAX_RECURSION_EXCEEDED,
+            )
+        limit = self.max_expanded_fields
+        fields = measured.expanded_fields
+        if limit is not None and fields > limit:
+            return _error(
+                f"The operation has {fields} fields with its fragments expanded (all the"
+                f" operations of the document); the limit is {limit}.",
+                MAX_EXPANDED_FIELDS_EXCEEDED,
+            )
+        for _, counts in measured.operations:
+            refused = self._check_operation(counts)
+            if refused is not None:
+                return refused
+        if not self.introspection and measured.introspection:
+            return _error("Introspection is disabled on this router.", INTROSPECTION_DISABLED)
+        return None
+
+    def _check_operation(self, counts: Measure) -> GraphQLError | None:
+        limit = self.max_aliases
+        if limit is not None and counts.aliases > limit:
+            return _error(
+                f"The operation has {counts.aliases} aliases; the limit is {limit}.",
+                MAX_ALIASES_EXCEEDED,
+            )
+        limit = self.max_root_fields
+        if limit is not None and counts.root_fields > limit:
+            return _error(
+                f"The operation has {counts.root_fields} root fields; the limit is {limit}.",
+                MAX_ROOT_FIELDS_EXCEEDED,
+            )
+        limit = self.max_depth
+        if limit is not None and counts.depth > limit:
+            return _error(
+                f"The operation is {counts.depth} levels deep; the limit is {limit}.",
+                MAX_DEPTH_EXCEEDED,
+            )
+        return None
 
 
-def proven_silent(rule: type[ASTValidationRule], document: DocumentNode) -> bool:
-    """`rule` has a direct check (`passes`, our limit rules) and `document` passes it."""
-    check = getattr(rule, "passes", None)
-    return check is not None and bool(check(document))
+def _error(message: str, code: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})

@@ -11,11 +11,17 @@ rule, with its message and locations; in the common valid case none run at all.
 
 Soundness is the whole contract: a rule is left out only when the walk proved
 it would report nothing. Anything unusual (an error of any kind, directives
-other than @skip/@include, subscriptions, introspection, fragment arguments,
-variables nested in list or object literals) gives up and leaves every rule in.
-Selections of one response name that are not trivially identical leave
-OverlappingFieldsCanBeMergedRule in (the one rule whose proof needs its full
-algorithm); everything else proven stays out.
+other than @skip/@include, subscriptions, fragment arguments, introspection
+nested past graphql-js's MaxIntrospectionDepthRule) gives up and leaves every
+rule in, except OverlappingFieldsCanBeMergedRule: that one is proven on its
+own (overlap.py, linear where the rule compares pairs) whether the walk gave
+up or not, since its verdict depends on nothing else; and when it does run,
+it runs with a smaller complexity budget (`bounded_rules`): only documents
+with a conflict (or too odd to prove) get there.
+
+The walk keeps its work linear: fragments are walked once each, and what an
+operation needs from the fragments it reaches (their variable usages) is
+summed once per fragment, not once per path to it.
 """
 
 from __future__ import annotations
@@ -35,12 +41,12 @@ from graphql import (
     GraphQLCompositeType,
     GraphQLError,
     GraphQLIncludeDirective,
+    GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
@@ -59,6 +65,8 @@ from graphql import (
     specified_rules,
     type_from_ast,
 )
+from graphql.pyutils import Undefined
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import do_types_overlap
 from graphql.utilities.validate_input_value import validate_input_literal
 from graphql.validation import (
@@ -100,10 +108,12 @@ from graphql.validation.rules.defer_stream_directive_on_valid_operations_rule im
 )
 from graphql.validation.rules.stream_directive_on_list_field import StreamDirectiveOnListField
 from graphql.validation.rules.variables_in_allowed_position import allowed_variable_usage
-from graphql.validation.validate import FragmentNestingVisitor
+from graphql.validation.validate import FragmentNestingVisitor, ValidationAbortedError
+
+from supergraph.operation.overlap import can_merge, find_conflict
 
 # Proven silent by a walk that did not give up. The overlap rule is proven
-# separately (only when every response name is trivially unambiguous).
+# separately (overlap.py).
 PROVABLE: frozenset[type[ASTValidationRule]] = frozenset(
     {
         ExecutableDefinitionsRule,
@@ -144,9 +154,48 @@ PROVABLE: frozenset[type[ASTValidationRule]] = frozenset(
 _CONDITIONS = {"skip": GraphQLSkipDirective, "include": GraphQLIncludeDirective}
 
 
-# Field entries copied while expanding fragments for the overlap proof; past it,
-# OverlappingFieldsCanBeMergedRule runs (it meters its own work).
-OVERLAP_WORK_BUDGET = 50_000
+_META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+
+# graphql-js's MaxIntrospectionDepthRule: these list fields nested this deep.
+_INTROSPECTION_LISTS = frozenset({"fields", "interfaces", "possibleTypes", "inputFields"})
+_MAX_INTROSPECTION_LISTS = 3
+
+OVERLAP_BUDGET = 10_000
+"""The complexity budget of OverlappingFieldsCanBeMergedRule when it runs (graphql-core's
+default: 500,000, a second or two of CPU). It runs only on documents overlap.py did not
+prove: ones with a conflict, or with something overlap.py does not handle (then the
+document is invalid in some other way too). Past it the rule gives up with "Validation
+aborted." (`explain_abort` then adds the conflict overlap.py found)."""
+
+
+class BoundedOverlappingFieldsRule(OverlappingFieldsCanBeMergedRule):
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.rule_context.remaining_complexity_budget = OVERLAP_BUDGET
+
+
+def explain_abort(
+    schema: GraphQLSchema, document: DocumentNode, errors: list[GraphQLError]
+) -> list[GraphQLError]:
+    """`errors` with the conflict overlap.py finds before a "Validation aborted." that
+    left no overlap error (the bounded rule gave up before finding it)."""
+    aborted = [i for i, e in enumerate(errors) if isinstance(e, ValidationAbortedError)]
+    if not aborted or any(e.message.startswith("Fields '") for e in errors):
+        return errors
+    conflict = find_conflict(schema, document)
+    if conflict is None:
+        return errors
+    return [*errors[: aborted[0]], conflict.error(), *errors[aborted[0] :]]
+
+
+def bounded_rules(
+    rules: Sequence[type[ASTValidationRule]],
+) -> tuple[type[ASTValidationRule], ...]:
+    """`rules` with the overlap rule on a smaller budget (see OVERLAP_BUDGET)."""
+    return tuple(
+        BoundedOverlappingFieldsRule if rule is OverlappingFieldsCanBeMergedRule else rule
+        for rule in rules
+    )
 
 
 class _Unsure(Exception):
@@ -159,15 +208,22 @@ def rules_to_run(
     rules: Sequence[type[ASTValidationRule]] = specified_rules,
 ) -> tuple[type[ASTValidationRule], ...]:
     """`rules` minus those proven to report nothing on `document`, order kept."""
+    proven: frozenset[type[ASTValidationRule]] = frozenset()
     try:
-        overlap_proven = _Walk(schema, document).run()
+        _Walk(schema, document).run()
+        proven = PROVABLE
     except (_Unsure, RecursionError):
-        return tuple(rules)
+        pass
     except Exception:
         # The walk only saves time: a fault of its own must not fail a request
         # (graphql-core decides alone then). Tests run the walk unguarded.
-        return tuple(rules)
-    proven = PROVABLE | {OverlappingFieldsCanBeMergedRule} if overlap_proven else PROVABLE
+        pass
+    if OverlappingFieldsCanBeMergedRule in rules:
+        try:
+            if can_merge(schema, document):
+                proven = proven | {OverlappingFieldsCanBeMergedRule}
+        except Exception:  # as above: graphql-core's rule decides
+            pass
     return tuple(rule for rule in rules if rule not in proven)
 
 
@@ -189,14 +245,15 @@ class _Walk:
         # Per fragment (filled by walking it once): its variable usages and spreads.
         self.usages: dict[str, list[_Usage]] = {}
         self.spreads: dict[str, set[str]] = {}
-        # Per fragment: response name -> fields, all fragments expanded (None: ambiguous).
-        self.collected: dict[str, dict[str, list[tuple[FieldNode, Any]]] | None] = {}
-        self.overlap_proven = True
-        self.overlap_work = 0
+        # Per fragment, the usages of everything it reaches (filled on demand).
+        self.reached_usages: dict[str, tuple[_Usage, ...]] = {}
+        # `__schema` / `__type` fields met (checked for MaxIntrospectionDepthRule).
+        self.introspection: list[FieldNode] = []
 
-    def run(self) -> bool:
+    def run(self) -> None:
         self._definitions()
         nesting = FragmentNestingVisitor(self.fragments)  # raises RecursionError when too deep
+        order = []
         for name, fragment in self.fragments.items():
             nesting.enter_fragment_definition(fragment)
             usages: list[_Usage] = []
@@ -206,14 +263,20 @@ class _Walk:
             )
             self.usages[name] = usages
             self.spreads[name] = spreads
-        self._no_cycles()
-        used: set[str] = set()
+            order.append(name)
+        order = self._no_cycles()
+        for name in order:  # each after the fragments it spreads
+            self.reached_usages[name] = _union(
+                self.usages[name], *(self.reached_usages[s] for s in self.spreads[name])
+            )
+        spread: set[str] = set()
         for operation in self.operations:
             nesting.enter_operation_definition(operation)
-            used |= self._operation(operation)
-        if used != set(self.fragments):
+            spread |= self._operation(operation)
+        if self._reachable(spread) != set(self.fragments):
             raise _Unsure
-        return self.overlap_proven
+        if self.introspection:
+            _IntrospectionDepth(self.fragments).check(self.introspection)
 
     def _definitions(self) -> None:
         names: set[str] = set()
@@ -248,8 +311,10 @@ class _Walk:
             raise _Unsure
         return type_
 
-    def _no_cycles(self) -> None:
+    def _no_cycles(self) -> list[str]:
+        """The fragments, each after those it spreads; a cycle gives up."""
         done: set[str] = set()
+        order: list[str] = []
         for root in self.fragments:
             if root in done:
                 continue
@@ -269,8 +334,11 @@ class _Walk:
                     path.pop()
                     on_path.discard(name)
                     done.add(name)
+                    order.append(name)
+        return order
 
     def _operation(self, operation: OperationDefinitionNode) -> set[str]:
+        """Checks the operation's variables; returns the fragments it spreads directly."""
         if operation.directives:
             raise _Unsure
         if operation.operation is OperationType.QUERY:
@@ -285,11 +353,8 @@ class _Walk:
         usages: list[_Usage] = []
         spreads: set[str] = set()
         self._selection_set(root, operation.selection_set, usages, spreads)
-        reached = self._reachable(spreads)
-        for name in reached:
-            usages.extend(self.usages[name])
         used: set[str] = set()
-        for usage in usages:
+        for usage in _union(usages, *(self.reached_usages[name] for name in spreads)):
             definition = defined.get(usage.name)
             if definition is None:
                 raise _Unsure
@@ -301,7 +366,7 @@ class _Walk:
             used.add(usage.name)
         if used != set(defined):
             raise _Unsure
-        return reached
+        return spreads
 
     def _variables(self, operation: OperationDefinitionNode) -> dict[str, tuple[Any, Any]]:
         defined: dict[str, tuple[Any, Any]] = {}
@@ -313,7 +378,7 @@ class _Walk:
             if type_ is None or not is_input_type(type_):
                 raise _Unsure
             if definition.default_value is not None:
-                self._literal(definition.default_value, type_)
+                self._literal(definition.default_value, type_, None)
             defined[name] = (type_, definition.default_value)
         return defined
 
@@ -354,8 +419,6 @@ class _Walk:
                 spreads.add(selection.name.value)
             else:
                 raise _Unsure
-        if self.overlap_proven and not self._unambiguous(parent, selection_set):
-            self.overlap_proven = False
 
     def _field(
         self,
@@ -369,11 +432,19 @@ class _Walk:
             if node.arguments or node.selection_set is not None:
                 raise _Unsure
             return
-        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
-            raise _Unsure  # also __schema / __type: introspection has its own depth rule
-        definition = parent.fields.get(name)
-        if definition is None:
+        if name in _META_FIELDS:
+            # As graphql-core's TypeInfo: on the query type only.
+            if parent is not self.schema.query_type:
+                raise _Unsure
+            definition = _META_FIELDS[name]
+            self.introspection.append(node)
+        elif not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
             raise _Unsure
+        else:
+            found = parent.fields.get(name)
+            if found is None:
+                raise _Unsure
+            definition = found
         self._arguments(definition.args, node.arguments, usages)
         named = get_named_type(definition.type)
         if is_leaf_type(named):
@@ -382,6 +453,7 @@ class _Walk:
         elif node.selection_set is None:
             raise _Unsure
         else:
+            assert is_composite_type(named)
             self._selection_set(named, node.selection_set, usages, spreads)
 
     def _arguments(
@@ -398,30 +470,59 @@ class _Walk:
                 raise _Unsure
             given.add(name)
             value = argument.value
+            # The location's default, as graphql-core's TypeInfo reports it.
+            default = definition.default
+            default = default if default is not None else definition.default_value
             if isinstance(value, VariableNode):
-                # The location's default, as graphql-core's TypeInfo reports it.
-                default = definition.default
-                usages.append(
-                    _Usage(
-                        value.name.value,
-                        definition.type,
-                        default if default is not None else definition.default_value,
-                    )
-                )
+                usages.append(_Usage(value.name.value, definition.type, default))
             else:
-                self._literal(value, definition.type)
+                self._literal(value, definition.type, usages)
         for name, definition in definitions.items():
             if name not in given and is_required_argument(definition):
                 raise _Unsure
 
-    def _literal(self, value: ValueNode, type_: GraphQLInputType) -> None:
-        if _has_variable_or_duplicate_field(value):
-            raise _Unsure
+    def _literal(
+        self, value: ValueNode, type_: GraphQLInputType, usages: list[_Usage] | None
+    ) -> None:
+        """A literal that graphql-core's ValuesOfCorrectTypeRule accepts (variables in it
+        are not checked there), with its variables' usages as TypeInfo types them;
+        `usages` None: a constant (variable defaults) where no variable may appear."""
 
         def on_error(_error: GraphQLError, _path: Any) -> None:
             raise _Unsure
 
         validate_input_literal(value, type_, on_error)
+        # Now the shape is known to match `type_`: collect the nested variables.
+        stack: list[tuple[ValueNode, GraphQLInputType, Any, bool]] = [
+            (value, type_, Undefined, False)
+        ]
+        while stack:
+            node, location, default, in_one_of = stack.pop()
+            if isinstance(node, VariableNode):
+                if usages is None or in_one_of:
+                    raise _Unsure  # a oneOf field's variable has a rule of its own
+                usages.append(_Usage(node.name.value, location, default))
+                continue
+            nullable = location.of_type if isinstance(location, GraphQLNonNull) else location
+            if isinstance(node, ListValueNode):
+                item = nullable.of_type if isinstance(nullable, GraphQLList) else None
+                if item is None:
+                    raise _Unsure
+                stack.extend((value, item, Undefined, False) for value in node.values)
+            elif isinstance(node, ObjectValueNode):
+                # At a list position too: one object for a list of them (TypeInfo
+                # takes the named type's fields either way).
+                named = get_named_type(location)
+                names = [field.name.value for field in node.fields]
+                if len(set(names)) != len(names) or not isinstance(named, GraphQLInputObjectType):
+                    raise _Unsure
+                one_of = bool(getattr(named, "is_one_of", False))
+                for field in node.fields:
+                    definition = named.fields[field.name.value]
+                    field_default = definition.default
+                    if field_default is None:
+                        field_default = definition.default_value
+                    stack.append((field.value, definition.type, field_default, one_of))
 
     def _conditions(self, directives: Sequence[DirectiveNode] | None, usages: list[_Usage]) -> None:
         seen: set[str] = set()
@@ -435,97 +536,56 @@ class _Walk:
                 raise _Unsure
             self._arguments(definition.args, directive.arguments, usages)
 
-    def _unambiguous(self, parent: GraphQLCompositeType, selection_set: SelectionSetNode) -> bool:
-        """Every response name of the selection set (fragments expanded) is one
-        field, or copies of one leaf field without arguments of one type: then
-        OverlappingFieldsCanBeMergedRule has nothing to compare."""
-        fields = self._collect(parent, selection_set, set())
-        return fields is not None and all(_same_leaf(group) for group in fields.values())
 
-    def _collect(
-        self, parent: Any, selection_set: SelectionSetNode, seen: set[str]
-    ) -> dict[str, list[tuple[FieldNode, Any]]] | None:
-        out: dict[str, list[tuple[FieldNode, Any]]] = {}
-        # The same field node reached twice (one fragment spread twice) is one field.
-        present: set[tuple[int, int]] = set()
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                key = selection.alias.value if selection.alias else selection.name.value
-                out.setdefault(key, []).append((selection, parent))
-                present.add((id(selection), id(parent)))
-                continue
-            if isinstance(selection, InlineFragmentNode):
-                inner = parent
-                if selection.type_condition is not None:
-                    inner = self.schema.get_type(selection.type_condition.name.value)
-                nested = self._collect(inner, selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                nested = self._fragment_fields(selection.name.value, seen)
-            else:
-                return None
-            if nested is None:
-                return None
-            for key, group in nested.items():
-                self.overlap_work += len(group)
-                if self.overlap_work > OVERLAP_WORK_BUDGET:
-                    return None  # fragments spread everywhere: graphql-core's rule decides
-                mine = out.setdefault(key, [])
-                for node, node_parent in group:
-                    if (id(node), id(node_parent)) not in present:
-                        present.add((id(node), id(node_parent)))
-                        mine.append((node, node_parent))
-        return out
+class _IntrospectionDepth:
+    """graphql-js's MaxIntrospectionDepthRule: below a `__schema` or `__type` field,
+    no path may nest `fields`, `interfaces`, `possibleTypes` or `inputFields` three
+    deep (through fragments; the walk has already refused fragment cycles)."""
 
-    def _fragment_fields(
-        self, name: str, seen: set[str]
-    ) -> dict[str, list[tuple[FieldNode, Any]]] | None:
-        if name in self.collected:
-            return self.collected[name]
-        fragment = self.fragments.get(name)
-        if fragment is None or name in seen:
-            return None  # not walked yet: its own walk gives up on the unknown spread or cycle
-        fields = self._collect(self._fragment_type(fragment), fragment.selection_set, seen | {name})
-        self.collected[name] = fields
-        return fields
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.deepest: dict[str, int] = {}
+
+    def check(self, roots: list[FieldNode]) -> None:
+        for root in roots:
+            if self._deepest(root.selection_set) >= _MAX_INTROSPECTION_LISTS:
+                raise _Unsure
+
+    def _deepest(self, selection_set: SelectionSetNode | None) -> int:
+        """The most list fields on one path down from `selection_set`."""
+        deepest = 0
+        stack = [(selection_set, 0)] if selection_set is not None else []
+        while stack:
+            current, depth = stack.pop()
+            assert current is not None
+            for selection in current.selections:
+                if isinstance(selection, FieldNode):
+                    here = depth + (selection.name.value in _INTROSPECTION_LISTS)
+                    deepest = max(deepest, here)
+                    if selection.selection_set is not None:
+                        stack.append((selection.selection_set, here))
+                elif isinstance(selection, InlineFragmentNode):
+                    stack.append((selection.selection_set, depth))
+                elif isinstance(selection, FragmentSpreadNode):
+                    deepest = max(deepest, depth + self._fragment(selection.name.value))
+            if deepest >= _MAX_INTROSPECTION_LISTS:
+                return deepest
+        return deepest
+
+    def _fragment(self, name: str) -> int:
+        found = self.deepest.get(name)
+        if found is None:
+            # Fragments nest at most MAX_RECURSION deep (checked before validation).
+            found = self.deepest[name] = self._deepest(self.fragments[name].selection_set)
+        return found
 
 
-def _same_leaf(group: list[tuple[FieldNode, Any]]) -> bool:
-    if len(group) == 1:
-        return True
-    first, first_parent = group[0]
-    name = first.name.value
-    first_type = _field_type(first_parent, name)
-    for node, parent in group:
-        if node.name.value != name or node.arguments or node.selection_set is not None:
-            return False
-        if not _same_type(_field_type(parent, name), first_type):
-            return False
-    return True
-
-
-def _field_type(parent: Any, name: str) -> GraphQLOutputType | None:
-    if name == "__typename":
-        return None  # String! everywhere
-    definition = parent.fields.get(name) if hasattr(parent, "fields") else None
-    return None if definition is None else definition.type
-
-
-def _same_type(a: Any, b: Any) -> bool:
-    while isinstance(a, (GraphQLNonNull, GraphQLList)):
-        if type(a) is not type(b):
-            return False
-        a, b = a.of_type, b.of_type
-    return a is b
-
-
-def _has_variable_or_duplicate_field(value: ValueNode) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(_has_variable_or_duplicate_field(item) for item in value.values)
-    if isinstance(value, ObjectValueNode):
-        names = [field.name.value for field in value.fields]
-        if len(set(names)) != len(names):
-            return True
-        return any(_has_variable_or_duplicate_field(field.value) for field in value.fields)
-    return False
+def _union(*groups: Sequence[_Usage]) -> tuple[_Usage, ...]:
+    """The usages of all `groups`, each once (a fragment reached twice counts once)."""
+    if len(groups) == 1:
+        return tuple(groups[0])
+    seen: dict[int, _Usage] = {}
+    for group in groups:
+        for usage in group:
+            seen.setdefault(id(usage), usage)
+    return tuple(seen.values())

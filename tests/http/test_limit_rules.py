@@ -1,25 +1,22 @@
-"""The limit rules and the persisted-query pieces on their own (no HTTP)."""
+"""The limit checks and the persisted-query pieces on their own (no HTTP)."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from graphql import build_schema, parse, specified_rules, validate
+from graphql import parse
 
 from supergraph.http.envsubst import EnvError, expand
-from supergraph.limits import OperationLimits
-from supergraph.limits.expanded import expanded_fields
+from supergraph.limits import OperationLimits, measure
 from supergraph.limits.fetches import count_fetches
 from supergraph.persisted.manifest import ManifestError, parse_manifest
 from supergraph.planner.plan import Condition, Fetch, Flatten, Parallel, QueryPlan, Sequence
 
-SCHEMA = build_schema("type Query { a: Query b: Query n: Int m: Int k: Int }")
-
 
 def codes(query: str, limits: OperationLimits) -> list[str]:
-    errors = validate(SCHEMA, parse(query), (*specified_rules, *limits.rules()))
-    return [str((e.extensions or {}).get("code", "SPEC")) for e in errors]
+    refused = limits.check(measure(parse(query)))
+    return [] if refused is None else [str((refused.extensions or {})["code"])]
 
 
 def test_depth_counts_through_inline_and_named_fragments() -> None:
@@ -28,11 +25,11 @@ def test_depth_counts_through_inline_and_named_fragments() -> None:
     assert codes(query, OperationLimits(max_depth=2)) == ["MAX_DEPTH_EXCEEDED"]
 
 
-def test_fragment_cycles_are_left_to_the_spec_rule() -> None:
+def test_fragment_cycles_count_nothing() -> None:
+    """Validation reports cycles; the measure must only terminate and not count them."""
     query = "{ a { ...F } } fragment F on Query { a { ...G } } fragment G on Query { ...F }"
-    found = codes(query, OperationLimits(max_depth=10, max_root_fields=1))
-    assert "MAX_DEPTH_EXCEEDED" not in found
-    assert "SPEC" in found  # NoFragmentCyclesRule
+    assert codes(query, OperationLimits(max_depth=10, max_root_fields=1)) == []
+    assert measure(parse(query)).operations[0][1].depth == 2  # a > a, then the cycle
 
 
 def test_fragment_bomb_is_measured_in_linear_time() -> None:
@@ -53,18 +50,22 @@ def test_root_fields_count_per_operation_through_fragments() -> None:
     assert codes(query, OperationLimits(max_root_fields=3)) == []
 
 
-def test_aliases_count_in_the_whole_document() -> None:
+def test_aliases_count_every_use_of_a_fragment() -> None:
     query = "{ x: a { y: n } z: n }"
     assert codes(query, OperationLimits(max_aliases=3)) == []
     assert codes(query, OperationLimits(max_aliases=2)) == ["MAX_ALIASES_EXCEEDED"]
+    # Each spread costs the work of its aliases again: counted per use.
+    spread = "{ ...F ...F } fragment F on Query { a: n b: m }"
+    assert measure(parse(spread)).operations[0][1].aliases == 4
 
 
 def test_expanded_fields_count_every_use_of_a_fragment() -> None:
     query = "{ a { ...F ...F } n } fragment F on Query { n b { m } }"
-    assert expanded_fields(parse(query)) == 2 + 2 * 3
-    # The largest operation counts; unknown and cyclic spreads count nothing.
+    assert measure(parse(query)).expanded_fields == 2 + 2 * 3
+    # Every operation counts (validation walks them all); unknown and cyclic spreads
+    # count nothing.
     query = "query A { n } query B { n m ...X ...G } fragment G on Query { a { ...G } }"
-    assert expanded_fields(parse(query)) == 3
+    assert measure(parse(query)).expanded_fields == 1 + 3
 
 
 def test_expanded_fields_of_a_fragment_bomb_are_counted_not_walked() -> None:
@@ -72,7 +73,52 @@ def test_expanded_fields_of_a_fragment_bomb_are_counted_not_walked() -> None:
         f"fragment F{i} on Query {{ a {{ ...F{i + 1} }} b {{ ...F{i + 1} }} }}" for i in range(40)
     )
     query = f"{{ ...F0 }} {fragments} fragment F40 on Query {{ n }}"
-    assert expanded_fields(parse(query)) == 2**41 - 2 + 2**40
+    assert measure(parse(query)).expanded_fields == 2**41 - 2 + 2**40
+
+
+def chain(length: int) -> str:
+    """Issue 12's linear chain: `{ ...F0 }`, F_i spreading F_(i+1), F_length a field."""
+    fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(length))
+    return f"query {{ ...F0 }} {fragments} fragment F{length} on Query {{ __typename }}"
+
+
+@pytest.mark.parametrize("length", [10, 198, 199, 489, 20_000])
+def test_nesting_counts_fragment_spreads_as_graphql_core_does(length: int) -> None:
+    """One level per selection set and per spread followed (graphql-core's
+    FragmentNestingVisitor): a chain of N+1 fragments nests N+2 deep. Measured
+    without recursion, whatever the length."""
+    measured = measure(parse(chain(length)))
+    assert measured.nesting == length + 2
+    assert measured.expanded_fields == 1
+    refused = OperationLimits().check(measured)
+    if length + 2 <= 200:
+        assert refused is None
+    else:
+        assert refused is not None and refused.extensions == {"code": "MAX_RECURSION_EXCEEDED"}
+
+
+def test_nesting_adds_selection_sets_and_spreads() -> None:
+    query = "{ a { ...F } } fragment F on Query { b { ... on Query { ...G } } } fragment G on Query { n }"
+    # { (1) a { (2) ...F -> F's { (3) b { (4) ... on Query { (5) ...G -> G's { (6)
+    assert measure(parse(query)).nesting == 6
+    assert codes(query, OperationLimits(parser_max_recursion=5)) == ["MAX_RECURSION_EXCEEDED"]
+    assert codes(query, OperationLimits(parser_max_recursion=6)) == []
+
+
+def test_the_recursion_limit_is_at_most_graphql_cores() -> None:
+    with pytest.raises(ValueError, match="1 to 200"):
+        OperationLimits(parser_max_recursion=201)
+
+
+def test_introspection_switch_sees_fragments_and_unused_definitions() -> None:
+    off = OperationLimits(introspection=False)
+    assert codes("{ __typename n }", off) == []
+    assert codes("{ ...F } fragment F on Query { a { __schema { queryType { name } } } }", off) == [
+        "INTROSPECTION_DISABLED"
+    ]
+    assert codes('{ n } fragment F on Query { __type(name: "Q") { name } }', off) == [
+        "INTROSPECTION_DISABLED"
+    ]
 
 
 def test_count_fetches_sees_every_branch() -> None:
@@ -113,27 +159,3 @@ def test_env_expansion() -> None:
     assert expand(raw, env) == {"a": "redis://redis:6380/0", "b": [6380], "c": ""}
     with pytest.raises(EnvError, match=r"^a\.b: environment variable X"):
         expand({"a": {"b": "${env.X}"}}, env)
-
-
-LIMIT_DOCUMENTS = [
-    "{ n }",
-    "{ a { a { n } } m }",
-    "{ x: a { y: n } z: n }",
-    "{ ...F } fragment F on Query { a { ...G } k } fragment G on Query { w: n }",
-    "query A { n m } query B { ...R } fragment R on Query { n m k }",
-    "{ a { ... on Query { a { ...F } } } } fragment F on Query { n }",
-    "{ __typename a { __schema { queryType { name } } } }",
-    '{ ...F } fragment F on Query { a { __type(name: "Query") { name } } }',
-]
-
-
-@pytest.mark.parametrize("query", LIMIT_DOCUMENTS)
-@pytest.mark.parametrize("limit", [0, 1, 2, 3, 4])
-def test_direct_checks_agree_with_the_rules(query: str, limit: int) -> None:
-    """`passes(document)` is the rule's own verdict without graphql-core's visit."""
-    document = parse(query)
-    limits = OperationLimits(
-        max_depth=limit, max_aliases=limit, max_root_fields=limit, introspection=False
-    )
-    for rule in limits.rules():
-        assert rule.passes(document) == (validate(SCHEMA, document, [rule]) == []), rule  # type: ignore[attr-defined]

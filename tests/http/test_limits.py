@@ -108,10 +108,9 @@ async def test_introspection_switch() -> None:
 
 async def test_the_token_limit_is_on_by_default() -> None:
     """Unconfigured, the parser still stops at 15,000 tokens (Apollo Router's default)."""
-    # Braces (2) + `__typename` (1) + 4,999 aliased `aN: __typename` (3 each) = 15,000.
-    aliased = " ".join(f"a{n}: __typename" for n in range(4_999))
-    allowed = "{ __typename " + aliased + " }"
-    refused = "{ __typename __typename " + aliased + " }"
+    # Braces (2) + 14,998 `__typename` (1 each) = 15,000 (one response name: they merge).
+    allowed = "{ " + "__typename " * 14_998 + "}"
+    refused = "{ " + "__typename " * 14_999 + "}"
     assert (await _post({}, allowed)).status_code == 200
     bad = await _post({}, refused)
     assert bad.status_code == 400
@@ -131,11 +130,16 @@ async def test_a_fragment_bomb_is_refused_by_default() -> None:
 
 
 async def test_an_alias_flood_of_fetches_is_refused_by_default() -> None:
-    """Each alias of `author` is its own entity fetch: 2 + 1,000 fetches > 1,000."""
+    """Each alias of `author` is its own entity fetch: 2 + 1,000 fetches > 1,000. By
+    default the alias limit (100) refuses it first, before validation and planning."""
     authors = " ".join(f"a{n}: author {{ username }}" for n in range(1_000))
-    bad = await _post({}, "{ topProducts { reviews { " + authors + " } } }")
+    query = "{ topProducts { reviews { " + authors + " } } }"
+    first = await _post({}, query)
+    assert (first.status_code, _code(first)) == (400, "MAX_ALIASES_EXCEEDED")
+    no_alias_limit = {"limits": {"max_aliases": None}}
+    bad = await _post(no_alias_limit, query)
     assert (bad.status_code, _code(bad)) == (400, "MAX_FETCHES_EXCEEDED")
     assert "1002 subgraph fetches" in bad.json()["errors"][0]["message"]
     fewer = " ".join(f"a{n}: author {{ username }}" for n in range(998))
-    ok = await _post({}, "{ topProducts { reviews { " + fewer + " } } }")
+    ok = await _post(no_alias_limit, "{ topProducts { reviews { " + fewer + " } } }")
     assert ok.status_code == 200, ok.text
