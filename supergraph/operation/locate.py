@@ -95,17 +95,19 @@ def variable_locations(query: str, definition: int) -> tuple[Position, ...]:
 
 
 def _header(lexer: Lexer) -> list[Position]:
-    """From the keyword to the opening brace of the selection set: the `$`s of the
-    first parentheses (the variable definitions)."""
+    """From the keyword to the opening brace of the selection set: where each variable
+    definition of the first parentheses starts (its description, if any, else its `$`)."""
     found: list[Position] = []
-    parens = 0
-    groups = 0
+    parens = groups = nested = 0
     directives = False
+    description: Position | None = None
+    previous = TokenKind.SOF
     while True:
         token = lexer.advance()
         kind = token.kind
         if kind is TokenKind.EOF or (kind is TokenKind.BRACE_L and parens == 0):
             return found
+        in_definitions = parens == 1 and groups == 1 and not directives and nested == 0
         if kind is TokenKind.AT and parens == 0:
             directives = True
         elif kind is TokenKind.PAREN_L:
@@ -114,8 +116,22 @@ def _header(lexer: Lexer) -> list[Position]:
                 groups += 1
         elif kind is TokenKind.PAREN_R:
             parens -= 1
-        elif kind is TokenKind.DOLLAR and parens == 1 and groups == 1 and not directives:
-            found.append((token.line, token.column))
+        elif kind in _OPEN:
+            nested += 1
+        elif kind in _CLOSE:
+            nested -= 1
+        elif kind in _STRINGS and in_definitions and previous is not TokenKind.EQUALS:
+            description = (token.line, token.column)  # a description, not a default value
+        elif kind is TokenKind.DOLLAR and in_definitions:
+            found.append(description or (token.line, token.column))
+        if kind not in _STRINGS:
+            description = None
+        previous = kind
+
+
+_OPEN = (TokenKind.BRACKET_L, TokenKind.BRACE_L)
+_CLOSE = (TokenKind.BRACKET_R, TokenKind.BRACE_R)
+_STRINGS = (TokenKind.STRING, TokenKind.BLOCK_STRING)
 
 
 def _skip_header(lexer: Lexer) -> list[Position]:

@@ -6,12 +6,21 @@ import gc
 import types
 from typing import Any
 
+import orjson
 import pytest
-from graphql import ASTValidationRule, DocumentNode, FieldNode, GraphQLError, print_ast
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    get_introspection_query,
+    print_ast,
+)
 
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.transport import SubgraphRequest
+from supergraph.limits import OperationLimits
 from supergraph.planner import PlanningError
 from supergraph.planner.plan import (
     Fetch,
@@ -312,3 +321,118 @@ async def test_extra_validation_rules_keep_their_code() -> None:
     response = await router.execute(GraphQLRequest("{ me { name: username } }"))
     assert response.kind == "request_error"
     assert response.body["errors"][0]["extensions"] == {"code": "MAX_ALIASES_EXCEEDED"}
+
+
+async def test_wrong_variables_on_a_cached_operation_are_located_without_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cached operation keeps where its variable definitions are (found once, with
+    the lexer): wrong values afterwards cost what right ones do, no parse."""
+    router, transport = make_router()
+    query = "query(\n  $n: Int = 1\n) { topProducts(first: $n) { name } }"
+    assert (await router.execute(GraphQLRequest(query, variables={"n": 1}))).kind == "ok"
+    parses: list[str] = []
+    parse = router._parse
+
+    def counted(text: str, **options: Any) -> Any:
+        parses.append(text)
+        return parse(text, **options)
+
+    monkeypatch.setattr(router, "_parse", counted)
+    for _ in range(2):
+        bad = await router.execute(GraphQLRequest(query, variables={"n": "many"}))
+        assert bad.kind == "request_error"
+        [error] = bad.body["errors"]
+        assert error["locations"] == [{"line": 2, "column": 3}]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert parses == []
+    assert transport.counts["products"] == 1
+
+
+async def test_aliased_introspection_is_executed_once_and_cached() -> None:
+    router, transport = make_router()
+    selection = "__schema { queryType { name } types { name } }"
+    query = "{ " + " ".join(f"a{n}: {selection}" for n in range(50)) + " }"
+    response = await router.execute(GraphQLRequest(query))
+    answers = list(response.body["data"].values())
+    assert len(answers) == 50 and all(a == answers[0] for a in answers)
+    assert router.introspection.executions == 1
+    renamed = query.replace("a1:", "b1:")
+    assert (await router.execute(GraphQLRequest(renamed))).body["data"]["b1"] == answers[0]
+    assert router.introspection.executions == 1
+    assert sum(transport.counts.values()) == 0
+
+
+async def test_introspection_conditions_and_variables() -> None:
+    router, _ = make_router()
+    query = (
+        "query($show: Boolean!, $name: String!) {"
+        " t: __type(name: $name) @include(if: $show) { name }"
+        " s: __schema @skip(if: $show) { queryType { name } } }"
+    )
+    shown = await router.execute(GraphQLRequest(query, variables={"show": True, "name": "User"}))
+    assert shown.body == {"data": {"t": {"name": "User"}}}
+    other = await router.execute(GraphQLRequest(query, variables={"show": True, "name": "Product"}))
+    assert other.body == {"data": {"t": {"name": "Product"}}}
+    hidden = await router.execute(GraphQLRequest(query, variables={"show": False, "name": "User"}))
+    assert hidden.body == {"data": {"s": {"queryType": {"name": "Query"}}}}
+    assert router.introspection.executions == 3
+
+
+async def test_large_introspection_data_is_refused_before_any_fetch() -> None:
+    router, transport = make_router(limits=OperationLimits(introspection_max_bytes=200))
+    small = await router.execute(GraphQLRequest("{ __schema { queryType { name } } }"))
+    assert small.kind == "ok"
+    big = await router.execute(GraphQLRequest("{ me { username } __schema { types { name } } }"))
+    assert big.kind == "request_error"
+    [error] = big.body["errors"]
+    assert error["extensions"] == {"code": "MAX_INTROSPECTION_BYTES_EXCEEDED"}
+    assert "the limit is 200." in error["message"]
+    assert sum(transport.counts.values()) == 0
+
+
+async def test_the_automatic_introspection_limit_is_twice_the_full_query() -> None:
+    """`auto` (the default): twice what the full introspection query answers, at least
+    1 MB; GraphiQL's query always fits."""
+    router, _ = make_router()
+    full = await router.execute(GraphQLRequest(get_introspection_query(True, True, True)))
+    assert full.kind == "ok"
+    size = len(orjson.dumps(full.body["data"]))
+    assert router.batch_budget().introspection_bytes == max(1_000_000, 2 * size)
+    tiny, _ = make_router(limits=OperationLimits(introspection_max_bytes=size))
+    assert (
+        await tiny.execute(GraphQLRequest(get_introspection_query(True, True, True)))
+    ).kind == "ok"
+
+
+async def test_a_batch_budget_is_shared_by_its_operations() -> None:
+    router, _ = make_router(limits=OperationLimits(max_tokens=20))
+    budget = router.batch_budget()
+    first = await router.execute(GraphQLRequest("{ me { username } }"), budget=budget)
+    assert first.kind == "ok"  # 6 tokens
+    second = await router.execute(GraphQLRequest("{ me { username } }"), budget=budget)
+    assert second.kind == "ok"  # cached: its 6 tokens count all the same
+    third_query = "{ me { username username username username } }"  # 9 tokens > 8 left
+    third = await router.execute(GraphQLRequest(third_query), budget=budget)
+    assert third.body["errors"][0]["extensions"] == {"code": "BATCH_LIMIT_EXCEEDED"}
+    assert "8 tokens were left" in third.body["errors"][0]["message"]
+    # Stopped by the batch's budget, not by its own limit: nothing was cached about it.
+    alone = await router.execute(GraphQLRequest(third_query))
+    assert alone.body["errors"][0]["extensions"] == {"code": "QUERY_PLANNING_FAILED"}  # stub
+
+
+@pytest.mark.parametrize(
+    ("length", "code"),
+    [(197, None), (198, "MAX_RECURSION_EXCEEDED"), (1_800, "MAX_RECURSION_EXCEEDED")],
+)
+async def test_fragment_chains_are_measured_never_recursed(length: int, code: str | None) -> None:
+    fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(length))
+    query = f"{{ ...F0 }} {fragments} fragment F{length} on Query {{ me {{ username }} }}"
+    router, _ = make_router()
+    parsed = router.parse_and_validate(query)
+    if code is None:
+        assert parsed.errors == () and parsed.document is not None
+    else:
+        [error] = parsed.errors
+        assert error["extensions"] == {"code": code}
+        assert f"{length + 3} levels deep" in error["message"]

@@ -7,8 +7,10 @@ import time
 import pytest
 from graphql import parse
 
+from supergraph.http.config import ConfigError, RouterConfig, parse_config
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.limits import OperationLimits, measure
+from supergraph.limits.budget import WorkBudget
 from supergraph.limits.fetches import count_fetches
 from supergraph.persisted.manifest import ManifestError, parse_manifest
 from supergraph.planner.plan import Condition, Fetch, Flatten, Parallel, QueryPlan, Sequence
@@ -159,3 +161,67 @@ def test_env_expansion() -> None:
     assert expand(raw, env) == {"a": "redis://redis:6380/0", "b": [6380], "c": ""}
     with pytest.raises(EnvError, match=r"^a\.b: environment variable X"):
         expand({"a": {"b": "${env.X}"}}, env)
+
+
+def test_the_limits_config_defaults() -> None:
+    limits = RouterConfig().limits
+    assert (limits.max_aliases, limits.parser_max_recursion, limits.max_query_length) == (
+        100,
+        200,
+        262_144,
+    )
+    assert limits.introspection_max_depth is True
+    assert limits.introspection_max_bytes == "auto"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"parser_max_recursion": 201}, "limits.parser_max_recursion: at most 200"),
+        ({"parser_max_recursion": None}, "limits.parser_max_recursion: expected a positive"),
+        ({"introspection_max_bytes": "big"}, "limits.introspection_max_bytes: expected a positive"),
+        ({"introspection_max_depth": 1}, "limits.introspection_max_depth: expected true or false"),
+        ({"max_query_length": 0}, "limits.max_query_length: expected a positive"),
+    ],
+)
+def test_bad_limits_name_the_key(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"limits": raw})
+
+
+def test_limits_can_be_switched_off_or_set() -> None:
+    limits = parse_config(
+        {
+            "limits": {
+                "max_aliases": None,
+                "introspection_max_bytes": None,
+                "parser_max_recursion": 50,
+            }
+        }
+    ).limits
+    assert (limits.max_aliases, limits.introspection_max_bytes, limits.parser_max_recursion) == (
+        None,
+        None,
+        50,
+    )
+    assert (
+        parse_config({"limits": {"introspection_max_bytes": 5000}}).limits.introspection_max_bytes
+        == 5000
+    )
+
+
+def test_a_batch_budget_is_consumed_and_says_what_ran_out() -> None:
+    budget = WorkBudget(characters=100, tokens=50, fields=10, introspection_bytes=1_000)
+    assert budget.take_text(60) is None
+    assert budget.take_text(60) == (
+        "The operations of this batch together exceed the request's limits:"
+        " 40 characters of GraphQL text were left for this one."
+    )
+    assert budget.take(30, 6) is None
+    assert "4 fields" in (budget.take(10, 5) or "")
+    assert budget.tokens == 20  # a refusal takes nothing
+    assert "20 tokens" in (budget.take(21, 0) or "")
+    assert budget.take_introspection(1_000) is None
+    assert "0 bytes of introspection data" in (budget.take_introspection(1) or "")
+    unlimited = WorkBudget()
+    assert unlimited.take_text(10**9) is None and unlimited.take(10**9, 10**9) is None

@@ -27,7 +27,14 @@ from graphql import (
 )
 
 from supergraph.compose import SubgraphSource, compose
-from supergraph.operation.fast_validation import _Unsure, _Walk, rules_to_run
+from supergraph.operation.fast_validation import (
+    BoundedOverlappingFieldsRule,
+    _Unsure,
+    _Walk,
+    bounded_rules,
+    explain_abort,
+    rules_to_run,
+)
 from supergraph.schema import load_supergraph
 from tests.benchmarks import generated as bench
 from tests.conformance.scenarios import all_scenarios
@@ -142,6 +149,45 @@ CASES = [
     "{ users(first: 2147483648) { id } }",
     "{ user(id: 1.5) { id } }",
     "{ users(ids: [1, null]) { id } }",
+    # overlapping fields (overlap.py): merges, conflicts at any depth, abstract parents
+    "{ user(id: 1) { ...A ...B } } fragment A on User { best { x: id } } fragment B on User { best { x: id } }",
+    "{ user(id: 1) { ...A ...B } } fragment A on User { best { x: id } } fragment B on User { best { x: name } }",
+    "{ user(id: 1) { best { friends(first: 1) { id } } best { friends(first: 1) { name } } } }",
+    "{ user(id: 1) { best { friends(first: 1) { id } } best { friends(first: 2) { id } } } }",
+    '{ users(filter: {color: RED, tags: ["a"]}) { id } users(filter: {tags: ["a"], color: RED}) { id } }',
+    '{ users(filter: {tags: ["a"]}) { id } users(filter: {tags: ["b"]}) { id } }',
+    '{ json(value: "a") json(value: """a""") }',
+    "{ things { ... on User { best { id } } ... on Bot { best: id } } }",
+    "{ node(id: 1) { ... on Named { name } ... on User { name } } }",
+    "{ node(id: 1) { ... on User { n: name } ... on Bot { n: name } ... on Named { n: name } } }",
+    "{ node(id: 1) { ... on User { n: age } ... on Named { n: name } } }",
+    '{ search(text: "a") { ... on User { v: age } ... on Bot { v: name } } }',
+    "{ __typename t: __typename __typename }",
+    "{ t: __typename t: __schema { queryType { name } } }",
+    # introspection (proven by the walk too)
+    "{ __schema { queryType { name } types { name fields(includeDeprecated: true) { name } } } }",
+    '{ a: __type(name: "User") { name } b: __type(name: "Bot") { name } }',
+    '{ __type(name: "User") { n: name } __type(name: "User") { n: kind } }',
+    '{ __type(name: "User") { name } __type(name: "Bot") { name } }',
+    "{ __type { name } }",
+    "{ user(id: 1) { __schema { queryType { name } } } }",
+    "{ __schema { types { fields { type { fields { name } } } } } }",
+    "{ __schema { types { ...T } } } fragment T on __Type { fields { type { ...U } } } fragment U on __Type { fields { type { fields { name } } } }",
+    "{ __schema { types { ...T } } } fragment T on __Type { interfaces { possibleTypes { name } } }",
+    # variables inside list and object literals
+    'query ($c: Color!, $t: String!) { users(filter: {color: $c, tags: [$t, "x"]}) { id } }',
+    "query ($c: Color, $t: [String!]) { users(filter: {color: $c, tags: $t}) { id } }",
+    "query ($c: Color!) { users(filter: {nested: {color: $c}}) { id } }",
+    "query ($t: String) { users(filter: {color: RED, tags: [$t]}) { id } }",
+    "query ($i: ID!) { users(ids: [$i, 2]) { id } }",
+    "query ($i: ID) { users(ids: [$i]) { id } }",
+    "query ($l: Int) { users(filter: {color: RED, limit: $l}) { id } }",
+    "query ($l: Int!) { users(filter: {limit: $l}) { id } }",
+    "query ($a: Int!) { pick(by: {a: $a}) { id } }",
+    "query ($v: Int, $w: Int) { json(value: [$v, {x: $w}]) }",
+    "query ($c: Color!, $u: Int) { users(filter: {color: $c}) { id } }",
+    "query ($c: Color!) { users(filter: {color: $c, color: $c}) { id } }",
+    "query ($c: Color!) { users(filter: {color: $c, extra: $c}) { id } }",
 ]
 
 
@@ -200,6 +246,32 @@ def test_a_conflicting_response_name_leaves_only_the_overlap_rule() -> None:
 def test_repeated_selections_that_merge_are_proven() -> None:
     """Same field, same arguments, sub-selections merged: no rule left to run."""
     assert _assert_same(_test_schema(), "{ user(id: 1) { friends { id } friends { name } } }") == ()
+
+
+def test_thousands_of_copies_of_one_selection_are_proven_not_compared() -> None:
+    """graphql-core's overlap rule compares the copies pairwise: past its budget, a valid
+    document got "Validation aborted.". The linear proof leaves no rule to run."""
+    schema = _test_schema()
+    copies = " ".join("user(id: 1) { id friends(first: 2) { name } ...F }" for _ in range(3_000))
+    query = f"{{ {copies} }} fragment F on User {{ best {{ id }} }}"
+    document = parse(query)
+    assert rules_to_run(schema, document) == ()
+    assert any(e.message == "Validation aborted." for e in validate(schema, document))
+
+
+def test_a_conflict_among_copies_is_reported_even_past_the_bounded_budget() -> None:
+    schema = _test_schema()
+    copies = " ".join("user(id: 1) { id }" for _ in range(2_000))
+    document = parse(f"{{ {copies} user(id: 2) {{ id }} }}")
+    rules = bounded_rules(rules_to_run(schema, document))
+    assert rules == (BoundedOverlappingFieldsRule,)
+    errors = explain_abort(schema, document, validate(schema, document, rules))
+    assert [e.message for e in errors] == [
+        "Fields 'user' conflict because they have differing arguments."
+        " Use different aliases on the fields to fetch both if this was intentional.",
+        "Validation aborted.",
+    ]
+    assert errors[0].locations is not None and len(errors[0].locations) == 2
 
 
 def test_the_benchmark_operations_are_proven() -> None:
@@ -269,4 +341,6 @@ def test_a_schema_redefining_skip_is_left_to_graphql_core() -> None:
     schema = build_schema("directive @skip(if: Boolean!) on FIELD\ntype Query { a: Int }")
     remaining = _assert_same(schema, "{ ... @skip(if: true) { a } }")
     # Every rule but the overlap rule, which is proven on its own (overlap.py).
-    assert remaining == tuple(r for r in specified_rules if r is not OverlappingFieldsCanBeMergedRule)
+    assert remaining == tuple(
+        r for r in specified_rules if r is not OverlappingFieldsCanBeMergedRule
+    )
