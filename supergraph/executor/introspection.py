@@ -61,7 +61,7 @@ class IntrospectionCache:
     """Results by what was executed, least recently used first out; bounded by entries
     and by the JSON bytes of the results plus the length of their keys."""
 
-    def __init__(self, max_entries: int = 64, max_bytes: int = 32_000_000) -> None:
+    def __init__(self, max_entries: int = 64, max_bytes: int = 16_000_000) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
@@ -77,7 +77,7 @@ class IntrospectionCache:
 
     def put(self, key: str, result: IntrospectionResult) -> None:
         cost = result.size + len(key)
-        if cost > self.max_bytes // 4 or key in self._items:
+        if cost > self.max_bytes // 2 or key in self._items:
             return  # one huge result must not flush every other one
         self._items[key] = result
         self.bytes += cost

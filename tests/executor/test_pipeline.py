@@ -17,6 +17,7 @@ from graphql import (
     print_ast,
 )
 
+from supergraph.executor.introspection import IntrospectionCache, IntrospectionResult
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.transport import SubgraphRequest
@@ -436,3 +437,16 @@ async def test_fragment_chains_are_measured_never_recursed(length: int, code: st
         [error] = parsed.errors
         assert error["extensions"] == {"code": code}
         assert f"{length + 3} levels deep" in error["message"]
+
+
+def test_the_introspection_cache_is_bounded_by_its_own_byte_count() -> None:
+    cache = IntrospectionCache(max_entries=3, max_bytes=1_000)
+    for n in range(5):
+        cache.put(f"k{n}", IntrospectionResult({"n": n}, (), 100))
+    assert len(cache) == 3 and cache.bytes == 3 * (100 + 2)
+    assert cache.get("k0") is None and cache.get("k4") is not None
+    cache.put("huge", IntrospectionResult("x" * 600, (), 600))  # over half the budget
+    assert cache.get("huge") is None and len(cache) == 3
+    for n in range(5, 9):
+        cache.put(f"k{n}", IntrospectionResult({"n": n}, (), 400))
+    assert cache.bytes <= 1_000 and len(cache) == 2
