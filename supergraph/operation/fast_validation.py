@@ -209,16 +209,19 @@ def rules_to_run(
 ) -> tuple[type[ASTValidationRule], ...]:
     """`rules` minus those proven to report nothing on `document`, order kept."""
     proven: frozenset[type[ASTValidationRule]] = frozenset()
+    walk = _Walk(schema, document)
     try:
-        _Walk(schema, document).run()
+        walk.run()
         proven = PROVABLE
+        if walk.distinct_names:  # no two fields of one response name: nothing to compare
+            proven = PROVABLE | {OverlappingFieldsCanBeMergedRule}
     except (_Unsure, RecursionError):
         pass
     except Exception:
         # The walk only saves time: a fault of its own must not fail a request
         # (graphql-core decides alone then). Tests run the walk unguarded.
         pass
-    if OverlappingFieldsCanBeMergedRule in rules:
+    if OverlappingFieldsCanBeMergedRule in rules and OverlappingFieldsCanBeMergedRule not in proven:
         try:
             if can_merge(schema, document):
                 proven = proven | {OverlappingFieldsCanBeMergedRule}
@@ -249,6 +252,8 @@ class _Walk:
         self.reached_usages: dict[str, tuple[_Usage, ...]] = {}
         # `__schema` / `__type` fields met (checked for MaxIntrospectionDepthRule).
         self.introspection: list[FieldNode] = []
+        # Every selection set so far: fields only, each of its own response name.
+        self.distinct_names = True
 
     def run(self) -> None:
         self._definitions()
@@ -399,6 +404,10 @@ class _Walk:
         usages: list[_Usage],
         spreads: set[str],
     ) -> None:
+        if self.distinct_names:
+            selections = selection_set.selections
+            names = {(s.alias or s.name).value for s in selections if type(s) is FieldNode}
+            self.distinct_names = len(names) == len(selections)
         for selection in selection_set.selections:
             self._conditions(selection.directives, usages)
             if isinstance(selection, FieldNode):

@@ -74,7 +74,7 @@ class _Entry:
     """A field node where it is selected: its parent type and definition (both fixed by
     the node's place in the document, so the node identifies the entry)."""
 
-    __slots__ = ("_arguments", "definition", "named", "node", "parent", "response_name")
+    __slots__ = ("_arguments", "definition", "node", "parent", "response_name")
 
     def __init__(
         self, node: FieldNode, parent: GraphQLNamedType | None, definition: GraphQLField | None
@@ -83,8 +83,12 @@ class _Entry:
         self.parent = parent
         self.definition = definition
         self.response_name = node.alias.value if node.alias else node.name.value
-        self.named = get_named_type(definition.type) if definition is not None else None
         self._arguments: object = None
+
+    @property
+    def named(self) -> GraphQLNamedType | None:
+        """The field's type unwrapped (the parent of its sub-fields)."""
+        return get_named_type(self.definition.type) if self.definition is not None else None
 
     @property
     def arguments(self) -> object:
@@ -151,7 +155,6 @@ class _Overlap:
                 if definition.name.value in self.fragments:
                     raise _Unsure
                 self.fragments[definition.name.value] = definition
-        self.entries: dict[int, _Entry] = {}
         self.collected: dict[tuple[int, int], tuple[_Entry, ...]] = {}
         self.fragment_entries: dict[str, tuple[_Entry, ...]] = {}
         self.collecting: set[str] = set()
@@ -170,7 +173,7 @@ class _Overlap:
                 roots.append(self._collect(root, definition.selection_set))
             elif isinstance(definition, FragmentDefinitionNode):
                 roots.append(self._fragment(definition.name.value))
-        return self._same_shapes(roots) and self._same_for_common_parents(roots)
+        return self._check(roots)
 
     def _root_type(self, operation: OperationType) -> GraphQLObjectType:
         root = {
@@ -191,6 +194,13 @@ class _Overlap:
         found = self.collected.get(key)
         if found is not None:
             return found
+        selections = selection_set.selections
+        if all(type(selection) is FieldNode for selection in selections):
+            # The usual set: fields only, each node once, nothing to expand.
+            collected = tuple(self._entry(parent, field) for field in selections)  # type: ignore[arg-type]
+            self.work += len(collected)
+            self.collected[key] = collected
+            return collected
         out: dict[int, _Entry] = {}
         # In document order (the order graphql-core reports conflicts in).
         stack: list[tuple[GraphQLNamedType | None, Any]] = [
@@ -242,9 +252,7 @@ class _Overlap:
         return found
 
     def _entry(self, parent: GraphQLNamedType | None, node: FieldNode) -> _Entry:
-        entry = self.entries.get(id(node))
-        if entry is not None:
-            return entry
+        """(Each node is collected once: its selection set's collection is memoized.)"""
         if node.directives and any(d.name.value == "stream" for d in node.directives):
             raise _Unsure
         definition = None
@@ -255,9 +263,7 @@ class _Overlap:
         # (and neither have their sub-fields). Any other unknown field: invalid.
         if definition is None and not name.startswith("__") and parent is not None:
             raise _Unsure
-        entry = _Entry(node, parent, definition)
-        self.entries[id(node)] = entry
-        return entry
+        return _Entry(node, parent, definition)
 
     def _merged(self, group: Sequence[_Entry]) -> tuple[_Entry, ...]:
         """The sub-fields of every field of `group`, one entry per node."""
@@ -275,57 +281,64 @@ class _Overlap:
 
     # -- the two conditions -----------------------------------------------------------
 
-    def _same_shapes(self, roots: Sequence[tuple[_Entry, ...]]) -> bool:
+    def _check(self, roots: Sequence[tuple[_Entry, ...]]) -> bool:
+        """Both conditions in one walk. A set of fields is checked for SHAPE, COMMON
+        (parents) or both: the sub-fields of a field alone in its response name carry
+        both on; a group of several fields starts a SHAPE check of all their sub-fields
+        merged, and a COMMON check of those of each group of common parents (which are
+        subsets of the former: their shapes are checked there)."""
         seen = _Seen()
-        todo = list(roots)
+        todo: list[tuple[tuple[_Entry, ...], int]] = [(root, _BOTH) for root in roots]
         while todo:
-            fields = todo.pop()
-            if seen.before(fields):
-                continue
-            for group in _by_response_name(fields):
-                first = group[0].definition
-                for other in group[1:]:
-                    if _types_conflict(first, other.definition):
-                        assert first is not None and other.definition is not None
-                        reason = "they return conflicting types"
-                        reason += f" '{first.type}' and '{other.definition.type}'"
-                        return self._found(group[0], other, reason)
-                merged = self._merged(group)
-                if merged:
-                    todo.append(merged)
-        return True
-
-    def _same_for_common_parents(self, roots: Sequence[tuple[_Entry, ...]]) -> bool:
-        seen = _Seen()
-        todo = list(roots)
-        while todo:
-            fields = todo.pop()
-            if seen.before(fields):
+            fields, wanted = todo.pop()
+            wanted = seen.missing(fields, wanted)
+            if not wanted:
                 continue
             for group in _by_response_name(fields):
                 if len(group) == 1:
                     merged = self._merged(group)
                     if merged:
-                        todo.append(merged)
+                        todo.append((merged, wanted))
                     continue
-                for common in _by_common_parents(group):
-                    first = common[0]
-                    for other in common[1:]:
-                        if other.node is first.node:
-                            continue
-                        name, other_name = first.node.name.value, other.node.name.value
-                        if other_name != name:
-                            reason = f"'{name}' and '{other_name}' are different fields"
-                            return self._found(first, other, reason)
-                        if other.arguments != first.arguments:
-                            return self._found(first, other, "they have differing arguments")
-                    self.work += len(common)
-                    if self.work > WORK_BUDGET:
-                        raise _Unsure
-                    merged = self._merged(common)
+                if wanted & _SHAPE:
+                    first = group[0].definition
+                    for other in group[1:]:
+                        if _types_conflict(first, other.definition):
+                            assert first is not None and other.definition is not None
+                            reason = "they return conflicting types"
+                            reason += f" '{first.type}' and '{other.definition.type}'"
+                            return self._found(group[0], other, reason)
+                    merged = self._merged(group)
                     if merged:
-                        todo.append(merged)
+                        todo.append((merged, _SHAPE))
+                if wanted & _COMMON and not self._common_parents(group, todo):
+                    return False
         return True
+
+    def _common_parents(
+        self, group: list[_Entry], todo: list[tuple[tuple[_Entry, ...], int]]
+    ) -> bool:
+        for common in _by_common_parents(group):
+            first = common[0]
+            for other in common[1:]:
+                name, other_name = first.node.name.value, other.node.name.value
+                if other_name != name:
+                    reason = f"'{name}' and '{other_name}' are different fields"
+                    return self._found(first, other, reason)
+                if other.arguments != first.arguments:
+                    return self._found(first, other, "they have differing arguments")
+            self.work += len(common)
+            if self.work > WORK_BUDGET:
+                raise _Unsure
+            merged = self._merged(common)
+            if merged:
+                todo.append((merged, _COMMON))
+        return True
+
+
+_SHAPE = 1
+_COMMON = 2
+_BOTH = _SHAPE | _COMMON
 
 
 class _Merged(tuple):  # type: ignore[type-arg]
@@ -333,26 +346,26 @@ class _Merged(tuple):  # type: ignore[type-arg]
 
 
 class _Seen:
-    """Sets of fields already checked: collected ones (memoized by `_collect`, so the
-    same tuple each time) by identity, merged ones by their nodes."""
+    """What was checked of each set of fields: collected ones (memoized by `_collect`,
+    so the same tuple each time) by identity, merged ones by their nodes."""
 
     def __init__(self) -> None:
-        self.collected: set[int] = set()
-        self.merged: set[frozenset[int]] = set()
+        self.collected: dict[int, int] = {}
+        self.merged: dict[frozenset[int], int] = {}
         self.alive: list[tuple[_Entry, ...]] = []  # keeps the ids above valid
 
-    def before(self, fields: tuple[_Entry, ...]) -> bool:
+    def missing(self, fields: tuple[_Entry, ...], wanted: int) -> int:
+        """The checks of `wanted` not done on `fields` yet (now marked done)."""
         if isinstance(fields, _Merged):
             key = frozenset(id(entry.node) for entry in fields)
-            if key in self.merged:
-                return True
-            self.merged.add(key)
-            return False
-        if id(fields) in self.collected:
-            return True
-        self.collected.add(id(fields))
-        self.alive.append(fields)
-        return False
+            done = self.merged.get(key, 0)
+            self.merged[key] = done | wanted
+        else:
+            done = self.collected.get(id(fields), 0)
+            if not done:
+                self.alive.append(fields)
+            self.collected[id(fields)] = done | wanted
+        return wanted & ~done
 
 
 def _by_response_name(fields: tuple[_Entry, ...]) -> list[list[_Entry]]:
