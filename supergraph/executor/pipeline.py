@@ -402,6 +402,8 @@ class Router:
                 # stopped there, it is not the document's own verdict: nothing is cached.
                 cached = self._parse_and_validate(query, left)
                 if _over_tokens(cached):
+                    assert budget is not None
+                    budget.tokens = 0  # parsing them was the work: none is left
                     message = "The operations of this batch together exceed the request's"
                     message += f" limits: {left} tokens were left for this one."
                     return _Document(None, (graphql_error(message, code=BATCH_LIMIT_EXCEEDED),))

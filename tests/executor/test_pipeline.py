@@ -417,6 +417,9 @@ async def test_a_batch_budget_is_shared_by_its_operations() -> None:
     third = await router.execute(GraphQLRequest(third_query), budget=budget)
     assert third.body["errors"][0]["extensions"] == {"code": "BATCH_LIMIT_EXCEEDED"}
     assert "8 tokens were left" in third.body["errors"][0]["message"]
+    # The parser spent what was left on it: a fourth operation gets no tokens at all.
+    fourth = await router.execute(GraphQLRequest("{ me { id } }"), budget=budget)
+    assert "0 tokens were left" in fourth.body["errors"][0]["message"]
     # Stopped by the batch's budget, not by its own limit: nothing was cached about it.
     alone = await router.execute(GraphQLRequest(third_query))
     assert alone.body["errors"][0]["extensions"] == {"code": "QUERY_PLANNING_FAILED"}  # stub
