@@ -8,7 +8,7 @@ import pytest
 from graphql import OperationDefinitionNode, build_schema, parse
 from graphql.language import FragmentDefinitionNode
 
-from supergraph.executor.introspection import Introspection
+from supergraph.executor.introspection import Introspection, IntrospectionCache
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.types import JSONObject
 
@@ -43,7 +43,11 @@ def shape(
     shaper = ResponseShaper(API, operation, fragments)
     errors: list[JSONObject] = []
     introspection = Introspection.prepare(API, operation, fragments)
-    intro_data = introspection.run(variables or {}, errors) if introspection else None
+    intro_data = (
+        introspection.run(IntrospectionCache(), variables or {}, errors)[0]
+        if introspection
+        else None
+    )
     result = shaper.shape(data, variables or {}, errors, intro_data)
     return result, errors
 
