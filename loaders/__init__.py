@@ -4,13 +4,17 @@
 - `ForeignKeyLoader`: one-to-many lists by a foreign key, optionally first N per parent.
 - `AggregateLoader`: one aggregate (count, average, ...) per key, one GROUP BY.
 - `LoaderRegistry`: the loaders of one request, each created once.
-- `SerialSession`: the request's session, one statement at a time.
+- `SerialSession`: the request's session, one statement at a time, closed safely under
+  cancellation (`SessionClosedError` for statements that arrive after the close).
 - `StatementCounter`: counts SQL statements per engine; Prometheus collector for
   `subgraph_sql_statements_total`.
 
 Each batch is one `SELECT ... WHERE key IN (...)` (split every
-`MAX_KEYS_PER_STATEMENT` distinct keys), results in key order. This package imports
-no domain: subgraphs wire their own models into it.
+`MAX_KEYS_PER_STATEMENT` distinct keys), results in key order. A key the column cannot
+hold (out of range, NUL, unpaired surrogate, too long) is answered as missing without
+joining the batch; a resolver that is cancelled never cancels a batch others await
+(`base.RequestLoader`). This package imports no domain: subgraphs wire their own
+models into it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from loaders.counter import StatementCounter
 from loaders.keyed import KeyLoader
 from loaders.registry import LoaderRegistry
 from loaders.related import ForeignKeyLoader
-from loaders.session import SerialSession
+from loaders.session import SerialSession, SessionClosedError
 
 __all__ = [
     "MAX_KEYS_PER_STATEMENT",
@@ -30,5 +34,6 @@ __all__ = [
     "KeyLoader",
     "LoaderRegistry",
     "SerialSession",
+    "SessionClosedError",
     "StatementCounter",
 ]

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import QueryableAttribute
 
 from loaders._batch import MAX_KEYS_PER_STATEMENT, chunks
+from loaders.base import RequestLoader
 from loaders.session import SerialSession
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
 
 
-class AggregateLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
+class AggregateLoader(RequestLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
     """`SELECT column, <expression> ... WHERE column IN (...) GROUP BY column`.
 
     `AggregateLoader(session, Review.product_id, func.count(Review.id), default=0)`
@@ -34,7 +34,7 @@ class AggregateLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
         default: ValueT,
         max_keys_per_statement: int = MAX_KEYS_PER_STATEMENT,
     ) -> None:
-        super().__init__()
+        super().__init__(column, missing=lambda: default)
         self.session = session
         self.column = column
         self.expression = expression

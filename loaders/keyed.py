@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 from sqlalchemy.orm import QueryableAttribute
 
 from loaders._batch import MAX_KEYS_PER_STATEMENT, chunks
+from loaders.base import RequestLoader
 from loaders.session import SerialSession
 
 RowT = TypeVar("RowT")
 KeyT = TypeVar("KeyT", bound=Hashable)
 
 
-class KeyLoader(DataLoader[KeyT, RowT | None], Generic[RowT, KeyT]):
+class KeyLoader(RequestLoader[KeyT, RowT | None], Generic[RowT, KeyT]):
     """Loads `model` rows whose `column` (unique) equals each key; `None` when absent.
 
     `KeyLoader(session, User, User.id).load(7)` -> the `User` row 7, or `None`.
@@ -31,7 +31,7 @@ class KeyLoader(DataLoader[KeyT, RowT | None], Generic[RowT, KeyT]):
         max_keys_per_statement: int = MAX_KEYS_PER_STATEMENT,
     ) -> None:
         _check_column(model, column)
-        super().__init__()
+        super().__init__(column, missing=lambda: None)
         self.session = session
         self.model = model
         self.column = column

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, func, inspect, select
 from sqlalchemy.orm import QueryableAttribute, aliased
 
 from loaders._batch import MAX_KEYS_PER_STATEMENT, chunks
+from loaders.base import RequestLoader
 from loaders.keyed import _check_column
 from loaders.session import SerialSession
 
@@ -27,7 +27,7 @@ OrderBy = Sequence[ColumnElement[Any] | QueryableAttribute[Any]]
 _ROW_NUMBER = "_loader_row_number"
 
 
-class ForeignKeyLoader(DataLoader[KeyT, list[RowT]], Generic[RowT, KeyT]):
+class ForeignKeyLoader(RequestLoader[KeyT, list[RowT]], Generic[RowT, KeyT]):
     """Loads, per parent key, the list of `model` rows whose `column` equals it.
 
     `order_by` orders each list (the primary key is always appended as a tie-breaker,
@@ -49,7 +49,7 @@ class ForeignKeyLoader(DataLoader[KeyT, list[RowT]], Generic[RowT, KeyT]):
         _check_column(model, column)
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
-        super().__init__()
+        super().__init__(column, missing=list)
         self.session = session
         self.model = model
         self.column = column
