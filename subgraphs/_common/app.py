@@ -2,37 +2,55 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from auth import AuthError
+from loaders import SerialSession
 from subgraphs._common.config import DatabaseConfig
-from subgraphs._common.context import IDENTITY_SCOPE_KEY, SubgraphContext
+from subgraphs._common.context import (
+    IDENTITY_SCOPE_KEY,
+    REQUEST_ID_HEADER,
+    SubgraphContext,
+    request_id,
+)
 from subgraphs._common.database import Database
 from subgraphs._common.domain import Domain
 from subgraphs._common.errors import UNAUTHENTICATED
 from subgraphs._common.identity import SubgraphIdentity
 from subgraphs._common.seeding import DEFAULT_SCALE, Scale
 
+log = logging.getLogger("subgraphs")
+
 _SESSION_SCOPE_KEY = "subgraphs.session"
+_REQUEST_ID_SCOPE_KEY = "subgraphs.request_id"
 
 
 class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
-    """Strawberry's ASGI app with one DB session per request, closed after the response.
+    """Strawberry's ASGI app with one DB session per request.
 
     Before anything else it identifies the caller from the router's identity
     header (see identity.py): a bad token, or none when one is required, gets a
     401 with an UNAUTHENTICATED error and never reaches the schema.
+
+    The session is closed as soon as the operation has executed (its connection
+    goes back to the pool before the response is encoded and sent), and in any
+    case when the request ends, however it ends (`Database.request_session`).
+    Each request has an id (`x-request-id` from the router, else a new one), used
+    in log lines and echoed in the response's `x-request-id` header.
     """
 
     def __init__(
@@ -52,15 +70,31 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
                 }
                 await JSONResponse(body, status_code=401)(scope, receive, send)
                 return
-        async with self.database.session() as session:
-            scope[_SESSION_SCOPE_KEY] = session
-            await super().__call__(scope, receive, send)
+        rid = scope[_REQUEST_ID_SCOPE_KEY] = request_id(Headers(scope=scope))
+        async with self.database.request_session(rid) as db:
+            scope[_SESSION_SCOPE_KEY] = db
+            try:
+                await super().__call__(scope, receive, send)
+            except ClientDisconnect:  # gone before its body arrived: nobody to answer
+                log.info("request %s: the client disconnected before sending its body", rid)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> SubgraphContext:
         assert isinstance(request, Request), "subgraphs serve no websockets"
-        return SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request)
+        rid: str = request.scope[_REQUEST_ID_SCOPE_KEY]
+        if isinstance(response, Response):
+            response.headers[REQUEST_ID_HEADER] = rid
+        return SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request, rid)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # The operation has executed: give the connection back before the response
+        # is encoded and sent (a slow reader must not hold it).
+        db: SerialSession = request.scope[_SESSION_SCOPE_KEY]
+        await db.close()
+        return await super().process_result(request, result)
 
 
 def create_subgraph_app(

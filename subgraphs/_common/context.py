@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,20 +19,35 @@ from subgraphs._common.identity import (
     legacy_user_id,
 )
 
-__all__ = ["IDENTITY_SCOPE_KEY", "USER_ID_HEADER", "SubgraphContext"]
+__all__ = ["IDENTITY_SCOPE_KEY", "REQUEST_ID_HEADER", "USER_ID_HEADER", "SubgraphContext"]
 
 IDENTITY_SCOPE_KEY = "subgraphs.identity"
 """Where the app stores the request's verified `Identity` in the ASGI scope."""
 
+REQUEST_ID_HEADER = "x-request-id"
+"""The caller's request id (the router's, when it sends one); echoed in the response."""
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+def request_id(headers: Mapping[str, str]) -> str:
+    """The `x-request-id` header when it is a plausible id, else a new random one.
+
+    Only short, printable ids are taken: the id goes into every log line of the
+    request, where a client-chosen line break or megabyte would forge or flood logs.
+    """
+    given = headers.get(REQUEST_ID_HEADER, "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
 
 @dataclass
 class SubgraphContext:
-    """The request's database session, its loaders, and who is asking.
+    """The request's database session, its loaders, who is asking, and its id.
 
     `claims` are the caller's verified claims forwarded by the router (None when
     anonymous); `user_id` is their `sub` as our integer user id. Without a
     router key configured (development only) `user_id` comes from the insecure
-    `x-user-id` header instead, and `claims` is None.
+    `x-user-id` header instead, and `claims` is None. `request_id` names the
+    request in log lines (see `request_id()`).
     """
 
     db: SerialSession
@@ -37,6 +55,7 @@ class SubgraphContext:
     user_id: int | None = None
     request: Request | None = field(default=None, repr=False)
     claims: Claims | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -45,26 +64,41 @@ class SubgraphContext:
     @classmethod
     def create(
         cls,
-        session: AsyncSession,
+        session: AsyncSession | SerialSession,
         *,
         user_id: int | None = None,
         claims: Claims | None = None,
         request: Request | None = None,
+        request_id: str | None = None,
     ) -> SubgraphContext:
         """`claims` give `user_id` from their subject unless `user_id` is passed too."""
         if user_id is None and claims is not None:
             user_id = _int(claims.subject)
-        db = SerialSession(session)
+        db = session if isinstance(session, SerialSession) else SerialSession(session)
         return cls(
-            db=db, loaders=LoaderRegistry(db), user_id=user_id, request=request, claims=claims
+            db=db,
+            loaders=LoaderRegistry(db),
+            user_id=user_id,
+            request=request,
+            claims=claims,
+            request_id=request_id or uuid.uuid4().hex,
         )
 
     @classmethod
-    def from_request(cls, session: AsyncSession, request: Request) -> SubgraphContext:
+    def from_request(
+        cls, session: SerialSession, request: Request, request_id: str
+    ) -> SubgraphContext:
         identity: Identity = request.scope.get(IDENTITY_SCOPE_KEY, ANONYMOUS_UNVERIFIED)
         if identity.verified:
-            return cls.create(session, claims=identity.claims, request=request)
-        return cls.create(session, user_id=legacy_user_id(request.headers), request=request)
+            return cls.create(
+                session, claims=identity.claims, request=request, request_id=request_id
+            )
+        return cls.create(
+            session,
+            user_id=legacy_user_id(request.headers),
+            request=request,
+            request_id=request_id,
+        )
 
 
 def _int(subject: str | None) -> int | None:

@@ -1,4 +1,4 @@
-"""One subgraph's database: engine, statement counter, sessions, preparation, reset."""
+"""One subgraph's database: engine, pool, statement counter, sessions, preparation, reset."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, QueuePool, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from loaders import StatementCounter
+from loaders import SerialSession, StatementCounter
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.domain import Domain
 from subgraphs._common.migrations import MigrationReport, migrate
@@ -39,9 +39,33 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for one request; uncommitted work is rolled back at the end."""
+        """A plain session (scripts, tests); uncommitted work is rolled back at the end."""
         async with self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def request_session(self, request_id: str = "-") -> AsyncIterator[SerialSession]:
+        """The session of one request, closed on every path (see `loaders.session`).
+
+        Uncommitted work is rolled back and the connection returned even when the
+        request fails or is cancelled. A failure to close is logged, not raised: the
+        response has been sent by then, and the pool has discarded the connection.
+        """
+        db = SerialSession(self.sessions())
+        try:
+            yield db
+        finally:
+            try:
+                await db.close()
+            except Exception:
+                log.exception(
+                    "%s: request %s: closing its database session failed", self.name, request_id
+                )
+
+    @property
+    def checked_out(self) -> int:
+        """Connections currently lent out by the pool (0 when every request is done)."""
+        return _checked_out(self.engine)
 
     async def prepare(self, domain: Domain, *, seed_scale: Scale | None) -> MigrationReport:
         """Migrate to the latest version; seed if the database was empty (first start).
@@ -111,17 +135,30 @@ class Database:
 
 
 def _create_engine(config: DatabaseConfig) -> AsyncEngine:
+    pool = {
+        "pool_size": config.pool_size,
+        "max_overflow": config.max_overflow,
+        "pool_timeout": config.pool_timeout,
+    }
     if config.is_sqlite:
         path = Path(config.url.removeprefix("sqlite+aiosqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(config.url)
+        engine = create_async_engine(config.url, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
         config.url,
         # Unqualified table names resolve to the subgraph's own schema.
         connect_args={"server_settings": {"search_path": config.schema or "public"}},
+        **pool,
     )
+
+
+def _checked_out(engine: AsyncEngine) -> int:
+    pool = engine.sync_engine.pool
+    if not isinstance(pool, QueuePool):
+        raise TypeError(f"expected a QueuePool, got {type(pool).__name__}")
+    return pool.checkedout()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -18,7 +19,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import QueryableAttribute
 
 from loaders import SerialSession
-from subgraphs._common.errors import bad_user_input
+from subgraphs._common.errors import bad_user_input, brief_repr
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -26,6 +27,9 @@ RowT = TypeVar("RowT")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _CURSOR_PREFIX = "cursor:v1:"
+# Cursors encode integer primary keys (`INTEGER`, 32 bits on PostgreSQL).
+MIN_KEY, MAX_KEY = -(2**31), 2**31 - 1
+_KEY = re.compile(r"-?[0-9]{1,10}")
 
 
 @strawberry.federation.type(shareable=True)
@@ -53,15 +57,27 @@ def encode_cursor(key: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The key encoded by `encode_cursor`, or a BAD_USER_INPUT error."""
+    """The key encoded by `encode_cursor`, or a BAD_USER_INPUT error.
+
+    Cursors are opaque to clients but come back from them: anything that is not
+    one of ours (not base64, not our prefix, not an ASCII integer within the
+    keys' `INTEGER` range) is refused before it reaches SQL.
+    """
     try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         text = ""
     key = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not key.lstrip("-").isdigit():
-        raise bad_user_input(f"`after` is not a valid cursor: {cursor!r}")
-    return int(key)
+    if not text.startswith(_CURSOR_PREFIX) or not _KEY.fullmatch(key):
+        raise bad_user_input(
+            f"`after` is not a valid cursor: {brief_repr(cursor)}", argumentName="after"
+        )
+    value = int(key)
+    if not MIN_KEY <= value <= MAX_KEY:
+        raise bad_user_input(
+            f"`after` is not a valid cursor: {brief_repr(cursor)}", argumentName="after"
+        )
+    return value
 
 
 def check_first(first: int | None) -> int:

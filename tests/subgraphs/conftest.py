@@ -51,8 +51,8 @@ class Harness:
         user_id: int | None = None,
     ) -> ExecutionResult:
         """Run `query` with a fresh per-request context, as `POST /graphql` would."""
-        async with self.database.session() as session:
-            context = SubgraphContext.create(session, user_id=user_id)
+        async with self.database.request_session() as db:
+            context = SubgraphContext.create(db, user_id=user_id)
             return await self.domain.schema.execute(
                 query, variable_values=variables, context_value=context
             )
