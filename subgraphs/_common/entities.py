@@ -20,6 +20,7 @@ one fails the whole `_entities` field, and a key of the wrong type reaches
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -30,9 +31,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from subgraphs._common.errors import bad_user_input
+from subgraphs._common.errors import MAX_ID, MIN_ID, bad_user_input, brief_repr
 
 Coercer = Callable[[object], object]
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
 class _WrongType(Exception):
@@ -41,11 +43,16 @@ class _WrongType(Exception):
 
 
 def _coerce_int(value: object) -> int:
+    """An integer, or a string of ASCII digits (IDs travel as strings), within BIGINT."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit() and value.strip() == value:
-        return int(value)
-    raise _WrongType("an integer")
+        number = value
+    elif isinstance(value, str) and _INTEGER.fullmatch(value):
+        number = int(value)
+    else:
+        raise _WrongType("an integer")
+    if not MIN_ID <= number <= MAX_ID:
+        raise _WrongType("an integer")
+    return number
 
 
 def _coerce_str(value: object) -> str:
@@ -100,7 +107,7 @@ class ReferenceSignature:
             except _WrongType as wrong:
                 raise bad_user_input(
                     f"representation of {type_name} has a wrong type for key field "
-                    f"{parameter.name!r}: expected {wrong.expected}, got {value!r}"
+                    f"{parameter.name!r}: expected {wrong.expected}, got {brief_repr(value)}"
                 ) from None
         if self.takes_rest:
             known = {p.name for p in self.parameters} | {"__typename", "info"}

@@ -102,8 +102,8 @@ def product_upc(product_id: int) -> str:
 
 
 def product_id_for_upc(upc: str) -> int | None:
-    """The inverse of `product_upc`; None when `upc` is not one of ours."""
-    if len(upc) != 12 or not upc.isdigit():
+    """The inverse of `product_upc`; None when `upc` is not one of ours (12 ASCII digits)."""
+    if len(upc) != 12 or not (upc.isascii() and upc.isdigit()):
         return None
     return int(upc)
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import bad_user_input
+from subgraphs._common.errors import bad_user_input, check_text
 from subgraphs._common.seeding import product_id_for_upc
 from subgraphs.orders.models import (
     IDEMPOTENCY_KEY_LENGTH,
@@ -73,7 +73,7 @@ def validate_request(
     user_id: int, idempotency_key: str, lines: Sequence[tuple[str, int]]
 ) -> OrderRequest:
     """The request, or a BAD_USER_INPUT error naming the first bad field (no SQL)."""
-    key = idempotency_key.strip()
+    key = check_text(idempotency_key.strip(), field="idempotencyKey")
     if not key or len(key) > IDEMPOTENCY_KEY_LENGTH:
         raise bad_user_input(
             f"idempotencyKey must be 1..{IDEMPOTENCY_KEY_LENGTH} non-blank characters",

@@ -21,7 +21,7 @@ from strawberry.types import Info
 
 from loaders import ForeignKeyLoader, KeyLoader
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import bad_user_input, parse_int_id
+from subgraphs._common.errors import bad_user_input, check_text, parse_int_id
 from subgraphs._common.pagination import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -181,6 +181,7 @@ class Query:
         """Products by id, optionally of one category (by slug): `first` after `after`."""
         statement = select(ProductRow)
         if category is not None:
+            check_text(category, argumentName="category")
             statement = statement.where(ProductRow.category_slug == category)
         return await paginate(
             info.context.db,
@@ -206,7 +207,7 @@ class Query:
     ) -> list[SearchResult]:
         """Categories (name or slug) then products (name) containing `text`, any case."""
         size = check_first(first)
-        needle = text.strip()
+        needle = check_text(text.strip(), argumentName="text")
         if not needle:
             raise bad_user_input("`text` must not be empty", argumentName="text")
         if len(needle) > MAX_SEARCH_TEXT:

@@ -26,7 +26,7 @@ from strawberry.types import Info
 from loaders import AggregateLoader, ForeignKeyLoader, KeyLoader
 from subgraphs._common.access import require_user
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import bad_user_input, parse_int_id
+from subgraphs._common.errors import bad_user_input, check_text, parse_int_id
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import product_id_for_upc, username
@@ -161,7 +161,7 @@ def _validated(input: CreateReviewInput) -> tuple[str, int, str]:
             f"rating must be between {MIN_RATING} and {MAX_RATING}, got {input.rating}",
             field="rating",
         )
-    body = input.body.strip()
+    body = check_text(input.body.strip(), field="body")
     if not body:
         raise bad_user_input("body must not be blank", field="body")
     if len(body) > MAX_BODY_LENGTH:

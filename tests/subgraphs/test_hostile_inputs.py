@@ -1,0 +1,169 @@
+"""Client-controlled values that used to escape as internal errors, on both backends.
+
+Every value below is something a client can send. Each must give either a coded
+BAD_USER_INPUT error for its field only, or the answer "not found" -- never
+INTERNAL_SERVER_ERROR, and never a failure of the other fields that share its batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from subgraphs._common.pagination import encode_cursor
+from subgraphs._common.seeding import product_upc
+from tests.subgraphs.conftest import SubgraphFactory
+
+NUL = "a\x00b"  # PostgreSQL text cannot hold NUL
+SURROGATE = "a\ud800b"  # valid in JSON ("\ud800"), not encodable as UTF-8
+SUPERSCRIPT = "²"  # str.isdigit() says yes, int() says no
+
+# (subgraph, query, variables, user id) -> the expected (data, [(path, code), ...])
+Case = tuple[str, str, dict[str, Any], int | None, Any, list[tuple[list[Any], str]]]
+
+CASES: dict[str, Case] = {
+    "id of Unicode digits": (
+        "accounts",
+        "query($id: ID!) { user(id: $id) { id } }",
+        {"id": SUPERSCRIPT},
+        None,
+        {"user": None},
+        [(["user"], "BAD_USER_INPUT")],
+    ),
+    "id of 5,000 digits": (
+        "accounts",
+        "query($id: ID!) { user(id: $id) { id } }",
+        {"id": "7" * 5000},
+        None,
+        {"user": None},
+        [(["user"], "BAD_USER_INPUT")],
+    ),
+    "id beyond INTEGER": (
+        "accounts",
+        "query($id: ID!) { user(id: $id) { id } }",
+        {"id": str(2**40)},
+        None,
+        {"user": None},
+        [],
+    ),
+    "upc with NUL": (
+        "products",
+        "query($upc: String!) { product(upc: $upc) { name } }",
+        {"upc": NUL},
+        None,
+        {"product": None},
+        [],
+    ),
+    "slug with an unpaired surrogate": (
+        "products",
+        "query($s: String!) { category(slug: $s) { name } }",
+        {"s": SURROGATE},
+        None,
+        {"category": None},
+        [],
+    ),
+    "search text with NUL": (
+        "products",
+        "query($t: String!) { search(text: $t) { __typename } }",
+        {"t": NUL},
+        None,
+        None,
+        [(["search"], "BAD_USER_INPUT")],
+    ),
+    "category filter with a surrogate": (
+        "products",
+        "query($c: String) { products(category: $c) { edges { cursor } } }",
+        {"c": SURROGATE},
+        None,
+        None,
+        [(["products"], "BAD_USER_INPUT")],
+    ),
+    "cursor beyond INTEGER": (
+        "products",
+        "query($a: String) { products(after: $a) { edges { cursor } } }",
+        {"a": encode_cursor(2**40)},
+        None,
+        None,
+        [(["products"], "BAD_USER_INPUT")],
+    ),
+    "cursor of Unicode digits": (
+        "products",
+        "query($a: String) { products(after: $a) { edges { cursor } } }",
+        {"a": "Y3Vyc29yOnYxOsKy"},  # base64 of "cursor:v1:²"
+        None,
+        None,
+        [(["products"], "BAD_USER_INPUT")],
+    ),
+    "review body with NUL": (
+        "reviews",
+        "mutation($i: CreateReviewInput!) { createReview(input: $i) { id } }",
+        {"i": {"productUpc": product_upc(1), "rating": 5, "body": NUL}},
+        3,
+        None,
+        [(["createReview"], "BAD_USER_INPUT")],
+    ),
+    "review UPC of Unicode digits": (
+        "reviews",
+        "mutation($i: CreateReviewInput!) { createReview(input: $i) { id } }",
+        {"i": {"productUpc": SUPERSCRIPT * 12, "rating": 5, "body": "ok"}},
+        3,
+        None,
+        [(["createReview"], "BAD_USER_INPUT")],
+    ),
+    "reviews of a product key with a surrogate": (
+        "reviews",
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { reviews { id } } } }",
+        {"r": [{"__typename": "Product", "upc": SURROGATE}]},
+        None,
+        {"_entities": [{"reviews": []}]},
+        [],
+    ),
+    "idempotency key with NUL": (
+        "orders",
+        "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+        {"i": {"idempotencyKey": NUL, "items": [{"productUpc": product_upc(1), "quantity": 1}]}},
+        3,
+        None,
+        [(["placeOrder"], "BAD_USER_INPUT")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+async def test_a_hostile_value_is_a_coded_error_or_not_found(
+    subgraph: SubgraphFactory, case: str
+) -> None:
+    name, query, variables, user_id, data, errors = CASES[case]
+    harness = await subgraph(name)  # nothing below writes
+    result = await harness.execute(query, variables, user_id=user_id)
+    assert result.data == data
+    got = [(error.path, (error.extensions or {}).get("code")) for error in result.errors or []]
+    assert got == errors, result.errors
+
+
+async def test_hostile_entity_keys_fail_only_their_own_entry(subgraph: SubgraphFactory) -> None:
+    """One batch of representations: the bad ones are errors or null, the rest resolve."""
+    accounts = await subgraph("accounts")
+    representations = [
+        {"__typename": "User", "id": "1"},
+        {"__typename": "User", "id": SUPERSCRIPT},  # not an integer
+        {"__typename": "User", "id": str(2**40)},  # an integer no row can have
+        {"__typename": "User", "id": 10**30},  # beyond BIGINT: not one of our ids
+        {"__typename": "User", "id": 2},
+    ]
+    result = await accounts.entities(representations, "... on User { id }")
+    assert result.data == {
+        "_entities": [
+            {"__typename": "User", "id": "1"},
+            None,
+            None,
+            None,
+            {"__typename": "User", "id": "2"},
+        ]
+    }
+    assert result.errors is not None
+    assert sorted((e.path, (e.extensions or {}).get("code")) for e in result.errors) == [
+        (["_entities", 1], "BAD_USER_INPUT"),
+        (["_entities", 3], "BAD_USER_INPUT"),
+    ]
