@@ -27,6 +27,24 @@ def create_reviews(op: Operations) -> None:
     op.create_index("ix_reviews_created_at", "reviews", ["created_at"])
 
 
+def create_known_products(op: Operations) -> None:
+    """The read model of the products reviews may reference.
+
+    A fresh database gets it from the seed (the shared product facts). An existing
+    one learns the products its reviews already reference: every review before this
+    migration was written for a seeded product or through createReview, which then
+    accepted any 12-digit UPC -- so a review of a product that never existed would
+    make it known; such reviews have to be deleted by hand (none are seeded).
+    """
+    op.create_table(
+        "known_products",
+        sa.Column("product_upc", sa.String(12), nullable=False),
+        sa.PrimaryKeyConstraint("product_upc", name="pk_known_products"),
+    )
+    op.execute("INSERT INTO known_products (product_upc) SELECT DISTINCT product_upc FROM reviews")
+
+
 MIGRATIONS = [
     Migration(1, "create reviews", create_reviews),
+    Migration(2, "create known products", create_known_products),
 ]

@@ -3,6 +3,10 @@
 Authors and products belong to other subgraphs: `author_id` and `product_upc` are
 plain indexed columns (no foreign keys across domains). The row keeps the author's
 username so that `Review.author @provides(fields: "username")` needs no accounts call.
+
+`known_products` is reviews' local read model of the catalogue: the products that
+exist, so that `createReview` refuses a review of a product that does not (see
+subgraphs/README.md, "Facts owned by other domains").
 """
 
 from __future__ import annotations
@@ -30,3 +34,11 @@ class ReviewRow(Base):
     body: Mapped[str] = mapped_column(Text())
     rating: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class KnownProductRow(Base):
+    """A product that exists in the catalogue, as reviews knows it (a read model)."""
+
+    __tablename__ = "known_products"
+
+    product_upc: Mapped[str] = mapped_column(String(12), primary_key=True)

@@ -8,7 +8,9 @@
 - `Query.review(id)`, `Query.latestReviews(first)`, `Mutation.createReview(input)`.
 
 `createReview @authenticated` (issue 6) writes for the signed-in caller only: the input
-has no author argument, the author is the verified identity's `sub`.
+has no author argument, the author is the verified identity's `sub`. It refuses a
+product that does not exist (BAD_USER_INPUT, nothing written), as reviews' own read
+model of the catalogue (`known_products`) says.
 
 Every relationship and aggregate goes through the request's loaders: one statement
 per batch, whatever the number of parents.
@@ -30,7 +32,7 @@ from subgraphs._common.errors import bad_user_input, check_text, parse_int_id
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import product_id_for_upc, username
-from subgraphs.reviews.models import ReviewRow
+from subgraphs.reviews.models import KnownProductRow, ReviewRow
 
 ReviewsInfo = Info[SubgraphContext, None]
 
@@ -58,6 +60,10 @@ def reviews_by_author(info: ReviewsInfo, first: int) -> ForeignKeyLoader[ReviewR
     return info.context.loaders.by_foreign_key(
         ReviewRow, ReviewRow.author_id, order_by=NEWEST_FIRST, limit=first
     )
+
+
+def known_products(info: ReviewsInfo) -> KeyLoader[KnownProductRow, str]:
+    return info.context.loaders.by_key(KnownProductRow, KnownProductRow.product_upc)
 
 
 def average_rating_by_product(info: ReviewsInfo) -> AggregateLoader[str, float | None]:
@@ -194,6 +200,8 @@ class Mutation:
         """Review a product as the acting user: rating 1..5, a non-blank body."""
         author_id = require_user(info)  # the review is always the caller's own
         upc, rating, body = _validated(input)
+        if await known_products(info).load(upc) is None:
+            raise bad_user_input(f"productUpc: unknown product {upc}", field="productUpc")
         row = ReviewRow(
             product_upc=upc,
             author_id=author_id,

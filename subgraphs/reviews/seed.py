@@ -1,4 +1,7 @@
-"""Deterministic reviews: ids 1..scale.reviews, authors and products from the shared facts."""
+"""Deterministic reviews: ids 1..scale.reviews, authors and products from the shared facts.
+
+`known_products` (the read model of the catalogue) gets every product of the scale.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs._common.seeding import Scale, at, product_upc, username
-from subgraphs.reviews.models import ReviewRow
+from subgraphs.reviews.models import KnownProductRow, ReviewRow
 
 OPENINGS = {
     1: ("Disappointing.", "Broke after a week.", "Not as described."),
@@ -26,6 +29,10 @@ DETAILS = (
 
 
 async def seed(connection: AsyncConnection, scale: Scale) -> None:
+    await connection.execute(
+        insert(KnownProductRow),
+        [{"product_upc": product_upc(pid)} for pid in range(1, scale.products + 1)],
+    )
     rng = scale.rng("reviews")
     rows = []
     for review_id in range(1, scale.reviews + 1):
