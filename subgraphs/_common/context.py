@@ -17,6 +17,7 @@ from subgraphs._common.identity import (
     USER_ID_HEADER,
     Identity,
     legacy_user_id,
+    user_id_from,
 )
 
 __all__ = ["IDENTITY_SCOPE_KEY", "REQUEST_ID_HEADER", "USER_ID_HEADER", "SubgraphContext"]
@@ -73,7 +74,7 @@ class SubgraphContext:
     ) -> SubgraphContext:
         """`claims` give `user_id` from their subject unless `user_id` is passed too."""
         if user_id is None and claims is not None:
-            user_id = _int(claims.subject)
+            user_id = user_id_from(claims.subject)
         db = session if isinstance(session, SerialSession) else SerialSession(session)
         return cls(
             db=db,
@@ -99,7 +100,3 @@ class SubgraphContext:
             request=request,
             request_id=request_id,
         )
-
-
-def _int(subject: str | None) -> int | None:
-    return int(subject) if subject is not None and subject.isdigit() else None

@@ -21,6 +21,7 @@ the early days: the `x-user-id` header names the user (refused when
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from auth.dev import ROUTER_ISSUER, SUBGRAPH_AUDIENCE, is_production
 IDENTITY_HEADER: Final = "x-supergraph-identity"
 USER_ID_HEADER: Final = "x-user-id"
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
+_USER_ID: Final = re.compile(r"[0-9]{1,18}")  # within BIGINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,5 +123,15 @@ def legacy_user_id(headers: Mapping[str, str]) -> int | None:
     """The insecure `x-user-id` header (development without keys only)."""
     if is_production():
         return None
-    value = headers.get(USER_ID_HEADER, "").strip()
-    return int(value) if value.isdigit() else None
+    return user_id_from(headers.get(USER_ID_HEADER))
+
+
+def user_id_from(text: str | None) -> int | None:
+    """Our integer user id in `text` (a header, a token's `sub`), or None.
+
+    ASCII digits only: `str.isdigit` also accepts "²" (a latin-1 header byte),
+    which `int()` refuses -- that was an HTTP 500 from any `x-user-id: \xb2`.
+    """
+    if text is None or not _USER_ID.fullmatch(text.strip()):
+        return None
+    return int(text)

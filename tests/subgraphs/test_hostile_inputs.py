@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
+from subgraphs import registry
+from subgraphs._common.app import create_subgraph_app
+from subgraphs._common.context import USER_ID_HEADER
+from subgraphs._common.identity import SubgraphIdentity
 from subgraphs._common.pagination import encode_cursor
 from subgraphs._common.seeding import product_upc
 from tests.subgraphs.conftest import SubgraphFactory
@@ -167,3 +172,31 @@ async def test_hostile_entity_keys_fail_only_their_own_entry(subgraph: SubgraphF
         (["_entities", 1], "BAD_USER_INPUT"),
         (["_entities", 3], "BAD_USER_INPUT"),
     ]
+
+
+async def test_a_user_id_header_of_unicode_digits_is_anonymous(subgraph: SubgraphFactory) -> None:
+    """`x-user-id: \\xb2` (latin-1 "²") passed `str.isdigit` and failed `int()`: a 500."""
+    accounts = await subgraph("accounts")
+    app = create_subgraph_app(
+        registry.get("accounts").load(),
+        accounts.database.config,
+        seed_scale=None,
+        identity=SubgraphIdentity(None),  # development: the header is honoured
+    )
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://accounts") as client:
+            for value in (b"\xb2", b"9" * 40, b"-1"):
+                response = await client.post(
+                    "/graphql",
+                    json={"query": "{ me { id } }"},
+                    headers={USER_ID_HEADER.encode(): value},
+                )
+                assert response.status_code == 200
+                assert response.json() == {"data": {"me": None}}
+            signed_in = await client.post(
+                "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER: "7"}
+            )
+            assert signed_in.json() == {"data": {"me": {"id": "7"}}}
+    finally:
+        await app.state.database.dispose()
