@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -86,6 +87,15 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = rid
         return SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request, rid)
+
+    def decode_json(self, data: str | bytes) -> object:
+        value = super().decode_json(data)
+        # A request body must be an object (or a batch); Strawberry calls `.get` on
+        # whatever it gets, so `null` or `"x"` was an AttributeError and an HTTP 500.
+        # (Query-string values arrive as `str` and keep Strawberry's own checks.)
+        if isinstance(data, bytes) and not isinstance(value, dict | list):
+            raise json.JSONDecodeError("a GraphQL request must be a JSON object", "", 0)
+        return value
 
     async def process_result(
         self, request: Request, result: ExecutionResult

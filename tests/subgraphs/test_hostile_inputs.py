@@ -7,6 +7,7 @@ INTERNAL_SERVER_ERROR, and never a failure of the other fields that share its ba
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -174,29 +175,46 @@ async def test_hostile_entity_keys_fail_only_their_own_entry(subgraph: SubgraphF
     ]
 
 
-async def test_a_user_id_header_of_unicode_digits_is_anonymous(subgraph: SubgraphFactory) -> None:
-    """`x-user-id: \\xb2` (latin-1 "²") passed `str.isdigit` and failed `int()`: a 500."""
+@pytest.fixture
+async def accounts_app(subgraph: SubgraphFactory) -> AsyncIterator[httpx.AsyncClient]:
+    """The accounts app as `subgraphs serve` builds it (development: no identity key)."""
     accounts = await subgraph("accounts")
     app = create_subgraph_app(
         registry.get("accounts").load(),
         accounts.database.config,
         seed_scale=None,
-        identity=SubgraphIdentity(None),  # development: the header is honoured
+        identity=SubgraphIdentity(None),  # the x-user-id header is honoured
     )
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://accounts") as client:
-            for value in (b"\xb2", b"9" * 40, b"-1"):
-                response = await client.post(
-                    "/graphql",
-                    json={"query": "{ me { id } }"},
-                    headers={USER_ID_HEADER.encode(): value},
-                )
-                assert response.status_code == 200
-                assert response.json() == {"data": {"me": None}}
-            signed_in = await client.post(
-                "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER: "7"}
-            )
-            assert signed_in.json() == {"data": {"me": {"id": "7"}}}
+            yield client
     finally:
         await app.state.database.dispose()
+
+
+async def test_a_user_id_header_of_unicode_digits_is_anonymous(
+    accounts_app: httpx.AsyncClient,
+) -> None:
+    """`x-user-id: \\xb2` (latin-1 "²") passed `str.isdigit` and failed `int()`: a 500."""
+    for value in (b"\xb2", b"9" * 40, b"-1"):
+        response = await accounts_app.post(
+            "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER.encode(): value}
+        )
+        assert response.status_code == 200
+        assert response.json() == {"data": {"me": None}}
+    signed_in = await accounts_app.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER: "7"}
+    )
+    assert signed_in.json() == {"data": {"me": {"id": "7"}}}
+
+
+@pytest.mark.parametrize("body", [b"null", b'"{ me { id } }"', b"5", b"true"])
+async def test_a_body_that_is_not_a_json_object_is_a_400(
+    accounts_app: httpx.AsyncClient, body: bytes
+) -> None:
+    """Strawberry called `.get` on it: an AttributeError and an HTTP 500."""
+    response = await accounts_app.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
