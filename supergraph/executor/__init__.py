@@ -14,6 +14,9 @@ merge.py            deep merge of subgraph data
 execute.py          PlanExecutor: the plan walker, entity fetches, timeouts, error paths
 shaping.py          ResponseShaper: merged data -> exactly the client's selection set
 introspection.py    `__schema` / `__type` answered from the API schema
-lru.py              the LRU map behind the document and plan caches
+cache.py            WeightedCache: bounded by bytes and entries, W-TinyLFU admission (documents,
+                    plans, APQ); `memoize` for functions keyed by client text
+footprint.py        the bytes an object graph keeps alive (a cache entry's weight)
+lru.py              a plain LRU by entry count (representation builders: schema-derived keys)
 pipeline.py         Router: parse -> validate -> coerce -> plan -> execute -> shape
 """

@@ -1,4 +1,9 @@
-"""A small LRU map for the document and plan caches (asyncio: no locking needed)."""
+"""A small LRU map bounded by entry count (asyncio: no locking needed).
+
+Only for keys that do not come from clients (the executor's representation
+builders, keyed by the schema's `requires`): caches keyed by client text are
+`cache.WeightedCache`, bounded by bytes too.
+"""
 
 from __future__ import annotations
 
