@@ -15,6 +15,7 @@ from typing import Literal
 
 import yaml
 
+from supergraph.executor.pipeline import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.executor.transport import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
@@ -22,6 +23,7 @@ from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 from supergraph.limits import MAX_RECURSION
+from supergraph.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 
@@ -107,6 +109,20 @@ class CsrfConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InMemoryCacheConfig:
+    """`supergraph.query_planning.cache.in_memory`: bounds of each of the document,
+    plan and authorized-plan caches (entries and bytes, by the caches' accounting)."""
+
+    limit: int = DEFAULT_CACHE_ENTRIES
+    max_bytes: int = DEFAULT_CACHE_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class SupergraphConfig:
+    query_planning_cache: InMemoryCacheConfig = field(default_factory=InMemoryCacheConfig)
+
+
+@dataclass(frozen=True, slots=True)
 class PersistedQueriesConfig:
     apq: bool = True
     manifest: str | None = None
@@ -117,7 +133,9 @@ class PersistedQueriesConfig:
     """None: registrations stay in this process's memory."""
     redis_key_prefix: str = "supergraph:apq:"
     ttl: int | None = None
-    memory_size: int = 10_000
+    memory_size: int = DEFAULT_MEMORY_SIZE
+    memory_max_bytes: int = DEFAULT_MEMORY_MAX_BYTES
+    """The in-process store's budget (hash and query text of each registration)."""
 
 
 HTTP_CLIENTS = ("http1", "aiohttp")
@@ -150,6 +168,7 @@ class RouterConfig:
     traffic_shaping: TrafficShapingConfig = field(default_factory=TrafficShapingConfig)
     edge: EdgeLimits = field(default_factory=EdgeLimits)
     """limits.http1_* and server.http: what one connection may cost (edge_limits.py)."""
+    supergraph: SupergraphConfig = field(default_factory=SupergraphConfig)
 
     def deduplicates(self, subgraph: str) -> bool:
         """Whether identical in-flight queries to `subgraph` share one request."""
@@ -173,6 +192,7 @@ TOP_KEYS = {
     "persisted_queries",
     "traffic_shaping",
     "server",
+    "supergraph",
     *SECURITY_KEYS,
 }
 
@@ -220,6 +240,7 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         security=parse_security(top),
         traffic_shaping=_traffic_shaping(top),
         edge=parse_edge_limits(top),
+        supergraph=_supergraph(top),
     )
 
 
@@ -414,6 +435,7 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
         "redis_key_prefix",
         "ttl",
         "memory_size",
+        "memory_max_bytes",
     }
     s = v.section(top, "persisted_queries", keys)
     where = "persisted_queries."
@@ -440,5 +462,21 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
             s.get("redis_key_prefix", default.redis_key_prefix), f"{where}redis_key_prefix"
         ),
         ttl=v.optional_int(s.get("ttl"), f"{where}ttl"),
-        memory_size=v.positive_int(s.get("memory_size", 10_000), f"{where}memory_size"),
+        memory_size=v.positive_int(
+            s.get("memory_size", DEFAULT_MEMORY_SIZE), f"{where}memory_size"
+        ),
+        memory_max_bytes=v.byte_budget(
+            s.get("memory_max_bytes", DEFAULT_MEMORY_MAX_BYTES), f"{where}memory_max_bytes"
+        ),
+    )
+
+
+def _supergraph(top: Mapping[str, object]) -> SupergraphConfig:
+    where = "supergraph.query_planning.cache.in_memory"
+    s = v.nested(top, where, {"limit", "max_bytes"})
+    return SupergraphConfig(
+        InMemoryCacheConfig(
+            limit=v.positive_int(s.get("limit", DEFAULT_CACHE_ENTRIES), f"{where}.limit"),
+            max_bytes=v.byte_budget(s.get("max_bytes", DEFAULT_CACHE_BYTES), f"{where}.max_bytes"),
+        )
     )

@@ -23,6 +23,34 @@ def section(top: Mapping[str, object], key: str, allowed: set[str]) -> Mapping[s
     return value
 
 
+def nested(top: Mapping[str, object], path: str, allowed: set[str]) -> Mapping[str, object]:
+    """The mapping at the dotted `path` (empty when any part is absent), every level
+    checked: `supergraph.query_planning.cache.in_memory` with only the `allowed` keys."""
+    parts = path.split(".")
+    current = top
+    for depth, key in enumerate(parts):
+        where = ".".join(parts[: depth + 1])
+        raw = current.get(key)
+        current = mapping({} if raw is None else raw, where)
+        if depth + 1 < len(parts):
+            only(current, {parts[depth + 1]}, f"{where}.")
+    only(current, allowed, f"{path}.")
+    return current
+
+
+MIN_BYTE_BUDGET = 64 << 10
+"""A budget below 64 KiB would refuse nearly every entry (each may take 1/16 of it)."""
+
+
+def byte_budget(value: object, where: str) -> int:
+    """A cache's size in bytes: a whole number, at least `MIN_BYTE_BUDGET`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_BYTE_BUDGET:
+        raise ConfigError(
+            f"{where}: expected a number of bytes of at least {MIN_BYTE_BUDGET}, got {value!r}"
+        )
+    return value
+
+
 def only(values: Mapping[str, object], allowed: set[str], prefix: str) -> None:
     for key in values:
         if key not in allowed:

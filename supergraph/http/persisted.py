@@ -28,7 +28,7 @@ def persisted_queries(config: PersistedQueriesConfig) -> PersistedQueries:
         if config.redis_url is not None:
             store = RedisStore(config.redis_url, prefix=config.redis_key_prefix, ttl=config.ttl)
         else:
-            store = MemoryStore(config.memory_size)
+            store = MemoryStore(config.memory_size, config.memory_max_bytes)
     return PersistedQueries(
         store=store,
         manifest=manifest,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -114,6 +115,7 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         introspection_max_depth=configured.introspection_max_depth,
         introspection_max_bytes=configured.introspection_max_bytes,
     )
+    plan_cache = config.supergraph.query_planning_cache
     return RouterOptions(
         executor=ExecutorOptions(
             default_timeout=config.subgraph_timeout,
@@ -121,6 +123,12 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
             observer=metrics.on_fetch if metrics is not None else None,
         ),
         expose_query_plan=config.expose_query_plan,
-        authorization=config.security.authorization_options(),
+        authorization=dataclasses.replace(
+            config.security.authorization_options(), variant_cache_size=plan_cache.limit
+        ),
+        document_cache_size=plan_cache.limit,
+        plan_cache_size=plan_cache.limit,
+        document_cache_bytes=plan_cache.max_bytes,
+        plan_cache_bytes=plan_cache.max_bytes,
         limits=limits,
     )
