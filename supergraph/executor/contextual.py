@@ -12,7 +12,6 @@ resolved with its own values; the answers are put back together as one
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +28,8 @@ from graphql import (
     visit,
 )
 
+from supergraph.executor.cache import memoize
+from supergraph.executor.footprint import OBJECTS
 from supergraph.executor.paths import locate_objects
 from supergraph.executor.representations import RepresentationBuilder, apply_rewrites
 from supergraph.executor.typeinfo import PossibleTypes
@@ -167,7 +168,9 @@ def _follow(
     return value
 
 
-@functools.lru_cache(maxsize=256)
+# Keyed by a subgraph operation text (client literals included) and the result is
+# `count` copies of it: bounded by bytes, not only by entries.
+@memoize(max_entries=256, max_bytes=4 << 20, weigh=OBJECTS.of)
 def aliased_operation(operation: str, variables: tuple[str, ...], count: int) -> str:
     """`_entities` once per group: `_<i>: _entities(representations: $representations_<i>)`,
     with the contextual variables renamed `<name>_<i>` inside it."""

@@ -14,7 +14,6 @@ errors already point there; values inside are checked later, while shaping.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -24,6 +23,7 @@ from typing import TypeGuard, assert_never
 import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse
 
+from supergraph.executor.cache import memoize
 from supergraph.executor.contextual import combined_response, contextual_batch
 from supergraph.executor.errors import (
     RESPONSE_VALIDATION_FAILED,
@@ -32,6 +32,7 @@ from supergraph.executor.errors import (
     graphql_error,
     subgraph_error,
 )
+from supergraph.executor.footprint import OBJECTS
 from supergraph.executor.lru import LRU
 from supergraph.executor.merge import deep_merge
 from supergraph.executor.paths import collect_objects, locate_objects
@@ -98,6 +99,8 @@ class PlanExecutor:
         self.options = options or ExecutorOptions()
         # By id(requires): the planner shares one tuple between equal requires, so
         # plans share builders. The entry holds the tuple, so its id is not reused meanwhile.
+        # Bounded by count: requires come from the schema's key and @requires field sets
+        # (aliases are the planner's), not from client text.
         self._builders: LRU[int, tuple[_Requires, RepresentationBuilder]] = LRU(4096)
 
     def representation_builder(self, fetch: Fetch) -> RepresentationBuilder:
@@ -413,7 +416,9 @@ class _Failure:
         )
 
 
-@functools.lru_cache(maxsize=1024)
+# Keyed by subgraph operation texts, which carry the client's literals (a 1.5 MB
+# string argument makes a 1.5 MB text): bounded by bytes too.
+@memoize(max_entries=1024, max_bytes=4 << 20, weigh=OBJECTS.of)
 def root_response_names(operation: str) -> tuple[str, ...]:
     """The response names of an operation's top-level fields (parsed only on failures)."""
     names: list[str] = []
