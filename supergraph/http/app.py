@@ -14,7 +14,7 @@ metrics, GraphiQL assets, wrong methods) takes the whole Starlette stack.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan, Receive, Scope, Send
 
+from supergraph.executor.cache import WeightedCache
+from supergraph.executor.contextual import aliased_operation
+from supergraph.executor.execute import root_response_names
 from supergraph.executor.pipeline import Router
 from supergraph.http.config import CorsConfig, RouterConfig
 from supergraph.http.endpoint import GraphQLEndpoint, RouterHolder, internal_error_body
@@ -35,7 +38,7 @@ from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import APPLICATION_JSON
 from supergraph.http.persisted import persisted_queries
 from supergraph.http.security import EdgeSecurity
-from supergraph.persisted import PersistedQueries
+from supergraph.persisted import MemoryStore, PersistedQueries
 
 __all__ = ["EdgeApp", "RouterHolder", "create_app"]
 
@@ -167,13 +170,39 @@ def _cors_options(cors: CorsConfig) -> dict[str, Any]:
 
 
 def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) -> None:
-    def caches() -> Iterator[tuple[tuple[str, ...], float]]:
+    def lookups() -> Iterator[tuple[tuple[str, ...], float]]:
         router = holder.router
         if router is None:
             return
-        for cache, lru in (("plan", router.plans), ("document", router.documents)):
+        for cache, lru in (
+            ("plan", router.plans),
+            ("document", router.documents),
+            ("authorized_plan", router.authorized_plans),
+        ):
             yield (cache, "hit"), lru.hits
             yield (cache, "miss"), lru.misses
+
+    def caches() -> Iterator[tuple[str, WeightedCache[Any, Any]]]:
+        router = holder.router
+        if router is not None:
+            yield "document", router.documents
+            yield "plan", router.plans
+            yield "authorized_plan", router.authorized_plans
+        if isinstance(persisted.store, MemoryStore):
+            yield "apq", persisted.store.queries
+        # Per process, shared by every router in it (keyed by subgraph operation texts).
+        yield "subgraph_root_fields", root_response_names.cache
+        yield "contextual_operation", aliased_operation.cache
+
+    def reader(
+        read: Callable[[WeightedCache[Any, Any]], float],
+    ) -> Callable[[], Iterator[tuple[tuple[str, ...], float]]]:
+        return lambda: (((name,), read(cache)) for name, cache in caches())
+
+    def rejections() -> Iterator[tuple[tuple[str, ...], float]]:
+        for name, cache in caches():
+            yield (name, "oversize"), cache.rejected_oversize
+            yield (name, "admission"), cache.rejected_admission
 
     def persisted_counts() -> Iterator[tuple[tuple[str, ...], float]]:
         counts = persisted.counts
@@ -182,7 +211,38 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         yield ("registered",), counts.registered
 
     metrics.watch(
-        "router_cache_lookups", "Plan and document cache lookups.", ("cache", "result"), caches
+        "router_cache_lookups", "Plan and document cache lookups.", ("cache", "result"), lookups
+    )
+    metrics.watch(
+        "router_cache_evictions",
+        "Cache entries evicted to make room for more used ones.",
+        ("cache",),
+        reader(lambda cache: cache.evictions),
+    )
+    metrics.watch(
+        "router_cache_rejections",
+        "Entries a cache did not keep: heavier than its entry limit (oversize), or less "
+        "used than what they would have evicted (admission).",
+        ("cache", "reason"),
+        rejections,
+    )
+    metrics.watch_gauges(
+        "router_cache_bytes",
+        "Bytes each cache holds, by its own accounting (keys and values).",
+        ("cache",),
+        reader(lambda cache: cache.bytes),
+    )
+    metrics.watch_gauges(
+        "router_cache_max_bytes",
+        "Each cache's byte budget.",
+        ("cache",),
+        reader(lambda cache: cache.max_bytes),
+    )
+    metrics.watch_gauges(
+        "router_cache_entries",
+        "Entries each cache holds.",
+        ("cache",),
+        reader(lambda cache: len(cache)),
     )
     metrics.watch(
         "router_persisted_queries",

@@ -10,6 +10,11 @@ router_subgraph_requests_total{subgraph}              HTTP requests sent to each
 router_subgraph_fetch_duration_seconds{subgraph,outcome}  subgraph fetch latency
 router_subgraph_fetch_errors_total{subgraph,outcome}  failed subgraph fetches
 router_cache_lookups_total{cache,result}              plan/document cache hits and misses
+router_cache_bytes{cache}                             bytes each cache holds (its own accounting)
+router_cache_max_bytes{cache}                         each cache's byte budget
+router_cache_entries{cache}                           entries each cache holds
+router_cache_evictions_total{cache}                   entries evicted to make room
+router_cache_rejections_total{cache,reason}           entries not kept (oversize, admission)
 router_persisted_queries_total{result}                persisted query hits, misses, registrations
 router_reloads_total{outcome}                         hot reloads (success, failure)
 
@@ -21,7 +26,10 @@ With `--workers N` every worker writes its values to files in a shared
 directory (prometheus_client's multiprocess mode, `multiprocess_dir`) and any
 worker's `/metrics` reports the sums over all workers. Scrape-time counters are
 then mirrored into file-backed counters (`sync`, called by the worker every
-second and before each scrape), so they add up too.
+second and before each scrape), so they add up too. Scrape-time gauges (cache
+sizes) are mirrored into file-backed gauges summed over the live workers
+(`livesum`): the bytes every worker's caches hold together. The parent drops a
+dead worker's gauges (`forget_process`).
 """
 
 from __future__ import annotations
@@ -35,17 +43,19 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
-"""(label values, count) rows for one counter family."""
+"""(label values, count) rows for one counter family (or values, for a gauge family)."""
 
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_NAME_LENGTH = 64
+_NAME = re.compile(rf"[_A-Za-z][_0-9A-Za-z]{{0,{_NAME_LENGTH - 1}}}")
 _MAX_CACHED_OPERATIONS = 1024
 """Labelled children kept per (operation, outcome); operation names come from clients."""
 
@@ -85,6 +95,33 @@ class _ScrapeTimeCounters(Collector):
             for values, count in family.rows().items():
                 metric.add_metric(list(values), count)
             yield metric
+
+
+@dataclass(slots=True)
+class _GaugeFamily:
+    documentation: str
+    labels: tuple[str, ...]
+    read: CountsReader
+    mirror: Gauge | None = None
+    """Multiprocess mode: the file-backed gauge (summed over live workers)."""
+    synced: set[tuple[str, ...]] = field(default_factory=set)
+
+
+class _ScrapeTimeGauges(Collector):
+    def __init__(self) -> None:
+        self.families: dict[str, _GaugeFamily] = {}
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for name, family in self.families.items():
+            metric = GaugeMetricFamily(name, family.documentation, labels=family.labels)
+            for values, value in family.read():
+                metric.add_metric(list(values), value)
+            yield metric
+
+
+def forget_process(pid: int, multiprocess_dir: str) -> None:
+    """Drop the gauges a dead worker wrote (its counters stay: they still add up)."""
+    mark_process_dead(pid, multiprocess_dir)  # type: ignore[no-untyped-call]
 
 
 class Metrics:
@@ -134,10 +171,12 @@ class Metrics:
             registry=self.registry,
         )
         self._scraped = _ScrapeTimeCounters()
+        self._gauges = _ScrapeTimeGauges()
         # A hot reload builds the next app (and watches its counters) in a thread.
         self._lock = threading.Lock()
         if multiprocess_dir is None:
             self.registry.register(self._scraped)
+            self.registry.register(self._gauges)
         # `labels()` hashes and validates its arguments on every call (a few per
         # cent of router CPU): the labelled children are looked up once and kept.
         self._subgraph_children: dict[str, Counter] = {}
@@ -164,6 +203,10 @@ class Metrics:
             errors.inc()
 
     def on_request(self, operation: str | None, outcome: str, seconds: float) -> None:
+        if operation is not None and len(operation) > _NAME_LENGTH:
+            # Its label is "invalid" anyway; kept as a key, a client's 1 MB operation
+            # name would stay in `_request_children` (up to 1,024 of them).
+            operation = "invalid"
         children = self._request_children.get((operation, outcome))
         if children is None:
             children = self._request_labels(operation, outcome)
@@ -197,11 +240,34 @@ class Metrics:
                 family.mirror = Counter(name, documentation, labels, registry=self.registry)
         self._scraped.families[name] = family
 
+    def watch_gauges(
+        self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader
+    ) -> None:
+        """A gauge family read from elsewhere at scrape time (cache sizes). Watching a
+        name again (a reloaded app) replaces its reader: the new values, nothing carried."""
+        with self._lock:
+            old = self._gauges.families.get(name)
+            family = _GaugeFamily(documentation, labels, read)
+            if self.multiprocess_dir is not None:
+                if old is not None:
+                    family.mirror, family.synced = old.mirror, old.synced
+                else:
+                    family.mirror = Gauge(
+                        name,
+                        documentation,
+                        labels,
+                        registry=self.registry,
+                        multiprocess_mode="livesum",
+                    )
+            self._gauges.families[name] = family
+
     def sync(self) -> None:
-        """Multiprocess mode: copy scrape-time counts into the shared files."""
+        """Multiprocess mode: copy scrape-time counts and gauges into the shared files."""
         with self._lock:
             for family in list(self._scraped.families.values()):
                 self._sync(family)
+            for gauges in list(self._gauges.families.values()):
+                self._sync_gauges(gauges)
 
     def render(self) -> bytes:
         if self.multiprocess_dir is None:
@@ -221,6 +287,18 @@ class Metrics:
             if delta > 0:
                 child.inc(delta)
             family.synced[values] = count
+
+    @staticmethod
+    def _sync_gauges(family: _GaugeFamily) -> None:
+        if family.mirror is None:
+            return
+        current = set()
+        for values, value in family.read():
+            family.mirror.labels(*values).set(value)
+            current.add(values)
+        for gone in family.synced - current:
+            family.mirror.labels(*gone).set(0)  # e.g. a cache the reloaded app no longer has
+        family.synced = current
 
     def _subgraph_counter(self, subgraph: str) -> Counter:
         counter = self.subgraph_requests.labels(subgraph=subgraph)

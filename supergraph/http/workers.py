@@ -15,7 +15,8 @@ stateless, so requests scale with cores.
   all and exits 1, rather than restarting a crash loop forever.
 - A worker whose parent is gone (killed with SIGKILL) shuts itself down.
 - Metrics: the parent creates a temporary PROMETHEUS_MULTIPROC_DIR, every worker
-  writes its counters there, any worker's `/metrics` reports the sums; the
+  writes its counters and gauges there, any worker's `/metrics` reports the sums
+  (gauges of live workers only: the parent drops a dead one's); the
   parent removes the directory on exit. A parent killed with SIGKILL can't:
   the next one to start removes runtime folders whose parent is gone.
 - `--hot-reload`: the parent watches the files. It loads a changed version
@@ -99,10 +100,17 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
                     process_group=0,
                 )
 
+            def forget(pid: int) -> None:
+                from supergraph.http.metrics import forget_process
+
+                forget_process(pid, str(metrics_dir))
+
             processes = [spawn() for _ in range(workers)]
             _log(f"serving on http://{host}:{port}/graphql ({workers} workers)")
             try:
-                return _run(processes, spawn, stop, snapshot if options.hot_reload else None)
+                return _run(
+                    processes, spawn, stop, snapshot if options.hot_reload else None, forget
+                )
             finally:
                 _stop_all(processes)
     finally:
@@ -201,7 +209,9 @@ def _run(
     spawn: Callable[[], subprocess.Popen[bytes]],
     stop: _StopFlag,
     snapshot: _Snapshot | None,
+    forget: Callable[[int], None] = lambda _pid: None,
 ) -> int:
+    """Serve until stopped; `forget(pid)` drops a dead worker's gauges (metrics)."""
     from supergraph.http.reload import RELOAD_FAILED
 
     deaths: collections.deque[float] = collections.deque()
@@ -226,6 +236,7 @@ def _run(
                 _log(f"workers died {len(deaths)} times within {DEATH_WINDOW:.0f}s; stopping")
                 return 1
             _log(f"worker {process.pid} exited with code {code}; starting a new one")
+            forget(process.pid)
             processes[index] = spawn()
     return 0
 
