@@ -33,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 from auth import AuthError
 from supergraph.executor.errors import graphql_error
 from supergraph.executor.pipeline import GraphQLResponse, Router
+from supergraph.http import gc_tuning
 from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import CSRF_ERROR, csrf_message, is_preflighted
@@ -155,6 +156,7 @@ class GraphQLEndpoint:
                 raise Refused(415, f"Unsupported content type '{shown}': send application/json.")
             try:
                 body = await read_body(receive, headers, self._max_body)
+                gc_tuning.received(len(body))
             except BodyTooLarge:
                 limit = self._max_body
                 message = f"The request body is larger than {limit} bytes."
@@ -173,6 +175,7 @@ class GraphQLEndpoint:
     async def _get(self, scope: Scope, headers: RequestHeaders) -> Answer:
         accept = headers.get("accept")
         query_string = scope["query_string"]
+        gc_tuning.received(len(query_string))
         params = QueryParams(query_string) if query_string else None
         if self._graphiql is not None and not params and wants_html(accept):
             return 200, self._graphiql, [_HTML]
