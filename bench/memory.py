@@ -11,7 +11,7 @@ each with its own aliases, so every one is parsed, validated and planned),
 executed against an in-process transport that answers every fetch (and keeps
 no log of the requests, which would count against the router). It prints the
 resident set size after loading and after filling the caches, and the peak
-(VmHWM), in MB.
+(VmHWM), in MB, and what the caches hold by their own accounting.
 
 `--answers selected` answers every fetch with data for exactly its selection
 (lists of two), so response shaping fills its per-operation field caches as
@@ -175,8 +175,11 @@ def main() -> int:
         f"types in the supergraph: {len(supergraph.types)}, subgraphs: {len(supergraph.subgraphs)}"
     )
     print(f"operations sent: {len(texts)} (request errors: {failures})")
-    print(f"plan cache: {len(router.plans)} / {options.plan_cache_size} entries")
-    print(f"document cache: {len(router.documents)} / {options.document_cache_size} entries")
+    for name, cache in (("plan", router.plans), ("document", router.documents)):
+        print(
+            f"{name} cache: {len(cache)} / {cache.max_entries} entries, "
+            f"{cache.bytes / 1e6:.1f} / {cache.max_bytes / 1e6:.1f} MB by its accounting"
+        )
     print(f"RSS before loading: {baseline:.0f} MB")
     print(f"RSS with the supergraph loaded: {loaded:.0f} MB")
     print(f"RSS with the caches full: {full:.0f} MB (peak {_status_mb('VmHWM'):.0f} MB)")
