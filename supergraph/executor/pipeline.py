@@ -177,6 +177,7 @@ class _Document:
             return self
         return _Document(None, self.errors, self.tokens, self.fields)
 
+
 # A document entry weighs its key text, plus its errors when it has any.
 _DOCUMENT_FOOTPRINT = Footprint()
 
