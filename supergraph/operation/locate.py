@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from graphql import DocumentNode, GraphQLError, Node, Source, TokenKind
 from graphql.language import Lexer
 
+from supergraph.operation.parsing import unlink_tokens
+
 Position = tuple[int, int]
 """Line and column, 1-based, as GraphQL errors give them."""
 
@@ -78,20 +80,23 @@ def variable_locations(query: str, definition: int) -> tuple[Position, ...]:
     constants, so every `$` at that level starts a definition.
     """
     lexer = Lexer(Source(query))
-    index = -1
-    token = lexer.advance()
-    while token.kind is not TokenKind.EOF:
-        # Between definitions: a keyword or `{` starts the next one.
-        index += 1
-        if token.kind is TokenKind.BRACE_L:
-            header: list[Position] = []
-        else:
-            header = _header(lexer) if index == definition else _skip_header(lexer)
-        if index == definition:
-            return tuple(header)
-        _skip_body(lexer)
+    try:
+        index = -1
         token = lexer.advance()
-    return ()
+        while token.kind is not TokenKind.EOF:
+            # Between definitions: a keyword or `{` starts the next one.
+            index += 1
+            if token.kind is TokenKind.BRACE_L:
+                header: list[Position] = []
+            else:
+                header = _header(lexer) if index == definition else _skip_header(lexer)
+            if index == definition:
+                return tuple(header)
+            _skip_body(lexer)
+            token = lexer.advance()
+        return ()
+    finally:
+        unlink_tokens(lexer)  # no cycles left for the collector (parsing.py)
 
 
 def _header(lexer: Lexer) -> list[Position]:
