@@ -161,6 +161,16 @@ class Introspection:
             fields.append(_RootField(response_name, conditions, bare, key, used, variables))
         return cls(schema, tuple(fields), fragments, operation)
 
+    def missing(self, cache: IntrospectionCache, raw_variables: Variables) -> list[PendingResult]:
+        """What `run` would have to execute (not in `cache`): the router computes these
+        off its event loop (`execute`), puts them in the cache, then runs."""
+        pending: dict[str, PendingResult] = {}
+        for roots in self._groups(raw_variables).values():
+            key = self._key(roots, raw_variables)
+            if key not in pending and cache.get(key) is None:  # aliases share a key
+                pending[key] = PendingResult(key, self, tuple(roots), dict(raw_variables))
+        return list(pending.values())
+
     def run(
         self,
         cache: IntrospectionCache,
@@ -170,14 +180,15 @@ class Introspection:
     ) -> tuple[JSONObject, int]:
         """The introspection data by response name, and its JSON size; raises
         IntrospectionTooLarge (before anything is added to `errors`) over `max_bytes`."""
-        groups: dict[str, list[_RootField]] = {}
-        for root in self._fields:
-            if not root.conditions or included(root.conditions, raw_variables):
-                groups.setdefault(root.response_name, []).append(root)
         results: list[tuple[str, IntrospectionResult]] = []
         size = 0
-        for response_name, roots in groups.items():
-            result = self._result(cache, roots, raw_variables)
+        for response_name, roots in self._groups(raw_variables).items():
+            key = self._key(roots, raw_variables)
+            result = cache.get(key)
+            if result is None:  # not computed ahead (or evicted since)
+                result = self._execute(roots, raw_variables)
+                cache.executions += 1
+                cache.put(key, result)
             results.append((response_name, result))
             size += result.size
         if max_bytes is not None and size > max_bytes:
@@ -189,17 +200,26 @@ class Introspection:
                 errors.append(_at(error, response_name))
         return data, size
 
-    def _result(
-        self, cache: IntrospectionCache, roots: list[_RootField], raw_variables: Variables
-    ) -> IntrospectionResult:
+    def _groups(self, raw_variables: Variables) -> dict[str, list[_RootField]]:
+        groups: dict[str, list[_RootField]] = {}
+        for root in self._fields:
+            if not root.conditions or included(root.conditions, raw_variables):
+                groups.setdefault(root.response_name, []).append(root)
+        return groups
+
+    @staticmethod
+    def _key(roots: list[_RootField], raw_variables: Variables) -> str:
         names = sorted({name for root in roots for name in root.variables})
         values = {name: raw_variables.get(name) for name in names}
         key = "\n".join(root.key for root in roots)
         if values:
             key += "\n" + orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode()
-        found = cache.get(key)
-        if found is not None:
-            return found
+        return key
+
+    def _execute(
+        self, roots: list[_RootField] | tuple[_RootField, ...], raw_variables: Variables
+    ) -> IntrospectionResult:
+        """Pure: graphql-core's execution of one response's root fields."""
         used = sorted({name for root in roots for name in root.fragments})
         operation = OperationDefinitionNode(
             operation=OperationType.QUERY,
@@ -208,16 +228,27 @@ class Introspection:
         )
         document = DocumentNode(definitions=(operation, *(self._fragments[name] for name in used)))
         executed = execute_sync(self._schema, document, variable_values=dict(raw_variables))
-        cache.executions += 1
         field_name = roots[0].node.name.value
         data = (executed.data or {}).get(field_name)
-        result = IntrospectionResult(
+        return IntrospectionResult(
             data,
             tuple(dict(error.formatted) for error in executed.errors or ()),
             len(orjson.dumps(data)),
         )
-        cache.put(key, result)
-        return result
+
+
+@dataclass(frozen=True, slots=True)
+class PendingResult:
+    """One response's introspection result to compute (`Introspection.missing`)."""
+
+    key: str
+    introspection: Introspection
+    roots: tuple[_RootField, ...]
+    variables: Variables
+
+    def execute(self) -> IntrospectionResult:
+        """Pure (no cache access): safe on a worker thread."""
+        return self.introspection._execute(self.roots, self.variables)
 
 
 def _root_fields(

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 from graphql import (
@@ -32,7 +32,6 @@ from graphql import (
     VariableDefinitionNode,
     execute_sync,
     get_introspection_query,
-    parse,
     specified_rules,
     validate,
 )
@@ -50,6 +49,13 @@ from supergraph.authorization import (
     remove_fields,
 )
 from supergraph.executor.cache import WeightedCache
+from supergraph.executor.compute import (
+    CONCURRENCY_LIMITED_MESSAGE,
+    DEFAULT_MAX_QUEUED,
+    REQUEST_CONCURRENCY_LIMITED,
+    ComputeBusy,
+    ComputeJobs,
+)
 from supergraph.executor.dedup import unshared_requests
 from supergraph.executor.errors import (
     BAD_USER_INPUT,
@@ -65,7 +71,9 @@ from supergraph.executor.footprint import Footprint
 from supergraph.executor.introspection import (
     Introspection,
     IntrospectionCache,
+    IntrospectionResult,
     IntrospectionTooLarge,
+    PendingResult,
 )
 from supergraph.executor.selections import FieldSelection
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
@@ -81,6 +89,7 @@ from supergraph.limits.budget import BATCH_LIMIT_EXCEEDED, WorkBudget
 from supergraph.limits.fetches import MAX_FETCHES_EXCEEDED, count_fetches, fetches_message
 from supergraph.operation.fast_validation import bounded_rules, explain_abort, rules_to_run
 from supergraph.operation.locate import Position, locate_errors, variable_locations
+from supergraph.operation.parsing import parse_document
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
@@ -89,6 +98,8 @@ from supergraph.schema import Authorization, Supergraph
 from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
 MAX_TOKENS_EXCEEDED = "MAX_TOKENS_EXCEEDED"
@@ -127,11 +138,14 @@ class GraphQLResponse:
 
     `kind` is "ok" (execution happened: data present), "request_error" (the
     request was rejected before execution: no `data`), "method_not_allowed"
-    (e.g. a mutation over GET) or "internal_error".
+    (e.g. a mutation over GET), "unavailable" (the router is too busy to take it
+    now: retry later) or "internal_error".
     """
 
     body: JSONObject
-    kind: Literal["ok", "request_error", "method_not_allowed", "internal_error"] = "ok"
+    kind: Literal["ok", "request_error", "method_not_allowed", "unavailable", "internal_error"] = (
+        "ok"
+    )
     operation_name: str | None = None
     """The executed operation's name, from the document (metrics label by it)."""
 
@@ -153,6 +167,10 @@ class RouterOptions:
     limits: OperationLimits = field(default_factory=OperationLimits)
     """Tokens (the parser's), then the measured limits right after parsing (before
     validation), introspection bytes before execution, fetches after planning."""
+    compute_jobs: bool = True
+    """Parse, validate, plan and introspect what no cache holds on a worker thread
+    (compute.py), not on the event loop; False: inline (as a library, in tests)."""
+    compute_max_queued: int = DEFAULT_MAX_QUEUED
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +278,7 @@ class Router:
         if not limits.introspection_max_depth:
             rules = tuple(r for r in rules if r is not MaxIntrospectionDepthRule)
         self._rules = (*rules, *self.options.extra_rules)
+        self.jobs = ComputeJobs(self.options.compute_max_queued)
         # Introspection results by selection: static per schema (see introspection.py).
         self.introspection = IntrospectionCache()
         self._auto_introspection_bytes: int | None = None
@@ -296,6 +315,9 @@ class Router:
         """`budget`: what the batch this request belongs to has left (None: alone)."""
         try:
             return await self._execute(request, allow_mutations, budget)
+        except ComputeBusy:
+            error = graphql_error(CONCURRENCY_LIMITED_MESSAGE, code=REQUEST_CONCURRENCY_LIMITED)
+            return GraphQLResponse({"errors": [error]}, "unavailable")
         except Exception:
             # Never leak internals: the trace goes to the log, the client gets a code.
             logger.exception("request %s failed", request_id())
@@ -312,10 +334,7 @@ class Router:
             return _request_error(
                 graphql_error("The request has no GraphQL query.", code="BAD_REQUEST")
             )
-        parsed = self.parse_and_validate(query, budget)
-        if parsed.errors:
-            return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
-        prepared = self.prepare(query, parsed.document, request.operation_name)
+        prepared = await self._prepare_request(query, request.operation_name, budget)
         if isinstance(prepared, GraphQLResponse):
             return prepared
         if prepared.kind is OperationType.MUTATION and not allow_mutations:
@@ -347,7 +366,7 @@ class Router:
         introspection = None
         if prepared.introspection is not None:
             # Before any fetch: a refusal must not follow subgraph work.
-            answered = self._introspect(prepared.introspection, variables, errors, budget)
+            answered = await self._introspect(prepared.introspection, variables, errors, budget)
             if isinstance(answered, GraphQLResponse):
                 return answered
             introspection = answered
@@ -368,13 +387,59 @@ class Router:
             }
         return GraphQLResponse(body, operation_name=prepared.name)
 
-    def _introspect(
+    async def _prepare_request(
+        self, query: str, operation_name: str | None, budget: WorkBudget | None
+    ) -> PreparedOperation | GraphQLResponse:
+        """The prepared operation, from the caches (on the event loop); what they do not
+        hold is computed as compute jobs, off the loop (compute.py). A batch's is
+        computed inline: its operations take from one budget in turn (concurrent jobs
+        would each parse against what was left before any of them took its share)."""
+        if budget is not None:
+            parsed = self.parse_and_validate(query, budget)
+            if parsed.errors:
+                return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
+            return self.prepare(query, parsed.document, operation_name)
+        found = self._too_long(query) or self.documents.get(query)
+        if found is None:
+            max_tokens = self.options.limits.max_tokens
+            found = await self._off_loop(
+                ("document", query), lambda: self._parse_and_validate(query, max_tokens)
+            )
+            self.documents.put(query, found.cached())
+        if found.errors:
+            return GraphQLResponse({"errors": list(found.errors)}, "request_error")
+        key = (query, operation_name)
+        prepared = self.plans.get(key)
+        if prepared is not None:
+            return prepared
+        document = found.document
+        built = await self._off_loop(
+            ("plan", *key), lambda: self._build_prepared(query, document, operation_name)
+        )
+        if isinstance(built, PreparedOperation):
+            self.plans.put(key, built)
+        return built
+
+    async def _introspect(
         self,
         introspection: Introspection,
         variables: dict[str, Any],
         errors: list[JSONObject],
         budget: WorkBudget | None,
     ) -> JSONObject | GraphQLResponse:
+        # What no cache holds is computed off the loop first; `run` then only looks up.
+        auto = self.options.limits.introspection_max_bytes == "auto"
+        if auto and self._auto_introspection_bytes is None:
+            size = await self._off_loop(("introspection", None), self._full_size)
+            self._auto_introspection_bytes = size
+        pending = introspection.missing(self.introspection, variables)
+        if pending:
+            keys = tuple(p.key for p in pending)
+            computed = await self._off_loop(
+                ("introspection", keys), lambda: self._execute_introspection(pending)
+            )
+            for each, result in zip(pending, computed, strict=True):
+                self.introspection.put(each.key, result)
         try:
             data, size = introspection.run(
                 self.introspection, variables, errors, self._introspection_max_bytes()
@@ -386,6 +451,12 @@ class Router:
             if refused is not None:
                 return _request_error(graphql_error(refused, code=BATCH_LIMIT_EXCEEDED))
         return data
+
+    def _execute_introspection(self, pending: list[PendingResult]) -> list[IntrospectionResult]:
+        """Pure but for a counter (one job, however many requests share it)."""
+        results = [each.execute() for each in pending]
+        self.introspection.executions += len(results)
+        return results
 
     def batch_budget(self) -> WorkBudget:
         """A batch's budget: what one request may do (see limits/budget.py)."""
@@ -402,11 +473,14 @@ class Router:
         if limit != "auto":
             return limit
         if self._auto_introspection_bytes is None:
-            # Twice what a tool's full introspection query answers (computed once).
-            full = execute_sync(self.schema, parse(get_introspection_query(True, True, True)))
-            size = len(orjson.dumps(full.data))
-            self._auto_introspection_bytes = max(INTROSPECTION_MIN_BYTES, 2 * size)
+            self._auto_introspection_bytes = self._full_size()
         return self._auto_introspection_bytes
+
+    def _full_size(self) -> int:
+        """Twice what a tool's full introspection query answers (computed once), at
+        least INTROSPECTION_MIN_BYTES."""
+        full = execute_sync(self.schema, parse_document(get_introspection_query(True, True, True)))
+        return max(INTROSPECTION_MIN_BYTES, 2 * len(orjson.dumps(full.data)))
 
     def _variable_errors(
         self, query: str, prepared: PreparedOperation, errors: list[GraphQLError]
@@ -439,7 +513,7 @@ class Router:
             refused = budget.take_text(len(query))
             if refused is not None:
                 return _Document(None, (graphql_error(refused, code=BATCH_LIMIT_EXCEEDED),))
-        cached = self.documents.get(query)
+        cached = self._too_long(query) or self.documents.get(query)
         if cached is None:
             max_tokens = self.options.limits.max_tokens
             left = budget.tokens if budget is not None else None
@@ -463,7 +537,17 @@ class Router:
                 return _Document(None, (graphql_error(refused, code=BATCH_LIMIT_EXCEEDED),))
         return cached
 
+    def _too_long(self, query: str) -> _Document | None:
+        """The refusal of a text over `max_query_length`, before any parsing; never
+        cached (the check is free, and the key would be the whole text)."""
+        limit = self.options.limits.max_query_length
+        if limit is None or len(query) <= limit:
+            return None
+        message = f"The operation is {len(query)} characters long; the limit is {limit}."
+        return _Document(None, (graphql_error(message, code=MAX_QUERY_LENGTH_EXCEEDED),))
+
     def _parse_and_validate(self, query: str, max_tokens: int | None) -> _Document:
+        """Pure (no cache access): safe on the compute thread."""
         try:
             # Without locations: a cached document would otherwise keep a Location per
             # node and every token of its text (about a third of a cached plan's
@@ -499,13 +583,11 @@ class Router:
     def _parse(
         self, query: str, *, located: bool = True, max_tokens: int | None = None
     ) -> DocumentNode:
-        # Empty selection sets are a syntax error by the spec (graphql-core 3.3 allows them).
-        return parse(
+        return parse_document(
             query,
             no_location=not located,
             max_tokens=max_tokens,
             max_source_length=self.options.limits.max_query_length,
-            allow_empty_selection_sets=False,
         )
 
     def prepare(
@@ -517,6 +599,15 @@ class Router:
         cached = self.plans.get(key)
         if cached is not None:
             return cached
+        prepared = self._build_prepared(query, document, operation_name)
+        if isinstance(prepared, PreparedOperation):
+            self.plans.put(key, prepared)
+        return prepared
+
+    def _build_prepared(
+        self, query: str, document: DocumentNode | None, operation_name: str | None
+    ) -> PreparedOperation | GraphQLResponse:
+        """Pure (no cache access): safe on the compute thread."""
         if document is None:
             document = self._parse(query, located=False)
         operation = _select_operation(document, operation_name)
@@ -528,10 +619,7 @@ class Router:
             )
         fragments = _fragments(document)
         requirements = analyze(self.supergraph, operation, fragments)
-        prepared = self._prepared(document, operation, fragments, operation_name, requirements)
-        if isinstance(prepared, PreparedOperation):
-            self.plans.put(key, prepared)
-        return prepared
+        return self._prepared(document, operation, fragments, operation_name, requirements)
 
     def _prepared(
         self,
@@ -580,36 +668,55 @@ class Router:
         denied = await denied_indexes(requirements, request.claims, options.policy_hook)
         if not denied:
             return prepared
+        operation_name = request.operation_name
+        key = (query, operation_name, denied)
+        reject = options.reject_unauthorized
+        if not reject:
+            variant = self.authorized_plans.get(key)
+            if variant is not None:
+                return variant
+        built = await self._off_loop(
+            ("authorized", *key, reject),
+            lambda: self._build_authorized(query, operation_name, denied, reject),
+        )
+        if isinstance(built, PreparedOperation):
+            self.authorized_plans.put(key, built)
+        return built
+
+    def _build_authorized(
+        self, query: str, operation_name: str | None, denied: frozenset[int], reject: bool
+    ) -> PreparedOperation | GraphQLResponse:
+        """Pure (no cache access): the refusal of the `denied` selections (`reject`), or
+        the operation planned without them."""
         # The AST again (the cached operation keeps none); `guarded_nodes` numbers its
         # fields as `analyze` did, so the denied indexes name the same nodes.
         document = self._parse(query, located=False)
-        operation = _select_operation(document, request.operation_name)
+        operation = _select_operation(document, operation_name)
         assert not isinstance(operation, str)  # the cached operation was selected from it
         fragments = _fragments(document)
         guarded = guarded_nodes(self.supergraph, operation, fragments)
         nodes = tuple(node for index, node in enumerate(guarded) if index in denied)
-        if options.reject_unauthorized:
+        if reject:
             paths = denied_paths(operation, fragments, nodes)
             errors = [
                 graphql_error(UNAUTHORIZED_MESSAGE, path=path, code=UNAUTHORIZED_FIELD_OR_TYPE)
                 for path in paths
             ]
             return GraphQLResponse({"errors": errors}, "request_error")
-        key = (query, request.operation_name, denied)
-        variant = self.authorized_plans.get(key)
-        if variant is not None:
-            return variant
-        built = self._prepared(
+        return self._prepared(
             document,
             operation,
             fragments,
-            request.operation_name,
+            operation_name,
             planned=remove_fields(document, nodes),
             denied=nodes,
         )
-        if isinstance(built, PreparedOperation):
-            self.authorized_plans.put(key, built)
-        return built
+
+    async def _off_loop(self, key: Hashable, job: Callable[[], T]) -> T:
+        """`job()` as a compute job (compute.py), or inline when they are off."""
+        if self.options.compute_jobs:
+            return await self.jobs.run(key, job)
+        return job()
 
     def _wants_plan(self, request: GraphQLRequest) -> bool:
         if not self.options.expose_query_plan:
@@ -618,6 +725,7 @@ class Router:
         return request.include_query_plan or extensions.get("includeQueryPlan") is True
 
     async def aclose(self) -> None:
+        self.jobs.close()
         await self.transport.aclose()
 
 

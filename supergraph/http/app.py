@@ -244,6 +244,34 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         ("cache",),
         reader(lambda cache: len(cache)),
     )
+
+    def compute_jobs() -> Iterator[tuple[tuple[str, ...], float]]:
+        router = holder.router
+        if router is not None:
+            jobs = router.jobs
+            yield ("executed",), jobs.executed
+            yield ("shared",), jobs.shared
+            yield ("rejected",), jobs.rejected
+
+    def compute_queued() -> Iterator[tuple[tuple[str, ...], float]]:
+        router = holder.router
+        if router is not None:
+            yield (), router.jobs.queued
+
+    metrics.watch(
+        "router_compute_jobs",
+        "Parsing, validation, planning and introspection run off the event loop: jobs "
+        "executed, requests that shared an identical job in flight, requests refused "
+        "because the queue was full (REQUEST_CONCURRENCY_LIMITED).",
+        ("outcome",),
+        compute_jobs,
+    )
+    metrics.watch_gauges(
+        "router_compute_jobs_queued",
+        "Compute jobs waiting or running.",
+        (),
+        compute_queued,
+    )
     metrics.watch(
         "router_persisted_queries",
         "Persisted query lookups (hit, miss) and APQ registrations.",

@@ -71,6 +71,7 @@ _CONTENT_TYPE: Final = {
 }
 _HTML: Final = (b"content-type", b"text/html; charset=utf-8")
 _ALLOW_POST: Final = (b"allow", b"POST")
+_RETRY_AFTER: Final = (b"retry-after", b"1")
 
 
 class RouterHolder:
@@ -307,6 +308,8 @@ def _graphql_answer(result: GraphQLResponse, media_type: str) -> Answer:
     headers = [_CONTENT_TYPE[media_type]]
     if status == 405:
         headers.insert(0, _ALLOW_POST)
+    elif status == 503:
+        headers.append(_RETRY_AFTER)
     elif result.kind == "internal_error":
         headers.append(_request_id_header())  # what to quote when reporting it
     return status, orjson.dumps(result.body), headers

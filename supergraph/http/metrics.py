@@ -283,7 +283,8 @@ class Metrics:
             return
         for values, count in family.read():
             delta = count - family.synced.get(values, 0.0)
-            child = family.mirror.labels(*values)  # present at 0, as in one process
+            # present at 0, as in one process; a family without labels is its own child
+            child = family.mirror.labels(*values) if values else family.mirror
             if delta > 0:
                 child.inc(delta)
             family.synced[values] = count
@@ -294,7 +295,7 @@ class Metrics:
             return
         current = set()
         for values, value in family.read():
-            family.mirror.labels(*values).set(value)
+            (family.mirror.labels(*values) if values else family.mirror).set(value)
             current.add(values)
         for gone in family.synced - current:
             family.mirror.labels(*gone).set(0)  # e.g. a cache the reloaded app no longer has

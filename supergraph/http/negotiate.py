@@ -7,7 +7,7 @@ from typing import Literal
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 
-ResponseKind = Literal["ok", "request_error", "method_not_allowed", "internal_error"]
+ResponseKind = Literal["ok", "request_error", "method_not_allowed", "unavailable", "internal_error"]
 
 # Wildcards get application/json: curl and old clients send */* and expect 200s
 # for GraphQL errors (the audit's SHOULD for */* says the same).
@@ -94,6 +94,8 @@ def status_for(kind: ResponseKind, media_type: str) -> int:
         return 405
     if kind == "internal_error":
         return 500
+    if kind == "unavailable":
+        return 503
     # Request errors: 400 with the new media type; with application/json the
     # spec asks for 200 so legacy clients read the errors from the body.
     return 400 if media_type == GRAPHQL_RESPONSE_JSON else 200

@@ -1,0 +1,187 @@
+"""Compute jobs: the cold path (parse, validate, plan, introspection) off the event loop.
+
+The worker thread, the shared execution of identical jobs, the bounded queue
+(REQUEST_CONCURRENCY_LIMITED, 503), jobs nobody waits for, and the router's use
+of them: a cached operation never becomes a job, a fresh one does, and every
+cache is still filled on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from typing import Any
+
+import pytest
+from graphql import DocumentNode
+
+from supergraph.executor.compute import (
+    REQUEST_CONCURRENCY_LIMITED,
+    SWITCH_INTERVAL,
+    ComputeBusy,
+    ComputeJobs,
+)
+from supergraph.executor.mock_transport import MockTransport
+from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
+from supergraph.planner.plan import QueryPlan
+from supergraph.schema import Supergraph
+from tests.executor.test_pipeline import SUPERGRAPH, fake_planner, handler
+
+
+async def test_a_job_runs_on_another_thread_and_lowers_the_switch_interval() -> None:
+    jobs = ComputeJobs()
+    try:
+        thread = await jobs.run("which", threading.get_ident)
+        assert thread != threading.get_ident()
+        assert sys.getswitchinterval() <= SWITCH_INTERVAL
+        assert jobs.executed == 1 and jobs.queued == 0
+    finally:
+        jobs.close()
+
+
+async def test_identical_jobs_in_flight_run_once_and_share_the_result() -> None:
+    jobs = ComputeJobs()
+    release = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        release.wait(10)
+        calls.append(1)
+        return 42
+
+    try:
+        waiting = [asyncio.create_task(jobs.run("same", slow)) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        release.set()
+        assert await asyncio.gather(*waiting) == [42] * 5
+        assert calls == [1] and jobs.executed == 1 and jobs.shared == 4
+    finally:
+        jobs.close()
+
+
+async def test_a_full_queue_refuses_at_once_and_takes_jobs_again_when_it_drains() -> None:
+    jobs = ComputeJobs(max_queued=2)
+    release = threading.Event()
+    try:
+        held = [asyncio.create_task(jobs.run(n, lambda: release.wait(10))) for n in range(2)]
+        await asyncio.sleep(0.05)
+        assert jobs.queued == 2
+        with pytest.raises(ComputeBusy):
+            await jobs.run("third", lambda: True)
+        assert jobs.rejected == 1
+        release.set()
+        await asyncio.gather(*held)
+        assert jobs.queued == 0
+        assert await jobs.run("again", lambda: "yes") == "yes"
+    finally:
+        release.set()
+        jobs.close()
+
+
+async def test_a_job_whose_requesters_all_left_before_it_started_never_runs() -> None:
+    jobs = ComputeJobs()
+    release = threading.Event()
+    ran: list[str] = []
+    try:
+        first = asyncio.create_task(jobs.run("first", lambda: release.wait(10)))
+        await asyncio.sleep(0.05)  # the worker is busy with the first job
+        second = asyncio.create_task(jobs.run("second", lambda: ran.append("second")))
+        await asyncio.sleep(0.01)
+        second.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        release.set()
+        await first
+        assert await jobs.run("third", lambda: ran.append("third")) is None
+        assert ran == ["third"]
+    finally:
+        release.set()
+        jobs.close()
+
+
+async def test_an_exception_of_the_job_reaches_its_requester() -> None:
+    jobs = ComputeJobs()
+
+    def broken() -> None:
+        raise ValueError("boom")
+
+    try:
+        with pytest.raises(ValueError, match="boom"):
+            await jobs.run("broken", broken)
+        assert jobs.queued == 0
+    finally:
+        jobs.close()
+
+
+TOP = "{ topProducts { name status reviews { body } } }"
+
+
+def _router(planner: Any = fake_planner, **options: Any) -> Router:
+    return Router(SUPERGRAPH, MockTransport(handler), RouterOptions(**options), planner=planner)
+
+
+async def test_a_fresh_operation_is_planned_off_the_loop_and_a_cached_one_is_not() -> None:
+    threads: list[int] = []
+
+    def planner(supergraph: Supergraph, document: DocumentNode, name: str | None) -> QueryPlan:
+        threads.append(threading.get_ident())
+        return fake_planner(supergraph, document, name)
+
+    router = _router(planner)
+    try:
+        for _ in range(3):
+            response = await router.execute(GraphQLRequest("{ me { username } }"))
+            assert response.body == {"data": {"me": {"username": "ada"}}}
+        assert len(threads) == 1 and threads[0] != threading.get_ident()
+        # Two jobs (the document, then its plan), filled into the caches on the loop.
+        assert router.jobs.executed == 2
+        assert len(router.documents) == 1 and len(router.plans) == 1
+    finally:
+        await router.aclose()
+
+
+async def test_a_full_compute_queue_answers_503_request_concurrency_limited() -> None:
+    release = threading.Event()
+
+    def stuck(supergraph: Supergraph, document: DocumentNode, name: str | None) -> QueryPlan:
+        release.wait(10)
+        return fake_planner(supergraph, document, name)
+
+    router = _router(stuck, compute_max_queued=1)
+    try:
+        first = asyncio.create_task(router.execute(GraphQLRequest("{ me { username } }")))
+        for _ in range(100):  # until its plan job holds the only place in the queue
+            await asyncio.sleep(0.01)
+            if router.jobs.queued == 1 and router.jobs.executed == 2:
+                break
+        refused = await router.execute(GraphQLRequest(TOP))
+        assert refused.kind == "unavailable"
+        assert [e["extensions"]["code"] for e in refused.body["errors"]] == [
+            REQUEST_CONCURRENCY_LIMITED
+        ]
+        assert router.jobs.rejected == 1
+        release.set()
+        assert (await first).kind == "ok"
+        # Nothing about the refused document was cached: it is answered once there is room.
+        assert (await router.execute(GraphQLRequest(TOP))).kind == "ok"
+    finally:
+        release.set()
+        await router.aclose()
+
+
+async def test_with_compute_jobs_off_everything_runs_inline() -> None:
+    router = _router(compute_jobs=False)
+    response = await router.execute(GraphQLRequest("{ me { username } }"))
+    assert response.kind == "ok" and router.jobs.executed == 0
+
+
+def test_the_edge_answers_unavailable_with_503_and_retry_after() -> None:
+    from supergraph.executor.pipeline import GraphQLResponse
+    from supergraph.http.endpoint import _graphql_answer
+    from supergraph.http.negotiate import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON
+
+    body = {"errors": [{"message": "busy", "extensions": {"code": REQUEST_CONCURRENCY_LIMITED}}]}
+    for media_type in (GRAPHQL_RESPONSE_JSON, APPLICATION_JSON):
+        status, _, headers = _graphql_answer(GraphQLResponse(body, "unavailable"), media_type)
+        assert status == 503 and (b"retry-after", b"1") in headers
