@@ -214,27 +214,37 @@ def test_the_apq_memory_store_stays_within_its_budget_under_large_registrations(
     assert store.queries.bytes <= APQ_BUDGET and normal_hash in store.queries
 
 
-def test_the_default_budget_takes_a_1_5_mb_document_but_not_its_plan(system: System) -> None:
-    """The system's router has the defaults (32 MiB a cache, entries up to 2 MiB)."""
+def _document_counts(router_url: str, client: Any) -> tuple[float, float]:
+    """Plans refused as oversize, and the bytes the document cache holds (/metrics)."""
+    samples = parse_metrics(client.get(f"{router_url}/metrics").text)
+    oversize = samples["router_cache_rejections_total", (("cache", "plan"), ("reason", "oversize"))]
+    return oversize, samples["router_cache_bytes", (("cache", "document"),)]
 
-    def counts() -> tuple[float, float]:
-        response = system.client.get(f"{system.router_url}/metrics")
-        samples = parse_metrics(response.text)
-        oversize = samples[
-            "router_cache_rejections_total", (("cache", "plan"), ("reason", "oversize"))
-        ]
-        return oversize, samples["router_cache_bytes", (("cache", "document"),)]
 
-    oversize, document_bytes = counts()
+def test_a_1_5_mb_document_is_refused_unparsed_and_never_cached(system: System) -> None:
+    """The default `limits.max_query_length` (256 Ki characters) refuses the Why's
+    1.5 MB operations before the parser; the refusal is not kept under their text."""
+    _, document_bytes = _document_counts(system.router_url, system.client)
     for index in range(4):
         response = system.post(_search(f"default-{index}-", 1_500_000))
+        assert response.status == 400
+        assert response.codes() == ["MAX_QUERY_LENGTH_EXCEEDED"]
+    assert _document_counts(system.router_url, system.client)[1] == document_bytes
+
+
+def test_the_default_budget_takes_a_1_5_mb_document_but_not_its_plan(system: System) -> None:
+    """With the length limit raised, the default cache budgets (32 MiB a cache,
+    entries up to 2 MiB) keep a 1.5 MB document but not its plan."""
+    url = system.start_router(limits={"max_query_length": 2_000_000})
+    oversize, document_bytes = _document_counts(url, system.client)
+    for index in range(4):
+        response = system.post(_search(f"raised-{index}-", 1_500_000), router=url)
         assert response.status == 200
-    after_oversize, after_bytes = counts()
+    after_oversize, after_bytes = _document_counts(url, system.client)
     # Each plan (the 1.5 MB text and a subgraph operation carrying it) is over 2 MiB.
     assert after_oversize - oversize == 4
     assert 4 * 1_500_000 <= after_bytes - document_bytes <= 4 * 1_600_000
-    response = system.client.get(f"{system.router_url}/metrics")
-    samples = parse_metrics(response.text)
+    samples = parse_metrics(system.client.get(f"{url}/metrics").text)
     assert samples["router_cache_max_bytes", (("cache", "document"),)] == 32 << 20
 
 
