@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import logging
 import os
 import shutil
 import signal
@@ -345,7 +346,11 @@ async def _housekeeping(
     """Every second: publish scrape-time counters; stop when the parent is gone."""
     while True:
         await asyncio.sleep(1.0)
-        sync_metrics()
+        try:
+            sync_metrics()
+        except Exception:
+            # A metrics bug must not stop the parent check below (an orphan would stay).
+            logging.getLogger(__name__).exception("worker %d: metrics sync failed", os.getpid())
         if os.getppid() != parent:
             server.should_exit = True
             return
