@@ -245,9 +245,15 @@ class WeightedCache(Generic[K, V]):
             segment.items.move_to_end(key)
         return node.value
 
-    def put(self, key: K, value: V) -> bool:
-        """Cache `value` under `key`; False when it is too heavy to be cached."""
-        weight = self._weigh(key, value) + ENTRY_OVERHEAD
+    def weigh(self, key: K, value: V) -> int:
+        """What `put` would count for the entry (its overhead aside); it reads no cache
+        state, so it may run on another thread (the router's compute jobs do)."""
+        return self._weigh(key, value)
+
+    def put(self, key: K, value: V, weight: int | None = None) -> bool:
+        """Cache `value` under `key`; False when it is too heavy to be cached. `weight`:
+        `weigh(key, value)` when already known (weighing walks the whole value)."""
+        weight = (self._weigh(key, value) if weight is None else weight) + ENTRY_OVERHEAD
         if weight > self.max_entry_bytes:
             self.rejected_oversize += 1
             self.discard(key)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -113,7 +114,20 @@ class ComputeJobs:
 
     def _counted(self, job: Callable[[], T]) -> T:
         self.executed += 1  # only the worker thread writes it
-        return job()
+        # No automatic collection while a job runs: a collection holds the interpreter
+        # lock throughout, so the loop waits for all of it, and during a job it would
+        # only scan the job's live objects (a 32 KB operation's AST, the planner's
+        # state), which reference counting frees afterwards; planning one leaves ~200
+        # objects in cycles. Measured in process, four clients compiling fresh 32 KB
+        # operations: 143 collections in 8 s, up to 42 ms each, and the loop's p99
+        # lag 13 ms; with this, see the module doc.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return job()
+        finally:
+            if enabled:
+                gc.enable()
 
     def close(self) -> None:
         """Stop the worker once the jobs it has are done (a retired router's)."""

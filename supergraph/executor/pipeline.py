@@ -235,6 +235,16 @@ class PreparedOperation:
     """Where its variable definitions are in the text (errors about variable values)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """What a compile job brings back to the event loop (see `Router._compile`)."""
+
+    document: _Document
+    document_weight: int
+    prepared: PreparedOperation | GraphQLResponse | None = None
+    prepared_weight: int | None = None
+
+
 class _VariableLocations:
     """Line and column of an operation's variable definitions: a few integers, found
     in the text the first time a request's variables are wrong (the cached operation
@@ -400,25 +410,53 @@ class Router:
                 return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
             return self.prepare(query, parsed.document, operation_name)
         found = self._too_long(query) or self.documents.get(query)
+        key = (query, operation_name)
         if found is None:
-            max_tokens = self.options.limits.max_tokens
-            found = await self._off_loop(
-                ("document", query), lambda: self._parse_and_validate(query, max_tokens)
+            # One job parses, validates and (unless a plan is cached) plans: the AST
+            # lives and dies on the worker; the outcomes come back weighed.
+            plan = key not in self.plans
+            compiled = await self._off_loop(
+                ("compile", *key, plan), lambda: self._compile(query, operation_name, plan)
             )
-            self.documents.put(query, found.cached())
+            found = compiled.document
+            self.documents.put(query, found, compiled.document_weight)
+            built = compiled.prepared
+            if built is not None:
+                self.plans.misses += 1  # the look-up the job's planning stood for
+                if isinstance(built, PreparedOperation):
+                    self.plans.put(key, built, compiled.prepared_weight)
+                return built
         if found.errors:
             return GraphQLResponse({"errors": list(found.errors)}, "request_error")
-        key = (query, operation_name)
         prepared = self.plans.get(key)
         if prepared is not None:
             return prepared
-        document = found.document
-        built = await self._off_loop(
-            ("plan", *key), lambda: self._build_prepared(query, document, operation_name)
+        planned, weight = await self._off_loop(
+            ("plan", *key),
+            lambda: self._weighed(key, self._build_prepared(query, None, operation_name)),
         )
+        if isinstance(planned, PreparedOperation):
+            self.plans.put(key, planned, weight)
+        return planned
+
+    def _compile(self, query: str, operation_name: str | None, plan: bool) -> _Compiled:
+        """Pure (no cache access): the document's cache entry (no AST), and when it is
+        valid and `plan`, the prepared operation (or why there is none), weighed."""
+        parsed = self._parse_and_validate(query, self.options.limits.max_tokens)
+        entry = parsed.cached()
+        document_weight = self.documents.weigh(query, entry)
+        if parsed.errors or not plan:
+            return _Compiled(entry, document_weight)
+        built = self._build_prepared(query, parsed.document, operation_name)
+        prepared, weight = self._weighed((query, operation_name), built)
+        return _Compiled(entry, document_weight, prepared, weight)
+
+    def _weighed(
+        self, key: tuple[str, str | None], built: PreparedOperation | GraphQLResponse
+    ) -> tuple[PreparedOperation | GraphQLResponse, int | None]:
         if isinstance(built, PreparedOperation):
-            self.plans.put(key, built)
-        return built
+            return built, self.plans.weigh(key, built)
+        return built, None
 
     async def _introspect(
         self,

@@ -134,8 +134,8 @@ async def test_a_fresh_operation_is_planned_off_the_loop_and_a_cached_one_is_not
             response = await router.execute(GraphQLRequest("{ me { username } }"))
             assert response.body == {"data": {"me": {"username": "ada"}}}
         assert len(threads) == 1 and threads[0] != threading.get_ident()
-        # Two jobs (the document, then its plan), filled into the caches on the loop.
-        assert router.jobs.executed == 2
+        # One job (parse, validate and plan), filled into both caches on the loop.
+        assert router.jobs.executed == 1
         assert len(router.documents) == 1 and len(router.plans) == 1
     finally:
         await router.aclose()
@@ -153,7 +153,7 @@ async def test_a_full_compute_queue_answers_503_request_concurrency_limited() ->
         first = asyncio.create_task(router.execute(GraphQLRequest("{ me { username } }")))
         for _ in range(100):  # until its plan job holds the only place in the queue
             await asyncio.sleep(0.01)
-            if router.jobs.queued == 1 and router.jobs.executed == 2:
+            if router.jobs.queued == 1 and router.jobs.executed == 1:
                 break
         refused = await router.execute(GraphQLRequest(TOP))
         assert refused.kind == "unavailable"
