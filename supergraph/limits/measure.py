@@ -26,6 +26,8 @@ from graphql import (
     SelectionSetNode,
 )
 
+from supergraph.operation.post_order import post_order
+
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
 
@@ -137,27 +139,9 @@ def _local(selection_set: SelectionSetNode) -> _Local:
 def _post_order(local: dict[str, _Local]) -> list[str]:
     """Fragment names, each after every fragment it spreads (a spread closing a cycle
     is left out: it counts nothing)."""
-    order: list[str] = []
-    done: set[str] = set()
-    for root in local:
-        if root in done:
-            continue
-        path = [(root, iter(local[root].spreads))]
-        on_path = {root}
-        while path:
-            name, spreads = path[-1]
-            for spread in spreads:
-                child = spread.name
-                if child in local and child not in done and child not in on_path:
-                    path.append((child, iter(local[child].spreads)))
-                    on_path.add(child)
-                    break
-            else:
-                path.pop()
-                on_path.discard(name)
-                done.add(name)
-                order.append(name)
-    return order
+    return post_order(
+        {name: [spread.name for spread in each.spreads] for name, each in local.items()}
+    )
 
 
 def _expanded(local: _Local, measured: dict[str, Measure]) -> Measure:

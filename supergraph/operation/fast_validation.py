@@ -111,6 +111,7 @@ from graphql.validation.rules.variables_in_allowed_position import allowed_varia
 from graphql.validation.validate import FragmentNestingVisitor, ValidationAbortedError
 
 from supergraph.operation.overlap import can_merge, find_conflict
+from supergraph.operation.post_order import post_order
 
 # Proven silent by a walk that did not give up. The overlap rule is proven
 # separately (overlap.py).
@@ -200,6 +201,10 @@ def bounded_rules(
 
 class _Unsure(Exception):
     """The walk met something it does not prove: every rule runs."""
+
+
+def _give_up() -> None:
+    raise _Unsure
 
 
 def rules_to_run(
@@ -318,29 +323,7 @@ class _Walk:
 
     def _no_cycles(self) -> list[str]:
         """The fragments, each after those it spreads; a cycle gives up."""
-        done: set[str] = set()
-        order: list[str] = []
-        for root in self.fragments:
-            if root in done:
-                continue
-            # Iterative DFS: a spread back onto the current path is a cycle.
-            path = [(root, iter(self.spreads[root]))]
-            on_path = {root}
-            while path:
-                name, spreads = path[-1]
-                for spread in spreads:
-                    if spread in on_path:
-                        raise _Unsure
-                    if spread not in done:
-                        path.append((spread, iter(self.spreads[spread])))
-                        on_path.add(spread)
-                        break
-                else:
-                    path.pop()
-                    on_path.discard(name)
-                    done.add(name)
-                    order.append(name)
-        return order
+        return post_order({name: self.spreads[name] for name in self.fragments}, _give_up)
 
     def _operation(self, operation: OperationDefinitionNode) -> set[str]:
         """Checks the operation's variables; returns the fragments it spreads directly."""
