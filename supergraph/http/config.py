@@ -7,7 +7,6 @@ Every key is optional; docs/router-config.md describes each one. Values may use
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,18 +327,6 @@ def _subgraph_limits(raw: object) -> tuple[int, dict[str, int]]:
     return default, by_name
 
 
-_SIZE_UNITS = {
-    "b": 1,
-    "kb": 10**3,
-    "kib": 2**10,
-    "mb": 10**6,
-    "mib": 2**20,
-    "gb": 10**9,
-    "gib": 2**30,
-}
-_SIZE = re.compile(r"\s*(\d+)\s*([a-z]*)\s*", re.IGNORECASE)
-
-
 def _response_bytes(raw: object, where: str) -> int | None:
     """`http_max_response_bytes` (bytes), or Apollo Router's `http_max_response_size`
     (bytes, or a size such as "10MiB" or "10mb")."""
@@ -351,14 +338,7 @@ def _response_bytes(raw: object, where: str) -> int | None:
             f"{where}: set http_max_response_bytes or http_max_response_size, not both"
         )
     for key, value in limits.items():
-        at = f"{where}.{key}"
-        if isinstance(value, str) and key == "http_max_response_size":
-            match = _SIZE.fullmatch(value)
-            unit = _SIZE_UNITS.get((match[2] or "b").lower()) if match else None
-            if match is None or unit is None or int(match[1]) < 1:
-                raise ConfigError(f"{at}: expected a size such as 10MiB or 10mb, got {value!r}")
-            return int(match[1]) * unit
-        return v.positive_int(value, at)
+        return v.byte_size(value, f"{where}.{key}")
     return None
 
 

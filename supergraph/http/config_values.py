@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from typing import Final
 
 
 class ConfigError(ValueError):
@@ -43,12 +45,8 @@ MIN_BYTE_BUDGET = 64 << 10
 
 
 def byte_budget(value: object, where: str) -> int:
-    """A cache's size in bytes: a whole number, at least `MIN_BYTE_BUDGET`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_BYTE_BUDGET:
-        raise ConfigError(
-            f"{where}: expected a number of bytes of at least {MIN_BYTE_BUDGET}, got {value!r}"
-        )
-    return value
+    """A cache's size in bytes (as `byte_size`), at least `MIN_BYTE_BUDGET`."""
+    return byte_size(value, where, minimum=MIN_BYTE_BUDGET)
 
 
 def only(values: Mapping[str, object], allowed: set[str], prefix: str) -> None:
@@ -101,3 +99,43 @@ def choice(value: object, choices: tuple[str, ...], where: str) -> str:
         raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
     assert isinstance(value, str)
     return value
+
+
+_SIZE = re.compile(r"\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*", re.IGNORECASE)
+_SIZE_UNITS: Final = {
+    "b": 1,
+    "kb": 10**3,
+    "kib": 2**10,
+    "mb": 10**6,
+    "mib": 2**20,
+    "gb": 10**9,
+    "gib": 2**30,
+}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*")
+_DURATION_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0}
+
+
+def byte_size(value: object, where: str, *, minimum: int = 1) -> int:
+    """Bytes: a whole number, or Apollo Router's spelling with a unit ("32kib", "400KiB",
+    "10mb", "1GiB")."""
+    size: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif isinstance(value, str) and (match := _SIZE.fullmatch(value)):
+        size = int(match[1]) * _SIZE_UNITS[(match[2] or "b").lower()]
+    if size is None or size < minimum:
+        raise ConfigError(
+            f"{where}: expected a number of bytes of at least {minimum}, or a size such as"
+            f" 32kib or 10MiB, got {value!r}"
+        )
+    return size
+
+
+def duration(value: object, where: str) -> float:
+    """Seconds: a positive number, or Apollo's spelling with a unit ("10s", "500ms", "1m")."""
+    seconds: object = value
+    if isinstance(value, str) and (match := _DURATION.fullmatch(value)):
+        seconds = float(match[1]) * _DURATION_UNITS[match[2] or "s"]
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        raise ConfigError(f"{where}: expected a positive duration (e.g. 10 or 10s), got {value!r}")
+    return float(seconds)

@@ -21,13 +21,11 @@ them (the connections they govern outlive any one app).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from supergraph.http import config_values as v
-from supergraph.http.config_values import ConfigError
 
 DEFAULT_MAX_HEADERS: Final = 100
 """Apollo Router's default (hyper's); ntex (Hive Router) stops at 96."""
@@ -76,19 +74,19 @@ def parse_edge_limits(top: Mapping[str, object]) -> EdgeLimits:
             limits.get("http1_max_request_headers", DEFAULT_MAX_HEADERS),
             "limits.http1_max_request_headers",
         ),
-        max_head_bytes=byte_size(
+        max_head_bytes=v.byte_size(
             limits.get("http1_max_request_buf_size", DEFAULT_MAX_HEAD_BYTES),
             "limits.http1_max_request_buf_size",
             minimum=MIN_HEAD_BYTES,
         ),
-        header_read_timeout=duration(
+        header_read_timeout=v.duration(
             http.get("header_read_timeout", DEFAULT_HEADER_READ_TIMEOUT),
             f"{where}header_read_timeout",
         ),
-        body_read_timeout=duration(
+        body_read_timeout=v.duration(
             http.get("body_read_timeout", DEFAULT_BODY_READ_TIMEOUT), f"{where}body_read_timeout"
         ),
-        keep_alive_timeout=duration(
+        keep_alive_timeout=v.duration(
             http.get("keep_alive_timeout", DEFAULT_KEEP_ALIVE_TIMEOUT),
             f"{where}keep_alive_timeout",
         ),
@@ -96,34 +94,3 @@ def parse_edge_limits(top: Mapping[str, object]) -> EdgeLimits:
             http.get("max_connections", DEFAULT_MAX_CONNECTIONS), f"{where}max_connections"
         ),
     )
-
-
-_SIZE = re.compile(r"\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*", re.IGNORECASE)
-_SIZE_UNITS: Final = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*")
-_DURATION_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0}
-
-
-def byte_size(value: object, where: str, *, minimum: int = 1) -> int:
-    """Bytes: a whole number, or Apollo's spelling with a unit ("32kib", "400KiB", "1mb")."""
-    size: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        size = value
-    elif isinstance(value, str) and (match := _SIZE.fullmatch(value)):
-        size = int(match[1]) * _SIZE_UNITS[(match[2] or "b").lower()]
-    if size is None or size < minimum:
-        raise ConfigError(
-            f"{where}: expected a size of at least {minimum} bytes (e.g. 32768 or 32kib), "
-            f"got {value!r}"
-        )
-    return size
-
-
-def duration(value: object, where: str) -> float:
-    """Seconds: a positive number, or Apollo's spelling with a unit ("10s", "500ms", "1m")."""
-    seconds: object = value
-    if isinstance(value, str) and (match := _DURATION.fullmatch(value)):
-        seconds = float(match[1]) * _DURATION_UNITS[match[2] or "s"]
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
-        raise ConfigError(f"{where}: expected a positive duration (e.g. 10 or 10s), got {value!r}")
-    return float(seconds)

@@ -260,7 +260,11 @@ def test_the_default_budget_takes_a_1_5_mb_document_but_not_its_plan(system: Sys
             "supergraph.query_planning.cache.in_memory.limit: expected a positive whole number",
         ),
         (
-            {"supergraph": {"query_planning": {"cache": {"in_memory": {"max_bytes": "32MB"}}}}},
+            {
+                "supergraph": {
+                    "query_planning": {"cache": {"in_memory": {"max_bytes": "32 parsecs"}}}
+                }
+            },
             "supergraph.query_planning.cache.in_memory.max_bytes",
         ),
         (
@@ -297,3 +301,10 @@ def test_cache_budgets_have_safe_defaults_and_can_be_set() -> None:
     assert config.supergraph.query_planning_cache.max_bytes == 1 << 20
     assert config.supergraph.query_planning_cache.limit == 2_000
     assert config.persisted_queries.memory_max_bytes == 1 << 20
+
+
+def test_cache_budgets_take_apollo_routers_size_spelling() -> None:
+    raw = {"supergraph": {"query_planning": {"cache": {"in_memory": {"max_bytes": "64MiB"}}}}}
+    assert parse_config(raw).supergraph.query_planning_cache.max_bytes == 64 << 20
+    apq = parse_config({"persisted_queries": {"memory_max_bytes": "1mb"}}).persisted_queries
+    assert apq.memory_max_bytes == 1_000_000
