@@ -71,7 +71,7 @@ def test_apollo_spellings_and_plain_numbers() -> None:
         ({"server": {"http": {"body_read_timeout": "soon"}}}, "server.http.body_read_timeout: "),
         ({"server": {"http": {"keep_alive_timeout": True}}}, "server.http.keep_alive_timeout: "),
         ({"limits": {"http1_max_request_headers": -1}}, "limits.http1_max_request_headers: "),
-        ({"limits": {"http1_max_request_buf_size": 100}}, "at least 1024 bytes"),
+        ({"limits": {"http1_max_request_buf_size": 100}}, "of at least 1024"),
         ({"limits": {"http1_max_request_buf_size": "32 parsecs"}}, "http1_max_request_buf_size"),
         ({"server": []}, "server: expected a mapping"),
     ],
