@@ -619,7 +619,41 @@ class _Shaping:
                     f'Abstract type "{shape.type_name}" cannot be of type {_show(typename)}', path
                 )
                 return _INVALID
+            if isinstance(runtime, GraphQLInterfaceType) and self.asks_typename(runtime, entry):
+                self.unresolved(entry, shape, path)
+                return _INVALID
         return self.shape_object(runtime, value, entry.group, path)
+
+    def asks_typename(self, runtime: _Runtime, entry: _Entry) -> bool:
+        """Does the client select `__typename` (under any alias) of this object?"""
+        assert entry.group is not None
+        entries = self.shaper.fields(runtime, entry.group, self.variables, self.condition_key)
+        return any(e.special == _TYPENAME_ENTRY for e in entries)
+
+    def unresolved(self, entry: _Entry, shape: _Shape, path: _Path) -> None:
+        """An object whose object type is unknown, with its `__typename` selected.
+
+        Only a subgraph that knows the interface alone (an @interfaceObject)
+        answered for it, and the lookup of its object type in a subgraph with
+        the real interface failed: the interface's name is not an answer
+        (`__typename` is always an object type), so the object is an error at
+        its path, unless the lookup's own error already explains it.
+        """
+        concrete = _materialize(path)
+        explained = self.explained
+        if explained is None:
+            explained = self.explained = _ErrorPaths()
+        if explained.explains(self.errors, concrete):
+            return
+        self.errors.append(
+            graphql_error(
+                f'Abstract type "{shape.type_name}" must resolve to an Object type at runtime '
+                f'for field "{entry.parent_type}.{entry.name}": no subgraph resolved this '
+                "object's type",
+                path=concrete,
+                code=RESPONSE_VALIDATION_FAILED,
+            )
+        )
 
     def invalid(self, message: str, path: _Path) -> None:
         """A subgraph value the schema does not allow: an error at its path."""

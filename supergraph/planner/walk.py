@@ -256,7 +256,10 @@ class Walker:
                     "__typename", field.alias, (), field.directives, False, ctx.internal
                 )
                 return
-            self._jump(ctx, field)
+            # The shaper answers every `__typename` of an object, whatever its alias,
+            # from the object's one `__typename` key: the jump overwrites that key,
+            # never an alias of it (`tn: __typename` would leave the interface's name).
+            self._jump(ctx, replace(field, alias=None))
             return
         found = resolves(sg, graph, type_name, field.name, ctx.provided)
         # Keys may use fields the subgraph declares @external or lost to

@@ -241,6 +241,38 @@ def test_interface_without_typename_shapes_interface_fields() -> None:
     assert errors == []
 
 
+def test_interface_typename_the_subgraphs_did_not_resolve_is_an_error() -> None:
+    # The lookup of the object type failed: "Node" is no answer to `__typename`,
+    # under any alias, and the object is null (an error at its path).
+    data = {"nodes": [{"__typename": "User", "id": "1"}, {"__typename": "Node", "id": "2"}]}
+    for selected in ("__typename", "t: __typename", "... on Node { t: __typename }"):
+        result, errors = shape(f"{{ nodes {{ id {selected} }} }}", data)
+        assert result == {"nodes": None}, selected
+        assert [e["path"] for e in errors] == [["nodes", 1]], selected
+        assert 'Abstract type "Node" must resolve to an Object type' in errors[0]["message"]
+
+
+def test_unresolved_interface_typename_explained_by_an_error_gets_no_second_one() -> None:
+    data = {"node": {"__typename": "Node", "id": "2"}}
+    explained = [{"message": "lookup failed", "path": ["node", "name"]}]
+    query = "{ node(id: 2) { t: __typename } }"
+    document = parse(query)
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    errors: list[JSONObject] = list(explained)
+    result = ResponseShaper(API, operation, {}).shape(data, {}, errors)
+    assert result == {"node": None}
+    assert errors == explained
+
+
+def test_unresolved_interface_typename_not_selected_is_no_error() -> None:
+    data = {"node": {"__typename": "Node", "id": "2"}}
+    query = "query($t: Boolean!) { node(id: 2) { id t: __typename @include(if: $t) } }"
+    assert shape(query, data, {"t": False}) == ({"node": {"id": "2"}}, [])
+    result, errors = shape(query, data, {"t": True})
+    assert result == {"node": None}
+    assert [e["path"] for e in errors] == [["node"]]
+
+
 def test_union_without_typename_is_null() -> None:
     result, _ = shape("{ search { ... on User { id } } }", {"search": [{"id": "1"}]})
     assert result == {"search": [None]}
