@@ -1,7 +1,8 @@
 """Merge and flatten the typed tree so each response key appears once per level.
 
 - A fragment that always applies (same type, or an abstract type the
-  object parent belongs to) without directives is spliced into its parent.
+  parent, object or interface, belongs to) without directives is spliced
+  into its parent; with directives it is kept.
 - A fragment that can never apply (an object type that is not the parent)
   is dropped.
 - Fields with the same response key and directives are merged (their
@@ -12,7 +13,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from graphql import GraphQLObjectType, GraphQLSchema, print_ast
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    print_ast,
+)
 
 from supergraph.operation.tree import Field, InlineFragment, Selection
 
@@ -59,11 +66,13 @@ def _flatten(
     out: list[Selection] = []
     for selection in selections:
         if isinstance(selection, InlineFragment):
-            if not _can_apply(schema, parent_type, selection.type_condition):
+            condition = selection.type_condition
+            # Checked first: an interface no object type implements (only an
+            # @interfaceObject stands for its values) has no objects to overlap.
+            always = _always_applies(schema, parent_type, condition)
+            if not always and not _can_apply(schema, parent_type, condition):
                 continue
-            if not selection.directives and _always_applies(
-                schema, parent_type, selection.type_condition
-            ):
+            if always and not selection.directives:
                 out.extend(_flatten(schema, parent_type, selection.selections))
                 continue
         out.append(selection)
@@ -80,16 +89,16 @@ def _key(selection: Selection) -> tuple[str, ...]:
 
 
 def _always_applies(schema: GraphQLSchema, parent_type: str, condition: str) -> bool:
+    """The parent is the condition's type, or a type (object or interface) implementing it."""
     if condition == parent_type:
         return True
     parent = schema.get_type(parent_type)
     abstract = schema.get_type(condition)
-    if not isinstance(parent, GraphQLObjectType) or abstract is None:
+    if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
         return False
-    return isinstance(abstract, GraphQLObjectType) is False and schema.is_sub_type(
-        abstract,  # type: ignore[arg-type]
-        parent,
-    )
+    if not isinstance(abstract, GraphQLInterfaceType | GraphQLUnionType):
+        return False
+    return schema.is_sub_type(abstract, parent)
 
 
 def _can_apply(schema: GraphQLSchema, parent_type: str, condition: str) -> bool:

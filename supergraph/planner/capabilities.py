@@ -154,6 +154,15 @@ def resolvable_keys(sg: Supergraph, graph: str, type_name: str) -> tuple[Key, ..
     in_graph = type_def.in_graph(graph)
     if in_graph is None:
         return ()
+    if (
+        type_def.kind == "interface"
+        and not in_graph.is_interface_object
+        and not sg.possible_types_in(graph, type_name)
+    ):
+        # An entity interface no object type of the subgraph implements: its
+        # `_entities` can return no such object (`... on Node` does not even
+        # validate there), whatever its @key says.
+        return ()
     return tuple(k for k in in_graph.keys if k.resolvable)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from graphql import ArgumentNode, DirectiveNode, NameNode, VariableNode
 
-from supergraph.operation import Field
+from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.operation.conditions import variable_condition
 from supergraph.planner.capabilities import Provided
 from supergraph.planner.groups import Conditions, FetchGroup
@@ -55,6 +55,17 @@ def conditions_of(directives: tuple[object, ...]) -> Conditions:
         if found is not None:
             out.append(found)
     return tuple(out)
+
+
+def required_conditions(selection: Selection) -> Conditions:
+    """The @skip/@include conditions without which nothing of `selection` is asked:
+    its own and, for a fragment, those every selection in it carries."""
+    own = conditions_of(selection.directives)
+    if isinstance(selection, InlineFragment) and selection.selections:
+        first, *others = (required_conditions(s) for s in selection.selections)
+        shared = [c for c in first if c not in own and all(c in o for o in others)]
+        own += tuple(shared)
+    return own
 
 
 def directives_for(conditions: Conditions) -> tuple[DirectiveNode, ...]:

@@ -26,7 +26,14 @@ from supergraph.planner.capabilities import (
     resolvable_keys,
     resolves,
 )
-from supergraph.planner.context import Ctx, Jump, aliases_in, conditions_of, directives_for
+from supergraph.planner.context import (
+    Ctx,
+    Jump,
+    aliases_in,
+    conditions_of,
+    directives_for,
+    required_conditions,
+)
 from supergraph.planner.contextual import (
     argument_node,
     renamers,
@@ -259,7 +266,15 @@ class Walker:
             # The shaper answers every `__typename` of an object, whatever its alias,
             # from the object's one `__typename` key: the jump overwrites that key,
             # never an alias of it (`tn: __typename` would leave the interface's name).
-            self._jump(ctx, replace(field, alias=None))
+            typename = replace(field, alias=None)
+            if self._jump_options(ctx, typename):
+                self._jump(ctx, typename)
+                return
+            # No subgraph can tell the object type (the interface has no object type
+            # there, or its key is not resolvable): the interface's name stays in the
+            # data, and the shaper reports each such object as an error.
+            self._touched.add(ctx.group.id)
+            ctx.selset.add_field("__typename", None, (), (), False, internal=True)
             return
         found = resolves(sg, graph, type_name, field.name, ctx.provided)
         # Keys may use fields the subgraph declares @external or lost to
@@ -561,9 +576,10 @@ class Walker:
         self._depth += 1
         if self._depth > _MAX_JUMP_DEPTH:
             raise PlanningError(f'entity jumps for "{ctx.type_name}.{field.name}" do not terminate')
-        # The fetch exists only when the jumped selection's own @skip/@include allow it.
+        # The fetch exists only when the jumped selection's own @skip/@include allow it
+        # (for a fragment, also those that everything in it carries).
         own = conditions_of(field.directives) + tuple(
-            c for t in then if isinstance(t, InlineFragment) for c in conditions_of(t.directives)
+            c for t in then if isinstance(t, InlineFragment) for c in required_conditions(t)
         )
         try:
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)

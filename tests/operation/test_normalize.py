@@ -109,3 +109,16 @@ def test_fragment_left_empty_is_dropped() -> None:
 def test_variable_conditions_never_empty_a_selection() -> None:
     op = _normalize("query($v: Boolean!) { library { id @include(if: $v) } }")
     assert _shape(op.selections) == [("library", ["id@include(if: $v)"])]
+
+
+def test_fragment_on_the_parent_type_applies_though_no_object_type_has_it() -> None:
+    # Node has no object type (only an @interfaceObject stands for its values):
+    # `... on Node` inside a Node still always applies.
+    schema = load_supergraph(
+        (FIXTURES / "non_resolvable_interface_object" / "supergraph.graphql").read_text("utf-8")
+    ).api_schema
+    query = "query($a: Boolean!) { pinned { text ... on Node { id } ... on Node @include(if: $a) { id } } }"
+    op = normalize_operation(schema, parse(query), None)
+    assert _shape(op.selections) == [
+        ("pinned", ["text", "id", ("... on Node@include(if: $a)", ["id"])])
+    ]

@@ -104,19 +104,10 @@ def test_reachable_position_keeps_the_field() -> None:
     )
 
 
-def test_type_condition_that_never_applies_still_selects_something() -> None:
-    # The operation's normalisation drops `... on Shelf` (no object type has
-    # it); the subgraph query must not end up as a bare `shelf`.
-    assert _plan("{ shelf { ... on Shelf { label } } }") == expected(
-        """
-        QueryPlan {
-          Fetch(service: "stock") {
-            {
-              shelf {
-                __typename
-              }
-            }
-          },
-        }
-        """
-    )
+def test_type_condition_on_the_type_itself_is_its_selection() -> None:
+    # `... on Shelf` inside a Shelf always applies, though no object type has it
+    # (only the @interfaceObject stands for its values): it plans as its fields.
+    with pytest.raises(PlanningError, match=r'"Shelf\.label"'):
+        _plan("{ shelf { ... on Shelf { label } } }")
+    assert _plan("{ shelf { ... on Shelf { label code } } }") == _plan("{ shelf { label code } }")
+    assert _plan("{ labelled { ... on Shelf { label } } }") == _plan("{ labelled { label } }")
