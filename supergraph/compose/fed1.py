@@ -8,9 +8,10 @@ extensions no longer external, and `@external` fields that nothing uses removed.
 
 from __future__ import annotations
 
+from supergraph.schema.sdl import named_type
+
 from .fieldsets import top_level_fields, walk_fieldset
 from .subgraph import Subgraph
-from .typerefs import named_type
 
 
 def upgrade_fed1(subgraph: Subgraph) -> None:

@@ -14,8 +14,9 @@ from graphql.language import (
     SelectionSetNode,
 )
 
+from supergraph.schema.sdl import named_type
+
 from .subgraph import Subgraph
-from .typerefs import named_type
 
 
 @lru_cache(maxsize=1024)

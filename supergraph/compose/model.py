@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 from graphql.language import ConstValueNode, DirectiveDefinitionNode, TypeNode
 
+from supergraph.schema.model import TypeKind
+
 from .links import Link
-from .subgraph import Meta, TypeKind
+from .subgraph import Meta
 
 
 @dataclass(frozen=True, slots=True)

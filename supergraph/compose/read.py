@@ -31,8 +31,6 @@ from graphql.language import (
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
     StringValueNode,
@@ -44,6 +42,8 @@ from graphql.language import (
     ValueNode,
 )
 from graphql.utilities import value_from_ast_untyped
+
+from supergraph.schema.sdl import type_kind
 
 from .errors import CompositionError, ErrorSink
 from .fed1 import upgrade_fed1
@@ -58,26 +58,11 @@ from .subgraph import (
     Meta,
     Subgraph,
     SubgraphType,
-    TypeKind,
 )
 from .validate.context_unsupported import check_context_unsupported
 from .validate.link_imports import check_link_imports
 from .validate.sdl import check_subgraph_sdl
 
-_KINDS: dict[type, TypeKind] = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
 _FEDERATION_ROOT_FIELDS = frozenset({"_service", "_entities"})
 _BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
@@ -155,7 +140,7 @@ class _Reader:
         name = self.renames.get(node.name.value, node.name.value)
         if name in FEDERATION_TYPES or name in _BUILT_IN_SCALARS:
             return
-        kind = _KINDS[type(node)]
+        kind = type_kind(node)
         is_extension = isinstance(node, TypeExtensionNode)
         existing = subgraph.types.get(name)
         if existing is None:

@@ -9,13 +9,13 @@ directives) is collected in `Meta`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from graphql.language import ConstDirectiveNode, ConstValueNode, DirectiveDefinitionNode, TypeNode
 
+from supergraph.schema.model import TypeKind
+
 from .links import Link
 
-TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 ROOT_KINDS = ("query", "mutation", "subscription")
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 

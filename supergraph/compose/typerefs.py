@@ -23,13 +23,6 @@ def type_str(node: TypeNode) -> str:
     return print_ast(node)
 
 
-def named_type(node: TypeNode) -> str:
-    while not isinstance(node, NamedTypeNode):
-        assert isinstance(node, NonNullTypeNode | ListTypeNode)
-        node = node.type
-    return node.name.value
-
-
 def is_non_null(node: TypeNode) -> bool:
     return isinstance(node, NonNullTypeNode)
 

@@ -12,24 +12,14 @@ from graphql import (
     FieldDefinitionNode,
     GraphQLError,
     GraphQLSyntaxError,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
     ListTypeNode,
     NamedTypeNode,
     NonNullTypeNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
     TypeDefinitionNode,
     TypeExtensionNode,
     TypeNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     build_ast_schema,
     parse,
 )
@@ -49,8 +39,8 @@ from supergraph.schema.model import (
     Supergraph,
     TypeDef,
     TypeInGraph,
-    TypeKind,
 )
+from supergraph.schema.sdl import named_type, type_kind
 
 _TypeNode = TypeDefinitionNode | TypeExtensionNode
 
@@ -139,13 +129,6 @@ def _directive_args(
     ]
 
 
-def _named(type_node: TypeNode) -> str:
-    while isinstance(type_node, NonNullTypeNode | ListTypeNode):
-        type_node = type_node.type
-    assert isinstance(type_node, NamedTypeNode)
-    return type_node.name.value
-
-
 def _printed(type_node: TypeNode) -> str:
     match type_node:
         case NonNullTypeNode():
@@ -156,22 +139,6 @@ def _printed(type_node: TypeNode) -> str:
             return type_node.name.value
         case _:
             raise SupergraphError("unexpected type reference")
-
-
-_KINDS: dict[type, TypeKind] = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
 
 
 class _Reader:
@@ -189,7 +156,7 @@ class _Reader:
         return self.graph_by_enum[value]
 
     def type_def(self, name: str, group: list[_TypeNode]) -> TypeDef:
-        kind = _KINDS[type(group[0])]
+        kind = type_kind(group[0])
         directives = [d for node in group for d in node.directives or ()]
         graphs = self._type_graphs(name, directives)
         owner_args = _directive_args(directives, self.links.directive("join", "owner"))
@@ -347,7 +314,7 @@ class _Reader:
         return FieldDef(
             name=node.name.value,
             type=_printed(node.type),
-            named_type=_named(node.type),
+            named_type=named_type(node.type),
             graphs=tuple(graphs.values()),
             inaccessible=self._inaccessible(node.directives),
             authorization=self._authorization(node.directives),

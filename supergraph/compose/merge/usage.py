@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from supergraph.compose.subgraph import Subgraph
-from supergraph.compose.typerefs import named_type
+from supergraph.schema.sdl import named_type
 
 
 @dataclass(slots=True)

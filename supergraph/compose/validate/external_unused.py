@@ -5,7 +5,7 @@ from __future__ import annotations
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import top_level_fields, walk_fieldset
 from supergraph.compose.subgraph import Subgraph
-from supergraph.compose.typerefs import named_type
+from supergraph.schema.sdl import named_type
 
 
 def used_external_fields(subgraph: Subgraph) -> set[tuple[str, str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import Selected, walk_fieldset
 from supergraph.compose.subgraph import Subgraph
-from supergraph.compose.typerefs import named_type, type_str
+from supergraph.compose.typerefs import type_str
+from supergraph.schema.sdl import named_type
 
 _COMPOSITE = ("object", "interface", "union")
 

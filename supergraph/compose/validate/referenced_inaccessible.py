@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.model import Supergraph
 from supergraph.compose.subgraph import Meta, Subgraph
-from supergraph.compose.typerefs import named_type
+from supergraph.schema.sdl import named_type
 
 
 def check_referenced_inaccessible(

@@ -22,7 +22,7 @@ from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import parse_fieldset, top_level_fields
 from supergraph.compose.model import Supergraph, SuperType
 from supergraph.compose.subgraph import ROOT_KINDS, Subgraph
-from supergraph.compose.typerefs import named_type
+from supergraph.schema.sdl import named_type
 
 
 @dataclass(frozen=True, slots=True)
