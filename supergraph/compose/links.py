@@ -4,23 +4,16 @@ A Federation 2 subgraph links the federation spec and imports some of its
 directives (`import: ["@key", {name: "@shareable", as: "@mayShare"}]`); the
 rest keep their namespaced name (`@federation__key`, or `@<as>__key` when the
 link has `as:`). A Federation 1 subgraph has no link and uses bare names.
+The links themselves are read as the supergraph's are (`supergraph.schema.links`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql.language import (
-    DirectiveNode,
-    DocumentNode,
-    ListValueNode,
-    ObjectValueNode,
-    SchemaDefinitionNode,
-    SchemaExtensionNode,
-    StringValueNode,
-    ValueNode,
-    print_ast,
-)
+from graphql.language import DocumentNode, SchemaDefinitionNode, SchemaExtensionNode
+
+from supergraph.schema.links import Link, read_link
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
 
@@ -65,19 +58,6 @@ FEDERATION_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One `@link` on the subgraph's schema definition."""
-
-    url: str
-    alias: str | None
-    imports: dict[str, str]
-    """Imported element (`@name`) -> the local name (`@name` or its `as:`)."""
-    node: DirectiveNode
-    invalid_imports: tuple[str, ...] = ()
-    """Import entries that are neither `"@name"` nor `{name: "@name", as: "@local"}`."""
-
-
 @dataclass(slots=True)
 class FederationNames:
     """Local directive name -> federation directive name, for one subgraph."""
@@ -96,52 +76,17 @@ class FederationNames:
 
 
 def read_links(document: DocumentNode) -> list[Link]:
+    """The subgraph's `@link`s, in order (a Federation 1 `@core` is not one)."""
     links: list[Link] = []
     for definition in document.definitions:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             continue
         for directive in definition.directives or ():
             if directive.name.value == "link":
-                link = _read_link(directive)
+                link = read_link(directive)
                 if link is not None:
                     links.append(link)
     return links
-
-
-def _read_link(directive: DirectiveNode) -> Link | None:
-    url: str | None = None
-    alias: str | None = None
-    imports: dict[str, str] = {}
-    invalid: list[str] = []
-    for argument in directive.arguments or ():
-        name = argument.name.value
-        if name == "url" and isinstance(argument.value, StringValueNode):
-            url = argument.value.value
-        elif name == "as" and isinstance(argument.value, StringValueNode):
-            alias = argument.value.value
-        elif name == "import":
-            imports, invalid = _read_imports(argument.value)
-    return None if url is None else Link(url, alias, imports, directive, tuple(invalid))
-
-
-def _read_imports(value: ValueNode) -> tuple[dict[str, str], list[str]]:
-    imports: dict[str, str] = {}
-    invalid: list[str] = []
-    items = value.values if isinstance(value, ListValueNode) else (value,)
-    for item in items:
-        if isinstance(item, StringValueNode):
-            imports[item.value] = item.value
-        elif isinstance(item, ObjectValueNode):
-            fields = {f.name.value: f.value for f in item.fields}
-            name, alias = fields.get("name"), fields.get("as")
-            if isinstance(name, StringValueNode):
-                local = alias.value if isinstance(alias, StringValueNode) else name.value
-                imports[name.value] = local
-            else:
-                invalid.append(print_ast(item))
-        else:
-            invalid.append(print_ast(item))
-    return imports, invalid
 
 
 def federation_names(document: DocumentNode) -> FederationNames:

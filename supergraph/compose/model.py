@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from graphql.language import ConstValueNode, DirectiveDefinitionNode, TypeNode
 
+from supergraph.schema.links import Link
 from supergraph.schema.model import TypeKind
 
-from .links import Link
 from .subgraph import Meta
 
 

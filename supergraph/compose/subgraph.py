@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 from graphql.language import ConstDirectiveNode, ConstValueNode, DirectiveDefinitionNode, TypeNode
 
+from supergraph.schema.links import Link
 from supergraph.schema.model import TypeKind
-
-from .links import Link
 
 ROOT_KINDS = ("query", "mutation", "subscription")
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}

@@ -6,6 +6,9 @@ names its directives `@join__type` etc.; a directive named like its spec
 renamed. Specs the router does not know are refused when they are linked
 `for: EXECUTION` or `for: SECURITY` (the link spec says a router must not
 serve a supergraph whose execution or security semantics it cannot honour).
+
+`read_link` reads one `@link` as written; composition reads a subgraph's links
+with it too (which federation directives it imports, under which names).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from graphql import (
     SchemaExtensionNode,
     StringValueNode,
     ValueNode,
+    print_ast,
 )
 
 from supergraph.schema.errors import SupergraphError
@@ -45,6 +49,63 @@ KNOWN_SPECS = frozenset(
         "context",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What one `@link` (or Federation 1 `@core`) on a schema says, as written."""
+
+    url: str
+    alias: str | None
+    """`as:`: the prefix of the spec's elements instead of the spec's name."""
+    purpose: str | None
+    """`for:` (`SECURITY`, `EXECUTION`)."""
+    imports: dict[str, str]
+    """Imported element (`@name`, or a type's name) -> its local name (its `as:`, or the same)."""
+    node: ConstDirectiveNode
+    invalid_imports: tuple[str, ...] = ()
+    """Import entries that are neither `"@name"` nor `{name: "@name", as: "@local"}`, printed."""
+
+
+def read_link(directive: ConstDirectiveNode) -> Link | None:
+    """The link a `@link(url:)` or `@core(feature:)` directive declares; None without a URL."""
+    url_argument = "feature" if directive.name.value == "core" else "url"
+    url: str | None = None
+    alias: str | None = None
+    purpose: str | None = None
+    imports: dict[str, str] = {}
+    invalid: list[str] = []
+    for argument in directive.arguments or ():
+        name, value = argument.name.value, argument.value
+        if name == url_argument and isinstance(value, StringValueNode):
+            url = value.value
+        elif name == "as" and isinstance(value, StringValueNode):
+            alias = value.value
+        elif name == "for" and isinstance(value, EnumValueNode | StringValueNode):
+            purpose = value.value
+        elif name == "import":
+            imports, invalid = _read_imports(value)
+    return None if url is None else Link(url, alias, purpose, imports, directive, tuple(invalid))
+
+
+def _read_imports(value: ValueNode) -> tuple[dict[str, str], list[str]]:
+    imports: dict[str, str] = {}
+    invalid: list[str] = []
+    items = value.values if isinstance(value, ListValueNode) else (value,)
+    for item in items:
+        if isinstance(item, StringValueNode):
+            imports[item.value] = item.value
+        elif isinstance(item, ObjectValueNode):
+            fields = {f.name.value: f.value for f in item.fields}
+            name, alias = fields.get("name"), fields.get("as")
+            if isinstance(name, StringValueNode):
+                local = alias.value if isinstance(alias, StringValueNode) else name.value
+                imports[name.value] = local
+            else:
+                invalid.append(print_ast(item))
+        else:
+            invalid.append(print_ast(item))
+    return imports, invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,50 +147,37 @@ def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode
     for directive in directives:
         if directive.name.value not in {"link", "core"}:
             continue
-        args = _args(directive)
-        url = args.get("url") or args.get("feature")
-        if not isinstance(url, str):
+        link = read_link(directive)
+        if link is None:
             raise SupergraphError(f"@{directive.name.value} without a url on the schema")
-        match = _URL.match(url)
+        match = _URL.match(link.url)
         if match is None:
-            raise SupergraphError(f"unrecognised spec URL in @{directive.name.value}: {url!r}")
+            raise SupergraphError(f"unrecognised spec URL in @{directive.name.value}: {link.url!r}")
         spec, version = match.group(1), match.group(2)
-        purpose = args.get("for")
         if spec not in KNOWN_SPECS:
-            if purpose in {"EXECUTION", "SECURITY"}:
+            if link.purpose in {"EXECUTION", "SECURITY"}:
                 raise SupergraphError(
-                    f"the supergraph links {url!r} for {purpose}, which this router does not support"
+                    f"the supergraph links {link.url!r} for {link.purpose}, which this router "
+                    "does not support"
                 )
             continue
-        alias = args.get("as")
-        prefixes[spec] = alias if isinstance(alias, str) else spec
+        prefixes[spec] = spec if link.alias is None else link.alias
         if spec == "join":
             if version not in JOIN_VERSIONS:
                 raise SupergraphError(
-                    f"unsupported join spec version v{version} ({url}); supported: v0.1 to v0.5"
+                    f"unsupported join spec version v{version} ({link.url}); supported: v0.1 to v0.5"
                 )
             join_version = version
-        raw_imports = args.get("import")
-        for item in raw_imports if isinstance(raw_imports, list) else ():
-            if isinstance(item, str):
-                name, local = item, item
-            elif isinstance(item, dict):
-                name, local = str(item.get("name")), str(item.get("as", item.get("name")))
-            else:
-                continue
-            name, local = name.lstrip("@"), local.lstrip("@")
+        for element, local in link.imports.items():
+            name = element.lstrip("@")
             canonical = name if name == spec else f"{spec}__{name}"
-            imports[canonical] = local
+            imports[canonical] = local.lstrip("@")
     if join_version is None:
         raise SupergraphError(
             "not a supergraph: the schema has no @link/@core to the join spec "
             "(https://specs.apollo.dev/join/v0.x)"
         )
     return Links(join_version=join_version, prefixes=prefixes, imports=imports)
-
-
-def _args(directive: ConstDirectiveNode) -> dict[str, object]:
-    return {a.name.value: value_of(a.value) for a in directive.arguments or ()}
 
 
 def value_of(node: ValueNode) -> object:
