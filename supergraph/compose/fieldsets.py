@@ -1,4 +1,8 @@
-"""Field sets (`@key`, `@requires`, `@provides` `fields:`): parse them and walk them over a subgraph."""
+"""Field sets (`@key`, `@requires`, `@provides` `fields:`) of a subgraph: walk them over its types.
+
+Parsed by the supergraph model's parser (`supergraph.schema.fieldset`), so a
+field set means the same to composition as to the router that plans with it.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graphql import GraphQLSyntaxError, parse
-from graphql.language import (
-    FieldNode,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-)
-
+from supergraph.schema.errors import SupergraphError
+from supergraph.schema.fieldset import parse_field_set
+from supergraph.schema.model import FieldSet, FieldSetField
 from supergraph.schema.sdl import named_type
 
 from .subgraph import Subgraph
 
 
 @lru_cache(maxsize=1024)
-def parse_fieldset(fields: str) -> SelectionSetNode | None:
+def parse_fieldset(fields: str) -> FieldSet | None:
+    """`fields` parsed, or None when it is not a field set (the rules say why where it matters)."""
     try:
-        document = parse("{" + fields + "}", no_location=True)
-    except GraphQLSyntaxError:
+        # Its message is not used: each rule words the problem in the reference's terms.
+        return parse_field_set(fields, "a subgraph")
+    except SupergraphError:
         return None
-    operation = document.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    return operation.selection_set
 
 
 def top_level_fields(fields: str) -> set[str]:
-    selection = parse_fieldset(fields)
-    if selection is None:
-        return set()
-    return {s.name.value for s in selection.selections if isinstance(s, FieldNode)}
+    """The fields `fields` selects at its top (not those under an inline fragment)."""
+    return field_names(parse_fieldset(fields) or ())
+
+
+def field_names(field_set: FieldSet) -> set[str]:
+    return {item.name for item in field_set if isinstance(item, FieldSetField)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,40 +56,35 @@ def walk_fieldset(
     subgraph: Subgraph, type_name: str, fields: str
 ) -> tuple[list[Selected], list[Problem]]:
     """Every (type, field) the set selects, and what is wrong with it."""
-    selection = parse_fieldset(fields)
-    if selection is None:
+    field_set = parse_fieldset(fields)
+    if field_set is None:
         return [], [Problem(f'Syntax error in field set "{fields}"')]
-    if not selection.selections:
+    if not field_set:
         # graphql-core accepts `{}`; a field set must select something.
         return [], [Problem('Syntax Error: Expected Name, found "}".')]
-    selected: list[Selected] = []
     problems: list[Problem] = []
-    for item in _walk(subgraph, type_name, selection, problems):
-        selected.append(item)
+    selected = list(_walk(subgraph, type_name, field_set, problems))
     return selected, problems
 
 
 def _walk(
-    subgraph: Subgraph, type_name: str, selection: SelectionSetNode, problems: list[Problem]
+    subgraph: Subgraph, type_name: str, field_set: FieldSet, problems: list[Problem]
 ) -> Iterator[Selected]:
     owner = subgraph.types.get(type_name)
-    for node in selection.selections:
-        if isinstance(node, InlineFragmentNode):
-            target = node.type_condition.name.value if node.type_condition else type_name
+    for item in field_set:
+        if not isinstance(item, FieldSetField):
+            target = item.type_condition or type_name
             if target not in subgraph.types:
                 problems.append(Problem(f'Unknown type "{target}"'))
                 continue
-            yield from _walk(subgraph, target, node.selection_set, problems)
+            yield from _walk(subgraph, target, item.selections, problems)
             continue
-        if not isinstance(node, FieldNode):
+        if item.name == "__typename":
             continue
-        name = node.name.value
-        if name == "__typename":
-            continue
-        field = None if owner is None else owner.fields.get(name)
+        field = None if owner is None else owner.fields.get(item.name)
         if field is None:
-            problems.append(Problem(f'Cannot query field "{name}" on type "{type_name}"'))
+            problems.append(Problem(f'Cannot query field "{item.name}" on type "{type_name}"'))
             continue
-        yield Selected(type_name, name)
-        if node.selection_set is not None:
-            yield from _walk(subgraph, named_type(field.type), node.selection_set, problems)
+        yield Selected(type_name, item.name)
+        if item.selections:
+            yield from _walk(subgraph, named_type(field.type), item.selections, problems)

@@ -6,16 +6,16 @@ with that key, so every implementation must accept it.
 
 from __future__ import annotations
 
-from graphql.language import print_ast
-
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import parse_fieldset
 from supergraph.compose.subgraph import Subgraph
+from supergraph.schema.model import FieldSet
 
 
-def _canonical(fields: str) -> str:
-    selection = parse_fieldset(fields)
-    return fields if selection is None else " ".join(print_ast(selection).split())
+def _canonical(fields: str) -> FieldSet | str:
+    """The key as parsed, so that spacing does not tell keys apart (as written if it does not parse)."""
+    field_set = parse_fieldset(fields)
+    return fields if field_set is None else field_set
 
 
 def check_interface_keys(subgraph: Subgraph, errors: ErrorSink) -> None:

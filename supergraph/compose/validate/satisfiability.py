@@ -16,12 +16,11 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graphql.language import FieldNode, InlineFragmentNode, print_ast
-
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import parse_fieldset, top_level_fields
+from supergraph.compose.fieldsets import field_names, parse_fieldset, top_level_fields
 from supergraph.compose.model import Supergraph, SuperType
 from supergraph.compose.subgraph import ROOT_KINDS, Subgraph
+from supergraph.schema.model import FieldSet, FieldSetField
 from supergraph.schema.sdl import named_type
 
 
@@ -30,7 +29,7 @@ class _Holder:
     """One way of holding the current object: in `graph`, with these fields provided."""
 
     graph: str
-    provided: str
+    provided: FieldSet
     """A field set (possibly empty) that `graph` was asked to provide for this object."""
 
 
@@ -106,8 +105,7 @@ class _Walker:
         resolvers = self._resolvers(type_, field_name)
         result: set[_Holder] = set()
         for holder in holders:
-            provided = top_level_fields(holder.provided) if holder.provided else set()
-            if field_name in provided:
+            if field_name in field_names(holder.provided):
                 result.add(_Holder(holder.graph, _sub_selection(holder.provided, field_name)))
             candidates = set(self._reachable(type_.name, holder)) | {holder.graph}
             for graph in candidates & set(resolvers):
@@ -124,7 +122,7 @@ class _Walker:
         field = None if own is None else own.fields.get(field_name)
         if field is None or not field.requires:
             return True
-        start = _Holder(graph, "")
+        start = _Holder(graph, ())
         for required in top_level_fields(field.requires):
             if required not in type_.fields:
                 continue
@@ -150,7 +148,7 @@ class _Walker:
                         continue
                     local = self._local(type_.name, holder.graph, holder.provided)
                     if any(k.resolvable and top_level_fields(k.fields) <= local for k in own.keys):
-                        result.add(_Holder(name, ""))
+                        result.add(_Holder(name, ()))
         return frozenset(result)
 
     def _possible_types(self, type_: SuperType, current: _Path) -> list[_Path]:
@@ -187,9 +185,9 @@ class _Walker:
             if j.graph is not None and not j.external and not j.used_overridden
         ]
 
-    def _local(self, type_name: str, graph: str, provided: str) -> set[str]:
+    def _local(self, type_name: str, graph: str, provided: FieldSet) -> set[str]:
         own = self.by_name[graph].types.get(type_name)
-        names = top_level_fields(provided) if provided else set()
+        names = field_names(provided)
         if own is None:
             return names
         return names | {f.name for f in own.fields.values() if not f.external}
@@ -207,7 +205,7 @@ class _Walker:
         while frontier:
             current = frontier.pop()
             local = self._local(
-                type_name, current, holder.provided if current == holder.graph else ""
+                type_name, current, holder.provided if current == holder.graph else ()
             )
             for name, subgraph in self.by_name.items():
                 own = subgraph.types.get(type_name)
@@ -218,10 +216,10 @@ class _Walker:
                     frontier.append(name)
         return reachable
 
-    def _provides(self, type_name: str, field_name: str, graph: str) -> str:
+    def _provides(self, type_name: str, field_name: str, graph: str) -> FieldSet:
         own = self.by_name[graph].types.get(type_name)
         field = None if own is None else own.fields.get(field_name)
-        return "" if field is None or not field.provides else field.provides
+        return () if field is None or not field.provides else parse_fieldset(field.provides) or ()
 
     def _report(self, type_: SuperType, field_name: str, current: _Path) -> None:
         if (type_.name, field_name) in self.reported:
@@ -283,19 +281,17 @@ class _Walker:
         return reasons
 
 
-def _sub_selection(fields: str, field_name: str) -> str:
+def _sub_selection(fields: FieldSet, field_name: str) -> FieldSet:
     """The part of a field set below `field_name` (`a { b c }` -> `b c`)."""
-    selection = parse_fieldset(fields)
-    if selection is None:
-        return ""
-    for node in selection.selections:
-        if isinstance(node, FieldNode) and node.name.value == field_name and node.selection_set:
-            return print_ast(node.selection_set)[1:-1]
-        if isinstance(node, InlineFragmentNode):
-            nested = _sub_selection(print_ast(node.selection_set)[1:-1], field_name)
-            if nested:
-                return nested
-    return ""
+    for item in fields:
+        if isinstance(item, FieldSetField):
+            if item.name == field_name and item.selections:
+                return item.selections
+            continue
+        nested = _sub_selection(item.selections, field_name)
+        if nested:
+            return nested
+    return ()
 
 
 def _query(path: tuple[str, ...], leaf: str) -> str:
