@@ -6,7 +6,9 @@
 
 The pipeline: `read` each subgraph (federation directives out of the SDL,
 Federation 1 upgraded), check each subgraph on its own (`validate`), `merge`
-them into the supergraph model, check the merged graph, then `print` it.
+them, check the merged graph, `print` it, then load the printed SDL into the
+router's supergraph model (`supergraph.schema`) and check that every field
+can be planned there.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supergraph.schema import SupergraphError, load_supergraph
+
 from .errors import CompositionError
 from .merge import merge
 from .printer import print_supergraph
 from .read import read_subgraph
 from .source import SubgraphSource
 from .subgraph import Subgraph
-from .validate.rules import FINAL_RULES, SUBGRAPH_RULES, SUPERGRAPH_RULES
+from .validate.rules import FINAL_RULES, MERGED_RULES, SUBGRAPH_RULES
 
 __all__ = ["Composition", "CompositionError", "SubgraphSource", "compose"]
 
@@ -46,15 +50,26 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
     for subgraph in subgraphs:
         for subgraph_rule in SUBGRAPH_RULES:
             subgraph_rule(subgraph, errors)
-    supergraph = merge(subgraphs, errors)
-    for supergraph_rule in SUPERGRAPH_RULES:
-        supergraph_rule(subgraphs, supergraph, errors)
-    if not errors:
-        for final_rule in FINAL_RULES:
-            final_rule(subgraphs, supergraph, errors)
+    merged = merge(subgraphs, errors)
+    for merged_rule in MERGED_RULES:
+        merged_rule(subgraphs, merged, errors)
     if errors:
         return Composition(None, tuple(errors))
-    return Composition(print_supergraph(supergraph), ())
+    return _check_printed(subgraphs, print_supergraph(merged))
+
+
+def _check_printed(subgraphs: Sequence[Subgraph], sdl: str) -> Composition:
+    """Load the printed supergraph as the router does and run the final rules on that model."""
+    try:
+        supergraph = load_supergraph(sdl)
+    except SupergraphError as error:
+        # Composition must not hand out a supergraph the router refuses to serve.
+        message = f"The composed supergraph does not load in the router: {error}"
+        return Composition(None, (CompositionError("INVALID_GRAPHQL", message),))
+    errors: list[CompositionError] = []
+    for final_rule in FINAL_RULES:
+        final_rule(subgraphs, supergraph, errors)
+    return Composition(None, tuple(errors)) if errors else Composition(sdl, ())
 
 
 def _check_names(sources: Sequence[SubgraphSource], errors: list[CompositionError]) -> None:

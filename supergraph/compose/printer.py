@@ -1,4 +1,4 @@
-"""Print the supergraph model as SDL: core features first, then types sorted by name.
+"""Print the merged schema as supergraph SDL: core features first, then types sorted by name.
 
 Types are sorted (roots first) and each element's directives come in a fixed
 order, so composing the same subgraphs always prints the same text and diffs
@@ -32,35 +32,35 @@ from graphql.language import (
 )
 
 from .graph_names import graph_enum_names
-from .model import FieldJoin, SuperArgument, SuperField, Supergraph, SuperType, TypeJoin
+from .merged import FieldJoin, MergedArgument, MergedField, MergedSchema, MergedType, TypeJoin
 from .specs import FEATURES, JOIN_DEFINITIONS, JOIN_URL, LINK_DEFINITIONS, LINK_URL, Feature
 from .subgraph import ROOT_KINDS, Meta
 
 
-def print_supergraph(supergraph: Supergraph) -> str:
-    printer = _Printer(supergraph)
+def print_supergraph(merged: MergedSchema) -> str:
+    printer = _Printer(merged)
     return printer.print()
 
 
 class _Printer:
-    def __init__(self, supergraph: Supergraph) -> None:
-        self.supergraph = supergraph
-        self.graph_names = graph_enum_names([name for name, _ in supergraph.graphs])
+    def __init__(self, merged: MergedSchema) -> None:
+        self.merged = merged
+        self.graph_names = graph_enum_names([name for name, _ in merged.graphs])
         self.used_features: set[str] = set()
 
     def print(self) -> str:
-        types = sorted(self.supergraph.types.values(), key=self._type_order)
+        types = sorted(self.merged.types.values(), key=self._type_order)
         printed_types = [print_ast(self._type(t)) for t in types]
         features = [f for f in FEATURES if f.directive in self.used_features]
         parts = [self._schema(features), LINK_DEFINITIONS, JOIN_DEFINITIONS]
         parts += [f.definitions for f in features]
-        parts += [print_ast(d) for _, d in sorted(self.supergraph.composed_directives.items())]
+        parts += [print_ast(d) for _, d in sorted(self.merged.composed_directives.items())]
         parts.append(self._graph_enum())
         parts += printed_types
         return "\n\n".join(parts) + "\n"
 
-    def _type_order(self, type_: SuperType) -> tuple[int, str]:
-        roots = list(self.supergraph.roots.values())
+    def _type_order(self, type_: MergedType) -> tuple[int, str]:
+        roots = list(self.merged.roots.values())
         return (roots.index(type_.name), "") if type_.name in roots else (len(roots), type_.name)
 
     def _schema(self, features: list[Feature]) -> str:
@@ -69,12 +69,12 @@ class _Printer:
             if feature in features:
                 purpose = f", for: {feature.purpose}" if feature.purpose else ""
                 links.append(f'@link(url: "{feature.url}"{purpose})')
-        for link in self.supergraph.composed_links:
+        for link in self.merged.composed_links:
             links.append(print_ast(link.node))
         roots = "".join(
-            f"\n  {kind}: {self.supergraph.roots[kind]}"
+            f"\n  {kind}: {self.merged.roots[kind]}"
             for kind in ROOT_KINDS
-            if kind in self.supergraph.roots
+            if kind in self.merged.roots
         )
         heading = "schema\n" + "".join(f"  {link}\n" for link in links)
         return heading + "{" + roots + "\n}"
@@ -82,11 +82,11 @@ class _Printer:
     def _graph_enum(self) -> str:
         values = [
             f'  {self.graph_names[name]} @join__graph(name: "{name}", url: "{url}")'
-            for name, url in sorted(self.supergraph.graphs, key=lambda g: self.graph_names[g[0]])
+            for name, url in sorted(self.merged.graphs, key=lambda g: self.graph_names[g[0]])
         ]
         return "enum join__Graph {\n" + "\n".join(values) + "\n}"
 
-    def _type(self, type_: SuperType) -> DefinitionNode:
+    def _type(self, type_: MergedType) -> DefinitionNode:
         name = NameNode(value=type_.name)
         description = _description(type_.meta)
         directives = self._type_joins(type_.joins)
@@ -170,7 +170,7 @@ class _Printer:
             directives.append(_directive("join__type", **args))
         return directives
 
-    def _field(self, field: SuperField) -> FieldDefinitionNode:
+    def _field(self, field: MergedField) -> FieldDefinitionNode:
         directives = [self._field_join(j) for j in field.joins or ()] + self._meta(field.meta)
         return FieldDefinitionNode(
             name=NameNode(value=field.name),
@@ -200,7 +200,7 @@ class _Printer:
             args["overrideLabel"] = _string(join.override_label)
         return _directive("join__field", **args)
 
-    def _argument(self, argument: SuperArgument) -> InputValueDefinitionNode:
+    def _argument(self, argument: MergedArgument) -> InputValueDefinitionNode:
         return self._input_value(argument.name, argument.type, argument.default, argument.meta)
 
     def _input_value(

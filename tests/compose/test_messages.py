@@ -43,6 +43,20 @@ def test_syntax_error_names_the_subgraph() -> None:
     ]
 
 
+def test_a_supergraph_the_router_cannot_load_is_an_error() -> None:
+    """The printed supergraph is loaded as the router loads it: one it refuses is not handed out."""
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@composeDirective"])\n'
+        '  @link(url: "https://x.dev/m", import: ["@m"]) @composeDirective(name: "@m")\n'
+        "directive @m on FIELD_DEFINITION\n"
+        "type Query { a: Int @m }"
+    )
+    assert _errors(("a", sdl)) == [
+        "INVALID_GRAPHQL: The composed supergraph does not load in the router: "
+        "unrecognised spec URL in @link: 'https://x.dev/m'"
+    ]
+
+
 def test_every_reported_code_is_actionable() -> None:
     """Each code either says what to change in its message or has a hint."""
     source = "\n".join(p.read_text() for p in Path(package.__file__).parent.rglob("*.py"))

@@ -1,4 +1,4 @@
-"""Merge subgraphs into the supergraph model: one module per kind of type."""
+"""Merge subgraphs into one schema (`MergedSchema`): one module per kind of type."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from graphql.language import DirectiveDefinitionNode
 
 from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phrase
-from supergraph.compose.model import FieldJoin, SuperField, Supergraph, SuperType
+from supergraph.compose.merged import FieldJoin, MergedField, MergedSchema, MergedType
 from supergraph.compose.subgraph import ROOT_KINDS, Subgraph
 
 from .directive_definitions import merge_directive_definitions
@@ -30,7 +30,7 @@ _KIND_NAMES = {
 }
 
 
-def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> Supergraph:
+def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> MergedSchema:
     graphs = [s.name for s in subgraphs]
     by_name: dict[str, list[TypeSource]] = {}
     for subgraph in subgraphs:
@@ -38,7 +38,7 @@ def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> Supergraph:
             by_name.setdefault(type_.name, []).append(TypeSource(subgraph, type_))
     usage = collect_usage(subgraphs)
     supertypes = _supertypes(subgraphs)
-    types: dict[str, SuperType] = {}
+    types: dict[str, MergedType] = {}
     for name, sources in by_name.items():
         kind = _kind(name, sources, errors)
         if kind is None:
@@ -57,7 +57,7 @@ def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> Supergraph:
             types[name] = merge_scalar(name, sources)
     _add_interface_object_fields(by_name, types)
     roots = {kind: name for s in subgraphs for kind, name in s.roots.items()}
-    supergraph = Supergraph(
+    merged = MergedSchema(
         [(s.name, s.url) for s in subgraphs],
         types,
         {kind: roots[kind] for kind in ROOT_KINDS if kind in roots},
@@ -67,12 +67,12 @@ def merge(subgraphs: Sequence[Subgraph], errors: ErrorSink) -> Supergraph:
         for name, definition in subgraph.composed_directives.items():
             definitions.setdefault(name, []).append(definition)
         for link in subgraph.composed_links:
-            if all(existing.url != link.url for existing in supergraph.composed_links):
-                supergraph.composed_links.append(link)
-    supergraph.composed_directives = {
+            if all(existing.url != link.url for existing in merged.composed_links):
+                merged.composed_links.append(link)
+    merged.composed_directives = {
         name: merge_directive_definitions(found) for name, found in definitions.items()
     }
-    return supergraph
+    return merged
 
 
 def _kind(name: str, sources: Sequence[TypeSource], errors: ErrorSink) -> str | None:
@@ -94,7 +94,7 @@ def _kind(name: str, sources: Sequence[TypeSource], errors: ErrorSink) -> str | 
 
 
 def _add_interface_object_fields(
-    by_name: dict[str, list[TypeSource]], types: dict[str, SuperType]
+    by_name: dict[str, list[TypeSource]], types: dict[str, MergedType]
 ) -> None:
     """Fields an `@interfaceObject` adds to an interface exist on every implementation too.
 
@@ -115,7 +115,7 @@ def _add_interface_object_fields(
                     if field_name in implementation.fields or field_name not in interface.fields:
                         continue
                     template = interface.fields[field_name]
-                    implementation.fields[field_name] = SuperField(
+                    implementation.fields[field_name] = MergedField(
                         field_name,
                         template.type,
                         dict(template.args),

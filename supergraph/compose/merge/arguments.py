@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phrase
-from supergraph.compose.model import SuperArgument
+from supergraph.compose.merged import MergedArgument
 from supergraph.compose.subgraph import Argument
 from supergraph.compose.typerefs import is_non_null, merge_input, type_str
 
@@ -17,12 +17,12 @@ from .sources import FieldSource
 
 def merge_arguments(
     coordinate: str, sources: Sequence[FieldSource], errors: ErrorSink
-) -> dict[str, SuperArgument]:
+) -> dict[str, MergedArgument]:
     graphs = [s.graph for s in sources]
     names: list[str] = []
     for source in sources:
         names += [n for n in source.field.args if n not in names]
-    merged: dict[str, SuperArgument] = {}
+    merged: dict[str, MergedArgument] = {}
     for name in names:
         present = [(s.graph, s.field.args[name]) for s in sources if name in s.field.args]
         if len(present) < len(sources):
@@ -36,7 +36,7 @@ def merge_arguments(
 
 def _merge_one(
     coordinate: str, present: list[tuple[str, Argument]], errors: ErrorSink
-) -> SuperArgument | None:
+) -> MergedArgument | None:
     merged_type = merge_input([a.type for _, a in present])
     if merged_type is None:
         by_type = [(g, type_str(a.type)) for g, a in present]
@@ -50,7 +50,9 @@ def _merge_one(
         return None
     default = merge_default("Argument", coordinate, [(g, a.default) for g, a in present], errors)
     first = present[0][1]
-    return SuperArgument(first.name, merged_type, default, merge_meta([a.meta for _, a in present]))
+    return MergedArgument(
+        first.name, merged_type, default, merge_meta([a.meta for _, a in present])
+    )
 
 
 def _check_required(

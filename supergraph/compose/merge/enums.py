@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phrase
-from supergraph.compose.model import SuperEnumValue, SuperType, TypeJoin
+from supergraph.compose.merged import MergedEnumValue, MergedType, TypeJoin
 
 from .meta import merge_meta
 from .sources import TypeSource
@@ -14,8 +14,8 @@ from .usage import Usage
 
 def merge_enum(
     name: str, sources: Sequence[TypeSource], usage: Usage, errors: ErrorSink
-) -> SuperType:
-    merged = SuperType("enum", name, merge_meta([s.type.meta for s in sources]))
+) -> MergedType:
+    merged = MergedType("enum", name, merge_meta([s.type.meta for s in sources]))
     merged.joins = [TypeJoin(s.graph) for s in sources]
     graphs = [s.graph for s in sources]
     names: list[str] = []
@@ -41,7 +41,7 @@ def merge_enum(
                 )
             continue
         metas = [s.type.values[value].meta for s in having]
-        merged.values[value] = SuperEnumValue(value, merge_meta(metas), [s.graph for s in having])
+        merged.values[value] = MergedEnumValue(value, merge_meta(metas), [s.graph for s in having])
     if not merged.values and as_input is not None and as_output is None:
         errors.append(
             CompositionError(

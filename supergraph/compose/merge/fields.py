@@ -8,7 +8,7 @@ from dataclasses import replace
 from graphql.language import TypeNode
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import FieldJoin, SuperField
+from supergraph.compose.merged import FieldJoin, MergedField
 from supergraph.compose.typerefs import merge_output, type_str
 
 from .arguments import merge_arguments
@@ -23,7 +23,7 @@ def merge_field(
     type_graphs: list[str],
     supertypes: Mapping[str, set[str]],
     errors: ErrorSink,
-) -> SuperField | None:
+) -> MergedField | None:
     name = sources[0].field.name
     coordinate = f"{type_name}.{name}"
     defining = [s for s in sources if not s.field.external] or list(sources)
@@ -43,7 +43,7 @@ def merge_field(
     if _external_mismatch(coordinate, sources, merged_type, errors):
         return None
     arguments = merge_arguments(coordinate, defining, errors)
-    field = SuperField(name, merged_type, arguments, merge_meta([s.field.meta for s in defining]))
+    field = MergedField(name, merged_type, arguments, merge_meta([s.field.meta for s in defining]))
     field.joins = _joins(sources, type_str(merged_type), type_graphs)
     return field
 

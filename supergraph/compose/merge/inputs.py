@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phrase
-from supergraph.compose.model import FieldJoin, SuperField, SuperType, TypeJoin
+from supergraph.compose.merged import FieldJoin, MergedField, MergedType, TypeJoin
 from supergraph.compose.typerefs import is_non_null, merge_input, type_str
 
 from .defaults import merge_default
@@ -19,8 +19,8 @@ from .mismatch import mismatch_phrase
 from .sources import TypeSource
 
 
-def merge_input_object(name: str, sources: Sequence[TypeSource], errors: ErrorSink) -> SuperType:
-    merged = SuperType("input", name, merge_meta([s.type.meta for s in sources]))
+def merge_input_object(name: str, sources: Sequence[TypeSource], errors: ErrorSink) -> MergedType:
+    merged = MergedType("input", name, merge_meta([s.type.meta for s in sources]))
     merged.joins = [TypeJoin(s.graph) for s in sources]
     graphs = [s.graph for s in sources]
     names: list[str] = []
@@ -68,7 +68,7 @@ def merge_input_object(name: str, sources: Sequence[TypeSource], errors: ErrorSi
         joins = None
         if any(type_str(f.type) != type_str(merged_type) for _, f in present):
             joins = [FieldJoin(g, type=type_str(f.type)) for g, f in present]
-        merged.fields[field_name] = SuperField(field_name, merged_type, {}, meta, joins, default)
+        merged.fields[field_name] = MergedField(field_name, merged_type, {}, meta, joins, default)
     if not merged.fields and names:
         errors.append(
             CompositionError(

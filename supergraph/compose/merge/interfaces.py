@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from supergraph.compose.errors import ErrorSink
-from supergraph.compose.model import SuperType
+from supergraph.compose.merged import MergedType
 
 from .fields import merge_field
 from .meta import merge_meta
@@ -20,8 +20,8 @@ def merge_interface(
     all_graphs: Sequence[str],
     supertypes: Mapping[str, set[str]],
     errors: ErrorSink,
-) -> SuperType:
-    merged = SuperType("interface", name, merge_meta([s.type.meta for s in sources]))
+) -> MergedType:
+    merged = MergedType("interface", name, merge_meta([s.type.meta for s in sources]))
     merged.joins = type_joins(sources, interface_object=True)
     for source in sources:
         if source.type.interface_object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from supergraph.compose.errors import ErrorSink
-from supergraph.compose.model import SuperType, TypeJoin
+from supergraph.compose.merged import MergedType, TypeJoin
 from supergraph.compose.validate.field_sharing import check_field_sharing
 
 from .fields import merge_field
@@ -44,8 +44,8 @@ def merge_object(
     all_graphs: Sequence[str],
     supertypes: Mapping[str, set[str]],
     errors: ErrorSink,
-) -> SuperType:
-    merged = SuperType("object", name, merge_meta([s.type.meta for s in sources]))
+) -> MergedType:
+    merged = MergedType("object", name, merge_meta([s.type.meta for s in sources]))
     merged.joins = type_joins(sources)
     if name == "Query":
         # Every subgraph can be asked for `Query` (`_entities`, `_service`).

@@ -2,5 +2,6 @@
 
 Subgraph rules check one subgraph on its own (its field sets, its `@external`
 fields); merge rules are called by `merge/` while it merges an element;
-supergraph rules check the merged result (satisfiability).
+merged-schema rules check the merge; the final rule (satisfiability)
+checks the printed supergraph as the router's model reads it.
 """

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import ROOT_NAMES, Subgraph, SubgraphType
 
 
 def check_extension_with_base(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
-    del supergraph
+    del merged
     declared: dict[str, list[tuple[Subgraph, SubgraphType]]] = {}
     for subgraph in subgraphs:
         for type_ in subgraph.types.values():

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink, subgraphs_phrase
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
 
 
 def check_external_missing_on_base(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
-    del supergraph
+    del merged
     listed: dict[tuple[str, str], list[tuple[str, bool]]] = {}
     for subgraph in subgraphs:
         for type_ in subgraph.types.values():

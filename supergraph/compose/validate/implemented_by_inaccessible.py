@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
 
 
 def check_implemented_by_inaccessible(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
     del subgraphs
-    for type_ in supergraph.types.values():
+    for type_ in merged.types.values():
         for interface_name in type_.interfaces:
-            interface = supergraph.types.get(interface_name)
+            interface = merged.types.get(interface_name)
             if interface is None or interface.meta.inaccessible:
                 continue
             for name, field in type_.fields.items():

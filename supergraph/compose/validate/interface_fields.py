@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
 
 
 def check_interface_fields(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
-    for interface in supergraph.types.values():
+    for interface in merged.types.values():
         if interface.kind != "interface":
             continue
-        for implementation in supergraph.types.values():
+        for implementation in merged.types.values():
             if interface.name not in implementation.interfaces:
                 continue
             for field_name in interface.fields:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
 
 
 def check_only_inaccessible_children(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
     del subgraphs
-    for type_ in supergraph.types.values():
+    for type_ in merged.types.values():
         if type_.meta.inaccessible:
             continue
         if type_.kind == "enum":

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
 
 
 def check_query_root(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
-    del supergraph  # subgraphs decide: a Query field that failed to merge is reported already
+    del merged  # subgraphs decide: a Query field that failed to merge is reported already
     if not any(
         (query := s.types.get(s.roots.get("query", ""))) is not None and query.fields
         for s in subgraphs

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Meta, Subgraph
 from supergraph.schema.sdl import named_type
 
 
 def check_referenced_inaccessible(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
     del subgraphs
-    hidden = {name for name, t in supergraph.types.items() if t.meta.inaccessible}
+    hidden = {name for name, t in merged.types.items() if t.meta.inaccessible}
     if not hidden:
         return
-    for coordinate, type_name in _references(supergraph):
+    for coordinate, type_name in _references(merged):
         if type_name in hidden:
             errors.append(
                 CompositionError(
@@ -28,9 +28,9 @@ def check_referenced_inaccessible(
             )
 
 
-def _references(supergraph: Supergraph) -> Iterator[tuple[str, str]]:
+def _references(merged: MergedSchema) -> Iterator[tuple[str, str]]:
     """(coordinate, referenced type) for every element that is in the API schema."""
-    for type_ in supergraph.types.values():
+    for type_ in merged.types.values():
         if type_.meta.inaccessible:
             continue
         for field in type_.fields.values():

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
 from supergraph.compose.typerefs import is_non_null
 
 
 def check_required_inaccessible(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
     del subgraphs
-    for type_ in supergraph.types.values():
+    for type_ in merged.types.values():
         if type_.meta.inaccessible:
             continue
         for field in type_.fields.values():

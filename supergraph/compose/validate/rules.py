@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from supergraph.compose.errors import ErrorSink
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Subgraph
+from supergraph.schema.model import Supergraph
 
 from .compose_directive import check_compose_directive
 from .extension_with_base import check_extension_with_base
@@ -31,7 +32,8 @@ from .shareable_usage import check_shareable_usage
 from .transitive_auth import check_transitive_auth
 
 SubgraphRule = Callable[[Subgraph, ErrorSink], None]
-SupergraphRule = Callable[[Sequence[Subgraph], Supergraph, ErrorSink], None]
+MergedRule = Callable[[Sequence[Subgraph], MergedSchema, ErrorSink], None]
+FinalRule = Callable[[Sequence[Subgraph], Supergraph, ErrorSink], None]
 
 SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_key_fields,
@@ -46,7 +48,7 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_query_root_accessible,
     check_compose_directive,
 )
-SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
+MERGED_RULES: tuple[MergedRule, ...] = (
     check_query_root,
     check_extension_with_base,
     check_external_missing_on_base,
@@ -57,5 +59,6 @@ SUPERGRAPH_RULES: tuple[SupergraphRule, ...] = (
     check_implemented_by_inaccessible,
     check_transitive_auth,
 )
-# Run only when everything else passed: on a broken merge they would report noise.
-FINAL_RULES: tuple[SupergraphRule, ...] = (check_satisfiability,)
+# Run only when everything else passed (on a broken merge they would report noise),
+# on the printed supergraph as the router loads it.
+FINAL_RULES: tuple[FinalRule, ...] = (check_satisfiability,)

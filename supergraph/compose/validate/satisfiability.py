@@ -8,6 +8,10 @@ resolving it can be reached through entity keys whose fields the holder can
 supply. A path fails only when no holder can get the field. This catches what
 breaks query planning (a value type extended in one subgraph only, an entity
 without a usable key); `@requires` chains are not explored.
+
+It reads the composed supergraph as the router will: the `supergraph.schema`
+model loaded from the printed SDL (who resolves which field), with the
+subgraphs for what each of them declares (keys, `@external`, `@requires`).
 """
 
 from __future__ import annotations
@@ -18,10 +22,8 @@ from dataclasses import dataclass
 
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import field_names, parse_fieldset, top_level_fields
-from supergraph.compose.model import Supergraph, SuperType
-from supergraph.compose.subgraph import ROOT_KINDS, Subgraph
-from supergraph.schema.model import FieldSet, FieldSetField
-from supergraph.schema.sdl import named_type
+from supergraph.compose.subgraph import Subgraph
+from supergraph.schema.model import FieldSet, FieldSetField, Supergraph, TypeDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,13 @@ class _Walker:
 
     def run(self) -> None:
         queue: deque[_Path] = deque()
-        for kind in ROOT_KINDS:
-            root = self.supergraph.types.get(self.supergraph.roots.get(kind, ""))
+        roots = {
+            "query": self.supergraph.query_type,
+            "mutation": self.supergraph.mutation_type,
+            "subscription": self.supergraph.subscription_type,
+        }
+        for kind, root_name in roots.items():
+            root = None if root_name is None else self.supergraph.types.get(root_name)
             if root is None:
                 continue
             for field in root.fields.values():
@@ -67,7 +74,7 @@ class _Walker:
                     _Holder(g, self._provides(root.name, field.name, g))
                     for g in self._resolvers(root, field.name)
                 )
-                queue.append(_Path(named_type(field.type), holders, (kind, field.name)))
+                queue.append(_Path(field.named_type, holders, (kind, field.name)))
         seen: set[tuple[str, frozenset[_Holder]]] = set()
         while queue:
             current = queue.popleft()
@@ -86,20 +93,21 @@ class _Walker:
             return []
         nexts: list[_Path] = []
         for field in type_.fields.values():
-            if field.meta.inaccessible:
+            if field.inaccessible:
                 continue  # not in the API schema: no client query can reach it
-            if field.joins is not None and all(j.graph is None for j in field.joins):
+            if not field.graphs:
+                # Only a bare `@join__field`: an `@interfaceObject` adds it to the interface.
                 holders = self._through_interface_object(type_, field.name, current.holders)
             else:
                 holders = self._holders_of(type_, field.name, current.holders)
             if not holders:
                 self._report(type_, field.name, current)
                 continue
-            nexts.append(_Path(named_type(field.type), holders, (*current.path, field.name)))
+            nexts.append(_Path(field.named_type, holders, (*current.path, field.name)))
         return nexts
 
     def _holders_of(
-        self, type_: SuperType, field_name: str, holders: frozenset[_Holder]
+        self, type_: TypeDef, field_name: str, holders: frozenset[_Holder]
     ) -> frozenset[_Holder]:
         """Every way to hold the value of `type_.field_name` from the current holders."""
         resolvers = self._resolvers(type_, field_name)
@@ -113,7 +121,7 @@ class _Walker:
                     result.add(_Holder(graph, self._provides(type_.name, field_name, graph)))
         return frozenset(result)
 
-    def _requires_met(self, type_: SuperType, field_name: str, graph: str) -> bool:
+    def _requires_met(self, type_: TypeDef, field_name: str, graph: str) -> bool:
         """The `@requires` fields of `graph`'s field can be fetched, starting from `graph`.
 
         Only one level deep: the required fields' own `@requires` are not followed.
@@ -132,7 +140,7 @@ class _Walker:
         return True
 
     def _through_interface_object(
-        self, type_: SuperType, field_name: str, holders: frozenset[_Holder]
+        self, type_: TypeDef, field_name: str, holders: frozenset[_Holder]
     ) -> frozenset[_Holder]:
         """A field only an `@interfaceObject` adds: move to that subgraph through the interface key."""
         result: set[_Holder] = set()
@@ -151,7 +159,7 @@ class _Walker:
                         result.add(_Holder(name, ()))
         return frozenset(result)
 
-    def _possible_types(self, type_: SuperType, current: _Path) -> list[_Path]:
+    def _possible_types(self, type_: TypeDef, current: _Path) -> list[_Path]:
         by_type: dict[str, set[_Holder]] = {}
         for holder in current.holders:
             subgraph = self.by_name[holder.graph]
@@ -171,18 +179,11 @@ class _Walker:
             for name, holders in by_type.items()
         ]
 
-    def _resolvers(self, type_: SuperType, field_name: str) -> list[str]:
-        field = type_.fields[field_name]
-        if field.joins is None:
-            return [
-                name
-                for name, subgraph in self.by_name.items()
-                if type_.name in subgraph.types and field_name in subgraph.types[type_.name].fields
-            ]
+    def _resolvers(self, type_: TypeDef, field_name: str) -> list[str]:
         return [
-            j.graph
-            for j in field.joins
-            if j.graph is not None and not j.external and not j.used_overridden
+            g.graph
+            for g in type_.fields[field_name].graphs
+            if not g.external and not g.used_overridden
         ]
 
     def _local(self, type_name: str, graph: str, provided: FieldSet) -> set[str]:
@@ -221,7 +222,7 @@ class _Walker:
         field = None if own is None else own.fields.get(field_name)
         return () if field is None or not field.provides else parse_fieldset(field.provides) or ()
 
-    def _report(self, type_: SuperType, field_name: str, current: _Path) -> None:
+    def _report(self, type_: TypeDef, field_name: str, current: _Path) -> None:
         if (type_.name, field_name) in self.reported:
             return
         self.reported.add((type_.name, field_name))
@@ -246,7 +247,7 @@ class _Walker:
         )
 
     def _reasons(
-        self, type_: SuperType, field_name: str, holder: _Holder, resolvers: list[str]
+        self, type_: TypeDef, field_name: str, holder: _Holder, resolvers: list[str]
     ) -> list[str]:
         coordinate = f"{type_.name}.{field_name}"
         own = self.by_name[holder.graph].types.get(type_.name)

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
 from supergraph.compose.fieldsets import walk_fieldset
-from supergraph.compose.model import Supergraph
+from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Meta, Subgraph
 
 
 def check_transitive_auth(
-    subgraphs: Sequence[Subgraph], supergraph: Supergraph, errors: ErrorSink
+    subgraphs: Sequence[Subgraph], merged: MergedSchema, errors: ErrorSink
 ) -> None:
     for subgraph in subgraphs:
         for type_ in subgraph.types.values():
@@ -24,7 +24,7 @@ def check_transitive_auth(
                     continue
                 selected, _ = walk_fieldset(subgraph, type_.name, field.requires)
                 for item in selected:
-                    owner = supergraph.types.get(item.type_name)
+                    owner = merged.types.get(item.type_name)
                     required = None if owner is None else owner.fields.get(item.field_name)
                     if required is None or _covers(field.meta, type_.meta, required.meta):
                         continue

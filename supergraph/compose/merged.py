@@ -1,7 +1,10 @@
-"""The merged supergraph, before printing: every element with the subgraphs it comes from.
+"""The merged schema, before printing: every element with the subgraphs it comes from.
 
-`merge/` builds it from the subgraphs, `printer.py` turns it into SDL. Joins are
-kept as data (not directive nodes) so the validation rules can read them.
+`merge/` builds it from the subgraphs, the merged-schema rules check it and
+`printer.py` turns it into the supergraph SDL. It keeps what printing needs
+(descriptions, arguments, defaults, directives) and the joins as data, so the
+rules can read them even when the merge failed. Once printed, the supergraph
+is read as the router reads it, into `supergraph.schema`'s `Supergraph` model.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class FieldJoin:
 
 
 @dataclass(slots=True)
-class SuperArgument:
+class MergedArgument:
     name: str
     type: TypeNode
     default: ConstValueNode | None
@@ -50,10 +53,10 @@ class SuperArgument:
 
 
 @dataclass(slots=True)
-class SuperField:
+class MergedField:
     name: str
     type: TypeNode
-    args: dict[str, SuperArgument]
+    args: dict[str, MergedArgument]
     meta: Meta
     joins: list[FieldJoin] | None = None
     """None when every subgraph of the parent resolves the field the same way."""
@@ -62,14 +65,14 @@ class SuperField:
 
 
 @dataclass(slots=True)
-class SuperEnumValue:
+class MergedEnumValue:
     name: str
     meta: Meta
     graphs: list[str]
 
 
 @dataclass(slots=True)
-class SuperType:
+class MergedType:
     kind: TypeKind
     name: str
     meta: Meta
@@ -77,17 +80,17 @@ class SuperType:
     interfaces: list[str] = field(default_factory=list)
     implements: list[tuple[str, str]] = field(default_factory=list)
     """(graph, interface) pairs: `@join__implements`."""
-    fields: dict[str, SuperField] = field(default_factory=dict)
+    fields: dict[str, MergedField] = field(default_factory=dict)
     members: list[tuple[str, str]] = field(default_factory=list)
     """(graph, member) pairs: `@join__unionMember`."""
-    values: dict[str, SuperEnumValue] = field(default_factory=dict)
+    values: dict[str, MergedEnumValue] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
-class Supergraph:
+class MergedSchema:
     graphs: list[tuple[str, str]]
     """(subgraph name, routing URL), in input order."""
-    types: dict[str, SuperType]
+    types: dict[str, MergedType]
     roots: dict[str, str]
     composed_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     composed_links: list[Link] = field(default_factory=list)
