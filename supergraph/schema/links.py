@@ -178,16 +178,3 @@ def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode
             "(https://specs.apollo.dev/join/v0.x)"
         )
     return Links(join_version=join_version, prefixes=prefixes, imports=imports)
-
-
-def value_of(node: ValueNode) -> object:
-    """A literal's Python value (strings, enums as their names, lists, objects, booleans)."""
-    match node:
-        case StringValueNode() | EnumValueNode():
-            return node.value
-        case ListValueNode():
-            return [value_of(v) for v in node.values]
-        case ObjectValueNode():
-            return {f.name.value: value_of(f.value) for f in node.fields}
-        case _:
-            return getattr(node, "value", None)

@@ -23,11 +23,12 @@ from graphql import (
     build_ast_schema,
     parse,
 )
+from graphql.utilities import value_from_ast_untyped
 
 from supergraph.schema.api import build_api_schema
 from supergraph.schema.errors import SupergraphError
 from supergraph.schema.fieldset import field_set_names, parse_field_set
-from supergraph.schema.links import Links, read_links, value_of
+from supergraph.schema.links import Links, read_links
 from supergraph.schema.model import (
     Authorization,
     ContextArgument,
@@ -123,7 +124,7 @@ def _directive_args(
     directives: Sequence[ConstDirectiveNode] | None, name: str
 ) -> list[dict[str, object]]:
     return [
-        {a.name.value: value_of(a.value) for a in d.arguments or ()}
+        {a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()}
         for d in directives or ()
         if d.name.value == name
     ]
