@@ -75,7 +75,7 @@ class FederationNames:
         return self.by_local.get(local)
 
 
-def read_links(document: DocumentNode) -> list[Link]:
+def _links(document: DocumentNode) -> list[Link]:
     """The subgraph's `@link`s, in order (a Federation 1 `@core` is not one)."""
     links: list[Link] = []
     for definition in document.definitions:
@@ -90,7 +90,7 @@ def read_links(document: DocumentNode) -> list[Link]:
 
 
 def federation_names(document: DocumentNode) -> FederationNames:
-    links = read_links(document)
+    links = _links(document)
     federation = next((link for link in links if link.url.startswith(FEDERATION_SPEC)), None)
     if federation is None:
         # Federation 1: bare names, no link.
