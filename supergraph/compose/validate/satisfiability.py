@@ -10,8 +10,9 @@ breaks query planning (a value type extended in one subgraph only, an entity
 without a usable key); `@requires` chains are not explored.
 
 It reads the composed supergraph as the router will: the `supergraph.schema`
-model loaded from the printed SDL (who resolves which field), with the
-subgraphs for what each of them declares (keys, `@external`, `@requires`).
+model loaded from the printed SDL (who resolves which field, with which
+`@requires` and `@provides`), and the subgraphs for what only each of them
+declares (its keys, its `@external` fields, its own implementations).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import field_names, parse_fieldset, top_level_fields
+from supergraph.compose.fieldsets import field_names, top_level_fields
 from supergraph.compose.subgraph import Subgraph
-from supergraph.schema.model import FieldSet, FieldSetField, Supergraph, TypeDef
+from supergraph.schema.model import FieldInGraph, FieldSet, FieldSetField, Supergraph, TypeDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class _Walker:
                 continue
             for field in root.fields.values():
                 holders = frozenset(
-                    _Holder(g, self._provides(root.name, field.name, g))
+                    _Holder(g, self._provides(root, field.name, g))
                     for g in self._resolvers(root, field.name)
                 )
                 queue.append(_Path(field.named_type, holders, (kind, field.name)))
@@ -118,7 +119,7 @@ class _Walker:
             candidates = set(self._reachable(type_.name, holder)) | {holder.graph}
             for graph in candidates & set(resolvers):
                 if self._requires_met(type_, field_name, graph):
-                    result.add(_Holder(graph, self._provides(type_.name, field_name, graph)))
+                    result.add(_Holder(graph, self._provides(type_, field_name, graph)))
         return frozenset(result)
 
     def _requires_met(self, type_: TypeDef, field_name: str, graph: str) -> bool:
@@ -126,12 +127,11 @@ class _Walker:
 
         Only one level deep: the required fields' own `@requires` are not followed.
         """
-        own = self.by_name[graph].types.get(type_.name)
-        field = None if own is None else own.fields.get(field_name)
-        if field is None or not field.requires:
+        joined = self._in_graph(type_, field_name, graph)
+        if joined is None or not joined.requires:
             return True
         start = _Holder(graph, ())
-        for required in top_level_fields(field.requires):
+        for required in field_names(joined.requires):
             if required not in type_.fields:
                 continue
             resolvers = set(self._resolvers(type_, required))
@@ -217,10 +217,15 @@ class _Walker:
                     frontier.append(name)
         return reachable
 
-    def _provides(self, type_name: str, field_name: str, graph: str) -> FieldSet:
-        own = self.by_name[graph].types.get(type_name)
-        field = None if own is None else own.fields.get(field_name)
-        return () if field is None or not field.provides else parse_fieldset(field.provides) or ()
+    def _provides(self, type_: TypeDef, field_name: str, graph: str) -> FieldSet:
+        """What `graph` provides below the field (`@provides`), for the object it returns."""
+        joined = self._in_graph(type_, field_name, graph)
+        return () if joined is None or joined.provides is None else joined.provides
+
+    @staticmethod
+    def _in_graph(type_: TypeDef, field_name: str, graph: str) -> FieldInGraph | None:
+        """How `graph` resolves the field, as its `@join__field` in the supergraph says."""
+        return next((g for g in type_.fields[field_name].graphs if g.graph == graph), None)
 
     def _report(self, type_: TypeDef, field_name: str, current: _Path) -> None:
         if (type_.name, field_name) in self.reported:
