@@ -163,14 +163,20 @@ class CostModel:
                     if selection.name == "__typename":
                         continue
                     found = resolves(sg, graph, type_name, selection.name, provided)
-                    if found is None and abstract:
-                        in_graph = sg.possible_types_in(graph, type_name)
-                        if in_graph:
-                            count += max(
-                                self.remote_fields(graph, possible, (selection,), provided)
-                                for possible in in_graph
-                            )
-                            continue
+                    in_graph = sg.possible_types_in(graph, type_name) if abstract else ()
+                    if in_graph and (
+                        found is None
+                        or not self._on_every(graph, in_graph, selection.name, provided)
+                    ):
+                        # Planned per implementation (walk._add_abstract): a field the
+                        # interface declares is still left to a later fetch for each
+                        # implementation here that cannot return it (@external, not
+                        # provided), as `local_cost` counts its jumps.
+                        count += max(
+                            self.remote_fields(graph, possible, (selection,), provided)
+                            for possible in in_graph
+                        )
+                        continue
                     if found is None or found.requires is not None:
                         count += 1 + _size(selection.selections)
                         continue
@@ -189,6 +195,16 @@ class CostModel:
                     inner = condition if sg.has_type(graph, condition) else type_name
                     count += self.remote_fields(graph, inner, selection.selections, provided)
         return count
+
+    def _on_every(
+        self, graph: str, types: tuple[str, ...], field_name: str, provided: Provided | None
+    ) -> bool:
+        """Does `graph` return the field itself for each of `types`?"""
+        for possible in types:
+            found = resolves(self.sg, graph, possible, field_name, provided)
+            if found is None or found.requires is not None:
+                return False
+        return True
 
 
 def _size(selections: tuple[Selection, ...]) -> int:

@@ -1,0 +1,157 @@
+"""Which subgraph serves a shared root field when @provides on an interface field
+competes with a subgraph that holds only @external keys of its implementations."""
+
+from __future__ import annotations
+
+from tests.planner.support import expected, plan_text
+
+FIXTURE = "provides_plan_choice"
+
+
+def test_the_subgraph_providing_an_interface_field_serves_it() -> None:
+    # "atlas" and "brief" both serve `shelter`, each needing one more fetch for
+    # `Kitten.weight`. atlas has `Pound.residents`, but every `Resident` id there
+    # is @external: it would leave `residents` to "care" as well; brief provides
+    # `residents { id nick }` and serves them itself (Apollo's planner agrees).
+    # The tie-break used to count the interface field `Resident.id` as served by
+    # atlas and picked it by name.
+    query = """
+        { shelter { residents { id ... on Kitten { weight } } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "brief") {
+              {
+                shelter {
+                  __typename
+                  residents {
+                    __typename
+                    id
+                  }
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "shelter") {
+              Fetch(service: "care") {
+                {
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Pound {
+                    residents {
+                      __typename
+                      ... on Kitten {
+                        weight
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_an_object_typed_root_field_goes_to_the_providing_subgraph_too() -> None:
+    # As above through `Pound`, an object type.
+    query = """
+        { pound { residents { id ... on Kitten { weight } } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "brief") {
+              {
+                pound {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "pound") {
+              Fetch(service: "care") {
+                {
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Pound {
+                    residents {
+                      __typename
+                      id
+                      ... on Kitten {
+                        weight
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_a_list_root_field_with_aliases() -> None:
+    # As above on a list, the client's keys renamed.
+    query = """
+        { shelters { pets: residents { key: id ... on Kitten { kg: weight } } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "brief") {
+              {
+                shelters {
+                  __typename
+                  pets: residents {
+                    __typename
+                    key: id
+                  }
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "shelters.@") {
+              Fetch(service: "care") {
+                {
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Pound {
+                    pets: residents {
+                      __typename
+                      ... on Kitten {
+                        kg: weight
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
