@@ -201,12 +201,16 @@ def can_jump_for(sg: Supergraph, graph: str, type_name: str, field_name: str) ->
     return jump_hops(sg, graph, type_name, field_name) is not None
 
 
-def jump_hops(sg: Supergraph, graph: str, type_name: str, field_name: str) -> int | None:
-    """Entity jumps needed to reach a subgraph resolving the field: 1, 2 (the key of
-    the target comes from an intermediate subgraph), or None when unreachable."""
+def jump_targets(sg: Supergraph, graph: str, type_name: str, field_name: str) -> frozenset[str]:
+    """The subgraphs resolving the field that `graph` reaches with one key it holds."""
+    return _one_jump(sg, graph, type_name, _field_targets(sg, type_name, field_name))
+
+
+def _field_targets(sg: Supergraph, type_name: str, field_name: str) -> list[tuple[str, str]]:
+    """(subgraph, representation type) pairs resolving the field from a representation."""
     type_def = sg.types.get(type_name)
     if type_def is None:
-        return None
+        return []
     rep_types = [type_name, *(type_def.interfaces if type_def.kind == "object" else ())]
     targets: list[tuple[str, str]] = []
     for other in sg.subgraphs:
@@ -219,10 +223,28 @@ def jump_hops(sg: Supergraph, graph: str, type_name: str, field_name: str) -> in
             ):
                 continue
             targets.append((other, rep_type))
-    for other, rep_type in targets:
-        keys = resolvable_keys(sg, other, rep_type)
-        if any(key_local(sg, graph, type_name, k.selections) for k in keys):
-            return 1
+    return targets
+
+
+def _one_jump(
+    sg: Supergraph, graph: str, type_name: str, targets: list[tuple[str, str]]
+) -> frozenset[str]:
+    return frozenset(
+        other
+        for other, rep_type in targets
+        if any(
+            key_local(sg, graph, type_name, k.selections)
+            for k in resolvable_keys(sg, other, rep_type)
+        )
+    )
+
+
+def jump_hops(sg: Supergraph, graph: str, type_name: str, field_name: str) -> int | None:
+    """Entity jumps needed to reach a subgraph resolving the field: 1, 2 (the key of
+    the target comes from an intermediate subgraph), or None when unreachable."""
+    targets = _field_targets(sg, type_name, field_name)
+    if _one_jump(sg, graph, type_name, targets):
+        return 1
     for other, rep_type in targets:
         for key in resolvable_keys(sg, other, rep_type):
             for middle in sg.subgraphs:

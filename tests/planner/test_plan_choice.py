@@ -3,7 +3,12 @@ competes with a subgraph that holds only @external keys of its implementations."
 
 from __future__ import annotations
 
-from tests.planner.support import expected, plan_text
+from graphql import parse
+
+from supergraph.operation import Field, normalize_operation
+from supergraph.planner.capabilities import Provided, resolves
+from supergraph.planner.cost import CostModel
+from tests.planner.support import expected, plan_text, supergraph
 
 FIXTURE = "provides_plan_choice"
 
@@ -155,3 +160,72 @@ def test_a_list_root_field_with_aliases() -> None:
         }
         """
     )
+
+
+def test_fragments_on_several_implementations_refetched_once() -> None:
+    # `weight` of both implementations is re-fetched from the `Pound` entity in
+    # one fetch to "care": one jump, not one per implementation, so brief's
+    # estimate equals atlas's and the tie-break above applies.
+    query = """
+        { shelter { residents { id ... on Kitten { weight } ... on Puppy { weight } } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "brief") {
+              {
+                shelter {
+                  __typename
+                  residents {
+                    __typename
+                    id
+                  }
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+            Flatten(path: "shelter") {
+              Fetch(service: "care") {
+                {
+                  ... on Pound {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on Pound {
+                    residents {
+                      __typename
+                      ... on Kitten {
+                        weight
+                      }
+                      ... on Puppy {
+                        weight
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+
+
+def test_jumps_from_one_position_to_one_subgraph_cost_one() -> None:
+    # The estimate behind the plan above: brief re-fetches `weight` for both
+    # implementations from `Pound` (one fetch), atlas asks care for `residents`.
+    model = supergraph(FIXTURE)
+    query = "{ shelter { residents { id ... on Kitten { weight } ... on Puppy { weight } } } }"
+    (shelter,) = normalize_operation(model.api_schema, parse(query), None).selections
+    assert isinstance(shelter, Field)
+    found = resolves(model, "brief", "Query", "shelter", None)
+    assert found is not None and found.provides is not None
+    cost = CostModel(model)
+    assert cost.local_cost("brief", "Kennel", shelter.selections, Provided(found.provides)) == 1
+    assert cost.local_cost("atlas", "Kennel", shelter.selections, None) == 1

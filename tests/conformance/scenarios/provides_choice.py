@@ -147,6 +147,14 @@ SCENARIO = Scenario(
             requests=_NOT_ATLAS,
         ),
         Operation(
+            name="fragments-on-several-implementations",
+            query="{ shelter { residents { id ... on Kitten { weight } ... on Puppy { weight } } } }",
+            data={
+                "shelter": {"residents": [{"id": "r1", "weight": 12}, {"id": "r2", "weight": 4}]}
+            },
+            requests=_NOT_ATLAS,
+        ),
+        Operation(
             name="provided-below-an-entity-jump",
             query="{ visit { id kennel { id residents { id nick } } } }",
             data={
