@@ -330,9 +330,15 @@ class _Run:
         """Merge entity `indexes[i]` into `targets[i]`. A null entity (unknown to the
         subgraph) leaves its fields out; anything else that is no object is an error."""
         if fetch.output_rewrites:
-            for entity in entities:
+            # An entity carries no `__typename` (not asked): its objects' type stands in.
+            typenames: dict[int, object] = {}
+            for obj, index in zip(targets, indexes, strict=True):
+                typenames.setdefault(index, obj.get("__typename"))
+            for index, entity in enumerate(entities):
                 if isinstance(entity, dict):
-                    apply_rewrites(entity, fetch.output_rewrites, self.executor.types)
+                    apply_rewrites(
+                        entity, fetch.output_rewrites, self.executor.types, typenames.get(index)
+                    )
         invalid: set[int] = set()
         for obj, index in zip(targets, indexes, strict=True):
             entity = entities[index]

@@ -134,29 +134,40 @@ def _sub_value(value: object, selection: RequiresField, types: PossibleTypes) ->
 
 
 def apply_rewrites(
-    value: JSONObject, rewrites: Sequence[FetchRewrite], types: PossibleTypes
+    value: JSONObject,
+    rewrites: Sequence[FetchRewrite],
+    types: PossibleTypes,
+    typename: object = None,
 ) -> None:
-    """Apply input or output rewrites to one representation or entity, in place."""
+    """Apply input or output rewrites to one representation or entity, in place.
+
+    `typename`: the type of `value` itself when it carries no `__typename`. An
+    entity answers `_entities { ... on T { ... } }`, which does not ask for it, yet
+    its rewrites start at `... on T`: its representation's type says which it is.
+    """
     for rewrite in rewrites:
-        _rewrite(value, rewrite, 0, types)
+        _rewrite(value, rewrite, 0, types, typename)
 
 
-def _rewrite(value: object, rewrite: FetchRewrite, depth: int, types: PossibleTypes) -> None:
+def _rewrite(
+    value: object, rewrite: FetchRewrite, depth: int, types: PossibleTypes, typename: object
+) -> None:
     if isinstance(value, list):
         for item in value:
-            _rewrite(item, rewrite, depth, types)
+            _rewrite(item, rewrite, depth, types, None)
         return
     if not isinstance(value, dict):
         return
     element = rewrite.path[depth]
     if element.startswith(_TYPE_CONDITION):
-        matches = types.matches(value.get("__typename"), element[len(_TYPE_CONDITION) :])
+        actual = value.get("__typename", typename)
+        matches = types.matches(actual, element[len(_TYPE_CONDITION) :])
         if matches and depth + 1 < len(rewrite.path):
-            _rewrite(value, rewrite, depth + 1, types)
+            _rewrite(value, rewrite, depth + 1, types, typename)
         return
     if depth + 1 < len(rewrite.path):
         if element in value:
-            _rewrite(value[element], rewrite, depth + 1, types)
+            _rewrite(value[element], rewrite, depth + 1, types, None)
         return
     if isinstance(rewrite, ValueSetter):
         value[element] = rewrite.value
