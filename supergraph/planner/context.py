@@ -84,9 +84,14 @@ def directive_for(variable: str, include: bool) -> DirectiveNode:
 
 
 def aliases_in(selset: SelectionSet) -> dict[str, str]:
-    """Planner fields that got a generated alias (the client owns the plain name)."""
+    """Planner fields that got a generated alias the merged data keeps (the client owns
+    the plain name); not those the fetch renames back (`FieldItem.own_key`)."""
     return {
         item.name: item.alias
         for item in selset.items.values()
-        if isinstance(item, FieldItem) and item.internal and item.alias and not item.arguments
+        if isinstance(item, FieldItem)
+        and item.internal
+        and item.alias
+        and not item.arguments
+        and item.own_key is None
     }

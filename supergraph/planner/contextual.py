@@ -15,6 +15,7 @@ from graphql import ArgumentNode, NameNode, VariableNode
 
 from supergraph.operation import Field
 from supergraph.planner.plan import KeyRenamer
+from supergraph.planner.response_keys import ClientKeys, Path
 from supergraph.schema import ContextArgument, FieldSet, FieldSetField, Supergraph
 
 
@@ -64,9 +65,13 @@ def value_paths(
     levels: int,
     argument: ContextArgument,
     aliases: dict[str, str],
+    keys: ClientKeys,
+    path: Path,
 ) -> list[tuple[str, ...]]:
     """Paths from an entity to the value: `..` per level, a type condition per runtime type
-    of the ancestor that sets the context, then the selection's first field down to its leaf."""
+    of the ancestor that sets the context, then the selection's first field down to its leaf
+    (each field under its own key at `path`, the ancestor's position, as `to_selections`
+    with the same `keys` selected it)."""
     out: list[tuple[str, ...]] = []
     for runtime in sg.possible_types(ancestor_type) or (ancestor_type,):
         if not sets_context(sg, runtime, argument.context):
@@ -74,19 +79,42 @@ def value_paths(
         field = _first_field(sg, argument.fields, runtime)
         if field is None:
             continue
-        name = field.alias or aliases.get(field.name, field.name)
-        out.append((*("..",) * levels, f"... on {runtime}", name, *_down(field.selections)))
+        own = keys.planner_key(path, field.name, field.arguments)
+        name = field.alias or own or aliases.get(field.name, field.name)
+        field_def = sg.types[runtime].fields.get(field.name)
+        inner = (
+            *path,
+            own or field.name,
+            *("@",) * (field_def.type.count("[") if field_def else 0),
+        )
+        below = field_def.named_type if field_def else runtime
+        out.append(
+            (
+                *("..",) * levels,
+                f"... on {runtime}",
+                name,
+                *_down(sg, below, field.selections, keys, inner),
+            )
+        )
     return out
 
 
-def _down(fields: FieldSet) -> tuple[str, ...]:
+def _down(
+    sg: Supergraph, type_name: str, fields: FieldSet, keys: ClientKeys, path: Path
+) -> tuple[str, ...]:
     """From a selected object down to the value's leaf (`owner { name }` passes the name,
     not the owner object, as Apollo's planner does)."""
     for item in fields:
         if isinstance(item, FieldSetField):
-            return (item.alias or item.name, *_down(item.selections))
-        inner = _down(item.selections)
-        return (f"... on {item.type_condition}", *inner) if item.type_condition else inner
+            own = keys.planner_key(path, item.name, item.arguments)
+            field_def = sg.types[type_name].fields.get(item.name) if type_name in sg.types else None
+            depth = field_def.type.count("[") if field_def else 0
+            inner = (*path, own or item.name, *("@",) * depth)
+            below = field_def.named_type if field_def else type_name
+            return (item.alias or own or item.name, *_down(sg, below, item.selections, keys, inner))
+        condition = item.type_condition or type_name
+        inner_keys = _down(sg, condition, item.selections, keys, path)
+        return (f"... on {item.type_condition}", *inner_keys) if item.type_condition else inner_keys
     return ()
 
 

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from hashlib import sha1
-
-from graphql import print_ast
-
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import is_abstract
+from supergraph.planner.response_keys import ClientKeys, Path, argument_alias
 from supergraph.planner.selection import SelectionSet
 from supergraph.schema import FieldSet, FieldSetField, FieldSetFragment, Supergraph
 
 
-def argument_alias(item: FieldSetField) -> str | None:
-    """A stable alias for a required field with arguments.
-
-    The client may select the same field with other arguments at the same
-    place; the alias keeps the two apart in the subgraph query and in the
-    merged response (the representation reads it back under this alias).
-    """
-    if not item.arguments:
-        return None
-    text = ",".join(f"{a.name.value}:{print_ast(a.value)}" for a in item.arguments)
-    return f"{item.name}__{sha1(text.encode()).hexdigest()[:8]}"
-
-
-def to_selections(sg: Supergraph, type_name: str, field_set: FieldSet) -> tuple[Selection, ...]:
+def to_selections(
+    sg: Supergraph,
+    type_name: str,
+    field_set: FieldSet,
+    keys: ClientKeys | None = None,
+    path: Path = (),
+) -> tuple[Selection, ...]:
+    """A field set as selections to plan at `path`, each field aliased to its own key
+    in the merged data when that is not its name (response_keys.py; without `keys`,
+    only fields with arguments)."""
     out: list[Selection] = []
     for item in field_set:
         match item:
@@ -33,15 +26,20 @@ def to_selections(sg: Supergraph, type_name: str, field_set: FieldSet) -> tuple[
                 field_def = sg.types[type_name].fields.get(item.name)
                 if field_def is None:
                     continue
+                alias = _own_key(item, keys, path)
+                list_depth = field_def.type.count("[")
+                inner = (*path, alias or item.name, *("@",) * list_depth)
                 out.append(
                     Field(
                         name=item.name,
-                        alias=argument_alias(item),
+                        alias=alias,
                         parent_type=type_name,
                         type_name=field_def.named_type,
-                        list_depth=field_def.type.count("["),
+                        list_depth=list_depth,
                         arguments=item.arguments,
-                        selections=to_selections(sg, field_def.named_type, item.selections),
+                        selections=to_selections(
+                            sg, field_def.named_type, item.selections, keys, inner
+                        ),
                     )
                 )
             case FieldSetFragment():
@@ -49,10 +47,16 @@ def to_selections(sg: Supergraph, type_name: str, field_set: FieldSet) -> tuple[
                 out.append(
                     InlineFragment(
                         type_condition=condition,
-                        selections=to_selections(sg, condition, item.selections),
+                        selections=to_selections(sg, condition, item.selections, keys, path),
                     )
                 )
     return tuple(out)
+
+
+def _own_key(item: FieldSetField, keys: ClientKeys | None, path: Path) -> str | None:
+    if keys is None:
+        return argument_alias(item.name, item.arguments)
+    return keys.planner_key(path, item.name, item.arguments)
 
 
 def add_to_representation(
@@ -61,24 +65,34 @@ def add_to_representation(
     type_name: str,
     field_set: FieldSet,
     aliases: dict[str, str] | None = None,
+    keys: ClientKeys | None = None,
+    path: Path = (),
 ) -> None:
     """Copy a field set into a representation selection (`__typename` on abstract levels).
 
-    `aliases` maps a field to the response key it has in the merged data when
-    the planner had to alias it (the executor reads the alias, sends the name).
+    Each field is read under its own key in the merged data at `path` (as
+    `to_selections` with the same `keys` selected it); `aliases` maps a field of
+    the top level to the response key it has when the planner had to alias it
+    there (the executor reads the alias, sends the name).
     """
     for item in field_set:
         match item:
             case FieldSetField():
                 field_def = sg.types[type_name].fields.get(item.name)
                 composite = bool(item.selections)
-                alias = argument_alias(item) or (aliases or {}).get(item.name)
+                alias = _own_key(item, keys, path) or (aliases or {}).get(item.name)
                 node, _ = target.add_field(item.name, alias, (), (), composite, internal=True)
                 if composite and node.sub is not None and field_def is not None:
                     if is_abstract(sg, field_def.named_type):
                         node.sub.add_field("__typename", None, (), (), False, internal=True)
-                    add_to_representation(sg, node.sub, field_def.named_type, item.selections)
+                    list_depth = field_def.type.count("[")
+                    inner = (*path, alias or item.name, *("@",) * list_depth)
+                    add_to_representation(
+                        sg, node.sub, field_def.named_type, item.selections, None, keys, inner
+                    )
             case FieldSetFragment():
                 condition = item.type_condition or type_name
                 fragment = target.add_fragment(condition)
-                add_to_representation(sg, fragment.sub, condition, item.selections)
+                add_to_representation(
+                    sg, fragment.sub, condition, item.selections, None, keys, path
+                )

@@ -22,6 +22,7 @@ from supergraph.planner.selection import (
     FragmentItem,
     SelectionSet,
     representation_conflict,
+    shape_conflict,
 )
 
 
@@ -90,6 +91,8 @@ def _placement(
     if not (
         _compatible(keep.selection, other.selection) and _compatible(keep.requires, other.requires)
     ):
+        return None
+    if shape_conflict(keep.selection, other.selection):
         return None
     merged = {keep.id, other.id}
     later = _later_parent(alive, keep, other)

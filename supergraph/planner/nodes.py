@@ -24,6 +24,7 @@ from supergraph.planner.plan import (
     RequiresSelection,
     Sequence,
 )
+from supergraph.planner.restored import check_restored
 from supergraph.planner.selection import FieldItem, FragmentItem, SelectionSet
 from supergraph.planner.variables import used_variables
 
@@ -124,6 +125,7 @@ class NodeBuilder:
         return ids
 
     def _fetch(self, group: FetchGroup, held: Conditions) -> Fetch:
+        check_restored(group)
         operation = self.operation
         selection = without_held(group.selection, held)
         used = used_variables(selection)

@@ -1,10 +1,11 @@
 """Mutable selection sets of the subgraph operations being built, and their printing.
 
 The planner fills one `SelectionSet` per fetch. A response key appears once
-per selection set: when a client field clashes with one the planner needs
-(same response key, different field or arguments), the client field is
+per selection set. The planner's own fields keep clear of the client's keys
+(response_keys.py); should a client field still clash with one the planner
+needs (same response key, different field or arguments), the client field is
 renamed with a generated alias and the fetch records a `KeyRenamer` output
-rewrite so the executor restores the client's key.
+rewrite so the executor restores the client's key (`FieldItem.own_key`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ class FieldItem:
     internal: bool
     """Added for planning (keys, requires, __typename): not part of the client's selection."""
     sub: SelectionSet | None = None
+    own_key: str | None = None
+    """Where the fetch's output rewrites move the value when the subgraph answers it
+    under an alias only the subgraph query needs (see response_keys.py)."""
+    shape: str | None = None
+    """The field's type in the subgraph as GraphQL compares fields merged at one
+    response key (composite named types as `?`); None: not recorded."""
 
     @property
     def response_key(self) -> str:
@@ -107,6 +114,7 @@ class SelectionSet:
             directives=directives,
             internal=internal,
             sub=SelectionSet() if composite else None,
+            own_key=renamed.original if renamed is not None else None,
         )
         self.items[("f", key_text, conditions_text)] = item
         return item, renamed
@@ -201,6 +209,32 @@ def directives_text(directives: tuple[DirectiveNode, ...]) -> str:
         + ("(" + ",".join(_arg(a) for a in d.arguments) + ")" if d.arguments else "")
         for d in directives
     )
+
+
+def shape_conflict(a: SelectionSet, b: SelectionSet) -> bool:
+    """Would merging two fetches' selections put fields of different shapes under one
+    response key at one position (`... on User { id }` with ID!, `... on Admin { id }`
+    with ID)? Each fetch aliased its own such fields apart, but not from the other's."""
+    shapes: dict[tuple[str, ...], set[str]] = {}
+    _collect_shapes(a, (), shapes)
+    _collect_shapes(b, (), shapes)
+    return any(len(found) > 1 for found in shapes.values())
+
+
+def _collect_shapes(
+    selection: SelectionSet, at: tuple[str, ...], out: dict[tuple[str, ...], set[str]]
+) -> None:
+    """Shapes by (response keys down to the field): type conditions do not count, as
+    GraphQL compares fields across the fragments of one selection."""
+    for item in selection.items.values():
+        if isinstance(item, FragmentItem):
+            _collect_shapes(item.sub, at, out)
+            continue
+        key = (*at, item.response_key)
+        if item.shape is not None:
+            out.setdefault(key, set()).add(item.shape)
+        if item.sub is not None:
+            _collect_shapes(item.sub, key, out)
 
 
 def representation_conflict(a: SelectionSet, b: SelectionSet) -> bool:

@@ -48,6 +48,7 @@ from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.merge import covers
 from supergraph.planner.plan import KeyRenamer, ValueSetter
+from supergraph.planner.response_keys import ClientKeys
 from supergraph.planner.roots import plan_root
 from supergraph.planner.selection import (
     FieldItem,
@@ -76,6 +77,8 @@ class Walker:
         # field has there, and the alias a field of another type gets.
         self._shapes: dict[tuple[int, tuple[str, ...]], dict[str, dict[str, str | None]]] = {}
         self._context_variables: dict[tuple[str, str, str, str], str] | None = None
+        self.keys = ClientKeys(operation.selections)
+        """The client's response keys by position: planner fields keep clear of them."""
 
     # -- root ---------------------------------------------------------------
 
@@ -90,8 +93,8 @@ class Walker:
         ):
             self._add_abstract(ctx, selections)
             return
-        # Fields this subgraph serves go first, so the client's response keys are
-        # taken before keys for jumps are added (a clash then renames the planner's).
+        # Fields this subgraph serves go first, so the client's fields come before
+        # the keys added for jumps in the subgraph query.
         # A local field whose subtree needs jumps goes after the jumps of its
         # siblings: it may then be cheaper through a fetch opened for them.
         local = [s for s in selections if isinstance(s, Field) and self._is_local(ctx, s)]
@@ -329,13 +332,24 @@ class Walker:
             )
             # The value paths check the ancestor's type (`... on Shop`): its __typename too.
             typename = Field("__typename", None, ancestor.type_name, "String", 0)
-            selections = (typename, *to_selections(self.sg, ancestor.type_name, argument.fields))
+            selections = (
+                typename,
+                *to_selections(
+                    self.sg, ancestor.type_name, argument.fields, self.keys, ancestor.path
+                ),
+            )
             group.deps |= self._collect(group, at, selections)
             variable = variable_for(
                 self.sg, self._context_variables, group.service, ctx.type_name, field, argument
             )
             paths = value_paths(
-                self.sg, ancestor.type_name, levels, argument, aliases_in(ancestor.selset)
+                self.sg,
+                ancestor.type_name,
+                levels,
+                argument,
+                aliases_in(ancestor.selset),
+                self.keys,
+                ancestor.path,
             )
             for renamer in renamers(paths, variable):
                 if renamer not in group.context_rewrites:
@@ -458,7 +472,7 @@ class Walker:
             typename = Field("__typename", None, field.type_name, "String", 0)
             field = replace(field, selections=(typename,))
         composite = bool(field.selections)
-        shape_alias = self._shape_alias(ctx, field, found)
+        shape, shape_alias = self._shape_alias(ctx, field, found)
         item, renamed = ctx.selset.add_field(
             field.name,
             shape_alias or field.alias,
@@ -468,13 +482,17 @@ class Walker:
             ctx.internal,
         )
         self._touched.add(ctx.group.id)
+        item.shape = shape
         if renamed is not None:
             ctx.group.output_rewrites.append(
                 KeyRenamer(path=(*ctx.fpath, renamed.alias), rename_key_to=renamed.original)
             )
         restore: KeyRenamer | None = None
-        if shape_alias is not None and not ctx.internal:
-            # After the sub-selection's own rewrites, which use the alias in their paths.
+        if shape_alias is not None:
+            # Planner fields too: representations read each field under its own key
+            # (response_keys.py). After the sub-selection's own rewrites, which use
+            # the alias in their paths.
+            item.own_key = field.response_key
             restore = KeyRenamer(path=(*ctx.fpath, shape_alias), rename_key_to=field.response_key)
         try:
             self._add_sub_selection(ctx, field, found, item)
@@ -482,8 +500,11 @@ class Walker:
             if restore is not None and restore not in ctx.group.output_rewrites:
                 ctx.group.output_rewrites.append(restore)
 
-    def _shape_alias(self, ctx: Ctx, field: Field, found: FieldInGraph) -> str | None:
-        """An alias when the response key already holds a field of another type here.
+    def _shape_alias(
+        self, ctx: Ctx, field: Field, found: FieldInGraph
+    ) -> tuple[str | None, str | None]:
+        """The field's shape here, and an alias when the response key already holds a
+        field of another shape here (None: it needs none).
 
         Fields merged at one response position (sibling type conditions) must
         have the same shape in the subgraph's schema: `... on User { id }` (ID!)
@@ -494,7 +515,7 @@ class Walker:
         field_def = type_def.fields.get(field.name) if type_def else None
         type_text = found.type or (field_def.type if field_def else None)
         if type_text is None:
-            return None
+            return None, None
         # As GraphQL compares them: wrappers, and the named type only for leaves.
         named = type_text.strip("[]!")
         named_def = self.sg.types.get(named)
@@ -505,7 +526,7 @@ class Walker:
         if type_text not in types:
             count = sum(len(t) for t in position.values())
             types[type_text] = f"{field.response_key}__shape_{count}" if types else None
-        return types[type_text]
+        return type_text, types[type_text]
 
     def _add_sub_selection(
         self, ctx: Ctx, field: Field, found: FieldInGraph, item: FieldItem
@@ -697,7 +718,12 @@ class Walker:
                         # (for the client's fields; keys are collected the plain way).
                         wanted = SelectionSet()
                         add_to_representation(
-                            sg, wanted.add_fragment(type_name).sub, type_name, key.selections
+                            sg,
+                            wanted.add_fragment(type_name).sub,
+                            type_name,
+                            key.selections,
+                            keys=self.keys,
+                            path=ctx.path,
                         )
                         if covers(reused.requires, wanted):
                             key_cost = 0
@@ -777,7 +803,12 @@ class Walker:
             awaited = {d for g in self.groups for d in g.deps if d != g.parent}
             wanted = SelectionSet()
             add_to_representation(
-                self.sg, wanted.add_fragment(ctx.type_name).sub, ctx.type_name, requires
+                self.sg,
+                wanted.add_fragment(ctx.type_name).sub,
+                ctx.type_name,
+                requires,
+                keys=self.keys,
+                path=ctx.path,
             )
             matches = [
                 g
@@ -802,12 +833,20 @@ class Walker:
         key_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
         typename = Field("__typename", None, type_name, "String", 0)
         child.deps |= self._collect(
-            child, key_ctx, (typename, *to_selections(sg, type_name, jump.key.selections))
+            child,
+            key_ctx,
+            (typename, *to_selections(sg, type_name, jump.key.selections, self.keys, ctx.path)),
         )
         representation = child.requires.add_fragment(type_name)
         representation.sub.add_field("__typename", None, (), (), False, internal=True)
         add_to_representation(
-            sg, representation.sub, type_name, jump.key.selections, aliases_in(ctx.selset)
+            sg,
+            representation.sub,
+            type_name,
+            jump.key.selections,
+            aliases_in(ctx.selset),
+            self.keys,
+            ctx.path,
         )
         if jump.rep_type != type_name or is_interface_object(sg, jump.graph, type_name):
             # The target knows the type only as an @interfaceObject: it expects the
@@ -820,7 +859,8 @@ class Walker:
     def _add_requirements(self, ctx: Ctx, child: FetchGroup, requires: FieldSet) -> None:
         """Plan `@requires` fields from the current position and add them to the representation."""
         req_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
-        providers = self._collect(child, req_ctx, to_selections(self.sg, ctx.type_name, requires))
+        required = to_selections(self.sg, ctx.type_name, requires, self.keys, ctx.path)
+        providers = self._collect(child, req_ctx, required)
         if any(child.id in self._ancestry(p) for p in providers):
             raise PlanningError(
                 f'the @requires of "{ctx.type_name}" fields in "{child.service}" at '
@@ -829,7 +869,13 @@ class Walker:
         child.deps |= providers
         representation = child.requires.add_fragment(ctx.type_name)
         add_to_representation(
-            self.sg, representation.sub, ctx.type_name, requires, aliases_in(ctx.selset)
+            self.sg,
+            representation.sub,
+            ctx.type_name,
+            requires,
+            aliases_in(ctx.selset),
+            self.keys,
+            ctx.path,
         )
 
     def _ancestry(self, group_id: int) -> set[int]:

@@ -122,7 +122,7 @@ def test_client_alias_clashing_with_a_key_field() -> None:
                 product(id: "1") {
                   sku: name
                   __typename
-                  sku__alias_0: sku
+                  sku__planner: sku
                 }
               }
             },
@@ -131,7 +131,7 @@ def test_client_alias_clashing_with_a_key_field() -> None:
                 {
                   ... on Product {
                     __typename
-                    sku__alias_0: sku
+                    sku__planner: sku
                   }
                 } =>
                 {

@@ -53,7 +53,7 @@ def test_interface_object_input_rewrite_json() -> None:
 def test_aliased_key_field_is_read_through_its_alias() -> None:
     fetch = _fetches(plan_json("shop", '{ product(id: "1") { sku: name inStock } }')["node"])[1]
     (fragment,) = fetch["requires"]
-    assert {"kind": "Field", "name": "sku", "alias": "sku__alias_0"} in fragment["selections"]
+    assert {"kind": "Field", "name": "sku", "alias": "sku__planner"} in fragment["selections"]
 
 
 def test_client_keeps_its_response_key_when_the_planner_needs_the_same() -> None:
@@ -62,7 +62,7 @@ def test_client_keeps_its_response_key_when_the_planner_needs_the_same() -> None
     assert plan("shop", '{ product(id: "1") { sku: name inStock } }').node is not None
     data = _fetches(plan_json("shop", '{ product(id: "1") { sku: name inStock } }')["node"])
     assert "outputRewrites" not in data[0]
-    assert data[0]["operation"] == '{product(id:"1"){sku:name __typename sku__alias_0:sku}}'
+    assert data[0]["operation"] == '{product(id:"1"){sku:name __typename sku__planner:sku}}'
 
 
 def test_condition_json() -> None:
