@@ -47,6 +47,7 @@ from graphql import (
     is_abstract_type,
 )
 
+from supergraph.executor.denied_below import denied_keys, has_denied
 from supergraph.executor.errors import (
     RESPONSE_VALIDATION_FAILED,
     UNAUTHORIZED_FIELD_OR_TYPE,
@@ -102,6 +103,8 @@ class _Group:
     """"": nothing collected yet."""
     entries: tuple[_Entry, ...] = ()
     others: dict[tuple[tuple[object, ...], str], tuple[_Entry, ...]] | None = None
+    denied: bool | None = None
+    """Whether a field below is denied (None: not looked yet; see `denied_below`)."""
 
 
 _SCALAR: Final = 0
@@ -279,7 +282,14 @@ class SchemaShapes:
 class ResponseShaper:
     """Shapes responses for one operation; build once per plan and reuse."""
 
-    __slots__ = ("_condition_variables", "_root", "_root_type", "_schema", "_shared")
+    __slots__ = (
+        "_condition_variables",
+        "_root",
+        "_root_type",
+        "_schema",
+        "_shared",
+        "denies",
+    )
 
     def __init__(
         self,
@@ -307,6 +317,8 @@ class ResponseShaper:
         compiled = compile_operation(operation.selection_set, fragments, denied, shared.leaves)
         self._root = _Group((compiled.selections,))
         self._condition_variables = compiled.condition_variables
+        self.denies = bool(denied)
+        """Authorization removed fields for this caller (their errors need looking for)."""
 
     def shape(
         self,
@@ -320,6 +332,14 @@ class ResponseShaper:
         run = _Shaping(self, variables, errors, introspection or {})
         result = run.shape_object(self._root_type, data, self._root, None)
         return None if result is _INVALID else result  # type: ignore[return-value]
+
+    def denied_below(self, group: _Group) -> bool:
+        """Does authorization deny a field below `group` (looked up once per group)?"""
+        if not self.denies:
+            return False
+        if group.denied is None:
+            group.denied = has_denied(group.selection_sets)
+        return group.denied
 
     def condition_key(self, variables: Variables) -> tuple[object, ...]:
         return tuple(bool(variables.get(name)) for name in self._condition_variables)
@@ -475,7 +495,7 @@ class _Shaping:
                     )
                     if sub is _INVALID:
                         if shape.non_null:
-                            return _INVALID
+                            return self.abandon(entries, entry, value, path)
                         sub = None
                     out[name] = sub
                     continue
@@ -487,7 +507,7 @@ class _Shaping:
                     completed = self.list(entry, shape, item, (path, name))
                     if completed is _INVALID:
                         if shape.non_null:
-                            return _INVALID
+                            return self.abandon(entries, entry, value, path)
                         completed = None
                     out[name] = completed
                     continue
@@ -500,7 +520,7 @@ class _Shaping:
                 special = entry.special
                 if special == _DENIED_ENTRY:
                     if self.denied(entry, path):
-                        return _INVALID
+                        return self.abandon(entries, entry, value, path)
                     out[name] = None
                 elif special == _INTROSPECTION_ENTRY:
                     out[name] = self.introspection.get(name)
@@ -511,9 +531,78 @@ class _Shaping:
             assert shape is not None
             completed = self.complete(entry, shape, value.get(name, _MISSING), (path, name))
             if completed is _INVALID:
-                return _INVALID
+                return self.abandon(entries, entry, value, path)
             out[name] = completed
         return out
+
+    # -- denied fields where shaping does not go (the failure path only) ----------
+
+    def abandon(
+        self, entries: tuple[_Entry, ...], failed: _Entry, value: JSONObject, path: _Path
+    ) -> _Invalid:
+        """A null propagates from `failed` to this object: the fields after it are not
+        shaped, but their denied fields still get their errors (docs/auth.md)."""
+        if self.shaper.denies:
+            after = next(i for i, entry in enumerate(entries) if entry is failed) + 1
+            self.report_denied(entries[after:], value, path)
+        return _INVALID
+
+    def abandon_items(
+        self, entry: _Entry, item_shape: _Shape, items: list[object], failed: int, path: _Path
+    ) -> _Invalid:
+        """As `abandon`, for the items after the one whose null nulls the list."""
+        if entry.group is not None and self.shaper.denied_below(entry.group):
+            for index in range(failed + 1, len(items)):
+                self.report_value(entry, item_shape, items[index], (path, index))
+        return _INVALID
+
+    def report_denied(self, entries: Iterable[_Entry], value: JSONObject, path: _Path) -> None:
+        """The errors of the denied fields among `entries` of one object, and below."""
+        for entry in entries:
+            if entry.special == _DENIED_ENTRY:
+                self.denied(entry, path)
+                continue
+            shape, group = entry.shape, entry.group
+            if shape is None or group is None or not self.shaper.denied_below(group):
+                continue
+            name = entry.response_name
+            self.report_value(entry, shape, value.get(name), (path, name))
+
+    def report_value(self, entry: _Entry, shape: _Shape, value: object, path: _Path) -> None:
+        """`report_denied` for a value not shaped: its objects', or `hidden` without one."""
+        item_shape = shape.item
+        if item_shape is not None:
+            if type(value) is not list:
+                self.hidden(entry, path)
+                return
+            for index, item in enumerate(value):
+                self.report_value(entry, item_shape, item, (path, index))
+            return
+        runtime: _Runtime | None = None
+        if type(value) is dict and entry.group is not None:
+            runtime = shape.object_type or self.shaper.runtime_type(
+                shape.type_name, value.get(_TYPENAME)
+            )
+        if runtime is None or entry.group is None:
+            self.hidden(entry, path)
+            return
+        assert type(value) is dict
+        entries = self.shaper.fields(runtime, entry.group, self.variables, self.condition_key)
+        self.report_denied(entries, value, path)
+
+    def hidden(self, entry: _Entry, path: _Path) -> None:
+        """No object at `path` (null, missing or invalid): each denied field below gets
+        its error at `path` and the response keys down to it (denied_below.py)."""
+        group = entry.group
+        if group is None or not self.shaper.denied_below(group):
+            return
+        at = _materialize(path)
+        for keys in denied_keys(group.selection_sets, self.variables):
+            self.errors.append(
+                graphql_error(
+                    UNAUTHORIZED_MESSAGE, path=[*at, *keys], code=UNAUTHORIZED_FIELD_OR_TYPE
+                )
+            )
 
     def denied(self, entry: _Entry, path: _Path) -> bool:
         """Reports a field authorization removed; True when its null propagates up."""
@@ -540,8 +629,9 @@ class _Shaping:
         if value is None or value is _MISSING:
             if shape.non_null:
                 self.null_error(entry, path, missing=value is _MISSING)
-                return _INVALID
-            return None
+            if entry.group is not None and self.shaper.denies:
+                self.hidden(entry, path)
+            return _INVALID if shape.non_null else None
         kind = shape.kind
         if kind in _LEAVES:
             completed = self.scalar(shape, value, path)
@@ -574,6 +664,7 @@ class _Shaping:
         assert item_shape is not None
         if type(value) is not list:
             self.invalid(f"Expected a list, got {_show(value)}", path)
+            self.hidden(entry, path)
             return _INVALID
         item_kind = item_shape.kind
         if item_kind in _LEAVES and _valid_leaves(item_shape, value):
@@ -589,18 +680,18 @@ class _Shaping:
                     completed = self.shape_object(object_type, item, group, (path, index))
                     if completed is _INVALID:
                         if item_shape.non_null:
-                            return _INVALID
+                            return self.abandon_items(entry, item_shape, value, index, path)
                         completed = None
                 else:
                     completed = self.complete(entry, item_shape, item, (path, index))
                     if completed is _INVALID:
-                        return _INVALID
+                        return self.abandon_items(entry, item_shape, value, index, path)
                 items.append(completed)
             return items
         for index, item in enumerate(value):
             completed = self.complete(entry, item_shape, item, (path, index))
             if completed is _INVALID:
-                return _INVALID
+                return self.abandon_items(entry, item_shape, value, index, path)
             items.append(completed)
         return items
 
@@ -609,6 +700,7 @@ class _Shaping:
             self.invalid(
                 f'Expected an object of type "{shape.type_name}", got {_show(value)}', path
             )
+            self.hidden(entry, path)
             return _INVALID
         runtime: _Runtime | None = shape.object_type
         if runtime is None:
@@ -618,6 +710,7 @@ class _Shaping:
                 self.invalid(
                     f'Abstract type "{shape.type_name}" cannot be of type {_show(typename)}', path
                 )
+                self.hidden(entry, path)
                 return _INVALID
             if isinstance(runtime, GraphQLInterfaceType) and self.asks_typename(runtime, entry):
                 self.unresolved(entry, shape, path)
@@ -712,13 +805,20 @@ class _ErrorPaths:
     def _add(self, errors: Iterable[JSONObject]) -> None:
         for error in errors:
             path = error.get("path")
-            if not isinstance(path, list):
+            if not isinstance(path, list) or _is_denial(error):
                 continue
             key = tuple(path)
             if not all(type(k) is str or type(k) is int for k in key):
                 continue  # a subgraph's malformed path explains nothing (and may not hash)
             self.at.add(key)
             self.under.update(key[:depth] for depth in range(len(key) + 1))
+
+
+def _is_denial(error: JSONObject) -> bool:
+    """An authorization error explains no other null: a denied field's own null is
+    never checked, and its errors are reported also where shaping abandoned."""
+    extensions = error.get("extensions")
+    return isinstance(extensions, dict) and extensions.get("code") == UNAUTHORIZED_FIELD_OR_TYPE
 
 
 def _coerce(scalar: str, value: object) -> object:
