@@ -1,4 +1,8 @@
-"""Test parameters shared by the conformance modules (collected without Node)."""
+"""Test parameters shared by the conformance modules (collected without Node).
+
+Every case is checked; the few that cannot be compared in one test are left out
+of that test's cases here, each with the reason (never skipped inside a test).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,48 @@ from tests.kit.scenario import Scenario
 
 SCENARIOS = all_scenarios()
 
-OPERATION_CASES = [
-    pytest.param(scenario.name, operation.name, id=f"{scenario.name}:{operation.name}")
+_OPERATIONS = [
+    (f"{scenario.name}:{operation.name}", scenario.name, operation.name)
     for scenario in SCENARIOS
     for operation in scenario.operations
 ]
-
-GENERATED_CASES = [
-    pytest.param(scenario.name, index, id=f"{scenario.name}:gen{index:03d}")
+_GENERATED = [
+    (f"{scenario.name}:gen{index:03d}", scenario.name, index)
     for scenario in SCENARIOS
     for index in range(scenario.generated)
 ]
+
+OPERATION_CASES = [
+    pytest.param(name, operation, id=case_id) for case_id, name, operation in _OPERATIONS
+]
+GENERATED_CASES = [pytest.param(name, index, id=case_id) for case_id, name, index in _GENERATED]
+
+_APOLLO_SKIPS_A_NEEDED_FETCH = (
+    "Apollo Gateway leaves out the inventory fetch its answer needs (@include(if: false) "
+    "on a @requires field beside an unconditional field: requires:include-false-on-"
+    "requires-field), so it sends fewer requests than a right answer takes"
+)
+
+REQUEST_COUNT_EXCLUDED: dict[str, str] = {
+    "requires:include-false-on-requires-field": _APOLLO_SKIPS_A_NEEDED_FETCH,
+    "requires:gen009": _APOLLO_SKIPS_A_NEEDED_FETCH,
+}
+"""Cases whose subgraph requests cannot be compared with Apollo's, by case id, with
+why. Their answers are still checked (test_router_conformance, and Apollo's wrong
+answer by test_apollo_scenarios / test_generated_apollo)."""
+
+
+REQUEST_COUNT_CASES = [
+    pytest.param(name, operation, id=case_id)
+    for case_id, name, operation in _OPERATIONS
+    if case_id not in REQUEST_COUNT_EXCLUDED
+]
+GENERATED_REQUEST_COUNT_CASES = [
+    pytest.param(name, index, id=case_id)
+    for case_id, name, index in _GENERATED
+    if case_id not in REQUEST_COUNT_EXCLUDED
+]
+CASE_IDS = frozenset(case_id for case_id, _, _ in (*_OPERATIONS, *_GENERATED))
 
 
 def generator_seed(scenario: Scenario) -> int:

@@ -11,12 +11,15 @@ import pytest
 from graphql import build_schema, parse, validate
 
 from tests.conformance.cases import GENERATED_CASES, SCENARIOS
+from tests.kit.compare import normalise
 from tests.kit.compose import Composition, CompositionError
 from tests.kit.fixtures import Stacks
 from tests.kit.generator import GeneratedOperation
 from tests.kit.scenario import Operation
 
 pytestmark = pytest.mark.node
+
+_ATTEMPTS = 10
 
 
 def test_at_least_200_generated_operations() -> None:
@@ -46,8 +49,24 @@ def test_apollo_answers_generated(
     assert result.response.status == 200, result.response.body
     body = result.response.body
     if index in stack.scenario.apollo_wrong_generated:
-        # A known Apollo bug: the scenario names it and the written operation
-        # it points to checks the correct answer. Nothing more to check here.
-        return
-    assert result.response.errors == [], f"{op.query}\n{op.variables}\n{body}"
-    assert isinstance(result.response.data, dict), body
+        # A known Apollo bug (the scenario names it): Apollo must still miss the
+        # correct answer, or the exception no longer applies and must go. Some of
+        # these answers depend on which of Apollo's parallel fetches ends first
+        # (abstract_types:gen006 was right 8 times in 20): one wrong answer in
+        # _ATTEMPTS shows the bug is still there.
+        correct = {"data": stack.scenario.apollo_wrong_generated_data[index], "errors": []}
+        answers = [normalise(result.response, value_completion=True)]
+        while answers[-1] == correct and len(answers) < _ATTEMPTS:
+            again = stack.run(stack.apollo_url, operation).response
+            answers.append(normalise(again, value_completion=True))
+        assert answers[-1] != correct, f"Apollo now answers {op.query} right: drop the exception"
+    else:
+        assert result.response.errors == [], f"{op.query}\n{op.variables}\n{body}"
+        assert isinstance(result.response.data, dict), body
+
+
+def test_every_apollo_exception_has_the_correct_data() -> None:
+    for scenario in SCENARIOS:
+        wrong = set(scenario.apollo_wrong_generated)
+        assert wrong == set(scenario.apollo_wrong_generated_data), scenario.name
+        assert all(index < scenario.generated for index in wrong), scenario.name

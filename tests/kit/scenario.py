@@ -97,9 +97,11 @@ class Scenario:
     gives argument values per ``Type.field`` (e.g. ids that exist).
     ``apollo_wrong_generated`` maps generated operation indexes where Apollo
     Gateway answers wrongly to the reason (naming the written operation that
-    reproduces the bug with the correct answer); those are not compared with
-    Apollo (found by comparing our router's answers with Apollo's and checking
-    by hand which one the spec supports).
+    reproduces the bug with the correct answer); ``apollo_wrong_generated_data``
+    holds the correct ``data`` of each (worked out from the scenario's own data):
+    our router must answer it, and Apollo must still answer otherwise (an
+    exception that no longer applies fails). Found by comparing our router's
+    answers with Apollo's and checking by hand which one the spec supports.
     """
 
     name: str
@@ -110,6 +112,7 @@ class Scenario:
     generator_avoid: frozenset[str] = frozenset()
     generator_samples: Mapping[str, tuple[Mapping[str, JSON], ...]] = field(default_factory=dict)
     apollo_wrong_generated: Mapping[int, str] = field(default_factory=dict)
+    apollo_wrong_generated_data: Mapping[int, JSON] = field(default_factory=dict)
 
     def subgraph(self, name: str) -> Subgraph:
         for subgraph in self.subgraphs:
