@@ -714,6 +714,7 @@ class _Shaping:
                 return _INVALID
             if isinstance(runtime, GraphQLInterfaceType) and self.asks_typename(runtime, entry):
                 self.unresolved(entry, shape, path)
+                self.hidden(entry, path)
                 return _INVALID
         return self.shape_object(runtime, value, entry.group, path)
 
