@@ -233,5 +233,17 @@ SCENARIO = Scenario(
         "a type condition on a Clip from catalog: see "
         "type-condition-with-fields-the-interface-object-has",
     ),
+    # Their correct data, worked out from the data above (c1 is a Trailer).
+    apollo_wrong_generated_data={
+        26: {
+            "clip": {"id": "c1", "__typename": "Trailer", "a1": "c1"},
+            "a3": {"__typename": "Film", "a4": "m2", "minutes": 170, "title": "Heat"},
+        },
+        29: {
+            "__typename": "Query",
+            "a1": {"a2": "c1", "__typename": "Trailer", "seconds": 90},
+            "a3": {"id": "m2", "__typename": "Film", "minutes": 170},
+        },
+    },
     operations=OPERATIONS,
 )
