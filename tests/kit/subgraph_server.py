@@ -9,6 +9,8 @@ dispatching to per-type reference resolvers, and ``Query._service { sdl }``.
 ``SubgraphServer`` serves it on a free loopback port with uvicorn/Starlette in
 a background thread (``POST /graphql``, ``GET /health``) and records every
 request it receives (``RequestCounter``), so tests can count subgraph requests.
+Like graphql-js subgraphs, it refuses an operation with an empty selection set
+(HTTP 400, ``GRAPHQL_PARSE_FAILED``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLSyntaxError,
     GraphQLUnionType,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
@@ -225,6 +228,13 @@ class SubgraphServer:
                 return JSONResponse({"errors": [{"message": "body is not JSON"}]}, status_code=400)
             if not isinstance(body, dict) or not isinstance(body.get("query"), str):
                 return JSONResponse({"errors": [{"message": "no query"}]}, status_code=400)
+            try:
+                # graphql-core accepts `{}` unless told not to; the spec's grammar and
+                # graphql-js subgraphs (Apollo Server, Yoga) refuse an empty selection set.
+                parse(body["query"], allow_empty_selection_sets=False)
+            except GraphQLSyntaxError as error:
+                failed = {**error.formatted, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}
+                return JSONResponse({"errors": [failed]}, status_code=400)
             result = await graphql(
                 self.schema,
                 body["query"],
