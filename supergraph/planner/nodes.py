@@ -13,6 +13,7 @@ from graphql import VariableDefinitionNode, print_ast
 from supergraph.operation import Operation
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.held import without_held
+from supergraph.planner.nonempty import without_empty
 from supergraph.planner.plan import (
     Condition,
     Fetch,
@@ -127,7 +128,8 @@ class NodeBuilder:
     def _fetch(self, group: FetchGroup, held: Conditions) -> Fetch:
         check_restored(group)
         operation = self.operation
-        selection = without_held(group.selection, held)
+        # Before the variables are counted: one only a pruned fragment used is not declared.
+        selection = without_empty(without_held(group.selection, held))
         used = used_variables(selection)
         definitions = [d for d in operation.variable_definitions if d.variable.name.value in used]
         name = None

@@ -212,14 +212,10 @@ class Walker:
             as_is = sg.has_type(graph, condition) and local.issuperset(relevant)
             targets = [condition] if as_is else relevant
             for target in targets:
-                before = set(ctx.selset.items)
-                item, inner = _in_fragment(ctx, target, fragment.directives, conditions)
+                # Left empty when everything in it is re-fetched from an ancestor
+                # entity: pruned from the subgraph operation (nonempty.py).
+                _, inner = _in_fragment(ctx, target, fragment.directives, conditions)
                 self.add(inner, fragment.selections)
-                if item.sub.is_empty():
-                    # Everything in it was re-fetched from an ancestor entity.
-                    for key in set(ctx.selset.items) - before:
-                        if ctx.selset.items[key] is item:
-                            del ctx.selset.items[key]
 
     def _evaluable(self, ctx: Ctx, fields: list[Field]) -> list[Field]:
         """The fields worth planning where the subgraph has no object of the abstract type.
@@ -584,6 +580,7 @@ class Walker:
             # re-fetching the path from an ancestor entity is the shorter way.
             ancestors = self._ancestor_jump(ctx, field)
             for position, nested, allowed in ancestors:
+                nested = _carrying(nested, ctx.conditions, position.conditions)
                 self._jump(position, nested, allowed=allowed)
             if ancestors:
                 return
@@ -944,6 +941,20 @@ def _in_fragment(
         conditions=ctx.conditions if conditions is None else conditions,
     )
     return item, inner
+
+
+def _carrying(field: Field, here: Conditions, there: Conditions) -> Field:
+    """`field`, re-planned from an ancestor, with the `@skip`/`@include` met on the way
+    down from there to here (a fragment's): the re-fetch is needed only when they hold.
+
+    On the outermost field they make the entity fetch a Condition node (or keep its
+    part under them when the fetch is shared); the inner fields keep their own.
+    """
+    own = conditions_of(field.directives)
+    missing = tuple(c for c in dict.fromkeys(here) if c not in there and c not in own)
+    if not missing:
+        return field
+    return replace(field, directives=field.directives + directives_for(missing))
 
 
 def _inside_entity_fetch(ctx: Ctx, child: FetchGroup, rep_type: str, own: Conditions) -> Ctx:
