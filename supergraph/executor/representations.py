@@ -1,4 +1,12 @@
-"""Entity representations from `requires` selections, and fetch rewrites."""
+"""Entity representations from `requires` selections, and fetch rewrites.
+
+Each inline fragment at the top of `requires` is taken whole or not at all: an
+entity fetch merged from parts under different `@skip`/`@include` lists the
+representation fields of each part apart (as Apollo's plans do), and the
+fields only a part whose conditions do not hold needs were never fetched. An
+object is represented when at least one fragment that applies to it is
+complete; a field outside the fragments is required of every object.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +55,8 @@ def representation_builder(
     if flat is None:
         return functools.partial(build_representation, requires=requires, types=types)
     matches = types.matches
+    if len(flat) > 1:
+        return _alternatives_builder(flat, matches)
 
     def build(obj: JSONObject) -> JSONObject | None:
         typename = obj.get("__typename")
@@ -59,6 +69,34 @@ def representation_builder(
                 if value is _ABSENT:
                     return None
                 representation[name] = value
+        return representation if "__typename" in representation else None
+
+    return build
+
+
+def _alternatives_builder(
+    flat: _FlatGroups, matches: Callable[[object, str], bool]
+) -> RepresentationBuilder:
+    """The builder for several groups: each fragment whole or not at all (with one,
+    the loop above, which leaves an object out at its first missing field, agrees)."""
+
+    def build(obj: JSONObject) -> JSONObject | None:
+        typename = obj.get("__typename")
+        representation: JSONObject = {}
+        for condition, fields in flat:
+            if condition is not None and not matches(typename, condition):
+                continue
+            part: JSONObject = {}
+            for response_name, name in fields:
+                value = obj.get(response_name, _ABSENT)
+                if value is _ABSENT:
+                    break
+                part[name] = value
+            else:
+                representation.update(part)
+                continue
+            if condition is None:
+                return None
         return representation if "__typename" in representation else None
 
     return build
@@ -91,10 +129,19 @@ def build_representation(
     without `__typename` in the result cannot be resolved and is skipped.
     """
     representation: JSONObject = {}
-    try:
-        _select(obj, requires, types, representation)
-    except _Missing:
-        return None
+    for selection in requires:
+        if isinstance(selection, RequiresField):
+            try:
+                representation[selection.name] = _field_value(obj, selection, types)
+            except _Missing:
+                return None
+        elif types.matches(obj.get("__typename"), selection.type_condition):
+            part: JSONObject = {}
+            try:
+                _select(obj, selection.selections, types, part)
+            except _Missing:
+                continue  # this alternative is incomplete; another may apply
+            deep_merge(representation, part)
     if "__typename" not in representation:
         return None
     return representation

@@ -27,12 +27,19 @@ class FetchGroup:
     """The conditions of each selection jumped into this group."""
     selection: SelectionSet = field(default_factory=SelectionSet)
     requires: SelectionSet = field(default_factory=SelectionSet)
+    """The representation fields of every part (for an entity fetch)."""
+    representations: dict[frozenset[tuple[str, bool]], SelectionSet] = field(default_factory=dict)
+    """The representation fields of the parts under each set of conditions (`requires`
+    is their union): fetched under those conditions, so present only when they hold."""
     deps: set[int] = field(default_factory=set)
     input_rewrites: list[FetchRewrite] = field(default_factory=list)
     output_rewrites: list[FetchRewrite] = field(default_factory=list)
     context_rewrites: list[KeyRenamer] = field(default_factory=list)
     context_variables: dict[str, str] = field(default_factory=dict)
     """@fromContext variables this entity fetch declares: name -> subgraph type."""
+
+    def representation_under(self, conditions: Conditions) -> SelectionSet:
+        return self.representations.setdefault(frozenset(conditions), SelectionSet())
 
 
 def finish(groups: list[FetchGroup]) -> None:

@@ -250,6 +250,8 @@ def _merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) ->
     merge_into(keep.selection, _guarded(other, common))
     keep.conditions = common
     merge_into(keep.requires, other.requires)
+    for conditions, representation in other.representations.items():
+        merge_into(keep.representations.setdefault(conditions, SelectionSet()), representation)
     keep.input_rewrites += [r for r in other.input_rewrites if r not in keep.input_rewrites]
     keep.output_rewrites += [r for r in other.output_rewrites if r not in keep.output_rewrites]
     keep.context_rewrites += [r for r in other.context_rewrites if r not in keep.context_rewrites]

@@ -25,6 +25,7 @@ from supergraph.planner.plan import (
     RequiresSelection,
     Sequence,
 )
+from supergraph.planner.representations import representation_alternatives
 from supergraph.planner.restored import check_restored
 from supergraph.planner.selection import FieldItem, FragmentItem, SelectionSet
 from supergraph.planner.variables import used_variables
@@ -154,7 +155,7 @@ class NodeBuilder:
             operation_kind=kind,
             operation_name=name,
             variable_usages=tuple(d.variable.name.value for d in definitions),
-            requires=_shared(_requires(group.requires)) if group.is_entity else None,
+            requires=_shared(_representation(group, held)) if group.is_entity else None,
             input_rewrites=tuple(group.input_rewrites),
             output_rewrites=tuple(group.output_rewrites),
             id=group.id,
@@ -167,6 +168,14 @@ def _variable_definition(node: VariableDefinitionNode) -> str:
     if node.default_value is not None:
         text += f"={print_ast(node.default_value)}"
     return text
+
+
+def _representation(group: FetchGroup, held: Conditions) -> tuple[RequiresSelection, ...]:
+    return tuple(
+        selection
+        for alternative in representation_alternatives(group, held)
+        for selection in _requires(alternative)
+    )
 
 
 def _requires(selection: SelectionSet) -> tuple[RequiresSelection, ...]:

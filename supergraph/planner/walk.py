@@ -381,7 +381,7 @@ class Walker:
             cost=0, order=self._graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
         )
         own = conditions_of(field.directives)
-        child = self._entity_group(replace(ctx, conditions=ctx.conditions + own), jump)
+        child, _ = self._entity_group(ctx, jump, own=own)
         self.add_field(_inside_entity_fetch(ctx, child, ctx.type_name, own), field)
 
     def _requires_local(self, ctx: Ctx, found: FieldInGraph) -> bool:
@@ -602,11 +602,9 @@ class Walker:
         try:
             target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
             requires = target.requires if target is not None else None
-            child = self._entity_group(
-                replace(ctx, conditions=ctx.conditions + own), best, requires=requires
-            )
+            child, available = self._entity_group(ctx, best, requires=requires, own=own)
             if target is not None and target.requires is not None:
-                self._add_requirements(ctx, child, target.requires)
+                self._add_requirements(ctx, child, target.requires, available)
             inner = _inside_entity_fetch(ctx, child, best.rep_type, own)
             if then:
                 self.add(replace(inner, requires_ok=False), then)
@@ -814,7 +812,12 @@ class Walker:
             ]
         return min(matches, key=lambda g: (len(g.deps), g.id)) if matches else None
 
-    def _entity_group(self, ctx: Ctx, jump: Jump, requires: FieldSet | None = None) -> FetchGroup:
+    def _entity_group(
+        self, ctx: Ctx, jump: Jump, requires: FieldSet | None = None, own: Conditions = ()
+    ) -> tuple[FetchGroup, Conditions]:
+        """The entity fetch for a jump from `ctx` (of a selection under the further
+        conditions `own`), with the key in its representation; and the conditions
+        under which the response holds that key (see representations.py)."""
         sg, type_name = self.sg, ctx.type_name
         child = self._find_group(ctx, jump.graph, requires)
         if child is None:
@@ -825,36 +828,46 @@ class Walker:
                 parent=ctx.group.id,
                 conditions=(),
             )
-        child.condition_sets.append(ctx.conditions)
+        entered = ctx.conditions + own
+        child.condition_sets.append(entered)
         # Key fields (and __typename) come from the current position.
-        key_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
+        key_ctx = replace(ctx, conditions=entered, internal=True, requires_ok=False, provided=None)
         typename = Field("__typename", None, type_name, "String", 0)
-        child.deps |= self._collect(
+        providers = self._collect(
             child,
             key_ctx,
             (typename, *to_selections(sg, type_name, jump.key.selections, self.keys, ctx.path)),
         )
-        representation = child.requires.add_fragment(type_name)
-        representation.sub.add_field("__typename", None, (), (), False, internal=True)
-        add_to_representation(
-            sg,
-            representation.sub,
-            type_name,
-            jump.key.selections,
-            aliases_in(ctx.selset),
-            self.keys,
-            ctx.path,
-        )
+        child.deps |= providers
+        # Selected here, the key is there whenever this position is; a fetch it takes
+        # runs only under the selection's own conditions too.
+        available = ctx.conditions if providers <= {ctx.group.id} else entered
+        for target in (child.requires, child.representation_under(available)):
+            representation = target.add_fragment(type_name)
+            representation.sub.add_field("__typename", None, (), (), False, internal=True)
+            add_to_representation(
+                sg,
+                representation.sub,
+                type_name,
+                jump.key.selections,
+                aliases_in(ctx.selset),
+                self.keys,
+                ctx.path,
+            )
         if jump.rep_type != type_name or is_interface_object(sg, jump.graph, type_name):
             # The target knows the type only as an @interfaceObject: it expects the
             # interface's name as __typename (the path matches implementations too).
             rewrite = ValueSetter(path=(f"... on {type_name}", "__typename"), value=jump.rep_type)
             if rewrite not in child.input_rewrites:
                 child.input_rewrites.append(rewrite)
-        return child
+        return child, available
 
-    def _add_requirements(self, ctx: Ctx, child: FetchGroup, requires: FieldSet) -> None:
-        """Plan `@requires` fields from the current position and add them to the representation."""
+    def _add_requirements(
+        self, ctx: Ctx, child: FetchGroup, requires: FieldSet, conditions: Conditions
+    ) -> None:
+        """Plan `@requires` fields from the current position and add them to the
+        representation, beside the key the response holds under `conditions` (they
+        are planned at this position, whose conditions those include)."""
         req_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
         required = to_selections(self.sg, ctx.type_name, requires, self.keys, ctx.path)
         providers = self._collect(child, req_ctx, required)
@@ -864,16 +877,17 @@ class Walker:
                 f'"{".".join(ctx.path)}" depend on their own fetch'
             )
         child.deps |= providers
-        representation = child.requires.add_fragment(ctx.type_name)
-        add_to_representation(
-            self.sg,
-            representation.sub,
-            ctx.type_name,
-            requires,
-            aliases_in(ctx.selset),
-            self.keys,
-            ctx.path,
-        )
+        for target in (child.requires, child.representation_under(conditions)):
+            representation = target.add_fragment(ctx.type_name)
+            add_to_representation(
+                self.sg,
+                representation.sub,
+                ctx.type_name,
+                requires,
+                aliases_in(ctx.selset),
+                self.keys,
+                ctx.path,
+            )
 
     def _ancestry(self, group_id: int) -> set[int]:
         """Every fetch this one waits for, directly or not."""

@@ -37,6 +37,24 @@ NESTED: tuple[RequiresSelection, ...] = (
         ),
     ),
 )
+# An entity fetch with a part under @include: each fragment is taken whole or not at all.
+ALTERNATIVES: tuple[RequiresSelection, ...] = (
+    RequiresInlineFragment("Product", (RequiresField("__typename"), RequiresField("upc"))),
+    RequiresInlineFragment(
+        "Product", (RequiresField("__typename"), RequiresField("upc"), RequiresField("weight"))
+    ),
+)
+NESTED_ALTERNATIVES: tuple[RequiresSelection, ...] = (
+    RequiresInlineFragment("Article", (RequiresField("__typename"), RequiresField("id"))),
+    RequiresInlineFragment(
+        "Article",
+        (
+            RequiresField("__typename"),
+            RequiresField("id"),
+            RequiresField("related", selections=(RequiresField("id"),)),
+        ),
+    ),
+)
 
 CASES: list[tuple[tuple[RequiresSelection, ...], JSONObject, JSONObject | None]] = [
     (
@@ -59,6 +77,34 @@ CASES: list[tuple[tuple[RequiresSelection, ...], JSONObject, JSONObject | None]]
         {"__typename": "Product", "price": [{"amount": 1}]},
     ),
     (NESTED, {"__typename": "Product"}, None),
+    (
+        ALTERNATIVES,
+        {"__typename": "Product", "upc": "u1"},
+        {"__typename": "Product", "upc": "u1"},
+    ),
+    (
+        ALTERNATIVES,
+        {"__typename": "Product", "upc": "u1", "weight": 2},
+        {"__typename": "Product", "upc": "u1", "weight": 2},
+    ),
+    (ALTERNATIVES, {"__typename": "Product", "weight": 2}, None),
+    (
+        NESTED_ALTERNATIVES,
+        {"__typename": "Article", "id": "a1", "title": "x"},
+        {"__typename": "Article", "id": "a1"},
+    ),
+    (
+        NESTED_ALTERNATIVES,
+        {"__typename": "Article", "id": "a1", "related": [{"id": "a2", "title": "y"}]},
+        {"__typename": "Article", "id": "a1", "related": [{"id": "a2"}]},
+    ),
+    (NESTED_ALTERNATIVES, {"__typename": "Article", "related": []}, None),
+    # A fragment that applies but is incomplete no longer hides a complete one.
+    (
+        (*FLAT, *ABSTRACT),
+        {"__typename": "Product", "id": "3"},
+        {"__typename": "Product", "id": "3"},
+    ),
 ]
 
 
