@@ -43,6 +43,9 @@ class Selected:
 
     type_name: str
     field_name: str
+    # Below an @external field: its subfields are what the other subgraph answers
+    # for it, so they need no @external of their own.
+    under_external: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,11 @@ def walk_fieldset(
 
 
 def _walk(
-    subgraph: Subgraph, type_name: str, field_set: FieldSet, problems: list[Problem]
+    subgraph: Subgraph,
+    type_name: str,
+    field_set: FieldSet,
+    problems: list[Problem],
+    under_external: bool = False,
 ) -> Iterator[Selected]:
     owner = subgraph.types.get(type_name)
     for item in field_set:
@@ -77,7 +84,7 @@ def _walk(
             if target not in subgraph.types:
                 problems.append(Problem(f'Unknown type "{target}"'))
                 continue
-            yield from _walk(subgraph, target, item.selections, problems)
+            yield from _walk(subgraph, target, item.selections, problems, under_external)
             continue
         if item.name == "__typename":
             continue
@@ -85,6 +92,8 @@ def _walk(
         if field is None:
             problems.append(Problem(f'Cannot query field "{item.name}" on type "{type_name}"'))
             continue
-        yield Selected(type_name, item.name)
+        yield Selected(type_name, item.name, under_external)
         if item.selections:
-            yield from _walk(subgraph, named_type(field.type), item.selections, problems)
+            inner = named_type(field.type)
+            below = under_external or field.external
+            yield from _walk(subgraph, inner, item.selections, problems, below)

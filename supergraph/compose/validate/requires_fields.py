@@ -26,7 +26,11 @@ def check_requires_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
                 continue
             for item in selected:
                 owner = subgraph.types[item.type_name]
-                if item.type_name == type_.name and not owner.fields[item.field_name].external:
+                if (
+                    item.type_name == type_.name
+                    and not item.under_external
+                    and not owner.fields[item.field_name].external
+                ):
                     errors.append(
                         CompositionError(
                             "REQUIRES_FIELDS_MISSING_EXTERNAL",
