@@ -79,6 +79,31 @@ SCENARIO = Scenario(
         2: "@include(if: $false) on relatedReviews drops the whole reviews fetch: see include-false-on-the-requires-field",
         8: "@include(if: $false) on relatedReviews drops the whole reviews fetch: see include-false-on-the-requires-field",
     },
+    # From ARTICLES, REVIEWS and PODCAST above: reviewCount counts REVIEWS[id],
+    # relatedReviews lists the reviews of the related articles.
+    apollo_wrong_generated_data={
+        2: {
+            "featured": [
+                {"__typename": "Article", "id": "a1", "a2": 2, "a3": "a1"},
+                {"__typename": "Article", "id": "a2", "a2": 1, "a3": "a2"},
+            ],
+            "a4": [
+                {
+                    "a5": "a1",
+                    "related": [{"title": "Moons"}, {"title": "Orbits"}],
+                    "relatedReviews": [{"id": "r3"}],
+                    "reviewCount": 2,
+                },
+                {"a5": "p1"},
+            ],
+        },
+        8: {
+            "featured": [
+                {"__typename": "Article", "a3": "Tides", "a4": 2, "id": "a1"},
+                {"__typename": "Article", "a3": "Moons", "a4": 1, "id": "a2"},
+            ]
+        },
+    },
     operations=(
         Operation(
             name="include-fragment-true",
