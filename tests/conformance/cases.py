@@ -45,6 +45,9 @@ _APOLLO_REFUSES_TO_PLAN = (
 REQUEST_COUNT_EXCLUDED: dict[str, str] = {
     "requires:include-false-on-requires-field": _APOLLO_SKIPS_A_NEEDED_FETCH,
     "requires:gen009": _APOLLO_SKIPS_A_NEEDED_FETCH,
+    "conditional_requires:include-false-on-the-requires-field": _APOLLO_SKIPS_A_NEEDED_FETCH,
+    "conditional_requires:gen002": _APOLLO_SKIPS_A_NEEDED_FETCH,
+    "conditional_requires:gen008": _APOLLO_SKIPS_A_NEEDED_FETCH,
     "non_resolvable_interface_object:typename-of-an-interface-without-object-types": (
         _APOLLO_REFUSES_TO_PLAN
     ),
