@@ -38,6 +38,7 @@ import logging
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any, Final, TypeVar
 
@@ -57,6 +58,9 @@ DEFAULT_MAX_QUEUED: Final = 64
 one queued waits seconds, not minutes; each holds at most one document's text."""
 
 
+_Job = tuple["concurrent.futures.Future[Any]", Callable[[], Any]]
+
+
 class ComputeBusy(Exception):
     """The job queue is full: the request is refused, to be retried later."""
 
@@ -67,12 +71,14 @@ class ComputeJobs:
     def __init__(self, max_queued: int = DEFAULT_MAX_QUEUED) -> None:
         self.max_queued = max_queued
         self.queued = 0
-        """Jobs waiting or running now."""
+        """Jobs waiting or running now (prompt ones not counted: see `run_prompt`)."""
         self.executed = 0
         self.rejected = 0
         self.shared = 0
         """Requests that joined an identical job already in flight."""
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.prompt = 0
+        """Prompt jobs run (`run_prompt`)."""
+        self._worker: _Worker | None = None
         self._in_flight: dict[Hashable, _Flight] = {}
 
     async def run(self, key: Hashable, job: Callable[[], T]) -> T:
@@ -96,12 +102,18 @@ class ComputeJobs:
                 flight.future.cancel()  # ...but a job nobody waits for need not start
         return result
 
+    async def run_prompt(self, job: Callable[[], T]) -> T:
+        """`job()` on the worker thread before any job `run` queued: the last, bounded
+        step of a request that has done everything else (shaping its large response),
+        so it must not wait behind compilations (up to `max_queued` x 0.2 s). Never
+        refused (each request has at most one, and already holds its data), never
+        shared; a requester that goes away before it starts cancels it."""
+        future = self._started().submit(lambda: self._counted(job, prompt=True), prompt=True)
+        return await asyncio.wrap_future(future)
+
     def _submit(self, key: Hashable, job: Callable[[], Any]) -> _Flight:
-        pool = self._pool
-        if pool is None:
-            pool = self._pool = _start_pool()
         self.queued += 1
-        future = asyncio.get_running_loop().run_in_executor(pool, self._counted, job)
+        future = asyncio.wrap_future(self._started().submit(lambda: self._counted(job)))
         flight = self._in_flight[key] = _Flight(future)
 
         def done(_future: asyncio.Future[Any]) -> None:
@@ -112,8 +124,18 @@ class ComputeJobs:
         future.add_done_callback(done)
         return flight
 
-    def _counted(self, job: Callable[[], T]) -> T:
-        self.executed += 1  # only the worker thread writes it
+    def _started(self) -> _Worker:
+        worker = self._worker
+        if worker is None:
+            worker = self._worker = _Worker()
+        return worker
+
+    def _counted(self, job: Callable[[], T], *, prompt: bool = False) -> T:
+        # Only the worker thread writes these.
+        if prompt:
+            self.prompt += 1
+        else:
+            self.executed += 1
         # No automatic collection while a job runs: a collection holds the interpreter
         # lock throughout, so the loop waits for all of it, and during a job it would
         # only scan the job's live objects (a 32 KB operation's AST, the planner's
@@ -130,10 +152,11 @@ class ComputeJobs:
                 gc.enable()
 
     def close(self) -> None:
-        """Stop the worker once the jobs it has are done (a retired router's)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Stop the worker once the job it runs is done (a retired router's); the
+        queued ones are cancelled."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
 
 class _Flight:
@@ -146,12 +169,56 @@ class _Flight:
         self.waiters = 0
 
 
-def _start_pool() -> concurrent.futures.ThreadPoolExecutor:
-    if sys.getswitchinterval() > SWITCH_INTERVAL:
-        sys.setswitchinterval(SWITCH_INTERVAL)
-    return concurrent.futures.ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="compute", initializer=_lower_priority
-    )
+class _Worker:
+    """One thread running jobs in order, prompt ones before the others."""
+
+    def __init__(self) -> None:
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        self._prompt: deque[_Job] = deque()
+        self._queued: deque[_Job] = deque()
+        self._ready = threading.Condition()
+        self._closed = False
+        threading.Thread(target=self._serve, name="compute", daemon=True).start()
+
+    def submit(
+        self, job: Callable[[], Any], *, prompt: bool = False
+    ) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the compute worker is closed")
+            (self._prompt if prompt else self._queued).append((future, job))
+            self._ready.notify()
+        return future
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            pending = [*self._prompt, *self._queued]
+            self._prompt.clear()
+            self._queued.clear()
+            self._ready.notify()
+        for future, _ in pending:
+            future.cancel()
+
+    def _serve(self) -> None:
+        _lower_priority()
+        while True:
+            with self._ready:
+                while not (self._prompt or self._queued or self._closed):
+                    self._ready.wait()
+                if self._closed:
+                    return
+                future, job = (self._prompt or self._queued).popleft()
+            if not future.set_running_or_notify_cancel():
+                continue  # its requesters went away before it started
+            try:
+                result = job()
+            except BaseException as error:  # the requester gets it, as with an executor
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
 
 def _lower_priority() -> None:
