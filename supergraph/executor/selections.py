@@ -67,6 +67,8 @@ class CompiledOperation:
     selections: Selections
     condition_variables: tuple[str, ...]
     """Variables used by `@skip`/`@include` anywhere, sorted: they key field collection."""
+    fields: int = 0
+    """Field selections compiled (a named fragment's once, however often it is spread)."""
 
 
 def compile_operation(
@@ -82,7 +84,7 @@ def compile_operation(
     selections = compiler.selections(selection_set)
     for name in fragments:
         compiler.fragment(name)  # only for their condition variables (all are used when valid)
-    return CompiledOperation(selections, tuple(sorted(compiler.variables)))
+    return CompiledOperation(selections, tuple(sorted(compiler.variables)), compiler.fields)
 
 
 def included(conditions: Conditions, variables: Variables) -> bool:
@@ -106,12 +108,14 @@ class _Compiler:
         self._compiled: dict[str, FragmentSelection | None] = {}
         self._compiling: set[str] = set()
         self.variables: set[str] = set()
+        self.fields = 0
 
     def selections(self, selection_set: SelectionSetNode) -> Selections:
         out: list[Selection] = []
         for selection in selection_set.selections:
             conditions = self._conditions(selection.directives)
             if isinstance(selection, FieldNode):
+                self.fields += 1
                 name = sys.intern(selection.name.value)
                 alias = selection.alias
                 sub = selection.selection_set

@@ -22,11 +22,22 @@ gets "Cannot return null for non-nullable field" unless an error at that path,
 above it or below it (for a missing value: anywhere in its object) already
 explains it: a failed fetch, a subgraph error, an invalid value. Looking for one
 is done only on that failure path.
+
+Shaping counts its work in fields completed (each object adds its collected fields),
+and may be given a budget: a run that would pass it stops (`ShapingOverBudget`) with
+nothing of its output kept. The router uses that to keep large responses off the
+event loop (pipeline.py): a response is shaped there only while it stays small,
+otherwise on the compute worker, where the loop's other requests preempt it. The
+largest work seen is kept per shaper (`work`), so an operation that once needed the
+worker goes there at once. Shaping may thus run on both threads for one operation:
+field collection, the only thing a run writes into the shaper, happens under a lock.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, cast
@@ -78,6 +89,14 @@ class _Missing:
 
 
 _MISSING: Final = _Missing()
+
+
+class ShapingOverBudget(Exception):
+    """A budgeted run would complete more fields than its budget (see the module doc)."""
+
+
+_COLLECTING: Final = threading.Lock()
+"""Held while a collection is filled into a group (rare: once per group and runtime type)."""
 
 # The type whose fields are collected: the object's runtime type, or an
 # interface when the data cannot say which object it is (see `runtime_type`).
@@ -289,6 +308,7 @@ class ResponseShaper:
         "_schema",
         "_shared",
         "denies",
+        "work",
     )
 
     def __init__(
@@ -319,6 +339,9 @@ class ResponseShaper:
         self._condition_variables = compiled.condition_variables
         self.denies = bool(denied)
         """Authorization removed fields for this caller (their errors need looking for)."""
+        self.work = compiled.fields
+        """The most fields a run has completed (aborted ones included); before any run,
+        the operation's own field count (named fragments once): a lower bound."""
 
     def shape(
         self,
@@ -326,11 +349,24 @@ class ResponseShaper:
         variables: Variables,
         errors: list[JSONObject],
         introspection: JSONObject | None = None,
+        budget: int | None = None,
     ) -> JSONObject | None:
         """The client's `data`; appends value-completion errors (invalid values, nulls
-        in non-null positions) to `errors`."""
+        in non-null positions) to `errors`. With a `budget` (fields), a run that would
+        complete more raises ShapingOverBudget, `errors` as they were."""
         run = _Shaping(self, variables, errors, introspection or {})
-        result = run.shape_object(self._root_type, data, self._root, None)
+        if budget is not None:
+            run.budget = budget
+        reported = len(errors)
+        try:
+            result = run.shape_object(self._root_type, data, self._root, None)
+        except ShapingOverBudget:
+            del errors[reported:]
+            raise
+        finally:
+            # Racy between threads, and only an estimate: a lost update is harmless.
+            if run.work > self.work:
+                self.work = run.work
         return None if result is _INVALID else result  # type: ignore[return-value]
 
     def denied_below(self, group: _Group) -> bool:
@@ -357,18 +393,29 @@ class ResponseShaper:
         type_name = runtime.name
         if group.type_name == type_name and group.key == condition_key:
             return group.entries
-        if not group.type_name:
-            entries = self._collect(runtime, group, variables)
-            group.key, group.type_name, group.entries = condition_key, type_name, entries
-            return entries
-        if group.others is None:
-            group.others = {}
-        cached = group.others.get((condition_key, type_name))
-        if cached is None:
-            cached = group.others[(condition_key, type_name)] = self._collect(
-                runtime, group, variables
-            )
-        return cached
+        others = group.others
+        cached = others.get((condition_key, type_name)) if others is not None else None
+        if cached is not None:
+            return cached
+        with _COLLECTING:
+            # Another thread may have filled it meanwhile. The first slot is written
+            # once, its type name last: a reader that sees the name sees the entries.
+            if not group.type_name:
+                entries = self._collect(runtime, group, variables)
+                group.entries = entries
+                group.key = condition_key
+                group.type_name = type_name
+                return entries
+            if group.type_name == type_name and group.key == condition_key:
+                return group.entries
+            if group.others is None:
+                group.others = {}
+            cached = group.others.get((condition_key, type_name))
+            if cached is None:
+                cached = group.others[(condition_key, type_name)] = self._collect(
+                    runtime, group, variables
+                )
+            return cached
 
     def _collect(
         self, runtime: _Runtime, group: _Group, variables: Variables
@@ -440,7 +487,16 @@ class ResponseShaper:
 class _Shaping:
     """One shaping run: variables, the error list, introspection results."""
 
-    __slots__ = ("condition_key", "errors", "explained", "introspection", "shaper", "variables")
+    __slots__ = (
+        "budget",
+        "condition_key",
+        "errors",
+        "explained",
+        "introspection",
+        "shaper",
+        "variables",
+        "work",
+    )
 
     def __init__(
         self,
@@ -457,6 +513,9 @@ class _Shaping:
         self.condition_key = shaper.condition_key(variables)
         self.explained: _ErrorPaths | None = None
         """Built on the first null that needs an error (the failure path only)."""
+        self.work = 0
+        """Fields completed so far: each object shaped adds its collected fields."""
+        self.budget = sys.maxsize
 
     def shape_object(
         self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
@@ -465,6 +524,10 @@ class _Shaping:
             entries = group.entries
         else:
             entries = self.shaper.fields(runtime, group, self.variables, self.condition_key)
+        work = self.work + len(entries)
+        self.work = work
+        if work > self.budget:
+            raise ShapingOverBudget
         out: JSONObject = {}
         # The common cases (scalars of the right JSON type, objects of a concrete type,
         # lists of them) are completed inline: this loop runs for every object of the
