@@ -33,6 +33,18 @@ Weights are bytes (see footprint.py): the cache never holds more than
 entry heavier than `max_entry_bytes` (default: a sixteenth of the budget) is
 not cached at all, so no single request can take over the budget.
 
+A heavy entry (over `max_heavy_bytes`: 1/256 of the budget, at least 16 KiB) is stored
+only from the second time its key is put (a doorkeeper, as in TinyLFU, but only
+for heavy entries): what it costs to keep goes to operations that come back,
+not to one-shots. Besides memory, a cached entry costs the cycle collector:
+every collection of the generation it is in walks all its objects (a cached
+32 KB operation's plan and shaper are ~4,500), and while the cache fills they
+move up through every generation. With a one-shot flood of those (bench/hostile.py,
+large_operations), the one collection of the middle generation in 10 s walked
+127,000 objects (the ~28 plans cached so far): ~90 ms of CPU with the
+interpreter lock held, a stall for every request; with this rule the largest
+collection was a few milliseconds (in-flight objects only).
+
 One event loop uses a cache (no locks); `memoize` wraps one for functions that
 threads may share.
 """
@@ -56,6 +68,11 @@ tables grow by doubling)."""
 MAX_ENTRY_SHARE: Final = 16
 """An entry may weigh at most 1/16 of the budget: any one request can take only a
 small part of what every client shares."""
+HEAVY_SHARE: Final = 256
+"""An entry heavier than 1/256 of the budget (128 KiB of 32 MiB), and than
+`HEAVY_MIN_BYTES`, is stored only when its key was put before: see the module doc."""
+HEAVY_MIN_BYTES: Final = 16 << 10
+"""Small caches (tests, the fixed 4 MiB memos) keep their first-use entries up to this."""
 WINDOW_SHARE: Final = 0.01
 """Caffeine's default: enough to let a burst of new entries prove themselves."""
 PROTECTED_SHARE: Final = 0.8
@@ -175,7 +192,8 @@ class WeightedCache(Generic[K, V]):
     `weigh(key, value)` is the bytes the entry keeps alive; `ENTRY_OVERHEAD` is
     added to it. Counters for metrics: hits, misses, evictions (entries removed
     to make room), rejected_oversize (heavier than `max_entry_bytes`, never
-    stored) and rejected_admission (left the window less used than what they
+    stored), rejected_first_use (heavier than `max_heavy_bytes`, put for the
+    first time) and rejected_admission (left the window less used than what they
     would have evicted).
     """
 
@@ -191,8 +209,10 @@ class WeightedCache(Generic[K, V]):
         "max_bytes",
         "max_entries",
         "max_entry_bytes",
+        "max_heavy_bytes",
         "misses",
         "rejected_admission",
+        "rejected_first_use",
         "rejected_oversize",
     )
 
@@ -211,6 +231,7 @@ class WeightedCache(Generic[K, V]):
         self.max_entry_bytes = (
             max_bytes // MAX_ENTRY_SHARE if max_entry_bytes is None else max_entry_bytes
         )
+        self.max_heavy_bytes = max(max_bytes // HEAVY_SHARE, HEAVY_MIN_BYTES)
         self._weigh = weigh
         # Window and main together hold at most the bounds (a one-entry cache has no window).
         window_entries = max(1, int(max_entries * WINDOW_SHARE)) if max_entries > 1 else 0
@@ -230,6 +251,7 @@ class WeightedCache(Generic[K, V]):
         self.evictions = 0
         self.rejected_oversize = 0
         self.rejected_admission = 0
+        self.rejected_first_use = 0
 
     def get(self, key: K) -> V | None:
         node = self._nodes.get(key)
@@ -251,7 +273,8 @@ class WeightedCache(Generic[K, V]):
         return self._weigh(key, value)
 
     def put(self, key: K, value: V, weight: int | None = None) -> bool:
-        """Cache `value` under `key`; False when it is too heavy to be cached. `weight`:
+        """Cache `value` under `key`; False when it is not stored: too heavy, or heavy and
+        put for the first time. `weight`:
         `weigh(key, value)` when already known (weighing walks the whole value)."""
         weight = (self._weigh(key, value) if weight is None else weight) + ENTRY_OVERHEAD
         if weight > self.max_entry_bytes:
@@ -267,9 +290,13 @@ class WeightedCache(Generic[K, V]):
             segment.add(node)
             self._rebalance(segment)
             return True
+        heavy_first_use = weight > self.max_heavy_bytes and self._sketch.frequency(key) == 0
         if self._sketch.increment(key):
             for cached in self._nodes.values():
                 cached.frequency >>= 1
+        if heavy_first_use:
+            self.rejected_first_use += 1
+            return False
         node = _Node(key, value, weight, self._window, self._sketch.frequency(key))
         self._nodes[key] = node
         self._window.add(node)

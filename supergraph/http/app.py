@@ -203,6 +203,7 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         for name, cache in caches():
             yield (name, "oversize"), cache.rejected_oversize
             yield (name, "admission"), cache.rejected_admission
+            yield (name, "first_use"), cache.rejected_first_use
 
     def persisted_counts() -> Iterator[tuple[tuple[str, ...], float]]:
         counts = persisted.counts

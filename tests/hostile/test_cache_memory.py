@@ -124,12 +124,17 @@ def _healthy(small: SmallRouter) -> None:
 def test_150_distinct_large_operations_leave_the_caches_within_their_budget(
     small: SmallRouter,
 ) -> None:
-    # 50 KB each (1/40 of the budget): documents of 50 KB and plans of 100 KB are
-    # admitted, so the attack fills the caches and then pushes on them.
+    # 50 KB each (1/40 of the budget), each sent twice: documents of 50 KB and plans of
+    # 100 KB are heavy (over 1/256 of the budget), stored from their second use on, so
+    # the attack fills the caches and then pushes on them.
+    first_use = (("cache", "document"), ("reason", "first_use"))
+    before = small.metrics()["router_cache_rejections_total", first_use]
     for index in range(150):
-        response = small.post(_lookup(f"big-{index:04d}-", 50_000))
-        assert response.status == 200 and response.body["data"] == {"product": None}
+        for _ in range(2):
+            response = small.post(_lookup(f"big-{index:04d}-", 50_000))
+            assert response.status == 200 and response.body["data"] == {"product": None}
     samples = _assert_within_budgets(small)
+    assert samples["router_cache_rejections_total", first_use] - before == 150
     # Held by the caches' own accounting: near the budget, not the 22 MB sent.
     held = sum(_gauge(samples, "router_cache_bytes", cache) for cache in ("document", "plan"))
     assert held <= 2 * BUDGET
@@ -184,9 +189,12 @@ def test_a_hot_set_stays_cached_while_a_flood_of_one_shot_operations_passes(
     for cache in ("document", "plan"):
         hits = _lookups(after, cache, "hit") - _lookups(before, cache, "hit")
         assert hits == sent, f"{cache}: {hits} of the hot set's {sent} lookups hit"
-    flood_refused = (
-        after["router_cache_rejections_total", (("cache", "plan"), ("reason", "admission"))]
-        - before["router_cache_rejections_total", (("cache", "plan"), ("reason", "admission"))]
+    # Refused at their first use (heavy: over 16 KiB) or, had they been lighter, by
+    # admission when they left the window.
+    flood_refused = sum(
+        after["router_cache_rejections_total", (("cache", "plan"), ("reason", reason))]
+        - before["router_cache_rejections_total", (("cache", "plan"), ("reason", reason))]
+        for reason in ("admission", "first_use")
     )
     assert flood_refused >= 100
 
@@ -234,15 +242,17 @@ def test_a_1_5_mb_document_is_refused_unparsed_and_never_cached(system: System) 
 
 def test_the_default_budget_takes_a_1_5_mb_document_but_not_its_plan(system: System) -> None:
     """With the length limit raised, the default cache budgets (32 MiB a cache,
-    entries up to 2 MiB) keep a 1.5 MB document but not its plan."""
+    entries up to 2 MiB) keep a 1.5 MB document (sent twice: a heavy entry is stored
+    from its second use on) but not its plan."""
     url = system.start_router(limits={"max_query_length": 2_000_000})
     oversize, document_bytes = _document_counts(url, system.client)
     for index in range(4):
-        response = system.post(_search(f"raised-{index}-", 1_500_000), router=url)
-        assert response.status == 200
+        for _ in range(2):
+            response = system.post(_search(f"raised-{index}-", 1_500_000), router=url)
+            assert response.status == 200
     after_oversize, after_bytes = _document_counts(url, system.client)
     # Each plan (the 1.5 MB text and a subgraph operation carrying it) is over 2 MiB.
-    assert after_oversize - oversize == 4
+    assert after_oversize - oversize == 8
     assert 4 * 1_500_000 <= after_bytes - document_bytes <= 4 * 1_600_000
     samples = parse_metrics(system.client.get(f"{url}/metrics").text)
     assert samples["router_cache_max_bytes", (("cache", "document"),)] == 32 << 20
