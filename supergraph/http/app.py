@@ -273,6 +273,20 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         (),
         compute_queued,
     )
+
+    def off_loop_shaping() -> Iterator[tuple[tuple[str, ...], float]]:
+        router = holder.router
+        if router is not None:
+            yield ("worker",), router.shaped_off_loop - router.shaping_restarts
+            yield ("loop",), router.shaping_restarts
+
+    metrics.watch(
+        "router_off_loop_shaping",
+        "Responses shaped on the compute worker, over the loop's budget of fields: known "
+        "to be large (started on the worker), or found so on the loop (started there).",
+        ("started",),
+        off_loop_shaping,
+    )
     metrics.watch(
         "router_persisted_queries",
         "Persisted query lookups (hit, miss) and APQ registrations.",

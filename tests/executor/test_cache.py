@@ -13,6 +13,7 @@ import pytest
 
 from supergraph.executor.cache import (
     ENTRY_OVERHEAD,
+    HEAVY_MIN_BYTES,
     FrequencySketch,
     WeightedCache,
     memoize,
@@ -46,6 +47,22 @@ def test_bytes_are_the_weights_plus_bookkeeping_and_stay_within_both_bounds() ->
         )
         assert cache.bytes == expected
     assert cache.evictions + cache.rejected_admission == 500 - len(cache)
+
+
+def test_a_heavy_entry_is_stored_from_its_second_put_on_and_a_light_one_at_once() -> None:
+    cache = _sized(max_bytes=32 << 20)
+    heavy = cache.max_heavy_bytes + 1
+    assert cache.max_heavy_bytes == (32 << 20) // 256
+    assert not cache.put("one-shot", heavy)
+    assert "one-shot" not in cache and cache.bytes == 0 and cache.rejected_first_use == 1
+    assert cache.put("one-shot", heavy)  # the sketch remembers the first put
+    assert cache.peek("one-shot") == heavy and cache.rejected_first_use == 1
+    assert cache.put("light", cache.max_heavy_bytes)
+    assert "light" in cache and cache.rejected_first_use == 1
+    # Small budgets keep their first-use entries up to HEAVY_MIN_BYTES.
+    small = _sized(max_bytes=1 << 20)
+    assert small.max_heavy_bytes == HEAVY_MIN_BYTES
+    assert small.put("first", HEAVY_MIN_BYTES) and "first" in small
 
 
 def test_an_entry_heavier_than_a_sixteenth_of_the_budget_is_not_cached() -> None:

@@ -24,6 +24,7 @@ from supergraph.executor.compute import (
 )
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
+from supergraph.executor.shaping import ResponseShaper
 from supergraph.planner.plan import QueryPlan
 from supergraph.schema import Supergraph
 from tests.executor.test_pipeline import SUPERGRAPH, fake_planner, handler
@@ -95,6 +96,34 @@ async def test_a_job_whose_requesters_all_left_before_it_started_never_runs() ->
         await first
         assert await jobs.run("third", lambda: ran.append("third")) is None
         assert ran == ["third"]
+    finally:
+        release.set()
+        jobs.close()
+
+
+async def test_a_prompt_job_runs_before_the_queued_ones_and_is_never_refused() -> None:
+    jobs = ComputeJobs(max_queued=2)
+    release = threading.Event()
+    order: list[str] = []
+
+    def blocking() -> None:
+        release.wait(10)
+        order.append("running")
+
+    try:
+        running = asyncio.create_task(jobs.run("running", blocking))
+        await asyncio.sleep(0.05)  # the worker is busy with it
+        queued = asyncio.create_task(jobs.run("queued", lambda: order.append("queued")))
+        await asyncio.sleep(0.01)
+        assert jobs.queued == 2
+        with pytest.raises(ComputeBusy):
+            await jobs.run("refused", lambda: order.append("refused"))
+        prompt = asyncio.create_task(jobs.run_prompt(lambda: order.append("prompt")))
+        await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(running, queued, prompt)
+        assert order == ["running", "prompt", "queued"]
+        assert jobs.executed == 2 and jobs.prompt == 1 and jobs.rejected == 1
     finally:
         release.set()
         jobs.close()
@@ -185,3 +214,70 @@ def test_the_edge_answers_unavailable_with_503_and_retry_after() -> None:
     for media_type in (GRAPHQL_RESPONSE_JSON, APPLICATION_JSON):
         status, _, headers = _graphql_answer(GraphQLResponse(body, "unavailable"), media_type)
         assert status == 503 and (b"retry-after", b"1") in headers
+
+
+LIST = "query($n: Int) { topProducts(first: $n) { name } }"
+"""Shaping it completes 1 + n fields: `topProducts`, then each product's name."""
+
+
+def _listing(subgraph: str, request: Any) -> dict[str, Any]:
+    if subgraph != "products":
+        return handler(subgraph, request)
+    count = request.variables.get("n") or 0
+    return {"data": {"topProducts": [{"name": f"P{i}"} for i in range(count)]}}
+
+
+async def test_a_large_response_is_shaped_on_the_worker_the_loop_doing_at_most_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shaped_on: list[str] = []
+    original = ResponseShaper.shape
+    loop_thread = threading.get_ident()
+
+    def recorded(self: ResponseShaper, *args: Any, **kwargs: Any) -> Any:
+        shaped_on.append("loop" if threading.get_ident() == loop_thread else "worker")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ResponseShaper, "shape", recorded)
+    router = Router(
+        SUPERGRAPH,
+        MockTransport(_listing),
+        RouterOptions(loop_shaping_fields=10),
+        planner=fake_planner,
+    )
+    try:
+        small = await router.execute(GraphQLRequest(LIST, variables={"n": 5}))
+        assert small.body == {"data": {"topProducts": [{"name": f"P{i}"} for i in range(5)]}}
+        assert shaped_on == ["loop"]  # 6 fields: within the loop's budget
+        assert router.shaped_off_loop == 0 and router.jobs.prompt == 0
+        large = await router.execute(GraphQLRequest(LIST, variables={"n": 50}))
+        assert large.body == {"data": {"topProducts": [{"name": f"P{i}"} for i in range(50)]}}
+        # Started on the loop with the budget, stopped past it, redone on the worker.
+        assert shaped_on[1:] == ["loop", "worker"]
+        assert router.shaping_restarts == 1 and router.shaped_off_loop == 1
+        assert router.jobs.prompt == 1
+        prepared = router.plans.peek((LIST, None))
+        assert prepared is not None and prepared.shaper.work == 51
+        # From then on the operation goes to the worker at once, even when small.
+        again = await router.execute(GraphQLRequest(LIST, variables={"n": 3}))
+        assert again.body == {"data": {"topProducts": [{"name": f"P{i}"} for i in range(3)]}}
+        assert shaped_on[3:] == ["worker"]
+        assert router.shaping_restarts == 1 and router.shaped_off_loop == 2
+        # Another small operation stays on the loop.
+        me = await router.execute(GraphQLRequest("{ me { username } }"))
+        assert me.body == {"data": {"me": {"username": "ada"}}}
+        assert shaped_on[4:] == ["loop"] and router.jobs.prompt == 2
+    finally:
+        await router.aclose()
+
+
+async def test_without_compute_jobs_a_large_response_is_shaped_inline() -> None:
+    router = Router(
+        SUPERGRAPH,
+        MockTransport(_listing),
+        RouterOptions(compute_jobs=False, loop_shaping_fields=10),
+        planner=fake_planner,
+    )
+    response = await router.execute(GraphQLRequest(LIST, variables={"n": 50}))
+    assert len(response.body["data"]["topProducts"]) == 50
+    assert router.shaped_off_loop == 0 and router.jobs.prompt == 0

@@ -22,7 +22,7 @@ from graphql import get_introspection_query
 from supergraph.executor.pipeline import Router
 from supergraph.http.config import parse_config
 from supergraph.http.server import build_app
-from tests.e2e.system import Response, System, post
+from tests.e2e.system import Response, System, parse_metrics, post
 from tests.kit.asgi_server import ThreadedASGIServer
 
 INTROSPECTION = "__schema { types { name fields { name type { name } args { name } } } }"
@@ -266,6 +266,24 @@ def test_a_large_fresh_valid_operation_is_answered(served: Served) -> None:
     assert response.status == 200 and response.errors == [], response.text[:500]
     assert response.data["product"]["upc"] == "000000000001"
     assert response.data["__type"]["name"] == "Product"
+
+
+def test_a_large_response_is_shaped_off_the_event_loop(served: Served) -> None:
+    """Its ~3,000 fields are more than the loop's budget (1,000): its shaping runs on the
+    compute worker, known from the operation's size before any run (so never started on
+    the loop); a simple query's small answer stays on the loop."""
+    router = served.router
+    before = (router.shaped_off_loop, router.shaping_restarts, router.jobs.prompt)
+    response = served.post(large_operation(196))  # fresh: not the other test's text
+    assert response.status == 200 and response.errors == [], response.text[:500]
+    assert response.data["product"]["upc"] == "000000000001"
+    after = (router.shaped_off_loop, router.shaping_restarts, router.jobs.prompt)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1]
+    assert_healthy(served.url, served.client)
+    assert router.shaped_off_loop == after[0]  # the simple query was shaped on the loop
+    samples = parse_metrics(served.client.get(f"{served.url}/metrics").text)
+    started = samples["router_off_loop_shaping_total", (("started", "worker"),)]
+    assert started == router.shaped_off_loop - router.shaping_restarts >= 1
 
 
 def test_wrong_variables_on_a_cached_document_are_located_without_parsing(

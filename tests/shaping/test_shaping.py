@@ -9,7 +9,7 @@ from graphql import OperationDefinitionNode, build_schema, parse
 from graphql.language import FragmentDefinitionNode
 
 from supergraph.executor.introspection import Introspection, IntrospectionCache
-from supergraph.executor.shaping import ResponseShaper, SchemaShapes
+from supergraph.executor.shaping import ResponseShaper, SchemaShapes, ShapingOverBudget
 from supergraph.types import JSONObject
 
 API = build_schema(
@@ -378,3 +378,30 @@ def test_one_shaper_serves_other_condition_values_and_runtime_types() -> None:
     assert set(shared.leaves) == {"id", "name", "title"}  # one leaf selection per name
     with pytest.raises(ValueError):
         ResponseShaper(build_schema("type Query { a: Int }"), operation, fragments, shared=shared)
+
+
+def _shaper(query: str) -> ResponseShaper:
+    operation = parse(query).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return ResponseShaper(API, operation, {})
+
+
+def test_a_budgeted_run_stops_past_its_budget_and_leaves_the_errors_as_they_were() -> None:
+    shaper = _shaper("{ me { id name friends { id name } } }")
+    assert shaper.work == 6  # before any run: the operation's own fields
+    friends = [{"id": str(n), "name": f"F{n}"} for n in range(40)]
+    data = {"me": {"id": "1", "name": "Ada", "friends": friends}}
+    errors: list[JSONObject] = [{"message": "from a subgraph"}]
+    # Work counts fields completed: 1 (me) + 3 (id, name, friends) + 2 per friend.
+    with pytest.raises(ShapingOverBudget):
+        shaper.shape(data, {}, errors, budget=20)
+    assert errors == [{"message": "from a subgraph"}]
+    # It stopped at the first object that passed the budget: at most one object's
+    # fields beyond it, never the whole response.
+    assert 20 < shaper.work <= 20 + 3
+    shaped = shaper.shape(data, {}, errors, budget=1 + 3 + 2 * 40)
+    assert shaped is not None and len(shaped["me"]["friends"]) == 40
+    assert shaper.work == 1 + 3 + 2 * 40
+    # The largest work seen is kept: a smaller run does not lower it.
+    shaper.shape({"me": {"id": "1", "name": "Ada", "friends": []}}, {}, [])
+    assert shaper.work == 1 + 3 + 2 * 40
