@@ -355,8 +355,8 @@ class ResponseShaper:
         in non-null positions) to `errors`. With a `budget` (fields), a run that would
         complete more raises ShapingOverBudget, `errors` as they were."""
         run = _Shaping(self, variables, errors, introspection or {})
-        if budget is not None:
-            run.budget = budget
+        start = sys.maxsize if budget is None else budget
+        run.left = start
         reported = len(errors)
         try:
             result = run.shape_object(self._root_type, data, self._root, None)
@@ -365,8 +365,9 @@ class ResponseShaper:
             raise
         finally:
             # Racy between threads, and only an estimate: a lost update is harmless.
-            if run.work > self.work:
-                self.work = run.work
+            work = start - run.left
+            if work > self.work:
+                self.work = work
         return None if result is _INVALID else result  # type: ignore[return-value]
 
     def denied_below(self, group: _Group) -> bool:
@@ -488,14 +489,13 @@ class _Shaping:
     """One shaping run: variables, the error list, introspection results."""
 
     __slots__ = (
-        "budget",
         "condition_key",
         "errors",
         "explained",
         "introspection",
+        "left",
         "shaper",
         "variables",
-        "work",
     )
 
     def __init__(
@@ -513,9 +513,8 @@ class _Shaping:
         self.condition_key = shaper.condition_key(variables)
         self.explained: _ErrorPaths | None = None
         """Built on the first null that needs an error (the failure path only)."""
-        self.work = 0
-        """Fields completed so far: each object shaped adds its collected fields."""
-        self.budget = sys.maxsize
+        self.left = sys.maxsize
+        """The budget left, in fields: each object shaped takes its collected fields."""
 
     def shape_object(
         self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
@@ -524,9 +523,9 @@ class _Shaping:
             entries = group.entries
         else:
             entries = self.shaper.fields(runtime, group, self.variables, self.condition_key)
-        work = self.work + len(entries)
-        self.work = work
-        if work > self.budget:
+        left = self.left - len(entries)
+        self.left = left
+        if left < 0:
             raise ShapingOverBudget
         out: JSONObject = {}
         # The common cases (scalars of the right JSON type, objects of a concrete type,
