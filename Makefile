@@ -35,9 +35,12 @@ dev: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/supergraph compose --config supergraph.yaml --output schema.graphql
 
+# ruff (style, bugs, complexity ceiling C901) and the import-linter contracts in
+# pyproject.toml (the DESIGN's import arrow; tests/architecture shows they can break).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
