@@ -579,15 +579,10 @@ class _Shaping:
                     out[name] = item
                     continue
             elif kind < 0:
-                special = entry.special
-                if special == _DENIED_ENTRY:
-                    if self.denied(entry, path):
-                        return self.abandon(entries, entry, value, path)
-                    out[name] = None
-                elif special == _INTROSPECTION_ENTRY:
-                    out[name] = self.introspection.get(name)
-                else:
-                    out[name] = runtime.name
+                answer = self.special(entry, runtime, path)
+                if answer is _INVALID:
+                    return self.abandon(entries, entry, value, path)
+                out[name] = answer
                 continue
             shape = entry.shape
             assert shape is not None
@@ -596,6 +591,15 @@ class _Shaping:
                 return self.abandon(entries, entry, value, path)
             out[name] = completed
         return out
+
+    def special(self, entry: _Entry, runtime: _Runtime, path: _Path) -> object:
+        """A denied field (null, or `_INVALID` when non-null), introspection or `__typename`."""
+        special = entry.special
+        if special == _DENIED_ENTRY:
+            return _INVALID if self.denied(entry, path) else None
+        if special == _INTROSPECTION_ENTRY:
+            return self.introspection.get(entry.response_name)
+        return runtime.name
 
     # -- denied fields where shaping does not go (the failure path only) ----------
 
