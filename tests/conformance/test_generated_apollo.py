@@ -51,15 +51,22 @@ def test_apollo_answers_generated(
     if index in stack.scenario.apollo_wrong_generated:
         # A known Apollo bug (the scenario names it): Apollo must still miss the
         # correct answer, or the exception no longer applies and must go. Some of
-        # these answers depend on which of Apollo's parallel fetches ends first
-        # (abstract_types:gen006 was right 8 times in 20): one wrong answer in
-        # _ATTEMPTS shows the bug is still there.
+        # these answers depend on which of Apollo's parallel fetches ends first:
+        # one wrong answer in _ATTEMPTS shows the bug is still there; for the
+        # racy ones (`apollo_wrong_racy`) the written operation the reason names
+        # is the deterministic check (test_apollo_scenarios), and our router's
+        # answer is checked against the correct data in test_router_conformance.
         correct = {"data": stack.scenario.apollo_wrong_generated_data[index], "errors": []}
         answers = [normalise(result.response, value_completion=True)]
         while answers[-1] == correct and len(answers) < _ATTEMPTS:
             again = stack.run(stack.apollo_url, operation).response
             answers.append(normalise(again, value_completion=True))
-        assert answers[-1] != correct, f"Apollo now answers {op.query} right: drop the exception"
+        if index in stack.scenario.apollo_wrong_racy:
+            assert all(isinstance(answer, dict) for answer in answers), answers
+        else:
+            assert answers[-1] != correct, (
+                f"Apollo now answers {op.query} right: drop the exception"
+            )
     else:
         assert result.response.errors == [], f"{op.query}\n{op.variables}\n{body}"
         assert isinstance(result.response.data, dict), body
@@ -70,3 +77,4 @@ def test_every_apollo_exception_has_the_correct_data() -> None:
         wrong = set(scenario.apollo_wrong_generated)
         assert wrong == set(scenario.apollo_wrong_generated_data), scenario.name
         assert all(index < scenario.generated for index in wrong), scenario.name
+        assert scenario.apollo_wrong_racy <= wrong, scenario.name

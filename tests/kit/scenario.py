@@ -113,6 +113,10 @@ class Scenario:
     generator_samples: Mapping[str, tuple[Mapping[str, JSON], ...]] = field(default_factory=dict)
     apollo_wrong_generated: Mapping[int, str] = field(default_factory=dict)
     apollo_wrong_generated_data: Mapping[int, JSON] = field(default_factory=dict)
+    # Of those, the ones Apollo answers right or wrong depending on which of its
+    # parallel fetches ends first: staleness is checked on the written operation
+    # the reason names (deterministic), not on them.
+    apollo_wrong_racy: frozenset[int] = frozenset()
 
     def subgraph(self, name: str) -> Subgraph:
         for subgraph in self.subgraphs:

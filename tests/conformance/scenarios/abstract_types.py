@@ -523,6 +523,8 @@ SCENARIO = Scenario(
         "type conditions under @interfaceObject fields: see interface-object-type-condition",
     ),
     apollo_wrong_generated_data=APOLLO_WRONG_GENERATED_DATA,
+    # gen006 was right 8 times in 20, and 10 times in 10 on a loaded CI machine.
+    apollo_wrong_racy=frozenset({6}),
     operations=(
         Operation(
             name="interface-with-fragments",
