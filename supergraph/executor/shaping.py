@@ -825,15 +825,16 @@ class _Shaping:
         """A null in a non-null position: an error, unless one already explains it.
 
         A null the data holds is explained by an error at its path, above or below.
-        A missing field of an object below the root also by one anywhere in that
-        object: a subgraph that fails one non-null field of an entity drops the whole
-        entity (`_entities.i` null, the error at `_entities.i.field`), so its other
-        fields go missing for that same reason."""
+        A missing field also by one anywhere in its object: a subgraph that fails one
+        non-null field of an entity drops the whole entity (`_entities.i` null, the
+        error at `_entities.i.field`), so its other fields go missing for that same
+        reason; one that fails a non-null root field answers `data: null`, and the
+        other root fields it was asked for go missing with it."""
         concrete = _materialize(path)
         explained = self.explained
         if explained is None:
             explained = self.explained = _ErrorPaths()
-        scope = concrete[:-1] if missing and len(concrete) > 1 else concrete
+        scope = concrete[:-1] if missing else concrete
         if explained.explains(self.errors, scope):
             return
         self.errors.append(

@@ -305,6 +305,24 @@ def test_root_data_that_is_no_object_is_an_error_at_each_root_field(stack: Stack
     assert sorted(errors_of(response)) == [(["product"], VALIDATION), (["slogan"], VALIDATION)]
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["{ products { upc } topProduct { upc } }", "{ topProduct { upc } products { upc } }"],
+    ids=["failing-field-last", "failing-field-first"],
+)
+def test_root_fields_a_failed_non_null_root_field_took_along_get_no_error_of_their_own(
+    stack: Stack, query: str
+) -> None:
+    # The subgraph fails topProduct (non-null) and so answers `data: null`: `products` goes
+    # missing with it, for that reason alone, as it would in the subgraph's own answer.
+    failed = {"data": None, "errors": [{"message": "no top product", "path": ["topProduct"]}]}
+    with stack.products.tampering(lambda _r, _b: failed):
+        response = stack.post(query)
+    assert response.data is None
+    assert [e.get("path") for e in response.errors] == [["topProduct"]]
+    assert_healthy(stack)
+
+
 # -- _entities -------------------------------------------------------------------------
 
 LIST = "{ products { upc maybeInStock } }"

@@ -187,6 +187,22 @@ def test_an_error_in_the_same_object_explains_a_missing_field_not_a_null() -> No
     assert [e.get("path") for e in errors] == [["me", "id"], ["me", "name"]]
 
 
+def test_an_error_at_a_root_field_explains_another_missing_root_field() -> None:
+    # A subgraph that fails a non-null root field answers `data: null`: the other root
+    # fields it was asked for go missing with it and need no error of their own.
+    document = parse("{ mustHave { id } me { id } }")
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    shaper = ResponseShaper(API, operation, {})
+    errors: list[JSONObject] = [{"message": "me failed", "path": ["me"]}]
+    assert shaper.shape({}, {}, errors) is None
+    assert [e.get("path") for e in errors] == [["me"]]
+    # A root field the data holds as null is not what a sibling's error explains.
+    errors = [{"message": "me failed", "path": ["me"]}]
+    assert shaper.shape({"mustHave": None}, {}, errors) is None
+    assert [e.get("path") for e in errors] == [["me"], ["mustHave"]]
+
+
 def test_unknown_enum_value_becomes_null_with_error() -> None:
     result, errors = shape("{ status }", {"status": "SECRET"})
     assert result == {"status": None}
