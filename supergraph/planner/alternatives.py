@@ -105,10 +105,13 @@ def _runtime_types(sg: Supergraph, graph: str, ctx: Ctx) -> frozenset[str] | Non
     (an @interfaceObject stands for every implementation)."""
     name = ctx.type_name
     if ctx.parent is not None and ctx.via is not None:
+        # The field's type in that subgraph: its own when it differs, else the
+        # supergraph's (not the position's, which a type condition may have narrowed:
+        # `... on SearchResult` below an @interfaceObject field tells nothing of what
+        # that subgraph returns there).
         found = entry(sg, ctx.parent.type_name, ctx.via.name, graph)
         declared = found.type.strip("[]!") if found is not None and found.type else None
-        if declared is not None and declared in sg.types:
-            name = declared
+        name = declared if declared is not None and declared in sg.types else ctx.via.type_name
     if is_interface_object(sg, graph, name):
         return None
     if is_abstract(sg, name):
