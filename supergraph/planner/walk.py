@@ -973,12 +973,13 @@ def _carrying(field: Field, here: Conditions, there: Conditions) -> Field:
 
 def _inside_entity_fetch(ctx: Ctx, child: FetchGroup, rep_type: str, own: Conditions) -> Ctx:
     """The position `ctx` seen from inside the entity fetch `child` (`... on rep_type`)."""
-    # Conditional content keeps its @skip/@include inside the merged fetch.
-    inherited = ctx.group.condition_sets[0] if ctx.group.condition_sets else ()
-    extra = tuple(c for c in ctx.conditions if c not in inherited)
+    # Conditional content keeps its @skip/@include inside the merged fetch: all of the
+    # position's, as other parts may join the fetch without them (`featured @skip(if:
+    # $v) { a }` beside `featured { b }`); those the fetch's own Condition node decides
+    # are left out when it is built (held.py).
     return Ctx(
         group=child,
-        selset=child.selection.add_fragment(rep_type, directives_for(extra)).sub,
+        selset=child.selection.add_fragment(rep_type, directives_for(ctx.conditions)).sub,
         fpath=(f"... on {rep_type}",),
         type_name=rep_type,
         path=ctx.path,

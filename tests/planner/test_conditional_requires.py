@@ -165,3 +165,63 @@ def _json_alternatives(*alternatives: tuple[str, ...]) -> list[dict[str, object]
         }
         for names in alternatives
     ]
+
+
+def test_a_condition_on_one_of_two_selections_of_the_parent_stays_in_the_entity_fetch() -> None:
+    # Both `featured` selections share the reviews fetch, which runs whatever $v is:
+    # the fields under the skipped one keep their @skip inside it (and the representation
+    # its alternative without `related`, which the catalog fetches only then).
+    query = (
+        "query($v: Boolean!) { featured @skip(if: $v) { relatedReviews { body } }"
+        " featured { reviewCount } }"
+    )
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "catalog") {
+              query ($v: Boolean!) {
+                featured @skip(if: $v) {
+                  __typename
+                  id
+                  related {
+                    id
+                  }
+                }
+                featured {
+                  __typename
+                  id
+                }
+              }
+            },
+            Flatten(path: "featured.@") {
+              Fetch(service: "reviews") {
+                {
+                  ... on Article {
+                    __typename
+                    id
+                  }
+                  ... on Article {
+                    __typename
+                    id
+                    related {
+                      id
+                    }
+                  }
+                } =>
+                {
+                  ... on Article @skip(if: $v) {
+                    relatedReviews {
+                      body
+                    }
+                  }
+                  ... on Article {
+                    reviewCount
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )

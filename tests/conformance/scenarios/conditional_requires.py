@@ -423,5 +423,30 @@ SCENARIO = Scenario(
             ),
             apollo_data=None,
         ),
+        Operation(
+            name="condition-on-one-of-two-selections-of-the-parent-field",
+            query=(
+                "query($v: Boolean!) { featured @skip(if: $v) { relatedReviews { body } }"
+                " featured { reviewCount } }"
+            ),
+            variables={"v": True},
+            data={"featured": [{"reviewCount": 2}, {"reviewCount": 1}]},
+            requests={"catalog": 1, "reviews": 1},
+        ),
+        Operation(
+            name="condition-on-one-of-two-selections-of-the-parent-field-on",
+            query=(
+                "query($v: Boolean!) { featured @skip(if: $v) { relatedReviews { body } }"
+                " featured { reviewCount } }"
+            ),
+            variables={"v": False},
+            data={
+                "featured": [
+                    {"relatedReviews": [{"body": "on a2"}], "reviewCount": 2},
+                    {"relatedReviews": [{"body": "on a1"}, {"body": "on a1"}], "reviewCount": 1},
+                ]
+            },
+            requests={"catalog": 1, "reviews": 1},
+        ),
     ),
 )
