@@ -9,5 +9,10 @@ Modules, one concept each:
 - ``processes``: Apollo Gateway and our router as subprocesses on free ports.
 - ``compare``: response normalisation and comparison.
 - ``generator``: deterministic operation generator over an API schema.
+- ``harvest``: argument values collected from real answers.
+- ``minimize``: shrinking a failing operation.
+- ``fuzz``: the differential fuzzer (our router against Apollo Gateway);
+  ``fuzz_targets`` the supergraphs CI fuzzes; ``difference``, ``response_walk``,
+  ``apollo_exceptions`` and ``variances`` explain its differences.
 - ``fixtures``: pytest fixtures tying it together (registered by a conftest).
 """

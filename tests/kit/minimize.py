@@ -1,10 +1,13 @@
 """Shrink a failing operation to a small one that still fails.
 
-``minimize(query, still_fails, schema)`` removes one selection at a time
-(fields, inline fragments, fragment spreads), drops fragments and variables
-left unused, keeps only candidates that graphql-core validates, and keeps a
-removal whenever ``still_fails(candidate)`` stays true; it stops when no
-single removal keeps the failure.
+``minimize(query, variables, still_fails, schema)`` tries, from the largest
+step to the smallest: dropping the other operations of the document, removing
+one selection (field, inline fragment, fragment spread), replacing a fragment
+by its own selections, removing a ``@skip``/``@include``, removing an alias.
+After each step it drops the fragments and variables left unused, keeps only
+candidates that graphql-core validates, and keeps a step whenever
+``still_fails(candidate, variables)`` stays true; it stops when no single step
+keeps the failure. ``one_line`` prints the result on one line.
 
 As a command, it starts a scenario, runs generated operation INDEX through
 Apollo Gateway and our router, and prints the smallest operation on which
@@ -15,6 +18,7 @@ their normalised answers still differ:
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -28,7 +32,9 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLSchema,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     build_schema,
@@ -43,6 +49,18 @@ Predicate = Callable[[str, dict[str, Any]], bool]
 _Selection = FieldNode | InlineFragmentNode | FragmentSpreadNode
 
 
+def one_line(document: str | DocumentNode) -> str:
+    """The document printed on one line (print_ast breaks lines only between tokens)."""
+    text = print_ast(document) if isinstance(document, DocumentNode) else document
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _copy(node: Node, **changes: Any) -> Any:
+    values = {key: getattr(node, key) for key in node.keys if key != "loc"}
+    values.update(changes)
+    return type(node)(**values)
+
+
 def _selection_sets(document: DocumentNode) -> list[SelectionSetNode]:
     found: list[SelectionSetNode] = []
 
@@ -54,15 +72,25 @@ def _selection_sets(document: DocumentNode) -> list[SelectionSetNode]:
     return found
 
 
-def _without(document: DocumentNode, target: SelectionSetNode, index: int) -> DocumentNode:
-    class Remove(Visitor):
+def _with_selections(
+    document: DocumentNode, target: SelectionSetNode, selections: tuple[SelectionNode, ...]
+) -> DocumentNode:
+    class Replace(Visitor):
         def enter_selection_set(self, node: SelectionSetNode, *_args: Any) -> Any:
             if node is target:
-                kept = tuple(s for i, s in enumerate(node.selections) if i != index)
-                return SelectionSetNode(selections=kept)
+                return SelectionSetNode(selections=selections)
             return None
 
-    result: DocumentNode = visit(document, Remove())
+    result: DocumentNode = visit(document, Replace())
+    return result
+
+
+def _replaced(document: DocumentNode, target: Node, replacement: Node) -> DocumentNode:
+    class Replace(Visitor):
+        def enter(self, node: Node, *_args: Any) -> Any:
+            return replacement if node is target else None
+
+    result: DocumentNode = visit(document, Replace())
     return result
 
 
@@ -113,10 +141,73 @@ def _prune(document: DocumentNode) -> DocumentNode:
         document = pruned
 
 
-def _candidates(document: DocumentNode) -> Iterator[DocumentNode]:
+def _single_operation(document: DocumentNode) -> Iterator[DocumentNode]:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return
+    for keep in operations:
+        yield DocumentNode(
+            definitions=tuple(
+                d
+                for d in document.definitions
+                if d is keep or isinstance(d, FragmentDefinitionNode)
+            )
+        )
+
+
+def _removals(document: DocumentNode) -> Iterator[DocumentNode]:
     for selection_set in _selection_sets(document):
-        for index in range(len(selection_set.selections)):
-            yield _prune(_without(document, selection_set, index))
+        selections = selection_set.selections
+        for index in range(len(selections)):
+            kept = tuple(s for i, s in enumerate(selections) if i != index)
+            yield _with_selections(document, selection_set, kept)
+
+
+def _unwrapped(document: DocumentNode) -> Iterator[DocumentNode]:
+    """A fragment (inline or spread) replaced by its selections in place."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    for selection_set in _selection_sets(document):
+        selections = selection_set.selections
+        for index, selection in enumerate(selections):
+            if isinstance(selection, InlineFragmentNode):
+                inner = selection.selection_set.selections
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+                inner = fragments[selection.name.value].selection_set.selections
+            else:
+                continue
+            replaced = (*selections[:index], *inner, *selections[index + 1 :])
+            yield _with_selections(document, selection_set, tuple(replaced))
+
+
+def _simplified(document: DocumentNode) -> Iterator[DocumentNode]:
+    """One directive or one alias less."""
+    nodes: list[_Selection] = []
+
+    class Collect(Visitor):
+        def enter(self, node: Node, *_args: Any) -> None:
+            if isinstance(node, _Selection):
+                nodes.append(node)
+
+    visit(document, Collect())
+    for node in nodes:
+        directives = tuple(node.directives or ())
+        for index in range(len(directives)):
+            kept = tuple(d for i, d in enumerate(directives) if i != index)
+            yield _replaced(document, node, _copy(node, directives=kept))
+        if isinstance(node, FieldNode) and node.alias is not None:
+            yield _replaced(document, node, _copy(node, alias=None))
+
+
+def _candidates(document: DocumentNode) -> Iterator[DocumentNode]:
+    for step in (_single_operation, _removals, _unwrapped, _simplified):
+        for candidate in step(document):
+            yield _prune(candidate)
+
+
+def _used_variables(text: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in variables.items() if re.search(rf"\${re.escape(k)}\b", text)}
 
 
 def minimize(
@@ -124,23 +215,33 @@ def minimize(
     variables: Mapping[str, Any],
     still_fails: Predicate,
     schema: GraphQLSchema,
+    max_attempts: int = 2000,
 ) -> tuple[str, dict[str, Any]]:
-    """The smallest (query, variables) found for which ``still_fails`` holds."""
+    """The smallest (query, variables) found for which ``still_fails`` holds
+    (after at most ``max_attempts`` calls of ``still_fails``)."""
     document = parse(query)
     current_vars = dict(variables)
+    attempts = 0
     improved = True
-    while improved:
+    while improved and attempts < max_attempts:
         improved = False
+        seen: set[str] = set()
         for candidate in _candidates(document):
             # graphql-core prints and even parses `{}`; GraphQL does not allow it.
             if any(not s.selections for s in _selection_sets(candidate)):
                 continue
+            text = print_ast(candidate)
+            if text in seen or text == print_ast(document):
+                continue
+            seen.add(text)
             if validate(schema, candidate):
                 continue
-            text = print_ast(candidate)
-            used = {k: v for k, v in current_vars.items() if f"${k}" in text}
+            used = _used_variables(text, current_vars)
+            attempts += 1
             if still_fails(text, used):
                 document, current_vars, improved = candidate, used, True
+                break
+            if attempts >= max_attempts:
                 break
     return print_ast(document), current_vars
 

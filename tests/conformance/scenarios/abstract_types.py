@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.kit.scenario import Operation, Scenario, Subgraph
+from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph
 
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@interfaceObject", "@external"])\n'
 
@@ -636,6 +636,41 @@ SCENARIO = Scenario(
                     {"id": "m3", "similar": [{"id": "m1"}]},
                 ]
             },
+        ),
+        Operation(
+            name="interface-object-merged-type-conditions",
+            query=(
+                "{ library { similar { ... on Book { __typename } }"
+                " similar { __typename ... on Book { rating } } } }"
+            ),
+            data={
+                "library": [
+                    {"similar": [{"__typename": "Movie"}]},
+                    {"similar": [{"__typename": "Book", "rating": 4.5}]},
+                    {"similar": [{"__typename": "Book", "rating": 4.5}]},
+                ]
+            },
+            apollo=(
+                "Apollo Gateway 2.14 answers data: null without any error when `similar` "
+                "(an @interfaceObject field) is selected twice, once under `... on Book`"
+            ),
+            apollo_data=None,
+        ),
+        Operation(
+            name="union-condition-below-interface-object-field",
+            query="{ topRated { ... on SearchResult { ... on Book { similar { id } } } } }",
+            data={"topRated": [{}, {"similar": [{"id": "m2"}]}]},
+        ),
+        Operation(
+            name="union-and-interface-conditions-below-interface-object-field",
+            query="{ topRated { ... on SearchResult { ... on Media { similar { id } } } } }",
+            data={"topRated": [{"similar": [{"id": "m1"}]}, {"similar": [{"id": "m2"}]}]},
+            apollo=(
+                "Apollo Gateway 2.14 cannot plan it: INTERNAL_SERVER_ERROR 'We should have an "
+                "edge from Media(ratings) for __typename'"
+            ),
+            apollo_data=None,
+            apollo_errors=(ExpectedError(None),),
         ),
         Operation(
             name="conditions-on-fragment-and-field",

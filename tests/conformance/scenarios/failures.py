@@ -115,6 +115,15 @@ BUBBLES_DATA = {
     ]
 }
 
+SKIPPED_SCORE_DATA = {
+    "orders": [
+        {"customer": {"vip": True}},
+        {"customer": {"vip": None}},
+        {"customer": None},
+        {"customer": {"vip": None}},
+    ]
+}
+
 SCENARIO = Scenario(
     name="failures",
     description="unknown entity -> null, null reference, field errors in entity fetches, non-null bubbling, root errors, 60-item lists in one fetch",
@@ -170,6 +179,25 @@ SCENARIO = Scenario(
             ),
             apollo_data=BUBBLES_DATA,
             apollo_errors=(ExpectedError(("orders", 3, "customer", "score")),),
+        ),
+        Operation(
+            name="error-of-a-skipped-field",
+            query=(
+                "query Q($v: Boolean!) "
+                "{ orders @include(if: $v) { customer { vip score @skip(if: true) } } }"
+            ),
+            variables={"v": True},
+            data=SKIPPED_SCORE_DATA,
+            errors=(ExpectedError(("orders", 3, "customer", "vip")),),
+            apollo=(
+                "Apollo Gateway fetches the skipped score (under the variable condition on "
+                "orders) and reports its subgraph error, for a field the client did not select"
+            ),
+            apollo_data=SKIPPED_SCORE_DATA,
+            apollo_errors=(
+                ExpectedError(("orders", 3, "customer", "vip")),
+                ExpectedError(("orders", 3, "customer", "score")),
+            ),
         ),
         Operation(
             name="root-field-error",

@@ -304,6 +304,21 @@ SCENARIO = Scenario(
                 "product": {"__typename": "Product", "sku": "SKU-2", "stock": [{"quantity": 12}]},
             },
         ),
+        Operation(
+            name="all-subfields-skipped-by-variable",
+            query=(
+                "query Q($v: Boolean!) "
+                '{ product(id: "p1") { stock @include(if: $v) { quantity @skip(if: $v) } } }'
+            ),
+            variables={"v": True},
+            data={"product": {"stock": [{}, {}]}},
+            apollo=(
+                "Apollo Gateway leaves stock, whose only sub-field the variable skips, out of "
+                "the fetch and nulls the product (Cannot return null for non-nullable field "
+                "Product.stock, in extensions.valueCompletion only)"
+            ),
+            apollo_data={"product": None},
+        ),
         # Request errors: compared by code, never by message; HTTP status not
         # checked (Apollo answers 400, GraphQL over HTTP also allows 200).
         Operation(

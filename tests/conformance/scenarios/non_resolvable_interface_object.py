@@ -183,6 +183,19 @@ OPERATIONS = (
         apollo_errors=(ExpectedError(None),),
     ),
     Operation(
+        name="field-no-subgraph-can-fetch",
+        query="{ node { text } }",
+        data=None,
+        errors=(ExpectedError(None, "QUERY_PLANNING_FAILED"),),
+        status=500,  # the supergraph cannot serve it: not the client's fault
+        apollo=(
+            "Apollo Gateway 2.14 plans no fetch for `text` (only notes has it, on a "
+            "non-resolvable @interfaceObject) and answers node: null without an error"
+        ),
+        apollo_data={"node": None},
+        apollo_errors=(),
+    ),
+    Operation(
         name="typename-through-a-non-resolvable-interface-object",
         query="{ featured { t: __typename ... on Film { minutes } } }",
         data={"featured": {"t": "Film", "minutes": 170}},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.kit.scenario import Operation, Scenario, Subgraph, by_key
+from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph, by_key
 
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
 
@@ -103,6 +103,34 @@ SCENARIO = Scenario(
                     {"ref": "d2", "related": [{"ref": "p2"}, {"ref": None}]},
                 ]
             },
+        ),
+        Operation(
+            name="merged-field-key-order",
+            query=(
+                "{ oldest { related { ... on Titled { a: title } }"
+                " related { __typename ... on Titled { title } } } }"
+            ),
+            data={"oldest": {"related": [{"a": "Soon", "__typename": "Draft", "title": "Soon"}]}},
+            apollo=(
+                "Apollo Gateway orders the keys of a response name selected twice by its own "
+                "grouping (the type-conditioned title before __typename), not by first "
+                "appearance as CollectFields does"
+            ),
+            apollo_data={
+                "oldest": {"related": [{"a": "Soon", "title": "Soon", "__typename": "Draft"}]}
+            },
+        ),
+        Operation(
+            name="sibling-fields-of-different-types",
+            query="{ entries { ... @include(if: true) { ... on Draft { ref } ... on Post { words } } } }",
+            data={"entries": [{"words": 120}, {"ref": None}, {"ref": "d2"}]},
+            apollo=(
+                "Apollo Gateway sends Draft.ref (ID) and Post.ref (ID!, the key it needs for "
+                "words) under one response name inside the conditional fragment: the content "
+                "subgraph refuses the query and the data is lost"
+            ),
+            apollo_data=None,
+            apollo_errors=(ExpectedError(None),),
         ),
     ),
 )

@@ -1,0 +1,473 @@
+"""Known Apollo Gateway bugs: named, explained, recognised by their structure.
+
+Each ``ApolloException`` is a ``KnownDifference`` (tests/kit/difference.py):
+a name, the reason (what Apollo does wrong, what the spec says) and
+``explains``, which returns the parts ("atoms") of a difference that this bug
+accounts for: places where the data parts, objects whose keys come in another
+order, errors only one side has. A difference is explained when the known
+differences together account for all of its atoms.
+
+Each has an example: a written operation of a conformance scenario whose
+``data`` (and ``errors``) are what the subgraphs' own data gives, the spec's
+answer, and whose ``apollo_data`` is Apollo's. tests/conformance/
+test_apollo_exceptions.py re-checks every one: Apollo must still answer the
+example wrongly (else the exception is stale and the test fails), the
+exception must explain all of that difference, and our router must answer the
+spec's data.
+
+Recognisers look at structure, never at operation text: where the answers
+part, which errors one side lacks, what the operation selects (and skips)
+there, what the supergraph says of those fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graphql import GraphQLObjectType
+
+from tests.kit.difference import (
+    Atom,
+    Case,
+    KnownDifference,
+    empty_objects_only,
+    error_path,
+    field_key_path,
+    is_prefix,
+    raw_errors,
+)
+from tests.kit.response_walk import Path, Selected, objects, value_at
+
+CANNOT_RETURN_NULL = "Cannot return null for non-nullable field"
+
+
+@dataclass(frozen=True, slots=True)
+class ApolloException(KnownDifference):
+    """A known Apollo Gateway bug, with the scenario operation reproducing it."""
+
+    example: tuple[str, str]
+    """(scenario, operation name) in tests/conformance/scenarios."""
+
+
+def _message(error: dict[str, object]) -> str:
+    return str(error.get("message", ""))
+
+
+def _apollo_nulls_above(case: Case, path: Path) -> set[Atom]:
+    """The data atoms a null of Apollo's at or above ``path`` makes (ours has a value)."""
+    return {
+        ("data", p)
+        for p, ours, apollo in case.points
+        if apollo is None and ours is not None and is_prefix(p, path)
+    }
+
+
+def _skips_requires(case: Case, path: Path) -> bool:
+    """Does the operation skip a field resolved with @requires on the object holding ``path``?"""
+    holder = field_key_path(path)
+    here = case.object_selections(holder[0]) if holder else None
+    return here is not None and any(
+        case.has_requires(s.parent_type.name, s.node.name.value) for s in here.excluded_fields()
+    )
+
+
+def _under_interface_object_condition(case: Case, selected: Selected) -> bool:
+    """Was it selected under a type condition on an object type that implements an
+    interface some subgraph resolves as an @interfaceObject?"""
+    for name in selected.conditions:
+        condition = case.schema.get_type(name)
+        if isinstance(condition, GraphQLObjectType) and any(
+            case.is_interface_object(i.name) for i in condition.interfaces
+        ):
+            return True
+    return False
+
+
+def merged_field_key_order(case: Case) -> frozenset[Atom]:
+    """Objects whose keys Apollo orders otherwise, that are the value of a response name
+    selected more than once, where ours follows the operation's collection order."""
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for path in case.order_paths():
+        value = value_at(case.ours_data, path)
+        here = selections.get(path)
+        holder = field_key_path(path)
+        if here is None or holder is None or not isinstance(value, dict):
+            continue
+        if list(value) != [k for k in here.included_keys() if k in value]:
+            continue
+        parent = selections.get(holder[0])
+        nodes = parent.keys.get(holder[1], []) if parent else []
+        if sum(1 for s in nodes if s.included) >= 2:
+            out.add(("order", path))
+    return frozenset(out)
+
+
+def completion_errors_dropped(case: Case) -> frozenset[Atom]:
+    """Our "Cannot return null" errors for objects both answers null, when Apollo did
+    report a subgraph's error in the operation."""
+    if not any(not _message(e).startswith(CANNOT_RETURN_NULL) for e in raw_errors(case.apollo)):
+        return frozenset()
+    out: set[Atom] = set()
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        if path is None or not _message(error).startswith(CANNOT_RETURN_NULL):
+            continue
+        if (
+            value_at(case.ours_data, path[:-1]) is None
+            and value_at(case.apollo_data, path[:-1]) is None
+        ):
+            out.add(("ours", index))
+    return frozenset(out)
+
+
+def all_subfields_skipped(case: Case) -> frozenset[Atom]:
+    """Apollo's null (with an error where the field is non-null) of a field whose every
+    sub-field the variables skip, where ours answers empty objects, as the operation
+    selects nothing in them."""
+    selections = case.selections("ours")
+
+    def all_skipped(path: Path) -> bool:
+        value = value_at(case.ours_data, path)
+        if value is None or not empty_objects_only(value):
+            return False
+        inner = [selections.get(p) for p, _ in objects(value, path)]
+        return all(here is not None and here.keys and not here.included_keys() for here in inner)
+
+    out: set[Atom] = set()
+    for index, error in enumerate(case.apollo_only):
+        path = error_path(error)
+        if path is not None and all_skipped(path):
+            out.add(("apollo", index))
+            out |= _apollo_nulls_above(case, path)
+    for path, ours, apollo in case.points:
+        if apollo is None and ours is not None and all_skipped(path):
+            out.add(("data", path))  # a nullable field: null without an error
+    return frozenset(out)
+
+
+def skipped_requires_drops_fetch(case: Case) -> frozenset[Atom]:
+    """Apollo's nulls (with value-completion errors, or none for a nullable field) of
+    fields on objects where the operation skips a field resolved with @requires."""
+    out: set[Atom] = set()
+    for index, error in enumerate(case.apollo_only):
+        path = error_path(error)
+        if path is None or not _message(error).startswith(CANNOT_RETURN_NULL):
+            continue
+        if value_at(case.ours_data, path) is not None and _skips_requires(case, path):
+            out.add(("apollo", index))
+            out |= _apollo_nulls_above(case, path)
+    for path, ours, apollo in case.points:
+        if apollo is None and ours is not None and _skips_requires(case, path):
+            out.add(("data", path))
+    return frozenset(out)
+
+
+def errors_of_skipped_fields(case: Case) -> frozenset[Atom]:
+    """Apollo's errors at response names the operation selects only under conditions
+    that skip them."""
+    out: set[Atom] = set()
+    for index, error in enumerate(case.apollo_only):
+        path = error_path(error)
+        holder = field_key_path(path) if path else None
+        here = case.object_selections(holder[0]) if holder else None
+        nodes = here.keys.get(holder[1], []) if here and holder else []
+        if nodes and not any(s.included for s in nodes):
+            out.add(("apollo", index))
+    return frozenset(out)
+
+
+def _position(path: Path) -> tuple[str, ...]:
+    """A response path without its list indexes: the place in the operation."""
+    return tuple(k for k in path if isinstance(k, str))
+
+
+def _io_condition_at_position(case: Case, path: Path) -> bool:
+    """Does the operation select anything under an @interfaceObject type condition on
+    any object at ``path``'s place in the operation (whatever each object's type)?"""
+    place = _position(path)
+    return any(
+        _under_interface_object_condition(case, s)
+        for inner, here in case.selections("ours").items()
+        if _position(inner) == place
+        for nodes in here.keys.values()
+        for s in nodes
+    )
+
+
+def _io_condition_above(case: Case, path: Path) -> bool:
+    """Was the field holding ``path``'s value, or a field above it, selected (in one of
+    its nodes) under an @interfaceObject type condition?"""
+    selections = case.selections("ours")
+    found = field_key_path(path)
+    while found is not None:
+        holder, key = found
+        here = selections.get(holder)
+        nodes = [s for s in here.keys.get(key, []) if s.included] if here else []
+        if any(_under_interface_object_condition(case, s) for s in nodes):
+            return True
+        found = field_key_path(holder)
+    return False
+
+
+def interface_object_type_condition(case: Case) -> frozenset[Atom]:
+    """Keys Apollo leaves out (no null, no error) that the operation selects under a type
+    condition on an object type implementing an @interfaceObject interface, or below a
+    field it selects so."""
+    out: set[Atom] = set()
+    for path, ours, _ in case.points:
+        holder = path[:-1]
+        apollo_object = value_at(case.apollo_data, holder)
+        if ours is None or not isinstance(apollo_object, dict) or path[-1] in apollo_object:
+            continue
+        # Apollo leaves out the whole key even where another selection of it (on the
+        # union, say) has no such condition; and every key below a field so selected.
+        if _io_condition_above(case, path):
+            out.add(("data", path))
+    return frozenset(out)
+
+
+def interface_object_null_without_error(case: Case) -> frozenset[Atom]:
+    """Apollo's nulls without any error at all (``data: null`` too, which the spec never
+    allows) of objects at places where the operation selects under type conditions on
+    object types that implement an @interfaceObject interface (on that object or another
+    at the same place), or below a field it selects so."""
+    if raw_errors(case.apollo):
+        return frozenset()
+    out: set[Atom] = set()
+    for path, ours, apollo in case.points:
+        if apollo is not None or ours is None:
+            continue
+        if _io_condition_above(case, path) or any(
+            _io_condition_at_position(case, inner) for inner, _ in objects(ours, path)
+        ):
+            out.add(("data", path))
+    return frozenset(out)
+
+
+_CONFLICT = re.compile(r"conflict because they return conflicting types")
+
+
+def unaliased_type_conflict(case: Case) -> frozenset[Atom]:
+    """Apollo's subgraph refused a query for fields of different types under one
+    response name: that error and the nulls it leaves."""
+    out: set[Atom] = {
+        ("apollo", i) for i, e in enumerate(case.apollo_only) if _CONFLICT.search(_message(e))
+    }
+    if out:
+        out |= {
+            ("data", p) for p, ours, apollo in case.points if apollo is None and ours is not None
+        }
+    return frozenset(out)
+
+
+_NO_EDGE = re.compile(r"We should have an edge from \w+\(\w+\) for")
+
+
+def planner_missing_edge(case: Case) -> frozenset[Atom]:
+    """Apollo's query planner failed with its internal "We should have an edge from
+    T(subgraph) for ..." (no plan, no data)."""
+    out: set[Atom] = {
+        ("apollo", i) for i, e in enumerate(case.apollo_only) if _NO_EDGE.search(_message(e))
+    }
+    if out:
+        out |= {
+            ("data", p) for p, ours, apollo in case.points if apollo is None and ours is not None
+        }
+    return frozenset(out)
+
+
+_NO_RUNTIME = re.compile(r'Cannot add fragment of condition "(\w+)" \(runtimes: \[\]\)')
+_UNRESOLVED = re.compile(
+    r'Abstract type "(\w+)" must resolve to an Object type at runtime .*no subgraph resolved'
+)
+
+
+def _unresolved_type(error: dict[str, object]) -> str | None:
+    """The interface our router names in its error for an object no subgraph typed."""
+    found = _UNRESOLVED.search(_message(error))
+    return found.group(1) if found else None
+
+
+def interface_without_object_types_fails_request(case: Case) -> frozenset[Atom]:
+    """Apollo's failure of the whole request (its INVALID_GRAPHQL "Cannot add fragment of
+    condition "Node" (runtimes: [])") where ours nulls only the objects of that interface,
+    with an error at each, and answers the rest."""
+    failed: set[str] = set()
+    out: set[Atom] = set()
+    for index, error in enumerate(case.apollo_only):
+        found = _NO_RUNTIME.search(_message(error))
+        if found and error_path(error) is None:
+            failed.add(found.group(1))
+            out.add(("apollo", index))
+    if not out or case.apollo_data is not None:
+        return frozenset()
+    out |= {("data", p) for p, ours, apollo in case.points if apollo is None and ours is not None}
+    for index, error in enumerate(case.ours_only):
+        # Ours answered the request: the nulls of that interface's objects, and what the
+        # subgraphs said (their own errors, passed on), which Apollo never asked them.
+        if _unresolved_type(error) in failed or _from_subgraph(error):
+            out.add(("ours", index))
+    return frozenset(out)
+
+
+def _from_subgraph(error: dict[str, object]) -> bool:
+    extensions = error.get("extensions")
+    return isinstance(extensions, dict) and "serviceName" in extensions
+
+
+def interface_object_silent_null(case: Case) -> frozenset[Atom]:
+    """Our errors at objects no subgraph could type (an interface some subgraph knows as an
+    @interfaceObject, and the lookup of the object type failed), which Apollo nulls
+    alike but without any error."""
+    out: set[Atom] = set()
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        name = _unresolved_type(error)
+        if path is None or name is None or not case.is_interface_object(name):
+            continue
+        if (
+            value_at(case.ours_data, path) is None
+            and value_at(case.apollo_data, path) is None
+            and value_at(case.apollo_data, path[:-1]) is not None
+            and not any(
+                p is not None and (is_prefix(p, path) or is_prefix(path, p))
+                for p in map(error_path, raw_errors(case.apollo))
+            )
+        ):
+            out.add(("ours", index))
+    return frozenset(out)
+
+
+_UNPLANNABLE = re.compile(r'cannot plan field "\w+\.\w+" at path "([^"]*)": no subgraph')
+
+
+def unplannable_field_silent_null(case: Case) -> frozenset[Atom]:
+    """Our QUERY_PLANNING_FAILED for a selection no subgraph can fetch (an
+    @interfaceObject's field below a type nobody can resolve), where Apollo plans no fetch
+    for it and answers null there without any error."""
+    if case.ours_data is not None or raw_errors(case.apollo):
+        return frozenset()
+    out: set[Atom] = set()
+    for index, error in enumerate(case.ours_only):
+        found = _UNPLANNABLE.search(_message(error))
+        if found is None or error_path(error) is not None:
+            continue
+        place = tuple(k for k in found.group(1).split(".") if k)
+        if place and value_at(case.apollo_data, place) is None:
+            out.add(("ours", index))
+    if out:
+        out |= {("data", p) for p, _, _ in case.points}
+    return frozenset(out)
+
+
+EXCEPTIONS: tuple[ApolloException, ...] = (
+    ApolloException(
+        "interface-object-type-condition",
+        "Apollo Gateway leaves out the selections under a type condition on an object type "
+        "that implements an @interfaceObject interface (`... on Book { rating }` on a "
+        "`Media`, or on objects that the @interfaceObject field `similar` returns): no "
+        "keys, no error. The object is a Book: the spec selects them.",
+        interface_object_type_condition,
+        ("abstract_types", "interface-object-type-condition"),
+    ),
+    ApolloException(
+        "interface-object-null-without-error",
+        "Apollo Gateway answers null without any error (`data: null` too, which the spec "
+        "never allows) for some operations with type conditions on object types of an "
+        "@interfaceObject interface, e.g. `similar` selected twice, once under `... on Book`.",
+        interface_object_null_without_error,
+        ("abstract_types", "interface-object-merged-type-conditions"),
+    ),
+    ApolloException(
+        "planner-missing-edge",
+        "Apollo Gateway's query planner fails (INTERNAL_SERVER_ERROR \"We should have an edge "
+        "from Media(ratings) for __typename\") on a union's type condition below an "
+        "@interfaceObject field (`topRated { ... on SearchResult { ... on Media { similar } } }`); "
+        "the operation is valid and the subgraphs answer it.",
+        planner_missing_edge,
+        ("abstract_types", "union-and-interface-conditions-below-interface-object-field"),
+    ),
+    ApolloException(
+        "merged-field-key-order",
+        "When one response name is selected more than once (`a { x } a { ... on T { y } }`), "
+        "Apollo Gateway orders the merged object's keys by its own grouping (selections "
+        "under type conditions or directives apart), not by first appearance as the "
+        "spec's CollectFields does; key order is part of the response.",
+        merged_field_key_order,
+        ("subgraph_types", "merged-field-key-order"),
+    ),
+    ApolloException(
+        "completion-errors-dropped",
+        "Apollo Gateway drops its own value-completion errors (a null in a non-null "
+        "position, e.g. the null customer of an unknown entity) when a subgraph reported "
+        "an error in the same operation; every null there needs its error.",
+        completion_errors_dropped,
+        ("failures", "non-null-field-error-bubbles"),
+    ),
+    ApolloException(
+        "errors-of-skipped-fields",
+        "Apollo Gateway reports the subgraph errors of fields the operation skips "
+        "(`score @skip(if: true)` under a field with a variable condition): the client "
+        "selected nothing there, so nothing there can fail.",
+        errors_of_skipped_fields,
+        ("failures", "error-of-a-skipped-field"),
+    ),
+    ApolloException(
+        "all-subfields-skipped",
+        "When the variables skip every sub-field of a selected field "
+        "(`stock @include(if: $v) { quantity @skip(if: $v) }`), Apollo Gateway leaves the "
+        "field out of the fetch and reports it null (Cannot return null for non-nullable "
+        "field); the spec's answer is an empty object per value.",
+        all_subfields_skipped,
+        ("keys", "all-subfields-skipped-by-variable"),
+    ),
+    ApolloException(
+        "skipped-requires-drops-fetch",
+        "Apollo Gateway puts a skipped @requires field in the same entity fetch as fields "
+        "the operation does select, and skips that whole fetch: those fields are null "
+        "(with value-completion errors where they are non-null).",
+        skipped_requires_drops_fetch,
+        ("requires", "include-false-on-requires-field"),
+    ),
+    ApolloException(
+        "unaliased-type-conflict",
+        "Apollo Gateway sends one response name for same-named fields of different types "
+        "in sibling type conditions inside a conditional fragment (`... @include(if: $b) "
+        "{ ... on Draft { ref } ... on Post { words } }`: Draft.ref ID, Post.ref ID!) "
+        "without an alias; the subgraph refuses the query and the data is lost.",
+        unaliased_type_conflict,
+        ("subgraph_types", "sibling-fields-of-different-types"),
+    ),
+    ApolloException(
+        "interface-without-object-types-fails-request",
+        'Apollo Gateway fails the whole request (INVALID_GRAPHQL "Cannot add fragment of '
+        'condition Node (runtimes: [])", data: null) when `__typename` of an interface '
+        "that no object type implements is selected; only those objects cannot be "
+        "completed (null, with an error at each), the rest of the data can.",
+        interface_without_object_types_fails_request,
+        (
+            "non_resolvable_interface_object",
+            "typename-of-interfaces-without-object-types-in-a-non-null-list",
+        ),
+    ),
+    ApolloException(
+        "interface-object-silent-null",
+        "Apollo Gateway nulls an object whose object type no subgraph resolved (reached "
+        "through an @interfaceObject, its type lookup failed) without any error; a null the "
+        "client did not ask for needs an error that says why.",
+        interface_object_silent_null,
+        ("interface_object_typename", "aliased-typename-of-a-failed-lookup"),
+    ),
+    ApolloException(
+        "unplannable-field-silent-null",
+        "For a field no subgraph can fetch (`node { text }`: `text` only on a "
+        "non-resolvable @interfaceObject, of an interface no object type implements) "
+        "Apollo Gateway plans no fetch and answers null without any error, as if the "
+        "field were null; ours refuses the operation (QUERY_PLANNING_FAILED), as the "
+        "federation audit expects.",
+        unplannable_field_silent_null,
+        ("non_resolvable_interface_object", "field-no-subgraph-can-fetch"),
+    ),
+)
