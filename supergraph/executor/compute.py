@@ -46,7 +46,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
-REQUEST_CONCURRENCY_LIMITED: Final = "REQUEST_CONCURRENCY_LIMITED"
 CONCURRENCY_LIMITED_MESSAGE: Final = (
     "Your request has been concurrency limited during query processing: retry later."
 )

@@ -23,15 +23,15 @@ from typing import TypeGuard, assert_never
 import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse
 
-from supergraph.executor.cache import memoize
-from supergraph.executor.contextual import combined_response, contextual_batch
-from supergraph.executor.errors import (
+from supergraph.errors import (
     RESPONSE_VALIDATION_FAILED,
     SUBGRAPH_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
     graphql_error,
-    subgraph_error,
 )
+from supergraph.executor.cache import memoize
+from supergraph.executor.contextual import combined_response, contextual_batch
+from supergraph.executor.errors import subgraph_error
 from supergraph.executor.footprint import OBJECTS
 from supergraph.executor.lru import LRU
 from supergraph.executor.merge import deep_merge

@@ -40,9 +40,8 @@ from graphql import (
     print_ast,
 )
 
-from supergraph.executor.errors import graphql_error
+from supergraph.errors import MAX_INTROSPECTION_BYTES_EXCEEDED, graphql_error
 from supergraph.executor.selections import Conditions, included
-from supergraph.limits import MAX_INTROSPECTION_BYTES_EXCEEDED
 from supergraph.types import JSONObject, Variables
 
 _INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})

@@ -48,24 +48,30 @@ from supergraph.authorization import (
     guarded_nodes,
     remove_fields,
 )
+from supergraph.errors import (
+    BAD_REQUEST,
+    BAD_USER_INPUT,
+    BATCH_LIMIT_EXCEEDED,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    MAX_FETCHES_EXCEEDED,
+    MAX_QUERY_LENGTH_EXCEEDED,
+    MAX_TOKENS_EXCEEDED,
+    QUERY_PLANNING_FAILED,
+    REQUEST_CONCURRENCY_LIMITED,
+    UNAUTHORIZED_FIELD_OR_TYPE,
+    graphql_error,
+    internal_error_body,
+)
 from supergraph.executor.cache import WeightedCache
 from supergraph.executor.compute import (
     CONCURRENCY_LIMITED_MESSAGE,
     DEFAULT_MAX_QUEUED,
-    REQUEST_CONCURRENCY_LIMITED,
     ComputeBusy,
     ComputeJobs,
 )
 from supergraph.executor.dedup import unshared_requests
-from supergraph.executor.errors import (
-    BAD_USER_INPUT,
-    GRAPHQL_PARSE_FAILED,
-    GRAPHQL_VALIDATION_FAILED,
-    INTERNAL_SERVER_ERROR,
-    UNAUTHORIZED_FIELD_OR_TYPE,
-    UNAUTHORIZED_MESSAGE,
-    graphql_error,
-)
+from supergraph.executor.errors import UNAUTHORIZED_MESSAGE
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
 from supergraph.executor.footprint import Footprint
 from supergraph.executor.introspection import (
@@ -79,14 +85,9 @@ from supergraph.executor.selections import FieldSelection
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes, ShapingOverBudget
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
-from supergraph.limits import (
-    INTROSPECTION_MIN_BYTES,
-    MAX_QUERY_LENGTH_EXCEEDED,
-    OperationLimits,
-    measure,
-)
-from supergraph.limits.budget import BATCH_LIMIT_EXCEEDED, WorkBudget
-from supergraph.limits.fetches import MAX_FETCHES_EXCEEDED, count_fetches, fetches_message
+from supergraph.limits import INTROSPECTION_MIN_BYTES, OperationLimits, measure
+from supergraph.limits.budget import WorkBudget
+from supergraph.limits.fetches import count_fetches, fetches_message
 from supergraph.operation.fast_validation import bounded_rules, explain_abort, rules_to_run
 from supergraph.operation.locate import Position, locate_errors, variable_locations
 from supergraph.operation.parsing import parse_document
@@ -100,9 +101,6 @@ from supergraph.types import JSONObject
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
-MAX_TOKENS_EXCEEDED = "MAX_TOKENS_EXCEEDED"
 
 Planner = Callable[[Supergraph, DocumentNode, "str | None"], QueryPlan]
 
@@ -343,10 +341,7 @@ class Router:
         except Exception:
             # Never leak internals: the trace goes to the log, the client gets a code.
             logger.exception("request %s failed", request_id())
-            return GraphQLResponse(
-                {"errors": [graphql_error("Internal server error", code=INTERNAL_SERVER_ERROR)]},
-                "internal_error",
-            )
+            return GraphQLResponse(internal_error_body(), "internal_error")
 
     async def _execute(
         self, request: GraphQLRequest, allow_mutations: bool, budget: WorkBudget | None
@@ -354,18 +349,14 @@ class Router:
         query = request.query
         if not isinstance(query, str) or not query.strip():
             return _request_error(
-                graphql_error("The request has no GraphQL query.", code="BAD_REQUEST")
+                graphql_error("The request has no GraphQL query.", code=BAD_REQUEST)
             )
         prepared = await self._prepare_request(query, request.operation_name, budget)
         if isinstance(prepared, GraphQLResponse):
             return prepared
         if prepared.kind is OperationType.MUTATION and not allow_mutations:
             return GraphQLResponse(
-                {
-                    "errors": [
-                        graphql_error("Mutations cannot be sent over GET.", code="BAD_REQUEST")
-                    ]
-                },
+                {"errors": [graphql_error("Mutations cannot be sent over GET.", code=BAD_REQUEST)]},
                 "method_not_allowed",
             )
         if not prepared.requirements.empty:

@@ -58,13 +58,9 @@ from graphql import (
     is_abstract_type,
 )
 
+from supergraph.errors import RESPONSE_VALIDATION_FAILED, UNAUTHORIZED_FIELD_OR_TYPE, graphql_error
 from supergraph.executor.denied_below import denied_keys, has_denied
-from supergraph.executor.errors import (
-    RESPONSE_VALIDATION_FAILED,
-    UNAUTHORIZED_FIELD_OR_TYPE,
-    UNAUTHORIZED_MESSAGE,
-    graphql_error,
-)
+from supergraph.executor.errors import UNAUTHORIZED_MESSAGE
 from supergraph.executor.selections import (
     FieldSelection,
     Selections,

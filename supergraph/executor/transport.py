@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from supergraph.errors import SUBREQUEST_HTTP_ERROR
 from supergraph.types import JSONObject
 
 
@@ -59,7 +60,7 @@ class ResponseLimits:
 class SubgraphTransportError(Exception):
     """The subgraph request failed before a GraphQL response came back."""
 
-    code = "SUBREQUEST_HTTP_ERROR"
+    code = SUBREQUEST_HTTP_ERROR
     outcome = "http_error"
     """The fetch outcome metrics count it under (`router_subgraph_fetch_errors_total`)."""
 

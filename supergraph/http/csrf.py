@@ -16,7 +16,6 @@ from supergraph.http.negotiate import content_media_type
 SIMPLE_CONTENT_TYPES = frozenset(
     {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 )
-CSRF_ERROR = "CSRF_ERROR"
 
 
 def is_preflighted(headers: Mapping[str, str], required_headers: Collection[str]) -> bool:

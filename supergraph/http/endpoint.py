@@ -31,12 +31,23 @@ from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
 from auth import AuthError
-from supergraph.executor.errors import graphql_error
+from supergraph.errors import (
+    BAD_REQUEST,
+    BATCH_LIMIT_EXCEEDED,
+    BATCHING_NOT_ENABLED,
+    CSRF_ERROR,
+    MAX_BODY_SIZE_EXCEEDED,
+    NOT_ACCEPTABLE,
+    SERVICE_UNAVAILABLE,
+    UNAUTHENTICATED,
+    graphql_error,
+)
+from supergraph.errors import internal_error_body as internal_error_json
 from supergraph.executor.pipeline import GraphQLResponse, Router
 from supergraph.http import gc_tuning
 from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
-from supergraph.http.csrf import CSRF_ERROR, csrf_message, is_preflighted
+from supergraph.http.csrf import csrf_message, is_preflighted
 from supergraph.http.decode import BadRequest, Decoded, decode, json_param
 from supergraph.http.graphiql import graphiql_html
 from supergraph.http.masking import mask_subgraph_errors
@@ -61,9 +72,6 @@ from supergraph.types import JSONObject
 logger = logging.getLogger("supergraph.http.app")
 
 QUERY_PLAN_HEADERS: Final = ("apollo-query-plan-experimental", "x-include-query-plan")
-MAX_BODY_SIZE_EXCEEDED: Final = "MAX_BODY_SIZE_EXCEEDED"
-BATCHING_NOT_ENABLED: Final = "BATCHING_NOT_ENABLED"
-BATCH_LIMIT_EXCEEDED: Final = "BATCH_LIMIT_EXCEEDED"
 
 _CONTENT_TYPE: Final = {
     media: (b"content-type", media.encode("latin-1"))
@@ -84,7 +92,7 @@ class RouterHolder:
 class Refused(Exception):
     """The HTTP request is refused before any GraphQL work: status, message, code."""
 
-    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST") -> None:
+    def __init__(self, status: int, message: str, code: str = BAD_REQUEST) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -252,7 +260,7 @@ class GraphQLEndpoint:
     ) -> GraphQLResponse:
         router = self.holder.router
         if router is None:
-            raise Refused(503, "The supergraph is not loaded yet.", "SERVICE_UNAVAILABLE")
+            raise Refused(503, "The supergraph is not loaded yet.", SERVICE_UNAVAILABLE)
         started = time.perf_counter()
         if self._persisted_lookup(decoded):
             resolved = await self._persisted.resolve(
@@ -267,7 +275,7 @@ class GraphQLEndpoint:
                     try:
                         resolved = await self._security.apply(headers, resolved)
                     except AuthError as error:
-                        raise Refused(401, error.reason, "UNAUTHENTICATED") from None
+                        raise Refused(401, error.reason, UNAUTHENTICATED) from None
                 result = await router.execute(
                     resolved, allow_mutations=allow_mutations, budget=budget
                 )
@@ -279,7 +287,7 @@ class GraphQLEndpoint:
                 try:
                     found = await self._security.context(headers)
                 except AuthError as error:
-                    raise Refused(401, error.reason, "UNAUTHENTICATED") from None
+                    raise Refused(401, error.reason, UNAUTHENTICATED) from None
                 request = decoded.request(
                     found.claims, found.subgraph_headers, found.subgraph_headers_by_name
                 )
@@ -317,10 +325,10 @@ def _graphql_answer(result: GraphQLResponse, media_type: str) -> Answer:
 
 def _not_acceptable() -> Answer:
     message = f"Accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}."
-    return _error(message, 406, APPLICATION_JSON, "NOT_ACCEPTABLE")
+    return _error(message, 406, APPLICATION_JSON, NOT_ACCEPTABLE)
 
 
-def _error(message: str, status: int, media_type: str, code: str = "BAD_REQUEST") -> Answer:
+def _error(message: str, status: int, media_type: str, code: str = BAD_REQUEST) -> Answer:
     body = {"errors": [graphql_error(message, code=code)]}
     return status, orjson.dumps(body), [_CONTENT_TYPE[media_type]]
 
@@ -334,5 +342,4 @@ def _request_id_header() -> tuple[bytes, bytes]:
 
 
 def internal_error_body() -> bytes:
-    body = {"errors": [graphql_error("Internal server error", code="INTERNAL_SERVER_ERROR")]}
-    return orjson.dumps(body)
+    return orjson.dumps(internal_error_json())

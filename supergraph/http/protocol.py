@@ -56,7 +56,15 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from supergraph.executor.errors import graphql_error
+from supergraph.errors import (
+    BAD_REQUEST,
+    MAX_HEADER_SIZE_EXCEEDED,
+    MAX_HEADERS_EXCEEDED,
+    REQUEST_TIMEOUT,
+    SERVICE_UNAVAILABLE,
+    URI_TOO_LONG,
+    graphql_error,
+)
 from supergraph.http.edge_limits import EdgeLimits
 
 logger = logging.getLogger(__name__)
@@ -151,13 +159,6 @@ _BODY: Final = 2
 
 LINGER_SECONDS: Final = 1.0
 LINGER_BYTES: Final = 256 * 1024
-
-MAX_HEADER_SIZE_EXCEEDED: Final = "MAX_HEADER_SIZE_EXCEEDED"
-MAX_HEADERS_EXCEEDED: Final = "MAX_HEADERS_EXCEEDED"
-URI_TOO_LONG: Final = "URI_TOO_LONG"
-REQUEST_TIMEOUT: Final = "REQUEST_TIMEOUT"
-BAD_REQUEST: Final = "BAD_REQUEST"
-SERVICE_UNAVAILABLE: Final = "SERVICE_UNAVAILABLE"
 
 _NO_DEADLINE: Final = math.inf
 

@@ -29,6 +29,14 @@ from typing import Literal
 from graphql import GraphQLError
 from graphql.language.parser import MAX_NESTING_DEPTH
 
+from supergraph.errors import (
+    INTROSPECTION_DISABLED,
+    MAX_ALIASES_EXCEEDED,
+    MAX_DEPTH_EXCEEDED,
+    MAX_EXPANDED_FIELDS_EXCEEDED,
+    MAX_RECURSION_EXCEEDED,
+    MAX_ROOT_FIELDS_EXCEEDED,
+)
 from supergraph.limits.measure import DocumentMeasure, Measure, measure
 
 __all__ = [
@@ -48,15 +56,6 @@ error), and its validation aborts on documents nesting deeper through fragments
 INTROSPECTION_MIN_BYTES = 1_000_000
 """The least `introspection_max_bytes: auto` allows (a small schema's tools may
 still ask for a few copies of it)."""
-
-MAX_QUERY_LENGTH_EXCEEDED = "MAX_QUERY_LENGTH_EXCEEDED"
-MAX_RECURSION_EXCEEDED = "MAX_RECURSION_EXCEEDED"
-MAX_EXPANDED_FIELDS_EXCEEDED = "MAX_EXPANDED_FIELDS_EXCEEDED"
-MAX_ALIASES_EXCEEDED = "MAX_ALIASES_EXCEEDED"
-MAX_ROOT_FIELDS_EXCEEDED = "MAX_ROOT_FIELDS_EXCEEDED"
-MAX_DEPTH_EXCEEDED = "MAX_DEPTH_EXCEEDED"
-INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
-MAX_INTROSPECTION_BYTES_EXCEEDED = "MAX_INTROSPECTION_BYTES_EXCEEDED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BATCH_LIMIT_EXCEEDED = "BATCH_LIMIT_EXCEEDED"
-
 
 @dataclass(slots=True)
 class WorkBudget:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from supergraph.planner.plan import QueryPlan, fetch_nodes
 
-MAX_FETCHES_EXCEEDED = "MAX_FETCHES_EXCEEDED"
-
 
 def count_fetches(plan: QueryPlan) -> int:
     """Fetch nodes in the plan, both branches of a condition included."""

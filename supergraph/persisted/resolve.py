@@ -19,19 +19,21 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from supergraph.executor.errors import graphql_error
+from supergraph.errors import (
+    BAD_REQUEST,
+    PERSISTED_QUERY_HASH_MISMATCH,
+    PERSISTED_QUERY_NOT_FOUND,
+    PERSISTED_QUERY_NOT_IN_LIST,
+    PERSISTED_QUERY_NOT_SUPPORTED,
+    QUERY_NOT_IN_SAFELIST,
+    graphql_error,
+)
 from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse
 from supergraph.persisted.manifest import Manifest, sha256_hex
 from supergraph.persisted.store import APQStore
 from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)
-
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
-PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
-PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
-QUERY_NOT_IN_SAFELIST = "QUERY_NOT_IN_SAFELIST"
 
 
 # Protocol signals to the client's persisted-query link (it re-sends the full
@@ -115,10 +117,10 @@ class PersistedQueries:
         if self.store is None and self.manifest is None:
             return _error("PersistedQueryNotSupported", PERSISTED_QUERY_NOT_SUPPORTED)
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
-            return _error("Unsupported persisted query version (expected 1).", "BAD_REQUEST")
+            return _error("Unsupported persisted query version (expected 1).", BAD_REQUEST)
         sha256 = persisted.get("sha256Hash")
         if not isinstance(sha256, str) or not sha256:
-            return _error("The persisted query needs a 'sha256Hash' string.", "BAD_REQUEST")
+            return _error("The persisted query needs a 'sha256Hash' string.", BAD_REQUEST)
         if request.query is not None:
             return await self._register(request, sha256.lower(), client_name)
         listed = self.manifest.lookup(sha256) if self.manifest is not None else None

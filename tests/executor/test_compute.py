@@ -16,12 +16,8 @@ from typing import Any
 import pytest
 from graphql import DocumentNode
 
-from supergraph.executor.compute import (
-    REQUEST_CONCURRENCY_LIMITED,
-    SWITCH_INTERVAL,
-    ComputeBusy,
-    ComputeJobs,
-)
+from supergraph.errors import REQUEST_CONCURRENCY_LIMITED
+from supergraph.executor.compute import SWITCH_INTERVAL, ComputeBusy, ComputeJobs
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.shaping import ResponseShaper
