@@ -90,7 +90,7 @@ from supergraph.limits.budget import WorkBudget
 from supergraph.limits.fetches import count_fetches, fetches_message
 from supergraph.operation.fast_validation import bounded_rules, explain_abort, rules_to_run
 from supergraph.operation.locate import Position, locate_errors, variable_locations
-from supergraph.operation.parsing import parse_document
+from supergraph.operation.parsing import SourceTooLong, TokenLimitExceeded, parse_document
 from supergraph.planner import PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
@@ -624,14 +624,13 @@ class Router:
             # node and every token of its text (about a third of a cached plan's
             # memory). Errors are located afterwards (operation/locate.py).
             document = self._parse(query, located=False, max_tokens=max_tokens)
+        except TokenLimitExceeded as error:
+            message = f"The operation has more than {error.limit} tokens."
+            return _Document(None, (graphql_error(message, code=MAX_TOKENS_EXCEEDED),))
+        except SourceTooLong as error:
+            message = f"The operation is {len(query)} characters long; the limit is {error.limit}."
+            return _Document(None, (graphql_error(message, code=MAX_QUERY_LENGTH_EXCEEDED),))
         except GraphQLError as error:
-            if "Document contains more than" in error.message:
-                message = f"The operation has more than {max_tokens} tokens."
-                return _Document(None, (graphql_error(message, code=MAX_TOKENS_EXCEEDED),))
-            if "Source contains more than" in error.message:
-                limit = self.options.limits.max_query_length
-                message = f"The operation is {len(query)} characters long; the limit is {limit}."
-                return _Document(None, (graphql_error(message, code=MAX_QUERY_LENGTH_EXCEEDED),))
             return _Document(None, (_formatted(error, GRAPHQL_PARSE_FAILED),))
         tokens = getattr(document, "token_count", 0)
         measured = measure(document)

@@ -16,9 +16,26 @@ which is all that locating errors needs.
 
 from __future__ import annotations
 
-from graphql import DocumentNode
-from graphql.language import Lexer, Token
+from graphql import DocumentNode, GraphQLSyntaxError, Source
+from graphql.language import Lexer, Token, TokenKind
 from graphql.language.parser import Parser, nested_too_deeply_error
+
+
+class OverLimit(GraphQLSyntaxError):
+    """The parser stopped at one of its limits: the document is too large, whether or
+    not it is valid GraphQL (MAX_TOKENS_EXCEEDED or MAX_QUERY_LENGTH_EXCEEDED)."""
+
+    def __init__(self, source: Source, position: int, description: str, limit: int) -> None:
+        super().__init__(source, position, description)
+        self.limit = limit
+
+
+class TokenLimitExceeded(OverLimit):
+    """More than `max_tokens` tokens (comments included, as graphql-core counts)."""
+
+
+class SourceTooLong(OverLimit):
+    """More than `max_source_length` characters: refused before any token is read."""
 
 
 def parse_document(
@@ -29,12 +46,18 @@ def parse_document(
     max_source_length: int | None = None,
 ) -> DocumentNode:
     """`graphql.parse(text, ...)` (empty selection sets refused, as the spec says),
-    with the token chain unlinked afterwards, whether it parsed or not."""
+    with the token chain unlinked afterwards, whether it parsed or not.
+
+    Over a limit it raises `TokenLimitExceeded` or `SourceTooLong`, told apart from
+    other syntax errors by the parser's state, not by graphql-core's wording."""
+    source = Source(text)
+    if max_source_length is not None and len(text) > max_source_length:
+        description = f"Source contains more than {max_source_length} code points. Parsing aborted."
+        raise SourceTooLong(source, max_source_length, description, max_source_length)
     parser = Parser(
-        text,
+        source,
         no_location=no_location,
         max_tokens=max_tokens,
-        max_source_length=max_source_length,
         allow_empty_selection_sets=False,
     )
     try:
@@ -42,9 +65,29 @@ def parse_document(
             return parser.parse_document()
         except RecursionError:
             pass
+        except GraphQLSyntaxError as error:
+            if max_tokens is not None and _tokens_read(parser, max_tokens) > max_tokens:
+                description = f"Document contains more than {max_tokens} tokens. Parsing aborted."
+                position = next(iter(error.positions or ()), 0)
+                raise TokenLimitExceeded(source, position, description, max_tokens) from None
+            raise
         raise nested_too_deeply_error(parser)
     finally:
         unlink_tokens(parser._lexer)
+
+
+def _tokens_read(parser: Parser, limit: int) -> int:
+    """The tokens the parser had read when it stopped (at most one past `limit`): those it
+    consumed, plus the comments the lexer read ahead of its current token. graphql-core
+    stops at `limit` in either place: the parser once it has consumed more (then its
+    count is over), the lexer once a run of comments ahead is longer than what is left
+    (then that run makes the sum over). Any other syntax error leaves the sum within."""
+    read = parser.token_count
+    token = parser._lexer.token.next
+    while token is not None and token.kind is TokenKind.COMMENT and read <= limit:
+        read += 1
+        token = token.next
+    return read
 
 
 def unlink_tokens(lexer: Lexer) -> None:
