@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +21,7 @@ from supergraph.http.config_values import ConfigError
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
-from supergraph.limits import MAX_RECURSION
+from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
@@ -35,39 +35,36 @@ class SubgraphConfig:
     """None: as `traffic_shaping.deduplicate_query`."""
 
 
-DEFAULT_MAX_TOKENS = 15_000
-"""As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
-DEFAULT_MAX_QUERY_LENGTH = 262_144
-"""Characters of GraphQL text: a long token (string, comment, name) costs the pure-Python
-lexer as much per character as a 15,000-token document costs in all, up to here."""
-DEFAULT_MAX_EXPANDED_FIELDS = 15_000
-"""As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
-DEFAULT_MAX_FETCHES = 1_000
-"""Subgraph fetches per plan: far above real operations, far below an alias flood."""
-DEFAULT_MAX_ALIASES = 100
-"""Aliased fields (fragments expanded): dashboards alias dozens, abuse hundreds."""
-
-
 @dataclass(frozen=True, slots=True)
-class LimitsConfig:
+class LimitsConfig(OperationLimits):
+    """`limits` (and the top-level `introspection`): the operation limits the pipeline
+    enforces (OperationLimits: every one off unless set; the router's defaults are set
+    here, the only place), then what the edge and the subgraph requests enforce.
+
+    A new operation limit: its field and check in OperationLimits, its default here when
+    the router has one, its key in `_limits` below, docs/router-config.md."""
+
+    max_aliases: int | None = 100
+    """Aliased fields (fragments expanded): dashboards alias dozens, abuse hundreds."""
+    max_tokens: int | None = 15_000
+    """As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
+    max_query_length: int | None = 262_144
+    """Characters of GraphQL text: a long token (string, comment, name) costs the pure-Python
+    lexer as much per character as a 15,000-token document costs in all, up to here."""
+    max_expanded_fields: int | None = 15_000
+    """As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
+    max_fetches: int | None = 1_000
+    """Subgraph fetches per plan: far above real operations, far below an alias flood."""
     max_body_bytes: int = 2_000_000
     """As Apollo Router's default (2 MB): 413 above it."""
-    max_depth: int | None = None
-    max_aliases: int | None = DEFAULT_MAX_ALIASES
-    max_root_fields: int | None = None
-    max_tokens: int | None = DEFAULT_MAX_TOKENS
-    max_query_length: int | None = DEFAULT_MAX_QUERY_LENGTH
-    max_expanded_fields: int | None = DEFAULT_MAX_EXPANDED_FIELDS
-    max_fetches: int | None = DEFAULT_MAX_FETCHES
     subgraph_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     """`subgraph.all.http_max_response_bytes`: the most bytes a subgraph answer may have."""
     subgraph_response_bytes_by_name: Mapping[str, int] = field(default_factory=dict)
     """`subgraph.subgraphs.<name>.http_max_response_bytes`: per subgraph, instead."""
-    parser_max_recursion: int = MAX_RECURSION
-    """Nesting through fragment spreads; graphql-core's own cap (200) is the most."""
-    introspection_max_depth: bool = True
-    introspection_max_bytes: int | Literal["auto"] | None = "auto"
-    """auto: twice the full introspection of the API schema, at least 1 MB."""
+
+    def operation_limits(self) -> OperationLimits:
+        """The pipeline's part, as a plain OperationLimits (field by field, whatever they are)."""
+        return OperationLimits(**{f.name: getattr(self, f.name) for f in fields(OperationLimits)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +151,6 @@ class RouterConfig:
     subgraph_timeout: float = 30.0
     expose_query_plan: bool = False
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
-    introspection: bool = True
     mask_subgraph_errors: bool = False
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     batching: BatchingConfig = field(default_factory=BatchingConfig)
@@ -168,6 +164,11 @@ class RouterConfig:
     edge: EdgeLimits = field(default_factory=EdgeLimits)
     """limits.http1_* and server.http: what one connection may cost (edge_limits.py)."""
     supergraph: SupergraphConfig = field(default_factory=SupergraphConfig)
+
+    @property
+    def introspection(self) -> bool:
+        """The top-level `introspection` key: an operation limit (`limits.introspection`)."""
+        return self.limits.introspection
 
     def deduplicates(self, subgraph: str) -> bool:
         """Whether identical in-flight queries to `subgraph` share one request."""
@@ -211,6 +212,10 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Route
         raise ConfigError(f"{path}: {error}") from error
 
 
+_DEFAULT = RouterConfig()
+"""Where parsing takes the default of every key left out: the dataclasses' defaults."""
+
+
 def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterConfig:
     try:
         raw = expand(raw, {} if env is None else env)
@@ -222,13 +227,17 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         str(name): _subgraph(value, f"subgraphs.{name}")
         for name, value in v.mapping(_or_empty(top.get("subgraphs")), "subgraphs").items()
     }
+    d = _DEFAULT
     return RouterConfig(
-        subgraph_timeout=v.seconds(top.get("subgraph_timeout", 30.0), "subgraph_timeout"),
-        expose_query_plan=v.boolean(top.get("expose_query_plan", False), "expose_query_plan"),
+        subgraph_timeout=v.seconds(
+            top.get("subgraph_timeout", d.subgraph_timeout), "subgraph_timeout"
+        ),
+        expose_query_plan=v.boolean(
+            top.get("expose_query_plan", d.expose_query_plan), "expose_query_plan"
+        ),
         subgraphs=subgraphs,
-        introspection=v.boolean(top.get("introspection", True), "introspection"),
         mask_subgraph_errors=v.boolean(
-            top.get("mask_subgraph_errors", False), "mask_subgraph_errors"
+            top.get("mask_subgraph_errors", d.mask_subgraph_errors), "mask_subgraph_errors"
         ),
         limits=_limits(top),
         batching=_batching(top),
@@ -265,9 +274,12 @@ def _subgraph(raw: object, where: str) -> SubgraphConfig:
 
 def _traffic_shaping(top: Mapping[str, object]) -> TrafficShapingConfig:
     s = v.section(top, "traffic_shaping", {"deduplicate_query", "http_client"})
+    d = _DEFAULT.traffic_shaping
     return TrafficShapingConfig(
-        v.boolean(s.get("deduplicate_query", True), "traffic_shaping.deduplicate_query"),
-        v.choice(s.get("http_client", "http1"), HTTP_CLIENTS, "traffic_shaping.http_client"),
+        v.boolean(
+            s.get("deduplicate_query", d.deduplicate_query), "traffic_shaping.deduplicate_query"
+        ),
+        v.choice(s.get("http_client", d.http_client), HTTP_CLIENTS, "traffic_shaping.http_client"),
     )
 
 
@@ -288,27 +300,34 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         "introspection_max_bytes",
     }
     s = v.section(top, "limits", keys)
+    d = _DEFAULT.limits
     response_bytes, response_bytes_by_name = _subgraph_limits(s.get("subgraph"))
+
+    def optional(key: str) -> int | None:
+        return v.optional_int(s.get(key, getattr(d, key)), f"limits.{key}")
+
     return LimitsConfig(
-        max_body_bytes=v.positive_int(s.get("max_body_bytes", 2_000_000), "limits.max_body_bytes"),
-        max_depth=v.optional_int(s.get("max_depth"), "limits.max_depth"),
-        max_aliases=v.optional_int(s.get("max_aliases", DEFAULT_MAX_ALIASES), "limits.max_aliases"),
-        max_root_fields=v.optional_int(s.get("max_root_fields"), "limits.max_root_fields"),
-        max_tokens=v.optional_int(s.get("max_tokens", DEFAULT_MAX_TOKENS), "limits.max_tokens"),
-        max_expanded_fields=v.optional_int(
-            s.get("max_expanded_fields", DEFAULT_MAX_EXPANDED_FIELDS), "limits.max_expanded_fields"
+        max_body_bytes=v.positive_int(
+            s.get("max_body_bytes", d.max_body_bytes), "limits.max_body_bytes"
         ),
-        max_fetches=v.optional_int(s.get("max_fetches", DEFAULT_MAX_FETCHES), "limits.max_fetches"),
+        max_depth=optional("max_depth"),
+        max_aliases=optional("max_aliases"),
+        max_root_fields=optional("max_root_fields"),
+        max_tokens=optional("max_tokens"),
+        max_expanded_fields=optional("max_expanded_fields"),
+        max_fetches=optional("max_fetches"),
         subgraph_response_bytes=response_bytes,
         subgraph_response_bytes_by_name=response_bytes_by_name,
-        max_query_length=v.optional_int(
-            s.get("max_query_length", DEFAULT_MAX_QUERY_LENGTH), "limits.max_query_length"
-        ),
-        parser_max_recursion=_recursion(s.get("parser_max_recursion", MAX_RECURSION)),
+        max_query_length=optional("max_query_length"),
+        parser_max_recursion=_recursion(s.get("parser_max_recursion", d.parser_max_recursion)),
+        introspection=v.boolean(top.get("introspection", d.introspection), "introspection"),
         introspection_max_depth=v.boolean(
-            s.get("introspection_max_depth", True), "limits.introspection_max_depth"
+            s.get("introspection_max_depth", d.introspection_max_depth),
+            "limits.introspection_max_depth",
         ),
-        introspection_max_bytes=_introspection_bytes(s.get("introspection_max_bytes", "auto")),
+        introspection_max_bytes=_introspection_bytes(
+            s.get("introspection_max_bytes", d.introspection_max_bytes)
+        ),
     )
 
 
@@ -317,7 +336,10 @@ def _subgraph_limits(raw: object) -> tuple[int, dict[str, int]]:
     where = "limits.subgraph"
     values = v.mapping(_or_empty(raw), where)
     v.only(values, {"all", "subgraphs"}, f"{where}.")
-    default = _response_bytes(values.get("all"), f"{where}.all") or DEFAULT_MAX_RESPONSE_BYTES
+    default = (
+        _response_bytes(values.get("all"), f"{where}.all")
+        or _DEFAULT.limits.subgraph_response_bytes
+    )
     by_name: dict[str, int] = {}
     named = v.mapping(_or_empty(values.get("subgraphs")), f"{where}.subgraphs")
     for name, own in named.items():
@@ -360,9 +382,10 @@ def _introspection_bytes(raw: object) -> int | Literal["auto"] | None:
 
 def _batching(top: Mapping[str, object]) -> BatchingConfig:
     s = v.section(top, "batching", {"enabled", "max_size"})
+    d = _DEFAULT.batching
     return BatchingConfig(
-        enabled=v.boolean(s.get("enabled", False), "batching.enabled"),
-        max_size=v.positive_int(s.get("max_size", 10), "batching.max_size"),
+        enabled=v.boolean(s.get("enabled", d.enabled), "batching.enabled"),
+        max_size=v.positive_int(s.get("max_size", d.max_size), "batching.max_size"),
     )
 
 
@@ -371,14 +394,17 @@ def _graphiql(top: Mapping[str, object]) -> GraphiQLConfig:
     assets_dir = v.optional_string(s.get("assets_dir"), "graphiql.assets_dir")
     if assets_dir is not None and not Path(assets_dir).is_dir():
         raise ConfigError(f"graphiql.assets_dir: {assets_dir} is not a folder")
-    return GraphiQLConfig(v.boolean(s.get("enabled", True), "graphiql.enabled"), assets_dir)
+    enabled = s.get("enabled", _DEFAULT.graphiql.enabled)
+    return GraphiQLConfig(v.boolean(enabled, "graphiql.enabled"), assets_dir)
 
 
 def _cors(top: Mapping[str, object]) -> CorsConfig:
     s = v.section(top, "cors", {"origins", "allow_credentials", "max_age", "allow_headers"})
-    default = CorsConfig()
-    origins = v.strings(s.get("origins", []), "cors.origins")
-    credentials = v.boolean(s.get("allow_credentials", False), "cors.allow_credentials")
+    default = _DEFAULT.cors
+    origins = v.strings(s.get("origins", list(default.origins)), "cors.origins")
+    credentials = v.boolean(
+        s.get("allow_credentials", default.allow_credentials), "cors.allow_credentials"
+    )
     if credentials and "*" in origins:
         # Browsers refuse it, and echoing any origin with credentials would let any site in.
         raise ConfigError('cors.allow_credentials: cannot be true with origin "*"')
@@ -396,9 +422,10 @@ def _cors(top: Mapping[str, object]) -> CorsConfig:
 def _csrf(top: Mapping[str, object]) -> CsrfConfig:
     s = v.section(top, "csrf", {"enabled", "required_headers"})
     headers = s.get("required_headers")
+    default = _DEFAULT.csrf
     return CsrfConfig(
-        enabled=v.boolean(s.get("enabled", True), "csrf.enabled"),
-        required_headers=CsrfConfig().required_headers
+        enabled=v.boolean(s.get("enabled", default.enabled), "csrf.enabled"),
+        required_headers=default.required_headers
         if headers is None
         else tuple(h.lower() for h in v.strings(headers, "csrf.required_headers")),
     )
@@ -419,8 +446,9 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
     }
     s = v.section(top, "persisted_queries", keys)
     where = "persisted_queries."
+    default = _DEFAULT.persisted_queries
     # YAML 1.1 reads a bare `off` as false: accept it as the mode "off".
-    safelist = "off" if s.get("safelist") is False else s.get("safelist", "off")
+    safelist = "off" if s.get("safelist") is False else s.get("safelist", default.safelist)
     mode = v.choice(safelist, ("off", "log", "enforce"), f"{where}safelist")
     manifest = v.optional_string(s.get("manifest"), f"{where}manifest")
     if mode != "off" and manifest is None:
@@ -428,25 +456,26 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
     redis_url = v.optional_string(s.get("redis_url"), f"{where}redis_url")
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"{where}redis_url: expected a redis:// URL")
-    default = PersistedQueriesConfig()
     return PersistedQueriesConfig(
-        apq=v.boolean(s.get("apq", True), f"{where}apq"),
+        apq=v.boolean(s.get("apq", default.apq), f"{where}apq"),
         manifest=manifest,
         safelist=mode,
         client_name_header=v.string(
             s.get("client_name_header", default.client_name_header), f"{where}client_name_header"
         ).lower(),
-        free_form_clients=v.strings(s.get("free_form_clients", []), f"{where}free_form_clients"),
+        free_form_clients=v.strings(
+            s.get("free_form_clients", list(default.free_form_clients)), f"{where}free_form_clients"
+        ),
         redis_url=redis_url,
         redis_key_prefix=v.string(
             s.get("redis_key_prefix", default.redis_key_prefix), f"{where}redis_key_prefix"
         ),
         ttl=v.optional_int(s.get("ttl"), f"{where}ttl"),
         memory_size=v.positive_int(
-            s.get("memory_size", DEFAULT_MEMORY_SIZE), f"{where}memory_size"
+            s.get("memory_size", default.memory_size), f"{where}memory_size"
         ),
         memory_max_bytes=v.byte_budget(
-            s.get("memory_max_bytes", DEFAULT_MEMORY_MAX_BYTES), f"{where}memory_max_bytes"
+            s.get("memory_max_bytes", default.memory_max_bytes), f"{where}memory_max_bytes"
         ),
     )
 
@@ -454,9 +483,10 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
 def _supergraph(top: Mapping[str, object]) -> SupergraphConfig:
     where = "supergraph.query_planning.cache.in_memory"
     s = v.nested(top, where, {"limit", "max_bytes"})
+    d = _DEFAULT.supergraph.query_planning_cache
     return SupergraphConfig(
         InMemoryCacheConfig(
-            limit=v.positive_int(s.get("limit", DEFAULT_CACHE_ENTRIES), f"{where}.limit"),
-            max_bytes=v.byte_budget(s.get("max_bytes", DEFAULT_CACHE_BYTES), f"{where}.max_bytes"),
+            limit=v.positive_int(s.get("limit", d.limit), f"{where}.limit"),
+            max_bytes=v.byte_budget(s.get("max_bytes", d.max_bytes), f"{where}.max_bytes"),
         )
     )

@@ -18,7 +18,6 @@ from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
-from supergraph.limits import OperationLimits
 from supergraph.schema import SupergraphError, load_supergraph
 
 
@@ -101,20 +100,6 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
     timeouts = {
         name: sub.timeout for name, sub in config.subgraphs.items() if sub.timeout is not None
     }
-    configured = config.limits
-    limits = OperationLimits(
-        max_depth=configured.max_depth,
-        max_aliases=configured.max_aliases,
-        max_root_fields=configured.max_root_fields,
-        max_tokens=configured.max_tokens,
-        max_query_length=configured.max_query_length,
-        max_expanded_fields=configured.max_expanded_fields,
-        max_fetches=configured.max_fetches,
-        parser_max_recursion=configured.parser_max_recursion,
-        introspection=config.introspection,
-        introspection_max_depth=configured.introspection_max_depth,
-        introspection_max_bytes=configured.introspection_max_bytes,
-    )
     plan_cache = config.supergraph.query_planning_cache
     return RouterOptions(
         executor=ExecutorOptions(
@@ -130,5 +115,5 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         plan_cache_size=plan_cache.limit,
         document_cache_bytes=plan_cache.max_bytes,
         plan_cache_bytes=plan_cache.max_bytes,
-        limits=limits,
+        limits=config.limits.operation_limits(),
     )

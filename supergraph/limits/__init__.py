@@ -60,8 +60,10 @@ still ask for a few copies of it)."""
 
 @dataclass(frozen=True, slots=True)
 class OperationLimits:
-    """Every limit is off (None) unless configured (router.yaml has defaults for most),
-    except the recursion limit: the router's own stages need it."""
+    """Every limit is off (None) unless set, except the recursion limit: the router's own
+    stages need it. router.yaml's `limits` section is this class with the router's
+    defaults (http/config.py `LimitsConfig`, the one place they are defined): a new
+    limit is a field and a check here, and its key, default and docs there."""
 
     max_depth: int | None = None
     max_aliases: int | None = None
