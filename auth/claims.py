@@ -27,9 +27,6 @@ class Claims:
     def sub(self) -> str | None:
         return self.subject
 
-    def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes
-
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Claims:
         subject = payload.get("sub")

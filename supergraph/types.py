@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
-JSONScalar: TypeAlias = str | int | float | bool | None
 JSONValue: TypeAlias = Any
 """Any value orjson can decode or encode (kept as Any: recursive aliases slow mypy down)."""
 JSONObject: TypeAlias = dict[str, Any]

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from supergraph.schema import Authorization, Supergraph
 
-TYPENAME = "__typename"
-
 
 def field_requirements(supergraph: Supergraph, parent: str, field: str) -> frozenset[Authorization]:
     if field.startswith("__"):

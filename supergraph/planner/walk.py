@@ -49,7 +49,6 @@ from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.merge import covers
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.response_keys import ClientKeys
-from supergraph.planner.roots import plan_root
 from supergraph.planner.selection import (
     FieldItem,
     FragmentItem,
@@ -79,11 +78,6 @@ class Walker:
         self._context_variables: dict[tuple[str, str, str, str], str] | None = None
         self.keys = ClientKeys(operation.selections)
         """The client's response keys by position: planner fields keep clear of them."""
-
-    # -- root ---------------------------------------------------------------
-
-    def plan_root(self, fields: list[Field]) -> None:
-        plan_root(self, fields)
 
     # -- selections ---------------------------------------------------------
 
