@@ -43,6 +43,12 @@ PROBES = [
         "supergraph.schema.model -> supergraph.compose",
     ),
     Probe(
+        "arrow",
+        "supergraph/errors.py",
+        "from supergraph.schema import model",
+        "supergraph.errors -> supergraph.schema",
+    ),
+    Probe(
         "compose-on-schema",
         "supergraph/compose/merged.py",
         "from supergraph.planner import plan",
