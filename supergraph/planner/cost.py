@@ -1,11 +1,13 @@
 """Cheap cost estimates that steer the walker's choices.
 
-`local_cost` counts how many jumps a subgraph would need to serve a
-selection on its own (fields it cannot resolve that must come from an entity
-jump); `INFEASIBLE` when a field sits on a type that cannot be jumped from.
+One memoised traversal of a selection, as one subgraph would serve it,
+gives two numbers: `local_cost`, how many jumps the subgraph would need
+(fields it cannot resolve that must come from an entity jump; `INFEASIBLE`
+when a field sits on a type that cannot be jumped from), and `remote_fields`,
+how many of the client's fields it leaves to those jumps (a tie-break).
 Jumps that leave from the same position for the same subgraph count once, as
-they become one fetch. Linear in the selection size and memoised, so wide
-operations stay cheap.
+they become one fetch. Linear in the selection size, so wide operations stay
+cheap.
 """
 
 from __future__ import annotations
@@ -54,10 +56,13 @@ class _Estimate:
     up: Targets
     """Re-fetches from the nearest entity above (`Walker._ancestor_jump`)."""
     total: int
+    remote: int = 0
+    """Client fields left to later fetches (a jump's field and its whole subtree)."""
 
 
-def _estimate_of(fixed: int, here: Targets, up: Targets) -> _Estimate:
-    return _Estimate(fixed, here, up, min(INFEASIBLE, fixed + _cover(here) + _cover(up)))
+def _estimate_of(fixed: int, here: Targets, up: Targets, remote: int = 0) -> _Estimate:
+    total = min(INFEASIBLE, fixed + _cover(here) + _cover(up))
+    return _Estimate(fixed, here, up, total, remote)
 
 
 class _Sum:
@@ -67,14 +72,17 @@ class _Sum:
         self.fixed = 0
         self.here: set[frozenset[str]] = set()
         self.up: set[frozenset[str]] = set()
+        self.remote = 0
 
-    def add(self, estimate: _Estimate) -> None:
+    def add(self, estimate: _Estimate, remote: bool = True) -> None:
         self.fixed += estimate.fixed
         self.here |= estimate.here
         self.up |= estimate.up
+        if remote:
+            self.remote += estimate.remote
 
     def done(self) -> _Estimate:
-        return _estimate_of(self.fixed, frozenset(self.here), frozenset(self.up))
+        return _estimate_of(self.fixed, frozenset(self.here), frozenset(self.up), self.remote)
 
 
 _NONE: Targets = frozenset()
@@ -139,22 +147,32 @@ class CostModel:
                             total.fixed += jumps
                         continue
                     found = resolves(sg, graph, type_name, selection.name, provided)
-                    if found is None and abstract:
-                        in_graph = sg.possible_types_in(graph, type_name)
-                        if in_graph:
-                            # Planned per implementation, as the walker's `_add_abstract`.
-                            for possible in in_graph:
-                                total.add(
-                                    self._estimate(
-                                        graph, possible, (selection,), provided, under_entity
-                                    )
-                                )
+                    in_graph = sg.possible_types_in(graph, type_name) if abstract else ()
+                    per_type: list[_Estimate] | None = None
+                    if in_graph and (
+                        found is None
+                        or not self._on_every(graph, in_graph, selection.name, provided)
+                    ):
+                        # Planned per implementation, as the walker's `_add_abstract`: a
+                        # field the interface declares is still left to a later fetch for
+                        # each implementation here that cannot return it (@external, not
+                        # provided). Jumps add up, the fields left are the most of any.
+                        per_type = [
+                            self._estimate(graph, possible, (selection,), provided, under_entity)
+                            for possible in in_graph
+                        ]
+                        total.remote += max(e.remote for e in per_type)
+                        if found is None:
+                            for estimate in per_type:
+                                total.add(estimate, remote=False)
                             continue
                     if found is None or found.requires is not None:
                         total.add(self._missing(graph, type_name, selection.name, under_entity))
+                        if per_type is None:
+                            total.remote += 1 + _size(selection.selections)
                         continue
                     if abstract:
-                        for possible in sg.possible_types_in(graph, type_name):
+                        for possible in in_graph:
                             if resolves(sg, graph, possible, selection.name, provided) is None:
                                 total.add(
                                     self._missing(graph, possible, selection.name, under_entity)
@@ -167,6 +185,8 @@ class CostModel:
                     subtree = self._estimate(
                         graph, selection.type_name, selection.selections, child, below_entity
                     )
+                    if per_type is None:
+                        total.remote += subtree.remote
                     if subtree.total > 1 and not abstract:
                         subtree = self._whole_elsewhere(graph, type_name, selection, subtree)
                     # The child's jumps leave from its own position; its re-fetches
@@ -239,47 +259,7 @@ class CostModel:
         provided: Provided | None,
     ) -> int:
         """How many client fields `graph` leaves to later fetches (a tie-break of equal costs)."""
-        sg = self.sg
-        count = 0
-        abstract = is_abstract(sg, type_name) and not is_interface_object(sg, graph, type_name)
-        for selection in selections:
-            match selection:
-                case Field():
-                    if selection.name == "__typename":
-                        continue
-                    found = resolves(sg, graph, type_name, selection.name, provided)
-                    in_graph = sg.possible_types_in(graph, type_name) if abstract else ()
-                    if in_graph and (
-                        found is None
-                        or not self._on_every(graph, in_graph, selection.name, provided)
-                    ):
-                        # Planned per implementation (walk._add_abstract): a field the
-                        # interface declares is still left to a later fetch for each
-                        # implementation here that cannot return it (@external, not
-                        # provided), as `local_cost` counts its jumps.
-                        count += max(
-                            self.remote_fields(graph, possible, (selection,), provided)
-                            for possible in in_graph
-                        )
-                        continue
-                    if found is None or found.requires is not None:
-                        count += 1 + _size(selection.selections)
-                        continue
-                    child: Provided | None = None
-                    if found.provides is not None:
-                        child = Provided(found.provides)
-                    elif provided is not None:
-                        child = provided.child(type_name, sg, selection.name)
-                    count += self.remote_fields(
-                        graph, selection.type_name, selection.selections, child
-                    )
-                case InlineFragment():
-                    condition = selection.type_condition
-                    if abstract and not sg.has_type(graph, condition):
-                        continue
-                    inner = condition if sg.has_type(graph, condition) else type_name
-                    count += self.remote_fields(graph, inner, selection.selections, provided)
-        return count
+        return self._estimate(graph, type_name, selections, provided, False).remote
 
     def _on_every(
         self, graph: str, types: tuple[str, ...], field_name: str, provided: Provided | None
