@@ -247,7 +247,7 @@ class PendingResult:
 
     def execute(self) -> IntrospectionResult:
         """Pure (no cache access): safe on a worker thread."""
-        return self.introspection._execute(self.roots, self.variables)
+        return self.introspection._execute(self.roots, self.variables)  # noqa: SLF001 (its own prepared half)
 
 
 def _root_fields(

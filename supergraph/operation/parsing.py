@@ -73,7 +73,7 @@ def parse_document(
             raise
         raise nested_too_deeply_error(parser)
     finally:
-        unlink_tokens(parser._lexer)
+        unlink_tokens(parser._lexer)  # noqa: SLF001 (graphql-core's Parser has no public lexer)
 
 
 def _tokens_read(parser: Parser, limit: int) -> int:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import Provided, resolves
-from supergraph.planner.context import Ctx, conditions_of
 from supergraph.planner.errors import PlanningError
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ def plan_root(
     """
     mutation = walker.operation.kind == "mutation"
     split: list[Field] = []
-    root = walker.operation.root_type
     if not mutation:
         # Fields with one best subgraph open their fetches first (those only one
         # subgraph serves, then shared ones only one subgraph serves without
@@ -53,13 +51,8 @@ def plan_root(
             if group is None or group.service != graph:
                 group = next((g for g in walker.roots if g.service == graph and not mutation), None)
             if group is None:
-                group = walker._new_group(graph, False, path=(), parent=None, conditions=())
-                walker.roots.append(group)
-            group.condition_sets.append(conditions_of(part.directives))
-            ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
-            found = resolves(walker.sg, graph, root, part.name, None)
-            assert found is not None
-            walker._add_here(ctx, part, found)
+                group = walker.open_root(graph)
+            walker.add_root_field(group, part)
     return split
 
 
@@ -212,7 +205,7 @@ def _root_graph(
         provided = Provided(found.provides) if found and found.provides else None
         # On equal costs, the subgraph serving more of the client's fields itself.
         remote = walker.cost.remote_fields(graph, field.type_name, field.selections, provided)
-        order = walker._graph_order[graph]
+        order = walker.graph_order[graph]
         # A new root fetch is one fetch more, as an entity jump is.
         return (cost + joins, remote, joins, 0 if graph in preferred else 1, order)
 

@@ -71,13 +71,31 @@ class Walker:
         self._no_reuse: set[int] = set()
         self._depth = 0
         self._index: dict[tuple[str, tuple[str, ...], int | None], list[FetchGroup]] = {}
-        self._graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
+        self.graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
+        """Subgraphs in supergraph order: the last tie-break, so plans are deterministic."""
         # Per (fetch, response path) and response key: the subgraph type each
         # field has there, and the alias a field of another type gets.
         self._shapes: dict[tuple[int, tuple[str, ...]], dict[str, dict[str, str | None]]] = {}
         self._context_variables: dict[tuple[str, str, str, str], str] | None = None
         self.keys = ClientKeys(operation.selections)
         """The client's response keys by position: planner fields keep clear of them."""
+
+    # -- root (the choices are roots.py's) ----------------------------------
+
+    def open_root(self, graph: str) -> FetchGroup:
+        """A new root fetch to `graph`."""
+        group = self._new_group(graph, False, path=(), parent=None, conditions=())
+        self.roots.append(group)
+        return group
+
+    def add_root_field(self, group: FetchGroup, field: Field) -> None:
+        """Plan a root field (or the part of it `group`'s subgraph serves) in `group`."""
+        group.condition_sets.append(conditions_of(field.directives))
+        root = self.operation.root_type
+        ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
+        found = resolves(self.sg, group.service, root, field.name, None)
+        assert found is not None
+        self._add_here(ctx, field, found)
 
     # -- selections ---------------------------------------------------------
 
@@ -372,7 +390,7 @@ class Walker:
                 f'fetch, and "{here}" cannot give a key of "{ctx.type_name}" for "{graph}"'
             )
         jump = Jump(
-            cost=0, order=self._graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
+            cost=0, order=self.graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
         )
         own = conditions_of(field.directives)
         child, _ = self._entity_group(ctx, jump, own=own)
@@ -729,7 +747,7 @@ class Walker:
                             cost=min(
                                 INFEASIBLE, key_cost + subtree + (0 if reused is not None else 1)
                             ),
-                            order=self._graph_order[graph],
+                            order=self.graph_order[graph],
                             graph=graph,
                             key=key,
                             rep_type=rep_type,
