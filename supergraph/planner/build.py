@@ -8,8 +8,8 @@ from supergraph.operation import Field, InlineFragment, Operation, Selection, no
 from supergraph.operation.errors import OperationError
 from supergraph.planner.errors import PlanningError
 from supergraph.planner.groups import FetchGroup, finish
-from supergraph.planner.merge import merge_siblings
 from supergraph.planner.nodes import NodeBuilder
+from supergraph.planner.optimize import optimize
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.roots import plan_root, root_candidates
 from supergraph.planner.walk import Walker
@@ -64,7 +64,7 @@ def _walk(
         walker = Walker(supergraph, operation)
         split = plan_root(walker, fields, join_forced=False, whole=whole)
     finish(walker.groups)
-    return walker, merge_siblings(walker.groups), split
+    return walker, optimize(walker.groups), split
 
 
 def _root_fields(selections: tuple[Selection, ...]) -> list[Field]:

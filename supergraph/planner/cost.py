@@ -42,7 +42,7 @@ class _Estimate:
     """The jumps one selection needs from one position, split by where they leave from.
 
     Jumps from the same position to the same subgraph are one entity fetch (the
-    walker reuses the fetch open there and `merge.py` joins the rest), so a jump
+    walker reuses the fetch open there and `optimize/merge_siblings.py` joins the rest), so a jump
     whose targets are known is kept as the set of subgraphs that could serve it,
     and a position pays once per subgraph it needs to cover them all: two
     implementations re-fetching a field from the same ancestor entity cost one

@@ -1,8 +1,8 @@
 """The representation fields an entity fetch sends: one fragment, or alternatives.
 
 An entity fetch may hold parts under different `@skip`/`@include` (the walker
-reuses a fetch open at the same place; merge.py merges fetches). Each part's
-representation fields (key and `@requires` inputs) were fetched under the
+reuses a fetch open at the same place; optimize/merge_siblings.py merges
+fetches). Each part's representation fields (key and `@requires` inputs) were fetched under the
 part's conditions, so they are in the response only when those hold. When a
 conditional part needs fields the parts that always run do not, one fragment
 with all of them would leave every object out while that part is off, and the
@@ -18,8 +18,7 @@ from __future__ import annotations
 import copy
 
 from supergraph.planner.groups import Conditions, FetchGroup
-from supergraph.planner.merge import covers, merge_into
-from supergraph.planner.selection import FieldItem, SelectionSet
+from supergraph.planner.selection import FieldItem, SelectionSet, covers, merge_into
 
 
 def representation_alternatives(group: FetchGroup, held: Conditions) -> list[SelectionSet]:

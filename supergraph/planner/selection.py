@@ -257,3 +257,80 @@ def representation_conflict(a: SelectionSet, b: SelectionSet) -> bool:
         if representation_conflict(mine.sub, item.sub):
             return True
     return False
+
+
+def flat_items(selection: SelectionSet) -> list[FieldItem | FragmentItem]:
+    """Items of `selection`, looking through unconditional fragments (conditional ones kept whole)."""
+    out: list[FieldItem | FragmentItem] = []
+    for item in selection.items.values():
+        if item.directives:
+            continue
+        if isinstance(item, FragmentItem):
+            out.extend(flat_items(item.sub))
+        else:
+            out.append(item)
+    return out
+
+
+def covers(selection: SelectionSet, wanted: SelectionSet) -> bool:
+    """Does `selection` hold every field of `wanted` (through unconditional fragments)?"""
+    have = flat_items(selection)
+    for item in flat_items(wanted):
+        if not isinstance(item, FieldItem):
+            continue
+        match = [
+            h
+            for h in have
+            if isinstance(h, FieldItem)
+            and h.response_key == item.response_key
+            and h.same_field(item.name, item.arguments)
+        ]
+        if not match:
+            return False
+        if item.sub is not None and not any(
+            h.sub is not None and covers(h.sub, item.sub) for h in match
+        ):
+            return False
+    return True
+
+
+def compatible(a: SelectionSet, b: SelectionSet) -> bool:
+    for key, item in b.items.items():
+        mine = a.items.get(key)
+        if mine is None:
+            continue
+        match item:
+            case FieldItem():
+                if not isinstance(mine, FieldItem) or not mine.same_field(
+                    item.name, item.arguments
+                ):
+                    return False
+                if (
+                    mine.sub is not None
+                    and item.sub is not None
+                    and not compatible(mine.sub, item.sub)
+                ):
+                    return False
+            case FragmentItem():
+                if not isinstance(mine, FragmentItem) or not compatible(mine.sub, item.sub):
+                    return False
+    return True
+
+
+def merge_into(target: SelectionSet, source: SelectionSet) -> None:
+    for key, item in source.items.items():
+        mine = target.items.get(key)
+        if mine is None:
+            target.items[key] = item
+            continue
+        match item:
+            case FieldItem():
+                assert isinstance(mine, FieldItem)
+                mine.internal = mine.internal and item.internal
+                if item.sub is not None:
+                    if mine.sub is None:
+                        mine.sub = SelectionSet()
+                    merge_into(mine.sub, item.sub)
+            case FragmentItem():
+                assert isinstance(mine, FragmentItem)
+                merge_into(mine.sub, item.sub)

@@ -46,13 +46,13 @@ from supergraph.planner.cost import INFEASIBLE, CostModel
 from supergraph.planner.errors import PlanningError
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
-from supergraph.planner.merge import covers
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.response_keys import ClientKeys
 from supergraph.planner.selection import (
     FieldItem,
     FragmentItem,
     SelectionSet,
+    covers,
     representation_conflict,
 )
 from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, FieldSetField, Supergraph

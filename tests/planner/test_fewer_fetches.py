@@ -6,7 +6,7 @@ from graphql import parse
 
 from supergraph.planner import build_query_plan
 from supergraph.planner.groups import FetchGroup
-from supergraph.planner.merge import merge_siblings
+from supergraph.planner.optimize import merge_siblings
 from supergraph.planner.render import plan_to_text
 from supergraph.schema import load_supergraph
 from tests.planner.support import JOIN_V03_PREAMBLE, expected

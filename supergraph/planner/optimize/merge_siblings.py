@@ -1,4 +1,4 @@
-"""Optimisation pass: merge fetches to the same subgraph at the same path.
+"""Merge fetches to the same subgraph at the same path.
 
 The walker sometimes opens two entity fetches where one would do (a
 `@requires` fetch may not reuse a fetch others already wait for, to rule out
@@ -21,15 +21,23 @@ from supergraph.planner.selection import (
     FieldItem,
     FragmentItem,
     SelectionSet,
+    compatible,
+    covers,
+    flat_items,
+    merge_into,
     representation_conflict,
     shape_conflict,
 )
 
 
 def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
-    """The groups after merging; merged-away groups are dropped, ids are kept."""
+    """The groups after merging; merged-away groups are dropped, ids are kept.
+
+    `groups` itself when nothing merged (the pass contract, optimize/__init__.py).
+    """
     alive = {g.id: g for g in groups}
     changed = True
+    merged_any = False
     while changed:
         changed = False
         buckets: dict[tuple[str, tuple[str, ...], int | None], list[FetchGroup]] = {}
@@ -40,11 +48,11 @@ def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
             for keep, other in combinations(bucket, 2):
                 if _can_merge(alive, keep, other):
                     _merge(alive, keep, other)
-                    changed = True
+                    changed = merged_any = True
                     break
             if changed:
                 break
-    return [g for g in groups if g.id in alive]
+    return [g for g in groups if g.id in alive] if merged_any else groups
 
 
 def _ancestry(alive: dict[int, FetchGroup], start: int) -> set[int]:
@@ -89,7 +97,7 @@ def _placement(
     if representation_conflict(keep.requires, other.requires):
         return None
     if not (
-        _compatible(keep.selection, other.selection) and _compatible(keep.requires, other.requires)
+        compatible(keep.selection, other.selection) and compatible(keep.requires, other.requires)
     ):
         return None
     if shape_conflict(keep.selection, other.selection):
@@ -158,87 +166,10 @@ def _selects_representation(parent: FetchGroup, group: FetchGroup) -> bool:
         at = [
             item.sub
             for selection in at
-            for item in _flat_items(selection)
+            for item in flat_items(selection)
             if isinstance(item, FieldItem) and item.response_key == segment and item.sub
         ]
     return any(covers(selection, group.requires) for selection in at)
-
-
-def _flat_items(selection: SelectionSet) -> list[FieldItem | FragmentItem]:
-    """Items of `selection`, looking through unconditional fragments."""
-    out: list[FieldItem | FragmentItem] = []
-    for item in selection.items.values():
-        if item.directives:
-            continue
-        if isinstance(item, FragmentItem):
-            out.extend(_flat_items(item.sub))
-        else:
-            out.append(item)
-    return out
-
-
-def covers(selection: SelectionSet, wanted: SelectionSet) -> bool:
-    """Does `selection` hold every field of `wanted` (through unconditional fragments)?"""
-    have = _flat_items(selection)
-    for item in _flat_items(wanted):
-        if not isinstance(item, FieldItem):
-            continue
-        match = [
-            h
-            for h in have
-            if isinstance(h, FieldItem)
-            and h.response_key == item.response_key
-            and h.same_field(item.name, item.arguments)
-        ]
-        if not match:
-            return False
-        if item.sub is not None and not any(
-            h.sub is not None and covers(h.sub, item.sub) for h in match
-        ):
-            return False
-    return True
-
-
-def _compatible(a: SelectionSet, b: SelectionSet) -> bool:
-    for key, item in b.items.items():
-        mine = a.items.get(key)
-        if mine is None:
-            continue
-        match item:
-            case FieldItem():
-                if not isinstance(mine, FieldItem) or not mine.same_field(
-                    item.name, item.arguments
-                ):
-                    return False
-                if (
-                    mine.sub is not None
-                    and item.sub is not None
-                    and not _compatible(mine.sub, item.sub)
-                ):
-                    return False
-            case FragmentItem():
-                if not isinstance(mine, FragmentItem) or not _compatible(mine.sub, item.sub):
-                    return False
-    return True
-
-
-def merge_into(target: SelectionSet, source: SelectionSet) -> None:
-    for key, item in source.items.items():
-        mine = target.items.get(key)
-        if mine is None:
-            target.items[key] = item
-            continue
-        match item:
-            case FieldItem():
-                assert isinstance(mine, FieldItem)
-                mine.internal = mine.internal and item.internal
-                if item.sub is not None:
-                    if mine.sub is None:
-                        mine.sub = SelectionSet()
-                    merge_into(mine.sub, item.sub)
-            case FragmentItem():
-                assert isinstance(mine, FragmentItem)
-                merge_into(mine.sub, item.sub)
 
 
 def _merge(alive: dict[int, FetchGroup], keep: FetchGroup, other: FetchGroup) -> None:
