@@ -1,10 +1,11 @@
 """Optimisation passes over the fetch graph the walker built, run until none changes it.
 
 Each pass is one module and one function `(groups) -> groups`: it may rewrite
-or drop fetch groups (ids are kept), and returns the very list it was given
-when it changed nothing, a new one otherwise. `optimize` runs the passes in
-order, again and again, until a whole round changes nothing: a pass may
-enable another (or itself) once a neighbour has changed the graph.
+or drop fetch groups (ids are kept), runs to its own fixed point, and returns
+the very list it was given when it changed nothing, a new one otherwise.
+`optimize` runs the passes in order, round after round, until every pass has
+run since the last change without changing anything: a change by one pass may
+enable another.
 
 - `merge_siblings`  fetches to the same subgraph at the same response path become
                     one, where that creates no cycle and keeps each part's
@@ -24,15 +25,18 @@ PASSES: tuple[Pass, ...] = (merge_siblings,)
 
 
 def optimize(groups: list[FetchGroup], passes: tuple[Pass, ...] = PASSES) -> list[FetchGroup]:
-    """`groups` after the passes, run until a round changes nothing."""
-    changed = True
-    while changed:
-        changed = False
-        for run in passes:
-            after = run(groups)
-            if after is not groups:
-                groups, changed = after, True
-    return groups
+    """`groups` after the passes, run until none changes them."""
+    last_change: int | None = None
+    index = 0
+    while True:
+        after = passes[index](groups)
+        if after is not groups:
+            groups, last_change = after, index
+        index = (index + 1) % len(passes)
+        # Back at the pass that changed the graph last (or, with no change, at the
+        # first): every pass has seen the graph as it is. A pass is its own fixed point.
+        if index == (0 if last_change is None else last_change):
+            return groups
 
 
 __all__ = ["PASSES", "Pass", "merge_siblings", "optimize"]
