@@ -1,11 +1,18 @@
-"""The walker: assigns every selection of the operation to fetch groups.
+"""The walker: builds the fetch graph, assigning every selection to a fetch group.
 
-It walks the normalised operation depth-first, staying in the subgraph of
-the current fetch while that subgraph can resolve a field (field edge), and
-otherwise jumping through a key to another subgraph (key edge): the jump
-adds the key fields (and `@requires` fields, planned from the current
-position like any selection) to the current fetches and opens, or reuses,
-an entity fetch group at the same response path.
+It walks the normalised operation depth-first and asks path finding
+(paths.py) at each position where a field is best served: in the subgraph of
+the current fetch (field edge), or through a key in another subgraph (key
+edge). Then it builds: a field edge adds the field to the current fetch's
+selection (with the alias its shape needs, response_keys.py); a key edge adds
+the key fields (and `@requires` fields, planned from the current position like
+any selection) to the fetches that provide them and opens, or reuses, an
+entity fetch group at the same response path (fetch_graph.py), with its
+representation and rewrites.
+
+The two stay interleaved, position by position, because an answer depends on
+what the walk built before it: a jump into an entity fetch a sibling opened
+costs no new fetch.
 """
 
 from __future__ import annotations
@@ -17,12 +24,10 @@ from graphql import DirectiveNode
 from supergraph.operation import Field, InlineFragment, Operation, Selection
 from supergraph.planner.alternatives import condition_everywhere, serving_graphs
 from supergraph.planner.capabilities import (
-    Provided,
     can_collect,
     entry,
     is_abstract,
     is_interface_object,
-    key_local,
     resolvable_keys,
     resolves,
 )
@@ -37,54 +42,56 @@ from supergraph.planner.context import (
 from supergraph.planner.contextual import (
     argument_node,
     renamers,
-    sets_context,
     value_paths,
     variable_for,
     variable_names,
 )
-from supergraph.planner.cost import INFEASIBLE, CostModel
+from supergraph.planner.cost import CostModel
 from supergraph.planner.errors import PlanningError
+from supergraph.planner.fetch_graph import FetchGraph
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
+from supergraph.planner.paths import PathFinder, Refetch
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.response_keys import ClientKeys
 from supergraph.planner.selection import (
     FieldItem,
     FragmentItem,
-    SelectionSet,
-    covers,
-    representation_conflict,
 )
-from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, FieldSetField, Supergraph
+from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, Supergraph
 
 _MAX_JUMP_DEPTH = 64
 
 
 class Walker:
+    """One walk of one operation: the fetch graph (`fetches`), path finding over it
+    (`paths`), and the state of the walk itself."""
+
     def __init__(self, sg: Supergraph, operation: Operation) -> None:
         self.sg = sg
         self.operation = operation
-        self.groups: list[FetchGroup] = []
-        self.roots: list[FetchGroup] = []
+        self.keys = ClientKeys(operation.selections)
+        """The client's response keys by position: planner fields keep clear of them."""
         self.cost = CostModel(sg)
+        self.fetches = FetchGraph(sg, self.keys)
+        self.paths = PathFinder(sg, self.cost, self.keys, self.fetches)
+        self.groups = self.fetches.groups
+        self.roots = self.fetches.roots
+        self.graph_order = self.paths.graph_order
         self._touched: set[int] = set()
-        self._no_reuse: set[int] = set()
+        """Fetches a selection went into since `_collect` began: what a jump waits for."""
         self._depth = 0
-        self._index: dict[tuple[str, tuple[str, ...], int | None], list[FetchGroup]] = {}
-        self.graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
-        """Subgraphs in supergraph order: the last tie-break, so plans are deterministic."""
+        """Entity jumps nested right now (bounded: `_MAX_JUMP_DEPTH`)."""
         # Per (fetch, response path) and response key: the subgraph type each
         # field has there, and the alias a field of another type gets.
         self._shapes: dict[tuple[int, tuple[str, ...]], dict[str, dict[str, str | None]]] = {}
         self._context_variables: dict[tuple[str, str, str, str], str] | None = None
-        self.keys = ClientKeys(operation.selections)
-        """The client's response keys by position: planner fields keep clear of them."""
 
     # -- root (the choices are roots.py's) ----------------------------------
 
     def open_root(self, graph: str) -> FetchGroup:
         """A new root fetch to `graph`."""
-        group = self._new_group(graph, False, path=(), parent=None, conditions=())
+        group = self.fetches.new_group(graph, False, path=(), parent=None, conditions=())
         self.roots.append(group)
         return group
 
@@ -105,24 +112,12 @@ class Walker:
         ):
             self._add_abstract(ctx, selections)
             return
-        # Fields this subgraph serves go first, so the client's fields come before
-        # the keys added for jumps in the subgraph query.
-        # A local field whose subtree needs jumps goes after the jumps of its
-        # siblings: it may then be cheaper through a fetch opened for them.
-        local = [s for s in selections if isinstance(s, Field) and self._is_local(ctx, s)]
-        rest = [s for s in selections if not (isinstance(s, Field) and self._is_local(ctx, s))]
-        settled = [s for s in local if self._stays_whole(ctx, s)]
-        unsettled = [s for s in local if s not in settled]
-        # Likewise a field jumped for whose subtree needs jumps from there: a fetch a
-        # sibling opens may serve that part (or all of it) without one more jump.
-        deep = [s for s in rest if isinstance(s, Field) and self._jumps_on(ctx, s)]
-        rest = [s for s in rest if s not in deep]
-        for selection in (*settled, *rest, *deep, *unsettled):
+        for selection in self.paths.order(ctx, selections):
             match selection:
                 case Field():
                     self.add_field(ctx, selection)
                 case InlineFragment():
-                    if not self._may_apply(ctx.type_name, selection.type_condition):
+                    if not self.paths.may_apply(ctx.type_name, selection.type_condition):
                         continue  # an object type of the subgraph never matches it
                     if selection.type_condition != ctx.type_name and is_abstract(
                         self.sg, ctx.type_name
@@ -133,43 +128,6 @@ class Walker:
                         self._jump(ctx, typename, then=(selection,))
                     else:
                         self._add_fragment_on_object(ctx, selection)
-
-    def _may_apply(self, type_name: str, condition: str) -> bool:
-        if condition == type_name or is_abstract(self.sg, type_name):
-            return True
-        return condition in self.sg.types and type_name in self.sg.possible_types(condition)
-
-    def _stays_whole(self, ctx: Ctx, field: Field) -> bool:
-        """The subgraph serves the field's whole subtree without jumps."""
-        if not field.selections or ctx.requires_ok:
-            return True
-        found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
-        if found is None:
-            return True
-        provided = self._child_provided(ctx, field, found)
-        graph = ctx.group.service
-        return self.cost.local_cost(graph, field.type_name, field.selections, provided) == 0
-
-    def _is_local(self, ctx: Ctx, field: Field) -> bool:
-        found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
-        return field.name == "__typename" or (found is not None and found.requires is None)
-
-    def _jumps_on(self, ctx: Ctx, field: Field) -> bool:
-        """Does the subgraph a jump for `field` would go to need further jumps for it?"""
-        if not field.selections or ctx.internal or ctx.requires_ok:
-            return False
-        if is_abstract(self.sg, ctx.type_name) and not is_interface_object(
-            self.sg, ctx.group.service, ctx.type_name
-        ):
-            return False
-        options = self._jump_options(ctx, field)
-        if not options:
-            return False
-        best = min(options, key=lambda o: (o.cost, o.order))
-        found = resolves(self.sg, best.graph, best.rep_type, field.name, None)
-        provided = Provided(found.provides) if found is not None and found.provides else None
-        subtree = self.cost.local_cost(best.graph, field.type_name, field.selections, provided)
-        return 0 < subtree < INFEASIBLE
 
     def _add_fragment_on_object(self, ctx: Ctx, fragment: InlineFragment) -> None:
         if not fragment.directives:
@@ -190,13 +148,13 @@ class Walker:
         fragments = [s for s in selections if isinstance(s, InlineFragment)]
         in_graph = sg.possible_types_in(graph, type_name)
         if fields and not in_graph and not ctx.internal:
-            fields = self._evaluable(ctx, fields)
+            fields = self.paths.evaluable(ctx, fields)
         if fields:
-            direct = [f for f in fields if self._direct_on_abstract(ctx, f)]
+            direct = [f for f in fields if self.paths.direct_on_abstract(ctx, f)]
             others = [f for f in fields if f not in direct]
             # A field an @interfaceObject (or entity interface) elsewhere resolves is
             # fetched with one jump at the interface level, not once per implementation.
-            whole = [f for f in others if self._interface_jump(ctx, f)]
+            whole = [f for f in others if self.paths.interface_jump(ctx, f)]
             if not in_graph or len(whole) == len(others):
                 for field in (*direct, *others):  # the client's keys first, as in `add`
                     self.add_field(ctx, field)
@@ -229,40 +187,6 @@ class Walker:
                 _, inner = _in_fragment(ctx, target, fragment.directives, conditions)
                 self.add(inner, fragment.selections)
 
-    def _evaluable(self, ctx: Ctx, fields: list[Field]) -> list[Field]:
-        """The fields worth planning where the subgraph has no object of the abstract type.
-
-        The subgraph can only return null (or an error) here, so its fields are
-        never evaluated: one that no subgraph reachable from here serves needs no
-        fetch, as long as the client asked for something that can be fetched (the
-        value, null or not, still comes from this subgraph). When nothing can
-        be, all are planned, and the first unreachable one is refused as before.
-        """
-        evaluable = [
-            f for f in fields if self._direct_on_abstract(ctx, f) or self._jump_options(ctx, f)
-        ]
-        return evaluable or fields
-
-    def _interface_jump(self, ctx: Ctx, field: Field) -> bool:
-        return any(
-            o.rep_type == ctx.type_name and o.cost < INFEASIBLE
-            for o in self._jump_options(ctx, field)
-        )
-
-    def _direct_on_abstract(self, ctx: Ctx, field: Field) -> bool:
-        """Can the interface field be asked directly, the same for every implementation?"""
-        if field.name == "__typename":
-            return True
-        sg, graph = self.sg, ctx.group.service
-        found = resolves(sg, graph, ctx.type_name, field.name, ctx.provided)
-        if found is None or found.requires is not None:
-            return False
-        for possible in sg.possible_types_in(graph, ctx.type_name):
-            other = resolves(sg, graph, possible, field.name, ctx.provided)
-            if other is None or other.requires is not None:
-                return False
-        return True
-
     def add_field(self, ctx: Ctx, field: Field) -> None:
         sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
         if field.name == "__typename":
@@ -278,7 +202,7 @@ class Walker:
             # from the object's one `__typename` key: the jump overwrites that key,
             # never an alias of it (`tn: __typename` would leave the interface's name).
             typename = replace(field, alias=None)
-            if self._jump_options(ctx, typename):
+            if self.paths.jump_options(ctx, typename):
                 self._jump(ctx, typename)
                 return
             # No subgraph can tell the object type (the interface has no object type
@@ -293,18 +217,23 @@ class Walker:
         if (
             found is None
             and can_collect(sg, graph, type_name, field.name)
-            and (ctx.internal or not self._jump_options(ctx, field))
+            and (ctx.internal or not self.paths.jump_options(ctx, field))
         ):
             found = entry(sg, type_name, field.name, graph)
         if found is not None and found.context_arguments:
             self._add_contextual(ctx, field, found)
             return
         usable = found is not None and (
-            found.requires is None or ctx.requires_ok or self._requires_local(ctx, found)
+            found.requires is None or ctx.requires_ok or self.paths.requires_local(ctx, found)
         )
-        if found is not None and usable and self._worth_staying(ctx, field, found):
-            if not self._split_stay(ctx, field, found):
+        if found is not None and usable and self.paths.worth_staying(ctx, field, found):
+            parts = self.paths.stay_split(ctx, field, found)
+            if parts is None:
                 self._add_here(ctx, field, found)
+            else:
+                here, elsewhere = parts
+                self._add_here(ctx, here, found)
+                self._jump(ctx, elsewhere)
             return
         self._jump(ctx, field)
 
@@ -315,7 +244,7 @@ class Walker:
         each value selected at its ancestor and passed as a variable (see contextual.py)."""
         sources: list[tuple[ContextArgument, Ctx, int]] = []
         for argument in found.context_arguments:
-            located = self._context_ancestor(ctx, argument.context)
+            located = self.paths.context_ancestor(ctx, argument.context)
             if located is None:
                 raise PlanningError(
                     f'cannot plan field "{ctx.type_name}.{field.name}" at path '
@@ -366,22 +295,13 @@ class Walker:
             arguments.append(argument_node(argument.name, variable))
         self._add_here(ctx, replace(field, arguments=tuple(arguments)), found)
 
-    def _context_ancestor(self, ctx: Ctx, context: str) -> tuple[Ctx, int] | None:
-        """The nearest position above `ctx` whose type sets `context`, and how many fields up."""
-        current, levels = ctx.parent, 1
-        while current is not None:
-            if sets_context(self.sg, current.type_name, context):
-                return current, levels
-            current, levels = current.parent, levels + 1
-        return None
-
     def _context_jump(self, ctx: Ctx, field: Field, graph: str) -> None:
         """Into an entity fetch of `graph` at this position (the same subgraph too)."""
         here = ctx.group.service
         keys = [
             key
             for key in resolvable_keys(self.sg, graph, ctx.type_name)
-            if self._key_cost(here, ctx.type_name, key.selections) == 0
+            if self.paths.key_cost(here, ctx.type_name, key.selections) == 0
         ]
         if not keys:
             raise PlanningError(
@@ -395,81 +315,6 @@ class Walker:
         own = conditions_of(field.directives)
         child, _ = self._entity_group(ctx, jump, own=own)
         self.add_field(_inside_entity_fetch(ctx, child, ctx.type_name, own), field)
-
-    def _requires_local(self, ctx: Ctx, found: FieldInGraph) -> bool:
-        """The subgraph resolves the required fields itself: no fetch needed before."""
-        assert found.requires is not None
-        required = to_selections(self.sg, ctx.type_name, found.requires)
-        return self.cost.local_cost(ctx.group.service, ctx.type_name, required, ctx.provided) == 0
-
-    def _worth_staying(self, ctx: Ctx, field: Field, found: FieldInGraph) -> bool:
-        if not field.selections or ctx.requires_ok:
-            return True
-        here = self.cost.local_cost(
-            ctx.group.service,
-            field.type_name,
-            field.selections,
-            self._child_provided(ctx, field, found),
-        )
-        if here == 0:
-            return True
-        # Jump instead when that costs fewer fetches, e.g. through an entity
-        # fetch a sibling opened here anyway.
-        limit = min(here, INFEASIBLE)
-        return not any(o.cost < limit for o in self._jump_options(ctx, field))
-
-    def _split_stay(self, ctx: Ctx, field: Field, found: FieldInGraph) -> bool:
-        """Ask here the subfields this subgraph serves, the others through an entity
-        fetch already open at this place (a sibling's jump) when it serves them all."""
-        if not field.selections or ctx.requires_ok:
-            return False
-        graph, provided = ctx.group.service, self._child_provided(ctx, field, found)
-        mine: list[Selection] = []
-        others: list[Selection] = []
-        for selection in field.selections:
-            cost = self.cost.local_cost(graph, field.type_name, (selection,), provided)
-            if cost == 0:
-                mine.append(selection)
-            elif isinstance(selection, InlineFragment):
-                # Its fields too: those served here stay, under the same fragment.
-                inner = selection.type_condition
-                parts: tuple[list[Selection], list[Selection]] = ([], [])
-                for sub in selection.selections:
-                    zero = self.cost.local_cost(graph, inner, (sub,), provided) == 0
-                    parts[0 if zero else 1].append(sub)
-                if parts[0] and parts[1]:
-                    mine.append(replace(selection, selections=tuple(parts[0])))
-                    others.append(replace(selection, selections=tuple(parts[1])))
-                else:
-                    others.append(selection)
-            else:
-                others.append(selection)
-        if not mine or not others:
-            return False
-        elsewhere = replace(field, selections=tuple(others))
-        if not any(o.cost == 0 for o in self._jump_options(ctx, elsewhere)):
-            return False
-        self._add_here(ctx, replace(field, selections=tuple(mine)), found)
-        self._jump(ctx, elsewhere)
-        return True
-
-    def _child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
-        if found.provides is not None:
-            return Provided(found.provides)
-        if is_abstract(self.sg, ctx.type_name):
-            # Asked on an interface: the implementations' @provides hold when they agree.
-            graph = ctx.group.service
-            impls = [
-                entry(self.sg, p, field.name, graph)
-                for p in self.sg.possible_types_in(graph, ctx.type_name)
-            ]
-            texts = {i.provides_text if i else None for i in impls}
-            first = impls[0] if impls else None
-            if len(texts) == 1 and first is not None and first.provides is not None:
-                return Provided(first.provides)
-        if ctx.provided is not None:
-            return ctx.provided.child(ctx.type_name, self.sg, field.name)
-        return None
 
     def _add_here(self, ctx: Ctx, field: Field, found: FieldInGraph) -> None:
         type_def = self.sg.types.get(field.type_name)
@@ -545,7 +390,7 @@ class Walker:
         # The subgraph may declare a narrower type (`@join__field(type:)`): an
         # object where the supergraph has a union. Plan for the subgraph's type;
         # the client's abstract type still needs `__typename` to shape the value.
-        type_name = found.type.strip("[]!") if found.type else self._narrowed(ctx, field)
+        type_name = found.type.strip("[]!") if found.type else self.paths.narrowed(ctx, field)
         if type_name not in self.sg.types:
             type_name = field.type_name
         if type_name != field.type_name and is_abstract(self.sg, field.type_name):
@@ -556,23 +401,13 @@ class Walker:
             fpath=(*ctx.fpath, item.response_key),
             type_name=type_name,
             path=(*ctx.path, field.response_key, *("@",) * field.list_depth),
-            provided=self._child_provided(ctx, field, found),
+            provided=self.paths.child_provided(ctx, field, found),
             conditions=ctx.conditions + conditions_of(field.directives),
             internal=ctx.internal,
             parent=ctx,
             via=field,
         )
         self.add(inner, field.selections)
-
-    def _narrowed(self, ctx: Ctx, field: Field) -> str:
-        """The field's type at this object: an implementation may narrow the type its
-        interface declares (`similar: [Book]` for `[Product]`), and a selection made
-        through the interface (`... on Similar`) then only meets the narrower type."""
-        type_def = self.sg.types.get(ctx.type_name)
-        if type_def is None or type_def.kind != "object" or field.parent_type == ctx.type_name:
-            return field.type_name
-        field_def = type_def.fields.get(field.name)
-        return field_def.named_type if field_def is not None else field.type_name
 
     # -- entity jumps -------------------------------------------------------
 
@@ -584,16 +419,17 @@ class Walker:
         allowed: frozenset[str] | None = None,
     ) -> None:
         """Jump through a key to a subgraph resolving `field` (or, with `then`, those selections)."""
-        options = self._jump_options(ctx, field)
+        options = self.paths.jump_options(ctx, field)
         if allowed is not None:
             options = [o for o in options if o.graph in allowed]
         if not then and all(o.key_cost >= 2 for o in options):
             # No key leads there, or only keys whose fields need more jumps themselves:
             # re-fetching the path from an ancestor entity is the shorter way.
-            ancestors = self._ancestor_jump(ctx, field)
-            for position, nested, allowed in ancestors:
-                nested = _carrying(nested, ctx.conditions, position.conditions)
-                self._jump(position, nested, allowed=allowed)
+            # Each re-fetch's place first (a fragment per implementation), then the jumps.
+            ancestors = [(_refetch_position(r), r) for r in self.paths.ancestor_jump(ctx, field)]
+            for position, refetch in ancestors:
+                nested = _carrying(refetch.field, ctx.conditions, position.conditions)
+                self._jump(position, nested, allowed=refetch.allowed)
             if ancestors:
                 return
         if not options:
@@ -625,205 +461,6 @@ class Walker:
         finally:
             self._depth -= 1
 
-    def _ancestor_jump(self, ctx: Ctx, field: Field) -> list[tuple[Ctx, Field, frozenset[str]]]:
-        """No key leads to a subgraph resolving `field` here (its type is not an entity
-        there): re-fetch the path to it from the nearest ancestor entity instead (from
-        each of its implementations when that ancestor is abstract)."""
-        current: Ctx = ctx
-        nested: Selection = field
-        while current.parent is not None and current.via is not None:
-            via = current.via
-            if current.type_name != via.type_name:
-                nested = InlineFragment(type_condition=current.type_name, selections=(nested,))
-            nested_field = replace(via, selections=(nested,))
-            current = current.parent
-            positions = [current]
-            while positions[-1].origin is not None:
-                positions.append(positions[-1].origin)
-            for position in reversed(positions):
-                allowed = frozenset(
-                    o.graph
-                    for o in self._jump_options(position, nested_field)
-                    if self.cost.local_cost(
-                        o.graph, nested_field.type_name, nested_field.selections, None
-                    )
-                    == 0
-                )
-                if allowed:
-                    return [(position, nested_field, allowed)]
-                found = self._ancestor_per_implementation(position, nested_field)
-                if found:
-                    return found
-            nested = nested_field
-        return []
-
-    def _ancestor_per_implementation(
-        self, position: Ctx, field: Field
-    ) -> list[tuple[Ctx, Field, frozenset[str]]]:
-        """An abstract ancestor has no key, but its implementations in its subgraph may:
-        re-fetch the path from each implementation that serves it (as `_add_abstract`)."""
-        sg, graph = self.sg, position.group.service
-        if not is_abstract(sg, position.type_name) or is_interface_object(
-            sg, graph, position.type_name
-        ):
-            return []
-        candidates: list[tuple[str, frozenset[str]]] = []
-        for possible in sg.possible_types_in(graph, position.type_name):
-            type_def = sg.types.get(possible)
-            if type_def is None or field.name not in type_def.fields:
-                continue
-            typed = replace(position, type_name=possible)
-            allowed = frozenset(
-                o.graph
-                for o in self._jump_options(typed, field)
-                if self.cost.local_cost(o.graph, field.type_name, field.selections, None) == 0
-            )
-            if allowed:
-                candidates.append((possible, allowed))
-        out: list[tuple[Ctx, Field, frozenset[str]]] = []
-        for possible, allowed in candidates:
-            _, typed = _in_fragment(position, possible)
-            out.append((typed, field, allowed))
-        return out
-
-    def _jump_options(self, ctx: Ctx, field: Field) -> list[Jump]:
-        sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
-        type_def = sg.types.get(type_name)
-        if type_def is None:
-            return []
-        options: list[Jump] = []
-        rep_types = [type_name]
-        if type_def.kind == "object":
-            rep_types += list(type_def.interfaces)
-        for graph in sg.subgraphs:
-            for rep_type in rep_types:
-                if rep_type != type_name and not is_interface_object(sg, graph, rep_type):
-                    continue
-                if field.name == "__typename":
-                    if is_interface_object(sg, graph, rep_type) or graph == here:
-                        continue
-                    found: FieldInGraph | None = FieldInGraph(graph=graph)
-                else:
-                    found = resolves(sg, graph, rep_type, field.name, None)
-                if found is None:
-                    continue
-                if graph == here and found.requires is None and rep_type == type_name:
-                    continue
-                provided = Provided(found.provides) if found.provides else None
-                subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
-                reused = self._find_group(ctx, graph)
-                elsewhere_only = (
-                    not ctx.internal
-                    and resolves(sg, here, type_name, field.name, ctx.provided) is None
-                )
-                for key in resolvable_keys(sg, graph, rep_type):
-                    key_cost = self._key_cost(here, type_name, key.selections)
-                    if key_cost >= INFEASIBLE:
-                        continue
-                    if key_cost > 0 and reused is not None and not ctx.internal:
-                        # A fetch open here already has this key: its jumps are paid
-                        # (for the client's fields; keys are collected the plain way).
-                        wanted = SelectionSet()
-                        add_to_representation(
-                            sg,
-                            wanted.add_fragment(type_name).sub,
-                            type_name,
-                            key.selections,
-                            keys=self.keys,
-                            path=ctx.path,
-                        )
-                        if covers(reused.requires, wanted):
-                            key_cost = 0
-                    if (not field.selections or (key_cost > 0 and not elsewhere_only)) and any(
-                        isinstance(item, FieldSetField) and item.name == field.name
-                        for item in key.selections
-                    ):
-                        # Fetching a key field through that very key goes in circles.
-                        # A client field this subgraph lacks may come that way: the
-                        # key's own fields are collected without it.
-                        continue
-                    options.append(
-                        Jump(
-                            cost=min(
-                                INFEASIBLE, key_cost + subtree + (0 if reused is not None else 1)
-                            ),
-                            order=self.graph_order[graph],
-                            graph=graph,
-                            key=key,
-                            rep_type=rep_type,
-                            key_cost=key_cost,
-                        )
-                    )
-        return options
-
-    def _key_cost(self, graph: str, type_name: str, field_set: FieldSet) -> int:
-        """0 when `graph` can produce the key itself, 1 when it needs another jump."""
-        cost = 0
-        for item in field_set:
-            if not isinstance(item, FieldSetField):
-                continue
-            if not can_collect(self.sg, graph, type_name, item.name):
-                # One more jump can fetch it only from a subgraph that has it and
-                # whose key this subgraph can give directly.
-                if not any(
-                    other != graph
-                    and can_collect(self.sg, other, type_name, item.name)
-                    and any(
-                        self._key_local(graph, type_name, key.selections)
-                        for key in resolvable_keys(self.sg, other, type_name)
-                    )
-                    for other in self.sg.subgraphs
-                ):
-                    # Maybe re-fetched from an ancestor entity (see `_ancestor_jump`).
-                    if not any(
-                        other != graph and can_collect(self.sg, other, type_name, item.name)
-                        for other in self.sg.subgraphs
-                    ):
-                        return INFEASIBLE
-                    cost = max(cost, 2)
-                    continue
-                cost = max(cost, 1)
-                continue
-            field_def = self.sg.types[type_name].fields.get(item.name)
-            if item.selections and field_def is not None:
-                cost = max(cost, self._key_cost(graph, field_def.named_type, item.selections))
-        return cost
-
-    def _key_local(self, graph: str, type_name: str, field_set: FieldSet) -> bool:
-        return key_local(self.sg, graph, type_name, field_set)
-
-    def _find_group(
-        self, ctx: Ctx, graph: str, requires: FieldSet | None = None
-    ) -> FetchGroup | None:
-        """An entity fetch to reuse: same subgraph, path and parent; the one that waits
-        for the fewest other fetches (not one held back by a @requires).
-
-        A fetch that must wait for @requires fields never reuses one that other
-        fetches already wait for: those could be the ones providing the fields.
-        """
-        matches = [
-            group
-            for group in self._index.get((graph, ctx.path, ctx.group.id), ())
-            if group.id not in self._no_reuse
-        ]
-        if requires is not None and matches:
-            awaited = {d for g in self.groups for d in g.deps if d != g.parent}
-            wanted = SelectionSet()
-            add_to_representation(
-                self.sg,
-                wanted.add_fragment(ctx.type_name).sub,
-                ctx.type_name,
-                requires,
-                keys=self.keys,
-                path=ctx.path,
-            )
-            matches = [
-                g
-                for g in matches
-                if g.id not in awaited and not representation_conflict(g.requires, wanted)
-            ]
-        return min(matches, key=lambda g: (len(g.deps), g.id)) if matches else None
-
     def _entity_group(
         self, ctx: Ctx, jump: Jump, requires: FieldSet | None = None, own: Conditions = ()
     ) -> tuple[FetchGroup, Conditions]:
@@ -831,9 +468,9 @@ class Walker:
         conditions `own`), with the key in its representation; and the conditions
         under which the response holds that key (see representations.py)."""
         sg, type_name = self.sg, ctx.type_name
-        child = self._find_group(ctx, jump.graph, requires)
+        child = self.fetches.find_group(ctx, jump.graph, requires)
         if child is None:
-            child = self._new_group(
+            child = self.fetches.new_group(
                 jump.graph,
                 is_entity=True,
                 path=ctx.path,
@@ -883,7 +520,7 @@ class Walker:
         req_ctx = replace(ctx, internal=True, requires_ok=False, provided=None)
         required = to_selections(self.sg, ctx.type_name, requires, self.keys, ctx.path)
         providers = self._collect(child, req_ctx, required)
-        if any(child.id in self._ancestry(p) for p in providers):
+        if any(child.id in self.fetches.ancestry(p) for p in providers):
             raise PlanningError(
                 f'the @requires of "{ctx.type_name}" fields in "{child.service}" at '
                 f'"{".".join(ctx.path)}" depend on their own fetch'
@@ -901,53 +538,18 @@ class Walker:
                 ctx.path,
             )
 
-    def _ancestry(self, group_id: int) -> set[int]:
-        """Every fetch this one waits for, directly or not."""
-        seen: set[int] = set()
-        stack = [group_id]
-        while stack:
-            current = stack.pop()
-            for dep in self.groups[current].deps:
-                if dep not in seen:
-                    seen.add(dep)
-                    stack.append(dep)
-        return seen
-
     def _collect(self, child: FetchGroup, ctx: Ctx, selections: tuple[Selection, ...]) -> set[int]:
         """Plan internal selections; return the groups that now hold them (never `child`)."""
         saved = self._touched
         self._touched = set()
-        self._no_reuse.add(child.id)
+        self.fetches.no_reuse.add(child.id)
         try:
             self.add(ctx, selections)
             return self._touched - {child.id}
         finally:
-            self._no_reuse.discard(child.id)
+            self.fetches.no_reuse.discard(child.id)
             saved |= self._touched
             self._touched = saved
-
-    def _new_group(
-        self,
-        service: str,
-        is_entity: bool,
-        path: tuple[str, ...],
-        parent: int | None,
-        conditions: Conditions,
-    ) -> FetchGroup:
-        group = FetchGroup(
-            id=len(self.groups),
-            service=service,
-            is_entity=is_entity,
-            path=path,
-            parent=parent,
-            conditions=conditions,
-        )
-        if parent is not None:
-            group.deps.add(parent)
-        self.groups.append(group)
-        if is_entity:
-            self._index.setdefault((service, path, parent), []).append(group)
-        return group
 
 
 def _in_fragment(
@@ -967,6 +569,12 @@ def _in_fragment(
         conditions=ctx.conditions if conditions is None else conditions,
     )
     return item, inner
+
+
+def _refetch_position(refetch: Refetch) -> Ctx:
+    if refetch.type_condition is None:
+        return refetch.position
+    return _in_fragment(refetch.position, refetch.type_condition)[1]
 
 
 def _carrying(field: Field, here: Conditions, there: Conditions) -> Field:

@@ -1,0 +1,404 @@
+"""Path finding: which subgraph serves which field, by field, key, `@requires` and `@provides` edges.
+
+Questions about the supergraph and the position the walker is at, never
+changes to the plan: can the current subgraph resolve a field and its subtree
+(field edge, `@provides`), are its `@requires` inputs local, which keys lead to
+another subgraph that does (key edges, `jump_options`, each with its cost in
+further jumps), whether a fetch a sibling opened makes a jump cheaper, in
+which order siblings are best planned, and where a path must be re-fetched
+from an ancestor entity because no key leads to its field. The answers steer
+the walker (walk.py), which builds the fetch graph from them. Estimates of
+whole subtrees come from `cost.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from supergraph.operation import Field, InlineFragment, Selection
+from supergraph.planner.capabilities import (
+    Provided,
+    can_collect,
+    entry,
+    is_abstract,
+    is_interface_object,
+    key_local,
+    resolvable_keys,
+    resolves,
+)
+from supergraph.planner.context import Ctx, Jump
+from supergraph.planner.contextual import sets_context
+from supergraph.planner.cost import INFEASIBLE, CostModel
+from supergraph.planner.fetch_graph import FetchGraph
+from supergraph.planner.fieldsets import add_to_representation, to_selections
+from supergraph.planner.response_keys import ClientKeys
+from supergraph.planner.selection import SelectionSet, covers
+from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Supergraph
+
+
+@dataclass(frozen=True, slots=True)
+class Refetch:
+    """Plan `field` again from `position`, an ancestor entity (inside `... on
+    type_condition` there, when set), from one of the subgraphs `allowed`."""
+
+    position: Ctx
+    field: Field
+    allowed: frozenset[str]
+    type_condition: str | None = None
+
+
+class PathFinder:
+    def __init__(
+        self, sg: Supergraph, cost: CostModel, keys: ClientKeys, fetches: FetchGraph
+    ) -> None:
+        self.sg = sg
+        self.cost = cost
+        self.keys = keys
+        self.fetches = fetches
+        """Read only: the entity fetches open at a place (a jump into one costs no new fetch)."""
+        self.graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
+        """Subgraphs in supergraph order: the last tie-break, so plans are deterministic."""
+
+    def order(self, ctx: Ctx, selections: tuple[Selection, ...]) -> tuple[Selection, ...]:
+        """The order to plan the selections of an object position in.
+
+        Fields this subgraph serves go first, so the client's fields come before
+        the keys added for jumps in the subgraph query. A local field whose
+        subtree needs jumps goes after the jumps of its siblings: it may then be
+        cheaper through a fetch opened for them. Likewise a field jumped for whose
+        subtree needs jumps from there: a fetch a sibling opens may serve that
+        part (or all of it) without one more jump.
+        """
+        local = [s for s in selections if isinstance(s, Field) and self.is_local(ctx, s)]
+        rest = [s for s in selections if not (isinstance(s, Field) and self.is_local(ctx, s))]
+        settled = [s for s in local if self.stays_whole(ctx, s)]
+        unsettled = [s for s in local if s not in settled]
+        deep = [s for s in rest if isinstance(s, Field) and self.jumps_on(ctx, s)]
+        rest = [s for s in rest if s not in deep]
+        return (*settled, *rest, *deep, *unsettled)
+
+    def may_apply(self, type_name: str, condition: str) -> bool:
+        if condition == type_name or is_abstract(self.sg, type_name):
+            return True
+        return condition in self.sg.types and type_name in self.sg.possible_types(condition)
+
+    def stays_whole(self, ctx: Ctx, field: Field) -> bool:
+        """The subgraph serves the field's whole subtree without jumps."""
+        if not field.selections or ctx.requires_ok:
+            return True
+        found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
+        if found is None:
+            return True
+        provided = self.child_provided(ctx, field, found)
+        graph = ctx.group.service
+        return self.cost.local_cost(graph, field.type_name, field.selections, provided) == 0
+
+    def is_local(self, ctx: Ctx, field: Field) -> bool:
+        found = resolves(self.sg, ctx.group.service, ctx.type_name, field.name, ctx.provided)
+        return field.name == "__typename" or (found is not None and found.requires is None)
+
+    def jumps_on(self, ctx: Ctx, field: Field) -> bool:
+        """Does the subgraph a jump for `field` would go to need further jumps for it?"""
+        if not field.selections or ctx.internal or ctx.requires_ok:
+            return False
+        if is_abstract(self.sg, ctx.type_name) and not is_interface_object(
+            self.sg, ctx.group.service, ctx.type_name
+        ):
+            return False
+        options = self.jump_options(ctx, field)
+        if not options:
+            return False
+        best = min(options, key=lambda o: (o.cost, o.order))
+        found = resolves(self.sg, best.graph, best.rep_type, field.name, None)
+        provided = Provided(found.provides) if found is not None and found.provides else None
+        subtree = self.cost.local_cost(best.graph, field.type_name, field.selections, provided)
+        return 0 < subtree < INFEASIBLE
+
+    def evaluable(self, ctx: Ctx, fields: list[Field]) -> list[Field]:
+        """The fields worth planning where the subgraph has no object of the abstract type.
+
+        The subgraph can only return null (or an error) here, so its fields are
+        never evaluated: one that no subgraph reachable from here serves needs no
+        fetch, as long as the client asked for something that can be fetched (the
+        value, null or not, still comes from this subgraph). When nothing can
+        be, all are planned, and the first unreachable one is refused as before.
+        """
+        evaluable = [
+            f for f in fields if self.direct_on_abstract(ctx, f) or self.jump_options(ctx, f)
+        ]
+        return evaluable or fields
+
+    def interface_jump(self, ctx: Ctx, field: Field) -> bool:
+        return any(
+            o.rep_type == ctx.type_name and o.cost < INFEASIBLE
+            for o in self.jump_options(ctx, field)
+        )
+
+    def direct_on_abstract(self, ctx: Ctx, field: Field) -> bool:
+        """Can the interface field be asked directly, the same for every implementation?"""
+        if field.name == "__typename":
+            return True
+        sg, graph = self.sg, ctx.group.service
+        found = resolves(sg, graph, ctx.type_name, field.name, ctx.provided)
+        if found is None or found.requires is not None:
+            return False
+        for possible in sg.possible_types_in(graph, ctx.type_name):
+            other = resolves(sg, graph, possible, field.name, ctx.provided)
+            if other is None or other.requires is not None:
+                return False
+        return True
+
+    def context_ancestor(self, ctx: Ctx, context: str) -> tuple[Ctx, int] | None:
+        """The nearest position above `ctx` whose type sets `context`, and how many fields up."""
+        current, levels = ctx.parent, 1
+        while current is not None:
+            if sets_context(self.sg, current.type_name, context):
+                return current, levels
+            current, levels = current.parent, levels + 1
+        return None
+
+    def requires_local(self, ctx: Ctx, found: FieldInGraph) -> bool:
+        """The subgraph resolves the required fields itself: no fetch needed before."""
+        assert found.requires is not None
+        required = to_selections(self.sg, ctx.type_name, found.requires)
+        return self.cost.local_cost(ctx.group.service, ctx.type_name, required, ctx.provided) == 0
+
+    def worth_staying(self, ctx: Ctx, field: Field, found: FieldInGraph) -> bool:
+        if not field.selections or ctx.requires_ok:
+            return True
+        here = self.cost.local_cost(
+            ctx.group.service,
+            field.type_name,
+            field.selections,
+            self.child_provided(ctx, field, found),
+        )
+        if here == 0:
+            return True
+        # Jump instead when that costs fewer fetches, e.g. through an entity
+        # fetch a sibling opened here anyway.
+        limit = min(here, INFEASIBLE)
+        return not any(o.cost < limit for o in self.jump_options(ctx, field))
+
+    def stay_split(self, ctx: Ctx, field: Field, found: FieldInGraph) -> tuple[Field, Field] | None:
+        """The field as asked here (the subfields this subgraph serves) and as asked
+        through an entity fetch already open at this place (a sibling's jump), when
+        that fetch serves all the others; None: asked whole, here."""
+        if not field.selections or ctx.requires_ok:
+            return None
+        graph, provided = ctx.group.service, self.child_provided(ctx, field, found)
+        mine: list[Selection] = []
+        others: list[Selection] = []
+        for selection in field.selections:
+            cost = self.cost.local_cost(graph, field.type_name, (selection,), provided)
+            if cost == 0:
+                mine.append(selection)
+            elif isinstance(selection, InlineFragment):
+                # Its fields too: those served here stay, under the same fragment.
+                inner = selection.type_condition
+                parts: tuple[list[Selection], list[Selection]] = ([], [])
+                for sub in selection.selections:
+                    zero = self.cost.local_cost(graph, inner, (sub,), provided) == 0
+                    parts[0 if zero else 1].append(sub)
+                if parts[0] and parts[1]:
+                    mine.append(replace(selection, selections=tuple(parts[0])))
+                    others.append(replace(selection, selections=tuple(parts[1])))
+                else:
+                    others.append(selection)
+            else:
+                others.append(selection)
+        if not mine or not others:
+            return None
+        elsewhere = replace(field, selections=tuple(others))
+        if not any(o.cost == 0 for o in self.jump_options(ctx, elsewhere)):
+            return None
+        return replace(field, selections=tuple(mine)), elsewhere
+
+    def child_provided(self, ctx: Ctx, field: Field, found: FieldInGraph) -> Provided | None:
+        if found.provides is not None:
+            return Provided(found.provides)
+        if is_abstract(self.sg, ctx.type_name):
+            # Asked on an interface: the implementations' @provides hold when they agree.
+            graph = ctx.group.service
+            impls = [
+                entry(self.sg, p, field.name, graph)
+                for p in self.sg.possible_types_in(graph, ctx.type_name)
+            ]
+            texts = {i.provides_text if i else None for i in impls}
+            first = impls[0] if impls else None
+            if len(texts) == 1 and first is not None and first.provides is not None:
+                return Provided(first.provides)
+        if ctx.provided is not None:
+            return ctx.provided.child(ctx.type_name, self.sg, field.name)
+        return None
+
+    def narrowed(self, ctx: Ctx, field: Field) -> str:
+        """The field's type at this object: an implementation may narrow the type its
+        interface declares (`similar: [Book]` for `[Product]`), and a selection made
+        through the interface (`... on Similar`) then only meets the narrower type."""
+        type_def = self.sg.types.get(ctx.type_name)
+        if type_def is None or type_def.kind != "object" or field.parent_type == ctx.type_name:
+            return field.type_name
+        field_def = type_def.fields.get(field.name)
+        return field_def.named_type if field_def is not None else field.type_name
+
+    def ancestor_jump(self, ctx: Ctx, field: Field) -> list[Refetch]:
+        """No key leads to a subgraph resolving `field` here (its type is not an entity
+        there): re-fetch the path to it from the nearest ancestor entity instead (from
+        each of its implementations when that ancestor is abstract)."""
+        current: Ctx = ctx
+        nested: Selection = field
+        while current.parent is not None and current.via is not None:
+            via = current.via
+            if current.type_name != via.type_name:
+                nested = InlineFragment(type_condition=current.type_name, selections=(nested,))
+            nested_field = replace(via, selections=(nested,))
+            current = current.parent
+            positions = [current]
+            while positions[-1].origin is not None:
+                positions.append(positions[-1].origin)
+            for position in reversed(positions):
+                allowed = frozenset(
+                    o.graph
+                    for o in self.jump_options(position, nested_field)
+                    if self.cost.local_cost(
+                        o.graph, nested_field.type_name, nested_field.selections, None
+                    )
+                    == 0
+                )
+                if allowed:
+                    return [Refetch(position, nested_field, allowed)]
+                found = self.ancestor_per_implementation(position, nested_field)
+                if found:
+                    return found
+            nested = nested_field
+        return []
+
+    def ancestor_per_implementation(self, position: Ctx, field: Field) -> list[Refetch]:
+        """An abstract ancestor has no key, but its implementations in its subgraph may:
+        re-fetch the path from each implementation that serves it (as the walker's
+        `_add_abstract`)."""
+        sg, graph = self.sg, position.group.service
+        if not is_abstract(sg, position.type_name) or is_interface_object(
+            sg, graph, position.type_name
+        ):
+            return []
+        candidates: list[tuple[str, frozenset[str]]] = []
+        for possible in sg.possible_types_in(graph, position.type_name):
+            type_def = sg.types.get(possible)
+            if type_def is None or field.name not in type_def.fields:
+                continue
+            typed = replace(position, type_name=possible)
+            allowed = frozenset(
+                o.graph
+                for o in self.jump_options(typed, field)
+                if self.cost.local_cost(o.graph, field.type_name, field.selections, None) == 0
+            )
+            if allowed:
+                candidates.append((possible, allowed))
+        return [Refetch(position, field, allowed, possible) for possible, allowed in candidates]
+
+    def jump_options(self, ctx: Ctx, field: Field) -> list[Jump]:
+        sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
+        type_def = sg.types.get(type_name)
+        if type_def is None:
+            return []
+        options: list[Jump] = []
+        rep_types = [type_name]
+        if type_def.kind == "object":
+            rep_types += list(type_def.interfaces)
+        for graph in sg.subgraphs:
+            for rep_type in rep_types:
+                if rep_type != type_name and not is_interface_object(sg, graph, rep_type):
+                    continue
+                if field.name == "__typename":
+                    if is_interface_object(sg, graph, rep_type) or graph == here:
+                        continue
+                    found: FieldInGraph | None = FieldInGraph(graph=graph)
+                else:
+                    found = resolves(sg, graph, rep_type, field.name, None)
+                if found is None:
+                    continue
+                if graph == here and found.requires is None and rep_type == type_name:
+                    continue
+                provided = Provided(found.provides) if found.provides else None
+                subtree = self.cost.local_cost(graph, field.type_name, field.selections, provided)
+                reused = self.fetches.find_group(ctx, graph)
+                elsewhere_only = (
+                    not ctx.internal
+                    and resolves(sg, here, type_name, field.name, ctx.provided) is None
+                )
+                for key in resolvable_keys(sg, graph, rep_type):
+                    key_cost = self.key_cost(here, type_name, key.selections)
+                    if key_cost >= INFEASIBLE:
+                        continue
+                    if key_cost > 0 and reused is not None and not ctx.internal:
+                        # A fetch open here already has this key: its jumps are paid
+                        # (for the client's fields; keys are collected the plain way).
+                        wanted = SelectionSet()
+                        add_to_representation(
+                            sg,
+                            wanted.add_fragment(type_name).sub,
+                            type_name,
+                            key.selections,
+                            keys=self.keys,
+                            path=ctx.path,
+                        )
+                        if covers(reused.requires, wanted):
+                            key_cost = 0
+                    if (not field.selections or (key_cost > 0 and not elsewhere_only)) and any(
+                        isinstance(item, FieldSetField) and item.name == field.name
+                        for item in key.selections
+                    ):
+                        # Fetching a key field through that very key goes in circles.
+                        # A client field this subgraph lacks may come that way: the
+                        # key's own fields are collected without it.
+                        continue
+                    options.append(
+                        Jump(
+                            cost=min(
+                                INFEASIBLE, key_cost + subtree + (0 if reused is not None else 1)
+                            ),
+                            order=self.graph_order[graph],
+                            graph=graph,
+                            key=key,
+                            rep_type=rep_type,
+                            key_cost=key_cost,
+                        )
+                    )
+        return options
+
+    def key_cost(self, graph: str, type_name: str, field_set: FieldSet) -> int:
+        """0 when `graph` can produce the key itself, 1 when it needs another jump."""
+        cost = 0
+        for item in field_set:
+            if not isinstance(item, FieldSetField):
+                continue
+            if not can_collect(self.sg, graph, type_name, item.name):
+                # One more jump can fetch it only from a subgraph that has it and
+                # whose key this subgraph can give directly.
+                if not any(
+                    other != graph
+                    and can_collect(self.sg, other, type_name, item.name)
+                    and any(
+                        self.key_local(graph, type_name, key.selections)
+                        for key in resolvable_keys(self.sg, other, type_name)
+                    )
+                    for other in self.sg.subgraphs
+                ):
+                    # Maybe re-fetched from an ancestor entity (see `_ancestor_jump`).
+                    if not any(
+                        other != graph and can_collect(self.sg, other, type_name, item.name)
+                        for other in self.sg.subgraphs
+                    ):
+                        return INFEASIBLE
+                    cost = max(cost, 2)
+                    continue
+                cost = max(cost, 1)
+                continue
+            field_def = self.sg.types[type_name].fields.get(item.name)
+            if item.selections and field_def is not None:
+                cost = max(cost, self.key_cost(graph, field_def.named_type, item.selections))
+        return cost
+
+    def key_local(self, graph: str, type_name: str, field_set: FieldSet) -> bool:
+        return key_local(self.sg, graph, type_name, field_set)
