@@ -93,6 +93,7 @@ class CostModel:
         self.sg = sg
         self._memo: dict[tuple[str, str, int, int, bool], _Estimate] = {}
         self._keep: list[object] = []
+        self._sizes: dict[int, int] = {}
 
     def local_cost(
         self,
@@ -169,7 +170,7 @@ class CostModel:
                     if found is None or found.requires is not None:
                         total.add(self._missing(graph, type_name, selection.name, under_entity))
                         if per_type is None:
-                            total.remote += 1 + _size(selection.selections)
+                            total.remote += 1 + self._size(selection.selections)
                         continue
                     if abstract:
                         for possible in in_graph:
@@ -261,6 +262,21 @@ class CostModel:
         """How many client fields `graph` leaves to later fetches (a tie-break of equal costs)."""
         return self._estimate(graph, type_name, selections, provided, False).remote
 
+    def _size(self, selections: tuple[Selection, ...]) -> int:
+        """The client fields in `selections` (memoised: estimates from several subgraphs
+        meet the same subtree; it belongs to a selection `_keep` holds)."""
+        key = id(selections)
+        size = self._sizes.get(key)
+        if size is None:
+            size = 0
+            for selection in selections:
+                if isinstance(selection, Field) and selection.name != "__typename":
+                    size += 1
+                if selection.selections:
+                    size += self._size(selection.selections)
+            self._sizes[key] = size
+        return size
+
     def _on_every(
         self, graph: str, types: tuple[str, ...], field_name: str, provided: Provided | None
     ) -> bool:
@@ -285,10 +301,3 @@ def _cover(choices: Targets) -> int:
         left = [c for c in left if best not in c]
         count += 1
     return count
-
-
-def _size(selections: tuple[Selection, ...]) -> int:
-    return sum(
-        (1 if isinstance(s, Field) and s.name != "__typename" else 0) + _size(s.selections)
-        for s in selections
-    )
