@@ -72,6 +72,7 @@ UNAUTHORIZED_FIELD_OR_TYPE: Final = "UNAUTHORIZED_FIELD_OR_TYPE"
 BAD_USER_INPUT: Final = "BAD_USER_INPUT"
 QUERY_PLANNING_FAILED: Final = "QUERY_PLANNING_FAILED"
 MAX_FETCHES_EXCEEDED: Final = "MAX_FETCHES_EXCEEDED"
+MAX_PLANNING_STEPS_EXCEEDED: Final = "MAX_PLANNING_STEPS_EXCEEDED"
 REQUEST_CONCURRENCY_LIMITED: Final = "REQUEST_CONCURRENCY_LIMITED"
 
 # -- execution ----------------------------------------------------------------------------
@@ -257,6 +258,12 @@ CODES: Final = (
         "plan",
         "The planner found no plan for a valid operation (a router bug or an impossible"
         " supergraph).",
+    ),
+    ErrorCode(
+        MAX_PLANNING_STEPS_EXCEEDED,
+        REQUEST_ERROR,
+        "plan",
+        "Planning the operation would take more steps than `limits.max_planning_steps`.",
     ),
     ErrorCode(
         MAX_FETCHES_EXCEEDED,

@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import orjson
@@ -55,6 +56,7 @@ from supergraph.errors import (
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     MAX_FETCHES_EXCEEDED,
+    MAX_PLANNING_STEPS_EXCEEDED,
     MAX_QUERY_LENGTH_EXCEEDED,
     MAX_TOKENS_EXCEEDED,
     QUERY_PLANNING_FAILED,
@@ -91,7 +93,7 @@ from supergraph.limits.fetches import count_fetches, fetches_message
 from supergraph.operation.fast_validation import bounded_rules, explain_abort, rules_to_run
 from supergraph.operation.locate import Position, locate_errors, variable_locations
 from supergraph.operation.parsing import SourceTooLong, TokenLimitExceeded, parse_document
-from supergraph.planner import PlanningError, build_query_plan
+from supergraph.planner import PlanningBudgetExceeded, PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
 from supergraph.request_id import current as request_id
@@ -281,9 +283,12 @@ class Router:
         planner: Planner = build_query_plan,
     ) -> None:
         self.supergraph = supergraph
-        self._planner = planner
         self.schema: GraphQLSchema = supergraph.api_schema
         self.options = options or RouterOptions()
+        steps = self.options.limits.max_planning_steps
+        self._planner = (
+            partial(build_query_plan, max_steps=steps) if planner is build_query_plan else planner
+        )
         self.transport = transport
         # The full supergraph schema knows types the API schema hides (inaccessible).
         self._executor = PlanExecutor(
@@ -705,6 +710,9 @@ class Router:
         """Plan `planned` (default: `document`); shape by the client's own operation."""
         try:
             plan = self._planner(self.supergraph, planned or document, operation_name)
+        except PlanningBudgetExceeded as error:
+            # The operation's cost, as for the other limits: a request error.
+            return _request_error(graphql_error(str(error), code=MAX_PLANNING_STEPS_EXCEEDED))
         except PlanningError as error:
             return GraphQLResponse(
                 {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]},

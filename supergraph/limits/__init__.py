@@ -38,6 +38,7 @@ from supergraph.errors import (
     MAX_ROOT_FIELDS_EXCEEDED,
 )
 from supergraph.limits.measure import DocumentMeasure, Measure, measure
+from supergraph.planner.budget import DEFAULT_MAX_STEPS
 
 __all__ = [
     "INTROSPECTION_MIN_BYTES",
@@ -74,6 +75,9 @@ class OperationLimits:
     length (a 1.5 MB string literal is one token), so tokens alone do not bound it."""
     max_expanded_fields: int | None = None
     max_fetches: int | None = None
+    max_planning_steps: int | None = DEFAULT_MAX_STEPS
+    """Steps the planner may take for one plan (supergraph/planner/budget.py); on by
+    default, as the planner's own bound: a plan that takes more is refused."""
     parser_max_recursion: int = MAX_RECURSION
     introspection: bool = True
     introspection_max_depth: bool = True

@@ -83,7 +83,7 @@ def _tokens_read(parser: Parser, limit: int) -> int:
     count is over), the lexer once a run of comments ahead is longer than what is left
     (then that run makes the sum over). Any other syntax error leaves the sum within."""
     read = parser.token_count
-    token = parser._lexer.token.next
+    token = parser._lexer.token.next  # noqa: SLF001 -- graphql-core exposes no read-ahead
     while token is not None and token.kind is TokenKind.COMMENT and read <= limit:
         read += 1
         token = token.next

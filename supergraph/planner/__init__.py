@@ -18,7 +18,8 @@ The modules are the phases, in order:
 
 from __future__ import annotations
 
+from supergraph.planner.budget import DEFAULT_MAX_STEPS
 from supergraph.planner.build import build_query_plan
-from supergraph.planner.errors import PlanningError
+from supergraph.planner.errors import PlanningBudgetExceeded, PlanningError
 
-__all__ = ["PlanningError", "build_query_plan"]
+__all__ = ["DEFAULT_MAX_STEPS", "PlanningBudgetExceeded", "PlanningError", "build_query_plan"]

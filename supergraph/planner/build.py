@@ -6,7 +6,8 @@ from graphql import DocumentNode
 
 from supergraph.operation import Field, InlineFragment, Operation, Selection, normalize_operation
 from supergraph.operation.errors import OperationError
-from supergraph.planner.errors import PlanningError
+from supergraph.planner.budget import DEFAULT_MAX_STEPS, Budget
+from supergraph.planner.errors import PlanningBudgetExceeded, PlanningError
 from supergraph.planner.groups import FetchGroup, finish
 from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.optimize import optimize
@@ -19,21 +20,27 @@ _ROUTER_FIELDS = frozenset({"__typename", "__schema", "__type"})
 
 
 def build_query_plan(
-    supergraph: Supergraph, document: DocumentNode, operation_name: str | None = None
+    supergraph: Supergraph,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    *,
+    max_steps: int | None = DEFAULT_MAX_STEPS,
 ) -> QueryPlan:
     """Plan `document` (parsed and validated against `supergraph.api_schema`).
 
     Pure and deterministic, no I/O. Introspection fields (`__schema`, `__type`)
     and root `__typename` are not planned (the router answers them); a plan with
     nothing to fetch has `node=None`. Raises `PlanningError` when the operation
-    cannot be selected or satisfied.
+    cannot be selected or satisfied, `PlanningBudgetExceeded` (one) when planning
+    it takes more than `max_steps` steps (budget.py; None: no bound).
     """
     try:
         operation = normalize_operation(supergraph.api_schema, document, operation_name)
     except OperationError as error:
         raise PlanningError(str(error)) from None
     fields = _root_fields(operation.selections)
-    walker, groups, split = _walk(supergraph, operation, fields, {})
+    budget = Budget(max_steps)  # one for the whole plan, alternatives tried included
+    walker, groups, split = _walk(supergraph, operation, fields, {}, budget)
     # Splitting a shared root field is chosen on estimated jumps, which may count
     # twice a jump the walk makes once: each split field is also tried whole in
     # each subgraph serving it, and kept whole where the plan has fewer fetches.
@@ -42,7 +49,9 @@ def build_query_plan(
         for graph in root_candidates(walker, field):
             trial = {**whole, id(field): graph}
             try:
-                other = _walk(supergraph, operation, fields, trial)
+                other = _walk(supergraph, operation, fields, trial, budget)
+            except PlanningBudgetExceeded:
+                raise
             except PlanningError:
                 continue
             if len(other[1]) < len(groups):
@@ -52,19 +61,25 @@ def build_query_plan(
 
 
 def _walk(
-    supergraph: Supergraph, operation: Operation, fields: list[Field], whole: dict[int, str]
+    supergraph: Supergraph,
+    operation: Operation,
+    fields: list[Field],
+    whole: dict[int, str],
+    budget: Budget,
 ) -> tuple[Walker, list[FetchGroup], list[Field]]:
-    """The walked and merged fetch groups, and the root fields split across subgraphs."""
-    walker = Walker(supergraph, operation)
+    """The walked and optimised fetch groups, and the root fields split across subgraphs."""
+    walker = Walker(supergraph, operation, budget)
     try:
         split = plan_root(walker, fields, whole=whole)
+    except PlanningBudgetExceeded:
+        raise
     except PlanningError:
         # Joining root fields into fetches happening anyway is an estimate; when
         # it leads into a subgraph that cannot serve a selection, plan without it.
-        walker = Walker(supergraph, operation)
+        walker = Walker(supergraph, operation, budget)
         split = plan_root(walker, fields, join_forced=False, whole=whole)
     finish(walker.groups)
-    return walker, optimize(walker.groups), split
+    return walker, optimize(walker.groups, budget), split
 
 
 def _root_fields(selections: tuple[Selection, ...]) -> list[Field]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from supergraph.operation import Field, InlineFragment, Selection
+from supergraph.planner.budget import Budget
 from supergraph.planner.capabilities import (
     Provided,
     can_collect,
@@ -89,8 +90,9 @@ _NONE: Targets = frozenset()
 
 
 class CostModel:
-    def __init__(self, sg: Supergraph) -> None:
+    def __init__(self, sg: Supergraph, budget: Budget | None = None) -> None:
         self.sg = sg
+        self.budget = budget or Budget(None)
         self._memo: dict[tuple[str, str, int, int, bool], _Estimate] = {}
         self._keep: list[object] = []
         self._sizes: dict[int, int] = {}
@@ -119,6 +121,7 @@ class CostModel:
         if cached is not None:
             return cached
         self._keep.append((selections, provided))
+        self.budget.spend(len(selections) or 1)
         estimate = self._compute(graph, type_name, selections, provided, under_entity)
         self._memo[key] = estimate
         return estimate

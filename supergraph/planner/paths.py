@@ -298,6 +298,7 @@ class PathFinder:
         return [Refetch(position, field, allowed, possible) for possible, allowed in candidates]
 
     def jump_options(self, ctx: Ctx, field: Field) -> list[Jump]:
+        self.cost.budget.spend()
         sg, here, type_name = self.sg, ctx.group.service, ctx.type_name
         type_def = sg.types.get(type_name)
         if type_def is None:

@@ -23,6 +23,7 @@ from graphql import DirectiveNode
 
 from supergraph.operation import Field, InlineFragment, Operation, Selection
 from supergraph.planner.alternatives import condition_everywhere, serving_graphs
+from supergraph.planner.budget import Budget
 from supergraph.planner.capabilities import (
     can_collect,
     entry,
@@ -67,12 +68,13 @@ class Walker:
     """One walk of one operation: the fetch graph (`fetches`), path finding over it
     (`paths`), and the state of the walk itself."""
 
-    def __init__(self, sg: Supergraph, operation: Operation) -> None:
+    def __init__(self, sg: Supergraph, operation: Operation, budget: Budget | None = None) -> None:
         self.sg = sg
         self.operation = operation
         self.keys = ClientKeys(operation.selections)
         """The client's response keys by position: planner fields keep clear of them."""
-        self.cost = CostModel(sg)
+        self.budget = budget or Budget(None)
+        self.cost = CostModel(sg, self.budget)
         self.fetches = FetchGraph(sg, self.keys)
         self.paths = PathFinder(sg, self.cost, self.keys, self.fetches)
         self.groups = self.fetches.groups
@@ -188,6 +190,7 @@ class Walker:
                 self.add(inner, fragment.selections)
 
     def add_field(self, ctx: Ctx, field: Field) -> None:
+        self.budget.spend()
         sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
         if field.name == "__typename":
             # An @interfaceObject subgraph answers the interface's name: fine in a
@@ -419,6 +422,7 @@ class Walker:
         allowed: frozenset[str] | None = None,
     ) -> None:
         """Jump through a key to a subgraph resolving `field` (or, with `then`, those selections)."""
+        self.budget.spend()
         options = self.paths.jump_options(ctx, field)
         if allowed is not None:
             options = [o for o in options if o.graph in allowed]

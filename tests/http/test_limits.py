@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from supergraph.http.config import parse_config
+from supergraph.planner import DEFAULT_MAX_STEPS
 from tests.http.edge import edge_client
 
 GRAPHQL_RESPONSE = {"accept": "application/graphql-response+json"}
@@ -54,6 +56,13 @@ DEEPER = "{ topProducts { ...R } } fragment R on Product { reviews { author { id
         ),
         # products, then reviews for them: two fetches
         ({"max_fetches": 1}, "{ topProducts { name } }", DEEP, "MAX_FETCHES_EXCEEDED"),
+        # planning `topProducts { name }` takes 3 steps, DEEP 11 (supergraph/planner/budget.py)
+        (
+            {"max_planning_steps": 10},
+            "{ topProducts { name } }",
+            DEEP,
+            "MAX_PLANNING_STEPS_EXCEEDED",
+        ),
         # `{ me { id } }` is 6 tokens: { me { id } } (the end of input does not count).
         ({"max_tokens": 6}, "{ me { id } }", "{ me { id username } }", "MAX_TOKENS_EXCEEDED"),
     ],
@@ -73,6 +82,35 @@ async def test_limit_boundary(
 
 async def test_limits_are_off_by_default() -> None:
     assert (await _post({}, DEEPER)).status_code == 200
+
+
+async def test_an_operation_over_the_planning_budget_leaves_the_router_healthy() -> None:
+    """Refused as a request error (400 for graphql-response+json, 200 with
+    application/json), not cached as a plan: the same router answers the next
+    operation, and the refused one again the same way."""
+    async with edge_client({"limits": {"max_planning_steps": 10}}) as client:
+        for _ in range(2):
+            bad = await client.post("/graphql", json={"query": DEEP}, headers=GRAPHQL_RESPONSE)
+            assert (bad.status_code, _code(bad)) == (400, "MAX_PLANNING_STEPS_EXCEEDED")
+            assert bad.json()["errors"][0]["message"] == (
+                "planning the operation takes more than 10 steps"
+            )
+            plain = await client.post("/graphql", json={"query": DEEP})
+            assert (plain.status_code, _code(plain)) == (200, "MAX_PLANNING_STEPS_EXCEEDED")
+            ok = await client.post(
+                "/graphql", json={"query": "{ topProducts { name } }"}, headers=GRAPHQL_RESPONSE
+            )
+            assert ok.status_code == 200, ok.text
+            assert ok.json()["data"]["topProducts"]
+        health = await client.get("/health")
+        assert health.status_code == 200
+
+
+async def test_the_planning_budget_is_on_by_default_and_can_be_switched_off() -> None:
+    assert parse_config({}).limits.max_planning_steps == DEFAULT_MAX_STEPS
+    off = parse_config({"limits": {"max_planning_steps": None}})
+    assert off.limits.max_planning_steps is None
+    assert (await _post({"limits": {"max_planning_steps": None}}, DEEPER)).status_code == 200
 
 
 async def test_body_size_boundary() -> None:

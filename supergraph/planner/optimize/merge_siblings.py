@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from supergraph.planner.budget import Budget
 from supergraph.planner.context import directives_for
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.held import without_held
@@ -30,11 +31,12 @@ from supergraph.planner.selection import (
 )
 
 
-def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
+def merge_siblings(groups: list[FetchGroup], budget: Budget | None = None) -> list[FetchGroup]:
     """The groups after merging; merged-away groups are dropped, ids are kept.
 
     `groups` itself when nothing merged (the pass contract, optimize/__init__.py).
     """
+    budget = budget or Budget(None)
     alive = {g.id: g for g in groups}
     changed = True
     merged_any = False
@@ -46,6 +48,7 @@ def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
                 buckets.setdefault((group.service, group.path, None), []).append(group)
         for bucket in buckets.values():
             for keep, other in combinations(bucket, 2):
+                budget.spend()
                 if _can_merge(alive, keep, other):
                     _merge(alive, keep, other)
                     changed = merged_any = True
