@@ -29,6 +29,7 @@ from supergraph.planner.capabilities import (
 from supergraph.planner.context import Ctx, Jump
 from supergraph.planner.contextual import sets_context
 from supergraph.planner.cost import INFEASIBLE, CostModel
+from supergraph.planner.errors import PlanningError
 from supergraph.planner.fetch_graph import FetchGraph
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.response_keys import ClientKeys
@@ -47,6 +48,58 @@ class Refetch:
     type_condition: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """A field edge: the current subgraph serves the field (`found`) and its subtree
+    is planned from there."""
+
+    found: FieldInGraph
+
+
+@dataclass(frozen=True, slots=True)
+class StaySplit:
+    """`here` (the subfields the current subgraph serves) stays; `elsewhere` (the
+    others) goes through an entity fetch a sibling already opened at this place."""
+
+    found: FieldInGraph
+    here: Field
+    elsewhere: Field
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """A key edge: another subgraph serves the field (`jump_target` says which)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contextual:
+    """A field with `@fromContext` arguments: asked at the top of an entity fetch."""
+
+    found: FieldInGraph
+
+
+@dataclass(frozen=True, slots=True)
+class TypenameHere:
+    """`__typename` from the current subgraph."""
+
+
+@dataclass(frozen=True, slots=True)
+class TypenameLookup:
+    """`__typename` of an `@interfaceObject`, asked (unaliased) of a subgraph that
+    knows the object type."""
+
+    field: Field
+
+
+@dataclass(frozen=True, slots=True)
+class TypenameUnknown:
+    """`__typename` of an `@interfaceObject` no subgraph can tell (the interface has
+    no object type there, or its key is not resolvable): the interface's name."""
+
+
+Route = Stay | StaySplit | Leave | Contextual | TypenameHere | TypenameLookup | TypenameUnknown
+
+
 class PathFinder:
     def __init__(
         self, sg: Supergraph, cost: CostModel, keys: ClientKeys, fetches: FetchGraph
@@ -58,6 +111,81 @@ class PathFinder:
         """Read only: the entity fetches open at a place (a jump into one costs no new fetch)."""
         self.graph_order = {name: i for i, name in enumerate(sg.subgraphs)}
         """Subgraphs in supergraph order: the last tie-break, so plans are deterministic."""
+
+    def route(self, ctx: Ctx, field: Field) -> Route:
+        """How `field` is served from `ctx`: here, in part here, or through a jump."""
+        sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
+        if field.name == "__typename":
+            # An @interfaceObject subgraph answers the interface's name: fine in a
+            # representation, wrong for the client, who gets it from the real type.
+            if ctx.internal or not is_interface_object(sg, graph, type_name):
+                return TypenameHere()
+            # The shaper answers every `__typename` of an object, whatever its alias,
+            # from the object's one `__typename` key: the jump overwrites that key,
+            # never an alias of it (`tn: __typename` would leave the interface's name).
+            typename = replace(field, alias=None)
+            if self.jump_options(ctx, typename):
+                return TypenameLookup(typename)
+            return TypenameUnknown()
+        found = resolves(sg, graph, type_name, field.name, ctx.provided)
+        # Keys may use fields the subgraph declares @external or lost to
+        # @override; a client field only when no other subgraph can serve it.
+        if (
+            found is None
+            and can_collect(sg, graph, type_name, field.name)
+            and (ctx.internal or not self.jump_options(ctx, field))
+        ):
+            found = entry(sg, type_name, field.name, graph)
+        if found is not None and found.context_arguments:
+            return Contextual(found)
+        usable = found is not None and (
+            found.requires is None or ctx.requires_ok or self.requires_local(ctx, found)
+        )
+        if found is not None and usable and self.worth_staying(ctx, field, found):
+            parts = self.stay_split(ctx, field, found)
+            return Stay(found) if parts is None else StaySplit(found, *parts)
+        return Leave()
+
+    def jump_target(
+        self, ctx: Ctx, field: Field, fragment: bool, allowed: frozenset[str] | None
+    ) -> Jump | list[Refetch]:
+        """The jump that serves `field` from `ctx` (`fragment`: a type condition the
+        field stands for), or the re-fetches from an ancestor entity that do."""
+        options = self.jump_options(ctx, field)
+        if allowed is not None:
+            options = [o for o in options if o.graph in allowed]
+        if not fragment and all(o.key_cost >= 2 for o in options):
+            # No key leads there, or only keys whose fields need more jumps themselves:
+            # re-fetching the path from an ancestor entity is the shorter way.
+            ancestors = self.ancestor_jump(ctx, field)
+            if ancestors:
+                return ancestors
+        if not options:
+            raise PlanningError(
+                f'cannot plan field "{ctx.type_name}.{field.name}" at path '
+                f'"{".".join(ctx.path) or "(root)"}": no subgraph reachable from '
+                f'"{ctx.group.service}" resolves it'
+            )
+        return min(options, key=lambda o: (o.cost, o.order))
+
+    def context_jump(self, ctx: Ctx, field: Field, graph: str) -> Jump:
+        """The jump into an entity fetch of `graph` at `ctx` (the same subgraph too) for
+        a field with contextual arguments: by a key the current subgraph gives itself."""
+        here = ctx.group.service
+        keys = [
+            key
+            for key in resolvable_keys(self.sg, graph, ctx.type_name)
+            if self.key_cost(here, ctx.type_name, key.selections) == 0
+        ]
+        if not keys:
+            raise PlanningError(
+                f'cannot plan field "{ctx.type_name}.{field.name}" at path '
+                f'"{".".join(ctx.path) or "(root)"}": its contextual arguments need an entity '
+                f'fetch, and "{here}" cannot give a key of "{ctx.type_name}" for "{graph}"'
+            )
+        return Jump(
+            cost=0, order=self.graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
+        )
 
     def order(self, ctx: Ctx, selections: tuple[Selection, ...]) -> tuple[Selection, ...]:
         """The order to plan the selections of an object position in.

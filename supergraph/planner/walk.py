@@ -24,14 +24,7 @@ from graphql import DirectiveNode
 from supergraph.operation import Field, InlineFragment, Operation, Selection
 from supergraph.planner.alternatives import condition_everywhere, serving_graphs
 from supergraph.planner.budget import Budget
-from supergraph.planner.capabilities import (
-    can_collect,
-    entry,
-    is_abstract,
-    is_interface_object,
-    resolvable_keys,
-    resolves,
-)
+from supergraph.planner.capabilities import is_abstract, is_interface_object, resolves
 from supergraph.planner.context import (
     Ctx,
     Jump,
@@ -52,13 +45,20 @@ from supergraph.planner.errors import PlanningError
 from supergraph.planner.fetch_graph import FetchGraph
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
-from supergraph.planner.paths import PathFinder, Refetch
+from supergraph.planner.paths import (
+    Contextual,
+    Leave,
+    PathFinder,
+    Refetch,
+    Stay,
+    StaySplit,
+    TypenameHere,
+    TypenameLookup,
+    TypenameUnknown,
+)
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.response_keys import ClientKeys
-from supergraph.planner.selection import (
-    FieldItem,
-    FragmentItem,
-)
+from supergraph.planner.selection import FieldItem, FragmentItem
 from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, Supergraph
 
 _MAX_JUMP_DEPTH = 64
@@ -191,54 +191,28 @@ class Walker:
 
     def add_field(self, ctx: Ctx, field: Field) -> None:
         self.budget.spend()
-        sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
-        if field.name == "__typename":
-            # An @interfaceObject subgraph answers the interface's name: fine in a
-            # representation, wrong for the client, who gets it from the real type.
-            if ctx.internal or not is_interface_object(sg, graph, type_name):
+        match self.paths.route(ctx, field):
+            case Stay(found):
+                self._add_here(ctx, field, found)
+            case StaySplit(found, here, elsewhere):
+                self._add_here(ctx, here, found)
+                self._jump(ctx, elsewhere)
+            case Leave():
+                self._jump(ctx, field)
+            case Contextual(found):
+                self._add_contextual(ctx, field, found)
+            case TypenameHere():
                 self._touched.add(ctx.group.id)
                 ctx.selset.add_field(
                     "__typename", field.alias, (), field.directives, False, ctx.internal
                 )
-                return
-            # The shaper answers every `__typename` of an object, whatever its alias,
-            # from the object's one `__typename` key: the jump overwrites that key,
-            # never an alias of it (`tn: __typename` would leave the interface's name).
-            typename = replace(field, alias=None)
-            if self.paths.jump_options(ctx, typename):
+            case TypenameLookup(typename):
                 self._jump(ctx, typename)
-                return
-            # No subgraph can tell the object type (the interface has no object type
-            # there, or its key is not resolvable): the interface's name stays in the
-            # data, and the shaper reports each such object as an error.
-            self._touched.add(ctx.group.id)
-            ctx.selset.add_field("__typename", None, (), (), False, internal=True)
-            return
-        found = resolves(sg, graph, type_name, field.name, ctx.provided)
-        # Keys may use fields the subgraph declares @external or lost to
-        # @override; a client field only when no other subgraph can serve it.
-        if (
-            found is None
-            and can_collect(sg, graph, type_name, field.name)
-            and (ctx.internal or not self.paths.jump_options(ctx, field))
-        ):
-            found = entry(sg, type_name, field.name, graph)
-        if found is not None and found.context_arguments:
-            self._add_contextual(ctx, field, found)
-            return
-        usable = found is not None and (
-            found.requires is None or ctx.requires_ok or self.paths.requires_local(ctx, found)
-        )
-        if found is not None and usable and self.paths.worth_staying(ctx, field, found):
-            parts = self.paths.stay_split(ctx, field, found)
-            if parts is None:
-                self._add_here(ctx, field, found)
-            else:
-                here, elsewhere = parts
-                self._add_here(ctx, here, found)
-                self._jump(ctx, elsewhere)
-            return
-        self._jump(ctx, field)
+            case TypenameUnknown():
+                # The interface's name stays in the data, and the shaper reports
+                # each such object as an error.
+                self._touched.add(ctx.group.id)
+                ctx.selset.add_field("__typename", None, (), (), False, internal=True)
 
     # -- @fromContext --------------------------------------------------------
 
@@ -300,21 +274,7 @@ class Walker:
 
     def _context_jump(self, ctx: Ctx, field: Field, graph: str) -> None:
         """Into an entity fetch of `graph` at this position (the same subgraph too)."""
-        here = ctx.group.service
-        keys = [
-            key
-            for key in resolvable_keys(self.sg, graph, ctx.type_name)
-            if self.paths.key_cost(here, ctx.type_name, key.selections) == 0
-        ]
-        if not keys:
-            raise PlanningError(
-                f'cannot plan field "{ctx.type_name}.{field.name}" at path '
-                f'"{".".join(ctx.path) or "(root)"}": its contextual arguments need an entity '
-                f'fetch, and "{here}" cannot give a key of "{ctx.type_name}" for "{graph}"'
-            )
-        jump = Jump(
-            cost=0, order=self.graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
-        )
+        jump = self.paths.context_jump(ctx, field, graph)
         own = conditions_of(field.directives)
         child, _ = self._entity_group(ctx, jump, own=own)
         self.add_field(_inside_entity_fetch(ctx, child, ctx.type_name, own), field)
@@ -423,26 +383,14 @@ class Walker:
     ) -> None:
         """Jump through a key to a subgraph resolving `field` (or, with `then`, those selections)."""
         self.budget.spend()
-        options = self.paths.jump_options(ctx, field)
-        if allowed is not None:
-            options = [o for o in options if o.graph in allowed]
-        if not then and all(o.key_cost >= 2 for o in options):
-            # No key leads there, or only keys whose fields need more jumps themselves:
-            # re-fetching the path from an ancestor entity is the shorter way.
+        best = self.paths.jump_target(ctx, field, bool(then), allowed)
+        if isinstance(best, list):
             # Each re-fetch's place first (a fragment per implementation), then the jumps.
-            ancestors = [(_refetch_position(r), r) for r in self.paths.ancestor_jump(ctx, field)]
+            ancestors = [(_refetch_position(r), r) for r in best]
             for position, refetch in ancestors:
                 nested = _carrying(refetch.field, ctx.conditions, position.conditions)
                 self._jump(position, nested, allowed=refetch.allowed)
-            if ancestors:
-                return
-        if not options:
-            raise PlanningError(
-                f'cannot plan field "{ctx.type_name}.{field.name}" at path '
-                f'"{".".join(ctx.path) or "(root)"}": no subgraph reachable from '
-                f'"{ctx.group.service}" resolves it'
-            )
-        best = min(options, key=lambda o: (o.cost, o.order))
+            return
         self._depth += 1
         if self._depth > _MAX_JUMP_DEPTH:
             raise PlanningError(f'entity jumps for "{ctx.type_name}.{field.name}" do not terminate')
