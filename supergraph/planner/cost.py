@@ -55,7 +55,7 @@ class _Estimate:
     here: Targets
     """Jumps leaving from this position."""
     up: Targets
-    """Re-fetches from the nearest entity above (`Walker._ancestor_jump`)."""
+    """Re-fetches from the nearest entity above (`PathFinder.ancestor_jump`)."""
     total: int
     remote: int = 0
     """Client fields left to later fetches (a jump's field and its whole subtree)."""
@@ -229,7 +229,7 @@ class CostModel:
         self, graph: str, type_name: str, field: Field, subtree: _Estimate
     ) -> _Estimate:
         """One entity jump asking another subgraph for the whole field: the walker
-        takes it (`_worth_staying`) when the subtree here would need more jumps."""
+        takes it (`PathFinder.worth_staying`) when the subtree here would need more jumps."""
         sg = self.sg
         best = subtree
         for other in sg.subgraphs:
@@ -248,7 +248,7 @@ class CostModel:
 
     def _refetch_targets(self, graph: str, type_name: str, field_name: str) -> frozenset[str]:
         """Other subgraphs with the field: the walker may fetch it again from an
-        ancestor entity (see `Walker._ancestor_jump`)."""
+        ancestor entity (see `PathFinder.ancestor_jump`)."""
         return frozenset(
             other
             for other in self.sg.subgraphs

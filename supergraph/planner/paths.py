@@ -1,14 +1,16 @@
-"""Path finding: which subgraph serves which field, by field, key, `@requires` and `@provides` edges.
+"""Path finding: which subgraph serves each field, by field, key, `@requires`, `@provides` edges.
 
 Questions about the supergraph and the position the walker is at, never
-changes to the plan: can the current subgraph resolve a field and its subtree
-(field edge, `@provides`), are its `@requires` inputs local, which keys lead to
-another subgraph that does (key edges, `jump_options`, each with its cost in
-further jumps), whether a fetch a sibling opened makes a jump cheaper, in
-which order siblings are best planned, and where a path must be re-fetched
-from an ancestor entity because no key leads to its field. The answers steer
-the walker (walk.py), which builds the fetch graph from them. Estimates of
-whole subtrees come from `cost.py`.
+changes to the plan. `route` says how a field is served: by the current
+subgraph with its subtree (a field edge; `@provides` counts, `@requires`
+inputs must be local or fetched first), partly there and partly through an
+entity fetch a sibling opened, or by another subgraph. `jump_target` says
+through which key (a key edge, from `jump_options`, each with its cost in
+further jumps; a fetch open at the place makes a jump cheaper), or that the
+path must be re-fetched from an ancestor entity because no key leads to the
+field. `order` says in which order siblings are best planned. The walker
+(walk.py) builds the fetch graph from the answers; estimates of whole
+subtrees come from `cost.py`.
 """
 
 from __future__ import annotations
@@ -514,7 +516,7 @@ class PathFinder:
                     )
                     for other in self.sg.subgraphs
                 ):
-                    # Maybe re-fetched from an ancestor entity (see `_ancestor_jump`).
+                    # Maybe re-fetched from an ancestor entity (see `ancestor_jump`).
                     if not any(
                         other != graph and can_collect(self.sg, other, type_name, item.name)
                         for other in self.sg.subgraphs
