@@ -13,6 +13,8 @@ planned. Steps give the same answer everywhere, every time.
 
 from __future__ import annotations
 
+import sys
+
 from supergraph.planner.errors import PlanningBudgetExceeded
 
 DEFAULT_MAX_STEPS = 200_000
@@ -25,13 +27,14 @@ generated operations at most 1,865."""
 class Budget:
     """Steps left for one plan (`None`: not counted)."""
 
-    __slots__ = ("limit", "used")
+    __slots__ = ("_stop", "limit", "used")
 
     def __init__(self, limit: int | None = DEFAULT_MAX_STEPS) -> None:
         self.limit = limit
         self.used = 0
+        self._stop = sys.maxsize if limit is None else limit
 
     def spend(self, steps: int = 1) -> None:
         self.used += steps
-        if self.limit is not None and self.used > self.limit:
-            raise PlanningBudgetExceeded(self.limit)
+        if self.used > self._stop:
+            raise PlanningBudgetExceeded(self._stop)

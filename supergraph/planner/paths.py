@@ -101,6 +101,10 @@ class TypenameUnknown:
 
 Route = Stay | StaySplit | Leave | Contextual | TypenameHere | TypenameLookup | TypenameUnknown
 
+_LEAVE = Leave()
+_TYPENAME_HERE = TypenameHere()
+_TYPENAME_UNKNOWN = TypenameUnknown()
+
 
 class PathFinder:
     def __init__(
@@ -121,14 +125,14 @@ class PathFinder:
             # An @interfaceObject subgraph answers the interface's name: fine in a
             # representation, wrong for the client, who gets it from the real type.
             if ctx.internal or not is_interface_object(sg, graph, type_name):
-                return TypenameHere()
+                return _TYPENAME_HERE
             # The shaper answers every `__typename` of an object, whatever its alias,
             # from the object's one `__typename` key: the jump overwrites that key,
             # never an alias of it (`tn: __typename` would leave the interface's name).
             typename = replace(field, alias=None)
             if self.jump_options(ctx, typename):
                 return TypenameLookup(typename)
-            return TypenameUnknown()
+            return _TYPENAME_UNKNOWN
         found = resolves(sg, graph, type_name, field.name, ctx.provided)
         # Keys may use fields the subgraph declares @external or lost to
         # @override; a client field only when no other subgraph can serve it.
@@ -146,7 +150,7 @@ class PathFinder:
         if found is not None and usable and self.worth_staying(ctx, field, found):
             parts = self.stay_split(ctx, field, found)
             return Stay(found) if parts is None else StaySplit(found, *parts)
-        return Leave()
+        return _LEAVE
 
     def jump_target(
         self, ctx: Ctx, field: Field, fragment: bool, allowed: frozenset[str] | None
