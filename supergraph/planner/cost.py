@@ -73,17 +73,15 @@ class _Sum:
         self.fixed = 0
         self.here: set[frozenset[str]] = set()
         self.up: set[frozenset[str]] = set()
-        self.remote = 0
 
-    def add(self, estimate: _Estimate, remote: bool = True) -> None:
+    def add(self, estimate: _Estimate) -> None:
+        """Its jumps (the fields it leaves to them are the caller's to add up)."""
         self.fixed += estimate.fixed
         self.here |= estimate.here
         self.up |= estimate.up
-        if remote:
-            self.remote += estimate.remote
 
-    def done(self) -> _Estimate:
-        return _estimate_of(self.fixed, frozenset(self.here), frozenset(self.up), self.remote)
+    def done(self, remote: int) -> _Estimate:
+        return _estimate_of(self.fixed, frozenset(self.here), frozenset(self.up), remote)
 
 
 _NONE: Targets = frozenset()
@@ -142,6 +140,7 @@ class CostModel:
             for t in (type_name, *(sg.possible_types_in(graph, type_name) if abstract else ()))
         )
         below_entity = under_entity or at_entity
+        remote = 0
         for selection in selections:
             match selection:
                 case Field():
@@ -165,15 +164,15 @@ class CostModel:
                             self._estimate(graph, possible, (selection,), provided, under_entity)
                             for possible in in_graph
                         ]
-                        total.remote += max(e.remote for e in per_type)
+                        remote += max(e.remote for e in per_type)
                         if found is None:
                             for estimate in per_type:
-                                total.add(estimate, remote=False)
+                                total.add(estimate)
                             continue
                     if found is None or found.requires is not None:
                         total.add(self._missing(graph, type_name, selection.name, under_entity))
                         if per_type is None:
-                            total.remote += 1 + self._size(selection.selections)
+                            remote += 1 + self._size(selection.selections)
                         continue
                     if abstract:
                         for possible in in_graph:
@@ -190,7 +189,7 @@ class CostModel:
                         graph, selection.type_name, selection.selections, child, below_entity
                     )
                     if per_type is None:
-                        total.remote += subtree.remote
+                        remote += subtree.remote
                     if subtree.total > 1 and not abstract:
                         subtree = self._whole_elsewhere(graph, type_name, selection, subtree)
                     # The child's jumps leave from its own position; its re-fetches
@@ -202,10 +201,12 @@ class CostModel:
                     if abstract and not sg.has_type(graph, condition):
                         continue
                     inner = condition if sg.has_type(graph, condition) else type_name
-                    total.add(
-                        self._estimate(graph, inner, selection.selections, provided, under_entity)
+                    estimate = self._estimate(
+                        graph, inner, selection.selections, provided, under_entity
                     )
-        return total.done()
+                    total.add(estimate)
+                    remote += estimate.remote
+        return total.done(remote)
 
     def _missing(
         self, graph: str, type_name: str, field_name: str, under_entity: bool
