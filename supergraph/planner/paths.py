@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from supergraph.operation import Field, InlineFragment, Selection
+from supergraph.planner.alternatives import condition_everywhere, serving_graphs
 from supergraph.planner.capabilities import (
     Provided,
     can_collect,
@@ -192,6 +193,52 @@ class PathFinder:
         return Jump(
             cost=0, order=self.graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
         )
+
+    def abstract_fields(self, ctx: Ctx, fields: list[Field]) -> tuple[tuple[Field, ...], bool]:
+        """The fields asked at an abstract position, and whether once at the interface
+        (True) or in a fragment per implementation the subgraph has (False)."""
+        in_graph = self.sg.possible_types_in(ctx.group.service, ctx.type_name)
+        if fields and not in_graph and not ctx.internal:
+            fields = self.evaluable(ctx, fields)
+        if not fields:
+            return (), True
+        direct = [f for f in fields if self.direct_on_abstract(ctx, f)]
+        others = [f for f in fields if f not in direct]
+        # A field an @interfaceObject (or entity interface) elsewhere resolves is
+        # fetched with one jump at the interface level, not once per implementation.
+        whole = [f for f in others if self.interface_jump(ctx, f)]
+        if not in_graph or len(whole) == len(others):
+            return (*direct, *others), True  # the client's keys first, as in `order`
+        return tuple(fields), False
+
+    def fragment_targets(
+        self, ctx: Ctx, fragments: list[InlineFragment]
+    ) -> list[tuple[InlineFragment, list[str]]]:
+        """The type conditions at an abstract position, each with the types it is asked
+        on in this subgraph (itself, or the implementations it matches here); those
+        that cannot apply, or not in every subgraph that could answer, are left out."""
+        sg, graph = self.sg, ctx.group.service
+        in_graph = sg.possible_types_in(graph, ctx.type_name)
+        # The client's type conditions hold only where every subgraph that could
+        # answer here agrees (see alternatives.py); keys and requirements are ours.
+        alternatives = serving_graphs(sg, ctx) if fragments and not ctx.internal else None
+        out: list[tuple[InlineFragment, list[str]]] = []
+        for fragment in fragments:
+            condition = fragment.type_condition
+            # The condition applies by the supergraph's types: an object of this
+            # subgraph may implement the interface only in another subgraph.
+            matching = set(sg.possible_types(condition))
+            relevant = [t for t in in_graph if t in matching]
+            if not relevant:
+                continue
+            if alternatives is not None and not condition_everywhere(
+                sg, ctx, condition, alternatives
+            ):
+                continue
+            local = set(sg.possible_types_in(graph, condition))
+            as_is = sg.has_type(graph, condition) and local.issuperset(relevant)
+            out.append((fragment, [condition] if as_is else relevant))
+        return out
 
     def order(self, ctx: Ctx, selections: tuple[Selection, ...]) -> tuple[Selection, ...]:
         """The order to plan the selections of an object position in.

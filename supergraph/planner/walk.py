@@ -22,7 +22,6 @@ from dataclasses import replace
 from graphql import DirectiveNode
 
 from supergraph.operation import Field, InlineFragment, Operation, Selection
-from supergraph.planner.alternatives import condition_everywhere, serving_graphs
 from supergraph.planner.budget import Budget
 from supergraph.planner.capabilities import is_abstract, is_interface_object, resolves
 from supergraph.planner.context import (
@@ -144,45 +143,19 @@ class Walker:
         self.add(inner, fragment.selections)
 
     def _add_abstract(self, ctx: Ctx, selections: tuple[Selection, ...]) -> None:
-        sg, graph, type_name = self.sg, ctx.group.service, ctx.type_name
         ctx.selset.add_field("__typename", None, (), (), False, internal=True)
         fields = [s for s in selections if isinstance(s, Field)]
         fragments = [s for s in selections if isinstance(s, InlineFragment)]
-        in_graph = sg.possible_types_in(graph, type_name)
-        if fields and not in_graph and not ctx.internal:
-            fields = self.paths.evaluable(ctx, fields)
-        if fields:
-            direct = [f for f in fields if self.paths.direct_on_abstract(ctx, f)]
-            others = [f for f in fields if f not in direct]
-            # A field an @interfaceObject (or entity interface) elsewhere resolves is
-            # fetched with one jump at the interface level, not once per implementation.
-            whole = [f for f in others if self.paths.interface_jump(ctx, f)]
-            if not in_graph or len(whole) == len(others):
-                for field in (*direct, *others):  # the client's keys first, as in `add`
-                    self.add_field(ctx, field)
-            else:
-                for possible in in_graph:
-                    _, inner = _in_fragment(ctx, possible)
-                    self.add(inner, tuple(fields))
-        # The client's type conditions hold only where every subgraph that could
-        # answer here agrees (see alternatives.py); keys and requirements are ours.
-        alternatives = serving_graphs(sg, ctx) if fragments and not ctx.internal else None
-        for fragment in fragments:
-            condition = fragment.type_condition
-            # The condition applies by the supergraph's types: an object of this
-            # subgraph may implement the interface only in another subgraph.
-            matching = set(sg.possible_types(condition))
-            relevant = [t for t in in_graph if t in matching]
-            if not relevant:
-                continue
-            if alternatives is not None and not condition_everywhere(
-                sg, ctx, condition, alternatives
-            ):
-                continue
+        asked, at_interface = self.paths.abstract_fields(ctx, fields)
+        if at_interface:
+            for field in asked:
+                self.add_field(ctx, field)
+        else:
+            for possible in self.sg.possible_types_in(ctx.group.service, ctx.type_name):
+                _, inner = _in_fragment(ctx, possible)
+                self.add(inner, asked)
+        for fragment, targets in self.paths.fragment_targets(ctx, fragments):
             conditions = ctx.conditions + conditions_of(fragment.directives)
-            local = set(sg.possible_types_in(graph, condition))
-            as_is = sg.has_type(graph, condition) and local.issuperset(relevant)
-            targets = [condition] if as_is else relevant
             for target in targets:
                 # Left empty when everything in it is re-fetched from an ancestor
                 # entity: pruned from the subgraph operation (nonempty.py).
