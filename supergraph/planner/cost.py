@@ -135,9 +135,9 @@ class CostModel:
         sg = self.sg
         total = _Sum()
         abstract = is_abstract(sg, type_name) and not is_interface_object(sg, graph, type_name)
-        at_entity = any(
-            is_entity_anywhere(sg, t)
-            for t in (type_name, *(sg.possible_types_in(graph, type_name) if abstract else ()))
+        at_entity = is_entity_anywhere(sg, type_name) or (
+            abstract
+            and any(is_entity_anywhere(sg, t) for t in sg.possible_types_in(graph, type_name))
         )
         below_entity = under_entity or at_entity
         remote = 0

@@ -250,13 +250,21 @@ class PathFinder:
         subtree needs jumps from there: a fetch a sibling opens may serve that
         part (or all of it) without one more jump.
         """
-        local = [s for s in selections if isinstance(s, Field) and self.is_local(ctx, s)]
-        rest = [s for s in selections if not (isinstance(s, Field) and self.is_local(ctx, s))]
-        settled = [s for s in local if self.stays_whole(ctx, s)]
-        unsettled = [s for s in local if s not in settled]
-        deep = [s for s in rest if isinstance(s, Field) and self.jumps_on(ctx, s)]
-        rest = [s for s in rest if s not in deep]
-        return (*settled, *rest, *deep, *unsettled)
+        settled: list[Selection] = []
+        unsettled: list[Selection] = []
+        jumped: list[Selection] = []
+        deep: list[Selection] = []
+        # Each predicate once per selection, before anything is planned here.
+        local = [isinstance(s, Field) and self.is_local(ctx, s) for s in selections]
+        for selection, is_local in zip(selections, local, strict=True):
+            if is_local:
+                assert isinstance(selection, Field)
+                (settled if self.stays_whole(ctx, selection) else unsettled).append(selection)
+        for selection, is_local in zip(selections, local, strict=True):
+            if not is_local:
+                jumps = isinstance(selection, Field) and self.jumps_on(ctx, selection)
+                (deep if jumps else jumped).append(selection)
+        return (*settled, *jumped, *deep, *unsettled)
 
     def may_apply(self, type_name: str, condition: str) -> bool:
         if condition == type_name or is_abstract(self.sg, type_name):
