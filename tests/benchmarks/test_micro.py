@@ -119,7 +119,7 @@ def test_parse_validate_large_operation(benchmark: Any, router: Router) -> None:
     assert len(query) > 30_000
 
     def parse_and_validate() -> object:
-        parsed = router._parse_and_validate(query)  # uncached: a fresh document each time
+        parsed = router._parse_and_validate(query, None)  # uncached: a fresh document each time
         assert parsed.document is not None, parsed.errors
         return parsed
 
