@@ -91,6 +91,7 @@ def load_supergraph(sdl: str) -> Supergraph:
         mutation_type=schema.mutation_type.name if schema.mutation_type else None,
         subscription_type=schema.subscription_type.name if schema.subscription_type else None,
         graph_by_enum=graph_by_enum,
+        source=sdl,
     )
 
 
