@@ -74,6 +74,7 @@ QUERY_PLANNING_FAILED: Final = "QUERY_PLANNING_FAILED"
 MAX_FETCHES_EXCEEDED: Final = "MAX_FETCHES_EXCEEDED"
 MAX_PLANNING_STEPS_EXCEEDED: Final = "MAX_PLANNING_STEPS_EXCEEDED"
 REQUEST_CONCURRENCY_LIMITED: Final = "REQUEST_CONCURRENCY_LIMITED"
+COMPUTE_JOB_FAILED: Final = "COMPUTE_JOB_FAILED"
 
 # -- execution ----------------------------------------------------------------------------
 
@@ -276,6 +277,13 @@ CODES: Final = (
         "503",
         "compute queue",
         "The compute queue (parse, validate, plan off the event loop) is full: retry later.",
+    ),
+    ErrorCode(
+        COMPUTE_JOB_FAILED,
+        "503",
+        "compute queue",
+        "The compile process running the request's parse, validation or planning died or"
+        " stopped answering (`compute_jobs.processes`); it is restarted: retry later.",
     ),
     ErrorCode(
         MAX_INTROSPECTION_BYTES_EXCEEDED,

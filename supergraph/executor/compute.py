@@ -26,6 +26,12 @@ or run; more are refused at once with REQUEST_CONCURRENCY_LIMITED (HTTP 503),
 instead of queueing work nobody may wait for. Identical jobs in flight (the same
 new operation from many clients at once) run once and share the result. A job
 whose every requester has gone (cancelled) before it started is skipped.
+
+Child processes (`ProcessSpec`, compute_process.py): a job submitted with its
+remote form runs in a compile process instead of on the thread, so it does not
+hold this process's interpreter lock at all; the queue, its bound, the sharing
+and the skipping above stay here, and the thread keeps the prompt lane and the
+jobs that need this process's objects (introspection).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any, Final, TypeVar
+
+from supergraph.executor.compute_process import ProcessSpec, ProcessWorker, RemoteJob
 
 T = TypeVar("T")
 
@@ -67,7 +75,11 @@ class ComputeBusy(Exception):
 class ComputeJobs:
     """A worker thread for pure functions, with a bounded queue (see the module doc)."""
 
-    def __init__(self, max_queued: int = DEFAULT_MAX_QUEUED) -> None:
+    def __init__(
+        self, max_queued: int = DEFAULT_MAX_QUEUED, processes: ProcessSpec | None = None
+    ) -> None:
+        """`processes`: run the jobs submitted with a remote form in child processes
+        (compute_process.py); the others, and the prompt lane, stay on the thread."""
         self.max_queued = max_queued
         self.queued = 0
         """Jobs waiting or running now (prompt ones not counted: see `run_prompt`)."""
@@ -79,16 +91,40 @@ class ComputeJobs:
         """Prompt jobs run (`run_prompt`)."""
         self._worker: _Worker | None = None
         self._in_flight: dict[Hashable, _Flight] = {}
+        self._spec = processes
+        self._processes: ProcessWorker | None = None
 
-    async def run(self, key: Hashable, job: Callable[[], T]) -> T:
-        """`job()` on the worker thread; `key` names the work (equal keys, equal results).
-        Raises ComputeBusy when the queue is full; whatever `job` raises otherwise."""
+    @property
+    def failed(self) -> int:
+        """Jobs answered ComputeJobFailed (their compile process died)."""
+        return self._processes.failed if self._processes is not None else 0
+
+    @property
+    def processes(self) -> ProcessWorker | None:
+        """The child processes' worker, once started (None in thread mode)."""
+        return self._processes
+
+    def start(self) -> None:
+        """Start the child processes now (a served router: its first fresh operation
+        should not wait for them); otherwise they start with the first job."""
+        if self._spec is not None and self._processes is None:
+            # Results are unpickled on this process's threads: the loop takes the lock
+            # back within the switch interval, as from the compute thread.
+            if sys.getswitchinterval() > SWITCH_INTERVAL:
+                sys.setswitchinterval(SWITCH_INTERVAL)
+            self._processes = ProcessWorker(self._spec)
+
+    async def run(self, key: Hashable, job: Callable[[], T], remote: RemoteJob | None = None) -> T:
+        """`job()` on the worker thread, or `remote` in a child process when there are
+        some (`job` then stands in when the child cannot send the result back); `key`
+        names the work (equal keys, equal results). Raises ComputeBusy when the queue is
+        full, ComputeJobFailed when the child died; whatever `job` raises otherwise."""
         flight = self._in_flight.get(key)
         if flight is None or flight.future.cancelled():
             if self.queued >= self.max_queued:
                 self.rejected += 1
                 raise ComputeBusy
-            flight = self._submit(key, job)
+            flight = self._submit(key, job, remote)
         else:
             self.shared += 1
         flight.waiters += 1
@@ -110,13 +146,21 @@ class ComputeJobs:
         future = self._started().submit(lambda: self._counted(job, prompt=True), prompt=True)
         return await asyncio.wrap_future(future)
 
-    def _submit(self, key: Hashable, job: Callable[[], Any]) -> _Flight:
+    def _submit(self, key: Hashable, job: Callable[[], Any], remote: RemoteJob | None) -> _Flight:
         self.queued += 1
-        future = asyncio.wrap_future(self._started().submit(lambda: self._counted(job)))
+        if remote is not None and self._spec is not None:
+            self.start()
+            assert self._processes is not None
+            submitted = self._processes.submit(remote, lambda: self._counted(job, count=False))
+        else:
+            submitted = self._started().submit(lambda: self._counted(job))
+        future = asyncio.wrap_future(submitted)
         flight = self._in_flight[key] = _Flight(future)
 
-        def done(_future: asyncio.Future[Any]) -> None:
+        def done(done: asyncio.Future[Any]) -> None:
             self.queued -= 1
+            if remote is not None and self._spec is not None and not done.cancelled():
+                self.executed += 1  # it ran (in a child, or standing in here)
             if self._in_flight.get(key) is flight:
                 del self._in_flight[key]
 
@@ -129,11 +173,11 @@ class ComputeJobs:
             worker = self._worker = _Worker()
         return worker
 
-    def _counted(self, job: Callable[[], T], *, prompt: bool = False) -> T:
-        # Only the worker thread writes these.
+    def _counted(self, job: Callable[[], T], *, prompt: bool = False, count: bool = True) -> T:
+        # Only the worker thread writes these (`count`: False where the loop counts).
         if prompt:
             self.prompt += 1
-        else:
+        elif count:
             self.executed += 1
         # No automatic collection while a job runs: a collection holds the interpreter
         # lock throughout, so the loop waits for all of it, and during a job it would
@@ -151,11 +195,14 @@ class ComputeJobs:
                 gc.enable()
 
     def close(self) -> None:
-        """Stop the worker once the job it runs is done (a retired router's); the
-        queued ones are cancelled."""
+        """Stop the worker once the job it runs is done (a retired router's), and the
+        child processes; the queued jobs are cancelled."""
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        if self._processes is not None:
+            self._processes.close()
+            self._processes = None
 
 
 class _Flight:

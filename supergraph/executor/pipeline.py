@@ -10,7 +10,9 @@ Nothing here knows HTTP: the response carries a `status` hint for the edge.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import pickle
 import sys
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +25,10 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLArgument,
+    GraphQLDirective,
     GraphQLError,
+    GraphQLField,
     GraphQLNamedType,
     GraphQLSchema,
     GraphQLWrappingType,
@@ -53,6 +58,7 @@ from supergraph.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
     BATCH_LIMIT_EXCEEDED,
+    COMPUTE_JOB_FAILED,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     MAX_FETCHES_EXCEEDED,
@@ -72,6 +78,13 @@ from supergraph.executor.compute import (
     ComputeBusy,
     ComputeJobs,
 )
+from supergraph.executor.compute_process import (
+    COMPUTE_JOB_FAILED_MESSAGE,
+    MAX_PROCESSES,
+    ComputeJobFailed,
+    ProcessSpec,
+    RemoteJob,
+)
 from supergraph.executor.dedup import unshared_requests
 from supergraph.executor.errors import UNAUTHORIZED_MESSAGE
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
@@ -85,7 +98,7 @@ from supergraph.executor.introspection import (
 )
 from supergraph.executor.selections import FieldSelection
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes, ShapingOverBudget
-from supergraph.executor.transport import SubgraphTransport
+from supergraph.executor.transport import SubgraphRequest, SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.limits import INTROSPECTION_MIN_BYTES, OperationLimits, measure
 from supergraph.limits.budget import WorkBudget
@@ -97,7 +110,7 @@ from supergraph.planner import PlanningBudgetExceeded, PlanningError, build_quer
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
 from supergraph.request_id import current as request_id
-from supergraph.schema import Authorization, Supergraph
+from supergraph.schema import Authorization, Supergraph, load_supergraph
 from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)
@@ -176,6 +189,12 @@ class RouterOptions:
     """Parse, validate, plan and introspect what no cache holds on a worker thread
     (compute.py), not on the event loop; False: inline (as a library, in tests)."""
     compute_max_queued: int = DEFAULT_MAX_QUEUED
+    compute_processes: int = 0
+    """With compute jobs on: child processes that compile fresh operations (parse,
+    validate, plan), so that work does not hold this process's interpreter lock
+    (compute_process.py); 0: on the worker thread. Served routers default to 1
+    (router.yaml `compute_jobs.processes`); needs a supergraph loaded from SDL and a
+    planner and validation rules importable by name, else the thread is used."""
     loop_shaping_fields: int | None = DEFAULT_LOOP_SHAPING_FIELDS
     """With compute jobs on: the most fields a response is shaped with on the event
     loop; a larger one is shaped on the compute worker (None: always on the loop)."""
@@ -299,7 +318,7 @@ class Router:
         if not limits.introspection_max_depth:
             rules = tuple(r for r in rules if r is not MaxIntrospectionDepthRule)
         self._rules = (*rules, *self.options.extra_rules)
-        self.jobs = ComputeJobs(self.options.compute_max_queued)
+        self.jobs = ComputeJobs(self.options.compute_max_queued, self._process_spec())
         self.shaped_off_loop = 0
         """Responses shaped on the compute worker (see `_shape`)."""
         self.shaping_restarts = 0
@@ -342,6 +361,9 @@ class Router:
             return await self._execute(request, allow_mutations, budget)
         except ComputeBusy:
             error = graphql_error(CONCURRENCY_LIMITED_MESSAGE, code=REQUEST_CONCURRENCY_LIMITED)
+            return GraphQLResponse({"errors": [error]}, "unavailable")
+        except ComputeJobFailed:
+            error = graphql_error(COMPUTE_JOB_FAILED_MESSAGE, code=COMPUTE_JOB_FAILED)
             return GraphQLResponse({"errors": [error]}, "unavailable")
         except Exception:
             # Never leak internals: the trace goes to the log, the client gets a code.
@@ -454,7 +476,9 @@ class Router:
             # lives and dies on the worker; the outcomes come back weighed.
             plan = key not in self.plans
             compiled = await self._off_loop(
-                ("compile", *key, plan), lambda: self._compile(query, operation_name, plan)
+                ("compile", *key, plan),
+                lambda: self._compile(query, operation_name, plan),
+                ("compile", (query, operation_name, plan)),
             )
             found = compiled.document
             self.documents.put(query, found, compiled.document_weight)
@@ -470,8 +494,7 @@ class Router:
         if prepared is not None:
             return prepared
         planned, weight = await self._off_loop(
-            ("plan", *key),
-            lambda: self._weighed(key, self._build_prepared(query, None, operation_name)),
+            ("plan", *key), lambda: self._plan(query, operation_name), ("plan", key)
         )
         if isinstance(planned, PreparedOperation):
             self.plans.put(key, planned, weight)
@@ -488,6 +511,13 @@ class Router:
         built = self._build_prepared(query, parsed.document, operation_name)
         prepared, weight = self._weighed((query, operation_name), built)
         return _Compiled(entry, document_weight, prepared, weight)
+
+    def _plan(
+        self, query: str, operation_name: str | None
+    ) -> tuple[PreparedOperation | GraphQLResponse, int | None]:
+        """Pure (no cache access): the prepared operation of a valid cached document."""
+        built = self._build_prepared(query, None, operation_name)
+        return self._weighed((query, operation_name), built)
 
     def _weighed(
         self, key: tuple[str, str | None], built: PreparedOperation | GraphQLResponse
@@ -756,6 +786,7 @@ class Router:
         built = await self._off_loop(
             ("authorized", *key, reject),
             lambda: self._build_authorized(query, operation_name, denied, reject),
+            ("authorized", (query, operation_name, denied, reject)),
         )
         if isinstance(built, PreparedOperation):
             self.authorized_plans.put(key, built)
@@ -790,11 +821,55 @@ class Router:
             denied=nodes,
         )
 
-    async def _off_loop(self, key: Hashable, job: Callable[[], T]) -> T:
-        """`job()` as a compute job (compute.py), or inline when they are off."""
+    async def _off_loop(
+        self, key: Hashable, job: Callable[[], T], remote: RemoteJob | None = None
+    ) -> T:
+        """`job()` as a compute job (compute.py), or inline when they are off; `remote`:
+        the job as a compile process runs it (`_CompileHandler`), when there are some."""
         if self.options.compute_jobs:
-            return await self.jobs.run(key, job)
+            return await self.jobs.run(key, job, remote)
         return job()
+
+    def _process_spec(self) -> ProcessSpec | None:
+        """How compile processes build their router (None: the thread mode)."""
+        options = self.options
+        processes = options.compute_processes
+        if not options.compute_jobs or processes <= 0:
+            return None
+        if processes > MAX_PROCESSES:
+            raise ValueError(f"compute_processes: at most {MAX_PROCESSES}, not {processes}")
+        source = self.supergraph.source
+        if not source:
+            logger.info("compute processes off: the supergraph was not loaded from SDL")
+            return None
+        # What compilation reads of the options: the rest (hooks, observers) stays here.
+        compiling = dataclasses.replace(
+            options,
+            executor=ExecutorOptions(),
+            authorization=AuthorizationOptions(),
+            compute_jobs=False,
+            compute_processes=0,
+        )
+        try:
+            payload = pickle.dumps((source, compiling, self._planner))
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            logger.info("compute processes off: %s", error)
+            return None
+        return ProcessSpec(f"{__name__}:compile_worker", payload, self.shared_objects, processes)
+
+    def shared_objects(self) -> _SchemaObjects:
+        """What a compile process and this router name instead of pickling."""
+        return _SchemaObjects(self.schema, self._shapes, self.supergraph)
+
+    def run_compile_job(self, name: str, args: tuple[Any, ...]) -> object:
+        """A compile process runs its jobs with this (`_off_loop`'s `remote` forms)."""
+        if name == "compile":
+            return self._compile(*args)
+        if name == "plan":
+            return self._plan(*args)
+        if name == "authorized":
+            return self._build_authorized(*args)
+        raise ValueError(f"unknown compute job {name!r}")
 
     def _wants_plan(self, request: GraphQLRequest) -> bool:
         if not self.options.expose_query_plan:
@@ -802,9 +877,100 @@ class Router:
         extensions = request.extensions or {}
         return request.include_query_plan or extensions.get("includeQueryPlan") is True
 
+    def start(self) -> None:
+        """A served router's compile processes start now (else with the first job)."""
+        if self.options.compute_jobs:
+            self.jobs.start()
+
     async def aclose(self) -> None:
         self.jobs.close()
         await self.transport.aclose()
+
+
+_SCHEMA_LEVEL = (
+    GraphQLSchema,
+    GraphQLNamedType,
+    GraphQLWrappingType,
+    GraphQLField,
+    GraphQLArgument,
+    GraphQLDirective,
+    SchemaShapes,
+    Supergraph,
+)
+
+
+class _SchemaObjects:
+    """The objects a compile process and the router process both have (built from the
+    same SDL), pickled by name: the schema, its named types, the shared shapes and
+    leaf selections. Any other schema-level object is refused, so a result never
+    carries a copy of the schema (the job then runs in the router process)."""
+
+    __slots__ = ("_by_id", "_by_name", "_leaves")
+
+    def __init__(self, schema: GraphQLSchema, shapes: SchemaShapes, supergraph: Supergraph) -> None:
+        by_name: dict[object, object] = {
+            "schema": schema,
+            "shapes": shapes,
+            "supergraph": supergraph,
+            "no_requirements": NO_REQUIREMENTS,
+        }
+        for name, named in schema.type_map.items():
+            by_name[("type", name)] = named
+        self._by_name = by_name
+        self._by_id = {id(obj): key for key, obj in by_name.items()}
+        self._leaves = shapes.leaves
+
+    def name_of(self, obj: object) -> Hashable | None:
+        key = self._by_id.get(id(obj))
+        if key is not None:
+            return key
+        if type(obj) is FieldSelection and self._leaves.get(obj.name) is obj:
+            return ("leaf", obj.name)
+        if isinstance(obj, _SCHEMA_LEVEL):
+            raise pickle.PicklingError(f"{type(obj).__name__} {obj} is not shared by name")
+        return None
+
+    def named(self, key: Any) -> object:
+        if isinstance(key, tuple) and key[0] == "leaf":
+            name: str = key[1]
+            leaf = self._leaves.get(name)
+            if leaf is None:
+                leaf = FieldSelection(sys.intern(name), sys.intern(name), None)
+                self._leaves.setdefault(leaf.name, leaf)
+            return leaf
+        found = self._by_name.get(key)
+        if found is None:
+            raise pickle.UnpicklingError(f"unknown shared object {key!r}")
+        return found
+
+
+class _CompileHandler:
+    """A compile process's side (compute_process.py): the router's pure compile steps."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.shared = router.shared_objects()
+
+    def run(self, name: str, args: tuple[Any, ...]) -> object:
+        return self.router.run_compile_job(name, args)
+
+
+class _NoTransport:
+    """A compile process's router fetches nothing."""
+
+    async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject:
+        raise RuntimeError("a compile process does not fetch")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def compile_worker(payload: bytes) -> _CompileHandler:
+    """The entry of a compile process (`ProcessSpec.entry`): the router process's
+    supergraph, options and planner, as `Router._process_spec` pickled them."""
+    source, options, planner = pickle.loads(payload)
+    router = Router(load_supergraph(source), _NoTransport(), options, planner=planner)
+    return _CompileHandler(router)
 
 
 def _select_operation(
