@@ -114,8 +114,15 @@ def create_app(
         if security is not None:
             await security.aclose()
 
+    def start() -> None:
+        # Served (not merely built, as `--workers` builds one to check the files): the
+        # compile processes start now, not with the first fresh operation.
+        if holder.router is not None:
+            holder.router.start()
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        start()
         yield
         await aclose()
 
@@ -140,7 +147,8 @@ def create_app(
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.persisted = persisted
-    # A hot reload retires the app without its lifespan (reload.py).
+    # A hot reload starts and retires the app without its lifespan (reload.py).
+    app.state.start = start
     app.state.aclose = aclose
     return app
 
@@ -253,6 +261,7 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
             yield ("executed",), jobs.executed
             yield ("shared",), jobs.shared
             yield ("rejected",), jobs.rejected
+            yield ("failed",), jobs.failed
 
     def compute_queued() -> Iterator[tuple[tuple[str, ...], float]]:
         router = holder.router
@@ -263,7 +272,8 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         "router_compute_jobs",
         "Parsing, validation, planning and introspection run off the event loop: jobs "
         "executed, requests that shared an identical job in flight, requests refused "
-        "because the queue was full (REQUEST_CONCURRENCY_LIMITED).",
+        "because the queue was full (REQUEST_CONCURRENCY_LIMITED), jobs whose compile "
+        "process died (COMPUTE_JOB_FAILED).",
         ("outcome",),
         compute_jobs,
     )

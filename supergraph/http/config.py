@@ -146,6 +146,16 @@ class TrafficShapingConfig:
     """http1: our pooled HTTP/1.1 client (executor/http1_transport.py); aiohttp: aiohttp's."""
 
 
+MAX_COMPUTE_PROCESSES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeJobsConfig:
+    processes: int | None = None
+    """Child processes compiling fresh operations (0: a thread of the router process;
+    None: 1, or 0 under `--workers`, whose processes already use the cores)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RouterConfig:
     subgraph_timeout: float = 30.0
@@ -164,6 +174,7 @@ class RouterConfig:
     edge: EdgeLimits = field(default_factory=EdgeLimits)
     """limits.http1_* and server.http: what one connection may cost (edge_limits.py)."""
     supergraph: SupergraphConfig = field(default_factory=SupergraphConfig)
+    compute_jobs: ComputeJobsConfig = field(default_factory=ComputeJobsConfig)
 
     @property
     def introspection(self) -> bool:
@@ -193,6 +204,7 @@ TOP_KEYS = {
     "traffic_shaping",
     "server",
     "supergraph",
+    "compute_jobs",
     *SECURITY_KEYS,
 }
 
@@ -249,7 +261,21 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         traffic_shaping=_traffic_shaping(top),
         edge=parse_edge_limits(top),
         supergraph=_supergraph(top),
+        compute_jobs=_compute_jobs(top),
     )
+
+
+def _compute_jobs(top: Mapping[str, object]) -> ComputeJobsConfig:
+    s = v.section(top, "compute_jobs", {"processes"})
+    processes = s.get("processes")
+    where = "compute_jobs.processes"
+    if processes is not None and (
+        isinstance(processes, bool)
+        or not isinstance(processes, int)
+        or not 0 <= processes <= MAX_COMPUTE_PROCESSES
+    ):
+        raise ConfigError(f"{where}: expected 0 to {MAX_COMPUTE_PROCESSES}, got {processes!r}")
+    return ComputeJobsConfig(processes)
 
 
 def _or_empty(value: object) -> object:

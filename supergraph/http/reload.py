@@ -149,6 +149,7 @@ class ReloadingApp:
         except Exception as error:  # a bug must not stop watching or serving
             self.failed(f"{type(error).__name__}: {error}")
             return False
+        app.state.start()
         old, self._current = self._current, _Serving(app)
         old.retired = True
         if old.in_flight == 0:
@@ -176,6 +177,7 @@ class ReloadingApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._current.app.state.start()
                 self._task = asyncio.create_task(self._poll())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -67,12 +67,8 @@ def build_app(
             dedup.counts,
         )
     security = EdgeSecurity(config.security, supergraph.subgraphs)
-    return create_app(
-        Router(supergraph, transport, router_options(config, metrics)),
-        metrics,
-        config,
-        security=security if security.active else None,
-    )
+    router = Router(supergraph, transport, router_options(config, metrics))
+    return create_app(router, metrics, config, security=security if security.active else None)
 
 
 class StartupError(Exception):
@@ -101,6 +97,10 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         name: sub.timeout for name, sub in config.subgraphs.items() if sub.timeout is not None
     }
     plan_cache = config.supergraph.query_planning_cache
+    processes = config.compute_jobs.processes
+    if processes is None:
+        # Under --workers (file-backed metrics) the worker processes already use the cores.
+        processes = 0 if metrics is not None and metrics.multiprocess_dir is not None else 1
     return RouterOptions(
         executor=ExecutorOptions(
             default_timeout=config.subgraph_timeout,
@@ -116,4 +116,5 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         document_cache_bytes=plan_cache.max_bytes,
         plan_cache_bytes=plan_cache.max_bytes,
         limits=config.limits.operation_limits(),
+        compute_processes=processes,
     )

@@ -34,6 +34,7 @@ no null `data`, without an error) as `post` receives it.
 from __future__ import annotations
 
 import functools
+import os
 import socket
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -69,6 +70,8 @@ IDP_ISSUER = "e2e-idp"
 IDP_AUDIENCE = "e2e-supergraph"
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
 FORBIDDEN_PORTS = range(4000, 4006)
+COMPUTE_PROCESSES_ENV = "SUPERGRAPH_TEST_COMPUTE_PROCESSES"
+"""Set: the routers' `compute_jobs.processes` (unset: the default, one compile process)."""
 """The defaults of `supergraph dev`; tests on free ports must never take them."""
 
 Scope = dict[str, Any]
@@ -340,6 +343,9 @@ class System:
             raw["subgraphs"] = subgraphs
         if limits:
             raw["limits"] = dict(limits)
+        processes = os.environ.get(COMPUTE_PROCESSES_ENV)
+        if processes is not None:  # e.g. 0: these suites with compilation on the thread
+            raw["compute_jobs"] = {"processes": int(processes)}
         app = build_app(self.supergraph_sdl, parse_config(raw))
         server = ThreadedASGIServer(app, f"router-{len(self.routers)}", lifespan="on")
         server.start()

@@ -123,8 +123,12 @@ class ServeProcess:
         )
 
     def children(self) -> list[int]:
-        """The pids of the router's child processes (its workers)."""
-        return children_of(self.process.pid)
+        """The pids of the router's workers (its child processes but compile processes)."""
+        return [pid for pid in children_of(self.process.pid) if not is_compile_process(pid)]
+
+    def compile_processes(self) -> list[int]:
+        """The live compile processes of a router without workers (`compute_jobs`)."""
+        return [pid for pid in children_of(self.process.pid) if is_compile_process(pid)]
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -148,6 +152,14 @@ def children_of(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.append(int(entry))
     return sorted(found)
+
+
+def is_compile_process(pid: int) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"supergraph.executor.compute_process" in argv and alive(pid)
 
 
 def alive(pid: int) -> bool:
