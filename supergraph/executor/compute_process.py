@@ -36,8 +36,9 @@ How it works:
 - Bounds: `ProcessSpec.processes` children (at most `MAX_PROCESSES`), one job in
   flight each, results of at most `max_result_bytes` (a larger one runs on the
   thread). Children run at nice +10, so with both cores busy the scheduler
-  prefers the router's event loop; a child exits when its stdin closes (the
-  router closed it or died).
+  prefers the router's event loop, in a session of their own (a terminal's
+  signals go to the router); a child exits when its stdin closes (the router
+  closed it or died).
 """
 
 from __future__ import annotations
@@ -296,6 +297,9 @@ class _Child:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
+            # Its own process group: a terminal's Ctrl-C or SIGHUP goes to the router,
+            # which decides; the child ends when its stdin closes.
+            start_new_session=True,
         )
         child = cls(process, spec)
         try:
@@ -412,8 +416,8 @@ def _dump(outcome: tuple[str, object], shared: Shared) -> bytes:
 
 def child_main() -> None:
     """The child: jobs from stdin, results to stdout, until stdin closes."""
-    # Ctrl-C reaches the whole foreground process group: the router decides, and this
-    # process ends when its stdin closes (no traceback of its own).
+    # Not in the router's process group (Ctrl-C goes to the router); should one still
+    # arrive, the router decides, and this process ends when its stdin closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     jobs = Connection(os.dup(0), writable=False)
     results = Connection(os.dup(1), readable=False)
