@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -46,14 +45,12 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     NamedTypeNode,
-    OperationDefinitionNode,
-    SelectionNode,
     SelectionSetNode,
-    VariableNode,
     parse,
 )
-from graphql.execution.values import get_variable_values
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
+
+from tests.kit.operation_parts import fragments_of, is_included, operation_named, variable_values
 
 Path = tuple[str | int, ...]
 
@@ -92,38 +89,15 @@ def violations(
         parsed = parse(document) if isinstance(document, str) else document
     except GraphQLError as error:
         return [f"data without errors for a document that does not parse: {error.message}"]
-    operation = _operation(parsed, operation_name)
+    operation = operation_named(parsed, operation_name)
     if operation is None:
         return [f"data without errors, but no operation {operation_name!r} in the document"]
     root = schema.get_root_type(operation.operation)
     if root is None or not isinstance(data, dict):
         return [f"data is {type(data).__name__}, not an object of a root type the schema has"]
-    walk = _Walk(schema, _fragments(parsed), _variable_values(schema, operation, variables))
+    walk = _Walk(schema, fragments_of(parsed), variable_values(schema, operation, variables))
     walk.walk_object(root, [(operation.selection_set, True)], data, ())
     return walk.found
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name is not None and o.name.value == name), None)
-
-
-def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-
-
-def _variable_values(
-    schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    """The variables as execution sees them (defaults filled in); the raw ones if invalid."""
-    coerced = get_variable_values(schema, operation.variable_definitions or (), dict(raw or {}))
-    if isinstance(coerced, list):
-        return dict(raw or {})
-    # graphql-core 3.3 returns VariableValues(sources, coerced); 3.2 a plain dict.
-    values: dict[str, Any] = coerced if isinstance(coerced, dict) else coerced.coerced
-    return values
 
 
 Selections = Sequence[tuple[SelectionSetNode, bool]]
@@ -227,7 +201,7 @@ class _Walk:
         visited: set[str],
     ) -> None:
         for selection in selection_set.selections:
-            if not self._included(selection):
+            if not is_included(selection, self.variables):
                 continue
             if isinstance(selection, FieldNode):
                 key = (selection.alias or selection.name).value
@@ -282,21 +256,3 @@ class _Walk:
         fields = getattr(parent, "fields", None)
         found: GraphQLField | None = fields.get(name) if fields is not None else None
         return found
-
-    def _included(self, node: SelectionNode) -> bool:
-        """`@skip`/`@include` of a selection, with literal or variable `if`."""
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            argument = next((a for a in directive.arguments or () if a.name.value == "if"), None)
-            if argument is None:
-                continue
-            value = argument.value
-            if isinstance(value, VariableNode):
-                condition = self.variables.get(value.name.value) is True
-            else:
-                condition = isinstance(value, BooleanValueNode) and value.value
-            if condition == (name == "skip"):
-                return False
-        return True

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -35,12 +34,10 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     NamedTypeNode,
-    OperationDefinitionNode,
-    SelectionNode,
     SelectionSetNode,
-    VariableNode,
 )
-from graphql.execution.values import get_variable_values
+
+from tests.kit.operation_parts import fragments_of, is_included, operation_named, variable_values
 
 Path = tuple[str | int, ...]
 
@@ -88,31 +85,12 @@ def selections_by_path(
     variables: Mapping[str, Any] | None,
     data: Any,
 ) -> dict[Path, ObjectSelections]:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    operation = next(
-        (
-            o
-            for o in operations
-            if operation_name is None or (o.name and o.name.value == operation_name)
-        ),
-        None,
-    )
+    operation = operation_named(document, operation_name)
     root = schema.get_root_type(operation.operation) if operation else None
     if operation is None or root is None or not isinstance(data, dict):
         return {}
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    coerced = get_variable_values(
-        schema, operation.variable_definitions or (), dict(variables or {})
-    )
-    values: Mapping[str, Any] = (
-        dict(variables or {})
-        if isinstance(coerced, list)
-        else coerced
-        if isinstance(coerced, dict)
-        else coerced.coerced
-    )
+    values = variable_values(schema, operation, variables)
+    fragments = fragments_of(document)
     walk = _Walk(schema, fragments, values)
     walk.object(root, [(operation.selection_set, True)], data, ())
     return walk.found
@@ -219,7 +197,7 @@ class _Walk:
         around: tuple[str, ...] = (),
     ) -> None:
         for selection in selection_set.selections:
-            inner_included = included and self.included(selection)
+            inner_included = included and is_included(selection, self.variables)
             condition: NamedTypeNode | None
             if isinstance(selection, FieldNode):
                 key = (selection.alias or selection.name).value
@@ -259,19 +237,3 @@ class _Walk:
         ):
             return self.schema.is_sub_type(condition, runtime)
         return False
-
-    def included(self, node: SelectionNode) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            argument = next((a for a in directive.arguments or () if a.name.value == "if"), None)
-            if argument is None:
-                continue
-            if isinstance(argument.value, VariableNode):
-                condition = self.variables.get(argument.value.name.value) is True
-            else:
-                condition = isinstance(argument.value, BooleanValueNode) and argument.value.value
-            if condition == (name == "skip"):
-                return False
-        return True
