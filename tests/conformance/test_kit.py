@@ -13,6 +13,7 @@ from tests.kit.compare import (
     normalise,
 )
 from tests.kit.compose import bind_urls, placeholder_url
+from tests.kit.fixtures import apollo_lost_a_connection
 from tests.kit.generator import generate
 from tests.kit.scenario import ExpectedError, Subgraph, SubgraphError, by_key
 from tests.kit.subgraph_server import SubgraphServer, build_subgraph_schema
@@ -146,3 +147,17 @@ def test_generator_avoids_fields() -> None:
     for operation in generate(API, 30, seed=1, avoid=frozenset({"User.name", "Query.pets"})):
         assert " name" not in operation.query
         assert "pets" not in operation.query
+
+
+def test_only_a_lost_peer_connection_counts_as_apollo_losing_a_connection() -> None:
+    lost = {"message": "request to http://127.0.0.1:45751/graphql failed, reason: socket hang up"}
+    assert apollo_lost_a_connection({"data": None, "errors": [lost]})
+    reset = {"message": "request to http://127.0.0.1:1/graphql failed, reason: read ECONNRESET"}
+    assert apollo_lost_a_connection({"errors": [{"message": "boom"}, reset]})
+    refused = {
+        "message": "request to http://127.0.0.1:1/graphql failed, reason: connect ECONNREFUSED"
+    }
+    assert not apollo_lost_a_connection({"errors": [refused]})
+    assert not apollo_lost_a_connection({"errors": [{"message": "socket hang up"}]})
+    assert not apollo_lost_a_connection({"data": {"a": 1}})
+    assert not apollo_lost_a_connection(None)
