@@ -36,11 +36,13 @@ schema: $(STAMP)
 	$(BIN)/supergraph compose --config supergraph.yaml --output schema.graphql
 
 # ruff (style, bugs, complexity ceiling C901) and the import-linter contracts in
-# pyproject.toml (the DESIGN's import arrow; tests/architecture shows they can break).
+# pyproject.toml (the DESIGN's import arrow; tests/architecture shows they can break);
+# the schema design rules of lint.yaml on the bundled subgraphs and supergraph (docs/lint.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/supergraph lint --config lint.yaml --subgraphs supergraph.yaml schema.graphql
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

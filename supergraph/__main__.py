@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "compose": "compose subgraph SDLs into a supergraph SDL",
     "plan": "print the query plan of an operation",
     "token": "print a development JWT that `supergraph dev` accepts",
+    "lint": "check schema design rules on subgraph or supergraph SDL",
 }
 
 

@@ -32,7 +32,10 @@ MIN_KEY, MAX_KEY = -(2**31), 2**31 - 1
 _KEY = re.compile(r"-?[0-9]{1,10}")
 
 
-@strawberry.federation.type(shareable=True)
+@strawberry.federation.type(
+    shareable=True,
+    description="Where a page of a connection stands in the whole list (Relay cursor connections).",
+)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
@@ -40,13 +43,13 @@ class PageInfo:
     end_cursor: str | None
 
 
-@strawberry.type
+@strawberry.type(description="One item of a connection and the cursor that points at it.")
 class Edge(Generic[NodeT]):
     cursor: str
     node: NodeT
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list, with the cursors to fetch the pages around it.")
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo

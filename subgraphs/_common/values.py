@@ -12,7 +12,7 @@ import strawberry
 from subgraphs._common.seeding import CURRENCY
 
 
-@strawberry.federation.type(shareable=True)
+@strawberry.federation.type(shareable=True, description="An amount of money in a currency.")
 class Money:
     """An amount in minor units (cents) of an ISO 4217 currency."""
 

@@ -27,7 +27,10 @@ def users_by_id(info: AccountsInfo) -> KeyLoader[UserRow, int]:
     return info.context.loaders.by_key(UserRow, UserRow.id)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(
+    keys=["id"],
+    description="A customer account. Accounts owns it; other domains add what they know of the user.",
+)
 class User:
     id: strawberry.ID
     # @shareable: reviews resolves it too, through `Review.author @provides(fields: "username")`.

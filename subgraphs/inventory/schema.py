@@ -83,7 +83,10 @@ def _price_amount(price: object) -> int:
     return amount
 
 
-@strawberry.federation.type(keys=["upc"])
+@strawberry.federation.type(
+    keys=["upc"],
+    description="An item of the catalog, identified by its UPC. Products owns it; inventory, reviews and orders add their facts.",
+)
 class Product:
     upc: str
     # Owned by products (`price: Money!`, `weight: Int!`); present only when the router
@@ -127,7 +130,7 @@ class Product:
         return shipping_cost(self.price.amount, self.weight)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], description="A place where stock is kept.")
 class Warehouse:
     id: strawberry.ID
     name: str
@@ -154,7 +157,7 @@ class Warehouse:
         return [WarehouseStock.from_row(row, product=Product(upc=row.product_upc)) for row in rows]
 
 
-@strawberry.type
+@strawberry.type(description="How many units of a product one warehouse holds.")
 class WarehouseStock:
     """Units of one product in one warehouse."""
 

@@ -41,7 +41,9 @@ DEFAULT_ORDERS = 5
 ORDERS_SCOPE = "orders:read"
 """Lets a caller read every user's orders (otherwise: only their own)."""
 
-strawberry.enum(OrderStatus)  # registers the status enum with Strawberry
+strawberry.enum(
+    OrderStatus, description="Where an order stands."
+)  # registers the status enum with Strawberry
 
 
 # -- loaders ---------------------------------------------------------------------------
@@ -64,7 +66,10 @@ def items_by_order(info: OrdersInfo) -> ForeignKeyLoader[OrderItemRow, int]:
 # -- entities --------------------------------------------------------------------------
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(
+    keys=["id"],
+    description="A customer account. Accounts owns it; other domains add what they know of the user.",
+)
 class User:
     """A user (owned by accounts); orders adds the orders they placed."""
 
@@ -85,7 +90,10 @@ class User:
         return [Order.from_row(row) for row in rows]
 
 
-@strawberry.federation.type(keys=["upc"])
+@strawberry.federation.type(
+    keys=["upc"],
+    description="An item of the catalog, identified by its UPC. Products owns it; inventory, reviews and orders add their facts.",
+)
 class Product:
     """A product (owned by products), as referenced by order items."""
 
@@ -96,7 +104,7 @@ class Product:
         return cls(upc=upc)
 
 
-@strawberry.type
+@strawberry.type(description="One line of an order: a product, how many, at what unit price.")
 class OrderItem:
     product: Product
     quantity: int
@@ -111,7 +119,11 @@ class OrderItem:
         )
 
 
-@strawberry.federation.type(keys=["id"], authenticated=True)
+@strawberry.federation.type(
+    keys=["id"],
+    authenticated=True,
+    description="An order placed by a customer: its items, total and status.",
+)
 class Order:
     id: strawberry.ID
     user: User
@@ -147,13 +159,13 @@ class Order:
 # -- operations ------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="One line of an order being placed.")
 class OrderItemInput:
     product_upc: str
     quantity: int
 
 
-@strawberry.input
+@strawberry.input(description="An order being placed: its lines and an idempotency key.")
 class PlaceOrderInput:
     idempotency_key: str
     items: list[OrderItemInput]

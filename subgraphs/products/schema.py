@@ -68,7 +68,10 @@ def products_by_category(
     )
 
 
-@strawberry.federation.type(keys=["upc", "id"])
+@strawberry.federation.type(
+    keys=["upc", "id"],
+    description="An item of the catalog, identified by its UPC. Products owns it; inventory, reviews and orders add their facts.",
+)
 class Product:
     id: strawberry.ID
     upc: str
@@ -110,7 +113,9 @@ class Product:
         return Category.from_row(row)
 
 
-@strawberry.federation.type(keys=["slug"])
+@strawberry.federation.type(
+    keys=["slug"], description="A group of products of the catalog, identified by its slug."
+)
 class Category:
     slug: str
     name: str
@@ -157,7 +162,10 @@ def _connection(
     )
 
 
-SearchResult = Annotated[Product | Category, strawberry.union("SearchResult")]
+SearchResult = Annotated[
+    Product | Category,
+    strawberry.union("SearchResult", description="What a search finds: products and categories."),
+]
 
 
 @strawberry.type

@@ -75,7 +75,10 @@ def average_rating_by_product(info: ReviewsInfo) -> AggregateLoader[str, float |
 # -- entities --------------------------------------------------------------------------
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(
+    keys=["id"],
+    description="A customer account. Accounts owns it; other domains add what they know of the user.",
+)
 class User:
     """A user (owned by accounts); reviews adds the reviews they wrote."""
 
@@ -97,7 +100,10 @@ class User:
         return [Review.from_row(row) for row in rows]
 
 
-@strawberry.federation.type(keys=["upc"])
+@strawberry.federation.type(
+    keys=["upc"],
+    description="An item of the catalog, identified by its UPC. Products owns it; inventory, reviews and orders add their facts.",
+)
 class Product:
     """A product (owned by products); reviews adds its reviews and average rating."""
 
@@ -119,7 +125,9 @@ class Product:
         return await average_rating_by_product(info).load(self.upc)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(
+    keys=["id"], description="A customer's review of a product: a rating and a text."
+)
 class Review:
     id: strawberry.ID
     body: str
@@ -148,7 +156,7 @@ class Review:
 # -- operations ------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="What a signed-in customer writes to review a product.")
 class CreateReviewInput:
     product_upc: str
     rating: int

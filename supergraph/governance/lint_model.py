@@ -1,0 +1,308 @@
+"""The schema as the linter reads it: named elements with coordinates and positions.
+
+A subgraph's SDL is read as written (its `extend type`s, federation directives
+and source lines kept); a supergraph is read through its API schema (what
+clients see: no join__/link__ machinery, no @inaccessible elements), which has
+no source lines of its own. Federation's own definitions (`_Any`, `_Entity`,
+`_service`, `link__*`, `federation__*`, directive definitions) are not the
+schema's design and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from graphql import (
+    ArgumentNode,
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    FieldDefinitionNode,
+    GraphQLSchema,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InputValueDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    OperationType,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    parse,
+    print_schema,
+)
+from graphql.language import Node
+
+ElementKind = Literal["type", "field", "input-field", "argument", "enum-value"]
+TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
+
+BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+
+_KIND_OF_NODE: dict[type[Node], TypeKind] = {
+    ObjectTypeDefinitionNode: "object",
+    ObjectTypeExtensionNode: "object",
+    InterfaceTypeDefinitionNode: "interface",
+    InterfaceTypeExtensionNode: "interface",
+    UnionTypeDefinitionNode: "union",
+    UnionTypeExtensionNode: "union",
+    EnumTypeDefinitionNode: "enum",
+    EnumTypeExtensionNode: "enum",
+    InputObjectTypeDefinitionNode: "input",
+    InputObjectTypeExtensionNode: "input",
+    ScalarTypeDefinitionNode: "scalar",
+    ScalarTypeExtensionNode: "scalar",
+}
+_EXTENSIONS = (
+    ObjectTypeExtensionNode,
+    InterfaceTypeExtensionNode,
+    UnionTypeExtensionNode,
+    EnumTypeExtensionNode,
+    InputObjectTypeExtensionNode,
+    ScalarTypeExtensionNode,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """A type, field, input field, argument or enum value of the schema."""
+
+    kind: ElementKind
+    coordinate: str
+    """Its schema coordinate: `Product`, `Product.weight`, `Query.product(upc:)`,
+    `OrderStatus.PENDING`."""
+    name: str
+    description: str | None
+    directives: tuple[DirectiveNode, ...]
+    position: Position | None
+    owner: str | None = None
+    """The type it belongs to (its field's type for an argument); None for a type."""
+    owner_kind: TypeKind | None = None
+    type_kind: TypeKind | None = None
+    """For a type: what kind of type it is."""
+    type_node: TypeNode | None = None
+    """For fields, input fields and arguments: the written type."""
+    argument_names: tuple[str, ...] = ()
+    """For fields: the names of their arguments."""
+    extension: bool = False
+    """Declared by `extend type` (or a type's extension): it carries no description."""
+
+    def directive(self, name: str) -> DirectiveNode | None:
+        return next((d for d in self.directives if d.name.value == name), None)
+
+
+@dataclass(slots=True)
+class LintSchema:
+    """The elements of one schema and what the rules look up about its types."""
+
+    source: str
+    """A file name or a subgraph's name: where findings point."""
+    elements: list[Element] = field(default_factory=list)
+    type_kinds: dict[str, TypeKind] = field(default_factory=dict)
+    roots: dict[OperationType, str] = field(default_factory=dict)
+
+    def kind_of(self, type_name: str) -> TypeKind | None:
+        if type_name in BUILTIN_SCALARS:
+            return "scalar"
+        return self.type_kinds.get(type_name)
+
+    def root_names(self) -> frozenset[str]:
+        return frozenset(self.roots.values())
+
+
+def named_type(node: TypeNode) -> str:
+    while not isinstance(node, NamedTypeNode):
+        node = node.type  # type: ignore[attr-defined]
+    return node.name.value
+
+
+def without_non_null(node: TypeNode) -> TypeNode:
+    return node.type if isinstance(node, NonNullTypeNode) else node
+
+
+def is_list(node: TypeNode) -> bool:
+    return isinstance(without_non_null(node), ListTypeNode)
+
+
+def lists_with_nullable_items(node: TypeNode) -> bool:
+    """Whether a list in this type (at any depth) has nullable items: `[T]`, `[[T!]]!`."""
+    current = without_non_null(node)
+    while isinstance(current, ListTypeNode):
+        if not isinstance(current.type, NonNullTypeNode):
+            return True
+        current = without_non_null(current.type)
+    return False
+
+
+def argument_value(directive: DirectiveNode, name: str) -> object:
+    """A literal argument of a directive: str/bool, None when absent or not literal."""
+    argument: ArgumentNode | None = next(
+        (a for a in directive.arguments or () if a.name.value == name), None
+    )
+    if argument is None:
+        return None
+    value = argument.value
+    if isinstance(value, StringValueNode | BooleanValueNode):
+        return value.value
+    return None
+
+
+def is_federation_machinery(name: str) -> bool:
+    """Federation's own definitions and anything namespaced (`link__Import`)."""
+    return name.startswith("_") or "__" in name or name in {"FieldSet", "link__Import"}
+
+
+def from_sdl(sdl: str, source: str) -> LintSchema:
+    """A subgraph's (or any schema's) SDL as written, with source positions."""
+    return _read(parse(sdl), source, positions=True)
+
+
+def from_api_sdl(api_sdl: str, source: str) -> LintSchema:
+    """A supergraph's API schema (printed SDL): no positions of its own."""
+    return _read(parse(api_sdl, no_location=True), source, positions=False)
+
+
+def from_supergraph_api(api_schema: GraphQLSchema, source: str) -> LintSchema:
+    return from_api_sdl(print_schema(api_schema), source)
+
+
+def _read(document: DocumentNode, source: str, *, positions: bool) -> LintSchema:
+    schema = LintSchema(source)
+    explicit_roots = False
+    for definition in document.definitions:
+        if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            for declared in definition.operation_types or ():
+                schema.roots[declared.operation] = declared.type.name.value
+                explicit_roots = True
+        kind = _KIND_OF_NODE.get(type(definition))
+        if kind is not None:
+            schema.type_kinds.setdefault(definition.name.value, kind)  # type: ignore[attr-defined]
+    if not explicit_roots:
+        for root, name in (
+            (OperationType.QUERY, "Query"),
+            (OperationType.MUTATION, "Mutation"),
+            (OperationType.SUBSCRIPTION, "Subscription"),
+        ):
+            if name in schema.type_kinds:
+                schema.roots[root] = name
+    reader = _Reader(schema, positions)
+    for definition in document.definitions:
+        kind = _KIND_OF_NODE.get(type(definition))
+        if kind is not None:
+            reader.type_definition(definition, kind)
+    return schema
+
+
+@dataclass(slots=True)
+class _Reader:
+    schema: LintSchema
+    positions: bool
+
+    def position(self, node: Node) -> Position | None:
+        """Where the element's name is (its description comes before it)."""
+        named: Node = getattr(node, "name", None) or node
+        if not self.positions or named.loc is None:
+            return None
+        token = named.loc.start_token
+        return Position(token.line, token.column)
+
+    def type_definition(self, node: Node, kind: TypeKind) -> None:
+        name: str = node.name.value  # type: ignore[attr-defined]
+        if is_federation_machinery(name):
+            return
+        description = getattr(node, "description", None)
+        self.schema.elements.append(
+            Element(
+                kind="type",
+                coordinate=name,
+                name=name,
+                description=description.value if description else None,
+                directives=tuple(getattr(node, "directives", None) or ()),
+                position=self.position(node),
+                type_kind=kind,
+                extension=isinstance(node, _EXTENSIONS),
+            )
+        )
+        for field_node in getattr(node, "fields", None) or ():
+            if isinstance(field_node, FieldDefinitionNode):
+                self.field(field_node, name, kind)
+            elif isinstance(field_node, InputValueDefinitionNode):
+                self.input_value(field_node, "input-field", f"{name}.", name, kind)
+        for value in getattr(node, "values", None) or ():
+            value_name = value.name.value
+            self.schema.elements.append(
+                Element(
+                    kind="enum-value",
+                    coordinate=f"{name}.{value_name}",
+                    name=value_name,
+                    description=value.description.value if value.description else None,
+                    directives=tuple(value.directives or ()),
+                    position=self.position(value),
+                    owner=name,
+                    owner_kind=kind,
+                )
+            )
+
+    def field(self, node: FieldDefinitionNode, owner: str, owner_kind: TypeKind) -> None:
+        name = node.name.value
+        if name.startswith("_"):
+            return  # _entities, _service: federation's
+        arguments = tuple(node.arguments or ())
+        self.schema.elements.append(
+            Element(
+                kind="field",
+                coordinate=f"{owner}.{name}",
+                name=name,
+                description=node.description.value if node.description else None,
+                directives=tuple(node.directives or ()),
+                position=self.position(node),
+                owner=owner,
+                owner_kind=owner_kind,
+                type_node=node.type,
+                argument_names=tuple(a.name.value for a in arguments),
+            )
+        )
+        for argument in arguments:
+            self.input_value(argument, "argument", f"{owner}.{name}(", owner, owner_kind)
+
+    def input_value(
+        self,
+        node: InputValueDefinitionNode,
+        kind: ElementKind,
+        prefix: str,
+        owner: str,
+        owner_kind: TypeKind,
+    ) -> None:
+        name = node.name.value
+        coordinate = f"{prefix}{name}:)" if kind == "argument" else f"{prefix}{name}"
+        self.schema.elements.append(
+            Element(
+                kind=kind,
+                coordinate=coordinate,
+                name=name,
+                description=node.description.value if node.description else None,
+                directives=tuple(node.directives or ()),
+                position=self.position(node),
+                owner=owner,
+                owner_kind=owner_kind,
+                type_node=node.type,
+            )
+        )
