@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token, lint.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint, check.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "plan": "print the query plan of an operation",
     "token": "print a development JWT that `supergraph dev` accepts",
     "lint": "check schema design rules on subgraph or supergraph SDL",
+    "check": "classify a subgraph change (breaking, dangerous, safe) before it ships",
 }
 
 

@@ -1,0 +1,107 @@
+"""`supergraph check --subgraph NAME --schema FILE [--config supergraph.yaml]
+[--supergraph FILE] [--operations MANIFEST] [--json]`.
+
+Composes the subgraphs of the composition config with NAME's SDL replaced by
+FILE, diffs the API schema with the current one (`--supergraph`, or the config
+composed as it is) and classifies every change BREAKING / DANGEROUS / SAFE;
+persisted operations (`--operations`, a persisted query manifest) are
+validated against the proposed schema. Exit status: 0 pass, 1 blocking changes
+(composition errors, breaking changes, persisted operations no longer valid),
+2 a usage problem. The JSON output is described in docs/schema-checks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from graphql import GraphQLSchema
+
+from supergraph.cli.compose import SourceError, load_source
+from supergraph.compose.config import ConfigError, parse_config
+from supergraph.governance.check import CheckInputError, CheckReport, check_subgraph
+from supergraph.persisted.manifest import ManifestError, load_manifest
+from supergraph.schema import SupergraphError, load_supergraph
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--subgraph", required=True, help="the subgraph that changes")
+    parser.add_argument("--schema", required=True, type=Path, help="its proposed SDL")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("supergraph.yaml"),
+        help="the composition config naming every subgraph (default: supergraph.yaml)",
+    )
+    parser.add_argument(
+        "--supergraph",
+        type=Path,
+        help="the supergraph clients use now (default: the config composed as it is)",
+    )
+    parser.add_argument(
+        "--operations", type=Path, help="persisted query manifest to validate exactly"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+class _Usage(Exception):
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = _check(args)
+    except _Usage as error:
+        print(f"supergraph check: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        _print_table(report)
+    return 0 if report.passed else 1
+
+
+def _check(args: argparse.Namespace) -> CheckReport:
+    try:
+        proposed = args.schema.read_text(encoding="utf-8")
+        configs = parse_config(args.config.read_text(encoding="utf-8"))
+        sources = [load_source(config, args.config.parent) for config in configs]
+        current = _current(args.supergraph)
+        operations = dict(load_manifest(args.operations).by_id) if args.operations else None
+        return check_subgraph(sources, args.subgraph, proposed, current, operations)
+    except OSError as error:
+        raise _Usage(f"cannot read {error.filename}: {error.strerror}") from None
+    except (ConfigError, SourceError, ManifestError, CheckInputError) as error:
+        raise _Usage(str(error)) from None
+
+
+def _current(path: Path | None) -> GraphQLSchema | None:
+    if path is None:
+        return None
+    try:
+        return load_supergraph(path.read_text(encoding="utf-8")).api_schema
+    except SupergraphError as error:
+        raise _Usage(f"{path}: invalid supergraph: {error}") from None
+
+
+def _print_table(report: CheckReport) -> None:
+    if report.composition_errors:
+        print(f"{report.subgraph}: the proposed schema does not compose:")
+        for code, message in report.composition_errors:
+            print(f"  {code}: {message}")
+    rows = [(c.severity, c.path, c.message) for c in report.changes]
+    rows += [
+        ("BREAKING", f"operation {op.id}", "; ".join(op.messages))
+        for op in report.invalid_operations
+    ]
+    if rows:
+        width = max(len(path) for _, path, _ in rows)
+        for severity, path, message in rows:
+            print(f"{severity:<9}  {path:<{width}}  {message}")
+    elif not report.composition_errors:
+        print("no change to the API schema")
+    verdict = "PASS" if report.passed else f"FAIL ({report.blocking} blocking)"
+    checked = f", {report.operations_checked} persisted operation(s) checked"
+    print(f"{report.subgraph}: {verdict}{checked if report.operations_checked else ''}")

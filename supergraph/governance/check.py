@@ -1,0 +1,123 @@
+"""Would this subgraph change break a client? Compose it, diff the API schemas, re-validate
+the persisted operations.
+
+`check_subgraph` replaces one subgraph's SDL among the composition's sources,
+composes, and compares the proposed supergraph's API schema with the current
+one (schema_diff.py). Persisted operations (partners' safelisted operations)
+are validated against the proposed API schema exactly: one that no longer
+validates blocks the change whatever the schema diff says. Blocking: a
+composition error, a BREAKING change, an invalid persisted operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from graphql import GraphQLError, GraphQLSchema, parse, validate
+
+from supergraph.compose import SubgraphSource, compose
+from supergraph.schema import load_supergraph
+
+from .schema_diff import Change, diff_schemas
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidOperation:
+    id: str
+    messages: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "messages": list(self.messages)}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    subgraph: str
+    composition_errors: tuple[tuple[str, str], ...] = ()
+    """(code, message) of each composition error."""
+    changes: tuple[Change, ...] = ()
+    operations_checked: int = 0
+    invalid_operations: tuple[InvalidOperation, ...] = field(default=())
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.severity == "BREAKING")
+
+    @property
+    def blocking(self) -> int:
+        return len(self.composition_errors) + len(self.breaking) + len(self.invalid_operations)
+
+    @property
+    def passed(self) -> bool:
+        return self.blocking == 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "subgraph": self.subgraph,
+            "result": "PASS" if self.passed else "FAIL",
+            "blocking": self.blocking,
+            "composed": not self.composition_errors,
+            "compositionErrors": [
+                {"code": code, "message": message} for code, message in self.composition_errors
+            ],
+            "changes": [change.as_json() for change in self.changes],
+            "operations": {
+                "checked": self.operations_checked,
+                "invalid": [operation.as_json() for operation in self.invalid_operations],
+            },
+        }
+
+
+class CheckInputError(ValueError):
+    """The check cannot run as asked (unknown subgraph, invalid current supergraph)."""
+
+
+def check_subgraph(
+    sources: Sequence[SubgraphSource],
+    name: str,
+    proposed_sdl: str,
+    current_api: GraphQLSchema | None = None,
+    operations: Mapping[str, str] | None = None,
+) -> CheckReport:
+    """`current_api`: the API schema clients use now (default: the composition of
+    `sources` as they are); `operations`: persisted operations by id."""
+    if name not in {source.name for source in sources}:
+        known = ", ".join(sorted(source.name for source in sources))
+        raise CheckInputError(f"no subgraph {name!r} in the composition (known: {known})")
+    if current_api is None:
+        current_api = _api_schema(compose(sources).supergraph_sdl, "the current composition")
+    proposed = [
+        replace(source, sdl=proposed_sdl) if source.name == name else source for source in sources
+    ]
+    composition = compose(proposed)
+    if composition.errors or composition.supergraph_sdl is None:
+        return CheckReport(name, tuple((error.code, error.message) for error in composition.errors))
+    proposed_api = _api_schema(composition.supergraph_sdl, "the proposed composition")
+    invalid = tuple(_invalid_operations(proposed_api, operations or {}))
+    return CheckReport(
+        name,
+        changes=tuple(diff_schemas(current_api, proposed_api)),
+        operations_checked=len(operations or {}),
+        invalid_operations=invalid,
+    )
+
+
+def _api_schema(supergraph_sdl: str | None, what: str) -> GraphQLSchema:
+    if supergraph_sdl is None:
+        raise CheckInputError(f"{what} does not compose: fix it before checking a change")
+    return load_supergraph(supergraph_sdl).api_schema
+
+
+def _invalid_operations(
+    schema: GraphQLSchema, operations: Mapping[str, str]
+) -> list[InvalidOperation]:
+    out: list[InvalidOperation] = []
+    for op_id, body in sorted(operations.items()):
+        try:
+            errors: Sequence[GraphQLError] = validate(schema, parse(body))
+        except GraphQLError as error:
+            errors = [error]
+        if errors:
+            out.append(InvalidOperation(op_id, tuple(error.message for error in errors)))
+    return out

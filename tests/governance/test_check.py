@@ -1,0 +1,129 @@
+"""`supergraph check` on the bundled subgraphs: compose the proposed subgraph, diff, verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from supergraph.__main__ import main
+from supergraph.cli.compose import module_sdl
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "supergraph.yaml"
+
+
+@pytest.fixture(scope="module")
+def products_sdl() -> str:
+    return module_sdl("products", "subgraphs.products.schema:schema")
+
+
+def _check(tmp_path: Path, sdl: str, *extra: str) -> int:
+    schema = tmp_path / "products.graphql"
+    schema.write_text(sdl)
+    args = ["check", "--subgraph", "products", "--schema", str(schema), "--config", str(CONFIG)]
+    return main([*args, *extra])
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    report: dict[str, object] = json.loads(capsys.readouterr().out)
+    return report
+
+
+def test_an_unchanged_subgraph_passes(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supergraph = ["--supergraph", str(ROOT / "schema.graphql")]
+    assert _check(tmp_path, products_sdl, *supergraph) == 0
+    assert "no change to the API schema" in capsys.readouterr().out
+
+
+def test_an_added_field_passes_as_safe(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sdl = products_sdl.replace("  weight: Int!\n", "  weight: Int!\n  tags: [String!]!\n", 1)
+    assert sdl != products_sdl
+    assert _check(tmp_path, sdl, "--json") == 0
+    report = _json(capsys)
+    assert report["result"] == "PASS"
+    assert report["changes"] == [
+        {
+            "severity": "SAFE",
+            "code": "FIELD_ADDED",
+            "path": "Product.tags",
+            "message": "field Product.tags was added",
+        }
+    ]
+
+
+def test_a_removed_field_fails_and_so_do_persisted_operations_using_it(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sdl = products_sdl.replace("  productById(id: ID!): Product\n", "", 1)
+    assert sdl != products_sdl
+    manifest = tmp_path / "manifest.json"
+    operations = [
+        {"id": "byId", "body": 'query ById { productById(id: "1") { name } }', "name": "ById"},
+        {"id": "byUpc", "body": 'query ByUpc { product(upc: "1") { name } }', "name": "ByUpc"},
+    ]
+    manifest.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+    assert _check(tmp_path, sdl, "--json", "--operations", str(manifest)) == 1
+    report = _json(capsys)
+    assert report["result"] == "FAIL"
+    assert report["blocking"] == 2
+    changes = report["changes"]
+    assert isinstance(changes, list)
+    assert [(c["severity"], c["path"]) for c in changes] == [("BREAKING", "Query.productById")]
+    assert report["operations"] == {
+        "checked": 2,
+        "invalid": [
+            {
+                "id": "byId",
+                "messages": [
+                    "Cannot query field 'productById' on type 'Query'. "
+                    "Did you mean 'product' or 'products'?"
+                ],
+            }
+        ],
+    }
+
+
+def test_a_change_that_does_not_compose_fails_with_the_composition_errors(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sdl = products_sdl.replace("  weight: Int!\n", "  weight: Float\n", 1)
+    assert _check(tmp_path, sdl, "--json") == 1
+    report = _json(capsys)
+    assert report["composed"] is False
+    errors = report["compositionErrors"]
+    assert isinstance(errors, list)
+    assert "FIELD_TYPE_MISMATCH" in {e["code"] for e in errors}
+
+
+def test_the_table_for_people(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sdl = products_sdl.replace("  productById(id: ID!): Product\n", "", 1)
+    assert _check(tmp_path, sdl) == 1
+    out = capsys.readouterr().out
+    assert "BREAKING   Query.productById  field Query.productById was removed" in out
+    assert out.rstrip().endswith("products: FAIL (1 blocking)")
+
+
+def test_usage_problems_exit_2(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema = tmp_path / "s.graphql"
+    schema.write_text(products_sdl)
+    base = ["check", "--schema", str(schema), "--config", str(CONFIG)]
+    assert main([*base, "--subgraph", "nope"]) == 2
+    assert "no subgraph 'nope'" in capsys.readouterr().err
+    assert main([*base, "--subgraph", "products", "--operations", str(tmp_path / "x")]) == 2
+    missing = ["check", "--subgraph", "products", "--schema", str(tmp_path / "none.graphql")]
+    assert main([*missing, "--config", str(CONFIG)]) == 2
+    assert "cannot read" in capsys.readouterr().err
