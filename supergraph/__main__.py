@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token, lint, check.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "token": "print a development JWT that `supergraph dev` accepts",
     "lint": "check schema design rules on subgraph or supergraph SDL",
     "check": "classify a subgraph change (breaking, dangerous, safe) before it ships",
+    "contract": "derive a supergraph that shows only what a @tag filter selects",
 }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from loaders import SerialSession
 from subgraphs._common.errors import bad_user_input, brief_repr
+from subgraphs._common.tags import PARTNER
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -34,6 +35,7 @@ _KEY = re.compile(r"-?[0-9]{1,10}")
 
 @strawberry.federation.type(
     shareable=True,
+    tags=PARTNER,
     description="Where a page of a connection stands in the whole list (Relay cursor connections).",
 )
 class PageInfo:
@@ -43,13 +45,17 @@ class PageInfo:
     end_cursor: str | None
 
 
-@strawberry.type(description="One item of a connection and the cursor that points at it.")
+@strawberry.federation.type(
+    tags=PARTNER, description="One item of a connection and the cursor that points at it."
+)
 class Edge(Generic[NodeT]):
     cursor: str
     node: NodeT
 
 
-@strawberry.type(description="A page of a list, with the cursors to fetch the pages around it.")
+@strawberry.federation.type(
+    tags=PARTNER, description="A page of a list, with the cursors to fetch the pages around it."
+)
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo

@@ -10,9 +10,12 @@ from __future__ import annotations
 import strawberry
 
 from subgraphs._common.seeding import CURRENCY
+from subgraphs._common.tags import PARTNER
 
 
-@strawberry.federation.type(shareable=True, description="An amount of money in a currency.")
+@strawberry.federation.type(
+    shareable=True, tags=PARTNER, description="An amount of money in a currency."
+)
 class Money:
     """An amount in minor units (cents) of an ISO 4217 currency."""
 

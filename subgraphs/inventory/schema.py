@@ -29,6 +29,7 @@ from subgraphs._common.errors import bad_user_input, parse_int_id
 from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import CURRENCY
+from subgraphs._common.tags import PARTNER
 from subgraphs._common.values import Money
 from subgraphs.inventory.models import StockRow, WarehouseRow
 
@@ -109,7 +110,7 @@ class Product:
         """Units in stock over all warehouses."""
         return await quantity_by_product(info).load(self.upc)
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def in_stock(self, info: InventoryInfo) -> bool:
         return await quantity_by_product(info).load(self.upc) > 0
 

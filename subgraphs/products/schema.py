@@ -33,6 +33,7 @@ from subgraphs._common.pagination import (
     paginate,
 )
 from subgraphs._common.schema import SubgraphSchema
+from subgraphs._common.tags import PARTNER
 from subgraphs._common.values import Money
 from subgraphs.products.models import CategoryRow, ProductRow
 
@@ -74,10 +75,10 @@ def products_by_category(
 )
 class Product:
     id: strawberry.ID
-    upc: str
-    name: str
-    description: str
-    price: Money
+    upc: str = strawberry.federation.field(tags=PARTNER)
+    name: str = strawberry.federation.field(tags=PARTNER)
+    description: str = strawberry.federation.field(tags=PARTNER)
+    price: Money = strawberry.federation.field(tags=PARTNER)
     weight: int  # grams
     category_slug: strawberry.Private[str]
 
@@ -105,7 +106,7 @@ class Product:
             raise bad_user_input("a Product representation needs `upc` or `id`")
         return None if row is None else cls.from_row(row)
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def category(self, info: ProductsInfo) -> Category:
         row = await categories_by_slug(info).load(self.category_slug)
         if row is None:  # the foreign key makes this impossible
@@ -117,8 +118,8 @@ class Product:
     keys=["slug"], description="A group of products of the catalog, identified by its slug."
 )
 class Category:
-    slug: str
-    name: str
+    slug: str = strawberry.federation.field(tags=PARTNER)
+    name: str = strawberry.federation.field(tags=PARTNER)
 
     @classmethod
     def from_row(cls, row: CategoryRow) -> Category:
@@ -129,7 +130,7 @@ class Category:
         row = await categories_by_slug(info).load(slug)
         return None if row is None else cls.from_row(row)
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def products(
         self,
         info: ProductsInfo,
@@ -170,7 +171,7 @@ SearchResult = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def product(self, info: ProductsInfo, upc: str) -> Product | None:
         return await Product.resolve_reference(info, upc=upc)
 
@@ -178,7 +179,7 @@ class Query:
     async def product_by_id(self, info: ProductsInfo, id: strawberry.ID) -> Product | None:
         return await Product.resolve_reference(info, id=parse_int_id(id))
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def products(
         self,
         info: ProductsInfo,
@@ -200,11 +201,11 @@ class Query:
             node=Product.from_row,
         )
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def category(self, info: ProductsInfo, slug: str) -> Category | None:
         return await Category.resolve_reference(info, slug)
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def categories(self, info: ProductsInfo) -> list[Category]:
         rows = await info.context.db.scalars(select(CategoryRow).order_by(CategoryRow.id))
         return [Category.from_row(row) for row in rows]

@@ -32,6 +32,7 @@ from subgraphs._common.errors import bad_user_input, check_text, parse_int_id
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import product_id_for_upc, username
+from subgraphs._common.tags import PARTNER
 from subgraphs.reviews.models import KnownProductRow, ReviewRow
 
 ReviewsInfo = Info[SubgraphContext, None]
@@ -119,7 +120,7 @@ class Product:
         rows = await reviews_by_product(info, check_first(first)).load(self.upc)
         return [Review.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
     async def average_rating(self, info: ReviewsInfo) -> float | None:
         """The mean rating (1..5) of all its reviews; null when it has none."""
         return await average_rating_by_product(info).load(self.upc)

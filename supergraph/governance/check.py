@@ -94,7 +94,7 @@ def check_subgraph(
     if composition.errors or composition.supergraph_sdl is None:
         return CheckReport(name, tuple((error.code, error.message) for error in composition.errors))
     proposed_api = _api_schema(composition.supergraph_sdl, "the proposed composition")
-    invalid = tuple(_invalid_operations(proposed_api, operations or {}))
+    invalid = tuple(invalid_operations(proposed_api, operations or {}))
     return CheckReport(
         name,
         changes=tuple(diff_schemas(current_api, proposed_api)),
@@ -109,7 +109,7 @@ def _api_schema(supergraph_sdl: str | None, what: str) -> GraphQLSchema:
     return load_supergraph(supergraph_sdl).api_schema
 
 
-def _invalid_operations(
+def invalid_operations(
     schema: GraphQLSchema, operations: Mapping[str, str]
 ) -> list[InvalidOperation]:
     out: list[InvalidOperation] = []

@@ -321,8 +321,10 @@ class System:
         subgraph_timeout: float = 30.0,
         limits: Mapping[str, int] | None = None,
         identity_kid: str | None = "router-1",
+        supergraph_sdl: str | None = None,
     ) -> str:
-        """Start one more router on the composed supergraph; its base URL.
+        """Start one more router on the composed supergraph (or `supergraph_sdl`, e.g. a
+        contract of it); its base URL.
 
         `urls` and `timeouts` go through the config (`subgraphs.NAME.url`/`.timeout`).
         """
@@ -346,11 +348,12 @@ class System:
         processes = os.environ.get(COMPUTE_PROCESSES_ENV)
         if processes is not None:  # e.g. 0: these suites with compilation on the thread
             raw["compute_jobs"] = {"processes": int(processes)}
-        app = build_app(self.supergraph_sdl, parse_config(raw))
+        sdl = supergraph_sdl or self.supergraph_sdl
+        app = build_app(sdl, parse_config(raw))
         server = ThreadedASGIServer(app, f"router-{len(self.routers)}", lifespan="on")
         server.start()
         self.routers.append(server)
-        API_SCHEMAS[f"{server.url}/graphql"] = api_schema(self.supergraph_sdl)
+        API_SCHEMAS[f"{server.url}/graphql"] = api_schema(sdl)
         health = self.client.get(f"{server.url}/health")
         assert health.status_code == 200, f"router /health: {health.status_code} {health.text}"
         return server.url

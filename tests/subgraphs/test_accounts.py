@@ -30,7 +30,7 @@ async def test_sdl_is_federation_v2_with_the_user_key(accounts: Harness) -> None
     sdl = _data(await accounts.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@authenticated", "@key", "@shareable"])'
+        'import: ["@authenticated", "@key", "@shareable", "@tag"])'
     )
     assert 'type User @key(fields: "id") {' in sdl
     for field in (
@@ -41,7 +41,8 @@ async def test_sdl_is_federation_v2_with_the_user_key(accounts: Harness) -> None
         "createdAt: DateTime!",
     ):
         assert f"  {field}\n" in sdl
-    assert "type PageInfo @shareable {" in sdl
+    # The shared page types belong to the partner contract (subgraphs/_common/tags.py).
+    assert 'type PageInfo @shareable @tag(name: "partner") {' in sdl
     assert "me: User\n" in sdl
     assert "user(id: ID!): User\n" in sdl
     assert "users(first: Int = 20, after: String = null): UserConnection!" in sdl

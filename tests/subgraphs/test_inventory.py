@@ -72,7 +72,7 @@ async def test_sdl_extends_product_with_external_and_requires(inventory: Harness
     sdl = _data(await inventory.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@external", "@key", "@requires", "@shareable"])'
+        'import: ["@external", "@key", "@requires", "@shareable", "@tag"])'
     )
     product = sdl.split('type Product @key(fields: "upc") {\n')[1].split("\n}")[0] + "\n"
     for field in (
@@ -80,13 +80,13 @@ async def test_sdl_extends_product_with_external_and_requires(inventory: Harness
         "price: Money! @external",
         "weight: Int! @external",
         "quantity: Int!",
-        "inStock: Boolean!",
+        'inStock: Boolean! @tag(name: "partner")',
         "stock: [WarehouseStock!]!",
         'shippingEstimate: Int @requires(fields: "price { amount } weight")',
     ):
         assert f"  {field}\n" in product
-    assert "name" not in product  # owned by products, not part of inventory's stub
-    assert "type Money @shareable {" in sdl
+    assert "  name:" not in product  # owned by products, not part of inventory's stub
+    assert 'type Money @shareable @tag(name: "partner") {' in sdl
     assert 'type Warehouse @key(fields: "id") {' in sdl
     assert "  stock(first: Int = 20): [WarehouseStock!]!\n" in sdl
     assert "type WarehouseStock {" in sdl

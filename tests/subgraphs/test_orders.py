@@ -128,12 +128,12 @@ async def test_sdl_has_the_keys_and_types(orders: Harness) -> None:
     sdl = _data(await orders.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@authenticated", "@key", "@shareable"])'
+        'import: ["@authenticated", "@key", "@shareable", "@tag"])'
     )
     assert 'type Order @key(fields: "id") @authenticated {' in sdl
     assert 'type User @key(fields: "id") {' in sdl
     assert 'type Product @key(fields: "upc") {' in sdl
-    assert "type Money @shareable {" in sdl
+    assert 'type Money @shareable @tag(name: "partner") {' in sdl
     for field in (
         "user: User!",
         "items: [OrderItem!]!",

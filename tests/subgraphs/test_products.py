@@ -69,30 +69,33 @@ async def test_sdl_has_two_product_keys_category_key_and_shareable_money(
     sdl = _data(await products.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@key", "@shareable"])'
+        'import: ["@key", "@shareable", "@tag"])'
     )
     assert 'type Product @key(fields: "upc") @key(fields: "id") {' in sdl
     for field in (
         "id: ID!",
-        "upc: String!",
-        "name: String!",
-        "description: String!",
-        "price: Money!",
+        'upc: String! @tag(name: "partner")',
+        'name: String! @tag(name: "partner")',
+        'description: String! @tag(name: "partner")',
+        'price: Money! @tag(name: "partner")',
         "weight: Int!",
-        "category: Category!",
+        'category: Category! @tag(name: "partner")',
     ):
         assert f"  {field}\n" in sdl
     assert 'type Category @key(fields: "slug") {' in sdl
     assert (
-        "  products(first: Int = 20, after: String = null): ProductConnection!\n"
+        '  products(first: Int = 20, after: String = null): ProductConnection! @tag(name: "partner")\n'
         in sdl.split('type Category @key(fields: "slug") {')[1]
     )
-    assert "type Money @shareable {\n  amount: Int!\n  currency: String!\n}" in sdl
-    assert "type PageInfo @shareable {" in sdl
-    assert "  product(upc: String!): Product\n" in sdl
+    assert (
+        'type Money @shareable @tag(name: "partner") {\n  amount: Int!\n  currency: String!\n}'
+        in sdl
+    )
+    assert 'type PageInfo @shareable @tag(name: "partner") {' in sdl
+    assert '  product(upc: String!): Product @tag(name: "partner")\n' in sdl
     assert (
         "  products(first: Int = 20, after: String = null, category: String = null): "
-        "ProductConnection!\n" in sdl
+        'ProductConnection! @tag(name: "partner")\n' in sdl
     )
     assert "  search(text: String!, first: Int = 20): [SearchResult!]!\n" in sdl
     assert "union SearchResult = Product | Category" in sdl

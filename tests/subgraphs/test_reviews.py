@@ -51,7 +51,7 @@ async def test_sdl_has_the_keys_and_federation_directives(reviews: Harness) -> N
     sdl = _data(await reviews.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@authenticated", "@external", "@key", "@provides"])'
+        'import: ["@authenticated", "@external", "@key", "@provides", "@tag"])'
     )
     assert 'type Review @key(fields: "id") {' in sdl
     assert 'type Product @key(fields: "upc") {' in sdl
@@ -64,7 +64,7 @@ async def test_sdl_has_the_keys_and_federation_directives(reviews: Harness) -> N
         "product: Product!",
         "username: String! @external",
         "reviews(first: Int! = 5): [Review!]!",
-        "averageRating: Float",
+        'averageRating: Float @tag(name: "partner")',
     ):
         assert f"  {field}\n" in sdl
     assert "createReview(input: CreateReviewInput!): Review! @authenticated\n" in sdl

@@ -36,9 +36,10 @@ NOT_CODES = {
 }
 """Uppercase string literals of the router's source that are not error codes."""
 
-# Composition's codes describe a broken subgraph schema to `supergraph compose`; they
-# never reach a GraphQL response.
-NOT_SCANNED = ("supergraph/compose/", "supergraph/errors.py")
+# Composition's codes describe a broken subgraph schema to `supergraph compose`, and
+# governance's the schema changes `supergraph check` reports; they never reach a
+# GraphQL response.
+NOT_SCANNED = ("supergraph/compose/", "supergraph/governance/", "supergraph/errors.py")
 
 
 def _literals() -> list[tuple[str, int, str]]:
