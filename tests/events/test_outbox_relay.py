@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from nats.js import JetStreamContext
@@ -16,14 +17,16 @@ from tests.events.model import BUMPED, OUTBOX, REGISTRY, TABLES, Bumped
 
 async def stream_messages(
     js: JetStreamContext, stream: str
-) -> list[tuple[str, str, dict[str, object]]]:
+) -> list[tuple[str, str, dict[str, Any]]]:
     """(subject, Nats-Msg-Id, body) of every message in `stream`, in stream order."""
     info = await js.stream_info(stream)
-    found = []
+    found: list[tuple[str, str, dict[str, Any]]] = []
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
         message = await js.get_msg(stream, seq)
         headers = message.headers or {}
-        found.append((message.subject, headers.get("Nats-Msg-Id", ""), json.loads(message.data)))
+        found.append(
+            (str(message.subject), headers.get("Nats-Msg-Id", ""), json.loads(message.data or b""))
+        )
     return found
 
 
