@@ -1,7 +1,8 @@
 """JSON <-> frozen dataclass payloads, checked against the dataclass's annotations.
 
 A payload schema is a dataclass whose fields are `int`, `str`, `bool`, `float`,
-`X | None`, `list[X]`, `tuple[X, ...]` or another such dataclass. Decoding refuses
+`X | None`, `list[X]`, `tuple[X, ...]` or another such dataclass; in JSON the
+field names are camelCase (`order_id` <-> `orderId`), like the envelope's. Decoding refuses
 missing or unknown fields and wrong types (a consumer must not half-apply an event
 it misreads); `bool` is never accepted as an `int`.
 """
@@ -23,7 +24,7 @@ class PayloadError(ValueError):
 
 def to_json(value: object) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {camel(f.name): to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
         return [to_json(item) for item in value]
     return value
@@ -31,6 +32,11 @@ def to_json(value: object) -> Any:
 
 def from_json(kind: type[T], data: object, path: str = "payload") -> T:
     return cast(T, _convert(kind, data, path))
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 @cache
@@ -103,15 +109,15 @@ def _convert(hint: Any, data: object, path: str) -> object:
 def _dataclass(kind: type, data: object, path: str) -> object:
     if not isinstance(data, dict):
         raise PayloadError(f"{path}: expected an object, got {type(data).__name__}")
-    hints = _hints(kind)
+    hints = {camel(name): (name, hint) for name, hint in _hints(kind).items()}
     unknown = sorted(set(data) - set(hints))
     if unknown:
         raise PayloadError(f"{path}: unknown field {unknown[0]!r}")
     values: dict[str, object] = {}
-    for name, hint in hints.items():
-        if name not in data:
-            raise PayloadError(f"{path}: missing field {name!r}")
-        values[name] = _convert(hint, data[name], f"{path}.{name}")
+    for key, (name, hint) in hints.items():
+        if key not in data:
+            raise PayloadError(f"{path}: missing field {key!r}")
+        values[name] = _convert(hint, data[key], f"{path}.{key}")
     return kind(**values)
 
 

@@ -20,6 +20,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from auth import AuthError
+from events import EventsConfig
 from loaders import SerialSession
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.context import (
@@ -31,6 +32,7 @@ from subgraphs._common.context import (
 from subgraphs._common.database import Database
 from subgraphs._common.domain import Domain
 from subgraphs._common.errors import UNAUTHENTICATED
+from subgraphs._common.eventing import EventsRuntime
 from subgraphs._common.identity import SubgraphIdentity
 from subgraphs._common.seeding import DEFAULT_SCALE, Scale
 
@@ -55,11 +57,17 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
     """
 
     def __init__(
-        self, domain: Domain, database: Database, identity: SubgraphIdentity | None = None
+        self,
+        domain: Domain,
+        database: Database,
+        identity: SubgraphIdentity | None = None,
+        *,
+        events_enabled: bool = False,
     ) -> None:
         super().__init__(domain.schema, graphql_ide="graphiql")
         self.database = database
         self.identity = identity or SubgraphIdentity(None)
+        self.events_enabled = events_enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -86,7 +94,9 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
         rid: str = request.scope[_REQUEST_ID_SCOPE_KEY]
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = rid
-        return SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request, rid)
+        context = SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request, rid)
+        context.events_enabled = self.events_enabled
+        return context
 
     def decode_json(self, data: str | bytes) -> object:
         value = super().decode_json(data)
@@ -113,28 +123,41 @@ def create_subgraph_app(
     *,
     seed_scale: Scale | None = Scale(DEFAULT_SCALE),
     identity: SubgraphIdentity | None = None,
+    events: EventsConfig | None = None,
 ) -> Starlette:
     """The ASGI app of `domain`; on start-up it migrates (and seeds a fresh database).
 
     `config` defaults to the environment (`DatabaseConfig.from_env`); `seed_scale=None`
     never seeds. `app.state.database` is the `Database` (its `.counter` for tests).
-    `identity` defaults to the environment (`SubgraphIdentity.from_env`).
+    `identity` defaults to the environment (`SubgraphIdentity.from_env`), `events`
+    too (`EventsConfig.from_env`: `NATS_URL`); with both `events` and `domain.events`
+    the domain's relay and consumers run for the app's lifetime (`app.state.events`).
     """
     identity = identity or SubgraphIdentity.from_env()
+    events = events or EventsConfig.from_env()
     database = Database(domain.name, config or DatabaseConfig.from_env(domain.name))
     metrics = CollectorRegistry()
     metrics.register(database.counter)
     ready = False
+    runtime = (
+        None
+        if events is None or domain.events is None
+        else EventsRuntime(domain.name, domain.events, events, database.engine)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         nonlocal ready
         await database.prepare(domain, seed_scale=seed_scale)
+        if runtime is not None:
+            await runtime.start()
         ready = True
         try:
             yield
         finally:
             ready = False
+            if runtime is not None:
+                await runtime.stop()
             await database.dispose()
             await identity.aclose()
 
@@ -148,7 +171,11 @@ def create_subgraph_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", SubgraphGraphQL(domain, database, identity), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                SubgraphGraphQL(domain, database, identity, events_enabled=runtime is not None),
+                methods=["GET", "POST"],
+            ),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
         ],
@@ -157,4 +184,5 @@ def create_subgraph_app(
     app.state.database = database
     app.state.domain = domain
     app.state.identity = identity
+    app.state.events = runtime
     return app

@@ -57,6 +57,9 @@ class SubgraphContext:
     request: Request | None = field(default=None, repr=False)
     claims: Claims | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # True when this process runs the domain's relay and consumers (NATS_URL set):
+    # writes that start a saga record their event (e.g. placeOrder -> PENDING).
+    events_enabled: bool = False
 
     @property
     def scopes(self) -> frozenset[str]:

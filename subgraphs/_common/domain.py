@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from subgraphs._common.eventing import DomainEvents
 from subgraphs._common.migrations import Migration
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import Scale
@@ -20,7 +21,8 @@ class Domain:
     """A domain subgraph: its name, schema, tables, migrations and seed data.
 
     `seed(connection, scale)` inserts the domain's rows for `scale` into freshly
-    migrated, empty tables, inside the migration's transaction.
+    migrated, empty tables, inside the migration's transaction. `events` (optional):
+    the domain's outbox and the consumers it runs when `NATS_URL` is set.
     """
 
     name: str
@@ -28,3 +30,4 @@ class Domain:
     metadata: MetaData
     migrations: Sequence[Migration]
     seed: SeedFunction
+    events: DomainEvents | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from subgraphs._common.domain import Domain
+from subgraphs.inventory.events import DOMAIN_EVENTS
 from subgraphs.inventory.migrations import MIGRATIONS
 from subgraphs.inventory.models import Base
 from subgraphs.inventory.schema import schema
@@ -14,4 +15,5 @@ DOMAIN = Domain(
     metadata=Base.metadata,
     migrations=MIGRATIONS,
     seed=seed,
+    events=DOMAIN_EVENTS,
 )

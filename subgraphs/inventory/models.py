@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from events import EventTables, Outbox
 from subgraphs._common.sqltypes import NAMING_CONVENTION
 
 
@@ -34,3 +35,24 @@ class StockRow(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     product_upc: Mapped[str] = mapped_column(String(12), index=True)
     quantity: Mapped[int]
+
+
+class ReservationRow(Base):
+    """Units taken from one warehouse's stock for one order (the order saga).
+
+    The stock rows hold what is left; these rows say where the reserved units went,
+    so a cancelled order can give back exactly what it took.
+    """
+
+    __tablename__ = "reservations"
+    __table_args__ = (UniqueConstraint("order_id", "warehouse_id", "product_upc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(index=True)  # an orders id: no foreign key
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    product_upc: Mapped[str] = mapped_column(String(12))
+    quantity: Mapped[int]
+
+
+EVENTS = EventTables(Base.metadata)
+OUTBOX = Outbox(EVENTS)

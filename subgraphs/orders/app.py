@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from subgraphs._common.domain import Domain
+from subgraphs.orders.events import DOMAIN_EVENTS
 from subgraphs.orders.migrations import MIGRATIONS
 from subgraphs.orders.models import Base
 from subgraphs.orders.schema import schema
@@ -14,4 +15,5 @@ DOMAIN = Domain(
     metadata=Base.metadata,
     migrations=MIGRATIONS,
     seed=seed,
+    events=DOMAIN_EVENTS,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.operations import Operations
 
+from events import create_event_tables
 from subgraphs._common.migrations import Migration
 from subgraphs._common.sqltypes import UTCDateTime
 
@@ -48,4 +49,5 @@ def create_orders(op: Operations) -> None:
 
 MIGRATIONS = [
     Migration(1, "create orders", create_orders),
+    Migration(2, "create event tables", create_event_tables),
 ]

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from events import EventTables, Outbox
 from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 IDEMPOTENCY_KEY_LENGTH = 100
@@ -24,11 +25,15 @@ class Base(DeclarativeBase):
 
 
 class OrderStatus(enum.Enum):
-    PLACED = "PLACED"
+    PLACED = "PLACED"  # placed without the saga (events off): nothing was reserved
     PAID = "PAID"
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
+    # The order saga (events on, docs/events.md): PENDING until inventory answers.
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"  # inventory reserved every item
+    REJECTED = "REJECTED"  # inventory could not reserve every item; nothing reserved
 
 
 class ProductPriceRow(Base):
@@ -67,3 +72,7 @@ class OrderItemRow(Base):
     product_upc: Mapped[str] = mapped_column(String(12))
     quantity: Mapped[int]
     unit_price_amount: Mapped[int]
+
+
+EVENTS = EventTables(Base.metadata)
+OUTBOX = Outbox(EVENTS)

@@ -6,7 +6,8 @@
    payload matches (a retry), else a BAD_USER_INPUT error; nothing is written.
 2. Unit prices come from the orders-owned price list (`product_prices`, a copy of the
    shared price facts); an unknown product is a BAD_USER_INPUT error before any write.
-3. The order and all its items are written in ONE transaction (`db.run`); any failure
+3. The order, all its items and (events on) its `OrderPlaced` event are written in ONE
+   transaction (`db.run`); any failure
    rolls back everything. Two concurrent requests with the same key race on the
    UNIQUE (user_id, idempotency_key) constraint: the loser rolls back and returns the
    winner's order -- never a second one.
@@ -25,11 +26,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events import Event
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import bad_user_input, check_text
+from subgraphs._common.event_types import ORDER_PLACED, OrderedItem, OrderPlaced
 from subgraphs._common.seeding import product_id_for_upc
 from subgraphs.orders.models import (
     IDEMPOTENCY_KEY_LENGTH,
+    OUTBOX,
     OrderItemRow,
     OrderRow,
     OrderStatus,
@@ -129,7 +133,8 @@ async def place_order(context: SubgraphContext, request: OrderRequest) -> OrderR
         user_id=request.user_id,
         idempotency_key=request.idempotency_key,
         request_hash=request.fingerprint,
-        status=OrderStatus.PLACED.value,
+        # With events on, the saga decides: PENDING until inventory reserves or rejects.
+        status=(OrderStatus.PENDING if context.events_enabled else OrderStatus.PLACED).value,
         total_amount=sum(line.quantity * price.amount for line, price in priced),
         currency=currencies.pop(),
         placed_at=datetime.now(UTC),
@@ -144,6 +149,8 @@ async def place_order(context: SubgraphContext, request: OrderRequest) -> OrderR
                 insert(OrderItemRow),
                 build_items(order.id, [(line, price.amount) for line, price in priced]),
             )
+            if context.events_enabled:  # in the order's transaction: both or neither
+                await OUTBOX.record(session, order_placed(order.id, request))
             await session.commit()
         except IntegrityError:
             await session.rollback()
@@ -161,6 +168,11 @@ async def place_order(context: SubgraphContext, request: OrderRequest) -> OrderR
     if existing is None:
         raise RuntimeError("placing the order violated a constraint other than its key")
     return _replayed(existing, request)
+
+
+def order_placed(order_id: int, request: OrderRequest) -> Event[OrderPlaced]:
+    items = tuple(OrderedItem(line.product_upc, line.quantity) for line in request.lines)
+    return ORDER_PLACED.create(order_id, OrderPlaced(order_id, request.user_id, items))
 
 
 def build_items(order_id: int, lines: Sequence[tuple[Line, int]]) -> list[dict[str, Any]]:

@@ -214,6 +214,9 @@ async def _table_contents(config: DatabaseConfig, name: str) -> dict[str, list[A
         await database.dispose()
 
 
+EVENT_FLOW_TABLES = {"event_outbox", "processed_events", "reservations"}
+
+
 @pytest.mark.parametrize("name", DOMAINS)
 async def test_seeding_is_deterministic(backend: Backend, name: str) -> None:
     scale = Scale(2)
@@ -221,7 +224,9 @@ async def test_seeding_is_deterministic(backend: Backend, name: str) -> None:
     second = await prepare_database(name, backend.config(f"seed_b_{name}"), scale)
     contents = await _table_contents(first, name)
     assert contents == await _table_contents(second, name)
-    assert all(contents.values()), "every table of the domain gets rows"
+    # Tables only the event flow fills (docs/events.md) start empty by design.
+    seeded = {table: rows for table, rows in contents.items() if table not in EVENT_FLOW_TABLES}
+    assert all(seeded.values()), "every table of the domain gets rows"
     if name == "accounts":
         assert len(contents["users"]) == scale.users
 

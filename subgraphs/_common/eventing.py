@@ -1,0 +1,115 @@
+"""A domain's events, and running its relay and consumers inside the subgraph process.
+
+A `Domain` with `events=DomainEvents(...)` gets, when `NATS_URL` is set
+(`events.EventsConfig.from_env`), a relay for its outbox and one durable consumer
+per `Subscription`, started after its migrations and stopped before its database
+closes. Without `NATS_URL` nothing runs and the domain's resolvers see
+`context.events_enabled == False`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import nats
+from nats.aio.client import Client
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from events import Consumer, EventRegistry, EventsConfig, EventTables, Handler, Outbox, Relay
+
+log = logging.getLogger("subgraphs.events")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A durable consumer `name` of `source`'s events, one handler per event type."""
+
+    name: str
+    source: str
+    handlers: Mapping[str, Handler]
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvents:
+    tables: EventTables
+    outbox: Outbox
+    registry: EventRegistry
+    subscriptions: Sequence[Subscription] = ()
+
+
+@dataclass
+class EventsRuntime:
+    """The NATS connection, relay and consumers of one domain in one process."""
+
+    producer: str
+    events: DomainEvents
+    config: EventsConfig
+    engine: AsyncEngine
+    relay: Relay | None = None
+    consumers: list[Consumer] = field(default_factory=list)
+    _client: Client | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self._client = await nats.connect(
+            list(self.config.servers),
+            name=f"subgraph-{self.producer}",
+            max_reconnect_attempts=-1,  # keep trying: the outbox holds events meanwhile
+        )
+        js = self._client.jetstream()
+        streams = self.config.streams
+        self.relay = Relay(self.engine, self.events.outbox, js, streams, self.producer)
+        for subscription in self.events.subscriptions:
+            consumer = Consumer(
+                subscription.name,
+                self.engine,
+                self.events.tables,
+                js,
+                streams,
+                source=subscription.source,
+                handlers=subscription.handlers,
+                registry=self.events.registry,
+                max_attempts=subscription.max_attempts,
+            )
+            await consumer.subscribe()  # fail the start-up, not a background task
+            self.consumers.append(consumer)
+        loops: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            (f"relay {self.producer}", self.relay.run),
+            *((f"consumer {c.name}", c.run) for c in self.consumers),
+        ]
+        for name, run in loops:
+            self._tasks.append(asyncio.create_task(_forever(name, run), name=name))
+        log.info(
+            "%s: events on (%s): relay and %d consumer(s) running",
+            self.producer,
+            ",".join(self.config.servers),
+            len(self.consumers),
+        )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Restart `run` after an unexpected failure (e.g. NATS unreachable at start-up)."""
+    delay = 0.5
+    while True:
+        try:
+            await run()
+        except Exception:
+            log.exception("%s failed; restarting it in %.1fs", name, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
