@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "lint": "check schema design rules on subgraph or supergraph SDL",
     "check": "classify a subgraph change (breaking, dangerous, safe) before it ships",
     "contract": "derive a supergraph that shows only what a @tag filter selects",
+    "publish": "compose and store the supergraph as the registry's next version",
+    "registry": "serve the schema registry, list its versions, diff two of them",
 }
 
 

@@ -5,10 +5,24 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--supergraph", required=True, metavar="PATH", help="supergraph SDL file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--supergraph", metavar="PATH", help="supergraph SDL file")
+    source.add_argument(
+        "--supergraph-url",
+        metavar="URL",
+        help="follow the supergraph a registry publishes there (polled every "
+        "--reload-interval; implies --hot-reload; docs/registry.md)",
+    )
+    parser.add_argument(
+        "--supergraph-cache",
+        metavar="PATH",
+        help="with --supergraph-url: where the last supergraph received is kept "
+        "(default: a file in the temporary directory named after the URL)",
+    )
     parser.add_argument("--config", metavar="PATH", help="router.yaml")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4000, help="port to listen on (4000)")
@@ -42,6 +56,22 @@ def run(args: argparse.Namespace) -> int:
     from supergraph.http.server import StartupError
     from supergraph.http.workers import WorkerOptions, supervise
 
+    remote = None
+    if args.supergraph_url:
+        from supergraph.http.remote_supergraph import (
+            RemoteSupergraph,
+            RemoteSupergraphError,
+            default_cache_path,
+        )
+
+        cache = Path(args.supergraph_cache or default_cache_path(args.supergraph_url))
+        remote = RemoteSupergraph(args.supergraph_url, cache)
+        try:
+            remote.start_from_registry()
+        except RemoteSupergraphError as error:
+            print(f"supergraph serve: {error}", file=sys.stderr)
+            return 2
+        args.supergraph, args.hot_reload = str(cache), True
     # Loaded once here even with --workers, so bad files are reported once (exit 2).
     try:
         # With --workers the parent watches the files (workers.py).
@@ -50,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     except StartupError as error:
         print(f"supergraph serve: {error}", file=sys.stderr)
         return 2
+    if remote is not None:
+        remote.follow(args.reload_interval)
     if args.workers > 1:
         options = WorkerOptions(args.supergraph, args.config, args.hot_reload, args.reload_interval)
         return supervise(options, args.workers, args.host, args.port)

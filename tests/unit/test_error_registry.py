@@ -33,6 +33,7 @@ NOT_CODES = {
     "SUBGRAPHS_REQUIRE_IDENTITY",
     "SUPERGRAPH_DEV_KEY",
     "SUPERGRAPH_ENV",
+    "SUPERGRAPH_REGISTRY",
 }
 """Uppercase string literals of the router's source that are not error codes."""
 
