@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry, usage, deprecations.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "contract": "derive a supergraph that shows only what a @tag filter selects",
     "publish": "compose and store the supergraph as the registry's next version",
     "registry": "serve the schema registry, list its versions, diff two of them",
+    "usage": "what clients used of the schema (from the routers' usage reporting)",
+    "deprecations": "deprecated fields and who still uses them",
 }
 
 

@@ -13,17 +13,28 @@ validated against the proposed schema. Exit status: 0 pass, 1 blocking changes
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from graphql import GraphQLSchema
 
 from supergraph.cli.compose import SourceError, load_source
 from supergraph.compose.config import ConfigError, parse_config
-from supergraph.governance.check import CheckInputError, CheckReport, check_subgraph
+from supergraph.dsn import DsnError
+from supergraph.governance.check import (
+    CheckInputError,
+    CheckReport,
+    UsageWindow,
+    affected_coordinates,
+    check_subgraph,
+)
 from supergraph.persisted.manifest import ManifestError, load_manifest
 from supergraph.schema import SupergraphError, load_supergraph
+from supergraph.usage.store import UsageStore, Use
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +53,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--operations", type=Path, help="persisted query manifest to validate exactly"
+    )
+    parser.add_argument(
+        "--usage",
+        metavar="DSN",
+        help="the router's usage store: a breaking change nobody used in --window passes",
+    )
+    parser.add_argument(
+        "--window",
+        type=window_days,
+        default=30.0,
+        metavar="30d",
+        help="how far back usage counts (days `30d` or hours `12h`; default 30d)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -70,11 +93,41 @@ def _check(args: argparse.Namespace) -> CheckReport:
         sources = [load_source(config, args.config.parent) for config in configs]
         current = _current(args.supergraph)
         operations = dict(load_manifest(args.operations).by_id) if args.operations else None
-        return check_subgraph(sources, args.subgraph, proposed, current, operations)
+        report = check_subgraph(sources, args.subgraph, proposed, current, operations)
+        if args.usage:
+            report = asyncio.run(_with_usage(report, args.usage, args.window))
+        return report
     except OSError as error:
         raise _Usage(f"cannot read {error.filename}: {error.strerror}") from None
-    except (ConfigError, SourceError, ManifestError, CheckInputError) as error:
+    except (ConfigError, SourceError, ManifestError, CheckInputError, DsnError) as error:
         raise _Usage(str(error)) from None
+
+
+async def _with_usage(report: CheckReport, dsn: str, days: float) -> CheckReport:
+    """The report with, for each breaking change, who used what it breaks."""
+    store = await UsageStore.open(dsn)
+    try:
+        since = datetime.now(UTC) - timedelta(days=days)
+        uses = []
+        for change in report.changes:
+            found: list[Use] = []
+            if change.severity == "BREAKING":
+                found = await store.uses(affected_coordinates(change), since)
+            uses.append(tuple(found))
+    finally:
+        await store.close()
+    return replace(report, usage=UsageWindow(days, tuple(uses)))
+
+
+def window_days(text: str) -> float:
+    unit = {"d": 1.0, "h": 1 / 24}.get(text[-1:])
+    try:
+        value = float(text[:-1]) * unit if unit is not None else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a duration such as 30d or 12h, not {text!r}")
+    return value
 
 
 def _current(path: Path | None) -> GraphQLSchema | None:
@@ -91,7 +144,16 @@ def _print_table(report: CheckReport) -> None:
         print(f"{report.subgraph}: the proposed schema does not compose:")
         for code, message in report.composition_errors:
             print(f"  {code}: {message}")
-    rows = [(c.severity, c.path, c.message) for c in report.changes]
+    rows = []
+    for index, change in enumerate(report.changes):
+        message = change.message
+        if report.usage is not None and change.severity == "BREAKING":
+            uses = report.usage.uses[index]
+            clients = sorted(
+                {f"{u.client_name or '(no name)'} {u.client_version}".strip() for u in uses}
+            )
+            message += f" - used by {', '.join(clients)}" if uses else " - unused: passes"
+        rows.append((change.severity, change.path, message))
     rows += [
         ("BREAKING", f"operation {op.id}", "; ".join(op.messages))
         for op in report.invalid_operations

@@ -18,6 +18,7 @@ from graphql import GraphQLError, GraphQLSchema, parse, validate
 
 from supergraph.compose import SubgraphSource, compose
 from supergraph.schema import load_supergraph
+from supergraph.usage.store import Use
 
 from .schema_diff import Change, diff_schemas
 
@@ -32,6 +33,15 @@ class InvalidOperation:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageWindow:
+    """What recorded usage said of the breaking changes (`supergraph check --usage`)."""
+
+    days: float
+    uses: tuple[tuple[Use, ...], ...]
+    """Per change of the report (same order): who used what it breaks."""
+
+
+@dataclass(frozen=True, slots=True)
 class CheckReport:
     subgraph: str
     composition_errors: tuple[tuple[str, str], ...] = ()
@@ -39,21 +49,31 @@ class CheckReport:
     changes: tuple[Change, ...] = ()
     operations_checked: int = 0
     invalid_operations: tuple[InvalidOperation, ...] = field(default=())
+    usage: UsageWindow | None = None
+    """None: no usage was consulted, so every BREAKING change blocks."""
 
-    @property
-    def breaking(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.severity == "BREAKING")
+    def blocks(self, index: int) -> bool:
+        if self.changes[index].severity != "BREAKING":
+            return False
+        return self.usage is None or bool(self.usage.uses[index])
 
     @property
     def blocking(self) -> int:
-        return len(self.composition_errors) + len(self.breaking) + len(self.invalid_operations)
+        breaking = sum(self.blocks(i) for i in range(len(self.changes)))
+        return len(self.composition_errors) + breaking + len(self.invalid_operations)
 
     @property
     def passed(self) -> bool:
         return self.blocking == 0
 
     def as_json(self) -> dict[str, object]:
-        return {
+        changes = []
+        for index, change in enumerate(self.changes):
+            entry: dict[str, object] = {**change.as_json(), "blocking": self.blocks(index)}
+            if self.usage is not None and change.severity == "BREAKING":
+                entry["usage"] = [use.as_json() for use in self.usage.uses[index]]
+            changes.append(entry)
+        out: dict[str, object] = {
             "subgraph": self.subgraph,
             "result": "PASS" if self.passed else "FAIL",
             "blocking": self.blocking,
@@ -61,12 +81,41 @@ class CheckReport:
             "compositionErrors": [
                 {"code": code, "message": message} for code, message in self.composition_errors
             ],
-            "changes": [change.as_json() for change in self.changes],
+            "changes": changes,
             "operations": {
                 "checked": self.operations_checked,
                 "invalid": [operation.as_json() for operation in self.invalid_operations],
             },
         }
+        if self.usage is not None:
+            out["usageWindowDays"] = self.usage.days
+        return out
+
+
+def affected_coordinates(change: Change) -> frozenset[str]:
+    """The usage coordinates (supergraph/usage/extract.py) whose use a breaking change
+    breaks: the element itself, and where the element can be used without being named
+    (an input type through a variable, a required argument's field, an enum's values
+    coming back in answers), what names it."""
+    path = change.path
+    owner = path.split(".", 1)[0].split("(", 1)[0]
+    field_path = path.split("(", 1)[0]
+    match change.code:
+        case "REQUIRED_ARG_ADDED":
+            return frozenset({field_path})
+        case "REQUIRED_INPUT_FIELD_ADDED" | "REQUIRED_DIRECTIVE_ARG_ADDED":
+            return frozenset({owner})
+        case "FIELD_REMOVED" | "FIELD_CHANGED_KIND" if "(" not in path:
+            # An input object's field: used by name in literals, or unseen through a variable.
+            return frozenset({path, owner}) if change.input_field else frozenset({path})
+        case "VALUE_REMOVED_FROM_ENUM":
+            return frozenset({path, owner})
+        case "DIRECTIVE_REMOVED" | "DIRECTIVE_LOCATION_REMOVED" | "DIRECTIVE_REPEATABLE_REMOVED":
+            return frozenset({owner})
+        case "DIRECTIVE_ARG_REMOVED":
+            return frozenset({owner})
+        case _:
+            return frozenset({path})
 
 
 class CheckInputError(ValueError):

@@ -51,6 +51,8 @@ class Change:
     """The schema coordinate: `Product.weight`, `Query.product(upc:)`, `Status.SHIPPED`,
     `@cacheControl`."""
     message: str
+    input_field: bool = False
+    """Whether `path` is an input object's field (`Type.field` names either kind)."""
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -207,7 +209,7 @@ def _input_fields(
         path = f"{owner}.{name}"
         new_field = after.get(name)
         if new_field is None:
-            yield Change("BREAKING", "FIELD_REMOVED", path, f"input field {path} was removed")
+            yield Change("BREAKING", "FIELD_REMOVED", path, f"input field {path} was removed", True)
             continue
         yield from _input_value_change(path, "INPUT_FIELD", old_field, new_field)
     for name, new_field in after.items():
@@ -233,7 +235,8 @@ def _input_fields(
 def _input_value_change(path: str, prefix: str, old: _Input, new: _Input) -> Iterator[Change]:
     if not _safe_input_change(old.type, new.type):
         code = "ARG_CHANGED_KIND" if prefix == "ARG" else "FIELD_CHANGED_KIND"
-        yield Change("BREAKING", code, path, f"{path} changed type from {old.type} to {new.type}")
+        message = f"{path} changed type from {old.type} to {new.type}"
+        yield Change("BREAKING", code, path, message, prefix == "INPUT_FIELD")
     elif str(old.type) != str(new.type):
         yield Change(
             "SAFE",

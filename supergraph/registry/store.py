@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from supergraph.compose import SubgraphSource
+from supergraph.dsn import DsnError, engine_url
 
 MAX_HISTORY = 100
 """The most versions one history request lists."""
@@ -83,18 +84,6 @@ def digest_of(supergraph_sdl: str) -> str:
     return hashlib.sha256(supergraph_sdl.encode("utf-8")).hexdigest()
 
 
-def engine_url(dsn: str) -> str:
-    """`sqlite:///path` or `postgresql://...` as SQLAlchemy's asyncio URL."""
-    if dsn.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + dsn.removeprefix("sqlite:///")
-    for prefix in ("postgresql://", "postgres://"):
-        if dsn.startswith(prefix):
-            return "postgresql+asyncpg://" + dsn.removeprefix(prefix)
-    if dsn.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
-        return dsn
-    raise RegistryError(f"registry: expected sqlite:///PATH or postgresql://..., not {dsn!r}")
-
-
 class Registry:
     """The versions of every graph in one database (tables created on `open`)."""
 
@@ -103,9 +92,17 @@ class Registry:
 
     @classmethod
     async def open(cls, dsn: str) -> Registry:
-        engine = create_async_engine(engine_url(dsn))
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+        try:
+            url = engine_url(dsn)
+        except DsnError as error:
+            raise RegistryError(f"registry: {error}") from None
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(metadata.create_all)
+        except BaseException:
+            await engine.dispose()
+            raise
         return cls(engine)
 
     async def close(self) -> None:

@@ -53,6 +53,7 @@ def test_an_added_field_passes_as_safe(
             "code": "FIELD_ADDED",
             "path": "Product.tags",
             "message": "field Product.tags was added",
+            "blocking": False,
         }
     ]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from supergraph.compose import SubgraphSource
-from supergraph.registry.store import Registry, RegistryError, digest_of, engine_url
+from supergraph.dsn import DsnError, engine_url
+from supergraph.registry.store import Registry, RegistryError, digest_of
 from tests.http.serve_process import supergraph_sdl
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -78,5 +79,5 @@ def test_concurrent_publishers_get_distinct_numbers(tmp_path: Path) -> None:
 def test_dsn_forms() -> None:
     assert engine_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
     assert engine_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
-    with pytest.raises(RegistryError, match="expected sqlite:///PATH or postgresql://"):
+    with pytest.raises(DsnError, match="expected sqlite:///PATH or postgresql://"):
         engine_url("mysql://h/db")

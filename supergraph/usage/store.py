@@ -1,0 +1,251 @@
+"""Usage counts by hour in SQLite or PostgreSQL, and the questions asked of them.
+
+Two tables: `usage_operations` (an operation's id, name and the coordinates it
+uses, written once) and `usage_counts` (requests per hour, operation, client
+name, client version and persisted-operation id; flushes add to the hour's
+row). A client that sends no name is recorded as "" (unique keys and NULLs do
+not mix).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from supergraph.dsn import engine_url
+
+metadata = MetaData()
+operations = Table(
+    "usage_operations",
+    metadata,
+    Column("operation_id", String(64), primary_key=True),
+    Column("operation_name", String(200), nullable=False),
+    Column("coordinates", Text, nullable=False),
+)
+counts = Table(
+    "usage_counts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hour", DateTime(timezone=True), nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("client_name", String(200), nullable=False),
+    Column("client_version", String(200), nullable=False),
+    Column("persisted_id", String(200), nullable=False),
+    Column("count", Integer, nullable=False),
+    UniqueConstraint(
+        "hour",
+        "operation_id",
+        "client_name",
+        "client_version",
+        "persisted_id",
+        name="uq_usage_counts_hour_operation_client",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CountKey:
+    operation_id: str
+    client_name: str
+    client_version: str
+    persisted_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """Requests of one operation by one client (name and version) that used some of
+    the coordinates asked about."""
+
+    client_name: str
+    client_version: str
+    operation_id: str
+    operation_name: str
+    persisted_id: str
+    count: int
+    coordinates: tuple[str, ...]
+    """Which of the coordinates asked about it used."""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "clientName": self.client_name,
+            "clientVersion": self.client_version,
+            "operationId": self.operation_id,
+            "operationName": self.operation_name,
+            "persistedId": self.persisted_id or None,
+            "count": self.count,
+            "coordinates": list(self.coordinates),
+        }
+
+
+class UsageStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._upsert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    @classmethod
+    async def open(cls, dsn: str) -> UsageStore:
+        engine = create_async_engine(engine_url(dsn))
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(metadata.create_all)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def add(
+        self,
+        hour: datetime,
+        new_operations: Mapping[str, tuple[str, frozenset[str]]],
+        added: Mapping[CountKey, int],
+    ) -> None:
+        """One flush: operations not stored yet ({id: (name, coordinates)}) and counts to
+        add to `hour`'s rows, in one transaction."""
+        async with self.engine.begin() as connection:
+            if new_operations:
+                rows = [
+                    {
+                        "operation_id": op_id,
+                        "operation_name": name,
+                        "coordinates": json.dumps(sorted(coordinates)),
+                    }
+                    for op_id, (name, coordinates) in new_operations.items()
+                ]
+                await connection.execute(
+                    self._upsert(operations).on_conflict_do_nothing(
+                        index_elements=["operation_id"]
+                    ),
+                    rows,
+                )
+            for key, count in added.items():
+                statement = self._upsert(counts).values(
+                    hour=hour,
+                    operation_id=key.operation_id,
+                    client_name=key.client_name,
+                    client_version=key.client_version,
+                    persisted_id=key.persisted_id,
+                    count=count,
+                )
+                await connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[
+                            "hour",
+                            "operation_id",
+                            "client_name",
+                            "client_version",
+                            "persisted_id",
+                        ],
+                        set_={"count": counts.c.count + statement.excluded.count},
+                    )
+                )
+
+    async def uses(self, coordinates: Iterable[str], since: datetime) -> list[Use]:
+        """Who used any of `coordinates` since `since`, most requests first."""
+        wanted = set(coordinates)
+        async with self.engine.connect() as connection:
+            ops = (await connection.execute(select(operations))).mappings().all()
+            hits = {
+                row["operation_id"]: (
+                    row["operation_name"],
+                    tuple(sorted(wanted & set(json.loads(row["coordinates"])))),
+                )
+                for row in ops
+            }
+            hits = {op_id: hit for op_id, hit in hits.items() if hit[1]}
+            if not hits:
+                return []
+            statement = (
+                select(
+                    counts.c.client_name,
+                    counts.c.client_version,
+                    counts.c.operation_id,
+                    counts.c.persisted_id,
+                    func.sum(counts.c.count),
+                )
+                .where(counts.c.operation_id.in_(list(hits)), counts.c.hour >= _hour(since))
+                .group_by(
+                    counts.c.client_name,
+                    counts.c.client_version,
+                    counts.c.operation_id,
+                    counts.c.persisted_id,
+                )
+            )
+            rows = (await connection.execute(statement)).all()
+        out = [
+            Use(name, version, op_id, hits[op_id][0], persisted, int(total), hits[op_id][1])
+            for name, version, op_id, persisted, total in rows
+        ]
+        out.sort(key=lambda u: (-u.count, u.client_name, u.client_version, u.operation_id))
+        return out
+
+    async def coordinate_counts(self, since: datetime) -> dict[str, int]:
+        """Requests per coordinate since `since`."""
+        async with self.engine.connect() as connection:
+            ops = {
+                row["operation_id"]: json.loads(row["coordinates"])
+                for row in (await connection.execute(select(operations))).mappings()
+            }
+            statement = (
+                select(counts.c.operation_id, func.sum(counts.c.count))
+                .where(counts.c.hour >= _hour(since))
+                .group_by(counts.c.operation_id)
+            )
+            totals = (await connection.execute(statement)).all()
+        out: dict[str, int] = {}
+        for op_id, total in totals:
+            for coordinate in ops.get(op_id, ()):
+                out[coordinate] = out.get(coordinate, 0) + int(total)
+        return out
+
+    async def daily(self, coordinates: Iterable[str], since: datetime) -> dict[str, dict[str, int]]:
+        """Requests per day (ISO date) and client ("name version") that used any of
+        `coordinates` since `since`."""
+        wanted = set(coordinates)
+        async with self.engine.connect() as connection:
+            ops = {
+                row["operation_id"]
+                for row in (await connection.execute(select(operations))).mappings()
+                if wanted & set(json.loads(row["coordinates"]))
+            }
+            if not ops:
+                return {}
+            statement = select(
+                counts.c.hour, counts.c.client_name, counts.c.client_version, counts.c.count
+            ).where(counts.c.operation_id.in_(list(ops)), counts.c.hour >= _hour(since))
+            rows = (await connection.execute(statement)).all()
+        out: dict[str, dict[str, int]] = {}
+        for hour, name, version, count in rows:
+            day = hour.date().isoformat()
+            client = f"{name or '(no name)'} {version}".strip()
+            per_client = out.setdefault(day, {})
+            per_client[client] = per_client.get(client, 0) + int(count)
+        return dict(sorted(out.items()))
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hour(moment: datetime) -> datetime:
+    return hour_of(moment)

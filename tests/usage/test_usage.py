@@ -1,0 +1,231 @@
+"""Usage reporting: coordinates of an operation, the recorder's counts and bounds, the
+store on SQLite and PostgreSQL, and what `supergraph check`/`usage`/`deprecations`
+make of them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from graphql import GraphQLSchema, build_schema, parse
+
+from supergraph.__main__ import main
+from supergraph.cli.compose import module_sdl
+from supergraph.compose import SubgraphSource, compose
+from supergraph.schema import load_supergraph
+from supergraph.usage.extract import operation_usage
+from supergraph.usage.recorder import UsageRecorder, UsageSettings
+from supergraph.usage.store import UsageStore
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+SCHEMA = build_schema(
+    """
+    type Query { product(upc: ID!, locale: String): Product search(filter: Filter): [Product!]!
+      status: Status }
+    type Product { upc: ID! name: String! kind: Kind }
+    interface Named { name: String! }
+    enum Kind { BOOK TOY }
+    enum Status { UP DOWN }
+    input Filter { kind: Kind name: String }
+    directive @cached on FIELD
+    """
+)
+
+
+def test_an_operation_uses_fields_arguments_types_input_fields_values_and_directives() -> None:
+    document = parse(
+        """
+        query Q($filter: Filter) {
+          product(upc: "1") { ...F __typename }
+          search(filter: $filter) { upc @cached }
+          other: search(filter: {kind: BOOK}) { kind }
+          __schema { queryType { name } }
+        }
+        fragment F on Product { name }
+        """
+    )
+    assert operation_usage(SCHEMA, document) == {
+        "Query",
+        "Query.product",
+        "Query.product(upc:)",
+        "Query.search",
+        "Query.search(filter:)",
+        "Product",
+        "Product.name",
+        "Product.upc",
+        "Product.kind",
+        "Filter",
+        "Filter.kind",
+        "Kind",
+        "Kind.BOOK",
+        "@cached",
+    }
+
+
+def _run(coroutine: object) -> object:
+    return asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'usage.db'}" if request.param == "sqlite" else POSTGRES
+
+
+def test_recorded_counts_reach_the_store_by_client(dsn: str) -> None:
+    op = f"op-{uuid.uuid4().hex}"  # the PostgreSQL tables are shared by runs
+    coordinates = frozenset({f"Query.{op}"})
+
+    async def scenario() -> list[tuple[str, str, int, str]]:
+        recorder = UsageRecorder(UsageSettings(store=dsn))
+        for _ in range(3):
+            recorder.record(op, "Q", coordinates, "web", "1.0")
+        recorder.record(op, "Q", coordinates, "ios", "2.1", persisted_id="pq1")
+        assert await recorder.flush() == 4
+        recorder.record(op, "Q", coordinates, "web", "1.0")
+        await recorder.aclose()  # flushes the rest
+        assert (recorder.recorded, recorder.flushed, recorder.dropped) == (5, 5, 0)
+        store = await UsageStore.open(dsn)
+        try:
+            uses = await store.uses(coordinates, datetime.now(UTC) - timedelta(days=1))
+        finally:
+            await store.close()
+        return [(u.client_name, u.client_version, u.count, u.persisted_id) for u in uses]
+
+    assert _run(scenario()) == [("web", "1.0", 4, ""), ("ios", "2.1", 1, "pq1")]
+
+
+def test_sampling_scales_the_counts_and_bounds_drop_what_does_not_fit(tmp_path: Path) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    draws = iter([0.05, 0.5, 0.05, 0.9])
+    sampled = UsageRecorder(UsageSettings(store=dsn, sample_rate=0.1), draw=lambda: next(draws))
+    for _ in range(4):
+        sampled.record("op", "Q", frozenset({"Query.a"}), "web", "1")
+    assert (sampled.recorded, sampled.sampled_out) == (2, 2)
+    bounded = UsageRecorder(UsageSettings(store=dsn, max_keys=2, max_operations=1))
+    bounded.record("op1", "A", frozenset({"Query.a"}), "web", "1")
+    bounded.record("op1", "A", frozenset({"Query.a"}), "ios", "1")
+    bounded.record("op1", "A", frozenset({"Query.a"}), "tv", "1")  # a third key
+    bounded.record("op2", "B", frozenset({"Query.b"}), "web", "1")  # a second operation
+    assert (bounded.recorded, bounded.dropped) == (2, 2)
+
+    async def flushed() -> dict[str, int]:
+        await sampled.aclose()
+        store = await UsageStore.open(dsn)
+        try:
+            return await store.coordinate_counts(datetime.now(UTC) - timedelta(days=1))
+        finally:
+            await store.close()
+
+    assert _run(flushed()) == {"Query.a": 20}
+
+
+def test_a_failed_flush_keeps_the_counts(tmp_path: Path) -> None:
+    recorder = UsageRecorder(UsageSettings(store=f"sqlite:///{tmp_path / 'no' / 'dir.db'}"))
+    recorder.record("op", "Q", frozenset({"Query.a"}), "web", "1")
+
+    async def scenario() -> tuple[int, int]:
+        failed = await recorder.flush()
+        (tmp_path / "no").mkdir()
+        written = await recorder.flush()
+        await recorder.aclose()
+        return failed, written
+
+    assert _run(scenario()) == (0, 1)
+    assert (recorder.flush_failures, recorder.flushed) == (1, 1)
+
+
+def _record(dsn: str, query: str, client: str, when: datetime) -> None:
+    schema = compose_bundled_api()
+    coordinates = operation_usage(schema, parse(query))
+
+    async def run() -> None:
+        recorder = UsageRecorder(UsageSettings(store=dsn), clock=lambda: when)
+        recorder.record(uuid.uuid4().hex, None, coordinates, client, "1.2")
+        await recorder.aclose()
+
+    asyncio.run(run())
+
+
+def compose_bundled_api() -> GraphQLSchema:
+    return load_supergraph((ROOT / "schema.graphql").read_text()).api_schema
+
+
+def test_check_passes_breaking_changes_nobody_used_in_the_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    now = datetime.now(UTC)
+    _record(dsn, '{ productById(id: "1") { name } }', "partner-app", now)
+    _record(dsn, '{ search(text: "x") { __typename } }', "old-app", now - timedelta(days=40))
+    products = module_sdl("products", "subgraphs.products.schema:schema")
+    schema = tmp_path / "products.graphql"
+    base = [
+        "check",
+        "--subgraph",
+        "products",
+        "--schema",
+        str(schema),
+        "--config",
+        str(ROOT / "supergraph.yaml"),
+    ]
+    usage = ["--usage", dsn, "--window", "30d", "--json"]
+    # search was last used 40 days ago: outside the window, its removal passes.
+    schema.write_text(
+        products.replace("  search(text: String!, first: Int = 20): [SearchResult!]!\n", "", 1)
+    )
+    assert main([*base, *usage]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [
+        (c["path"], c["blocking"], c["usage"])
+        for c in report["changes"]
+        if c["severity"] == "BREAKING"
+    ] == [("Query.search", False, [])]
+    assert main([*base, *usage, "--window", "60d"]) == 1
+    capsys.readouterr()
+    # productById is used by partner-app: its removal fails, naming the client.
+    schema.write_text(products.replace("  productById(id: ID!): Product\n", "", 1))
+    assert main([*base, *usage]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (change,) = [c for c in report["changes"] if c["severity"] == "BREAKING"]
+    assert change["blocking"] is True
+    assert [(u["clientName"], u["clientVersion"], u["count"]) for u in change["usage"]] == [
+        ("partner-app", "1.2", 1)
+    ]
+    assert main([*base, "--usage", dsn]) == 1
+    assert "used by partner-app 1.2" in capsys.readouterr().out
+
+
+def test_usage_and_deprecations_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    _record(dsn, '{ product(upc: "1") { name weight } }', "web", datetime.now(UTC))
+    assert main(["usage", "--usage", dsn, "--json"]) == 0
+    coordinates = json.loads(capsys.readouterr().out)["coordinates"]
+    assert coordinates["Product.weight"] == 1 and coordinates["Query.product(upc:)"] == 1
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])\n'
+        "type Query { product(upc: ID!): Product }\n"
+        'type Product @key(fields: "upc") { upc: ID! name: String!\n'
+        '  weight: Int @deprecated(reason: "Use grams.") grams: Int }\n'
+    )
+    result = compose([SubgraphSource("p", "http://p/graphql", sdl)])
+    assert result.supergraph_sdl is not None
+    supergraph = tmp_path / "s.graphql"
+    supergraph.write_text(result.supergraph_sdl)
+    assert main(["deprecations", "--supergraph", str(supergraph), "--usage", dsn, "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["deprecated"]
+    assert (entry["coordinate"], entry["reason"], entry["clients"]) == (
+        "Product.weight",
+        "Use grams.",
+        {"web 1.2": 1},
+    )
+    assert list(entry["daily"].values()) == [{"web 1.2": 1}]
+    assert main(["deprecations", "--supergraph", str(supergraph)]) == 0
+    assert "Product.weight  (Use grams.)" in capsys.readouterr().out
