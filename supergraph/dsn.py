@@ -1,6 +1,10 @@
-"""Database URLs as users write them, as SQLAlchemy's asyncio engines want them."""
+"""Database URLs as users write them, as SQLAlchemy's asyncio engines want them, and
+opening one with its tables (the registry's and the usage store's)."""
 
 from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
 class DsnError(ValueError):
@@ -17,3 +21,15 @@ def engine_url(dsn: str) -> str:
     if dsn.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
         return dsn
     raise DsnError(f"expected sqlite:///PATH or postgresql://..., not {dsn!r}")
+
+
+async def open_engine(dsn: str, metadata: MetaData) -> AsyncEngine:
+    """An engine on `dsn` with `metadata`'s tables created (if they are not there)."""
+    engine = create_async_engine(engine_url(dsn))
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine

@@ -53,8 +53,9 @@ from graphql import (
 
 from supergraph.schema import SupergraphError, load_supergraph
 from supergraph.schema.links import Links, read_links
+from supergraph.schema.sdl import named_type
 
-from .lint_model import BUILTIN_SCALARS, named_type
+from .lint_model import BUILTIN_SCALARS
 
 _N = TypeVar("_N")
 

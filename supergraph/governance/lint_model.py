@@ -11,68 +11,45 @@ schema's design and are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from graphql import (
     ArgumentNode,
     BooleanValueNode,
     DirectiveNode,
     DocumentNode,
-    EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
+    EnumValueDefinitionNode,
     FieldDefinitionNode,
     GraphQLSchema,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
     ListTypeNode,
-    NamedTypeNode,
     NonNullTypeNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
     OperationType,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
     StringValueNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
     TypeNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     parse,
     print_schema,
 )
 from graphql.language import Node
 
+from supergraph.schema.model import TypeKind
+from supergraph.schema.sdl import type_kind
+
 ElementKind = Literal["type", "field", "input-field", "argument", "enum-value"]
-TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
+
+_Named = (
+    TypeDefinitionNode
+    | TypeExtensionNode
+    | FieldDefinitionNode
+    | InputValueDefinitionNode
+    | EnumValueDefinitionNode
+)
 
 BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
-
-_KIND_OF_NODE: dict[type[Node], TypeKind] = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
-_EXTENSIONS = (
-    ObjectTypeExtensionNode,
-    InterfaceTypeExtensionNode,
-    UnionTypeExtensionNode,
-    EnumTypeExtensionNode,
-    InputObjectTypeExtensionNode,
-    ScalarTypeExtensionNode,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +103,6 @@ class LintSchema:
 
     def root_names(self) -> frozenset[str]:
         return frozenset(self.roots.values())
-
-
-def named_type(node: TypeNode) -> str:
-    while not isinstance(node, NamedTypeNode):
-        node = node.type  # type: ignore[attr-defined]
-    return node.name.value
 
 
 def without_non_null(node: TypeNode) -> TypeNode:
@@ -192,9 +163,8 @@ def _read(document: DocumentNode, source: str, *, positions: bool) -> LintSchema
             for declared in definition.operation_types or ():
                 schema.roots[declared.operation] = declared.type.name.value
                 explicit_roots = True
-        kind = _KIND_OF_NODE.get(type(definition))
-        if kind is not None:
-            schema.type_kinds.setdefault(definition.name.value, kind)  # type: ignore[attr-defined]
+        if isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
+            schema.type_kinds.setdefault(definition.name.value, type_kind(definition))
     if not explicit_roots:
         for root, name in (
             (OperationType.QUERY, "Query"),
@@ -205,9 +175,8 @@ def _read(document: DocumentNode, source: str, *, positions: bool) -> LintSchema
                 schema.roots[root] = name
     reader = _Reader(schema, positions)
     for definition in document.definitions:
-        kind = _KIND_OF_NODE.get(type(definition))
-        if kind is not None:
-            reader.type_definition(definition, kind)
+        if isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
+            reader.type_definition(definition, type_kind(definition))
     return schema
 
 
@@ -224,85 +193,64 @@ class _Reader:
         token = named.loc.start_token
         return Position(token.line, token.column)
 
-    def type_definition(self, node: Node, kind: TypeKind) -> None:
-        name: str = node.name.value  # type: ignore[attr-defined]
-        if is_federation_machinery(name):
-            return
+    def element(self, node: _Named, kind: ElementKind, coordinate: str, **more: Any) -> None:
         description = getattr(node, "description", None)
         self.schema.elements.append(
             Element(
-                kind="type",
-                coordinate=name,
-                name=name,
+                kind=kind,
+                coordinate=coordinate,
+                name=node.name.value,
                 description=description.value if description else None,
                 directives=tuple(getattr(node, "directives", None) or ()),
                 position=self.position(node),
-                type_kind=kind,
-                extension=isinstance(node, _EXTENSIONS),
+                **more,
             )
         )
-        for field_node in getattr(node, "fields", None) or ():
-            if isinstance(field_node, FieldDefinitionNode):
-                self.field(field_node, name, kind)
-            elif isinstance(field_node, InputValueDefinitionNode):
-                self.input_value(field_node, "input-field", f"{name}.", name, kind)
-        for value in getattr(node, "values", None) or ():
-            value_name = value.name.value
-            self.schema.elements.append(
-                Element(
-                    kind="enum-value",
-                    coordinate=f"{name}.{value_name}",
-                    name=value_name,
-                    description=value.description.value if value.description else None,
-                    directives=tuple(value.directives or ()),
-                    position=self.position(value),
+
+    def type_definition(self, node: TypeDefinitionNode | TypeExtensionNode, kind: TypeKind) -> None:
+        name = node.name.value
+        if is_federation_machinery(name):
+            return
+        self.element(
+            node, "type", name, type_kind=kind, extension=isinstance(node, TypeExtensionNode)
+        )
+        for child in getattr(node, "fields", None) or ():
+            if isinstance(child, FieldDefinitionNode):
+                self.field(child, name, kind)
+            else:
+                self.element(
+                    child,
+                    "input-field",
+                    f"{name}.{child.name.value}",
                     owner=name,
                     owner_kind=kind,
+                    type_node=child.type,
                 )
+        for value in getattr(node, "values", None) or ():
+            self.element(
+                value, "enum-value", f"{name}.{value.name.value}", owner=name, owner_kind=kind
             )
 
     def field(self, node: FieldDefinitionNode, owner: str, owner_kind: TypeKind) -> None:
         name = node.name.value
         if name.startswith("_"):
             return  # _entities, _service: federation's
-        arguments = tuple(node.arguments or ())
-        self.schema.elements.append(
-            Element(
-                kind="field",
-                coordinate=f"{owner}.{name}",
-                name=name,
-                description=node.description.value if node.description else None,
-                directives=tuple(node.directives or ()),
-                position=self.position(node),
-                owner=owner,
-                owner_kind=owner_kind,
-                type_node=node.type,
-                argument_names=tuple(a.name.value for a in arguments),
-            )
+        arguments: tuple[InputValueDefinitionNode, ...] = tuple(node.arguments or ())
+        self.element(
+            node,
+            "field",
+            f"{owner}.{name}",
+            owner=owner,
+            owner_kind=owner_kind,
+            type_node=node.type,
+            argument_names=tuple(a.name.value for a in arguments),
         )
         for argument in arguments:
-            self.input_value(argument, "argument", f"{owner}.{name}(", owner, owner_kind)
-
-    def input_value(
-        self,
-        node: InputValueDefinitionNode,
-        kind: ElementKind,
-        prefix: str,
-        owner: str,
-        owner_kind: TypeKind,
-    ) -> None:
-        name = node.name.value
-        coordinate = f"{prefix}{name}:)" if kind == "argument" else f"{prefix}{name}"
-        self.schema.elements.append(
-            Element(
-                kind=kind,
-                coordinate=coordinate,
-                name=name,
-                description=node.description.value if node.description else None,
-                directives=tuple(node.directives or ()),
-                position=self.position(node),
+            self.element(
+                argument,
+                "argument",
+                f"{owner}.{name}({argument.name.value}:)",
                 owner=owner,
                 owner_kind=owner_kind,
-                type_node=node.type,
+                type_node=argument.type,
             )
-        )

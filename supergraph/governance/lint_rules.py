@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from graphql import OperationType
 
+from supergraph.schema.sdl import named_type
+
 from .lint_model import (
     Element,
     LintSchema,
@@ -24,7 +26,6 @@ from .lint_model import (
     argument_value,
     is_list,
     lists_with_nullable_items,
-    named_type,
     without_non_null,
 )
 

@@ -12,7 +12,7 @@ that this module and graphql-core agree on every breaking and dangerous case.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -181,55 +181,50 @@ def _output_fields(
 def _arguments(
     field: str, before: Mapping[str, GraphQLArgument], after: Mapping[str, GraphQLArgument]
 ) -> Iterator[Change]:
-    for name, old_arg in before.items():
-        path = f"{field}({name}:)"
-        new_arg = after.get(name)
-        if new_arg is None:
-            yield Change("BREAKING", "ARG_REMOVED", path, f"argument {path} was removed")
-            continue
-        yield from _input_value_change(path, "ARG", old_arg, new_arg)
-    for name, new_arg in after.items():
-        if name in before:
-            continue
-        path = f"{field}({name}:)"
-        if _required(new_arg):
-            yield Change(
-                "BREAKING", "REQUIRED_ARG_ADDED", path, f"required argument {path} was added"
-            )
-        else:
-            yield Change(
-                "DANGEROUS", "OPTIONAL_ARG_ADDED", path, f"optional argument {path} was added"
-            )
+    return _input_values(
+        before, after, lambda name: f"{field}({name}:)", "ARG", ("ARG_REMOVED", "argument")
+    )
 
 
 def _input_fields(
     owner: str, before: Mapping[str, GraphQLInputField], after: Mapping[str, GraphQLInputField]
 ) -> Iterator[Change]:
-    for name, old_field in before.items():
-        path = f"{owner}.{name}"
-        new_field = after.get(name)
-        if new_field is None:
-            yield Change("BREAKING", "FIELD_REMOVED", path, f"input field {path} was removed", True)
-            continue
-        yield from _input_value_change(path, "INPUT_FIELD", old_field, new_field)
-    for name, new_field in after.items():
+    return _input_values(
+        before,
+        after,
+        lambda name: f"{owner}.{name}",
+        "INPUT_FIELD",
+        ("FIELD_REMOVED", "input field"),
+    )
+
+
+def _input_values(
+    before: Mapping[str, _Input],
+    after: Mapping[str, _Input],
+    path_of: Callable[[str], str],
+    prefix: Literal["ARG", "INPUT_FIELD"],
+    removed: tuple[str, str],
+) -> Iterator[Change]:
+    """Arguments or input fields: removed, changed, added (required ones break)."""
+    code, what = removed
+    is_input_field = prefix == "INPUT_FIELD"
+    for name, old in before.items():
+        path = path_of(name)
+        new = after.get(name)
+        if new is None:
+            yield Change("BREAKING", code, path, f"{what} {path} was removed", is_input_field)
+        else:
+            yield from _input_value_change(path, prefix, old, new)
+    for name, new in after.items():
         if name in before:
             continue
-        path = f"{owner}.{name}"
-        if _required(new_field):
-            yield Change(
-                "BREAKING",
-                "REQUIRED_INPUT_FIELD_ADDED",
-                path,
-                f"required input field {path} was added",
-            )
+        path = path_of(name)
+        if _required(new):
+            message = f"required {what} {path} was added"
+            yield Change("BREAKING", f"REQUIRED_{prefix}_ADDED", path, message, is_input_field)
         else:
-            yield Change(
-                "DANGEROUS",
-                "OPTIONAL_INPUT_FIELD_ADDED",
-                path,
-                f"optional input field {path} was added",
-            )
+            message = f"optional {what} {path} was added"
+            yield Change("DANGEROUS", f"OPTIONAL_{prefix}_ADDED", path, message, is_input_field)
 
 
 def _input_value_change(path: str, prefix: str, old: _Input, new: _Input) -> Iterator[Change]:

@@ -28,10 +28,10 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supergraph.compose import SubgraphSource
-from supergraph.dsn import DsnError, engine_url
+from supergraph.dsn import DsnError, open_engine
 
 MAX_HISTORY = 100
 """The most versions one history request lists."""
@@ -93,17 +93,9 @@ class Registry:
     @classmethod
     async def open(cls, dsn: str) -> Registry:
         try:
-            url = engine_url(dsn)
+            return cls(await open_engine(dsn, metadata))
         except DsnError as error:
             raise RegistryError(f"registry: {error}") from None
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(metadata.create_all)
-        except BaseException:
-            await engine.dispose()
-            raise
-        return cls(engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

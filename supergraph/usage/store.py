@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from supergraph.dsn import engine_url
+from supergraph.dsn import open_engine
 
 metadata = MetaData()
 operations = Table(
@@ -102,14 +102,7 @@ class UsageStore:
 
     @classmethod
     async def open(cls, dsn: str) -> UsageStore:
-        engine = create_async_engine(engine_url(dsn))
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(metadata.create_all)
-        except BaseException:
-            await engine.dispose()
-            raise
-        return cls(engine)
+        return cls(await open_engine(dsn, metadata))
 
     async def close(self) -> None:
         await self.engine.dispose()
