@@ -48,8 +48,9 @@ from graphql import (
 )
 
 import supergraph.http.server  # noqa: F401  (the serving stack's modules count too)
-from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.transport import SubgraphRequest
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.router import Router, RouterOptions
 from supergraph.schema import load_supergraph
 from supergraph.types import JSONObject, JSONValue
 from tests.benchmarks import generated

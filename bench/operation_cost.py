@@ -39,10 +39,12 @@ import httpx
 import orjson
 
 from supergraph.executor.mock_transport import MockTransport
-from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse, Router
 from supergraph.executor.transport import SubgraphRequest
 from supergraph.http.config import RouterConfig
 from supergraph.http.server import router_options
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.response import GraphQLResponse
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 
 ROOT = Path(__file__).resolve().parent.parent

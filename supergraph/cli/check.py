@@ -32,7 +32,7 @@ from supergraph.governance.check import (
     affected_coordinates,
     check_subgraph,
 )
-from supergraph.persisted.manifest import ManifestError, load_manifest
+from supergraph.pipeline.persisted.manifest import ManifestError, load_manifest
 from supergraph.schema import SupergraphError, load_supergraph
 from supergraph.usage.store import UsageStore, Use
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from supergraph.governance.check import invalid_operations
 from supergraph.governance.contract import ContractError, derive_contract
-from supergraph.persisted.manifest import ManifestError, load_manifest
+from supergraph.pipeline.persisted.manifest import ManifestError, load_manifest
 from supergraph.schema import SupergraphError, load_supergraph
 
 

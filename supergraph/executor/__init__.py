@@ -1,4 +1,5 @@
-"""Execution stage: run a `QueryPlan` against subgraphs and shape the response.
+"""Execution stage: run a `QueryPlan` against subgraphs and shape the response (the request
+pipeline that decides what to run is supergraph/pipeline/).
 
 transport.py        SubgraphTransport protocol, SubgraphRequest, transport errors
 http1_transport.py  Http1Transport: pooled keep-alive HTTP/1.1 on asyncio protocols (serve's default)
@@ -18,5 +19,4 @@ cache.py            WeightedCache: bounded by bytes and entries, W-TinyLFU admis
                     plans, APQ); `memoize` for functions keyed by client text
 footprint.py        the bytes an object graph keeps alive (a cache entry's weight)
 lru.py              a plain LRU by entry count (representation builders: schema-derived keys)
-pipeline.py         Router: parse -> validate -> coerce -> plan -> execute -> shape
 """

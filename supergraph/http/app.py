@@ -30,7 +30,6 @@ from starlette.types import Lifespan, Receive, Scope, Send
 from supergraph.executor.cache import WeightedCache
 from supergraph.executor.contextual import aliased_operation
 from supergraph.executor.execute import root_response_names
-from supergraph.executor.pipeline import Router
 from supergraph.http.config import CorsConfig, RouterConfig
 from supergraph.http.endpoint import GraphQLEndpoint, RouterHolder, internal_error_body
 from supergraph.http.graphiql import LOCAL_PREFIX, local_assets
@@ -38,7 +37,8 @@ from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import APPLICATION_JSON
 from supergraph.http.persisted import persisted_queries
 from supergraph.http.security import EdgeSecurity
-from supergraph.persisted import MemoryStore, PersistedQueries
+from supergraph.pipeline.persisted import MemoryStore, PersistedQueries
+from supergraph.pipeline.router import Router
 
 __all__ = ["EdgeApp", "RouterHolder", "create_app"]
 

@@ -14,7 +14,6 @@ from typing import Literal
 
 import yaml
 
-from supergraph.executor.pipeline import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.executor.transport import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
@@ -22,7 +21,8 @@ from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 from supergraph.limits import MAX_RECURSION, OperationLimits
-from supergraph.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
+from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
+from supergraph.pipeline.router import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 

@@ -43,12 +43,10 @@ from supergraph.errors import (
     graphql_error,
 )
 from supergraph.errors import internal_error_body as internal_error_json
-from supergraph.executor.pipeline import GraphQLResponse, Router
 from supergraph.http import gc_tuning
 from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import csrf_message, is_preflighted
-from supergraph.http.decode import BadRequest, Decoded, decode, json_param
 from supergraph.http.graphiql import graphiql_html
 from supergraph.http.masking import mask_subgraph_errors
 from supergraph.http.metrics import Metrics
@@ -63,8 +61,11 @@ from supergraph.http.negotiate import (
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
 from supergraph.limits.budget import WorkBudget
-from supergraph.persisted import PersistedQueries, SafelistMode
-from supergraph.persisted.resolve import is_signal
+from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
+from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
+from supergraph.pipeline.persisted.resolve import is_signal
+from supergraph.pipeline.response import GraphQLResponse
+from supergraph.pipeline.router import Router
 from supergraph.request_id import begin as begin_request
 from supergraph.request_id import current as request_id
 from supergraph.types import JSONObject

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from supergraph.http.config import PersistedQueriesConfig
 from supergraph.http.config_values import ConfigError
-from supergraph.persisted import (
+from supergraph.pipeline.persisted import (
     APQStore,
     Manifest,
     ManifestError,
@@ -12,8 +12,8 @@ from supergraph.persisted import (
     PersistedQueries,
     SafelistMode,
 )
-from supergraph.persisted.manifest import load_manifest
-from supergraph.persisted.redis_store import RedisStore
+from supergraph.pipeline.persisted.manifest import load_manifest
+from supergraph.pipeline.persisted.redis_store import RedisStore
 
 
 def persisted_queries(config: PersistedQueriesConfig) -> PersistedQueries:

@@ -46,11 +46,11 @@ from auth.dev import dev_identity_signer, ensure_development, load_or_create_dev
 from auth.requirements import PolicyHook, deny_all
 from auth.signing import PrivateKey
 from supergraph.authorization import AuthorizationOptions
-from supergraph.executor.pipeline import GraphQLRequest
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.http.headers import RESERVED, HeaderRules, parse_headers
 from supergraph.http.request import RequestHeaders
+from supergraph.pipeline.request import GraphQLRequest
 
 IDENTITY_HEADER: Final = "x-supergraph-identity"
 SECURITY_KEYS: Final = frozenset({"authentication", "authorization", "identity", "headers"})

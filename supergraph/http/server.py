@@ -11,13 +11,13 @@ from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.execute import ExecutorOptions
 from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
-from supergraph.executor.pipeline import Router, RouterOptions
 from supergraph.executor.transport import ResponseLimits, SubgraphTransport
 from supergraph.http.app import create_app
 from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
+from supergraph.pipeline.router import Router, RouterOptions
 from supergraph.schema import SupergraphError, load_supergraph
 
 

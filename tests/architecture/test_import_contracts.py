@@ -33,8 +33,8 @@ PROBES = [
     Probe(
         "arrow",
         "supergraph/operation/tree.py",
-        "import supergraph.executor.pipeline",
-        "supergraph.operation.tree -> supergraph.executor.pipeline",
+        "import supergraph.pipeline.router",
+        "supergraph.operation.tree -> supergraph.pipeline.router",
     ),
     Probe(
         "arrow",
@@ -55,10 +55,10 @@ PROBES = [
         "supergraph.compose.merged -> supergraph.planner",
     ),
     Probe(
-        "pipeline-above-executor",
+        "arrow",
         "supergraph/executor/execute.py",
-        "from supergraph.executor import pipeline",
-        "supergraph.executor.execute -> supergraph.executor.pipeline",
+        "from supergraph.pipeline import router",
+        "supergraph.executor.execute -> supergraph.pipeline.router",
     ),
     Probe(
         "no-web-framework-below-http",
@@ -80,9 +80,9 @@ PROBES = [
     ),
     Probe(
         "thin-edge",
-        "supergraph/http/decode.py",
+        "supergraph/http/masking.py",
         "from supergraph.executor import shaping",
-        "supergraph.http.decode -> supergraph.executor.shaping",
+        "supergraph.http.masking -> supergraph.executor.shaping",
     ),
 ]
 

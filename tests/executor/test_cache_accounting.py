@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from supergraph.executor.mock_transport import MockTransport
-from supergraph.executor.pipeline import PreparedOperation, Router, RouterOptions
+from supergraph.pipeline.router import PreparedOperation, Router, RouterOptions
 from supergraph.schema import load_supergraph
 from tests.kit.compose import REPO
 

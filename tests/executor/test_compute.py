@@ -17,10 +17,11 @@ import pytest
 from graphql import DocumentNode
 
 from supergraph.errors import REQUEST_CONCURRENCY_LIMITED
-from supergraph.executor.compute import SWITCH_INTERVAL, ComputeBusy, ComputeJobs
 from supergraph.executor.mock_transport import MockTransport
-from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.shaping import ResponseShaper
+from supergraph.pipeline.compute import SWITCH_INTERVAL, ComputeBusy, ComputeJobs
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.router import Router, RouterOptions
 from supergraph.planner.plan import QueryPlan
 from supergraph.schema import Supergraph
 from tests.executor.test_pipeline import SUPERGRAPH, fake_planner, handler
@@ -202,9 +203,9 @@ async def test_with_compute_jobs_off_everything_runs_inline() -> None:
 
 
 def test_the_edge_answers_unavailable_with_503_and_retry_after() -> None:
-    from supergraph.executor.pipeline import GraphQLResponse
     from supergraph.http.endpoint import _graphql_answer
     from supergraph.http.negotiate import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON
+    from supergraph.pipeline.response import GraphQLResponse
 
     body = {"errors": [{"message": "busy", "extensions": {"code": REQUEST_CONCURRENCY_LIMITED}}]}
     for media_type in (GRAPHQL_RESPONSE_JSON, APPLICATION_JSON):

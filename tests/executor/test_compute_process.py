@@ -18,11 +18,12 @@ import pytest
 
 from bench.hostile_payloads import large_operation_text
 from supergraph.errors import COMPUTE_JOB_FAILED, REQUEST_CONCURRENCY_LIMITED
-from supergraph.executor.compute_process import ProcessSpec, ProcessWorker
 from supergraph.executor.mock_transport import MockTransport
-from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.selections import FieldSelection
 from supergraph.executor.transport import SubgraphRequest
+from supergraph.pipeline.compute_process import ProcessSpec, ProcessWorker
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.router import Router, RouterOptions
 from supergraph.schema import load_supergraph
 from tests.executor.compute_helpers import HOLD_ENV, held_planner
 

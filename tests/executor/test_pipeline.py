@@ -19,9 +19,10 @@ from graphql import (
 
 from supergraph.executor.introspection import IntrospectionCache, IntrospectionResult
 from supergraph.executor.mock_transport import MockTransport
-from supergraph.executor.pipeline import GraphQLRequest, Router, RouterOptions
 from supergraph.executor.transport import SubgraphRequest
 from supergraph.limits import OperationLimits
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.router import Router, RouterOptions
 from supergraph.planner import PlanningError
 from supergraph.planner.plan import (
     Fetch,

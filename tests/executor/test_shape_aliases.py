@@ -15,9 +15,10 @@ from typing import Any
 from graphql import parse
 
 from supergraph.executor.mock_transport import SchemaTransport
-from supergraph.executor.pipeline import GraphQLRequest, Router
 from supergraph.executor.representations import apply_rewrites
 from supergraph.executor.typeinfo import PossibleTypes
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.router import Router
 from supergraph.planner import build_query_plan
 from supergraph.planner.plan import Fetch, KeyRenamer
 from supergraph.schema import load_supergraph

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from subgraphs._common.seeding import product_upc
-from supergraph.executor.pipeline import Router
 from supergraph.http.config import ConfigError, parse_config
 from supergraph.http.server import build_app
+from supergraph.pipeline.router import Router
 from tests.e2e.system import System, parse_metrics
 from tests.kit.asgi_server import ThreadedASGIServer
 

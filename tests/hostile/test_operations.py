@@ -19,9 +19,9 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from supergraph.executor.pipeline import Router
 from supergraph.http.config import parse_config
 from supergraph.http.server import build_app
+from supergraph.pipeline.router import Router
 from tests.e2e.system import Response, System, parse_metrics, post
 from tests.kit.asgi_server import ThreadedASGIServer
 

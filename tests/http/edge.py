@@ -14,11 +14,11 @@ import httpx
 from starlette.applications import Starlette
 
 from supergraph.executor.mock_transport import SchemaTransport
-from supergraph.executor.pipeline import Router
 from supergraph.http.app import create_app
 from supergraph.http.config import RouterConfig, parse_config
 from supergraph.http.metrics import Metrics
 from supergraph.http.server import router_options
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from tests.executor.supergraph_fixture import SUPERGRAPH_SDL
 from tests.http.test_end_to_end import subgraph_apps

@@ -159,7 +159,7 @@ def is_compile_process(pid: int) -> bool:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"supergraph.executor.compute_process" in argv and alive(pid)
+    return b"supergraph.pipeline.compute_process" in argv and alive(pid)
 
 
 def alive(pid: int) -> bool:

@@ -12,7 +12,7 @@ from supergraph.http.envsubst import EnvError, expand
 from supergraph.limits import OperationLimits, measure
 from supergraph.limits.budget import WorkBudget
 from supergraph.limits.fetches import count_fetches
-from supergraph.persisted.manifest import ManifestError, parse_manifest
+from supergraph.pipeline.persisted.manifest import ManifestError, parse_manifest
 from supergraph.planner.plan import Condition, Fetch, Flatten, Parallel, QueryPlan, Sequence
 
 

@@ -210,7 +210,7 @@ async def test_per_client_rule(manifest: str) -> None:
 
 async def test_log_mode_runs_and_logs(manifest: str, caplog: pytest.LogCaptureFixture) -> None:
     config = {"persisted_queries": {"manifest": manifest, "safelist": "log"}}
-    with caplog.at_level(logging.WARNING, logger="supergraph.persisted.resolve"):
+    with caplog.at_level(logging.WARNING, logger="supergraph.pipeline.persisted.resolve"):
         async with edge_client(config) as client:
             response = await client.post("/graphql", json={"query": QUERY, "operationName": "Me"})
             listed = await client.post("/graphql", json={"query": LISTED})

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from supergraph import request_id
-from supergraph.executor.pipeline import Router
 from supergraph.http.app import create_app
 from supergraph.http.endpoint import GraphQLEndpoint
+from supergraph.pipeline.router import Router
 from tests.executor.test_pipeline import make_router
 
 GENERATED = re.compile(r"[0-9a-f]{8}-[0-9a-f]+")

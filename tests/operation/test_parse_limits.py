@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLSyntaxError
 
-from supergraph.executor.pipeline import GraphQLRequest
 from supergraph.limits import OperationLimits
 from supergraph.operation.parsing import SourceTooLong, TokenLimitExceeded, parse_document
+from supergraph.pipeline.request import GraphQLRequest
 from tests.executor.test_pipeline import make_router
 
 

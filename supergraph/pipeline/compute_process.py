@@ -12,7 +12,7 @@ only unpickles the result: a prepared operation of 3,300 fields is ~52 KB and
 
 How it works:
 
-- Each child is `python -m supergraph.executor.compute_process`, started with
+- Each child is `python -m supergraph.pipeline.compute_process`, started with
   `subprocess` (no fork of a threaded process) and sent `ProcessSpec.entry`
   ("module:function") and `payload`; the function builds the child's `Handler`
   (for the router: the same supergraph, loaded from its SDL, and the options
@@ -293,7 +293,7 @@ class _Child:
     @classmethod
     def start(cls, spec: ProcessSpec) -> _Child:
         process = subprocess.Popen(
-            [sys.executable, "-m", "supergraph.executor.compute_process"],
+            [sys.executable, "-m", "supergraph.pipeline.compute_process"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -467,6 +467,6 @@ def child_main() -> None:
 if __name__ == "__main__":
     # Run as the package's module, not as __main__: results name `_shared_object` by
     # its module, which the router process imports under this name.
-    from supergraph.executor import compute_process
+    from supergraph.pipeline import compute_process
 
     compute_process.child_main()

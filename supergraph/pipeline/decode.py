@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from auth import Claims
-from supergraph.executor.pipeline import GraphQLRequest
+from supergraph.pipeline.request import GraphQLRequest
 
 
 class BadRequest(Exception):

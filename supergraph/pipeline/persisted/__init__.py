@@ -11,9 +11,9 @@ and `documentId`, and gets back a `GraphQLRequest` with its query filled in.
 
 from __future__ import annotations
 
-from supergraph.persisted.manifest import Manifest, ManifestError
-from supergraph.persisted.resolve import PersistedQueries, SafelistMode
-from supergraph.persisted.store import APQStore, MemoryStore
+from supergraph.pipeline.persisted.manifest import Manifest, ManifestError
+from supergraph.pipeline.persisted.resolve import PersistedQueries, SafelistMode
+from supergraph.pipeline.persisted.store import APQStore, MemoryStore
 
 __all__ = [
     "APQStore",

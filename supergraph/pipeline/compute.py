@@ -48,7 +48,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any, Final, TypeVar
 
-from supergraph.executor.compute_process import ProcessSpec, ProcessWorker, RemoteJob
+from supergraph.pipeline.compute_process import ProcessSpec, ProcessWorker, RemoteJob
 
 T = TypeVar("T")
 

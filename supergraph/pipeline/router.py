@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from graphql import (
@@ -43,7 +43,6 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from auth import Claims
 from supergraph.authorization import (
     NO_REQUIREMENTS,
     AuthorizationOptions,
@@ -72,19 +71,6 @@ from supergraph.errors import (
     internal_error_body,
 )
 from supergraph.executor.cache import WeightedCache
-from supergraph.executor.compute import (
-    CONCURRENCY_LIMITED_MESSAGE,
-    DEFAULT_MAX_QUEUED,
-    ComputeBusy,
-    ComputeJobs,
-)
-from supergraph.executor.compute_process import (
-    COMPUTE_JOB_FAILED_MESSAGE,
-    MAX_PROCESSES,
-    ComputeJobFailed,
-    ProcessSpec,
-    RemoteJob,
-)
 from supergraph.executor.dedup import unshared_requests
 from supergraph.executor.errors import UNAUTHORIZED_MESSAGE
 from supergraph.executor.execute import ExecutorOptions, PlanExecutor
@@ -106,6 +92,21 @@ from supergraph.limits.fetches import count_fetches, fetches_message
 from supergraph.operation.fast_validation import bounded_rules, explain_abort, rules_to_run
 from supergraph.operation.locate import Position, locate_errors, variable_locations
 from supergraph.operation.parsing import SourceTooLong, TokenLimitExceeded, parse_document
+from supergraph.pipeline.compute import (
+    CONCURRENCY_LIMITED_MESSAGE,
+    DEFAULT_MAX_QUEUED,
+    ComputeBusy,
+    ComputeJobs,
+)
+from supergraph.pipeline.compute_process import (
+    COMPUTE_JOB_FAILED_MESSAGE,
+    MAX_PROCESSES,
+    ComputeJobFailed,
+    ProcessSpec,
+    RemoteJob,
+)
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.response import GraphQLResponse
 from supergraph.planner import PlanningBudgetExceeded, PlanningError, build_query_plan
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.render import plan_to_json, plan_to_text
@@ -130,42 +131,6 @@ DEFAULT_CACHE_BYTES = 32 << 20
 operations weigh 9-28 MB (4.4 KB each on the bundled supergraph, 13.8 KB on the
 216-type benchmark one), so the entry limit binds for normal traffic and the byte
 budget for large operations (docs/router-config.md)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GraphQLRequest:
-    """One GraphQL request as the HTTP edge decoded it."""
-
-    query: str | None
-    operation_name: str | None = None
-    variables: Mapping[str, Any] | None = None
-    extensions: Mapping[str, Any] | None = None
-    include_query_plan: bool = False
-    """Set by the edge (e.g. from a header); `extensions.includeQueryPlan` also asks."""
-    subgraph_headers: Mapping[str, str] | None = None
-    """HTTP headers the edge wants sent with every subgraph request (auth, tracing)."""
-    subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None = None
-    """Per subgraph name: the headers for that subgraph instead of `subgraph_headers`."""
-    claims: Claims | None = None
-    """The caller's verified claims (None: anonymous); authorization decides on them."""
-
-
-@dataclass(slots=True)
-class GraphQLResponse:
-    """The response body and how the edge should treat it.
-
-    `kind` is "ok" (execution happened: data present), "request_error" (the
-    request was rejected before execution: no `data`), "method_not_allowed"
-    (e.g. a mutation over GET), "unavailable" (the router is too busy to take it
-    now: retry later) or "internal_error".
-    """
-
-    body: JSONObject
-    kind: Literal["ok", "request_error", "method_not_allowed", "unavailable", "internal_error"] = (
-        "ok"
-    )
-    operation_name: str | None = None
-    """The executed operation's name, from the document (metrics label by it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,10 @@ from supergraph.errors import (
     QUERY_NOT_IN_SAFELIST,
     graphql_error,
 )
-from supergraph.executor.pipeline import GraphQLRequest, GraphQLResponse
-from supergraph.persisted.manifest import Manifest, sha256_hex
-from supergraph.persisted.store import APQStore
+from supergraph.pipeline.persisted.manifest import Manifest, sha256_hex
+from supergraph.pipeline.persisted.store import APQStore
+from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.response import GraphQLResponse
 from supergraph.types import JSONObject
 
 logger = logging.getLogger(__name__)

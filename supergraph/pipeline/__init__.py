@@ -1,0 +1,1 @@
+"""The request pipeline: a GraphQL request in, its response out; nothing here knows HTTP."""

@@ -1,0 +1,27 @@
+"""The pipeline's input: one GraphQL request, as the edge decoded it (decode.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auth import Claims
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    """One GraphQL request as the HTTP edge decoded it."""
+
+    query: str | None
+    operation_name: str | None = None
+    variables: Mapping[str, Any] | None = None
+    extensions: Mapping[str, Any] | None = None
+    include_query_plan: bool = False
+    """Set by the edge (e.g. from a header); `extensions.includeQueryPlan` also asks."""
+    subgraph_headers: Mapping[str, str] | None = None
+    """HTTP headers the edge wants sent with every subgraph request (auth, tracing)."""
+    subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None = None
+    """Per subgraph name: the headers for that subgraph instead of `subgraph_headers`."""
+    claims: Claims | None = None
+    """The caller's verified claims (None: anonymous); authorization decides on them."""

@@ -1,0 +1,57 @@
+"""The pipeline's output: one response body, or a stream of parts.
+
+`GraphQLResponse` is a whole body, which is what every request gets today.
+`StreamedResponse` is the shape `@defer` and subscriptions need: a first part,
+then more as they are ready. The edge takes `Response`, the union of the two,
+so a stage that streams can land without reshaping the edge (http/endpoint.py
+sends a stream as multipart/mixed parts). A stream starts only once execution
+has: anything refused before that is a single body with its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from supergraph.types import JSONObject
+
+ResponseKind: TypeAlias = Literal[
+    "ok", "request_error", "method_not_allowed", "unavailable", "internal_error"
+]
+
+
+@dataclass(slots=True)
+class GraphQLResponse:
+    """The response body and how the edge should treat it.
+
+    `kind` is "ok" (execution happened: data present), "request_error" (the
+    request was rejected before execution: no `data`), "method_not_allowed"
+    (e.g. a mutation over GET), "unavailable" (the router is too busy to take it
+    now: retry later) or "internal_error".
+    """
+
+    body: JSONObject
+    kind: ResponseKind = "ok"
+    operation_name: str | None = None
+    """The executed operation's name, from the document (metrics label by it)."""
+
+
+@dataclass(slots=True)
+class StreamedResponse:
+    """A response in parts: each a GraphQL body (the first with `data`, later ones
+    incremental payloads), `hasNext` saying whether more follow. Always "ok": the
+    request was accepted and execution started; errors after that are in a part."""
+
+    parts: AsyncIterator[JSONObject]
+    operation_name: str | None = None
+    kind: Literal["ok"] = "ok"
+
+
+Response: TypeAlias = GraphQLResponse | StreamedResponse
+"""What the pipeline answers a request with (the edge handles both)."""
+
+
+def request_error(*errors: JSONObject) -> GraphQLResponse:
+    """The refusal of a request before execution (no `data`)."""
+    return GraphQLResponse({"errors": list(errors)}, "request_error")
