@@ -49,8 +49,9 @@ from graphql import (
 
 import supergraph.http.server  # noqa: F401  (the serving stack's modules count too)
 from supergraph.executor.transport import SubgraphRequest
+from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from supergraph.types import JSONObject, JSONValue
 from tests.benchmarks import generated

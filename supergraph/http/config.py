@@ -21,8 +21,8 @@ from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 from supergraph.limits import MAX_RECURSION, OperationLimits
+from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
-from supergraph.pipeline.router import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 

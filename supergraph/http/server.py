@@ -17,7 +17,8 @@ from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.options import RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.schema import SupergraphError, load_supergraph
 
 

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from graphql import GraphQLError
+
 from supergraph.types import JSONObject
 
 ResponseKind: TypeAlias = Literal[
@@ -55,3 +57,15 @@ Response: TypeAlias = GraphQLResponse | StreamedResponse
 def request_error(*errors: JSONObject) -> GraphQLResponse:
     """The refusal of a request before execution (no `data`)."""
     return GraphQLResponse({"errors": list(errors)}, "request_error")
+
+
+def error_json(error: GraphQLError, code: str) -> JSONObject:
+    """A graphql-core error as a response error: message, locations, `code` (its own
+    extensions, e.g. a rule's own code, win)."""
+    formatted: JSONObject = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
+    formatted["extensions"] = {"code": code, **(error.extensions or {})}
+    return formatted

@@ -20,8 +20,9 @@ from graphql import OperationDefinitionNode, parse, specified_rules, validate
 
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.shaping import ResponseShaper
+from supergraph.pipeline.plan import PreparedOperation
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import PreparedOperation, Router
+from supergraph.pipeline.router import Router
 from supergraph.planner import build_query_plan
 from supergraph.schema import Supergraph, load_supergraph
 from tests.benchmarks import generated, wide_list

@@ -14,7 +14,9 @@ from collections.abc import Callable
 import pytest
 
 from supergraph.executor.mock_transport import MockTransport
-from supergraph.pipeline.router import PreparedOperation, Router, RouterOptions
+from supergraph.pipeline.options import RouterOptions
+from supergraph.pipeline.plan import PreparedOperation
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from tests.kit.compose import REPO
 

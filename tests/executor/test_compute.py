@@ -20,8 +20,9 @@ from supergraph.errors import REQUEST_CONCURRENCY_LIMITED
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.shaping import ResponseShaper
 from supergraph.pipeline.compute import SWITCH_INTERVAL, ComputeBusy, ComputeJobs
+from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.planner.plan import QueryPlan
 from supergraph.schema import Supergraph
 from tests.executor.test_pipeline import SUPERGRAPH, fake_planner, handler

@@ -22,8 +22,9 @@ from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.selections import FieldSelection
 from supergraph.executor.transport import SubgraphRequest
 from supergraph.pipeline.compute_process import ProcessSpec, ProcessWorker
+from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from tests.executor.compute_helpers import HOLD_ENV, held_planner
 

@@ -11,8 +11,9 @@ from supergraph.executor.dedup import DeduplicatingTransport, unshared_requests
 from supergraph.executor.execute import ExecutorOptions
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
+from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from supergraph.types import JSONObject
 from tests.executor.supergraph_fixture import SUPERGRAPH_SDL

@@ -21,8 +21,9 @@ from supergraph.executor.introspection import IntrospectionCache, IntrospectionR
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.transport import SubgraphRequest
 from supergraph.limits import OperationLimits
+from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.planner import PlanningError
 from supergraph.planner.plan import (
     Fetch,

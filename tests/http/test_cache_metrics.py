@@ -18,8 +18,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.http.app import create_app
 from supergraph.http.metrics import Metrics
+from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.router import Router, RouterOptions
+from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from tests.http.serve_process import GREETINGS, ServeProcess, supergraph_sdl, wait_until
 from tests.kit.subgraph_server import SubgraphServer
