@@ -51,6 +51,7 @@ import supergraph.http.server  # noqa: F401  (the serving stack's modules count 
 from supergraph.executor.transport import SubgraphRequest
 from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.response import GraphQLResponse
 from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
 from supergraph.types import JSONObject, JSONValue
@@ -147,6 +148,7 @@ async def fill(router: Router, texts: list[str]) -> int:
     failures = 0
     for text in texts:
         response = await router.execute(GraphQLRequest(text, None))
+        assert isinstance(response, GraphQLResponse)  # nothing is streamed (no @defer)
         if "errors" in response.body and response.body.get("data") is None:
             failures += 1
     return failures

@@ -253,6 +253,7 @@ def run_case(
         response = loop.run_until_complete(
             router.execute(GraphQLRequest(query, variables=variables))
         )
+        assert isinstance(response, GraphQLResponse)  # nothing is streamed (no @defer)
         body = orjson.dumps(response.body)
         elapsed = time.process_time() - started
     finally:

@@ -27,9 +27,6 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan, Receive, Scope, Send
 
-from supergraph.executor.cache import WeightedCache
-from supergraph.executor.contextual import aliased_operation
-from supergraph.executor.execute import root_response_names
 from supergraph.http.config import CorsConfig, RouterConfig
 from supergraph.http.endpoint import GraphQLEndpoint, RouterHolder, internal_error_body
 from supergraph.http.graphiql import LOCAL_PREFIX, local_assets
@@ -37,6 +34,7 @@ from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import APPLICATION_JSON
 from supergraph.http.persisted import persisted_queries
 from supergraph.http.security import EdgeSecurity
+from supergraph.pipeline.caches import CacheStats, process_caches
 from supergraph.pipeline.persisted import MemoryStore, PersistedQueries
 from supergraph.pipeline.router import Router
 
@@ -182,28 +180,20 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         router = holder.router
         if router is None:
             return
-        for cache, lru in (
-            ("plan", router.plans),
-            ("document", router.documents),
-            ("authorized_plan", router.authorized_plans),
-        ):
-            yield (cache, "hit"), lru.hits
-            yield (cache, "miss"), lru.misses
+        for cache, stats in router.caches():
+            yield (cache, "hit"), stats.hits
+            yield (cache, "miss"), stats.misses
 
-    def caches() -> Iterator[tuple[str, WeightedCache[Any, Any]]]:
+    def caches() -> Iterator[tuple[str, CacheStats]]:
         router = holder.router
         if router is not None:
-            yield "document", router.documents
-            yield "plan", router.plans
-            yield "authorized_plan", router.authorized_plans
+            yield from router.caches()
         if isinstance(persisted.store, MemoryStore):
             yield "apq", persisted.store.queries
-        # Per process, shared by every router in it (keyed by subgraph operation texts).
-        yield "subgraph_root_fields", root_response_names.cache
-        yield "contextual_operation", aliased_operation.cache
+        yield from process_caches()
 
     def reader(
-        read: Callable[[WeightedCache[Any, Any]], float],
+        read: Callable[[CacheStats], float],
     ) -> Callable[[], Iterator[tuple[tuple[str, ...], float]]]:
         return lambda: (((name,), read(cache)) for name, cache in caches())
 

@@ -14,7 +14,6 @@ from typing import Literal
 
 import yaml
 
-from supergraph.executor.transport import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
@@ -23,6 +22,7 @@ from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_securi
 from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
+from supergraph.pipeline.subgraphs import DEFAULT_MAX_RESPONSE_BYTES
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 

@@ -1,4 +1,4 @@
-"""`POST`/`GET /graphql` as a plain ASGI app: HTTP in, `Router`, HTTP out.
+"""`POST`/`GET /graphql` as a plain ASGI app: HTTP in, the pipeline (supergraph/pipeline/), HTTP out.
 
 Per request, in order:
 
@@ -8,7 +8,9 @@ Per request, in order:
 
 It works on the ASGI scope directly, with no Starlette `Request` or `Response`
 per request: the headers are decoded once into a dict, the body is read from
-`receive`, the answer is two `send` calls with prebuilt header tuples. That is
+`receive`, the answer is two `send` calls with prebuilt header tuples (a
+streamed response, `StreamedResponse`: the head, then one per part, as
+multipart/mixed: multipart.py). That is
 the router's hot path; at concurrency 1 the objects and middleware layers it
 skips were a good share of the edge's CPU. Any exception becomes the same 500
 INTERNAL_SERVER_ERROR body the app's error handler gives (the trace goes to the
@@ -23,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Final
 
 import orjson
@@ -48,8 +50,10 @@ from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import csrf_message, is_preflighted
 from supergraph.http.graphiql import graphiql_html
-from supergraph.http.masking import mask_subgraph_errors
+from supergraph.http.masking import mask_part, mask_subgraph_errors
 from supergraph.http.metrics import Metrics
+from supergraph.http.multipart import CONTENT_TYPE as MULTIPART_CONTENT_TYPE
+from supergraph.http.multipart import encode_parts
 from supergraph.http.negotiate import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
@@ -64,7 +68,7 @@ from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
 from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
 from supergraph.pipeline.persisted.resolve import is_signal
-from supergraph.pipeline.response import GraphQLResponse
+from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResponse
 from supergraph.pipeline.router import Router
 from supergraph.request_id import begin as begin_request
 from supergraph.request_id import current as request_id
@@ -99,8 +103,11 @@ class Refused(Exception):
         self.code = code
 
 
-Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
-"""Status, body and headers of a response (content-length is added when sending)."""
+Body = bytes | AsyncIterator[bytes]
+Answer = tuple[int, Body, list[tuple[bytes, bytes]]]
+"""Status, body and headers of a response. The body is whole (content-length is added
+when sending), or the parts of a streamed response (`StreamedResponse`), each sent
+as it comes."""
 
 
 class GraphQLEndpoint:
@@ -150,6 +157,9 @@ class GraphQLEndpoint:
             # The trace goes to the log only; the client gets a code, no internals.
             logger.error("unhandled error in request %s", request_id(), exc_info=error)
             status, body, extra = _internal_error()
+        if not isinstance(body, bytes):
+            await _send_parts(send, status, extra, body)
+            return
         extra.append((b"content-length", b"%d" % len(body)))
         await send({"type": "http.response.start", "status": status, "headers": extra})
         await send({"type": "http.response.body", "body": body})
@@ -246,7 +256,12 @@ class GraphQLEndpoint:
                 decoded = self._decode(payload, headers)
             except Refused as refused:
                 return {"errors": [graphql_error(str(refused), code=refused.code)]}
-            return (await self._run(decoded, headers, budget=budget)).body
+            result = await self._run(decoded, headers, budget=budget)
+            if isinstance(result, StreamedResponse):
+                # A batch is one JSON array: each of its answers is one body.
+                message = "An operation answered in parts cannot be part of a batch."
+                return {"errors": [graphql_error(message, code=BAD_REQUEST)]}
+            return result.body
 
         bodies = await asyncio.gather(*(one(payload) for payload in payloads))
         return 200, orjson.dumps(bodies), [_CONTENT_TYPE[media_type]]
@@ -258,7 +273,7 @@ class GraphQLEndpoint:
         *,
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
-    ) -> GraphQLResponse:
+    ) -> Response:
         router = self.holder.router
         if router is None:
             raise Refused(503, "The supergraph is not loaded yet.", SERVICE_UNAVAILABLE)
@@ -269,6 +284,7 @@ class GraphQLEndpoint:
                 document_id=decoded.document_id,
                 client_name=headers.get(self._client_header),
             )
+            result: Response
             if isinstance(resolved, GraphQLResponse):
                 result = resolved
             else:
@@ -294,7 +310,10 @@ class GraphQLEndpoint:
                 )
             result = await router.execute(request, allow_mutations=allow_mutations, budget=budget)
         if self._mask:
-            result.body = mask_subgraph_errors(result.body)
+            if isinstance(result, StreamedResponse):
+                result.parts = _masked(result.parts)
+            else:
+                result.body = mask_subgraph_errors(result.body)
         operation = result.operation_name if result.kind == "ok" else None
         self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
         return result
@@ -312,7 +331,9 @@ def _no_param(_name: str) -> None:
     return None
 
 
-def _graphql_answer(result: GraphQLResponse, media_type: str) -> Answer:
+def _graphql_answer(result: Response, media_type: str) -> Answer:
+    if isinstance(result, StreamedResponse):
+        return 200, encode_parts(result.parts), [MULTIPART_CONTENT_TYPE]
     status = 200 if is_signal(result.body) else status_for(result.kind, media_type)
     headers = [_CONTENT_TYPE[media_type]]
     if status == 405:
@@ -322,6 +343,26 @@ def _graphql_answer(result: GraphQLResponse, media_type: str) -> Answer:
     elif result.kind == "internal_error":
         headers.append(_request_id_header())  # what to quote when reporting it
     return status, orjson.dumps(result.body), headers
+
+
+async def _send_parts(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], parts: AsyncIterator[bytes]
+) -> None:
+    """A streamed answer: the head at once, then each part as it is ready (chunked)."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    try:
+        async for part in parts:
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+    except Exception as error:
+        # The status is sent already: the client sees the stream end without its
+        # closing boundary; the trace goes to the log.
+        logger.error("streamed response %s failed", request_id(), exc_info=error)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _masked(parts: AsyncIterator[JSONObject]) -> AsyncIterator[JSONObject]:
+    async for part in parts:
+        yield mask_part(part)
 
 
 def _not_acceptable() -> Answer:

@@ -18,6 +18,20 @@ def mask_subgraph_errors(body: JSONObject) -> JSONObject:
     return {**body, "errors": [_masked(e) if _from_subgraph(e) else e for e in errors]}
 
 
+def mask_part(part: JSONObject) -> JSONObject:
+    """A streamed response's part: its own errors and each incremental payload's."""
+    part = mask_subgraph_errors(part)
+    incremental = part.get("incremental")
+    if not isinstance(incremental, list):
+        return part
+    return {
+        **part,
+        "incremental": [
+            mask_subgraph_errors(item) if isinstance(item, dict) else item for item in incremental
+        ],
+    }
+
+
 def _from_subgraph(error: Any) -> bool:
     extensions = error.get("extensions") if isinstance(error, dict) else None
     return isinstance(extensions, dict) and "serviceName" in extensions

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from supergraph.pipeline.response import ResponseKind
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
-
-ResponseKind = Literal["ok", "request_error", "method_not_allowed", "unavailable", "internal_error"]
 
 # Wildcards get application/json: curl and old clients send */* and expect 200s
 # for GraphQL errors (the audit's SHOULD for */* says the same).

@@ -7,18 +7,14 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from supergraph.executor.dedup import DeduplicatingTransport
-from supergraph.executor.execute import ExecutorOptions
-from supergraph.executor.http1_transport import Http1Transport
-from supergraph.executor.http_transport import HttpTransport
-from supergraph.executor.transport import ResponseLimits, SubgraphTransport
 from supergraph.http.app import create_app
 from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
-from supergraph.pipeline.options import RouterOptions
+from supergraph.pipeline.options import ExecutorOptions, RouterOptions
 from supergraph.pipeline.router import Router
+from supergraph.pipeline.subgraphs import SubgraphSettings, connect
 from supergraph.schema import SupergraphError, load_supergraph
 
 
@@ -50,25 +46,23 @@ def build_app(
         metrics = Metrics(urls)
     else:
         metrics.add_subgraphs(urls)
-    limits = ResponseLimits(
-        config.limits.subgraph_response_bytes, config.limits.subgraph_response_bytes_by_name
+    settings = SubgraphSettings(
+        urls,
+        client=config.traffic_shaping.http_client,
+        response_bytes=config.limits.subgraph_response_bytes,
+        response_bytes_by_name=config.limits.subgraph_response_bytes_by_name,
+        deduplicated=[name for name in urls if config.deduplicates(name)],
     )
-    transport: SubgraphTransport = (
-        HttpTransport(urls, on_request=metrics.on_subgraph_request, response_limits=limits)
-        if config.traffic_shaping.http_client == "aiohttp"
-        else Http1Transport(urls, on_request=metrics.on_subgraph_request, response_limits=limits)
-    )
-    shared = [name for name in urls if config.deduplicates(name)]
-    if shared:
-        transport = dedup = DeduplicatingTransport(transport, subgraphs=shared)
+    subgraphs = connect(settings, metrics.on_subgraph_request)
+    if subgraphs.deduplicated_counts is not None:
         metrics.watch(
             "router_subgraph_deduplicated_requests",
             "Subgraph requests answered by an identical one in flight (not sent).",
             ("subgraph",),
-            dedup.counts,
+            subgraphs.deduplicated_counts,
         )
     security = EdgeSecurity(config.security, supergraph.subgraphs)
-    router = Router(supergraph, transport, router_options(config, metrics))
+    router = Router(supergraph, subgraphs.transport, router_options(config, metrics))
     return create_app(router, metrics, config, security=security if security.active else None)
 
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from graphql import ASTValidationRule
 
 from supergraph.authorization import AuthorizationOptions
-from supergraph.executor.execute import ExecutorOptions
+
+# The edge builds ExecutorOptions from router.yaml through here (it never imports executor/).
+from supergraph.executor.execute import ExecutorOptions as ExecutorOptions
 from supergraph.limits import OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.compute import DEFAULT_MAX_QUEUED

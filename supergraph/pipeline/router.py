@@ -1,6 +1,6 @@
 """The Router: runs a request through the pipeline's stages, with their caches.
 
-    Router.execute(GraphQLRequest) -> GraphQLResponse
+    Router.execute(GraphQLRequest) -> Response (one GraphQLResponse body, or parts)
 
 In the order a request flows (the edge decodes it and resolves persisted
 queries first: decode.py, persisted/):
@@ -57,7 +57,7 @@ from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
 from supergraph.pipeline.request import GraphQLRequest
 from supergraph.pipeline.respond import failed, respond, wants_plan
-from supergraph.pipeline.response import GraphQLResponse, request_error
+from supergraph.pipeline.response import GraphQLResponse, Response, request_error
 from supergraph.pipeline.shape import Shaping
 from supergraph.pipeline.validate import Document, compile_document, validation_rules
 from supergraph.planner import build_query_plan
@@ -145,8 +145,9 @@ class Router:
         *,
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
-    ) -> GraphQLResponse:
-        """`budget`: what the batch this request belongs to has left (None: alone)."""
+    ) -> Response:
+        """`budget`: what the batch this request belongs to has left (None: alone).
+        Every answer is one body today; `@defer` and subscriptions will stream."""
         try:
             return await self._execute(request, allow_mutations, budget)
         except Exception as error:

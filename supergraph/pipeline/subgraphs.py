@@ -1,0 +1,55 @@
+"""How the pipeline reaches its subgraphs: the transport, built from settings.
+
+The edge reads router.yaml (http/config.py) and says what it wants here, in the
+pipeline's terms: which client, the answer size limits, which subgraphs share
+identical in-flight requests. Which transport classes exist and how they stack
+(executor/) stays below the pipeline; the edge never names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+
+from supergraph.executor.dedup import DeduplicatingTransport
+from supergraph.executor.http1_transport import Http1Transport
+from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES,  # router.yaml's default (http/config.py)
+)
+from supergraph.executor.transport import ResponseLimits, SubgraphTransport
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphSettings:
+    urls: Mapping[str, str]
+    client: str = "http1"
+    """http1: our pooled HTTP/1.1 client (executor/http1_transport.py); aiohttp: aiohttp's."""
+    response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    response_bytes_by_name: Mapping[str, int] = field(default_factory=dict)
+    deduplicated: Collection[str] = ()
+    """Subgraphs whose identical in-flight queries share one request (executor/dedup.py)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subgraphs:
+    transport: SubgraphTransport
+    deduplicated_counts: Callable[[], list[tuple[tuple[str], float]]] | None
+    """(subgraph,), requests answered by an identical one in flight: metrics rows
+    (None: no subgraph shares requests)."""
+
+
+def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None) -> Subgraphs:
+    """The transport for `settings`; `on_request` is told each subgraph request sent."""
+    limits = ResponseLimits(settings.response_bytes, settings.response_bytes_by_name)
+    urls = settings.urls
+    transport: SubgraphTransport = (
+        HttpTransport(urls, on_request=on_request, response_limits=limits)
+        if settings.client == "aiohttp"
+        else Http1Transport(urls, on_request=on_request, response_limits=limits)
+    )
+    shared = [name for name in urls if name in settings.deduplicated]
+    if not shared:
+        return Subgraphs(transport, None)
+    dedup = DeduplicatingTransport(transport, subgraphs=shared)
+    return Subgraphs(dedup, dedup.counts)
