@@ -1,7 +1,11 @@
 """The router's HTTP edge (Starlette): GraphQL over HTTP, GraphiQL, health, metrics.
 
+A thin adapter from ASGI to the request pipeline (supergraph/pipeline/): it reads
+router.yaml, turns HTTP into a `GraphQLRequest` and a `Response` back into HTTP.
+
 app.py           create_app(): routes, middleware; /graphql straight to the endpoint
-endpoint.py      POST/GET /graphql as a plain ASGI app: request -> Router -> response
+endpoint.py      POST/GET /graphql as a plain ASGI app: request -> pipeline -> response
+multipart.py     a streamed response's parts as multipart/mixed
 request.py       the request headers, read once from the ASGI scope
 protocol.py      uvicorn's httptools protocol: one write per response, head limits, deadlines
 listener.py      RouterServer: uvicorn's server that stops accepting at max_connections
@@ -15,7 +19,6 @@ envsubst.py      `${env.NAME}` expansion in config values
 negotiate.py     Accept negotiation (406) and status codes
 csrf.py          CSRF prevention (Apollo's preflight rule)
 body.py          request body with a size cap (413)
-decode.py        JSON payload -> GraphQLRequest + documentId
 persisted.py     PersistedQueries from the config (memory or Redis, manifest, safelist)
 masking.py       subgraph error masking for production
 graphiql.py      the GraphiQL page, assets from a CDN or a local folder

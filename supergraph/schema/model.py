@@ -168,7 +168,7 @@ class Supergraph:
     graph_by_enum: Mapping[str, str] = field(default_factory=dict)
     source: str = field(default="", repr=False, compare=False)
     """The SDL it was loaded from ("" when built otherwise): what another process
-    loads to have the same supergraph (compile processes: executor/compute_process.py)."""
+    loads to have the same supergraph (compile processes: pipeline/compute_process.py)."""
 
     @property
     def is_fed1(self) -> bool:
