@@ -23,6 +23,7 @@ from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
 from supergraph.pipeline.subgraphs import DEFAULT_MAX_RESPONSE_BYTES
+from supergraph.usage.recorder import UsageSettings
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
 
@@ -175,6 +176,8 @@ class RouterConfig:
     """limits.http1_* and server.http: what one connection may cost (edge_limits.py)."""
     supergraph: SupergraphConfig = field(default_factory=SupergraphConfig)
     compute_jobs: ComputeJobsConfig = field(default_factory=ComputeJobsConfig)
+    usage_reporting: UsageSettings | None = None
+    """Which schema elements operations use, per client (docs/usage.md); None: off."""
 
     @property
     def introspection(self) -> bool:
@@ -205,6 +208,7 @@ TOP_KEYS = {
     "server",
     "supergraph",
     "compute_jobs",
+    "usage_reporting",
     *SECURITY_KEYS,
 }
 
@@ -262,6 +266,48 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         edge=parse_edge_limits(top),
         supergraph=_supergraph(top),
         compute_jobs=_compute_jobs(top),
+        usage_reporting=_usage_reporting(top),
+    )
+
+
+_USAGE_KEYS = {
+    "store",
+    "sample_rate",
+    "flush_interval",
+    "max_keys",
+    "max_pending_bytes",
+    "client_name_header",
+    "client_version_header",
+}
+
+
+def _usage_reporting(top: Mapping[str, object]) -> UsageSettings | None:
+    """`usage_reporting: {store: sqlite:///usage.db, sample_rate: 0.1, ...}`."""
+    if top.get("usage_reporting") is None:
+        return None
+    s = v.section(top, "usage_reporting", _USAGE_KEYS)
+    where = "usage_reporting."
+    d = UsageSettings(store="")
+    rate = s.get("sample_rate", d.sample_rate)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
+        raise ConfigError(f"{where}sample_rate: expected a number in (0, 1], got {rate!r}")
+    return UsageSettings(
+        store=v.string(s.get("store"), f"{where}store"),
+        sample_rate=float(rate),
+        flush_interval=v.duration(
+            s.get("flush_interval", d.flush_interval), f"{where}flush_interval"
+        ),
+        max_keys=v.positive_int(s.get("max_keys", d.max_keys), f"{where}max_keys"),
+        max_pending_bytes=v.byte_size(
+            s.get("max_pending_bytes", d.max_pending_bytes), f"{where}max_pending_bytes"
+        ),
+        client_name_header=v.string(
+            s.get("client_name_header", d.client_name_header), f"{where}client_name_header"
+        ).lower(),
+        client_version_header=v.string(
+            s.get("client_version_header", d.client_version_header),
+            f"{where}client_version_header",
+        ).lower(),
     )
 
 

@@ -23,6 +23,7 @@ path) and called directly (app.py's fast path). Each request's id is set first
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -68,11 +69,13 @@ from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
 from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
 from supergraph.pipeline.persisted.resolve import is_signal
+from supergraph.pipeline.request import ClientIdentity, GraphQLRequest
 from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResponse
 from supergraph.pipeline.router import Router
 from supergraph.request_id import begin as begin_request
 from supergraph.request_id import current as request_id
 from supergraph.types import JSONObject
+from supergraph.usage.recorder import UsageSettings
 
 logger = logging.getLogger("supergraph.http.app")
 
@@ -293,6 +296,8 @@ class GraphQLEndpoint:
                         resolved = await self._security.apply(headers, resolved)
                     except AuthError as error:
                         raise Refused(401, error.reason, UNAUTHENTICATED) from None
+                if router.usage is not None:
+                    resolved = _with_client(resolved, decoded, headers, router.usage.settings)
                 result = await router.execute(
                     resolved, allow_mutations=allow_mutations, budget=budget
                 )
@@ -308,6 +313,8 @@ class GraphQLEndpoint:
                 request = decoded.request(
                     found.claims, found.subgraph_headers, found.subgraph_headers_by_name
                 )
+            if router.usage is not None:
+                request = _with_client(request, decoded, headers, router.usage.settings)
             result = await router.execute(request, allow_mutations=allow_mutations, budget=budget)
         if self._mask:
             if isinstance(result, StreamedResponse):
@@ -325,6 +332,22 @@ class GraphQLEndpoint:
             return True
         extensions = decoded.extensions
         return extensions is not None and "persistedQuery" in extensions
+
+
+def _with_client(
+    request: GraphQLRequest, decoded: Decoded, headers: RequestHeaders, usage: UsageSettings
+) -> GraphQLRequest:
+    """The request with who sent it, for usage reporting: the client's headers and the
+    persisted operation (its id, or its hash for automatic persisted queries)."""
+    persisted = decoded.document_id
+    if persisted is None and decoded.extensions is not None:
+        apq = decoded.extensions.get("persistedQuery")
+        if isinstance(apq, dict) and isinstance(apq.get("sha256Hash"), str):
+            persisted = apq["sha256Hash"]
+    client = ClientIdentity(
+        headers.get(usage.client_name_header), headers.get(usage.client_version_header), persisted
+    )
+    return dataclasses.replace(request, client=client)
 
 
 def _no_param(_name: str) -> None:

@@ -112,4 +112,5 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         plan_cache_bytes=plan_cache.max_bytes,
         limits=config.limits.operation_limits(),
         compute_processes=processes,
+        usage=config.usage_reporting,
     )

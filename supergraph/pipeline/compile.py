@@ -78,6 +78,7 @@ def process_spec(
         authorization=AuthorizationOptions(),
         compute_jobs=False,
         compute_processes=0,
+        usage=None,
     )
     try:
         payload = pickle.dumps((source, compiling, planner))

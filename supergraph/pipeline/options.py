@@ -14,6 +14,7 @@ from supergraph.executor.execute import ExecutorOptions as ExecutorOptions
 from supergraph.limits import OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.compute import DEFAULT_MAX_QUEUED
+from supergraph.usage.recorder import UsageSettings
 
 DEFAULT_LOOP_SHAPING_FIELDS = 1_000
 """Fields a response may need shaped on the event loop (about 0.5 ms; the simple
@@ -48,6 +49,9 @@ class RouterOptions:
     (compute_process.py); 0: on the worker thread. Served routers default to 1
     (router.yaml `compute_jobs.processes`); needs a supergraph loaded from SDL and a
     planner and validation rules importable by name, else the thread is used."""
+    usage: UsageSettings | None = None
+    """router.yaml `usage_reporting`: record which schema elements operations use, per
+    client (supergraph/usage/); None: off."""
     loop_shaping_fields: int | None = DEFAULT_LOOP_SHAPING_FIELDS
     """With compute jobs on: the most fields a response is shaped with on the event
     loop; a larger one is shaped on the compute worker (None: always on the loop)."""

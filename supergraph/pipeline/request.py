@@ -25,3 +25,15 @@ class GraphQLRequest:
     """Per subgraph name: the headers for that subgraph instead of `subgraph_headers`."""
     claims: Claims | None = None
     """The caller's verified claims (None: anonymous); authorization decides on them."""
+    client: ClientIdentity | None = None
+    """Who sent it, for usage reporting (set by the edge only when usage is recorded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientIdentity:
+    """The client as its headers name it (`apollographql-client-name`/`-version`) and
+    the persisted operation it sent, if any."""
+
+    name: str | None
+    version: str | None
+    persisted_id: str | None = None

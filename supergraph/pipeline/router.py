@@ -63,6 +63,8 @@ from supergraph.pipeline.validate import Document, compile_document, validation_
 from supergraph.planner import build_query_plan
 from supergraph.schema import Supergraph, load_supergraph
 from supergraph.types import JSONObject
+from supergraph.usage.extract import describer
+from supergraph.usage.recorder import UsageRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,8 @@ class Router:
         self._shaping = Shaping(
             self.jobs if options.compute_jobs else None, options.loop_shaping_fields
         )
+        self.usage = UsageRecorder(options.usage, describer(self.schema)) if options.usage else None
+        """Usage reporting (router.yaml `usage_reporting`; None: off)."""
         # Introspection results by selection: static per schema (see introspection.py).
         self.introspection = IntrospectionCache()
         self._auto_introspection_bytes: int | None = None
@@ -184,6 +188,11 @@ class Router:
             )
         except variables.VariablesInvalid as invalid:
             return request_error(*invalid.errors)
+        if self.usage is not None and request.client is not None:
+            client = request.client
+            self.usage.record(
+                query, request.operation_name, client.name, client.version, client.persisted_id
+            )
         errors: list[JSONObject] = []
         introspection = None
         if prepared.introspection is not None:
@@ -479,6 +488,8 @@ class Router:
             self.jobs.start()
 
     async def aclose(self) -> None:
+        if self.usage is not None:
+            await self.usage.aclose()
         self.jobs.close()
         await self.transport.aclose()
 

@@ -15,22 +15,28 @@ anything a client sent:
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+
 from graphql import (
     DirectiveNode,
     DocumentNode,
     EnumValueNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLError,
     GraphQLSchema,
     GraphQLType,
     InlineFragmentNode,
     ObjectFieldNode,
+    OperationDefinitionNode,
     TypeInfo,
     TypeInfoVisitor,
     VariableDefinitionNode,
     Visitor,
     get_named_type,
     is_specified_scalar_type,
+    parse,
     type_from_ast,
     visit,
 )
@@ -101,3 +107,30 @@ class _Collector(Visitor):
 
     def enter_directive(self, node: DirectiveNode, *_: object) -> None:
         self.used.add(f"@{node.name.value}")
+
+
+def describer(schema: GraphQLSchema) -> Callable[[str, str | None], tuple[str, frozenset[str]]]:
+    """What the recorder calls (on a thread, once per operation) to name an operation
+    and list its coordinates: the id is the SHA-256 of its name and text."""
+
+    def describe(text: str, operation_name: str | None) -> tuple[str, frozenset[str]]:
+        op_id = hashlib.sha256(f"{operation_name or ''}\n{text}".encode()).hexdigest()
+        try:
+            document = parse(text)
+        except GraphQLError:
+            return op_id, frozenset()
+        return op_id, operation_usage(schema, _selected(document, operation_name))
+
+    return describe
+
+
+def _selected(document: DocumentNode, operation_name: str | None) -> DocumentNode:
+    """The operation that ran (by name, or the only one) with every fragment."""
+    definitions = [
+        d
+        for d in document.definitions
+        if not isinstance(d, OperationDefinitionNode)
+        or operation_name is None
+        or (d.name is not None and d.name.value == operation_name)
+    ]
+    return DocumentNode(definitions=tuple(definitions))

@@ -1,12 +1,16 @@
 """Counting operations per client in memory, flushed to the usage store off the request path.
 
-`record` is what a request pays: a sampling draw and a dictionary increment (the
-coordinates come with the cached operation, computed once). A background task
-flushes every `flush_interval` seconds. Bounds: at most `max_keys` distinct
-(operation, client, version, persisted id) counters and `max_operations`
-operations waiting between two flushes; what does not fit is counted in
-`dropped`, never blocks a request. A sampled count is scaled up at flush time
-(an estimate: 1 in 10 sampled counts each request as 10).
+`record` is what a request pays: a sampling draw and a dictionary increment keyed
+by the operation's text and name and the client. Everything else happens at flush
+time, every `flush_interval` seconds, with the operations' descriptions (an id and
+the schema coordinates they use, `describe`) computed on a thread, once per
+operation: a fresh operation costs the request nothing more than a cached one.
+
+Bounds: at most `max_keys` distinct (operation, client, version, persisted id)
+counters and `max_pending_bytes` of operation text waiting between two flushes;
+what does not fit is counted in `dropped`, never blocks a request. A sampled
+count is scaled up at flush time (an estimate: 1 in 10 sampled counts each
+request as 10).
 """
 
 from __future__ import annotations
@@ -23,34 +27,46 @@ from .store import CountKey, UsageStore, hour_of
 
 logger = logging.getLogger(__name__)
 
+Describe = Callable[[str, str | None], tuple[str, frozenset[str]]]
+"""(operation text, operation name) -> (operation id, the coordinates it uses)."""
+
+_Key = tuple[str, str | None, str, str, str]
+"""(text, name, client name, client version, persisted id)."""
+
 
 @dataclass(frozen=True, slots=True)
 class UsageSettings:
-    """router.yaml `usage_reporting` (docs/router-config.md)."""
+    """router.yaml `usage_reporting` (docs/usage.md)."""
 
     store: str
     """sqlite:///PATH or postgresql://..."""
     sample_rate: float = 1.0
     flush_interval: float = 10.0
     max_keys: int = 10_000
-    max_operations: int = 5_000
+    max_pending_bytes: int = 8 << 20
+    client_name_header: str = "apollographql-client-name"
+    client_version_header: str = "apollographql-client-version"
 
 
 class UsageRecorder:
     def __init__(
         self,
         settings: UsageSettings,
+        describe: Describe,
         draw: Callable[[], float] = random.random,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not 0 < settings.sample_rate <= 1:
             raise ValueError("usage_reporting.sample_rate: in (0, 1]")
         self.settings = settings
+        self._describe = describe
         self._draw = draw
         self._clock = clock
-        self._counts: dict[CountKey, int] = {}
-        self._pending_operations: dict[str, tuple[str, frozenset[str]]] = {}
-        self._stored_operations: set[str] = set()
+        self._counts: dict[_Key, int] = {}
+        self._pending_texts: dict[tuple[str, str | None], None] = {}
+        self._pending_bytes = 0
+        self._stored: set[str] = set()
+        """Operation ids already in the store (their coordinates are not sent again)."""
         self._store: UsageStore | None = None
         self._task: asyncio.Task[None] | None = None
         self.recorded = 0
@@ -61,9 +77,8 @@ class UsageRecorder:
 
     def record(
         self,
-        operation_id: str,
+        text: str,
         operation_name: str | None,
-        coordinates: frozenset[str],
         client_name: str | None,
         client_version: str | None,
         persisted_id: str | None = None,
@@ -71,20 +86,24 @@ class UsageRecorder:
         if self.settings.sample_rate < 1 and self._draw() >= self.settings.sample_rate:
             self.sampled_out += 1
             return
-        key = CountKey(operation_id, client_name or "", client_version or "", persisted_id or "")
-        if key not in self._counts and len(self._counts) >= self.settings.max_keys:
-            self.dropped += 1
-            return
-        if (
-            operation_id not in self._stored_operations
-            and operation_id not in self._pending_operations
-        ):
-            if len(self._pending_operations) >= self.settings.max_operations:
+        key = (text, operation_name, client_name or "", client_version or "", persisted_id or "")
+        count = self._counts.get(key)
+        if count is None:
+            if len(self._counts) >= self.settings.max_keys:
                 self.dropped += 1
                 return
-            self._pending_operations[operation_id] = (operation_name or "", coordinates)
-        self._counts[key] = self._counts.get(key, 0) + 1
+            operation = (text, operation_name)
+            if operation not in self._pending_texts:
+                if self._pending_bytes + len(text) > self.settings.max_pending_bytes:
+                    self.dropped += 1
+                    return
+                self._pending_texts[operation] = None
+                self._pending_bytes += len(text)
+            count = 0
+        self._counts[key] = count + 1
         self.recorded += 1
+        if self._task is None:
+            self._start()
 
     async def flush(self) -> int:
         """Write what was counted since the last flush; the number of requests written.
@@ -92,32 +111,52 @@ class UsageRecorder:
         if not self._counts:
             return 0
         counts, self._counts = self._counts, {}
-        pending, self._pending_operations = self._pending_operations, {}
-        scale = 1 / self.settings.sample_rate
-        scaled = {key: max(1, round(count * scale)) for key, count in counts.items()}
+        texts, self._pending_texts, self._pending_bytes = self._pending_texts, {}, 0
         try:
+            described = await asyncio.to_thread(self._described, list(texts))
+            scale = 1 / self.settings.sample_rate
+            added: dict[CountKey, int] = {}
+            for (text, name, client, version, persisted), count in counts.items():
+                op_id = described[(text, name)][0]
+                key = CountKey(op_id, client, version, persisted)
+                added[key] = added.get(key, 0) + max(1, round(count * scale))
+            new = {
+                op_id: (name or "", coordinates)
+                for (_, name), (op_id, coordinates) in described.items()
+                if op_id not in self._stored
+            }
             if self._store is None:
                 self._store = await UsageStore.open(self.settings.store)
-            await self._store.add(hour_of(self._clock()), pending, scaled)
+            await self._store.add(hour_of(self._clock()), new, added)
         except Exception as error:
             self.flush_failures += 1
             logger.warning("usage reporting: flush failed, kept for the next one: %s", error)
-            for key, count in counts.items():
-                if key in self._counts or len(self._counts) < self.settings.max_keys:
-                    self._counts[key] = self._counts.get(key, 0) + count
-            for op_id, operation in pending.items():
-                self._pending_operations.setdefault(op_id, operation)
+            self._keep(counts, texts)
             return 0
-        self._stored_operations |= set(pending)
-        if len(self._stored_operations) > 10 * self.settings.max_operations:
-            self._stored_operations.clear()  # bounded; a re-sent operation is a no-op
+        self._stored |= set(new)
+        if len(self._stored) > self.settings.max_keys:
+            self._stored.clear()  # bounded; an operation sent again is a no-op
         written = sum(counts.values())
         self.flushed += written
         return written
 
-    def start(self) -> None:
-        """Flush every `flush_interval` seconds on the running loop."""
-        if self._task is None:
+    def _described(
+        self, texts: list[tuple[str, str | None]]
+    ) -> dict[tuple[str, str | None], tuple[str, frozenset[str]]]:
+        return {operation: self._describe(*operation) for operation in texts}
+
+    def _keep(self, counts: dict[_Key, int], texts: dict[tuple[str, str | None], None]) -> None:
+        for key, count in counts.items():
+            if key in self._counts or len(self._counts) < self.settings.max_keys:
+                self._counts[key] = self._counts.get(key, 0) + count
+        for operation in texts:
+            if operation not in self._pending_texts:
+                self._pending_texts[operation] = None
+                self._pending_bytes += len(operation[0])
+
+    def _start(self) -> None:
+        """Flush every `flush_interval` seconds on the running loop (from the first record)."""
+        with contextlib.suppress(RuntimeError):  # no running loop: flushed by hand
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:

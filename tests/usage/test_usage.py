@@ -17,7 +17,7 @@ from supergraph.__main__ import main
 from supergraph.cli.compose import module_sdl
 from supergraph.compose import SubgraphSource, compose
 from supergraph.schema import load_supergraph
-from supergraph.usage.extract import operation_usage
+from supergraph.usage.extract import describer, operation_usage
 from supergraph.usage.recorder import UsageRecorder, UsageSettings
 from supergraph.usage.store import UsageStore
 
@@ -77,17 +77,22 @@ def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'usage.db'}" if request.param == "sqlite" else POSTGRES
 
 
+def _describe(text: str, name: str | None) -> tuple[str, frozenset[str]]:
+    """Tests' operations are their own id, and use `Query.<text>`."""
+    return text, frozenset({f"Query.{text}"})
+
+
 def test_recorded_counts_reach_the_store_by_client(dsn: str) -> None:
-    op = f"op-{uuid.uuid4().hex}"  # the PostgreSQL tables are shared by runs
+    op = f"op{uuid.uuid4().hex}"  # the PostgreSQL tables are shared by runs
     coordinates = frozenset({f"Query.{op}"})
 
     async def scenario() -> list[tuple[str, str, int, str]]:
-        recorder = UsageRecorder(UsageSettings(store=dsn))
+        recorder = UsageRecorder(UsageSettings(store=dsn, flush_interval=3600), _describe)
         for _ in range(3):
-            recorder.record(op, "Q", coordinates, "web", "1.0")
-        recorder.record(op, "Q", coordinates, "ios", "2.1", persisted_id="pq1")
+            recorder.record(op, "Q", "web", "1.0")
+        recorder.record(op, "Q", "ios", "2.1", persisted_id="pq1")
         assert await recorder.flush() == 4
-        recorder.record(op, "Q", coordinates, "web", "1.0")
+        recorder.record(op, "Q", "web", "1.0")
         await recorder.aclose()  # flushes the rest
         assert (recorder.recorded, recorder.flushed, recorder.dropped) == (5, 5, 0)
         store = await UsageStore.open(dsn)
@@ -103,16 +108,22 @@ def test_recorded_counts_reach_the_store_by_client(dsn: str) -> None:
 def test_sampling_scales_the_counts_and_bounds_drop_what_does_not_fit(tmp_path: Path) -> None:
     dsn = f"sqlite:///{tmp_path / 'usage.db'}"
     draws = iter([0.05, 0.5, 0.05, 0.9])
-    sampled = UsageRecorder(UsageSettings(store=dsn, sample_rate=0.1), draw=lambda: next(draws))
+    settings = UsageSettings(store=dsn, sample_rate=0.1)
+    sampled = UsageRecorder(settings, _describe, draw=lambda: next(draws))
     for _ in range(4):
-        sampled.record("op", "Q", frozenset({"Query.a"}), "web", "1")
+        sampled.record("a", "Q", "web", "1")
     assert (sampled.recorded, sampled.sampled_out) == (2, 2)
-    bounded = UsageRecorder(UsageSettings(store=dsn, max_keys=2, max_operations=1))
-    bounded.record("op1", "A", frozenset({"Query.a"}), "web", "1")
-    bounded.record("op1", "A", frozenset({"Query.a"}), "ios", "1")
-    bounded.record("op1", "A", frozenset({"Query.a"}), "tv", "1")  # a third key
-    bounded.record("op2", "B", frozenset({"Query.b"}), "web", "1")  # a second operation
-    assert (bounded.recorded, bounded.dropped) == (2, 2)
+    keys = UsageRecorder(UsageSettings(store=dsn, max_keys=2), _describe)
+    keys.record("a", "A", "web", "1")
+    keys.record("a", "A", "ios", "1")
+    keys.record("a", "A", "tv", "1")  # a third key
+    keys.record("a", "A", "web", "1")  # a known key: counted
+    assert (keys.recorded, keys.dropped) == (3, 1)
+    bounded = UsageRecorder(UsageSettings(store=dsn, max_pending_bytes=5), _describe)
+    bounded.record("abc", "A", "web", "1")
+    bounded.record("defg", "B", "web", "1")  # 3 + 4 bytes of text: over 5
+    bounded.record("abc", "A", "ios", "1")  # known text: fits
+    assert (bounded.recorded, bounded.dropped) == (2, 1)
 
     async def flushed() -> dict[str, int]:
         await sampled.aclose()
@@ -126,8 +137,9 @@ def test_sampling_scales_the_counts_and_bounds_drop_what_does_not_fit(tmp_path: 
 
 
 def test_a_failed_flush_keeps_the_counts(tmp_path: Path) -> None:
-    recorder = UsageRecorder(UsageSettings(store=f"sqlite:///{tmp_path / 'no' / 'dir.db'}"))
-    recorder.record("op", "Q", frozenset({"Query.a"}), "web", "1")
+    settings = UsageSettings(store=f"sqlite:///{tmp_path / 'no' / 'dir.db'}")
+    recorder = UsageRecorder(settings, _describe)
+    recorder.record("a", "Q", "web", "1")
 
     async def scenario() -> tuple[int, int]:
         failed = await recorder.flush()
@@ -141,12 +153,11 @@ def test_a_failed_flush_keeps_the_counts(tmp_path: Path) -> None:
 
 
 def _record(dsn: str, query: str, client: str, when: datetime) -> None:
-    schema = compose_bundled_api()
-    coordinates = operation_usage(schema, parse(query))
+    describe = describer(compose_bundled_api())
 
     async def run() -> None:
-        recorder = UsageRecorder(UsageSettings(store=dsn), clock=lambda: when)
-        recorder.record(uuid.uuid4().hex, None, coordinates, client, "1.2")
+        recorder = UsageRecorder(UsageSettings(store=dsn), describe, clock=lambda: when)
+        recorder.record(query, None, client, "1.2")
         await recorder.aclose()
 
     asyncio.run(run())
@@ -229,3 +240,33 @@ def test_usage_and_deprecations_commands(
     assert list(entry["daily"].values()) == [{"web 1.2": 1}]
     assert main(["deprecations", "--supergraph", str(supergraph)]) == 0
     assert "Product.weight  (Use grams.)" in capsys.readouterr().out
+
+
+def test_router_yaml_usage_reporting() -> None:
+    from supergraph.http.config import ConfigError, parse_config
+
+    assert parse_config({}).usage_reporting is None
+    settings = parse_config(
+        {
+            "usage_reporting": {
+                "store": "sqlite:///u.db",
+                "sample_rate": 0.25,
+                "flush_interval": "30s",
+                "client_name_header": "X-Client",
+            }
+        }
+    ).usage_reporting
+    assert settings is not None
+    assert (settings.store, settings.sample_rate, settings.flush_interval) == (
+        "sqlite:///u.db",
+        0.25,
+        30.0,
+    )
+    assert settings.client_name_header == "x-client"
+    for bad, message in [
+        ({"sample_rate": 0}, "usage_reporting.sample_rate"),
+        ({"store": "sqlite:///u.db", "sample_rate": 2}, "usage_reporting.sample_rate"),
+        ({"store": "sqlite:///u.db", "colour": 1}, "usage_reporting"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            parse_config({"usage_reporting": bad})

@@ -1,0 +1,84 @@
+"""A served router records usage (router.yaml `usage_reporting`): the clients' headers and
+persisted operations, counted per operation, flushed to the store while it serves and
+when it stops; what the store then says is what `supergraph usage` and `check` read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from supergraph.__main__ import main
+from supergraph.usage.store import UsageStore
+from tests.http.serve_process import GREETINGS, ServeProcess, supergraph_sdl, wait_until
+from tests.kit.subgraph_server import SubgraphServer
+
+
+@pytest.fixture(scope="module")
+def greetings() -> Iterator[str]:
+    server = SubgraphServer(GREETINGS)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _uses(dsn: str, coordinate: str) -> list[tuple[str, str, str, int]]:
+    async def read() -> list[tuple[str, str, str, int]]:
+        store = await UsageStore.open(dsn)
+        try:
+            uses = await store.uses([coordinate], datetime.now(UTC) - timedelta(hours=1))
+        finally:
+            await store.close()
+        return [(u.client_name, u.client_version, u.persisted_id, u.count) for u in uses]
+
+    return asyncio.run(read())
+
+
+def test_a_served_router_records_what_each_client_used(tmp_path: Path, greetings: str) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(("hello", "world"), greetings))
+    config = tmp_path / "router.yaml"
+    config.write_text(f"usage_reporting:\n  store: {dsn}\n  flush_interval: 200ms\n")
+    router = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--config", str(config))
+    try:
+        router.wait_healthy()
+        web = {"apollographql-client-name": "web", "apollographql-client-version": "3.1"}
+        with httpx.Client(base_url=router.url, timeout=10) as client:
+            for _ in range(3):
+                answer = client.post("/graphql", json={"query": "{ hello }"}, headers=web)
+                assert answer.json() == {"data": {"hello": "hi"}}
+            anonymous = client.post("/graphql", json={"query": "query W { world hello }"})
+            assert anonymous.json() == {"data": {"world": "earth", "hello": "hi"}}
+            invalid = client.post("/graphql", json={"query": "{ nope }"}, headers=web)
+            assert invalid.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        wait_until(lambda: _uses(dsn, "Query.hello") != [], what="a flush while serving")
+    finally:
+        assert router.stop() == 0  # stopping flushes what is left
+    assert sorted(_uses(dsn, "Query.hello")) == [("", "", "", 1), ("web", "3.1", "", 3)]
+    assert _uses(dsn, "Query.world") == [("", "", "", 1)]
+
+
+def test_usage_command_over_what_a_router_recorded(
+    tmp_path: Path, greetings: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(("hello", "world"), greetings))
+    config = tmp_path / "router.yaml"
+    config.write_text(f"usage_reporting:\n  store: {dsn}\n  sample_rate: 1\n")
+    router = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--config", str(config))
+    try:
+        router.wait_healthy()
+        assert router.query("{ world }").json() == {"data": {"world": "earth"}}
+    finally:
+        assert router.stop() == 0
+    assert main(["usage", "--usage", dsn, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["coordinates"] == {"Query": 1, "Query.world": 1}
