@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType, print_ast
 
+from supergraph.schema.model import FieldSetField
 from tests.kit.difference import (
     Atom,
     Case,
@@ -362,6 +363,195 @@ def unplannable_field_silent_null(case: Case) -> frozenset[Atom]:
     return frozenset(out)
 
 
+_ENUM_VALUE = re.compile(r'^Enum "\w+" cannot represent value')
+
+
+def enum_value_errors_dropped(case: Case) -> frozenset[Atom]:
+    """Our errors for enum values the client schema lacks (nulled on both sides), when
+    Apollo did report a subgraph's error in the operation (its own went missing)."""
+    if not any(_from_subgraph(e) for e in raw_errors(case.apollo)):
+        return frozenset()
+    out: set[Atom] = set()
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        if path is None or _from_subgraph(error) or not _ENUM_VALUE.match(_message(error)):
+            continue
+        if (
+            value_at(case.ours_data, path) is None
+            and value_at(case.apollo_data, path) is None
+            and isinstance(value_at(case.apollo_data, path[:-1]), dict)
+        ):
+            out.add(("ours", index))
+    return frozenset(out)
+
+
+def _object_types_of_field(case: Case, parent: str, name: str) -> set[str]:
+    """The object types that a subgraph declares ``name`` with, on ``parent`` or on the
+    object types of ``parent`` (an interface or union)."""
+    parent_type = case.schema.get_type(parent)
+    if isinstance(parent_type, GraphQLObjectType):
+        candidates = [parent_type.name]
+    elif isinstance(parent_type, GraphQLInterfaceType | GraphQLUnionType):
+        candidates = [t.name for t in case.schema.get_possible_types(parent_type)]
+    else:
+        return set()
+    out: set[str] = set()
+    for candidate in candidates:
+        type_def = case.supergraph.types.get(candidate)
+        field_def = type_def.fields.get(name) if type_def else None
+        if field_def is None:
+            continue
+        named = [
+            field_def.named_type,
+            *(re.sub(r"[\[\]!]", "", g.type or "") for g in field_def.graphs),
+        ]
+        out |= {n for n in named if isinstance(case.schema.get_type(n), GraphQLObjectType)}
+    return out
+
+
+def _satisfies(case: Case, object_type: str, condition: str) -> bool:
+    condition_type = case.schema.get_type(condition)
+    found = case.schema.get_type(object_type)
+    if not isinstance(found, GraphQLObjectType) or condition_type is None:
+        return False
+    if isinstance(condition_type, GraphQLInterfaceType | GraphQLUnionType):
+        return case.schema.is_sub_type(condition_type, found)
+    return condition_type is found
+
+
+def type_condition_without_typename(case: Case) -> frozenset[Atom]:
+    """Keys Apollo leaves out (no null, no error) that the operation selects only under
+    type conditions on an object whose field is abstract in the API schema but of an
+    object type in a subgraph, a type that every one of those conditions matches: the
+    object can be of no other type, so the conditions hold."""
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for path, ours, _ in case.points:
+        holder = path[:-1]
+        apollo_object = value_at(case.apollo_data, holder)
+        if ours is None or not isinstance(apollo_object, dict) or path[-1] in apollo_object:
+            continue
+        here = selections.get(holder)
+        found = field_key_path(holder)
+        if here is None or found is None:
+            continue
+        if not isinstance(here.static_type, GraphQLInterfaceType | GraphQLUnionType):
+            continue
+        nodes = [s for s in here.keys.get(str(path[-1]), []) if s.included]
+        parent = selections.get(found[0])
+        fields = [s for s in parent.keys.get(found[1], []) if s.included] if parent else []
+        concrete: set[str] = set()
+        for s in fields:
+            concrete |= _object_types_of_field(case, s.parent_type.name, s.node.name.value)
+        if (
+            nodes
+            and concrete
+            and all(
+                s.conditions and all(_satisfies(case, t, c) for t in concrete for c in s.conditions)
+                for s in nodes
+            )
+        ):
+            out.add(("data", path))
+    return frozenset(out)
+
+
+def _non_resolvable_key_in_requiring_graph(case: Case, type_name: str, field_name: str) -> bool:
+    """Is ``type_name.field_name`` resolved with @requires in a subgraph that declares a key
+    of ``type_name`` with ``resolvable: false``?"""
+    type_def = case.supergraph.types.get(type_name)
+    field_def = type_def.fields.get(field_name) if type_def else None
+    if type_def is None or field_def is None:
+        return False
+    for graph in field_def.graphs:
+        in_graph = type_def.in_graph(graph.graph) if graph.requires else None
+        if in_graph is not None and any(not k.resolvable for k in in_graph.keys):
+            return True
+    return False
+
+
+def requires_fetch_by_non_resolvable_key(case: Case) -> frozenset[Atom]:
+    """Apollo's errors (and the nulls they leave) at @requires fields, of a subgraph that
+    has non-resolvable keys for the type, where ours answers a value."""
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for index, error in enumerate(case.apollo_only):
+        path = error_path(error)
+        found = field_key_path(path) if path else None
+        here = selections.get(found[0]) if found else None
+        if path is None or found is None or here is None or value_at(case.ours_data, path) is None:
+            continue
+        nodes = here.keys.get(found[1], [])
+        if any(
+            _non_resolvable_key_in_requiring_graph(
+                case,
+                (here.runtime_type or s.parent_type).name,
+                s.node.name.value,
+            )
+            for s in nodes
+            if s.included
+        ):
+            out.add(("apollo", index))
+            out |= _apollo_nulls_above(case, path)
+    return frozenset(out)
+
+
+def _requires_arguments(case: Case, type_name: str, field_name: str) -> set[tuple[str, str]]:
+    """(required field, its arguments as written) of a field's @requires, top level."""
+    type_def = case.supergraph.types.get(type_name)
+    field_def = type_def.fields.get(field_name) if type_def else None
+    out: set[tuple[str, str]] = set()
+    for graph in field_def.graphs if field_def else ():
+        for item in graph.requires or ():
+            if isinstance(item, FieldSetField) and item.arguments:
+                out.add((item.name, repr(sorted(print_ast(a) for a in item.arguments))))
+    return out
+
+
+def requires_argument_conflict(case: Case) -> frozenset[Atom]:
+    """Values where the answers part, of fields on an object whose selected fields @require
+    one external field with different arguments (Apollo fetches it once)."""
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for path, ours, apollo in case.points:
+        found = field_key_path(path)
+        here = selections.get(found[0]) if found else None
+        if found is None or here is None or ours is None or apollo is None:
+            continue
+        runtime = here.runtime_type or here.static_type
+        mine = {
+            r
+            for s in here.keys.get(found[1], [])
+            for r in _requires_arguments(case, runtime.name, s.node.name.value)
+        }
+        others = {
+            r
+            for key, nodes in here.keys.items()
+            if key != found[1]
+            for s in nodes
+            if s.included
+            for r in _requires_arguments(case, runtime.name, s.node.name.value)
+        }
+        if any(name == o and args != a for name, args in mine for o, a in others):
+            out.add(("data", path))
+    return frozenset(out)
+
+
+_NO_OPTIONS = re.compile(r"Was not able to find any options for .*: This shouldn't have happened")
+
+
+def planner_no_options(case: Case) -> frozenset[Atom]:
+    """Apollo's query planner failed with its internal "Was not able to find any options
+    for <field>: This shouldn't have happened." (no plan, no data)."""
+    out: set[Atom] = {
+        ("apollo", i) for i, e in enumerate(case.apollo_only) if _NO_OPTIONS.search(_message(e))
+    }
+    if out and case.apollo_data is None:
+        out |= {
+            ("data", p) for p, ours, apollo in case.points if apollo is None and ours is not None
+        }
+    return frozenset(out) if case.apollo_data is None else frozenset()
+
+
 EXCEPTIONS: tuple[ApolloException, ...] = (
     ApolloException(
         "interface-object-type-condition",
@@ -469,5 +659,47 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "federation audit expects.",
         unplannable_field_silent_null,
         ("non_resolvable_interface_object", "field-no-subgraph-can-fetch"),
+    ),
+    ApolloException(
+        "enum-value-errors-dropped",
+        "Apollo Gateway nulls an enum value the client schema lacks (@inaccessible in the "
+        "subgraph) and, when a subgraph reported an error in the same operation, drops its "
+        "own error for it (alone, it is in extensions.valueCompletion); every null there "
+        "needs its error.",
+        enum_value_errors_dropped,
+        ("enum_values_apart", "enum-value-error-dropped-beside-a-subgraph-error"),
+    ),
+    ApolloException(
+        "type-condition-without-typename",
+        "Apollo Gateway fetches an object without __typename where the subgraph's field is "
+        "of an object type (Song.next: Song, through @provides) but the client's field is "
+        "abstract (Track.next: Track), then cannot match the client's `... on Song`: it "
+        "drops the fragment's fields, no error. The object can only be a Song.",
+        type_condition_without_typename,
+        ("concrete_in_subgraph", "interface-field-of-an-object-type-in-the-subgraph"),
+    ),
+    ApolloException(
+        "requires-fetch-by-non-resolvable-key",
+        "Apollo Gateway sends the representation for a @requires field to its subgraph by a "
+        "key that subgraph declares `resolvable: false`; the subgraph finds no entity, the "
+        "field fails (and its non-null error nulls the parents).",
+        requires_fetch_by_non_resolvable_key,
+        ("requires_key_choice", "requires-fetch-uses-a-non-resolvable-key"),
+    ),
+    ApolloException(
+        "requires-argument-conflict",
+        "Apollo Gateway fetches an external field required with different arguments by two "
+        'fields (`area(unit: "M")`, `area(unit: "FT")`) once, with one argument, and '
+        "computes both fields from it: one of them is wrong.",
+        requires_argument_conflict,
+        ("requires_arguments", "both-in-one-selection"),
+    ),
+    ApolloException(
+        "planner-no-options",
+        "Apollo Gateway's query planner fails (\"Was not able to find any options for id "
+        "@skip(if: true): This shouldn't have happened.\") on a valid operation whose only "
+        "field of a shareable interface root field is skipped (or the root field itself).",
+        planner_no_options,
+        ("skipped_shared_interface_field", "only-field-skipped"),
     ),
 )
