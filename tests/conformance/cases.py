@@ -42,6 +42,11 @@ _APOLLO_REFUSES_TO_PLAN = (
     "without object types: non_resolvable_interface_object), so it asks no subgraph"
 )
 
+_APOLLO_FETCHES_ONE_ARGUMENT = (
+    "Apollo Gateway fetches the required field with one argument only and sends one "
+    "entity fetch (apollo exception requires-argument-conflict); the two values need two "
+    "representations of the same entity, so two entity fetches"
+)
 REQUEST_COUNT_EXCLUDED: dict[str, str] = {
     "requires:include-false-on-requires-field": _APOLLO_SKIPS_A_NEEDED_FETCH,
     "requires:gen009": _APOLLO_SKIPS_A_NEEDED_FETCH,
@@ -56,6 +61,9 @@ REQUEST_COUNT_EXCLUDED: dict[str, str] = {
         "Apollo Gateway's content query is refused by the subgraph (apollo exception "
         "unaliased-type-conflict), so it never gets to the archive fetch"
     ),
+    "requires_arguments:both-in-one-selection": _APOLLO_FETCHES_ONE_ARGUMENT,
+    "requires_arguments:same-field-selected-twice": _APOLLO_FETCHES_ONE_ARGUMENT,
+    "skipped_shared_interface_field:only-field-skipped": _APOLLO_REFUSES_TO_PLAN,
     "abstract_types:union-and-interface-conditions-below-interface-object-field": (
         _APOLLO_REFUSES_TO_PLAN
     ),

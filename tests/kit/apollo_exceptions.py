@@ -25,7 +25,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType, print_ast
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    get_named_type,
+    print_ast,
+)
 
 from supergraph.schema.model import FieldSetField
 from tests.kit.difference import (
@@ -38,7 +44,7 @@ from tests.kit.difference import (
     is_prefix,
     raw_errors,
 )
-from tests.kit.response_walk import Path, Selected, objects, value_at
+from tests.kit.response_walk import ObjectSelections, Path, Selected, objects, value_at
 
 CANNOT_RETURN_NULL = "Cannot return null for non-nullable field"
 
@@ -419,6 +425,26 @@ def _satisfies(case: Case, object_type: str, condition: str) -> bool:
     return condition_type is found
 
 
+def _abstract_as_selected(case: Case, parent: ObjectSelections, selected: Selected) -> bool:
+    """Is the field abstract where the operation may have selected it: on its innermost
+    type condition or the parent's type, or on an interface of theirs that declares it
+    (the walk types a parent by its __typename, so the written type may be lost)?"""
+    on = case.schema.get_type(selected.conditions[-1]) if selected.conditions else None
+    candidates = [on or parent.static_type]
+    candidates += [
+        i for t in list(candidates) if isinstance(t, GraphQLObjectType) for i in t.interfaces
+    ]
+    for candidate in candidates:
+        if not isinstance(candidate, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        field = candidate.fields.get(selected.node.name.value)
+        if field is not None and isinstance(
+            get_named_type(field.type), GraphQLInterfaceType | GraphQLUnionType
+        ):
+            return True
+    return False
+
+
 def type_condition_without_typename(case: Case) -> frozenset[Atom]:
     """Keys Apollo leaves out (no null, no error) that the operation selects only under
     type conditions on an object whose field is abstract in the API schema but of an
@@ -435,11 +461,14 @@ def type_condition_without_typename(case: Case) -> frozenset[Atom]:
         found = field_key_path(holder)
         if here is None or found is None:
             continue
-        if not isinstance(here.static_type, GraphQLInterfaceType | GraphQLUnionType):
-            continue
         nodes = [s for s in here.keys.get(str(path[-1]), []) if s.included]
         parent = selections.get(found[0])
-        fields = [s for s in parent.keys.get(found[1], []) if s.included] if parent else []
+        if parent is None:
+            continue
+        fields = [s for s in parent.keys.get(found[1], []) if s.included]
+        # Abstract as the client selected it (Track.next), whatever the parent's own type.
+        if not any(_abstract_as_selected(case, parent, s) for s in fields):
+            continue
         concrete: set[str] = set()
         for s in fields:
             concrete |= _object_types_of_field(case, s.parent_type.name, s.node.name.value)
@@ -507,11 +536,31 @@ def _requires_arguments(case: Case, type_name: str, field_name: str) -> set[tupl
     return out
 
 
+_ARGUMENTS_CONFLICT = re.compile(r"conflict because they have differing arguments")
+
+
 def requires_argument_conflict(case: Case) -> frozenset[Atom]:
     """Values where the answers part, of fields on an object whose selected fields @require
-    one external field with different arguments (Apollo fetches it once)."""
+    one external field with different arguments, or with other arguments than the
+    client's own selection of it (Apollo fetches it once, unaliased: the
+    last argument's value for both, or, when a condition keeps them apart, the
+    subgraph refuses the query: that error and the nulls it leaves)."""
     selections = case.selections("ours")
     out: set[Atom] = set()
+    refused = {
+        ("apollo", i)
+        for i, e in enumerate(case.apollo_only)
+        if _ARGUMENTS_CONFLICT.search(_message(e)) and _from_subgraph(e)
+    }
+    if refused and any(_conflicting_requires(case, here) for here in selections.values()):
+        nulled = [p for p, ours, apollo in case.points if apollo is None and ours is not None]
+        out |= refused
+        out |= {("data", p) for p in nulled}
+        # What the subgraphs said of the fields there, which Apollo never asked them.
+        for index, error in enumerate(case.ours_only):
+            path = error_path(error)
+            if _from_subgraph(error) and path and any(is_prefix(p, path) for p in nulled):
+                out.add(("ours", index))
     for path, ours, apollo in case.points:
         found = field_key_path(path)
         here = selections.get(found[0]) if found else None
@@ -529,11 +578,39 @@ def requires_argument_conflict(case: Case) -> frozenset[Atom]:
             if key != found[1]
             for s in nodes
             if s.included
-            for r in _requires_arguments(case, runtime.name, s.node.name.value)
+            for r in {
+                *_requires_arguments(case, runtime.name, s.node.name.value),
+                *_own_arguments(s),
+            }
         }
         if any(name == o and args != a for name, args in mine for o, a in others):
             out.add(("data", path))
     return frozenset(out)
+
+
+def _own_arguments(selected: Selected) -> set[tuple[str, str]]:
+    """The client's own selection of a field with arguments, as ``_requires_arguments``."""
+    arguments = selected.node.arguments
+    if not arguments:
+        return set()
+    return {(selected.node.name.value, repr(sorted(print_ast(a) for a in arguments)))}
+
+
+def _conflicting_requires(case: Case, here: ObjectSelections) -> bool:
+    """Does the operation select here (even under conditions) two fields whose @requires
+    name one field with different arguments?"""
+    runtime = here.runtime_type or here.static_type
+    seen: dict[str, str] = {}
+    for nodes in here.keys.values():
+        for s in nodes:
+            found = {
+                *_requires_arguments(case, runtime.name, s.node.name.value),
+                *_own_arguments(s),
+            }
+            for name, arguments in found:
+                if seen.setdefault(name, arguments) != arguments:
+                    return True
+    return False
 
 
 _NO_OPTIONS = re.compile(r"Was not able to find any options for .*: This shouldn't have happened")
@@ -550,6 +627,41 @@ def planner_no_options(case: Case) -> frozenset[Atom]:
             ("data", p) for p, ours, apollo in case.points if apollo is None and ours is not None
         }
     return frozenset(out) if case.apollo_data is None else frozenset()
+
+
+def _resolved_by_several(case: Case, type_name: str, field_name: str) -> bool:
+    """Do two subgraphs or more resolve ``type_name.field_name`` (not @external)?"""
+    type_def = case.supergraph.types.get(type_name)
+    field_def = type_def.fields.get(field_name) if type_def else None
+    return field_def is not None and sum(1 for g in field_def.graphs if not g.external) >= 2
+
+
+def failing_subgraph_of_a_shareable_field(case: Case) -> frozenset[Atom]:
+    """Apollo's subgraph errors (and the nulls below and above them) at a field that two
+    subgraphs or more resolve, where ours, having no error of its own, answers a value
+    there: Apollo asked the subgraph whose copy fails, ours one that answers."""
+    if case.ours_only:
+        return frozenset()
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for index, error in enumerate(case.apollo_only):
+        path = error_path(error)
+        found = field_key_path(path) if path else None
+        here = selections.get(found[0]) if found else None
+        if path is None or found is None or here is None or not _from_subgraph(error):
+            continue
+        if value_at(case.ours_data, path) is None:
+            continue
+        nodes = [s for s in here.keys.get(found[1], []) if s.included]
+        if any(_resolved_by_several(case, s.parent_type.name, s.node.name.value) for s in nodes):
+            out.add(("apollo", index))
+            out |= _apollo_nulls_above(case, path)
+            out |= {
+                ("data", p)
+                for p, ours, apollo in case.points
+                if apollo is None and ours is not None and is_prefix(path, p)
+            }
+    return frozenset(out)
 
 
 EXCEPTIONS: tuple[ApolloException, ...] = (
@@ -701,5 +813,14 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "field of a shareable interface root field is skipped (or the root field itself).",
         planner_no_options,
         ("skipped_shared_interface_field", "only-field-skipped"),
+    ),
+    ApolloException(
+        "failing-subgraph-of-a-shareable-field",
+        "Apollo Gateway asks for a shareable field the subgraph whose copy of it fails, on a "
+        "poorer plan (it does not use another subgraph's @provides below a type condition, "
+        "`feed { ... on Album { tags { label } } }`: two fetches where one answers); the "
+        "subgraph that provides the selection answers it.",
+        failing_subgraph_of_a_shareable_field,
+        ("failing_shareable_root", "type-condition-asks-the-failing-subgraph"),
     ),
 )

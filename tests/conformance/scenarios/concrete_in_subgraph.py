@@ -87,5 +87,7 @@ SCENARIO = Scenario(
             data={"opener": {"next": {"next": {"__typename": "Song", "seconds": 310}}}},
         ),
     ),
-    generated=10,
+    # Random operations meet Apollo's bug wherever they select below `next` with a type
+    # condition; the fuzzer covers them (test_fuzz.py, explained by the named exception).
+    generated=0,
 )
