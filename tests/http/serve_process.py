@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -41,6 +43,19 @@ GREETINGS = Subgraph(
         }
     },
 )
+
+
+@contextmanager
+def greetings_server() -> Iterator[str]:
+    """GREETINGS served on a free port (kit server); its URL."""
+    from tests.kit.subgraph_server import SubgraphServer
+
+    server = SubgraphServer(GREETINGS)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 def supergraph_sdl(fields: tuple[str, ...], url: str) -> str:

@@ -14,19 +14,14 @@ import pytest
 
 from supergraph.registry.server import registry_app
 from supergraph.registry.store import Registry
-from tests.http.serve_process import GREETINGS, ServeProcess, supergraph_sdl, wait_until
+from tests.http.serve_process import ServeProcess, greetings_server, supergraph_sdl, wait_until
 from tests.kit.asgi_server import ThreadedASGIServer
-from tests.kit.subgraph_server import SubgraphServer
 
 
 @pytest.fixture(scope="module")
 def greetings() -> Iterator[str]:
-    server = SubgraphServer(GREETINGS)
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    with greetings_server() as url:
+        yield url
 
 
 def _publish(dsn: str, fields: tuple[str, ...], subgraph_url: str) -> None:

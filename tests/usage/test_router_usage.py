@@ -15,18 +15,13 @@ import pytest
 
 from supergraph.__main__ import main
 from supergraph.usage.store import UsageStore
-from tests.http.serve_process import GREETINGS, ServeProcess, supergraph_sdl, wait_until
-from tests.kit.subgraph_server import SubgraphServer
+from tests.http.serve_process import ServeProcess, greetings_server, supergraph_sdl, wait_until
 
 
 @pytest.fixture(scope="module")
 def greetings() -> Iterator[str]:
-    server = SubgraphServer(GREETINGS)
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    with greetings_server() as url:
+        yield url
 
 
 def _uses(dsn: str, coordinate: str) -> list[tuple[str, str, str, int]]:
@@ -41,13 +36,18 @@ def _uses(dsn: str, coordinate: str) -> list[tuple[str, str, str, int]]:
     return asyncio.run(read())
 
 
-def test_a_served_router_records_what_each_client_used(tmp_path: Path, greetings: str) -> None:
-    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+def _router(tmp_path: Path, greetings: str, usage_reporting: str) -> ServeProcess:
+    """A served router over GREETINGS with `usage_reporting:` followed by these lines."""
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(("hello", "world"), greetings))
     config = tmp_path / "router.yaml"
-    config.write_text(f"usage_reporting:\n  store: {dsn}\n  flush_interval: 200ms\n")
-    router = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--config", str(config))
+    config.write_text(f"usage_reporting:\n{usage_reporting}")
+    return ServeProcess(tmp_path, "--supergraph", str(supergraph), "--config", str(config))
+
+
+def test_a_served_router_records_what_each_client_used(tmp_path: Path, greetings: str) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    router = _router(tmp_path, greetings, f"  store: {dsn}\n  flush_interval: 200ms\n")
     try:
         router.wait_healthy()
         web = {"apollographql-client-name": "web", "apollographql-client-version": "3.1"}
@@ -70,11 +70,7 @@ def test_usage_command_over_what_a_router_recorded(
     tmp_path: Path, greetings: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dsn = f"sqlite:///{tmp_path / 'usage.db'}"
-    supergraph = tmp_path / "supergraph.graphql"
-    supergraph.write_text(supergraph_sdl(("hello", "world"), greetings))
-    config = tmp_path / "router.yaml"
-    config.write_text(f"usage_reporting:\n  store: {dsn}\n  sample_rate: 1\n")
-    router = ServeProcess(tmp_path, "--supergraph", str(supergraph), "--config", str(config))
+    router = _router(tmp_path, greetings, f"  store: {dsn}\n  sample_rate: 1\n")
     try:
         router.wait_healthy()
         assert router.query("{ world }").json() == {"data": {"world": "earth"}}
