@@ -103,6 +103,7 @@ class Consumer:
             await self.streams.ensure_dead_letters(self.js)
             subjects = [self.streams.subject(self.source, t) for t in sorted(self.handlers)]
             config = ConsumerConfig(
+                name=self.name,
                 durable_name=self.name,
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
@@ -110,6 +111,9 @@ class Consumer:
                 max_deliver=-1,  # we count attempts and dead-letter ourselves
                 filter_subjects=subjects,
             )
+            # Create it, or update an existing one: a new version of the code may handle
+            # more event types (filter subjects), which binding alone would never apply.
+            await self.js.add_consumer(self.streams.stream(self.source), config)
             self._subscription = await self.js.pull_subscribe(
                 subjects[0],
                 durable=self.name,

@@ -61,6 +61,7 @@ class Relay:
         batch_size: int = 200,
         poll_interval: float = 0.5,
         publish_timeout: float = 5.0,
+        keyed_types: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -70,6 +71,9 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.publish_timeout = publish_timeout
+        # Types published on a subject per aggregate (`...<Type>.<aggregateId>`), so a
+        # subscriber can listen to one entity (e.g. one order's status changes).
+        self.keyed_types = keyed_types
         self.stats = RelayStats()
         self._wake = asyncio.Event()
 
@@ -145,8 +149,13 @@ class Relay:
         done: list[int] = []
         for row in chain:
             try:
+                subject = (
+                    self.streams.keyed_subject(self.producer, row.event_type, row.aggregate_id)
+                    if row.event_type in self.keyed_types
+                    else self.streams.subject(self.producer, row.event_type)
+                )
                 ack = await self.js.publish(
-                    self.streams.subject(self.producer, row.event_type),
+                    subject,
                     row.body.encode(),
                     timeout=self.publish_timeout,
                     headers={MSG_ID_HEADER: row.event_id},

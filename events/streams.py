@@ -5,6 +5,7 @@ With prefix `events` (the default):
 | what | subject | stream |
 |---|---|---|
 | an event of domain `orders` | `events.orders.<Type>` (`events.orders.OrderPlaced`) | `EVENTS_ORDERS` (`events.orders.>`) |
+| an event of a keyed type (one subject per aggregate) | `events.orders.OrderStatusChanged.<orderId>` | `EVENTS_ORDERS` |
 | a dead letter of consumer `inventory-orders` | `events.dlq.inventory-orders` | `EVENTS_DLQ` (`events.dlq.>`) |
 
 One stream per producing domain: its events keep their order in one stream, and a
@@ -23,6 +24,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # one subject token: no dots, no wildcards
 DUPLICATE_WINDOW = 120.0  # seconds: JetStream drops a second message with the same Nats-Msg-Id
 MAX_AGE = 7 * 24 * 3600.0  # seconds an event stays in its stream
 
@@ -38,6 +40,12 @@ class Streams:
 
     def subject(self, producer: str, event_type: str) -> str:
         return f"{self.prefix}.{producer}.{event_type}"
+
+    def keyed_subject(self, producer: str, event_type: str, key: str) -> str:
+        """`<prefix>.<producer>.<Type>.<key>`: one subject per aggregate (still in the stream)."""
+        if not _TOKEN.match(key):
+            raise ValueError(f"a subject key must match {_TOKEN.pattern}: {key!r}")
+        return f"{self.subject(producer, event_type)}.{key}"
 
     def stream(self, producer: str) -> str:
         return f"{self.prefix}_{producer}".upper()

@@ -58,8 +58,83 @@ class StockRejected:
     items: tuple[RejectedItem, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class OrderCancelled:
+    """orders: a CONFIRMED order was cancelled; inventory should give its stock back."""
+
+    order_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockReleased:
+    """inventory: the units reserved for a cancelled order are back in these warehouses."""
+
+    order_id: int
+    items: tuple[ReservedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusChanged:
+    """orders: an order's status changed (every change, PENDING included).
+
+    `version` counts the order's status changes (1 = placed), so a reader that
+    sees them out of order keeps the highest. Published on a subject of its own
+    per order (`<prefix>.orders.OrderStatusChanged.<orderId>`) for subscriptions.
+    """
+
+    order_id: int
+    user_id: int
+    status: str
+    version: int
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFacts:
+    """products: what other domains may know of a product (created or updated).
+
+    `revision` counts the product's changes (1 = created): a read model applies a
+    fact only when it is newer than the one it holds, in whatever order they come.
+    """
+
+    upc: str
+    name: str
+    price_amount: int
+    currency: str
+    category_slug: str
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDiscontinued:
+    """products: the product is no longer sold; no new reviews or orders may name it."""
+
+    upc: str
+    revision: int
+
+
 ORDER_PLACED = EventType("OrderPlaced", 1, "orders", OrderPlaced)
+ORDER_CANCELLED = EventType("OrderCancelled", 1, "orders", OrderCancelled)
+ORDER_STATUS_CHANGED = EventType("OrderStatusChanged", 1, "orders", OrderStatusChanged)
 STOCK_RESERVED = EventType("StockReserved", 1, "inventory", StockReserved)
 STOCK_REJECTED = EventType("StockRejected", 1, "inventory", StockRejected)
+STOCK_RELEASED = EventType("StockReleased", 1, "inventory", StockReleased)
+PRODUCT_CREATED = EventType("ProductCreated", 1, "products", ProductFacts)
+PRODUCT_UPDATED = EventType("ProductUpdated", 1, "products", ProductFacts)
+PRODUCT_DISCONTINUED = EventType("ProductDiscontinued", 1, "products", ProductDiscontinued)
 
-REGISTRY = EventRegistry(ORDER_PLACED, STOCK_RESERVED, STOCK_REJECTED)
+REGISTRY = EventRegistry(
+    ORDER_PLACED,
+    ORDER_CANCELLED,
+    ORDER_STATUS_CHANGED,
+    STOCK_RESERVED,
+    STOCK_REJECTED,
+    STOCK_RELEASED,
+    PRODUCT_CREATED,
+    PRODUCT_UPDATED,
+    PRODUCT_DISCONTINUED,
+)
+
+KEYED_SUBJECTS = frozenset({ORDER_STATUS_CHANGED.name})
+"""Event types published on `<prefix>.<producer>.<Type>.<aggregateId>` (one subject per order)."""

@@ -40,6 +40,10 @@ class DomainEvents:
     outbox: Outbox
     registry: EventRegistry
     subscriptions: Sequence[Subscription] = ()
+    # False for a domain that only consumes (no relay polling an always-empty outbox).
+    produces: bool = True
+    # Its event types published on a subject per aggregate (`Relay.keyed_types`).
+    keyed_subjects: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -63,7 +67,15 @@ class EventsRuntime:
         )
         js = self._client.jetstream()
         streams = self.config.streams
-        self.relay = Relay(self.engine, self.events.outbox, js, streams, self.producer)
+        if self.events.produces:
+            self.relay = Relay(
+                self.engine,
+                self.events.outbox,
+                js,
+                streams,
+                self.producer,
+                keyed_types=self.events.keyed_subjects,
+            )
         for subscription in self.events.subscriptions:
             consumer = Consumer(
                 subscription.name,
@@ -79,9 +91,10 @@ class EventsRuntime:
             await consumer.subscribe()  # fail the start-up, not a background task
             self.consumers.append(consumer)
         loops: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-            (f"relay {self.producer}", self.relay.run),
-            *((f"consumer {c.name}", c.run) for c in self.consumers),
+            (f"consumer {c.name}", c.run) for c in self.consumers
         ]
+        if self.relay is not None:
+            loops.append((f"relay {self.producer}", self.relay.run))
         for name, run in loops:
             self._tasks.append(asyncio.create_task(_forever(name, run), name=name))
         log.info(

@@ -11,10 +11,17 @@ from the consumer's first insert), then
 - otherwise: change nothing and record `StockRejected` with the reason per short item.
 
 No stock row can go below zero: units are taken only from what the locked rows hold.
+
+On `OrderCancelled` (compensation): the order's unreleased reservations go back to
+the warehouses they came from, are marked released, and `StockReleased` says so.
+An order with nothing unreleased (rejected, or released before) changes nothing
+and records nothing: releasing is idempotent on its own, beyond the processed-id
+check.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -24,11 +31,14 @@ from events import Event
 from subgraphs._common.event_types import (
     REGISTRY,
     STOCK_REJECTED,
+    STOCK_RELEASED,
     STOCK_RESERVED,
+    OrderCancelled,
     OrderPlaced,
     RejectedItem,
     ReservedItem,
     StockRejected,
+    StockReleased,
     StockReserved,
 )
 from subgraphs._common.eventing import DomainEvents, Subscription
@@ -98,6 +108,46 @@ async def on_order_placed(session: AsyncSession, event: Event[Any]) -> None:
     )
 
 
+async def on_order_cancelled(session: AsyncSession, event: Event[Any]) -> None:
+    cancelled: OrderCancelled = event.payload
+    reservations = (
+        await session.scalars(
+            select(ReservationRow)
+            .where(
+                ReservationRow.order_id == cancelled.order_id, ReservationRow.released_at.is_(None)
+            )
+            .order_by(ReservationRow.product_upc, ReservationRow.warehouse_id)
+            .with_for_update()
+        )
+    ).all()
+    if not reservations:
+        return
+    # Lock the stock rows in the reservation's fixed order (as OrderPlaced does).
+    await session.execute(
+        select(StockRow.id)
+        .where(StockRow.product_upc.in_(sorted({r.product_upc for r in reservations})))
+        .order_by(StockRow.product_upc, StockRow.warehouse_id)
+        .with_for_update()
+    )
+    now = datetime.now(UTC)
+    for reservation in reservations:
+        await session.execute(
+            update(StockRow)
+            .where(
+                StockRow.warehouse_id == reservation.warehouse_id,
+                StockRow.product_upc == reservation.product_upc,
+            )
+            .values(quantity=StockRow.quantity + reservation.quantity)
+        )
+        reservation.released_at = now
+    released = tuple(ReservedItem(r.product_upc, r.warehouse_id, r.quantity) for r in reservations)
+    await session.flush()
+    await OUTBOX.record(
+        session,
+        STOCK_RELEASED.create(cancelled.order_id, StockReleased(cancelled.order_id, released)),
+    )
+
+
 def _shortage(upc: str, requested: int, rows: list[StockRow]) -> RejectedItem | None:
     available = sum(max(row.quantity, 0) for row in rows)
     if available >= requested:
@@ -113,6 +163,10 @@ DOMAIN_EVENTS = DomainEvents(
     outbox=OUTBOX,
     registry=REGISTRY,
     subscriptions=[
-        Subscription("inventory-orders", source="orders", handlers={"OrderPlaced": on_order_placed})
+        Subscription(
+            "inventory-orders",
+            source="orders",
+            handlers={"OrderPlaced": on_order_placed, "OrderCancelled": on_order_cancelled},
+        )
     ],
 )

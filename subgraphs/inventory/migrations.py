@@ -7,6 +7,7 @@ from alembic.operations import Operations
 
 from events import create_event_tables
 from subgraphs._common.migrations import Migration
+from subgraphs._common.sqltypes import UTCDateTime
 
 
 def create_warehouses_and_stock(op: Operations) -> None:
@@ -58,7 +59,12 @@ def create_reservations_and_event_tables(op: Operations) -> None:
     create_event_tables(op)
 
 
+def add_reservation_released_at(op: Operations) -> None:
+    op.add_column("reservations", sa.Column("released_at", UTCDateTime(), nullable=True))
+
+
 MIGRATIONS = [
     Migration(1, "create warehouses and stock", create_warehouses_and_stock),
     Migration(2, "create reservations and event tables", create_reservations_and_event_tables),
+    Migration(3, "add reservations.released_at", add_reservation_released_at),
 ]

@@ -6,11 +6,13 @@ plain indexed column (no foreign key across subgraphs).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from events import EventTables, Outbox
-from subgraphs._common.sqltypes import NAMING_CONVENTION
+from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -52,6 +54,8 @@ class ReservationRow(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     product_upc: Mapped[str] = mapped_column(String(12))
     quantity: Mapped[int]
+    # Set when the order was cancelled and the units went back to the warehouse.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 EVENTS = EventTables(Base.metadata)

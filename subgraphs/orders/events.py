@@ -1,30 +1,29 @@
 """The orders side of the order saga: inventory's answer settles a PENDING order.
 
-`StockReserved` -> CONFIRMED, `StockRejected` -> REJECTED. Only a PENDING order
-changes: an answer for an order in any other state (already settled) is applied
-as a no-op, so the handlers are safe even beyond the processed-id check.
+`StockReserved` -> CONFIRMED, `StockRejected` -> REJECTED (with the reasons per
+item as the order's `statusReason`). Only a PENDING order changes: an answer for
+an order in any other state (already settled) is applied as a no-op, so the
+handlers are safe even beyond the processed-id check. Each change records
+`OrderStatusChanged` in the same transaction (`status.transition`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Event, PermanentError
-from subgraphs._common.event_types import REGISTRY
+from subgraphs._common.event_types import KEYED_SUBJECTS, REGISTRY, StockRejected
 from subgraphs._common.eventing import DomainEvents, Subscription
 from subgraphs.orders.models import EVENTS, OUTBOX, OrderRow, OrderStatus
+from subgraphs.orders.status import transition
 
 
-async def settle(session: AsyncSession, order_id: int, status: OrderStatus) -> None:
-    result = await session.execute(
-        update(OrderRow)
-        .where(OrderRow.id == order_id, OrderRow.status == OrderStatus.PENDING.value)
-        .values(status=status.value)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+async def settle(
+    session: AsyncSession, order_id: int, status: OrderStatus, reason: str | None = None
+) -> None:
+    if await transition(session, order_id, [OrderStatus.PENDING], status, reason) is None:
         exists = await session.get(OrderRow, order_id)
         if exists is None:
             raise PermanentError(f"order {order_id} does not exist")
@@ -35,13 +34,16 @@ async def on_stock_reserved(session: AsyncSession, event: Event[Any]) -> None:
 
 
 async def on_stock_rejected(session: AsyncSession, event: Event[Any]) -> None:
-    await settle(session, event.payload.order_id, OrderStatus.REJECTED)
+    rejected: StockRejected = event.payload
+    reason = "; ".join(f"{item.product_upc}: {item.reason}" for item in rejected.items)
+    await settle(session, rejected.order_id, OrderStatus.REJECTED, reason)
 
 
 DOMAIN_EVENTS = DomainEvents(
     tables=EVENTS,
     outbox=OUTBOX,
     registry=REGISTRY,
+    keyed_subjects=KEYED_SUBJECTS,
     subscriptions=[
         Subscription(
             "orders-stock",

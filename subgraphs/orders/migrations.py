@@ -47,7 +47,28 @@ def create_orders(op: Operations) -> None:
     op.create_index("ix_order_items_order_id", "order_items", ["order_id"])
 
 
+def add_status_reason_version_and_product_facts(op: Operations) -> None:
+    """The saga's reasons and status versions; the price list becomes an event-fed read model."""
+    op.add_column("orders", sa.Column("status_reason", sa.String(500), nullable=True))
+    op.add_column(
+        "orders", sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False)
+    )
+    op.add_column(
+        "product_prices",
+        sa.Column("revision", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
+    op.add_column(
+        "product_prices",
+        sa.Column("discontinued", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+
+
 MIGRATIONS = [
     Migration(1, "create orders", create_orders),
     Migration(2, "create event tables", create_event_tables),
+    Migration(
+        3,
+        "add status reason and version, product revision and discontinued",
+        add_status_reason_version_and_product_facts,
+    ),
 ]

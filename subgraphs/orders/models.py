@@ -11,13 +11,14 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, UniqueConstraint, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from events import EventTables, Outbox
 from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 IDEMPOTENCY_KEY_LENGTH = 100
+STATUS_REASON_LENGTH = 500
 
 
 class Base(DeclarativeBase):
@@ -37,11 +38,20 @@ class OrderStatus(enum.Enum):
 
 
 class ProductPriceRow(Base):
+    """orders' read model of the catalogue: the price of each product it may sell.
+
+    Seeded from the shared facts, then fed by products' events (docs/events.md):
+    `revision` is the newest product fact applied (0: seeded), `discontinued`
+    refuses new orders for it.
+    """
+
     __tablename__ = "product_prices"
 
     product_upc: Mapped[str] = mapped_column(String(12), primary_key=True)
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
+    revision: Mapped[int] = mapped_column(server_default=text("0"))
+    discontinued: Mapped[bool] = mapped_column(server_default=false())
 
 
 class OrderRow(Base):
@@ -58,6 +68,10 @@ class OrderRow(Base):
     total_amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Why the order has its status (a rejection's reason per item), if anyone said.
+    status_reason: Mapped[str | None] = mapped_column(String(STATUS_REASON_LENGTH))
+    # Counts status changes (1 = placed): the `version` of OrderStatusChanged.
+    version: Mapped[int] = mapped_column(server_default=text("1"))
 
 
 class OrderItemRow(Base):

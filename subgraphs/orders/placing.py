@@ -4,9 +4,11 @@
 
 1. An order with the same (user, idempotency key) exists -> it is returned when the
    payload matches (a retry), else a BAD_USER_INPUT error; nothing is written.
-2. Unit prices come from the orders-owned price list (`product_prices`, a copy of the
-   shared price facts); an unknown product is a BAD_USER_INPUT error before any write.
-3. The order, all its items and (events on) its `OrderPlaced` event are written in ONE
+2. Unit prices come from the orders-owned price list (`product_prices`, a read model
+   of the catalogue fed by products' events); an unknown or discontinued product is a
+   BAD_USER_INPUT error before any write.
+3. The order, all its items and (events on) its `OrderPlaced` and
+   `OrderStatusChanged` (PENDING, version 1) events are written in ONE
    transaction (`db.run`); any failure
    rolls back everything. Two concurrent requests with the same key race on the
    UNIQUE (user_id, idempotency_key) constraint: the loser rolls back and returns the
@@ -39,6 +41,7 @@ from subgraphs.orders.models import (
     OrderStatus,
     ProductPriceRow,
 )
+from subgraphs.orders.status import status_changed
 
 MAX_ITEMS = 50
 MAX_QUANTITY = 100
@@ -125,6 +128,11 @@ async def place_order(context: SubgraphContext, request: OrderRequest) -> OrderR
                 f"items[{index}].productUpc: unknown product {line.product_upc}",
                 field=f"items[{index}].productUpc",
             )
+        if price.discontinued:
+            raise bad_user_input(
+                f"items[{index}].productUpc: product {line.product_upc} is discontinued",
+                field=f"items[{index}].productUpc",
+            )
     priced = [(line, price) for line, price in zip(request.lines, prices, strict=True) if price]
     currencies = {price.currency for _, price in priced}
     if len(currencies) != 1:
@@ -138,10 +146,15 @@ async def place_order(context: SubgraphContext, request: OrderRequest) -> OrderR
         total_amount=sum(line.quantity * price.amount for line, price in priced),
         currency=currencies.pop(),
         placed_at=datetime.now(UTC),
+        version=1,
     )
 
     async def write(session: AsyncSession) -> OrderRow | None:
         try:
+            # End the read transaction of the lookups first: on SQLite (WAL) a read
+            # snapshot that another writer has moved past cannot become a write
+            # ("database is locked" at once, no busy wait). Nothing is expired.
+            await session.commit()
             session.add(order)
             await session.flush()  # assigns order.id
             # One executemany INSERT for all items (no RETURNING: ids are not needed).
@@ -150,7 +163,11 @@ async def place_order(context: SubgraphContext, request: OrderRequest) -> OrderR
                 build_items(order.id, [(line, price.amount) for line, price in priced]),
             )
             if context.events_enabled:  # in the order's transaction: both or neither
-                await OUTBOX.record(session, order_placed(order.id, request))
+                await OUTBOX.record(
+                    session,
+                    order_placed(order.id, request),
+                    status_changed(order.id, order.user_id, OrderStatus.PENDING, 1),
+                )
             await session.commit()
         except IntegrityError:
             await session.rollback()

@@ -4,7 +4,8 @@
   `quantity`, `unitPrice: Money!`), `total: Money!`, `status`, `placedAt`.
 - Stubs of entities owned elsewhere: `User @key(fields: "id")` (plus `orders(first)`,
   nullable so that a refusal nulls only that field) and `Product @key(fields: "upc")`.
-- `Query.order(id)`, `Mutation.placeOrder(input)` (see `placing.py`).
+- `Query.order(id)`, `Mutation.placeOrder(input)` (see `placing.py`),
+  `Mutation.cancelOrder(id)` (see `cancelling.py`).
 
 Row-level rules (issue 6, `docs/auth.md`), on the caller's verified identity:
 
@@ -13,6 +14,8 @@ Row-level rules (issue 6, `docs/auth.md`), on the caller's verified identity:
   when anonymous) at the field's path, with `null` in its place.
 - `placeOrder @authenticated`: always for the signed-in caller (there is no user
   argument, so nobody can place an order for someone else).
+- `cancelOrder @authenticated`: the order's owner, or a caller with scope
+  `orders:write` (staff); FORBIDDEN otherwise.
 
 The checks compare ids the loaders already returned: they add no SQL statement.
 """
@@ -27,10 +30,11 @@ from strawberry.types import Info
 from loaders import ForeignKeyLoader, KeyLoader
 from subgraphs._common.access import require_owner, require_user
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import parse_int_id
+from subgraphs._common.errors import bad_user_input, parse_int_id
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.values import Money
+from subgraphs.orders.cancelling import cancel_order
 from subgraphs.orders.models import OrderItemRow, OrderRow, OrderStatus
 from subgraphs.orders.placing import place_order, validate_request
 
@@ -40,6 +44,9 @@ DEFAULT_ORDERS = 5
 
 ORDERS_SCOPE = "orders:read"
 """Lets a caller read every user's orders (otherwise: only their own)."""
+
+ORDERS_STAFF_SCOPE = "orders:write"
+"""Lets a caller (staff) cancel any user's order (otherwise: only their own)."""
 
 strawberry.enum(
     OrderStatus, description="Where an order stands."
@@ -130,6 +137,9 @@ class Order:
     total: Money
     status: OrderStatus
     placed_at: datetime
+    status_reason: str | None = strawberry.field(
+        description="Why the order has its status, when known (e.g. which items inventory could not reserve)."
+    )
 
     @classmethod
     def from_row(cls, row: OrderRow) -> Order:
@@ -139,6 +149,7 @@ class Order:
             total=Money(amount=row.total_amount, currency=row.currency),
             status=OrderStatus(row.status),
             placed_at=row.placed_at,
+            status_reason=row.status_reason,
         )
 
     @classmethod
@@ -195,6 +206,19 @@ class Mutation:
             [(item.product_upc, item.quantity) for item in input.items],
         )
         return Order.from_row(await place_order(info.context, request))
+
+    @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
+    async def cancel_order(self, info: OrdersInfo, id: strawberry.ID) -> Order:
+        """Cancel a CONFIRMED order (its owner, or scope `orders:write`); its stock is released.
+
+        Any other status is a BAD_USER_INPUT error and changes nothing.
+        """
+        order_id = parse_int_id(id)
+        row = await orders_by_id(info).load(order_id)
+        if row is None:
+            raise bad_user_input(f"order {order_id} does not exist", field="id")
+        require_owner(info, row.user_id, ORDERS_STAFF_SCOPE)
+        return Order.from_row(await cancel_order(info.context, row))
 
 
 schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User, Product, Order])

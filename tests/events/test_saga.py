@@ -15,94 +15,49 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
-from nats.js import JetStreamContext
 from sqlalchemy import func, select
 
-from events import EventsConfig, Streams
-from subgraphs import registry
-from subgraphs._common.context import SubgraphContext
-from subgraphs._common.database import Database
-from subgraphs._common.eventing import EventsRuntime
+from events import Streams
 from subgraphs._common.seeding import Scale, product_upc
 from subgraphs.inventory.models import ReservationRow, StockRow
 from subgraphs.orders.models import OrderItemRow, OrderRow
-from tests.events.conftest import NATS_URL
+from tests.events.saga_kit import Side, running, stock_by_product
 from tests.loaders.backends import Backend
 
-ORDERS = int(os.environ.get("SAGA_ORDERS", "200"))
-SCALE = Scale(1)  # 10 products, 4 warehouses with 0..40 units each
+ORDERS = int(os.environ.get("SAGA_ORDERS", "200"))  # the issue's run: SAGA_ORDERS=1000
+SCALE = Scale(2)  # 20 products, 4 warehouses with 0..40 units each
 PLACE = """
 mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }
 """
-_ids = iter(range(1, 1_000_000))
-
-
-class Side:
-    """One domain of the saga: its database and its events runtime."""
-
-    def __init__(self, name: str, database: Database, runtime: EventsRuntime) -> None:
-        self.name = name
-        self.database = database
-        self.runtime = runtime
 
 
 @pytest.fixture
-async def saga(
-    backend: Backend, streams: Streams, js: JetStreamContext
-) -> AsyncIterator[dict[str, Side]]:
-    config = EventsConfig(servers=(NATS_URL,), streams=streams)
-    sides: dict[str, Side] = {}
-    run = next(_ids)
-    try:
-        for name in ("orders", "inventory"):
-            domain = registry.get(name).load()
-            database = Database(name, backend.config(f"saga_{name}_{run}"))
-            await database.prepare(domain, seed_scale=SCALE)
-            assert domain.events is not None
-            runtime = EventsRuntime(name, domain.events, config, database.engine)
-            sides[name] = Side(name, database, runtime)
-            await runtime.start()
+async def saga(backend: Backend, streams: Streams) -> AsyncIterator[dict[str, Side]]:
+    async with running(backend, streams, ["orders", "inventory"], SCALE) as sides:
         yield sides
-    finally:
-        for side in sides.values():
-            await side.runtime.stop()
-            await side.database.dispose()
 
 
-async def place(orders: Database, user_id: int, key: str, items: list[tuple[str, int]]) -> str:
-    schema = registry.get("orders").load().schema
-    async with orders.request_session() as db:
-        context = SubgraphContext.create(db, user_id=user_id)
-        context.events_enabled = True
-        result = await schema.execute(
-            PLACE,
-            variable_values={
-                "input": {
-                    "idempotencyKey": key,
-                    "items": [{"productUpc": u, "quantity": q} for u, q in items],
-                }
-            },
-            context_value=context,
-        )
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    order = result.data["placeOrder"]
+async def place(orders: Side, user_id: int, key: str, items: list[tuple[str, int]]) -> str:
+    data = await orders.data(
+        PLACE,
+        {
+            "input": {
+                "idempotencyKey": key,
+                "items": [{"productUpc": u, "quantity": q} for u, q in items],
+            }
+        },
+        user_id=user_id,
+    )
+    order = data["placeOrder"]
     assert order["status"] == "PENDING"
     return str(order["id"])
-
-
-async def stock_by_product(inventory: Database) -> dict[str, int]:
-    async with inventory.session() as session:
-        rows = await session.execute(
-            select(StockRow.product_upc, func.sum(StockRow.quantity)).group_by(StockRow.product_upc)
-        )
-        return {upc: int(total) for upc, total in rows}
 
 
 async def test_many_concurrent_orders_each_end_confirmed_or_rejected_and_stock_adds_up(
     saga: dict[str, Side],
 ) -> None:
     orders, inventory = saga["orders"].database, saga["inventory"].database
+    orders_side = saga["orders"]
     before = await stock_by_product(inventory)
     rng = random.Random(16)
     requests = []
@@ -119,7 +74,7 @@ async def test_many_concurrent_orders_each_end_confirmed_or_rejected_and_stock_a
 
     async def one(user_id: int, key: str, items: list[tuple[str, int]]) -> str:
         async with gate:
-            return await place(orders, user_id, key, items)
+            return await place(orders_side, user_id, key, items)
 
     started = time.perf_counter()
     placed = await asyncio.gather(*(one(*request) for request in requests))
