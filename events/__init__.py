@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from events.config import EventsConfig
 from events.consumer import Consumer, ConsumerStats, Handler, PermanentError
+from events.dead_letters import DeadLetter, read_dead_letters
 from events.envelope import Event, EventRegistry, EventType, PayloadError
 from events.outbox import Outbox
 from events.relay import Relay, RelayStats
@@ -21,6 +22,7 @@ from events.tables import EventTables, create_event_tables
 __all__ = [
     "Consumer",
     "ConsumerStats",
+    "DeadLetter",
     "Event",
     "EventRegistry",
     "EventTables",
@@ -34,4 +36,5 @@ __all__ = [
     "RelayStats",
     "Streams",
     "create_event_tables",
+    "read_dead_letters",
 ]

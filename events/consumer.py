@@ -2,8 +2,10 @@
 
 For each message (pull consumer, explicit ack, in stream order):
 
-1. Decode the envelope; one that does not decode, or a type this consumer has no
-   handler for, cannot succeed later either: dead letter at once.
+1. A message on a subject this consumer does not listen to is acked and skipped (a
+   NATS server before 2.10 ignores the consumer's `filter_subjects`). Decode the
+   envelope; one that does not decode, or a type this consumer has no handler
+   for, cannot succeed later either: dead letter at once.
 2. In ONE database transaction: insert (consumer, event id) into
    `processed_events`, then run the handler with that session, then commit. The
    primary key makes a redelivered event a no-op (IntegrityError -> rolled back,
@@ -28,7 +30,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -58,6 +59,7 @@ class ConsumerStats:
     duplicates: int = 0  # redeliveries dropped by the processed-id check
     retried: int = 0  # naks after a handler failure
     dead_lettered: int = 0
+    skipped: int = 0  # on a subject this consumer does not listen to (a pre-2.10 server)
 
 
 class Consumer:
@@ -94,6 +96,7 @@ class Consumer:
         self.batch_size = batch_size
         self.retry_delay = retry_delay
         self.stats = ConsumerStats()
+        self.subjects = frozenset(streams.subject(source, t) for t in self.handlers)
         self._subscription: JetStreamContext.PullSubscription | None = None
 
     async def subscribe(self) -> JetStreamContext.PullSubscription:
@@ -101,7 +104,7 @@ class Consumer:
         if self._subscription is None:
             await self.streams.ensure(self.js, self.source)
             await self.streams.ensure_dead_letters(self.js)
-            subjects = [self.streams.subject(self.source, t) for t in sorted(self.handlers)]
+            subjects = sorted(self.subjects)
             config = ConsumerConfig(
                 name=self.name,
                 durable_name=self.name,
@@ -128,7 +131,7 @@ class Consumer:
         while True:
             try:
                 messages = await subscription.fetch(self.batch_size, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats' and asyncio's: nothing arrived in time
                 continue
             except Exception as error:  # the connection is down: it reconnects by itself
                 log.warning("consumer %s: fetch failed: %r", self.name, error)
@@ -139,6 +142,12 @@ class Consumer:
 
     async def process(self, message: Msg) -> None:
         """Apply, drop (a duplicate), retry later or dead-letter one message; then ack it."""
+        if message.subject not in self.subjects:
+            # A NATS server before 2.10 ignores `filter_subjects` and delivers the
+            # whole stream: events for other consumers are not ours to judge.
+            self.stats.skipped += 1
+            await message.ack()
+            return
         attempt = message.metadata.num_delivered
         try:
             event = self.registry.decode(message.data)

@@ -2,6 +2,7 @@
 
     subgraphs serve NAME [--port P] [--host H]
     subgraphs seed [--scale N] [NAME ...]
+    subgraphs dead-letters [--consumer NAME] [--limit N]
 
 Storage comes from the environment: `DATABASE_URL` (PostgreSQL, one schema per
 subgraph) or SQLite files under `SUBGRAPHS_DATA_DIR` (default ./data).
@@ -46,7 +47,37 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="(re)create the databases with deterministic data")
     seed.add_argument("--scale", type=_scale, default=DEFAULT_SCALE, help="data size (default 1)")
     seed.add_argument("names", nargs="*", metavar="NAME", help=f"default: all ({', '.join(names)})")
+
+    dead = commands.add_parser(
+        "dead-letters", help="list the events consumers gave up on, with the reason (NATS_URL)"
+    )
+    dead.add_argument("--consumer", help="only this consumer's (e.g. inventory-orders)")
+    dead.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
     return parser
+
+
+async def dead_letters(consumer: str | None, limit: int) -> int:
+    import nats
+
+    from events import EventsConfig, read_dead_letters
+
+    config = EventsConfig.from_env()
+    if config is None:
+        print("NATS_URL is not set: events are off, there are no dead letters", file=sys.stderr)
+        return 2
+    client = await nats.connect(list(config.servers), connect_timeout=5, max_reconnect_attempts=0)
+    try:
+        found = await read_dead_letters(client.jetstream(), config.streams, consumer, limit)
+    finally:
+        await client.close()
+    for letter in found:
+        when = letter.stored_at.isoformat(timespec="seconds") if letter.stored_at else "?"
+        print(
+            f"#{letter.sequence} {when} {letter.consumer} {letter.event_type} {letter.event_id} "
+            f"on {letter.subject} after {letter.attempts} attempt(s): {letter.reason}"
+        )
+    print(f"{len(found)} dead letter(s)" + (f" of {consumer}" if consumer else ""))
+    return 0
 
 
 def serve(name: str, host: str, port: int | None) -> int:
@@ -82,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "serve":
         return serve(args.name, args.host, args.port)
+    if args.command == "dead-letters":
+        return asyncio.run(dead_letters(args.consumer, args.limit))
     for name in args.names:
         if name not in registry.DOMAINS:
             build_parser().error(

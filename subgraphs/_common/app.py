@@ -32,7 +32,7 @@ from subgraphs._common.context import (
 from subgraphs._common.database import Database
 from subgraphs._common.domain import Domain
 from subgraphs._common.errors import UNAUTHENTICATED
-from subgraphs._common.eventing import EventsRuntime
+from subgraphs._common.eventing import EventsMetrics, EventsRuntime
 from subgraphs._common.identity import SubgraphIdentity
 from subgraphs._common.seeding import DEFAULT_SCALE, Scale
 
@@ -144,6 +144,8 @@ def create_subgraph_app(
         if events is None or domain.events is None
         else EventsRuntime(domain.name, domain.events, events, database.engine)
     )
+    if runtime is not None:
+        metrics.register(EventsMetrics(runtime))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

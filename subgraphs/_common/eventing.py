@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import nats
 from nats.aio.client import Client
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import Consumer, EventRegistry, EventsConfig, EventTables, Handler, Outbox, Relay
@@ -104,6 +106,11 @@ class EventsRuntime:
             len(self.consumers),
         )
 
+    @property
+    def reconnects(self) -> int:
+        """How often the NATS connection was lost and made again."""
+        return 0 if self._client is None else int(self._client.stats["reconnects"])
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -126,3 +133,35 @@ async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
             log.exception("%s failed; restarting it in %.1fs", name, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+
+
+class EventsMetrics(Collector):
+    """The runtime's relay and consumer counters, read at each scrape of `/metrics`.
+
+    `subgraph_events_dead_letters_total{consumer}` counts the events this process
+    gave up on (listed by `subgraphs dead-letters`); applied, duplicates (dropped
+    redeliveries), retries and skipped per consumer; published by the relay.
+    """
+
+    def __init__(self, runtime: EventsRuntime) -> None:
+        self.runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        per_consumer = {
+            "dead_letters": ("events given up on (sent to the dead letters)", "dead_lettered"),
+            "applied": ("events applied (one effect each)", "applied"),
+            "duplicates": ("redelivered events dropped by the processed-id check", "duplicates"),
+            "retries": ("failed attempts to be retried", "retried"),
+            "skipped": ("messages on subjects the consumer does not listen to", "skipped"),
+        }
+        for name, (help_text, field_name) in per_consumer.items():
+            family = CounterMetricFamily(f"subgraph_events_{name}", help_text, labels=["consumer"])
+            for consumer in self.runtime.consumers:
+                family.add_metric([consumer.name], getattr(consumer.stats, field_name))
+            yield family
+        published = CounterMetricFamily(
+            "subgraph_events_published", "outbox events published to JetStream by the relay"
+        )
+        relay = self.runtime.relay
+        published.add_metric([], relay.stats.published if relay is not None else 0)
+        yield published

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from subgraphs._common.domain import Domain
+from subgraphs.products.events import DOMAIN_EVENTS
 from subgraphs.products.migrations import MIGRATIONS
 from subgraphs.products.models import Base
 from subgraphs.products.schema import schema
@@ -14,4 +15,5 @@ DOMAIN = Domain(
     metadata=Base.metadata,
     migrations=MIGRATIONS,
     seed=seed,
+    events=DOMAIN_EVENTS,
 )

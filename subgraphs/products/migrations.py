@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.operations import Operations
 
+from events import create_event_tables
 from subgraphs._common.migrations import Migration
+from subgraphs._common.sqltypes import UTCDateTime
 
 
 def create_categories_and_products(op: Operations) -> None:
@@ -38,6 +40,19 @@ def create_categories_and_products(op: Operations) -> None:
     op.create_index("ix_products_category_slug", "products", ["category_slug"])
 
 
+def add_revision_discontinued_and_event_tables(op: Operations) -> None:
+    op.add_column(
+        "products", sa.Column("revision", sa.Integer(), server_default=sa.text("1"), nullable=False)
+    )
+    op.add_column("products", sa.Column("discontinued_at", UTCDateTime(), nullable=True))
+    create_event_tables(op)
+
+
 MIGRATIONS = [
     Migration(1, "create categories and products", create_categories_and_products),
+    Migration(
+        2,
+        "add products.revision and discontinued_at, create event tables",
+        add_revision_discontinued_and_event_tables,
+    ),
 ]

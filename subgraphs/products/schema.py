@@ -4,6 +4,9 @@
   key; each key has its own loader (one `SELECT ... WHERE upc IN` / `id IN` per batch).
 - `Category @key(fields: "slug")` with `products(first, after)`, a cursor connection
   whose pages for ALL categories of a request are one statement (first N per parent).
+- `Mutation.createProduct` / `updateProduct` / `discontinueProduct` (staff: scope
+  `catalog:write`, declared with `@requiresScopes` for the router and checked here
+  too), each recording its event for the other domains' read models (`catalog.py`).
 - `Query.search(text)`: case-insensitive substring match on category names and slugs
   and on product names (`lower(column) LIKE lower(text)` with `%`/`_` escaped, so
   the result is the same on SQLite and PostgreSQL); categories first, then products
@@ -20,6 +23,7 @@ from sqlalchemy import func, or_, select
 from strawberry.types import Info
 
 from loaders import ForeignKeyLoader, KeyLoader
+from subgraphs._common.access import require_owner
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import bad_user_input, check_text, parse_int_id
 from subgraphs._common.pagination import (
@@ -35,6 +39,13 @@ from subgraphs._common.pagination import (
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.tags import PARTNER
 from subgraphs._common.values import Money
+from subgraphs.products.catalog import (
+    CATALOG_SCOPE,
+    ProductChanges,
+    create_product,
+    discontinue_product,
+    update_product,
+)
 from subgraphs.products.models import CategoryRow, ProductRow
 
 ProductsInfo = Info[SubgraphContext, None]
@@ -81,6 +92,9 @@ class Product:
     price: Money = strawberry.federation.field(tags=PARTNER)
     weight: int  # grams
     category_slug: strawberry.Private[str]
+    discontinued: bool = strawberry.field(
+        description="No longer sold: no new orders or reviews may name it."
+    )
 
     @classmethod
     def from_row(cls, row: ProductRow) -> Product:
@@ -92,6 +106,7 @@ class Product:
             price=Money(amount=row.price_amount, currency=row.price_currency),
             weight=row.weight,
             category_slug=row.category_slug,
+            discontinued=row.discontinued_at is not None,
         )
 
     @classmethod
@@ -248,4 +263,60 @@ class Query:
         ]
 
 
-schema = SubgraphSchema(query=Query)
+@strawberry.input(description="A new product of the catalog (staff).")
+class CreateProductInput:
+    upc: str
+    name: str
+    price_amount: int = strawberry.field(description="In minor units (cents) of USD.")
+    weight: int = strawberry.field(description="In grams.")
+    category_slug: str
+    description: str = ""
+
+
+@strawberry.input(description="Changes to a product (staff); omitted fields stay as they are.")
+class UpdateProductInput:
+    name: str | None = None
+    description: str | None = None
+    price_amount: int | None = None
+    weight: int | None = None
+    category_slug: str | None = None
+
+
+def _changes(input: CreateProductInput | UpdateProductInput) -> ProductChanges:
+    return ProductChanges(
+        name=input.name,
+        description=input.description,
+        price_amount=input.price_amount,
+        weight=input.weight,
+        category_slug=input.category_slug,
+    )
+
+
+STAFF = [[CATALOG_SCOPE]]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
+    async def create_product(self, info: ProductsInfo, input: CreateProductInput) -> Product:
+        """Add a product (scope `catalog:write`); reviews and orders learn of it by event."""
+        require_owner(info, None, CATALOG_SCOPE)
+        row = await create_product(info.context, input.upc, _changes(input))
+        return Product.from_row(row)
+
+    @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
+    async def update_product(
+        self, info: ProductsInfo, upc: str, input: UpdateProductInput
+    ) -> Product:
+        """Change a product that is still sold (scope `catalog:write`)."""
+        require_owner(info, None, CATALOG_SCOPE)
+        return Product.from_row(await update_product(info.context, upc, _changes(input)))
+
+    @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
+    async def discontinue_product(self, info: ProductsInfo, upc: str) -> Product:
+        """Stop selling a product (scope `catalog:write`): no new orders or reviews for it."""
+        require_owner(info, None, CATALOG_SCOPE)
+        return Product.from_row(await discontinue_product(info.context, upc))
+
+
+schema = SubgraphSchema(query=Query, mutation=Mutation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from subgraphs._common.domain import Domain
+from subgraphs.reviews.events import DOMAIN_EVENTS
 from subgraphs.reviews.migrations import MIGRATIONS
 from subgraphs.reviews.models import Base
 from subgraphs.reviews.schema import schema
@@ -14,4 +15,5 @@ DOMAIN = Domain(
     metadata=Base.metadata,
     migrations=MIGRATIONS,
     seed=seed,
+    events=DOMAIN_EVENTS,
 )

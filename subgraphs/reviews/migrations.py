@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.operations import Operations
 
+from events import create_event_tables
 from subgraphs._common.migrations import Migration
 from subgraphs._common.sqltypes import UTCDateTime
 
@@ -44,7 +45,25 @@ def create_known_products(op: Operations) -> None:
     op.execute("INSERT INTO known_products (product_upc) SELECT DISTINCT product_upc FROM reviews")
 
 
+def add_product_facts_and_event_tables(op: Operations) -> None:
+    """known_products becomes a read model fed by products' events."""
+    op.add_column(
+        "known_products",
+        sa.Column("revision", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
+    op.add_column(
+        "known_products",
+        sa.Column("discontinued", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    create_event_tables(op)
+
+
 MIGRATIONS = [
     Migration(1, "create reviews", create_reviews),
     Migration(2, "create known products", create_known_products),
+    Migration(
+        3,
+        "add known product revision and discontinued, event tables",
+        add_product_facts_and_event_tables,
+    ),
 ]

@@ -5,17 +5,20 @@ plain indexed columns (no foreign keys across domains). The row keeps the author
 username so that `Review.author @provides(fields: "username")` needs no accounts call.
 
 `known_products` is reviews' local read model of the catalogue: the products that
-exist, so that `createReview` refuses a review of a product that does not (see
-subgraphs/README.md, "Facts owned by other domains").
+exist and whether they are discontinued, so that `createReview` refuses a review
+of a product that does not exist or is no longer sold (see subgraphs/README.md,
+"Facts owned by other domains"). Seeded from the shared facts, then fed by
+products' events (`events.py`): `revision` is the newest fact applied (0: seeded).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, MetaData, String, Text
+from sqlalchemy import CheckConstraint, MetaData, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from events import EventTables, Outbox
 from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 
@@ -42,3 +45,10 @@ class KnownProductRow(Base):
     __tablename__ = "known_products"
 
     product_upc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    revision: Mapped[int] = mapped_column(server_default=text("0"))
+    discontinued: Mapped[bool] = mapped_column(server_default=false())
+
+
+# reviews consumes products' events (processed ids); its outbox stays empty.
+EVENTS = EventTables(Base.metadata)
+OUTBOX = Outbox(EVENTS)

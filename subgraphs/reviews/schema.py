@@ -9,8 +9,9 @@
 
 `createReview @authenticated` (issue 6) writes for the signed-in caller only: the input
 has no author argument, the author is the verified identity's `sub`. It refuses a
-product that does not exist (BAD_USER_INPUT, nothing written), as reviews' own read
-model of the catalogue (`known_products`) says.
+product that does not exist or is discontinued (BAD_USER_INPUT, nothing written), as
+reviews' own read model of the catalogue (`known_products`, fed by products'
+events) says.
 
 Every relationship and aggregate goes through the request's loaders: one statement
 per batch, whatever the number of parents.
@@ -209,8 +210,11 @@ class Mutation:
         """Review a product as the acting user: rating 1..5, a non-blank body."""
         author_id = require_user(info)  # the review is always the caller's own
         upc, rating, body = _validated(input)
-        if await known_products(info).load(upc) is None:
+        known = await known_products(info).load(upc)
+        if known is None:
             raise bad_user_input(f"productUpc: unknown product {upc}", field="productUpc")
+        if known.discontinued:
+            raise bad_user_input(f"productUpc: product {upc} is discontinued", field="productUpc")
         row = ReviewRow(
             product_upc=upc,
             author_id=author_id,
@@ -225,6 +229,9 @@ class Mutation:
 
         async def insert(session: AsyncSession) -> ReviewRow:
             try:
+                # End the lookup's read snapshot first: on SQLite (WAL) a stale one
+                # cannot become a write while the events consumer writes too.
+                await session.commit()
                 session.add(row)
                 await session.commit()
             except BaseException:

@@ -15,13 +15,16 @@ from typing import Any
 
 import httpx
 import pytest
+from nats.js import JetStreamContext
 
 from events import EventsConfig, Streams
 from subgraphs import registry
+from subgraphs.__main__ import dead_letters
 from subgraphs._common.app import create_subgraph_app
 from subgraphs._common.identity import SubgraphIdentity
 from subgraphs._common.seeding import Scale, product_upc
 from tests.events.conftest import NATS_URL
+from tests.events.saga_kit import until
 from tests.loaders.backends import Backend
 
 _ids = iter(range(1, 1_000_000))
@@ -92,3 +95,34 @@ async def test_place_order_over_http_settles_through_the_saga(
     assert results == {"fits": "CONFIRMED", "too-many": "REJECTED"}
     [after] = (await graphql(inventory, QUANTITY, r=rep))["_entities"]
     assert after["quantity"] == before["quantity"] - 1
+
+
+async def test_a_dead_letter_shows_in_metrics_and_in_the_cli(
+    clients: dict[str, httpx.AsyncClient],
+    streams: Streams,
+    js: JetStreamContext,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    orders = clients["orders"]
+    metric = 'subgraph_events_dead_letters_total{consumer="orders-stock"}'
+    assert f"{metric} 0.0" in (await orders.get("/metrics")).text
+    # Not an event envelope: orders-stock gives up at once, with the reason.
+    await js.publish(streams.subject("inventory", "StockReserved"), b"{not json")
+
+    async def counted() -> bool:
+        return f"{metric} 1.0" in (await orders.get("/metrics")).text
+
+    await until(counted, "the dead letter counted")
+    monkeypatch.setenv("NATS_URL", NATS_URL)
+    monkeypatch.setenv("EVENTS_SUBJECT_PREFIX", streams.prefix)
+    capsys.readouterr()
+    assert await dead_letters("orders-stock", 10) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == "1 dead letter(s) of orders-stock"
+    assert f"orders-stock ? ? on {streams.subject('inventory', 'StockReserved')}" in printed[0]
+    assert printed[0].endswith(
+        "after 1 attempt(s): not a JSON event envelope: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
+    assert await dead_letters("inventory-orders", 10) == 0
+    assert capsys.readouterr().out.strip() == "0 dead letter(s) of inventory-orders"

@@ -8,10 +8,13 @@ nothing written; only the owner or scope `orders:write` may cancel.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
 
@@ -64,9 +67,17 @@ async def count(side: Side, column: Any) -> int:
 
 
 async def test_cancelling_a_confirmed_order_releases_its_stock_once(
-    saga: dict[str, Side], js: JetStreamContext, streams: Streams
+    saga: dict[str, Side], nc: Client, js: JetStreamContext, streams: Streams
 ) -> None:
     orders, inventory = saga["orders"], saga["inventory"]
+    # Every status change is published on the order's own subject (for subscriptions).
+    changes: list[tuple[str, str, int]] = []
+
+    async def heard(message: Msg) -> None:
+        payload = json.loads(message.data)["payload"]
+        changes.append((message.subject, payload["status"], payload["version"]))
+
+    await nc.subscribe(streams.subject("orders", "OrderStatusChanged") + ".*", cb=heard)
     before = await stock_by_product(inventory.database)
     order_id = await place(orders, "to-cancel", 2)
     assert (await settled(orders, order_id))["status"] == "CONFIRMED"
@@ -105,6 +116,18 @@ async def test_cancelling_a_confirmed_order_releases_its_stock_once(
     await until(applied_once_more, "the second OrderCancelled applied")
     assert await stock_by_product(inventory.database) == before
     assert await count(inventory, outbox.c.seq) == 2
+
+    subject = streams.keyed_subject("orders", "OrderStatusChanged", order_id)
+
+    async def all_heard() -> bool:
+        return len(changes) >= 3
+
+    await until(all_heard, "three status changes published")
+    assert changes == [
+        (subject, "PENDING", 1),
+        (subject, "CONFIRMED", 2),
+        (subject, "CANCELLED", 3),
+    ]
 
 
 @pytest.mark.parametrize("status", ["PENDING", "REJECTED", "CANCELLED", "PLACED"])

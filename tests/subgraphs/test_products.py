@@ -69,7 +69,7 @@ async def test_sdl_has_two_product_keys_category_key_and_shareable_money(
     sdl = _data(await products.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@key", "@shareable", "@tag"])'
+        'import: ["@key", "@requiresScopes", "@shareable", "@tag"])'
     )
     assert 'type Product @key(fields: "upc") @key(fields: "id") {' in sdl
     for field in (
