@@ -13,9 +13,12 @@ cluster instead.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import sysconfig
 import time
 from pathlib import Path
@@ -54,8 +57,10 @@ class EmbeddedNats:
         port: int = 0,
         host: str = "127.0.0.1",
         binary: str | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         self.store_dir = store_dir
+        self.die_with_parent = die_with_parent
         self.host = host
         self.port = port
         self.binary = binary or nats_server_binary()
@@ -87,7 +92,14 @@ class EmbeddedNats:
             "-l", str(self.log_path),
         ]  # fmt: skip
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # Its own process group: a terminal's Ctrl-C reaches only the parent, which
+            # stops the server after the processes that use it.
+            start_new_session=True,
+            preexec_fn=_die_with_parent if self.die_with_parent else None,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -117,8 +129,25 @@ class EmbeddedNats:
         self.stop()
         self.start()
 
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
     def _log_tail(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-1000:]
         except OSError:
             return "(no log)"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when the parent dies, SIGKILL included.
+
+    Linux sends it when the *thread* that started the child exits: start the server
+    from a thread that lives as long as the process (the main thread). Elsewhere
+    the parent's own stop is the only one.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -15,6 +15,9 @@ bundled subgraphs exist. Its lifecycle (README.md, "make dev"):
   nothing, rather than a router that keeps answering with one subgraph gone for
   good. The router's `/health` stays the router's own liveness (the contract,
   as Apollo Router's): the state of the subgraphs is in this command's log.
+- Events (devnats.py): an embedded nats-server with JetStream in the data folder
+  (4222 if free, else a free port) unless NATS_URL is set; its URL goes to the
+  subgraphs as NATS_URL, and it stops after them (and if dev dies).
 - `--stop-with-parent` (what `make dev` uses): also stop when the process that
   started this one exits; make forwards only SIGTERM to its recipe and a killed
   make would otherwise leave the whole stack running.
@@ -111,6 +114,13 @@ def _run(args: argparse.Namespace, stop: _StopRequest) -> int:
         return 2
     if stop.requested():
         return 0
+    from supergraph.cli.devnats import start_dev_nats
+
+    try:
+        nats_server = start_dev_nats(env, _log)
+    except RuntimeError as error:
+        _log(f"events: {error}")
+        return 2
     children = Children(specs, env, _log)
     try:
         children.start()
@@ -124,6 +134,8 @@ def _run(args: argparse.Namespace, stop: _StopRequest) -> int:
         return _serve(server, children, stop, f"http://localhost:{args.port}/graphql")
     finally:
         children.stop(GRACE, stop.hurried)
+        if nats_server is not None:  # after the subgraphs that use it
+            nats_server.stop(GRACE)
 
 
 def _port_problems(host: str, port: int, specs: list[ChildSpec]) -> list[str]:
