@@ -5,7 +5,7 @@
 - Stubs of entities owned elsewhere: `User @key(fields: "id")` (plus `orders(first)`,
   nullable so that a refusal nulls only that field) and `Product @key(fields: "upc")`.
 - `Query.order(id)`, `Mutation.placeOrder(input)` (see `placing.py`),
-  `Mutation.cancelOrder(id)` (see `cancelling.py`).
+  `Mutation.cancelOrder(input: {id})` (see `cancelling.py`).
 
 Row-level rules (issue 6, `docs/auth.md`), on the caller's verified identity:
 
@@ -182,6 +182,11 @@ class PlaceOrderInput:
     items: list[OrderItemInput]
 
 
+@strawberry.input(description="The order to cancel.")
+class CancelOrderInput:
+    id: strawberry.ID
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -208,12 +213,12 @@ class Mutation:
         return Order.from_row(await place_order(info.context, request))
 
     @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
-    async def cancel_order(self, info: OrdersInfo, id: strawberry.ID) -> Order:
+    async def cancel_order(self, info: OrdersInfo, input: CancelOrderInput) -> Order:
         """Cancel a CONFIRMED order (its owner, or scope `orders:write`); its stock is released.
 
         Any other status is a BAD_USER_INPUT error and changes nothing.
         """
-        order_id = parse_int_id(id)
+        order_id = parse_int_id(input.id)
         row = await orders_by_id(info).load(order_id)
         if row is None:
             raise bad_user_input(f"order {order_id} does not exist", field="id")

@@ -275,11 +275,17 @@ class CreateProductInput:
 
 @strawberry.input(description="Changes to a product (staff); omitted fields stay as they are.")
 class UpdateProductInput:
+    upc: str
     name: str | None = None
     description: str | None = None
     price_amount: int | None = None
     weight: int | None = None
     category_slug: str | None = None
+
+
+@strawberry.input(description="The product to stop selling (staff).")
+class DiscontinueProductInput:
+    upc: str
 
 
 def _changes(input: CreateProductInput | UpdateProductInput) -> ProductChanges:
@@ -305,18 +311,18 @@ class Mutation:
         return Product.from_row(row)
 
     @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
-    async def update_product(
-        self, info: ProductsInfo, upc: str, input: UpdateProductInput
-    ) -> Product:
+    async def update_product(self, info: ProductsInfo, input: UpdateProductInput) -> Product:
         """Change a product that is still sold (scope `catalog:write`)."""
         require_owner(info, None, CATALOG_SCOPE)
-        return Product.from_row(await update_product(info.context, upc, _changes(input)))
+        return Product.from_row(await update_product(info.context, input.upc, _changes(input)))
 
     @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
-    async def discontinue_product(self, info: ProductsInfo, upc: str) -> Product:
+    async def discontinue_product(
+        self, info: ProductsInfo, input: DiscontinueProductInput
+    ) -> Product:
         """Stop selling a product (scope `catalog:write`): no new orders or reviews for it."""
         require_owner(info, None, CATALOG_SCOPE)
-        return Product.from_row(await discontinue_product(info.context, upc))
+        return Product.from_row(await discontinue_product(info.context, input.upc))
 
 
 schema = SubgraphSchema(query=Query, mutation=Mutation)

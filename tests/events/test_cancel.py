@@ -30,7 +30,7 @@ from tests.events.saga_kit import Side, running, stock_by_product, until
 from tests.loaders.backends import Backend
 
 PLACE = "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }"
-CANCEL = "mutation($id: ID!) { cancelOrder(id: $id) { id status statusReason } }"
+CANCEL = "mutation($id: ID!) { cancelOrder(input: {id: $id}) { id status statusReason } }"
 ORDER = "query($id: ID!) { order(id: $id) { status statusReason } }"
 OWNER = 3
 

@@ -35,9 +35,11 @@ from tests.loaders.backends import Backend
 NEW_UPC = "000000777001"
 CREATE = """mutation($i: CreateProductInput!) {
   createProduct(input: $i) { upc name price { amount } discontinued } }"""
-UPDATE = """mutation($upc: String!, $i: UpdateProductInput!) {
-  updateProduct(upc: $upc, input: $i) { upc price { amount } } }"""
-DISCONTINUE = "mutation($upc: String!) { discontinueProduct(upc: $upc) { upc discontinued } }"
+UPDATE = """mutation($i: UpdateProductInput!) {
+  updateProduct(input: $i) { upc price { amount } } }"""
+DISCONTINUE = (
+    "mutation($upc: String!) { discontinueProduct(input: {upc: $upc}) { upc discontinued } }"
+)
 REVIEW = "mutation($i: CreateReviewInput!) { createReview(input: $i) { id } }"
 PLACE = "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }"
 STAFF: dict[str, Any] = {"user_id": 1, "scopes": [CATALOG_SCOPE]}
@@ -119,7 +121,7 @@ async def test_a_new_product_is_accepted_once_its_event_is_applied_and_refused_w
     assert (await order(orders, NEW_UPC, "bike-1")).errors is None
 
     # A price change reaches orders' price list.
-    await products.data(UPDATE, {"upc": NEW_UPC, "i": {"priceAmount": 39_900}}, **STAFF)
+    await products.data(UPDATE, {"i": {"upc": NEW_UPC, "priceAmount": 39_900}}, **STAFF)
     await until(lambda: known(orders, ProductPriceRow, NEW_UPC, 2), "orders has the new price")
     async with orders.database.session() as session:
         price = await session.get(ProductPriceRow, NEW_UPC)
@@ -138,7 +140,7 @@ async def test_a_new_product_is_accepted_once_its_event_is_applied_and_refused_w
     assert await count(reviews, ReviewRow.id) == reviews_before
     assert await count(orders, OrderRow.id) == orders_before
     # products itself refuses to change a discontinued product.
-    again = await products.execute(UPDATE, {"upc": NEW_UPC, "i": {"name": "Bike"}}, **STAFF)
+    again = await products.execute(UPDATE, {"i": {"upc": NEW_UPC, "name": "Bike"}}, **STAFF)
     refused(again, "is discontinued")
 
 
