@@ -165,7 +165,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # On the raw DBAPI connection: not statements counted by the StatementCounter.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA busy_timeout=5000")  # wait for a lock instead of failing
+    # Wait for the write lock instead of failing. With events on, requests, the relay
+    # and the consumers all write; on a loaded machine 1,000 concurrent orders saw
+    # writers wait past 5 s ("database is locked"), so 30 s.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -19,6 +19,10 @@ def products_sdl() -> str:
     return module_sdl("products", "subgraphs.products.schema:schema")
 
 
+# Product's own `weight` (CreateProductInput has one too).
+PRODUCT_WEIGHT = '  price: Money! @tag(name: "partner")\n  weight: Int!\n'
+
+
 def _check(tmp_path: Path, sdl: str, *extra: str) -> int:
     schema = tmp_path / "products.graphql"
     schema.write_text(sdl)
@@ -42,7 +46,7 @@ def test_an_unchanged_subgraph_passes(
 def test_an_added_field_passes_as_safe(
     tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sdl = products_sdl.replace("  weight: Int!\n", "  weight: Int!\n  tags: [String!]!\n", 1)
+    sdl = products_sdl.replace(PRODUCT_WEIGHT, PRODUCT_WEIGHT + "  tags: [String!]!\n", 1)
     assert sdl != products_sdl
     assert _check(tmp_path, sdl, "--json") == 0
     report = _json(capsys)
@@ -97,7 +101,7 @@ def test_a_removed_field_fails_and_so_do_persisted_operations_using_it(
 def test_a_change_that_does_not_compose_fails_with_the_composition_errors(
     tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sdl = products_sdl.replace("  weight: Int!\n", "  weight: Float\n", 1)
+    sdl = products_sdl.replace(PRODUCT_WEIGHT, PRODUCT_WEIGHT.replace("Int!", "Float"), 1)
     assert _check(tmp_path, sdl, "--json") == 1
     report = _json(capsys)
     assert report["composed"] is False
