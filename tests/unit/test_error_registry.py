@@ -34,6 +34,8 @@ NOT_CODES = {
     "SUPERGRAPH_DEV_KEY",
     "SUPERGRAPH_ENV",
     "SUPERGRAPH_REGISTRY",
+    "NATS_URL",
+    "SUBGRAPHS_DATA_DIR",
 }
 """Uppercase string literals of the router's source that are not error codes."""
 
