@@ -91,11 +91,14 @@ def test_kustomization_files_exist() -> None:
 
 
 def test_every_service_reaches_a_container_port_and_its_pods() -> None:
-    deployments = {d["metadata"]["name"]: d for d in _of_kind("Deployment")}
+    workloads = {d["metadata"]["name"]: d for d in _of_kind("Deployment") + _of_kind("StatefulSet")}
     services = _of_kind("Service")
-    assert {s["metadata"]["name"] for s in services} == set(deployments)
+    # A StatefulSet's headless Service (its `serviceName`) serves the same pods.
+    headless = {d["spec"]["serviceName"]: d["metadata"]["name"] for d in _of_kind("StatefulSet")}
+    assert {s["metadata"]["name"] for s in services} == set(workloads) | set(headless)
     for service in services:
-        deployment = deployments[service["metadata"]["name"]]
+        name = service["metadata"]["name"]
+        deployment = workloads[headless.get(name, name)]
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert service["spec"]["selector"].items() <= labels.items()
         assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
@@ -143,6 +146,24 @@ def test_subgraph_deployments_cover_the_supergraph_on_the_contract_ports() -> No
         env = _env_names(container)
         assert {"DATABASE_URL", "SUBGRAPHS_REQUIRE_IDENTITY"} <= env
         assert "SUBGRAPHS_IDENTITY_PUBLIC_KEY_FILE" in env
+
+
+def test_the_eventing_subgraphs_reach_the_nats_cluster_with_jetstream() -> None:
+    (nats,) = _of_kind("StatefulSet")
+    container = _container(nats)
+    assert "--jetstream" in container["args"]
+    replicas = nats["spec"]["replicas"]
+    routes = next(a for a in container["args"] if a.startswith("--routes="))
+    cluster = nats["spec"]["serviceName"]
+    assert routes.count(f".{cluster}:6222") == replicas
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert "/data" in mounts and "--store_dir=/data" in container["args"]
+    eventing = {"products", "reviews", "inventory", "orders"}
+    for name in eventing:
+        env = {e["name"]: e.get("value") for e in _container(_deployment(name))["env"]}
+        assert env["NATS_URL"] == "nats://nats:4222", name
+        assert env["EVENTS_STREAM_REPLICAS"] == str(replicas), name
+    assert "NATS_URL" not in _env_names(_container(_deployment("accounts")))
 
 
 def test_router_command_and_environment_match_its_config() -> None:
