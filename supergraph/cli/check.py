@@ -22,7 +22,8 @@ from pathlib import Path
 
 from graphql import GraphQLSchema
 
-from supergraph.cli.compose import SourceError, load_source
+from supergraph.cli.compose import SourceError, introspect, load_source
+from supergraph.compose import SubgraphSource
 from supergraph.compose.config import ConfigError, parse_config
 from supergraph.dsn import DsnError
 from supergraph.governance.check import (
@@ -33,24 +34,37 @@ from supergraph.governance.check import (
     check_subgraph,
 )
 from supergraph.pipeline.persisted.manifest import ManifestError, load_manifest
+from supergraph.registry.store import Registry, RegistryError
 from supergraph.schema import SupergraphError, load_supergraph
 from supergraph.usage.store import UsageStore, Use
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subgraph", required=True, help="the subgraph that changes")
-    parser.add_argument("--schema", required=True, type=Path, help="its proposed SDL")
+    parser.add_argument(
+        "--schema",
+        required=True,
+        help="its proposed SDL: a file, or a running subgraph's URL (asked `{ _service { sdl } }`)",
+    )
     parser.add_argument(
         "--config",
         type=Path,
         default=Path("supergraph.yaml"),
         help="the composition config naming every subgraph (default: supergraph.yaml)",
     )
-    parser.add_argument(
+    current = parser.add_mutually_exclusive_group()
+    current.add_argument(
         "--supergraph",
         type=Path,
         help="the supergraph clients use now (default: the config composed as it is)",
     )
+    current.add_argument(
+        "--registry",
+        metavar="DSN",
+        help="take the current supergraph and its subgraphs from the registry's latest "
+        "version of --graph (docs/registry.md) instead of --config",
+    )
+    parser.add_argument("--graph", default="main", help="with --registry: the graph (main)")
     parser.add_argument(
         "--operations", type=Path, help="persisted query manifest to validate exactly"
     )
@@ -88,10 +102,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> CheckReport:
     try:
-        proposed = args.schema.read_text(encoding="utf-8")
-        configs = parse_config(args.config.read_text(encoding="utf-8"))
-        sources = [load_source(config, args.config.parent) for config in configs]
-        current = _current(args.supergraph)
+        proposed = _proposed(args.subgraph, args.schema)
+        current: GraphQLSchema | None
+        if args.registry:
+            sources, current = asyncio.run(_from_registry(args.registry, args.graph))
+        else:
+            configs = parse_config(args.config.read_text(encoding="utf-8"))
+            sources = [load_source(config, args.config.parent) for config in configs]
+            current = _current(args.supergraph)
         operations = dict(load_manifest(args.operations).by_id) if args.operations else None
         report = check_subgraph(sources, args.subgraph, proposed, current, operations)
         if args.usage:
@@ -99,8 +117,38 @@ def _check(args: argparse.Namespace) -> CheckReport:
         return report
     except OSError as error:
         raise _Usage(f"cannot read {error.filename}: {error.strerror}") from None
-    except (ConfigError, SourceError, ManifestError, CheckInputError, DsnError) as error:
+    except (
+        ConfigError,
+        SourceError,
+        ManifestError,
+        CheckInputError,
+        DsnError,
+        RegistryError,
+    ) as error:
         raise _Usage(str(error)) from None
+
+
+def _proposed(name: str, schema: str) -> str:
+    if schema.startswith(("http://", "https://")):
+        return introspect(name, schema)  # SourceError when it cannot answer
+    return Path(schema).read_text(encoding="utf-8")
+
+
+async def _from_registry(dsn: str, graph: str) -> tuple[list[SubgraphSource], GraphQLSchema]:
+    """The latest version's subgraphs (to compose with the proposed one) and API schema."""
+    registry = await Registry.open(dsn)
+    try:
+        latest = await registry.latest(graph)
+    finally:
+        await registry.close()
+    if latest is None:
+        raise RegistryError(f"graph {graph!r} has no version in the registry")
+    if not latest.subgraphs:
+        raise RegistryError(
+            f"{graph} version {latest.version} was published composed (--supergraph): "
+            "its subgraphs are unknown, check with --config"
+        )
+    return list(latest.subgraphs), load_supergraph(latest.supergraph_sdl).api_schema
 
 
 async def _with_usage(report: CheckReport, dsn: str, days: float) -> CheckReport:

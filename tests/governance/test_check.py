@@ -132,3 +132,36 @@ def test_usage_problems_exit_2(
     missing = ["check", "--subgraph", "products", "--schema", str(tmp_path / "none.graphql")]
     assert main([*missing, "--config", str(CONFIG)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_proposed_schema_from_a_running_subgraph_and_the_current_from_the_registry(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.kit.scenario import Subgraph
+    from tests.kit.subgraph_server import SubgraphServer
+
+    registry = ["--registry", f"sqlite:///{tmp_path / 'registry.db'}"]
+    assert main(["publish", *registry, "--config", str(CONFIG)]) == 0
+    proposed = products_sdl.replace("  productById(id: ID!): Product\n", "", 1)
+    server = SubgraphServer(Subgraph("products", proposed))
+    server.start()
+    try:
+        check = ["check", "--subgraph", "products", "--schema", server.url, *registry]
+        capsys.readouterr()
+        assert main([*check, "--json"]) == 1
+    finally:
+        server.stop()
+    report = json.loads(capsys.readouterr().out)
+    assert [(c["severity"], c["path"]) for c in report["changes"]] == [
+        ("BREAKING", "Query.productById")
+    ]
+    # A version published composed has no subgraphs to compose the proposal with.
+    composed = ["--supergraph", str(ROOT / "schema.graphql"), "--graph", "other"]
+    assert main(["publish", *registry, *composed]) == 0
+    schema = tmp_path / "products.graphql"
+    schema.write_text(products_sdl)
+    other = ["check", "--subgraph", "products", "--schema", str(schema), *registry]
+    assert main([*other, "--graph", "other"]) == 2
+    assert "its subgraphs are unknown" in capsys.readouterr().err
+    unreachable = ["--schema", "http://127.0.0.1:9/graphql", "--config", str(CONFIG)]
+    assert main(["check", "--subgraph", "products", *unreachable]) == 2
