@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from graphql import GraphQLSchema
 
 from supergraph.cli.compose import SourceError, introspect, load_source
@@ -62,7 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--registry",
         metavar="DSN",
         help="take the current supergraph and its subgraphs from the registry's latest "
-        "version of --graph (docs/registry.md) instead of --config",
+        "version of --graph (docs/registry.md) instead of --config: its database "
+        "(sqlite:///..., postgresql://...) or its HTTP API (http://registry:4010)",
     )
     parser.add_argument("--graph", default="main", help="with --registry: the graph (main)")
     parser.add_argument(
@@ -134,21 +136,41 @@ def _proposed(name: str, schema: str) -> str:
     return Path(schema).read_text(encoding="utf-8")
 
 
-async def _from_registry(dsn: str, graph: str) -> tuple[list[SubgraphSource], GraphQLSchema]:
-    """The latest version's subgraphs (to compose with the proposed one) and API schema."""
-    registry = await Registry.open(dsn)
-    try:
-        latest = await registry.latest(graph)
-    finally:
-        await registry.close()
-    if latest is None:
-        raise RegistryError(f"graph {graph!r} has no version in the registry")
-    if not latest.subgraphs:
+async def _from_registry(where: str, graph: str) -> tuple[list[SubgraphSource], GraphQLSchema]:
+    """The latest version's subgraphs (to compose with the proposed one) and API schema,
+    from the registry's database or its HTTP API."""
+    if where.startswith(("http://", "https://")):
+        number, sdl, subgraphs = await _over_http(where.rstrip("/"), graph)
+    else:
+        registry = await Registry.open(where)
+        try:
+            latest = await registry.latest(graph)
+        finally:
+            await registry.close()
+        if latest is None:
+            raise RegistryError(f"graph {graph!r} has no version in the registry")
+        number, sdl, subgraphs = latest.version, latest.supergraph_sdl, list(latest.subgraphs)
+    if not subgraphs:
         raise RegistryError(
-            f"{graph} version {latest.version} was published composed (--supergraph): "
+            f"{graph} version {number} was published composed (--supergraph): "
             "its subgraphs are unknown, check with --config"
         )
-    return list(latest.subgraphs), load_supergraph(latest.supergraph_sdl).api_schema
+    return subgraphs, load_supergraph(sdl).api_schema
+
+
+async def _over_http(base: str, graph: str) -> tuple[int, str, list[SubgraphSource]]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        try:
+            sdl = await client.get(f"{base}/graphs/{graph}/supergraph")
+            listed = await client.get(f"{base}/graphs/{graph}/subgraphs")
+        except httpx.HTTPError as error:
+            raise RegistryError(f"{base}: {type(error).__name__}: {error}") from None
+    for response in (sdl, listed):
+        if response.status_code != 200:
+            raise RegistryError(f"{response.url} answered HTTP {response.status_code}")
+    body = listed.json()
+    sources = [SubgraphSource(s["name"], s["url"], s["sdl"]) for s in body["subgraphs"]]
+    return int(body["version"]), sdl.text, sources
 
 
 async def _with_usage(report: CheckReport, dsn: str, days: float) -> CheckReport:

@@ -5,6 +5,7 @@
                                               If-None-Match -> 304 (what routers poll)
     GET /graphs/{graph}/versions[?limit=N]    the history, newest first (at most 100)
     GET /graphs/{graph}/versions/{n}          one version's SDL
+    GET /graphs/{graph}/subgraphs             the latest version's subgraphs (name, url, sdl)
     GET /graphs/{graph}/diff?from=N&to=M      the API schema changes between two versions
     GET /health
 
@@ -62,6 +63,14 @@ def registry_app(dsn: str) -> Starlette:
             return Response(status_code=304, headers=headers)
         return PlainTextResponse(latest.supergraph_sdl, headers=headers, media_type=SDL_TYPE)
 
+    async def subgraphs(request: Request) -> Response:
+        latest = await registry().latest(request.path_params["graph"])
+        if latest is None:
+            return _not_found(f"graph {request.path_params['graph']!r} has no version")
+        listed = [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in latest.subgraphs]
+        headers = {"ETag": f'"{latest.digest}"', "X-Supergraph-Version": str(latest.version)}
+        return JSONResponse({"version": latest.version, "subgraphs": listed}, headers=headers)
+
     async def history(request: Request) -> Response:
         try:
             limit = int(request.query_params.get("limit", "20"))
@@ -104,6 +113,7 @@ def registry_app(dsn: str) -> Starlette:
         routes=[
             Route("/graphs", graphs),
             Route("/graphs/{graph}/supergraph", supergraph),
+            Route("/graphs/{graph}/subgraphs", subgraphs),
             Route("/graphs/{graph}/versions", history),
             Route("/graphs/{graph}/versions/{n}", version),
             Route("/graphs/{graph}/diff", diff),

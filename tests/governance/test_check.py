@@ -9,6 +9,8 @@ import pytest
 
 from supergraph.__main__ import main
 from supergraph.cli.compose import module_sdl
+from supergraph.registry.server import registry_app
+from tests.kit.asgi_server import ThreadedASGIServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "supergraph.yaml"
@@ -155,6 +157,18 @@ def test_the_proposed_schema_from_a_running_subgraph_and_the_current_from_the_re
     assert [(c["severity"], c["path"]) for c in report["changes"]] == [
         ("BREAKING", "Query.productById")
     ]
+    # The same through the registry's HTTP API.
+    schema_file = tmp_path / "proposed.graphql"
+    schema_file.write_text(proposed)
+    api = ThreadedASGIServer(registry_app(registry[1]), "registry", lifespan="on")
+    api.start()
+    try:
+        over_http = ["--schema", str(schema_file), "--registry", api.url, "--json"]
+        assert main(["check", "--subgraph", "products", *over_http]) == 1
+    finally:
+        api.stop()
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    assert [(c["severity"], c["path"]) for c in changes] == [("BREAKING", "Query.productById")]
     # A version published composed has no subgraphs to compose the proposal with.
     composed = ["--supergraph", str(ROOT / "schema.graphql"), "--graph", "other"]
     assert main(["publish", *registry, *composed]) == 0

@@ -80,4 +80,6 @@ def test_history_versions_and_diff(tmp_path: Path) -> None:
             }
         ]
         assert [g["version"] for g in client.get("/graphs").json()["graphs"]] == [2]
+        assert client.get("/graphs/main/subgraphs").json() == {"version": 2, "subgraphs": []}
+        assert client.get("/graphs/nope/subgraphs").status_code == 404
         assert client.get("/health").json() == {"status": "UP"}
