@@ -100,22 +100,18 @@ def affected_coordinates(change: Change) -> frozenset[str]:
     path = change.path
     owner = path.split(".", 1)[0].split("(", 1)[0]
     field_path = path.split("(", 1)[0]
-    match change.code:
-        case "REQUIRED_ARG_ADDED":
-            return frozenset({field_path})
-        case "REQUIRED_INPUT_FIELD_ADDED" | "REQUIRED_DIRECTIVE_ARG_ADDED":
-            return frozenset({owner})
-        case "FIELD_REMOVED" | "FIELD_CHANGED_KIND" if "(" not in path:
-            # An input object's field: used by name in literals, or unseen through a variable.
-            return frozenset({path, owner}) if change.input_field else frozenset({path})
-        case "VALUE_REMOVED_FROM_ENUM":
-            return frozenset({path, owner})
-        case "DIRECTIVE_REMOVED" | "DIRECTIVE_LOCATION_REMOVED" | "DIRECTIVE_REPEATABLE_REMOVED":
-            return frozenset({owner})
-        case "DIRECTIVE_ARG_REMOVED":
-            return frozenset({owner})
-        case _:
-            return frozenset({path})
+    if change.code == "REQUIRED_ARG_ADDED":
+        return frozenset({field_path})
+    if change.code.startswith("DIRECTIVE_") or change.code in _WHOLE_TYPE:
+        return frozenset({owner})
+    if change.input_field or change.code == "VALUE_REMOVED_FROM_ENUM":
+        # Used by name in literals, or unseen through a variable of the type.
+        return frozenset({path, owner})
+    return frozenset({path})
+
+
+_WHOLE_TYPE = frozenset({"REQUIRED_INPUT_FIELD_ADDED", "REQUIRED_DIRECTIVE_ARG_ADDED"})
+"""Breaking for every use of the input type or directive, named or not."""
 
 
 class CheckInputError(ValueError):

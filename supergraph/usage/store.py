@@ -176,7 +176,7 @@ class UsageStore:
                     counts.c.persisted_id,
                     func.sum(counts.c.count),
                 )
-                .where(counts.c.operation_id.in_(list(hits)), counts.c.hour >= _hour(since))
+                .where(counts.c.operation_id.in_(list(hits)), counts.c.hour >= hour_of(since))
                 .group_by(
                     counts.c.client_name,
                     counts.c.client_version,
@@ -201,7 +201,7 @@ class UsageStore:
             }
             statement = (
                 select(counts.c.operation_id, func.sum(counts.c.count))
-                .where(counts.c.hour >= _hour(since))
+                .where(counts.c.hour >= hour_of(since))
                 .group_by(counts.c.operation_id)
             )
             totals = (await connection.execute(statement)).all()
@@ -225,7 +225,7 @@ class UsageStore:
                 return {}
             statement = select(
                 counts.c.hour, counts.c.client_name, counts.c.client_version, counts.c.count
-            ).where(counts.c.operation_id.in_(list(ops)), counts.c.hour >= _hour(since))
+            ).where(counts.c.operation_id.in_(list(ops)), counts.c.hour >= hour_of(since))
             rows = (await connection.execute(statement)).all()
         out: dict[str, dict[str, int]] = {}
         for hour, name, version, count in rows:
@@ -238,7 +238,3 @@ class UsageStore:
 
 def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _hour(moment: datetime) -> datetime:
-    return hour_of(moment)

@@ -9,6 +9,8 @@ import pytest
 
 from supergraph.__main__ import main
 from supergraph.cli.compose import module_sdl
+from supergraph.governance.check import affected_coordinates
+from supergraph.governance.schema_diff import Change
 from supergraph.registry.server import registry_app
 from tests.kit.asgi_server import ThreadedASGIServer
 
@@ -179,3 +181,24 @@ def test_the_proposed_schema_from_a_running_subgraph_and_the_current_from_the_re
     assert "its subgraphs are unknown" in capsys.readouterr().err
     unreachable = ["--schema", "http://127.0.0.1:9/graphql", "--config", str(CONFIG)]
     assert main(["check", "--subgraph", "products", *unreachable]) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "coordinates"),
+    [
+        (("FIELD_REMOVED", "Product.weight", False), {"Product.weight"}),
+        (("FIELD_REMOVED", "ReviewInput.body", True), {"ReviewInput.body", "ReviewInput"}),
+        (("ARG_REMOVED", "Query.product(locale:)", False), {"Query.product(locale:)"}),
+        (("REQUIRED_ARG_ADDED", "Query.search(limit:)", False), {"Query.search"}),
+        (("REQUIRED_INPUT_FIELD_ADDED", "ReviewInput.stars", True), {"ReviewInput"}),
+        (("VALUE_REMOVED_FROM_ENUM", "Status.RETIRED", False), {"Status.RETIRED", "Status"}),
+        (("DIRECTIVE_ARG_REMOVED", "@cached(ttl:)", False), {"@cached"}),
+        (("TYPE_REMOVED", "Warehouse", False), {"Warehouse"}),
+    ],
+)
+def test_what_each_breaking_change_breaks(
+    change: tuple[str, str, bool], coordinates: set[str]
+) -> None:
+    code, path, input_field = change
+    breaking = Change("BREAKING", code, path, "", input_field)
+    assert affected_coordinates(breaking) == coordinates
