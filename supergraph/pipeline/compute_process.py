@@ -28,8 +28,10 @@ How it works:
   runs on this process's thread instead (logged once): never a wrong answer.
 - One thread per child in the router process sends its jobs and waits (blocked
   in a system call, without the interpreter lock) for the answers.
-- A child that dies (or passes `JOB_TIMEOUT`) is killed and started again for
-  the next job; the job it was running is answered with `ComputeJobFailed`
+- Children start in the background (at once, and again after one died): until
+  one is up its jobs run on the thread, so no request waits for a child's start.
+- A child that dies (or passes `JOB_TIMEOUT`) is killed and started again; the
+  job it was running is answered with `ComputeJobFailed`
   (COMPUTE_JOB_FAILED, HTTP 503): the operation itself may be what killed it, so
   it is not retried. A child that cannot start (twice in a row) turns the
   process mode off: the jobs run on the thread, as before, and the log says why.
@@ -149,7 +151,9 @@ class ProcessWorker:
         self._ready = threading.Condition()
         self._closed = False
         self._children: list[_Child | None] = [None] * spec.processes
-        self._start_failures = 0
+        self._starting = [False] * spec.processes
+        self._launched: list[_Child | None] = [None] * spec.processes
+        """Children started and not yet ready."""
         self._shared: Shared | None = None
         for index in range(spec.processes):
             threading.Thread(
@@ -175,7 +179,7 @@ class ProcessWorker:
             self._closed = True
             pending = list(self._queued)
             self._queued.clear()
-            children = [child for child in self._children if child is not None]
+            children = [child for child in (*self._children, *self._launched) if child is not None]
             self._ready.notify_all()
         for future, _, _ in pending:
             future.cancel()
@@ -184,8 +188,7 @@ class ProcessWorker:
 
     def _serve(self, index: int) -> None:
         _lower_priority()
-        with contextlib.suppress(Exception):
-            self._child(index)  # start at once: the first job should not wait for it
+        self._start_soon(index)
         while True:
             with self._ready:
                 while not (self._queued or self._closed):
@@ -204,9 +207,8 @@ class ProcessWorker:
                 future.set_result(result)
 
     def _run(self, index: int, remote: RemoteJob, local: Callable[[], Any]) -> Any:
-        try:
-            child = self._child(index)
-        except _ChildUnavailable:
+        child = self._live_child(index)
+        if child is None:
             self.local += 1
             return local()
         try:
@@ -226,6 +228,7 @@ class ProcessWorker:
                     child.process.pid,
                     child.exit_status(),
                 )
+                self._start_soon(index)
             raise
 
     def _shared_objects(self) -> Shared:
@@ -233,7 +236,11 @@ class ProcessWorker:
             self._shared = self.spec.shared()
         return self._shared
 
-    def _child(self, index: int) -> _Child:
+    def _live_child(self, index: int) -> _Child | None:
+        """The child at `index` when it is up; None while one starts (or when the
+        process mode was given up): the job then runs on this thread, so no request
+        waits for a child's start (~1 s idle, several on a busy machine, at its
+        lower priority), neither the first one nor one after a restart."""
         child = self._children[index]
         if child is not None:
             if child.process.poll() is None:
@@ -246,36 +253,58 @@ class ProcessWorker:
             )
             self._drop(index)
             self.restarts += 1
-        if self.unavailable is not None:
-            raise _ChildUnavailable
-        try:
-            child = _Child.start(self.spec)
-        except Exception as error:
-            self._start_failures += 1
-            if self._start_failures >= _START_FAILURES and self.unavailable is None:
-                self.unavailable = f"{type(error).__name__}: {error}"
-                logger.warning(
-                    "compute processes unavailable (%s): compiling on a thread of this process",
-                    self.unavailable,
-                )
-            raise _ChildUnavailable from error
-        self._start_failures = 0
+        self._start_soon(index)
+        return None
+
+    def _start_soon(self, index: int) -> None:
         with self._ready:
-            if self._closed:
+            if self._closed or self.unavailable is not None or self._starting[index]:
+                return
+            self._starting[index] = True
+        threading.Thread(
+            target=self._start, args=(index,), name=f"compute-start-{index}", daemon=True
+        ).start()
+
+    def _start(self, index: int) -> None:
+        _lower_priority()  # the child inherits this thread's nice value
+        try:
+            error: Exception | None = None
+            for _ in range(_START_FAILURES):
+                try:
+                    child = _Child.launch(self.spec)
+                    with self._ready:
+                        self._launched[index] = child  # close() kills it too
+                        closed = self._closed
+                    if closed:
+                        child.kill()
+                        return
+                    child.wait_ready()
+                except Exception as failed:
+                    if self._closed:
+                        return
+                    error = failed
+                    continue
+                with self._ready:
+                    if not self._closed:
+                        self._children[index] = child
+                        return
                 child.kill()
-                raise _ChildUnavailable
-            self._children[index] = child
-        return child
+                return
+            self.unavailable = f"{type(error).__name__}: {error}"
+            logger.warning(
+                "compute processes unavailable (%s): compiling on a thread of this process",
+                self.unavailable,
+            )
+        finally:
+            with self._ready:
+                self._starting[index] = False
+                self._launched[index] = None
 
     def _drop(self, index: int) -> None:
         child = self._children[index]
         self._children[index] = None
         if child is not None:
             child.kill()
-
-
-class _ChildUnavailable(Exception):
-    pass
 
 
 class _Child:
@@ -291,7 +320,8 @@ class _Child:
         self._max_result = spec.max_result_bytes + 1024
 
     @classmethod
-    def start(cls, spec: ProcessSpec) -> _Child:
+    def launch(cls, spec: ProcessSpec) -> _Child:
+        """The child process, sent its spec (`wait_ready` then waits for its handler)."""
         process = subprocess.Popen(
             [sys.executable, "-m", "supergraph.pipeline.compute_process"],
             stdin=subprocess.PIPE,
@@ -304,18 +334,24 @@ class _Child:
         child = cls(process, spec)
         try:
             child._jobs.send_bytes(pickle.dumps((spec.entry, spec.payload, spec.max_result_bytes)))
-            if not child._results.poll(START_TIMEOUT):
+        except OSError as error:
+            child.kill()
+            raise RuntimeError(f"the child exited at start ({child.exit_status()})") from error
+        return child
+
+    def wait_ready(self) -> None:
+        try:
+            if not self._results.poll(START_TIMEOUT):
                 raise TimeoutError(f"no answer within {START_TIMEOUT:.0f} s")
-            ready = child._results.recv_bytes(1024)
+            ready = self._results.recv_bytes(1024)
             if ready != b"ready":
                 raise RuntimeError(ready.decode(errors="replace"))
         except (OSError, EOFError) as error:
-            child.kill()
-            raise RuntimeError(f"the child exited at start ({child.exit_status()})") from error
+            self.kill()
+            raise RuntimeError(f"the child exited at start ({self.exit_status()})") from error
         except BaseException:
-            child.kill()
+            self.kill()
             raise
-        return child
 
     def call(self, remote: RemoteJob, shared: Shared) -> Any:
         try:

@@ -37,3 +37,10 @@ def held_planner(supergraph: Supergraph, document: DocumentNode, name: str | Non
         while Path(hold).exists() and time.monotonic() < deadline:
             time.sleep(0.01)
     return build_query_plan(supergraph, document, name)
+
+
+def never_ready(payload: bytes) -> object:
+    """A compile process's entry that never builds its handler: it waits until its
+    stdin closes (the router killed it or closed)."""
+    os.read(0, 1)
+    raise SystemExit(0)

@@ -77,9 +77,20 @@ def _router(processes: int, planner: Any = None, **options: Any) -> Router:
     )
 
 
+async def _children_up(router: Router) -> ProcessWorker:
+    """The router's compile processes, once they are up (until then, jobs run on the
+    router's thread: compute_process.py)."""
+    router.jobs.start()
+    workers = router.jobs.processes
+    assert workers is not None
+    await _until(lambda: len(workers.pids()) == workers.spec.processes, "the children to start")
+    return workers
+
+
 @pytest.fixture
 async def process_router() -> AsyncIterator[Router]:
     router = _router(1)
+    await _children_up(router)
     try:
         yield router
     finally:
@@ -88,6 +99,7 @@ async def process_router() -> AsyncIterator[Router]:
 
 async def test_a_compile_process_answers_as_the_thread_does_and_weighs_the_same() -> None:
     thread, process = _router(0), _router(1)
+    await _children_up(process)
     try:
         for query, variables, name in CORPUS:
             for _ in range(2):  # fresh, then from the caches
@@ -171,6 +183,7 @@ async def _until(condition: Any, what: str) -> None:
 
 async def test_a_full_queue_answers_503_with_the_child_busy(hold: Path) -> None:
     router = _router(1, held_planner, compute_max_queued=2)
+    await _children_up(router)
     try:
         held = asyncio.create_task(router.execute(GraphQLRequest(HELD)))
         started = Path(f"{hold}.started")
@@ -198,6 +211,7 @@ async def test_identical_jobs_share_one_child_compile_and_a_left_one_is_skipped(
     hold: Path,
 ) -> None:
     router = _router(1, held_planner)
+    await _children_up(router)
     try:
         held = asyncio.create_task(router.execute(GraphQLRequest(HELD)))
         await _until(Path(f"{hold}.started").exists, "the held job to start")
@@ -222,6 +236,7 @@ async def test_a_child_killed_mid_job_answers_a_coded_503_then_a_new_child_serve
     hold: Path,
 ) -> None:
     router = _router(1, held_planner)
+    await _children_up(router)
     try:
         held = asyncio.create_task(router.execute(GraphQLRequest(HELD)))
         started = Path(f"{hold}.started")
@@ -234,8 +249,9 @@ async def test_a_child_killed_mid_job_answers_a_coded_503_then_a_new_child_serve
         workers = router.jobs.processes
         assert workers is not None and workers.failed == 1 and workers.restarts == 1
         # Nothing of the failed job was cached: the next request compiles it again, in
-        # a new child.
+        # a new child (started in the background: until it is up, jobs run here).
         _release(hold)
+        await _children_up(router)
         again = await router.execute(GraphQLRequest(HELD))
         assert again.kind == "ok" and "errors" not in again.body
         assert workers.pids() and child not in workers.pids()
@@ -257,6 +273,27 @@ async def test_a_child_killed_between_jobs_is_restarted_without_failing_a_job(
     answer = await process_router.execute(GraphQLRequest("{ categories { slug } }"))
     assert answer.kind == "ok"
     assert workers.failed == 0 and workers.restarts == 1 and child not in workers.pids()
+    # That job ran here while the new child started; the next one goes to the child.
+    assert workers.local == 1
+    [new] = (await _children_up(process_router)).pids()
+    assert new != child
+    answer = await process_router.execute(GraphQLRequest("{ categories { name } }"))
+    assert answer.kind == "ok" and workers.local == 1
+
+
+async def test_no_job_waits_for_a_child_to_start() -> None:
+    router = _router(1)
+    spec = router.jobs._spec
+    assert spec is not None
+    # A child that never says it is ready: jobs run here meanwhile.
+    router.jobs._spec = ProcessSpec("tests.executor.compute_helpers:never_ready", b"", spec.shared)
+    try:
+        for query in ("{ me { id } }", "{ categories { slug } }"):
+            assert (await router.execute(GraphQLRequest(query))).kind == "ok"
+        workers = router.jobs.processes
+        assert workers is not None and workers.local == 2 and workers.pids() == []
+    finally:
+        await router.aclose()
 
 
 def _alive(pid: int) -> bool:
@@ -293,7 +330,9 @@ async def test_a_child_that_cannot_start_leaves_the_jobs_on_this_process() -> No
         for query in ("{ me { id } }", "{ categories { slug } }", "{ me { username } }"):
             assert (await router.execute(GraphQLRequest(query))).kind == "ok"
         workers = router.jobs.processes
-        assert workers is not None and workers.unavailable is not None
+        assert workers is not None
+        await _until(lambda: workers.unavailable is not None, "the process mode to be given up")
+        assert workers.unavailable is not None
         assert "ModuleNotFoundError" in workers.unavailable
         assert workers.local == 3 and workers.pids() == []
     finally:

@@ -58,6 +58,9 @@ def test_a_reload_replaces_the_compile_process_with_one_of_the_new_supergraph(
             what="the new supergraph",
         )
         wait_until(lambda: not alive(first), what="the old compile process to exit")
+        # The new router's child starts in the background (its first jobs run on its
+        # thread meanwhile).
+        wait_until(lambda: len(router.compile_processes()) == 1, what="the new compile process")
         [second] = router.compile_processes()
         assert second != first
         metrics = httpx.get(f"{router.url}/metrics", timeout=5).text

@@ -94,7 +94,9 @@ async def start_stack(
         },
     )
     router_url = await exits.enter_async_context(serve(build_app(SUPERGRAPH_SDL, config)))
-    client = await exits.enter_async_context(httpx.AsyncClient(base_url=router_url))
+    # httpx's default 5 s read timeout is no bound of ours: on a loaded CI machine a
+    # request once took longer, and a test must not fail on speed.
+    client = await exits.enter_async_context(httpx.AsyncClient(base_url=router_url, timeout=120))
     return Stack(client, apps)
 
 
