@@ -61,7 +61,13 @@ class Case:
     error: type[AuthError]
 
 
-NOW = int(time.time())
+def now() -> int:
+    """The time when the token is made (not when this module was imported: in a long
+    session the tests run many minutes later, and a token "600 s in the future" at
+    import is valid by then)."""
+    return int(time.time())
+
+
 ATTACKS = [
     Case("alg none", lambda: tokens.unsigned_token(), DisallowedAlgorithm),
     Case("alg none without kid", lambda: tokens.unsigned_token(kid=""), DisallowedAlgorithm),
@@ -71,9 +77,13 @@ ATTACKS = [
         lambda: tokens.token(kid="hs-1"),
         DisallowedAlgorithm,
     ),
-    Case("expired", lambda: tokens.token(exp=NOW - 60, iat=NOW - 600, nbf=NOW - 600), TokenExpired),
-    Case("not yet valid (nbf)", lambda: tokens.token(nbf=NOW + 600), TokenNotYetValid),
-    Case("issued in the future (iat)", lambda: tokens.token(iat=NOW + 600), TokenNotYetValid),
+    Case(
+        "expired",
+        lambda: tokens.token(exp=now() - 60, iat=now() - 600, nbf=now() - 600),
+        TokenExpired,
+    ),
+    Case("not yet valid (nbf)", lambda: tokens.token(nbf=now() + 600), TokenNotYetValid),
+    Case("issued in the future (iat)", lambda: tokens.token(iat=now() + 600), TokenNotYetValid),
     Case("wrong issuer", lambda: tokens.token(iss="https://evil.test/"), WrongIssuer),
     Case("no issuer", lambda: tokens.token(iss=None), MissingClaim),
     Case("wrong audience", lambda: tokens.token(aud="someone-else"), WrongAudience),

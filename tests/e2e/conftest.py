@@ -1,4 +1,8 @@
-"""One session-scoped bundled system (subgraphs, supergraph, router) for every e2e test."""
+"""One bundled system (subgraphs, supergraph, router) for every e2e test.
+
+Package-scoped: it stops after this folder's last test, so its processes do not
+load the machine (and slow other tests) for the rest of the session.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pytest
 from tests.e2e.system import System
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     running = System.start(tmp_path_factory.mktemp("e2e"))
     try:

@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.system import System
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     running = System.start(tmp_path_factory.mktemp("hostile"))
     try:
