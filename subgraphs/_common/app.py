@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 
 from auth import AuthError
 from events import EventsConfig
+from events.streams import Streams
 from loaders import SerialSession
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.context import (
@@ -33,7 +34,8 @@ from subgraphs._common.database import Database
 from subgraphs._common.domain import Domain
 from subgraphs._common.errors import UNAUTHENTICATED
 from subgraphs._common.eventing import EventsMetrics, EventsRuntime
-from subgraphs._common.identity import SubgraphIdentity
+from subgraphs._common.identity import ANONYMOUS_UNVERIFIED, SubgraphIdentity
+from subgraphs._common.live import LiveSources, live_context
 from subgraphs._common.seeding import DEFAULT_SCALE, Scale
 
 log = logging.getLogger("subgraphs")
@@ -62,24 +64,37 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
         database: Database,
         identity: SubgraphIdentity | None = None,
         *,
-        events_enabled: bool = False,
+        runtime: EventsRuntime | None = None,
     ) -> None:
         super().__init__(domain.schema, graphql_ide="graphiql")
         self.database = database
         self.identity = identity or SubgraphIdentity(None)
-        self.events_enabled = events_enabled
+        self.runtime = runtime
+        self.events_enabled = runtime is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] in ("http", "websocket"):
             try:
                 scope[IDENTITY_SCOPE_KEY] = await self.identity.identify(Headers(scope=scope))
             except AuthError as error:
+                if scope["type"] == "websocket":
+                    # Refused at the handshake (HTTP 403): nothing is served unidentified.
+                    log.info("websocket refused: %s", error.reason)
+                    await send(
+                        {"type": "websocket.close", "code": 4401, "reason": "unauthenticated"}
+                    )
+                    return
                 body = {
                     "errors": [{"message": error.reason, "extensions": {"code": UNAUTHENTICATED}}]
                 }
                 await JSONResponse(body, status_code=401)(scope, receive, send)
                 return
         rid = scope[_REQUEST_ID_SCOPE_KEY] = request_id(Headers(scope=scope))
+        if scope["type"] == "websocket":
+            # Subscriptions (live.py): no session for the connection's lifetime; each
+            # event of each subscription gets one while it is answered.
+            await super().__call__(scope, receive, send)
+            return
         async with self.database.request_session(rid) as db:
             scope[_SESSION_SCOPE_KEY] = db
             try:
@@ -90,8 +105,13 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> SubgraphContext:
-        assert isinstance(request, Request), "subgraphs serve no websockets"
         rid: str = request.scope[_REQUEST_ID_SCOPE_KEY]
+        if isinstance(request, WebSocket):
+            feed = self.runtime.feed if self.runtime is not None else None
+            streams = self.runtime.config.streams if self.runtime is not None else Streams()
+            live = LiveSources(self.database.sessions, feed, streams)
+            identity = request.scope.get(IDENTITY_SCOPE_KEY, ANONYMOUS_UNVERIFIED)
+            return live_context(request, rid, live, identity)
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = rid
         context = SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request, rid)
@@ -171,13 +191,12 @@ def create_subgraph_app(
     async def prometheus(_request: Request) -> Response:
         return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
 
+    graphql = SubgraphGraphQL(domain, database, identity, runtime=runtime)
     app = Starlette(
         routes=[
-            Route(
-                "/graphql",
-                SubgraphGraphQL(domain, database, identity, events_enabled=runtime is not None),
-                methods=["GET", "POST"],
-            ),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Subscriptions: graphql-transport-ws (and the legacy graphql-ws) on the same path.
+            WebSocketRoute("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
         ],

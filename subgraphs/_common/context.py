@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -74,7 +75,7 @@ class SubgraphContext:
         claims: Claims | None = None,
         request: Request | None = None,
         request_id: str | None = None,
-    ) -> SubgraphContext:
+    ) -> Self:
         """`claims` give `user_id` from their subject unless `user_id` is passed too."""
         if user_id is None and claims is not None:
             user_id = user_id_from(claims.subject)

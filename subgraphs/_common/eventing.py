@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import Consumer, EventRegistry, EventsConfig, EventTables, Handler, Outbox, Relay
+from subgraphs._common.live import LiveFeed
 
 log = logging.getLogger("subgraphs.events")
 
@@ -58,6 +59,8 @@ class EventsRuntime:
     engine: AsyncEngine
     relay: Relay | None = None
     consumers: list[Consumer] = field(default_factory=list)
+    feed: LiveFeed | None = None
+    """Events for the domain's GraphQL subscriptions (live.py), on the same connection."""
     _client: Client | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -68,6 +71,7 @@ class EventsRuntime:
             max_reconnect_attempts=-1,  # keep trying: the outbox holds events meanwhile
         )
         js = self._client.jetstream()
+        self.feed = LiveFeed(self._client, self.events.registry)
         streams = self.config.streams
         if self.events.produces:
             self.relay = Relay(
@@ -112,6 +116,8 @@ class EventsRuntime:
         return 0 if self._client is None else int(self._client.stats["reconnects"])
 
     async def stop(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -113,6 +113,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         self,
         query: type,
         mutation: type | None = None,
+        subscription: type | None = None,
         *,
         types: Iterable[type] = (),
         extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
@@ -120,6 +121,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         super().__init__(
             query=query,
             mutation=mutation,
+            subscription=subscription,
             types=types,
             extensions=[*extensions, MaskInternalErrors],
             federation_version=FEDERATION_VERSION,

@@ -17,15 +17,18 @@ Shipping rule:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import strawberry
 from sqlalchemy import Integer, cast, func, select
 from strawberry.types import Info
 
+from events import Event
 from loaders import AggregateLoader, ForeignKeyLoader, KeyLoader
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import bad_user_input, parse_int_id
+from subgraphs._common.live import live_of
 from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import CURRENCY
@@ -190,4 +193,28 @@ class Query:
         return await Warehouse.resolve_reference(info, parse_int_id(id))
 
 
-schema = SubgraphSchema(query=Query, types=[Product])
+STOCK_EVENTS = ("StockReserved", "StockReleased")
+"""What changes a product's stock: reservations for orders and their release."""
+
+
+def _reserved_upcs(event: Event[Any]) -> list[str]:
+    return [item.product_upc for item in event.payload.items]
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The product's stock now, then after each change of it.")  # type: ignore[untyped-decorator]
+    async def stock_changed(self, info: InventoryInfo, upc: str) -> AsyncIterator[Product]:
+        context = live_of(info.context)
+        live = context.live
+        subjects = [live.streams.subject("inventory", name) for name in STOCK_EVENTS]
+        # Follow first, then read: a change committed in between is in the queue.
+        async with live.require_feed().follow(subjects, _reserved_upcs, upc) as changes:
+            async with context.event_session():
+                yield Product(upc=upc)
+            async for _ in changes:
+                async with context.event_session():
+                    yield Product(upc=upc)
+
+
+schema = SubgraphSchema(query=Query, subscription=Subscription, types=[Product])

@@ -22,15 +22,20 @@ The checks compare ids the loaders already returned: they add no SQL statement.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from events import Event
 from loaders import ForeignKeyLoader, KeyLoader
 from subgraphs._common.access import require_owner, require_user
 from subgraphs._common.context import SubgraphContext
-from subgraphs._common.errors import bad_user_input, parse_int_id
+from subgraphs._common.errors import bad_user_input, forbidden, parse_int_id, unauthenticated
+from subgraphs._common.event_types import OrderStatusChanged
+from subgraphs._common.live import live_of
 from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.values import Money
@@ -142,14 +147,15 @@ class Order:
     )
 
     @classmethod
-    def from_row(cls, row: OrderRow) -> Order:
+    def from_row(cls, row: OrderRow, *, status: OrderStatusChanged | None = None) -> Order:
+        """The order as stored; with `status`, as of that change of its status."""
         return cls(
             id=strawberry.ID(str(row.id)),
             user=User(id=strawberry.ID(str(row.user_id))),
             total=Money(amount=row.total_amount, currency=row.currency),
-            status=OrderStatus(row.status),
+            status=OrderStatus(row.status if status is None else status.status),
             placed_at=row.placed_at,
-            status_reason=row.status_reason,
+            status_reason=row.status_reason if status is None else status.reason,
         )
 
     @classmethod
@@ -226,4 +232,77 @@ class Mutation:
         return Order.from_row(await cancel_order(info.context, row))
 
 
-schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User, Product, Order])
+def _order_keys(event: Event[Any]) -> list[str]:
+    return [str(event.payload.order_id)]
+
+
+def _everything(_event: Event[Any]) -> list[str]:
+    return [ALL]
+
+
+ALL = "*"
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.federation.field(  # type: ignore[untyped-decorator]
+        is_subscription=True,
+        authenticated=True,
+        description="The order now, then at each change of its status (its owner, or scope orders:read).",
+    )
+    async def order_status_changed(
+        self, info: OrdersInfo, order_id: strawberry.ID
+    ) -> AsyncIterator[Order]:
+        """The order now, then at each change of its status (its owner, or scope
+        `orders:read`): a client that subscribes right after placing an order never
+        misses its outcome."""
+        context = live_of(info.context)
+        live = context.live
+        feed = live.require_feed()
+        order = parse_int_id(order_id, what="orderId")
+        subject = live.streams.keyed_subject("orders", "OrderStatusChanged", str(order))
+        # Follow first, then read: a change committed in between is in the queue.
+        async with feed.follow([subject], _order_keys, str(order)) as changes:
+            async with context.event_session():
+                row = await orders_by_id(info).load(order)
+                if row is None:
+                    raise bad_user_input(f"order {order} does not exist", field="orderId")
+                require_owner(info, row.user_id, ORDERS_SCOPE)
+                seen = row.version
+                yield Order.from_row(row)
+            async for event in changes:
+                changed: OrderStatusChanged = event.payload
+                if changed.version <= seen:
+                    continue  # already in what was read
+                seen = changed.version
+                async with context.event_session():
+                    row = await orders_by_id(info).load(order)
+                    if row is None:
+                        return
+                    # This change's status, even when the row has moved on since: the
+                    # next events bring the later ones, in order.
+                    yield Order.from_row(row, status=changed)
+
+    @strawberry.federation.field(  # type: ignore[untyped-decorator]
+        is_subscription=True,
+        requires_scopes=[[ORDERS_SCOPE]],
+        description="Every order placed from now on (staff: scope orders:read).",
+    )
+    async def order_placed(self, info: OrdersInfo) -> AsyncIterator[Order]:
+        """Every order placed from now on (staff: scope `orders:read`)."""
+        if ORDERS_SCOPE not in info.context.scopes:
+            raise forbidden() if info.context.user_id is not None else unauthenticated()
+        context = live_of(info.context)
+        live = context.live
+        subject = live.streams.subject("orders", "OrderPlaced")
+        async with live.require_feed().follow([subject], _everything, ALL) as placed:
+            async for event in placed:
+                async with context.event_session():
+                    row = await orders_by_id(info).load(event.payload.order_id)
+                    if row is not None:
+                        yield Order.from_row(row)
+
+
+schema = SubgraphSchema(
+    query=Query, mutation=Mutation, subscription=Subscription, types=[User, Product, Order]
+)

@@ -128,9 +128,11 @@ async def test_sdl_has_the_keys_and_types(orders: Harness) -> None:
     sdl = _data(await orders.execute("{ _service { sdl } }"))["_service"]["sdl"]
     assert sdl.startswith(
         'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@authenticated", "@key", "@shareable", "@tag"])'
+        'import: ["@authenticated", "@key", "@requiresScopes", "@shareable", "@tag"])'
     )
     assert 'type Order @key(fields: "id") @authenticated {' in sdl
+    assert "orderStatusChanged(orderId: ID!): Order! @authenticated" in sdl
+    assert 'orderPlaced: Order! @requiresScopes(scopes: [["orders:read"]])' in sdl
     assert 'type User @key(fields: "id") {' in sdl
     assert 'type Product @key(fields: "upc") {' in sdl
     assert 'type Money @shareable @tag(name: "partner") {' in sdl
