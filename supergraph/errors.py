@@ -73,6 +73,7 @@ BAD_USER_INPUT: Final = "BAD_USER_INPUT"
 QUERY_PLANNING_FAILED: Final = "QUERY_PLANNING_FAILED"
 MAX_FETCHES_EXCEEDED: Final = "MAX_FETCHES_EXCEEDED"
 MAX_PLANNING_STEPS_EXCEEDED: Final = "MAX_PLANNING_STEPS_EXCEEDED"
+COST_ESTIMATED_TOO_EXPENSIVE: Final = "COST_ESTIMATED_TOO_EXPENSIVE"
 REQUEST_CONCURRENCY_LIMITED: Final = "REQUEST_CONCURRENCY_LIMITED"
 COMPUTE_JOB_FAILED: Final = "COMPUTE_JOB_FAILED"
 
@@ -271,6 +272,14 @@ CODES: Final = (
         REQUEST_ERROR,
         "plan",
         "The query plan needs more subgraph fetches than `limits.max_fetches`.",
+    ),
+    ErrorCode(
+        COST_ESTIMATED_TOO_EXPENSIVE,
+        REQUEST_ERROR,
+        "demand control",
+        "The operation's estimated cost (Apollo's static cost model, with this request's"
+        " variables) is above `demand_control.strategy.static_estimated.max` in enforce mode:"
+        " no subgraph was contacted.",
     ),
     ErrorCode(
         REQUEST_CONCURRENCY_LIMITED,

@@ -16,6 +16,8 @@ from graphql.language import DocumentNode, SchemaDefinitionNode, SchemaExtension
 from supergraph.schema.links import Link, read_link
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
+COST_SPEC = "https://specs.apollo.dev/cost/"
+"""A subgraph may link the cost spec itself instead of importing from federation v2.9."""
 
 FEDERATION_DIRECTIVES = (
     "key",
@@ -102,6 +104,14 @@ def federation_names(document: DocumentNode) -> FederationNames:
     for name in FEDERATION_DIRECTIVES:
         local = federation.imports.get(f"@{name}")
         names.by_local[local[1:] if local else f"{prefix}__{name}"] = name
+    for link in links:
+        if link.url.startswith(COST_SPEC):
+            # The spec's own directive is `@cost` (or `@<as>`), the other `@cost__listSize`.
+            cost_prefix = link.alias or "cost"
+            cost = link.imports.get("@cost")
+            names.by_local[cost[1:] if cost else cost_prefix] = "cost"
+            list_size = link.imports.get("@listSize")
+            names.by_local[list_size[1:] if list_size else f"{cost_prefix}__listSize"] = "listSize"
     return names
 
 

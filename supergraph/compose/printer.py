@@ -21,6 +21,7 @@ from graphql.language import (
     InputObjectTypeDefinitionNode,
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
+    IntValueNode,
     NamedTypeNode,
     NameNode,
     ObjectTypeDefinitionNode,
@@ -33,8 +34,16 @@ from graphql.language import (
 
 from .graph_names import graph_enum_names
 from .merged import FieldJoin, MergedArgument, MergedField, MergedSchema, MergedType, TypeJoin
-from .specs import FEATURES, JOIN_DEFINITIONS, JOIN_URL, LINK_DEFINITIONS, LINK_URL, Feature
-from .subgraph import ROOT_KINDS, Meta
+from .specs import (
+    FEATURES,
+    JOIN_DEFINITIONS,
+    JOIN_URL,
+    LINK_DEFINITIONS,
+    LINK_URL,
+    Feature,
+    cost_feature,
+)
+from .subgraph import ROOT_KINDS, ListSize, Meta
 
 
 def print_supergraph(merged: MergedSchema) -> str:
@@ -52,6 +61,8 @@ class _Printer:
         types = sorted(self.merged.types.values(), key=self._type_order)
         printed_types = [print_ast(self._type(t)) for t in types]
         features = [f for f in FEATURES if f.directive in self.used_features]
+        if self.used_features & {"cost", "listSize"}:
+            features.append(cost_feature("listSize" in self.used_features))
         parts = [self._schema(features), LINK_DEFINITIONS, JOIN_DEFINITIONS]
         parts += [f.definitions for f in features]
         parts += [print_ast(d) for _, d in sorted(self.merged.composed_directives.items())]
@@ -65,10 +76,10 @@ class _Printer:
 
     def _schema(self, features: list[Feature]) -> str:
         links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{JOIN_URL}", for: EXECUTION)']
-        for feature in FEATURES:
-            if feature in features:
-                purpose = f", for: {feature.purpose}" if feature.purpose else ""
-                links.append(f'@link(url: "{feature.url}"{purpose})')
+        for feature in features:
+            purpose = f", for: {feature.purpose}" if feature.purpose else ""
+            imports = f", import: {feature.imports}" if feature.imports else ""
+            links.append(f'@link(url: "{feature.url}"{purpose}{imports})')
         for link in self.merged.composed_links:
             links.append(print_ast(link.node))
         roots = "".join(
@@ -236,6 +247,12 @@ class _Printer:
         for policies in meta.policies:
             self.used_features.add("policy")
             directives.append(_directive("policy", policies=_nested(policies)))
+        if meta.list_size is not None:
+            self.used_features.add("listSize")
+            directives.append(_list_size(meta.list_size))
+        if meta.cost is not None:
+            self.used_features.add("cost")
+            directives.append(_directive("cost", weight=IntValueNode(value=str(meta.cost))))
         if meta.deprecated is not None:
             if meta.deprecated == "No longer supported":
                 directives.append(_directive("deprecated"))
@@ -255,6 +272,23 @@ def _directive(directive_name: str, /, **arguments: ConstValueNode) -> ConstDire
             ConstArgumentNode(name=NameNode(value=k), value=v) for k, v in arguments.items()
         ),
     )
+
+
+def _list_size(size: ListSize) -> ConstDirectiveNode:
+    arguments: dict[str, ConstValueNode] = {}
+    if size.assumed_size is not None:
+        arguments["assumedSize"] = IntValueNode(value=str(size.assumed_size))
+    if size.slicing_arguments is not None:
+        arguments["slicingArguments"] = _strings(size.slicing_arguments)
+    if size.sized_fields is not None:
+        arguments["sizedFields"] = _strings(size.sized_fields)
+    if not size.require_one_slicing_argument:
+        arguments["requireOneSlicingArgument"] = BooleanValueNode(value=False)
+    return _directive("listSize", **arguments)
+
+
+def _strings(values: tuple[str, ...]) -> ConstListValueNode:
+    return ConstListValueNode(values=tuple(_string(v) for v in values))
 
 
 def _string(value: str) -> StringValueNode:

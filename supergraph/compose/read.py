@@ -55,6 +55,7 @@ from .subgraph import (
     EnumValue,
     Field,
     Key,
+    ListSize,
     Meta,
     Subgraph,
     SubgraphType,
@@ -248,6 +249,11 @@ class _Reader:
                 meta.scopes.append(_nested_strings(_argument(directive, "scopes")))
             elif canonical == "policy":
                 meta.policies.append(_nested_strings(_argument(directive, "policies")))
+            elif canonical == "cost":
+                weight = _argument(directive, "weight")
+                meta.cost = weight if isinstance(weight, int) else None
+            elif canonical == "listSize":
+                meta.list_size = read_list_size(directive)
             elif local == "deprecated":
                 reason = _argument(directive, "reason")
                 meta.deprecated = "No longer supported" if reason is None else str(reason)
@@ -286,6 +292,21 @@ def _argument(directive: DirectiveNode, name: str) -> object:
                 return value.value
             return value_from_ast_untyped(value)
     return None
+
+
+def read_list_size(directive: DirectiveNode) -> ListSize:
+    assumed = _argument(directive, "assumedSize")
+    require_one = _argument(directive, "requireOneSlicingArgument")
+    return ListSize(
+        assumed if isinstance(assumed, int) else None,
+        _strings(_argument(directive, "slicingArguments")),
+        _strings(_argument(directive, "sizedFields")),
+        require_one is not False,
+    )
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    return tuple(str(v) for v in value) if isinstance(value, list) else None
 
 
 def _nested_strings(value: object) -> list[list[str]]:

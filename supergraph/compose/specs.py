@@ -63,6 +63,8 @@ class Feature:
     url: str
     purpose: str | None
     definitions: str
+    imports: str = ""
+    """The link's `import:` argument as printed (empty: none)."""
 
 
 FEATURES = (
@@ -102,3 +104,24 @@ FEATURES = (
         "INTERFACE | SCALAR | ENUM\n\nscalar policy__Policy",
     ),
 )
+
+COST_URL = "https://specs.apollo.dev/cost/v0.1"
+_COST = (
+    "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | "
+    "INPUT_FIELD_DEFINITION | OBJECT | SCALAR"
+)
+_LIST_SIZE = (
+    "(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], "
+    "requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"
+)
+
+
+def cost_feature(list_size_used: bool) -> Feature:
+    """Demand control's directives, linked as @apollo/composition 2.9+ links them: both
+    defined whenever either is used, `@listSize` imported only when some field uses it
+    (else it keeps its namespaced name, `@cost__listSize`)."""
+    if list_size_used:
+        return Feature(
+            "cost", COST_URL, None, f"{_COST}\n\ndirective @listSize{_LIST_SIZE}", '["@listSize"]'
+        )
+    return Feature("cost", COST_URL, None, f"{_COST}\n\ndirective @cost__listSize{_LIST_SIZE}")

@@ -19,6 +19,16 @@ ROOT_KINDS = ("query", "mutation", "subscription")
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
+@dataclass(frozen=True, slots=True)
+class ListSize:
+    """`@listSize` (cost spec v0.1): how long a list field's value is assumed to be."""
+
+    assumed_size: int | None = None
+    slicing_arguments: tuple[str, ...] | None = None
+    sized_fields: tuple[str, ...] | None = None
+    require_one_slicing_argument: bool = True
+
+
 @dataclass(slots=True)
 class Meta:
     """Directives and documentation that the supergraph carries over."""
@@ -33,6 +43,9 @@ class Meta:
     deprecated: str | None = None
     custom: list[ConstDirectiveNode] = field(default_factory=list)
     """Applications of `@composeDirective`d directives."""
+    cost: int | None = None
+    """`@cost(weight:)` (demand control)."""
+    list_size: ListSize | None = None
 
 
 @dataclass(slots=True)

@@ -2,7 +2,8 @@
 
 `@inaccessible` and `@authenticated` apply when any subgraph applies them; tags
 are the union; `@requiresScopes`/`@policy` are AND-ed across subgraphs (each a
-disjunction of conjunctions, so the result is their product).
+disjunction of conjunctions, so the result is their product); `@cost` takes the
+largest weight and `@listSize` the largest sizes (as @apollo/composition does).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 
 from graphql.language import ConstDirectiveNode, print_ast
 
-from supergraph.compose.subgraph import Meta
+from supergraph.compose.subgraph import ListSize, Meta
 
 
 def merge_meta(metas: Sequence[Meta]) -> Meta:
@@ -25,7 +26,31 @@ def merge_meta(metas: Sequence[Meta]) -> Meta:
     merged.policies = [conjunction(policies)] if policies else []
     merged.deprecated = next((m.deprecated for m in metas if m.deprecated is not None), None)
     merged.custom = _unique_directives([d for m in metas for d in m.custom])
+    weights = [m.cost for m in metas if m.cost is not None]
+    merged.cost = max(weights) if weights else None
+    sizes = [m.list_size for m in metas if m.list_size is not None]
+    merged.list_size = merge_list_sizes(sizes) if sizes else None
     return merged
+
+
+def merge_list_sizes(sizes: Sequence[ListSize]) -> ListSize:
+    """As @apollo/composition merges `@listSize`: the largest assumed size, the union of
+    slicing arguments and sized fields, one slicing argument required only if every
+    subgraph requires it (the most a shared field may return, whoever resolves it)."""
+    assumed = [s.assumed_size for s in sizes if s.assumed_size is not None]
+    return ListSize(
+        max(assumed) if assumed else None,
+        _union([s.slicing_arguments for s in sizes]),
+        _union([s.sized_fields for s in sizes]),
+        all(s.require_one_slicing_argument for s in sizes),
+    )
+
+
+def _union(lists: Sequence[tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    present = [names for names in lists if names is not None]
+    if not present:
+        return None
+    return tuple(dict.fromkeys(name for names in present for name in names))
 
 
 def conjunction(requirements: Sequence[list[list[str]]]) -> list[list[str]]:
