@@ -74,6 +74,7 @@ QUERY_PLANNING_FAILED: Final = "QUERY_PLANNING_FAILED"
 MAX_FETCHES_EXCEEDED: Final = "MAX_FETCHES_EXCEEDED"
 MAX_PLANNING_STEPS_EXCEEDED: Final = "MAX_PLANNING_STEPS_EXCEEDED"
 COST_ESTIMATED_TOO_EXPENSIVE: Final = "COST_ESTIMATED_TOO_EXPENSIVE"
+COST_QUERY_PARSE_FAILURE: Final = "COST_QUERY_PARSE_FAILURE"
 REQUEST_CONCURRENCY_LIMITED: Final = "REQUEST_CONCURRENCY_LIMITED"
 COMPUTE_JOB_FAILED: Final = "COMPUTE_JOB_FAILED"
 
@@ -280,6 +281,13 @@ CODES: Final = (
         "The operation's estimated cost (Apollo's static cost model, with this request's"
         " variables) is above `demand_control.strategy.static_estimated.max` in enforce mode:"
         " no subgraph was contacted.",
+    ),
+    ErrorCode(
+        COST_QUERY_PARSE_FAILURE,
+        REQUEST_ERROR,
+        "demand control",
+        "The operation cannot be costed in enforce mode, e.g. a field whose `@listSize`"
+        " requires exactly one slicing argument got none or several.",
     ),
     ErrorCode(
         REQUEST_CONCURRENCY_LIMITED,

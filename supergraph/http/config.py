@@ -16,11 +16,13 @@ import yaml
 
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
+from supergraph.http.demand_control import parse_demand_control
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
+from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
 from supergraph.pipeline.subgraphs import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.usage.recorder import UsageSettings
@@ -178,6 +180,8 @@ class RouterConfig:
     compute_jobs: ComputeJobsConfig = field(default_factory=ComputeJobsConfig)
     usage_reporting: UsageSettings | None = None
     """Which schema elements operations use, per client (docs/usage.md); None: off."""
+    demand_control: DemandControlOptions | None = None
+    """Operation cost limits (docs/demand-control.md); None: off."""
 
     @property
     def introspection(self) -> bool:
@@ -209,6 +213,7 @@ TOP_KEYS = {
     "supergraph",
     "compute_jobs",
     "usage_reporting",
+    "demand_control",
     *SECURITY_KEYS,
 }
 
@@ -267,6 +272,7 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
         supergraph=_supergraph(top),
         compute_jobs=_compute_jobs(top),
         usage_reporting=_usage_reporting(top),
+        demand_control=parse_demand_control(top),
     )
 
 

@@ -17,6 +17,9 @@ router_cache_evictions_total{cache}                   entries evicted to make ro
 router_cache_rejections_total{cache,reason}           entries not kept (oversize, admission)
 router_persisted_queries_total{result}                persisted query hits, misses, registrations
 router_reloads_total{outcome}                         hot reloads (success, failure)
+cost_estimated{cost_result}                           estimated operation cost (histogram; demand control)
+cost_actual / cost_delta                              actual cost, actual - estimated (histograms)
+router_cost_results_total{result}                     COST_OK, COST_ESTIMATED_TOO_EXPENSIVE, ...
 
 Ratios are left to PromQL (hits / (hits + misses)): counters add up across replicas,
 ratios do not. Cache and persisted-query counters are read at scrape time from
@@ -51,11 +54,16 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
+from supergraph.pipeline.demand_control import CostRecord
+
 CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
 """(label values, count) rows for one counter family (or values, for a gauge family)."""
 
 _NAME_LENGTH = 64
 _NAME = re.compile(rf"[_A-Za-z][_0-9A-Za-z]{{0,{_NAME_LENGTH - 1}}}")
+COST_BUCKETS = (0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, float("inf"))
+"""The view Apollo's demand control documentation suggests for `cost.*` (costs are
+counts, not latencies)."""
 _MAX_CACHED_OPERATIONS = 1024
 """Labelled children kept per (operation, outcome); operation names come from clients."""
 
@@ -170,6 +178,33 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        # Apollo's instruments `cost.estimated`, `cost.actual`, `cost.delta`.
+        self.cost_estimated = Histogram(
+            "cost_estimated",
+            "Estimated cost of operations before execution, by result (demand control).",
+            ["cost_result"],
+            buckets=COST_BUCKETS,
+            registry=self.registry,
+        )
+        self.cost_actual = Histogram(
+            "cost_actual",
+            "Actual cost of operations, measured on their responses (demand control).",
+            buckets=COST_BUCKETS,
+            registry=self.registry,
+        )
+        self.cost_delta = Histogram(
+            "cost_delta",
+            "Actual minus estimated cost of operations (demand control).",
+            buckets=COST_BUCKETS,
+            registry=self.registry,
+        )
+        self.cost_results = Counter(
+            "router_cost_results",
+            "Operations by demand control result (COST_OK, COST_ESTIMATED_TOO_EXPENSIVE,"
+            " COST_QUERY_PARSE_FAILURE); refused ones only in enforce mode.",
+            ["result"],
+            registry=self.registry,
+        )
         self._scraped = _ScrapeTimeCounters()
         self._gauges = _ScrapeTimeGauges()
         # A hot reload builds the next app (and watches its counters) in a thread.
@@ -213,6 +248,16 @@ class Metrics:
         count, duration = children
         count.inc()
         duration.observe(seconds)
+
+    def on_cost(self, record: CostRecord) -> None:
+        """One operation's costs (the demand control stage's observer)."""
+        self.cost_results.labels(result=record.result).inc()
+        if record.estimated is not None:
+            self.cost_estimated.labels(cost_result=record.result).observe(record.estimated)
+        if record.actual is not None:
+            self.cost_actual.observe(record.actual)
+            if record.estimated is not None:
+                self.cost_delta.observe(record.actual - record.estimated)
 
     def on_reload(self, ok: bool) -> None:
         self.reloads.labels(outcome="success" if ok else "failure").inc()

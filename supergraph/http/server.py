@@ -12,6 +12,7 @@ from supergraph.http.config import ConfigError, RouterConfig, load_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
+from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.pipeline.options import ExecutorOptions, RouterOptions
 from supergraph.pipeline.router import Router
 from supergraph.pipeline.subgraphs import SubgraphSettings, connect
@@ -113,4 +114,12 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         limits=config.limits.operation_limits(),
         compute_processes=processes,
         usage=config.usage_reporting,
+        demand_control=_demand_control(config, metrics),
     )
+
+
+def _demand_control(config: RouterConfig, metrics: Metrics | None) -> DemandControlOptions | None:
+    options = config.demand_control
+    if options is None or metrics is None:
+        return options
+    return dataclasses.replace(options, observer=metrics.on_cost)

@@ -327,12 +327,14 @@ class CostModel:
                     inner_set = selection.selection_set
                     condition = selection.type_condition
                     inner = None if condition is None else condition.name.value
-                else:
+                elif isinstance(selection, FragmentSpreadNode):
                     fragment = scoring.fragments.get(selection.name.value)
                     if fragment is None:
                         continue
                     inner_set = fragment.selection_set
                     inner = fragment.type_condition.name.value
+                else:
+                    continue
                 if inner is not None and not self._applies(inner, concrete, parent):
                     continue
                 cost += self._response_selections(scoring, inner_set, inner or parent, data)
@@ -399,15 +401,15 @@ def _expected(
         return _ExpectedSize(directive.assumed_size, directive.sized_fields)
     values: dict[str, int] = {}
     for name in directive.slicing_arguments:
-        argument = definition.args.get(name)
-        default = None if argument is None or argument.ast_node is None else argument.ast_node
+        declared = definition.args.get(name)
+        default = None if declared is None or declared.ast_node is None else declared.ast_node
         if default is not None and isinstance(default.default_value, IntValueNode):
             values[name] = int(default.default_value.value)
-    for argument in node.arguments or ():
-        name = argument.name.value
+    for given_argument in node.arguments or ():
+        name = given_argument.name.value
         if name not in directive.slicing_arguments:
             continue
-        given = argument.value
+        given = given_argument.value
         if isinstance(given, IntValueNode):
             values[name] = int(given.value)
         elif isinstance(given, VariableNode):

@@ -79,6 +79,7 @@ def process_spec(
         compute_jobs=False,
         compute_processes=0,
         usage=None,
+        demand_control=None,
     )
     try:
         payload = pickle.dumps((source, compiling, planner))

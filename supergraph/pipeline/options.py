@@ -14,6 +14,7 @@ from supergraph.executor.execute import ExecutorOptions as ExecutorOptions
 from supergraph.limits import OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.compute import DEFAULT_MAX_QUEUED
+from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.usage.recorder import UsageSettings
 
 DEFAULT_LOOP_SHAPING_FIELDS = 1_000
@@ -55,3 +56,6 @@ class RouterOptions:
     loop_shaping_fields: int | None = DEFAULT_LOOP_SHAPING_FIELDS
     """With compute jobs on: the most fields a response is shaped with on the event
     loop; a larger one is shaped on the compute worker (None: always on the loop)."""
+    demand_control: DemandControlOptions | None = None
+    """router.yaml `demand_control` (enabled): the cost of each operation estimated
+    before any fetch, refused over the maximum in enforce mode (demand_control.py)."""

@@ -52,6 +52,7 @@ from supergraph.pipeline.compile import (
 )
 from supergraph.pipeline.compute import ComputeJobs
 from supergraph.pipeline.compute_process import ProcessSpec, RemoteJob
+from supergraph.pipeline.demand_control import DemandControl
 from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
@@ -103,6 +104,8 @@ class Router:
             self.jobs if options.compute_jobs else None, options.loop_shaping_fields
         )
         self.usage = UsageRecorder(options.usage, describer(self.schema)) if options.usage else None
+        demand = options.demand_control
+        self.demand_control = None if demand is None else DemandControl(supergraph, demand)
         """Usage reporting (router.yaml `usage_reporting`; None: off)."""
         # Introspection results by selection: static per schema (see introspection.py).
         self.introspection = IntrospectionCache()
@@ -193,6 +196,13 @@ class Router:
             self.usage.record(
                 query, request.operation_name, client.name, client.version, client.persisted_id
             )
+        estimate = None
+        if self.demand_control is not None:
+            # Before any fetch: a refused operation costs the subgraphs nothing.
+            estimated = self.demand_control.estimate(prepared, values)
+            if isinstance(estimated, GraphQLResponse):
+                return estimated
+            estimate = estimated
         errors: list[JSONObject] = []
         introspection = None
         if prepared.introspection is not None:
@@ -208,6 +218,9 @@ class Router:
         data = await self._shaping.shape(
             prepared.shaper, outcome.data, values, errors, introspection
         )
+        if estimate is not None and self.demand_control is not None:
+            document = self._parse(query, located=False)
+            self.demand_control.measure(estimate, document, data, values)
         return respond(prepared, data, errors, wants_plan(request, self.options.expose_query_plan))
 
     async def _prepare_request(

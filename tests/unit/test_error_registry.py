@@ -36,6 +36,8 @@ NOT_CODES = {
     "SUPERGRAPH_REGISTRY",
     "NATS_URL",
     "SUBGRAPHS_DATA_DIR",
+    # demand control's result of an operation within budget (Apollo's `cost.result`)
+    "COST_OK",
 }
 """Uppercase string literals of the router's source that are not error codes."""
 
