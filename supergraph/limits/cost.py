@@ -220,7 +220,8 @@ class CostModel:
             arguments += self._argument(
                 argument.value, argument_definition, weight, scoring.variables
             )
-        return count * type_cost + arguments
+        # An empty list costs nothing, even when its items would overflow (0 * inf).
+        return (count * type_cost if count else 0.0) + arguments
 
     def _output_cost(self, parent: str, name: str, output: Any) -> float:
         weight = self.directives.field_cost(parent, name)
@@ -411,11 +412,11 @@ def _expected(
             continue
         given = given_argument.value
         if isinstance(given, IntValueNode):
-            values[name] = int(given.value)
+            values[name] = _size(int(given.value))
         elif isinstance(given, VariableNode):
             found = scoring.variables.get(given.name.value)
             if isinstance(found, int) and not isinstance(found, bool):
-                values[name] = found
+                values[name] = _size(found)
     if directive.require_one_slicing_argument and len(values) != 1:
         raise CostNotComputable(
             f"Exactly one slicing argument is required on field '{node.name.value}',"
@@ -423,6 +424,15 @@ def _expected(
         )
     size = max(values.values()) if values else directive.assumed_size
     return _ExpectedSize(size, directive.sized_fields)
+
+
+MAX_SLICE = 2**31 - 1
+"""Apollo reads slicing arguments as 32-bit integers; a custom scalar could carry more."""
+
+
+def _size(value: int) -> int:
+    """A client's slicing value as a list size: negative ones are empty lists."""
+    return min(max(value, 0), MAX_SLICE)
 
 
 def _is_list(output: Any) -> bool:
@@ -439,16 +449,15 @@ def _skipped(node: FieldNode, variables: Variables) -> bool:
     return False
 
 
-def _condition(directive: DirectiveNode, variables: Variables) -> bool | None:
+def _condition(directive: DirectiveNode, _variables: Variables) -> bool | None:
     for argument in directive.arguments or ():
         if argument.name.value != "if":
             continue
         value = argument.value
+        # Apollo reads literals only: `@skip(if: $var)` counts (an upper bound); the
+        # planner's condition nodes already take the larger branch of a variable.
         if isinstance(value, BooleanValueNode):
             return value.value
-        if isinstance(value, VariableNode):
-            found = variables.get(value.name.value)
-            return found if isinstance(found, bool) else None
     return None
 
 

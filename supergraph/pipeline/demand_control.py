@@ -13,6 +13,8 @@ edge's metrics). `measure` mode computes and reports, never refuses.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -119,8 +121,10 @@ class DemandControl:
             f"query estimated cost {_number(cost)} exceeded configured maximum {_number(maximum)}",
             code=COST_ESTIMATED_TOO_EXPENSIVE,
         )
-        # Apollo's extensions, so clients can tell how far over they are.
-        error["extensions"].update({"cost.estimated": cost, "cost.max": maximum})
+        # Apollo's extensions, so clients can tell how far over they are (JSON has no
+        # infinity: nested list sizes can overflow a float).
+        estimated = cost if math.isfinite(cost) else sys.float_info.max
+        error["extensions"].update({"cost.estimated": estimated, "cost.max": maximum})
         return error
 
     def _report(self, record: CostRecord) -> None:
@@ -138,4 +142,6 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
 
 
 def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
     return str(int(value)) if value == int(value) else str(value)
