@@ -365,20 +365,11 @@ class CostModel:
         definition = None if fields is None else fields.get(name)
         if definition is None:
             return 0.0
+        named = get_named_type(definition.type).name
         weight = self.directives.field_cost(parent, name)
         if weight is None:
-            weight = self.directives.type_cost(get_named_type(definition.type).name)
-        cost = 0.0
-        if isinstance(value, list):
-            for item in value:
-                cost += self._response_field(scoring, node, parent, item, False)
-        elif isinstance(value, Mapping):
-            cost += float(weight if weight is not None else COMPOSITE_COST)
-            named = get_named_type(definition.type).name
-            if node.selection_set is not None:
-                cost += self._response_selections(scoring, node.selection_set, named, value)
-        else:
-            cost += float(weight or 0)
+            weight = self.directives.type_cost(named)
+        cost = self._response_value(scoring, node, named, weight, value)
         if with_arguments:
             for argument in node.arguments or ():
                 argument_definition = definition.args.get(argument.name.value)
@@ -392,6 +383,19 @@ class CostModel:
                 except CostNotComputable:
                     continue
         return cost
+
+    def _response_value(
+        self, scoring: _Scoring, node: FieldNode, named: str, weight: int | None, value: Any
+    ) -> float:
+        """One value of a field: each item of a list scored alone (no arguments)."""
+        if isinstance(value, list):
+            return sum(self._response_value(scoring, node, named, weight, v) for v in value)
+        if isinstance(value, Mapping):
+            cost = float(weight if weight is not None else COMPOSITE_COST)
+            if node.selection_set is not None:
+                cost += self._response_selections(scoring, node.selection_set, named, value)
+            return cost
+        return float(weight or 0)
 
 
 def _expected(

@@ -22,6 +22,8 @@ from typing import Any, Literal
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode
 
 from supergraph.errors import COST_ESTIMATED_TOO_EXPENSIVE, COST_QUERY_PARSE_FAILURE, graphql_error
+from supergraph.executor.cache import WeightedCache
+from supergraph.executor.footprint import Footprint
 from supergraph.limits.cost import CostModel, CostNotComputable
 from supergraph.pipeline.plan import PreparedOperation
 from supergraph.pipeline.response import GraphQLResponse, request_error
@@ -33,6 +35,11 @@ COST_OK = "COST_OK"
 """Apollo's `cost.result` of an operation within its budget (not an error code)."""
 
 Mode = Literal["measure", "enforce"]
+
+OPERATION_CACHE_ENTRIES = 1_000
+OPERATION_CACHE_BYTES = 16 << 20
+"""The client operations kept for the actual cost (their ASTs, by footprint)."""
+_FOOTPRINT = Footprint()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,13 @@ class DemandControl:
         self.options = options
         directives = read_cost_directives(supergraph.schema)
         self.model = CostModel(supergraph.schema, directives, options.list_size)
+        # The actual cost walks the client's operation, which the prepared operation
+        # does not keep: kept here (keyed by client text: bounded by bytes too).
+        self._operations: WeightedCache[tuple[str, str | None], _Selected] = WeightedCache(
+            max_entries=OPERATION_CACHE_ENTRIES,
+            max_bytes=OPERATION_CACHE_BYTES,
+            weigh=_FOOTPRINT.of,
+        )
 
     def estimate(
         self, prepared: PreparedOperation, variables: Mapping[str, Any]
@@ -98,20 +112,21 @@ class DemandControl:
     def measure(
         self,
         estimate: Estimate,
-        document: DocumentNode,
+        query: str,
+        parse: Callable[[str], DocumentNode],
         data: JSONObject | None,
         variables: Mapping[str, Any],
     ) -> float | None:
-        """The actual cost of the answered operation (reported with its estimate)."""
-        operation = _operation(document, estimate.operation)
+        """The actual cost of the answered operation (reported with its estimate).
+        `parse`: the router's parser, for a document this stage has not kept."""
+        key = (query, estimate.operation)
+        selected = self._operations.get(key)
+        if selected is None:
+            selected = _select(parse(query), estimate.operation)
+            self._operations.put(key, selected)
         actual: float | None = None
-        if operation is not None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            actual = self.model.actual(operation, fragments, data, variables)
+        if selected.operation is not None:
+            actual = self.model.actual(selected.operation, selected.fragments, data, variables)
         self._report(CostRecord(estimate.operation, estimate.result, estimate.cost, actual))
         return actual
 
@@ -132,13 +147,22 @@ class DemandControl:
             self.options.observer(record)
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+@dataclass(frozen=True, slots=True)
+class _Selected:
+    operation: OperationDefinitionNode | None
+    fragments: Mapping[str, FragmentDefinitionNode]
+
+
+def _select(document: DocumentNode, name: str | None) -> _Selected:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and (
             name is None or (definition.name is not None and definition.name.value == name)
         ):
-            return definition
-    return None
+            return _Selected(definition, fragments)
+    return _Selected(None, fragments)
 
 
 def _number(value: float) -> str:

@@ -219,8 +219,8 @@ class Router:
             prepared.shaper, outcome.data, values, errors, introspection
         )
         if estimate is not None and self.demand_control is not None:
-            document = self._parse(query, located=False)
-            self.demand_control.measure(estimate, document, data, values)
+            parse = partial(self._parse, located=False)
+            self.demand_control.measure(estimate, query, parse, data, values)
         return respond(prepared, data, errors, wants_plan(request, self.options.expose_query_plan))
 
     async def _prepare_request(
