@@ -10,6 +10,7 @@ queries first: decode.py, persisted/):
     plan.py       -> PreparedOperation (cached)            PlanRefused
     authorize.py  claims -> the operation they may see     Unauthorized
     variables.py  raw values -> values to run with         VariablesInvalid
+    demand_control.py  the cost, before any fetch (optional) COST_ESTIMATED_TOO_EXPENSIVE
     execute.py    -> merged subgraph data                  IntrospectionRefused
     shape.py      -> the client's data (on or off loop)
     respond.py    -> GraphQLResponse; failures -> unavailable / internal
