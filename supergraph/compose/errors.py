@@ -75,6 +75,15 @@ HINTS: dict[str, str] = {
     "@requiresScopes and @policy as the fields its @requires reads",
     "PROVIDES_ON_NON_OBJECT_FIELD": "use @provides only on fields returning an object, interface "
     "or union",
+    "COST_APPLIED_TO_INTERFACE_FIELD": "put @cost on the field of each implementation (the "
+    "router costs what the object type says)",
+    "LIST_SIZE_APPLIED_TO_NON_LIST": "use @listSize on list fields, or give it sizedFields naming "
+    "list fields of the object the field returns",
+    "LIST_SIZE_INVALID_ASSUMED_SIZE": "give assumedSize 0 or more",
+    "LIST_SIZE_INVALID_SLICING_ARGUMENT": "name Int or Int! arguments of the field in "
+    "slicingArguments",
+    "LIST_SIZE_INVALID_SIZED_FIELD": "name list fields of the object type the field returns in "
+    "sizedFields",
 }
 
 

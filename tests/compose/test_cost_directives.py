@@ -69,10 +69,34 @@ type Query { ids: [ID] @cost(weight: 2) @listSize(assumedSize: 4) }
 
 ONLY_COST = _FED.format(imports='["@cost"]') + "type Query { total: Int @cost(weight: 3) }\n"
 
+_ALL = _FED.format(imports='["@key", "@cost", "@listSize"]')
+INVALID = {
+    "cost_on_interface": "type Query { n: Node } interface Node { id: ID! @cost(weight: 2) }",
+    "list_size_on_non_list": "type Query { n: Int @listSize(assumedSize: 2) }",
+    "negative_assumed_size": "type Query { n: [Int] @listSize(assumedSize: -1) }",
+    "unknown_slicing_argument": 'type Query { n(a: Int): [Int] @listSize(slicingArguments: ["b"]) }',
+    "slicing_argument_not_int": (
+        'type Query { n(a: String): [Int] @listSize(slicingArguments: ["a"]) }'
+    ),
+    "sized_field_unknown": (
+        'type Query { n(first: Int): C @listSize(slicingArguments: ["first"], '
+        'sizedFields: ["nodes"]) } type C { edges: [Int] }'
+    ),
+    "sized_field_not_list": (
+        'type Query { n(first: Int): C @listSize(slicingArguments: ["first"], '
+        'sizedFields: ["total"]) } type C { total: Int }'
+    ),
+    "sized_fields_on_scalar": (
+        'type Query { n(first: Int): [Int] @listSize(slicingArguments: ["first"], '
+        'sizedFields: ["x"]) }'
+    ),
+}
+
 CASES: dict[str, list[tuple[str, str]]] = {
     "shared": [("books", BOOKS), ("prices", PRICES)],
     "direct_link": [("direct", DIRECT)],
     "only_cost": [("counts", ONLY_COST)],
+    **{name: [("bad", _ALL + sdl)] for name, sdl in INVALID.items()},
 }
 
 
@@ -109,7 +133,7 @@ def _cost_links(sdl: str) -> list[str]:
     return [print_ast(d) for d in schema.directives or () if "/cost/" in print_ast(d)]
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", sorted(set(CASES) - set(INVALID)))
 def test_same_as_apollo_composition(case: str, apollo: dict[str, dict[str, Any]]) -> None:
     reference = apollo[case]
     assert "supergraph" in reference, reference
@@ -133,3 +157,15 @@ def test_the_router_reads_what_composition_wrote() -> None:
     search = directives.list_size("Query", "search")
     assert search is not None and search.sized_fields == ("edges",)
     assert directives.list_size("Query", "book") is None
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_misplaced_directives_fail_as_in_apollo(
+    case: str, apollo: dict[str, dict[str, Any]]
+) -> None:
+    reference = apollo[case]
+    assert "errors" in reference, reference
+    composed = compose([SubgraphSource(**s) for s in _subgraphs(case)])
+    assert composed.supergraph_sdl is None
+    ours = sorted((e.code, e.message) for e in composed.errors)
+    assert ours == sorted((e["code"], e["message"]) for e in reference["errors"])

@@ -2,7 +2,7 @@
 // reference (demand control's @cost/@listSize, tests/compose/test_cost_directives.py).
 //
 // stdin: {"case id": [{name, url, sdl}, ...], ...}; stdout: {"case id": {"supergraph": SDL}
-// or {"errors": [message, ...]}} (one Node process for every case).
+// or {"errors": [{message, code}, ...]}} (one Node process for every case).
 import { parse } from "graphql";
 import { composeServices } from "@apollo/composition";
 
@@ -16,10 +16,15 @@ for (const [id, subgraphs] of Object.entries(input)) {
       subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })),
     );
     output[id] = result.errors && result.errors.length
-      ? { errors: result.errors.map((e) => e.message) }
+      ? {
+          errors: result.errors.map((e) => ({
+            message: e.message,
+            code: (e.extensions && e.extensions.code) || null,
+          })),
+        }
       : { supergraph: result.supergraphSdl };
   } catch (e) {
-    output[id] = { errors: [String(e && e.stack ? e.stack : e)] };
+    output[id] = { errors: [{ message: String(e && e.stack ? e.stack : e), code: "CRASH" }] };
   }
 }
 process.stdout.write(JSON.stringify(output));

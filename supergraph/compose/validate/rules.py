@@ -10,6 +10,7 @@ from supergraph.compose.subgraph import Subgraph
 from supergraph.schema.model import Supergraph
 
 from .compose_directive import check_compose_directive
+from .cost_usage import check_cost_usage
 from .extension_with_base import check_extension_with_base
 from .external_directives import check_external_directives
 from .external_missing_on_base import check_external_missing_on_base
@@ -47,6 +48,7 @@ SUBGRAPH_RULES: tuple[SubgraphRule, ...] = (
     check_interface_object_usage,
     check_query_root_accessible,
     check_compose_directive,
+    check_cost_usage,
 )
 MERGED_RULES: tuple[MergedRule, ...] = (
     check_query_root,
