@@ -84,7 +84,7 @@ class DemandControl:
         self.model = CostModel(supergraph.schema, directives, options.list_size)
         # The actual cost walks the client's operation, which the prepared operation
         # does not keep: kept here (keyed by client text: bounded by bytes too).
-        self._operations: WeightedCache[tuple[str, str | None], _Selected] = WeightedCache(
+        self.operations: WeightedCache[tuple[str, str | None], _Selected] = WeightedCache(
             max_entries=OPERATION_CACHE_ENTRIES,
             max_bytes=OPERATION_CACHE_BYTES,
             weigh=_FOOTPRINT.of,
@@ -120,10 +120,10 @@ class DemandControl:
         """The actual cost of the answered operation (reported with its estimate).
         `parse`: the router's parser, for a document this stage has not kept."""
         key = (query, estimate.operation)
-        selected = self._operations.get(key)
+        selected = self.operations.get(key)
         if selected is None:
             selected = _select(parse(query), estimate.operation)
-            self._operations.put(key, selected)
+            self.operations.put(key, selected)
         actual: float | None = None
         if selected.operation is not None:
             actual = self.model.actual(selected.operation, selected.fragments, data, variables)

@@ -146,6 +146,8 @@ class Router:
         yield "document", self.documents
         yield "plan", self.plans
         yield "authorized_plan", self.authorized_plans
+        if self.demand_control is not None:
+            yield "cost_operation", self.demand_control.operations
 
     async def execute(
         self,

@@ -149,6 +149,8 @@ async def test_enforce_refuses_before_any_subgraph_request() -> None:
         # Two books came back: 2 * (1 + 1 + 1 + 5) = 16.
         assert metric(text, "cost_actual_sum") == 16
         assert metric(text, "cost_actual_count") == 1
+        # The operation the actual cost walked is kept, in a cache metrics report.
+        assert metric(text, 'router_cache_entries{cache="cost_operation"}') == 1
 
 
 async def test_measure_runs_what_enforce_would_refuse() -> None:
