@@ -24,8 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: a file in the temporary directory named after the URL)",
     )
     parser.add_argument("--config", metavar="PATH", help="router.yaml")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=4000, help="port to listen on (4000)")
+    parser.add_argument(
+        "--host", help="address to listen on (router.yaml supergraph.listen, else 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, help="port to listen on (router.yaml supergraph.listen, else 4000)"
+    )
     parser.add_argument(
         "--workers",
         type=_positive_int,
@@ -50,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so other subcommands never load the HTTP stack.
     from supergraph.http.gc_tuning import settle_after_startup
-    from supergraph.http.listener import RouterServer, edge_limits
+    from supergraph.http.listener import RouterServer, edge_limits, listen_address
     from supergraph.http.protocol import uvicorn_config
     from supergraph.http.reload import serving_app
     from supergraph.http.server import StartupError
@@ -82,10 +86,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if remote is not None:
         remote.follow(args.reload_interval)
+    # The command line wins over router.yaml's `supergraph.listen`.
+    listen = listen_address(args.config)
+    args.host = args.host or listen.host or DEFAULT_HOST
+    args.port = args.port if args.port is not None else listen.port or DEFAULT_PORT
     if args.workers > 1:
         options = WorkerOptions(args.supergraph, args.config, args.hot_reload, args.reload_interval)
         return supervise(options, args.workers, args.host, args.port)
-    print(f"supergraph: serving on http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    where = f"http://{args.host}:{args.port}{listen.path}"
+    print(f"supergraph: serving on {where}", file=sys.stderr)
     # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for
     # whatever handler was there before; with these no-ops a clean stop exits 0
     # (as the --workers parent does).
@@ -95,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
     settle_after_startup()
     RouterServer(uvicorn_config(app, limits, host=args.host, port=args.port)).run()
     return 0
+
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4000
 
 
 def _positive_int(text: str) -> int:

@@ -29,7 +29,7 @@ from starlette.types import Lifespan, Receive, Scope, Send
 
 from supergraph.http.config import CorsConfig, RouterConfig
 from supergraph.http.endpoint import GraphQLEndpoint, RouterHolder, internal_error_body
-from supergraph.http.graphiql import LOCAL_PREFIX, local_assets
+from supergraph.http.graphiql import LOCAL_PREFIX, bundled_gzip, bundled_plain, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import APPLICATION_JSON
 from supergraph.http.persisted import persisted_queries
@@ -41,8 +41,6 @@ from supergraph.pipeline.router import Router
 __all__ = ["EdgeApp", "RouterHolder", "create_app"]
 
 logger = logging.getLogger(__name__)
-
-GRAPHQL_PATH = "/graphql"
 
 
 class EdgeApp(Starlette):
@@ -56,6 +54,7 @@ class EdgeApp(Starlette):
         routes: Sequence[BaseRoute],
         cors: CorsConfig,
         lifespan: Lifespan[Starlette],
+        path: str = "/graphql",
     ) -> None:
         cors_options = _cors_options(cors)
         super().__init__(
@@ -65,13 +64,14 @@ class EdgeApp(Starlette):
             lifespan=lifespan,
         )
         self._graphql = graphql
+        self._path = path
         # The endpoint never raises, so the error middleware had nothing to add.
         self._graphql_cors = CORSMiddleware(graphql, **cors_options) if cors_options else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["path"] == GRAPHQL_PATH
+            and scope["path"] == self._path
             and (scope["method"] == "POST" or scope["method"] == "GET")
             and not scope.get("root_path")
         ):
@@ -132,16 +132,19 @@ def create_app(
     async def render_metrics(_request: Request) -> Response:
         return Response(metrics.render(), headers={"content-type": Metrics.content_type})
 
+    path = config.listen.path
     routes = [
         # One endpoint, two routes: a wrong method gets 405 with `allow: POST` as before.
-        Route(GRAPHQL_PATH, graphql, methods=["POST"]),
-        Route(GRAPHQL_PATH, graphql, methods=["GET"]),
+        Route(path, graphql, methods=["POST"]),
+        Route(path, graphql, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", render_metrics, methods=["GET"]),
     ]
     if config.graphiql.enabled and config.graphiql.assets_dir is not None:
         routes.append(_asset_route(Path(config.graphiql.assets_dir)))
-    app = EdgeApp(graphql, routes=routes, cors=config.cors, lifespan=lifespan)
+    elif config.graphiql.enabled and config.graphiql.assets == "bundled":
+        routes.append(_bundled_route())
+    app = EdgeApp(graphql, routes=routes, cors=config.cors, lifespan=lifespan, path=path)
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.persisted = persisted
@@ -158,18 +161,41 @@ def _asset_route(folder: Path) -> Route:
         path = files.get(request.path_params["name"])
         if path is None:
             return Response(b"Not Found", 404)
-        return FileResponse(path, headers={"cache-control": "public, max-age=86400"})
+        return FileResponse(path, headers={"cache-control": _CACHED_ASSET})
+
+    return Route(LOCAL_PREFIX + "{name}", asset, methods=["GET"])
+
+
+_CACHED_ASSET = "public, max-age=86400"
+
+
+def _bundled_route() -> Route:
+    """GraphiQL's files from this package, sent gzip-compressed as they are stored."""
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        packed = bundled_gzip(name)
+        if packed is None:
+            return Response(b"Not Found", 404)
+        media = "text/css" if name.endswith(".css") else "text/javascript"
+        headers = {"cache-control": _CACHED_ASSET, "vary": "accept-encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["content-encoding"] = "gzip"
+            return Response(packed, media_type=media, headers=headers)
+        return Response(bundled_plain(name), media_type=media, headers=headers)
 
     return Route(LOCAL_PREFIX + "{name}", asset, methods=["GET"])
 
 
 def _cors_options(cors: CorsConfig) -> dict[str, Any]:
-    if not cors.origins:
+    if not cors.origins and not cors.match_origins:
         return {}  # no CORS headers: browsers allow same-origin pages only
     return {
         "allow_origins": list(cors.origins),
-        "allow_methods": ["GET", "POST", "OPTIONS"],
+        "allow_origin_regex": "|".join(f"(?:{p})" for p in cors.match_origins) or None,
+        "allow_methods": list(cors.methods),
         "allow_headers": list(cors.allow_headers),
+        "expose_headers": list(cors.expose_headers),
         "allow_credentials": cors.allow_credentials,
         "max_age": cors.max_age if cors.max_age is not None else 600,
     }

@@ -6,15 +6,20 @@ Every key is optional; docs/router-config.md describes each one. Values may use
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
 import yaml
 
+from auth.dev import is_production
 from supergraph.http import config_values as v
+from supergraph.http.config_aliases import upgrade
 from supergraph.http.config_values import ConfigError
 from supergraph.http.demand_control import parse_demand_control
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
@@ -28,6 +33,8 @@ from supergraph.pipeline.subgraphs import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.usage.recorder import UsageSettings
 
 __all__ = ["ConfigError", "RouterConfig", "load_config", "parse_config"]
+
+logger = logging.getLogger("supergraph.config")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +85,18 @@ class BatchingConfig:
     max_size: int = 10
 
 
+GRAPHIQL_ASSETS = ("bundled", "cdn")
+
+
 @dataclass(frozen=True, slots=True)
 class GraphiQLConfig:
     enabled: bool = True
+    """`sandbox.enabled`: browsers get GraphiQL at the GraphQL path (Apollo: Sandbox)."""
     assets_dir: str | None = None
-    """A folder with GraphiQL's assets in npm's layout (offline installs); None: a CDN."""
+    """A folder with GraphiQL's assets in npm's layout; None: `assets`."""
+    assets: str = "bundled"
+    """bundled: the files shipped in the package (works offline); cdn: unpkg.com, with
+    subresource integrity hashes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,10 @@ class CorsConfig:
     """No origin is allowed unless listed ("*" for any, without credentials)."""
     allow_credentials: bool = False
     max_age: int | None = None
+    match_origins: tuple[str, ...] = ()
+    """Regular expressions an origin may match instead (Apollo's `match_origins`)."""
+    methods: tuple[str, ...] = ("GET", "POST", "OPTIONS")
+    expose_headers: tuple[str, ...] = ()
     allow_headers: tuple[str, ...] = (
         "content-type",
         "authorization",
@@ -124,7 +142,8 @@ class SupergraphConfig:
 @dataclass(frozen=True, slots=True)
 class PersistedQueriesConfig:
     apq: bool = True
-    manifest: str | None = None
+    manifests: tuple[str, ...] = ()
+    """`persisted_queries.local_manifests` (read when `persisted_queries.enabled`)."""
     safelist: str = "off"
     client_name_header: str = "apollographql-client-name"
     free_form_clients: tuple[str, ...] = ()
@@ -160,7 +179,20 @@ class ComputeJobsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ListenConfig:
+    """`supergraph.listen` and `supergraph.path`: where clients reach the router."""
+
+    host: str | None = None
+    """None: the command's (`--host`, default 127.0.0.1)."""
+    port: int | None = None
+    path: str = "/graphql"
+
+
+@dataclass(frozen=True, slots=True)
 class RouterConfig:
+    """The parsed router.yaml. Field names are internal; the keys they come from are
+    Apollo Router's (see `parse_config` and docs/router-config.md)."""
+
     subgraph_timeout: float = 30.0
     expose_query_plan: bool = False
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
@@ -182,6 +214,30 @@ class RouterConfig:
     """Which schema elements operations use, per client (docs/usage.md); None: off."""
     demand_control: DemandControlOptions | None = None
     """Operation cost limits (docs/demand-control.md); None: off."""
+    include_subgraph_errors_by_name: Mapping[str, bool] = field(default_factory=dict)
+    """`include_subgraph_errors.subgraphs`: per subgraph, over `.all`
+    (`mask_subgraph_errors` is `not all`)."""
+    listen: ListenConfig = field(default_factory=ListenConfig)
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """Deprecated keys the file used, each naming its new key (logged at start)."""
+
+    def masks_errors_of(self, subgraph: str) -> bool:
+        """Whether error messages from `subgraph` are redacted."""
+        return not self.include_subgraph_errors_by_name.get(subgraph, not self.mask_subgraph_errors)
+
+    def named_subgraphs(self) -> Iterator[tuple[str, Iterable[str]]]:
+        """(key, subgraph names it lists): each name must be one of the supergraph's."""
+        yield "override_subgraph_url", [n for n, s in self.subgraphs.items() if s.url]
+        yield (
+            "traffic_shaping.subgraphs",
+            [
+                n
+                for n, s in self.subgraphs.items()
+                if s.timeout is not None or s.deduplicate_query is not None
+            ],
+        )
+        yield "include_subgraph_errors.subgraphs", self.include_subgraph_errors_by_name
+        yield "limits.subgraph.subgraphs", self.limits.subgraph_response_bytes_by_name
 
     @property
     def introspection(self) -> bool:
@@ -197,24 +253,27 @@ class RouterConfig:
 
 
 TOP_KEYS = {
-    "subgraph_timeout",
-    "expose_query_plan",
-    "subgraphs",
-    "introspection",
-    "mask_subgraph_errors",
+    # Apollo Router's sections (docs/router-config.md, "Apollo Router's keys").
+    "supergraph",
+    "override_subgraph_url",
+    "traffic_shaping",
+    "include_subgraph_errors",
     "limits",
     "batching",
-    "graphiql",
+    "homepage",
+    "sandbox",
     "cors",
     "csrf",
+    "apq",
     "persisted_queries",
-    "traffic_shaping",
+    "plugins",
     "server",
-    "supergraph",
-    "compute_jobs",
-    "usage_reporting",
     "demand_control",
     *SECURITY_KEYS,
+    # This router's own, where Apollo has no equivalent.
+    "graphiql",
+    "compute_jobs",
+    "usage_reporting",
 }
 
 
@@ -228,52 +287,84 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Route
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     try:
-        return parse_config({} if raw is None else raw, os.environ if env is None else env)
+        config = parse_config({} if raw is None else raw, os.environ if env is None else env)
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from error
+    for warning in config.warnings:
+        logger.warning("%s: %s", path, warning)
+    return config
 
 
 _DEFAULT = RouterConfig()
-"""Where parsing takes the default of every key left out: the dataclasses' defaults."""
+"""Where parsing takes the default of every key left out: the dataclasses' defaults
+(development's; `_defaults` sets production's)."""
+
+
+def _defaults(env: Mapping[str, str]) -> RouterConfig:
+    """`SUPERGRAPH_ENV=production`: subgraph errors redacted, introspection and the
+    GraphiQL page off, unless the file says otherwise (as Apollo Router outside `--dev`)."""
+    if not is_production(env):
+        return _DEFAULT
+    return dataclasses.replace(
+        _DEFAULT,
+        mask_subgraph_errors=True,
+        limits=dataclasses.replace(_DEFAULT.limits, introspection=False),
+        graphiql=dataclasses.replace(_DEFAULT.graphiql, enabled=False),
+    )
 
 
 def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterConfig:
+    """A router.yaml's content (parsed YAML) -> RouterConfig; `env` for `${env.NAME}`
+    and `SUPERGRAPH_ENV` (None: no variables, development defaults)."""
+    env = {} if env is None else env
     try:
-        raw = expand(raw, {} if env is None else env)
+        raw = expand(raw, env)
     except EnvError as error:
         raise ConfigError(str(error)) from error
-    top = v.mapping(raw, "the configuration")
+    upgraded = upgrade(v.mapping(raw, "the configuration"))
+    try:
+        return _parse(upgraded.raw, _defaults(env), tuple(upgraded.warnings))
+    except ConfigError as error:
+        raise upgraded.explain(error) from error
+
+
+def _parse(top: Mapping[str, object], d: RouterConfig, warnings: tuple[str, ...]) -> RouterConfig:
     v.only(top, TOP_KEYS, "")
-    subgraphs = {
-        str(name): _subgraph(value, f"subgraphs.{name}")
-        for name, value in v.mapping(_or_empty(top.get("subgraphs")), "subgraphs").items()
-    }
-    d = _DEFAULT
+    shaping = v.section(top, "traffic_shaping", {"all", "subgraphs", "http_client"})
+    every = v.mapping(_or_empty(shaping.get("all")), "traffic_shaping.all")
+    v.only(every, _SHAPING_KEYS, "traffic_shaping.all.")
+    plugins = v.section(top, "plugins", {EXPOSE_QUERY_PLAN})
+    errors_all, errors_by_name = _include_subgraph_errors(top, not d.mask_subgraph_errors)
     return RouterConfig(
-        subgraph_timeout=v.seconds(
-            top.get("subgraph_timeout", d.subgraph_timeout), "subgraph_timeout"
+        subgraph_timeout=v.duration(
+            every.get("timeout", d.subgraph_timeout), "traffic_shaping.all.timeout"
         ),
         expose_query_plan=v.boolean(
-            top.get("expose_query_plan", d.expose_query_plan), "expose_query_plan"
+            plugins.get(EXPOSE_QUERY_PLAN, d.expose_query_plan), f"plugins.{EXPOSE_QUERY_PLAN}"
         ),
-        subgraphs=subgraphs,
-        mask_subgraph_errors=v.boolean(
-            top.get("mask_subgraph_errors", d.mask_subgraph_errors), "mask_subgraph_errors"
-        ),
-        limits=_limits(top),
+        subgraphs=_subgraphs(top, shaping),
+        mask_subgraph_errors=not errors_all,
+        limits=_limits(top, d.limits),
         batching=_batching(top),
-        graphiql=_graphiql(top),
+        graphiql=_graphiql(top, d.graphiql),
         cors=_cors(top),
         csrf=_csrf(top),
         persisted_queries=_persisted_queries(top),
         security=parse_security(top),
-        traffic_shaping=_traffic_shaping(top),
+        traffic_shaping=_traffic_shaping(shaping, every),
         edge=parse_edge_limits(top),
         supergraph=_supergraph(top),
         compute_jobs=_compute_jobs(top),
         usage_reporting=_usage_reporting(top),
         demand_control=parse_demand_control(top),
+        include_subgraph_errors_by_name=errors_by_name,
+        listen=_listen(top),
+        warnings=warnings,
     )
+
+
+EXPOSE_QUERY_PLAN = "experimental.expose_query_plan"
+_SHAPING_KEYS = {"timeout", "deduplicate_query"}
 
 
 _USAGE_KEYS = {
@@ -335,39 +426,90 @@ def _or_empty(value: object) -> object:
     return {} if value is None else value
 
 
-def _subgraph(raw: object, where: str) -> SubgraphConfig:
-    values = v.mapping(raw, where)
-    v.only(values, {"url", "timeout", "deduplicate_query"}, f"{where}.")
-    url = values.get("url")
-    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-        raise ConfigError(f"{where}.url: expected an http(s) URL, got {url!r}")
-    timeout = values.get("timeout")
-    dedup = values.get("deduplicate_query")
-    return SubgraphConfig(
-        url,
-        None if timeout is None else v.seconds(timeout, f"{where}.timeout"),
-        None if dedup is None else v.boolean(dedup, f"{where}.deduplicate_query"),
-    )
+def _subgraphs(
+    top: Mapping[str, object], shaping: Mapping[str, object]
+) -> dict[str, SubgraphConfig]:
+    """`override_subgraph_url.<name>` and `traffic_shaping.subgraphs.<name>`, by name."""
+    urls = v.mapping(_or_empty(top.get("override_subgraph_url")), "override_subgraph_url")
+    shaped = v.mapping(_or_empty(shaping.get("subgraphs")), "traffic_shaping.subgraphs")
+    out: dict[str, SubgraphConfig] = {}
+    for name in [*urls, *(n for n in shaped if n not in urls)]:
+        url = urls.get(name)
+        where = f"override_subgraph_url.{name}"
+        if url is not None and not (
+            isinstance(url, str) and url.startswith(("http://", "https://"))
+        ):
+            raise ConfigError(f"{where}: expected an http(s) URL, got {url!r}")
+        own_where = f"traffic_shaping.subgraphs.{name}"
+        own = v.mapping(_or_empty(shaped.get(name)), own_where)
+        v.only(own, _SHAPING_KEYS, f"{own_where}.")
+        timeout, dedup = own.get("timeout"), own.get("deduplicate_query")
+        out[str(name)] = SubgraphConfig(
+            url if isinstance(url, str) else None,
+            None if timeout is None else v.duration(timeout, f"{own_where}.timeout"),
+            None if dedup is None else v.boolean(dedup, f"{own_where}.deduplicate_query"),
+        )
+    return out
 
 
-def _traffic_shaping(top: Mapping[str, object]) -> TrafficShapingConfig:
-    s = v.section(top, "traffic_shaping", {"deduplicate_query", "http_client"})
+def _traffic_shaping(
+    shaping: Mapping[str, object], every: Mapping[str, object]
+) -> TrafficShapingConfig:
     d = _DEFAULT.traffic_shaping
     return TrafficShapingConfig(
         v.boolean(
-            s.get("deduplicate_query", d.deduplicate_query), "traffic_shaping.deduplicate_query"
+            every.get("deduplicate_query", d.deduplicate_query),
+            "traffic_shaping.all.deduplicate_query",
         ),
-        v.choice(s.get("http_client", d.http_client), HTTP_CLIENTS, "traffic_shaping.http_client"),
+        v.choice(
+            shaping.get("http_client", d.http_client), HTTP_CLIENTS, "traffic_shaping.http_client"
+        ),
     )
 
 
-def _limits(top: Mapping[str, object]) -> LimitsConfig:
+def _include_subgraph_errors(
+    top: Mapping[str, object], default: bool
+) -> tuple[bool, dict[str, bool]]:
+    """`include_subgraph_errors: {all: bool, subgraphs: {name: bool}}`."""
+    s = v.section(top, "include_subgraph_errors", {"all", "subgraphs"})
+    every = v.boolean(s.get("all", default), "include_subgraph_errors.all")
+    named = v.mapping(_or_empty(s.get("subgraphs")), "include_subgraph_errors.subgraphs")
+    return every, {
+        str(name): v.boolean(value, f"include_subgraph_errors.subgraphs.{name}")
+        for name, value in named.items()
+    }
+
+
+def _listen(top: Mapping[str, object]) -> ListenConfig:
+    """`supergraph.listen: host:port` and `supergraph.path` (Apollo's; ours: /graphql)."""
+    s = v.section(top, "supergraph", _SUPERGRAPH_KEYS)
+    host: str | None = None
+    port: int | None = None
+    if s.get("listen") is not None:
+        listen = v.string(s.get("listen"), "supergraph.listen")
+        host, sep, port_text = listen.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"supergraph.listen: expected HOST:PORT, got {listen!r}")
+        port = int(port_text)
+    path = v.string(s.get("path", _DEFAULT.listen.path), "supergraph.path")
+    if not path.startswith("/") or "*" in path or ":" in path or path == "/health":
+        raise ConfigError(
+            f"supergraph.path: expected a fixed path such as /graphql (no wildcards), got {path!r}"
+        )
+    return ListenConfig(host, port, path.rstrip("/") or "/")
+
+
+_SUPERGRAPH_KEYS = {"listen", "path", "introspection", "query_planning"}
+
+
+def _limits(top: Mapping[str, object], d: LimitsConfig) -> LimitsConfig:
     keys = {
-        "max_body_bytes",
+        "http_max_request_bytes",
         "max_depth",
         "max_aliases",
         "max_root_fields",
-        "max_tokens",
+        "parser_max_tokens",
         "max_expanded_fields",
         "max_fetches",
         "max_planning_steps",
@@ -379,20 +521,21 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         "introspection_max_bytes",
     }
     s = v.section(top, "limits", keys)
-    d = _DEFAULT.limits
     response_bytes, response_bytes_by_name = _subgraph_limits(s.get("subgraph"))
 
     def optional(key: str) -> int | None:
         return v.optional_int(s.get(key, getattr(d, key)), f"limits.{key}")
 
     return LimitsConfig(
-        max_body_bytes=v.positive_int(
-            s.get("max_body_bytes", d.max_body_bytes), "limits.max_body_bytes"
+        max_body_bytes=v.byte_size(
+            s.get("http_max_request_bytes", d.max_body_bytes), "limits.http_max_request_bytes"
         ),
         max_depth=optional("max_depth"),
         max_aliases=optional("max_aliases"),
         max_root_fields=optional("max_root_fields"),
-        max_tokens=optional("max_tokens"),
+        max_tokens=v.optional_int(
+            s.get("parser_max_tokens", d.max_tokens), "limits.parser_max_tokens"
+        ),
         max_expanded_fields=optional("max_expanded_fields"),
         max_fetches=optional("max_fetches"),
         max_planning_steps=optional("max_planning_steps"),
@@ -400,7 +543,10 @@ def _limits(top: Mapping[str, object]) -> LimitsConfig:
         subgraph_response_bytes_by_name=response_bytes_by_name,
         max_query_length=optional("max_query_length"),
         parser_max_recursion=_recursion(s.get("parser_max_recursion", d.parser_max_recursion)),
-        introspection=v.boolean(top.get("introspection", d.introspection), "introspection"),
+        introspection=v.boolean(
+            v.section(top, "supergraph", _SUPERGRAPH_KEYS).get("introspection", d.introspection),
+            "supergraph.introspection",
+        ),
         introspection_max_depth=v.boolean(
             s.get("introspection_max_depth", d.introspection_max_depth),
             "limits.introspection_max_depth",
@@ -469,19 +615,68 @@ def _batching(top: Mapping[str, object]) -> BatchingConfig:
     )
 
 
-def _graphiql(top: Mapping[str, object]) -> GraphiQLConfig:
-    s = v.section(top, "graphiql", {"enabled", "assets_dir"})
+def _graphiql(top: Mapping[str, object], d: GraphiQLConfig) -> GraphiQLConfig:
+    """`sandbox.enabled` (the page browsers get; Apollo's Sandbox, here GraphiQL),
+    `homepage.enabled: false` (no page, unless `sandbox.enabled`), and where GraphiQL's
+    files come from (`graphiql`, ours)."""
+    sandbox = v.section(top, "sandbox", {"enabled"})
+    homepage = v.section(top, "homepage", {"enabled", "graph_ref"})
+    s = v.section(top, "graphiql", {"assets", "assets_dir"})
+    enabled = d.enabled
+    if "enabled" in homepage and not v.boolean(homepage["enabled"], "homepage.enabled"):
+        enabled = False
+    if "enabled" in sandbox:
+        enabled = v.boolean(sandbox["enabled"], "sandbox.enabled")
+    v.optional_string(homepage.get("graph_ref"), "homepage.graph_ref")
     assets_dir = v.optional_string(s.get("assets_dir"), "graphiql.assets_dir")
     if assets_dir is not None and not Path(assets_dir).is_dir():
         raise ConfigError(f"graphiql.assets_dir: {assets_dir} is not a folder")
-    enabled = s.get("enabled", _DEFAULT.graphiql.enabled)
-    return GraphiQLConfig(v.boolean(enabled, "graphiql.enabled"), assets_dir)
+    assets = v.choice(s.get("assets", d.assets), GRAPHIQL_ASSETS, "graphiql.assets")
+    if assets_dir is not None and "assets" in s:
+        raise ConfigError(
+            "graphiql.assets_dir: set graphiql.assets or graphiql.assets_dir, not both"
+        )
+    return GraphiQLConfig(enabled, assets_dir, assets)
+
+
+_CORS_KEYS = {
+    "origins",
+    "match_origins",
+    "allow_any_origin",
+    "allow_credentials",
+    "allow_headers",
+    "expose_headers",
+    "methods",
+    "max_age",
+    "policies",
+}
+_POLICY_KEYS = {"origins", "match_origins"}
 
 
 def _cors(top: Mapping[str, object]) -> CorsConfig:
-    s = v.section(top, "cors", {"origins", "allow_credentials", "max_age", "allow_headers"})
+    """Apollo Router's `cors`: its 1.x keys, and 2.x `policies` as far as they list
+    origins (per-policy headers or credentials are not supported)."""
+    s = v.section(top, "cors", _CORS_KEYS)
     default = _DEFAULT.cors
-    origins = v.strings(s.get("origins", list(default.origins)), "cors.origins")
+    origins = list(v.strings(s.get("origins", list(default.origins)), "cors.origins"))
+    patterns = list(v.strings(s.get("match_origins", []), "cors.match_origins"))
+    policies = s.get("policies")
+    if policies is not None:
+        if not isinstance(policies, list):
+            raise ConfigError(f"cors.policies: expected a list, got {policies!r}")
+        for index, raw in enumerate(policies):
+            where = f"cors.policies[{index}]"
+            policy = v.mapping(raw, where)
+            v.only(policy, _POLICY_KEYS, f"{where}.")
+            origins += v.strings(policy.get("origins", []), f"{where}.origins")
+            patterns += v.strings(policy.get("match_origins", []), f"{where}.match_origins")
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(f"cors.match_origins[{index}]: bad pattern: {error}") from error
+    if v.boolean(s.get("allow_any_origin", False), "cors.allow_any_origin"):
+        origins = ["*"]
     credentials = v.boolean(
         s.get("allow_credentials", default.allow_credentials), "cors.allow_credentials"
     )
@@ -489,13 +684,19 @@ def _cors(top: Mapping[str, object]) -> CorsConfig:
         # Browsers refuse it, and echoing any origin with credentials would let any site in.
         raise ConfigError('cors.allow_credentials: cannot be true with origin "*"')
     headers = s.get("allow_headers")
+    max_age = s.get("max_age")
     return CorsConfig(
-        origins=origins,
+        origins=tuple(origins),
         allow_credentials=credentials,
-        max_age=v.optional_int(s.get("max_age"), "cors.max_age"),
+        max_age=None if max_age is None else max(1, round(v.duration(max_age, "cors.max_age"))),
         allow_headers=default.allow_headers
         if headers is None
         else v.strings(headers, "cors.allow_headers"),
+        match_origins=tuple(patterns),
+        methods=tuple(
+            m.upper() for m in v.strings(s.get("methods", list(default.methods)), "cors.methods")
+        ),
+        expose_headers=v.strings(s.get("expose_headers", []), "cors.expose_headers"),
     )
 
 
@@ -511,34 +712,59 @@ def _csrf(top: Mapping[str, object]) -> CsrfConfig:
     )
 
 
+_PQ_KEYS = {
+    "enabled",
+    "log_unknown",
+    "safelist",
+    "local_manifests",
+    "client_name_header",
+    "free_form_clients",
+}
+
+
 def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
-    keys = {
-        "apq",
-        "manifest",
-        "safelist",
-        "client_name_header",
-        "free_form_clients",
-        "redis_url",
-        "redis_key_prefix",
-        "ttl",
-        "memory_size",
-        "memory_max_bytes",
-    }
-    s = v.section(top, "persisted_queries", keys)
+    """Apollo Router's `persisted_queries` (the list) and `apq` (automatic ones)."""
+    s = v.section(top, "persisted_queries", _PQ_KEYS)
     where = "persisted_queries."
     default = _DEFAULT.persisted_queries
-    # YAML 1.1 reads a bare `off` as false: accept it as the mode "off".
-    safelist = "off" if s.get("safelist") is False else s.get("safelist", default.safelist)
-    mode = v.choice(safelist, ("off", "log", "enforce"), f"{where}safelist")
-    manifest = v.optional_string(s.get("manifest"), f"{where}manifest")
-    if mode != "off" and manifest is None:
-        raise ConfigError(f"{where}safelist: '{mode}' needs {where}manifest (the list)")
-    redis_url = v.optional_string(s.get("redis_url"), f"{where}redis_url")
+    enabled = v.boolean(s.get("enabled", False), f"{where}enabled")
+    manifests = v.strings(s.get("local_manifests", []), f"{where}local_manifests")
+    safelist = v.mapping(_or_empty(s.get("safelist")), f"{where}safelist")
+    v.only(safelist, {"enabled", "require_id"}, f"{where}safelist.")
+    if v.boolean(safelist.get("require_id", False), f"{where}safelist.require_id"):
+        raise ConfigError(
+            f"{where}safelist.require_id: not supported (listed operations may be sent as text)"
+        )
+    mode = "off"
+    if v.boolean(s.get("log_unknown", False), f"{where}log_unknown"):
+        mode = "log"
+    if v.boolean(safelist.get("enabled", False), f"{where}safelist.enabled"):
+        mode = "enforce"
+    if (mode != "off" or manifests) and not enabled:
+        raise ConfigError(f"{where}enabled: must be true for the list (local_manifests, safelist)")
+    if enabled and not manifests:
+        raise ConfigError(f"{where}local_manifests: list at least one manifest file")
+    apq = v.section(top, "apq", {"enabled", "router"})
+    cache = v.nested(apq, "router.cache", {"in_memory", "redis"}) if apq.get("router") else {}
+    memory = v.mapping(_or_empty(cache.get("in_memory")), "apq.router.cache.in_memory")
+    v.only(memory, {"limit", "max_bytes"}, "apq.router.cache.in_memory.")
+    redis = v.mapping(_or_empty(cache.get("redis")), "apq.router.cache.redis")
+    v.only(redis, {"urls", "ttl", "namespace", "key_prefix"}, "apq.router.cache.redis.")
+    urls = v.strings(redis["urls"], "apq.router.cache.redis.urls") if "urls" in redis else ()
+    if len(urls) > 1:
+        raise ConfigError("apq.router.cache.redis.urls: one URL (a cluster is not supported)")
+    redis_url = urls[0] if urls else None
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"{where}redis_url: expected a redis:// URL")
+        raise ConfigError("apq.router.cache.redis.urls[0]: expected a redis:// URL")
+    prefix = default.redis_key_prefix
+    if "namespace" in redis:
+        prefix = v.string(redis["namespace"], "apq.router.cache.redis.namespace") + ":apq:"
+    if "key_prefix" in redis:
+        prefix = v.string(redis["key_prefix"], "apq.router.cache.redis.key_prefix")
+    ttl = redis.get("ttl")
     return PersistedQueriesConfig(
-        apq=v.boolean(s.get("apq", default.apq), f"{where}apq"),
-        manifest=manifest,
+        apq=v.boolean(apq.get("enabled", default.apq), "apq.enabled"),
+        manifests=manifests,
         safelist=mode,
         client_name_header=v.string(
             s.get("client_name_header", default.client_name_header), f"{where}client_name_header"
@@ -547,22 +773,21 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
             s.get("free_form_clients", list(default.free_form_clients)), f"{where}free_form_clients"
         ),
         redis_url=redis_url,
-        redis_key_prefix=v.string(
-            s.get("redis_key_prefix", default.redis_key_prefix), f"{where}redis_key_prefix"
-        ),
-        ttl=v.optional_int(s.get("ttl"), f"{where}ttl"),
+        redis_key_prefix=prefix,
+        ttl=None if ttl is None else round(v.duration(ttl, "apq.router.cache.redis.ttl")),
         memory_size=v.positive_int(
-            s.get("memory_size", default.memory_size), f"{where}memory_size"
+            memory.get("limit", default.memory_size), "apq.router.cache.in_memory.limit"
         ),
         memory_max_bytes=v.byte_budget(
-            s.get("memory_max_bytes", default.memory_max_bytes), f"{where}memory_max_bytes"
+            memory.get("max_bytes", default.memory_max_bytes),
+            "apq.router.cache.in_memory.max_bytes",
         ),
     )
 
 
 def _supergraph(top: Mapping[str, object]) -> SupergraphConfig:
     where = "supergraph.query_planning.cache.in_memory"
-    s = v.nested(top, where, {"limit", "max_bytes"})
+    s = v.nested(top, where, {"limit", "max_bytes"}, siblings=_SUPERGRAPH_KEYS)
     d = _DEFAULT.supergraph.query_planning_cache
     return SupergraphConfig(
         InMemoryCacheConfig(

@@ -25,9 +25,12 @@ def section(top: Mapping[str, object], key: str, allowed: set[str]) -> Mapping[s
     return value
 
 
-def nested(top: Mapping[str, object], path: str, allowed: set[str]) -> Mapping[str, object]:
+def nested(
+    top: Mapping[str, object], path: str, allowed: set[str], siblings: set[str] | None = None
+) -> Mapping[str, object]:
     """The mapping at the dotted `path` (empty when any part is absent), every level
-    checked: `supergraph.query_planning.cache.in_memory` with only the `allowed` keys."""
+    checked: `supergraph.query_planning.cache.in_memory` with only the `allowed` keys
+    (and, beside the path's second part, the first level's `siblings`)."""
     parts = path.split(".")
     current = top
     for depth, key in enumerate(parts):
@@ -35,7 +38,8 @@ def nested(top: Mapping[str, object], path: str, allowed: set[str]) -> Mapping[s
         raw = current.get(key)
         current = mapping({} if raw is None else raw, where)
         if depth + 1 < len(parts):
-            only(current, {parts[depth + 1]}, f"{where}.")
+            extra = siblings if depth == 0 and siblings else set()
+            only(current, {parts[depth + 1], *extra}, f"{where}.")
     only(current, allowed, f"{path}.")
     return current
 
@@ -111,8 +115,8 @@ _SIZE_UNITS: Final = {
     "gb": 10**9,
     "gib": 2**30,
 }
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*")
-_DURATION_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*")
+_DURATION_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def byte_size(value: object, where: str, *, minimum: int = 1) -> int:
@@ -132,7 +136,8 @@ def byte_size(value: object, where: str, *, minimum: int = 1) -> int:
 
 
 def duration(value: object, where: str) -> float:
-    """Seconds: a positive number, or Apollo's spelling with a unit ("10s", "500ms", "1m")."""
+    """Seconds: a positive number, or Apollo's spelling with a unit ("10s", "500ms", "1m",
+    "24h")."""
     seconds: object = value
     if isinstance(value, str) and (match := _DURATION.fullmatch(value)):
         seconds = float(match[1]) * _DURATION_UNITS[match[2] or "s"]

@@ -26,7 +26,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Final
 
 import orjson
@@ -80,6 +80,9 @@ from supergraph.usage.recorder import UsageSettings
 logger = logging.getLogger("supergraph.http.app")
 
 QUERY_PLAN_HEADERS: Final = ("apollo-query-plan-experimental", "x-include-query-plan")
+"""Apollo Gateway's header and ours: the plan in `extensions.queryPlan`."""
+EXPOSE_QUERY_PLAN_HEADER: Final = "apollo-expose-query-plan"
+"""Apollo Router's (`true`): the plan in `extensions.apolloQueryPlan`."""
 
 _CONTENT_TYPE: Final = {
     media: (b"content-type", media.encode("latin-1"))
@@ -130,7 +133,7 @@ class GraphQLEndpoint:
         self._persisted = persisted
         self._max_body = config.limits.max_body_bytes
         self._batching = config.batching
-        self._mask = config.mask_subgraph_errors
+        self._mask = config.masks_errors_of if _masks_any(config) else None
         csrf = config.csrf
         self._csrf_names = csrf.required_headers
         self._csrf_headers = (
@@ -139,7 +142,7 @@ class GraphQLEndpoint:
         self._client_header = config.persisted_queries.client_name_header.lower()
         self._graphiql = (
             graphiql_html(
-                local=config.graphiql.assets_dir is not None,
+                cdn=config.graphiql.assets_dir is None and config.graphiql.assets == "cdn",
                 client_name_header=config.persisted_queries.client_name_header,
             ).encode("utf-8")
             if config.graphiql.enabled
@@ -230,8 +233,9 @@ class GraphQLEndpoint:
 
     def _decode(self, payload: object, headers: Mapping[str, str]) -> Decoded:
         include_plan = any(headers.get(name) for name in QUERY_PLAN_HEADERS)
+        apollo = (headers.get(EXPOSE_QUERY_PLAN_HEADER) or "").strip().lower() == "true"
         try:
-            return decode(payload, include_plan=include_plan)
+            return decode(payload, include_plan=include_plan, apollo_plan=apollo)
         except BadRequest as error:
             raise Refused(400, str(error)) from None
 
@@ -316,11 +320,11 @@ class GraphQLEndpoint:
             if router.usage is not None:
                 request = _with_client(request, decoded, headers, router.usage.settings)
             result = await router.execute(request, allow_mutations=allow_mutations, budget=budget)
-        if self._mask:
+        if self._mask is not None:
             if isinstance(result, StreamedResponse):
-                result.parts = _masked(result.parts)
+                result.parts = _masked(result.parts, self._mask)
             else:
-                result.body = mask_subgraph_errors(result.body)
+                result.body = mask_subgraph_errors(result.body, self._mask)
         operation = result.operation_name if result.kind == "ok" else None
         self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
         return result
@@ -383,9 +387,15 @@ async def _send_parts(
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _masked(parts: AsyncIterator[JSONObject]) -> AsyncIterator[JSONObject]:
+def _masks_any(config: RouterConfig) -> bool:
+    return config.mask_subgraph_errors or not all(config.include_subgraph_errors_by_name.values())
+
+
+async def _masked(
+    parts: AsyncIterator[JSONObject], masks: Callable[[str], bool]
+) -> AsyncIterator[JSONObject]:
     async for part in parts:
-        yield mask_part(part)
+        yield mask_part(part, masks)
 
 
 def _not_acceptable() -> Answer:

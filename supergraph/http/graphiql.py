@@ -1,24 +1,42 @@
-"""The GraphiQL page, with its assets from a CDN (default) or a local folder (offline).
+"""The GraphiQL page and where its four files come from.
 
-A local folder has the npm layout of `npm install graphiql@3 react@18 react-dom@18`
-(its `node_modules`); only the four files below are ever served from it.
+- `bundled` (the default): the files shipped inside this package
+  (`graphiql_assets/`, gzip-compressed, vendored by scripts/vendor_graphiql.py with
+  their licences), served under /graphiql/: GraphiQL works without internet.
+- `cdn`: unpkg.com, pinned versions, each tag with its SRI `integrity` hash (the
+  vendored files' SHA-384: the same bytes), so a changed CDN file is refused.
+- a folder (`graphiql.assets_dir`) in npm's layout (`node_modules` of
+  `npm install graphiql@3 react@18 react-dom@18`): only the four files are served.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-# Asset name -> path inside node_modules (and on the CDN, with the pinned versions).
-ASSETS: Mapping[str, str] = {
-    "react.production.min.js": "react/umd/react.production.min.js",
-    "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
-    "graphiql.min.js": "graphiql/graphiql.min.js",
-    "graphiql.min.css": "graphiql/graphiql.min.css",
-}
-CDN_VERSIONS: Mapping[str, str] = {"react": "18.3.1", "react-dom": "18.3.1", "graphiql": "3.8.3"}
+BUNDLED = Path(__file__).with_name("graphiql_assets")
 LOCAL_PREFIX = "/graphiql/"
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    package: str
+    path: str
+    """Inside the npm package."""
+    integrity: str
+    """SRI of the uncompressed file: sha384-<base64>."""
+
+
+@cache
+def manifest() -> tuple[Mapping[str, str], Mapping[str, Asset]]:
+    """(package -> version, asset name -> Asset) of the vendored files."""
+    raw = json.loads((BUNDLED / "manifest.json").read_text(encoding="utf-8"))
+    assets = {name: Asset(**spec) for name, spec in raw["files"].items()}
+    return raw["versions"], assets
 
 
 class MissingAsset(ValueError):
@@ -26,27 +44,50 @@ class MissingAsset(ValueError):
 
 
 def local_assets(folder: str | Path) -> dict[str, Path]:
-    """Name -> file, checked at start-up so a bad folder fails fast."""
-    files = {name: Path(folder) / relative for name, relative in ASSETS.items()}
+    """Name -> file of an npm folder, checked at start-up so a bad folder fails fast."""
+    _, assets = manifest()
+    files = {name: Path(folder) / asset.package / asset.path for name, asset in assets.items()}
     for name, path in files.items():
         if not path.is_file():
             raise MissingAsset(
-                f"{folder}: {ASSETS[name]} is missing (npm install graphiql@3 react@18 react-dom@18)"
+                f"{folder}: {assets[name].package}/{assets[name].path} is missing"
+                " (npm install graphiql@3 react@18 react-dom@18)"
             )
     return files
 
 
-def _cdn_url(name: str) -> str:
-    package, _, rest = ASSETS[name].partition("/")
-    return f"https://unpkg.com/{package}@{CDN_VERSIONS[package]}/{rest}"
+@cache
+def bundled_gzip(name: str) -> bytes | None:
+    """The vendored file `name`, gzip-compressed as shipped; None when unknown."""
+    _, assets = manifest()
+    if name not in assets:
+        return None
+    return (BUNDLED / f"{name}.gz").read_bytes()
 
 
-def graphiql_html(*, local: bool, client_name_header: str) -> str:
-    def url(name: str) -> str:
-        return LOCAL_PREFIX + name if local else _cdn_url(name)
+@cache
+def bundled_plain(name: str) -> bytes | None:
+    """For the rare client that does not accept gzip."""
+    packed = bundled_gzip(name)
+    return None if packed is None else gzip.decompress(packed)
 
-    # A CDN needs crossorigin (and gets subresource isolation); same-origin does not.
-    cross = "" if local else " crossorigin"
+
+def cdn_url(name: str) -> str:
+    versions, assets = manifest()
+    asset = assets[name]
+    return f"https://unpkg.com/{asset.package}@{versions[asset.package]}/{asset.path}"
+
+
+def graphiql_html(*, cdn: bool, client_name_header: str, base: str = "") -> str:
+    """The page; `base` prefixes the local asset paths (the router's root path)."""
+    _, assets = manifest()
+
+    def attributes(name: str) -> str:
+        if not cdn:
+            return f'"{base}{LOCAL_PREFIX}{name}"'
+        # A CDN file must be the reviewed one: the browser checks the hash.
+        return f'"{cdn_url(name)}" integrity="{assets[name].integrity}" crossorigin="anonymous"'
+
     # GraphiQL names itself, so a safelisting router can allow it as a free-form client.
     headers = json.dumps({client_name_header: "graphiql"}).replace("<", "\\u003c")
     return f"""<!doctype html>
@@ -55,13 +96,13 @@ def graphiql_html(*, local: bool, client_name_header: str) -> str:
   <meta charset="utf-8">
   <title>GraphiQL</title>
   <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
-  <link rel="stylesheet" href="{url("graphiql.min.css")}">
+  <link rel="stylesheet" href={attributes("graphiql.min.css")}>
 </head>
 <body>
   <div id="graphiql">Loading GraphiQL...</div>
-  <script{cross} src="{url("react.production.min.js")}"></script>
-  <script{cross} src="{url("react-dom.production.min.js")}"></script>
-  <script{cross} src="{url("graphiql.min.js")}"></script>
+  <script src={attributes("react.production.min.js")}></script>
+  <script src={attributes("react-dom.production.min.js")}></script>
+  <script src={attributes("graphiql.min.js")}></script>
   <script>
     const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname, headers: {headers} }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(

@@ -1,14 +1,17 @@
 """Header propagation: which client headers reach which subgraph, renamed or inserted.
 
-    headers:
+    headers:                                 # Apollo Router's shape
       all:                                   # every subgraph
-        - propagate: {named: x-request-id}
-        - propagate: {named: x-tenant, rename: x-tenant-id, default: public}
-        - propagate: {matching: "^x-trace-"}
-        - insert: {name: x-gateway, value: supergraph}
+        request:
+          - propagate: {named: x-request-id}
+          - propagate: {named: x-tenant, rename: x-tenant-id, default: public}
+          - propagate: {matching: "^x-trace-"}
+          - insert: {name: x-gateway, value: supergraph}
+          - remove: {named: x-trace-secret}  # drops what an earlier rule added
       subgraphs:
         products:                            # this subgraph only (after `all`)
-          - propagate: {named: accept-language}
+          request:
+            - propagate: {named: accept-language}
 
 Hop-by-hop and body headers (host, content-length, ...) and the router's identity
 header can never be propagated or inserted: a client cannot forge the identity.
@@ -58,7 +61,13 @@ class Insert:
     value: str
 
 
-Rule = Propagate | Insert
+@dataclass(frozen=True, slots=True)
+class Remove:
+    named: str | None = None
+    matching: re.Pattern[str] | None = None
+
+
+Rule = Propagate | Insert | Remove
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,8 @@ class HeaderRules:
         for rule in rules:
             if isinstance(rule, Insert):
                 out[rule.name] = rule.value
+            elif isinstance(rule, Remove):
+                out = {k: v for k, v in out.items() if not _removes(rule, k)}
             elif rule.named is not None:
                 value = received.get(rule.named, rule.default)
                 if value is not None:
@@ -92,16 +103,29 @@ class HeaderRules:
         return {k: v for k, v in out.items() if k not in reserved}
 
 
+def _removes(rule: Remove, name: str) -> bool:
+    if rule.named is not None:
+        return name == rule.named
+    return rule.matching is not None and rule.matching.search(name) is not None
+
+
 def parse_headers(raw: object, reserved: frozenset[str]) -> HeaderRules:
+    """`headers: {all: {request: [rules]}, subgraphs: {name: {request: [rules]}}}`."""
     if raw is None:
         return HeaderRules()
     values = v.mapping(raw, "headers")
     v.only(values, {"all", "subgraphs"}, "headers.")
     subgraphs = {
-        str(name): _rules(rules, f"headers.subgraphs.{name}", reserved)
+        str(name): _request(rules, f"headers.subgraphs.{name}", reserved)
         for name, rules in v.mapping(values.get("subgraphs") or {}, "headers.subgraphs").items()
     }
-    return HeaderRules(_rules(values.get("all") or [], "headers.all", reserved), subgraphs)
+    return HeaderRules(_request(values.get("all"), "headers.all", reserved), subgraphs)
+
+
+def _request(raw: object, where: str, reserved: frozenset[str]) -> tuple[Rule, ...]:
+    values = v.mapping({} if raw is None else raw, where)
+    v.only(values, {"request"}, f"{where}.")
+    return _rules(values.get("request") or [], f"{where}.request", reserved)
 
 
 def _rules(raw: object, where: str, reserved: frozenset[str]) -> tuple[Rule, ...]:
@@ -112,10 +136,19 @@ def _rules(raw: object, where: str, reserved: frozenset[str]) -> tuple[Rule, ...
 
 def _rule(raw: object, where: str, reserved: frozenset[str]) -> Rule:
     values = v.mapping(raw, where)
-    if len(values) != 1 or next(iter(values)) not in ("propagate", "insert"):
-        raise ConfigError(f"{where}: expected one of 'propagate: {{...}}' or 'insert: {{...}}'")
+    if len(values) != 1 or next(iter(values)) not in ("propagate", "insert", "remove"):
+        raise ConfigError(
+            f"{where}: expected one of 'propagate: {{...}}', 'insert: {{...}}', 'remove: {{...}}'"
+        )
     kind, body = next(iter(values.items()))
     spec = v.mapping(body, f"{where}.{kind}")
+    if kind == "remove":
+        v.only(spec, {"named", "matching"}, f"{where}.remove.")
+        if ("named" in spec) == ("matching" in spec):
+            raise ConfigError(f"{where}.remove: give exactly one of 'named' or 'matching'")
+        if "named" in spec:
+            return Remove(named=v.string(spec["named"], f"{where}.remove.named").lower())
+        return Remove(matching=_pattern(spec["matching"], f"{where}.remove.matching"))
     if kind == "insert":
         v.only(spec, {"name", "value"}, f"{where}.insert.")
         name = _header(spec.get("name"), f"{where}.insert.name", reserved)
@@ -128,16 +161,19 @@ def _rule(raw: object, where: str, reserved: frozenset[str]) -> Rule:
     if "matching" in spec:
         if rename is not None or default is not None:
             raise ConfigError(f"{where}.propagate: 'rename'/'default' only go with 'named'")
-        try:
-            pattern = re.compile(v.string(spec["matching"], f"{where}.propagate.matching"), re.I)
-        except re.error as error:
-            raise ConfigError(f"{where}.propagate.matching: bad pattern: {error}") from error
-        return Propagate(matching=pattern)
+        return Propagate(matching=_pattern(spec["matching"], f"{where}.propagate.matching"))
     return Propagate(
         named=_header(spec.get("named"), f"{where}.propagate.named", reserved),
         rename=None if rename is None else _header(rename, f"{where}.propagate.rename", reserved),
         default=v.optional_string(default, f"{where}.propagate.default"),
     )
+
+
+def _pattern(raw: object, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(v.string(raw, where), re.I)
+    except re.error as error:
+        raise ConfigError(f"{where}: bad pattern: {error}") from error
 
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]+$")

@@ -30,7 +30,7 @@ from typing import Final
 import uvicorn
 from uvicorn.server import ServerState
 
-from supergraph.http.config import load_config
+from supergraph.http.config import ListenConfig, load_config
 from supergraph.http.edge_limits import EdgeLimits
 from supergraph.http.protocol import HttpProtocol, ServingConfig
 
@@ -201,6 +201,11 @@ class RouterServer(uvicorn.Server):
         await super().shutdown(sockets=sockets)
         for sock in self._listening:
             sock.close()
+
+
+def listen_address(config_path: str | None) -> ListenConfig:
+    """router.yaml's `supergraph.listen` and `supergraph.path` (validated already)."""
+    return load_config(config_path).listen if config_path else ListenConfig()
 
 
 def edge_limits(config_path: str | None) -> EdgeLimits:

@@ -1,9 +1,11 @@
-"""Subgraph error masking for production: subgraph messages can carry internals
-(SQL, stack traces, hostnames). Errors that came from a subgraph (they carry
-`extensions.serviceName`) keep their path and code, nothing else."""
+"""Subgraph error masking for production (`include_subgraph_errors`): subgraph
+messages can carry internals (SQL, stack traces, hostnames). Errors that came from a
+subgraph whose errors are redacted (they carry `extensions.serviceName`) keep their
+path and code, nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from supergraph.types import JSONObject
@@ -11,30 +13,42 @@ from supergraph.types import JSONObject
 REDACTED = "Subgraph errors redacted"
 
 
-def mask_subgraph_errors(body: JSONObject) -> JSONObject:
+Masks = Callable[[str], bool]
+"""Whether the errors of the subgraph of that name are redacted."""
+
+
+def _everything(_subgraph: str) -> bool:
+    return True
+
+
+def mask_subgraph_errors(body: JSONObject, masks: Masks = _everything) -> JSONObject:
     errors = body.get("errors")
-    if not isinstance(errors, list) or not any(_from_subgraph(e) for e in errors):
+    if not isinstance(errors, list) or not any(_from_subgraph(e, masks) for e in errors):
         return body
-    return {**body, "errors": [_masked(e) if _from_subgraph(e) else e for e in errors]}
+    return {**body, "errors": [_masked(e) if _from_subgraph(e, masks) else e for e in errors]}
 
 
-def mask_part(part: JSONObject) -> JSONObject:
+def mask_part(part: JSONObject, masks: Masks = _everything) -> JSONObject:
     """A streamed response's part: its own errors and each incremental payload's."""
-    part = mask_subgraph_errors(part)
+    part = mask_subgraph_errors(part, masks)
     incremental = part.get("incremental")
     if not isinstance(incremental, list):
         return part
     return {
         **part,
         "incremental": [
-            mask_subgraph_errors(item) if isinstance(item, dict) else item for item in incremental
+            mask_subgraph_errors(item, masks) if isinstance(item, dict) else item
+            for item in incremental
         ],
     }
 
 
-def _from_subgraph(error: Any) -> bool:
+def _from_subgraph(error: Any, masks: Masks) -> bool:
     extensions = error.get("extensions") if isinstance(error, dict) else None
-    return isinstance(extensions, dict) and "serviceName" in extensions
+    if not isinstance(extensions, dict):
+        return False
+    service = extensions.get("serviceName")
+    return isinstance(service, str) and masks(service)
 
 
 def _masked(error: JSONObject) -> JSONObject:

@@ -18,11 +18,15 @@ from supergraph.pipeline.persisted.redis_store import RedisStore
 
 def persisted_queries(config: PersistedQueriesConfig) -> PersistedQueries:
     manifest: Manifest | None = None
-    if config.manifest is not None:
+    operations: dict[str, str] = {}
+    for index, path in enumerate(config.manifests):
         try:
-            manifest = load_manifest(config.manifest)
+            operations.update(load_manifest(path).by_id)
         except ManifestError as error:
-            raise ConfigError(f"persisted_queries.manifest: {error}") from error
+            raise ConfigError(f"persisted_queries.local_manifests[{index}]: {error}") from error
+    if config.manifests:
+        # Several lists are one: a later file's id wins, as Apollo Router merges them.
+        manifest = Manifest.from_operations(operations)
     store: APQStore | None = None
     if config.apq:
         if config.redis_url is not None:

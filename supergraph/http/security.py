@@ -49,6 +49,7 @@ from supergraph.authorization import AuthorizationOptions
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.http.headers import RESERVED, HeaderRules, parse_headers
+from supergraph.http.jwt_config import fold
 from supergraph.http.request import RequestHeaders
 from supergraph.pipeline.request import GraphQLRequest
 
@@ -69,6 +70,8 @@ class SecurityConfig:
     headers: HeaderRules = field(default_factory=HeaderRules)
     reject_unauthorized: bool = False
     policy_hook: PolicyHook = deny_all
+    token_header: str = "authorization"
+    """`authentication.router.jwt.header_name`, lower case."""
 
     def authorization_options(self) -> AuthorizationOptions:
         return AuthorizationOptions(
@@ -78,15 +81,20 @@ class SecurityConfig:
 
 def parse_security(top: Mapping[str, object]) -> SecurityConfig:
     """The security sections of a parsed router.yaml (errors name the key)."""
+    apollo = fold(top)
     try:
         authentication = (
-            parse_authentication(top["authentication"]) if top.get("authentication") else None
+            parse_authentication(apollo.authentication) if apollo.authentication else None
         )
         identity = _identity(top.get("identity"))
     except AuthConfigError as error:
         raise ConfigError(str(error)) from error
     reserved = RESERVED | {identity.header if identity else IDENTITY_HEADER}
-    authorization = v.section(top, "authorization", {"reject_unauthorized", "policy_hook"})
+    authorization = v.section(
+        top, "authorization", {"directives", "policy_hook", "require_authentication"}
+    )
+    directives = v.mapping(authorization.get("directives") or {}, "authorization.directives")
+    v.only(directives, {"reject_unauthorized"}, "authorization.directives.")
     hook_path = v.optional_string(authorization.get("policy_hook"), "authorization.policy_hook")
     try:
         hook = load_policy_hook(hook_path) if hook_path else deny_all
@@ -97,9 +105,11 @@ def parse_security(top: Mapping[str, object]) -> SecurityConfig:
         identity=identity,
         headers=parse_headers(top.get("headers"), reserved),
         reject_unauthorized=v.boolean(
-            authorization.get("reject_unauthorized", False), "authorization.reject_unauthorized"
+            directives.get("reject_unauthorized", False),
+            "authorization.directives.reject_unauthorized",
         ),
         policy_hook=hook,
+        token_header=apollo.header_name,
     )
 
 
@@ -175,7 +185,7 @@ class EdgeSecurity:
                 cookies.update(cookie_parser(header))
             cookie = cookies.get(authentication.cookie)
         token = bearer_token(
-            headers.get("authorization"),
+            headers.get(self.config.token_header),
             cookie,
             max_bytes=authentication.verifier.max_token_bytes,
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from starlette.applications import Starlette
 
 from supergraph.http.app import create_app
-from supergraph.http.config import ConfigError, RouterConfig, load_config
+from supergraph.http.config import ConfigError, RouterConfig, load_config, parse_config
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
@@ -26,10 +27,7 @@ def build_app(
     `metrics` is kept across hot reloads (and is file-backed under `--workers`)."""
     config = config or RouterConfig()
     supergraph = load_supergraph(sdl)
-    for prefix, names in (
-        ("subgraphs", config.subgraphs),
-        ("limits.subgraph.subgraphs", config.limits.subgraph_response_bytes_by_name),
-    ):
+    for prefix, names in config.named_subgraphs():
         unknown = sorted(set(names) - set(supergraph.subgraphs))
         if unknown:
             known = ", ".join(sorted(supergraph.subgraphs))
@@ -80,7 +78,8 @@ def load_app(
     except OSError as error:
         raise StartupError(f"{supergraph_path}: {error.strerror}") from error
     try:
-        config = load_config(config_path) if config_path else RouterConfig()
+        # No file is the empty file: production's defaults apply all the same.
+        config = load_config(config_path) if config_path else parse_config({}, os.environ)
         return build_app(sdl, config, metrics)
     except ConfigError as error:
         raise StartupError(f"bad configuration: {error}") from error

@@ -27,6 +27,8 @@ class Decoded:
     extensions: Mapping[str, Any] | None
     include_plan: bool
     document_id: str | None
+    apollo_plan: bool = False
+    """The plan was asked for with `Apollo-Expose-Query-Plan`: it goes in Apollo's key."""
 
     def request(
         self,
@@ -39,14 +41,15 @@ class Decoded:
             self.operation_name,
             self.variables,
             self.extensions,
-            self.include_plan,
+            self.include_plan or self.apollo_plan,
             subgraph_headers=subgraph_headers,
             subgraph_headers_by_name=subgraph_headers_by_name,
             claims=claims,
+            apollo_query_plan=self.apollo_plan,
         )
 
 
-def decode(payload: object, *, include_plan: bool = False) -> Decoded:
+def decode(payload: object, *, include_plan: bool = False, apollo_plan: bool = False) -> Decoded:
     if not isinstance(payload, dict):
         raise BadRequest("The request body must be a JSON object.")
     query = payload.get("query")
@@ -63,7 +66,9 @@ def decode(payload: object, *, include_plan: bool = False) -> Decoded:
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("'operationName' must be a string.")
     variables = optional_object(payload.get("variables"), "variables")
-    return Decoded(query, operation_name or None, variables, extensions, include_plan, document_id)
+    return Decoded(
+        query, operation_name or None, variables, extensions, include_plan, document_id, apollo_plan
+    )
 
 
 def optional_object(value: object, name: str) -> Mapping[str, Any] | None:

@@ -27,6 +27,9 @@ class GraphQLRequest:
     """The caller's verified claims (None: anonymous); authorization decides on them."""
     client: ClientIdentity | None = None
     """Who sent it, for usage reporting (set by the edge only when usage is recorded)."""
+    apollo_query_plan: bool = False
+    """The plan, when included, goes in `extensions.apolloQueryPlan` (Apollo Router's
+    key, for its `Apollo-Expose-Query-Plan: true` header), else `extensions.queryPlan`."""
 
 
 @dataclass(frozen=True, slots=True)

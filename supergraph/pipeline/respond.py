@@ -39,7 +39,11 @@ def wants_plan(request: GraphQLRequest, exposed: bool) -> bool:
 
 
 def respond(
-    prepared: PreparedOperation, data: JSONObject | None, errors: list[JSONObject], plan: bool
+    prepared: PreparedOperation,
+    data: JSONObject | None,
+    errors: list[JSONObject],
+    plan: bool,
+    plan_key: str = "queryPlan",
 ) -> GraphQLResponse:
     body: JSONObject = {"data": data}
     if errors:
@@ -47,7 +51,7 @@ def respond(
     if plan:
         query_plan = prepared.plan
         body["extensions"] = {
-            "queryPlan": {"object": plan_to_json(query_plan), "text": plan_to_text(query_plan)}
+            plan_key: {"object": plan_to_json(query_plan), "text": plan_to_text(query_plan)}
         }
     return GraphQLResponse(body, operation_name=prepared.name)
 

@@ -224,7 +224,9 @@ class Router:
         if estimate is not None and self.demand_control is not None:
             parse = partial(self._parse, located=False)
             self.demand_control.measure(estimate, query, parse, data, values)
-        return respond(prepared, data, errors, wants_plan(request, self.options.expose_query_plan))
+        plan_key = "apolloQueryPlan" if request.apollo_query_plan else "queryPlan"
+        exposed = wants_plan(request, self.options.expose_query_plan)
+        return respond(prepared, data, errors, exposed, plan_key)
 
     async def _prepare_request(
         self, query: str, operation_name: str | None, budget: WorkBudget | None

@@ -39,8 +39,8 @@ def test_empty_file_is_the_default(tmp_path: Path) -> None:
     ("raw", "message"),
     [
         ({"subgraph_timout": 1}, "subgraph_timout: unknown key"),
-        ({"subgraph_timeout": -1}, "subgraph_timeout: expected a positive number"),
-        ({"subgraph_timeout": True}, "subgraph_timeout: expected a positive number"),
+        ({"subgraph_timeout": -1}, "subgraph_timeout: expected a positive duration"),
+        ({"subgraph_timeout": True}, "subgraph_timeout: expected a positive duration"),
         ({"expose_query_plan": "yes"}, "expose_query_plan: expected true or false"),
         ({"subgraphs": []}, "subgraphs: expected a mapping"),
         ({"subgraphs": {"a": {"url": "ftp://x"}}}, "subgraphs.a.url: expected an http(s) URL"),
@@ -65,5 +65,5 @@ def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
 
 def test_unknown_subgraph_in_config_is_refused() -> None:
     config = RouterConfig(subgraphs={"acounts": SubgraphConfig(url="http://x/graphql")})
-    with pytest.raises(ConfigError, match=r"subgraphs\.acounts: not a subgraph"):
+    with pytest.raises(ConfigError, match=r"override_subgraph_url\.acounts: not a subgraph"):
         build_app(SUPERGRAPH_SDL, config)

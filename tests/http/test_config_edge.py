@@ -93,7 +93,7 @@ def test_bad_manifest_and_assets_fail_at_start(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     manifest.write_text('{"format": "something-else"}')
     config = parse_config({"persisted_queries": {"manifest": str(manifest), "safelist": "enforce"}})
-    with pytest.raises(ConfigError, match=r"persisted_queries\.manifest: .*format"):
+    with pytest.raises(ConfigError, match=r"persisted_queries\.local_manifests\[0\]: .*format"):
         build_app(SUPERGRAPH_SDL, config)
     with pytest.raises(
         ConfigError, match=r"graphiql\.assets_dir: .*react\.production\.min\.js is missing"

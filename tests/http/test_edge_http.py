@@ -3,10 +3,14 @@ and the GraphiQL page (CDN or local assets)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
 
+from supergraph.http.graphiql import manifest
 from tests.http.edge import PREFLIGHT, edge_client
 
 QUERY = "{ me { username } }"
@@ -105,12 +109,38 @@ async def test_metrics_by_operation_outcome_subgraph_and_cache() -> None:
     assert 'router_cache_lookups_total{cache="plan",result="miss"} 2.0' in text
 
 
-async def test_graphiql_from_the_cdn_by_default() -> None:
+async def test_graphiql_from_the_package_by_default() -> None:
     async with edge_client() as client:
         page = await client.get("/graphql", headers={"accept": "text/html"})
+        packed = await client.get("/graphiql/graphiql.min.js")
+        plain = await client.get(
+            "/graphiql/graphiql.min.css", headers={"accept-encoding": "identity"}
+        )
+        other = await client.get("/graphiql/manifest.json")
+    assert "unpkg.com" not in page.text
+    assert 'src="/graphiql/graphiql.min.js"' in page.text
+    # httpx inflates it: the bytes are the vendored file, whose hash the manifest keeps.
+    assert packed.headers["content-encoding"] == "gzip"
+    _, assets = manifest()
+    digest = base64.b64encode(hashlib.sha384(packed.content).digest()).decode()
+    assert assets["graphiql.min.js"].integrity == f"sha384-{digest}"
+    assert "content-encoding" not in plain.headers
+    assert b".graphiql-container" in plain.content
+    assert other.status_code == 404  # only GraphiQL's four files are served
+
+
+async def test_graphiql_from_the_cdn_when_configured_with_integrity() -> None:
+    async with edge_client({"graphiql": {"assets": "cdn"}}) as client:
+        page = await client.get("/graphql", headers={"accept": "text/html"})
         asset = await client.get("/graphiql/graphiql.min.js")
-    assert "https://unpkg.com/graphiql@3.8.3/graphiql.min.js" in page.text
-    assert asset.status_code == 404  # no local assets unless configured
+    _, assets = manifest()
+    tags = re.findall(r'(?:src|href)="(https://[^"]+)" integrity="([^"]+)"', page.text)
+    assert len(tags) == 4, page.text
+    assert (
+        "https://unpkg.com/graphiql@3.8.3/graphiql.min.js",
+        assets["graphiql.min.js"].integrity,
+    ) in tags
+    assert asset.status_code == 404  # no local assets with the CDN
 
 
 @pytest.mark.node
@@ -127,6 +157,6 @@ async def test_graphiql_from_a_local_folder() -> None:
 
 
 async def test_graphiql_can_be_switched_off() -> None:
-    async with edge_client({"graphiql": {"enabled": False}}) as client:
+    async with edge_client({"sandbox": {"enabled": False}}) as client:
         page = await client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 406  # no page: an HTML-only client gets no GraphQL either
