@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry, usage, deprecations.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry, usage, deprecations, config.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "registry": "serve the schema registry, list its versions, diff two of them",
     "usage": "what clients used of the schema (from the routers' usage reporting)",
     "deprecations": "deprecated fields and who still uses them",
+    "config": "check a router.yaml without starting (validate), print its JSON Schema (schema)",
 }
 
 

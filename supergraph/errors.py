@@ -234,7 +234,7 @@ CODES: Final = (
         INTROSPECTION_DISABLED,
         REQUEST_ERROR,
         "operation limits",
-        "`__schema` or `__type` with `introspection: false`.",
+        "`__schema` or `__type` with `supergraph.introspection: false`.",
     ),
     ErrorCode(
         GRAPHQL_VALIDATION_FAILED,
@@ -319,7 +319,7 @@ CODES: Final = (
         SUBGRAPH_TIMEOUT,
         BESIDE_DATA,
         "execute",
-        "A subgraph did not answer within its timeout (`subgraph_timeout`).",
+        "A subgraph did not answer within its timeout (`traffic_shaping.all.timeout`).",
     ),
     ErrorCode(
         RESPONSE_VALIDATION_FAILED,
@@ -386,7 +386,7 @@ def markdown() -> str:
         "when the client accepts `application/graphql-response+json` and 200 with",
         "`application/json` (GraphQL over HTTP). *Beside data*: a 200 with whatever data could",
         "be fetched. Errors a subgraph returns keep the subgraph's own code and gain",
-        "`serviceName`; with `mask_subgraph_errors` only their path and code are kept.",
+        "`serviceName`; with `include_subgraph_errors` false only their path and code are kept.",
         "",
         "| Code | HTTP status | Where | Meaning |",
         "| --- | --- | --- | --- |",

@@ -745,7 +745,7 @@ def _persisted_queries(top: Mapping[str, object]) -> PersistedQueriesConfig:
     if enabled and not manifests:
         raise ConfigError(f"{where}local_manifests: list at least one manifest file")
     apq = v.section(top, "apq", {"enabled", "router"})
-    cache = v.nested(apq, "router.cache", {"in_memory", "redis"}) if apq.get("router") else {}
+    cache = v.nested(top, "apq.router.cache", {"in_memory", "redis"}, siblings=set(apq))
     memory = v.mapping(_or_empty(cache.get("in_memory")), "apq.router.cache.in_memory")
     v.only(memory, {"limit", "max_bytes"}, "apq.router.cache.in_memory.")
     redis = v.mapping(_or_empty(cache.get("redis")), "apq.router.cache.redis")

@@ -202,7 +202,7 @@ def _headers(up: Upgraded) -> None:
     """`headers.all: [rules]` -> `headers.all.request: [rules]` (and per subgraph)."""
     if isinstance(_get(up.raw, ("headers", "all")), list):
         _move(up, ("headers", "all"), ("headers", "all", "request"))
-    for name, rules in _mapping_at(up.raw, ("headers", "subgraphs")).items():
+    for name, rules in list(_mapping_at(up.raw, ("headers", "subgraphs")).items()):
         if isinstance(rules, list):
             _move(
                 up,

@@ -69,7 +69,8 @@ def fold(top: Mapping[str, object]) -> ApolloJwt:
         required = v.boolean(authorization["require_authentication"], where)
         if "required" in flat:
             raise ConfigError(f"authentication.required: deprecated name of {where}: keep one")
-        flat["required"] = required
+        if required or flat:
+            flat["required"] = required
     return ApolloJwt(flat, header)
 
 

@@ -142,7 +142,7 @@ def test_subgraph_deployments_cover_the_supergraph_on_the_contract_ports() -> No
         assert container["args"][0] == "subgraphs"
         assert (args.command, args.name, args.host) == ("serve", name, "0.0.0.0")
         assert args.port == registry.get(name).default_port
-        assert config["subgraphs"][name]["url"] == f"http://{name}:{args.port}/graphql"
+        assert config["override_subgraph_url"][name] == f"http://{name}:{args.port}/graphql"
         env = _env_names(container)
         assert {"DATABASE_URL", "SUBGRAPHS_REQUIRE_IDENTITY"} <= env
         assert "SUBGRAPHS_IDENTITY_PUBLIC_KEY_FILE" in env
@@ -205,7 +205,10 @@ def production_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 def test_production_router_config_loads_and_builds(production_env: Mapping[str, str]) -> None:
     config = load_config(K8S / "router-config.yaml", env=production_env)
+    assert config.warnings == ()  # Apollo Router's keys only, none deprecated
     assert config.introspection is False
+    assert config.mask_subgraph_errors is True
+    assert config.subgraph_timeout == 10.0
     assert config.persisted_queries.redis_url == production_env["REDIS_URL"]
     build_app(SUPERGRAPH_SDL.read_text(), config)
 

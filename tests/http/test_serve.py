@@ -63,7 +63,7 @@ def test_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 2
     assert "bad configuration" in stderr
-    assert "subgraph_timeout: expected a positive number" in stderr
+    assert "subgraph_timeout: expected a positive duration" in stderr
 
 
 def test_bad_supergraph_exits_with_a_clear_message(tmp_path: Path) -> None:

@@ -1,0 +1,537 @@
+"""The JSON Schema of router.yaml (`supergraph config schema`), for editors.
+
+The tree below describes every key: its type, its description and its default,
+the default taken from the config model (`RouterConfig()` and the modules' constants,
+never restated). The parsers in config.py remain what decides; a test walks this
+tree and proves they agree key by key (a wrong value at each path is refused naming
+that path, each default is accepted), and that every top-level key the parser
+accepts is described here. Deprecated keys are in the schema too, marked
+`deprecated` with the key to use instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from supergraph.http import edge_limits as edge
+from supergraph.http.config import (
+    EXPOSE_QUERY_PLAN,
+    GRAPHIQL_ASSETS,
+    HTTP_CLIENTS,
+    MAX_COMPUTE_PROCESSES,
+    RouterConfig,
+)
+from supergraph.usage.recorder import UsageSettings
+
+JSON = dict[str, Any]
+SCHEMA_ID = "https://pyfederation.invalid/router.schema.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One key's value: `kind` is the JSON Schema of a leaf, or an object of `keys`."""
+
+    description: str
+    kind: JSON = field(default_factory=dict)
+    keys: Mapping[str, Node] | None = None
+    values: Node | None = None
+    """A mapping with free keys (subgraph names): each value's schema."""
+    items: Node | None = None
+    default: object = None
+    deprecated: str | None = None
+    """The key to use instead."""
+
+    def schema(self) -> JSON:
+        out: JSON = dict(self.kind)
+        if out and self.keys is None and self.values is None and self.items is None:
+            # Any value may be `${env.NAME}` (expanded when the file is loaded).
+            out = {"anyOf": [out, _PLACEHOLDER]}
+        if self.keys is not None:
+            out["type"] = "object"
+            out["properties"] = {name: node.schema() for name, node in self.keys.items()}
+            out["additionalProperties"] = False
+        if self.values is not None:
+            out["type"] = "object"
+            out["additionalProperties"] = self.values.schema()
+        if self.items is not None:
+            out["type"] = "array"
+            out["items"] = self.items.schema()
+        description = self.description
+        if self.deprecated is not None:
+            out["deprecated"] = True
+            description = f"Deprecated: use {self.deprecated}. {description}"
+        out["description"] = description
+        if self.default is not None:
+            out["default"] = self.default
+        if self.keys is not None or self.values is not None:
+            # `key:` with nothing after it is read as an empty section.
+            out["type"] = ["object", "null"]
+        return out
+
+
+_PLACEHOLDER: JSON = {"type": "string", "pattern": r"^\$\{env\.[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$"}
+
+
+def _bool(description: str, default: bool | None = None) -> Node:
+    return Node(description, {"type": "boolean"}, default=default)
+
+
+def _int(description: str, default: int | None = None, *, nullable: bool = False) -> Node:
+    kind: JSON = {"type": ["integer", "null"] if nullable else "integer", "minimum": 1}
+    return Node(description, kind, default=default)
+
+
+_DURATION: JSON = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)?\s*$"},
+    ]
+}
+_SIZE: JSON = {
+    "anyOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "pattern": r"(?i)^\s*\d+\s*(b|kb|kib|mb|mib|gb|gib)?\s*$"},
+    ]
+}
+
+
+def _duration(description: str, default: float | None = None, *, nullable: bool = False) -> Node:
+    kind = {"anyOf": [*_DURATION["anyOf"], {"type": "null"}]} if nullable else _DURATION
+    return Node(description, kind, default=default)
+
+
+def _size(description: str, default: int | None = None) -> Node:
+    return Node(description, _SIZE, default=default)
+
+
+def _str(description: str, default: str | None = None, enum: tuple[str, ...] = ()) -> Node:
+    kind: JSON = {"type": "string", "minLength": 1}
+    if enum:
+        kind["enum"] = list(enum)
+    return Node(description, kind, default=default)
+
+
+def _strs(description: str, default: tuple[str, ...] | None = None) -> Node:
+    kind: JSON = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    return Node(description, kind, default=list(default) if default is not None else None)
+
+
+def _obj(description: str, **keys: Node) -> Node:
+    return Node(description, keys=keys)
+
+
+def _by_subgraph(description: str, value: Node) -> Node:
+    return Node(description, values=value)
+
+
+def _old(node: Node, instead: str) -> Node:
+    return Node(
+        node.description,
+        node.kind,
+        node.keys,
+        node.values,
+        node.items,
+        None,
+        instead,
+    )
+
+
+D = RouterConfig()
+_HEADER_RULE = Node(
+    "One rule: propagate (named, with rename/default, or matching a regex), insert"
+    " (name, value) or remove (named or matching).",
+    {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+            "propagate": {
+                "type": "object",
+                "properties": {
+                    "named": {"type": "string"},
+                    "matching": {"type": "string"},
+                    "rename": {"type": "string"},
+                    "default": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+            "insert": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
+                "required": ["name", "value"],
+                "additionalProperties": False,
+            },
+            "remove": {
+                "type": "object",
+                "properties": {"named": {"type": "string"}, "matching": {"type": "string"}},
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    },
+)
+_HEADER_RULES = Node("Header rules, applied in order.", items=_HEADER_RULE)
+_REQUEST = _obj("Rules for the requests to subgraphs.", request=_HEADER_RULES)
+_SHAPING = {
+    "timeout": _duration("Each subgraph request's timeout (SUBGRAPH_TIMEOUT)."),
+    "deduplicate_query": _bool(
+        "Identical in-flight subgraph queries share one request (on by default here; Apollo: off)."
+    ),
+}
+_LIMITS = D.limits
+_PQ = D.persisted_queries
+_JWKS_ENTRY = _obj(
+    "A JWKS: fetched over http(s) and refreshed, or read once from a file:// URL.",
+    url=_str("https://... or file:///path/jwks.json"),
+    issuer=_str("An accepted `iss` (the union over the entries applies to every key)."),
+    issuers=_strs("Accepted `iss` values."),
+    audiences=_strs("Accepted `aud` values."),
+    poll_interval=_duration("How long fetched keys are kept before a refresh.", 300),
+    algorithms=_strs("file:// JWKS only: the algorithms its keys may verify."),
+)
+_OUR_AUTH = Node(
+    "This router's own authentication keys (docs/auth.md).",
+    {"type": ["object", "array", "string", "number", "boolean", "null"]},
+)
+_USAGE = UsageSettings(store="")
+
+TREE = _obj(
+    "router.yaml: the router's configuration (Apollo Router's keys where Apollo has the"
+    " feature; docs/router-config.md).",
+    supergraph=_obj(
+        "The GraphQL endpoint.",
+        listen=_str("HOST:PORT to listen on (the command's --host/--port win)."),
+        path=_str("The GraphQL endpoint's path.", D.listen.path),
+        introspection=_bool(
+            "Allow __schema/__type (INTROSPECTION_DISABLED otherwise). Default: true, false"
+            " with SUPERGRAPH_ENV=production."
+        ),
+        query_planning=_obj(
+            "Query planning.",
+            cache=_obj(
+                "The plan caches.",
+                in_memory=_obj(
+                    "Each of the document, plan and authorized-plan caches.",
+                    limit=_int("Entries.", D.supergraph.query_planning_cache.limit),
+                    max_bytes=_size("Bytes.", D.supergraph.query_planning_cache.max_bytes),
+                ),
+            ),
+        ),
+    ),
+    override_subgraph_url=_by_subgraph(
+        "A subgraph's URL instead of the supergraph's.",
+        Node("An http(s) URL.", {"type": "string", "pattern": "^https?://"}),
+    ),
+    traffic_shaping=_obj(
+        "Subgraph requests.",
+        all=_obj(
+            "Every subgraph.",
+            **{
+                **_SHAPING,
+                "timeout": _duration(
+                    "Each subgraph request's timeout (SUBGRAPH_TIMEOUT).", D.subgraph_timeout
+                ),
+            },
+        ),
+        subgraphs=_by_subgraph("Per subgraph, over `all`.", _obj("One subgraph.", **_SHAPING)),
+        http_client=_str(
+            "Ours: the subgraph HTTP client.", D.traffic_shaping.http_client, HTTP_CLIENTS
+        ),
+    ),
+    include_subgraph_errors=_obj(
+        "Whether subgraph error messages reach clients (else 'Subgraph errors redacted',"
+        " path and code kept).",
+        all=_bool("Every subgraph. Default: true, false with SUPERGRAPH_ENV=production."),
+        subgraphs=_by_subgraph("Per subgraph, over `all`.", _bool("Include this one's.")),
+    ),
+    limits=_obj(
+        "What one request may cost (docs/router-config.md, Limits).",
+        http_max_request_bytes=_size("Request body bytes (413).", _LIMITS.max_body_bytes),
+        parser_max_tokens=_int("Tokens (MAX_TOKENS_EXCEEDED).", _LIMITS.max_tokens, nullable=True),
+        parser_max_recursion=_int("Nesting depth (at most 200).", _LIMITS.parser_max_recursion),
+        max_query_length=_int(
+            "Characters of GraphQL text.", _LIMITS.max_query_length, nullable=True
+        ),
+        max_expanded_fields=_int(
+            "Fields with fragments expanded.", _LIMITS.max_expanded_fields, nullable=True
+        ),
+        max_aliases=_int("Aliased fields.", _LIMITS.max_aliases, nullable=True),
+        max_root_fields=_int("Root fields per operation.", nullable=True),
+        max_depth=_int("Depth (a root field is 1).", nullable=True),
+        max_fetches=_int("Subgraph fetches in a plan.", _LIMITS.max_fetches, nullable=True),
+        max_planning_steps=_int(
+            "The planner's work for one plan.", _LIMITS.max_planning_steps, nullable=True
+        ),
+        introspection_max_depth=_bool("graphql-js's introspection depth rule.", True),
+        introspection_max_bytes=Node(
+            "Bytes of introspection per response; auto: twice the full introspection.",
+            {"anyOf": [{"const": "auto"}, {"type": "integer", "minimum": 1}, {"type": "null"}]},
+            default="auto",
+        ),
+        http1_max_request_headers=_int("Headers per request (431).", edge.DEFAULT_MAX_HEADERS),
+        http1_max_request_buf_size=_size(
+            "Request line and headers (431).", edge.DEFAULT_MAX_HEAD_BYTES
+        ),
+        subgraph=_obj(
+            "Subgraph answers.",
+            all=_obj(
+                "Every subgraph.",
+                http_max_response_bytes=_size("Bytes.", _LIMITS.subgraph_response_bytes),
+                http_max_response_size=_size("Apollo's spelling of the same."),
+            ),
+            subgraphs=_by_subgraph(
+                "Per subgraph.",
+                _obj(
+                    "One subgraph.",
+                    http_max_response_bytes=_size("Bytes."),
+                    http_max_response_size=_size("Apollo's spelling of the same."),
+                ),
+            ),
+        ),
+        max_body_bytes=_old(_size("Request body bytes."), "limits.http_max_request_bytes"),
+        max_tokens=_old(_int("Tokens.", nullable=True), "limits.parser_max_tokens"),
+    ),
+    server=_obj(
+        "Connections.",
+        http=_obj(
+            "Per connection; read at start.",
+            header_read_timeout=_duration("408 after it.", edge.DEFAULT_HEADER_READ_TIMEOUT),
+            body_read_timeout=_duration("408 after it.", edge.DEFAULT_BODY_READ_TIMEOUT),
+            keep_alive_timeout=_duration("Idle connections.", edge.DEFAULT_KEEP_ALIVE_TIMEOUT),
+            max_connections=_int("Per process.", edge.DEFAULT_MAX_CONNECTIONS),
+        ),
+    ),
+    batching=_obj(
+        "Several operations in one POST (a JSON array).",
+        enabled=_bool("Off by default, as Apollo Router.", D.batching.enabled),
+        max_size=_int("Operations per batch.", D.batching.max_size),
+    ),
+    sandbox=_obj(
+        "The explorer browsers get at the GraphQL path (here GraphiQL).",
+        enabled=_bool("Default: true, false with SUPERGRAPH_ENV=production."),
+    ),
+    homepage=_obj(
+        "Apollo's landing page: `enabled: false` serves no page (unless sandbox.enabled).",
+        enabled=_bool("See sandbox.enabled."),
+        graph_ref=_str("Accepted, unused."),
+    ),
+    graphiql=_obj(
+        "Ours: where GraphiQL's files come from.",
+        assets=_str(
+            "bundled: shipped in the package (offline); cdn: unpkg.com with SRI hashes.",
+            D.graphiql.assets,
+            GRAPHIQL_ASSETS,
+        ),
+        assets_dir=_str("A node_modules folder with graphiql, react and react-dom."),
+        enabled=_old(_bool("The page."), "sandbox.enabled"),
+    ),
+    cors=_obj(
+        "Cross-origin browsers (no origin allowed unless listed).",
+        origins=_strs("Allowed origins.", D.cors.origins),
+        match_origins=_strs("Regular expressions an origin may fully match."),
+        allow_any_origin=_bool("Access-Control-Allow-Origin: * (no credentials).", False),
+        allow_credentials=_bool("Cookies and Authorization across origins.", False),
+        allow_headers=_strs("Request headers allowed.", D.cors.allow_headers),
+        expose_headers=_strs("Response headers exposed."),
+        methods=_strs("Methods allowed.", D.cors.methods),
+        max_age=_duration("How long a preflight may be cached (null: 600 s).", nullable=True),
+        policies=Node(
+            "Apollo Router 2's policies: their origins and match_origins.",
+            items=_obj(
+                "One policy.",
+                origins=_strs("Allowed origins."),
+                match_origins=_strs("Regular expressions."),
+            ),
+        ),
+    ),
+    csrf=_obj(
+        "Apollo's CSRF prevention.",
+        enabled=_bool("Refuse simple requests without a preflight header.", D.csrf.enabled),
+        required_headers=_strs("Any of them makes a request non-simple.", D.csrf.required_headers),
+    ),
+    apq=_obj(
+        "Automatic persisted queries.",
+        enabled=_bool("APQ on.", _PQ.apq),
+        router=_obj(
+            "The router's store.",
+            cache=_obj(
+                "Where registrations live.",
+                in_memory=_obj(
+                    "Without Redis.",
+                    limit=_int("Registrations.", _PQ.memory_size),
+                    max_bytes=_size("Bytes (ours).", _PQ.memory_max_bytes),
+                ),
+                redis=_obj(
+                    "Shared by replicas.",
+                    urls=_strs("One redis:// URL."),
+                    ttl=_duration("How long a registration lives."),
+                    namespace=_str("Keys are NAMESPACE:apq:HASH."),
+                    key_prefix=_str("Ours: the exact key prefix.", _PQ.redis_key_prefix),
+                ),
+            ),
+        ),
+    ),
+    persisted_queries=_obj(
+        "The persisted query list (Apollo's manifest format).",
+        enabled=_bool("Resolve ids from local_manifests.", False),
+        local_manifests=_strs("Manifest files, merged."),
+        log_unknown=_bool("Log operations not in the list.", False),
+        safelist=Node(
+            "Run only listed operations (QUERY_NOT_IN_SAFELIST), or the deprecated off|log|enforce.",
+            {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "require_id": {"type": "boolean", "const": False},
+                        },
+                        "additionalProperties": False,
+                    },
+                    {"enum": ["off", "log", "enforce", False], "deprecated": True},
+                ]
+            },
+        ),
+        client_name_header=_str("Ours: the header naming the client.", _PQ.client_name_header),
+        free_form_clients=_strs("Ours: clients that may send any operation.", ()),
+        apq=_old(_bool("APQ on."), "apq.enabled"),
+        manifest=_old(_str("A manifest file."), "persisted_queries.local_manifests"),
+        redis_url=_old(_str("A redis:// URL."), "apq.router.cache.redis.urls"),
+        redis_key_prefix=_old(_str("Key prefix."), "apq.router.cache.redis.key_prefix"),
+        ttl=_old(_int("Seconds."), "apq.router.cache.redis.ttl"),
+        memory_size=_old(_int("Registrations."), "apq.router.cache.in_memory.limit"),
+        memory_max_bytes=_old(_size("Bytes."), "apq.router.cache.in_memory.max_bytes"),
+    ),
+    plugins=_obj(
+        "Apollo Router's plugins: only expose_query_plan.",
+        **{
+            EXPOSE_QUERY_PLAN: _bool(
+                "Answer the plan to `Apollo-Expose-Query-Plan: true` (extensions.apolloQueryPlan).",
+                D.expose_query_plan,
+            )
+        },
+    ),
+    authentication=_obj(
+        "JWT authentication (docs/auth.md).",
+        router=_obj(
+            "Apollo Router's shape.",
+            jwt=_obj(
+                "JWT.",
+                header_name=_str("The header carrying the token.", "Authorization"),
+                header_value_prefix=_str("Only Bearer.", "Bearer"),
+                sources=Node(
+                    "Other places: a cookie.",
+                    items=_obj(
+                        "A source.",
+                        type=_str("header or cookie.", None, ("header", "cookie")),
+                        name=_str("Its name."),
+                        value_prefix=_str("Bearer."),
+                    ),
+                ),
+                jwks=Node("JWKS.", items=_JWKS_ENTRY),
+                ignore_other_prefixes=_bool("Not supported (must be false).", False),
+            ),
+        ),
+        keys=_OUR_AUTH,
+        development=_bool("Trust the `supergraph token` dev key (refused in production).", False),
+        leeway=Node("Seconds of clock skew for exp/nbf/iat.", {"type": "number"}, default=30),
+        max_token_bytes=_int("Largest token.", 8192),
+        required_claims=_strs("Claims a token must have.", ("exp",)),
+        jwks=_old(_OUR_AUTH, "authentication.router.jwt.jwks"),
+        issuer=_old(_OUR_AUTH, "authentication.router.jwt.jwks[].issuers"),
+        audience=_old(_OUR_AUTH, "authentication.router.jwt.jwks[].audiences"),
+        cookie=_old(_str("A cookie name."), "authentication.router.jwt.sources"),
+        required=_old(_bool("Refuse anonymous requests."), "authorization.require_authentication"),
+    ),
+    authorization=_obj(
+        "@authenticated, @requiresScopes, @policy.",
+        require_authentication=_bool("Anonymous requests get 401.", False),
+        directives=_obj(
+            "The directives.",
+            reject_unauthorized=_bool("Refuse the whole operation instead of nulling.", False),
+        ),
+        policy_hook=_str("module:function deciding @policy."),
+        reject_unauthorized=_old(
+            _bool("Refuse the whole operation."), "authorization.directives.reject_unauthorized"
+        ),
+    ),
+    identity=_obj(
+        "Ours: the verified identity signed for the subgraphs.",
+        header=_str("Its header.", "x-supergraph-identity"),
+        private_key_file=_str("PEM private key."),
+        development=_bool("The dev key.", False),
+        algorithm=_str("Signing algorithm.", "EdDSA"),
+        kid=_str("Key id."),
+        ttl=_int("Seconds.", 60),
+        issuer=_str("iss.", "supergraph-router"),
+        audience=_str("aud.", "subgraphs"),
+    ),
+    headers=_obj(
+        "Headers sent to subgraphs.",
+        all=Node(
+            "Every subgraph: {request: [rules]} (a bare list is deprecated).",
+            {"anyOf": [_REQUEST.schema(), {**_HEADER_RULES.schema(), "deprecated": True}]},
+        ),
+        subgraphs=_by_subgraph(
+            "Per subgraph, after `all`.",
+            Node(
+                "{request: [rules]}",
+                {"anyOf": [_REQUEST.schema(), {**_HEADER_RULES.schema(), "deprecated": True}]},
+            ),
+        ),
+    ),
+    compute_jobs=_obj(
+        "Ours: compile processes.",
+        processes=Node(
+            "Child processes (0: a thread).",
+            {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COMPUTE_PROCESSES},
+        ),
+    ),
+    usage_reporting=_obj(
+        "Ours: schema usage per client (docs/usage.md); off unless present.",
+        store=_str("sqlite:///... or postgresql://..."),
+        sample_rate=Node(
+            "Share of requests counted.",
+            {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            default=_USAGE.sample_rate,
+        ),
+        flush_interval=_duration("Counts go to the store.", _USAGE.flush_interval),
+        max_keys=_int("Counters between flushes.", _USAGE.max_keys),
+        max_pending_bytes=_size("Operation text waiting.", _USAGE.max_pending_bytes),
+        client_name_header=_str("Client name.", _USAGE.client_name_header),
+        client_version_header=_str("Client version.", _USAGE.client_version_header),
+    ),
+    # Deprecated top-level keys.
+    subgraph_timeout=_old(_duration("Subgraph timeout."), "traffic_shaping.all.timeout"),
+    introspection=_old(_bool("Introspection."), "supergraph.introspection"),
+    mask_subgraph_errors=_old(_bool("Redact."), "include_subgraph_errors.all (negated)"),
+    expose_query_plan=_old(_bool("Expose plans."), f"plugins.{EXPOSE_QUERY_PLAN}"),
+    subgraphs=_old(
+        _by_subgraph(
+            "Per subgraph.",
+            _obj(
+                "One subgraph.",
+                url=_str("URL."),
+                timeout=_duration("Timeout."),
+                deduplicate_query=_bool("De-duplication."),
+            ),
+        ),
+        "override_subgraph_url and traffic_shaping.subgraphs",
+    ),
+)
+
+
+def json_schema() -> JSON:
+    schema = TREE.schema()
+    schema["type"] = ["object", "null"]
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def leaves(node: Node = TREE, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Node]]:
+    """(path, node) of every key with a fixed name, deprecated ones included."""
+    for name, child in (node.keys or {}).items():
+        where = (*path, name)
+        yield where, child
+        yield from leaves(child, where)
