@@ -28,8 +28,9 @@ node-peers: $(NODE_STAMP)
 # SIGTERM on to it but not SIGINT or SIGHUP (it expects the terminal to signal the whole
 # process group, as Ctrl-C does), and a make killed outright would leave it running:
 # --stop-with-parent makes `supergraph dev` stop, with every subgraph, when make is gone.
+# `make dev CONFIG=router.yaml` passes a router configuration; ARGS="..." any other flags.
 dev: $(STAMP)
-	$(BIN)/supergraph dev --stop-with-parent
+	$(BIN)/supergraph dev --stop-with-parent $(if $(CONFIG),--config $(CONFIG)) $(ARGS)
 
 # Recompose schema.graphql from the bundled subgraphs (a test fails when it is stale).
 schema: $(STAMP)

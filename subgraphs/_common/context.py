@@ -41,15 +41,22 @@ def request_id(headers: Mapping[str, str]) -> str:
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
+def _text(user_id: int | None) -> str | None:
+    return None if user_id is None else str(user_id)
+
+
 @dataclass
 class SubgraphContext:
     """The request's database session, its loaders, who is asking, and its id.
 
     `claims` are the caller's verified claims forwarded by the router (None when
-    anonymous); `user_id` is their `sub` as our integer user id. Without a
-    router key configured (development only) `user_id` comes from the insecure
-    `x-user-id` header instead, and `claims` is None. `request_id` names the
-    request in log lines (see `request_id()`).
+    anonymous); `subject` is their `sub`, an opaque string (an identity
+    provider's UUID as well as "7"), and `user_id` the same as our integer user
+    id when it is one (the key of this graph's user rows): a caller whose subject
+    is not an integer is signed in all the same, never anonymous (`access.py`).
+    Without a router key configured (development only) `user_id` comes from the
+    insecure `x-user-id` header instead, and `claims` is None. `request_id` names
+    the request in log lines (see `request_id()`).
     """
 
     db: SerialSession
@@ -61,6 +68,7 @@ class SubgraphContext:
     # True when this process runs the domain's relay and consumers (NATS_URL set):
     # writes that start a saga record their event (e.g. placeOrder -> PENDING).
     events_enabled: bool = False
+    subject: str | None = None
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -77,8 +85,9 @@ class SubgraphContext:
         request_id: str | None = None,
     ) -> Self:
         """`claims` give `user_id` from their subject unless `user_id` is passed too."""
-        if user_id is None and claims is not None:
-            user_id = user_id_from(claims.subject)
+        subject = claims.subject if claims is not None and claims.subject else None
+        if user_id is None and subject is not None:
+            user_id = user_id_from(subject)
         db = session if isinstance(session, SerialSession) else SerialSession(session)
         return cls(
             db=db,
@@ -87,6 +96,7 @@ class SubgraphContext:
             request=request,
             claims=claims,
             request_id=request_id or uuid.uuid4().hex,
+            subject=subject if subject is not None else _text(user_id),
         )
 
     @classmethod

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from loaders import KeyLoader
-from subgraphs._common.access import require_owner
+from subgraphs._common.access import require_owner, unknown_subject
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import parse_int_id
 from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
@@ -65,8 +65,11 @@ class User:
 class Query:
     @strawberry.field
     async def me(self, info: AccountsInfo) -> User | None:
-        """The user making the request (from the router's verified identity), or null."""
+        """The user making the request (from the router's verified identity); null when
+        anonymous, or signed in as a subject with no user here (with an error saying so)."""
         user_id = info.context.user_id
+        if user_id is None and info.context.subject is not None:
+            raise unknown_subject(info.context.subject)
         return None if user_id is None else await User.resolve_reference(info, user_id)
 
     @strawberry.field

@@ -106,6 +106,36 @@ def test_token_command_signs_with_the_dev_key(
     assert main(["token", "--sub", "7", "--ttl", "0"]) == 2
 
 
+def test_token_splits_comma_separated_scopes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SUPERGRAPH_DEV_KEY", str(tmp_path / "dev.pem"))
+    monkeypatch.delenv("SUPERGRAPH_ENV", raising=False)
+    args = ["token", "--sub", "3f2a9c1e-7b4d", "--scope", "orders:read,user:email", "--scope", "x"]
+    assert main(args) == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
+    assert claims["scope"] == "orders:read user:email x"
+    assert claims["sub"] == "3f2a9c1e-7b4d"  # opaque: any string, not only integers
+    assert main(["token", "--sub", "1", "--scope", 'a"b']) == 2
+
+
+def test_token_outside_the_checkout_names_the_missing_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No key where `supergraph dev` would have made one: an error with the way out,
+    never a fresh key whose tokens the running router refuses."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUPERGRAPH_DEV_KEY", raising=False)
+    monkeypatch.delenv("SUPERGRAPH_ENV", raising=False)
+    assert main(["token", "--sub", "1"]) == 2
+    error = capsys.readouterr().err
+    assert str(tmp_path / "data" / "dev-signing-key.pem") in error
+    assert "SUPERGRAPH_DEV_KEY" in error and "--create-key" in error
+    assert not (tmp_path / "data").exists()
+    assert main(["token", "--sub", "1", "--create-key"]) == 0
+    assert (tmp_path / "data" / "dev-signing-key.pem").exists()
+
+
 @pytest.fixture
 async def required_router(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     accounts = RecordingSubgraph(ACCOUNTS)

@@ -1,7 +1,8 @@
 """GraphiQL in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by
-Playwright) opens GraphiQL from our router with its assets served from the local
-npm folder, with every request off loopback blocked (an offline install), runs a
-query and sees the result. The screenshot goes to tests/artifacts/graphiql.png.
+Playwright) opens GraphiQL from our router with every request off loopback blocked (a
+machine without internet), runs a query and sees the result: with the default
+configuration (the assets shipped in the package) and with a local npm folder.
+Screenshots: tests/artifacts/graphiql-bundled.png and tests/artifacts/graphiql.png.
 """
 
 from __future__ import annotations
@@ -50,14 +51,38 @@ def screenshot() -> Path:
     return ARTIFACTS / "graphiql.png"
 
 
+@pytest.fixture
+def bundled_screenshot() -> Path:
+    """The default set-up needs only the browser (no npm folder)."""
+    assert CHROMIUM.exists(), "run scripts/ensure-debian-packages.sh (Debian chromium)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / "graphiql-bundled.png"
+
+
+async def test_graphiql_from_the_package_runs_a_query_offline(bundled_screenshot: Path) -> None:
+    """The default: nothing configured, no npm folder, no network."""
+    loaded = await _run_a_query(edge_app(), bundled_screenshot)
+    assert {"graphiql.min.js", "graphiql.min.css", "react.production.min.js"} <= loaded
+
+
 async def test_graphiql_runs_a_query_offline(screenshot: Path) -> None:
     app = edge_app({"graphiql": {"assets_dir": str(NODE_MODULES)}})
+    await _run_a_query(app, screenshot)
+
+
+async def _run_a_query(app: object, screenshot: Path) -> set[str]:
+    """Open GraphiQL with the network blocked, run a query; the asset names loaded."""
     async with serve(app) as base, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
             page = await browser.new_page(viewport={"width": 1400, "height": 900})
             blocked: list[str] = []
+            loaded: set[str] = set()
             page.on("requestfailed", lambda request: blocked.append(request.url))
+            page.on(
+                "requestfinished",
+                lambda request: loaded.add(urlsplit(request.url).path.rsplit("/", 1)[-1]),
+            )
             await page.route("**/*", _offline)
             await page.goto(f"{base}/graphql")
             editor = page.locator(".graphiql-query-editor .CodeMirror")
@@ -78,3 +103,4 @@ async def test_graphiql_runs_a_query_offline(screenshot: Path) -> None:
             assert blocked == []  # nothing needed the network beyond our router
         finally:
             await browser.close()
+    return loaded

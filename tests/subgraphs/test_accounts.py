@@ -145,6 +145,23 @@ async def test_me_is_the_verified_caller(accounts: Harness) -> None:
     assert _data(await accounts.execute(query)) == {"me": None}
 
 
+async def test_a_subject_that_is_no_user_id_is_signed_in_not_anonymous(
+    accounts: Harness,
+) -> None:
+    """An identity provider's UUID: `me` says who is signed in and why there is no user,
+    an owner-only field refuses as FORBIDDEN (not UNAUTHENTICATED), a scope still works."""
+    uuid = "3f2a9c1e-7b4d-4e8a-9c61-0d2b5e7f1a23"
+    me = await _as(accounts, "{ me { id } }", Claims(subject=uuid))
+    assert me.data == {"me": None}
+    assert me.errors is not None and me.errors[0].extensions == {"code": "FORBIDDEN"}
+    assert uuid in me.errors[0].message
+    email = '{ user(id: "3") { email } }'
+    other = await _as(accounts, email, Claims(subject=uuid))
+    assert other.errors is not None and other.errors[0].extensions == {"code": "FORBIDDEN"}
+    scoped = await _as(accounts, email, Claims(subject=uuid, scopes=frozenset({EMAIL_SCOPE})))
+    assert scoped.errors is None and scoped.data["user"]["email"] == f"{username(3)}@example.com"
+
+
 async def test_user_by_id(accounts: Harness) -> None:
     query = "query($id: ID!) { user(id: $id) { id name } }"
     assert _data(await accounts.execute(query, {"id": "5"}))["user"]["id"] == "5"
