@@ -326,23 +326,21 @@ class System:
         """Start one more router on the composed supergraph (or `supergraph_sdl`, e.g. a
         contract of it); its base URL.
 
-        `urls` and `timeouts` go through the config (`subgraphs.NAME.url`/`.timeout`).
+        `urls` and `timeouts` go through the config (`override_subgraph_url.NAME`,
+        `traffic_shaping.subgraphs.NAME.timeout`).
         """
         from supergraph.http.config import parse_config
         from supergraph.http.server import build_app
 
         raw: dict[str, Any] = {
-            "expose_query_plan": expose_query_plan,
-            "subgraph_timeout": subgraph_timeout,
+            "plugins": {"experimental.expose_query_plan": expose_query_plan},
+            "traffic_shaping": {
+                "all": {"timeout": subgraph_timeout},
+                "subgraphs": {name: {"timeout": t} for name, t in (timeouts or {}).items()},
+            },
+            "override_subgraph_url": dict(urls or {}),
             **self.security_config(identity_kid=identity_kid),
         }
-        subgraphs: dict[str, dict[str, object]] = {}
-        for name, url in (urls or {}).items():
-            subgraphs.setdefault(name, {})["url"] = url
-        for name, seconds in (timeouts or {}).items():
-            subgraphs.setdefault(name, {})["timeout"] = seconds
-        if subgraphs:
-            raw["subgraphs"] = subgraphs
         if limits:
             raw["limits"] = dict(limits)
         processes = os.environ.get(COMPUTE_PROCESSES_ENV)
