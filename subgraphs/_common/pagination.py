@@ -39,26 +39,30 @@ _KEY = re.compile(r"-?[0-9]{1,10}")
     description="Where a page of a connection stands in the whole list (Relay cursor connections).",
 )
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item (pass it as `after` for the next page)."
+    )
 
 
 @strawberry.federation.type(
     tags=PARTNER, description="One item of a connection and the cursor that points at it."
 )
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(description="Where this item is, for `after`.")
+    node: NodeT = strawberry.field(description="The item.")
 
 
 @strawberry.federation.type(
     tags=PARTNER, description="A page of a list, with the cursors to fetch the pages around it."
 )
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The page's items, in order.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands in the list.")
 
 
 def encode_cursor(key: int) -> str:

@@ -19,5 +19,5 @@ from subgraphs._common.tags import PARTNER
 class Money:
     """An amount in minor units (cents) of an ISO 4217 currency."""
 
-    amount: int
-    currency: str = CURRENCY
+    amount: int = strawberry.field(description="In minor units of the currency (cents).")
+    currency: str = strawberry.field(default=CURRENCY, description="ISO 4217 code, e.g. USD.")

@@ -32,14 +32,19 @@ def users_by_id(info: AccountsInfo) -> KeyLoader[UserRow, int]:
     description="A customer account. Accounts owns it; other domains add what they know of the user.",
 )
 class User:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id.")
     # @shareable: reviews resolves it too, through `Review.author @provides(fields: "username")`.
-    username: str = strawberry.federation.field(shareable=True)
-    name: str
+    username: str = strawberry.federation.field(
+        description="The user's public handle.", shareable=True
+    )
+    name: str = strawberry.field(description="The user's full name.")
     email_address: strawberry.Private[str]
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the account was created.")
 
-    @strawberry.federation.field(authenticated=True)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(
+        authenticated=True,
+        description="The user's email address: for the user themself, or with the user:email scope.",
+    )  # type: ignore[untyped-decorator]
     def email(self, info: AccountsInfo) -> str | None:
         """Only for the user themself, or a caller with scope `user:email` (else an error)."""
         require_owner(info, int(self.id), EMAIL_SCOPE)
@@ -63,7 +68,7 @@ class User:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(description="The signed-in user; null when anonymous.")  # type: ignore[untyped-decorator]
     async def me(self, info: AccountsInfo) -> User | None:
         """The user making the request (from the router's verified identity); null when
         anonymous, or signed in as a subject with no user here (with an error saying so)."""
@@ -72,11 +77,11 @@ class Query:
             raise unknown_subject(info.context.subject)
         return None if user_id is None else await User.resolve_reference(info, user_id)
 
-    @strawberry.field
+    @strawberry.field(description="The user with this id, if any.")  # type: ignore[untyped-decorator]
     async def user(self, info: AccountsInfo, id: strawberry.ID) -> User | None:
         return await User.resolve_reference(info, parse_int_id(id))
 
-    @strawberry.field
+    @strawberry.field(description="Users, a page at a time (`first`, `after`).")  # type: ignore[untyped-decorator]
     async def users(
         self,
         info: AccountsInfo,

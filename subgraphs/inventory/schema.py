@@ -92,7 +92,7 @@ def _price_amount(price: object) -> int:
     description="An item of the catalog, identified by its UPC. Products owns it; inventory, reviews and orders add their facts.",
 )
 class Product:
-    upc: str
+    upc: str = strawberry.field(description="The product's 12-digit Universal Product Code.")
     # Owned by products (`price: Money!`, `weight: Int!`); present only when the router
     # sends them for `shippingEstimate`.
     price: Money | None = strawberry.federation.field(
@@ -108,22 +108,25 @@ class Product:
         money = None if price is None else Money(amount=_price_amount(price), currency=CURRENCY)
         return cls(upc=upc, price=money, weight=weight)
 
-    @strawberry.field
+    @strawberry.field(description="Units in stock over every warehouse.")  # type: ignore[untyped-decorator]
     async def quantity(self, info: InventoryInfo) -> int:
         """Units in stock over all warehouses."""
         return await quantity_by_product(info).load(self.upc)
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(tags=PARTNER, description="Whether any warehouse has a unit.")  # type: ignore[untyped-decorator]
     async def in_stock(self, info: InventoryInfo) -> bool:
         return await quantity_by_product(info).load(self.upc) > 0
 
-    @strawberry.field
+    @strawberry.field(description="Units per warehouse.")  # type: ignore[untyped-decorator]
     async def stock(self, info: InventoryInfo) -> list[WarehouseStock]:
         """Stock in each warehouse that carries this product, by warehouse id."""
         rows = await stock_by_product(info).load(self.upc)
         return [WarehouseStock.from_row(row, product=self) for row in rows]
 
-    @strawberry.federation.field(requires=["price { amount } weight"])  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(
+        requires=["price { amount } weight"],
+        description="Shipping cost in cents, from the price and the weight.",
+    )  # type: ignore[untyped-decorator]
     def shipping_estimate(self) -> int | None:
         """Minor units: free from 250.00, else 4.99 plus 0.99 per started kilogram."""
         if self.price is None or self.weight is None:
@@ -136,9 +139,9 @@ class Product:
 
 @strawberry.federation.type(keys=["id"], description="A place where stock is kept.")
 class Warehouse:
-    id: strawberry.ID
-    name: str
-    location: str
+    id: strawberry.ID = strawberry.field(description="The warehouse's id.")
+    name: str = strawberry.field(description="The warehouse's name.")
+    location: str = strawberry.field(description="Where the warehouse is.")
 
     @classmethod
     def from_row(cls, row: WarehouseRow) -> Warehouse:
@@ -149,7 +152,7 @@ class Warehouse:
         row = await warehouses_by_id(info).load(id)
         return None if row is None else cls.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(description="The products this warehouse holds, and how many of each.")  # type: ignore[untyped-decorator]
     async def stock(
         self, info: InventoryInfo, first: int | None = DEFAULT_PAGE_SIZE
     ) -> list[WarehouseStock]:
@@ -165,15 +168,15 @@ class Warehouse:
 class WarehouseStock:
     """Units of one product in one warehouse."""
 
-    product: Product
-    quantity: int
+    product: Product = strawberry.field(description="The product held.")
+    quantity: int = strawberry.field(description="Units of it in this warehouse.")
     warehouse_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: StockRow, *, product: Product) -> WarehouseStock:
         return cls(product=product, quantity=row.quantity, warehouse_id=row.warehouse_id)
 
-    @strawberry.field
+    @strawberry.field(description="The warehouse holding them.")  # type: ignore[untyped-decorator]
     async def warehouse(self, info: InventoryInfo) -> Warehouse:
         row = await warehouses_by_id(info).load(self.warehouse_id)
         if row is None:  # the foreign key makes this impossible
@@ -183,12 +186,12 @@ class WarehouseStock:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(description="Every warehouse.")  # type: ignore[untyped-decorator]
     async def warehouses(self, info: InventoryInfo) -> list[Warehouse]:
         rows = await info.context.db.scalars(select(WarehouseRow).order_by(WarehouseRow.id))
         return [Warehouse.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The warehouse with this id, if any.")  # type: ignore[untyped-decorator]
     async def warehouse(self, info: InventoryInfo, id: strawberry.ID) -> Warehouse | None:
         return await Warehouse.resolve_reference(info, parse_int_id(id))
 

@@ -85,13 +85,16 @@ def items_by_order(info: OrdersInfo) -> ForeignKeyLoader[OrderItemRow, int]:
 class User:
     """A user (owned by accounts); orders adds the orders they placed."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id.")
 
     @classmethod
     def resolve_reference(cls, id: int) -> User:
         return cls(id=strawberry.ID(str(id)))
 
-    @strawberry.federation.field(authenticated=True)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(
+        authenticated=True,
+        description="The user's orders, newest first (for the user themself, or with orders:read).",
+    )  # type: ignore[untyped-decorator]
     async def orders(self, info: OrdersInfo, first: int = DEFAULT_ORDERS) -> list[Order] | None:
         """The user's newest orders (`first` 0..100): for the user or scope `orders:read`."""
         # Nullable (like accounts' `email`): a refusal nulls this field, not the whole user.
@@ -109,7 +112,7 @@ class User:
 class Product:
     """A product (owned by products), as referenced by order items."""
 
-    upc: str
+    upc: str = strawberry.field(description="The product's 12-digit Universal Product Code.")
 
     @classmethod
     def resolve_reference(cls, upc: str) -> Product:
@@ -118,9 +121,9 @@ class Product:
 
 @strawberry.type(description="One line of an order: a product, how many, at what unit price.")
 class OrderItem:
-    product: Product
-    quantity: int
-    unit_price: Money
+    product: Product = strawberry.field(description="The product ordered.")
+    quantity: int = strawberry.field(description="How many units.")
+    unit_price: Money = strawberry.field(description="The price of one unit when ordered.")
 
     @classmethod
     def from_row(cls, row: OrderItemRow, currency: str) -> OrderItem:
@@ -137,11 +140,13 @@ class OrderItem:
     description="An order placed by a customer: its items, total and status.",
 )
 class Order:
-    id: strawberry.ID
-    user: User
-    total: Money
-    status: OrderStatus
-    placed_at: datetime
+    id: strawberry.ID = strawberry.field(description="The order's id.")
+    user: User = strawberry.field(description="Who placed the order.")
+    total: Money = strawberry.field(description="What the order costs in all.")
+    status: OrderStatus = strawberry.field(
+        description="Where the order is in its life (PENDING, CONFIRMED, ...)."
+    )
+    placed_at: datetime = strawberry.field(description="When the order was placed.")
     status_reason: str | None = strawberry.field(
         description="Why the order has its status, when known (e.g. which items inventory could not reserve)."
     )
@@ -167,7 +172,7 @@ class Order:
         require_owner(info, row.user_id, ORDERS_SCOPE)
         return cls.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(description="The order's lines.")  # type: ignore[untyped-decorator]
     async def items(self, info: OrdersInfo) -> list[OrderItem]:
         rows = await items_by_order(info).load(int(self.id))
         return [OrderItem.from_row(row, self.total.currency) for row in rows]
@@ -195,7 +200,7 @@ class CancelOrderInput:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(description="The order with this id, for its owner or with orders:read.")  # type: ignore[untyped-decorator]
     async def order(self, info: OrdersInfo, id: strawberry.ID) -> Order | None:
         """The order, for its owner or scope `orders:read` (checked by `resolve_reference`)."""
         return await Order.resolve_reference(info, parse_int_id(id))
@@ -203,7 +208,10 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
+    @strawberry.federation.mutation(
+        authenticated=True,
+        description="Place an order for the signed-in user (idempotent by its key).",
+    )  # type: ignore[untyped-decorator]
     async def place_order(self, info: OrdersInfo, input: PlaceOrderInput) -> Order:
         """Place an order for the acting user, in one transaction.
 
@@ -218,7 +226,9 @@ class Mutation:
         )
         return Order.from_row(await place_order(info.context, request))
 
-    @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
+    @strawberry.federation.mutation(
+        authenticated=True, description="Cancel one of the signed-in user's orders."
+    )  # type: ignore[untyped-decorator]
     async def cancel_order(self, info: OrdersInfo, input: CancelOrderInput) -> Order:
         """Cancel a CONFIRMED order (its owner, or scope `orders:write`); its stock is released.
 

@@ -85,12 +85,14 @@ def products_by_category(
     description="An item of the catalog, identified by its UPC. Products owns it; inventory, reviews and orders add their facts.",
 )
 class Product:
-    id: strawberry.ID
-    upc: str = strawberry.federation.field(tags=PARTNER)
-    name: str = strawberry.federation.field(tags=PARTNER)
-    description: str = strawberry.federation.field(tags=PARTNER)
-    price: Money = strawberry.federation.field(tags=PARTNER)
-    weight: int  # grams
+    id: strawberry.ID = strawberry.field(description="The product's id.")
+    upc: str = strawberry.federation.field(
+        description="The product's 12-digit Universal Product Code.", tags=PARTNER
+    )
+    name: str = strawberry.federation.field(description="The product's name.", tags=PARTNER)
+    description: str = strawberry.federation.field(description="What the product is.", tags=PARTNER)
+    price: Money = strawberry.federation.field(description="What the product costs.", tags=PARTNER)
+    weight: int = strawberry.field(description="In grams.")
     category_slug: strawberry.Private[str]
     discontinued: bool = strawberry.field(
         description="No longer sold: no new orders or reviews may name it."
@@ -121,7 +123,7 @@ class Product:
             raise bad_user_input("a Product representation needs `upc` or `id`")
         return None if row is None else cls.from_row(row)
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(tags=PARTNER, description="The product's category.")  # type: ignore[untyped-decorator]
     async def category(self, info: ProductsInfo) -> Category:
         row = await categories_by_slug(info).load(self.category_slug)
         if row is None:  # the foreign key makes this impossible
@@ -133,8 +135,10 @@ class Product:
     keys=["slug"], description="A group of products of the catalog, identified by its slug."
 )
 class Category:
-    slug: str = strawberry.federation.field(tags=PARTNER)
-    name: str = strawberry.federation.field(tags=PARTNER)
+    slug: str = strawberry.federation.field(
+        description="The category's slug (its id in URLs).", tags=PARTNER
+    )
+    name: str = strawberry.federation.field(description="The category's name.", tags=PARTNER)
 
     @classmethod
     def from_row(cls, row: CategoryRow) -> Category:
@@ -145,7 +149,9 @@ class Category:
         row = await categories_by_slug(info).load(slug)
         return None if row is None else cls.from_row(row)
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(
+        tags=PARTNER, description="The category's products, a page at a time."
+    )  # type: ignore[untyped-decorator]
     async def products(
         self,
         info: ProductsInfo,
@@ -186,15 +192,18 @@ SearchResult = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(tags=PARTNER, description="The product with this UPC, if any.")  # type: ignore[untyped-decorator]
     async def product(self, info: ProductsInfo, upc: str) -> Product | None:
         return await Product.resolve_reference(info, upc=upc)
 
-    @strawberry.field
+    @strawberry.field(description="The product with this id, if any.")  # type: ignore[untyped-decorator]
     async def product_by_id(self, info: ProductsInfo, id: strawberry.ID) -> Product | None:
         return await Product.resolve_reference(info, id=parse_int_id(id))
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(
+        tags=PARTNER,
+        description="The catalog, a page at a time (`first`, `after`), optionally of one category.",
+    )  # type: ignore[untyped-decorator]
     async def products(
         self,
         info: ProductsInfo,
@@ -216,16 +225,16 @@ class Query:
             node=Product.from_row,
         )
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(tags=PARTNER, description="The category with this slug, if any.")  # type: ignore[untyped-decorator]
     async def category(self, info: ProductsInfo, slug: str) -> Category | None:
         return await Category.resolve_reference(info, slug)
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(tags=PARTNER, description="Every category.")  # type: ignore[untyped-decorator]
     async def categories(self, info: ProductsInfo) -> list[Category]:
         rows = await info.context.db.scalars(select(CategoryRow).order_by(CategoryRow.id))
         return [Category.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Products whose name or description contains the text.")  # type: ignore[untyped-decorator]
     async def search(
         self, info: ProductsInfo, text: str, first: int | None = DEFAULT_PAGE_SIZE
     ) -> list[SearchResult]:
@@ -303,20 +312,24 @@ STAFF = [[CATALOG_SCOPE]]
 
 @strawberry.type
 class Mutation:
-    @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
+    @strawberry.federation.mutation(
+        requires_scopes=STAFF, description="Add a product to the catalog (staff)."
+    )  # type: ignore[untyped-decorator]
     async def create_product(self, info: ProductsInfo, input: CreateProductInput) -> Product:
         """Add a product (scope `catalog:write`); reviews and orders learn of it by event."""
         require_owner(info, None, CATALOG_SCOPE)
         row = await create_product(info.context, input.upc, _changes(input))
         return Product.from_row(row)
 
-    @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
+    @strawberry.federation.mutation(requires_scopes=STAFF, description="Change a product (staff).")  # type: ignore[untyped-decorator]
     async def update_product(self, info: ProductsInfo, input: UpdateProductInput) -> Product:
         """Change a product that is still sold (scope `catalog:write`)."""
         require_owner(info, None, CATALOG_SCOPE)
         return Product.from_row(await update_product(info.context, input.upc, _changes(input)))
 
-    @strawberry.federation.mutation(requires_scopes=STAFF)  # type: ignore[untyped-decorator]
+    @strawberry.federation.mutation(
+        requires_scopes=STAFF, description="Stop selling a product (staff)."
+    )  # type: ignore[untyped-decorator]
     async def discontinue_product(
         self, info: ProductsInfo, input: DiscontinueProductInput
     ) -> Product:

@@ -84,7 +84,7 @@ def average_rating_by_product(info: ReviewsInfo) -> AggregateLoader[str, float |
 class User:
     """A user (owned by accounts); reviews adds the reviews they wrote."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id.")
     # Owned by accounts (`@shareable` there); resolvable here only below
     # `Review.author`, which provides it. The SDL says `String!` like the owner's.
     username: str | None = strawberry.federation.field(
@@ -95,7 +95,7 @@ class User:
     def resolve_reference(cls, id: int) -> User:
         return cls(id=strawberry.ID(str(id)))
 
-    @strawberry.field
+    @strawberry.field(description="The user's reviews, newest first.")  # type: ignore[untyped-decorator]
     async def reviews(self, info: ReviewsInfo, first: int = DEFAULT_REVIEWS) -> list[Review]:
         """The user's newest reviews (`first` 0..100)."""
         rows = await reviews_by_author(info, check_first(first)).load(int(self.id))
@@ -109,19 +109,21 @@ class User:
 class Product:
     """A product (owned by products); reviews adds its reviews and average rating."""
 
-    upc: str
+    upc: str = strawberry.field(description="The product's 12-digit Universal Product Code.")
 
     @classmethod
     def resolve_reference(cls, upc: str) -> Product:
         return cls(upc=upc)
 
-    @strawberry.field
+    @strawberry.field(description="The product's reviews, newest first.")  # type: ignore[untyped-decorator]
     async def reviews(self, info: ReviewsInfo, first: int = DEFAULT_REVIEWS) -> list[Review]:
         """The product's newest reviews (`first` 0..100)."""
         rows = await reviews_by_product(info, check_first(first)).load(self.upc)
         return [Review.from_row(row) for row in rows]
 
-    @strawberry.federation.field(tags=PARTNER)  # type: ignore[untyped-decorator]
+    @strawberry.federation.field(
+        tags=PARTNER, description="The mean rating of the product's reviews; null without reviews."
+    )  # type: ignore[untyped-decorator]
     async def average_rating(self, info: ReviewsInfo) -> float | None:
         """The mean rating (1..5) of all its reviews; null when it has none."""
         return await average_rating_by_product(info).load(self.upc)
@@ -131,12 +133,14 @@ class Product:
     keys=["id"], description="A customer's review of a product: a rating and a text."
 )
 class Review:
-    id: strawberry.ID
-    body: str
-    rating: int
-    created_at: datetime
-    author: User = strawberry.federation.field(provides=["username"])
-    product: Product
+    id: strawberry.ID = strawberry.field(description="The review's id.")
+    body: str = strawberry.field(description="What the reviewer wrote.")
+    rating: int = strawberry.field(description="From 1 to 5.")
+    created_at: datetime = strawberry.field(description="When the review was written.")
+    author: User = strawberry.federation.field(
+        description="Who wrote the review.", provides=["username"]
+    )
+    product: Product = strawberry.field(description="The product reviewed.")
 
     @classmethod
     def from_row(cls, row: ReviewRow) -> Review:
@@ -190,11 +194,11 @@ def _validated(input: CreateReviewInput) -> tuple[str, int, str]:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(description="The review with this id, if any.")  # type: ignore[untyped-decorator]
     async def review(self, info: ReviewsInfo, id: strawberry.ID) -> Review | None:
         return await Review.resolve_reference(info, parse_int_id(id))
 
-    @strawberry.field
+    @strawberry.field(description="The newest reviews of any product.")  # type: ignore[untyped-decorator]
     async def latest_reviews(self, info: ReviewsInfo, first: int = 10) -> list[Review]:
         """The newest reviews of all products (`first` 0..100), one SELECT."""
         size = check_first(first)
@@ -205,7 +209,9 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.federation.mutation(authenticated=True)  # type: ignore[untyped-decorator]
+    @strawberry.federation.mutation(
+        authenticated=True, description="Review a product as the signed-in user."
+    )  # type: ignore[untyped-decorator]
     async def create_review(self, info: ReviewsInfo, input: CreateReviewInput) -> Review:
         """Review a product as the acting user: rating 1..5, a non-blank body."""
         author_id = require_user(info)  # the review is always the caller's own
