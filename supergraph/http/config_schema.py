@@ -23,6 +23,7 @@ from supergraph.http.config import (
     MAX_COMPUTE_PROCESSES,
     RouterConfig,
 )
+from supergraph.http.demand_control import MAX_LIST_SIZE
 from supergraph.usage.recorder import UsageSettings
 
 JSON = dict[str, Any]
@@ -412,6 +413,24 @@ TREE = _obj(
                 D.expose_query_plan,
             )
         },
+    ),
+    demand_control=_obj(
+        "Apollo's demand control: the static cost of operations (docs/demand-control.md).",
+        enabled=_bool("On (every key of the section is required)."),
+        mode=_str(
+            "measure: report the cost; enforce: refuse above max.", None, ("measure", "enforce")
+        ),
+        strategy=_obj(
+            "How cost is estimated.",
+            static_estimated=_obj(
+                "Apollo's static estimate.",
+                list_size=Node(
+                    "Items assumed for a list without @listSize.",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_LIST_SIZE},
+                ),
+                max=Node("The most an operation may cost.", {"type": "number", "minimum": 0}),
+            ),
+        ),
     ),
     authentication=_obj(
         "JWT authentication (docs/auth.md).",

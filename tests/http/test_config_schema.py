@@ -46,6 +46,11 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, obj
         "identity": {"private_key_file": str(key)},
         "authentication": jwks,
         "usage_reporting": {"store": "sqlite:///usage.db"},
+        "demand_control": {
+            "enabled": True,
+            "mode": "measure",
+            "strategy": {"static_estimated": {"list_size": 10, "max": 1000}},
+        },
     }
 
 
