@@ -25,6 +25,8 @@ from supergraph.http.demand_control import parse_demand_control
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
+from supergraph.http.telemetry_config import TOP_KEYS as TELEMETRY_KEYS
+from supergraph.http.telemetry_config import TelemetryConfig, parse_telemetry
 from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.demand_control import DemandControlOptions
@@ -220,6 +222,8 @@ class RouterConfig:
     listen: ListenConfig = field(default_factory=ListenConfig)
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """Deprecated keys the file used, each naming its new key (logged at start)."""
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    """`telemetry` and `health_check`: tracing, logs, the admin listener (telemetry_config.py)."""
 
     def masks_errors_of(self, subgraph: str) -> bool:
         """Whether error messages from `subgraph` are redacted."""
@@ -270,6 +274,7 @@ TOP_KEYS = {
     "server",
     "demand_control",
     *SECURITY_KEYS,
+    *TELEMETRY_KEYS,
     # This router's own, where Apollo has no equivalent.
     "graphiql",
     "compute_jobs",
@@ -360,6 +365,7 @@ def _parse(top: Mapping[str, object], d: RouterConfig, warnings: tuple[str, ...]
         include_subgraph_errors_by_name=errors_by_name,
         listen=_listen(top),
         warnings=warnings,
+        telemetry=parse_telemetry(top),
     )
 
 

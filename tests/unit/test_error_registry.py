@@ -38,6 +38,19 @@ NOT_CODES = {
     "SUBGRAPHS_DATA_DIR",
     # demand control's result of an operation within budget (Apollo's `cost.result`)
     "COST_OK",
+    # logging and the admin listener (docs/observability.md)
+    "SUPERGRAPH_LOG_FORMAT",
+    "SUPERGRAPH_LOG_LEVEL",
+    # the OpenTelemetry SDK's environment variables (supergraph/telemetry/settings.py)
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_SERVICE_NAME",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+    "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_EXPORTER",
 }
 """Uppercase string literals of the router's source that are not error codes."""
 

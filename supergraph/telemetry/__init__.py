@@ -1,0 +1,7 @@
+"""Telemetry that crosses the pipeline's stages: OpenTelemetry tracing (docs/observability.md).
+
+settings.py   TracingSettings: router.yaml `telemetry.exporters.tracing` over `OTEL_*`
+setup.py      the SDK: a TracerProvider with its sampler and OTLP exporter
+tracing.py    what the stages call: spans that cost nothing while tracing is off
+record.py     per-request counters for the access log (subgraph fetches)
+"""
