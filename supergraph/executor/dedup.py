@@ -32,12 +32,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import orjson
+from opentelemetry.trace import SpanContext
 
 from supergraph.executor.transport import (
     EncodedBodyTransport,
     SubgraphRequest,
     SubgraphTransport,
 )
+from supergraph.telemetry import tracing
 from supergraph.types import JSONObject
 
 _Key = tuple[str, bytes, tuple[tuple[str, str], ...]]
@@ -61,12 +63,14 @@ def unshared_requests(active: bool = True) -> Iterator[None]:
 class _Flight:
     """One request in flight and the requesters waiting for it."""
 
-    __slots__ = ("snapshot", "task", "waiters")
+    __slots__ = ("origin", "snapshot", "task", "waiters")
 
-    def __init__(self, task: asyncio.Task[JSONObject]) -> None:
+    def __init__(self, task: asyncio.Task[JSONObject], origin: SpanContext | None) -> None:
         self.task = task
         self.waiters = 0
         self.snapshot: bytes | None = None
+        self.origin = origin
+        """The span of the fetch that sent it (tracing on): those who join link to it."""
 
 
 class DeduplicatingTransport:
@@ -97,6 +101,11 @@ class DeduplicatingTransport:
             flight = self._take_off(key, subgraph, request)
         else:
             self.deduplicated[subgraph] += 1
+            joined = tracing.current_recording()
+            if joined is not None and flight.origin is not None:
+                # Its request went out in another trace's fetch span: point there.
+                joined.set_attribute("supergraph.fetch.deduplicated", True)
+                joined.add_link(flight.origin, {"supergraph.fetch.shared": True})
         flight.waiters += 1
         try:
             result = await asyncio.shield(flight.task)
@@ -118,7 +127,11 @@ class DeduplicatingTransport:
             sending = self._encoded.send_encoded(subgraph, key[1], request.headers, retryable=True)
         else:
             sending = self.inner.send(subgraph, request)
-        flight = _Flight(asyncio.create_task(sending))
+        # The task inherits this context: the request is sent in this requester's span.
+        origin = tracing.current_recording()
+        flight = _Flight(
+            asyncio.create_task(sending), None if origin is None else origin.get_span_context()
+        )
         self._flights[key] = flight
 
         # Registered before any requester awaits the task, so it runs before they resume.

@@ -53,6 +53,7 @@ from supergraph.planner.plan import (
     RequiresSelection,
     Sequence,
 )
+from supergraph.telemetry import record, tracing
 from supergraph.types import JSONObject, PlanPath, ResponsePath, Variables
 
 _Requires = tuple[RequiresSelection, ...]
@@ -169,6 +170,14 @@ class _Run:
                 assert_never(node)
 
     async def fetch(self, fetch: Fetch, path: PlanPath) -> None:
+        if tracing.TRACER is None:
+            await self._fetch(fetch, path)
+            return
+        attributes = {"subgraph.name": fetch.service_name, "supergraph.plan.path": _shown(path)}
+        with tracing.span("fetch", attributes):
+            await self._fetch(fetch, path)
+
+    async def _fetch(self, fetch: Fetch, path: PlanPath) -> None:
         variables = {
             name: self.variables[name] for name in fetch.variable_usages if name in self.variables
         }
@@ -387,6 +396,9 @@ class _Run:
             headers = self.headers_by_subgraph.get(name, headers)
         request = SubgraphRequest(fetch.operation, variables, fetch.operation_name, headers)
         options = self.executor.options
+        counted = record.current()
+        if counted is not None:
+            counted.fetches += 1
         started = time.perf_counter()
         outcome = "ok"
         try:
@@ -434,6 +446,11 @@ def root_response_names(operation: str) -> tuple[str, ...]:
                 if isinstance(selection, FieldNode) and selection.name.value != "__typename":
                     names.append((selection.alias or selection.name).value)
     return tuple(dict.fromkeys(names))
+
+
+def _shown(path: PlanPath) -> str:
+    """A plan path as the span attribute shows it: `/` for the root, `/topProducts/@/reviews`."""
+    return "/" + "/".join(str(part) for part in path)
 
 
 def _errors_of(response: JSONObject) -> list[object]:

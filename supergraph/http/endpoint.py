@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Final
 
 import orjson
+from opentelemetry.trace import Status, StatusCode
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
@@ -51,6 +52,7 @@ from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import csrf_message, is_preflighted
 from supergraph.http.graphiql import graphiql_html
+from supergraph.http.logs import ACCESS
 from supergraph.http.masking import mask_part, mask_subgraph_errors
 from supergraph.http.metrics import Metrics
 from supergraph.http.multipart import CONTENT_TYPE as MULTIPART_CONTENT_TYPE
@@ -74,6 +76,10 @@ from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResp
 from supergraph.pipeline.router import Router
 from supergraph.request_id import begin as begin_request
 from supergraph.request_id import current as request_id
+from supergraph.telemetry import tracing
+from supergraph.telemetry.record import RequestRecord
+from supergraph.telemetry.record import begin as begin_record
+from supergraph.telemetry.record import current as current_record
 from supergraph.types import JSONObject
 from supergraph.usage.recorder import UsageSettings
 
@@ -83,6 +89,10 @@ QUERY_PLAN_HEADERS: Final = ("apollo-query-plan-experimental", "x-include-query-
 """Apollo Gateway's header and ours: the plan in `extensions.queryPlan`."""
 EXPOSE_QUERY_PLAN_HEADER: Final = "apollo-expose-query-plan"
 """Apollo Router's (`true`): the plan in `extensions.apolloQueryPlan`."""
+GRAPHQL_ROUTE: Final = "/graphql"
+CLIENT_NAME_HEADER: Final = "apollographql-client-name"
+CLIENT_VERSION_HEADER: Final = "apollographql-client-version"
+"""Who the client says it is (Apollo's headers), for the access log."""
 
 _CONTENT_TYPE: Final = {
     media: (b"content-type", media.encode("latin-1"))
@@ -140,6 +150,7 @@ class GraphQLEndpoint:
             tuple(h.lower() for h in csrf.required_headers) if csrf.enabled else None
         )
         self._client_header = config.persisted_queries.client_name_header.lower()
+        self._access_log = config.telemetry.access_log
         self._graphiql = (
             graphiql_html(
                 cdn=config.graphiql.assets_dir is None and config.graphiql.assets == "cdn",
@@ -152,23 +163,53 @@ class GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = RequestHeaders.of(scope)
         begin_request(headers.get("x-request-id"))
+        tracer = tracing.TRACER
+        if tracer is None and not (self._access_log and ACCESS.isEnabledFor(logging.INFO)):
+            await self._answer(scope, headers, receive, send)
+            return
+        # Observed: a server span (tracing on) and an access log line (logging at info).
+        started = time.perf_counter()
+        record = begin_record()
+        span = token = None
+        if tracer is not None:
+            span, token = tracing.server_span(
+                tracer, headers, f"{scope['method']} {GRAPHQL_ROUTE}", _server_attributes(scope)
+            )
+        status = 500
+        try:
+            status = await self._answer(scope, headers, receive, send)
+        finally:
+            if span is not None:
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+            if self._access_log:
+                _access_line(scope, headers, status, time.perf_counter() - started, record)
+            if span is not None:
+                tracing.end_server(span, token)
+
+    async def _answer(
+        self, scope: Scope, headers: RequestHeaders, receive: Receive, send: Send
+    ) -> int:
+        """Serve the request; its HTTP status (499: the client left before the answer)."""
         try:
             if scope["method"] == "POST":
                 status, body, extra = await self._post(scope, headers, receive)
             else:
                 status, body, extra = await self._get(scope, headers)
         except ClientDisconnected:
-            return
+            return 499
         except Exception as error:
             # The trace goes to the log only; the client gets a code, no internals.
             logger.error("unhandled error in request %s", request_id(), exc_info=error)
             status, body, extra = _internal_error()
         if not isinstance(body, bytes):
             await _send_parts(send, status, extra, body)
-            return
+            return status
         extra.append((b"content-length", b"%d" % len(body)))
         await send({"type": "http.response.start", "status": status, "headers": extra})
         await send({"type": "http.response.body", "body": body})
+        return status
 
     async def _post(self, scope: Scope, headers: RequestHeaders, receive: Receive) -> Answer:
         media_type = response_media_type(headers.get("accept"))
@@ -327,6 +368,9 @@ class GraphQLEndpoint:
                 result.body = mask_subgraph_errors(result.body, self._mask)
         operation = result.operation_name if result.kind == "ok" else None
         self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
+        observed = current_record()
+        if observed is not None:
+            observed.operation_name = result.operation_name or decoded.operation_name
         return result
 
     def _persisted_lookup(self, decoded: Decoded) -> bool:
@@ -352,6 +396,49 @@ def _with_client(
         headers.get(usage.client_name_header), headers.get(usage.client_version_header), persisted
     )
     return dataclasses.replace(request, client=client)
+
+
+def _server_attributes(scope: Scope) -> dict[str, str | int]:
+    """The HTTP server span's attributes (semantic conventions) known before the answer."""
+    attributes: dict[str, str | int] = {
+        "http.request.method": scope["method"],
+        "http.route": GRAPHQL_ROUTE,
+        "url.path": scope["path"],
+        "url.scheme": scope.get("scheme", "http"),
+        "network.protocol.version": scope.get("http_version", "1.1"),
+    }
+    server = scope.get("server")
+    if server:
+        attributes["server.address"], attributes["server.port"] = server[0], server[1]
+    client = scope.get("client")
+    if client:
+        attributes["client.address"] = client[0]
+    return attributes
+
+
+def _access_line(
+    scope: Scope, headers: RequestHeaders, status: int, seconds: float, record: RequestRecord
+) -> None:
+    """The request's access log line (`supergraph.access`, info): what an operator looks
+    for first; the request and trace ids come with every line (logs.py)."""
+    operation = record.operation_name
+    ACCESS.info(
+        "%s %s %d %s",
+        scope["method"],
+        scope["path"],
+        status,
+        operation or "-",
+        extra={
+            "http.request.method": scope["method"],
+            "url.path": scope["path"],
+            "http.response.status_code": status,
+            "graphql.operation.name": operation,
+            "client.name": headers.get(CLIENT_NAME_HEADER),
+            "client.version": headers.get(CLIENT_VERSION_HEADER),
+            "duration_ms": round(seconds * 1000, 3),
+            "subgraph_fetches": record.fetches,
+        },
+    )
 
 
 def _no_param(_name: str) -> None:

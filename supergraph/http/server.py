@@ -18,6 +18,8 @@ from supergraph.pipeline.options import ExecutorOptions, RouterOptions
 from supergraph.pipeline.router import Router
 from supergraph.pipeline.subgraphs import SubgraphSettings, connect
 from supergraph.schema import SupergraphError, load_supergraph
+from supergraph.telemetry import setup as tracing_setup
+from supergraph.telemetry.settings import SettingsError
 
 
 def build_app(
@@ -45,12 +47,19 @@ def build_app(
         metrics = Metrics(urls)
     else:
         metrics.add_subgraphs(urls)
+    try:
+        tracing_settings = config.telemetry.tracing.resolved(os.environ)
+    except SettingsError as error:
+        raise ConfigError(str(error)) from error
+    # Process-wide: the tracer (and its exporter) of the app serving from now on.
+    tracing_setup.apply(tracing_settings)
     settings = SubgraphSettings(
         urls,
         client=config.traffic_shaping.http_client,
         response_bytes=config.limits.subgraph_response_bytes,
         response_bytes_by_name=config.limits.subgraph_response_bytes_by_name,
         deduplicated=[name for name in urls if config.deduplicates(name)],
+        traced=bool(tracing_settings.enabled),
     )
     subgraphs = connect(settings, metrics.on_subgraph_request)
     if subgraphs.deduplicated_counts is not None:

@@ -51,6 +51,8 @@ class Compiled:
     document_weight: int
     prepared: PreparedOperation | GraphQLResponse | None = None
     prepared_weight: int | None = None
+    marks: tuple[int, ...] = ()
+    """When the job started, parsed, validated and planned (time.time_ns(); as far as it went)."""
 
 
 def process_spec(

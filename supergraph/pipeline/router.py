@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import time
 from collections.abc import Callable, Hashable, Iterator
 from functools import partial
 from typing import Any, TypeVar
@@ -64,6 +65,7 @@ from supergraph.pipeline.shape import Shaping
 from supergraph.pipeline.validate import Document, compile_document, validation_rules
 from supergraph.planner import build_query_plan
 from supergraph.schema import Supergraph, load_supergraph
+from supergraph.telemetry import tracing
 from supergraph.types import JSONObject
 from supergraph.usage.extract import describer
 from supergraph.usage.recorder import UsageRecorder
@@ -159,7 +161,10 @@ class Router:
         """`budget`: what the batch this request belongs to has left (None: alone).
         Every answer is one body today; `@defer` and subscriptions will stream."""
         try:
-            return await self._execute(request, allow_mutations, budget)
+            if tracing.TRACER is None:
+                return await self._execute(request, allow_mutations, budget)
+            with tracing.span("supergraph", _operation_attributes(request)):
+                return await self._execute(request, allow_mutations, budget)
         except Exception as error:
             return failed(error)
 
@@ -174,6 +179,8 @@ class Router:
         prepared = await self._prepare_request(query, request.operation_name, budget)
         if isinstance(prepared, GraphQLResponse):
             return prepared
+        if tracing.TRACER is not None:
+            _name_operation(prepared)
         if prepared.kind is OperationType.MUTATION and not allow_mutations:
             return GraphQLResponse(
                 {"errors": [graphql_error("Mutations cannot be sent over GET.", code=BAD_REQUEST)]},
@@ -216,11 +223,20 @@ class Router:
                 )
             except execute.IntrospectionRefused as refused:
                 return request_error(refused.error)
-        outcome = await execute.run_plan(self._executor, prepared, values, request)
-        errors[:0] = outcome.errors
-        data = await self._shaping.shape(
-            prepared.shaper, outcome.data, values, errors, introspection
-        )
+        if tracing.TRACER is None:
+            outcome = await execute.run_plan(self._executor, prepared, values, request)
+            errors[:0] = outcome.errors
+            data = await self._shaping.shape(
+                prepared.shaper, outcome.data, values, errors, introspection
+            )
+        else:
+            with tracing.span("execution"):
+                outcome = await execute.run_plan(self._executor, prepared, values, request)
+            errors[:0] = outcome.errors
+            with tracing.span("shape"):
+                data = await self._shaping.shape(
+                    prepared.shaper, outcome.data, values, errors, introspection
+                )
         if estimate is not None and self.demand_control is not None:
             parse = partial(self._parse, located=False)
             self.demand_control.measure(estimate, query, parse, data, values)
@@ -252,6 +268,8 @@ class Router:
                 ("compile", (query, operation_name, wanted)),
             )
             found = compiled.document
+            if tracing.TRACER is not None:
+                _record_compile(compiled.marks)
             self.documents.put(query, found, compiled.document_weight)
             built = compiled.prepared
             if built is not None:
@@ -264,9 +282,11 @@ class Router:
         prepared = self.plans.get(key)
         if prepared is not None:
             return prepared
+        started = time.time_ns()
         planned, weight = await self._off_loop(
             ("plan", *key), lambda: self._plan(query, operation_name), ("plan", key)
         )
+        tracing.record("query_planning", started, time.time_ns())
         if isinstance(planned, PreparedOperation):
             self.plans.put(key, planned, weight)
         return planned
@@ -274,14 +294,18 @@ class Router:
     def _compile(self, query: str, operation_name: str | None, wanted: bool) -> Compiled:
         """Pure (no cache access): the document's cache entry (no AST), and when it is
         valid and `wanted`, the prepared operation (or why there is none), weighed."""
-        parsed = self._parse_and_validate(query, self.options.limits.max_tokens)
+        # Wall-clock marks (start, parsed, validated, planned): the request's spans of
+        # these stages, made on the loop (this may run in another process).
+        marks = [time.time_ns()]
+        parsed = self._parse_and_validate(query, self.options.limits.max_tokens, marks)
         entry = parsed.cached()
         document_weight = self.documents.weigh(query, entry)
         if parsed.errors or not wanted:
-            return Compiled(entry, document_weight)
+            return Compiled(entry, document_weight, marks=tuple(marks))
         built = self._build_prepared(query, parsed.document, operation_name)
+        marks.append(time.time_ns())
         prepared, weight = self._weighed((query, operation_name), built)
-        return Compiled(entry, document_weight, prepared, weight)
+        return Compiled(entry, document_weight, prepared, weight, tuple(marks))
 
     def _plan(
         self, query: str, operation_name: str | None
@@ -374,10 +398,13 @@ class Router:
         error = too_long(query, self.options.limits.max_query_length)
         return None if error is None else Document(None, (error,))
 
-    def _parse_and_validate(self, query: str, max_tokens: int | None) -> Document:
-        """Pure (no cache access): safe on the compute thread."""
+    def _parse_and_validate(
+        self, query: str, max_tokens: int | None, marks: list[int] | None = None
+    ) -> Document:
+        """Pure (no cache access): safe on the compute thread. `marks` gets the times
+        parsing and validation ended (time.time_ns())."""
         return compile_document(
-            query, self._parse, max_tokens, self.options.limits, self.schema, self._rules
+            query, self._parse, max_tokens, self.options.limits, self.schema, self._rules, marks
         )
 
     def _parse(
@@ -510,6 +537,39 @@ class Router:
             await self.usage.aclose()
         self.jobs.close()
         await self.transport.aclose()
+
+
+_STAGES = ("parse_query", "validate", "query_planning")
+"""The compile job's stages, as `Router._compile` marks their ends."""
+
+
+def _record_compile(marks: tuple[int, ...]) -> None:
+    for name, start, end in zip(_STAGES, marks, marks[1:], strict=False):
+        tracing.record(name, start, end)
+
+
+def _operation_attributes(request: GraphQLRequest) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    if request.operation_name:
+        attributes["graphql.operation.name"] = request.operation_name
+    if tracing.GRAPHQL_DOCUMENT and isinstance(request.query, str):
+        attributes["graphql.document"] = request.query
+    return attributes
+
+
+def _name_operation(prepared: PreparedOperation) -> None:
+    """The operation span, once the operation is known: `query GetProduct` (semantic
+    conventions: `{graphql.operation.type} {graphql.operation.name}`)."""
+    span = tracing.current_recording()
+    if span is None:
+        return
+    kind = prepared.kind.value
+    span.set_attribute("graphql.operation.type", kind)
+    if prepared.name:
+        span.set_attribute("graphql.operation.name", prepared.name)
+        span.update_name(f"{kind} {prepared.name}")
+    else:
+        span.update_name(kind)
 
 
 def compile_worker(payload: bytes) -> CompileHandler:

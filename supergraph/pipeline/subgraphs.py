@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.tracing_transport import TracingTransport
 from supergraph.executor.transport import (
     DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES,  # router.yaml's default (http/config.py)
 )
@@ -29,6 +30,9 @@ class SubgraphSettings:
     response_bytes_by_name: Mapping[str, int] = field(default_factory=dict)
     deduplicated: Collection[str] = ()
     """Subgraphs whose identical in-flight queries share one request (executor/dedup.py)."""
+    traced: bool = False
+    """Tracing is on: each request carries the trace context, in a client span
+    (executor/tracing_transport.py, below the de-duplicator: not part of its key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,8 @@ def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None
         if settings.client == "aiohttp"
         else Http1Transport(urls, on_request=on_request, response_limits=limits)
     )
+    if settings.traced:
+        transport = TracingTransport(transport, urls)
     shared = [name for name in urls if name in settings.deduplicated]
     if not shared:
         return Subgraphs(transport, None)
