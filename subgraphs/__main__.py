@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from subgraphs import registry
 from subgraphs._common.config import DatabaseConfig
@@ -83,10 +84,23 @@ async def dead_letters(consumer: str | None, limit: int) -> int:
 def serve(name: str, host: str, port: int | None) -> int:
     import uvicorn
 
+    from subgraphs._common.telemetry import traced, tracer_provider_from_env
+
     entry = registry.get(name)
     app = entry.create_app()
+    served: Any = app
+    provider = tracer_provider_from_env(name)
+    if provider is not None:
+        served = traced(app, provider)
     print(f"{name} subgraph on http://{host}:{port or entry.default_port}/graphql", flush=True)
-    uvicorn.run(app, host=host, port=port or entry.default_port, log_level="info")
+    try:
+        # log_config=None: uvicorn's lines go through the root handler (with the name).
+        uvicorn.run(
+            served, host=host, port=port or entry.default_port, log_level="info", log_config=None
+        )
+    finally:
+        if provider is not None:
+            provider.shutdown()  # the spans still held go out before the process ends
     return 0
 
 
@@ -107,9 +121,44 @@ async def seed(names: Sequence[str], scale: Scale) -> int:
     return 0
 
 
+def configure_logging(subgraph: str | None) -> None:
+    """Each line names the subgraph it comes from (`supergraph dev` interleaves five):
+    text, or one JSON object per line with `SUPERGRAPH_LOG_FORMAT=json`."""
+    import os
+
+    handler = logging.StreamHandler()
+    if os.environ.get("SUPERGRAPH_LOG_FORMAT", "").strip().lower() == "json":
+        handler.setFormatter(_JsonLines(subgraph))
+    else:
+        named = f"[{subgraph}] " if subgraph else ""
+        handler.setFormatter(logging.Formatter(f"%(levelname)s {named}%(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+class _JsonLines(logging.Formatter):
+    def __init__(self, subgraph: str | None) -> None:
+        super().__init__()
+        self.subgraph = subgraph
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        line: dict[str, object] = {
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if self.subgraph:
+            line["subgraph"] = self.subgraph
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.name if args.command == "serve" else None)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "serve":
         return serve(args.name, args.host, args.port)

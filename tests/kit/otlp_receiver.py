@@ -1,0 +1,207 @@
+"""A small OTLP trace receiver for the tests: HTTP/protobuf and gRPC, decoded with opentelemetry-proto.
+
+    with OtlpHttpReceiver() as receiver:      # receiver.endpoint: http://127.0.0.1:PORT
+        ...                                   # POST /v1/traces, as an OTel collector takes them
+        spans = receiver.wait_for(lambda spans: ..., what="...")
+    with OtlpGrpcReceiver() as receiver:      # the collector's TraceService over gRPC
+
+Each received span becomes a `ReceivedSpan` (service name from its resource, ids in
+hex, attributes as Python values), so tests assert the span tree of a trace.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent import futures
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+
+@dataclass(frozen=True)
+class ReceivedSpan:
+    service: str
+    name: str
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    kind: int
+    """opentelemetry.proto Span.SpanKind: 1 internal, 2 server, 3 client."""
+    attributes: dict[str, Any]
+    links: tuple[tuple[str, str], ...] = ()
+    """(trace id, span id) of each link."""
+    scope: str = ""
+
+    @property
+    def root(self) -> bool:
+        return not self.parent_span_id
+
+
+SERVER, CLIENT, INTERNAL = 2, 3, 1
+
+
+def _value(value: AnyValue) -> Any:
+    which = value.WhichOneof("value")
+    if which == "array_value":
+        return [_value(item) for item in value.array_value.values]
+    return getattr(value, which) if which else None
+
+
+def decode(body: bytes) -> list[ReceivedSpan]:
+    request = ExportTraceServiceRequest()
+    request.ParseFromString(body)
+    return spans_of(request)
+
+
+def spans_of(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
+    spans: list[ReceivedSpan] = []
+    for resource_spans in request.resource_spans:
+        resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                spans.append(
+                    ReceivedSpan(
+                        service=str(resource.get("service.name", "")),
+                        name=span.name,
+                        trace_id=span.trace_id.hex(),
+                        span_id=span.span_id.hex(),
+                        parent_span_id=span.parent_span_id.hex(),
+                        kind=span.kind,
+                        attributes={a.key: _value(a.value) for a in span.attributes},
+                        links=tuple(
+                            (link.trace_id.hex(), link.span_id.hex()) for link in span.links
+                        ),
+                        scope=scope_spans.scope.name,
+                    )
+                )
+    return spans
+
+
+@dataclass
+class _Store:
+    spans: list[ReceivedSpan] = field(default_factory=list)
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, spans: list[ReceivedSpan]) -> None:
+        with self.lock:
+            self.spans.extend(spans)
+            self.requests += 1
+
+    def snapshot(self) -> list[ReceivedSpan]:
+        with self.lock:
+            return list(self.spans)
+
+
+class _Receiver:
+    endpoint = ""
+
+    def __init__(self) -> None:
+        self.store = _Store()
+
+    @property
+    def spans(self) -> list[ReceivedSpan]:
+        return self.store.snapshot()
+
+    @property
+    def requests(self) -> int:
+        return self.store.requests
+
+    def wait_for(
+        self,
+        condition: Callable[[list[ReceivedSpan]], bool],
+        *,
+        what: str,
+        timeout: float = 30.0,
+    ) -> list[ReceivedSpan]:
+        """The spans received, once `condition` holds for them (exporters batch: wait)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            spans = self.spans
+            if condition(spans):
+                return spans
+            if time.monotonic() > deadline:
+                shown = sorted({(s.service, s.name) for s in spans})
+                raise AssertionError(f"no {what} within {timeout}s; received: {shown}")
+            time.sleep(0.05)
+
+    def trace(self, trace_id: str) -> list[ReceivedSpan]:
+        return [span for span in self.spans if span.trace_id == trace_id]
+
+
+class OtlpHttpReceiver(_Receiver):
+    """`POST /v1/traces` with an `application/x-protobuf` ExportTraceServiceRequest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        store = self.store
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                if self.path != "/v1/traces":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                assert self.headers.get("content-type") == "application/x-protobuf"
+                store.add(decode(body))
+                answer = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *_args: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> OtlpHttpReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class OtlpGrpcReceiver(_Receiver):
+    """The collector's `TraceService/Export` over gRPC (insecure, loopback)."""
+
+    def __init__(self) -> None:
+        import grpc
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+
+        super().__init__()
+        store = self.store
+
+        class Service(trace_service_pb2_grpc.TraceServiceServicer):
+            def Export(
+                self, request: ExportTraceServiceRequest, context: object
+            ) -> ExportTraceServiceResponse:
+                store.add(spans_of(request))
+                return ExportTraceServiceResponse()
+
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), self._server)
+        port = self._server.add_insecure_port("127.0.0.1:0")
+        self.endpoint = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> OtlpGrpcReceiver:
+        self._server.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.stop(grace=None)
