@@ -170,7 +170,7 @@ class _Run:
                 assert_never(node)
 
     async def fetch(self, fetch: Fetch, path: PlanPath) -> None:
-        if tracing.TRACER is None:
+        if tracing.current_recording() is None:  # off, or this trace is not sampled
             await self._fetch(fetch, path)
             return
         attributes = {"subgraph.name": fetch.service_name, "supergraph.plan.path": _shown(path)}

@@ -161,7 +161,7 @@ class Router:
         """`budget`: what the batch this request belongs to has left (None: alone).
         Every answer is one body today; `@defer` and subscriptions will stream."""
         try:
-            if tracing.TRACER is None:
+            if tracing.current_recording() is None:  # off, or this trace is not sampled
                 return await self._execute(request, allow_mutations, budget)
             with tracing.span("supergraph", _operation_attributes(request)):
                 return await self._execute(request, allow_mutations, budget)
@@ -223,7 +223,7 @@ class Router:
                 )
             except execute.IntrospectionRefused as refused:
                 return request_error(refused.error)
-        if tracing.TRACER is None:
+        if tracing.current_recording() is None:
             outcome = await execute.run_plan(self._executor, prepared, values, request)
             errors[:0] = outcome.errors
             data = await self._shaping.shape(
