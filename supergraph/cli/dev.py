@@ -90,6 +90,9 @@ def _run(args: argparse.Namespace, stop: _StopRequest) -> int:
     except AuthConfigError as error:
         _log(str(error))
         return 2
+    # The OTEL_* variables go on to the subgraphs (their traces join the router's), but
+    # OTEL_SERVICE_NAME names the router: each subgraph names itself (subgraphs serve).
+    env.pop("OTEL_SERVICE_NAME", None)
     specs = [
         ChildSpec(
             f"subgraph {name}",
@@ -148,6 +151,8 @@ def _router(sdl: str, args: argparse.Namespace) -> uvicorn.Server | str:
 
     from auth import AuthConfigError
     from supergraph.cli.devauth import development_config
+    from supergraph.http import logs
+    from supergraph.http.admin import admin_config, for_app
     from supergraph.http.config import ConfigError, RouterConfig, load_config
     from supergraph.http.listener import RouterServer
     from supergraph.http.protocol import uvicorn_config
@@ -159,10 +164,17 @@ def _router(sdl: str, args: argparse.Namespace) -> uvicorn.Server | str:
         app = build_app(sdl, development_config(config))
     except (ConfigError, SupergraphError, AuthConfigError) as error:
         return str(error)
+    logs.configure(config.telemetry.log_format)  # text on a terminal
+    admin = admin_config(args.config, os.environ)
     settings = uvicorn_config(
-        app, config.edge, host=args.host, port=args.port, timeout_graceful_shutdown=GRACE
+        app,
+        config.edge,
+        host=args.host,
+        port=args.port,
+        timeout_graceful_shutdown=GRACE,
+        log_config=None,
     )
-    return RouterServer(settings)
+    return RouterServer(settings, None if admin is None else for_app(app, admin))
 
 
 def _serve(server: uvicorn.Server, children: Children, stop: _StopRequest, url: str) -> int:

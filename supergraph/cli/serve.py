@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -53,11 +54,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other subcommands never load the HTTP stack.
+    from supergraph.http import logs
+    from supergraph.http.admin import admin_config, for_app
+    from supergraph.http.config import load_config
     from supergraph.http.gc_tuning import settle_after_startup
     from supergraph.http.listener import RouterServer, edge_limits, listen_address
     from supergraph.http.protocol import uvicorn_config
     from supergraph.http.reload import serving_app
     from supergraph.http.server import StartupError
+    from supergraph.http.telemetry_config import TelemetryConfig
     from supergraph.http.workers import WorkerOptions, supervise
 
     remote = None
@@ -90,9 +95,13 @@ def run(args: argparse.Namespace) -> int:
     listen = listen_address(args.config)
     args.host = args.host or listen.host or DEFAULT_HOST
     args.port = args.port if args.port is not None else listen.port or DEFAULT_PORT
+    # The files loaded: what they say about logs and the admin listener holds.
+    telemetry = load_config(args.config).telemetry if args.config else TelemetryConfig()
+    logs.configure(telemetry.log_format)
+    admin = admin_config(args.config, os.environ)
     if args.workers > 1:
         options = WorkerOptions(args.supergraph, args.config, args.hot_reload, args.reload_interval)
-        return supervise(options, args.workers, args.host, args.port)
+        return supervise(options, args.workers, args.host, args.port, admin)
     where = f"http://{args.host}:{args.port}{listen.path}"
     print(f"supergraph: serving on {where}", file=sys.stderr)
     # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for
@@ -102,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda _signum, _frame: None)
     limits = edge_limits(args.config)
     settle_after_startup()
-    RouterServer(uvicorn_config(app, limits, host=args.host, port=args.port)).run()
+    # log_config=None: uvicorn's own lines go through the root handler (logs.py).
+    settings = uvicorn_config(app, limits, host=args.host, port=args.port, log_config=None)
+    RouterServer(settings, None if admin is None else for_app(app, admin)).run()
     return 0
 
 

@@ -30,6 +30,7 @@ from typing import Final
 import uvicorn
 from uvicorn.server import ServerState
 
+from supergraph.http.admin import AdminListener
 from supergraph.http.config import ListenConfig, load_config
 from supergraph.http.edge_limits import EdgeLimits
 from supergraph.http.protocol import HttpProtocol, ServingConfig
@@ -162,8 +163,10 @@ class GatedState(ServerState):
 class RouterServer(uvicorn.Server):
     """`uvicorn.Server` for a `ServingConfig`, with its connection cap."""
 
-    def __init__(self, config: ServingConfig) -> None:
+    def __init__(self, config: ServingConfig, admin: AdminListener | None = None) -> None:
         super().__init__(config)
+        self.admin = admin
+        """The admin listener (health, readiness, metrics), started and stopped with this."""
         self.gate = AcceptGate(config.limits.max_connections)
         self.gate.attach(self)
         self.server_state = GatedState(self.gate)
@@ -173,7 +176,25 @@ class RouterServer(uvicorn.Server):
         # uvicorn's servers get their own descriptors of the listening sockets, which
         # the gate closes and reopens; these stay open, and so does the backlog.
         self._listening = sockets if sockets is not None else [self.config.bind_socket()]
+        if self.admin is not None:
+            await self._start_admin(self.admin)
         await super().startup(sockets=[sock.dup() for sock in self._listening])
+
+    async def _start_admin(self, admin: AdminListener) -> None:
+        listen = admin.config.health_listen
+        try:
+            await admin.start()
+        except OSError as error:
+            if admin.config.explicit:
+                logger.error("admin listener: cannot listen on %s: %s", listen, error.strerror)
+                raise SystemExit(1) from error  # as uvicorn stops when its port is taken
+            # The default address: the router still serves, /health on its public port.
+            logger.warning(
+                "admin listener: cannot listen on %s (%s); serving without it",
+                listen,
+                error.strerror,
+            )
+            self.admin = None
 
     async def listen(self) -> list[asyncio.Server]:
         """New servers on the listening sockets, as uvicorn's startup makes them."""
@@ -199,6 +220,8 @@ class RouterServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.gate.stop()
         await super().shutdown(sockets=sockets)
+        if self.admin is not None:
+            await self.admin.close()
         for sock in self._listening:
             sock.close()
 

@@ -127,6 +127,14 @@ class _ScrapeTimeGauges(Collector):
             yield metric
 
 
+def render_directory(multiprocess_dir: str) -> bytes:
+    """The sums over every process writing to `multiprocess_dir` (`--workers`)."""
+    registry = CollectorRegistry()
+    # prometheus_client leaves this constructor unannotated.
+    MultiProcessCollector(registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
 def forget_process(pid: int, multiprocess_dir: str) -> None:
     """Drop the gauges a dead worker wrote (its counters stay: they still add up)."""
     mark_process_dead(pid, multiprocess_dir)  # type: ignore[no-untyped-call]
@@ -318,10 +326,7 @@ class Metrics:
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
         self.sync()
-        registry = CollectorRegistry()
-        # prometheus_client leaves this constructor unannotated.
-        MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
+        return render_directory(self.multiprocess_dir)
 
     def _sync(self, family: _Family) -> None:
         if family.mirror is None:

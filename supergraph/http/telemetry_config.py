@@ -77,6 +77,9 @@ class AdminConfig:
     metrics_listen: Listen | None = None
     """None: on the health check's listener."""
     metrics_path: str = "/metrics"
+    explicit: bool = False
+    """`health_check.listen` was given: failing to listen there stops the router (the
+    default address taken is only a warning: the public port still has /health)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +230,7 @@ def _admin(top: Mapping[str, object], exporters: Mapping[str, object]) -> AdminC
         if metrics_listen is None
         else _listen(metrics_listen, f"{where}.prometheus.listen"),
         metrics_path=_path(prometheus.get("path", "/metrics"), f"{where}.prometheus.path"),
+        explicit="listen" in health or metrics_listen is not None,
     )
 
 

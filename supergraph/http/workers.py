@@ -45,8 +45,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
+
+if TYPE_CHECKING:
+    from supergraph.http.telemetry_config import AdminConfig
 
 GRACE = 10.0
 MAX_DEATHS = 5
@@ -73,8 +77,16 @@ class WorkerOptions:
         return argv
 
 
-def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int:
-    """Run `workers` processes on host:port until SIGTERM/SIGINT; the exit status."""
+def supervise(
+    options: WorkerOptions,
+    workers: int,
+    host: str,
+    port: int,
+    admin: AdminConfig | None = None,
+) -> int:
+    """Run `workers` processes on host:port until SIGTERM/SIGINT; the exit status.
+    `admin`: the admin listener, served by this parent (ready while a worker runs;
+    the metrics summed over the workers, as each worker's /metrics sums them)."""
     try:
         sock = _bind(host, port)
     except OSError as error:
@@ -107,6 +119,8 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
                 forget_process(pid, str(metrics_dir))
 
             processes = [spawn() for _ in range(workers)]
+            if admin is not None and not _start_admin(admin, processes, metrics_dir):
+                return 1
             _log(f"serving on http://{host}:{port}/graphql ({workers} workers)")
             try:
                 return _run(
@@ -116,6 +130,27 @@ def supervise(options: WorkerOptions, workers: int, host: str, port: int) -> int
                 _stop_all(processes)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _start_admin(
+    config: AdminConfig, processes: list[subprocess.Popen[bytes]], metrics_dir: Path
+) -> bool:
+    """The admin listener in a thread of this parent; False: its configured address is
+    taken (the default one taken is only reported)."""
+    from supergraph.http.admin import AdminListener
+    from supergraph.http.metrics import render_directory
+
+    listener = AdminListener(
+        config,
+        ready=lambda: any(process.poll() is None for process in processes),
+        metrics=lambda: render_directory(str(metrics_dir)),
+    )
+    try:
+        listener.run_in_thread()
+    except OSError as error:
+        _log(f"admin listener: cannot listen on {config.health_listen}: {error.strerror}")
+        return not config.explicit
+    return True
 
 
 RUNTIME_PREFIX = "supergraph-workers-"
@@ -318,10 +353,14 @@ def worker_main(argv: list[str] | None = None) -> int:
     except StartupError as error:
         _log(f"worker {os.getpid()}: {error}")
         return 2
+    from supergraph.http import logs
+    from supergraph.http.config import load_config
+
+    logs.configure(load_config(args.config).telemetry.log_format if args.config else None)
     settle_after_startup()
     sock = socket.socket(fileno=args.fd)
     # Each worker caps its own connections (server.http.max_connections is per process).
-    config = uvicorn_config(app, edge_limits(args.config), lifespan="on")
+    config = uvicorn_config(app, edge_limits(args.config), lifespan="on", log_config=None)
     server = RouterServer(config)
 
     async def serve() -> None:

@@ -11,6 +11,7 @@ GraphQL spans and its SQL statements.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -73,12 +74,11 @@ def _ancestors(span: ReceivedSpan, index: dict[str, ReceivedSpan]) -> list[Recei
 
 
 def _complete(spans: list[ReceivedSpan]) -> bool:
+    """Every service's server span and every subgraph's SQL spans of the client's trace."""
     mine = [s for s in spans if s.trace_id == CLIENT_TRACE]
-    sql = {
-        s.service for s in mine if "db.statement" in s.attributes or s.attributes.get("db.system")
-    }
-    routed = any(s.service == "router" and s.kind == SERVER for s in mine)
-    return routed and sql >= DOMAINS
+    sql = {s.service for s in mine if s.attributes.get("db.system")}
+    served = {s.service for s in mine if s.kind == SERVER}
+    return served == {"router", *DOMAINS} and sql >= DOMAINS
 
 
 def test_a_query_is_one_trace_from_the_client_through_the_router_to_each_subgraphs_sql(
@@ -145,6 +145,25 @@ def test_a_query_is_one_trace_from_the_client_through_the_router_to_each_subgrap
         )
 
 
+def test_log_lines_name_their_trace_and_their_subgraph(
+    stack: TracedStack, receiver: OtlpHttpReceiver
+) -> None:
+    trace = "5bf92f3577b34da6a3ce929d0e0e4737"
+    response = stack.post(QUERY, headers={"traceparent": f"00-{trace}-{CLIENT_SPAN}-01"})
+    assert response.status_code == 200
+    receiver.wait_for(
+        lambda spans: any(s.trace_id == trace and s.service == "router" for s in spans),
+        what="the router's spans (its access line is written before they are exported)",
+    )
+    # The router's stderr is not a terminal: JSON lines, the access line with the trace id.
+    lines = [json.loads(line) for line in stack.log("router").splitlines() if line.startswith("{")]
+    [access] = [line for line in lines if line.get("trace_id") == trace]
+    assert access["logger"] == "supergraph.access"
+    assert access["subgraph_fetches"] == len(DOMAINS)
+    # Each subgraph's lines (uvicorn's access lines included) carry its name.
+    assert "[reviews] uvicorn.access: 127.0.0.1" in stack.log("reviews")
+
+
 def test_a_client_without_a_trace_starts_one_and_the_subgraphs_join_it(
     stack: TracedStack, receiver: OtlpHttpReceiver
 ) -> None:
@@ -152,11 +171,8 @@ def test_a_client_without_a_trace_starts_one_and_the_subgraphs_join_it(
     assert response.status_code == 200, response.text
 
     def routed(spans: list[ReceivedSpan]) -> list[ReceivedSpan]:
-        return [
-            s
-            for s in spans
-            if s.service == "router" and s.kind == SERVER and s.trace_id != CLIENT_TRACE
-        ]
+        """The router's server spans that started a trace (the other tests' continue one)."""
+        return [s for s in spans if s.service == "router" and s.kind == SERVER and s.root]
 
     spans = receiver.wait_for(
         lambda spans: any(
