@@ -31,7 +31,7 @@ from supergraph.__main__ import build_parser as supergraph_parser
 from supergraph.http.config import load_config
 from supergraph.http.server import build_app
 from supergraph.schema import load_supergraph
-from tests.kit.processes import OurRouter
+from tests.kit.processes import OurRouter, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -111,8 +111,18 @@ def test_every_service_reaches_a_container_port_and_its_pods() -> None:
 def test_probes_use_health_and_pods_run_as_the_image_user() -> None:
     for deployment in _of_kind("Deployment"):
         container = _container(deployment)
-        for probe in ("readinessProbe", "livenessProbe"):
-            assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}
+        if deployment["metadata"]["name"] == "router":
+            # The router's probes and scrapes go to its admin listener (health_check.listen).
+            ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+            assert ports["admin"] == 8088
+            assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "admin"}
+            ready = container["readinessProbe"]["httpGet"]
+            assert ready == {"path": "/health/ready", "port": "admin"}
+            annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+            assert annotations["prometheus.io/port"] == "8088"
+        else:
+            for probe in ("readinessProbe", "livenessProbe"):
+                assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}
         pod = deployment["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["runAsUser"] == IMAGE_UID
@@ -197,6 +207,7 @@ def production_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         "AUTH_JWKS_URL": "http://127.0.0.1:9/.well-known/jwks.json",
         "ROUTER_IDENTITY_KEY_FILE": str(key_file),
         "SUPERGRAPH_ENV": "production",
+        "ROUTER_ADMIN_LISTEN": f"127.0.0.1:{free_port()}",  # 0.0.0.0:8088 in the pod
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -226,6 +237,9 @@ def test_production_router_serves_with_that_config(
     config = K8S / "router-config.yaml"
     with _ConfiguredRouter(SUPERGRAPH_SDL, config, tmp_path / "router.log") as router:
         assert httpx.get(router.url.replace("/graphql", "/health")).json() == {"status": "UP"}
+        admin = f"http://{production_env['ROUTER_ADMIN_LISTEN']}"
+        assert httpx.get(f"{admin}/health/ready").json() == {"status": "UP"}
+        assert "router_requests_total" in httpx.get(f"{admin}/metrics").text
         refused = httpx.post(router.url, json={"query": "{ __schema { queryType { name } } }"})
         codes = [e["extensions"]["code"] for e in refused.json()["errors"]]
         assert codes == ["INTROSPECTION_DISABLED"]
