@@ -55,6 +55,10 @@ class TracingTransport:
         self, subgraph: str, body: bytes, headers: Mapping[str, str] | None, *, retryable: bool
     ) -> JSONObject:
         assert self._encoded is not None
+        if tracing.current_recording() is None:  # not sampled: only the context goes on
+            return await self._encoded.send_encoded(
+                subgraph, body, tracing.outgoing(headers), retryable=retryable
+            )
         with tracing.span("POST", self._attributes.get(subgraph), SpanKind.CLIENT) as span:
             sending = self._encoded.send_encoded(
                 subgraph, body, tracing.outgoing(headers), retryable=retryable
