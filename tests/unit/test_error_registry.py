@@ -41,6 +41,7 @@ NOT_CODES = {
     # logging and the admin listener (docs/observability.md)
     "SUPERGRAPH_LOG_FORMAT",
     "SUPERGRAPH_LOG_LEVEL",
+    "SUPERGRAPH_ADMIN_LISTEN",
     # the OpenTelemetry SDK's environment variables (supergraph/telemetry/settings.py)
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
