@@ -31,7 +31,11 @@ def serve(tmp_path: Path, url: str, config: dict[str, object], *args: str) -> Se
     process = ServeProcess(
         tmp_path, "--supergraph", str(supergraph), "--config", str(router_yaml), *args
     )
-    process.wait_healthy()
+    try:
+        process.wait_healthy(timeout=90)  # --workers starts slowly on a loaded machine
+    except BaseException:
+        process.stop()  # never leave a router (and its workers) behind
+        raise
     return process
 
 
