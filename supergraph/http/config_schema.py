@@ -501,6 +501,102 @@ TREE = _obj(
             ),
         ),
     ),
+    telemetry=_obj(
+        "Apollo Router's telemetry: tracing, logs, metrics (docs/observability.md).",
+        instrumentation=_obj(
+            "What the router records.",
+            spans=_obj(
+                "Span attributes.",
+                supergraph=_obj(
+                    "The operation span.",
+                    attributes=_obj(
+                        "Optional attributes.",
+                        **{
+                            "graphql.document": _bool(
+                                "The operation's text on its span (off: it may hold data).",
+                                False,
+                            )
+                        },
+                    ),
+                ),
+            ),
+            events=_obj(
+                "Log events.",
+                router=_obj(
+                    "The router's events.",
+                    response=_str(
+                        "info: one access log line per request; off: none.",
+                        "info",
+                        ("info", "off"),
+                    ),
+                ),
+            ),
+        ),
+        exporters=_obj(
+            "Where telemetry goes.",
+            tracing=_obj(
+                "Traces (OTEL_* variables apply where this says nothing).",
+                common=_obj(
+                    "Settings of every trace exporter.",
+                    service_name=_str("service.name of the router's spans."),
+                    sampler=Node(
+                        "Share of traces recorded: a ratio from 0 to 1, always_on or always_off.",
+                        {
+                            "anyOf": [
+                                {"type": "number", "minimum": 0, "maximum": 1},
+                                {"type": "string", "enum": ["always_on", "always_off"]},
+                            ]
+                        },
+                    ),
+                    parent_based_sampler=_bool("Follow the client's sampling decision."),
+                ),
+                propagation=_obj(
+                    "W3C trace context in and out.",
+                    trace_context=_bool("Send traceparent to subgraphs.", True),
+                    trust_incoming=_bool("Continue the client's trace (else link to it).", True),
+                ),
+                otlp=_obj(
+                    "The OTLP exporter.",
+                    enabled=_bool("Export spans over OTLP."),
+                    endpoint=_str("The collector's URL (default: OTLP's standard one)."),
+                    protocol=_str("grpc or http (protobuf).", None, ("grpc", "http")),
+                    batch_processor=_obj(
+                        "How spans are batched.",
+                        scheduled_delay=_duration("Between exports."),
+                        max_queue_size=_int("Spans waiting at most (then dropped)."),
+                        max_export_batch_size=_int("Spans per export at most."),
+                    ),
+                ),
+            ),
+            logging=_obj(
+                "Logs.",
+                stdout=_obj(
+                    "Log lines on the standard streams.",
+                    enabled=_bool("Accepted for Apollo configurations (always on).", True),
+                    format=_str(
+                        "json or text (default: text on a terminal, else json).",
+                        None,
+                        ("json", "text"),
+                    ),
+                ),
+            ),
+            metrics=_obj(
+                "Metrics.",
+                prometheus=_obj(
+                    "The Prometheus exposition on the admin listener.",
+                    enabled=_bool("Serve the metrics.", True),
+                    listen=_str("host:port of their own (default: the health check's)."),
+                    path=_str("Their path.", "/metrics"),
+                ),
+            ),
+        ),
+    ),
+    health_check=_obj(
+        "The admin listener: /health, /health/ready and the metrics, off the public port.",
+        enabled=_bool("Serve the health checks.", True),
+        listen=_str("host:port (SUPERGRAPH_ADMIN_LISTEN overrides the default).", "127.0.0.1:8088"),
+        path=_str("The liveness path.", "/health"),
+    ),
     compute_jobs=_obj(
         "Ours: compile processes.",
         processes=Node(

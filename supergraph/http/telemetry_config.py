@@ -205,6 +205,8 @@ def _log_format(exporters: Mapping[str, object]) -> LogFormat | None:
     v.only(logging, {"stdout"}, f"{where}.")
     stdout = v.mapping(_or_empty(logging.get("stdout")), f"{where}.stdout")
     v.only(stdout, {"enabled", "format"}, f"{where}.stdout.")
+    # Accepted for Apollo configurations; logs always go to stdout/stderr here.
+    v.boolean(stdout.get("enabled", True), f"{where}.stdout.enabled")
     value = stdout.get("format")
     if value is None:
         return None
