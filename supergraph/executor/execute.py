@@ -128,6 +128,23 @@ class PlanExecutor:
             await run.node(plan.node, ())
         return ExecutionOutcome(run.data, run.errors)
 
+    async def execute_event(
+        self,
+        primary: Fetch,
+        event: JSONObject,
+        rest: PlanNode | None,
+        variables: Variables,
+        headers: Mapping[str, str] | None = None,
+        headers_by_subgraph: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> ExecutionOutcome:
+        """One subscription event: `event` (a GraphQL response the `primary` subscription
+        fetch delivered) merged as that fetch's answer, then `rest` of the plan over it."""
+        run = _Run(self, variables, headers, headers_by_subgraph)
+        run.merge_root(primary, event)
+        if rest is not None:
+            await run.node(rest, ())
+        return ExecutionOutcome(run.data, run.errors)
+
 
 class _Run:
     """The state of one execution: the response tree and the errors so far."""
@@ -193,6 +210,10 @@ class _Run:
             for name in root_response_names(fetch.operation):
                 self.errors.append(response.error_at([name]))
             return
+        self.merge_root(fetch, response)
+
+    def merge_root(self, fetch: Fetch, response: JSONObject) -> None:
+        """A root fetch's answer (a subscription event's too) into the response tree."""
         data = response.get("data")
         errors = _errors_of(response)
         if isinstance(data, dict):
