@@ -86,6 +86,19 @@ SUBGRAPH_TIMEOUT: Final = "SUBGRAPH_TIMEOUT"
 RESPONSE_VALIDATION_FAILED: Final = "RESPONSE_VALIDATION_FAILED"
 """A subgraph answered what the schema (or federation) does not allow: Apollo Router's code."""
 
+# -- subscriptions (docs/subscriptions.md) ---------------------------------------------------
+
+SUBSCRIPTION_NOT_STREAMABLE: Final = "SUBSCRIPTION_NOT_STREAMABLE"
+SUBSCRIPTIONS_DISABLED: Final = "SUBSCRIPTIONS_DISABLED"
+MAX_OPENED_SUBSCRIPTIONS_EXCEEDED: Final = "MAX_OPENED_SUBSCRIPTIONS_EXCEEDED"
+MAX_SUBSCRIPTIONS_PER_CONNECTION_EXCEEDED: Final = "MAX_SUBSCRIPTIONS_PER_CONNECTION_EXCEEDED"
+SUBSCRIPTION_UPSTREAM_ERROR: Final = "SUBSCRIPTION_UPSTREAM_ERROR"
+SUBSCRIPTION_SCHEMA_RELOAD: Final = "SUBSCRIPTION_SCHEMA_RELOAD"
+"""Apollo Router's code: the subscription ended because a new supergraph was loaded."""
+SUBSCRIPTION_SHUTDOWN: Final = "SUBSCRIPTION_SHUTDOWN"
+SUBSCRIPTION_JWT_EXPIRED: Final = "SUBSCRIPTION_JWT_EXPIRED"
+"""Apollo Router's code: the token the subscription was opened with expired."""
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorCode:
@@ -326,6 +339,58 @@ CODES: Final = (
         BESIDE_DATA,
         "shape",
         "A subgraph answered what the schema does not allow (e.g. null for a non-null field).",
+    ),
+    ErrorCode(
+        SUBSCRIPTION_NOT_STREAMABLE,
+        REQUEST_ERROR,
+        "negotiate",
+        "A subscription sent over a transport that answers one body: subscribe over"
+        " WebSocket (graphql-transport-ws), `text/event-stream` or"
+        " `multipart/mixed;subscriptionSpec=1.0`.",
+    ),
+    ErrorCode(
+        SUBSCRIPTIONS_DISABLED,
+        REQUEST_ERROR,
+        "plan",
+        "Subscriptions are off (`subscription.enabled: false`).",
+    ),
+    ErrorCode(
+        MAX_OPENED_SUBSCRIPTIONS_EXCEEDED,
+        REQUEST_ERROR,
+        "subscribe",
+        "The process holds `subscription.max_opened_subscriptions` subscriptions: retry later.",
+    ),
+    ErrorCode(
+        MAX_SUBSCRIPTIONS_PER_CONNECTION_EXCEEDED,
+        REQUEST_ERROR,
+        "subscribe",
+        "The WebSocket connection holds `subscription.max_subscriptions_per_connection`"
+        " subscriptions.",
+    ),
+    ErrorCode(
+        SUBSCRIPTION_UPSTREAM_ERROR,
+        "in a part",
+        "subscribe",
+        "The subgraph's subscription failed or its WebSocket closed: the subscription ends"
+        " with this error (no transparent resubscribe): subscribe again.",
+    ),
+    ErrorCode(
+        SUBSCRIPTION_SCHEMA_RELOAD,
+        "in a part",
+        "subscribe",
+        "A new supergraph or router.yaml was loaded: the subscription ends; subscribe again.",
+    ),
+    ErrorCode(
+        SUBSCRIPTION_SHUTDOWN,
+        "in a part",
+        "subscribe",
+        "The router is shutting down: the subscription ends; subscribe again (elsewhere).",
+    ),
+    ErrorCode(
+        SUBSCRIPTION_JWT_EXPIRED,
+        "in a part",
+        "subscribe",
+        "The token the subscription was opened with expired: subscribe again with a fresh one.",
     ),
     ErrorCode(
         INTERNAL_SERVER_ERROR,

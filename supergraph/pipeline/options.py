@@ -15,6 +15,7 @@ from supergraph.limits import OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.compute import DEFAULT_MAX_QUEUED
 from supergraph.pipeline.demand_control import DemandControlOptions
+from supergraph.pipeline.subscribe import SubscriptionOptions
 from supergraph.usage.recorder import UsageSettings
 
 DEFAULT_LOOP_SHAPING_FIELDS = 1_000
@@ -59,3 +60,6 @@ class RouterOptions:
     demand_control: DemandControlOptions | None = None
     """router.yaml `demand_control` (enabled): the cost of each operation estimated
     before any fetch, refused over the maximum in enforce mode (demand_control.py)."""
+    subscription: SubscriptionOptions = field(default_factory=SubscriptionOptions)
+    """router.yaml `subscription`: on or off, the process cap, the per-subscription
+    event buffer (subscribe.py)."""

@@ -42,6 +42,7 @@ from supergraph.pipeline.response import GraphQLResponse, request_error
 from supergraph.pipeline.variables import VariableLocations
 from supergraph.planner import PlanningBudgetExceeded, PlanningError
 from supergraph.planner.plan import QueryPlan
+from supergraph.planner.subscription import SubscriptionPlan, split_subscription
 from supergraph.schema import Supergraph
 
 Planner = Callable[[Supergraph, DocumentNode, "str | None"], QueryPlan]
@@ -74,6 +75,8 @@ class PreparedOperation:
     """Guarded selections of the operation; empty when no directive applies."""
     variable_locations: VariableLocations | None = None
     """Where its variable definitions are in the text (errors about variable values)."""
+    subscription: SubscriptionPlan | None = None
+    """A subscription's plan split into its upstream fetch and the per-event rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +110,6 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
     return found
 
 
-def check_supported(operation: OperationDefinitionNode) -> None:
-    """Subscriptions need a streamed response (response.py): not planned yet."""
-    if operation.operation is OperationType.SUBSCRIPTION:
-        error = graphql_error("Subscriptions are not supported.", code=GRAPHQL_VALIDATION_FAILED)
-        raise PlanRefused(request_error(error))
-
-
 def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
@@ -140,6 +136,14 @@ def prepare(
     except PlanningError as error:
         body = {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]}
         raise PlanRefused(GraphQLResponse(body, "internal_error")) from None
+    subscription = None
+    if operation.operation is OperationType.SUBSCRIPTION:
+        try:
+            subscription = split_subscription(plan)
+        except PlanningError as error:
+            raise PlanRefused(
+                request_error(graphql_error(str(error), code=QUERY_PLANNING_FAILED))
+            ) from None
     limit = planning.limits.max_fetches
     if limit is not None and (count := count_fetches(plan)) > limit:
         refusal = graphql_error(fetches_message(count, limit), code=MAX_FETCHES_EXCEEDED)
@@ -154,6 +158,7 @@ def prepare(
         Introspection.prepare(schema, operation, fragments),
         requirements,
         VariableLocations(_index(document, operation)) if operation.variable_definitions else None,
+        subscription,
     )
 
 

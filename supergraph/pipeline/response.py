@@ -48,6 +48,17 @@ class StreamedResponse:
     parts: AsyncIterator[JSONObject]
     operation_name: str | None = None
     kind: Literal["ok"] = "ok"
+    subscription: bool = False
+    """Events of a subscription (each part a whole result; one with `errors` and no
+    `data` is a last, fatal one), not incremental delivery."""
+
+
+async def close_parts(parts: AsyncIterator[JSONObject]) -> None:
+    """Stop a stream the edge will not read to its end (the client went away): its
+    upstream work ends now (a subscription's upstream socket closes)."""
+    aclose = getattr(parts, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 Response: TypeAlias = GraphQLResponse | StreamedResponse

@@ -34,12 +34,21 @@ from typing import Any, TypeVar
 from graphql import DocumentNode, GraphQLSchema, OperationType
 
 from supergraph.authorization import analyze
-from supergraph.errors import BAD_REQUEST, BATCH_LIMIT_EXCEEDED, MAX_TOKENS_EXCEEDED, graphql_error
+from supergraph.errors import (
+    BAD_REQUEST,
+    BATCH_LIMIT_EXCEEDED,
+    MAX_TOKENS_EXCEEDED,
+    SUBSCRIPTION_NOT_STREAMABLE,
+    SUBSCRIPTION_SHUTDOWN,
+    SUBSCRIPTIONS_DISABLED,
+    graphql_error,
+)
 from supergraph.executor.cache import WeightedCache
 from supergraph.executor.execute import PlanExecutor
 from supergraph.executor.introspection import Introspection, IntrospectionCache
 from supergraph.executor.shaping import SchemaShapes
-from supergraph.executor.transport import SubgraphTransport
+from supergraph.executor.subscriptions import SubscriptionTransport
+from supergraph.executor.transport import SubgraphRequest, SubgraphTransport
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.limits.budget import WorkBudget
 from supergraph.operation.parsing import parse_document
@@ -60,10 +69,21 @@ from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
 from supergraph.pipeline.request import GraphQLRequest
 from supergraph.pipeline.respond import failed, respond, wants_plan
-from supergraph.pipeline.response import GraphQLResponse, Response, request_error
+from supergraph.pipeline.response import (
+    GraphQLResponse,
+    Response,
+    StreamedResponse,
+    request_error,
+)
 from supergraph.pipeline.shape import Shaping
+from supergraph.pipeline.subscribe import (
+    EventStream,
+    SubscriptionRefused,
+    end_subscriptions,
+)
 from supergraph.pipeline.validate import Document, compile_document, validation_rules
 from supergraph.planner import build_query_plan
+from supergraph.planner.subscription import SubscriptionPlan
 from supergraph.schema import Supergraph, load_supergraph
 from supergraph.telemetry import tracing
 from supergraph.types import JSONObject
@@ -85,7 +105,10 @@ class Router:
         options: RouterOptions | None = None,
         *,
         planner: Planner = build_query_plan,
+        subscriptions: SubscriptionTransport | None = None,
     ) -> None:
+        """`subscriptions`: how subscription fetches reach subgraphs (None: subscriptions
+        are refused, SUBSCRIPTIONS_DISABLED)."""
         self.supergraph = supergraph
         self.schema: GraphQLSchema = supergraph.api_schema
         self.options = options = options or RouterOptions()
@@ -94,6 +117,7 @@ class Router:
             partial(build_query_plan, max_steps=steps) if planner is build_query_plan else planner
         )
         self.transport = transport
+        self.subscription_transport = subscriptions
         # The full supergraph schema knows types the API schema hides (inaccessible).
         self._executor = PlanExecutor(transport, PossibleTypes(supergraph.schema), options.executor)
         self._rules = validation_rules(options.limits, options.extra_rules)
@@ -157,20 +181,26 @@ class Router:
         *,
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
+        streaming: bool = False,
     ) -> Response:
         """`budget`: what the batch this request belongs to has left (None: alone).
-        Every answer is one body today; `@defer` and subscriptions will stream."""
+        `streaming`: the transport can send a stream of parts; a subscription is then
+        answered with its events (a `StreamedResponse`), else refused."""
         try:
             if tracing.current_recording() is None:  # off, or this trace is not sampled
-                return await self._execute(request, allow_mutations, budget)
+                return await self._execute(request, allow_mutations, budget, streaming)
             with tracing.span("supergraph", _operation_attributes(request)):
-                return await self._execute(request, allow_mutations, budget)
+                return await self._execute(request, allow_mutations, budget, streaming)
         except Exception as error:
             return failed(error)
 
     async def _execute(
-        self, request: GraphQLRequest, allow_mutations: bool, budget: WorkBudget | None
-    ) -> GraphQLResponse:
+        self,
+        request: GraphQLRequest,
+        allow_mutations: bool,
+        budget: WorkBudget | None,
+        streaming: bool = False,
+    ) -> Response:
         query = request.query
         if not isinstance(query, str) or not query.strip():
             return request_error(
@@ -186,6 +216,10 @@ class Router:
                 {"errors": [graphql_error("Mutations cannot be sent over GET.", code=BAD_REQUEST)]},
                 "method_not_allowed",
             )
+        if prepared.kind is OperationType.SUBSCRIPTION:
+            refusal = self._subscription_refusal(streaming)
+            if refusal is not None:
+                return refusal
         if not prepared.requirements.empty:
             authorized = await self._authorize(query, request, prepared)
             if isinstance(authorized, GraphQLResponse):
@@ -213,6 +247,8 @@ class Router:
             if isinstance(estimated, GraphQLResponse):
                 return estimated
             estimate = estimated
+        if prepared.subscription is not None:
+            return self._subscribe(prepared, prepared.subscription, values, request)
         errors: list[JSONObject] = []
         introspection = None
         if prepared.introspection is not None:
@@ -243,6 +279,69 @@ class Router:
         plan_key = "apolloQueryPlan" if request.apollo_query_plan else "queryPlan"
         exposed = wants_plan(request, self.options.expose_query_plan)
         return respond(prepared, data, errors, exposed, plan_key)
+
+    def _subscription_refusal(self, streaming: bool) -> GraphQLResponse | None:
+        if not streaming:
+            message = (
+                "Subscriptions need a transport that streams: a WebSocket"
+                " (graphql-transport-ws), Accept: text/event-stream, or Accept:"
+                " multipart/mixed;subscriptionSpec=1.0."
+            )
+            return request_error(graphql_error(message, code=SUBSCRIPTION_NOT_STREAMABLE))
+        if not self.options.subscription.enabled or self.subscription_transport is None:
+            message = "Subscriptions are not enabled on this router."
+            return request_error(graphql_error(message, code=SUBSCRIPTIONS_DISABLED))
+        return None
+
+    def _subscribe(
+        self,
+        prepared: PreparedOperation,
+        planned: SubscriptionPlan,
+        values: dict[str, Any],
+        request: GraphQLRequest,
+    ) -> Response:
+        """The events of the subscription, as parts (subscribe.py)."""
+        transport = self.subscription_transport
+        assert transport is not None
+        primary = planned.primary
+        headers = request.subgraph_headers
+        by_name = request.subgraph_headers_by_name
+        upstream = SubgraphRequest(
+            primary.operation,
+            {name: values[name] for name in primary.variable_usages if name in values},
+            primary.operation_name,
+            by_name.get(primary.service_name, headers) if by_name is not None else headers,
+        )
+
+        async def run_event(event: JSONObject) -> JSONObject:
+            outcome = await self._executor.execute_event(
+                primary, event, planned.rest, values, headers, by_name
+            )
+            errors = outcome.errors
+            data = await self._shaping.shape(prepared.shaper, outcome.data, values, errors, None)
+            body: JSONObject = {"data": data}
+            if errors:
+                body["errors"] = errors
+            return body
+
+        claims = request.claims
+        try:
+            stream = EventStream(
+                self,
+                self.options.subscription,
+                transport,
+                primary.service_name,
+                upstream,
+                run_event,
+                claims.expires_at if claims is not None else None,
+            )
+        except SubscriptionRefused as refused:
+            return GraphQLResponse({"errors": [refused.error]}, "unavailable")
+        return StreamedResponse(stream, operation_name=prepared.name, subscription=True)
+
+    def end_subscriptions(self, code: str, message: str) -> int:
+        """End this router's open subscriptions (a reload retires it): how many."""
+        return end_subscriptions(code, message, owner=self)
 
     async def _prepare_request(
         self, query: str, operation_name: str | None, budget: WorkBudget | None
@@ -440,7 +539,6 @@ class Router:
             document = self._parse(query, located=False)
         try:
             operation = plan.select_operation(document, operation_name)
-            plan.check_supported(operation)
             fragments = plan.fragments_of(document)
             requirements = analyze(self.supergraph, operation, fragments)
             return plan.prepare(
@@ -533,6 +631,7 @@ class Router:
             self.jobs.start()
 
     async def aclose(self) -> None:
+        end_subscriptions(SUBSCRIPTION_SHUTDOWN, "The router is shutting down.", owner=self)
         if self.usage is not None:
             await self.usage.aclose()
         self.jobs.close()

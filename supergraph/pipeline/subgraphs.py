@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.subscriptions import (
+    SubscriptionTransport as SubscriptionTransport,  # the edge names it (never executor/)
+)
+from supergraph.executor.subscriptions import (
+    UpstreamSettings,
+    WebSocketSubscriptions,
+)
 from supergraph.executor.tracing_transport import TracingTransport
 from supergraph.executor.transport import (
     DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES,  # router.yaml's default (http/config.py)
@@ -59,3 +66,16 @@ def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None
         return Subgraphs(transport, None)
     dedup = DeduplicatingTransport(transport, subgraphs=shared)
     return Subgraphs(dedup, dedup.counts)
+
+
+def subscription_transport(
+    urls: Mapping[str, str],
+    paths: Mapping[str, str],
+    heartbeat_interval: float | None,
+    max_message_bytes: int,
+) -> SubscriptionTransport:
+    """graphql-transport-ws to each subgraph, at its URL with `paths` (router.yaml
+    `subscription.mode.passthrough`) replacing the URL's path."""
+    return WebSocketSubscriptions(
+        UpstreamSettings(urls, paths, heartbeat_interval, max_message_bytes=max_message_bytes)
+    )
