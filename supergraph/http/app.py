@@ -27,6 +27,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan, Receive, Scope, Send
 
+from supergraph.errors import SUBSCRIPTION_SCHEMA_RELOAD
 from supergraph.http.config import CorsConfig, RouterConfig
 from supergraph.http.endpoint import GraphQLEndpoint, RouterHolder, internal_error_body
 from supergraph.http.graphiql import LOCAL_PREFIX, bundled_gzip, bundled_plain, local_assets
@@ -34,9 +35,12 @@ from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import APPLICATION_JSON
 from supergraph.http.persisted import persisted_queries
 from supergraph.http.security import EdgeSecurity
+from supergraph.http.websocket import GraphQLWebSocket
 from supergraph.pipeline.caches import CacheStats, process_caches
 from supergraph.pipeline.persisted import MemoryStore, PersistedQueries
 from supergraph.pipeline.router import Router
+from supergraph.pipeline.subscribe import STATS as SUBSCRIPTION_STATS
+from supergraph.pipeline.subscribe import SubscriptionStats, open_subscriptions
 
 __all__ = ["EdgeApp", "RouterHolder", "create_app"]
 
@@ -51,6 +55,7 @@ class EdgeApp(Starlette):
         self,
         graphql: GraphQLEndpoint,
         *,
+        websocket: GraphQLWebSocket,
         routes: Sequence[BaseRoute],
         cors: CorsConfig,
         lifespan: Lifespan[Starlette],
@@ -65,6 +70,7 @@ class EdgeApp(Starlette):
         )
         self._graphql = graphql
         self._path = path
+        self._websocket = websocket
         # The endpoint never raises, so the error middleware had nothing to add.
         self._graphql_cors = CORSMiddleware(graphql, **cors_options) if cors_options else None
 
@@ -79,6 +85,9 @@ class EdgeApp(Starlette):
                 await self._graphql_cors(scope, receive, send)
             else:
                 await self._graphql(scope, receive, send)
+            return
+        if scope["type"] == "websocket" and scope["path"] == self._path:
+            await self._websocket(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -144,12 +153,30 @@ def create_app(
         routes.append(_asset_route(Path(config.graphiql.assets_dir)))
     elif config.graphiql.enabled and config.graphiql.assets == "bundled":
         routes.append(_bundled_route())
-    app = EdgeApp(graphql, routes=routes, cors=config.cors, lifespan=lifespan, path=path)
+    websocket = GraphQLWebSocket(holder, config, security)
+    app = EdgeApp(
+        graphql,
+        websocket=websocket,
+        routes=routes,
+        cors=config.cors,
+        lifespan=lifespan,
+        path=path,
+    )
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.persisted = persisted
+    app.state.websocket = websocket
+
+    def retire() -> None:
+        # Its subscriptions would keep it serving forever: they end, and clients
+        # resubscribe to the new app.
+        if holder.router is not None:
+            message = "The subscription was closed because a new supergraph was loaded."
+            holder.router.end_subscriptions(SUBSCRIPTION_SCHEMA_RELOAD, message)
+
     # A hot reload starts and retires the app without its lifespan (reload.py).
     app.state.start = start
+    app.state.retire = retire
     app.state.aclose = aclose
     return app
 
@@ -312,6 +339,43 @@ def _watch(metrics: Metrics, holder: RouterHolder, persisted: PersistedQueries) 
         "to be large (started on the worker), or found so on the loop (started there).",
         ("started",),
         off_loop_shaping,
+    )
+
+    def subscriptions_open() -> Iterator[tuple[tuple[str, ...], float]]:
+        yield (), open_subscriptions()
+
+    def subscription_counts(
+        read: Callable[[SubscriptionStats], int],
+    ) -> Callable[[], Iterator[tuple[tuple[str, ...], float]]]:
+        return lambda: iter((((), float(read(SUBSCRIPTION_STATS))),))
+
+    metrics.watch_gauges(
+        "router_opened_subscriptions", "Subscriptions open in this process.", (), subscriptions_open
+    )
+    metrics.watch(
+        "router_subscriptions_opened",
+        "Subscriptions opened since the process started.",
+        (),
+        subscription_counts(lambda stats: stats.opened_total),
+    )
+    metrics.watch(
+        "router_subscription_events",
+        "Subscription events sent to clients (the rate: events per second).",
+        (),
+        subscription_counts(lambda stats: stats.events),
+    )
+    metrics.watch(
+        "router_subscription_events_dropped",
+        "Subscription events dropped because a client read slower than its subgraph sent"
+        " (the oldest buffered event goes when `subscription.queue_capacity` is reached).",
+        (),
+        subscription_counts(lambda stats: stats.dropped),
+    )
+    metrics.watch(
+        "router_subscriptions_rejected",
+        "Subscriptions refused at `subscription.max_opened_subscriptions`.",
+        (),
+        subscription_counts(lambda stats: stats.rejected),
     )
     metrics.watch(
         "router_persisted_queries",

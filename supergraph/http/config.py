@@ -25,6 +25,7 @@ from supergraph.http.demand_control import parse_demand_control
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
+from supergraph.http.subscription_config import SubscriptionConfig, parse_subscription
 from supergraph.http.telemetry_config import TOP_KEYS as TELEMETRY_KEYS
 from supergraph.http.telemetry_config import TelemetryConfig, parse_telemetry
 from supergraph.limits import MAX_RECURSION, OperationLimits
@@ -224,6 +225,8 @@ class RouterConfig:
     """Deprecated keys the file used, each naming its new key (logged at start)."""
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     """`telemetry` and `health_check`: tracing, logs, the admin listener (telemetry_config.py)."""
+    subscription: SubscriptionConfig = field(default_factory=SubscriptionConfig)
+    """Subscriptions: upstream paths, caps, buffers, keep-alives (docs/subscriptions.md)."""
 
     def masks_errors_of(self, subgraph: str) -> bool:
         """Whether error messages from `subgraph` are redacted."""
@@ -242,6 +245,7 @@ class RouterConfig:
         )
         yield "include_subgraph_errors.subgraphs", self.include_subgraph_errors_by_name
         yield "limits.subgraph.subgraphs", self.limits.subgraph_response_bytes_by_name
+        yield "subscription.mode.passthrough.subgraphs", self.subscription.subgraphs
 
     @property
     def introspection(self) -> bool:
@@ -273,6 +277,7 @@ TOP_KEYS = {
     "plugins",
     "server",
     "demand_control",
+    "subscription",
     *SECURITY_KEYS,
     *TELEMETRY_KEYS,
     # This router's own, where Apollo has no equivalent.
@@ -366,6 +371,7 @@ def _parse(top: Mapping[str, object], d: RouterConfig, warnings: tuple[str, ...]
         listen=_listen(top),
         warnings=warnings,
         telemetry=parse_telemetry(top),
+        subscription=parse_subscription(top),
     )
 
 

@@ -63,16 +63,18 @@ from supergraph.http.negotiate import (
     content_media_type,
     response_media_type,
     status_for,
+    subscription_stream,
     wants_html,
 )
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
+from supergraph.http.streams import FORMATS, send_stream
 from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
 from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
 from supergraph.pipeline.persisted.resolve import is_signal
 from supergraph.pipeline.request import ClientIdentity, GraphQLRequest
-from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResponse
+from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResponse, close_parts
 from supergraph.pipeline.router import Router
 from supergraph.request_id import begin as begin_request
 from supergraph.request_id import current as request_id
@@ -119,11 +121,12 @@ class Refused(Exception):
         self.code = code
 
 
-Body = bytes | AsyncIterator[bytes]
+Body = bytes | AsyncIterator[bytes] | StreamedResponse
 Answer = tuple[int, Body, list[tuple[bytes, bytes]]]
 """Status, body and headers of a response. The body is whole (content-length is added
 when sending), or the parts of a streamed response (`StreamedResponse`), each sent
-as it comes."""
+as it comes; a subscription's `StreamedResponse`, sent in the format negotiated
+(streams.py) with heartbeats, until the client goes away."""
 
 
 class GraphQLEndpoint:
@@ -142,8 +145,9 @@ class GraphQLEndpoint:
         self._metrics = metrics
         self._persisted = persisted
         self._max_body = config.limits.max_body_bytes
+        self._keep_alive = config.subscription.keep_alive_interval
         self._batching = config.batching
-        self._mask = config.masks_errors_of if _masks_any(config) else None
+        self._mask = config.masks_errors_of if masks_any(config) else None
         csrf = config.csrf
         self._csrf_names = csrf.required_headers
         self._csrf_headers = (
@@ -192,17 +196,22 @@ class GraphQLEndpoint:
         self, scope: Scope, headers: RequestHeaders, receive: Receive, send: Send
     ) -> int:
         """Serve the request; its HTTP status (499: the client left before the answer)."""
+        stream = subscription_stream(headers.get("accept"))
         try:
             if scope["method"] == "POST":
-                status, body, extra = await self._post(scope, headers, receive)
+                status, body, extra = await self._post(scope, headers, receive, stream)
             else:
-                status, body, extra = await self._get(scope, headers)
+                status, body, extra = await self._get(scope, headers, stream)
         except ClientDisconnected:
             return 499
         except Exception as error:
             # The trace goes to the log only; the client gets a code, no internals.
             logger.error("unhandled error in request %s", request_id(), exc_info=error)
             status, body, extra = _internal_error()
+        if isinstance(body, StreamedResponse):
+            assert stream is not None
+            await send_stream(send, receive, FORMATS[stream], body.parts, self._keep_alive, extra)
+            return status
         if not isinstance(body, bytes):
             await _send_parts(send, status, extra, body)
             return status
@@ -211,8 +220,11 @@ class GraphQLEndpoint:
         await send({"type": "http.response.body", "body": body})
         return status
 
-    async def _post(self, scope: Scope, headers: RequestHeaders, receive: Receive) -> Answer:
-        media_type = response_media_type(headers.get("accept"))
+    async def _post(
+        self, scope: Scope, headers: RequestHeaders, receive: Receive, stream: str | None
+    ) -> Answer:
+        # A client of a stream reads refusals as JSON.
+        media_type = APPLICATION_JSON if stream else response_media_type(headers.get("accept"))
         if media_type is None:
             return _not_acceptable()
         try:
@@ -234,19 +246,21 @@ class GraphQLEndpoint:
                 raise Refused(400, "The request body is not valid JSON.") from None
             if isinstance(payload, list):
                 return await self._batch(payload, headers, media_type)
-            result = await self._run(self._decode(payload, headers), headers)
+            result = await self._run(
+                self._decode(payload, headers), headers, streaming=stream is not None
+            )
         except Refused as refused:
             return _error(str(refused), refused.status, media_type, refused.code)
-        return _graphql_answer(result, media_type)
+        return _graphql_answer(result, media_type, stream)
 
-    async def _get(self, scope: Scope, headers: RequestHeaders) -> Answer:
+    async def _get(self, scope: Scope, headers: RequestHeaders, stream: str | None) -> Answer:
         accept = headers.get("accept")
         query_string = scope["query_string"]
         gc_tuning.received(len(query_string))
         params = QueryParams(query_string) if query_string else None
         if self._graphiql is not None and not params and wants_html(accept):
             return 200, self._graphiql, [_HTML]
-        media_type = response_media_type(accept)
+        media_type = APPLICATION_JSON if stream else response_media_type(accept)
         if media_type is None:
             return _not_acceptable()
         get = params.get if params is not None else _no_param
@@ -260,12 +274,14 @@ class GraphQLEndpoint:
                 "extensions": json_param(get("extensions"), "extensions"),
             }
             decoded = self._decode(payload, headers)
-            result = await self._run(decoded, headers, allow_mutations=False)
+            result = await self._run(
+                decoded, headers, allow_mutations=False, streaming=stream is not None
+            )
         except BadRequest as error:
             return _error(str(error), 400, media_type)
         except Refused as refused:
             return _error(str(refused), refused.status, media_type, refused.code)
-        return _graphql_answer(result, media_type)
+        return _graphql_answer(result, media_type, stream)
 
     def _check_csrf(self, headers: Mapping[str, str]) -> None:
         required = self._csrf_headers
@@ -321,6 +337,7 @@ class GraphQLEndpoint:
         *,
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
+        streaming: bool = False,
     ) -> Response:
         router = self.holder.router
         if router is None:
@@ -344,7 +361,7 @@ class GraphQLEndpoint:
                 if router.usage is not None:
                     resolved = _with_client(resolved, decoded, headers, router.usage.settings)
                 result = await router.execute(
-                    resolved, allow_mutations=allow_mutations, budget=budget
+                    resolved, allow_mutations=allow_mutations, budget=budget, streaming=streaming
                 )
         else:
             # The usual case: the request is built once, with what security adds.
@@ -360,10 +377,12 @@ class GraphQLEndpoint:
                 )
             if router.usage is not None:
                 request = _with_client(request, decoded, headers, router.usage.settings)
-            result = await router.execute(request, allow_mutations=allow_mutations, budget=budget)
+            result = await router.execute(
+                request, allow_mutations=allow_mutations, budget=budget, streaming=streaming
+            )
         if self._mask is not None:
             if isinstance(result, StreamedResponse):
-                result.parts = _masked(result.parts, self._mask)
+                result.parts = masked_parts(result.parts, self._mask)
             else:
                 result.body = mask_subgraph_errors(result.body, self._mask)
         operation = result.operation_name if result.kind == "ok" else None
@@ -445,7 +464,13 @@ def _no_param(_name: str) -> None:
     return None
 
 
-def _graphql_answer(result: Response, media_type: str) -> Answer:
+def _graphql_answer(result: Response, media_type: str, stream: str | None = None) -> Answer:
+    if stream is not None:
+        if isinstance(result, StreamedResponse) and result.subscription:
+            return 200, result, []
+        if stream == "sse" and isinstance(result, GraphQLResponse) and result.kind == "ok":
+            # A query or mutation over graphql-sse: its one result, then complete.
+            return 200, StreamedResponse(_one(result.body), subscription=True), []
     if isinstance(result, StreamedResponse):
         return 200, encode_parts(result.parts), [MULTIPART_CONTENT_TYPE]
     status = 200 if is_signal(result.body) else status_for(result.kind, media_type)
@@ -474,15 +499,23 @@ async def _send_parts(
     await send({"type": "http.response.body", "body": b""})
 
 
-def _masks_any(config: RouterConfig) -> bool:
+def masks_any(config: RouterConfig) -> bool:
     return config.mask_subgraph_errors or not all(config.include_subgraph_errors_by_name.values())
 
 
-async def _masked(
+async def masked_parts(
     parts: AsyncIterator[JSONObject], masks: Callable[[str], bool]
 ) -> AsyncIterator[JSONObject]:
-    async for part in parts:
-        yield mask_part(part, masks)
+    """Each part masked; closing this closes `parts` (a subscription's upstream)."""
+    try:
+        async for part in parts:
+            yield mask_part(part, masks)
+    finally:
+        await close_parts(parts)
+
+
+async def _one(body: JSONObject) -> AsyncIterator[JSONObject]:
+    yield body
 
 
 def _not_acceptable() -> Answer:

@@ -30,13 +30,17 @@ from typing import Final
 import uvicorn
 from uvicorn.server import ServerState
 
+from supergraph.errors import SUBSCRIPTION_SHUTDOWN
 from supergraph.http.admin import AdminListener
 from supergraph.http.config import ListenConfig, load_config
 from supergraph.http.edge_limits import EdgeLimits
 from supergraph.http.protocol import HttpProtocol, ServingConfig
+from supergraph.pipeline.subscribe import end_subscriptions, wait_ended
 
 logger = logging.getLogger(__name__)
 
+SUBSCRIPTIONS_SHUTDOWN_SECONDS: Final = 2.0
+"""How long shutdown waits for subscriptions to send their last part."""
 RECHECK_SECONDS: Final = 0.5
 """While paused, how often the gate counts connections itself (a connection handed
 over to another protocol, e.g. a WebSocket, never tells it that it ended)."""
@@ -219,6 +223,10 @@ class RouterServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.gate.stop()
+        # Streams never end on their own: uvicorn would wait for them until its
+        # graceful timeout, then cut them. Each gets its coded last part first.
+        if end_subscriptions(SUBSCRIPTION_SHUTDOWN, "The router is shutting down."):
+            await wait_ended(SUBSCRIPTIONS_SHUTDOWN_SECONDS)
         await super().shutdown(sockets=sockets)
         if self.admin is not None:
             await self.admin.close()

@@ -101,3 +101,22 @@ def status_for(kind: ResponseKind, media_type: str) -> int:
 
 def wants_html(accept: str | None) -> bool:
     return accept is not None and "text/html" in accept.lower()
+
+
+def subscription_stream(accept: str | None) -> str | None:
+    """Whether the client reads a stream of results, and which: "sse" (Accept lists
+    `text/event-stream`: the graphql-sse protocol, distinct connections mode) or
+    "multipart" (a `multipart/mixed` entry with a `subscriptionSpec` parameter: Apollo's
+    multipart subscriptions); None: a client of one body."""
+    if accept is None or (
+        "event-stream" not in accept and "subscriptionspec" not in accept.lower()
+    ):
+        return None  # the hot path: a JSON client pays one substring check
+    for entry in accept.split(","):
+        media, _, params = entry.partition(";")
+        media = media.strip().lower()
+        if media == "text/event-stream":
+            return "sse"
+        if media == "multipart/mixed" and "subscriptionspec" in params.lower():
+            return "multipart"
+    return None

@@ -152,6 +152,7 @@ class ReloadingApp:
         app.state.start()
         old, self._current = self._current, _Serving(app)
         old.retired = True
+        old.app.state.retire()
         if old.in_flight == 0:
             closing = asyncio.get_running_loop().create_task(_close(old.app))
             self._closing.add(closing)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,7 +17,12 @@ from supergraph.http.security import EdgeSecurity
 from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.pipeline.options import ExecutorOptions, RouterOptions
 from supergraph.pipeline.router import Router
-from supergraph.pipeline.subgraphs import SubgraphSettings, connect
+from supergraph.pipeline.subgraphs import (
+    SubgraphSettings,
+    SubscriptionTransport,
+    connect,
+    subscription_transport,
+)
 from supergraph.schema import SupergraphError, load_supergraph
 from supergraph.telemetry import setup as tracing_setup
 from supergraph.telemetry.settings import SettingsError
@@ -70,8 +76,28 @@ def build_app(
             subgraphs.deduplicated_counts,
         )
     security = EdgeSecurity(config.security, supergraph.subgraphs)
-    router = Router(supergraph, subgraphs.transport, router_options(config, metrics))
+    router = Router(
+        supergraph,
+        subgraphs.transport,
+        router_options(config, metrics),
+        subscriptions=_subscriptions(config, urls) if config.subscription.enabled else None,
+    )
     return create_app(router, metrics, config, security=security if security.active else None)
+
+
+def _subscriptions(config: RouterConfig, urls: Mapping[str, str]) -> SubscriptionTransport:
+    subscription = config.subscription
+    paths = {
+        name: path for name in urls if (path := subscription.passthrough(name).path) is not None
+    }
+    # One heartbeat setting for the upstream sockets: the `all` one (a per-subgraph one
+    # only changes its path).
+    return subscription_transport(
+        urls,
+        paths,
+        subscription.all.heartbeat_interval,
+        config.limits.subgraph_response_bytes,
+    )
 
 
 class StartupError(Exception):
@@ -123,6 +149,7 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         compute_processes=processes,
         usage=config.usage_reporting,
         demand_control=_demand_control(config, metrics),
+        subscription=config.subscription.options(),
     )
 
 

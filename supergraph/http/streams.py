@@ -1,0 +1,138 @@
+"""A subscription's results on HTTP: Server-Sent Events (the graphql-sse protocol,
+distinct connections mode) or Apollo's multipart subscriptions
+(`multipart/mixed;subscriptionSpec=1.0`), with heartbeats, and the stream stopped
+as soon as the client goes away.
+
+graphql-sse: each result is `event: next` with the JSON as `data`, the end is
+`event: complete`; a comment line (`:`) is the heartbeat.
+
+Apollo multipart: each result is a part `{"payload": result}`; a fatal error (the
+subscription ends: a reload, the subgraph's socket dropped) is `{"payload": null,
+"errors": [...]}` (a result with `errors` and no `data` here); the heartbeat is an
+empty part `{}`; the closing delimiter ends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Final
+
+import orjson
+from starlette.types import Receive, Send
+
+from supergraph.pipeline.response import close_parts
+from supergraph.types import JSONObject
+
+logger = logging.getLogger(__name__)
+
+SSE_CONTENT_TYPE: Final = (b"content-type", b"text/event-stream; charset=utf-8")
+MULTIPART_SUBSCRIPTION_CONTENT_TYPE: Final = (
+    b"content-type",
+    b'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
+)
+NO_CACHE: Final = (b"cache-control", b"no-cache")
+NO_BUFFERING: Final = (b"x-accel-buffering", b"no")
+"""nginx (and proxies that follow it) must not hold the events back."""
+
+_SSE_HEARTBEAT: Final = b":\n\n"
+_SSE_COMPLETE: Final = b"event: complete\ndata: \n\n"
+_PART: Final = b"\r\n--graphql\r\ncontent-type: application/json\r\n\r\n"
+_MULTIPART_HEARTBEAT: Final = _PART + b"{}"
+_MULTIPART_END: Final = b"\r\n--graphql--\r\n"
+
+
+def sse_event(result: JSONObject) -> bytes:
+    return b"event: next\ndata: " + orjson.dumps(result) + b"\n\n"
+
+
+def multipart_part(result: JSONObject) -> bytes:
+    if "data" not in result and "errors" in result:
+        return _PART + orjson.dumps({"payload": None, "errors": result["errors"]})
+    return _PART + orjson.dumps({"payload": result})
+
+
+class StreamFormat:
+    def __init__(
+        self,
+        encode: Callable[[JSONObject], bytes],
+        heartbeat: bytes,
+        end: bytes,
+        head: tuple[bytes, bytes],
+    ) -> None:
+        self.encode = encode
+        self.heartbeat = heartbeat
+        self.end = end
+        self.head = head
+
+
+SSE: Final = StreamFormat(sse_event, _SSE_HEARTBEAT, _SSE_COMPLETE, SSE_CONTENT_TYPE)
+MULTIPART: Final = StreamFormat(
+    multipart_part, _MULTIPART_HEARTBEAT, _MULTIPART_END, MULTIPART_SUBSCRIPTION_CONTENT_TYPE
+)
+FORMATS: Final = {"sse": SSE, "multipart": MULTIPART}
+
+
+async def send_stream(
+    send: Send,
+    receive: Receive,
+    form: StreamFormat,
+    parts: AsyncIterator[JSONObject],
+    heartbeat_interval: float,
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """The head at once, then each result as it comes, a heartbeat whenever none came
+    for `heartbeat_interval` seconds, and the end. When the client disconnects (the
+    request's `receive` says so), `parts` is closed at once: a subscription's upstream
+    socket with it."""
+    head = [form.head, NO_CACHE, NO_BUFFERING, *headers]
+    await send({"type": "http.response.start", "status": 200, "headers": head})
+    disconnected = asyncio.ensure_future(_disconnect(receive))
+    pending: asyncio.Future[JSONObject] | None = None
+    finished = False
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(parts))
+            waiting: set[asyncio.Future[Any]] = {pending, disconnected}
+            done, _ = await asyncio.wait(
+                waiting,
+                timeout=heartbeat_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if disconnected in done:
+                return
+            if pending not in done:
+                await send(
+                    {"type": "http.response.body", "body": form.heartbeat, "more_body": True}
+                )
+                continue
+            try:
+                part = pending.result()
+            except StopAsyncIteration:
+                finished = True
+                break
+            pending = None
+            await send({"type": "http.response.body", "body": form.encode(part), "more_body": True})
+    except Exception as error:
+        # The status is sent already: the client sees the stream end without its end.
+        logger.error("streamed subscription failed", exc_info=error)
+    finally:
+        disconnected.cancel()
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        if not finished:
+            await close_parts(parts)
+    if finished:
+        await send({"type": "http.response.body", "body": form.end, "more_body": False})
+
+
+async def _disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
