@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
@@ -39,9 +40,12 @@ NO_BUFFERING: Final = (b"x-accel-buffering", b"no")
 
 _SSE_HEARTBEAT: Final = b":\n\n"
 _SSE_COMPLETE: Final = b"event: complete\ndata: \n\n"
-_PART: Final = b"\r\n--graphql\r\ncontent-type: application/json\r\n\r\n"
-_MULTIPART_HEARTBEAT: Final = _PART + b"{}"
-_MULTIPART_END: Final = b"\r\n--graphql--\r\n"
+# Each multipart part is sent with the delimiter after it, so a client parses the part
+# as soon as it arrives (it cannot know a part is whole before the next delimiter).
+_DELIMITER: Final = b"\r\n--graphql"
+_PART: Final = b"\r\ncontent-type: application/json\r\n\r\n"
+_MULTIPART_HEARTBEAT: Final = _PART + b"{}" + _DELIMITER
+_MULTIPART_END: Final = b"--\r\n"
 
 
 def sse_event(result: JSONObject) -> bytes:
@@ -50,27 +54,28 @@ def sse_event(result: JSONObject) -> bytes:
 
 def multipart_part(result: JSONObject) -> bytes:
     if "data" not in result and "errors" in result:
-        return _PART + orjson.dumps({"payload": None, "errors": result["errors"]})
-    return _PART + orjson.dumps({"payload": result})
+        body = orjson.dumps({"payload": None, "errors": result["errors"]})
+    else:
+        body = orjson.dumps({"payload": result})
+    return _PART + body + _DELIMITER
 
 
+@dataclass(frozen=True, slots=True)
 class StreamFormat:
-    def __init__(
-        self,
-        encode: Callable[[JSONObject], bytes],
-        heartbeat: bytes,
-        end: bytes,
-        head: tuple[bytes, bytes],
-    ) -> None:
-        self.encode = encode
-        self.heartbeat = heartbeat
-        self.end = end
-        self.head = head
+    encode: Callable[[JSONObject], bytes]
+    heartbeat: bytes
+    end: bytes
+    head: tuple[bytes, bytes]
+    start: bytes = b""
 
 
 SSE: Final = StreamFormat(sse_event, _SSE_HEARTBEAT, _SSE_COMPLETE, SSE_CONTENT_TYPE)
 MULTIPART: Final = StreamFormat(
-    multipart_part, _MULTIPART_HEARTBEAT, _MULTIPART_END, MULTIPART_SUBSCRIPTION_CONTENT_TYPE
+    multipart_part,
+    _MULTIPART_HEARTBEAT,
+    _MULTIPART_END,
+    MULTIPART_SUBSCRIPTION_CONTENT_TYPE,
+    start=_DELIMITER,
 )
 FORMATS: Final = {"sse": SSE, "multipart": MULTIPART}
 
@@ -89,6 +94,8 @@ async def send_stream(
     socket with it."""
     head = [form.head, NO_CACHE, NO_BUFFERING, *headers]
     await send({"type": "http.response.start", "status": 200, "headers": head})
+    if form.start:
+        await send({"type": "http.response.body", "body": form.start, "more_body": True})
     disconnected = asyncio.ensure_future(_disconnect(receive))
     pending: asyncio.Future[JSONObject] | None = None
     finished = False
