@@ -11,6 +11,8 @@ Authentication: the upgrade request's headers, overridden by the `connection_ini
 payload's string entries (`{"Authorization": "Bearer ..."}`, as graphql-ws clients
 send `connectionParams`) and by its `headers` object if it has one; verified like
 any request's headers (security.py). A bad token closes the socket with 4403.
+A browser page of another origin than the router's is refused at the handshake
+unless `cors.origins` lists it.
 
 Bounds: `connection_init` within `connection_init_timeout` (else 4408), at most
 `max_subscriptions_per_connection` operations open at once (one more gets an
@@ -27,6 +29,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -75,20 +78,33 @@ class GraphQLWebSocket:
         self.per_connection = subscription.max_subscriptions_per_connection
         self.max_message = config.limits.max_body_bytes
         self.mask = config.masks_errors_of if masks_any(config) else None
+        self.origins = frozenset(config.cors.origins)
         self.connections = 0
         """Open connections (tests count them)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         socket = WebSocket(scope, receive, send)
+        headers = RequestHeaders.of(scope)
+        if not self.allowed_origin(headers.get("origin"), headers.get("host")):
+            # Refused at the handshake (403): CORS does not cover WebSockets, so a page of
+            # another site could otherwise subscribe with the browser's cookies.
+            await socket.close(FORBIDDEN)
+            return
         if SUBPROTOCOL not in scope.get("subprotocols", ()):
             await socket.close(UNACCEPTABLE_PROTOCOL, "Subprotocol not acceptable")
             return
         await socket.accept(subprotocol=SUBPROTOCOL)
         self.connections += 1
         try:
-            await _Connection(self, socket, RequestHeaders.of(scope)).serve()
+            await _Connection(self, socket, headers).serve()
         finally:
             self.connections -= 1
+
+    def allowed_origin(self, origin: str | None, host: str | None) -> bool:
+        """No Origin (not a browser), the router's own origin, or one `cors.origins` lists."""
+        if origin is None or "*" in self.origins or origin in self.origins:
+            return True
+        return host is not None and urlsplit(origin).netloc == host
 
 
 class _Connection:

@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import websockets
 from graphql import parse
 from prometheus_client.parser import text_string_to_metric_families
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from auth.dev import DEV_KEY_ENV, dev_token_signer, load_or_create_dev_key
 from supergraph.compose import SubgraphSource, compose
@@ -394,3 +396,26 @@ def _metrics(response: httpx.Response) -> dict[str, float]:
         for sample in family.samples
         if "subscription" in sample.name
     }
+
+
+async def test_a_page_of_another_origin_cannot_open_a_websocket_unless_cors_allows_it() -> None:
+    config = {"cors": {"origins": ["https://shop.example"]}}
+    async with stack(config) as running:
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(
+                running.ws_url,
+                subprotocols=[Subprotocol("graphql-transport-ws")],
+                origin=Origin("https://evil.example"),
+            ):
+                pass
+        assert refused.value.response.status_code == 403
+        async with websockets.connect(
+            running.ws_url,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            origin=Origin("https://shop.example"),
+        ) as socket:
+            await socket.send('{"type": "connection_init"}')
+            assert orjson.loads(await asyncio.wait_for(socket.recv(), 10)) == {
+                "type": "connection_ack"
+            }
+        assert running.feed.opened == 0
