@@ -26,14 +26,16 @@ from graphql import (
     VariableDefinitionNode,
 )
 
-from supergraph.authorization import NO_REQUIREMENTS, OperationRequirements
+from supergraph.authorization import NO_REQUIREMENTS, OperationRequirements, denied_paths
 from supergraph.errors import (
     GRAPHQL_VALIDATION_FAILED,
     MAX_FETCHES_EXCEEDED,
     MAX_PLANNING_STEPS_EXCEEDED,
     QUERY_PLANNING_FAILED,
+    UNAUTHORIZED_FIELD_OR_TYPE,
     graphql_error,
 )
+from supergraph.executor.errors import UNAUTHORIZED_MESSAGE
 from supergraph.executor.introspection import Introspection
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.limits import OperationLimits
@@ -141,6 +143,19 @@ def prepare(
         try:
             subscription = split_subscription(plan)
         except PlanningError as error:
+            if denied:
+                # The caller may not see the subscription field itself: nothing to
+                # subscribe to (a query would answer null; a stream of nulls is no answer).
+                raise PlanRefused(
+                    request_error(
+                        *(
+                            graphql_error(
+                                UNAUTHORIZED_MESSAGE, path=path, code=UNAUTHORIZED_FIELD_OR_TYPE
+                            )
+                            for path in denied_paths(operation, fragments, denied)
+                        )
+                    )
+                ) from None
             raise PlanRefused(
                 request_error(graphql_error(str(error), code=QUERY_PLANNING_FAILED))
             ) from None

@@ -107,6 +107,12 @@ def orders_schema(feed: Feed) -> strawberry.federation.Schema:
             finally:
                 feed.open -= 1
 
+        @strawberry.federation.field(authenticated=True, is_subscription=True)  # type: ignore[untyped-decorator]
+        async def order_placed(self) -> AsyncGenerator[Order, None]:
+            """Signed-in callers only (@authenticated): order 1, then nothing."""
+            yield _order(feed, "1")
+            await asyncio.Event().wait()
+
     return strawberry.federation.Schema(query=Query, subscription=Subscription, types=[Order])
 
 
@@ -135,10 +141,11 @@ def products_schema() -> strawberry.federation.Schema:
 class UserDetails:
     id: strawberry.ID
     name: str
+    email: str | None = strawberry.federation.field(authenticated=True, default=None)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> UserDetails:
-        return cls(id=id, name=f"User {id}")
+        return cls(id=id, name=f"User {id}", email=f"{id}@example.com")
 
 
 def accounts_schema() -> strawberry.federation.Schema:

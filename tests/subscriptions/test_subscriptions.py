@@ -29,6 +29,7 @@ from supergraph.errors import (
     SUBSCRIPTION_SHUTDOWN,
     SUBSCRIPTION_UPSTREAM_ERROR,
     SUBSCRIPTIONS_DISABLED,
+    UNAUTHORIZED_FIELD_OR_TYPE,
 )
 from supergraph.http.listener import RouterServer
 from supergraph.http.metrics import Metrics
@@ -419,3 +420,36 @@ async def test_a_page_of_another_origin_cannot_open_a_websocket_unless_cors_allo
                 "type": "connection_ack"
             }
         assert running.feed.opened == 0
+
+
+PLACED = "subscription { orderPlaced { id user { name email } } }"
+
+
+async def test_authorization_applies_to_the_root_field_and_to_every_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DEV_KEY_ENV, str(tmp_path / "dev.pem"))
+    token = dev_token_signer(load_or_create_dev_key()).sign("ada")
+    config = {"authentication": {"development": True}}
+    async with stack(config) as running, httpx.AsyncClient(timeout=10) as http:
+        url = f"{running.url}/graphql"
+        # Anonymous: the subscription field itself is @authenticated.
+        refused = await http.post(url, json={"query": PLACED}, headers=SSE)
+        assert codes(refused.json()) == [UNAUTHORIZED_FIELD_OR_TYPE]
+        # Anonymous: an @authenticated field inside each event is null, with its error.
+        query = SUBSCRIPTION.replace("user { name }", "user { name email }")
+        body = {"query": query, "variables": {"id": "1"}}
+        async with http.stream("POST", url, json=body, headers=SSE) as response:
+            _, first = await anext(sse_events(response))
+        assert first["data"]["orderStatusChanged"]["user"] == {"name": "User u1", "email": None}
+        assert codes(first) == [UNAUTHORIZED_FIELD_OR_TYPE]
+        # Signed in: both.
+        signed_in = {**SSE, "authorization": f"Bearer {token}"}
+        async with http.stream("POST", url, json={"query": PLACED}, headers=signed_in) as response:
+            _, placed = await anext(sse_events(response))
+        assert placed == {
+            "data": {
+                "orderPlaced": {"id": "1", "user": {"name": "User u1", "email": "u1@example.com"}}
+            }
+        }
+        await closed_upstream(running)
