@@ -1,0 +1,119 @@
+"""The bundled subgraphs' subscription through the router: `orderStatusChanged` from
+orders (fed by its domain events on the real NATS JetStream), each event completed
+with `Product.name` from products, `Product.inStock` from inventory and `User.name`
+from accounts; the caller's token goes in `connection_init`, the router forwards its
+signed identity to the subgraphs, which check the order is the caller's."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from auth import TokenVerifier, VerifierSettings
+from auth.dev import (
+    DEV_KEY_ENV,
+    ROUTER_ISSUER,
+    SUBGRAPH_AUDIENCE,
+    dev_token_signer,
+    dev_verification_key,
+    load_or_create_dev_key,
+)
+from events import EventsConfig, Streams
+from subgraphs import registry
+from subgraphs._common.app import create_subgraph_app
+from subgraphs._common.identity import SubgraphIdentity
+from subgraphs._common.seeding import Scale, product_upc
+from tests.events.conftest import NATS_URL
+from tests.http.loopback import serve
+from tests.kit.bundled import graph_names, with_urls
+from tests.loaders.backends import Backend
+from tests.subscriptions.clients import ws_client
+from tests.subscriptions.stack import router, until
+from tests.subscriptions.stubs import Feed
+
+ROOT = Path(__file__).resolve().parents[2]
+USER = "3"
+STATUS = """subscription ($id: ID!) {
+  orderStatusChanged(orderId: $id) {
+    id status total { amount }
+    items { quantity product { name inStock } }
+    user { name }
+  }
+}"""
+PLACE = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }"
+CANCEL = "mutation($id: ID!) { cancelOrder(input: {id: $id}) { status } }"
+
+
+async def test_order_status_events_through_the_router_carry_fields_from_four_subgraphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streams: Streams
+) -> None:
+    monkeypatch.setenv(DEV_KEY_ENV, str(tmp_path / "dev.pem"))
+    key = load_or_create_dev_key()
+    settings = VerifierSettings(
+        keys=(dev_verification_key(key),), issuer=(ROUTER_ISSUER,), audience=(SUBGRAPH_AUDIENCE,)
+    )
+    token = dev_token_signer(key).sign(USER)
+    backend = Backend("sqlite", tmp_path)
+    supergraph = (ROOT / "schema.graphql").read_text(encoding="utf-8")
+    config = {
+        "authentication": {"development": True, "required": True},
+        "identity": {"development": True},
+    }
+    async with AsyncExitStack() as exits:
+        urls: dict[str, str] = {}
+        for name in graph_names(supergraph):
+            app = create_subgraph_app(
+                registry.get(name).load(),
+                backend.config(f"bundled_{name}"),
+                seed_scale=Scale(1),
+                identity=SubgraphIdentity(TokenVerifier(settings), required=True),
+                events=EventsConfig((NATS_URL,), streams),
+            )
+            urls[name] = await exits.enter_async_context(serve(app)) + "/graphql"
+        running = await exits.enter_async_context(
+            router(with_urls(supergraph, urls), Feed(), config)
+        )
+        http = await exits.enter_async_context(
+            httpx.AsyncClient(timeout=60, headers={"authorization": f"Bearer {token}"})
+        )
+
+        async def post(query: str, **variables: Any) -> dict[str, Any]:
+            response = await http.post(
+                f"{running.url}/graphql", json={"query": query, "variables": variables}
+            )
+            body: dict[str, Any] = response.json()
+            assert "errors" not in body, body
+            return body
+
+        upc = product_upc(1)
+        items = [{"productUpc": upc, "quantity": 1}]
+        placed = await post(PLACE, input={"idempotencyKey": secrets.token_hex(6), "items": items})
+        order = placed["data"]["placeOrder"]["id"]
+        async with ws_client(running.ws_url, {"Authorization": f"Bearer {token}"}) as client:
+            assert await client.receive() == {"type": "connection_ack"}
+            await client.subscribe("s", STATUS, {"id": order})
+            first = await client.receive()
+            assert first["type"] == "next" and "errors" not in first["payload"], first
+            now = first["payload"]["data"]["orderStatusChanged"]
+            [item] = now["items"]
+            assert item["quantity"] == 1
+            assert isinstance(item["product"]["name"], str) and item["product"]["name"]
+            assert isinstance(item["product"]["inStock"], bool)
+            assert isinstance(now["user"]["name"], str) and now["user"]["name"]
+            statuses = [now["status"]]
+            while statuses[-1] == "PENDING":  # the saga may settle it before or after
+                message = await client.receive()
+                statuses.append(message["payload"]["data"]["orderStatusChanged"]["status"])
+            assert statuses in (["PENDING", "CONFIRMED"], ["CONFIRMED"])
+            await post(CANCEL, id=order)
+            cancelled = (await client.receive())["payload"]["data"]["orderStatusChanged"]
+            assert cancelled["status"] == "CANCELLED"
+            assert cancelled["user"] == now["user"] and cancelled["total"] == now["total"]
+            assert running.upstream.connections == 1
+            await client.send({"id": "s", "type": "complete"})
+            await until(lambda: running.upstream.connections == 0, "the upstream to close")
