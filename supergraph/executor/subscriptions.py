@@ -65,6 +65,8 @@ class UpstreamSettings:
     """A subscription path per subgraph (else the HTTP URL's own path)."""
     heartbeat_interval: float | None = 15.0
     """WebSocket pings to the subgraph (None: none); an unanswered one closes it."""
+    heartbeats: Mapping[str, float | None] = field(default_factory=dict)
+    """A heartbeat interval per subgraph (else `heartbeat_interval`)."""
     ack_timeout: float = 10.0
     """Connect, upgrade and `connection_ack` within this."""
     max_message_bytes: int = 4 << 20
@@ -91,6 +93,7 @@ class WebSocketSubscriptions:
         if subgraph not in settings.urls:
             raise UpstreamError(f"No URL for subgraph '{subgraph}'.")
         url = settings.url_of(subgraph)
+        heartbeat = settings.heartbeats.get(subgraph, settings.heartbeat_interval)
         headers = {
             name: value
             for name, value in (request.headers or {}).items()
@@ -103,8 +106,8 @@ class WebSocketSubscriptions:
                     subprotocols=[PROTOCOL],
                     additional_headers=headers,
                     open_timeout=None,  # the timeout above covers the whole opening
-                    ping_interval=settings.heartbeat_interval,
-                    ping_timeout=settings.heartbeat_interval,
+                    ping_interval=heartbeat,
+                    ping_timeout=heartbeat,
                     max_size=settings.max_message_bytes,
                     proxy=None,
                     compression=None,

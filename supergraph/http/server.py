@@ -90,13 +90,12 @@ def _subscriptions(config: RouterConfig, urls: Mapping[str, str]) -> Subscriptio
     paths = {
         name: path for name in urls if (path := subscription.passthrough(name).path) is not None
     }
-    # One heartbeat setting for the upstream sockets: the `all` one (a per-subgraph one
-    # only changes its path).
     return subscription_transport(
         urls,
         paths,
         subscription.all.heartbeat_interval,
         config.limits.subgraph_response_bytes,
+        {name: subscription.passthrough(name).heartbeat_interval for name in urls},
     )
 
 

@@ -73,9 +73,16 @@ def subscription_transport(
     paths: Mapping[str, str],
     heartbeat_interval: float | None,
     max_message_bytes: int,
+    heartbeats: Mapping[str, float | None] | None = None,
 ) -> SubscriptionTransport:
     """graphql-transport-ws to each subgraph, at its URL with `paths` (router.yaml
     `subscription.mode.passthrough`) replacing the URL's path."""
     return WebSocketSubscriptions(
-        UpstreamSettings(urls, paths, heartbeat_interval, max_message_bytes=max_message_bytes)
+        UpstreamSettings(
+            urls,
+            paths,
+            heartbeat_interval,
+            max_message_bytes=max_message_bytes,
+            heartbeats=heartbeats or {},
+        )
     )
