@@ -24,9 +24,11 @@ from supergraph.http.config import (
     RouterConfig,
 )
 from supergraph.http.demand_control import MAX_LIST_SIZE
+from supergraph.http.subscription_config import PROTOCOLS, SubscriptionConfig
 from supergraph.usage.recorder import UsageSettings
 
 JSON = dict[str, Any]
+_SUB = SubscriptionConfig()
 SCHEMA_ID = "https://pyfederation.invalid/router.schema.json"
 
 
@@ -197,6 +199,17 @@ _OUR_AUTH = Node(
     {"type": ["object", "array", "string", "number", "boolean", "null"]},
 )
 _USAGE = UsageSettings(store="")
+
+_PASSTHROUGH = _obj(
+    "A subgraph's subscriptions.",
+    path=_str("The subscription path on its host (default: its URL's path)."),
+    protocol=_str("The graphql-ws library's protocol.", PROTOCOLS[0], PROTOCOLS),
+    heartbeat_interval=Node(
+        "WebSocket pings to the subgraph: a duration, or disable.",
+        {"anyOf": [*_DURATION["anyOf"], {"enum": ["disable", "enable"]}]},
+        default="15s",
+    ),
+)
 
 TREE = _obj(
     "router.yaml: the router's configuration (Apollo Router's keys where Apollo has the"
@@ -430,6 +443,36 @@ TREE = _obj(
                 ),
                 max=Node("The most an operation may cost.", {"type": "number", "minimum": 0}),
             ),
+        ),
+    ),
+    subscription=_obj(
+        "Federated subscriptions (docs/subscriptions.md).",
+        enabled=_bool("Off: every subscription refused (SUBSCRIPTIONS_DISABLED).", _SUB.enabled),
+        mode=_obj(
+            "How the router reaches the subgraphs' subscriptions.",
+            passthrough=_obj(
+                "graphql-transport-ws to the subgraph that owns the field.",
+                all=_PASSTHROUGH,
+                subgraphs=_by_subgraph("Per subgraph, over `all`.", _PASSTHROUGH),
+            ),
+        ),
+        max_opened_subscriptions=_int(
+            "Open subscriptions per process (null: no cap).",
+            _SUB.max_opened_subscriptions,
+            nullable=True,
+        ),
+        queue_capacity=_int(
+            "Events buffered per subscription; full: the oldest is dropped.", _SUB.queue_capacity
+        ),
+        max_subscriptions_per_connection=_int(
+            "Ours: operations open on one WebSocket.", _SUB.max_subscriptions_per_connection
+        ),
+        keep_alive_interval=_duration(
+            "Ours: heartbeats to clients (WebSocket ping, SSE comment, multipart {}).",
+            _SUB.keep_alive_interval,
+        ),
+        connection_init_timeout=_duration(
+            "Ours: a WebSocket sends connection_init within this.", _SUB.connection_init_timeout
         ),
     ),
     authentication=_obj(
