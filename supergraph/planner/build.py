@@ -43,7 +43,9 @@ def build_query_plan(
     walker, groups, split = _walk(supergraph, operation, fields, {}, budget)
     # Splitting a shared root field is chosen on estimated jumps, which may count
     # twice a jump the walk makes once: each split field is also tried whole in
-    # each subgraph serving it, and kept whole where the plan has fewer fetches.
+    # each subgraph serving it, and kept whole where the plan has no more fetches
+    # and no longer chain of them (the first such subgraph): a split asks one object of two subgraphs, and
+    # needs both copies of the field to answer.
     whole: dict[int, str] = {}
     for field in split:
         for graph in root_candidates(walker, field):
@@ -54,10 +56,29 @@ def build_query_plan(
                 raise
             except PlanningError:
                 continue
-            if len(other[1]) < len(groups):
+            still_split = id(field) not in whole
+            if _cost(other[1]) < _cost(groups) or (
+                still_split and _cost(other[1]) == _cost(groups)
+            ):
                 walker, groups, _ = other
                 whole = trial
     return QueryPlan(node=NodeBuilder(operation, groups, walker.roots).build())
+
+
+def _cost(groups: list[FetchGroup]) -> tuple[int, int]:
+    """Fetches, then the longest chain of fetches waiting on each other."""
+    by_id = {g.id: g for g in groups}
+    depth: dict[int, int] = {}
+
+    def chain(group: FetchGroup) -> int:
+        if group.id not in depth:
+            depth[group.id] = 0  # a cycle cannot occur; this only bounds the recursion
+            depth[group.id] = 1 + max(
+                (chain(by_id[d]) for d in group.deps if d in by_id), default=0
+            )
+        return depth[group.id]
+
+    return len(groups), max((chain(g) for g in groups), default=0)
 
 
 def _walk(

@@ -229,3 +229,41 @@ def test_jumps_from_one_position_to_one_subgraph_cost_one() -> None:
     cost = CostModel(model)
     assert cost.local_cost("brief", "Kennel", shelter.selections, Provided(found.provides)) == 1
     assert cost.local_cost("atlas", "Kennel", shelter.selections, None) == 1
+
+
+def test_a_shared_root_field_stays_whole_when_a_split_saves_no_fetch() -> None:
+    # `almanac` opens a fetch of atlas; `shelter` could join it for `id` and ask
+    # brief for `residents` (a split: two fetches, in parallel), or be asked whole
+    # of brief (two fetches, in parallel too). The split asks one object of two
+    # subgraphs and needs both copies of `shelter` to answer: it is kept only
+    # when it saves a fetch, or a fetch waiting on another.
+    query = """
+        { almanac { id } shelter { id residents { id } } }
+    """
+    assert plan_text(FIXTURE, query) == expected(
+        """
+        QueryPlan {
+          Parallel {
+            Fetch(service: "atlas") {
+              {
+                almanac {
+                  id
+                }
+              }
+            },
+            Fetch(service: "brief") {
+              {
+                shelter {
+                  __typename
+                  id
+                  residents {
+                    __typename
+                    id
+                  }
+                }
+              }
+            },
+          },
+        }
+        """
+    )
