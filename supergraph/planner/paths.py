@@ -15,6 +15,7 @@ subtrees come from `cost.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from supergraph.operation import Field, InlineFragment, Selection
@@ -194,12 +195,14 @@ class PathFinder:
             cost=0, order=self.graph_order[graph], graph=graph, key=keys[0], rep_type=ctx.type_name
         )
 
-    def abstract_fields(self, ctx: Ctx, fields: list[Field]) -> tuple[tuple[Field, ...], bool]:
+    def abstract_fields(
+        self, ctx: Ctx, fields: list[Field], fragments: Sequence[InlineFragment] = ()
+    ) -> tuple[tuple[Field, ...], bool]:
         """The fields asked at an abstract position, and whether once at the interface
         (True) or in a fragment per implementation the subgraph has (False)."""
         in_graph = self.sg.possible_types_in(ctx.group.service, ctx.type_name)
         if fields and not in_graph and not ctx.internal:
-            fields = self.evaluable(ctx, fields)
+            fields = self.evaluable(ctx, fields, fragments)
         if not fields:
             return (), True
         direct = [f for f in fields if self.direct_on_abstract(ctx, f)]
@@ -303,19 +306,39 @@ class PathFinder:
         subtree = self.cost.local_cost(best.graph, field.type_name, field.selections, provided)
         return 0 < subtree < INFEASIBLE
 
-    def evaluable(self, ctx: Ctx, fields: list[Field]) -> list[Field]:
+    def evaluable(
+        self, ctx: Ctx, fields: list[Field], fragments: Sequence[InlineFragment] = ()
+    ) -> list[Field]:
         """The fields worth planning where the subgraph has no object of the abstract type.
 
         The subgraph can only return null (or an error) here, so its fields are
         never evaluated: one that no subgraph reachable from here serves needs no
         fetch, as long as the client asked for something that can be fetched (the
-        value, null or not, still comes from this subgraph). When nothing can
-        be, all are planned, and the first unreachable one is refused as before.
+        value, null or not, still comes from this subgraph), in a fragment on the
+        interface too (`a { field ... @skip(if: $v) { id } }`: the plan serves
+        every value of `$v`). When nothing can be, all are planned, and the first
+        unreachable one is refused as before.
         """
-        evaluable = [
-            f for f in fields if self.direct_on_abstract(ctx, f) or self.jump_options(ctx, f)
-        ]
-        return evaluable or fields
+        evaluable = [f for f in fields if self._evaluable_one(ctx, f)]
+        if evaluable or self._evaluable_within(ctx, fragments):
+            return evaluable
+        return fields
+
+    def _evaluable_one(self, ctx: Ctx, field: Field) -> bool:
+        return self.direct_on_abstract(ctx, field) or bool(self.jump_options(ctx, field))
+
+    def _evaluable_within(self, ctx: Ctx, fragments: Sequence[InlineFragment]) -> bool:
+        """Does a fragment on this interface itself ask a field that can be fetched?"""
+        for fragment in fragments:
+            if fragment.type_condition != ctx.type_name:
+                continue
+            inner = [s for s in fragment.selections if isinstance(s, Field)]
+            nested = [s for s in fragment.selections if isinstance(s, InlineFragment)]
+            if any(self._evaluable_one(ctx, f) for f in inner) or self._evaluable_within(
+                ctx, nested
+            ):
+                return True
+        return False
 
     def interface_jump(self, ctx: Ctx, field: Field) -> bool:
         return any(

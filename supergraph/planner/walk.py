@@ -146,7 +146,7 @@ class Walker:
         ctx.selset.add_field("__typename", None, (), (), False, internal=True)
         fields = [s for s in selections if isinstance(s, Field)]
         fragments = [s for s in selections if isinstance(s, InlineFragment)]
-        asked, at_interface = self.paths.abstract_fields(ctx, fields)
+        asked, at_interface = self.paths.abstract_fields(ctx, fields, fragments)
         if at_interface:
             for field in asked:
                 self.add_field(ctx, field)

@@ -196,6 +196,17 @@ OPERATIONS = (
         apollo_errors=(),
     ),
     Operation(
+        name="conditional-fragment-beside-a-field-no-subgraph-can-fetch",
+        # `id` can be asked of catalog, whose node can only be null (no object type
+        # implements Node there): `text` is never evaluated, whatever `$v` is, and
+        # the answer is catalog's (its error for a Node it cannot type).
+        query="query($v: Boolean!) { node { text ... @skip(if: $v) { id } } }",
+        variables={"v": True},
+        data={"node": None},
+        errors=(ExpectedError(("node",)),),
+        requests={"catalog": 1, "notes": 0},
+    ),
+    Operation(
         name="typename-through-a-non-resolvable-interface-object",
         query="{ featured { t: __typename ... on Film { minutes } } }",
         data={"featured": {"t": "Film", "minutes": 170}},
