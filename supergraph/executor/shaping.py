@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
 
@@ -376,6 +376,9 @@ class ResponseShaper:
 
     def condition_key(self, variables: Variables) -> tuple[object, ...]:
         return tuple(bool(variables.get(name)) for name in self._condition_variables)
+
+    def possible_types(self, interface: GraphQLInterfaceType) -> Sequence[GraphQLObjectType]:
+        return self._schema.get_possible_types(interface)
 
     def runtime_type(self, abstract: str, typename: object) -> _Runtime | None:
         return self._shared.runtime_type(abstract, typename)
@@ -774,7 +777,9 @@ class _Shaping:
                 )
                 self.hidden(entry, path)
                 return _INVALID
-            if isinstance(runtime, GraphQLInterfaceType) and self.asks_typename(runtime, entry):
+            if isinstance(runtime, GraphQLInterfaceType) and (
+                self.asks_typename(runtime, entry) or self.failed_lookup(runtime, entry, path)
+            ):
                 self.unresolved(entry, shape, path)
                 self.hidden(entry, path)
                 return _INVALID
@@ -785,6 +790,32 @@ class _Shaping:
         assert entry.group is not None
         entries = self.shaper.fields(runtime, entry.group, self.variables, self.condition_key)
         return any(e.special == _TYPENAME_ENTRY for e in entries)
+
+    def failed_lookup(self, runtime: GraphQLInterfaceType, entry: _Entry, path: _Path) -> bool:
+        """Did the lookup of this object's type fail with an error inside the object,
+        while the client selects fields that depend on that type?
+
+        The subgraph with the real interface reports an error inside the object (a
+        non-null field of its object type failed, so `_entities` holds null there):
+        the object is of a type whose fields the client selects, and one of them
+        failed, so the object cannot be completed. Leaving the type conditions out
+        would answer an object next to an error for one of its fields."""
+        assert entry.group is not None
+        errors = self.errors
+        if not errors:
+            return False
+        concrete = tuple(_materialize(path))
+        if not any(_strictly_below(e.get("path"), concrete) for e in errors):
+            return False
+        names = self.response_names(runtime, entry)
+        return any(
+            self.response_names(t, entry) != names for t in self.shaper.possible_types(runtime)
+        )
+
+    def response_names(self, runtime: _Runtime, entry: _Entry) -> tuple[str, ...]:
+        assert entry.group is not None
+        entries = self.shaper.fields(runtime, entry.group, self.variables, self.condition_key)
+        return tuple(e.response_name for e in entries)
 
     def unresolved(self, entry: _Entry, shape: _Shape, path: _Path) -> None:
         """An object whose object type is unknown, with its `__typename` selected.
@@ -876,6 +907,14 @@ class _ErrorPaths:
                 continue  # a subgraph's malformed path explains nothing (and may not hash)
             self.at.add(key)
             self.under.update(key[:depth] for depth in range(len(key) + 1))
+
+
+def _strictly_below(error_path: object, path: tuple[object, ...]) -> bool:
+    return (
+        isinstance(error_path, list)
+        and len(error_path) > len(path)
+        and tuple(error_path[: len(path)]) == path
+    )
 
 
 def _is_denial(error: JSONObject) -> bool:

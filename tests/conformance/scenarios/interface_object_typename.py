@@ -260,6 +260,22 @@ OPERATIONS = (
         apollo_errors=(ExpectedError(("ledger", 1, "isMain")),),
     ),
     Operation(
+        name="type-condition-of-a-failed-lookup",
+        query="{ ledger { id ... on Admin { isMain } } }",
+        # a3 is an Admin whose non-null isMain fails in members, which answers null
+        # for the whole entity: its type stays unknown, but the error says what it
+        # is, and an Admin whose isMain failed is null. a9's lookup fails without
+        # an error: nothing says it is an Admin, its type conditions do not apply.
+        data={"ledger": [{"id": "a1", "isMain": True}, None, {"id": "a9"}]},
+        errors=(ExpectedError(("ledger", 1, "isMain")),),
+        apollo=(
+            "Apollo Gateway 2.14 reports a3's isMain error and still answers a3 as an "
+            "object without it (`{id: a3}`): a non-null field of it failed"
+        ),
+        apollo_data={"ledger": [{"id": "a1", "isMain": True}, {"id": "a3"}, {"id": "a9"}]},
+        apollo_errors=(ExpectedError(("ledger", 1, "isMain")),),
+    ),
+    Operation(
         name="aliased-typename-of-a-failed-lookup",
         query="{ ledger { id t: __typename } }",
         data={"ledger": [ADMIN_A1, {"id": "a3", "t": "Admin"}, None]},
