@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from graphql import (
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLUnionType,
     get_named_type,
@@ -664,6 +665,81 @@ def failing_subgraph_of_a_shareable_field(case: Case) -> frozenset[Atom]:
     return frozenset(out)
 
 
+def _field_type(selected: Selected) -> GraphQLNamedType | None:
+    parent = selected.parent_type
+    if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        return None
+    found = parent.fields.get(selected.node.name.value)
+    return get_named_type(found.type) if found is not None else None
+
+
+def _errors_inside(body_errors: list[dict[str, object]], path: Path) -> bool:
+    return any(
+        (p := error_path(e)) is not None and len(p) > len(path) and is_prefix(path, p)
+        for e in body_errors
+    )
+
+
+def failed_lookup_object_kept(case: Case) -> frozenset[Atom]:
+    """Objects Apollo answers and ours nulls, inside which both answers report an error,
+    at a field whose type is an interface some subgraph resolves as an @interfaceObject:
+    the lookup of the object's type failed on a non-null field of that type (the
+    subgraph nulls the whole entity), and Apollo keeps the object without the field.
+    The errors inside it that one side has beyond the other come with it: Apollo
+    repeats the subgraph's error once per selection of the field, and which of two
+    aliases of one field the subgraph reports depends on the order of its query."""
+    selections = case.selections("ours")
+    ours_errors, apollo_errors = raw_errors(case.ours), raw_errors(case.apollo)
+    out: set[Atom] = set()
+    for path, ours, apollo in case.points:
+        found = field_key_path(path)
+        parent = selections.get(found[0]) if found else None
+        if ours is not None or not isinstance(apollo, dict) or found is None or parent is None:
+            continue
+        if not (_errors_inside(ours_errors, path) and _errors_inside(apollo_errors, path)):
+            continue
+        types = {_field_type(s) for s in parent.keys.get(found[1], []) if s.included}
+        if not any(
+            isinstance(t, GraphQLInterfaceType) and case.is_interface_object(t.name) for t in types
+        ):
+            continue
+        out.add(("data", path))
+        out |= {("data", p) for p, _, _ in case.points if len(p) > len(path) and is_prefix(path, p)}
+        for side, errors in (("ours", case.ours_only), ("apollo", case.apollo_only)):
+            out |= {(side, i) for i, e in enumerate(errors) if _errors_inside([e], path)}
+    return frozenset(out)
+
+
+def nested_abstract_condition_dropped(case: Case) -> frozenset[Atom]:
+    """Keys Apollo leaves out (no null, no error) of an object of an object type, that the
+    operation selects only under a type condition on an interface or union that type
+    belongs to, with a condition on the object type itself inside it
+    (`toasters { ... on Node { ... on Toaster { id } } }`): every condition holds."""
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for path, ours, _ in case.points:
+        holder = path[:-1]
+        apollo_object = value_at(case.apollo_data, holder)
+        here = selections.get(holder)
+        if ours is None or not isinstance(apollo_object, dict) or path[-1] in apollo_object:
+            continue
+        if here is None or not isinstance(here.static_type, GraphQLObjectType):
+            continue
+        object_type = here.static_type.name
+        nodes = [s for s in here.keys.get(str(path[-1]), []) if s.included]
+        if nodes and all(
+            s.conditions
+            and all(_satisfies(case, object_type, c) for c in s.conditions)
+            and any(
+                isinstance(case.schema.get_type(c), GraphQLInterfaceType | GraphQLUnionType)
+                for c in s.conditions
+            )
+            for s in nodes
+        ):
+            out.add(("data", path))
+    return frozenset(out)
+
+
 EXCEPTIONS: tuple[ApolloException, ...] = (
     ApolloException(
         "interface-object-type-condition",
@@ -822,5 +898,24 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "subgraph that provides the selection answers it.",
         failing_subgraph_of_a_shareable_field,
         ("failing_shareable_root", "type-condition-asks-the-failing-subgraph"),
+    ),
+    ApolloException(
+        "failed-lookup-object-kept",
+        "Apollo Gateway answers an object reached through an @interfaceObject whose type "
+        "lookup failed on a non-null field of its object type (the subgraph reports "
+        "`isMain` of an Admin null, and nulls the entity) as an object without that field, "
+        "beside the error: an Admin whose non-null isMain failed is null. It also repeats "
+        "the subgraph's error once per selection of the field.",
+        failed_lookup_object_kept,
+        ("interface_object_typename", "type-condition-of-a-failed-lookup"),
+    ),
+    ApolloException(
+        "nested-abstract-condition-dropped",
+        "Apollo Gateway leaves out the fields an object type's field selects under a type "
+        "condition on an interface it implements with a condition on the object type "
+        "inside (`toasters { ... on Node { ... on Toaster { id } } }`, Toaster implements "
+        "Node): no keys, no error. Every condition holds: the spec selects them.",
+        nested_abstract_condition_dropped,
+        ("nested_conditions", "object-type-inside-an-interface-condition"),
     ),
 )
