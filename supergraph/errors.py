@@ -270,10 +270,11 @@ CODES: Final = (
     ),
     ErrorCode(
         QUERY_PLANNING_FAILED,
-        "500",
+        f"{REQUEST_ERROR}; 500",
         "plan",
-        "The planner found no plan for a valid operation (a router bug or an impossible"
-        " supergraph).",
+        "The operation asks a field no subgraph can resolve where it is asked (e.g. only"
+        " on a non-resolvable @interfaceObject): a request error. A 500 when the planner"
+        " found no plan for another reason (a router bug).",
     ),
     ErrorCode(
         MAX_PLANNING_STEPS_EXCEEDED,

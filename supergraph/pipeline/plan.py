@@ -42,7 +42,7 @@ from supergraph.limits import OperationLimits
 from supergraph.limits.fetches import count_fetches, fetches_message
 from supergraph.pipeline.response import GraphQLResponse, request_error
 from supergraph.pipeline.variables import VariableLocations
-from supergraph.planner import PlanningBudgetExceeded, PlanningError
+from supergraph.planner import PlanningBudgetExceeded, PlanningError, UnsatisfiableField
 from supergraph.planner.plan import QueryPlan
 from supergraph.planner.subscription import SubscriptionPlan, split_subscription
 from supergraph.schema import Supergraph
@@ -134,6 +134,11 @@ def prepare(
     except PlanningBudgetExceeded as error:
         # The operation's cost, as for the other limits: a request error.
         refusal = graphql_error(str(error), code=MAX_PLANNING_STEPS_EXCEEDED)
+        raise PlanRefused(request_error(refusal)) from None
+    except UnsatisfiableField as error:
+        # The supergraph cannot serve this valid operation: the client can act on it
+        # (leave the field out), the router has no fault to report as a 500.
+        refusal = graphql_error(str(error), code=QUERY_PLANNING_FAILED)
         raise PlanRefused(request_error(refusal)) from None
     except PlanningError as error:
         body = {"errors": [graphql_error(str(error), code=QUERY_PLANNING_FAILED)]}

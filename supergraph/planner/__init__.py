@@ -49,6 +49,12 @@ from __future__ import annotations
 
 from supergraph.planner.budget import DEFAULT_MAX_STEPS
 from supergraph.planner.build import build_query_plan
-from supergraph.planner.errors import PlanningBudgetExceeded, PlanningError
+from supergraph.planner.errors import PlanningBudgetExceeded, PlanningError, UnsatisfiableField
 
-__all__ = ["DEFAULT_MAX_STEPS", "PlanningBudgetExceeded", "PlanningError", "build_query_plan"]
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "PlanningBudgetExceeded",
+    "PlanningError",
+    "UnsatisfiableField",
+    "build_query_plan",
+]

@@ -13,3 +13,10 @@ class PlanningBudgetExceeded(PlanningError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"planning the operation takes more than {limit} steps")
         self.limit = limit
+
+
+class UnsatisfiableField(PlanningError):
+    """A field of a valid operation that no subgraph can resolve where it is asked (an
+    @interfaceObject whose key is not resolvable, an interface no object type
+    implements): a property of the supergraph and the operation, not a planner bug.
+    The router refuses the operation as a request error, never as a 500."""

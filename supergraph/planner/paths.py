@@ -33,7 +33,7 @@ from supergraph.planner.capabilities import (
 from supergraph.planner.context import Ctx, Jump
 from supergraph.planner.contextual import sets_context
 from supergraph.planner.cost import INFEASIBLE, CostModel
-from supergraph.planner.errors import PlanningError
+from supergraph.planner.errors import PlanningError, UnsatisfiableField
 from supergraph.planner.fetch_graph import FetchGraph
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.response_keys import ClientKeys
@@ -169,7 +169,7 @@ class PathFinder:
             if ancestors:
                 return ancestors
         if not options:
-            raise PlanningError(
+            raise UnsatisfiableField(
                 f'cannot plan field "{ctx.type_name}.{field.name}" at path '
                 f'"{".".join(ctx.path) or "(root)"}": no subgraph reachable from '
                 f'"{ctx.group.service}" resolves it'

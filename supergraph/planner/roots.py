@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.capabilities import Provided, resolves
-from supergraph.planner.errors import PlanningError
+from supergraph.planner.errors import UnsatisfiableField
 
 if TYPE_CHECKING:
     from supergraph.planner.walk import Walker
@@ -193,7 +193,7 @@ def _root_graph(
     root = walker.operation.root_type
     candidates = root_candidates(walker, field)
     if not candidates:
-        raise PlanningError(f'no subgraph can resolve field "{root}.{field.name}"')
+        raise UnsatisfiableField(f'no subgraph can resolve field "{root}.{field.name}"')
     if mutation and walker.roots and walker.roots[-1].service in candidates:
         return walker.roots[-1].service
     existing = {g.service for g in walker.roots}

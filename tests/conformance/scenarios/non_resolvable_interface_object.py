@@ -187,7 +187,9 @@ OPERATIONS = (
         query="{ node { text } }",
         data=None,
         errors=(ExpectedError(None, "QUERY_PLANNING_FAILED"),),
-        status=500,  # the supergraph cannot serve it: not the client's fault
+        # A request error (200 for application/json): the operation asks what this
+        # supergraph cannot serve there, which no retry changes; never a 500.
+        status=200,
         apollo=(
             "Apollo Gateway 2.14 plans no fetch for `text` (only notes has it, on a "
             "non-resolvable @interfaceObject) and answers node: null without an error"
