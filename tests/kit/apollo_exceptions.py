@@ -103,13 +103,39 @@ def merged_field_key_order(case: Case) -> frozenset[Atom]:
         holder = field_key_path(path)
         if here is None or holder is None or not isinstance(value, dict):
             continue
-        if list(value) != [k for k in here.included_keys() if k in value]:
+        if list(value) not in _collection_orders(case, here, value):
             continue
         parent = selections.get(holder[0])
         nodes = parent.keys.get(holder[1], []) if parent else []
         if sum(1 for s in nodes if s.included) >= 2:
             out.add(("order", path))
     return frozenset(out)
+
+
+def _collection_orders(
+    case: Case, here: ObjectSelections, value: dict[str, object]
+) -> list[list[str]]:
+    """The orders of ``value``'s keys that collecting the operation's fields gives: by the
+    object's type when the answer names it, else one per object type it may be (a type
+    condition on another type collects nothing)."""
+    orders = [[k for k in here.included_keys() if k in value]]
+    static = here.static_type
+    if here.runtime_type is not None or not isinstance(
+        static, GraphQLInterfaceType | GraphQLUnionType
+    ):
+        return orders
+    for possible in case.schema.get_possible_types(static):
+        first: dict[str, int] = {}
+        for key, nodes in here.keys.items():
+            positions = [
+                n.position
+                for n in nodes
+                if n.included and all(_satisfies(case, possible.name, c) for c in n.conditions)
+            ]
+            if positions and key in value:
+                first[key] = min(positions)
+        orders.append(sorted(first, key=first.__getitem__))
+    return orders
 
 
 def completion_errors_dropped(case: Case) -> frozenset[Atom]:
@@ -174,16 +200,31 @@ def skipped_requires_drops_fetch(case: Case) -> frozenset[Atom]:
 
 def errors_of_skipped_fields(case: Case) -> frozenset[Atom]:
     """Apollo's errors at response names the operation selects only under conditions
-    that skip them."""
+    that skip them (and the nulls above them they make), or at the path of an entity
+    fetch whose objects have every field skipped."""
     out: set[Atom] = set()
     for index, error in enumerate(case.apollo_only):
         path = error_path(error)
         holder = field_key_path(path) if path else None
         here = case.object_selections(holder[0]) if holder else None
         nodes = here.keys.get(holder[1], []) if here and holder else []
-        if nodes and not any(s.included for s in nodes):
+        skipped = bool(nodes) and not any(s.included for s in nodes)
+        if skipped or (path is not None and "@" in path and _all_skipped_at(case, path)):
             out.add(("apollo", index))
+            if skipped and path is not None:
+                # A skipped non-null field's error nulls its object there, too.
+                out |= _apollo_nulls_above(case, path)
     return frozenset(out)
+
+
+def _all_skipped_at(case: Case, path: Path) -> bool:
+    """An error at a fetch's own path (`feed.@._entities`: the subgraph failed the fetch,
+    not a field) where every field the operation selects on those objects is skipped."""
+    place = _position(path[: path.index("@")])
+    here = [o for p, o in case.selections("ours").items() if _position(p) == place]
+    return bool(here) and all(
+        not s.included for o in here for nodes in o.keys.values() for s in nodes
+    )
 
 
 def _position(path: Path) -> tuple[str, ...]:
@@ -787,8 +828,9 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
     ApolloException(
         "errors-of-skipped-fields",
         "Apollo Gateway reports the subgraph errors of fields the operation skips "
-        "(`score @skip(if: true)` under a field with a variable condition): the client "
-        "selected nothing there, so nothing there can fail.",
+        "(`score @skip(if: true)` under a field with a variable condition), or of an entity "
+        "fetch it sends for objects whose every field is skipped (at the fetch's path, "
+        "`feed.@._entities`): the client selected nothing there, so nothing there can fail.",
         errors_of_skipped_fields,
         ("failures", "error-of-a-skipped-field"),
     ),

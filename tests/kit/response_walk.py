@@ -205,11 +205,14 @@ class _Walk:
                 selected = Selected(selection, parent, inner_included, around, position)
                 out.keys.setdefault(key, []).append(selected)
                 continue
+            # A spread's fragment is visited once per branch (no cycles), but a second
+            # spread of it beside the first (under other directives) counts too.
+            branch = visited
             if isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
                 if fragment is None or selection.name.value in visited:
                     continue
-                visited = {*visited, selection.name.value}
+                branch = {*visited, selection.name.value}
                 condition, inner = fragment.type_condition, fragment.selection_set
             else:
                 assert isinstance(selection, InlineFragmentNode)
@@ -225,7 +228,7 @@ class _Walk:
                 inner,
                 inner_included,
                 out,
-                visited,
+                branch,
                 around if condition is None else (*around, condition.name.value),
             )
 
