@@ -609,10 +609,15 @@ def requires_argument_conflict(case: Case) -> frozenset[Atom]:
         if found is None or here is None or ours is None or apollo is None:
             continue
         runtime = here.runtime_type or here.static_type
+        # The field there requires the external field, or is the client's own selection
+        # of it (`comments(limit: 1)` beside `author`, which requires `comments(limit: 3)`).
         mine = {
             r
             for s in here.keys.get(found[1], [])
-            for r in _requires_arguments(case, runtime.name, s.node.name.value)
+            for r in {
+                *_requires_arguments(case, runtime.name, s.node.name.value),
+                *(_own_arguments(s) if s.included else ()),
+            }
         }
         others = {
             r
@@ -919,8 +924,9 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
     ApolloException(
         "requires-argument-conflict",
         "Apollo Gateway fetches an external field required with different arguments by two "
-        'fields (`area(unit: "M")`, `area(unit: "FT")`) once, with one argument, and '
-        "computes both fields from it: one of them is wrong.",
+        'fields (`area(unit: "M")`, `area(unit: "FT")`), or required with other arguments '
+        "than the client's own selection of it, once, with one argument, and computes "
+        "both from it: one of them is wrong.",
         requires_argument_conflict,
         ("requires_arguments", "both-in-one-selection"),
     ),

@@ -63,6 +63,18 @@ SCENARIO = Scenario(
     subgraphs=(front, planner),
     operations=(
         Operation(
+            name="client-selection-beside-a-requires-of-other-arguments",
+            query='{ rooms { spaceMetric area(unit: "FT") } }',
+            data={"rooms": [{"spaceMetric": 10, "area": 220}, {"spaceMetric": 11, "area": 385}]},
+            apollo=(
+                'Apollo Gateway fetches `area` once for the client\'s `area(unit: "FT")` and '
+                "spaceMetric's required `area(unit: \"M\")`, with M: the client's area is wrong"
+            ),
+            apollo_data={
+                "rooms": [{"spaceMetric": 10, "area": 20}, {"spaceMetric": 11, "area": 35}]
+            },
+        ),
+        Operation(
             name="both-in-one-selection",
             query="{ rooms { spaceMetric spaceImperial } }",
             data={
