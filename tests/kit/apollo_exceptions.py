@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from graphql import (
     GraphQLInterfaceType,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLUnionType,
     get_named_type,
@@ -277,16 +278,46 @@ def interface_object_type_condition(case: Case) -> frozenset[Atom]:
     return frozenset(out)
 
 
+def _nullable_between(case: Case, top: Path, path: Path) -> bool:
+    """Is a field below ``top``, down to ``path`` included, nullable (so a null at ``path``
+    stops there)? Fields only, read from the operation on our answer's objects."""
+    selections = case.selections("ours")
+    for depth in range(len(top) + 1, len(path) + 1):
+        if not isinstance(path[depth - 1], str):
+            continue
+        found = field_key_path(path[:depth])
+        here = selections.get(found[0]) if found else None
+        if found is None or here is None:
+            return False
+        for s in here.keys.get(found[1], []):
+            parent = s.parent_type
+            field = (
+                parent.fields.get(s.node.name.value)
+                if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+                else None
+            )
+            if field is not None and not isinstance(field.type, GraphQLNonNull):
+                return True
+    return False
+
+
 def interface_object_null_without_error(case: Case) -> frozenset[Atom]:
-    """Apollo's nulls without any error at all (``data: null`` too, which the spec never
-    allows) of objects at places where the operation selects under type conditions on
-    object types that implement an @interfaceObject interface (on that object or another
-    at the same place), or below a field it selects so."""
-    if raw_errors(case.apollo):
-        return frozenset()
+    """Apollo's nulls without any error that explains them (``data: null`` too, which the
+    spec never allows; an error at a nullable field below nulls only that field) of
+    objects at places where the operation selects under type conditions on object types
+    that implement an @interfaceObject interface (on that object or another at the same
+    place), or below a field it selects so."""
     out: set[Atom] = set()
+    apollo_errors = [p for p in map(error_path, raw_errors(case.apollo)) if p is not None]
+    if len(apollo_errors) != len(raw_errors(case.apollo)):
+        return frozenset()
     for path, ours, apollo in case.points:
         if apollo is not None or ours is None:
+            continue
+        # An error of Apollo's explains this null only where it can propagate up to it.
+        if any(is_prefix(path, e) and not _nullable_between(case, path, e) for e in apollo_errors):
+            continue
+        if any(is_prefix(e, path) for e in apollo_errors):
             continue
         if _io_condition_above(case, path) or any(
             _io_condition_at_position(case, inner) for inner, _ in objects(ours, path)
@@ -396,7 +427,9 @@ def unplannable_field_silent_null(case: Case) -> frozenset[Atom]:
     """Our QUERY_PLANNING_FAILED for a selection no subgraph can fetch (an
     @interfaceObject's field below a type nobody can resolve), where Apollo plans no fetch
     for it and answers null there without any error."""
-    if case.ours_data is not None or raw_errors(case.apollo):
+    # A subgraph's error for the parent (`a` a subgraph cannot type) is no error about
+    # the field: Apollo reports nothing of its own for it.
+    if case.ours_data is not None or not all(_from_subgraph(e) for e in raw_errors(case.apollo)):
         return frozenset()
     out: set[Atom] = set()
     for index, error in enumerate(case.ours_only):
@@ -407,7 +440,9 @@ def unplannable_field_silent_null(case: Case) -> frozenset[Atom]:
         if place and value_at(case.apollo_data, place) is None:
             out.add(("ours", index))
     if out:
+        # Ours answered nothing: all of Apollo's data, and what the subgraphs it asked said.
         out |= {("data", p) for p, _, _ in case.points}
+        out |= {("apollo", i) for i, e in enumerate(case.apollo_only) if _from_subgraph(e)}
     return frozenset(out)
 
 
@@ -889,9 +924,11 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "unplannable-field-silent-null",
         "For a field no subgraph can fetch (`node { text }`: `text` only on a "
         "non-resolvable @interfaceObject, of an interface no object type implements) "
-        "Apollo Gateway plans no fetch and answers null without any error, as if the "
-        "field were null; ours refuses the operation (QUERY_PLANNING_FAILED), as the "
-        "federation audit expects.",
+        "Apollo Gateway plans no fetch and answers null without any error of its own, as "
+        "if the field were null (a subgraph's error for the parent aside); ours refuses "
+        "the operation (QUERY_PLANNING_FAILED, a request error), as the federation audit "
+        "expects. Where the parent is null anyway, Apollo's answer is no worse: that part "
+        "is our design choice (docs/planner.md), not Apollo's bug.",
         unplannable_field_silent_null,
         ("non_resolvable_interface_object", "field-no-subgraph-can-fetch"),
     ),
