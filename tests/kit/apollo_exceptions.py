@@ -220,11 +220,16 @@ def errors_of_skipped_fields(case: Case) -> frozenset[Atom]:
 
 def _all_skipped_at(case: Case, path: Path) -> bool:
     """An error at a fetch's own path (`feed.@._entities`: the subgraph failed the fetch,
-    not a field) where every field the operation selects on those objects is skipped."""
+    not a field) where every field the operation selects on those objects is skipped, or
+    one resolved with @requires is."""
     place = _position(path[: path.index("@")])
     here = [o for p, o in case.selections("ours").items() if _position(p) == place]
-    return bool(here) and all(
-        not s.included for o in here for nodes in o.keys.values() for s in nodes
+    if not here:
+        return False
+    nodes = [s for o in here for ns in o.keys.values() for s in ns]
+    # Or the fetch of a skipped field resolved with @requires (its inputs were skipped too).
+    return all(not s.included for s in nodes) or any(
+        not s.included and case.has_requires(s.parent_type.name, s.node.name.value) for s in nodes
     )
 
 
@@ -654,15 +659,15 @@ def requires_argument_conflict(case: Case) -> frozenset[Atom]:
                 *(_own_arguments(s) if s.included else ()),
             }
         }
+        # Apollo fetches what a field requires even where a variable skips the field.
         others = {
             r
             for key, nodes in here.keys.items()
             if key != found[1]
             for s in nodes
-            if s.included
             for r in {
                 *_requires_arguments(case, runtime.name, s.node.name.value),
-                *_own_arguments(s),
+                *(_own_arguments(s) if s.included else ()),
             }
         }
         if any(name == o and args != a for name, args in mine for o, a in others):
@@ -869,8 +874,9 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "errors-of-skipped-fields",
         "Apollo Gateway reports the subgraph errors of fields the operation skips "
         "(`score @skip(if: true)` under a field with a variable condition), or of an entity "
-        "fetch it sends for objects whose every field is skipped (at the fetch's path, "
-        "`feed.@._entities`): the client selected nothing there, so nothing there can fail.",
+        "fetch it sends for objects whose every field is skipped, or for a skipped @requires "
+        "field (at the fetch's path, `feed.@._entities`): the client selected nothing "
+        "there, so nothing there can fail.",
         errors_of_skipped_fields,
         ("failures", "error-of-a-skipped-field"),
     ),
