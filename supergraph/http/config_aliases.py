@@ -41,22 +41,26 @@ def _dotted(path: Path) -> str:
     return ".".join(path)
 
 
-def _get(raw: Mapping[str, object], path: Path) -> object:
+_MISSING = object()
+
+
+def _lookup(raw: Mapping[str, object], path: Path) -> object:
+    """The value at `path`, or `_MISSING` (a key set to null is present)."""
     current: object = raw
     for key in path:
         if not isinstance(current, dict) or key not in current:
-            return None
+            return _MISSING
         current = current[key]
     return current
 
 
+def _get(raw: Mapping[str, object], path: Path) -> object:
+    value = _lookup(raw, path)
+    return None if value is _MISSING else value
+
+
 def _has(raw: Mapping[str, object], path: Path) -> bool:
-    current: object = raw
-    for key in path:
-        if not isinstance(current, dict) or key not in current:
-            return False
-        current = current[key]
-    return True
+    return _lookup(raw, path) is not _MISSING
 
 
 def _pop(raw: dict[str, object], path: Path) -> object:
