@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import grafbase
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 NODE = BENCH / "node"
@@ -78,6 +80,8 @@ class Gateway:
             if self.key == "hive-rust":
                 argv.append("--hive-router-runtime")
             return argv
+        if self.key == "grafbase":
+            return grafbase.argv(supergraph, port, workdir)
         raise ValueError(f"unknown gateway {self.key!r}")
 
     @property
@@ -86,6 +90,8 @@ class Gateway:
 
     @property
     def env(self) -> dict[str, str]:
+        if self.key == "grafbase":
+            return {"NO_COLOR": "1"}
         return {} if self.ours else {"NODE_ENV": "production"}
 
     @property
@@ -107,6 +113,10 @@ GATEWAYS: dict[str, Gateway] = {
             "hive-rust",
             "@graphql-hive/gateway 2.15.1 --hive-router-runtime"
             " (@graphql-hive/router-runtime 1.4.23, Rust query planner)",
+        ),
+        Gateway(
+            "grafbase",
+            f"Grafbase gateway (grafbase dev, CLI {grafbase.VERSION}, Rust, multi-threaded)",
         ),
     )
 }

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import callers, overhead, procs
+from bench import callers, grafbase, overhead, procs
 from bench.gateways import BENCH, GATEWAYS, NODE, ROOT, VENV_BIN, Gateway
 from bench.operations import (
     CALLERS,
@@ -54,7 +54,7 @@ from subgraphs._common.seeding import Scale
 
 SUBGRAPHS = ("accounts", "products", "reviews", "inventory", "orders")
 # ours-w2 is reported as scaling against ours, the others as peers (bench/README.md)
-FULL_GATEWAYS = "ours,ours-w2,apollo,hive,hive-rust"
+FULL_GATEWAYS = "ours,ours-w2,apollo,hive,hive-rust,grafbase"
 QUICK_GATEWAYS = "ours,apollo,hive"
 USER_HEADERS = {"x-user-id": USER}
 
@@ -125,6 +125,8 @@ def check_tools(gateways: Sequence[str]) -> None:
     runtime = NODE / "node_modules" / "@graphql-hive" / "router-runtime"
     if "hive-rust" in gateways and not runtime.is_dir():
         missing.append("@graphql-hive/router-runtime in bench/node")
+    if "grafbase" in gateways and not grafbase.BINARY.is_file():
+        missing.append("@grafbase/cli-x86_64-unknown-linux-musl in bench/node (x86_64 Linux only)")
     if missing:
         sys.exit(f"bench: missing {', '.join(missing)}: run bench/ensure-tools.sh first")
 
