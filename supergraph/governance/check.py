@@ -102,7 +102,8 @@ def affected_coordinates(change: Change) -> frozenset[str]:
     field_path = path.split("(", 1)[0]
     if change.code == "REQUIRED_ARG_ADDED":
         return frozenset({field_path})
-    if change.code.startswith("DIRECTIVE_") or change.code in _WHOLE_TYPE:
+    if path.startswith("@") or change.code in _WHOLE_TYPE:
+        # Usage records a directive, not its arguments.
         return frozenset({owner})
     if change.input_field or change.code == "VALUE_REMOVED_FROM_ENUM":
         # Used by name in literals, or unseen through a variable of the type.

@@ -232,7 +232,8 @@ def _input_value_change(path: str, prefix: str, old: _Input, new: _Input) -> Ite
         code = "ARG_CHANGED_KIND" if prefix == "ARG" else "FIELD_CHANGED_KIND"
         message = f"{path} changed type from {old.type} to {new.type}"
         yield Change("BREAKING", code, path, message, prefix == "INPUT_FIELD")
-    elif str(old.type) != str(new.type):
+        return  # a changed default beside it is no news (graphql-js reports neither)
+    if str(old.type) != str(new.type):
         yield Change(
             "SAFE",
             f"{prefix}_TYPE_WIDENED",
@@ -326,6 +327,10 @@ def _directives(old: GraphQLSchema, new: GraphQLSchema) -> Iterator[Change]:
                     f"{path}({arg_name}:)",
                     f"argument {arg_name} of {path} was removed",
                 )
+        for arg_name, arg in old_directive.args.items():
+            if arg_name in new_directive.args:
+                arg_path = f"{path}({arg_name}:)"
+                yield from _input_value_change(arg_path, "ARG", arg, new_directive.args[arg_name])
         for arg_name, arg in new_directive.args.items():
             if arg_name not in old_directive.args and _required(arg):
                 yield Change(

@@ -207,6 +207,7 @@ def test_the_proposed_schema_from_a_running_subgraph_and_the_current_from_the_re
         (("REQUIRED_INPUT_FIELD_ADDED", "ReviewInput.stars", True), {"ReviewInput"}),
         (("VALUE_REMOVED_FROM_ENUM", "Status.RETIRED", False), {"Status.RETIRED", "Status"}),
         (("DIRECTIVE_ARG_REMOVED", "@cached(ttl:)", False), {"@cached"}),
+        (("ARG_CHANGED_KIND", "@cached(ttl:)", False), {"@cached"}),
         (("TYPE_REMOVED", "Warehouse", False), {"Warehouse"}),
     ],
 )

@@ -213,6 +213,33 @@ def test_check_passes_breaking_changes_nobody_used_in_the_window(
     assert "used by partner-app 1.2" in capsys.readouterr().out
 
 
+def test_the_same_breaking_change_passes_unused_and_fails_once_a_client_used_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    products = module_sdl("products", "subgraphs.products.schema:schema")
+    schema = tmp_path / "products.graphql"
+    schema.write_text(_without(products, "  productById(id: ID!): Product\n"))
+    check = ["check", "--subgraph", "products", "--schema", str(schema)]
+    check += ["--config", str(ROOT / "supergraph.yaml"), "--usage", dsn, "--json"]
+
+    def verdict() -> tuple[int, list[tuple[str, bool, list[str]]]]:
+        status = main(check)
+        changes = json.loads(capsys.readouterr().out)["changes"]
+        return status, [
+            (c["path"], c["blocking"], [u["clientName"] for u in c["usage"]])
+            for c in changes
+            if c["severity"] == "BREAKING"
+        ]
+
+    # Recorded usage, but none of what the change breaks: it passes.
+    _record(dsn, '{ product(upc: "1") { name } }', "web", datetime.now(UTC))
+    assert verdict() == (0, [("Query.productById", False, [])])
+    # The same change once a client used the field: it fails, naming the client.
+    _record(dsn, 'query ById { productById(id: "1") { name } }', "partner-app", datetime.now(UTC))
+    assert verdict() == (1, [("Query.productById", True, ["partner-app"])])
+
+
 def test_usage_and_deprecations_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
