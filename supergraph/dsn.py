@@ -4,6 +4,7 @@ opening one with its tables (the registry's and the usage store's)."""
 from __future__ import annotations
 
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -23,12 +24,24 @@ def engine_url(dsn: str) -> str:
     raise DsnError(f"expected sqlite:///PATH or postgresql://..., not {dsn!r}")
 
 
+CREATE_ATTEMPTS = 3
+"""Another process may create the same tables at the same moment (two routers starting,
+`supergraph usage` beside a router's first flush): each looks, finds none, and the
+second CREATE fails ("already exists"). Looking again then finds them."""
+
+
 async def open_engine(dsn: str, metadata: MetaData) -> AsyncEngine:
     """An engine on `dsn` with `metadata`'s tables created (if they are not there)."""
     engine = create_async_engine(engine_url(dsn))
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                async with engine.begin() as connection:
+                    await connection.run_sync(metadata.create_all)
+                break
+            except DBAPIError:
+                if attempt == CREATE_ATTEMPTS:
+                    raise
     except BaseException:
         await engine.dispose()
         raise

@@ -78,3 +78,33 @@ def test_usage_command_over_what_a_router_recorded(
         assert router.stop() == 0
     assert main(["usage", "--usage", dsn, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["coordinates"] == {"Query": 1, "Query.world": 1}
+
+
+def test_a_served_router_records_the_persisted_operation_id(tmp_path: Path, greetings: str) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    manifest = tmp_path / "manifest.json"
+    operations = [{"id": "greet-v1", "body": "query Greet { hello }", "name": "Greet"}]
+    manifest.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+    router = _router(
+        tmp_path,
+        greetings,
+        f"  store: {dsn}\npersisted_queries:\n  manifest: {manifest}\n  apq: false\n",
+    )
+    try:
+        router.wait_healthy()
+        partner = {"apollographql-client-name": "partner", "apollographql-client-version": "7"}
+        with httpx.Client(base_url=router.url, timeout=10) as client:
+            by_id = client.post("/graphql", json={"documentId": "greet-v1"}, headers=partner)
+            assert by_id.json() == {"data": {"hello": "hi"}}
+            as_text = client.post("/graphql", json={"query": "{ hello }"}, headers=partner)
+            assert as_text.json() == {"data": {"hello": "hi"}}
+    finally:
+        assert router.stop() == 0
+    assert sorted(_uses(dsn, "Query.hello")) == [
+        ("partner", "7", "", 1),
+        ("partner", "7", "greet-v1", 1),
+    ]

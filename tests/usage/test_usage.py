@@ -306,3 +306,21 @@ def _without(sdl: str, field: str) -> str:
     removed = re.sub(pattern, "", sdl, count=1, flags=re.S)
     assert removed != sdl
     return removed
+
+
+def test_stores_opened_at_once_on_a_fresh_database_all_open(tmp_path: Path) -> None:
+    """Two routers starting, or `supergraph usage` beside a router's first flush: each
+    creates the tables it does not find; the one that loses the race looks again."""
+    from supergraph.registry.store import Registry
+
+    async def scenario(dsn: str) -> int:
+        usage = [UsageStore.open(dsn) for _ in range(6)]
+        stores: list[UsageStore | Registry] = list(
+            await asyncio.gather(*usage, *(Registry.open(dsn) for _ in range(2)))
+        )
+        for store in stores:
+            await store.close()
+        return len(stores)
+
+    for attempt in range(5):
+        assert _run(scenario(f"sqlite:///{tmp_path / f'fresh{attempt}.db'}")) == 8
