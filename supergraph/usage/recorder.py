@@ -146,13 +146,21 @@ class UsageRecorder:
         return {operation: self._describe(*operation) for operation in texts}
 
     def _keep(self, counts: dict[_Key, int], texts: dict[tuple[str, str | None], None]) -> None:
-        for key, count in counts.items():
-            if key in self._counts or len(self._counts) < self.settings.max_keys:
-                self._counts[key] = self._counts.get(key, 0) + count
+        """Put a failed flush's counts back, within the bounds: requests recorded while it
+        ran took room of their own, and what no longer fits is dropped (counted)."""
         for operation in texts:
-            if operation not in self._pending_texts:
+            size = len(operation[0])
+            if operation in self._pending_texts:
+                continue
+            if self._pending_bytes + size <= self.settings.max_pending_bytes:
                 self._pending_texts[operation] = None
-                self._pending_bytes += len(operation[0])
+                self._pending_bytes += size
+        for key, count in counts.items():
+            fits = key in self._counts or len(self._counts) < self.settings.max_keys
+            if fits and (key[0], key[1]) in self._pending_texts:
+                self._counts[key] = self._counts.get(key, 0) + count
+            else:
+                self.dropped += count
 
     def _start(self) -> None:
         """Flush every `flush_interval` seconds on the running loop (from the first record)."""

@@ -153,6 +153,31 @@ def test_a_failed_flush_keeps_the_counts(tmp_path: Path) -> None:
     assert (recorder.flush_failures, recorder.flushed) == (1, 1)
 
 
+def test_a_failed_flush_keeps_its_counts_within_the_bounds(tmp_path: Path) -> None:
+    """Requests recorded while a flush runs take room; when the flush fails, what it
+    puts back must still fit (else each failure could grow the pending text)."""
+    settings = UsageSettings(store=f"sqlite:///{tmp_path / 'no' / 'dir.db'}", max_pending_bytes=5)
+    recorder: UsageRecorder
+
+    def describe(text: str, name: str | None) -> tuple[str, frozenset[str]]:
+        if text == "abc":  # during the flush of "abc": a new operation arrives
+            recorder.record("defg", "B", "web", "1")
+        return text, frozenset({f"Query.{text}"})
+
+    recorder = UsageRecorder(settings, describe)
+    recorder.record("abc", "A", "web", "1")
+
+    async def scenario() -> tuple[int, int]:
+        failed = await recorder.flush()  # "defg" took 4 of the 5 bytes: "abc" cannot return
+        (tmp_path / "no").mkdir()
+        written = await recorder.flush()
+        await recorder.aclose()
+        return failed, written
+
+    assert _run(scenario()) == (0, 1)
+    assert (recorder.recorded, recorder.dropped, recorder.flushed) == (2, 1, 1)
+
+
 def _record(dsn: str, query: str, client: str, when: datetime) -> None:
     describe = describer(compose_bundled_api())
 
