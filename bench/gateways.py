@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,15 @@ class Gateway:
     key: str
     title: str
 
-    def argv(self, supergraph: Path, port: int, workdir: Path) -> Sequence[str]:
+    def argv(
+        self,
+        supergraph: Path,
+        port: int,
+        workdir: Path,
+        modules: Mapping[str, str] | None = None,
+    ) -> Sequence[str]:
+        """`modules`: the subgraphs' Strawberry schemas, for a gateway that composes
+        the graph itself (Grafbase; default: the bundled subgraphs)."""
         if self.ours:
             config = workdir / f"router-{self.key}.yaml"
             variant = {
@@ -81,7 +89,7 @@ class Gateway:
                 argv.append("--hive-router-runtime")
             return argv
         if self.key == "grafbase":
-            return grafbase.argv(supergraph, port, workdir)
+            return grafbase.argv(supergraph, port, workdir, modules)
         raise ValueError(f"unknown gateway {self.key!r}")
 
     @property

@@ -12,7 +12,7 @@ schemas in process (as `supergraph compose` does with `module:` sources).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from supergraph.cli.compose import module_sdl
@@ -29,8 +29,11 @@ def subgraph_urls(supergraph: Path) -> dict[str, str]:
     return dict(_JOIN_GRAPH.findall(supergraph.read_text()))
 
 
-def write_config(supergraph: Path, workdir: Path) -> Path:
-    """grafbase.toml (and one SDL file per subgraph) for the subgraphs of `supergraph`."""
+def write_config(supergraph: Path, workdir: Path, modules: Mapping[str, str] | None = None) -> Path:
+    """grafbase.toml (and one SDL file per subgraph) for the subgraphs of `supergraph`.
+
+    `modules`: where each subgraph's Strawberry schema is (`package.module:attribute`;
+    default the bundled subgraphs')."""
     folder = workdir / "grafbase"
     folder.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -42,13 +45,16 @@ def write_config(supergraph: Path, workdir: Path) -> Path:
     ]
     for name, url in subgraph_urls(supergraph).items():
         sdl = folder / f"{name}.graphql"
-        sdl.write_text(module_sdl(name, f"subgraphs.{name}.schema:schema"))
+        location = (modules or {}).get(name, f"subgraphs.{name}.schema:schema")
+        sdl.write_text(module_sdl(name, location))
         lines += [f"[subgraphs.{name}]", f'url = "{url}"', f'schema_path = "{sdl}"', ""]
     config = folder / f"grafbase-{supergraph.stem}.toml"
     config.write_text("\n".join(lines))
     return config
 
 
-def argv(supergraph: Path, port: int, workdir: Path) -> Sequence[str]:
-    config = write_config(supergraph, workdir)
+def argv(
+    supergraph: Path, port: int, workdir: Path, modules: Mapping[str, str] | None = None
+) -> Sequence[str]:
+    config = write_config(supergraph, workdir, modules)
     return [str(BINARY), "dev", "--config", str(config), "--port", str(port)]

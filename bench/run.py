@@ -32,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,7 +171,8 @@ def prime_mutation(real: dict[str, int]) -> None:
 
 
 def start_stubs(workdir: Path, real: dict[str, int]) -> dict[str, int]:
-    ports = {name: procs.free_port() for name in SUBGRAPHS}
+    """One stub port in front of each subgraph of `real` (name -> port)."""
+    ports = {name: procs.free_port() for name in real}
     argv = [str(VENV_BIN / "python"), "-m", "bench.stub"]
     for name, port in ports.items():
         argv += ["--listen", f"{name}={port}=http://127.0.0.1:{real[name]}/graphql"]
@@ -224,12 +225,19 @@ def without_security(sdl: str) -> str:
 
 
 class Running:
-    def __init__(self, gateway: Gateway, supergraph: Path, workdir: Path, tag: str) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        supergraph: Path,
+        workdir: Path,
+        tag: str,
+        modules: Mapping[str, str] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.port = procs.free_port()
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         self.log = workdir / "logs" / f"gateway-{gateway.key}-{tag}.log"
-        argv = gateway.argv(supergraph, self.port, workdir)
+        argv = gateway.argv(supergraph, self.port, workdir, modules)
         self.process = procs.start(argv, self.log, env=gateway.env, cwd=gateway.cwd)
         procs.wait_until(self.process, self.url, self.log, post=True)
 
