@@ -1,6 +1,14 @@
 """Profile our router under load with py-spy: a flame graph and a hot-spot summary.
 
     python -m bench.profile [--operation small_join] [--seconds 20] [--concurrency 32] [--native]
+    python -m bench.profile --operation public --callgrind 200
+
+`--operation public` is the public gateway benchmark's query on its four
+subgraphs (bench/public.py). `--callgrind N` instead runs the router under
+`valgrind --tool=callgrind` with collection off, warms it up, switches collection
+on for N sequential requests and writes bench/results/callgrind-<operation>.out
+and callgrind-<operation>.txt (instructions per request and the top C functions):
+instruction counts do not depend on what else the machine runs.
 
 Starts the seeded subgraphs and the stubs (as the benchmark does), our router on
 the stub supergraph, sends the operation once (records the stub answers), then
@@ -23,8 +31,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import procs
-from bench.gateways import BENCH, GATEWAYS, VENV_BIN
+from bench import procs, public
+from bench.gateways import BENCH, GATEWAYS, ROUTER_YAML, VENV_BIN
 from bench.operations import OPERATIONS
 from bench.run import (
     USER_HEADERS,
@@ -87,6 +95,68 @@ def summarize(collapsed: Path, top: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
+def setup(key: str, scale: int, workdir: Path) -> tuple[Path, dict[str, object]]:
+    """Subgraphs, stubs and the stub supergraph for `key`; the request body."""
+    if key == "public":
+        stubs = start_stubs(workdir, public.start_subgraphs(workdir))
+        return public.write_supergraph(workdir, stubs), dict(public.BODY)
+    op = next(o for o in OPERATIONS if o.key == key)
+    env = seed(workdir, scale)
+    real = start_subgraphs(workdir, env)
+    prime_mutation(real)
+    stubs = start_stubs(workdir, real)
+    return write_supergraph(workdir, "stub", stubs), op.body()
+
+
+def callgrind(supergraph: Path, body: dict[str, object], key: str, requests: int) -> str:
+    """Instructions per request of our router (one process), by callgrind; the summary."""
+    workdir = supergraph.parent
+    config = workdir / "router-callgrind.yaml"
+    config.write_text(ROUTER_YAML)
+    port = procs.free_port()
+    # %p: a child forked by the router (the compute process) stays under valgrind and
+    # would overwrite the parent's file with its own, empty, counts when it exits.
+    pattern = workdir / "callgrind.%p.out"
+    argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no"]
+    argv.append(f"--callgrind-out-file={pattern}")
+    argv += [str(VENV_BIN / "python"), "-m", "supergraph", "serve", "--supergraph"]
+    argv += [str(supergraph), "--config", str(config), "--port", str(port)]
+    log_path = workdir / "logs" / "router-callgrind.log"
+    process = procs.start(argv, log_path)
+    url = f"http://127.0.0.1:{port}/graphql"
+    procs.wait_until(process, url, log_path, post=True, timeout=600)
+    for _ in range(20):  # plans cached, heavy entries promoted, lazy imports done
+        status, raw = procs.post_json(url, body, USER_HEADERS, timeout=600)
+        if status != 200:
+            raise RuntimeError(f"{key}: {status} {raw[:300]!r}")
+    control = ["callgrind_control", "--instr=on", str(process.pid)]
+    subprocess.run(control, check=True, stdout=subprocess.DEVNULL)
+    for _ in range(requests):
+        procs.post_json(url, body, USER_HEADERS, timeout=600)
+    subprocess.run(
+        [*control[:1], "--instr=off", *control[2:]], check=True, stdout=subprocess.DEVNULL
+    )
+    procs.stop(process, timeout=300)
+    out = BENCH / "results" / f"callgrind-{key}.out"
+    shutil.copyfile(workdir / f"callgrind.{process.pid}.out", out)
+    annotated = subprocess.run(
+        ["callgrind_annotate", "--inclusive=no", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    total = _total_ir(annotated)
+    head = f"{key}: {requests} requests, {total:,} Ir, {total // requests:,} Ir per request\n\n"
+    return head + "\n".join(annotated.splitlines()[:60]) + "\n"
+
+
+def _total_ir(annotated: str) -> int:
+    for line in annotated.splitlines():
+        if "PROGRAM TOTALS" in line and line.split()[0] != ".":
+            return int(line.split()[0].replace(",", ""))
+    raise RuntimeError("callgrind_annotate printed no PROGRAM TOTALS")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--operation", default="small_join")
@@ -96,26 +166,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--native", action="store_true", help="sample C frames too (GC, orjson; slower)"
     )
+    parser.add_argument("--callgrind", type=int, default=0, metavar="N", help="see above")
     args = parser.parse_args(argv)
-    op = next(o for o in OPERATIONS if o.key == args.operation)
+    key = args.operation
     workdir = BENCH / "results" / "tmp" / ("profile-" + time.strftime("%Y%m%d-%H%M%S"))
     workdir.mkdir(parents=True)
     results = BENCH / "results"
     try:
-        env = seed(workdir, args.scale)
-        real = start_subgraphs(workdir, env)
-        prime_mutation(real)
-        stubs = start_stubs(workdir, real)
-        supergraph = write_supergraph(workdir, "stub", stubs)
+        supergraph, request = setup(key, args.scale, workdir)
+        if args.callgrind:
+            text = callgrind(supergraph, request, key, args.callgrind)
+            (results / f"callgrind-{key}.txt").write_text(text)
+            print(text)
+            return 0
         running = Running(GATEWAYS["ours"], supergraph, workdir, "profile")
-        body = workdir / f"body-{op.key}.json"
-        body.write_text(json.dumps(op.body()))
-        status, raw = procs.post_json(running.url, op.body(), USER_HEADERS)
+        body = workdir / f"body-{key}.json"
+        body.write_text(json.dumps(request))
+        status, raw = procs.post_json(running.url, request, USER_HEADERS)
         if status != 200:
-            raise RuntimeError(f"{op.key}: {status} {raw[:300]!r}")
+            raise RuntimeError(f"{key}: {status} {raw[:300]!r}")
         wrk(running.url, body, args.concurrency, 3)  # warm-up
-        svg = results / f"profile-{op.key}.svg"
-        collapsed = workdir / f"profile-{op.key}.collapsed"
+        svg = results / f"profile-{key}.svg"
+        collapsed = workdir / f"profile-{key}.collapsed"
         for out, fmt in ((svg, "flamegraph"), (collapsed, "raw")):
             log(
                 f"py-spy ({fmt}) on pid {running.pid} for {args.seconds}s under wrk c={args.concurrency}"
@@ -125,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             record(running.pid, args.seconds, out, fmt, args.native)
             load.join()
         text = summarize(collapsed)
-        (results / f"profile-{op.key}.txt").write_text(text)
+        (results / f"profile-{key}.txt").write_text(text)
         print(text)
         print(f"flame graph: {svg}")
     finally:
