@@ -42,6 +42,7 @@ log = logging.getLogger("subgraphs")
 
 _SESSION_SCOPE_KEY = "subgraphs.session"
 _REQUEST_ID_SCOPE_KEY = "subgraphs.request_id"
+_RESPONSE_SCOPE_KEY = "subgraphs.response"
 
 
 class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
@@ -71,6 +72,7 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
         self.identity = identity or SubgraphIdentity(None)
         self.runtime = runtime
         self.events_enabled = runtime is not None
+        self.cache_hints = domain.cache_hints
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -114,6 +116,7 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
             return live_context(request, rid, live, identity)
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = rid
+            request.scope[_RESPONSE_SCOPE_KEY] = response
         context = SubgraphContext.from_request(request.scope[_SESSION_SCOPE_KEY], request, rid)
         context.events_enabled = self.events_enabled
         return context
@@ -134,6 +137,15 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
         # is encoded and sent (a slow reader must not hold it).
         db: SerialSession = request.scope[_SESSION_SCOPE_KEY]
         await db.close()
+        response = request.scope.get(_RESPONSE_SCOPE_KEY)
+        if self.cache_hints is not None and isinstance(response, Response):
+            body = None
+            if request.method == "POST":
+                try:
+                    body = json.loads(await request.body())
+                except ValueError:
+                    body = None
+            response.headers["cache-control"] = self.cache_hints.header_for(body)
         return await super().process_result(request, result)
 
 

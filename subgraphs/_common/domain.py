@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from subgraphs._common.cache_control import CacheHints
 from subgraphs._common.eventing import DomainEvents
 from subgraphs._common.migrations import Migration
 from subgraphs._common.schema import SubgraphSchema
@@ -31,3 +32,5 @@ class Domain:
     migrations: Sequence[Migration]
     seed: SeedFunction
     events: DomainEvents | None = None
+    cache_hints: CacheHints | None = None
+    """The Cache-Control its answers carry (None: none, the router's default applies)."""

@@ -34,6 +34,7 @@ from contextvars import ContextVar
 import orjson
 from opentelemetry.trace import SpanContext
 
+from supergraph.executor.entity_cache.carried import cache_control_of, with_cache_control
 from supergraph.executor.transport import (
     EncodedBodyTransport,
     SubgraphRequest,
@@ -120,7 +121,7 @@ class DeduplicatingTransport:
         if flight.snapshot is None or flight.waiters == 0:
             return result
         copy: JSONObject = orjson.loads(flight.snapshot)
-        return copy
+        return with_cache_control(copy, cache_control_of(result))
 
     def _take_off(self, key: _Key, subgraph: str, request: SubgraphRequest) -> _Flight:
         if self._encoded is not None:

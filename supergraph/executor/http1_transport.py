@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 import httptools
 import orjson
 
+from supergraph.executor.entity_cache.carried import with_cache_control
 from supergraph.executor.http_transport import HEADERS, decode_response
 from supergraph.executor.transport import (
     ResponseLimits,
@@ -88,6 +89,8 @@ class _Answer:
     body: bytes
     keep_alive: bool
     encoding: bytes
+    cache_control: str | None = None
+    """The Cache-Control header (the entity cache reads it: entity_cache/carried.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,7 @@ class _Connection(asyncio.Protocol):
         self._chunks: list[bytes] = []
         self._reason = b""
         self._encoding = b""
+        self._cache_control: str | None = None
         self._framed = False
         self._headers_done = False
         self._received = False
@@ -168,6 +172,8 @@ class _Connection(asyncio.Protocol):
         lowered = name.lower()
         if lowered == b"content-encoding":
             self._encoding = value.strip().lower()
+        elif lowered == b"cache-control":
+            self._cache_control = value.decode("latin-1").strip()
         elif lowered in (b"content-length", b"transfer-encoding"):
             self._framed = True
             if lowered == b"content-length" and value.strip().isdigit():
@@ -192,6 +198,7 @@ class _Connection(asyncio.Protocol):
             body,
             self._parser.should_keep_alive() and not self.closed,
             self._encoding,
+            self._cache_control,
         )
         self._reset()
         if waiter is None or waiter.done():
@@ -224,6 +231,7 @@ class _Connection(asyncio.Protocol):
         self._chunks = []
         self._reason = b""
         self._encoding = b""
+        self._cache_control = None
         self._framed = False
         self._headers_done = False
         self._length = 0
@@ -412,7 +420,8 @@ class Http1Transport:
                 # Cancelled or failed mid-answer: the connection's state is unknown.
                 pool.release(connection, answer is not None and answer.keep_alive)
             body = _decoded(subgraph, answer, target.limit)
-            return decode_response(subgraph, answer.status, answer.reason, body)
+            decoded = decode_response(subgraph, answer.status, answer.reason, body)
+            return with_cache_control(decoded, answer.cache_control)
 
     def _target(self, subgraph: str) -> _Target:
         url = self._urls.get(subgraph)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 import aiohttp
 import orjson
 
+from supergraph.executor.entity_cache.carried import with_cache_control
 from supergraph.executor.transport import (
     ResponseLimits,
     SubgraphHTTPError,
@@ -75,9 +76,10 @@ class HttpTransport:
                 body = await _read(subgraph, response, self._limits.of(subgraph))
                 status = response.status
                 reason = response.reason or ""
+                cache_control = response.headers.get("cache-control")
         except aiohttp.ClientError as error:
             raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
-        return decode_response(subgraph, status, reason, body)
+        return with_cache_control(decode_response(subgraph, status, reason, body), cache_control)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -97,6 +97,29 @@ def _has_origin(scope: Scope) -> bool:
     return any(name == b"origin" for name, _ in scope["headers"])
 
 
+MAX_INVALIDATION_BYTES = 1 << 20
+"""An invalidation body: a thousand invalidations fit many times over."""
+
+
+def invalidation_route(path: str, holder: RouterHolder) -> Route:
+    """Apollo's invalidation endpoint (response_cache.invalidation, docs/entity-cache.md)."""
+
+    async def invalidate(request: Request) -> Response:
+        router = holder.router
+        cache = router.entity_cache if router is not None else None
+        if cache is None:
+            return Response(b'{"error":"no entity cache"}', 404, media_type=APPLICATION_JSON)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_INVALIDATION_BYTES:
+                return Response(b'{"error":"body too large"}', 413, media_type=APPLICATION_JSON)
+        answer = await cache.invalidate_body(body, request.headers.get("authorization"))
+        return Response(answer.body, answer.status, media_type=APPLICATION_JSON)
+
+    return Route(path, invalidate, methods=["POST"])
+
+
 def create_app(
     router: Router | None,
     metrics: Metrics | None = None,
@@ -149,6 +172,9 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/metrics", render_metrics, methods=["GET"]),
     ]
+    cache = config.entity_cache
+    if cache is not None and cache.invalidation_path is not None:
+        routes.append(invalidation_route(cache.invalidation_path, holder))
     if config.graphiql.enabled and config.graphiql.assets_dir is not None:
         routes.append(_asset_route(Path(config.graphiql.assets_dir)))
     elif config.graphiql.enabled and config.graphiql.assets == "bundled":

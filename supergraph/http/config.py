@@ -23,6 +23,8 @@ from supergraph.http.config_aliases import upgrade
 from supergraph.http.config_values import ConfigError
 from supergraph.http.demand_control import parse_demand_control
 from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge_limits
+from supergraph.http.entity_cache_config import KEYS as ENTITY_CACHE_KEYS
+from supergraph.http.entity_cache_config import parse_entity_cache
 from supergraph.http.envsubst import EnvError, expand
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 from supergraph.http.subscription_config import SubscriptionConfig, parse_subscription
@@ -31,6 +33,7 @@ from supergraph.http.telemetry_config import TelemetryConfig, parse_telemetry
 from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.demand_control import DemandControlOptions
+from supergraph.pipeline.entity_cache import EntityCacheOptions
 from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
 from supergraph.pipeline.subgraphs import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.usage.recorder import UsageSettings
@@ -217,6 +220,8 @@ class RouterConfig:
     """Which schema elements operations use, per client (docs/usage.md); None: off."""
     demand_control: DemandControlOptions | None = None
     """Operation cost limits (docs/demand-control.md); None: off."""
+    entity_cache: EntityCacheOptions | None = None
+    """`response_cache`: subgraph answers cached (docs/entity-cache.md); None: off."""
     include_subgraph_errors_by_name: Mapping[str, bool] = field(default_factory=dict)
     """`include_subgraph_errors.subgraphs`: per subgraph, over `.all`
     (`mask_subgraph_errors` is `not all`)."""
@@ -246,6 +251,8 @@ class RouterConfig:
         yield "include_subgraph_errors.subgraphs", self.include_subgraph_errors_by_name
         yield "limits.subgraph.subgraphs", self.limits.subgraph_response_bytes_by_name
         yield "subscription.mode.passthrough.subgraphs", self.subscription.subgraphs
+        if self.entity_cache is not None:
+            yield "response_cache.subgraph.subgraphs", self.entity_cache.settings.subgraphs
 
     @property
     def introspection(self) -> bool:
@@ -278,6 +285,7 @@ TOP_KEYS = {
     "server",
     "demand_control",
     "subscription",
+    *ENTITY_CACHE_KEYS,
     *SECURITY_KEYS,
     *TELEMETRY_KEYS,
     # This router's own, where Apollo has no equivalent.
@@ -367,6 +375,7 @@ def _parse(top: Mapping[str, object], d: RouterConfig, warnings: tuple[str, ...]
         compute_jobs=_compute_jobs(top),
         usage_reporting=_usage_reporting(top),
         demand_control=parse_demand_control(top),
+        entity_cache=parse_entity_cache(top),
         include_subgraph_errors_by_name=errors_by_name,
         listen=_listen(top),
         warnings=warnings,

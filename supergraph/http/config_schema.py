@@ -445,6 +445,73 @@ TREE = _obj(
             ),
         ),
     ),
+    response_cache=_obj(
+        "Apollo's response cache: subgraph entities and root fields (docs/entity-cache.md).",
+        enabled=_bool("On.", False),
+        invalidation=_obj(
+            "Invalidation: Apollo's endpoint, and ours from domain events.",
+            path=_str("The endpoint's path (POST, on the router's listener).", "/invalidation"),
+            listen=_str("Apollo's address of the endpoint: the router's listener serves it."),
+            events=_obj(
+                "Ours: NATS subjects whose events invalidate an entity.",
+                urls=_strs("NATS servers (nats://host:4222)."),
+                rules=Node(
+                    "Each: subject, type, key (key field -> the payload field with its value).",
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["subject", "type", "key"],
+                            "properties": {
+                                "subject": {"type": "string", "minLength": 1},
+                                "type": {"type": "string", "minLength": 1},
+                                "key": {
+                                    "type": "object",
+                                    "minProperties": 1,
+                                    "additionalProperties": {"type": "string", "minLength": 1},
+                                },
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
+                ),
+            ),
+        ),
+        subgraph=_obj(
+            "Per subgraph settings.",
+            all=_obj(
+                "Every subgraph (the defaults of `subgraphs`).",
+                enabled=_bool("Cache this subgraph's answers.", True),
+                ttl=_duration("Life of an answer without max-age.", 60),
+                private_id=_str("The claim naming the caller (private data).", "sub"),
+                redis=_obj(
+                    "The Redis every replica shares (absent: in memory, one process).",
+                    urls=_strs("redis:// URLs (the first is used)."),
+                    timeout=_duration("Per command; a slower one is a miss.", 0.5),
+                    namespace=_str("Key prefix.", "supergraph:cache:"),
+                ),
+                invalidation=_obj(
+                    "The invalidation endpoint.",
+                    enabled=_bool("Serve it.", False),
+                    shared_key=_str("The Authorization header it requires."),
+                ),
+            ),
+            subgraphs=_by_subgraph(
+                "Per subgraph, over `all`.",
+                _obj(
+                    "One subgraph.",
+                    enabled=_bool("Cache this subgraph's answers."),
+                    ttl=_duration("Life of an answer without max-age."),
+                ),
+            ),
+        ),
+        max_entry_bytes=_size("Ours: a larger entry is not cached.", 256 * 1024),
+        in_memory=_obj(
+            "Ours: the store without redis.",
+            max_bytes=_size("Its byte budget (least recently used dropped).", 64 * 1024 * 1024),
+        ),
+    ),
     subscription=_obj(
         "Federated subscriptions (docs/subscriptions.md).",
         enabled=_bool("Off: every subscription refused (SUBSCRIPTIONS_DISABLED).", _SUB.enabled),

@@ -481,6 +481,8 @@ def _graphql_answer(result: Response, media_type: str, stream: str | None = None
         headers.append(_RETRY_AFTER)
     elif result.kind == "internal_error":
         headers.append(_request_id_header())  # what to quote when reporting it
+    if result.cache_control is not None:
+        headers.append((b"cache-control", result.cache_control.encode()))
     return status, orjson.dumps(result.body), headers
 
 

@@ -15,6 +15,7 @@ from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
 from supergraph.pipeline.demand_control import DemandControlOptions
+from supergraph.pipeline.entity_cache import EntityCacheRuntime
 from supergraph.pipeline.options import ExecutorOptions, RouterOptions
 from supergraph.pipeline.router import Router
 from supergraph.pipeline.subgraphs import (
@@ -76,11 +77,17 @@ def build_app(
             subgraphs.deduplicated_counts,
         )
     security = EdgeSecurity(config.security, supergraph.subgraphs)
+    entity_cache = None
+    if config.entity_cache is not None:
+        entity_cache = EntityCacheRuntime(config.entity_cache)
+        for name, documentation, labels, rows in entity_cache.metric_rows():
+            metrics.watch(name, documentation, labels, rows)
     router = Router(
         supergraph,
         subgraphs.transport,
         router_options(config, metrics),
         subscriptions=_subscriptions(config, urls) if config.subscription.enabled else None,
+        entity_cache=entity_cache,
     )
     return create_app(router, metrics, config, security=security if security.active else None)
 

@@ -19,6 +19,7 @@ from graphql import OperationType, execute_sync, get_introspection_query
 
 from supergraph.errors import BATCH_LIMIT_EXCEEDED, graphql_error
 from supergraph.executor.dedup import unshared_requests
+from supergraph.executor.entity_cache import CacheScope, cache_scope
 from supergraph.executor.execute import ExecutionOutcome, PlanExecutor
 from supergraph.executor.introspection import (
     Introspection,
@@ -90,8 +91,18 @@ async def run_plan(
     prepared: PreparedOperation,
     variables: dict[str, Any],
     request: GraphQLRequest,
+    cached: CacheScope | None = None,
 ) -> ExecutionOutcome:
-    """The plan's fetches: merged data and the subgraphs' errors."""
+    """The plan's fetches: merged data and the subgraphs' errors. `cached`: a query's
+    entity cache scope (the cache is never used for a mutation's fetches)."""
+    if cached is not None and prepared.kind is OperationType.QUERY:
+        with cache_scope(cached):
+            return await executor.execute(
+                prepared.plan,
+                variables,
+                request.subgraph_headers,
+                request.subgraph_headers_by_name,
+            )
     with unshared_requests(prepared.kind is OperationType.MUTATION):
         return await executor.execute(
             prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name

@@ -37,6 +37,9 @@ class GraphQLResponse:
     kind: ResponseKind = "ok"
     operation_name: str | None = None
     """The executed operation's name, from the document (metrics label by it)."""
+    cache_control: str | None = None
+    """The Cache-Control header: the minimum of what the entity cache saw the answer
+    use (None: the cache is off, or the answer used no subgraph)."""
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ Each stage's error type becomes a response here; nothing knows HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
 import time
@@ -64,6 +65,7 @@ from supergraph.pipeline.compile import (
 from supergraph.pipeline.compute import ComputeJobs
 from supergraph.pipeline.compute_process import ProcessSpec, RemoteJob
 from supergraph.pipeline.demand_control import DemandControl
+from supergraph.pipeline.entity_cache import EntityCacheRuntime
 from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
@@ -106,9 +108,11 @@ class Router:
         *,
         planner: Planner = build_query_plan,
         subscriptions: SubscriptionTransport | None = None,
+        entity_cache: EntityCacheRuntime | None = None,
     ) -> None:
         """`subscriptions`: how subscription fetches reach subgraphs (None: subscriptions
-        are refused, SUBSCRIPTIONS_DISABLED)."""
+        are refused, SUBSCRIPTIONS_DISABLED). `entity_cache`: queries' subgraph answers
+        are cached (entity_cache.py; None: off)."""
         self.supergraph = supergraph
         self.schema: GraphQLSchema = supergraph.api_schema
         self.options = options = options or RouterOptions()
@@ -116,6 +120,10 @@ class Router:
         self._planner = (
             partial(build_query_plan, max_steps=steps) if planner is build_query_plan else planner
         )
+        self.entity_cache = entity_cache
+        self._cache_start: asyncio.Task[None] | None = None
+        if entity_cache is not None:
+            transport = entity_cache.around(transport)
         self.transport = transport
         self.subscription_transport = subscriptions
         # The full supergraph schema knows types the API schema hides (inaccessible).
@@ -259,15 +267,16 @@ class Router:
                 )
             except execute.IntrospectionRefused as refused:
                 return request_error(refused.error)
+        cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)
         if tracing.current_recording() is None:
-            outcome = await execute.run_plan(self._executor, prepared, values, request)
+            outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
             errors[:0] = outcome.errors
             data = await self._shaping.shape(
                 prepared.shaper, outcome.data, values, errors, introspection
             )
         else:
             with tracing.span("execution"):
-                outcome = await execute.run_plan(self._executor, prepared, values, request)
+                outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
             errors[:0] = outcome.errors
             with tracing.span("shape"):
                 data = await self._shaping.shape(
@@ -278,7 +287,10 @@ class Router:
             self.demand_control.measure(estimate, query, parse, data, values)
         plan_key = "apolloQueryPlan" if request.apollo_query_plan else "queryPlan"
         exposed = wants_plan(request, self.options.expose_query_plan)
-        return respond(prepared, data, errors, exposed, plan_key)
+        response = respond(prepared, data, errors, exposed, plan_key)
+        if cached is not None:
+            response.cache_control = cached.header()
+        return response
 
     def _subscription_refusal(self, streaming: bool) -> GraphQLResponse | None:
         if not streaming:
@@ -629,12 +641,23 @@ class Router:
         """A served router's compile processes start now (else with the first job)."""
         if self.options.compute_jobs:
             self.jobs.start()
+        if self.entity_cache is not None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # not served: nothing listens to events
+            # Held: a task nobody references may be collected before it runs.
+            self._cache_start = loop.create_task(self.entity_cache.start())
 
     async def aclose(self) -> None:
         end_subscriptions(SUBSCRIPTION_SHUTDOWN, "The router is shutting down.", owner=self)
         if self.usage is not None:
             await self.usage.aclose()
         self.jobs.close()
+        if self.entity_cache is not None:
+            if self._cache_start is not None:
+                self._cache_start.cancel()
+            await self.entity_cache.aclose()
         await self.transport.aclose()
 
 

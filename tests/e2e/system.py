@@ -322,12 +322,14 @@ class System:
         limits: Mapping[str, int] | None = None,
         identity_kid: str | None = "router-1",
         supergraph_sdl: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> str:
         """Start one more router on the composed supergraph (or `supergraph_sdl`, e.g. a
         contract of it); its base URL.
 
         `urls` and `timeouts` go through the config (`override_subgraph_url.NAME`,
-        `traffic_shaping.subgraphs.NAME.timeout`).
+        `traffic_shaping.subgraphs.NAME.timeout`); `extra`: more top-level router.yaml
+        sections (e.g. `response_cache`).
         """
         from supergraph.http.config import parse_config
         from supergraph.http.server import build_app
@@ -343,6 +345,7 @@ class System:
         }
         if limits:
             raw["limits"] = dict(limits)
+        raw.update(extra or {})
         processes = os.environ.get(COMPUTE_PROCESSES_ENV)
         if processes is not None:  # e.g. 0: these suites with compilation on the thread
             raw["compute_jobs"] = {"processes": int(processes)}

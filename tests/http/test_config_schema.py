@@ -46,6 +46,14 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, obj
         "identity": {"private_key_file": str(key)},
         "authentication": jwks,
         "usage_reporting": {"store": "sqlite:///usage.db"},
+        "response_cache": {
+            "invalidation": {
+                "events": {
+                    "urls": ["nats://127.0.0.1:4222"],
+                    "rules": [{"subject": "s", "type": "T", "key": {"id": "id"}}],
+                }
+            }
+        },
         "demand_control": {
             "enabled": True,
             "mode": "measure",
