@@ -70,7 +70,9 @@ def caching(
     subgraph: Subgraph, store: MemoryStore | None = None, **settings: Any
 ) -> CachingTransport:
     return CachingTransport(
-        subgraph.transport, CacheSettings(**settings), store if store is not None else MemoryStore(1 << 20)
+        subgraph.transport,
+        CacheSettings(**settings),
+        store if store is not None else MemoryStore(1 << 20),
     )
 
 
