@@ -289,7 +289,8 @@ class Router:
         exposed = wants_plan(request, self.options.expose_query_plan)
         response = respond(prepared, data, errors, exposed, plan_key)
         if cached is not None:
-            response.cache_control = cached.header()
+            # An answer with errors is not one to keep, whatever its parts allowed.
+            response.cache_control = "no-store" if errors else cached.header()
         return response
 
     def _subscription_refusal(self, streaming: bool) -> GraphQLResponse | None:

@@ -273,3 +273,20 @@ def test_the_client_gets_the_minimum_of_what_it_used() -> None:
     assert scope.header() == "max-age=10,private"
     scope.used(NO_STORE)
     assert scope.header() == "no-store"
+
+
+def test_a_failed_or_erroneous_fetch_makes_the_answer_no_store() -> None:
+    subgraph = Subgraph()
+    cache = caching(subgraph)
+    subgraph.failing = {"1"}
+    _, used = fetch(cache, ["1"])
+    assert used.header() == "no-store"
+
+    async def broken(_subgraph: str, _request: SubgraphRequest) -> dict[str, Any]:
+        raise ConnectionError("down")
+
+    failing = CachingTransport(MockTransport(broken), CacheSettings(), MemoryStore(1 << 20))
+    scope = CacheScope(None)
+    with pytest.raises(ConnectionError):
+        fetch(failing, ["1"], scope=scope)
+    assert scope.header() == "no-store"

@@ -29,7 +29,7 @@ import orjson
 
 from supergraph.executor.entity_cache import keys
 from supergraph.executor.entity_cache.carried import cache_control_of
-from supergraph.executor.entity_cache.policy import CachePolicy
+from supergraph.executor.entity_cache.policy import NO_STORE, CachePolicy
 from supergraph.executor.entity_cache.scope import CacheScope, current_scope
 from supergraph.executor.entity_cache.settings import CacheSettings, SubgraphCache
 from supergraph.executor.entity_cache.stats import ROOT_TYPE, CacheCounts
@@ -63,8 +63,8 @@ class CachingTransport:
             return await self.inner.send(subgraph, request)
         config = self.settings.of(subgraph)
         if not config.enabled:
-            response = await self.inner.send(subgraph, request)
-            scope.used(CachePolicy.parse(cache_control_of(response), config.ttl))
+            response = await self._fetch(subgraph, request, scope)
+            scope.used(_policy(response, config))
             return response
         representations = request.variables.get("representations")
         if isinstance(representations, list) and representations and _entities_only(request):
@@ -91,8 +91,8 @@ class CachingTransport:
                 scope.used(found.policy)
                 return {"data": found.value}
         self.counts.lookups[ROOT_TYPE, "miss"] += 1
-        response = await self.inner.send(subgraph, request)
-        policy = CachePolicy.parse(cache_control_of(response), config.ttl)
+        response = await self._fetch(subgraph, request, scope)
+        policy = _policy(response, config)
         scope.used(policy)
         data = response.get("data")
         if isinstance(data, dict) and not response.get("errors"):
@@ -144,12 +144,10 @@ class CachingTransport:
             return {"data": {"_entities": entities}}
         sent = [representations[i] for i in missing]
         variables = {**request.variables, "representations": sent}
-        response = await self.inner.send(
-            subgraph,
-            SubgraphRequest(request.query, variables, request.operation_name, request.headers),
-        )
+        smaller = SubgraphRequest(request.query, variables, request.operation_name, request.headers)
+        response = await self._fetch(subgraph, smaller, scope)
+        scope.used(_policy(response, config))
         policy = CachePolicy.parse(cache_control_of(response), config.ttl)
-        scope.used(policy)
         await self._store_entities(
             subgraph, response, missing, representations, entity_keys, policy, scope
         )
@@ -187,6 +185,15 @@ class CachingTransport:
             if entry is not None:
                 entries.append(entry)
         await self.store.put_many(entries)
+
+    async def _fetch(
+        self, subgraph: str, request: SubgraphRequest, scope: CacheScope
+    ) -> JSONObject:
+        try:
+            return await self.inner.send(subgraph, request)
+        except BaseException:
+            scope.used(NO_STORE)  # the client's answer will carry the failure
+            raise
 
     # -- store ------------------------------------------------------------------------
 
@@ -226,6 +233,14 @@ class CachingTransport:
             return None
         self.counts.stored_bytes[typename] += len(body)
         return Entry(key, body, policy.max_age, tags)
+
+
+def _policy(response: JSONObject, config: SubgraphCache) -> CachePolicy:
+    """What the answer lets the client's response claim: an answer with errors, nothing
+    (the entities it did answer may still be kept: `_store_entities`)."""
+    if response.get("errors"):
+        return NO_STORE
+    return CachePolicy.parse(cache_control_of(response), config.ttl)
 
 
 def _entities_only(request: SubgraphRequest) -> bool:
