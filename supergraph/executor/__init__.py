@@ -7,6 +7,8 @@ http_transport.py   HttpTransport: one pooled keep-alive aiohttp session (http_c
 httpx_transport.py  HttpxTransport: the same on httpx, kept for measurement
 mock_transport.py   MockTransport (a function) and SchemaTransport (graphql-core) for tests
 dedup.py            DeduplicatingTransport: identical in-flight queries share one request
+entity_cache/       CachingTransport: subgraph answers cached (Redis or memory), partial hits,
+                    invalidation (docs/entity-cache.md)
 errors.py           GraphQL error dicts and the error codes
 typeinfo.py         PossibleTypes: does a __typename satisfy a type condition?
 paths.py            the objects at a Flatten path (and their response paths)
