@@ -18,13 +18,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import nats
 import orjson
-from nats.aio.client import Client
-from nats.aio.msg import Msg
 
 from supergraph.executor.entity_cache.invalidation import Invalidation
+
+if TYPE_CHECKING:  # nats is imported when a router listens (half a second of start-up)
+    from nats.aio.client import Client
+    from nats.aio.msg import Msg
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class EventInvalidation:
 
     async def start(self) -> None:
         """Connects (and reconnects by itself afterwards); raises when NATS is unreachable."""
+        import nats
+
         self._client = await nats.connect(
             servers=self.servers, max_reconnect_attempts=-1, connect_timeout=5
         )
