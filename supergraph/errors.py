@@ -99,6 +99,12 @@ SUBSCRIPTION_SHUTDOWN: Final = "SUBSCRIPTION_SHUTDOWN"
 SUBSCRIPTION_JWT_EXPIRED: Final = "SUBSCRIPTION_JWT_EXPIRED"
 """Apollo Router's code: the token the subscription was opened with expired."""
 
+# -- @defer (docs/defer.md) --------------------------------------------------------------------
+
+DEFER_BAD_HEADER: Final = "DEFER_BAD_HEADER"
+"""Apollo Router's code: @defer from a client that does not accept multipart/mixed."""
+MAX_DEFERRED_FRAGMENTS_EXCEEDED: Final = "MAX_DEFERRED_FRAGMENTS_EXCEEDED"
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorCode:
@@ -340,6 +346,21 @@ CODES: Final = (
         BESIDE_DATA,
         "shape",
         "A subgraph answered what the schema does not allow (e.g. null for a non-null field).",
+    ),
+    ErrorCode(
+        DEFER_BAD_HEADER,
+        "406",
+        "negotiate",
+        "An operation that defers fragments (for this request's variables) from a client"
+        " whose Accept lacks `multipart/mixed;deferSpec=20220824` (Apollo Router's code)."
+        " A batch cannot defer either.",
+    ),
+    ErrorCode(
+        MAX_DEFERRED_FRAGMENTS_EXCEEDED,
+        REQUEST_ERROR,
+        "plan",
+        "The operation has more @defer fragments (named fragments counted at each spread)"
+        " than `limits.max_deferred_fragments`.",
     ),
     ErrorCode(
         SUBSCRIPTION_NOT_STREAMABLE,

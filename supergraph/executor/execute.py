@@ -120,10 +120,20 @@ class PlanExecutor:
         variables: Variables,
         headers: Mapping[str, str] | None = None,
         headers_by_subgraph: Mapping[str, Mapping[str, str]] | None = None,
+        *,
+        into: ExecutionOutcome | None = None,
+        on_fetch: Callable[[Fetch], None] | None = None,
     ) -> ExecutionOutcome:
         """Run `plan`; `headers` go with every subgraph request of this execution,
-        except to the subgraphs named in `headers_by_subgraph`, which get theirs."""
+        except to the subgraphs named in `headers_by_subgraph`, which get theirs.
+
+        `into`: the outcome to fill as fetches land (a reader sees it grow: @defer
+        sends parts before the plan is done); `on_fetch`: called after each fetch has
+        merged its answer (or its failure)."""
         run = _Run(self, variables, headers, headers_by_subgraph)
+        if into is not None:
+            run.data, run.errors = into.data, into.errors
+        run.on_fetch = on_fetch
         if plan.node is not None:
             await run.node(plan.node, ())
         return ExecutionOutcome(run.data, run.errors)
@@ -149,7 +159,15 @@ class PlanExecutor:
 class _Run:
     """The state of one execution: the response tree and the errors so far."""
 
-    __slots__ = ("data", "errors", "executor", "headers", "headers_by_subgraph", "variables")
+    __slots__ = (
+        "data",
+        "errors",
+        "executor",
+        "headers",
+        "headers_by_subgraph",
+        "on_fetch",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -164,6 +182,7 @@ class _Run:
         self.headers_by_subgraph = headers_by_subgraph
         self.data: JSONObject = {}
         self.errors: list[JSONObject] = []
+        self.on_fetch: Callable[[Fetch], None] | None = None
 
     async def node(self, node: PlanNode, path: PlanPath) -> None:
         match node:
@@ -189,10 +208,15 @@ class _Run:
     async def fetch(self, fetch: Fetch, path: PlanPath) -> None:
         if tracing.current_recording() is None:  # off, or this trace is not sampled
             await self._fetch(fetch, path)
-            return
-        attributes = {"subgraph.name": fetch.service_name, "supergraph.plan.path": _shown(path)}
-        with tracing.span("fetch", attributes):
-            await self._fetch(fetch, path)
+        else:
+            attributes = {
+                "subgraph.name": fetch.service_name,
+                "supergraph.plan.path": _shown(path),
+            }
+            with tracing.span("fetch", attributes):
+                await self._fetch(fetch, path)
+        if self.on_fetch is not None:
+            self.on_fetch(fetch)
 
     async def _fetch(self, fetch: Fetch, path: PlanPath) -> None:
         variables = {

@@ -366,6 +366,27 @@ class ResponseShaper:
                 self.work = work
         return None if result is _INVALID else result  # type: ignore[return-value]
 
+    def shape_at(
+        self,
+        type_name: str,
+        value: JSONObject,
+        variables: Variables,
+        errors: list[JSONObject],
+        path: Sequence[str | int],
+    ) -> JSONObject | None:
+        """The object `value` of type `type_name`, found at `path` of the response, shaped
+        by this operation's selections (a deferred fragment's part: its nulls stop at
+        this object, which is None when one reaches it); errors as `shape`'s."""
+        runtime = self._schema.get_type(type_name)
+        if not isinstance(runtime, GraphQLObjectType):
+            raise ValueError(f"{type_name} is not an object type")
+        run = _Shaping(self, variables, errors, {})
+        at: _Path = None
+        for key in path:
+            at = (at, key)
+        result = run.shape_object(runtime, value, self._root, at)
+        return None if result is _INVALID else result  # type: ignore[return-value]
+
     def denied_below(self, group: _Group) -> bool:
         """Does authorization deny a field below `group` (looked up once per group)?"""
         if not self.denies:

@@ -5,7 +5,7 @@ router.yaml, turns HTTP into a `GraphQLRequest` and a `Response` back into HTTP.
 
 app.py           create_app(): routes, middleware; /graphql straight to the endpoint
 endpoint.py      POST/GET /graphql as a plain ASGI app: request -> pipeline -> response
-multipart.py     a streamed response's parts as multipart/mixed
+streams.py       streamed responses: subscriptions (SSE, multipart) and @defer parts
 request.py       the request headers, read once from the ASGI scope
 protocol.py      uvicorn's httptools protocol: one write per response, head limits, deadlines
 listener.py      RouterServer: uvicorn's server that stops accepting at max_connections

@@ -71,6 +71,8 @@ class LimitsConfig(OperationLimits):
     """As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
     max_fetches: int | None = 1_000
     """Subgraph fetches per plan: far above real operations, far below an alias flood."""
+    max_deferred_fragments: int | None = 32
+    """@defer fragments per operation: pages defer a handful; each is a part to track."""
     max_body_bytes: int = 2_000_000
     """As Apollo Router's default (2 MB): 413 above it."""
     subgraph_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -143,6 +145,8 @@ class InMemoryCacheConfig:
 @dataclass(frozen=True, slots=True)
 class SupergraphConfig:
     query_planning_cache: InMemoryCacheConfig = field(default_factory=InMemoryCacheConfig)
+    defer_support: bool = True
+    """`supergraph.defer_support` (Apollo's key): false answers @defer in one body."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,7 +525,7 @@ def _listen(top: Mapping[str, object]) -> ListenConfig:
     return ListenConfig(host, port, path.rstrip("/") or "/")
 
 
-_SUPERGRAPH_KEYS = {"listen", "path", "introspection", "query_planning"}
+_SUPERGRAPH_KEYS = {"listen", "path", "introspection", "query_planning", "defer_support"}
 
 
 def _limits(top: Mapping[str, object], d: LimitsConfig) -> LimitsConfig:
@@ -533,6 +537,7 @@ def _limits(top: Mapping[str, object], d: LimitsConfig) -> LimitsConfig:
         "parser_max_tokens",
         "max_expanded_fields",
         "max_fetches",
+        "max_deferred_fragments",
         "max_planning_steps",
         *HTTP1_LIMIT_KEYS,
         "subgraph",
@@ -559,6 +564,7 @@ def _limits(top: Mapping[str, object], d: LimitsConfig) -> LimitsConfig:
         ),
         max_expanded_fields=optional("max_expanded_fields"),
         max_fetches=optional("max_fetches"),
+        max_deferred_fragments=optional("max_deferred_fragments"),
         max_planning_steps=optional("max_planning_steps"),
         subgraph_response_bytes=response_bytes,
         subgraph_response_bytes_by_name=response_bytes_by_name,
@@ -810,9 +816,12 @@ def _supergraph(top: Mapping[str, object]) -> SupergraphConfig:
     where = "supergraph.query_planning.cache.in_memory"
     s = v.nested(top, where, {"limit", "max_bytes"}, siblings=_SUPERGRAPH_KEYS)
     d = _DEFAULT.supergraph.query_planning_cache
+    top_keys = v.section(top, "supergraph", _SUPERGRAPH_KEYS)
+    defer = top_keys.get("defer_support", _DEFAULT.supergraph.defer_support)
     return SupergraphConfig(
         InMemoryCacheConfig(
             limit=v.positive_int(s.get("limit", d.limit), f"{where}.limit"),
             max_bytes=v.byte_budget(s.get("max_bytes", d.max_bytes), f"{where}.max_bytes"),
-        )
+        ),
+        v.boolean(defer, "supergraph.defer_support"),
     )

@@ -222,6 +222,10 @@ TREE = _obj(
             "Allow __schema/__type (INTROSPECTION_DISABLED otherwise). Default: true, false"
             " with SUPERGRAPH_ENV=production."
         ),
+        defer_support=_bool(
+            "Answer @defer in parts (multipart/mixed;deferSpec=20220824); false: in one body.",
+            D.supergraph.defer_support,
+        ),
         query_planning=_obj(
             "Query planning.",
             cache=_obj(
@@ -275,6 +279,9 @@ TREE = _obj(
         max_root_fields=_int("Root fields per operation.", nullable=True),
         max_depth=_int("Depth (a root field is 1).", nullable=True),
         max_fetches=_int("Subgraph fetches in a plan.", _LIMITS.max_fetches, nullable=True),
+        max_deferred_fragments=_int(
+            "@defer fragments in an operation.", _LIMITS.max_deferred_fragments, nullable=True
+        ),
         max_planning_steps=_int(
             "The planner's work for one plan.", _LIMITS.max_planning_steps, nullable=True
         ),

@@ -10,7 +10,7 @@ It works on the ASGI scope directly, with no Starlette `Request` or `Response`
 per request: the headers are decoded once into a dict, the body is read from
 `receive`, the answer is two `send` calls with prebuilt header tuples (a
 streamed response, `StreamedResponse`: the head, then one per part, as
-multipart/mixed: multipart.py). That is
+multipart/mixed or SSE: streams.py). That is
 the router's hot path; at concurrency 1 the objects and middleware layers it
 skips were a good share of the edge's CPU. Any exception becomes the same 500
 INTERNAL_SERVER_ERROR body the app's error handler gives (the trace goes to the
@@ -55,11 +55,10 @@ from supergraph.http.graphiql import graphiql_html
 from supergraph.http.logs import ACCESS
 from supergraph.http.masking import mask_part, mask_subgraph_errors
 from supergraph.http.metrics import Metrics
-from supergraph.http.multipart import CONTENT_TYPE as MULTIPART_CONTENT_TYPE
-from supergraph.http.multipart import encode_parts
 from supergraph.http.negotiate import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
+    accepts_defer,
     content_media_type,
     response_media_type,
     status_for,
@@ -68,7 +67,7 @@ from supergraph.http.negotiate import (
 )
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
-from supergraph.http.streams import FORMATS, send_stream
+from supergraph.http.streams import DEFER, FORMATS, send_stream
 from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
 from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
@@ -209,8 +208,10 @@ class GraphQLEndpoint:
             logger.error("unhandled error in request %s", request_id(), exc_info=error)
             status, body, extra = _internal_error()
         if isinstance(body, StreamedResponse):
-            assert stream is not None
-            await send_stream(send, receive, FORMATS[stream], body.parts, self._keep_alive, extra)
+            # A subscription's events in the negotiated format; @defer's parts as
+            # multipart/mixed;deferSpec=20220824.
+            form = FORMATS[stream] if body.subscription and stream is not None else DEFER
+            await send_stream(send, receive, form, body.parts, self._keep_alive, extra)
             return status
         if not isinstance(body, bytes):
             await _send_parts(send, status, extra, body)
@@ -224,7 +225,11 @@ class GraphQLEndpoint:
         self, scope: Scope, headers: RequestHeaders, receive: Receive, stream: str | None
     ) -> Answer:
         # A client of a stream reads refusals as JSON.
-        media_type = APPLICATION_JSON if stream else response_media_type(headers.get("accept"))
+        accept = headers.get("accept")
+        defer = accepts_defer(accept)
+        media_type = APPLICATION_JSON if stream else response_media_type(accept)
+        if media_type is None and defer:
+            media_type = APPLICATION_JSON  # Accept: multipart/mixed;deferSpec=20220824 alone
         if media_type is None:
             return _not_acceptable()
         try:
@@ -247,7 +252,7 @@ class GraphQLEndpoint:
             if isinstance(payload, list):
                 return await self._batch(payload, headers, media_type)
             result = await self._run(
-                self._decode(payload, headers), headers, streaming=stream is not None
+                self._decode(payload, headers), headers, streaming=stream is not None, defer=defer
             )
         except Refused as refused:
             return _error(str(refused), refused.status, media_type, refused.code)
@@ -260,7 +265,10 @@ class GraphQLEndpoint:
         params = QueryParams(query_string) if query_string else None
         if self._graphiql is not None and not params and wants_html(accept):
             return 200, self._graphiql, [_HTML]
+        defer = accepts_defer(accept)
         media_type = APPLICATION_JSON if stream else response_media_type(accept)
+        if media_type is None and defer:
+            media_type = APPLICATION_JSON
         if media_type is None:
             return _not_acceptable()
         get = params.get if params is not None else _no_param
@@ -275,7 +283,11 @@ class GraphQLEndpoint:
             }
             decoded = self._decode(payload, headers)
             result = await self._run(
-                decoded, headers, allow_mutations=False, streaming=stream is not None
+                decoded,
+                headers,
+                allow_mutations=False,
+                streaming=stream is not None,
+                defer=defer,
             )
         except BadRequest as error:
             return _error(str(error), 400, media_type)
@@ -338,6 +350,7 @@ class GraphQLEndpoint:
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
         streaming: bool = False,
+        defer: bool = False,
     ) -> Response:
         router = self.holder.router
         if router is None:
@@ -361,7 +374,11 @@ class GraphQLEndpoint:
                 if router.usage is not None:
                     resolved = _with_client(resolved, decoded, headers, router.usage.settings)
                 result = await router.execute(
-                    resolved, allow_mutations=allow_mutations, budget=budget, streaming=streaming
+                    resolved,
+                    allow_mutations=allow_mutations,
+                    budget=budget,
+                    streaming=streaming,
+                    defer=defer,
                 )
         else:
             # The usual case: the request is built once, with what security adds.
@@ -378,7 +395,11 @@ class GraphQLEndpoint:
             if router.usage is not None:
                 request = _with_client(request, decoded, headers, router.usage.settings)
             result = await router.execute(
-                request, allow_mutations=allow_mutations, budget=budget, streaming=streaming
+                request,
+                allow_mutations=allow_mutations,
+                budget=budget,
+                streaming=streaming,
+                defer=defer,
             )
         if self._mask is not None:
             if isinstance(result, StreamedResponse):
@@ -472,7 +493,7 @@ def _graphql_answer(result: Response, media_type: str, stream: str | None = None
             # A query or mutation over graphql-sse: its one result, then complete.
             return 200, StreamedResponse(_one(result.body), subscription=True), []
     if isinstance(result, StreamedResponse):
-        return 200, encode_parts(result.parts), [MULTIPART_CONTENT_TYPE]
+        return 200, result, []
     status = 200 if is_signal(result.body) else status_for(result.kind, media_type)
     headers = [_CONTENT_TYPE[media_type]]
     if status == 405:

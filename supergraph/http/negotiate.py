@@ -94,6 +94,8 @@ def status_for(kind: ResponseKind, media_type: str) -> int:
         return 500
     if kind == "unavailable":
         return 503
+    if kind == "not_acceptable":
+        return 406
     # Request errors: 400 with the new media type; with application/json the
     # spec asks for 200 so legacy clients read the errors from the body.
     return 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
@@ -120,3 +122,19 @@ def subscription_stream(accept: str | None) -> str | None:
         if media == "multipart/mixed" and "subscriptionspec" in params.lower():
             return "multipart"
     return None
+
+
+def accepts_defer(accept: str | None) -> bool:
+    """Whether the client reads incremental delivery as Apollo's clients do: a
+    `multipart/mixed` entry with `deferSpec=20220824` (Apollo Router's test)."""
+    if accept is None or "deferspec" not in accept.lower():
+        return False
+    for entry in accept.split(","):
+        media, _, params = entry.partition(";")
+        if media.strip().lower() != "multipart/mixed":
+            continue
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "deferspec" and value.strip().strip('"') == "20220824":
+                return True
+    return False

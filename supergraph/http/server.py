@@ -156,6 +156,7 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         usage=config.usage_reporting,
         demand_control=_demand_control(config, metrics),
         subscription=config.subscription.options(),
+        defer_support=config.supergraph.defer_support,
     )
 
 

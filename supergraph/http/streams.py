@@ -1,4 +1,4 @@
-"""A subscription's results on HTTP: Server-Sent Events (the graphql-sse protocol,
+"""A subscription's results (and @defer's parts) on HTTP: Server-Sent Events (the graphql-sse protocol,
 distinct connections mode) or Apollo's multipart subscriptions
 (`multipart/mixed;subscriptionSpec=1.0`), with heartbeats, and the stream stopped
 as soon as the client goes away.
@@ -78,6 +78,24 @@ MULTIPART: Final = StreamFormat(
     start=_DELIMITER,
 )
 FORMATS: Final = {"sse": SSE, "multipart": MULTIPART}
+
+_DEFER_DELIMITER: Final = b"\r\n---"
+_DEFER_PART: Final = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+
+
+def defer_part(part: JSONObject) -> bytes:
+    return _DEFER_PART + orjson.dumps(part) + _DEFER_DELIMITER
+
+
+DEFER: Final = StreamFormat(
+    defer_part,
+    b"",  # no heartbeat part: Apollo's defer clients know none (an empty chunk only)
+    b"--\r\n",
+    (b"content-type", b'multipart/mixed; boundary="-"; deferSpec=20220824'),
+    start=_DEFER_DELIMITER,
+)
+"""@defer's parts (`multipart/mixed; boundary="-"; deferSpec=20220824`, as Apollo
+Router sends them): each part followed by the delimiter, so a client reads it at once."""
 
 
 async def send_stream(

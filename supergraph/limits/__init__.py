@@ -75,6 +75,8 @@ class OperationLimits:
     length (a 1.5 MB string literal is one token), so tokens alone do not bound it."""
     max_expanded_fields: int | None = None
     max_fetches: int | None = None
+    max_deferred_fragments: int | None = None
+    """@defer fragments of one operation (each is a part, tracked while the plan runs)."""
     max_planning_steps: int | None = DEFAULT_MAX_STEPS
     """Steps the planner may take for one plan (supergraph/planner/budget.py); on by
     default, as the planner's own bound: a plan that takes more is refused."""

@@ -63,3 +63,6 @@ class RouterOptions:
     subscription: SubscriptionOptions = field(default_factory=SubscriptionOptions)
     """router.yaml `subscription`: on or off, the process cap, the per-subscription
     event buffer (subscribe.py)."""
+    defer_support: bool = True
+    """router.yaml `supergraph.defer_support`: answer @defer in parts (defer.py); False:
+    the directive is ignored and the answer is one body."""

@@ -29,6 +29,7 @@ from graphql import (
 from supergraph.authorization import NO_REQUIREMENTS, OperationRequirements, denied_paths
 from supergraph.errors import (
     GRAPHQL_VALIDATION_FAILED,
+    MAX_DEFERRED_FRAGMENTS_EXCEEDED,
     MAX_FETCHES_EXCEEDED,
     MAX_PLANNING_STEPS_EXCEEDED,
     QUERY_PLANNING_FAILED,
@@ -40,6 +41,8 @@ from supergraph.executor.introspection import Introspection
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.limits import OperationLimits
 from supergraph.limits.fetches import count_fetches, fetches_message
+from supergraph.operation.defer import defer_switches, deferred_count, has_defer, strip_defer
+from supergraph.pipeline.defer import DeferSource
 from supergraph.pipeline.response import GraphQLResponse, request_error
 from supergraph.pipeline.variables import VariableLocations
 from supergraph.planner import PlanningBudgetExceeded, PlanningError, UnsatisfiableField
@@ -79,6 +82,8 @@ class PreparedOperation:
     """Where its variable definitions are in the text (errors about variable values)."""
     subscription: SubscriptionPlan | None = None
     """A subscription's plan split into its upstream fetch and the per-event rest."""
+    defer: DeferSource | None = None
+    """A query with @defer: what splitting its answer into parts needs (defer.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,19 @@ def prepare(
 ) -> PreparedOperation:
     """Pure: plan `planned` (default: `document`); shape by the client's own operation
     (`denied`: the selections authorization removed, answered null with an error)."""
+    deferring = has_defer(document)
+    if deferring:
+        limit = planning.limits.max_deferred_fragments
+        count = deferred_count(planning.schema, operation, fragments)
+        if limit is not None and count > limit:
+            message = (
+                f"The operation defers {count} fragments; at most {limit} are allowed"
+                " (limits.max_deferred_fragments)."
+            )
+            refusal = graphql_error(message, code=MAX_DEFERRED_FRAGMENTS_EXCEEDED)
+            raise PlanRefused(request_error(refusal))
+        # Planned whole: the subgraphs never see @defer; the answer is split (defer.py).
+        planned = strip_defer(planned or document)
     try:
         plan = planning.planner(planning.supergraph, planned or document, operation_name)
     except PlanningBudgetExceeded as error:
@@ -179,6 +197,9 @@ def prepare(
         requirements,
         VariableLocations(_index(document, operation)) if operation.variable_definitions else None,
         subscription,
+        DeferSource(operation, dict(fragments), denied, defer_switches(operation, fragments))
+        if deferring and operation.operation is OperationType.QUERY
+        else None,
     )
 
 

@@ -19,7 +19,7 @@ from graphql import GraphQLError
 from supergraph.types import JSONObject
 
 ResponseKind: TypeAlias = Literal[
-    "ok", "request_error", "method_not_allowed", "unavailable", "internal_error"
+    "ok", "request_error", "method_not_allowed", "unavailable", "internal_error", "not_acceptable"
 ]
 
 
@@ -29,7 +29,8 @@ class GraphQLResponse:
 
     `kind` is "ok" (execution happened: data present), "request_error" (the
     request was rejected before execution: no `data`), "method_not_allowed"
-    (e.g. a mutation over GET), "unavailable" (the router is too busy to take it
+    (e.g. a mutation over GET), "not_acceptable" (the client cannot read the
+    answer's form: @defer without multipart), "unavailable" (the router is too busy to take it
     now: retry later) or "internal_error".
     """
 

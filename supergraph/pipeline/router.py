@@ -38,6 +38,7 @@ from supergraph.authorization import analyze
 from supergraph.errors import (
     BAD_REQUEST,
     BATCH_LIMIT_EXCEEDED,
+    DEFER_BAD_HEADER,
     MAX_TOKENS_EXCEEDED,
     SUBSCRIPTION_NOT_STREAMABLE,
     SUBSCRIPTION_SHUTDOWN,
@@ -54,6 +55,7 @@ from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.limits.budget import WorkBudget
 from supergraph.operation.parsing import parse_document
 from supergraph.pipeline import authorize, execute, plan, variables
+from supergraph.pipeline import defer as deferred
 from supergraph.pipeline.caches import DOCUMENT_FOOTPRINT, CacheStats, prepared_footprint
 from supergraph.pipeline.compile import (
     Compiled,
@@ -190,15 +192,18 @@ class Router:
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
         streaming: bool = False,
+        defer: bool = False,
     ) -> Response:
         """`budget`: what the batch this request belongs to has left (None: alone).
         `streaming`: the transport can send a stream of parts; a subscription is then
-        answered with its events (a `StreamedResponse`), else refused."""
+        answered with its events (a `StreamedResponse`), else refused. `defer`: the
+        client reads incremental delivery (multipart/mixed;deferSpec=20220824); an
+        operation deferring fragments is then answered in parts, else refused."""
         try:
             if tracing.current_recording() is None:  # off, or this trace is not sampled
-                return await self._execute(request, allow_mutations, budget, streaming)
+                return await self._execute(request, allow_mutations, budget, streaming, defer)
             with tracing.span("supergraph", _operation_attributes(request)):
-                return await self._execute(request, allow_mutations, budget, streaming)
+                return await self._execute(request, allow_mutations, budget, streaming, defer)
         except Exception as error:
             return failed(error)
 
@@ -208,6 +213,7 @@ class Router:
         allow_mutations: bool,
         budget: WorkBudget | None,
         streaming: bool = False,
+        defer: bool = False,
     ) -> Response:
         query = request.query
         if not isinstance(query, str) or not query.strip():
@@ -257,6 +263,22 @@ class Router:
             estimate = estimated
         if prepared.subscription is not None:
             return self._subscribe(prepared, prepared.subscription, values, request)
+        parts = None
+        if prepared.defer is not None and self.options.defer_support:
+            parts = deferred.layout(
+                prepared.defer, prepared.plan, self.schema, self._shapes, values
+            )
+            if not parts.deferred:
+                parts = None  # every @defer(if:) is false: one body
+            elif not defer:
+                return GraphQLResponse(
+                    {
+                        "errors": [
+                            graphql_error(deferred.DEFER_BAD_HEADER_MESSAGE, code=DEFER_BAD_HEADER)
+                        ]
+                    },
+                    "not_acceptable",
+                )
         errors: list[JSONObject] = []
         introspection = None
         if prepared.introspection is not None:
@@ -267,6 +289,18 @@ class Router:
                 )
             except execute.IntrospectionRefused as refused:
                 return request_error(refused.error)
+        if parts is not None:
+            run = deferred.DeferredRun(
+                self._executor,
+                prepared.plan,
+                parts,
+                self.schema,
+                values,
+                request.subgraph_headers,
+                request.subgraph_headers_by_name,
+                introspection,
+            )
+            return StreamedResponse(run, operation_name=prepared.name)
         cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)
         if tracing.current_recording() is None:
             outcome = await execute.run_plan(self._executor, prepared, values, request, cached)

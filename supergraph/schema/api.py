@@ -4,13 +4,14 @@ Removes the join/link/core machinery (types, directives, directive uses),
 every `@inaccessible` element (types, fields, arguments, enum values, input
 fields, union members, implemented interfaces) and the uses of spec
 directives clients do not see (`@tag`, authorization). Descriptions,
-`@deprecated`, `@specifiedBy` and composed custom directives stay.
+`@deprecated`, `@specifiedBy` and composed custom directives stay; `@defer` is
+added (the router answers it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from graphql import (
     ConstDirectiveNode,
@@ -24,6 +25,7 @@ from graphql import (
     TypeDefinitionNode,
     TypeExtensionNode,
     build_ast_schema,
+    parse,
 )
 
 from supergraph.schema.errors import SupergraphError
@@ -91,10 +93,21 @@ def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
                     definitions.append(clean(definition))
             case _:
                 definitions.append(definition)
+    if not any(
+        isinstance(d, DirectiveDefinitionNode) and d.name.value == "defer" for d in definitions
+    ):
+        # Clients select with @defer (incremental delivery, docs/defer.md); the router
+        # answers it, so the API schema declares it, as Apollo Router's does.
+        definitions.append(_DEFER)
     try:
         return build_ast_schema(DocumentNode(definitions=tuple(definitions)))
     except (GraphQLError, TypeError) as error:
         raise SupergraphError(f"cannot derive the API schema: {error}") from None
+
+
+_DEFER: Final = parse(
+    "directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT"
+).definitions[0]
 
 
 def _copy(node: _N, changes: dict[str, Any]) -> _N:

@@ -1,0 +1,142 @@
+"""Three small Strawberry subgraphs for the router's @defer tests: `products`
+(the root fields, `Product.name`/`price`, a union), `reviews` (`Product.reviews`;
+product p3's review has a null `body`, a non-null field) and `inventory`
+(`Product.inStock`, answered only while the test's gate is open: a slow subgraph
+the test controls without timing). Each counts the requests it gets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+UPCS = ("p1", "p2", "p3")
+
+
+@dataclass
+class Control:
+    requests: Counter[str] = field(default_factory=Counter)
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    """Inventory answers while it is set (set at the start)."""
+    held: int = 0
+    """Inventory requests waiting at the gate now."""
+
+    def __post_init__(self) -> None:
+        self.gate.set()
+
+
+@strawberry.federation.type(keys=["upc"])
+class Product:
+    upc: strawberry.ID
+    name: str
+    price: int
+
+    @classmethod
+    def resolve_reference(cls, upc: strawberry.ID) -> Product:
+        return _product(upc)
+
+
+def _product(upc: str) -> Product:
+    return Product(upc=strawberry.ID(upc), name=f"Product {upc}", price=10 * (UPCS.index(upc) + 1))
+
+
+@strawberry.type
+class Article:
+    id: strawberry.ID
+    title: str
+
+
+SearchResult = Annotated[Product | Article, strawberry.union("SearchResult")]
+
+
+def products_schema() -> strawberry.federation.Schema:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def products(self) -> list[Product]:
+            return [_product(upc) for upc in UPCS]
+
+        @strawberry.field
+        def product(self, upc: strawberry.ID) -> Product | None:
+            return _product(upc) if upc in UPCS else None
+
+        @strawberry.field
+        def search(self) -> list[SearchResult]:
+            return [_product("p1"), Article(id=strawberry.ID("a1"), title="On defer")]
+
+    return strawberry.federation.Schema(query=Query, types=[Product, Article])
+
+
+@strawberry.type
+class Review:
+    id: strawberry.ID
+    stars: int | None
+
+    @strawberry.field
+    def body(self) -> str:
+        if self.id.startswith("p3"):
+            raise ValueError("review body unavailable")
+        return f"Review {self.id}"
+
+
+@strawberry.federation.type(keys=["upc"], name="Product")
+class ReviewedProduct:
+    upc: strawberry.ID
+
+    @strawberry.field
+    def reviews(self) -> list[Review]:
+        return [Review(id=strawberry.ID(f"{self.upc}-r{i}"), stars=i) for i in (1, 2)]
+
+    @classmethod
+    def resolve_reference(cls, upc: strawberry.ID) -> ReviewedProduct:
+        return cls(upc=upc)
+
+
+def reviews_schema() -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(types=[ReviewedProduct])
+
+
+def inventory_schema(control: Control) -> strawberry.federation.Schema:
+    @strawberry.federation.type(keys=["upc"], name="Product")
+    class StockedProduct:
+        upc: strawberry.ID
+
+        @strawberry.field
+        async def in_stock(self) -> bool:
+            control.held += 1
+            try:
+                await control.gate.wait()
+            finally:
+                control.held -= 1
+            return self.upc != "p2"
+
+        @classmethod
+        def resolve_reference(cls, upc: strawberry.ID) -> StockedProduct:
+            return cls(upc=upc)
+
+    return strawberry.federation.Schema(types=[StockedProduct])
+
+
+class _Counting:
+    """The subgraph's GraphQL app, counting each HTTP request it serves."""
+
+    def __init__(self, name: str, app: GraphQL, control: Control) -> None:
+        self.name, self.app, self.control = name, app, control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.control.requests[self.name] += 1
+        await self.app(scope, receive, send)
+
+
+def subgraph_app(name: str, schema: strawberry.federation.Schema, control: Control) -> Starlette:
+    return Starlette(
+        routes=[Route("/graphql", _Counting(name, GraphQL(schema), control), methods=["POST"])]
+    )
