@@ -54,6 +54,8 @@ async def defer_stack(config: dict[str, Any] | None = None) -> AsyncIterator[Def
         running = await stack.enter_async_context(
             router(composition.supergraph_sdl, Feed(), config)
         )
+        # First on the way out: a held inventory answer must not hold the shutdown.
+        stack.callback(control.gate.set)
         yield DeferStack(running, control)
 
 
@@ -72,7 +74,7 @@ async def multipart_parts(response: httpx.Response) -> AsyncIterator[dict[str, A
                 break
             part = buffer[start + 5 : end]
             buffer = buffer[end:]
-            head, _, body = part.partition(b"\r\n\r\n")
+            _head, _, body = part.partition(b"\r\n\r\n")
             if body.strip():
                 yield orjson.loads(body)
     assert buffer.strip() == b"\r\n-----".strip() or buffer.endswith(b"-----\r\n"), buffer

@@ -1,0 +1,285 @@
+"""@defer through the router (docs/defer.md), over real loopback sockets: three stub
+subgraphs (stubs.py), the router's own server, a multipart client reading each part
+as it arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from supergraph.errors import (
+    DEFER_BAD_HEADER,
+    MAX_DEFERRED_FRAGMENTS_EXCEEDED,
+    SUBGRAPH_TIMEOUT,
+)
+from supergraph.executor.execute import PlanExecutor
+from tests.defer.stack import (
+    DEFER_ACCEPT,
+    TIMEOUT,
+    DeferStack,
+    canonical,
+    defer_stack,
+    deferred,
+    merged,
+    multipart_parts,
+)
+from tests.subscriptions.stack import until
+
+STOCK = """
+query {
+  products {
+    upc
+    name
+    ... @defer(label: "stock") { inStock }
+  }
+}"""
+
+CASES = {
+    "entity fetch deferred": STOCK,
+    "two fragments, two subgraphs": """
+        query { products { upc ... @defer(label: "stock") { inStock }
+                            ... @defer(label: "reviews") { reviews { stars } } } }""",
+    "nested": """
+        query { product(upc: "p1") { name
+          ... @defer(label: "outer") { price reviews { stars ... @defer(label: "inner") { body } } }
+        } }""",
+    "same subgraph": """
+        query { products { upc ... @defer(label: "price") { name price } } }""",
+    "root fields": """
+        query { product(upc: "p2") { name } ... @defer(label: "all") { products { upc inStock } } }""",
+    "abstract type": """
+        query { search { __typename
+          ... on Product @defer(label: "product") { name inStock }
+          ... on Article { title } } }""",
+    "named fragment": """
+        query { products { upc ...Stock @defer(label: "named") } }
+        fragment Stock on Product { inStock name }""",
+}
+
+NULLS = """query { products { upc ... @defer(label: "reviews") { reviews { body } } } }"""
+"""p3's review body (non-null) is null: without @defer the null reaches `data`."""
+
+
+def undeferred(query: str) -> str:
+    return re.sub(r"@defer(\([^)]*\))?", "", query)
+
+
+async def plain(client: httpx.AsyncClient, stack: DeferStack, query: str) -> dict[str, Any]:
+    response = await client.post(stack.url, json={"query": query}, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def codes(errors: list[dict[str, Any]]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in errors]
+
+
+async def test_first_part_is_sent_while_the_deferred_subgraph_is_still_answering() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()  # inventory holds every answer
+        body = {"query": STOCK}
+        async with client.stream(
+            "POST", stack.url, json=body, headers={"accept": DEFER_ACCEPT}, timeout=TIMEOUT
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"] == (
+                'multipart/mixed; boundary="-"; deferSpec=20220824'
+            )
+            parts = multipart_parts(response)
+            first = await anext(parts)
+            # The first part arrived while inventory is still holding its answer.
+            assert stack.control.held == 3  # its three products, in one request
+            assert first == {
+                "data": {
+                    "products": [
+                        {"upc": "p1", "name": "Product p1"},
+                        {"upc": "p2", "name": "Product p2"},
+                        {"upc": "p3", "name": "Product p3"},
+                    ]
+                },
+                "hasNext": True,
+            }
+            stack.control.gate.set()
+            rest = [part async for part in parts]
+        assert rest == [
+            {
+                "hasNext": False,
+                "incremental": [
+                    {"data": {"inStock": True}, "path": ["products", 0], "label": "stock"},
+                    {"data": {"inStock": False}, "path": ["products", 1], "label": "stock"},
+                    {"data": {"inStock": True}, "path": ["products", 2], "label": "stock"},
+                ],
+            }
+        ]
+        # One request per subgraph, as without @defer.
+        assert stack.control.requests == {"products": 1, "inventory": 1}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+async def test_merged_parts_equal_the_answer_without_defer(name: str) -> None:
+    query = CASES[name]
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        whole = await plain(client, stack, undeferred(query))
+        without = dict(stack.control.requests)
+        stack.control.requests.clear()
+        parts = await deferred(client, stack.url, query)
+        with_defer = dict(stack.control.requests)
+    assert parts[0]["hasNext"] is True
+    assert parts[-1]["hasNext"] is False
+    assert all(part["hasNext"] for part in parts[:-1])
+    assert len(parts) >= 2
+    assert canonical(merged(parts)) == canonical(whole["data"])
+    assert with_defer == without  # the same fetches: the plan is the whole operation's
+    # Every part's errors: the response invariant (a null where the schema says
+    # non-null carries an error) holds per part.
+    for part in parts[1:]:
+        for item in part.get("incremental", []):
+            if item["data"] is None:
+                assert item["errors"], item
+
+
+async def test_nested_fragment_follows_its_parent() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, CASES["nested"])
+    labels = [item.get("label") for part in parts[1:] for item in part.get("incremental", [])]
+    assert labels.index("outer") < labels.index("inner")
+    assert parts[0] == {"data": {"product": {"name": "Product p1"}}, "hasNext": True}
+    inner = [i for p in parts[1:] for i in p.get("incremental", []) if i.get("label") == "inner"]
+    assert [i["path"] for i in inner] == [
+        ["product", "reviews", 0],
+        ["product", "reviews", 1],
+    ]
+    assert inner[0]["data"] == {"body": "Review p1-r1"}
+
+
+async def test_errors_and_nulls_stay_in_their_part() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, NULLS)
+        whole = await plain(client, stack, undeferred(NULLS))
+    first, *rest = parts
+    assert "errors" not in first  # the primary part is whole: p3's review is not in it
+    assert [p["upc"] for p in first["data"]["products"]] == ["p1", "p2", "p3"]
+    items = [item for part in rest for item in part.get("incremental", [])]
+    by_path = {tuple(item["path"]): item for item in items}
+    assert set(by_path) == {("products", 0), ("products", 1), ("products", 2)}
+    assert "errors" not in by_path[("products", 0)]
+    failed = by_path[("products", 2)]
+    # body is non-null: its null reaches the fragment's object, and stops there.
+    assert failed["data"] is None
+    assert failed["errors"][0]["path"] == ["products", 2, "reviews", 0, "body"]
+    # Without @defer the same null propagates to the root: products is [Product!]!.
+    assert whole["data"] is None
+    assert whole["errors"][0]["path"] == ["products", 2, "reviews", 0, "body"]
+
+
+async def test_defer_if_false_is_not_deferred() -> None:
+    query = """query ($d: Boolean!) {
+      products { upc ... @defer(if: $d, label: "stock") { inStock } } }"""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        # Not deferred: one JSON body, whatever the client accepts.
+        for accept in (DEFER_ACCEPT, "application/json"):
+            response = await client.post(
+                stack.url,
+                json={"query": query, "variables": {"d": False}},
+                headers={"accept": accept},
+                timeout=TIMEOUT,
+            )
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("application/")
+            assert response.json()["data"]["products"][1] == {"upc": "p2", "inStock": False}
+        parts = await deferred(client, stack.url, query, {"d": True})
+        assert parts[0]["data"]["products"][1] == {"upc": "p2"}
+        assert parts[1]["incremental"][0]["label"] == "stock"
+
+
+async def test_a_client_without_multipart_gets_defer_bad_header() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        response = await client.post(
+            stack.url, json={"query": STOCK}, headers={"accept": "application/json"}
+        )
+        assert response.status_code == 406
+        assert codes(response.json()["errors"]) == [DEFER_BAD_HEADER]
+        # Nothing was fetched for it.
+        assert sum(stack.control.requests.values()) == 0
+
+
+async def test_a_batch_cannot_defer() -> None:
+    async with defer_stack({"batching": {"enabled": True}}) as stack, httpx.AsyncClient() as client:
+        response = await client.post(
+            stack.url,
+            json=[{"query": STOCK}, {"query": undeferred(STOCK)}],
+            headers={"accept": DEFER_ACCEPT},
+        )
+        assert response.status_code == 200
+        first, second = response.json()
+        assert codes(first["errors"]) == [DEFER_BAD_HEADER]
+        assert second["data"]["products"][0]["inStock"] is True
+
+
+async def test_defer_support_off_answers_in_one_body() -> None:
+    config = {"supergraph": {"defer_support": False}}
+    async with defer_stack(config) as stack, httpx.AsyncClient() as client:
+        for accept in (DEFER_ACCEPT, "application/json"):
+            response = await client.post(
+                stack.url, json={"query": STOCK}, headers={"accept": accept}, timeout=TIMEOUT
+            )
+            assert response.status_code == 200
+            assert response.json()["data"]["products"][0] == {
+                "upc": "p1",
+                "name": "Product p1",
+                "inStock": True,
+            }
+
+
+async def test_too_many_deferred_fragments_are_refused() -> None:
+    config = {"limits": {"max_deferred_fragments": 1}}
+    async with defer_stack(config) as stack, httpx.AsyncClient() as client:
+        response = await client.post(
+            stack.url,
+            json={"query": CASES["two fragments, two subgraphs"]},
+            headers={"accept": DEFER_ACCEPT},
+        )
+        assert response.status_code == 400  # a request error, graphql-response+json
+        assert codes(response.json()["errors"]) == [MAX_DEFERRED_FRAGMENTS_EXCEEDED]
+        assert sum(stack.control.requests.values()) == 0
+        parts = await deferred(client, stack.url, STOCK)  # one is allowed
+        assert len(parts) == 2
+
+
+async def test_a_deferred_part_times_out_with_its_subgraph() -> None:
+    config = {"traffic_shaping": {"subgraphs": {"inventory": {"timeout": "1s"}}}}
+    async with defer_stack(config) as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()  # inventory never answers
+        parts = await deferred(client, stack.url, STOCK)
+        stack.control.gate.set()
+    assert parts[0]["data"]["products"][0] == {"upc": "p1", "name": "Product p1"}
+    items = parts[1]["incremental"]
+    assert [item["data"] for item in items] == [None, None, None]  # inStock is non-null
+    assert SUBGRAPH_TIMEOUT in codes([e for item in items for e in item.get("errors", [])])
+
+
+def _running_plans() -> int:
+    return sum(
+        1
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == PlanExecutor.execute.__qualname__
+    )
+
+
+async def test_the_client_going_away_cancels_pending_fetches() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()
+        async with client.stream(
+            "POST", stack.url, json={"query": STOCK}, headers={"accept": DEFER_ACCEPT}
+        ) as response:
+            first = await anext(multipart_parts(response))
+            assert first["hasNext"] is True
+            assert _running_plans() == 1  # the deferred fetch is pending
+        # The client left before the deferred part: the router's run of the plan ends.
+        await until(lambda: _running_plans() == 0, "the plan's run to be cancelled")
+        stack.control.gate.set()
