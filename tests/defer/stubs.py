@@ -26,7 +26,9 @@ class Control:
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     """Inventory answers while it is set (set at the start)."""
     held: int = 0
-    """Inventory requests waiting at the gate now."""
+    """Inventory resolvers waiting at the gate now."""
+    delay: float = 0.0
+    """Seconds inventory takes for each answer (bench/defer.py: a slow subgraph)."""
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -112,6 +114,8 @@ def inventory_schema(control: Control) -> strawberry.federation.Schema:
         async def in_stock(self) -> bool:
             control.held += 1
             try:
+                if control.delay:
+                    await asyncio.sleep(control.delay)
                 await control.gate.wait()
             finally:
                 control.held -= 1
