@@ -359,3 +359,33 @@ def test_the_worst_documents_get_an_answer_or_a_code(served: Served, name: str) 
     if response.status == 400:
         assert response.codes() and None not in response.codes(), response.errors
     assert_healthy(served.url, served.client)
+
+
+# -- @defer -------------------------------------------------------------------------------
+
+
+def doubling_defers(depth: int) -> str:
+    """Each named fragment spreads the next twice, both deferred: 2 + 4 + ... + 2**depth
+    deferred fragments from a few hundred bytes of text."""
+    fragments = " ".join(
+        f"fragment F{i} on Product {{ ...F{i + 1} @defer ...F{i + 1} @defer(if: true) }}"
+        for i in range(depth)
+    )
+    return (
+        "{ products(first: 1) { edges { node { ...F0 } } } } "
+        f"{fragments} fragment F{depth} on Product {{ upc }}"
+    )
+
+
+def test_multiplied_deferred_fragments_are_refused_before_planning(served: Served) -> None:
+    response = served.client.post(
+        f"{served.url}/graphql",
+        json={"query": doubling_defers(8)},
+        headers={"accept": "multipart/mixed;deferSpec=20220824,application/json"},
+    )
+    assert response.status_code == 200  # a request error, application/json
+    body = response.json()
+    assert "data" not in body
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["MAX_DEFERRED_FRAGMENTS_EXCEEDED"]
+    assert "defers 510 fragments; at most 32" in body["errors"][0]["message"]
+    assert_healthy(served.url, served.client)

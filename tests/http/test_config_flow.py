@@ -43,6 +43,7 @@ def test_the_router_defaults_of_an_empty_file() -> None:
         max_query_length=262_144,
         max_expanded_fields=15_000,
         max_fetches=1_000,
+        max_deferred_fragments=32,
     )
     # As a library, without router.yaml, every limit is off.
     assert OperationLimits().max_tokens is None

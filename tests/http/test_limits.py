@@ -63,6 +63,14 @@ DEEPER = "{ topProducts { ...R } } fragment R on Product { reviews { author { id
             DEEP,
             "MAX_PLANNING_STEPS_EXCEEDED",
         ),
+        # named fragments count at each spread; `if: false` counts too (the bound is static)
+        (
+            {"max_deferred_fragments": 1},
+            "{ topProducts { name ... @defer(if: false) { upc } } }",
+            "{ topProducts { ...P @defer(if: false) } me { id } topProducts { ...P } }"
+            " fragment P on Product { name ... @defer(if: false) { upc } }",
+            "MAX_DEFERRED_FRAGMENTS_EXCEEDED",
+        ),
         # `{ me { id } }` is 6 tokens: { me { id } } (the end of input does not count).
         ({"max_tokens": 6}, "{ me { id } }", "{ me { id username } }", "MAX_TOKENS_EXCEEDED"),
     ],
