@@ -89,7 +89,7 @@ def defer_part(part: JSONObject) -> bytes:
 
 DEFER: Final = StreamFormat(
     defer_part,
-    b"",  # no heartbeat part: Apollo's defer clients know none (an empty chunk only)
+    b"",  # no heartbeat: Apollo's defer clients know no empty part
     b"--\r\n",
     (b"content-type", b'multipart/mixed; boundary="-"; deferSpec=20220824'),
     start=_DEFER_DELIMITER,
@@ -130,9 +130,10 @@ async def send_stream(
             if disconnected in done:
                 return
             if pending not in done:
-                await send(
-                    {"type": "http.response.body", "body": form.heartbeat, "more_body": True}
-                )
+                if form.heartbeat:
+                    await send(
+                        {"type": "http.response.body", "body": form.heartbeat, "more_body": True}
+                    )
                 continue
             try:
                 part = pending.result()

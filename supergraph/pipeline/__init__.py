@@ -12,6 +12,7 @@ authorize.py     claims -> the operation they may see  (Unauthorized)
 variables.py     raw values -> the values to run with  (VariablesInvalid)
 execute.py       introspection, then the plan (executor/)  (IntrospectionRefused)
 shape.py         the client's data, on the event loop or the compute worker
+defer.py         a query with @defer: its parts, each sent as its fetches land
 respond.py       -> GraphQLResponse; failures -> unavailable / internal error
 response.py      GraphQLResponse (one body) | StreamedResponse (parts): `Response`
 

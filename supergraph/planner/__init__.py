@@ -41,6 +41,9 @@ listed under the phase they serve.
    selection set), `restored` (every alias renamed back), `variables` (the
    variables each fetch forwards).
 
+After planning, `defer` reads a finished plan: which parts of a deferred answer
+each fetch serves (the operation is planned without @defer).
+
 `plan` holds the plan node types (the contract with the executor), `render`
 prints a plan as text and as Apollo-shaped JSON, `errors` the error types.
 """
