@@ -263,22 +263,9 @@ class Router:
             estimate = estimated
         if prepared.subscription is not None:
             return self._subscribe(prepared, prepared.subscription, values, request)
-        parts = None
-        if prepared.defer is not None and self.options.defer_support:
-            parts = deferred.layout(
-                prepared.defer, prepared.plan, self.schema, self._shapes, values
-            )
-            if not parts.deferred:
-                parts = None  # every @defer(if:) is false: one body
-            elif not defer:
-                return GraphQLResponse(
-                    {
-                        "errors": [
-                            graphql_error(deferred.DEFER_BAD_HEADER_MESSAGE, code=DEFER_BAD_HEADER)
-                        ]
-                    },
-                    "not_acceptable",
-                )
+        parts = self._deferred_parts(prepared, values, defer)
+        if isinstance(parts, GraphQLResponse):
+            return parts
         errors: list[JSONObject] = []
         introspection = None
         if prepared.introspection is not None:
@@ -326,6 +313,21 @@ class Router:
             # An answer with errors is not one to keep, whatever its parts allowed.
             response.cache_control = "no-store" if errors else cached.header()
         return response
+
+    def _deferred_parts(
+        self, prepared: PreparedOperation, values: dict[str, Any], accepted: bool
+    ) -> deferred.Layout | GraphQLResponse | None:
+        """The parts of a query that defers fragments with these variables (None: it
+        defers none, one body), or the refusal when the client cannot read parts."""
+        if prepared.defer is None or not self.options.defer_support:
+            return None
+        parts = deferred.layout(prepared.defer, prepared.plan, self.schema, self._shapes, values)
+        if not parts.deferred:
+            return None  # every @defer(if:) is false: one body
+        if not accepted:
+            error = graphql_error(deferred.DEFER_BAD_HEADER_MESSAGE, code=DEFER_BAD_HEADER)
+            return GraphQLResponse({"errors": [error]}, "not_acceptable")
+        return parts
 
     def _subscription_refusal(self, streaming: bool) -> GraphQLResponse | None:
         if not streaming:
