@@ -19,6 +19,7 @@ from typing import Any
 
 from subgraphs import registry
 from subgraphs._common.config import DatabaseConfig
+from subgraphs._common.context import CURRENT_REQUEST_ID
 from subgraphs._common.database import Database
 from subgraphs._common.seeding import DEFAULT_SCALE, MAX_SCALE, Scale
 
@@ -123,16 +124,27 @@ async def seed(names: Sequence[str], scale: Scale) -> int:
 
 def configure_logging(subgraph: str | None) -> None:
     """Each line names the subgraph it comes from (`supergraph dev` interleaves five):
-    text, or one JSON object per line with `SUPERGRAPH_LOG_FORMAT=json`."""
+    text, or one JSON object per line with `SUPERGRAPH_LOG_FORMAT=json`. A line logged
+    while serving a request carries its id (the router's `x-request-id`)."""
     import os
 
     handler = logging.StreamHandler()
     if os.environ.get("SUPERGRAPH_LOG_FORMAT", "").strip().lower() == "json":
         handler.setFormatter(_JsonLines(subgraph))
     else:
-        named = f"[{subgraph}] " if subgraph else ""
-        handler.setFormatter(logging.Formatter(f"%(levelname)s {named}%(name)s: %(message)s"))
+        handler.setFormatter(_TextLines(subgraph))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+class _TextLines(logging.Formatter):
+    def __init__(self, subgraph: str | None) -> None:
+        named = f"[{subgraph}] " if subgraph else ""
+        super().__init__(f"%(levelname)s {named}%(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        rid = CURRENT_REQUEST_ID.get()
+        return line if rid is None else f"{line} request_id={rid}"
 
 
 class _JsonLines(logging.Formatter):
@@ -151,6 +163,9 @@ class _JsonLines(logging.Formatter):
         }
         if self.subgraph:
             line["subgraph"] = self.subgraph
+        rid = CURRENT_REQUEST_ID.get()
+        if rid is not None:
+            line["request_id"] = rid
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line)

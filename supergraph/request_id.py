@@ -13,9 +13,9 @@ the number becomes text only when someone logs it.
 Ids made here are `<process>-<counter in hex>`, the process part random per
 process so that ids from several workers or restarts do not collide.
 
-The id is never sent to subgraphs: a header that differs on every request
-would defeat the de-duplication of identical subgraph queries
-(docs/router-config.md).
+Every answer carries the id in `x-request-id`, and so does every subgraph
+request (executor/request_id_transport.py, below the de-duplicator: the id is
+not part of its key, so identical queries still share one request).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from events.streams import Streams
 from loaders import SerialSession
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.context import (
+    CURRENT_REQUEST_ID,
     IDENTITY_SCOPE_KEY,
     REQUEST_ID_HEADER,
     SubgraphContext,
@@ -92,6 +93,8 @@ class SubgraphGraphQL(GraphQL[SubgraphContext, None]):
                 await JSONResponse(body, status_code=401)(scope, receive, send)
                 return
         rid = scope[_REQUEST_ID_SCOPE_KEY] = request_id(Headers(scope=scope))
+        # Set in the request's own task: uvicorn's access line, logged from `send`, has it.
+        CURRENT_REQUEST_ID.set(rid)
         if scope["type"] == "websocket":
             # Subscriptions (live.py): no session for the connection's lifetime; each
             # event of each subscription gets one while it is answered.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -27,8 +28,13 @@ IDENTITY_SCOPE_KEY = "subgraphs.identity"
 """Where the app stores the request's verified `Identity` in the ASGI scope."""
 
 REQUEST_ID_HEADER = "x-request-id"
-"""The caller's request id (the router's, when it sends one); echoed in the response."""
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+"""The caller's request id (the router sends its own on every request); echoed in the
+response and on every log line about the request."""
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:;/+=@-]{1,128}")
+"""The router's own rule (supergraph/request_id.py): an id it forwards is kept as is."""
+
+CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("subgraphs_request_id", default=None)
+"""The id of the request being served in this task, for log lines (None: none)."""
 
 
 def request_id(headers: Mapping[str, str]) -> str:

@@ -207,6 +207,9 @@ class GraphQLEndpoint:
             # The trace goes to the log only; the client gets a code, no internals.
             logger.error("unhandled error in request %s", request_id(), exc_info=error)
             status, body, extra = _internal_error()
+        # Every answer says its id: what to quote when reporting it, what the subgraphs
+        # and the log lines name (a new list: some answers' header lists are shared).
+        extra = [*extra, _request_id_header()]
         if isinstance(body, StreamedResponse):
             # A subscription's events in the negotiated format; @defer's parts as
             # multipart/mixed;deferSpec=20220824.
@@ -500,8 +503,6 @@ def _graphql_answer(result: Response, media_type: str, stream: str | None = None
         headers.insert(0, _ALLOW_POST)
     elif status == 503:
         headers.append(_RETRY_AFTER)
-    elif result.kind == "internal_error":
-        headers.append(_request_id_header())  # what to quote when reporting it
     if result.cache_control is not None:
         headers.append((b"cache-control", result.cache_control.encode()))
     return status, orjson.dumps(result.body), headers
@@ -552,7 +553,7 @@ def _error(message: str, status: int, media_type: str, code: str = BAD_REQUEST) 
 
 
 def _internal_error() -> Answer:
-    return 500, internal_error_body(), [_CONTENT_TYPE[APPLICATION_JSON], _request_id_header()]
+    return 500, internal_error_body(), [_CONTENT_TYPE[APPLICATION_JSON]]
 
 
 def _request_id_header() -> tuple[bytes, bytes]:

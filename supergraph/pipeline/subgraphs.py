@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.request_id_transport import with_request_ids
 from supergraph.executor.subscriptions import (
     SubscriptionTransport as SubscriptionTransport,  # the edge names it (never executor/)
 )
@@ -59,6 +60,7 @@ def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None
         if settings.client == "aiohttp"
         else Http1Transport(urls, on_request=on_request, response_limits=limits)
     )
+    transport = with_request_ids(transport)
     if settings.traced:
         transport = TracingTransport(transport, urls)
     shared = [name for name in urls if name in settings.deduplicated]

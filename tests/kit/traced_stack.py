@@ -37,7 +37,7 @@ class TracedStack:
     def __init__(
         self,
         workdir: Path,
-        otlp_endpoint: str,
+        otlp_endpoint: str | None,
         router_yaml: dict[str, Any],
         *,
         protocol: str = "http/protobuf",
@@ -60,15 +60,16 @@ class TracedStack:
             for key, value in os.environ.items()
             if not key.startswith("OTEL_") and key not in ("DATABASE_URL", "NATS_URL")
         }
-        env.update(
-            {
-                "SUBGRAPHS_DATA_DIR": str(self.workdir / "data"),
-                "OTEL_EXPORTER_OTLP_ENDPOINT": self.otlp_endpoint,
-                "OTEL_EXPORTER_OTLP_PROTOCOL": self.protocol,
-                "OTEL_BSP_SCHEDULE_DELAY": "100",
-                **self.extra_env,
-            }
-        )
+        env["SUBGRAPHS_DATA_DIR"] = str(self.workdir / "data")
+        if self.otlp_endpoint is not None:  # None: nothing traced
+            env.update(
+                {
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": self.otlp_endpoint,
+                    "OTEL_EXPORTER_OTLP_PROTOCOL": self.protocol,
+                    "OTEL_BSP_SCHEDULE_DELAY": "100",
+                }
+            )
+        env.update(self.extra_env)
         return env
 
     def _spawn(self, name: str, argv: list[str]) -> None:
