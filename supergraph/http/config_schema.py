@@ -698,7 +698,24 @@ TREE = _obj(
                 ),
             ),
             metrics=_obj(
-                "Metrics.",
+                "Metrics: OpenTelemetry over OTLP, and Prometheus on the admin listener.",
+                common=_obj(
+                    "Settings of every metrics exporter.",
+                    service_name=_str("service.name of the router's metrics."),
+                ),
+                otlp=_obj(
+                    "The OTLP exporter (OTEL_* variables apply where this says nothing).",
+                    enabled=_bool("Export metrics over OTLP."),
+                    endpoint=_str("The collector's URL (default: OTLP's standard one)."),
+                    protocol=_str("grpc or http (protobuf).", None, ("grpc", "http")),
+                    temporality=_str(
+                        "cumulative or delta sums.", "cumulative", ("cumulative", "delta")
+                    ),
+                    batch_processor=_obj(
+                        "How metrics are exported.",
+                        scheduled_delay=_duration("Between exports (default 60s)."),
+                    ),
+                ),
                 prometheus=_obj(
                     "The Prometheus exposition on the admin listener.",
                     enabled=_bool("Serve the metrics.", True),

@@ -54,7 +54,7 @@ from supergraph.http.csrf import csrf_message, is_preflighted
 from supergraph.http.graphiql import graphiql_html
 from supergraph.http.logs import ACCESS
 from supergraph.http.masking import mask_part, mask_subgraph_errors
-from supergraph.http.metrics import Metrics
+from supergraph.http.metrics import Metrics, operation_label
 from supergraph.http.negotiate import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
@@ -77,6 +77,7 @@ from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResp
 from supergraph.pipeline.router import Router
 from supergraph.request_id import begin as begin_request
 from supergraph.request_id import current as request_id
+from supergraph.telemetry import metrics as otel_metrics
 from supergraph.telemetry import tracing
 from supergraph.telemetry.record import RequestRecord
 from supergraph.telemetry.record import begin as begin_record
@@ -167,10 +168,15 @@ class GraphQLEndpoint:
         headers = RequestHeaders.of(scope)
         begin_request(headers.get("x-request-id"))
         tracer = tracing.TRACER
-        if tracer is None and not (self._access_log and ACCESS.isEnabledFor(logging.INFO)):
+        if (
+            tracer is None
+            and not otel_metrics.exporting()
+            and not (self._access_log and ACCESS.isEnabledFor(logging.INFO))
+        ):
             await self._answer(scope, headers, receive, send)
             return
-        # Observed: a server span (tracing on) and an access log line (logging at info).
+        # Observed: a server span (tracing on), an access log line (logging at info),
+        # the OpenTelemetry request duration (OTLP metrics on).
         started = time.perf_counter()
         record = begin_record()
         span = token = None
@@ -186,8 +192,16 @@ class GraphQLEndpoint:
                 span.set_attribute("http.response.status_code", status)
                 if status >= 500:
                     span.set_status(Status(StatusCode.ERROR))
+            seconds = time.perf_counter() - started
             if self._access_log:
-                _access_line(scope, headers, status, time.perf_counter() - started, record)
+                _access_line(scope, headers, status, seconds, record)
+            otel_metrics.server_request(
+                scope["method"],
+                scope.get("scheme", "http"),
+                status,
+                operation_label(record.operation_name) if record.operation_name else None,
+                seconds,
+            )
             if span is not None:
                 tracing.end_server(span, token)
 

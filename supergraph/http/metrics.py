@@ -21,6 +21,10 @@ cost_estimated{cost_result}                           estimated operation cost (
 cost_actual / cost_delta                              actual cost, actual - estimated (histograms)
 router_cost_results_total{result}                     COST_OK, COST_ESTIMATED_TOO_EXPENSIVE, ...
 
+The same requests and fetches also go to the OpenTelemetry instruments when OTLP
+export is on (supergraph/telemetry/metrics.py: http.server.request.duration,
+http.client.request.duration).
+
 Ratios are left to PromQL (hits / (hits + misses)): counters add up across replicas,
 ratios do not. Cache and persisted-query counters are read at scrape time from
 the objects that count them, so the request path pays nothing for them.
@@ -55,6 +59,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector
 
 from supergraph.pipeline.demand_control import CostRecord
+from supergraph.telemetry import metrics as otel_metrics
 
 CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
 """(label values, count) rows for one counter family (or values, for a gauge family)."""
@@ -244,6 +249,7 @@ class Metrics:
         duration.observe(seconds)
         if errors is not None:
             errors.inc()
+        otel_metrics.subgraph_fetch(subgraph, outcome, seconds)  # at once while export is off
 
     def on_request(self, operation: str | None, outcome: str, seconds: float) -> None:
         if operation is not None and len(operation) > _NAME_LENGTH:

@@ -25,6 +25,7 @@ from supergraph.pipeline.subgraphs import (
     subscription_transport,
 )
 from supergraph.schema import SupergraphError, load_supergraph
+from supergraph.telemetry import metrics as otel_metrics
 from supergraph.telemetry import setup as tracing_setup
 from supergraph.telemetry.settings import SettingsError
 
@@ -56,10 +57,12 @@ def build_app(
         metrics.add_subgraphs(urls)
     try:
         tracing_settings = config.telemetry.tracing.resolved(os.environ)
+        metrics_settings = config.telemetry.metrics.resolved(os.environ)
     except SettingsError as error:
         raise ConfigError(str(error)) from error
-    # Process-wide: the tracer (and its exporter) of the app serving from now on.
+    # Process-wide: the tracer and meter (and their exporters) of the app serving from now on.
     tracing_setup.apply(tracing_settings)
+    otel_metrics.apply(metrics_settings)
     settings = SubgraphSettings(
         urls,
         client=config.traffic_shaping.http_client,

@@ -27,6 +27,14 @@
           stdout:
             format: json                     # or text (default: text on a terminal, else json)
         metrics:
+          common:
+            service_name: router
+          otlp:                              # OpenTelemetry metrics (semantic conventions)
+            enabled: true
+            endpoint: http://127.0.0.1:4317
+            protocol: grpc                   # or http (protobuf)
+            temporality: cumulative          # or delta
+            batch_processor: {scheduled_delay: 60s}   # between exports
           prometheus:
             enabled: true
             listen: 127.0.0.1:9090
@@ -48,6 +56,7 @@ from typing import Final, Literal
 
 from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
+from supergraph.telemetry.metrics_settings import MetricsSettings
 from supergraph.telemetry.settings import SettingsError, TracingSettings, parse_sampler
 
 LogFormat = Literal["json", "text"]
@@ -85,6 +94,8 @@ class AdminConfig:
 @dataclass(frozen=True, slots=True)
 class TelemetryConfig:
     tracing: TracingSettings = field(default_factory=TracingSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    """OpenTelemetry metrics over OTLP (`exporters.metrics.otlp`); Prometheus: `admin`."""
     access_log: bool = True
     """`instrumentation.events.router.response: info`: one log line per request."""
     log_format: LogFormat | None = None
@@ -105,6 +116,7 @@ def parse_telemetry(top: Mapping[str, object]) -> TelemetryConfig:
         raise ConfigError(str(error)) from error
     return TelemetryConfig(
         tracing=tracing,
+        metrics=_metrics(exporters),
         access_log=_access_log(telemetry),
         log_format=_log_format(exporters),
         admin=_admin(top, exporters),
@@ -170,6 +182,42 @@ def _tracing(exporters: Mapping[str, object], telemetry: Mapping[str, object]) -
     )
 
 
+def _metrics(exporters: Mapping[str, object]) -> MetricsSettings:
+    where = "telemetry.exporters.metrics"
+    metrics = v.mapping(_or_empty(exporters.get("metrics")), where)
+    common = v.mapping(_or_empty(metrics.get("common")), f"{where}.common")
+    v.only(common, {"service_name"}, f"{where}.common.")
+    otlp = v.mapping(_or_empty(metrics.get("otlp")), f"{where}.otlp")
+    v.only(
+        otlp,
+        {"enabled", "endpoint", "protocol", "temporality", "batch_processor"},
+        f"{where}.otlp.",
+    )
+    batch = v.mapping(_or_empty(otlp.get("batch_processor")), f"{where}.otlp.batch_processor")
+    v.only(batch, {"scheduled_delay"}, f"{where}.otlp.batch_processor.")
+    enabled, endpoint, protocol = otlp.get("enabled"), otlp.get("endpoint"), otlp.get("protocol")
+    delay = batch.get("scheduled_delay")
+    temporality = v.choice(
+        otlp.get("temporality", "cumulative"), ("cumulative", "delta"), f"{where}.otlp.temporality"
+    )
+    return MetricsSettings(
+        enabled=None if enabled is None else v.boolean(enabled, f"{where}.otlp.enabled"),
+        endpoint=None
+        if endpoint in (None, "default")
+        else v.string(endpoint, f"{where}.otlp.endpoint"),
+        protocol=None
+        if protocol is None
+        else "grpc"
+        if v.choice(protocol, ("grpc", "http"), f"{where}.otlp.protocol") == "grpc"
+        else "http",
+        service_name=v.optional_string(common.get("service_name"), f"{where}.common.service_name"),
+        interval=None
+        if delay is None
+        else v.duration(delay, f"{where}.otlp.batch_processor.scheduled_delay"),
+        temporality="delta" if temporality == "delta" else "cumulative",
+    )
+
+
 def _document_attribute(telemetry: Mapping[str, object]) -> bool:
     where = "telemetry.instrumentation"
     instrumentation = v.mapping(_or_empty(telemetry.get("instrumentation")), where)
@@ -219,7 +267,7 @@ def _admin(top: Mapping[str, object], exporters: Mapping[str, object]) -> AdminC
     health = v.section(top, "health_check", {"enabled", "listen", "path"})
     where = "telemetry.exporters.metrics"
     metrics = v.mapping(_or_empty(exporters.get("metrics")), where)
-    v.only(metrics, {"prometheus"}, f"{where}.")
+    v.only(metrics, {"common", "otlp", "prometheus"}, f"{where}.")
     prometheus = v.mapping(_or_empty(metrics.get("prometheus")), f"{where}.prometheus")
     v.only(prometheus, {"enabled", "listen", "path"}, f"{where}.prometheus.")
     metrics_listen = prometheus.get("listen")

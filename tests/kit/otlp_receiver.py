@@ -1,8 +1,9 @@
-"""A small OTLP trace receiver for the tests: HTTP/protobuf and gRPC, decoded with opentelemetry-proto.
+"""A small OTLP receiver for the tests: HTTP/protobuf and gRPC, decoded with opentelemetry-proto.
 
     with OtlpHttpReceiver() as receiver:      # receiver.endpoint: http://127.0.0.1:PORT
         ...                                   # POST /v1/traces, as an OTel collector takes them
         spans = receiver.wait_for(lambda spans: ..., what="...")
+        points = receiver.wait_for_points(lambda points: ..., what="...")   # POST /v1/metrics
     with OtlpGrpcReceiver() as receiver:      # the collector's TraceService over gRPC
 
 Each received span becomes a `ReceivedSpan` (service name from its resource, ids in
@@ -19,6 +20,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -46,6 +51,48 @@ class ReceivedSpan:
 
 
 SERVER, CLIENT, INTERNAL = 2, 3, 1
+
+
+@dataclass(frozen=True)
+class ReceivedPoint:
+    """One histogram data point of an exported metric."""
+
+    service: str
+    instance: str
+    """service.instance.id: the process that exported it."""
+    name: str
+    unit: str
+    attributes: dict[str, Any]
+    count: int
+    sum: float
+    temporality: int
+    """opentelemetry.proto AggregationTemporality: 1 delta, 2 cumulative."""
+
+
+def points_of(body: bytes) -> list[ReceivedPoint]:
+    request = ExportMetricsServiceRequest()
+    request.ParseFromString(body)
+    points: list[ReceivedPoint] = []
+    for resource_metrics in request.resource_metrics:
+        resource = {a.key: _value(a.value) for a in resource_metrics.resource.attributes}
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                if metric.WhichOneof("data") != "histogram":
+                    continue
+                for point in metric.histogram.data_points:
+                    points.append(
+                        ReceivedPoint(
+                            service=str(resource.get("service.name", "")),
+                            instance=str(resource.get("service.instance.id", "")),
+                            name=metric.name,
+                            unit=metric.unit,
+                            attributes={a.key: _value(a.value) for a in point.attributes},
+                            count=point.count,
+                            sum=point.sum,
+                            temporality=metric.histogram.aggregation_temporality,
+                        )
+                    )
+    return points
 
 
 def _value(value: AnyValue) -> Any:
@@ -88,8 +135,13 @@ def spans_of(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
 @dataclass
 class _Store:
     spans: list[ReceivedSpan] = field(default_factory=list)
+    points: list[ReceivedPoint] = field(default_factory=list)
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_points(self, points: list[ReceivedPoint]) -> None:
+        with self.lock:
+            self.points.extend(points)
 
     def add(self, spans: list[ReceivedSpan]) -> None:
         with self.lock:
@@ -133,12 +185,32 @@ class _Receiver:
                 raise AssertionError(f"no {what} within {timeout}s; received: {shown}")
             time.sleep(0.05)
 
+    def wait_for_points(
+        self,
+        condition: Callable[[list[ReceivedPoint]], bool],
+        *,
+        what: str,
+        timeout: float = 30.0,
+    ) -> list[ReceivedPoint]:
+        """The metric points received, once `condition` holds for them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.store.lock:
+                points = list(self.store.points)
+            if condition(points):
+                return points
+            if time.monotonic() > deadline:
+                shown = sorted({(p.service, p.name) for p in points})
+                raise AssertionError(f"no {what} within {timeout}s; received: {shown}")
+            time.sleep(0.05)
+
     def trace(self, trace_id: str) -> list[ReceivedSpan]:
         return [span for span in self.spans if span.trace_id == trace_id]
 
 
 class OtlpHttpReceiver(_Receiver):
-    """`POST /v1/traces` with an `application/x-protobuf` ExportTraceServiceRequest."""
+    """`POST /v1/traces` (an ExportTraceServiceRequest) and `/v1/metrics` (an
+    ExportMetricsServiceRequest), `application/x-protobuf`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,13 +220,17 @@ class OtlpHttpReceiver(_Receiver):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
-                if self.path != "/v1/traces":
+                if self.path not in ("/v1/traces", "/v1/metrics"):
                     self.send_response(404)
                     self.end_headers()
                     return
                 assert self.headers.get("content-type") == "application/x-protobuf"
-                store.add(decode(body))
-                answer = ExportTraceServiceResponse().SerializeToString()
+                if self.path == "/v1/metrics":
+                    store.add_points(points_of(body))
+                    answer = ExportMetricsServiceResponse().SerializeToString()
+                else:
+                    store.add(decode(body))
+                    answer = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")
                 self.send_header("content-length", str(len(answer)))
@@ -178,10 +254,12 @@ class OtlpHttpReceiver(_Receiver):
 
 
 class OtlpGrpcReceiver(_Receiver):
-    """The collector's `TraceService/Export` over gRPC (insecure, loopback)."""
+    """The collector's `TraceService/Export` and `MetricsService/Export` over gRPC
+    (insecure, loopback)."""
 
     def __init__(self) -> None:
         import grpc
+        from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
         from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
         super().__init__()
@@ -194,8 +272,16 @@ class OtlpGrpcReceiver(_Receiver):
                 store.add(spans_of(request))
                 return ExportTraceServiceResponse()
 
+        class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
+            def Export(
+                self, request: ExportMetricsServiceRequest, context: object
+            ) -> ExportMetricsServiceResponse:
+                store.add_points(points_of(request.SerializeToString()))
+                return ExportMetricsServiceResponse()
+
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), self._server)
+        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(Metrics(), self._server)
         port = self._server.add_insecure_port("127.0.0.1:0")
         self.endpoint = f"http://127.0.0.1:{port}"
 
