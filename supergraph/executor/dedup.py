@@ -151,8 +151,10 @@ class DeduplicatingTransport:
             del self._flights[key]
 
     def counts(self) -> list[tuple[tuple[str], float]]:
-        """(subgraph,), de-duplicated requests: rows for a scrape-time counter."""
-        return [((name,), float(count)) for name, count in self.deduplicated.items()]
+        """(subgraph,), de-duplicated requests: rows for a scrape-time counter (every
+        sharing subgraph from the start, at 0: dashboards see it before it shares)."""
+        names = self._subgraphs if self._subgraphs is not None else self.deduplicated
+        return [((name,), float(self.deduplicated[name])) for name in sorted(names)]
 
     @property
     def in_flight(self) -> int:

@@ -425,6 +425,8 @@ class GraphQLEndpoint:
                 result.body = mask_subgraph_errors(result.body, self._mask)
         operation = result.operation_name if result.kind == "ok" else None
         self._metrics.on_request(operation, result.kind, time.perf_counter() - started)
+        if isinstance(result, GraphQLResponse):
+            self._metrics.on_errors(result.body)
         observed = current_record()
         if observed is not None:
             observed.operation_name = result.operation_name or decoded.operation_name

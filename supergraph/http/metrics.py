@@ -17,9 +17,11 @@ router_cache_evictions_total{cache}                   entries evicted to make ro
 router_cache_rejections_total{cache,reason}           entries not kept (oversize, admission)
 router_persisted_queries_total{result}                persisted query hits, misses, registrations
 router_reloads_total{outcome}                         hot reloads (success, failure)
+router_graphql_errors_total{code}                     errors in responses by extensions.code
 cost_estimated{cost_result}                           estimated operation cost (histogram; demand control)
 cost_actual / cost_delta                              actual cost, actual - estimated (histograms)
 router_cost_results_total{result}                     COST_OK, COST_ESTIMATED_TOO_EXPENSIVE, ...
+process_* python_gc_* python_info                     the process (one process; not under --workers)
 
 The same requests and fetches also go to the OpenTelemetry instruments when OTLP
 export is on (supergraph/telemetry/metrics.py: http.server.request.duration,
@@ -51,7 +53,11 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -60,6 +66,7 @@ from prometheus_client.registry import Collector
 
 from supergraph.pipeline.demand_control import CostRecord
 from supergraph.telemetry import metrics as otel_metrics
+from supergraph.types import JSONObject
 
 CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
 """(label values, count) rows for one counter family (or values, for a gauge family)."""
@@ -70,6 +77,11 @@ COST_BUCKETS = (0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, float("inf"))
 """The view Apollo's demand control documentation suggests for `cost.*` (costs are
 counts, not latencies)."""
 _MAX_CACHED_OPERATIONS = 1024
+FETCH_ERRORS = ("timeout", "http_error", "response_too_large")
+"""The outcomes of a failed subgraph fetch (the executor's)."""
+_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+_MAX_ERROR_CODES = 128
+"""Distinct `code` labels at most; any further code counts as OTHER (NONE: no code)."""
 """Labelled children kept per (operation, outcome); operation names come from clients."""
 
 
@@ -153,6 +165,16 @@ class Metrics:
         caller sets PROMETHEUS_MULTIPROC_DIR to it before prometheus_client is imported."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.multiprocess_dir = multiprocess_dir
+        # No `_created` series: one more gauge per labelled child that no dashboard
+        # reads (Prometheus computes rates without it). prometheus_client's switch is
+        # process-wide, as are these metrics.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        if multiprocess_dir is None:
+            # The process's own: memory, CPU, file descriptors, GC, the Python version.
+            # (Under --workers each worker has its own process; the sums would mislead.)
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
         self.subgraph_requests = Counter(
             "router_subgraph_requests",
             "HTTP requests sent to each subgraph.",
@@ -183,6 +205,12 @@ class Metrics:
             "Subgraph fetches that failed, by subgraph and outcome"
             " (timeout, http_error, response_too_large).",
             ["subgraph", "outcome"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "router_graphql_errors",
+            "GraphQL errors in responses, by extensions.code (Apollo's apollo.router.graphql_error).",
+            ["code"],
             registry=self.registry,
         )
         self.reloads = Counter(
@@ -230,12 +258,16 @@ class Metrics:
         self._subgraph_children: dict[str, Counter] = {}
         self._fetch_children: dict[tuple[str, str], tuple[Histogram, Counter | None]] = {}
         self._request_children: dict[tuple[str | None, str], tuple[Counter, Histogram]] = {}
+        self._error_children: dict[str, Counter] = {}
         self.add_subgraphs(subgraphs)
 
     def add_subgraphs(self, subgraphs: Iterable[str]) -> None:
-        """Present from the start (at 0), so dashboards see every subgraph."""
+        """Present from the start (at 0), so dashboards see every subgraph (and its
+        errors, before the first one)."""
         for name in subgraphs:
             self._subgraph_counter(name)
+            for outcome in FETCH_ERRORS:
+                self.subgraph_errors.labels(subgraph=name, outcome=outcome)
 
     def on_subgraph_request(self, subgraph: str) -> None:
         counter = self._subgraph_children.get(subgraph) or self._subgraph_counter(subgraph)
@@ -262,6 +294,18 @@ class Metrics:
         count, duration = children
         count.inc()
         duration.observe(seconds)
+
+    def on_errors(self, body: JSONObject) -> None:
+        """Count the errors of a response body by their `extensions.code`."""
+        errors = body.get("errors")
+        if not isinstance(errors, list):
+            return
+        for error in errors:
+            extensions = error.get("extensions") if isinstance(error, dict) else None
+            code = extensions.get("code") if isinstance(extensions, dict) else None
+            key = code if isinstance(code, str) else ""
+            child = self._error_children.get(key) or self._error_counter(key)
+            child.inc()
 
     def on_cost(self, record: CostRecord) -> None:
         """One operation's costs (the demand control stage's observer)."""
@@ -361,6 +405,15 @@ class Metrics:
         counter = self.subgraph_requests.labels(subgraph=subgraph)
         self._subgraph_children[subgraph] = counter
         return counter
+
+    def _error_counter(self, code: str) -> Counter:
+        # Codes come from subgraphs too: well-formed ones only, and a bounded set of them.
+        known = len(self._error_children) < _MAX_ERROR_CODES
+        label = code if known and _CODE.fullmatch(code) else "NONE" if not code else "OTHER"
+        child = self.errors.labels(code=label)
+        if known:
+            self._error_children[code] = child
+        return child
 
     def _fetch_labels(self, subgraph: str, outcome: str) -> tuple[Histogram, Counter | None]:
         duration = self.subgraph_fetches.labels(subgraph=subgraph, outcome=outcome)

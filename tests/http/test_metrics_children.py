@@ -60,3 +60,33 @@ def test_a_replaced_reader_carries_its_counts_on() -> None:
         "router_cache_lookups", "Lookups.", ("cache", "result"), lambda: [(("plan", "hit"), 1.0)]
     )
     assert _value(metrics, "router_cache_lookups_total", cache="plan", result="hit") == 4
+
+
+def test_errors_are_counted_by_code_with_a_bounded_set_of_labels() -> None:
+    metrics = Metrics(["a"])
+    metrics.on_errors(
+        {
+            "errors": [
+                {"message": "x", "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}},
+                {"message": "y", "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}},
+                {"message": "no code"},
+                {"message": "odd", "extensions": {"code": "not a code\n"}},
+                "not an error object",
+            ]
+        }
+    )
+    metrics.on_errors({"data": {"ok": True}})
+    for index in range(300):  # codes from a subgraph: bounded
+        metrics.on_errors({"errors": [{"extensions": {"code": f"CODE_{index}"}}]})
+    assert _value(metrics, "router_graphql_errors_total", code="GRAPHQL_VALIDATION_FAILED") == 2
+    assert _value(metrics, "router_graphql_errors_total", code="NONE") == 2
+    labels = {
+        sample.labels["code"]
+        for family in text_string_to_metric_families(metrics.render().decode())
+        for sample in family.samples
+        if sample.name == "router_graphql_errors_total"
+    }
+    assert len(labels) <= 130 and "OTHER" in labels
+    assert (
+        _value(metrics, "router_subgraph_fetch_errors_total", subgraph="a", outcome="timeout") == 0
+    )
