@@ -39,6 +39,7 @@ import pytest
 from subgraphs._common.seeding import product_price, product_upc, product_weight, username
 from supergraph.cli.devports import listen_problem
 from tests.http.serve_process import alive, children_of
+from tests.kit.otlp_receiver import SERVER, OtlpHttpReceiver
 
 REPO = Path(__file__).resolve().parents[2]
 ROUTER_PORT = 4000
@@ -115,14 +116,22 @@ class DevRun:
     via_make: bool
 
     @classmethod
-    def start(cls, workdir: Path, argv: list[str], *, via_make: bool = False) -> DevRun:
+    def start(
+        cls,
+        workdir: Path,
+        argv: list[str],
+        *,
+        via_make: bool = False,
+        extra_env: dict[str, str] | None = None,
+    ) -> DevRun:
         token = uuid.uuid4().hex
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("OTEL_")},
             MARKER: token,
             "SUBGRAPHS_DATA_DIR": str(workdir / "data"),
             # The dev signing key is created on first use: here, not in the repository.
             "SUPERGRAPH_DEV_KEY": str(workdir / "keys" / "dev-signing-key.pem"),
+            **(extra_env or {}),
         }
         for name in ("DATABASE_URL", "SUPERGRAPH_ENV"):
             env.pop(name, None)  # the embedded default: seeded SQLite, development
@@ -295,6 +304,58 @@ def test_make_dev_stops_everything_when_make_is_killed(workdir: Path) -> None:
         ), tail(run.log)
     finally:
         run.kill()
+
+
+def test_the_otel_variables_reach_the_router_and_every_subgraph(workdir: Path) -> None:
+    """Set once for `supergraph dev`, the OTEL_* variables configure the router and are
+    passed on to each subgraph (all but OTEL_SERVICE_NAME: each subgraph names itself);
+    one client trace then holds every service's server span, and the router's metrics
+    go to the same collector."""
+    trace_id = "5bf92f3577b34da6a3ce929d0e0e4736"
+    require_free_ports()
+    with OtlpHttpReceiver() as receiver:
+        run = DevRun.start(
+            workdir,
+            [console_script("supergraph"), "dev"],
+            extra_env={
+                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+                "OTEL_SERVICE_NAME": "dev-router",
+                "OTEL_BSP_SCHEDULE_DELAY": "100",
+                "OTEL_METRIC_EXPORT_INTERVAL": "200",
+            },
+        )
+        try:
+            run.wait_serving()
+            response = httpx.post(
+                f"{ROUTER}/graphql",
+                json={"query": QUERY},
+                headers={
+                    "accept": "application/json",
+                    "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
+                },
+                timeout=30,
+            )
+            assert response.status_code == 200 and "errors" not in response.json(), response.text
+            services = {"dev-router", *SUBGRAPHS} - {"orders"}  # what QUERY asks
+            receiver.wait_for(
+                lambda spans: (
+                    services
+                    <= {s.service for s in spans if s.trace_id == trace_id and s.kind == SERVER}
+                ),
+                what=f"server spans of {sorted(services)} in the client's trace",
+                timeout=60,
+            )
+            points = receiver.wait_for_points(
+                lambda got: any(p.name == "http.server.request.duration" for p in got),
+                what="the router's request duration",
+                timeout=60,
+            )
+        finally:
+            run.kill()
+    assert {p.service for p in points if p.name == "http.server.request.duration"} == {"dev-router"}
+    names = {s.service for s in receiver.spans}
+    assert "dev-router" in names and not names - {"dev-router", *SUBGRAPHS}
 
 
 def test_the_whole_graph_is_served(shared_dev: DevRun, workdir: Path) -> None:
