@@ -30,11 +30,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from supergraph.executor.mock_transport import MockTransport
+from supergraph.executor.request_id_transport import with_request_ids
 from supergraph.executor.tracing_transport import TracingTransport
 from supergraph.executor.transport import SubgraphTransport
+from supergraph.http import logs
 from supergraph.http.app import create_app
 from supergraph.http.config import RouterConfig
-from supergraph.http.logs import ACCESS, JsonFormatter
+from supergraph.http.logs import JsonFormatter
 from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.router import Router
 from supergraph.schema import load_supergraph
@@ -87,7 +89,7 @@ def _answer(subgraph: str, _request: object) -> JSONObject:
 
 
 def _app(traced: bool) -> Any:
-    transport: SubgraphTransport = MockTransport(_answer)
+    transport: SubgraphTransport = with_request_ids(MockTransport(_answer))
     if traced:
         transport = TracingTransport(transport, {"products": "http://p/", "reviews": "http://r/"})
     supergraph = load_supergraph(SUPERGRAPH_SDL)
@@ -119,18 +121,25 @@ async def _per_request(app: Any, requests: int) -> float:
 
 
 @contextmanager
-def _access_log() -> Iterator[None]:
-    """The access log line of each request, as JSON, written to /dev/null."""
+def _access_log(direct: bool = True) -> Iterator[None]:
+    """The access log line of each request, as JSON, written to /dev/null: through the
+    handler `supergraph serve` installs (`logs.configure`: the direct path), or with
+    `direct=False` through `logging`'s record and handler chain (what any other handler,
+    e.g. a test's, gets; what every line cost before the direct path)."""
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
     with open(os.devnull, "w") as sink:
-        handler = logging.StreamHandler(sink)
-        handler.setFormatter(JsonFormatter())
-        ACCESS.addHandler(handler)
-        ACCESS.setLevel(logging.INFO)
+        logs.configure("json", {}, stream=sink)
+        extra = logging.StreamHandler(sink)
+        extra.setFormatter(JsonFormatter())
+        if not direct:
+            root.handlers = [extra]  # not configure's own handler: the logging path
         try:
             yield
         finally:
-            ACCESS.removeHandler(handler)
-            ACCESS.setLevel(logging.NOTSET)
+            root.handlers = saved[0]
+            root.setLevel(saved[1])  # (clears the loggers' cached levels too)
+            logs._installed = None
 
 
 def _use(ratio: float | None, exporter: EncodingExporter) -> None:
@@ -153,6 +162,7 @@ async def main(requests: int, rounds: int) -> None:
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     times["off, access log on"] = []
+    times["off, log via logging"] = []
     for _ in range(rounds):
         for name, (app, ratio) in cases.items():
             _use(ratio, exporter)
@@ -160,6 +170,8 @@ async def main(requests: int, rounds: int) -> None:
         _use(None, exporter)
         with _access_log():
             times["off, access log on"].append(await _per_request(plain, requests))
+        with _access_log(direct=False):
+            times["off, log via logging"].append(await _per_request(plain, requests))
     setup.shutdown()
     base = statistics.median(times["tracing off"])
     for name, values in times.items():

@@ -52,7 +52,7 @@ from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import csrf_message, is_preflighted
 from supergraph.http.graphiql import graphiql_html
-from supergraph.http.logs import ACCESS
+from supergraph.http.logs import ACCESS, access
 from supergraph.http.masking import mask_part, mask_subgraph_errors
 from supergraph.http.metrics import Metrics, operation_label
 from supergraph.http.negotiate import (
@@ -481,13 +481,9 @@ def _access_line(
     """The request's access log line (`supergraph.access`, info): what an operator looks
     for first; the request and trace ids come with every line (logs.py)."""
     operation = record.operation_name
-    ACCESS.info(
-        "%s %s %d %s",
-        scope["method"],
-        scope["path"],
-        status,
-        operation or "-",
-        extra={
+    access(
+        f"{scope['method']} {scope['path']} {status} {operation or '-'}",
+        {
             "http.request.method": scope["method"],
             "url.path": scope["path"],
             "http.response.status_code": status,

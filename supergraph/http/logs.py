@@ -2,6 +2,8 @@
 
     configure(format, level)   the root handler on stderr (`supergraph serve`, each worker)
     ACCESS                     the `supergraph.access` logger: one line per request
+    access(message, fields)    log an access line (written directly when `configure` set
+                               the only handler: the same line, a fraction of the cost)
 
 Every line carries the request id and the trace id of the request it is about
 (when there is one), so a line, a trace and a client's `x-request-id` meet. The
@@ -17,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, TextIO
 
 import orjson
 
@@ -26,6 +28,9 @@ from supergraph.request_id import current as request_id
 from supergraph.telemetry import tracing
 
 ACCESS: Final = logging.getLogger("supergraph.access")
+
+_installed: tuple[logging.StreamHandler[TextIO], bool] | None = None
+"""The handler `configure` put on the root logger, and whether it writes JSON."""
 
 FORMAT_ENV: Final = "SUPERGRAPH_LOG_FORMAT"
 LEVEL_ENV: Final = "SUPERGRAPH_LOG_LEVEL"
@@ -89,20 +94,96 @@ def chosen_format(configured: LogFormat | None, env: Mapping[str, str]) -> LogFo
     return "text" if sys.stderr.isatty() else "json"
 
 
-def configure(configured: LogFormat | None = None, env: Mapping[str, str] | None = None) -> None:
-    """The root logger writes `chosen_format` lines to stderr at `SUPERGRAPH_LOG_LEVEL`."""
+def configure(
+    configured: LogFormat | None = None,
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """The root logger writes `chosen_format` lines to `stream` (stderr) at
+    `SUPERGRAPH_LOG_LEVEL`."""
+    global _installed
     env = os.environ if env is None else env
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter() if chosen_format(configured, env) == "json" else TextFormatter()
-    )
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
+    json = chosen_format(configured, env) == "json"
+    handler.setFormatter(JsonFormatter() if json else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(env.get(LEVEL_ENV, "INFO").strip().upper() or "INFO")
+    _installed = (handler, json)
+
+
+def access(message: str, fields: dict[str, object]) -> None:
+    """One access line (`supergraph.access`, INFO) with `fields`.
+
+    Where `configure`'s handler is the only one the line would reach (the served
+    router), it is formatted and written here, the same line as through `logging`,
+    without a LogRecord, the caller's frame lookup and the handler chain: those were
+    most of the line's cost (bench/tracing_overhead.py). Anything else (another
+    handler or a filter added, pytest's caplog, a level that drops it) goes through
+    `logging` as any line.
+    """
+    direct = _installed
+    root = ACCESS.root
+    if (
+        direct is None
+        or ACCESS.handlers
+        or ACCESS.filters
+        or not ACCESS.propagate
+        or root.handlers != [direct[0]]
+        or root.filters
+        or direct[0].filters
+        or not ACCESS.isEnabledFor(logging.INFO)
+    ):
+        ACCESS.info("%s", message, extra=fields)
+        return
+    handler, json = direct
+    now = time.time()
+    line = _json_line(now, message, fields) if json else _text_line(now, message, fields)
+    handler.acquire()
+    try:
+        handler.stream.write(line)
+        handler.stream.flush()
+    finally:
+        handler.release()
+
+
+def _ids() -> dict[str, object]:
+    ids: dict[str, object] = {}
+    rid = request_id()
+    if rid != "-":
+        ids["request_id"] = rid
+    trace = tracing.trace_id()
+    if trace is not None:
+        ids["trace_id"] = trace
+    return ids
+
+
+def _json_line(now: float, message: str, fields: dict[str, object]) -> str:
+    line = {
+        "timestamp": _iso(now),
+        "level": "INFO",
+        "logger": ACCESS.name,
+        "message": message,
+        **_ids(),
+        **fields,
+    }
+    return orjson.dumps(line, default=str, option=orjson.OPT_APPEND_NEWLINE).decode()
+
+
+def _text_line(now: float, message: str, fields: dict[str, object]) -> str:
+    pairs = " ".join(f"{key}={value}" for key, value in {**_ids(), **fields}.items())
+    return f"{_iso(now)} INFO {ACCESS.name}: {message} {pairs}\n"
+
+
+_second: list[object] = [-1, ""]
+"""The last whole second formatted, and its text: one strftime per second, not per line."""
 
 
 def _iso(created: float) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-    return f"{seconds}.{int(created % 1 * 1000):03d}Z"
+    whole = int(created)
+    if _second[0] != whole:
+        _second[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second[0] = whole
+    return f"{_second[1]}.{int(created % 1 * 1000):03d}Z"

@@ -1,0 +1,76 @@
+"""The access line written directly (logs.access, under `logs.configure`'s handler) is the
+line `logging` writes through the same formatter: same fields, same order, same text."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from supergraph import request_id
+from supergraph.http import logs
+
+FIELDS: dict[str, object] = {
+    "http.request.method": "POST",
+    "url.path": "/graphql",
+    "http.response.status_code": 200,
+    "graphql.operation.name": "Hello",
+    "client.name": None,
+    "duration_ms": 1.25,
+    "subgraph_fetches": 2,
+}
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers = handlers
+    root.setLevel(level)
+    logs._installed = None
+
+
+def _written(form: logs.LogFormat, direct: bool) -> str:
+    stream = io.StringIO()
+    logs.configure(form, {}, stream=stream)
+    handler = logging.getLogger().handlers[0]
+    passed: list[logging.LogRecord] = []
+    if not direct:  # any filter sends the line through logging's record and handlers
+        handler.addFilter(lambda record: passed.append(record) or True)
+    request_id.begin("req-7")
+    logs.access("POST /graphql 200 Hello", dict(FIELDS))
+    assert len(passed) == (0 if direct else 1)
+    return stream.getvalue()
+
+
+def test_the_direct_json_line_is_the_logging_line() -> None:
+    direct, through_logging = _written("json", True), _written("json", False)
+    assert direct.endswith("\n") and direct.count("\n") == 1
+    parsed, expected = json.loads(direct), json.loads(through_logging)
+    assert parsed.pop("timestamp").endswith("Z")
+    expected.pop("timestamp")
+    assert list(parsed.items()) == list(expected.items())
+    assert parsed["request_id"] == "req-7" and parsed["logger"] == "supergraph.access"
+
+
+def test_the_direct_text_line_is_the_logging_line() -> None:
+    direct, through_logging = _written("text", True), _written("text", False)
+    assert direct.split(" ", 1)[1] == through_logging.split(" ", 1)[1]
+    assert " INFO supergraph.access: POST /graphql 200 Hello request_id=req-7 " in direct
+
+
+def test_a_level_above_info_drops_the_line() -> None:
+    stream = io.StringIO()
+    logs.configure("json", {logs.LEVEL_ENV: "WARNING"}, stream=stream)
+    logs.access("POST /graphql 200 Hello", dict(FIELDS))
+    assert stream.getvalue() == ""
+
+
+def test_the_timestamp_of_a_second_is_formatted_once_and_right() -> None:
+    assert logs._iso(0.5) == "1970-01-01T00:00:00.500Z"
+    assert logs._iso(0.75) == "1970-01-01T00:00:00.750Z"
+    assert logs._iso(86_401.001) == "1970-01-02T00:00:01.001Z"
