@@ -49,7 +49,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(NODE_STAMP)
-	sh scripts/ensure-debian-packages.sh chromium wrk
+	sh scripts/ensure-debian-packages.sh chromium wrk prometheus
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -2,12 +2,13 @@
 # Debian packages the test run and the benchmark need, installed with apt-get when
 # missing: Chromium and ChromeDriver for the GraphiQL browser test
 # (tests/http/test_graphiql_browser.py), wrk for the benchmark and the tests that
-# drive it (tests/benchmarks). Idempotent: does nothing when all are there. CI runs
-# as root; elsewhere it uses sudo when available.
-#   sh scripts/ensure-debian-packages.sh [chromium] [wrk]     (no argument: both)
+# drive it (tests/benchmarks), Prometheus for the scrape of the router's metrics
+# (tests/deploy/test_grafana_dashboard.py). Idempotent: does nothing when all are
+# there. CI runs as root; elsewhere it uses sudo when available.
+#   sh scripts/ensure-debian-packages.sh [chromium] [wrk] [prometheus]   (no argument: all)
 set -eu
 
-wanted=${*:-chromium wrk}
+wanted=${*:-chromium wrk prometheus}
 missing=""
 for tool in $wanted; do
     case $tool in
@@ -17,6 +18,8 @@ for tool in $wanted; do
             fi ;;
         wrk)
             command -v wrk >/dev/null 2>&1 || missing="$missing wrk" ;;
+        prometheus)
+            [ -x /usr/bin/prometheus ] || missing="$missing prometheus" ;;
         *)
             echo "ensure-debian-packages: unknown tool $tool" >&2; exit 2 ;;
     esac

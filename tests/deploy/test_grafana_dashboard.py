@@ -4,22 +4,31 @@ A real `supergraph serve` with the bundled subgraphs (tests/kit/traced_stack.py,
 tracing off) answers a few operations (one refused, so errors are counted); its
 admin listener's /metrics is parsed with prometheus_client's exposition parser,
 and every metric each panel's PromQL reads must be there with samples, carrying
-every label the query groups or filters by.
+every label the query groups or filters by. A real Prometheus server (Debian's
+package) then scrapes the same listener and answers a query on what it stored,
+and accepts every panel's query.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.e2e.system import free_port
 from tests.kit.compose import REPO
 from tests.kit.traced_stack import TracedStack
 
 DASHBOARD = REPO / "deploy" / "grafana" / "router-dashboard.json"
+PROMETHEUS = "/usr/bin/prometheus"
 QUERY = "query LatestReviews { latestReviews(first: 2) { body author { name } } }"
 
 _FUNCTIONS = frozenset(
@@ -81,24 +90,78 @@ def test_the_promql_reader_finds_names_and_labels() -> None:
 
 
 @pytest.fixture(scope="module")
-def scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, set[str]]]:
-    """Sample name -> the label names its samples carry, from the admin listener."""
-    stack = TracedStack(tmp_path_factory.mktemp("dashboard"), None, {})
-    stack.start()
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TracedStack]:
+    """`supergraph serve` and the bundled subgraphs, after a few operations (one refused)."""
+    running = TracedStack(tmp_path_factory.mktemp("dashboard"), None, {})
+    running.start()
     try:
         for _ in range(3):
-            answered = stack.post(QUERY)
+            answered = running.post(QUERY)
             assert answered.status_code == 200 and "errors" not in answered.json()
-        refused = stack.post("{ nope }")
+        refused = running.post("{ nope }")
         assert refused.json()["errors"][0]["extensions"]["code"]
-        text = stack.client.get(f"{stack.admin_url}/metrics").text
+        yield running
     finally:
-        stack.stop()
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def scraped(stack: TracedStack) -> dict[str, set[str]]:
+    """Sample name -> the label names its samples carry, from the admin listener."""
+    text = stack.client.get(f"{stack.admin_url}/metrics").text
     samples: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             samples.setdefault(sample.name, set()).update(sample.labels)
-    yield samples
+    return samples
+
+
+def test_a_prometheus_server_scrapes_the_router_and_answers_the_dashboards_queries(
+    stack: TracedStack, tmp_path: Path
+) -> None:
+    """Debian's `prometheus` (scripts/ensure-debian-packages.sh prometheus) scrapes the
+    admin listener; a query on what it stored counts the operations sent, and every
+    panel's PromQL is accepted by it."""
+    assert Path(PROMETHEUS).exists(), "run scripts/ensure-debian-packages.sh prometheus"
+    target = stack.admin_url.removeprefix("http://")
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "scrape_configs:\n"
+        f"  - job_name: router\n    static_configs: [{{targets: ['{target}']}}]\n"
+    )
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/v1"
+    with (tmp_path / "prometheus.log").open("wb") as log:
+        server = subprocess.Popen(
+            [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        ok = 'sum(router_requests_total{outcome="ok"})'
+        deadline = time.monotonic() + 120
+        value = None
+        while value is None or value < 3:
+            assert server.poll() is None, (tmp_path / "prometheus.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, (
+                f"no scrape stored: {value}\n{(tmp_path / 'prometheus.log').read_text()[-3000:]}"
+            )
+            with contextlib.suppress(httpx.HTTPError):
+                found = stack.client.get(f"{api}/query", params={"query": ok}).json()
+                if found.get("status") == "success" and found["data"]["result"]:
+                    value = float(found["data"]["result"][0]["value"][1])
+            time.sleep(0.5)
+        assert value == 3  # the three answered operations, as the router counted them
+        targets = stack.client.get(f"{api}/targets").json()["data"]["activeTargets"]
+        assert [t["health"] for t in targets] == ["up"]
+        for title, expr in dashboard_queries():
+            query = expr.replace("$__rate_interval", "1m")
+            answer = stack.client.get(f"{api}/query", params={"query": query}).json()
+            assert answer["status"] == "success", (title, query, answer)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_every_metric_the_dashboard_queries_is_exported(scraped: dict[str, set[str]]) -> None:
