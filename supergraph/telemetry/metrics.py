@@ -22,19 +22,13 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from opentelemetry.metrics import Histogram
-from opentelemetry.sdk.metrics import Counter as SdkCounter
-from opentelemetry.sdk.metrics import Histogram as SdkHistogram
-from opentelemetry.sdk.metrics import MeterProvider, UpDownCounter
-from opentelemetry.sdk.metrics.export import (
-    AggregationTemporality,
-    MetricExporter,
-    PeriodicExportingMetricReader,
-)
-from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
-from opentelemetry.sdk.resources import Resource
+
+if TYPE_CHECKING:  # the SDK classes are imported where export is turned on
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter
 
 from supergraph.telemetry.metrics_settings import MetricsSettings
 
@@ -82,6 +76,12 @@ def shutdown() -> None:
 def build_provider(
     settings: MetricsSettings, exporter: MetricExporter | None = None
 ) -> MeterProvider:
+    from opentelemetry.sdk.metrics import Histogram as SdkHistogram
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+    from opentelemetry.sdk.resources import Resource
+
     interval = settings.interval or 60.0
     reader = PeriodicExportingMetricReader(
         exporter or _exporter(settings), export_interval_millis=interval * 1000
@@ -167,6 +167,11 @@ def _exporter(settings: MetricsSettings) -> MetricExporter:
 
 
 def _temporality(settings: MetricsSettings) -> dict[type, AggregationTemporality]:
+    from opentelemetry.sdk.metrics import Counter as SdkCounter
+    from opentelemetry.sdk.metrics import Histogram as SdkHistogram
+    from opentelemetry.sdk.metrics import UpDownCounter
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+
     chosen = (
         AggregationTemporality.DELTA
         if settings.temporality == "delta"

@@ -3,6 +3,7 @@ line `logging` writes through the same formatter: same fields, same order, same 
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -35,6 +36,11 @@ def restore_logging() -> Iterator[None]:
 
 
 def _written(form: logs.LogFormat, direct: bool) -> str:
+    # In a copy of the context: the request id set here must not outlive the test.
+    return contextvars.copy_context().run(_write, form, direct)
+
+
+def _write(form: logs.LogFormat, direct: bool) -> str:
     stream = io.StringIO()
     logs.configure(form, {}, stream=stream)
     handler = logging.getLogger().handlers[0]

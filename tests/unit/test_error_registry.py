@@ -52,6 +52,10 @@ NOT_CODES = {
     "OTEL_TRACES_SAMPLER_ARG",
     "OTEL_SDK_DISABLED",
     "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+    "OTEL_METRICS_EXPORTER",
+    "OTEL_METRIC_EXPORT_INTERVAL",
 }
 """Uppercase string literals of the router's source that are not error codes."""
 
