@@ -12,7 +12,7 @@ from supergraph.planner.groups import FetchGroup, finish
 from supergraph.planner.nodes import NodeBuilder
 from supergraph.planner.optimize import optimize
 from supergraph.planner.plan import QueryPlan
-from supergraph.planner.roots import plan_root, root_candidates
+from supergraph.planner.roots import RootPaths, root_candidates
 from supergraph.planner.walk import Walker
 from supergraph.schema import Supergraph
 
@@ -48,7 +48,7 @@ def build_query_plan(
     # needs both copies of the field to answer.
     whole: dict[int, str] = {}
     for field in split:
-        for graph in root_candidates(walker, field):
+        for graph in root_candidates(supergraph, operation.root_type, field):
             trial = {**whole, id(field): graph}
             try:
                 other = _walk(supergraph, operation, fields, trial, budget)
@@ -89,18 +89,35 @@ def _walk(
     budget: Budget,
 ) -> tuple[Walker, list[FetchGroup], list[Field]]:
     """The walked and optimised fetch groups, and the root fields split across subgraphs."""
-    walker = Walker(supergraph, operation, budget)
     try:
-        split = plan_root(walker, fields, whole=whole)
+        walker, split = _build(supergraph, operation, fields, whole, budget, join_forced=True)
     except PlanningBudgetExceeded:
         raise
     except PlanningError:
         # Joining root fields into fetches happening anyway is an estimate; when
         # it leads into a subgraph that cannot serve a selection, plan without it.
-        walker = Walker(supergraph, operation, budget)
-        split = plan_root(walker, fields, join_forced=False, whole=whole)
+        walker, split = _build(supergraph, operation, fields, whole, budget, join_forced=False)
     finish(walker.groups)
     return walker, optimize(walker.groups, budget), split
+
+
+def _build(
+    supergraph: Supergraph,
+    operation: Operation,
+    fields: list[Field],
+    whole: dict[int, str],
+    budget: Budget,
+    join_forced: bool,
+) -> tuple[Walker, list[Field]]:
+    """The fetch graph the walker builds from the root fields' routes, each built
+    before the next is chosen; and the root fields split across subgraphs."""
+    walker = Walker(supergraph, operation, budget)
+    split: list[Field] = []
+    for route in RootPaths(supergraph, operation, walker.cost).routes(fields, join_forced, whole):
+        if route.split:
+            split.append(route.field)
+        walker.add_root(route)
+    return walker, split
 
 
 def _root_fields(selections: tuple[Selection, ...]) -> list[Field]:

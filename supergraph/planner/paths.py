@@ -38,7 +38,7 @@ from supergraph.planner.fetch_graph import FetchGraph
 from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.response_keys import ClientKeys
 from supergraph.planner.selection import SelectionSet, covers
-from supergraph.schema import FieldInGraph, FieldSet, FieldSetField, Supergraph
+from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, FieldSetField, Supergraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +103,41 @@ class TypenameUnknown:
 
 Route = Stay | StaySplit | Leave | Contextual | TypenameHere | TypenameLookup | TypenameUnknown
 
+
+@dataclass(frozen=True, slots=True)
+class ContextSource:
+    """Where a contextual argument's value comes from: `ancestor`, `levels` fields up."""
+
+    argument: ContextArgument
+    ancestor: Ctx
+    levels: int
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentHere:
+    """The type condition is asked in the current fetch."""
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentLookup:
+    """An `@interfaceObject` knows no implementations: the type condition is asked of
+    a subgraph with the real interface, through its `__typename` (`typename`)."""
+
+    typename: Field
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentNever:
+    """The type condition never matches an object type of the subgraph here."""
+
+
+FragmentRoute = FragmentHere | FragmentLookup | FragmentNever
+
 _LEAVE = Leave()
 _TYPENAME_HERE = TypenameHere()
 _TYPENAME_UNKNOWN = TypenameUnknown()
+_FRAGMENT_HERE = FragmentHere()
+_FRAGMENT_NEVER = FragmentNever()
 
 
 class PathFinder:
@@ -153,6 +185,36 @@ class PathFinder:
             parts = self.stay_split(ctx, field, found)
             return Stay(found) if parts is None else StaySplit(found, *parts)
         return _LEAVE
+
+    def fragment_route(self, ctx: Ctx, fragment: InlineFragment) -> FragmentRoute:
+        """How an inline fragment at an object position (or an `@interfaceObject`) is served."""
+        if not self.may_apply(ctx.type_name, fragment.type_condition):
+            return _FRAGMENT_NEVER
+        if fragment.type_condition != ctx.type_name and is_abstract(self.sg, ctx.type_name):
+            return FragmentLookup(Field("__typename", None, ctx.type_name, "String", 0))
+        return _FRAGMENT_HERE
+
+    def context_sources(
+        self, ctx: Ctx, field: Field, found: FieldInGraph
+    ) -> tuple[ContextSource, ...] | Jump:
+        """Where each contextual argument of `field` (served as `found`) comes from; or
+        the jump into an entity fetch the field needs first, since only an entity
+        fetch receives a value that varies per object (see contextual.py)."""
+        sources: list[ContextSource] = []
+        for argument in found.context_arguments:
+            located = self.context_ancestor(ctx, argument.context)
+            if located is None:
+                raise PlanningError(
+                    f'cannot plan field "{ctx.type_name}.{field.name}" at path '
+                    f'"{".".join(ctx.path) or "(root)"}": no ancestor sets context '
+                    f'"{argument.context}" for its argument "{argument.name}"'
+                )
+            sources.append(ContextSource(argument, *located))
+        group = ctx.group
+        at_top = ctx.origin is not None and group.is_entity
+        if not at_top or any(s.ancestor.group.id == group.id for s in sources):
+            return self.context_jump(ctx, field, found.graph)
+        return tuple(sources)
 
     def jump_target(
         self, ctx: Ctx, field: Field, fragment: bool, allowed: frozenset[str] | None

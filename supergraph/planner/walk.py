@@ -46,6 +46,9 @@ from supergraph.planner.fieldsets import add_to_representation, to_selections
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.paths import (
     Contextual,
+    FragmentHere,
+    FragmentLookup,
+    FragmentNever,
     Leave,
     PathFinder,
     Refetch,
@@ -57,8 +60,9 @@ from supergraph.planner.paths import (
 )
 from supergraph.planner.plan import KeyRenamer, ValueSetter
 from supergraph.planner.response_keys import ClientKeys
+from supergraph.planner.roots import RootRoute
 from supergraph.planner.selection import FieldItem, FragmentItem
-from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, Supergraph
+from supergraph.schema import FieldInGraph, FieldSet, Supergraph
 
 _MAX_JUMP_DEPTH = 64
 
@@ -78,7 +82,6 @@ class Walker:
         self.paths = PathFinder(sg, self.cost, self.keys, self.fetches)
         self.groups = self.fetches.groups
         self.roots = self.fetches.roots
-        self.graph_order = self.paths.graph_order
         self._touched: set[int] = set()
         """Fetches a selection went into since `_collect` began: what a jump waits for."""
         self._depth = 0
@@ -90,14 +93,17 @@ class Walker:
 
     # -- root (the choices are roots.py's) ----------------------------------
 
-    def open_root(self, graph: str) -> FetchGroup:
-        """A new root fetch to `graph`."""
-        group = self.fetches.new_group(graph, False, path=(), parent=None, conditions=())
-        self.roots.append(group)
-        return group
+    def add_root(self, route: RootRoute) -> None:
+        """Build a root field's route: each part in its root fetch, opened when new."""
+        for part in route.parts:
+            if part.fetch == len(self.roots):
+                group = self.fetches.new_group(
+                    part.graph, False, path=(), parent=None, conditions=()
+                )
+                self.roots.append(group)
+            self._add_root_field(self.roots[part.fetch], part.field)
 
-    def add_root_field(self, group: FetchGroup, field: Field) -> None:
-        """Plan a root field (or the part of it `group`'s subgraph serves) in `group`."""
+    def _add_root_field(self, group: FetchGroup, field: Field) -> None:
         group.condition_sets.append(conditions_of(field.directives))
         root = self.operation.root_type
         ctx = Ctx(group=group, selset=group.selection, fpath=(), type_name=root, path=())
@@ -118,17 +124,13 @@ class Walker:
                 case Field():
                     self.add_field(ctx, selection)
                 case InlineFragment():
-                    if not self.paths.may_apply(ctx.type_name, selection.type_condition):
-                        continue  # an object type of the subgraph never matches it
-                    if selection.type_condition != ctx.type_name and is_abstract(
-                        self.sg, ctx.type_name
-                    ):
-                        # An @interfaceObject knows no implementations: ask a
-                        # subgraph with the real interface for the type condition.
-                        typename = Field("__typename", None, ctx.type_name, "String", 0)
-                        self._jump(ctx, typename, then=(selection,))
-                    else:
-                        self._add_fragment_on_object(ctx, selection)
+                    match self.paths.fragment_route(ctx, selection):
+                        case FragmentHere():
+                            self._add_fragment_on_object(ctx, selection)
+                        case FragmentLookup(typename):
+                            self._jump(ctx, typename, then=(selection,))
+                        case FragmentNever():
+                            pass
 
     def _add_fragment_on_object(self, ctx: Ctx, fragment: InlineFragment) -> None:
         if not fragment.directives:
@@ -192,28 +194,18 @@ class Walker:
     def _add_contextual(self, ctx: Ctx, field: Field, found: FieldInGraph) -> None:
         """A field with contextual arguments: asked at the top of an entity fetch, with
         each value selected at its ancestor and passed as a variable (see contextual.py)."""
-        sources: list[tuple[ContextArgument, Ctx, int]] = []
-        for argument in found.context_arguments:
-            located = self.paths.context_ancestor(ctx, argument.context)
-            if located is None:
-                raise PlanningError(
-                    f'cannot plan field "{ctx.type_name}.{field.name}" at path '
-                    f'"{".".join(ctx.path) or "(root)"}": no ancestor sets context '
-                    f'"{argument.context}" for its argument "{argument.name}"'
-                )
-            sources.append((argument, *located))
-        group = ctx.group
-        at_top = ctx.origin is not None and group.is_entity
-        if not at_top or any(a.group.id == group.id for _, a, _ in sources):
-            # The value varies per entity: only an entity fetch receives it per object.
-            self._context_jump(ctx, field, found.graph)
+        sources = self.paths.context_sources(ctx, field, found)
+        if isinstance(sources, Jump):
+            self._context_jump(ctx, field, sources)
             return
+        group = ctx.group
         if self._context_variables is None:
             self._context_variables = variable_names(self.sg)
         arguments = list(field.arguments)
         # The values are needed only when the field is: under its conditions.
         conditions = ctx.conditions + conditions_of(field.directives)
-        for argument, ancestor, levels in sources:
+        for source in sources:
+            argument, ancestor = source.argument, source.ancestor
             at = replace(
                 ancestor, internal=True, requires_ok=False, provided=None, conditions=conditions
             )
@@ -232,7 +224,7 @@ class Walker:
             paths = value_paths(
                 self.sg,
                 ancestor.type_name,
-                levels,
+                source.levels,
                 argument,
                 aliases_in(ancestor.selset),
                 self.keys,
@@ -245,9 +237,8 @@ class Walker:
             arguments.append(argument_node(argument.name, variable))
         self._add_here(ctx, replace(field, arguments=tuple(arguments)), found)
 
-    def _context_jump(self, ctx: Ctx, field: Field, graph: str) -> None:
-        """Into an entity fetch of `graph` at this position (the same subgraph too)."""
-        jump = self.paths.context_jump(ctx, field, graph)
+    def _context_jump(self, ctx: Ctx, field: Field, jump: Jump) -> None:
+        """Into the entity fetch at this position `jump` leads to (the same subgraph too)."""
         own = conditions_of(field.directives)
         child, _ = self._entity_group(ctx, jump, own=own)
         self.add_field(_inside_entity_fetch(ctx, child, ctx.type_name, own), field)
