@@ -11,7 +11,7 @@ from supergraph.operation.conditions import variable_condition
 from supergraph.planner.capabilities import Provided
 from supergraph.planner.groups import Conditions, FetchGroup
 from supergraph.planner.selection import FieldItem, SelectionSet
-from supergraph.schema import Key
+from supergraph.schema import FieldSet, Key
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ class Jump:
     """The type named in the representation: the entity type or its @interfaceObject."""
     key_cost: int = 0
     """Jumps needed to collect the key itself (2: only from an ancestor entity)."""
+    requires: FieldSet | None = None
+    """The `@requires` of the field jumped for, in the target subgraph (`jump_target`)."""
 
 
 def conditions_of(directives: tuple[object, ...]) -> Conditions:

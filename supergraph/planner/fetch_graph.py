@@ -1,7 +1,8 @@
 """The fetch graph being built: fetch groups, the root ones, and where to reuse one.
 
 The walker (walk.py) adds to it; path finding (paths.py) only looks up the
-entity fetch open at a place, since reusing one makes a jump cheaper.
+entity fetch open at a place (`paths.OpenFetches`), since reusing one makes a
+jump cheaper.
 """
 
 from __future__ import annotations

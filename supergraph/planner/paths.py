@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from supergraph.operation import Field, InlineFragment, Selection
 from supergraph.planner.alternatives import condition_everywhere, serving_graphs
@@ -34,11 +35,21 @@ from supergraph.planner.context import Ctx, Jump
 from supergraph.planner.contextual import sets_context
 from supergraph.planner.cost import INFEASIBLE, CostModel
 from supergraph.planner.errors import PlanningError, UnsatisfiableField
-from supergraph.planner.fetch_graph import FetchGraph
 from supergraph.planner.fieldsets import add_to_representation, to_selections
+from supergraph.planner.groups import FetchGroup
 from supergraph.planner.response_keys import ClientKeys
 from supergraph.planner.selection import SelectionSet, covers
 from supergraph.schema import ContextArgument, FieldInGraph, FieldSet, FieldSetField, Supergraph
+
+
+class OpenFetches(Protocol):
+    """What path finding reads of the fetch graph being built (fetch_graph.py)."""
+
+    def find_group(
+        self, ctx: Ctx, graph: str, requires: FieldSet | None = None
+    ) -> FetchGroup | None:
+        """The entity fetch to `graph` open at `ctx`'s place, if one can be reused."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +153,7 @@ _FRAGMENT_NEVER = FragmentNever()
 
 class PathFinder:
     def __init__(
-        self, sg: Supergraph, cost: CostModel, keys: ClientKeys, fetches: FetchGraph
+        self, sg: Supergraph, cost: CostModel, keys: ClientKeys, fetches: OpenFetches
     ) -> None:
         self.sg = sg
         self.cost = cost
@@ -236,7 +247,14 @@ class PathFinder:
                 f'"{".".join(ctx.path) or "(root)"}": no subgraph reachable from '
                 f'"{ctx.group.service}" resolves it'
             )
-        return min(options, key=lambda o: (o.cost, o.order))
+        best = min(options, key=lambda o: (o.cost, o.order))
+        # A `@requires` edge: the target's required fields are planned from here first.
+        target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
+        return (
+            best
+            if target is None or target.requires is None
+            else replace(best, requires=target.requires)
+        )
 
     def context_jump(self, ctx: Ctx, field: Field, graph: str) -> Jump:
         """The jump into an entity fetch of `graph` at `ctx` (the same subgraph too) for

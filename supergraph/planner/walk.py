@@ -1,18 +1,19 @@
 """The walker: builds the fetch graph, assigning every selection to a fetch group.
 
-It walks the normalised operation depth-first and asks path finding
-(paths.py) at each position where a field is best served: in the subgraph of
-the current fetch (field edge), or through a key in another subgraph (key
-edge). Then it builds: a field edge adds the field to the current fetch's
-selection (with the alias its shape needs, response_keys.py); a key edge adds
-the key fields (and `@requires` fields, planned from the current position like
-any selection) to the fetches that provide them and opens, or reuses, an
-entity fetch group at the same response path (fetch_graph.py), with its
-representation and rewrites.
+It builds the root fetches path finding chose for the root fields
+(roots.py's `RootRoute`s), then walks the normalised operation depth-first
+and asks path finding (paths.py) at each position how a field is served: in
+the subgraph of the current fetch (field edge), or through a key in another
+subgraph (key edge, with its `@requires`). Then it builds: a field edge adds
+the field to the current fetch's selection (with the alias its shape needs,
+response_keys.py); a key edge adds the key fields (and `@requires` fields,
+planned from the current position like any selection) to the fetches that
+provide them and opens, or reuses, an entity fetch group at the same response
+path (fetch_graph.py), with its representation and rewrites.
 
 The two stay interleaved, position by position, because an answer depends on
 what the walk built before it: a jump into an entity fetch a sibling opened
-costs no new fetch.
+costs no new fetch. Path finding only reads the graph (`paths.OpenFetches`).
 """
 
 from __future__ import annotations
@@ -364,11 +365,9 @@ class Walker:
             c for t in then if isinstance(t, InlineFragment) for c in required_conditions(t)
         )
         try:
-            target = resolves(self.sg, best.graph, best.rep_type, field.name, None)
-            requires = target.requires if target is not None else None
-            child, available = self._entity_group(ctx, best, requires=requires, own=own)
-            if target is not None and target.requires is not None:
-                self._add_requirements(ctx, child, target.requires, available)
+            child, available = self._entity_group(ctx, best, requires=best.requires, own=own)
+            if best.requires is not None:
+                self._add_requirements(ctx, child, best.requires, available)
             inner = _inside_entity_fetch(ctx, child, best.rep_type, own)
             if then:
                 self.add(replace(inner, requires_ok=False), then)
