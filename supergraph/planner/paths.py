@@ -83,7 +83,10 @@ class StaySplit:
 
 @dataclass(frozen=True, slots=True)
 class Leave:
-    """A key edge: another subgraph serves the field (`jump_target` says which)."""
+    """A key edge: another subgraph serves the field, through `target` (`jump_target`:
+    a jump, or the re-fetches from an ancestor entity)."""
+
+    target: Jump | list[Refetch]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ class TypenameLookup:
     knows the object type."""
 
     field: Field
+    target: Jump | list[Refetch]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +148,6 @@ class FragmentNever:
 
 FragmentRoute = FragmentHere | FragmentLookup | FragmentNever
 
-_LEAVE = Leave()
 _TYPENAME_HERE = TypenameHere()
 _TYPENAME_UNKNOWN = TypenameUnknown()
 _FRAGMENT_HERE = FragmentHere()
@@ -176,7 +179,7 @@ class PathFinder:
             # never an alias of it (`tn: __typename` would leave the interface's name).
             typename = replace(field, alias=None)
             if self.jump_options(ctx, typename):
-                return TypenameLookup(typename)
+                return TypenameLookup(typename, self._leave_by(ctx, typename))
             return _TYPENAME_UNKNOWN
         found = resolves(sg, graph, type_name, field.name, ctx.provided)
         # Keys may use fields the subgraph declares @external or lost to
@@ -195,7 +198,11 @@ class PathFinder:
         if found is not None and usable and self.worth_staying(ctx, field, found):
             parts = self.stay_split(ctx, field, found)
             return Stay(found) if parts is None else StaySplit(found, *parts)
-        return _LEAVE
+        return Leave(self._leave_by(ctx, field))
+
+    def _leave_by(self, ctx: Ctx, field: Field) -> Jump | list[Refetch]:
+        self.cost.budget.spend()  # the step of the jump, as the walker's other jumps take
+        return self.jump_target(ctx, field, False, None)
 
     def fragment_route(self, ctx: Ctx, fragment: InlineFragment) -> FragmentRoute:
         """How an inline fragment at an object position (or an `@interfaceObject`) is served."""

@@ -173,8 +173,8 @@ class Walker:
             case StaySplit(found, here, elsewhere):
                 self._add_here(ctx, here, found)
                 self._jump(ctx, elsewhere)
-            case Leave():
-                self._jump(ctx, field)
+            case Leave(target):
+                self._follow(ctx, field, target)
             case Contextual(found):
                 self._add_contextual(ctx, field, found)
             case TypenameHere():
@@ -182,8 +182,8 @@ class Walker:
                 ctx.selset.add_field(
                     "__typename", field.alias, (), field.directives, False, ctx.internal
                 )
-            case TypenameLookup(typename):
-                self._jump(ctx, typename)
+            case TypenameLookup(typename, target):
+                self._follow(ctx, typename, target)
             case TypenameUnknown():
                 # The interface's name stays in the data, and the shaper reports
                 # each such object as an error.
@@ -348,7 +348,17 @@ class Walker:
     ) -> None:
         """Jump through a key to a subgraph resolving `field` (or, with `then`, those selections)."""
         self.budget.spend()
-        best = self.paths.jump_target(ctx, field, bool(then), allowed)
+        self._follow(ctx, field, self.paths.jump_target(ctx, field, bool(then), allowed), then)
+
+    def _follow(
+        self,
+        ctx: Ctx,
+        field: Field,
+        best: Jump | list[Refetch],
+        then: tuple[Selection, ...] = (),
+    ) -> None:
+        """Build the jump path finding chose for `field` (or, with `then`, those
+        selections): into an entity fetch, or the re-fetches from ancestors."""
         if isinstance(best, list):
             # Each re-fetch's place first (a fragment per implementation), then the jumps.
             ancestors = [(_refetch_position(r), r) for r in best]
