@@ -530,6 +530,16 @@ class PathFinder:
             return ctx.provided.child(ctx.type_name, self.sg, field.name)
         return None
 
+    def child_type(self, ctx: Ctx, field: Field, found: FieldInGraph) -> str:
+        """The type `field`'s sub-selection is planned for, served as `found` here.
+
+        The subgraph may declare a narrower type (`@join__field(type:)`): an
+        object where the supergraph has a union; so may the object type an
+        interface field is asked on (`narrowed`).
+        """
+        type_name = found.type.strip("[]!") if found.type else self.narrowed(ctx, field)
+        return type_name if type_name in self.sg.types else field.type_name
+
     def narrowed(self, ctx: Ctx, field: Field) -> str:
         """The field's type at this object: an implementation may narrow the type its
         interface declares (`similar: [Book]` for `[Product]`), and a selection made

@@ -315,12 +315,9 @@ class Walker:
         composite = bool(field.selections)
         if not composite or item.sub is None:
             return
-        # The subgraph may declare a narrower type (`@join__field(type:)`): an
-        # object where the supergraph has a union. Plan for the subgraph's type;
-        # the client's abstract type still needs `__typename` to shape the value.
-        type_name = found.type.strip("[]!") if found.type else self.paths.narrowed(ctx, field)
-        if type_name not in self.sg.types:
-            type_name = field.type_name
+        # Planned for the subgraph's type; a client's abstract type still needs
+        # `__typename` to shape the value.
+        type_name = self.paths.child_type(ctx, field, found)
         if type_name != field.type_name and is_abstract(self.sg, field.type_name):
             item.sub.add_field("__typename", None, (), (), False, internal=True)
         inner = Ctx(
