@@ -26,9 +26,16 @@ def test_exception_names_are_unique() -> None:
     assert len({e.name for e in EXCEPTIONS}) == len(EXCEPTIONS)
 
 
-@pytest.mark.parametrize("exception", EXCEPTIONS, ids=[e.name for e in EXCEPTIONS])
-def test_apollo_exception_still_holds(stacks: Stacks, exception: ApolloException) -> None:
-    scenario, name = exception.example
+EXAMPLES = [(e, example) for e in EXCEPTIONS for example in e.examples]
+
+
+@pytest.mark.parametrize(
+    ("exception", "example"), EXAMPLES, ids=[f"{e.name}:{x[1]}" for e, x in EXAMPLES]
+)
+def test_apollo_exception_still_holds(
+    stacks: Stacks, exception: ApolloException, example: tuple[str, str]
+) -> None:
+    scenario, name = example
     stack = stacks.get(scenario)
     op = stack.scenario.operation(name)
     assert op.apollo, f"{scenario}:{name} must record Apollo's wrong answer (Operation.apollo)"

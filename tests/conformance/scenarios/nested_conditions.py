@@ -96,6 +96,17 @@ SCENARIO = Scenario(
             apollo_data={"toasters": [{}, {}]},
         ),
         Operation(
+            name="object-type-inside-an-interface-condition-and-outside",
+            query="{ toasters { ... on Node { ... on Toaster { warranty } } id warranty } }",
+            data={"toasters": [{"warranty": 3, "id": "t1"}, {"warranty": 4, "id": "t2"}]},
+            apollo=(
+                "Apollo Gateway 2.14 leaves out `... on Toaster` inside `... on Node` on a "
+                "Toaster, so `warranty` comes where it is selected again, after `id`: the "
+                "spec collects it first"
+            ),
+            apollo_data={"toasters": [{"id": "t1", "warranty": 3}, {"id": "t2", "warranty": 4}]},
+        ),
+        Operation(
             name="interface-condition-alone",
             query="{ toasters { ... on Node { id } } }",
             data={"toasters": [{"id": "t1"}, {"id": "t2"}]},
