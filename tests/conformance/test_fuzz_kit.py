@@ -15,8 +15,10 @@ from tests.kit.apollo_exceptions import (
     completion_errors_dropped,
     merged_field_key_order,
 )
+from tests.kit.compare import Response
 from tests.kit.difference import Case, diff_points, extra_errors
-from tests.kit.generator import Features, generate
+from tests.kit.fuzz import KNOWN, Difference, Report, Target, _examine, compared
+from tests.kit.generator import Features, GeneratedOperation, generate
 from tests.kit.harvest import Harvest, harvest
 from tests.kit.minimize import minimize, one_line
 from tests.kit.response_walk import selections_by_path
@@ -208,3 +210,43 @@ def test_all_subfields_skipped_needs_every_subfield_skipped() -> None:
     assert all_subfields_skipped(case(query, ours, apollo, {"v": True}))
     not_skipped = "{ users { friends { id } } }"
     assert not all_subfields_skipped(case(not_skipped, ours, apollo))
+
+
+class Alternating:
+    """A sender whose Apollo answers change from one send to the next (ours never)."""
+
+    def __init__(self, ours: dict[str, Any], apollo: list[dict[str, Any]]) -> None:
+        self.ours = ours
+        self.apollo = apollo
+        self.sent = 0
+
+    def both(self, query: str, variables: Any, name: str | None) -> tuple[Response, Response]:
+        self.sent += 1
+        return Response(200, self.ours), Response(200, self.apollo[self.sent % len(self.apollo)])
+
+
+def _flaky_difference(ours: dict[str, Any], apollo: list[dict[str, Any]]) -> Difference:
+    query = "{ users { friends { id } friends { name id } } }"
+    target = Target("users", "ours", "apollo", "", USERS, _model=SUPERGRAPH)
+    sender = Alternating(ours, apollo)
+    first = Response(200, apollo[0])
+    mine, theirs, same = compared(Response(200, ours), first)
+    assert not same
+    op = GeneratedOperation(query, {}, None)
+    return _examine(target, sender, 0, op, Response(200, ours), first, mine, theirs, KNOWN, 0)  # type: ignore[arg-type]
+
+
+def test_flaky_apollo_answers_are_each_classified_against_ours() -> None:
+    ours = {"data": {"users": [{"friends": [{"id": "1", "name": "n"}]}]}}
+    reordered = {"data": {"users": [{"friends": [{"name": "n", "id": "1"}]}]}}
+    wrong = {"data": {"users": [{"friends": [{"id": "2", "name": "n"}]}]}}
+    explained = _flaky_difference(ours, [reordered, ours])
+    assert explained.flaky == "apollo"
+    assert explained.exception == "merged-field-key-order"
+    # One of Apollo's answers differs from ours with nothing to explain it: reported.
+    hidden = _flaky_difference(ours, [reordered, wrong])
+    assert hidden.flaky == "apollo"
+    assert hidden.exception is None
+    report = Report("users", 1, differences=[explained, hidden])
+    assert report.flaky_unexplained == [hidden]
+    assert "[UNEXPLAINED]" in report.summary()
