@@ -163,6 +163,7 @@ class _Run:
         "data",
         "errors",
         "executor",
+        "failed_roots",
         "headers",
         "headers_by_subgraph",
         "on_fetch",
@@ -183,6 +184,9 @@ class _Run:
         self.data: JSONObject = {}
         self.errors: list[JSONObject] = []
         self.on_fetch: Callable[[Fetch], None] | None = None
+        # Root response names a fetch failed (an error at the name itself): null, even
+        # where another fetch of a field split across subgraphs answered its other part.
+        self.failed_roots: set[str] = set()
 
     async def node(self, node: PlanNode, path: PlanPath) -> None:
         match node:
@@ -233,6 +237,8 @@ class _Run:
             # The failure nulls every root field this fetch was to answer: say so at each.
             for name in root_response_names(fetch.operation):
                 self.errors.append(response.error_at([name]))
+                self.failed_roots.add(name)
+            self.null_failed_roots()
             return
         self.merge_root(fetch, response)
 
@@ -248,13 +254,25 @@ class _Run:
             # Not an object, or null with nothing said why: each root field it was to answer.
             explained = {_first_key(raw) for raw in errors}
             for name in root_response_names(fetch.operation):
+                self.failed_roots.add(name)
                 if name not in explained:
                     message = f"data is {_describe(data)}, expected an object"
                     self.errors.append(_malformed(fetch, message, [name]))
         for raw in errors:
             raw_path = raw.get("path") if isinstance(raw, dict) else None
             client_path = list(raw_path) if isinstance(raw_path, list) and raw_path else None
+            if client_path is not None and len(client_path) == 1:
+                self.failed_roots.add(str(client_path[0]))
             self.errors.append(subgraph_error(raw, fetch.service_name, client_path))
+        self.null_failed_roots()
+
+    def null_failed_roots(self) -> None:
+        """A root field a fetch failed is null (its error says so), also where another
+        fetch of a field the plan split across subgraphs answered the field's other part:
+        the answer does not depend on whether the plan split it."""
+        for name in self.failed_roots:
+            if self.data.get(name) is not None:
+                self.data[name] = None
 
     async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
         if fetch.context_rewrites:

@@ -344,3 +344,31 @@ async def test_requires_selections_and_rewrites_shape_representations() -> None:
         "shape": {"w": 1, "h": 2, "x": 0},
         "title": "T",
     }
+
+
+async def test_a_split_root_field_failing_in_one_part_is_null_whichever_fetch_ends_last() -> None:
+    # `me` split across two subgraphs (each asked for the fields only it has): one fails
+    # it, so the field is null beside that error, whether or not the other part lands
+    # after it (its object never overwrites the failure).
+    for first in ("accounts", "profiles"):
+        answered = asyncio.Event()
+
+        async def handler(
+            subgraph: str,
+            request: SubgraphRequest,
+            first: str = first,
+            answered: asyncio.Event = answered,
+        ) -> dict[str, Any]:
+            if subgraph != first:
+                await answered.wait()
+            answered.set()
+            if subgraph == "accounts":
+                return {"data": {"me": None}, "errors": [{"message": "down", "path": ["me"]}]}
+            return {"data": {"me": {"username": "bob"}}}
+
+        plan = QueryPlan(
+            Parallel((Fetch("accounts", "{ me { id } }"), Fetch("profiles", "{ me { username } }")))
+        )
+        outcome = await PlanExecutor(MockTransport(handler), TYPES).execute(plan, {})
+        assert outcome.data == {"me": None}, f"{first} answered first"
+        assert [e["path"] for e in outcome.errors] == [["me"]]

@@ -757,6 +757,31 @@ def failing_subgraph_of_a_shareable_field(case: Case) -> frozenset[Atom]:
     return frozenset(out)
 
 
+def split_root_failure_overwritten(case: Case) -> frozenset[Atom]:
+    """Apollo's object at a root field that two subgraphs or more resolve, where both
+    answers have an error at that very field and ours is null there (with Apollo's errors
+    inside that object): Apollo asked the field of two subgraphs in parallel, one failed
+    it, and the other's part, landing last, overwrote the null."""
+    root = case.selections("ours").get(())
+    ours_at = {error_path(e) for e in raw_errors(case.ours)}
+    apollo_at = {error_path(e) for e in raw_errors(case.apollo)}
+    out: set[Atom] = set()
+    for path, ours, apollo in case.points:
+        if len(path) != 1 or ours is not None or apollo is None or root is None:
+            continue
+        if path not in ours_at or path not in apollo_at:
+            continue
+        nodes = [s for s in root.keys.get(str(path[0]), []) if s.included]
+        if any(_resolved_by_several(case, s.parent_type.name, s.node.name.value) for s in nodes):
+            out.add(("data", path))
+            out |= {
+                ("apollo", i)
+                for i, e in enumerate(case.apollo_only)
+                if _errors_inside([e], path)
+            }
+    return frozenset(out)
+
+
 def _field_type(selected: Selected) -> GraphQLNamedType | None:
     parent = selected.parent_type
     if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
@@ -1036,6 +1061,16 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "subgraph that provides the selection answers it.",
         failing_subgraph_of_a_shareable_field,
         ("failing_shareable_root", "type-condition-asks-the-failing-subgraph"),
+    ),
+    ApolloException(
+        "split-root-failure-overwritten",
+        "Apollo Gateway asks a @shareable root field of two subgraphs in parallel (each for "
+        "the fields only it has); when one fails the field (null, with an error at its "
+        "path) and the other's answer lands last, it answers that other part's object "
+        "beside the error: which answer it gives depends on which fetch ends last. The "
+        "error says the field failed: it is null (as when one subgraph is asked).",
+        split_root_failure_overwritten,
+        ("failing_split_root", "split-root-field-failing-in-one-part"),
     ),
     ApolloException(
         "failed-lookup-object-kept",

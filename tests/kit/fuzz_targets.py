@@ -46,6 +46,9 @@ SCENARIO_COUNTS = {
     # first operation: `{"tags": [null, null]}` beside alpha's error at the same path, or
     # not). failing_shareable_root fuzzes the same subgraphs without `album`.
     "failing_copy": 0,
+    # Beta answers `feed` after a pause (so Apollo's failing part always lands first):
+    # fewer operations keep its run short.
+    "failing_split_root": 60,
 }
 
 
