@@ -16,12 +16,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TypeGuard, assert_never
 
 import orjson
-from graphql import FieldNode, OperationDefinitionNode, parse
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionNode,
+    VariableNode,
+    parse,
+)
 
 from supergraph.errors import (
     RESPONSE_VALIDATION_FAILED,
@@ -275,6 +283,11 @@ class _Run:
                 self.data[name] = None
 
     async def entity_fetch(self, fetch: Fetch, path: PlanPath, variables: JSONObject) -> None:
+        if not selects_anything(fetch.operation, self.variables):
+            # Every field it asks is skipped (conditions on two variables or more, which
+            # no plan Condition expresses): the client selected nothing there, so
+            # nothing there may fail.
+            return
         if fetch.context_rewrites:
             await self.contextual_entity_fetch(fetch, path, variables)
             return
@@ -509,6 +522,78 @@ def root_response_names(operation: str) -> tuple[str, ...]:
                 if isinstance(selection, FieldNode) and selection.name.value != "__typename":
                     names.append((selection.alias or selection.name).value)
     return tuple(dict.fromkeys(names))
+
+
+_Conditions = tuple[tuple[str, bool], ...]
+"""Variable conditions that must all hold: (variable, the value that includes)."""
+
+
+def selects_anything(operation: str, variables: Variables) -> bool:
+    """Does the entity fetch `operation` select any field on its entities with these
+    variables (its @skip/@include conditions)?"""
+    alternatives = entity_field_conditions(operation)
+    return alternatives is None or any(
+        all(bool(variables.get(name)) == wanted for name, wanted in conditions)
+        for conditions in alternatives
+    )
+
+
+@memoize(max_entries=1024, max_bytes=4 << 20, weigh=OBJECTS.of)
+def entity_field_conditions(operation: str) -> tuple[_Conditions, ...] | None:
+    """Per field an entity fetch selects on its entities (`__typename` too), the variable
+    conditions under which it is included; None when one is included whatever the
+    variables (most fetches), or when the operation has a shape not looked into."""
+    if "@skip" not in operation and "@include" not in operation:
+        return None
+    alternatives: list[_Conditions] = []
+    for definition in parse(operation, no_location=True).definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            return None
+        for selection in definition.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.selection_set is None:
+                return None
+            if _always_selects(selection.selection_set.selections, (), alternatives):
+                return None
+    return tuple(alternatives)
+
+
+def _always_selects(
+    selections: Iterable[SelectionNode], around: _Conditions, alternatives: list[_Conditions]
+) -> bool:
+    """Walk the selections of `_entities`: True when a field is included whatever the
+    variables; else each field's conditions go into `alternatives`."""
+    for selection in selections:
+        own = _own_conditions(selection)
+        if own is None:
+            continue  # excluded by a literal
+        conditions = (*around, *own)
+        if isinstance(selection, FieldNode):
+            if not conditions:
+                return True
+            alternatives.append(conditions)
+        elif isinstance(selection, InlineFragmentNode):
+            if _always_selects(selection.selection_set.selections, conditions, alternatives):
+                return True
+        else:
+            return True  # a fragment spread: not looked into
+    return False
+
+
+def _own_conditions(selection: SelectionNode) -> _Conditions | None:
+    """A selection's own @skip/@include as variable conditions; None: a literal excludes it."""
+    out: list[tuple[str, bool]] = []
+    for directive in selection.directives or ():
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        wanted = name == "include"
+        for argument in directive.arguments or ():
+            value = argument.value
+            if isinstance(value, VariableNode):
+                out.append((value.name.value, wanted))
+            elif isinstance(value, BooleanValueNode) and value.value != wanted:
+                return None
+    return tuple(out)
 
 
 def _shown(path: PlanPath) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import build_schema
 
-from supergraph.executor.execute import ExecutorOptions, PlanExecutor
+from supergraph.executor.execute import ExecutorOptions, PlanExecutor, selects_anything
 from supergraph.executor.mock_transport import MockTransport, SchemaTransport
 from supergraph.executor.transport import SubgraphHTTPError, SubgraphRequest
 from supergraph.executor.typeinfo import PossibleTypes
@@ -372,3 +372,52 @@ async def test_a_split_root_field_failing_in_one_part_is_null_whichever_fetch_en
         outcome = await PlanExecutor(MockTransport(handler), TYPES).execute(plan, {})
         assert outcome.data == {"me": None}, f"{first} answered first"
         assert [e["path"] for e in outcome.errors] == [["me"]]
+
+
+def test_an_entity_fetch_whose_every_field_is_skipped_is_not_sent() -> None:
+    two = (
+        "query($representations: [_Any!]!, $v: Boolean!, $w: Boolean!) "
+        "{ _entities(representations: $representations) { ... on Book "
+        "{ readingTime @skip(if: $v) ... @include(if: $w) { readingTime } } } }"
+    )
+    assert not selects_anything(two, {"v": True, "w": False})
+    assert selects_anything(two, {"v": False, "w": False})
+    assert selects_anything(two, {"v": True, "w": True})
+    literal = (
+        "query($representations: [_Any!]!, $v: Boolean!) { _entities(representations: "
+        "$representations) { ... on Book { a @include(if: false) b @skip(if: $v) } } }"
+    )
+    assert not selects_anything(literal, {"v": True})
+    # A __typename alone (an @interfaceObject's type lookup) is a selection too.
+    typename = (
+        "query($representations: [_Any!]!, $v: Boolean!) { _entities(representations: "
+        "$representations) { ... on Book { __typename a @skip(if: $v) } } }"
+    )
+    assert selects_anything(typename, {"v": True})
+
+
+async def test_entity_fetch_with_every_field_skipped_sends_nothing() -> None:
+    transport = MockTransport(
+        lambda s, _r: {"data": {"topProducts": [{"__typename": "Product", "upc": "1"}]}}
+    )
+    plan = QueryPlan(
+        Sequence(
+            (
+                Fetch("products", "{ topProducts { __typename upc } }"),
+                Flatten(
+                    ("topProducts", "@"),
+                    Fetch(
+                        "reviews",
+                        "query($representations: [_Any!]!, $v: Boolean!, $w: Boolean!) "
+                        "{ _entities(representations: $representations) { ... on Product "
+                        "{ reviews @skip(if: $v) { body } ... @include(if: $w) { reviews { body } } } } }",
+                        requires=KEY_UPC,
+                        variable_usages=("v", "w"),
+                    ),
+                ),
+            )
+        )
+    )
+    outcome = await PlanExecutor(transport, TYPES).execute(plan, {"v": True, "w": False})
+    assert [name for name, _ in transport.requests] == ["products"]
+    assert outcome.errors == []
