@@ -775,9 +775,7 @@ def split_root_failure_overwritten(case: Case) -> frozenset[Atom]:
         if any(_resolved_by_several(case, s.parent_type.name, s.node.name.value) for s in nodes):
             out.add(("data", path))
             out |= {
-                ("apollo", i)
-                for i, e in enumerate(case.apollo_only)
-                if _errors_inside([e], path)
+                ("apollo", i) for i, e in enumerate(case.apollo_only) if _errors_inside([e], path)
             }
     return frozenset(out)
 
