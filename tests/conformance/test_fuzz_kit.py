@@ -247,6 +247,13 @@ def test_flaky_apollo_answers_are_each_classified_against_ours() -> None:
     hidden = _flaky_difference(ours, [reordered, wrong])
     assert hidden.flaky == "apollo"
     assert hidden.exception is None
+    # An answer where Apollo could not reach a subgraph (a transient) is not compared.
+    hang_up = {
+        "data": None,
+        "errors": [{"message": "request to http://a/graphql failed, reason: socket hang up"}],
+    }
+    transient = _flaky_difference(ours, [reordered, hang_up])
+    assert transient.exception == "merged-field-key-order"
     report = Report("users", 1, differences=[explained, hidden])
     assert report.flaky_unexplained == [hidden]
     assert "[UNEXPLAINED]" in report.summary()
