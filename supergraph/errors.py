@@ -43,6 +43,7 @@ SERVICE_UNAVAILABLE: Final = "SERVICE_UNAVAILABLE"
 BATCHING_NOT_ENABLED: Final = "BATCHING_NOT_ENABLED"
 BATCH_LIMIT_EXCEEDED: Final = "BATCH_LIMIT_EXCEEDED"
 UNAUTHENTICATED: Final = "UNAUTHENTICATED"
+REQUEST_RATE_LIMITED: Final = "REQUEST_RATE_LIMITED"
 INTERNAL_SERVER_ERROR: Final = "INTERNAL_SERVER_ERROR"
 
 # -- persisted queries --------------------------------------------------------------------
@@ -83,6 +84,8 @@ COMPUTE_JOB_FAILED: Final = "COMPUTE_JOB_FAILED"
 MAX_INTROSPECTION_BYTES_EXCEEDED: Final = "MAX_INTROSPECTION_BYTES_EXCEEDED"
 SUBREQUEST_HTTP_ERROR: Final = "SUBREQUEST_HTTP_ERROR"
 SUBGRAPH_TIMEOUT: Final = "SUBGRAPH_TIMEOUT"
+SUBGRAPH_CIRCUIT_BREAKER_REJECTED: Final = "SUBGRAPH_CIRCUIT_BREAKER_REJECTED"
+"""Hive Router's code for a fetch its open circuit breaker refused (docs/router-config.md)."""
 RESPONSE_VALIDATION_FAILED: Final = "RESPONSE_VALIDATION_FAILED"
 """A subgraph answered what the schema (or federation) does not allow: Apollo Router's code."""
 
@@ -144,6 +147,14 @@ CODES: Final = (
         "503",
         "edge",
         "The router has too many connections, or no supergraph loaded yet: retry later.",
+    ),
+    ErrorCode(
+        REQUEST_RATE_LIMITED,
+        "429",
+        "edge",
+        "Over `traffic_shaping.router.global_rate_limit` (shared by replicas through Redis):"
+        " `Retry-After` says when to try again. Beside data, a subgraph fetch over its"
+        " `global_rate_limit` (no request sent).",
     ),
     ErrorCode(
         NOT_ACCEPTABLE,
@@ -340,6 +351,13 @@ CODES: Final = (
         BESIDE_DATA,
         "execute",
         "A subgraph did not answer within its timeout (`traffic_shaping.all.timeout`).",
+    ),
+    ErrorCode(
+        SUBGRAPH_CIRCUIT_BREAKER_REJECTED,
+        BESIDE_DATA,
+        "execute",
+        "The subgraph's circuit breaker is open (too many of its requests failed lately):"
+        " the fetch was refused without contacting it (Hive Router's code).",
     ),
     ErrorCode(
         RESPONSE_VALIDATION_FAILED,

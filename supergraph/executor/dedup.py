@@ -61,6 +61,11 @@ def unshared_requests(active: bool = True) -> Iterator[None]:
         _unshared.reset(token)
 
 
+def requests_unshared() -> bool:
+    """Whether the current task runs inside `unshared_requests` (a mutation's plan)."""
+    return _unshared.get()
+
+
 class _Flight:
     """One request in flight and the requesters waiting for it."""
 

@@ -34,6 +34,7 @@ from supergraph.http.graphiql import LOCAL_PREFIX, bundled_gzip, bundled_plain, 
 from supergraph.http.metrics import Metrics
 from supergraph.http.negotiate import APPLICATION_JSON
 from supergraph.http.persisted import persisted_queries
+from supergraph.http.rate_limit import EdgeRateLimit
 from supergraph.http.security import EdgeSecurity
 from supergraph.http.websocket import GraphQLWebSocket
 from supergraph.pipeline.caches import CacheStats, process_caches
@@ -126,15 +127,17 @@ def create_app(
     config: RouterConfig | None = None,
     persisted: PersistedQueries | None = None,
     security: EdgeSecurity | None = None,
+    rate_limit: EdgeRateLimit | None = None,
 ) -> Starlette:
     """`persisted` defaults to what `config.persisted_queries` describes; `security`
-    authenticates requests and sets their subgraph headers (see security.py)."""
+    authenticates requests and sets their subgraph headers (see security.py);
+    `rate_limit`: `traffic_shaping.router.global_rate_limit` (rate_limit.py)."""
     config = config or RouterConfig()
     holder = RouterHolder(router)
     metrics = metrics or Metrics()
     persisted = persisted or persisted_queries(config.persisted_queries)
     _watch(metrics, holder, persisted)
-    graphql = GraphQLEndpoint(holder, metrics, config, persisted, security)
+    graphql = GraphQLEndpoint(holder, metrics, config, persisted, security, rate_limit)
 
     async def aclose() -> None:
         if holder.router is not None:

@@ -30,6 +30,8 @@ from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_securi
 from supergraph.http.subscription_config import SubscriptionConfig, parse_subscription
 from supergraph.http.telemetry_config import TOP_KEYS as TELEMETRY_KEYS
 from supergraph.http.telemetry_config import TelemetryConfig, parse_telemetry
+from supergraph.http.traffic_config import SUBGRAPH_KEYS as TRAFFIC_SUBGRAPH_KEYS
+from supergraph.http.traffic_config import TrafficConfig, parse_traffic
 from supergraph.limits import MAX_RECURSION, OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.demand_control import DemandControlOptions
@@ -236,6 +238,9 @@ class RouterConfig:
     """`telemetry` and `health_check`: tracing, logs, the admin listener (telemetry_config.py)."""
     subscription: SubscriptionConfig = field(default_factory=SubscriptionConfig)
     """Subscriptions: upstream paths, caps, buffers, keep-alives (docs/subscriptions.md)."""
+    traffic: TrafficConfig = field(default_factory=TrafficConfig)
+    """`traffic_shaping`'s rate limits, retries, circuit breakers, inbound de-duplication
+    (traffic_config.py)."""
 
     def masks_errors_of(self, subgraph: str) -> bool:
         """Whether error messages from `subgraph` are redacted."""
@@ -252,6 +257,7 @@ class RouterConfig:
                 if s.timeout is not None or s.deduplicate_query is not None
             ],
         )
+        yield "traffic_shaping.subgraphs", self.traffic.subgraphs
         yield "include_subgraph_errors.subgraphs", self.include_subgraph_errors_by_name
         yield "limits.subgraph.subgraphs", self.limits.subgraph_response_bytes_by_name
         yield "subscription.mode.passthrough.subgraphs", self.subscription.subgraphs
@@ -352,7 +358,9 @@ def parse_config(raw: object, env: Mapping[str, str] | None = None) -> RouterCon
 
 def _parse(top: Mapping[str, object], d: RouterConfig, warnings: tuple[str, ...]) -> RouterConfig:
     v.only(top, TOP_KEYS, "")
-    shaping = v.section(top, "traffic_shaping", {"all", "subgraphs", "http_client"})
+    shaping = v.section(
+        top, "traffic_shaping", {"all", "subgraphs", "http_client", "router", "redis"}
+    )
     every = v.mapping(_or_empty(shaping.get("all")), "traffic_shaping.all")
     v.only(every, _SHAPING_KEYS, "traffic_shaping.all.")
     plugins = v.section(top, "plugins", {EXPOSE_QUERY_PLAN})
@@ -385,11 +393,12 @@ def _parse(top: Mapping[str, object], d: RouterConfig, warnings: tuple[str, ...]
         warnings=warnings,
         telemetry=parse_telemetry(top),
         subscription=parse_subscription(top),
+        traffic=parse_traffic(shaping),
     )
 
 
 EXPOSE_QUERY_PLAN = "experimental.expose_query_plan"
-_SHAPING_KEYS = {"timeout", "deduplicate_query"}
+_SHAPING_KEYS = {"timeout", "deduplicate_query", *TRAFFIC_SUBGRAPH_KEYS}
 
 
 _USAGE_KEYS = {

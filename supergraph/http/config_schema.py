@@ -25,6 +25,8 @@ from supergraph.http.config import (
 )
 from supergraph.http.demand_control import MAX_LIST_SIZE
 from supergraph.http.subscription_config import PROTOCOLS, SubscriptionConfig
+from supergraph.http.traffic_config import MAX_CAPACITY, RATE_LIMIT_KEYS
+from supergraph.pipeline.traffic import DEFAULT_KEY_PREFIX, BreakerSettings, RetrySettings
 from supergraph.usage.recorder import UsageSettings
 
 JSON = dict[str, Any]
@@ -183,6 +185,61 @@ _SHAPING = {
         "Identical in-flight subgraph queries share one request (on by default here; Apollo: off)."
     ),
 }
+_RATE: dict[str, Node] = {
+    "capacity": Node(
+        "Requests allowed per interval (and the largest burst). Required.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_CAPACITY},
+    ),
+    "interval": _duration("The interval. Required."),
+}
+_RETRY = RetrySettings()
+_BREAKER = BreakerSettings()
+
+
+def _count(description: str, default: int) -> Node:
+    return Node(description, {"type": "integer", "minimum": 0}, default=default)
+
+
+def _ratio(description: str, default: float, *, zero: bool) -> Node:
+    low: JSON = {"minimum": 0} if zero else {"exclusiveMinimum": 0}
+    return Node(description, {"type": "number", **low, "maximum": 1}, default=default)
+
+
+_RESILIENCE = {
+    "global_rate_limit": _obj(
+        "Apollo's: at most `capacity` requests to the subgraph per `interval` (counted in"
+        " traffic_shaping.redis when set); over it, the fetch fails with REQUEST_RATE_LIMITED.",
+        **_RATE,
+    ),
+    "experimental_retry": _obj(
+        "Apollo's: retry failed queries (connection, 5xx, 429) within a budget.",
+        min_per_sec=_count("Retries a second allowed whatever the traffic.", _RETRY.min_per_sec),
+        ttl=_duration("Seconds the budget remembers requests and retries.", _RETRY.ttl),
+        retry_percent=_ratio(
+            "Retries allowed as a share of the requests.", _RETRY.retry_percent, zero=True
+        ),
+        retry_mutations=_bool("Retry mutations too (not idempotent).", _RETRY.retry_mutations),
+        max_retries=_count("Ours: retries of one request at most.", _RETRY.max_retries),
+        backoff=_duration("Ours: the first retry's backoff bound (jittered).", _RETRY.backoff),
+        backoff_max=_duration("Ours: the largest backoff bound.", _RETRY.backoff_max),
+    ),
+    "circuit_breaker": _obj(
+        "Ours (Apollo has none; Hive Router's shape): stop sending to a failing subgraph"
+        " (SUBGRAPH_CIRCUIT_BREAKER_REJECTED).",
+        enabled=_bool("On when the section is present.", True),
+        error_threshold=_ratio(
+            "The failed share of the window that opens it.", _BREAKER.error_threshold, zero=False
+        ),
+        volume_threshold=_int(
+            "Requests in the window before it may open.", _BREAKER.volume_threshold
+        ),
+        window=_duration("Seconds of outcomes judged.", _BREAKER.window),
+        reset_timeout=_duration("Seconds open before probing.", _BREAKER.reset_timeout),
+        half_open_attempts=_int(
+            "Probes that must all succeed to close it.", _BREAKER.half_open_attempts
+        ),
+    ),
+}
 _LIMITS = D.limits
 _PQ = D.persisted_queries
 _JWKS_ENTRY = _obj(
@@ -251,11 +308,37 @@ TREE = _obj(
                 "timeout": _duration(
                     "Each subgraph request's timeout (SUBGRAPH_TIMEOUT).", D.subgraph_timeout
                 ),
+                **_RESILIENCE,
             },
         ),
-        subgraphs=_by_subgraph("Per subgraph, over `all`.", _obj("One subgraph.", **_SHAPING)),
+        subgraphs=_by_subgraph(
+            "Per subgraph, over `all`.", _obj("One subgraph.", **_SHAPING, **_RESILIENCE)
+        ),
         http_client=_str(
             "Ours: the subgraph HTTP client.", D.traffic_shaping.http_client, HTTP_CLIENTS
+        ),
+        router=_obj(
+            "Client requests.",
+            timeout=_duration("Accepted (Apollo's); the edge's own limits apply."),
+            global_rate_limit=_obj(
+                "Apollo's: at most `capacity` operations per `interval`, shared by replicas"
+                " through traffic_shaping.redis; over it, 429 REQUEST_RATE_LIMITED.",
+                **_RATE,
+                key=_str(
+                    "Ours: one allowance per key value (default global).",
+                    None,
+                    RATE_LIMIT_KEYS,
+                ),
+            ),
+            deduplicate_query=_bool(
+                "Ours: identical in-flight anonymous queries share one execution.", False
+            ),
+        ),
+        redis=_obj(
+            "Ours: where rate limits are counted, shared by replicas (absent: in memory).",
+            urls=_strs("One redis:// URL."),
+            namespace=_str("Keys start with `<namespace>:rate:`."),
+            key_prefix=_str("Keys start with this.", DEFAULT_KEY_PREFIX),
         ),
     ),
     include_subgraph_errors=_obj(

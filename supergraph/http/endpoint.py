@@ -65,6 +65,7 @@ from supergraph.http.negotiate import (
     subscription_stream,
     wants_html,
 )
+from supergraph.http.rate_limit import EdgeRateLimit, RateLimited
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
 from supergraph.http.streams import DEFER, FORMATS, send_stream
@@ -115,10 +116,13 @@ class RouterHolder:
 class Refused(Exception):
     """The HTTP request is refused before any GraphQL work: status, message, code."""
 
-    def __init__(self, status: int, message: str, code: str = BAD_REQUEST) -> None:
+    def __init__(
+        self, status: int, message: str, code: str = BAD_REQUEST, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
 Body = bytes | AsyncIterator[bytes] | StreamedResponse
@@ -139,8 +143,10 @@ class GraphQLEndpoint:
         config: RouterConfig,
         persisted: PersistedQueries,
         security: EdgeSecurity | None = None,
+        rate_limit: EdgeRateLimit | None = None,
     ) -> None:
         self.holder = holder
+        self._rate_limit = rate_limit
         self._security = security
         self._metrics = metrics
         self._persisted = persisted
@@ -272,7 +278,7 @@ class GraphQLEndpoint:
                 self._decode(payload, headers), headers, streaming=stream is not None, defer=defer
             )
         except Refused as refused:
-            return _error(str(refused), refused.status, media_type, refused.code)
+            return _refusal(refused, media_type)
         return _graphql_answer(result, media_type, stream)
 
     async def _get(self, scope: Scope, headers: RequestHeaders, stream: str | None) -> Answer:
@@ -309,7 +315,7 @@ class GraphQLEndpoint:
         except BadRequest as error:
             return _error(str(error), 400, media_type)
         except Refused as refused:
-            return _error(str(refused), refused.status, media_type, refused.code)
+            return _refusal(refused, media_type)
         return _graphql_answer(result, media_type, stream)
 
     def _check_csrf(self, headers: Mapping[str, str]) -> None:
@@ -390,6 +396,8 @@ class GraphQLEndpoint:
                         raise Refused(401, error.reason, UNAUTHENTICATED) from None
                 if router.usage is not None:
                     resolved = _with_client(resolved, decoded, headers, router.usage.settings)
+                if self._rate_limit is not None:
+                    await self._limit(headers, decoded, resolved)
                 result = await router.execute(
                     resolved,
                     allow_mutations=allow_mutations,
@@ -411,6 +419,8 @@ class GraphQLEndpoint:
                 )
             if router.usage is not None:
                 request = _with_client(request, decoded, headers, router.usage.settings)
+            if self._rate_limit is not None:
+                await self._limit(headers, decoded, request)
             result = await router.execute(
                 request,
                 allow_mutations=allow_mutations,
@@ -431,6 +441,15 @@ class GraphQLEndpoint:
         if observed is not None:
             observed.operation_name = result.operation_name or decoded.operation_name
         return result
+
+    async def _limit(
+        self, headers: RequestHeaders, decoded: Decoded, request: GraphQLRequest
+    ) -> None:
+        assert self._rate_limit is not None
+        try:
+            await self._rate_limit.check(headers, decoded, request)
+        except RateLimited as limited:
+            raise Refused(429, str(limited), limited.code, limited.retry_after) from None
 
     def _persisted_lookup(self, decoded: Decoded) -> bool:
         """Whether `PersistedQueries.resolve` has anything to do: an id, a hash, or a
@@ -557,6 +576,13 @@ async def _one(body: JSONObject) -> AsyncIterator[JSONObject]:
 def _not_acceptable() -> Answer:
     message = f"Accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}."
     return _error(message, 406, APPLICATION_JSON, NOT_ACCEPTABLE)
+
+
+def _refusal(refused: Refused, media_type: str) -> Answer:
+    status, body, headers = _error(str(refused), refused.status, media_type, refused.code)
+    if refused.retry_after is not None:
+        headers.append((b"retry-after", b"%d" % refused.retry_after))
+    return status, body, headers
 
 
 def _error(message: str, status: int, media_type: str, code: str = BAD_REQUEST) -> Answer:

@@ -14,6 +14,8 @@ from supergraph.http.config import ConfigError, RouterConfig, load_config, parse
 from supergraph.http.graphiql import MissingAsset, local_assets
 from supergraph.http.metrics import Metrics
 from supergraph.http.security import EdgeSecurity
+from supergraph.http.traffic import traffic
+from supergraph.http.traffic import watch as watch_traffic
 from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.pipeline.entity_cache import EntityCacheRuntime
 from supergraph.pipeline.options import ExecutorOptions, RouterOptions
@@ -63,6 +65,7 @@ def build_app(
     # Process-wide: the tracer and meter (and their exporters) of the app serving from now on.
     tracing_setup.apply(tracing_settings)
     otel_metrics.apply(metrics_settings)
+    shaped = traffic(config.traffic, urls)
     settings = SubgraphSettings(
         urls,
         client=config.traffic_shaping.http_client,
@@ -70,8 +73,11 @@ def build_app(
         response_bytes_by_name=config.limits.subgraph_response_bytes_by_name,
         deduplicated=[name for name in urls if config.deduplicates(name)],
         traced=bool(tracing_settings.enabled),
+        policies=shaped.policies,
+        limiter=shaped.limiter,
     )
     subgraphs = connect(settings, metrics.on_subgraph_request)
+    watch_traffic(metrics, shaped, subgraphs)
     if subgraphs.deduplicated_counts is not None:
         metrics.watch(
             "router_subgraph_deduplicated_requests",
@@ -92,7 +98,13 @@ def build_app(
         subscriptions=_subscriptions(config, urls) if config.subscription.enabled else None,
         entity_cache=entity_cache,
     )
-    return create_app(router, metrics, config, security=security if security.active else None)
+    return create_app(
+        router,
+        metrics,
+        config,
+        security=security if security.active else None,
+        rate_limit=shaped.edge,
+    )
 
 
 def _subscriptions(config: RouterConfig, urls: Mapping[str, str]) -> SubscriptionTransport:

@@ -301,6 +301,7 @@ def _with_payload(headers: RequestHeaders, payload: object) -> RequestHeaders:
     if not extra:
         return headers
     merged = RequestHeaders(headers)
+    merged.peer = headers.peer
     merged.update(extra)
     overridden = {name.encode("latin-1") for name in extra}
     merged.raw = [(n, v) for n, v in headers.raw if n not in overridden] + [

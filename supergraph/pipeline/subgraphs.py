@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from supergraph.executor.dedup import DeduplicatingTransport
 from supergraph.executor.http1_transport import Http1Transport
 from supergraph.executor.http_transport import HttpTransport
+from supergraph.executor.rate_limit import Limiter
 from supergraph.executor.request_id_transport import with_request_ids
+from supergraph.executor.resilience import ResilientTransport, SubgraphPolicy
 from supergraph.executor.subscriptions import (
     SubscriptionTransport as SubscriptionTransport,  # the edge names it (never executor/)
 )
@@ -41,6 +43,11 @@ class SubgraphSettings:
     traced: bool = False
     """Tracing is on: each request carries the trace context, in a client span
     (executor/tracing_transport.py, below the de-duplicator: not part of its key)."""
+    policies: Mapping[str, SubgraphPolicy] = field(default_factory=dict)
+    """Per subgraph: outbound rate limit, circuit breaker, retries (executor/resilience.py,
+    below the de-duplicator: a shared request counts once)."""
+    limiter: Limiter | None = None
+    """Where outbound rate limits are counted (pipeline/traffic.py `limiter`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,8 @@ class Subgraphs:
     deduplicated_counts: Callable[[], list[tuple[tuple[str], float]]] | None
     """(subgraph,), requests answered by an identical one in flight: metrics rows
     (None: no subgraph shares requests)."""
+    resilience: ResilientTransport | None = None
+    """The rate limits, breakers and retries (metrics read their counts; None: off)."""
 
 
 def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None) -> Subgraphs:
@@ -63,11 +72,15 @@ def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None
     transport = with_request_ids(transport)
     if settings.traced:
         transport = TracingTransport(transport, urls)
+    resilience = None
+    # It owns the limiter (closed with the transport), the edge's included.
+    if settings.limiter is not None or any(p.active for p in settings.policies.values()):
+        transport = resilience = ResilientTransport(transport, settings.policies, settings.limiter)
     shared = [name for name in urls if name in settings.deduplicated]
     if not shared:
-        return Subgraphs(transport, None)
+        return Subgraphs(transport, None, resilience)
     dedup = DeduplicatingTransport(transport, subgraphs=shared)
-    return Subgraphs(dedup, dedup.counts)
+    return Subgraphs(dedup, dedup.counts, resilience)
 
 
 def subscription_transport(
