@@ -98,7 +98,7 @@ class Router:
 
     async def metric(self, name: str, **labels: str) -> float:
         text = (await self.client.get("/metrics")).text
-        shown = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        shown = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
         pattern = rf"^{name}\{{{re.escape(shown)}\}} (\S+)$" if labels else rf"^{name} (\S+)$"
         match = re.search(pattern, text, re.M)
         return float(match.group(1)) if match else 0.0
