@@ -98,6 +98,14 @@ def build_app(
         subscriptions=_subscriptions(config, urls) if config.subscription.enabled else None,
         entity_cache=entity_cache,
     )
+    inbound = router.inbound
+    if inbound is not None:
+        metrics.watch(
+            "router_inbound_deduplicated_requests",
+            "Client operations answered by an identical one's execution in flight.",
+            (),
+            lambda: [((), float(inbound.deduplicated))],
+        )
     return create_app(
         router,
         metrics,
@@ -170,6 +178,7 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         compute_processes=processes,
         usage=config.usage_reporting,
         demand_control=_demand_control(config, metrics),
+        deduplicate_inbound=config.traffic.deduplicate_inbound,
         subscription=config.subscription.options(),
         defer_support=config.supergraph.defer_support,
     )

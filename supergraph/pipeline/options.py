@@ -60,6 +60,9 @@ class RouterOptions:
     demand_control: DemandControlOptions | None = None
     """router.yaml `demand_control` (enabled): the cost of each operation estimated
     before any fetch, refused over the maximum in enforce mode (demand_control.py)."""
+    deduplicate_inbound: bool = False
+    """router.yaml `traffic_shaping.router.deduplicate_query`: identical in-flight client
+    queries (not private, not mutations) share one execution (inbound_dedup.py)."""
     subscription: SubscriptionOptions = field(default_factory=SubscriptionOptions)
     """router.yaml `subscription`: on or off, the process cap, the per-subscription
     event buffer (subscribe.py)."""

@@ -11,6 +11,7 @@ queries first: decode.py, persisted/):
     authorize.py  claims -> the operation they may see     Unauthorized
     variables.py  raw values -> values to run with         VariablesInvalid
     demand_control.py  the cost, before any fetch (optional) COST_ESTIMATED_TOO_EXPENSIVE
+    inbound_dedup.py   identical in-flight queries share one execution (optional)
     execute.py    -> merged subgraph data                  IntrospectionRefused
     shape.py      -> the client's data (on or off loop)
     respond.py    -> GraphQLResponse; failures -> unavailable / internal
@@ -46,6 +47,7 @@ from supergraph.errors import (
     graphql_error,
 )
 from supergraph.executor.cache import WeightedCache
+from supergraph.executor.entity_cache import CacheScope
 from supergraph.executor.execute import PlanExecutor
 from supergraph.executor.introspection import Introspection, IntrospectionCache
 from supergraph.executor.shaping import SchemaShapes
@@ -68,6 +70,7 @@ from supergraph.pipeline.compute import ComputeJobs
 from supergraph.pipeline.compute_process import ProcessSpec, RemoteJob
 from supergraph.pipeline.demand_control import DemandControl
 from supergraph.pipeline.entity_cache import EntityCacheRuntime
+from supergraph.pipeline.inbound_dedup import InboundDeduplicator
 from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
@@ -143,6 +146,8 @@ class Router:
         self.usage = UsageRecorder(options.usage, describer(self.schema)) if options.usage else None
         demand = options.demand_control
         self.demand_control = None if demand is None else DemandControl(supergraph, demand)
+        self.inbound = InboundDeduplicator() if options.deduplicate_inbound else None
+        """Identical in-flight client queries share one execution (None: off)."""
         """Usage reporting (router.yaml `usage_reporting`; None: off)."""
         # Introspection results by selection: static per schema (see introspection.py).
         self.introspection = IntrospectionCache()
@@ -289,20 +294,15 @@ class Router:
             )
             return StreamedResponse(run, operation_name=prepared.name)
         cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)
-        if tracing.current_recording() is None:
-            outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
-            errors[:0] = outcome.errors
-            data = await self._shaping.shape(
-                prepared.shaper, outcome.data, values, errors, introspection
+        shared = self.inbound.key(prepared, values, request) if self.inbound else None
+        if shared is not None and self.inbound is not None:
+            (data, errors), leader = await self.inbound.run(
+                shared, partial(self._run, prepared, values, request, [], None, cached), cached
             )
+            if cached is not None and isinstance(leader, CacheScope) and leader is not cached:
+                cached.policy = leader.policy  # what the shared answer was made of
         else:
-            with tracing.span("execution"):
-                outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
-            errors[:0] = outcome.errors
-            with tracing.span("shape"):
-                data = await self._shaping.shape(
-                    prepared.shaper, outcome.data, values, errors, introspection
-                )
+            data, errors = await self._run(prepared, values, request, errors, introspection, cached)
         if estimate is not None and self.demand_control is not None:
             parse = partial(self._parse, located=False)
             self.demand_control.measure(estimate, query, parse, data, values)
@@ -328,6 +328,33 @@ class Router:
             error = graphql_error(deferred.DEFER_BAD_HEADER_MESSAGE, code=DEFER_BAD_HEADER)
             return GraphQLResponse({"errors": [error]}, "not_acceptable")
         return parts
+
+    async def _run(
+        self,
+        prepared: PreparedOperation,
+        values: dict[str, Any],
+        request: GraphQLRequest,
+        errors: list[JSONObject],
+        introspection: JSONObject | None,
+        cached: CacheScope | None = None,
+    ) -> tuple[JSONObject | None, list[JSONObject]]:
+        """The plan executed and its answer shaped: the client's data and `errors` (the
+        subgraphs' first); `cached`: the query's entity cache scope."""
+        if tracing.current_recording() is None:
+            outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
+            errors[:0] = outcome.errors
+            data = await self._shaping.shape(
+                prepared.shaper, outcome.data, values, errors, introspection
+            )
+            return data, errors
+        with tracing.span("execution"):
+            outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
+        errors[:0] = outcome.errors
+        with tracing.span("shape"):
+            data = await self._shaping.shape(
+                prepared.shaper, outcome.data, values, errors, introspection
+            )
+        return data, errors
 
     def _subscription_refusal(self, streaming: bool) -> GraphQLResponse | None:
         if not streaming:
