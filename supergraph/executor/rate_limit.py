@@ -19,6 +19,7 @@ within `timeout` degrades to this process's own limiter (see `RedisLimiter`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -27,7 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -108,8 +109,10 @@ DEFAULT_REDIS_TIMEOUT = 1.0
 """Seconds a Redis round trip (or a connection) may take before the request falls back
 to the local limiter."""
 MAX_REDIS_CONNECTIONS = 16
-"""Connections to Redis per process: a burst of requests waits for one (a script runs in
-microseconds) instead of opening hundreds at once."""
+"""Connections to Redis per process: a burst of requests waits for one, first come first
+served (a script runs in microseconds), instead of opening hundreds at once. (redis-py's
+BlockingConnectionPool hands a freed connection to whoever asks next: under load some
+waiters starved for most of a second.)"""
 REDIS_RETRY_AFTER = 1.0
 """Seconds after a Redis failure during which the local limiter is used without asking
 Redis (an outage must not cost every request a timeout)."""
@@ -133,14 +136,14 @@ class RedisLimiter:
         timeout: float = DEFAULT_REDIS_TIMEOUT,
         fallback: MemoryLimiter | None = None,
     ) -> None:
-        pool = BlockingConnectionPool.from_url(
+        self._redis: Redis = Redis.from_url(
             url,
             max_connections=MAX_REDIS_CONNECTIONS,
-            timeout=timeout,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
         )
-        self._redis: Redis = Redis(connection_pool=pool)
+        self._slots = asyncio.Semaphore(MAX_REDIS_CONNECTIONS)
+        self._timeout = timeout
         self._script = self._redis.register_script(_GCRA)
         self._prefix = prefix
         self.fallback = fallback or MemoryLimiter()
@@ -152,12 +155,15 @@ class RedisLimiter:
         now = time.monotonic()
         if now >= self._down_until:
             try:
-                wait = await self._script(
-                    keys=[self._prefix + _short(key)],
-                    args=[_micros(limit.emission), _micros(limit.interval)],
-                )
-            except (RedisError, OSError, TimeoutError):  # a pool wait over `timeout` too
-                logger.warning("rate limit: Redis failed, counting in this process", exc_info=True)
+                async with asyncio.timeout(self._timeout), self._slots:
+                    wait = await self._script(
+                        keys=[self._prefix + _short(key)],
+                        args=[_micros(limit.emission), _micros(limit.interval)],
+                    )
+            except (RedisError, OSError, TimeoutError) as error:  # a wait for a slot too
+                if now >= self._down_until + REDIS_RETRY_AFTER:
+                    # Once per outage, not per request (the requests go on meanwhile).
+                    logger.warning("rate limit: Redis failed (%r), counting in this process", error)
                 self._down_until = time.monotonic() + REDIS_RETRY_AFTER
             else:
                 return None if int(wait) <= 0 else int(wait) / 1e6
