@@ -319,7 +319,6 @@ TREE = _obj(
         ),
         router=_obj(
             "Client requests.",
-            timeout=_duration("Accepted (Apollo's); the edge's own limits apply."),
             global_rate_limit=_obj(
                 "Apollo's: at most `capacity` operations per `interval`, shared by replicas"
                 " through traffic_shaping.redis; over it, 429 REQUEST_RATE_LIMITED.",

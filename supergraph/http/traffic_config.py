@@ -47,7 +47,9 @@ from supergraph.pipeline.traffic import (
 RATE_LIMIT_KEYS = ("global", "client_name", "subject", "ip", "persisted_id")
 SUBGRAPH_KEYS = {"global_rate_limit", "experimental_retry", "circuit_breaker"}
 """The keys of `traffic_shaping.all` and `.subgraphs.<name>` read here."""
-ROUTER_KEYS = {"global_rate_limit", "deduplicate_query", "timeout"}
+ROUTER_KEYS = {"global_rate_limit", "deduplicate_query"}
+"""Apollo's `traffic_shaping.router.timeout` is refused by name (not supported: the
+edge's own limits apply), never silently ignored."""
 MAX_CAPACITY = 2**31 - 1
 
 
@@ -83,8 +85,6 @@ def parse_traffic(shaping: Mapping[str, object]) -> TrafficConfig:
     """The parts of `traffic_shaping` (already checked to be a mapping) read here."""
     router = v.mapping(_or_empty(shaping.get("router")), "traffic_shaping.router")
     v.only(router, ROUTER_KEYS, "traffic_shaping.router.")
-    if "timeout" in router:
-        v.duration(router["timeout"], "traffic_shaping.router.timeout")
     every = v.mapping(_or_empty(shaping.get("all")), "traffic_shaping.all")
     default = _policy(every, "traffic_shaping.all", SubgraphPolicy())
     named = v.mapping(_or_empty(shaping.get("subgraphs")), "traffic_shaping.subgraphs")
