@@ -24,6 +24,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import orjson
+
 from supergraph.errors import REQUEST_RATE_LIMITED, SUBGRAPH_CIRCUIT_BREAKER_REJECTED
 from supergraph.executor.circuit import STATE_VALUES, BreakerSettings, CircuitBreaker
 from supergraph.executor.dedup import requests_unshared
@@ -115,9 +117,14 @@ class ResilientTransport:
         self, subgraph: str, body: bytes, headers: Mapping[str, str] | None, *, retryable: bool
     ) -> JSONObject:
         # Only the de-duplicator calls this, for queries it shares (never a mutation's).
+        if self._encoded is None:  # below: a client that takes only requests (aiohttp's)
+            raw = orjson.loads(body)
+            request = SubgraphRequest(
+                raw["query"], raw.get("variables") or {}, raw.get("operationName"), headers
+            )
+            return await self.send(subgraph, request)
         state = self._subgraphs.get(subgraph)
-        if state is None or self._encoded is None:
-            assert self._encoded is not None
+        if state is None:
             return await self._encoded.send_encoded(subgraph, body, headers, retryable=retryable)
         return await self._attempts(subgraph, None, state, (body, headers, retryable))
 

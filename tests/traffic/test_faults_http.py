@@ -156,3 +156,15 @@ async def test_retries_and_breaker_together_bound_the_load_of_an_outage() -> Non
         assert sent <= 0.2 * M
         assert s.subgraph.requests == M - rejected + sent
         assert rejected >= 1
+
+
+async def test_retries_over_the_aiohttp_client_through_the_deduplicator() -> None:
+    """The de-duplicator hands shared queries on encoded; aiohttp's client takes
+    requests only: the body is read back and each attempt still counted."""
+    generous = {"experimental_retry": {**RETRY["experimental_retry"], "min_per_sec": 10}}
+    config = {"traffic_shaping": {"http_client": "aiohttp", "all": generous}}
+    async with stack(config) as s:
+        s.subgraph.fails = lambda index: index == 0
+        body = (await s.router.post()).json()
+        assert body == {"data": TOP_DATA}
+        assert s.subgraph.requests == 2
