@@ -355,7 +355,14 @@ class GraphQLEndpoint:
                 decoded = self._decode(payload, headers)
             except Refused as refused:
                 return {"errors": [graphql_error(str(refused), code=refused.code)]}
-            result = await self._run(decoded, headers, budget=budget)
+            try:
+                result = await self._run(decoded, headers, budget=budget)
+            except Refused as refused:
+                if refused.status != 429:
+                    raise
+                # Each operation counts against the rate limit: the ones over it are
+                # refused in their place, the others answered.
+                return {"errors": [graphql_error(str(refused), code=refused.code)]}
             if isinstance(result, StreamedResponse):
                 # A batch is one JSON array: each of its answers is one body.
                 message = "An operation answered in parts cannot be part of a batch."

@@ -3,7 +3,8 @@
 Checked once per operation (each operation of a batch counts), after
 authentication (the subject is known) and before any GraphQL work, so a refused
 request costs one limiter round trip. A refusal is HTTP 429 with `Retry-After`
-(whole seconds, rounded up) and REQUEST_RATE_LIMITED, as Apollo Router answers.
+(whole seconds, rounded up) and REQUEST_RATE_LIMITED, as Apollo Router answers;
+in a batch, the operation's own answer is that error (the batch answers 200).
 
 Keys (`key`, ours; Apollo's limit is one for all requests):
 

@@ -137,3 +137,17 @@ async def test_subgraph_outbound_limit_refuses_the_fetch_beside_data() -> None:
             assert body["errors"][0]["extensions"]["code"] == REQUEST_RATE_LIMITED
         assert s.subgraph.requests == 3
         assert await s.router.metric("router_subgraph_rate_limited_total", subgraph="products") == 2
+
+
+async def test_each_operation_of_a_batch_counts() -> None:
+    config = limited(3)
+    config["batching"] = {"enabled": True}
+    async with stack(config) as s:
+        operations = [{"query": "{ topProducts(first: 1) { upc name } }"}] * 5
+        answer = await s.router.client.post("/graphql", json=operations)
+        assert answer.status_code == 200
+        bodies = answer.json()
+        assert [b.get("data") for b in bodies].count(TOP_DATA) == 3
+        refused = [b for b in bodies if "data" not in b]
+        assert [b["errors"][0]["extensions"]["code"] for b in refused] == [REQUEST_RATE_LIMITED] * 2
+        assert s.subgraph.requests == 3
