@@ -45,6 +45,7 @@ from supergraph.errors import (
 from supergraph.http.config import RouterConfig
 from supergraph.http.endpoint import RouterHolder, masks_any
 from supergraph.http.masking import mask_part
+from supergraph.http.rate_limit import EdgeRateLimit, RateLimited
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
 from supergraph.pipeline.decode import BadRequest, decode
@@ -68,10 +69,16 @@ class GraphQLWebSocket:
     """The ASGI app of WebSocket connections to `/graphql`."""
 
     def __init__(
-        self, holder: RouterHolder, config: RouterConfig, security: EdgeSecurity | None
+        self,
+        holder: RouterHolder,
+        config: RouterConfig,
+        security: EdgeSecurity | None,
+        rate_limit: EdgeRateLimit | None = None,
     ) -> None:
         self.holder = holder
         self.security = security
+        self.rate_limit = rate_limit
+        """`traffic_shaping.router.global_rate_limit`: each operation counts, as over HTTP."""
         subscription = config.subscription
         self.keep_alive = subscription.keep_alive_interval
         self.init_timeout = subscription.connection_init_timeout
@@ -222,6 +229,13 @@ class _Connection:
             if context is not None
             else decoded.request()
         )
+        if self.app.rate_limit is not None:
+            try:
+                await self.app.rate_limit.check(self.headers, decoded, request)
+            except RateLimited as limited:
+                error = graphql_error(str(limited), code=limited.code)
+                await self._send({"id": operation_id, "type": "error", "payload": [error]})
+                return
         result = await router.execute(request, streaming=True)
         if isinstance(result, GraphQLResponse):
             if result.kind == "ok":  # a query or mutation: its one result

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from supergraph.errors import REQUEST_RATE_LIMITED
+from tests.subscriptions.clients import ws_client
 
-from .stack import TOP_DATA, Router, redis_prefix, stack
+from .stack import TOP, TOP_DATA, Router, redis_prefix, stack
 
 pytestmark = pytest.mark.redis
 
@@ -151,3 +152,24 @@ async def test_each_operation_of_a_batch_counts() -> None:
         refused = [b for b in bodies if "data" not in b]
         assert [b["errors"][0]["extensions"]["code"] for b in refused] == [REQUEST_RATE_LIMITED] * 2
         assert s.subgraph.requests == 3
+
+
+async def test_operations_over_a_websocket_count_too() -> None:
+    async with stack(limited(2)) as s:
+        url = str(s.router.client.base_url).replace("http://", "ws://") + "/graphql"
+        async with ws_client(url) as client:
+            assert (await client.receive())["type"] == "connection_ack"
+            for index in range(3):
+                await client.subscribe(str(index), TOP, {})
+                message = await client.receive()
+                if index < 2:
+                    assert message == {
+                        "id": str(index),
+                        "type": "next",
+                        "payload": {"data": TOP_DATA},
+                    }
+                    assert (await client.receive())["type"] == "complete"
+                else:
+                    assert message["type"] == "error"
+                    assert message["payload"][0]["extensions"]["code"] == REQUEST_RATE_LIMITED
+        assert s.subgraph.requests == 2
