@@ -170,15 +170,19 @@ class ResilientTransport:
         breaker = state.breaker
         if breaker is not None and not breaker.admit(time.monotonic()):
             raise CircuitOpen(subgraph)
-        limit = state.policy.rate_limit
-        if limit is not None and self._limiter is not None:
-            wait = await self._limiter.acquire(self._key_prefix + subgraph, limit)
-            if wait is not None:
-                self.rate_limited[subgraph] = self.rate_limited.get(subgraph, 0) + 1
-                if breaker is not None:
-                    breaker.release()  # not sent: no outcome to judge the subgraph by
-                raise SubgraphRateLimited(subgraph)
+        # Whatever raises below (a cancelled wait for Redis, an unexpected error), the
+        # probe slot admit() may have reserved is settled: a half-open breaker whose
+        # slot leaked would refuse every request for good.
+        sent = False
+        healthy = False
         try:
+            limit = state.policy.rate_limit
+            if limit is not None and self._limiter is not None:
+                wait = await self._limiter.acquire(self._key_prefix + subgraph, limit)
+                if wait is not None:
+                    self.rate_limited[subgraph] = self.rate_limited.get(subgraph, 0) + 1
+                    raise SubgraphRateLimited(subgraph)  # not sent: nothing to judge by
+            sent = True
             if encoded is not None:
                 assert self._encoded is not None
                 body, headers, again = encoded
@@ -186,17 +190,18 @@ class ResilientTransport:
             else:
                 assert request is not None
                 result = await self.inner.send(subgraph, request)
+            healthy = True
         except SubgraphTransportError as error:
-            if breaker is not None:
-                breaker.record(not retryable(error), time.monotonic())
+            # A client-side refusal (not retryable) says nothing bad of the subgraph.
+            healthy = not retryable(error)
             raise
-        except asyncio.CancelledError:
-            # Mostly the subgraph's timeout: a subgraph that hangs is failing too.
+        finally:
+            # A cancellation while sent is mostly the subgraph's timeout: failing too.
             if breaker is not None:
-                breaker.record(False, time.monotonic())
-            raise
-        if breaker is not None:
-            breaker.record(True, time.monotonic())
+                if sent:
+                    breaker.record(healthy, time.monotonic())
+                else:
+                    breaker.release()
         return result
 
     # -- metrics rows (read at scrape time) ----------------------------------------------
