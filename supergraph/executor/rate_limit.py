@@ -72,6 +72,9 @@ class MemoryLimiter:
         return self.take(key, limit, time.monotonic())
 
     def take(self, key: str, limit: RateLimit, now: float) -> float | None:
+        # Keys carry client input (names, subjects): long ones are held as their hash,
+        # so max_keys bounds the bytes too, as on Redis.
+        key = _short(key)
         tat = max(self._tat.get(key, now), now)
         wait = tat + limit.emission - limit.interval - now
         if wait > 0:
