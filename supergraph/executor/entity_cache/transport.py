@@ -131,7 +131,16 @@ class CachingTransport:
         entities: list[object] = [None] * len(representations)
         missing: list[int] = []
         for i, candidates in enumerate(wanted):
-            hit = next((f for f in [next(found) for _ in candidates] if f is not None), None)
+            # Only objects are stored: anything else (a foreign or corrupt entry in a
+            # shared Redis) is a miss, never a null entity without an error.
+            hit = next(
+                (
+                    f
+                    for f in [next(found) for _ in candidates]
+                    if f is not None and isinstance(f.value, dict)
+                ),
+                None,
+            )
             typename = _typename(representations[i])
             if hit is None:
                 missing.append(i)
