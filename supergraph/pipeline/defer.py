@@ -190,7 +190,10 @@ class DeferredRun:
 
     def _ready(self, owner: int) -> bool:
         task = self._task
-        return (task is not None and task.done()) or self._waiting[owner] <= 0
+        if task is not None and task.done():
+            task.result()  # a failed run surfaces, never parts built from half its data
+            return True
+        return self._waiting[owner] <= 0
 
     async def _wait(self) -> None:
         task = self._task
