@@ -174,13 +174,13 @@ def test_a_client_without_a_trace_starts_one_and_the_subgraphs_join_it(
         """The router's server spans that started a trace (the other tests' continue one)."""
         return [s for s in spans if s.service == "router" and s.kind == SERVER and s.root]
 
-    spans = receiver.wait_for(
-        lambda spans: any(
-            s.service == "products" and s.trace_id in {r.trace_id for r in routed(spans)}
-            for s in spans
-        ),
-        what="a new trace reaching the products subgraph",
-    )
+    def joined(spans: list[ReceivedSpan]) -> bool:
+        # Each service exports its own batch: wait for both subgraphs, not the first to report.
+        started = {r.trace_id for r in routed(spans)}
+        reached = [{s.service for s in spans if s.trace_id == t} for t in started]
+        return any({"reviews", "products"} <= services for services in reached)
+
+    spans = receiver.wait_for(joined, what="a new trace reaching both subgraphs")
     [server] = routed(spans)
     assert server.root  # no parent: the router started the trace
     services = {s.service for s in spans if s.trace_id == server.trace_id}
