@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from bench.served_router import served_router
 from supergraph.compose import SubgraphSource, compose
 from tests.defer.stack import DEFER_ACCEPT, multipart_parts
 from tests.defer.stubs import (
@@ -40,7 +41,6 @@ from tests.defer.stubs import (
     subgraph_app,
 )
 from tests.http.loopback import serve
-from tests.http.serve_process import free_port
 from tests.subscriptions.stack import sdl_of
 
 DEFERRED = """query { products { upc name price reviews { stars }
@@ -71,34 +71,11 @@ async def run(delay: float, requests: int) -> dict[str, Any]:
         assert sdl is not None
         folder = Path(tempfile.mkdtemp(prefix="bench-defer-"))
         (folder / "supergraph.graphql").write_text(sdl)
-        port = free_port()
-        router = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).with_name("supergraph")),
-            "serve",
-            "--supergraph",
-            str(folder / "supergraph.graphql"),
-            "--port",
-            str(port),
-            stderr=(folder / "router.log").open("wb"),
-        )
-
-        async def stop_router() -> None:
-            router.terminate()
-            await router.wait()
-
-        exits.push_async_callback(stop_router)
-        base = f"http://127.0.0.1:{port}"
+        base, _ = await served_router(exits, folder)
         first: list[float] = []
         last: list[float] = []
         whole: list[float] = []
         async with httpx.AsyncClient(timeout=60) as http:
-            for _ in range(300):
-                try:
-                    if (await http.get(f"{base}/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
             url = f"{base}/graphql"
             for index in range(requests + 2):  # the first two warm the caches
                 started = time.perf_counter()

@@ -31,13 +31,12 @@ from contextlib import AsyncExitStack, suppress
 from pathlib import Path
 from typing import Any
 
-import httpx
 import strawberry
 import websockets
 
+from bench.served_router import served_router
 from supergraph.compose import SubgraphSource, compose
 from tests.http.loopback import serve
-from tests.http.serve_process import free_port
 from tests.subscriptions.stack import sdl_of, subgraph_app
 from tests.subscriptions.stubs import accounts_schema, products_schema
 
@@ -134,39 +133,15 @@ async def run(count: int, rate: float, seconds: float) -> dict[str, Any]:
             "server:\n  http:\n    max_connections: 8192\n"
             f"subscription:\n  max_opened_subscriptions: {count * 2}\n"
         )
-        port = free_port()
-        router = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).with_name("supergraph")),
-            "serve",
-            "--supergraph",
-            str(folder / "supergraph.graphql"),
-            "--config",
-            str(folder / "router.yaml"),
-            "--port",
-            str(port),
-            stderr=(folder / "router.log").open("wb"),
+        base, router_pid = await served_router(
+            exits, folder, "--config", str(folder / "router.yaml")
         )
-
-        async def stop_router() -> None:
-            router.terminate()
-            await router.wait()
-
-        exits.push_async_callback(stop_router)
-        base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient() as http:
-            for _ in range(300):
-                try:
-                    if (await http.get(f"{base}/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        ws_url = f"ws://127.0.0.1:{port}/graphql"
+        ws_url = base.replace("http://", "ws://", 1) + "/graphql"
         # A first subscription warms the router (plan cached, pools open) before measuring.
         warm = await exits.enter_async_context(_subscriber(ws_url, "warm", latencies, False))
         del warm
         await asyncio.sleep(1)
-        before = rss_mb(router.pid)
+        before = rss_mb(router_pid)
         opened = asyncio.Event()
         ready = [0]
 
@@ -186,7 +161,7 @@ async def run(count: int, rate: float, seconds: float) -> dict[str, Any]:
                 f"{ready[0]} of {count} subscriptions opened; {PROBLEMS[:3]}"
             ) from None
         await asyncio.sleep(1)
-        after = rss_mb(router.pid)
+        after = rss_mb(router_pid)
         latencies.clear()
         published = 0
         started = time.perf_counter()
@@ -196,7 +171,7 @@ async def run(count: int, rate: float, seconds: float) -> dict[str, Any]:
             published += 1
             await asyncio.sleep(max(0.0, started + published / rate - time.perf_counter()))
         await asyncio.sleep(2)
-        peak = rss_mb(router.pid)
+        peak = rss_mb(router_pid)
     ms = sorted(latency * 1000 for latency in latencies)
     return {
         "subscriptions": count,
