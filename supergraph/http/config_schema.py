@@ -596,6 +596,11 @@ TREE = _obj(
             ),
         ),
         max_entry_bytes=_size("Ours: a larger entry is not cached.", 256 * 1024),
+        max_entries_per_tag=_int(
+            "Ours: live entries one Redis index (type, subgraph, root fields) may name;"
+            " past it the soonest to expire are evicted.",
+            100_000,
+        ),
         in_memory=_obj(
             "Ours: the store without redis.",
             max_bytes=_size("Its byte budget (least recently used dropped).", 64 * 1024 * 1024),

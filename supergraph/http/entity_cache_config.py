@@ -22,6 +22,7 @@
           accounts: {enabled: false}
           products: {ttl: 120s}
       max_entry_bytes: 256kib           # ours: larger answers are not cached
+      max_entries_per_tag: 100000       # ours: live entries per type/subgraph index in Redis
       in_memory: {max_bytes: 64mib}     # ours: the store without redis (one process)
 """
 
@@ -33,6 +34,7 @@ from supergraph.http import config_values as v
 from supergraph.http.config_values import ConfigError
 from supergraph.pipeline.entity_cache import (
     DEFAULT_MAX_ENTRY_BYTES,
+    DEFAULT_MAX_TAG_MEMBERS,
     DEFAULT_MEMORY_BYTES,
     DEFAULT_NAMESPACE,
     CacheSettings,
@@ -42,7 +44,14 @@ from supergraph.pipeline.entity_cache import (
 )
 
 KEYS = ("response_cache",)
-_TOP = {"enabled", "invalidation", "subgraph", "max_entry_bytes", "in_memory"}
+_TOP = {
+    "enabled",
+    "invalidation",
+    "subgraph",
+    "max_entry_bytes",
+    "max_entries_per_tag",
+    "in_memory",
+}
 _SUBGRAPH = {"enabled", "ttl"}
 _ALL = {*_SUBGRAPH, "redis", "private_id", "invalidation"}
 
@@ -102,6 +111,10 @@ def parse_entity_cache(top: Mapping[str, object]) -> EntityCacheOptions | None:
         settings,
         redis_urls=v.strings(redis["urls"], f"{where}.redis.urls") if "urls" in redis else (),
         redis_timeout=v.duration(redis.get("timeout", 0.5), f"{where}.redis.timeout"),
+        max_tag_members=v.positive_int(
+            section.get("max_entries_per_tag", DEFAULT_MAX_TAG_MEMBERS),
+            f"{key}.max_entries_per_tag",
+        ),
         memory_bytes=v.byte_budget(
             in_memory.get("max_bytes", DEFAULT_MEMORY_BYTES),
             f"{key}.in_memory.max_bytes",

@@ -30,6 +30,9 @@ from supergraph.executor.entity_cache import (
 )
 from supergraph.executor.entity_cache.events import EventInvalidation
 from supergraph.executor.entity_cache.events import EventRule as EventRule
+from supergraph.executor.entity_cache.redis_store import (
+    DEFAULT_MAX_TAG_MEMBERS as DEFAULT_MAX_TAG_MEMBERS,
+)
 from supergraph.executor.entity_cache.settings import (
     DEFAULT_MAX_ENTRY_BYTES as DEFAULT_MAX_ENTRY_BYTES,
 )
@@ -58,6 +61,8 @@ class EntityCacheOptions:
     redis_urls: tuple[str, ...] = ()
     """Empty: the in-memory store (one process; development)."""
     redis_timeout: float = 0.5
+    max_tag_members: int = DEFAULT_MAX_TAG_MEMBERS
+    """Live entries one tag set in Redis may index (past it, the soonest to expire go)."""
     memory_bytes: int = DEFAULT_MEMORY_BYTES
     private_id: str = "sub"
     """The claim that names the caller; their private data is cached under it."""
@@ -78,7 +83,11 @@ class EntityCacheRuntime:
     def __init__(self, options: EntityCacheOptions) -> None:
         self.options = options
         store: EntryStore = (
-            RedisStore(options.redis_urls[0], timeout=options.redis_timeout)
+            RedisStore(
+                options.redis_urls[0],
+                timeout=options.redis_timeout,
+                max_tag_members=options.max_tag_members,
+            )
             if options.redis_urls
             else MemoryStore(options.memory_bytes)
         )
@@ -88,6 +97,10 @@ class EntityCacheRuntime:
             if options.event_servers and options.event_rules
             else None
         )
+
+    def know_types(self, names: Iterable[str]) -> None:
+        """The supergraph's types (on each load): invalidation metrics label only these."""
+        self.cache.counts.known_types = frozenset(names)
 
     def around(self, transport: SubgraphTransport) -> SubgraphTransport:
         return self.cache.around(transport)

@@ -128,6 +128,7 @@ class Router:
         self.entity_cache = entity_cache
         self._cache_start: asyncio.Task[None] | None = None
         if entity_cache is not None:
+            entity_cache.know_types(supergraph.types)
             transport = entity_cache.around(transport)
         self.transport = transport
         self.subscription_transport = subscriptions

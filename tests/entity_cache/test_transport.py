@@ -21,6 +21,7 @@ from supergraph.executor.entity_cache import (
 from supergraph.executor.entity_cache.carried import with_cache_control
 from supergraph.executor.entity_cache.invalidation import InvalidRequest, invalidate
 from supergraph.executor.entity_cache.policy import NO_STORE, CachePolicy
+from supergraph.executor.entity_cache.store import Entry, Selector
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.transport import SubgraphRequest
 
@@ -222,6 +223,7 @@ def test_invalidation_by_entity_key_drops_only_that_entity() -> None:
     fetch(cache, ["1", "22"])
     request = [{"kind": "entity", "subgraph": "reviews", "type": "Product", "key": {"upc": "1"}}]
     counts = cache.counts
+    counts.known_types = frozenset({"Product"})
     dropped = asyncio.run(
         invalidate(store, cache.settings.namespace, parse_invalidations(request), counts, "admin")
     )
@@ -232,6 +234,26 @@ def test_invalidation_by_entity_key_drops_only_that_entity() -> None:
     asyncio.run(invalidate(store, cache.settings.namespace, by_type, counts, "event"))
     fetch(cache, ["1", "22"])
     assert subgraph.sent()[-1] == ["1", "22"]
+
+
+def test_invalidation_metrics_label_only_the_supergraphs_types() -> None:
+    store = MemoryStore(1 << 20)
+    counts = caching(Subgraph(), store).counts
+    counts.known_types = frozenset({"Product"})
+    names = ["Product", *(f"Spam{i}" for i in range(50))]
+    body = [{"kind": "type", "type": name} for name in names]
+    body.append({"kind": "subgraph", "subgraph": "reviews"})
+    asyncio.run(invalidate(store, "ns:", parse_invalidations(body), counts, "admin"))
+    assert {label for label, _origin in counts.invalidations} == {"Product", "other", "*"}
+
+
+def test_the_memory_store_counts_each_entrys_tags() -> None:
+    store = MemoryStore(1 << 20)
+    tags = tuple("t" * 1000 + str(i) for i in range(10))
+    asyncio.run(store.put_many([Entry("k", b"v", 60, tags)]))
+    assert store.bytes > 10 * 1000
+    asyncio.run(store.invalidate([Selector((tags[0],))]))
+    assert store.bytes == 0
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,6 @@ async def invalidate(
     total = 0
     for invalidation in invalidations:
         dropped = await store.invalidate(selectors(ns, invalidation))
-        counts.invalidations[invalidation.type or "*", origin] += dropped
+        counts.invalidated(invalidation.type, origin, dropped)
         total += dropped
     return total

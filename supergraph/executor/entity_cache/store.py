@@ -83,7 +83,7 @@ class MemoryStore:
     async def put_many(self, entries: Sequence[Entry]) -> None:
         now = time.monotonic()
         for entry in entries:
-            size = _weight(entry.key, entry.value)
+            size = _weight(entry.key, entry.value, entry.tags)
             if size > self.max_bytes:
                 continue
             self._drop(entry.key)
@@ -116,7 +116,7 @@ class MemoryStore:
         entry = self._entries.pop(key, None)
         if entry is None:
             return
-        self.bytes -= _weight(key, entry[0])
+        self.bytes -= _weight(key, entry[0], entry[2])
         for tag in entry[2]:
             keys = self._tagged.get(tag)
             if keys is not None:
@@ -125,6 +125,11 @@ class MemoryStore:
                     del self._tagged[tag]
 
 
-def _weight(key: str, value: bytes) -> int:
-    # Key and value; the tag index adds about a key's size per tag.
-    return 2 * len(key) + len(value) + 64
+_SLOT = 16
+"""About what a reference costs (an entry's tag tuple, a tag set's member)."""
+
+
+def _weight(key: str, value: bytes, tags: Sequence[str]) -> int:
+    # The key (the entry's and the LRU's), the value, and each tag: its string (the
+    # entry keeps its own) and its slots in the entry and in the tag's set.
+    return 2 * len(key) + len(value) + 64 + sum(len(tag) + 2 * _SLOT for tag in tags)
