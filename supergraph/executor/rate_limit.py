@@ -76,7 +76,9 @@ class MemoryLimiter:
         # so max_keys bounds the bytes too, as on Redis.
         key = _short(key)
         tat = max(self._tat.get(key, now), now)
-        wait = tat + limit.emission - limit.interval - now
+        # Differences first: `tat + emission - interval - now` can be a rounding error
+        # above 0 when emission == interval (capacity 1), refusing a fresh key.
+        wait = (tat - now) - (limit.interval - limit.emission)
         if wait > 0:
             return wait
         self._tat[key] = tat + limit.emission

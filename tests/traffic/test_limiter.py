@@ -64,6 +64,14 @@ def test_memory_gcra_allows_a_burst_then_the_sustained_rate() -> None:
     assert [limiter.take("k", limit, 200.0) for _ in range(11)].count(None) == 10
 
 
+def test_memory_gcra_of_capacity_one_allows_a_fresh_key_at_any_clock() -> None:
+    # 127917.53360342373 + 3600 - 3600 - 127917.53360342373 > 0 in floating point.
+    limiter = MemoryLimiter()
+    limit = RateLimit(1, 3600.0)
+    assert limiter.take("k", limit, 127917.53360342373) is None
+    assert limiter.take("k", limit, 127917.53360342373) is not None
+
+
 def test_memory_limiter_is_bounded_by_keys() -> None:
     limiter = MemoryLimiter(max_keys=100)
     limit = RateLimit(1, 3600)
