@@ -20,12 +20,12 @@ the request runs in its own task, so a requester that gives up (timeout,
 client gone) does not cancel it for the others; the last one to give up does.
 An error reaches every requester of the flight. The executor merges decoded
 responses into its response tree and mutates them later, so every requester but
-one gets its own copy, decoded from a snapshot taken before any of them resumes.
+one gets its own copy (shared_flight.py, the mechanism the inbound de-duplicator
+shares).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,6 +35,7 @@ import orjson
 from opentelemetry.trace import SpanContext
 
 from supergraph.executor.entity_cache.carried import cache_control_of, with_cache_control
+from supergraph.executor.shared_flight import Flight, SharedFlights
 from supergraph.executor.transport import (
     EncodedBodyTransport,
     SubgraphRequest,
@@ -66,19 +67,6 @@ def requests_unshared() -> bool:
     return _unshared.get()
 
 
-class _Flight:
-    """One request in flight and the requesters waiting for it."""
-
-    __slots__ = ("origin", "snapshot", "task", "waiters")
-
-    def __init__(self, task: asyncio.Task[JSONObject], origin: SpanContext | None) -> None:
-        self.task = task
-        self.waiters = 0
-        self.snapshot: bytes | None = None
-        self.origin = origin
-        """The span of the fetch that sent it (tracing on): those who join link to it."""
-
-
 class DeduplicatingTransport:
     """Shares identical in-flight query requests to the `subgraphs` named (None: all)."""
 
@@ -87,7 +75,7 @@ class DeduplicatingTransport:
         # The key already holds the serialised body: hand it on instead of encoding twice.
         self._encoded = inner if isinstance(inner, EncodedBodyTransport) else None
         self._subgraphs = None if subgraphs is None else frozenset(subgraphs)
-        self._flights: dict[_Key, _Flight] = {}
+        self._flights: SharedFlights[_Key, JSONObject] = SharedFlights(_with_its_cache_control)
         self.deduplicated: Counter[str] = Counter()
         """Requests per subgraph answered by another's flight (not sent over HTTP)."""
 
@@ -108,52 +96,22 @@ class DeduplicatingTransport:
         else:
             self.deduplicated[subgraph] += 1
             joined = tracing.current_recording()
-            if joined is not None and flight.origin is not None:
+            if isinstance(flight.tag, SpanContext) and joined is not None:
                 # Its request went out in another trace's fetch span: point there.
                 joined.set_attribute("supergraph.fetch.deduplicated", True)
-                joined.add_link(flight.origin, {"supergraph.fetch.shared": True})
-        flight.waiters += 1
-        try:
-            result = await asyncio.shield(flight.task)
-        except asyncio.CancelledError:
-            flight.waiters -= 1
-            if flight.waiters == 0 and not flight.task.done():
-                # Nobody waits any more: stop the request (it has no timeout of its own).
-                self._forget(key, flight)
-                flight.task.cancel()
-            raise
-        flight.waiters -= 1
-        if flight.snapshot is None or flight.waiters == 0:
-            return result
-        copy: JSONObject = orjson.loads(flight.snapshot)
-        return with_cache_control(copy, cache_control_of(result))
+                joined.add_link(flight.tag, {"supergraph.fetch.shared": True})
+        return await self._flights.share(key, flight)
 
-    def _take_off(self, key: _Key, subgraph: str, request: SubgraphRequest) -> _Flight:
+    def _take_off(self, key: _Key, subgraph: str, request: SubgraphRequest) -> Flight[JSONObject]:
         if self._encoded is not None:
             sending = self._encoded.send_encoded(subgraph, key[1], request.headers, retryable=True)
         else:
             sending = self.inner.send(subgraph, request)
-        # The task inherits this context: the request is sent in this requester's span.
+        # The request is sent in this requester's span: those who join link to it.
         origin = tracing.current_recording()
-        flight = _Flight(
-            asyncio.create_task(sending), None if origin is None else origin.get_span_context()
+        return self._flights.take_off(
+            key, sending, None if origin is None else origin.get_span_context()
         )
-        self._flights[key] = flight
-
-        # Registered before any requester awaits the task, so it runs before they resume.
-        def land(task: asyncio.Task[JSONObject]) -> None:
-            self._forget(key, flight)
-            if task.cancelled() or task.exception() is not None:
-                return
-            if flight.waiters > 1:
-                flight.snapshot = orjson.dumps(task.result())
-
-        flight.task.add_done_callback(land)
-        return flight
-
-    def _forget(self, key: _Key, flight: _Flight) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
 
     def counts(self) -> list[tuple[tuple[str], float]]:
         """(subgraph,), de-duplicated requests: rows for a scrape-time counter (every
@@ -167,6 +125,10 @@ class DeduplicatingTransport:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _with_its_cache_control(copy: JSONObject, original: JSONObject) -> JSONObject:
+    return with_cache_control(copy, cache_control_of(original))
 
 
 def _header_key(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:

@@ -15,18 +15,19 @@ from the router's cache anyway); and anything private — a request with verifie
 claims (its authorization and its answer are the caller's), or one forwarding
 `authorization` or `cookie` to a subgraph. The flight runs in its own task, so a
 client that leaves does not cancel it for the others (the last one to leave does);
-each joiner gets its own copy of the answer, decoded from one snapshot.
+each joiner gets its own copy of the answer (executor/shared_flight.py, shared with
+the subgraph-level de-duplicator).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
 from graphql import OperationType
 
+from supergraph.executor.shared_flight import SharedFlights
 from supergraph.pipeline.plan import PreparedOperation
 from supergraph.pipeline.request import GraphQLRequest
 from supergraph.types import JSONObject
@@ -38,21 +39,9 @@ Outcome = tuple[JSONObject | None, list[JSONObject]]
 Key = tuple[str, str | None, bytes, bytes]
 
 
-class _Flight:
-    __slots__ = ("context", "snapshot", "task", "waiters")
-
-    def __init__(self, task: asyncio.Task[Outcome], context: object) -> None:
-        self.task = task
-        self.waiters = 0
-        self.snapshot: bytes | None = None
-        self.context = context
-        """What the request that took off ran with (its entity cache scope): joiners
-        read what it learnt there (the Cache-Control of what the answer used)."""
-
-
 class InboundDeduplicator:
     def __init__(self) -> None:
-        self._flights: dict[Key, _Flight] = {}
+        self._flights: SharedFlights[Key, Outcome] = SharedFlights(_as_outcome)
         self.deduplicated = 0
         """Operations answered by an identical one's execution."""
 
@@ -77,55 +66,27 @@ class InboundDeduplicator:
     async def run(
         self, key: Key, execute: Callable[[], Awaitable[Outcome]], context: object = None
     ) -> tuple[Outcome, object]:
-        """The outcome, and the `context` of the request whose execution produced it."""
+        """The outcome, and the `context` of the request whose execution produced it
+        (its entity cache scope: joiners read the Cache-Control of what the answer used)."""
         flight = self._flights.get(key)
         if flight is None:
-            flight = self._take_off(key, execute, context)
+            flight = self._flights.take_off(key, _awaited(execute), context)
         else:
             self.deduplicated += 1
-        flight.waiters += 1
-        try:
-            outcome = await asyncio.shield(flight.task)
-        except asyncio.CancelledError:
-            flight.waiters -= 1
-            if flight.waiters == 0 and not flight.task.done():
-                self._forget(key, flight)
-                flight.task.cancel()
-            raise
-        flight.waiters -= 1
-        if flight.snapshot is None or flight.waiters == 0:
-            return outcome, flight.context
-        data, errors = orjson.loads(flight.snapshot)
-        return (data, errors), flight.context
-
-    def _take_off(
-        self, key: Key, execute: Callable[[], Awaitable[Outcome]], context: object
-    ) -> _Flight:
-        async def flying() -> Outcome:
-            return await execute()
-
-        flight = _Flight(asyncio.create_task(flying()), context)
-        self._flights[key] = flight
-
-        def land(task: asyncio.Task[Outcome]) -> None:
-            self._forget(key, flight)
-            if task.cancelled() or task.exception() is not None:
-                return
-            if flight.waiters > 1:
-                # Before any requester resumes: each but one gets a copy (the response
-                # is masked and encoded per request later).
-                flight.snapshot = orjson.dumps(task.result())
-
-        flight.task.add_done_callback(land)
-        return flight
-
-    def _forget(self, key: Key, flight: _Flight) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
+        return await self._flights.share(key, flight), flight.tag
 
     @property
     def in_flight(self) -> int:
         return len(self._flights)
+
+
+async def _awaited(execute: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    return await execute()
+
+
+def _as_outcome(copy: Any, original: Outcome) -> Outcome:
+    data, errors = copy  # orjson gives the pair back as a list
+    return data, errors
 
 
 def _private(headers: Mapping[str, str]) -> bool:

@@ -17,14 +17,17 @@ from starlette.routing import Route
 
 
 @asynccontextmanager
-async def serve(app: Any, http: Any = "auto") -> AsyncIterator[str]:
+async def serve(app: Any, http: Any = "auto", **settings: Any) -> AsyncIterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while uvicorn serves `app`
-    (`http`: uvicorn's protocol setting, e.g. the router's own HttpProtocol)."""
+    (`http`: uvicorn's protocol setting, e.g. the router's own HttpProtocol;
+    `settings`: other uvicorn.Config settings)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, http=http, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, http=http, log_level="warning", access_log=False, lifespan="on", **settings
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

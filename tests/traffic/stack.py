@@ -51,6 +51,8 @@ class StubSubgraph:
         self.failed = 0
         self.gate: asyncio.Event | None = None
         """Set: requests wait for it (to hold them in flight)."""
+        self.cache_control: str | None = None
+        """Sent with every answer (the entity cache reads it)."""
         self.arrived = asyncio.Condition()
         self.app = Starlette(routes=[Route("/graphql", self.handle, methods=["POST"])])
 
@@ -65,7 +67,8 @@ class StubSubgraph:
         if self.fails(index):
             self.failed += 1
             return Response(b"unavailable", 503)
-        return Response(orjson.dumps(_answer(body)), media_type="application/json")
+        headers = {"cache-control": self.cache_control} if self.cache_control else None
+        return Response(orjson.dumps(_answer(body)), media_type="application/json", headers=headers)
 
     async def until_received(self, count: int) -> None:
         async with asyncio.timeout(30), self.arrived:
@@ -129,8 +132,10 @@ async def stack(router_yaml: dict[str, Any], routers: int = 1) -> AsyncIterator[
         }
         built = Stack(subgraph)
         for _ in range(routers):
+            # As the router serves (protocol.uvicorn_config): forwarding headers are
+            # the router's to read, not uvicorn's.
             router_url = await exits.enter_async_context(
-                serve(build_app(SUPERGRAPH_SDL, parse_config(config)))
+                serve(build_app(SUPERGRAPH_SDL, parse_config(config)), proxy_headers=False)
             )
             client = await exits.enter_async_context(
                 httpx.AsyncClient(base_url=router_url, timeout=60)

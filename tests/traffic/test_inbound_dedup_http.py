@@ -58,6 +58,21 @@ async def test_each_client_gets_its_own_copy() -> None:
         assert first == second == {"data": TOP_DATA}
 
 
+async def test_followers_get_the_cache_control_of_what_the_leaders_answer_used() -> None:
+    cache = {"response_cache": {"enabled": True, "subgraph": {"all": {"ttl": "60s"}}}}
+    async with stack({**config(), **cache}) as s:
+        s.subgraph.cache_control = "public, max-age=17"
+        s.subgraph.gate = asyncio.Event()
+        calls = [asyncio.create_task(s.router.post()) for _ in range(N)]
+        await until_joined(s.router, N - 1)
+        s.subgraph.gate.set()
+        answers = await asyncio.gather(*calls)
+        assert s.subgraph.requests == 1
+        assert [a.json() for a in answers] == [{"data": TOP_DATA}] * N
+        # Only the leader's execution saw the subgraph's header; every follower carries it.
+        assert [a.headers.get("cache-control") for a in answers] == ["max-age=17,public"] * N
+
+
 async def test_private_requests_are_not_merged() -> None:
     async with stack(config()) as s:
         s.subgraph.gate = asyncio.Event()

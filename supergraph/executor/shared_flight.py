@@ -1,0 +1,106 @@
+"""Identical work in flight at once runs once: the mechanism both de-duplicators share.
+
+    flights = SharedFlights[Key, Result](restore=...)
+    flight = flights.get(key) or flights.take_off(key, work(), tag)
+    result = await flights.share(key, flight)
+
+Used by the subgraph-level de-duplicator (dedup.py: one request per identical fetch)
+and the inbound one (pipeline/inbound_dedup.py: one execution per identical client
+query). The work runs in its own task, so a requester that gives up (timeout,
+client gone) does not cancel it for the others; the last one to give up does. An
+error reaches every requester.
+
+Requesters mutate what they get (the executor merges answers into its tree, the
+pipeline masks and shapes them), so every requester but the last gets its own copy,
+taken from a snapshot made when the work lands, before any requester resumes: the
+result encoded by orjson once, or, when orjson cannot encode it (a value JSON
+cannot hold), a deep copy. `restore(copy, original)` gives a copy back what the
+encoding lost (the carried Cache-Control, a tuple's type).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
+
+import orjson
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+class Flight(Generic[T]):
+    """One piece of work in flight and the requesters waiting for it."""
+
+    __slots__ = ("encoded", "pristine", "tag", "task", "waiters")
+
+    def __init__(self, task: asyncio.Task[T], tag: object) -> None:
+        self.task = task
+        self.tag = tag
+        """What the requester that started it wants the others to see (a span, a scope)."""
+        self.waiters = 0
+        self.encoded: bytes | None = None
+        self.pristine: T | None = None
+        """The deep copy requesters copy from when orjson could not encode the result."""
+
+
+def _decoded(copy: Any, original: Any) -> Any:
+    return copy
+
+
+class SharedFlights(Generic[K, T]):
+    def __init__(self, restore: Callable[[Any, T], T] = _decoded) -> None:
+        self._flights: dict[K, Flight[T]] = {}
+        self._restore = restore
+
+    def get(self, key: K) -> Flight[T] | None:
+        return self._flights.get(key)
+
+    def take_off(self, key: K, work: Coroutine[Any, Any, T], tag: object = None) -> Flight[T]:
+        # The task inherits this context (contextvars: the span, the cache scope).
+        flight: Flight[T] = Flight(asyncio.create_task(work), tag)
+        self._flights[key] = flight
+
+        # Registered before any requester awaits the task, so it runs before they resume.
+        def land(task: asyncio.Task[T]) -> None:
+            self._forget(key, flight)
+            if task.cancelled() or task.exception() is not None or flight.waiters <= 1:
+                return
+            result = task.result()
+            try:
+                flight.encoded = orjson.dumps(result)
+            except TypeError:  # orjson.JSONEncodeError
+                flight.pristine = copy.deepcopy(result)
+
+        flight.task.add_done_callback(land)
+        return flight
+
+    async def share(self, key: K, flight: Flight[T]) -> T:
+        """The flight's result: the original to the last requester, a copy to the others."""
+        flight.waiters += 1
+        try:
+            result = await asyncio.shield(flight.task)
+        except asyncio.CancelledError:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                # Nobody waits any more: stop the work (it has no timeout of its own).
+                self._forget(key, flight)
+                flight.task.cancel()
+            raise
+        flight.waiters -= 1
+        if flight.waiters == 0:
+            return result
+        if flight.encoded is not None:
+            return self._restore(orjson.loads(flight.encoded), result)
+        if flight.pristine is not None:
+            return self._restore(copy.deepcopy(flight.pristine), result)
+        return result
+
+    def _forget(self, key: K, flight: Flight[T]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+
+    def __len__(self) -> int:
+        return len(self._flights)

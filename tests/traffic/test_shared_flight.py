@@ -1,0 +1,59 @@
+"""SharedFlights, the mechanism of both de-duplicators: one run for identical work in
+flight, each requester but the last given its own copy, also of a result orjson
+cannot encode."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from supergraph.executor.shared_flight import SharedFlights
+
+
+async def share_among(flights: SharedFlights[str, Any], result: Any, requesters: int) -> list[Any]:
+    gate = asyncio.Event()
+    runs = 0
+
+    async def work() -> Any:
+        nonlocal runs
+        runs += 1
+        await gate.wait()
+        return result
+
+    async def request() -> Any:
+        flight = flights.get("k") or flights.take_off("k", work())
+        return await flights.share("k", flight)
+
+    calls = [asyncio.create_task(request()) for _ in range(requesters)]
+    await asyncio.sleep(0)  # every requester joins before the work lands
+    gate.set()
+    answers = await asyncio.gather(*calls)
+    assert runs == 1 and len(flights) == 0
+    return answers
+
+
+async def test_each_requester_gets_its_own_copy() -> None:
+    result = {"items": [1, 2]}
+    answers = await share_among(SharedFlights(), result, 3)
+    assert answers == [result] * 3
+    assert len({id(a) for a in answers}) == 3
+    assert len({id(a["items"]) for a in answers}) == 3
+
+
+async def test_a_result_orjson_cannot_encode_is_deep_copied() -> None:
+    # An integer beyond 64 bits: orjson refuses it.
+    result = {"big": 2**70, "items": [{"n": 1}]}
+    answers = await share_among(SharedFlights(), result, 3)
+    assert answers == [result] * 3
+    answers[0]["items"][0]["n"] = 99
+    answers[1]["items"].append("x")
+    assert answers[2] == {"big": 2**70, "items": [{"n": 1}]}
+    assert len({id(a["items"]) for a in answers}) == 3
+
+
+async def test_restore_gives_a_copy_back_what_encoding_lost() -> None:
+    def as_tuple(copy: Any, original: Any) -> Any:
+        return tuple(copy)
+
+    answers = await share_among(SharedFlights(as_tuple), ({"a": 1}, []), 2)
+    assert answers == [({"a": 1}, []), ({"a": 1}, [])]
