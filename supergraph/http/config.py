@@ -26,6 +26,7 @@ from supergraph.http.edge_limits import HTTP1_LIMIT_KEYS, EdgeLimits, parse_edge
 from supergraph.http.entity_cache_config import KEYS as ENTITY_CACHE_KEYS
 from supergraph.http.entity_cache_config import parse_entity_cache
 from supergraph.http.envsubst import EnvError, expand
+from supergraph.http.forwarded import parse_networks
 from supergraph.http.security import SECURITY_KEYS, SecurityConfig, parse_security
 from supergraph.http.subscription_config import SubscriptionConfig, parse_subscription
 from supergraph.http.telemetry_config import TOP_KEYS as TELEMETRY_KEYS
@@ -198,6 +199,10 @@ class ListenConfig:
     """None: the command's (`--host`, default 127.0.0.1)."""
     port: int | None = None
     path: str = "/graphql"
+    forwarded_allow_ips: tuple[str, ...] = ()
+    """`supergraph.forwarded_allow_ips` (uvicorn's name): proxies, as addresses or CIDR
+    networks, whose Forwarded / X-Forwarded-For headers name the client (forwarded.py);
+    none by default: the connection's peer is the client."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,10 +536,23 @@ def _listen(top: Mapping[str, object]) -> ListenConfig:
         raise ConfigError(
             f"supergraph.path: expected a fixed path such as /graphql (no wildcards), got {path!r}"
         )
-    return ListenConfig(host, port, path.rstrip("/") or "/")
+    where = "supergraph.forwarded_allow_ips"
+    proxies = v.strings(s.get("forwarded_allow_ips") or [], where)
+    try:
+        parse_networks(proxies)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error} (expected addresses or CIDR networks)") from None
+    return ListenConfig(host, port, path.rstrip("/") or "/", proxies)
 
 
-_SUPERGRAPH_KEYS = {"listen", "path", "introspection", "query_planning", "defer_support"}
+_SUPERGRAPH_KEYS = {
+    "listen",
+    "path",
+    "introspection",
+    "query_planning",
+    "defer_support",
+    "forwarded_allow_ips",
+}
 
 
 def _limits(top: Mapping[str, object], d: LimitsConfig) -> LimitsConfig:

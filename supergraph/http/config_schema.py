@@ -275,6 +275,11 @@ TREE = _obj(
         "The GraphQL endpoint.",
         listen=_str("HOST:PORT to listen on (the command's --host/--port win)."),
         path=_str("The GraphQL endpoint's path.", D.listen.path),
+        forwarded_allow_ips=_strs(
+            "Proxies (addresses or CIDR networks) whose Forwarded / X-Forwarded-For headers"
+            " name the client, for rate limits by IP (uvicorn's name). Default: none.",
+            (),
+        ),
         introspection=_bool(
             "Allow __schema/__type (INTROSPECTION_DISABLED otherwise). Default: true, false"
             " with SUPERGRAPH_ENV=production."

@@ -475,5 +475,8 @@ def uvicorn_config(app: Any, limits: EdgeLimits | None = None, **settings: Any) 
         http=HttpProtocol,
         log_level="warning",
         access_log=False,
+        # The router reads forwarding headers itself, from the proxies it is told to
+        # trust (supergraph.forwarded_allow_ips); uvicorn's trusts 127.0.0.1 by default.
+        proxy_headers=False,
         **settings,
     )

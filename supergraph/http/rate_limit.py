@@ -11,7 +11,8 @@ Keys (`key`, ours; Apollo's limit is one for all requests):
     global        one allowance for every request (Apollo Router's behaviour)
     client_name   per `apollographql-client-name` (no header: one shared allowance)
     subject       per authenticated subject (`sub`); anonymous requests per IP instead
-    ip            per peer address (behind a proxy: the proxy's; key by subject there)
+    ip            per client address: the peer's, or behind proxies listed in
+                  `supergraph.forwarded_allow_ips` the one they forward for (forwarded.py)
     persisted_id  per persisted operation id or APQ hash, else per query text (hashed)
 """
 
@@ -21,6 +22,7 @@ import hashlib
 import math
 
 from supergraph.errors import REQUEST_RATE_LIMITED
+from supergraph.http.forwarded import TrustedProxies
 from supergraph.http.request import RequestHeaders
 from supergraph.pipeline.decode import Decoded
 from supergraph.pipeline.request import GraphQLRequest
@@ -40,9 +42,12 @@ class RateLimited(Exception):
 
 
 class EdgeRateLimit:
-    def __init__(self, limit: RouterRateLimit, key: str) -> None:
+    def __init__(
+        self, limit: RouterRateLimit, key: str, proxies: TrustedProxies | None = None
+    ) -> None:
         self.limit = limit
         self.key = key
+        self.proxies = proxies or TrustedProxies()
 
     async def check(
         self, headers: RequestHeaders, decoded: Decoded, request: GraphQLRequest
@@ -60,9 +65,9 @@ class EdgeRateLimit:
             claims = request.claims
             if claims is not None and claims.subject is not None:
                 return "subject:" + claims.subject
-            return "ip:" + (headers.peer or "")
+            return "ip:" + (self.proxies.client_of(headers) or "")
         if kind == "ip":
-            return "ip:" + (headers.peer or "")
+            return "ip:" + (self.proxies.client_of(headers) or "")
         if kind == "persisted_id":
             return "operation:" + _operation_id(decoded, request)
         return "global"

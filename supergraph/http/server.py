@@ -65,7 +65,7 @@ def build_app(
     # Process-wide: the tracer and meter (and their exporters) of the app serving from now on.
     tracing_setup.apply(tracing_settings)
     otel_metrics.apply(metrics_settings)
-    shaped = traffic(config.traffic, urls)
+    shaped = traffic(config.traffic, urls, config.listen.forwarded_allow_ips)
     settings = SubgraphSettings(
         urls,
         client=config.traffic_shaping.http_client,

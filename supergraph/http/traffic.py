@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from supergraph.http.forwarded import TrustedProxies
 from supergraph.http.metrics import Metrics
 from supergraph.http.rate_limit import EdgeRateLimit
 from supergraph.http.traffic_config import TrafficConfig
@@ -28,12 +29,17 @@ class Traffic:
     edge: EdgeRateLimit | None
 
 
-def traffic(config: TrafficConfig, subgraphs: Iterable[str]) -> Traffic:
+def traffic(
+    config: TrafficConfig, subgraphs: Iterable[str], forwarded_allow_ips: Iterable[str] = ()
+) -> Traffic:
+    """`forwarded_allow_ips`: the proxies whose forwarding headers name the client."""
     shared = limiter(config.redis_url, config.key_prefix) if config.needs_limiter else None
     edge = None
     if config.rate_limit is not None and shared is not None:
         edge = EdgeRateLimit(
-            RouterRateLimit(shared, config.rate_limit.limit), config.rate_limit.key
+            RouterRateLimit(shared, config.rate_limit.limit),
+            config.rate_limit.key,
+            TrustedProxies(forwarded_allow_ips),
         )
     policies = {name: config.policy(name) for name in subgraphs}
     return Traffic(shared, policies, edge)
