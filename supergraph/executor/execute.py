@@ -49,7 +49,12 @@ from supergraph.executor.representations import (
     apply_rewrites,
     representation_builder,
 )
-from supergraph.executor.transport import SubgraphRequest, SubgraphTransport, SubgraphTransportError
+from supergraph.executor.transport import (
+    SubgraphRequest,
+    SubgraphTransport,
+    SubgraphTransportError,
+    fetch_deadline,
+)
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import (
     Condition,
@@ -478,8 +483,10 @@ class _Run:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            async with asyncio.timeout(options.timeout_for(name)):
-                return await self.executor.transport.send(name, request)
+            timeout = options.timeout_for(name)
+            async with asyncio.timeout(timeout):
+                with fetch_deadline(timeout):
+                    return await self.executor.transport.send(name, request)
         except TimeoutError:
             outcome = "timeout"
             return _Failure(f"Request to subgraph '{name}' timed out", SUBGRAPH_TIMEOUT, name)

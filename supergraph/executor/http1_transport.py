@@ -91,6 +91,8 @@ class _Answer:
     encoding: bytes
     cache_control: str | None = None
     """The Cache-Control header (the entity cache reads it: entity_cache/carried.py)."""
+    retry_after: str | None = None
+    """The Retry-After header (the retry policy honours it: resilience.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ class _Connection(asyncio.Protocol):
         self._reason = b""
         self._encoding = b""
         self._cache_control: str | None = None
+        self._retry_after: str | None = None
         self._framed = False
         self._headers_done = False
         self._received = False
@@ -174,6 +177,8 @@ class _Connection(asyncio.Protocol):
             self._encoding = value.strip().lower()
         elif lowered == b"cache-control":
             self._cache_control = value.decode("latin-1").strip()
+        elif lowered == b"retry-after":
+            self._retry_after = value.decode("latin-1")
         elif lowered in (b"content-length", b"transfer-encoding"):
             self._framed = True
             if lowered == b"content-length" and value.strip().isdigit():
@@ -199,6 +204,7 @@ class _Connection(asyncio.Protocol):
             self._parser.should_keep_alive() and not self.closed,
             self._encoding,
             self._cache_control,
+            self._retry_after,
         )
         self._reset()
         if waiter is None or waiter.done():
@@ -232,6 +238,7 @@ class _Connection(asyncio.Protocol):
         self._reason = b""
         self._encoding = b""
         self._cache_control = None
+        self._retry_after = None
         self._framed = False
         self._headers_done = False
         self._length = 0
@@ -420,7 +427,9 @@ class Http1Transport:
                 # Cancelled or failed mid-answer: the connection's state is unknown.
                 pool.release(connection, answer is not None and answer.keep_alive)
             body = _decoded(subgraph, answer, target.limit)
-            decoded = decode_response(subgraph, answer.status, answer.reason, body)
+            decoded = decode_response(
+                subgraph, answer.status, answer.reason, body, answer.retry_after
+            )
             return with_cache_control(decoded, answer.cache_control)
 
     def _target(self, subgraph: str) -> _Target:

@@ -11,7 +11,9 @@ refused, with the connection closed, once past the subgraph's `ResponseLimits`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
 
 import aiohttp
 import orjson
@@ -77,9 +79,11 @@ class HttpTransport:
                 status = response.status
                 reason = response.reason or ""
                 cache_control = response.headers.get("cache-control")
+                retry_after = response.headers.get("retry-after")
         except aiohttp.ClientError as error:
             raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
-        return with_cache_control(decode_response(subgraph, status, reason, body), cache_control)
+        decoded = decode_response(subgraph, status, reason, body, retry_after)
+        return with_cache_control(decoded, cache_control)
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -103,7 +107,11 @@ async def _read(subgraph: str, response: aiohttp.ClientResponse, limit: int) -> 
     return b"".join(chunks)
 
 
-def decode_response(subgraph: str, status: int, reason: str, body: bytes) -> JSONObject:
+def decode_response(
+    subgraph: str, status: int, reason: str, body: bytes, retry_after: str | None = None
+) -> JSONObject:
+    """The GraphQL answer in `body`, or SubgraphHTTPError (with the seconds of the
+    `retry_after` header a 429 or 503 may carry: the retry policy honours them)."""
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -120,4 +128,24 @@ def decode_response(subgraph: str, status: int, reason: str, body: bytes) -> JSO
     if is_graphql and isinstance(decoded.get("errors"), list):
         graphql_result: JSONObject = decoded
         return graphql_result
-    raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {status}: {reason}", status)
+    raise SubgraphHTTPError(
+        f"HTTP fetch failed from '{subgraph}': {status}: {reason}",
+        status,
+        parse_retry_after(retry_after) if status in (429, 503) else None,
+    )
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After's seconds (delta-seconds or an HTTP date); None when absent or bad."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None  # an HTTP date is always GMT; anything else is not one
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

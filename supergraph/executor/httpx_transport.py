@@ -59,7 +59,13 @@ class HttpxTransport:
                 await response.aclose()
         except httpx.HTTPError as error:
             raise SubgraphHTTPError(f"HTTP fetch failed from '{subgraph}': {error}") from error
-        return decode_response(subgraph, response.status_code, response.reason_phrase, body)
+        return decode_response(
+            subgraph,
+            response.status_code,
+            response.reason_phrase,
+            body,
+            response.headers.get("retry-after"),
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -10,7 +10,10 @@ Each attempt at a subgraph request, in order:
    allows it, or the fetch fails with REQUEST_RATE_LIMITED (as Apollo Router's);
 3. it is sent; a failure (connection, 5xx or 429 without a GraphQL body, or
    cancelled in flight: the subgraph's timeout) counts against the breaker and, for a query outside a mutation's plan, is retried after a
-   jittered backoff (retry.py) when the subgraph's retry budget allows.
+   jittered backoff (retry.py) when the subgraph's retry budget allows. A 429 or
+   503 with Retry-After is retried no sooner than it says, and only when that is
+   before the fetch's timeout (without one, within MAX_RETRY_AFTER): else its
+   error is the answer at once, no budget spent.
 
 It sits below the in-flight de-duplicator (a shared request counts once) and
 above the HTTP client (each retry is a request of its own in the metrics). The
@@ -38,8 +41,12 @@ from supergraph.executor.transport import (
     SubgraphResponseTooLarge,
     SubgraphTransport,
     SubgraphTransportError,
+    time_left,
 )
 from supergraph.types import JSONObject
+
+MAX_RETRY_AFTER = 10.0
+"""The longest Retry-After waited for when the fetch has no timeout (seconds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +155,20 @@ class ResilientTransport:
                     raise
                 assert budget is not None
                 attempt += 1
-                if attempt > budget.settings.max_retries or not budget.withdraw(time.monotonic()):
+                if attempt > budget.settings.max_retries:
                     raise
-                await asyncio.sleep(backoff(attempt, budget.settings))
+                wait = backoff(attempt, budget.settings)
+                asked = error.retry_after if isinstance(error, SubgraphHTTPError) else None
+                if asked is not None:
+                    # The subgraph said when: sooner would be refused again. Not before
+                    # the fetch's timeout, though: then its own error is the answer now.
+                    wait = max(wait, asked)
+                    left = time_left()
+                    if wait >= (MAX_RETRY_AFTER if left is None else left):
+                        raise
+                if not budget.withdraw(time.monotonic()):
+                    raise
+                await asyncio.sleep(wait)
 
     @staticmethod
     def _may_retry(request: SubgraphRequest | None, settings: RetrySettings) -> bool:

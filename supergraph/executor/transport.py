@@ -9,7 +9,10 @@ SubgraphTransportError   the request did not produce a GraphQL response
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -65,12 +68,39 @@ class SubgraphTransportError(Exception):
     """The fetch outcome metrics count it under (`router_subgraph_fetch_errors_total`)."""
 
 
+_deadline: ContextVar[float | None] = ContextVar("supergraph_fetch_deadline", default=None)
+
+
+@contextmanager
+def fetch_deadline(timeout: float | None) -> Iterator[None]:
+    """The fetch inside has `timeout` seconds (the executor's per-subgraph timeout):
+    transports that wait between attempts read what is left (`time_left`)."""
+    if timeout is None:
+        yield
+        return
+    token = _deadline.set(asyncio.get_running_loop().time() + timeout)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds before the current fetch's timeout (None: it has none)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - asyncio.get_running_loop().time()
+
+
 class SubgraphHTTPError(SubgraphTransportError):
     """Non-2xx status without a GraphQL body, a connection error, or bad JSON."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
+        """Seconds the subgraph asked to wait (its Retry-After header), if it did."""
 
 
 class SubgraphResponseTooLarge(SubgraphHTTPError):

@@ -53,6 +53,11 @@ class StubSubgraph:
         """Set: requests wait for it (to hold them in flight)."""
         self.cache_control: str | None = None
         """Sent with every answer (the entity cache reads it)."""
+        self.retry_after: int | None = None
+        """Sent with each failure; a request before that many seconds have passed is
+        refused again and counted in `early` (as a real rate-limited service would)."""
+        self.early = 0
+        self._not_before = 0.0
         self.arrived = asyncio.Condition()
         self.app = Starlette(routes=[Route("/graphql", self.handle, methods=["POST"])])
 
@@ -64,9 +69,16 @@ class StubSubgraph:
             self.arrived.notify_all()
         if self.gate is not None:
             await self.gate.wait()
+        now = asyncio.get_running_loop().time()
+        if now < self._not_before:
+            self.early += 1
+            return Response(b"too early", 503)
         if self.fails(index):
             self.failed += 1
-            return Response(b"unavailable", 503)
+            if self.retry_after is None:
+                return Response(b"unavailable", 503)
+            self._not_before = now + self.retry_after
+            return Response(b"unavailable", 503, {"retry-after": str(self.retry_after)})
         headers = {"cache-control": self.cache_control} if self.cache_control else None
         return Response(orjson.dumps(_answer(body)), media_type="application/json", headers=headers)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from supergraph.errors import SUBGRAPH_CIRCUIT_BREAKER_REJECTED, SUBREQUEST_HTTP_ERROR
 
 from .stack import TOP_DATA, every_other, healthy, stack
@@ -71,6 +73,39 @@ async def test_mutations_are_not_retried() -> None:
         query = (await s.router.post()).json()
         assert code_of(query) == SUBREQUEST_HTTP_ERROR
         assert s.subgraph.requests == 1 + 3  # a query: two retries (max_retries)
+
+
+def first_fails(index: int) -> bool:
+    return index == 0
+
+
+@pytest.mark.parametrize("client", ["http1", "aiohttp"])
+async def test_a_retry_waits_for_the_subgraphs_retry_after(client: str) -> None:
+    # Backoff 1 ms; Retry-After 1 s: a retry that ignored it would be refused (early).
+    once = {"experimental_retry": {**RETRY["experimental_retry"], "min_per_sec": 10}}
+    config = shaping(once)
+    config["traffic_shaping"]["http_client"] = client
+    async with stack(config) as s:
+        s.subgraph.fails = first_fails
+        s.subgraph.retry_after = 1
+        body = (await s.router.post()).json()
+        assert body == {"data": TOP_DATA}
+        assert (s.subgraph.requests, s.subgraph.failed, s.subgraph.early) == (2, 1, 0)
+
+
+async def test_a_retry_after_beyond_the_timeout_is_not_waited_for() -> None:
+    once = {"experimental_retry": {**RETRY["experimental_retry"], "min_per_sec": 10}}
+    async with stack({**shaping(once), "subgraph_timeout": 30}) as s:
+        s.subgraph.fails = first_fails
+        s.subgraph.retry_after = 3600
+        body = (await s.router.post()).json()
+        # The subgraph's own error at once, not a timeout after 30 s; no retry sent.
+        assert code_of(body) == SUBREQUEST_HTTP_ERROR
+        assert (s.subgraph.requests, s.subgraph.early) == (1, 0)
+        sent = await s.router.metric(
+            "router_subgraph_retries_total", subgraph="products", result="sent"
+        )
+        assert sent == 0
 
 
 BREAKER = {

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from supergraph.executor.circuit import BreakerSettings, CircuitBreaker
+from supergraph.executor.http_transport import decode_response, parse_retry_after
 from supergraph.executor.retry import RetryBudget, RetrySettings, backoff
+from supergraph.executor.transport import SubgraphHTTPError
 
 
 def test_failures_older_than_the_window_do_not_count() -> None:
@@ -67,3 +71,26 @@ def test_backoff_is_jittered_below_a_doubling_bound() -> None:
         delays = [backoff(attempt, settings) for _ in range(200)]
         assert all(0 <= d <= bound for d in delays)
         assert max(delays) > bound / 2
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 0 ", 0.0),
+        ("Thu, 01 Jan 1970 00:01:40 GMT", 40.0),  # an HTTP date, 40 s after "now" (60)
+        ("Thu, 01 Jan 1970 00:00:10 GMT", 0.0),  # already past
+        ("-3", None),
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_retry_after_is_seconds_or_an_http_date(header: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(header, now=60.0) == seconds
+
+
+def test_only_429_and_503_carry_retry_after() -> None:
+    for status, expected in ((503, 5.0), (429, 5.0), (500, None)):
+        with pytest.raises(SubgraphHTTPError) as raised:
+            decode_response("products", status, "x", b"no", "5")
+        assert raised.value.retry_after == expected
