@@ -154,6 +154,7 @@ def upgrade(raw: Mapping[str, object]) -> Upgraded:
         ("include_subgraph_errors", "all"),
         _not("mask_subgraph_errors"),
     )
+    _preview_entity_cache(up)
     _subgraphs(up)
     _headers(up)
     _persisted(up)
@@ -178,6 +179,39 @@ def _authentication(up: Upgraded) -> None:
             up.warnings.append(
                 f"authentication.{key} is deprecated: use {new} (Apollo Router's name)"
             )
+
+
+# Apollo Router 1.x's earlier entity cache shape, moved as Apollo's own migrations do:
+# (old, new) under the section.
+_PREVIEW_SHAPE: tuple[tuple[Path, Path], ...] = (
+    (("redis", "ttl"), ("subgraph", "all", "ttl")),
+    (("redis",), ("subgraph", "all", "redis")),
+    (("subgraphs",), ("subgraph", "subgraphs")),
+)
+
+
+def _preview_entity_cache(up: Upgraded) -> None:
+    """Apollo Router 1.x's `preview_entity_cache` -> `response_cache` (one warning)."""
+    old: Path = ("preview_entity_cache",)
+    if not _has(up.raw, old):
+        return
+    section = _get(up.raw, old)
+    if not isinstance(section, dict):
+        raise ConfigError(f"preview_entity_cache: expected a mapping, got {section!r}")
+    inner: list[tuple[Path, Path]] = []
+    for src, dst in _PREVIEW_SHAPE:
+        if not _has(section, src):
+            continue
+        if _has(section, dst):
+            raise ConfigError(
+                f"preview_entity_cache.{_dotted(src)}: 1.x name of"
+                f" preview_entity_cache.{_dotted(dst)}, which is also set: keep only one"
+            )
+        _put(section, dst, _pop(section, src))
+        inner.append((src, dst))
+    _move(up, old, ("response_cache",))
+    for src, dst in inner:
+        up.moved[_dotted(("response_cache", *dst))] = _dotted((*old, *src))
 
 
 def _subgraphs(up: Upgraded) -> None:

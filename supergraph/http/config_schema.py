@@ -268,6 +268,107 @@ _PASSTHROUGH = _obj(
     ),
 )
 
+_RESPONSE_CACHE = _obj(
+    "Apollo's response cache: subgraph entities and root fields (docs/entity-cache.md).",
+    enabled=_bool("On.", False),
+    invalidation=_obj(
+        "Invalidation: Apollo's endpoint, and ours from domain events.",
+        path=_str("The endpoint's path (POST, on the router's listener).", "/invalidation"),
+        listen=_str("Apollo's address of the endpoint: the router's listener serves it."),
+        events=_obj(
+            "Ours: NATS subjects whose events invalidate an entity.",
+            urls=_strs("NATS servers (nats://host:4222)."),
+            rules=Node(
+                "Each: subject, type, key (key field -> the payload field with its value).",
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["subject", "type", "key"],
+                        "properties": {
+                            "subject": {"type": "string", "minLength": 1},
+                            "type": {"type": "string", "minLength": 1},
+                            "key": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": {"type": "string", "minLength": 1},
+                            },
+                        },
+                        "additionalProperties": False,
+                    },
+                },
+            ),
+        ),
+    ),
+    subgraph=_obj(
+        "Per subgraph settings.",
+        all=_obj(
+            "Every subgraph (the defaults of `subgraphs`).",
+            enabled=_bool("Cache this subgraph's answers.", True),
+            ttl=_duration("Life of an answer without max-age.", 60),
+            private_id=_str("The claim naming the caller (private data).", "sub"),
+            redis=_obj(
+                "The Redis every replica shares (absent: in memory, one process).",
+                urls=_strs("redis:// URLs (the first is used)."),
+                timeout=_duration("Per command; a slower one is a miss.", 0.5),
+                namespace=_str("Key prefix.", "supergraph:cache:"),
+            ),
+            invalidation=_obj(
+                "The invalidation endpoint.",
+                enabled=_bool("Serve it.", False),
+                shared_key=_str("The Authorization header it requires."),
+            ),
+        ),
+        subgraphs=_by_subgraph(
+            "Per subgraph, over `all`.",
+            _obj(
+                "One subgraph.",
+                enabled=_bool("Cache this subgraph's answers."),
+                ttl=_duration("Life of an answer without max-age."),
+            ),
+        ),
+    ),
+    max_entry_bytes=_size("Ours: a larger entry is not cached.", 256 * 1024),
+    max_entries_per_tag=_int(
+        "Ours: live entries one Redis index (type, subgraph, root fields) may name;"
+        " past it the soonest to expire are evicted.",
+        100_000,
+    ),
+    in_memory=_obj(
+        "Ours: the store without redis.",
+        max_bytes=_size("Its byte budget (least recently used dropped).", 64 * 1024 * 1024),
+    ),
+)
+_RESPONSE_CACHE_KEYS = _RESPONSE_CACHE.keys or {}
+# Apollo Router 1.x's entity cache: response_cache's keys, plus its earlier `redis`
+# (with `ttl`) and `subgraphs` at the top (config_aliases.py moves them).
+_PREVIEW_ENTITY_CACHE = _old(
+    Node(
+        "Apollo Router 1.x's entity cache, read as response_cache.",
+        keys={
+            **_RESPONSE_CACHE_KEYS,
+            "redis": _obj(
+                "1.x: subgraph.all.redis (its ttl: subgraph.all.ttl).",
+                urls=_strs("redis:// URLs."),
+                timeout=_duration("Per command."),
+                namespace=_str("Key prefix."),
+                ttl=_duration("Life of an answer without max-age."),
+            ),
+            "subgraphs": _by_subgraph(
+                "1.x: subgraph.subgraphs.",
+                _obj(
+                    "One subgraph.",
+                    enabled=_bool("Cache this subgraph's answers."),
+                    ttl=_duration("Life of an answer without max-age."),
+                ),
+            ),
+        },
+    ),
+    "response_cache",
+)
+
+
 TREE = _obj(
     "router.yaml: the router's configuration (Apollo Router's keys where Apollo has the"
     " feature; docs/router-config.md).",
@@ -539,78 +640,7 @@ TREE = _obj(
             ),
         ),
     ),
-    response_cache=_obj(
-        "Apollo's response cache: subgraph entities and root fields (docs/entity-cache.md).",
-        enabled=_bool("On.", False),
-        invalidation=_obj(
-            "Invalidation: Apollo's endpoint, and ours from domain events.",
-            path=_str("The endpoint's path (POST, on the router's listener).", "/invalidation"),
-            listen=_str("Apollo's address of the endpoint: the router's listener serves it."),
-            events=_obj(
-                "Ours: NATS subjects whose events invalidate an entity.",
-                urls=_strs("NATS servers (nats://host:4222)."),
-                rules=Node(
-                    "Each: subject, type, key (key field -> the payload field with its value).",
-                    {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "required": ["subject", "type", "key"],
-                            "properties": {
-                                "subject": {"type": "string", "minLength": 1},
-                                "type": {"type": "string", "minLength": 1},
-                                "key": {
-                                    "type": "object",
-                                    "minProperties": 1,
-                                    "additionalProperties": {"type": "string", "minLength": 1},
-                                },
-                            },
-                            "additionalProperties": False,
-                        },
-                    },
-                ),
-            ),
-        ),
-        subgraph=_obj(
-            "Per subgraph settings.",
-            all=_obj(
-                "Every subgraph (the defaults of `subgraphs`).",
-                enabled=_bool("Cache this subgraph's answers.", True),
-                ttl=_duration("Life of an answer without max-age.", 60),
-                private_id=_str("The claim naming the caller (private data).", "sub"),
-                redis=_obj(
-                    "The Redis every replica shares (absent: in memory, one process).",
-                    urls=_strs("redis:// URLs (the first is used)."),
-                    timeout=_duration("Per command; a slower one is a miss.", 0.5),
-                    namespace=_str("Key prefix.", "supergraph:cache:"),
-                ),
-                invalidation=_obj(
-                    "The invalidation endpoint.",
-                    enabled=_bool("Serve it.", False),
-                    shared_key=_str("The Authorization header it requires."),
-                ),
-            ),
-            subgraphs=_by_subgraph(
-                "Per subgraph, over `all`.",
-                _obj(
-                    "One subgraph.",
-                    enabled=_bool("Cache this subgraph's answers."),
-                    ttl=_duration("Life of an answer without max-age."),
-                ),
-            ),
-        ),
-        max_entry_bytes=_size("Ours: a larger entry is not cached.", 256 * 1024),
-        max_entries_per_tag=_int(
-            "Ours: live entries one Redis index (type, subgraph, root fields) may name;"
-            " past it the soonest to expire are evicted.",
-            100_000,
-        ),
-        in_memory=_obj(
-            "Ours: the store without redis.",
-            max_bytes=_size("Its byte budget (least recently used dropped).", 64 * 1024 * 1024),
-        ),
-    ),
+    response_cache=_RESPONSE_CACHE,
     subscription=_obj(
         "Federated subscriptions (docs/subscriptions.md).",
         enabled=_bool("Off: every subscription refused (SUBSCRIPTIONS_DISABLED).", _SUB.enabled),
@@ -845,6 +875,7 @@ TREE = _obj(
         client_version_header=_str("Client version.", _USAGE.client_version_header),
     ),
     # Deprecated top-level keys.
+    preview_entity_cache=_PREVIEW_ENTITY_CACHE,
     subgraph_timeout=_old(_duration("Subgraph timeout."), "traffic_shaping.all.timeout"),
     introspection=_old(_bool("Introspection."), "supergraph.introspection"),
     mask_subgraph_errors=_old(_bool("Redact."), "include_subgraph_errors.all (negated)"),

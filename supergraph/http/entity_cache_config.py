@@ -1,6 +1,6 @@
 """router.yaml `response_cache` (Apollo Router 2's response cache shape; a 1.x
-`preview_entity_cache` moves its `redis` and `subgraphs` under `subgraph.all` and
-`subgraph.subgraphs`), docs/entity-cache.md:
+`preview_entity_cache` is moved here first, its `redis` and `subgraphs` under
+`subgraph.all` and `subgraph.subgraphs`: config_aliases.py), docs/entity-cache.md:
 
     response_cache:
       enabled: true

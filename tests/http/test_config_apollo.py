@@ -66,6 +66,52 @@ SAME = [
             }
         },
     ),
+    # Apollo Router 1.x's entity cache, in its earlier shape (redis and subgraphs on top).
+    (
+        {
+            "preview_entity_cache": {
+                "enabled": True,
+                "redis": {"urls": ["redis://r:6379"], "timeout": "5ms", "ttl": "60s"},
+                "invalidation": {"listen": "127.0.0.1:4000", "path": "/invalidation"},
+                "subgraphs": {"accounts": {"enabled": False}, "products": {"ttl": "120s"}},
+            }
+        },
+        {
+            "response_cache": {
+                "enabled": True,
+                "invalidation": {"listen": "127.0.0.1:4000", "path": "/invalidation"},
+                "subgraph": {
+                    "all": {"ttl": "60s", "redis": {"urls": ["redis://r:6379"], "timeout": "5ms"}},
+                    "subgraphs": {"accounts": {"enabled": False}, "products": {"ttl": "120s"}},
+                },
+            }
+        },
+    ),
+    # ... and in its later one, response_cache's.
+    (
+        {
+            "preview_entity_cache": {
+                "enabled": True,
+                "subgraph": {
+                    "all": {
+                        "redis": {"urls": ["redis://r:6379"]},
+                        "invalidation": {"enabled": True, "shared_key": "k"},
+                    }
+                },
+            }
+        },
+        {
+            "response_cache": {
+                "enabled": True,
+                "subgraph": {
+                    "all": {
+                        "redis": {"urls": ["redis://r:6379"]},
+                        "invalidation": {"enabled": True, "shared_key": "k"},
+                    }
+                },
+            }
+        },
+    ),
 ]
 
 
@@ -87,6 +133,18 @@ def test_both_names_at_once_are_refused() -> None:
 def test_an_error_names_the_key_the_file_has() -> None:
     with pytest.raises(ConfigError, match=r"^limits\.max_tokens: expected .* \(deprecated: now"):
         parse_config({"limits": {"max_tokens": "many"}})
+
+
+def test_preview_entity_cache_with_response_cache_or_in_both_shapes_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^preview_entity_cache: deprecated name of resp"):
+        parse_config({"preview_entity_cache": {"enabled": True}, "response_cache": {}})
+    both = {"redis": {"urls": []}, "subgraph": {"all": {"redis": {"urls": []}}}}
+    with pytest.raises(ConfigError, match=r"^preview_entity_cache\.redis: 1\.x name of"):
+        parse_config({"preview_entity_cache": both})
+    bad_ttl = {"preview_entity_cache": {"redis": {"urls": [], "ttl": "soon"}}}
+    with pytest.raises(ConfigError, match=r"^preview_entity_cache\.redis\.ttl: .*deprecated"):
+        parse_config(bad_ttl)
+    assert parse_config({"preview_entity_cache": {"enabled": True}}).entity_cache is not None
 
 
 def test_production_defaults_are_safe_and_the_file_wins() -> None:

@@ -41,19 +41,21 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, obj
     private = ed25519.Ed25519PrivateKey.generate()
     key.write_bytes(private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     jwks = {"router": {"jwt": {"jwks": [{"url": "https://id.example.com/jwks.json"}]}}}
+    cache = {
+        "invalidation": {
+            "events": {
+                "urls": ["nats://127.0.0.1:4222"],
+                "rules": [{"subject": "s", "type": "T", "key": {"id": "id"}}],
+            }
+        }
+    }
     return {
         "persisted_queries": {"enabled": True, "local_manifests": ["m.json"]},
         "identity": {"private_key_file": str(key)},
         "authentication": jwks,
         "usage_reporting": {"store": "sqlite:///usage.db"},
-        "response_cache": {
-            "invalidation": {
-                "events": {
-                    "urls": ["nats://127.0.0.1:4222"],
-                    "rules": [{"subject": "s", "type": "T", "key": {"id": "id"}}],
-                }
-            }
-        },
+        "response_cache": cache,
+        "preview_entity_cache": cache,
         "demand_control": {
             "enabled": True,
             "mode": "measure",
