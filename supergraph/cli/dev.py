@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -40,6 +41,8 @@ from supergraph.cli.devports import listen_problem
 
 if TYPE_CHECKING:
     import uvicorn
+
+    from supergraph.http.config import RouterConfig
 
 HEALTH_TIMEOUT_SECONDS = 120.0  # first start seeds five databases, maybe on a busy machine
 GRACE = 5.0  # for the router's open requests, then for the children, on a stop
@@ -57,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="router.yaml")
     parser.add_argument("--host", default="127.0.0.1", help="router address (127.0.0.1)")
     parser.add_argument("--port", type=int, default=4000, help="router port (4000)")
+    parser.add_argument(
+        "--entity-cache",
+        action="store_true",
+        help="cache subgraph answers in this process's memory (response_cache with its"
+        " defaults; when --config turns response_cache on, that one)",
+    )
     parser.add_argument(
         "--stop-with-parent",
         action="store_true",
@@ -141,6 +150,16 @@ def _run(args: argparse.Namespace, stop: _StopRequest) -> int:
             nats_server.stop(GRACE)
 
 
+def with_entity_cache(config: RouterConfig) -> RouterConfig:
+    """`config` with the entity cache on, in memory (`--entity-cache`), unless its own
+    `response_cache` says otherwise. Entries live their TTL: no invalidation events."""
+    if config.entity_cache is not None:
+        return config
+    from supergraph.pipeline.entity_cache import CacheSettings, EntityCacheOptions
+
+    return dataclasses.replace(config, entity_cache=EntityCacheOptions(CacheSettings()))
+
+
 def _port_problems(host: str, port: int, specs: list[ChildSpec]) -> list[str]:
     checks = [(host, port, "router"), *(("127.0.0.1", spec.port, spec.name) for spec in specs)]
     return [problem for check in checks if (problem := listen_problem(*check)) is not None]
@@ -161,6 +180,8 @@ def _router(sdl: str, args: argparse.Namespace) -> uvicorn.Server | str:
 
     try:
         config = load_config(args.config) if args.config else RouterConfig()
+        if args.entity_cache:
+            config = with_entity_cache(config)
         app = build_app(sdl, development_config(config))
     except (ConfigError, SupergraphError, AuthConfigError) as error:
         return str(error)
