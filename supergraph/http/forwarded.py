@@ -22,6 +22,8 @@ from collections.abc import Iterable
 
 from supergraph.http.request import RequestHeaders
 
+FORWARDING_HEADERS = frozenset({"forwarded", "x-forwarded-for"})
+"""Only ever read from the HTTP request a proxy sent (never a WebSocket payload's)."""
 MAX_HOPS = 32
 """Entries read from the right of a forwarding chain (the rest are not looked at)."""
 

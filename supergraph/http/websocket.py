@@ -44,6 +44,7 @@ from supergraph.errors import (
 )
 from supergraph.http.config import RouterConfig
 from supergraph.http.endpoint import RouterHolder, masks_any
+from supergraph.http.forwarded import FORWARDING_HEADERS
 from supergraph.http.masking import mask_part
 from supergraph.http.rate_limit import EdgeRateLimit, RateLimited
 from supergraph.http.request import RequestHeaders
@@ -303,14 +304,20 @@ class _Connection:
 
 
 def _with_payload(headers: RequestHeaders, payload: object) -> RequestHeaders:
-    """The upgrade request's headers with the `connection_init` payload's on top."""
+    """The upgrade request's headers with the `connection_init` payload's on top (but
+    the forwarding headers: only the proxy that made the upgrade request names the
+    client, forwarded.py)."""
     if not isinstance(payload, Mapping):
         return headers
     extra: dict[str, str] = {}
     nested = payload.get("headers")
     for source in (payload, nested if isinstance(nested, Mapping) else {}):
         for name, value in source.items():
-            if isinstance(name, str) and isinstance(value, str):
+            if (
+                isinstance(name, str)
+                and isinstance(value, str)
+                and name.lower() not in FORWARDING_HEADERS
+            ):
                 extra[name.lower()] = value
     if not extra:
         return headers

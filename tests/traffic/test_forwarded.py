@@ -13,6 +13,7 @@ from supergraph.http.config import parse_config
 from supergraph.http.config_values import ConfigError
 from supergraph.http.forwarded import TrustedProxies
 from supergraph.http.request import RequestHeaders
+from supergraph.http.websocket import _with_payload
 
 from .stack import stack
 
@@ -94,3 +95,14 @@ def test_a_bad_network_is_a_config_error() -> None:
         parse_config({"supergraph": {"forwarded_allow_ips": ["10.0.0.0/33"]}})
     config = parse_config({"supergraph": {"forwarded_allow_ips": ["10.0.0.0/8", "::1"]}})
     assert config.listen.forwarded_allow_ips == ("10.0.0.0/8", "::1")
+
+
+def test_a_websocket_payload_cannot_name_the_client() -> None:
+    upgrade = headers("10.0.0.5", x_forwarded_for="203.0.113.9")
+    payload = {
+        "x-forwarded-for": "198.51.100.7",
+        "headers": {"Forwarded": "for=198.51.100.8", "x-tenant": "a"},
+    }
+    merged = _with_payload(upgrade, payload)
+    assert merged["x-tenant"] == "a"
+    assert TrustedProxies(["10.0.0.0/8"]).client_of(merged) == "203.0.113.9"
