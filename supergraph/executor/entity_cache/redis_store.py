@@ -50,10 +50,11 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
 local evicted = 0
 for i = 2, #KEYS do
   local tag = KEYS[i]
-  if redis.call('TYPE', tag).ok ~= 'zset' then
+  if type(redis.pcall('ZADD', tag, now + ttl, KEYS[1])) == 'table' then
+    -- WRONGTYPE: a plain set left by an older router
     redis.call('UNLINK', tag)
+    redis.call('ZADD', tag, now + ttl, KEYS[1])
   end
-  redis.call('ZADD', tag, now + ttl, KEYS[1])
   redis.call('ZREMRANGEBYSCORE', tag, '-inf', now)
   local over = redis.call('ZCARD', tag) - cap
   if over > 0 then
