@@ -214,7 +214,7 @@ class _Run:
                 if len(children) == 1:
                     await self.node(children[0], path)
                 else:
-                    await asyncio.gather(*(self.node(child, path) for child in children))
+                    await self.parallel(children, path)
             case Condition():
                 branch = node.if_clause if self.variables.get(node.condition) else node.else_clause
                 if branch is not None:
@@ -222,16 +222,34 @@ class _Run:
             case _:
                 assert_never(node)
 
+    async def parallel(self, children: tuple[PlanNode, ...], path: PlanPath) -> None:
+        """The children at once, in a task group: when one raises (a bug: a failed
+        fetch is an error in the answer, not an exception) or the run is cancelled,
+        the others are cancelled and awaited before this returns, so no fetch outlives
+        its run. The first exception raised is re-raised as itself, not as a group."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                for child in children:
+                    group.create_task(self.node(child, path))
+        except BaseExceptionGroup as raised:
+            raise _first(raised) from None
+
     async def fetch(self, fetch: Fetch, path: PlanPath) -> None:
-        if tracing.current_recording() is None:  # off, or this trace is not sampled
-            await self._fetch(fetch, path)
-        else:
-            attributes = {
-                "subgraph.name": fetch.service_name,
-                "supergraph.plan.path": _shown(path),
-            }
-            with tracing.span("fetch", attributes):
+        try:
+            if tracing.current_recording() is None:  # off, or this trace is not sampled
                 await self._fetch(fetch, path)
+            else:
+                attributes = {
+                    "subgraph.name": fetch.service_name,
+                    "supergraph.plan.path": _shown(path),
+                }
+                with tracing.span("fetch", attributes):
+                    await self._fetch(fetch, path)
+        except Exception:
+            # It landed, failing: whoever waits on it (a @defer part) must not wait on.
+            if self.on_fetch is not None:
+                self.on_fetch(fetch)
+            raise
         if self.on_fetch is not None:
             self.on_fetch(fetch)
 
@@ -601,6 +619,12 @@ def _own_conditions(selection: SelectionNode) -> _Conditions | None:
             elif isinstance(value, BooleanValueNode) and value.value != wanted:
                 return None
     return tuple(out)
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first exception of a (possibly nested) task group's."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _shown(path: PlanPath) -> str:

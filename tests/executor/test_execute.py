@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from graphql import build_schema
@@ -421,3 +422,70 @@ async def test_entity_fetch_with_every_field_skipped_sends_nothing() -> None:
     outcome = await PlanExecutor(transport, TYPES).execute(plan, {"v": True, "w": False})
     assert [name for name, _ in transport.requests] == ["products"]
     assert outcome.errors == []
+
+
+class _BrokenBuilders(PlanExecutor):
+    """An executor whose entity fetches fail with a bug (not a subgraph failure)."""
+
+    def representation_builder(self, fetch: Fetch) -> Any:
+        raise RuntimeError("a bug while building representations")
+
+
+def _others() -> set[asyncio.Task[Any]]:
+    return {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+
+
+def _hanging_and(broken_branch: bool) -> tuple[QueryPlan, MockTransport, asyncio.Event]:
+    """A plan with a fetch that never answers beside another branch (failing with a
+    bug when `broken_branch`)."""
+    started = asyncio.Event()
+
+    async def handler(subgraph: str, request: SubgraphRequest) -> dict[str, Any]:
+        if subgraph == "slow":
+            started.set()
+            await asyncio.Event().wait()  # never answers
+        return {"data": {"topProducts": [{"__typename": "Product", "upc": "1"}]}}
+
+    entity = Fetch(
+        "reviews",
+        "query($representations: [_Any!]!) { _entities(representations: $representations)"
+        " { ... on Product { reviews { body } } } }",
+        requires=KEY_UPC,
+    )
+    other = Sequence(
+        (
+            Fetch("products", "{ topProducts { __typename upc } }"),
+            Flatten(("topProducts", "@"), entity),
+        )
+    )
+    branch = other if broken_branch else Fetch("fast", "{ fast }")
+    return QueryPlan(Parallel((Fetch("slow", "{ slow }"), branch))), MockTransport(handler), started
+
+
+async def test_a_fetch_failing_with_a_bug_cancels_its_siblings_and_is_reported_landed() -> None:
+    plan, transport, _ = _hanging_and(broken_branch=True)
+    before = _others()
+    landed: list[str] = []
+    executor = _BrokenBuilders(transport, TYPES)
+    try:
+        await executor.execute(plan, {}, on_fetch=lambda fetch: landed.append(fetch.service_name))
+    except RuntimeError as error:
+        assert str(error) == "a bug while building representations"  # itself, not a group
+    else:
+        raise AssertionError("the bug did not surface")
+    # The hanging sibling was cancelled and awaited: no task of the run is left.
+    assert _others() - before == set()
+    # The failed fetch landed (a @defer part waiting on it is told); the hanging one not.
+    assert landed == ["products", "reviews"]
+
+
+async def test_a_cancelled_run_leaves_no_task_behind() -> None:
+    plan, transport, started = _hanging_and(broken_branch=False)
+    before = _others()
+    run = asyncio.create_task(PlanExecutor(transport, TYPES).execute(plan, {}))
+    await asyncio.wait_for(started.wait(), 5)
+    assert len(_others() - before) >= 2  # the run and its branches
+    run.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    assert _others() - before == set()
