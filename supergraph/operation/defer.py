@@ -95,6 +95,25 @@ class DeferSplit:
             found = PRIMARY if PRIMARY in child.owners else min(child.owners, default=None)
         return found
 
+    def owners_within(self, path: list[object] | tuple[object, ...]) -> set[int]:
+        """The parts that select a field at or under a response path (empty when the
+        path leaves what the operation selects)."""
+        node = self.tree
+        for step in path:
+            if not isinstance(step, str):
+                continue
+            child = node.children.get(step)
+            if child is None:
+                return set()
+            node = child
+        found: set[int] = set()
+        below = [node]
+        while below:
+            at = below.pop()
+            found |= at.owners
+            below.extend(at.children.values())
+        return found
+
 
 def has_defer(document: DocumentNode) -> bool:
     """Whether any fragment of `document` carries @defer."""

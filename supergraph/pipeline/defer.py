@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,17 @@ from graphql import (
 from supergraph.executor.execute import ExecutionOutcome, PlanExecutor
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.operation.defer import PRIMARY, DeferredFragment, DeferSplit, split_deferred
+from supergraph.pipeline.incremental import (
+    LEGACY,
+    Delivered,
+    IncrementalFormat,
+    Initial,
+    Pending,
+    ResponsePath,
+    Subsequent,
+    initial_part,
+    subsequent_part,
+)
 from supergraph.planner.defer import executed_fetches, fetch_owners
 from supergraph.planner.plan import Fetch, QueryPlan
 from supergraph.types import JSONObject
@@ -132,7 +144,8 @@ def _fragment_operation(fragment: DeferredFragment) -> OperationDefinitionNode:
 
 
 class DeferredRun:
-    """One request's parts, as an async iterator (with `aclose`)."""
+    """One request's parts, as an async iterator (with `aclose`), in the negotiated
+    wire format (pipeline/incremental.py)."""
 
     def __init__(
         self,
@@ -144,16 +157,20 @@ class DeferredRun:
         headers: Mapping[str, str] | None,
         headers_by_subgraph: Mapping[str, Mapping[str, str]] | None,
         introspection: JSONObject | None,
+        form: IncrementalFormat = LEGACY,
     ) -> None:
         self._executor = executor
         self._plan = plan
         self._layout = parts
-        self._schema = schema
         self._variables = variables
         self._headers = headers
         self._by_name = headers_by_subgraph
         self._introspection = introspection
+        self._form = form
         self._outcome = ExecutionOutcome({}, [])
+        self._delivery = _Delivery(parts, schema, self._outcome, variables)
+        self._attributed = 0
+        """How many of the outcome's errors were given to their parts."""
         self._landed = asyncio.Event()
         waiting: Counter[int] = Counter()
         for fetch in executed_fetches(plan.node, variables):
@@ -184,8 +201,15 @@ class DeferredRun:
                 await task
 
     def _on_fetch(self, fetch: Fetch) -> None:
-        for owner in self._layout.owners.get(id(fetch), (PRIMARY,)):
+        owners = self._layout.owners.get(id(fetch), frozenset((PRIMARY,)))
+        for owner in owners:
             self._waiting[owner] -= 1
+        # The errors added since the last fetch landed are this fetch's: the executor
+        # adds a fetch's errors after its last await and tells it landed right after.
+        errors = self._outcome.errors
+        for error in errors[self._attributed :]:
+            self._delivery.attribute(error, owners)
+        self._attributed = len(errors)
         self._landed.set()
 
     def _ready(self, owner: int) -> bool:
@@ -224,22 +248,24 @@ class DeferredRun:
         try:
             while not self._ready(PRIMARY):
                 await self._wait()
-            delivery = _Delivery(self._layout, self._schema, self._outcome, self._variables)
-            yield delivery.primary(self._introspection)
-            pending = list(self._layout.split.deferred)
-            while pending:
-                ready = [f for f in pending if f.parent in delivery.sent and self._ready(f.id)]
+            delivery = self._delivery
+            yield initial_part(self._form, delivery.initial(self._introspection))
+            # Only fragments with objects announced are waited for: when the first
+            # part's data is null, or a fragment applies to no object, nothing is, and
+            # the fetches still running are cancelled below.
+            while delivery.expected:
+                ready = [f for f in delivery.expected if self._ready(f)]
                 if not ready:
                     await self._wait()
                     continue
-                pending = [f for f in pending if f not in ready]
-                yield delivery.subsequent(ready, last=not pending)
+                yield subsequent_part(self._form, delivery.subsequent(ready))
         finally:
             await self._cancel()
 
 
 class _Delivery:
-    """What was sent so far (the merged data the client holds), and the errors left."""
+    """What was sent so far (the merged data the client holds), the objects announced
+    and not completed yet, and each part's errors."""
 
     def __init__(
         self,
@@ -252,88 +278,113 @@ class _Delivery:
         self.schema = schema
         self.outcome = outcome
         self.variables = variables
-        self.sent: set[int] = set()
         self.data: JSONObject | None = None
-        self.taken: set[int] = set()
-        """Indexes of `outcome.errors` already sent."""
+        self.errors: dict[int, list[JSONObject]] = {}
+        """By part: the subgraph errors it reports (attributed as fetches land)."""
+        self.expected: dict[int, list[Pending]] = {}
+        """By fragment id: the objects announced, which its part completes."""
+        self.completed: dict[int, list[ResponsePath]] = {PRIMARY: [()]}
+        """By part sent: the paths of the objects it completed with data (not null)."""
+        self.children: dict[int, list[DeferredFragment]] = {}
+        for fragment in parts.split.deferred:
+            self.children.setdefault(fragment.parent, []).append(fragment)
+        self.ids = itertools.count()
 
-    def errors_of(self, owner: int) -> list[JSONObject]:
-        """The subgraph errors not sent yet that belong to part `owner`."""
-        mine: list[JSONObject] = []
-        for index, error in enumerate(self.outcome.errors):
-            if index in self.taken:
-                continue
-            path = error.get("path")
-            at = self.layout.split.owner_of(path) if isinstance(path, list) else None
-            if (at if at is not None else PRIMARY) == owner:
-                self.taken.add(index)
-                mine.append(error)
-        return mine
+    def attribute(self, error: JSONObject, fetch_owners: frozenset[int]) -> None:
+        """An error goes to each part the fetch that produced it serves that selects a
+        field at or under its path: a failed entity fetch's error at the entity is
+        reported by the deferred parts it leaves empty, not by the part that holds the
+        entity (sent already). A path that selects none of them: the part owning the
+        path when the fetch serves it, else the fetch's first part."""
+        path = error.get("path")
+        split = self.layout.split
+        targets: set[int] = set()
+        if isinstance(path, list):
+            targets = split.owners_within(path) & fetch_owners
+            if not targets:
+                at = split.owner_of(path)
+                if at in fetch_owners:
+                    targets = {at}
+        for owner in targets or {min(fetch_owners, default=PRIMARY)}:
+            self.errors.setdefault(owner, []).append(error)
 
-    def primary(self, introspection: JSONObject | None) -> JSONObject:
-        errors = self.errors_of(PRIMARY)
+    def initial(self, introspection: JSONObject | None) -> Initial:
+        errors = self.errors.pop(PRIMARY, [])
         data = self.layout.primary.shape(self.outcome.data, self.variables, errors, introspection)
         self.data = data
-        self.sent.add(PRIMARY)
-        body: JSONObject = {"data": data}
-        if errors:
-            body["errors"] = errors
-        body["hasNext"] = bool(self.layout.split.deferred)
-        return body
+        pending = self.announce(PRIMARY) if data is not None else []
+        if not self.expected:
+            errors.extend(self.leftover())
+        return Initial(data, errors, pending, bool(self.expected))
 
-    def subsequent(self, ready: list[DeferredFragment], last: bool) -> JSONObject:
-        items: list[JSONObject] = []
+    def subsequent(self, ready: list[int]) -> Subsequent:
+        delivered: list[Delivered] = []
         for fragment in ready:
-            items.extend(self.items(fragment))
-            self.sent.add(fragment.id)
-        left = self.leftover() if last else []
-        if left and items:
-            items[-1].setdefault("errors", []).extend(left)
-        body: JSONObject = {"hasNext": not last}
-        if items:
-            body["incremental"] = items
-        elif left:
-            body["errors"] = left
-        return body
+            delivered.extend(self.complete(fragment, self.expected.pop(fragment)))
+        pending: list[Pending] = []
+        for fragment in ready:
+            pending.extend(self.announce(fragment))
+        last = not self.expected
+        return Subsequent(delivered, pending, not last, self.leftover() if last else [])
 
-    def items(self, fragment: DeferredFragment) -> list[JSONObject]:
-        errors = self.errors_of(fragment.id)
-        shaper = self.layout.fragments[fragment.id]
-        items: list[JSONObject] = []
-        for path, sent in _objects(self.data, fragment.path, ()):
-            raw = _at(self.outcome.data, path)
-            if not isinstance(raw, dict):
-                continue
-            runtime = self.runtime(fragment, raw)
-            if runtime is None:
-                continue
+    def announce(self, parent: int) -> list[Pending]:
+        """The objects each fragment nested in `parent` (just sent) applies to: those at
+        its path in the data sent, under an object `parent` completed with data. A
+        fragment with none is settled at once, with the fragments nested in it."""
+        announced: list[Pending] = []
+        under = self.completed.get(parent, [])
+        for fragment in self.children.get(parent, ()):
+            found: list[Pending] = []
+            for path, _ in _objects(self.data, fragment.path, ()):
+                if not any(path[: len(at)] == at for at in under):
+                    continue  # its parent's object there came back null (or is not one)
+                raw = _at(self.outcome.data, path)
+                runtime = self.runtime(fragment, raw) if isinstance(raw, dict) else None
+                if runtime is not None:
+                    found.append(Pending(str(next(self.ids)), fragment, path, runtime))
+            if found:
+                self.expected[fragment.id] = found
+                announced.extend(found)
+            else:
+                self.completed[fragment.id] = []
+                announced.extend(self.announce(fragment.id))
+        return announced
+
+    def complete(self, fragment: int, objects: list[Pending]) -> list[Delivered]:
+        errors = self.errors.pop(fragment, [])
+        shaper = self.layout.fragments[fragment]
+        delivered: list[Delivered] = []
+        paths: list[ResponsePath] = []
+        for pending in objects:
+            path = pending.path
             mine = [e for e in errors if _under(e.get("path"), path)]
             errors = [e for e in errors if not _under(e.get("path"), path)]
-            data = shaper.shape_at(runtime, raw, self.variables, mine, path)
-            item: JSONObject = {"data": data, "path": list(path)}
-            if fragment.label is not None:
-                item["label"] = fragment.label
-            if mine:
-                item["errors"] = mine
-            items.append(item)
+            raw = _at(self.outcome.data, path)
+            data = (
+                shaper.shape_at(pending.runtime, raw, self.variables, mine, path)
+                if isinstance(raw, dict)
+                else None  # a failed root field's object, nulled after it was sent
+            )
+            delivered.append(Delivered(pending, data, mine))
             if data is not None:
-                _merge(sent, data)  # what the client holds: nested fragments find it
+                paths.append(path)
+                sent = _at(self.data, path)
+                if isinstance(sent, dict):
+                    _merge(sent, data)  # what the client holds: nested fragments find it
         if errors:
-            if items:
-                items[0].setdefault("errors", []).extend(errors)
-            else:
-                self.taken.difference_update(
-                    i for i, e in enumerate(self.outcome.errors) if any(e is x for x in errors)
-                )
-        return items
+            delivered[0].errors.extend(errors)  # the fragment's, about no object it completes
+        self.completed[fragment] = paths
+        return delivered
 
     def runtime(self, fragment: DeferredFragment, raw: JSONObject) -> str | None:
         """The object's type when the fragment applies to it, else None."""
+        typename = raw.get("__typename")
         parent = self.schema.get_type(fragment.parent_type)
         if isinstance(parent, GraphQLObjectType):
+            if isinstance(typename, str) and typename != parent.name:
+                return None  # under a type condition of an abstract field's other type
             name = parent.name
         else:
-            typename = raw.get("__typename")
             if not isinstance(typename, str):
                 return None
             name = typename
@@ -350,9 +401,9 @@ class _Delivery:
         return name if any(t.name == name for t in possible) else None
 
     def leftover(self) -> list[JSONObject]:
-        """Errors no part claimed (their path is in no part sent)."""
-        left = [e for i, e in enumerate(self.outcome.errors) if i not in self.taken]
-        self.taken.update(range(len(self.outcome.errors)))
+        """Errors no part sent claimed (their fragment applied to no object)."""
+        left = [error for errors in self.errors.values() for error in errors]
+        self.errors.clear()
         return left
 
 

@@ -2,7 +2,7 @@
 (the root fields, `Product.name`/`price`, a union), `reviews` (`Product.reviews`;
 product p3's review has a null `body`, a non-null field) and `inventory`
 (`Product.inStock`, answered only while the test's gate is open: a slow subgraph
-the test controls without timing). Each counts the requests it gets."""
+the test controls without timing; or HTTP 500 while `broken`). Each counts the requests it gets."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Annotated
 
 import strawberry
 from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -29,6 +30,8 @@ class Control:
     """Inventory resolvers waiting at the gate now."""
     delay: float = 0.0
     """Seconds inventory takes for each answer (bench/defer.py: a slow subgraph)."""
+    broken: bool = False
+    """Inventory answers every request with HTTP 500 while set."""
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -137,6 +140,9 @@ class _Counting:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.control.requests[self.name] += 1
+            if self.name == "inventory" and self.control.broken:
+                await PlainTextResponse("inventory is down", status_code=500)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

@@ -15,6 +15,7 @@ from supergraph.errors import (
     DEFER_BAD_HEADER,
     MAX_DEFERRED_FRAGMENTS_EXCEEDED,
     SUBGRAPH_TIMEOUT,
+    SUBREQUEST_HTTP_ERROR,
 )
 from supergraph.executor.execute import PlanExecutor
 from tests.defer.stack import (
@@ -135,12 +136,6 @@ async def test_merged_parts_equal_the_answer_without_defer(name: str) -> None:
     assert len(parts) >= 2
     assert canonical(merged(parts)) == canonical(whole["data"])
     assert with_defer == without  # the same fetches: the plan is the whole operation's
-    # Every part's errors: the response invariant (a null where the schema says
-    # non-null carries an error) holds per part.
-    for part in parts[1:]:
-        for item in part.get("incremental", []):
-            if item["data"] is None:
-                assert item["errors"], item
 
 
 async def test_nested_fragment_follows_its_parent() -> None:
@@ -251,16 +246,97 @@ async def test_too_many_deferred_fragments_are_refused() -> None:
         assert len(parts) == 2
 
 
+INVENTORY_TIMEOUT = {"traffic_shaping": {"subgraphs": {"inventory": {"timeout": "1s"}}}}
+
+
 async def test_a_deferred_part_times_out_with_its_subgraph() -> None:
-    config = {"traffic_shaping": {"subgraphs": {"inventory": {"timeout": "1s"}}}}
-    async with defer_stack(config) as stack, httpx.AsyncClient() as client:
+    async with defer_stack(INVENTORY_TIMEOUT) as stack, httpx.AsyncClient() as client:
         stack.control.gate.clear()  # inventory never answers
         parts = await deferred(client, stack.url, STOCK)
         stack.control.gate.set()
     assert parts[0]["data"]["products"][0] == {"upc": "p1", "name": "Product p1"}
     items = parts[1]["incremental"]
     assert [item["data"] for item in items] == [None, None, None]  # inStock is non-null
-    assert SUBGRAPH_TIMEOUT in codes([e for item in items for e in item.get("errors", [])])
+    # Each item says why it is null: the timeout at its own object.
+    for item in items:
+        timeouts = [e for e in item["errors"] if e["extensions"]["code"] == SUBGRAPH_TIMEOUT]
+        assert [e["path"] for e in timeouts] == [item["path"]], item
+
+
+@pytest.mark.parametrize("failure", ["null in a non-null field", "subgraph timeout"])
+async def test_every_null_item_carries_its_errors(failure: str) -> None:
+    """The response invariant per part: a null where the schema says non-null carries
+    an error, in the item that holds the null."""
+    timeout = failure == "subgraph timeout"
+    async with (
+        defer_stack(INVENTORY_TIMEOUT if timeout else None) as stack,
+        httpx.AsyncClient() as client,
+    ):
+        if timeout:
+            stack.control.gate.clear()
+        parts = await deferred(client, stack.url, STOCK if timeout else NULLS)
+        stack.control.gate.set()
+    items = [item for part in parts[1:] for item in part.get("incremental", [])]
+    nulls = [item for item in items if item["data"] is None]
+    assert nulls, items  # the case does yield null items
+    for item in nulls:
+        assert item["errors"], item
+        assert all(_under(e["path"], item["path"]) for e in item["errors"]), item
+
+
+def _under(path: list[Any], prefix: list[Any]) -> bool:
+    return path[: len(prefix)] == prefix
+
+
+async def test_a_failed_deferred_fetch_reports_its_error_in_the_items_it_leaves_empty() -> None:
+    query = """query { products { upc ... @defer(label: "stock") { inStock }
+                                  ... @defer(label: "reviews") { reviews { stars } } } }"""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.broken = True  # inventory answers HTTP 500
+        parts = await deferred(client, stack.url, query)
+    assert "errors" not in parts[0]  # the primary part lacks nothing
+    items = [item for part in parts[1:] for item in part.get("incremental", [])]
+    stock = [item for item in items if item["label"] == "stock"]
+    assert [item["path"] for item in stock] == [["products", i] for i in range(3)]
+    for item in stock:
+        assert item["data"] is None
+        assert [(e["path"], e["extensions"]["code"]) for e in item["errors"]][:1] == [
+            (item["path"], SUBREQUEST_HTTP_ERROR)
+        ], item
+    reviews = [item for item in items if item["label"] == "reviews"]
+    assert [item["data"]["reviews"][0] for item in reviews] == [{"stars": 1}] * 3
+    assert all("errors" not in item for item in reviews)
+
+
+NESTED_UNDER_NULL = """query { products { upc
+  ... @defer(label: "outer") { reviews { body } ... @defer(label: "inner") { name } } } }"""
+"""p3's outer item is null (its review body): the inner fragment is not sent there."""
+
+
+async def test_a_nested_fragment_is_not_sent_under_a_parent_item_that_came_back_null() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, NESTED_UNDER_NULL)
+    items = [item for part in parts[1:] for item in part.get("incremental", [])]
+    outer = {tuple(i["path"]): i["data"] for i in items if i["label"] == "outer"}
+    assert outer[("products", 2)] is None
+    inner = [i for i in items if i["label"] == "inner"]
+    assert [i["path"] for i in inner] == [["products", 0], ["products", 1]]
+    assert inner[0]["data"] == {"name": "Product p1"}
+
+
+async def test_a_null_primary_part_ends_the_stream_without_waiting_for_deferred_fetches() -> None:
+    query = """query { products { upc reviews { body } ... @defer(label: "stock") { inStock } } }"""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()  # inventory holds: the stream must not wait for it
+        parts = await deferred(client, stack.url, query)
+        assert len(parts) == 1
+        (only,) = parts
+        assert only["data"] is None  # p3's review body reached the root
+        assert only["hasNext"] is False
+        assert [e["path"] for e in only["errors"]] == [["products", 2, "reviews", 0, "body"]]
+        # The held inventory fetch was cancelled with the stream.
+        await until(lambda: _running_plans() == 0, "the plan's run to be cancelled")
+        stack.control.gate.set()
 
 
 def _running_plans() -> int:

@@ -1,0 +1,143 @@
+"""The two wire formats of incremental delivery (@defer's parts). Pure.
+
+pipeline/defer.py decides what each part holds: the first part's data and the
+objects deferred fragments will complete (announced when their parent part goes
+out), then which announced objects each later part completes, with their data.
+This module writes that in the format the client negotiated (`Accept`):
+
+- `deferSpec=20220824`, Apollo's (Apollo Client 3, Apollo Kotlin/iOS, Apollo
+  Router): `{"data", "errors"?, "hasNext"}`, then `{"incremental": [{"data",
+  "path", "label"?, "errors"?}], "hasNext"}`; an object whose fragment failed
+  (a null reached the fragment's object) is an item with `"data": null`.
+- `incrementalSpec=v0.2`, the GraphQL working group's current format (graphql-js
+  17.0.0-alpha.9, Apollo Server 5.1+, Apollo Client 4's GraphQL17Alpha9Handler):
+  the first part lists `pending` (`{"id", "path", "label"?}`, one per object a
+  fragment applies to); a later part gives `incremental` (`{"id", "data",
+  "errors"?}`), `completed` (`{"id"}`, or `{"id", "errors"}` when the fragment
+  failed there: no data), and the `pending` its nested fragments add.
+
+Errors no part claimed (rare: about objects no part holds) go with the last part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal, TypeAlias, get_args
+
+from supergraph.operation.defer import DeferredFragment
+from supergraph.types import JSONObject
+
+IncrementalFormat: TypeAlias = Literal["deferSpec=20220824", "incrementalSpec=v0.2"]
+"""The `multipart/mixed` parameter naming the format, as clients send it in `Accept`
+and the router names it in `content-type`."""
+
+LEGACY: Final[IncrementalFormat] = "deferSpec=20220824"
+CURRENT: Final[IncrementalFormat] = "incrementalSpec=v0.2"
+FORMATS: Final[tuple[IncrementalFormat, ...]] = get_args(IncrementalFormat)
+
+ResponsePath: TypeAlias = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One object a deferred fragment applies to, announced when its parent part went
+    out; it is completed by exactly one later part."""
+
+    id: str
+    """"0", "1", ... in order of announcement (the current format's ids)."""
+    fragment: DeferredFragment
+    path: ResponsePath
+    runtime: str
+    """The object's type."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """An announced object completed: its fragment's data (None: a null reached the
+    fragment's object, the errors say why) and the errors at or under it."""
+
+    pending: Pending
+    data: JSONObject | None
+    errors: list[JSONObject]
+
+
+@dataclass(slots=True)
+class Initial:
+    data: JSONObject | None
+    errors: list[JSONObject]
+    pending: list[Pending]
+    has_next: bool
+
+
+@dataclass(slots=True)
+class Subsequent:
+    delivered: list[Delivered]
+    pending: list[Pending]
+    """Announced now: nested fragments on the objects just completed."""
+    has_next: bool
+    leftover: list[JSONObject] = field(default_factory=list)
+
+
+def initial_part(form: IncrementalFormat, part: Initial) -> JSONObject:
+    body: JSONObject = {"data": part.data}
+    if part.errors:
+        body["errors"] = part.errors
+    if form == CURRENT:
+        body["pending"] = [_announced(p) for p in part.pending]
+    body["hasNext"] = part.has_next
+    return body
+
+
+def subsequent_part(form: IncrementalFormat, part: Subsequent) -> JSONObject:
+    if form == LEGACY:
+        return _legacy(part)
+    body: JSONObject = {"hasNext": part.has_next}
+    if part.pending:
+        body["pending"] = [_announced(p) for p in part.pending]
+    incremental: list[JSONObject] = []
+    completed: list[JSONObject] = []
+    for done in part.delivered:
+        ident = done.pending.id
+        if done.data is None:
+            completed.append({"id": ident, "errors": done.errors})
+            continue
+        item: JSONObject = {"id": ident, "data": done.data}
+        if done.errors:
+            item["errors"] = done.errors
+        incremental.append(item)
+        completed.append({"id": ident})
+    if part.leftover:
+        last = incremental[-1] if incremental else completed[-1] if completed else body
+        last.setdefault("errors", []).extend(part.leftover)
+    if incremental:
+        body["incremental"] = incremental
+    if completed:
+        body["completed"] = completed
+    return body
+
+
+def _legacy(part: Subsequent) -> JSONObject:
+    items: list[JSONObject] = []
+    for done in part.delivered:
+        fragment = done.pending.fragment
+        item: JSONObject = {"data": done.data, "path": list(done.pending.path)}
+        if fragment.label is not None:
+            item["label"] = fragment.label
+        if done.errors:
+            item["errors"] = done.errors
+        items.append(item)
+    body: JSONObject = {"hasNext": part.has_next}
+    if items:
+        if part.leftover:
+            items[-1].setdefault("errors", []).extend(part.leftover)
+        body["incremental"] = items
+    elif part.leftover:
+        body["errors"] = part.leftover
+    return body
+
+
+def _announced(pending: Pending) -> JSONObject:
+    body: JSONObject = {"id": pending.id, "path": list(pending.path)}
+    if pending.fragment.label is not None:
+        body["label"] = pending.fragment.label
+    return body
