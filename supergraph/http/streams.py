@@ -18,12 +18,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
 from starlette.types import Receive, Send
 
+from supergraph.errors import internal_error_body
 from supergraph.pipeline.response import close_parts
 from supergraph.types import JSONObject
 
@@ -67,6 +68,9 @@ class StreamFormat:
     end: bytes
     head: tuple[bytes, bytes]
     start: bytes = b""
+    failed: JSONObject = field(default_factory=lambda: {})
+    """What the last result says when the stream's source fails after the status went
+    out (beside the internal error): the client gets a last result and the end."""
 
 
 SSE: Final = StreamFormat(sse_event, _SSE_HEARTBEAT, _SSE_COMPLETE, SSE_CONTENT_TYPE)
@@ -93,6 +97,7 @@ DEFER: Final = StreamFormat(
     b"--\r\n",
     (b"content-type", b'multipart/mixed; boundary="-"; deferSpec=20220824'),
     start=_DEFER_DELIMITER,
+    failed={"hasNext": False},
 )
 """@defer's parts (`multipart/mixed; boundary="-"; deferSpec=20220824`, as Apollo
 Router sends them): each part followed by the delimiter, so a client reads it at once."""
@@ -116,7 +121,8 @@ async def send_stream(
         await send({"type": "http.response.body", "body": form.start, "more_body": True})
     disconnected = asyncio.ensure_future(_disconnect(receive))
     pending: asyncio.Future[JSONObject] | None = None
-    finished = False
+    finished = False  # the source ended
+    ended = False  # the source failed: a last result said so
     try:
         while True:
             if pending is None:
@@ -140,11 +146,21 @@ async def send_stream(
             except StopAsyncIteration:
                 finished = True
                 break
+            except Exception as error:
+                # The status went out already: a last result says the answer failed
+                # (no internals), then the end, so the client is not left waiting.
+                logger.error("a streamed response's source failed", exc_info=error)
+                failure = {**form.failed, **internal_error_body()}
+                await send(
+                    {"type": "http.response.body", "body": form.encode(failure), "more_body": True}
+                )
+                ended = True
+                break
             pending = None
             await send({"type": "http.response.body", "body": form.encode(part), "more_body": True})
     except Exception as error:
-        # The status is sent already: the client sees the stream end without its end.
-        logger.error("streamed subscription failed", exc_info=error)
+        # Sending failed: the client is gone, or its connection broke.
+        logger.error("streamed response failed", exc_info=error)
     finally:
         disconnected.cancel()
         if pending is not None and not pending.done():
@@ -153,7 +169,7 @@ async def send_stream(
                 await pending
         if not finished:
             await close_parts(parts)
-    if finished:
+    if finished or ended:
         await send({"type": "http.response.body", "body": form.end, "more_body": False})
 
 

@@ -27,11 +27,15 @@ LAST: JSONObject = {
 }
 
 
-def streaming_app(config: dict[str, object] | None = None) -> Any:
+def streaming_app(config: dict[str, object] | None = None, fail: bool = False) -> Any:
+    """The edge over a router answering FIRST then LAST (`fail`: FIRST, then its
+    source raises)."""
     app = edge_app(config)
 
     async def parts() -> AsyncIterator[JSONObject]:
         yield FIRST
+        if fail:
+            raise RuntimeError("the plan's run failed with a bug")
         yield LAST
 
     async def execute(request: GraphQLRequest, **_: object) -> StreamedResponse:
@@ -86,3 +90,22 @@ async def test_a_batch_answers_a_stream_with_an_error(size: int) -> None:
     bodies = response.json()
     assert len(bodies) == size
     assert all(body["errors"][0]["extensions"]["code"] == "BAD_REQUEST" for body in bodies)
+
+
+async def test_a_source_failing_after_the_status_ends_with_a_coded_last_part() -> None:
+    response = await post(streaming_app(fail=True), {"query": "{ me { id } }"})
+    assert response.status_code == 200  # sent before the failure
+    # parts_of checks the closing delimiter: the client is not left waiting for more.
+    assert parts_of(response.content) == [
+        FIRST,
+        {
+            "hasNext": False,
+            "errors": [
+                {
+                    "message": "Internal server error",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ],
+        },
+    ]
+    assert b"bug" not in response.content  # no internals
