@@ -58,8 +58,8 @@ from supergraph.http.metrics import Metrics, operation_label
 from supergraph.http.negotiate import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
-    accepts_defer,
     content_media_type,
+    incremental_format,
     response_media_type,
     status_for,
     subscription_stream,
@@ -68,9 +68,10 @@ from supergraph.http.negotiate import (
 from supergraph.http.rate_limit import EdgeRateLimit, RateLimited
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
-from supergraph.http.streams import DEFER, FORMATS, send_stream
+from supergraph.http.streams import DEFER_FORMATS, FORMATS, send_stream
 from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
+from supergraph.pipeline.incremental import LEGACY, IncrementalFormat
 from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
 from supergraph.pipeline.persisted.resolve import is_signal
 from supergraph.pipeline.request import ClientIdentity, GraphQLRequest
@@ -232,8 +233,11 @@ class GraphQLEndpoint:
         extra = [*extra, _request_id_header()]
         if isinstance(body, StreamedResponse):
             # A subscription's events in the negotiated format; @defer's parts as
-            # multipart/mixed;deferSpec=20220824.
-            form = FORMATS[stream] if body.subscription and stream is not None else DEFER
+            # multipart/mixed in the incremental format negotiated.
+            if body.subscription and stream is not None:
+                form = FORMATS[stream]
+            else:
+                form = DEFER_FORMATS[body.incremental or LEGACY]
             await send_stream(send, receive, form, body.parts, self._keep_alive, extra)
             return status
         if not isinstance(body, bytes):
@@ -249,9 +253,9 @@ class GraphQLEndpoint:
     ) -> Answer:
         # A client of a stream reads refusals as JSON.
         accept = headers.get("accept")
-        defer = accepts_defer(accept)
+        defer = incremental_format(accept)
         media_type = APPLICATION_JSON if stream else response_media_type(accept)
-        if media_type is None and defer:
+        if media_type is None and defer is not None:
             media_type = APPLICATION_JSON  # Accept: multipart/mixed;deferSpec=20220824 alone
         if media_type is None:
             return _not_acceptable()
@@ -288,9 +292,9 @@ class GraphQLEndpoint:
         params = QueryParams(query_string) if query_string else None
         if self._graphiql is not None and not params and wants_html(accept):
             return 200, self._graphiql, [_HTML]
-        defer = accepts_defer(accept)
+        defer = incremental_format(accept)
         media_type = APPLICATION_JSON if stream else response_media_type(accept)
-        if media_type is None and defer:
+        if media_type is None and defer is not None:
             media_type = APPLICATION_JSON
         if media_type is None:
             return _not_acceptable()
@@ -380,7 +384,7 @@ class GraphQLEndpoint:
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
         streaming: bool = False,
-        defer: bool = False,
+        defer: IncrementalFormat | None = None,
     ) -> Response:
         router = self.holder.router
         if router is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from supergraph.pipeline.incremental import CURRENT, LEGACY, IncrementalFormat
 from supergraph.pipeline.response import ResponseKind
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -124,17 +125,38 @@ def subscription_stream(accept: str | None) -> str | None:
     return None
 
 
-def accepts_defer(accept: str | None) -> bool:
-    """Whether the client reads incremental delivery as Apollo's clients do: a
-    `multipart/mixed` entry with `deferSpec=20220824` (Apollo Router's test)."""
-    if accept is None or "deferspec" not in accept.lower():
-        return False
+def incremental_format(accept: str | None) -> IncrementalFormat | None:
+    """The incremental delivery format the client reads (pipeline/incremental.py):
+    a `multipart/mixed` entry with `deferSpec=20220824` (Apollo's clients, Apollo
+    Router's test) or `incrementalSpec=v0.2` (the working group's current format, as
+    Apollo Server 5 and Apollo Client 4 negotiate it); of both, the one with the
+    higher `q`, else the one listed first. None: neither (a bare `multipart/mixed`
+    names no format)."""
+    if accept is None:
+        return None
+    lowered = accept.lower()
+    if "deferspec" not in lowered and "incrementalspec" not in lowered:
+        return None  # the hot path: a JSON client pays two substring checks
+    best: IncrementalFormat | None = None
+    best_q = 0.0
     for entry in accept.split(","):
         media, _, params = entry.partition(";")
         if media.strip().lower() != "multipart/mixed":
             continue
+        found: IncrementalFormat | None = None
+        q = 1.0
         for param in params.split(";"):
             name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "deferspec" and value.strip().strip('"') == "20220824":
-                return True
-    return False
+            name, value = name.strip().lower(), value.strip().strip('"')
+            if name == "deferspec" and value == "20220824":
+                found = LEGACY
+            elif name == "incrementalspec" and value == "v0.2":
+                found = CURRENT
+            elif name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if found is not None and q > best_q:
+            best, best_q = found, q
+    return best

@@ -25,6 +25,8 @@ import orjson
 from starlette.types import Receive, Send
 
 from supergraph.errors import internal_error_body
+from supergraph.pipeline.incremental import FORMATS as INCREMENTAL_FORMATS
+from supergraph.pipeline.incremental import IncrementalFormat
 from supergraph.pipeline.response import close_parts
 from supergraph.types import JSONObject
 
@@ -91,16 +93,21 @@ def defer_part(part: JSONObject) -> bytes:
     return _DEFER_PART + orjson.dumps(part) + _DEFER_DELIMITER
 
 
-DEFER: Final = StreamFormat(
-    defer_part,
-    b"",  # no heartbeat: Apollo's defer clients know no empty part
-    b"--\r\n",
-    (b"content-type", b'multipart/mixed; boundary="-"; deferSpec=20220824'),
-    start=_DEFER_DELIMITER,
-    failed={"hasNext": False},
-)
-"""@defer's parts (`multipart/mixed; boundary="-"; deferSpec=20220824`, as Apollo
-Router sends them): each part followed by the delimiter, so a client reads it at once."""
+def _defer_stream(form: IncrementalFormat) -> StreamFormat:
+    return StreamFormat(
+        defer_part,
+        b"",  # no heartbeat: Apollo's defer clients know no empty part
+        b"--\r\n",
+        (b"content-type", f'multipart/mixed; boundary="-"; {form}'.encode()),
+        start=_DEFER_DELIMITER,
+        failed={"hasNext": False},
+    )
+
+
+DEFER_FORMATS: Final = {form: _defer_stream(form) for form in INCREMENTAL_FORMATS}
+"""@defer's parts (`multipart/mixed; boundary="-"; deferSpec=20220824` as Apollo Router
+sends them, or `incrementalSpec=v0.2` as Apollo Server does): each part followed by
+the delimiter, so a client reads it at once."""
 
 
 async def send_stream(

@@ -16,6 +16,7 @@ from typing import Literal, TypeAlias
 
 from graphql import GraphQLError
 
+from supergraph.pipeline.incremental import IncrementalFormat
 from supergraph.types import JSONObject
 
 ResponseKind: TypeAlias = Literal[
@@ -55,6 +56,9 @@ class StreamedResponse:
     subscription: bool = False
     """Events of a subscription (each part a whole result; one with `errors` and no
     `data` is a last, fatal one), not incremental delivery."""
+    incremental: IncrementalFormat | None = None
+    """@defer's parts: the wire format they are written in (the edge names it in
+    `content-type`)."""
 
 
 async def close_parts(parts: AsyncIterator[JSONObject]) -> None:

@@ -71,6 +71,7 @@ from supergraph.pipeline.compute_process import ProcessSpec, RemoteJob
 from supergraph.pipeline.demand_control import DemandControl
 from supergraph.pipeline.entity_cache import EntityCacheRuntime
 from supergraph.pipeline.inbound_dedup import InboundDeduplicator
+from supergraph.pipeline.incremental import LEGACY, IncrementalFormat
 from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
@@ -198,13 +199,13 @@ class Router:
         allow_mutations: bool = True,
         budget: WorkBudget | None = None,
         streaming: bool = False,
-        defer: bool = False,
+        defer: IncrementalFormat | None = None,
     ) -> Response:
         """`budget`: what the batch this request belongs to has left (None: alone).
         `streaming`: the transport can send a stream of parts; a subscription is then
         answered with its events (a `StreamedResponse`), else refused. `defer`: the
-        client reads incremental delivery (multipart/mixed;deferSpec=20220824); an
-        operation deferring fragments is then answered in parts, else refused."""
+        incremental delivery format the client reads (None: none); an operation
+        deferring fragments is then answered in parts in it, else refused."""
         try:
             if tracing.current_recording() is None:  # off, or this trace is not sampled
                 return await self._execute(request, allow_mutations, budget, streaming, defer)
@@ -219,7 +220,7 @@ class Router:
         allow_mutations: bool,
         budget: WorkBudget | None,
         streaming: bool = False,
-        defer: bool = False,
+        defer: IncrementalFormat | None = None,
     ) -> Response:
         query = request.query
         if not isinstance(query, str) or not query.strip():
@@ -292,8 +293,9 @@ class Router:
                 request.subgraph_headers,
                 request.subgraph_headers_by_name,
                 introspection,
+                defer or LEGACY,
             )
-            return StreamedResponse(run, operation_name=prepared.name)
+            return StreamedResponse(run, operation_name=prepared.name, incremental=defer)
         cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)
         shared = self.inbound.key(prepared, values, request) if self.inbound else None
         if shared is not None and self.inbound is not None:
@@ -316,7 +318,10 @@ class Router:
         return response
 
     def _deferred_parts(
-        self, prepared: PreparedOperation, values: dict[str, Any], accepted: bool
+        self,
+        prepared: PreparedOperation,
+        values: dict[str, Any],
+        accepted: IncrementalFormat | None,
     ) -> deferred.Layout | GraphQLResponse | None:
         """The parts of a query that defers fragments with these variables (None: it
         defers none, one body), or the refusal when the client cannot read parts."""
@@ -325,7 +330,7 @@ class Router:
         parts = deferred.layout(prepared.defer, prepared.plan, self.schema, self._shapes, values)
         if not parts.deferred:
             return None  # every @defer(if:) is false: one body
-        if not accepted:
+        if accepted is None:
             error = graphql_error(deferred.DEFER_BAD_HEADER_MESSAGE, code=DEFER_BAD_HEADER)
             return GraphQLResponse({"errors": [error]}, "not_acceptable")
         return parts

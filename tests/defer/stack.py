@@ -24,6 +24,10 @@ from tests.subscriptions.stack import Stack, router, sdl_of
 from tests.subscriptions.stubs import Feed
 
 DEFER_ACCEPT = "multipart/mixed;deferSpec=20220824;q=1.1,application/graphql-response+json,application/json;q=0.9"
+CURRENT_ACCEPT = (
+    "multipart/mixed;incrementalSpec=v0.2,application/graphql-response+json,application/json;q=0.9"
+)
+"""What Apollo Client 4's GraphQL17Alpha9Handler sends: the working group's format."""
 TIMEOUT = 30.0
 
 
@@ -81,12 +85,16 @@ async def multipart_parts(response: httpx.Response) -> AsyncIterator[dict[str, A
 
 
 async def deferred(
-    client: httpx.AsyncClient, url: str, query: str, variables: dict[str, Any] | None = None
+    client: httpx.AsyncClient,
+    url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    accept: str = DEFER_ACCEPT,
 ) -> list[dict[str, Any]]:
     """Every part of the answer to `query`, asking for incremental delivery."""
     body = {"query": query, "variables": variables or {}}
     async with client.stream(
-        "POST", url, json=body, headers={"accept": DEFER_ACCEPT}, timeout=TIMEOUT
+        "POST", url, json=body, headers={"accept": accept}, timeout=TIMEOUT
     ) as response:
         assert response.status_code == 200, await response.aread()
         assert response.headers["content-type"].startswith("multipart/mixed"), response.headers
@@ -94,7 +102,10 @@ async def deferred(
 
 
 def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The data a client holds once every part is merged (Apollo Client's merge)."""
+    """The data a client holds once every part is merged (Apollo Client's merge), in
+    either format."""
+    if "pending" in parts[0]:
+        return merged_current(parts)
     data: Any = parts[0]["data"]
     for part in parts[1:]:
         for item in part.get("incremental", []):
@@ -104,6 +115,30 @@ def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
             if item["data"] is None:
                 continue
             _merge(target, item["data"])
+    return data  # type: ignore[no-any-return]
+
+
+def merged_current(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The merge of `incrementalSpec=v0.2` parts (graphql-js 17 / Apollo Client 4's
+    GraphQL17Alpha9Handler), checking the protocol on the way: every id is announced
+    once, completed once, and only announced ids get data."""
+    data: Any = parts[0]["data"]
+    paths: dict[str, list[str | int]] = {}
+    done: set[str] = set()
+    for part in parts:
+        for pending in part.get("pending", []):
+            assert pending["id"] not in paths, pending
+            paths[pending["id"]] = pending["path"]
+        for item in part.get("incremental", []):
+            assert item["id"] in paths and item["id"] not in done, item
+            target = data
+            for step in [*paths[item["id"]], *item.get("subPath", [])]:
+                target = target[step]
+            _merge(target, item["data"])
+        for completed in part.get("completed", []):
+            assert completed["id"] in paths and completed["id"] not in done, completed
+            done.add(completed["id"])
+    assert done == set(paths), (done, paths)  # nothing left pending
     return data  # type: ignore[no-any-return]
 
 

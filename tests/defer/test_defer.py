@@ -19,6 +19,7 @@ from supergraph.errors import (
 )
 from supergraph.executor.execute import PlanExecutor
 from tests.defer.stack import (
+    CURRENT_ACCEPT,
     DEFER_ACCEPT,
     TIMEOUT,
     DeferStack,
@@ -121,15 +122,20 @@ async def test_first_part_is_sent_while_the_deferred_subgraph_is_still_answering
         assert stack.control.requests == {"products": 1, "inventory": 1}
 
 
+FORMATS = {"deferSpec=20220824": DEFER_ACCEPT, "incrementalSpec=v0.2": CURRENT_ACCEPT}
+
+
+@pytest.mark.parametrize("form", list(FORMATS))
 @pytest.mark.parametrize("name", list(CASES))
-async def test_merged_parts_equal_the_answer_without_defer(name: str) -> None:
+async def test_merged_parts_equal_the_answer_without_defer(name: str, form: str) -> None:
     query = CASES[name]
     async with defer_stack() as stack, httpx.AsyncClient() as client:
         whole = await plain(client, stack, undeferred(query))
         without = dict(stack.control.requests)
         stack.control.requests.clear()
-        parts = await deferred(client, stack.url, query)
+        parts = await deferred(client, stack.url, query, accept=FORMATS[form])
         with_defer = dict(stack.control.requests)
+    assert ("pending" in parts[0]) is (form == "incrementalSpec=v0.2")
     assert parts[0]["hasNext"] is True
     assert parts[-1]["hasNext"] is False
     assert all(part["hasNext"] for part in parts[:-1])
@@ -359,3 +365,118 @@ async def test_the_client_going_away_cancels_pending_fetches() -> None:
         # The client left before the deferred part: the router's run of the plan ends.
         await until(lambda: _running_plans() == 0, "the plan's run to be cancelled")
         stack.control.gate.set()
+
+
+async def test_the_current_format_announces_each_object_and_completes_it() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()
+        async with client.stream(
+            "POST", stack.url, json={"query": STOCK}, headers={"accept": CURRENT_ACCEPT}
+        ) as response:
+            assert response.headers["content-type"] == (
+                'multipart/mixed; boundary="-"; incrementalSpec=v0.2'
+            )
+            parts = multipart_parts(response)
+            first = await anext(parts)
+            assert stack.control.held == 3  # sent while inventory holds its answer
+            stack.control.gate.set()
+            rest = [part async for part in parts]
+    assert first == {
+        "data": {"products": [{"upc": u, "name": f"Product {u}"} for u in ("p1", "p2", "p3")]},
+        "pending": [{"id": str(i), "path": ["products", i], "label": "stock"} for i in range(3)],
+        "hasNext": True,
+    }
+    assert rest == [
+        {
+            "hasNext": False,
+            "incremental": [
+                {"id": "0", "data": {"inStock": True}},
+                {"id": "1", "data": {"inStock": False}},
+                {"id": "2", "data": {"inStock": True}},
+            ],
+            "completed": [{"id": "0"}, {"id": "1"}, {"id": "2"}],
+        }
+    ]
+
+
+async def test_the_current_format_reports_a_fragment_failed_on_an_object_in_completed() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, NULLS, accept=CURRENT_ACCEPT)
+    ids = {tuple(p["path"]): p["id"] for p in parts[0]["pending"]}
+    failed = ids[("products", 2)]
+    incremental = [i for part in parts[1:] for i in part.get("incremental", [])]
+    completed = {c["id"]: c for part in parts[1:] for c in part.get("completed", [])}
+    assert failed not in [i["id"] for i in incremental]  # no data for it
+    assert completed[failed]["errors"][0]["path"] == ["products", 2, "reviews", 0, "body"]
+    assert all("errors" not in completed[ids[("products", i)]] for i in (0, 1))
+    assert merged(parts)["products"][0]["reviews"] == [
+        {"body": "Review p1-r1"},
+        {"body": "Review p1-r2"},
+    ]
+
+
+async def test_the_current_format_never_announces_a_fragment_under_a_failed_object() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, NESTED_UNDER_NULL, accept=CURRENT_ACCEPT)
+    announced = [(p["label"], p["path"]) for part in parts for p in part.get("pending", [])]
+    assert announced == [
+        *[("outer", ["products", i]) for i in range(3)],
+        ("inner", ["products", 0]),
+        ("inner", ["products", 1]),
+    ]
+    assert merged(parts)["products"][1]["name"] == "Product p2"
+
+
+async def test_the_current_format_ends_at_a_null_first_part() -> None:
+    query = """query { products { upc reviews { body } ... @defer(label: "stock") { inStock } } }"""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()
+        parts = await deferred(client, stack.url, query, accept=CURRENT_ACCEPT)
+        stack.control.gate.set()
+    [only] = parts
+    assert (only["data"], only["pending"], only["hasNext"]) == (None, [], False)
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (
+            "multipart/mixed;deferSpec=20220824;q=0.5, multipart/mixed;incrementalSpec=v0.2",
+            "incrementalSpec=v0.2",
+        ),
+        (
+            "multipart/mixed;deferSpec=20220824, multipart/mixed;incrementalSpec=v0.2;q=0.5",
+            "deferSpec=20220824",
+        ),
+        ('multipart/mixed; incrementalSpec="v0.2", application/json', "incrementalSpec=v0.2"),
+    ],
+)
+async def test_the_format_is_negotiated_from_accept(accept: str, expected: str) -> None:
+    async with (
+        defer_stack() as stack,
+        httpx.AsyncClient() as client,
+        client.stream(
+            "POST", stack.url, json={"query": STOCK}, headers={"accept": accept}, timeout=TIMEOUT
+        ) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == f'multipart/mixed; boundary="-"; {expected}'
+        parts = [part async for part in multipart_parts(response)]
+    assert parts[-1]["hasNext"] is False
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/json",
+        "multipart/mixed, application/json",  # names no format
+        "multipart/mixed;incrementalSpec=v0.1, application/json",
+        "multipart/mixed;incrementalSpec=v0.2;q=0, application/json",
+    ],
+)
+async def test_a_client_reading_neither_format_gets_defer_bad_header(accept: str) -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        response = await client.post(stack.url, json={"query": STOCK}, headers={"accept": accept})
+        assert response.status_code == 406
+        assert codes(response.json()["errors"]) == [DEFER_BAD_HEADER]
+        assert sum(stack.control.requests.values()) == 0
