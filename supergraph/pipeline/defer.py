@@ -381,8 +381,9 @@ class _Delivery:
         typename = raw.get("__typename")
         parent = self.schema.get_type(fragment.parent_type)
         if isinstance(parent, GraphQLObjectType):
-            if isinstance(typename, str) and typename != parent.name:
-                return None  # under a type condition of an abstract field's other type
+            other = self.schema.get_type(typename) if isinstance(typename, str) else None
+            if isinstance(other, GraphQLObjectType) and other is not parent:
+                return None  # nested in `... on Parent` under an abstract field: another type
             name = parent.name
         else:
             if not isinstance(typename, str):

@@ -480,3 +480,15 @@ async def test_a_client_reading_neither_format_gets_defer_bad_header(accept: str
         assert response.status_code == 406
         assert codes(response.json()["errors"]) == [DEFER_BAD_HEADER]
         assert sum(stack.control.requests.values()) == 0
+
+
+async def test_a_fragment_nested_in_a_type_condition_applies_to_that_type_only() -> None:
+    query = """query { search { __typename
+      ... on Product { upc ... @defer(label: "stock") { inStock } } ... on Article { title } } }"""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, query)
+        whole = await plain(client, stack, undeferred(query))
+    items = [item for part in parts[1:] for item in part.get("incremental", [])]
+    # search[1] is an Article: the fragment (on Product, by where it stands) skips it.
+    assert items == [{"data": {"inStock": True}, "path": ["search", 0], "label": "stock"}]
+    assert canonical(merged(parts)) == canonical(whole["data"])
