@@ -29,18 +29,21 @@ def mask_subgraph_errors(body: JSONObject, masks: Masks = _everything) -> JSONOb
 
 
 def mask_part(part: JSONObject, masks: Masks = _everything) -> JSONObject:
-    """A streamed response's part: its own errors and each incremental payload's."""
+    """A streamed response's part: its own errors and those of each entry of
+    `incremental` and `completed` (incremental delivery's current format reports a
+    fragment that failed on an object there)."""
     part = mask_subgraph_errors(part, masks)
-    incremental = part.get("incremental")
-    if not isinstance(incremental, list):
-        return part
-    return {
-        **part,
-        "incremental": [
-            mask_subgraph_errors(item, masks) if isinstance(item, dict) else item
-            for item in incremental
-        ],
-    }
+    for key in ("incremental", "completed"):
+        entries = part.get(key)
+        if isinstance(entries, list):
+            part = {
+                **part,
+                key: [
+                    mask_subgraph_errors(entry, masks) if isinstance(entry, dict) else entry
+                    for entry in entries
+                ],
+            }
+    return part
 
 
 def _from_subgraph(error: Any, masks: Masks) -> bool:

@@ -82,6 +82,40 @@ async def test_each_part_is_masked_like_a_body() -> None:
     }
 
 
+async def test_errors_in_completed_entries_are_masked_too() -> None:
+    app = edge_app({"mask_subgraph_errors": True})
+    current: JSONObject = {
+        "hasNext": False,
+        "completed": [{"id": "0", "errors": [SUBGRAPH_ERROR]}, {"id": "1"}],
+    }
+
+    async def parts() -> AsyncIterator[JSONObject]:
+        yield {**FIRST, "pending": [{"id": "0", "path": ["me"]}, {"id": "1", "path": ["me"]}]}
+        yield current
+
+    async def execute(request: GraphQLRequest, **_: object) -> StreamedResponse:
+        return StreamedResponse(parts(), operation_name="Me")
+
+    app.state.holder.router.execute = execute
+    response = await post(app, {"query": "{ me { id } }"})
+    [_, last] = parts_of(response.content)
+    assert last == {
+        "hasNext": False,
+        "completed": [
+            {
+                "id": "0",
+                "errors": [
+                    {
+                        "message": "Subgraph errors redacted",
+                        "extensions": {"code": "SUBREQUEST_HTTP_ERROR"},
+                    }
+                ],
+            },
+            {"id": "1"},
+        ],
+    }
+
+
 @pytest.mark.parametrize("size", [1, 2])
 async def test_a_batch_answers_a_stream_with_an_error(size: int) -> None:
     app = streaming_app({"batching": {"enabled": True}})
