@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 BUNDLED = Path(__file__).with_name("graphiql_assets")
 LOCAL_PREFIX = "/graphiql/"
@@ -78,6 +79,11 @@ def cdn_url(name: str) -> str:
     return f"https://unpkg.com/{asset.package}@{versions[asset.package]}/{asset.path}"
 
 
+GRAPHIQL_ACCEPT: Final = "application/json, multipart/mixed;deferSpec=20220824"
+"""What the page's fetcher sends (its own default, `application/json, multipart/mixed`,
+with the @defer format it merges: GraphiQL merges `incremental` items by `path`)."""
+
+
 def graphiql_html(*, cdn: bool, client_name_header: str, base: str = "") -> str:
     """The page; `base` prefixes the local asset paths (the router's root path)."""
     _, assets = manifest()
@@ -89,7 +95,11 @@ def graphiql_html(*, cdn: bool, client_name_header: str, base: str = "") -> str:
         return f'"{cdn_url(name)}" integrity="{assets[name].integrity}" crossorigin="anonymous"'
 
     # GraphiQL names itself, so a safelisting router can allow it as a free-form client.
-    headers = json.dumps({client_name_header: "graphiql"}).replace("<", "\\u003c")
+    # Its fetcher asks for a bare `multipart/mixed`, which names no incremental format
+    # (406 for @defer): it reads Apollo's, so it says so.
+    headers = json.dumps({client_name_header: "graphiql", "accept": GRAPHIQL_ACCEPT}).replace(
+        "<", "\\u003c"
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>

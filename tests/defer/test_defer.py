@@ -5,6 +5,7 @@ as it arrives."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
@@ -18,6 +19,7 @@ from supergraph.errors import (
     SUBREQUEST_HTTP_ERROR,
 )
 from supergraph.executor.execute import PlanExecutor
+from supergraph.http.graphiql import GRAPHIQL_ACCEPT, graphiql_html
 from tests.defer.stack import (
     CURRENT_ACCEPT,
     DEFER_ACCEPT,
@@ -492,3 +494,16 @@ async def test_a_fragment_nested_in_a_type_condition_applies_to_that_type_only()
     # search[1] is an Article: the fragment (on Product, by where it stands) skips it.
     assert items == [{"data": {"inStock": True}, "path": ["search", 0], "label": "stock"}]
     assert canonical(merged(parts)) == canonical(whole["data"])
+
+
+async def test_the_bundled_graphiql_asks_for_a_format_it_merges() -> None:
+    page = graphiql_html(cdn=False, client_name_header="apollographql-client-name")
+    assert json.dumps(GRAPHIQL_ACCEPT) in page  # its fetcher's headers override its default
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, STOCK, accept=GRAPHIQL_ACCEPT)
+        assert [part["hasNext"] for part in parts] == [True, False]
+        assert "pending" not in parts[0]  # GraphiQL merges `incremental` items by path
+        response = await client.post(
+            stack.url, json={"query": undeferred(STOCK)}, headers={"accept": GRAPHIQL_ACCEPT}
+        )
+        assert response.headers["content-type"].startswith("application/json")
