@@ -7,16 +7,19 @@ planning): every fetch starts as soon as its inputs exist. Which part each fetch
 serves is known from the plan (planner/defer.py); as fetches land, a part whose
 fetches have all landed (and whose parent part went out) is shaped and sent:
 
-- the first part, `{"data", "errors"?, "hasNext": true}`: the operation without
-  its deferred fragments, shaped as any answer (null propagation, value checks);
-- then `{"incremental": [{"data", "path", "label"?, "errors"?}, ...], "hasNext"}`:
-  one item per object a ready fragment applies to (each list element its own),
-  shaped on its own: a null in a non-null field of the fragment propagates to the
-  fragment's object at most (`data: null`), never into the parts already sent.
+- the first part: the operation without its deferred fragments, shaped as any
+  answer (null propagation, value checks); the objects each fragment nested in
+  it applies to are fixed now (those in the data sent; each list element its own);
+- then, as fragments' fetches land, the objects they complete: each shaped on its
+  own, so a null in a non-null field of the fragment propagates to the fragment's
+  object at most (`data: null`), never into the parts already sent; the objects
+  of fragments nested in them are fixed then (none under a null one).
 
-This is Apollo's `multipart/mixed; deferSpec=20220824`. Errors go to the part that
-owns the field at their path (the primary part when none). Merging the parts gives
-the data of the same operation without @defer: the same plan, the same shaping.
+pipeline/incremental.py writes the parts in the format the client negotiated.
+An error goes to the parts that the fetch producing it serves, in the item whose
+path it is under. Merging the parts gives the data of the same operation without
+@defer: the same plan, the same shaping. When the first part's data is null,
+nothing follows it.
 
 The stream owns the plan's run: closing it (the client went away) cancels the
 fetches still pending; each fetch has the subgraph's timeout, as any fetch.
