@@ -292,6 +292,8 @@ class _Delivery:
         for fragment in parts.split.deferred:
             self.children.setdefault(fragment.parent, []).append(fragment)
         self.ids = itertools.count()
+        self.reported: set[int] = set()
+        """The errors sent, by identity."""
 
     def attribute(self, error: JSONObject, fetch_owners: frozenset[int]) -> None:
         """An error goes to each part the fetch that produced it serves that selects a
@@ -315,6 +317,7 @@ class _Delivery:
         errors = self.errors.pop(PRIMARY, [])
         data = self.layout.primary.shape(self.outcome.data, self.variables, errors, introspection)
         self.data = data
+        self.reported.update(map(id, errors))
         pending = self.announce(PRIMARY) if data is not None else []
         if not self.expected:
             errors.extend(self.leftover())
@@ -369,6 +372,7 @@ class _Delivery:
                 else None  # a failed root field's object, nulled after it was sent
             )
             delivered.append(Delivered(pending, data, mine))
+            self.reported.update(map(id, mine))
             if data is not None:
                 paths.append(path)
                 sent = _at(self.data, path)
@@ -376,6 +380,7 @@ class _Delivery:
                     _merge(sent, data)  # what the client holds: nested fragments find it
         if errors:
             delivered[0].errors.extend(errors)  # the fragment's, about no object it completes
+            self.reported.update(map(id, errors))
         self.completed[fragment] = paths
         return delivered
 
@@ -405,8 +410,14 @@ class _Delivery:
         return name if any(t.name == name for t in possible) else None
 
     def leftover(self) -> list[JSONObject]:
-        """Errors no part sent claimed (their fragment applied to no object)."""
-        left = [error for errors in self.errors.values() for error in errors]
+        """Errors no part sent claimed (their fragment applied to no object), each once
+        and none a part sent already (an error goes to every part its fetch served)."""
+        left: list[JSONObject] = []
+        for errors in self.errors.values():
+            for error in errors:
+                if id(error) not in self.reported:
+                    self.reported.add(id(error))
+                    left.append(error)
         self.errors.clear()
         return left
 

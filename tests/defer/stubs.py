@@ -2,7 +2,8 @@
 (the root fields, `Product.name`/`price`, a union), `reviews` (`Product.reviews`;
 product p3's review has a null `body`, a non-null field) and `inventory`
 (`Product.inStock`, answered only while the test's gate is open: a slow subgraph
-the test controls without timing; or HTTP 500 while `broken`). Each counts the requests it gets."""
+the test controls without timing). Each counts the requests it gets, and answers
+HTTP 500 while named in `broken`."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ class Control:
     """Inventory resolvers waiting at the gate now."""
     delay: float = 0.0
     """Seconds inventory takes for each answer (bench/defer.py: a slow subgraph)."""
-    broken: bool = False
-    """Inventory answers every request with HTTP 500 while set."""
+    broken: set[str] = field(default_factory=set)
+    """The subgraphs answering every request with HTTP 500."""
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -140,8 +141,10 @@ class _Counting:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.control.requests[self.name] += 1
-            if self.name == "inventory" and self.control.broken:
-                await PlainTextResponse("inventory is down", status_code=500)(scope, receive, send)
+            if self.name in self.control.broken:
+                await PlainTextResponse(f"{self.name} is down", status_code=500)(
+                    scope, receive, send
+                )
                 return
         await self.app(scope, receive, send)
 

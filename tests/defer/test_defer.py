@@ -300,7 +300,7 @@ async def test_a_failed_deferred_fetch_reports_its_error_in_the_items_it_leaves_
     query = """query { products { upc ... @defer(label: "stock") { inStock }
                                   ... @defer(label: "reviews") { reviews { stars } } } }"""
     async with defer_stack() as stack, httpx.AsyncClient() as client:
-        stack.control.broken = True  # inventory answers HTTP 500
+        stack.control.broken.add("inventory")
         parts = await deferred(client, stack.url, query)
     assert "errors" not in parts[0]  # the primary part lacks nothing
     items = [item for part in parts[1:] for item in part.get("incremental", [])]
@@ -507,3 +507,17 @@ async def test_the_bundled_graphiql_asks_for_a_format_it_merges() -> None:
             stack.url, json={"query": undeferred(STOCK)}, headers={"accept": GRAPHIQL_ACCEPT}
         )
         assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_an_error_for_several_parts_is_sent_once_when_the_first_part_is_null() -> None:
+    """The products root fetch serves the first part and the fragment (one subgraph):
+    its failure is an error of both; the first part is null, nothing follows, and the
+    error is in it once."""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.broken.add("products")
+        parts = await deferred(client, stack.url, CASES["same subgraph"])
+    [only] = parts
+    assert (only["data"], only["hasNext"]) == (None, False)
+    assert [(e["path"], e["extensions"]["code"]) for e in only["errors"]] == [
+        (["products"], SUBREQUEST_HTTP_ERROR)
+    ]
