@@ -116,7 +116,9 @@ class ServeProcess:
     def stderr(self) -> str:
         return self.stderr_path.read_text()
 
-    def wait_healthy(self, timeout: float = 30.0) -> None:
+    def wait_healthy(self, timeout: float = 90.0) -> None:
+        # A deadline against a hang, not a speed check: `--workers` routers have taken
+        # 37-40 s to start on a machine at load 30+.
         deadline = time.monotonic() + timeout
         while True:
             try:
