@@ -31,7 +31,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from supergraph.executor.mock_transport import MockTransport
 from supergraph.executor.request_id_transport import with_request_ids
-from supergraph.executor.tracing_transport import TracingTransport
+from supergraph.executor.tracing_transport import with_tracing
 from supergraph.executor.transport import SubgraphTransport
 from supergraph.http import logs
 from supergraph.http.app import create_app
@@ -91,7 +91,7 @@ def _answer(subgraph: str, _request: object) -> JSONObject:
 def _app(traced: bool) -> Any:
     transport: SubgraphTransport = with_request_ids(MockTransport(_answer))
     if traced:
-        transport = TracingTransport(transport, {"products": "http://p/", "reviews": "http://r/"})
+        transport = with_tracing(transport, {"products": "http://p/", "reviews": "http://r/"})
     supergraph = load_supergraph(SUPERGRAPH_SDL)
     router = Router(supergraph, transport, RouterOptions(compute_jobs=False))
     return create_app(router, config=RouterConfig())

@@ -10,7 +10,7 @@ dedup.py            DeduplicatingTransport: identical in-flight queries share on
 entity_cache/       CachingTransport: subgraph answers cached (Redis or memory), partial hits,
                     invalidation (docs/entity-cache.md)
 request_id_transport.py  with_request_ids: `x-request-id` on every subgraph request (below dedup)
-tracing_transport.py     TracingTransport: the client span and trace context of each request
+tracing_transport.py     with_tracing: the client span and trace context of each request
 errors.py           GraphQL error dicts and the error codes
 typeinfo.py         PossibleTypes: does a __typename satisfy a type condition?
 paths.py            the objects at a Flatten path (and their response paths)

@@ -1,6 +1,7 @@
 """The HTTP client span of each subgraph request, and the trace context it carries.
 
-    TracingTransport(inner, urls)   a `SubgraphTransport` around the HTTP one
+    with_tracing(inner, urls)   a `SubgraphTransport` around the HTTP one (an
+                                `EncodedBodyTransport` only when `inner` is one)
 
 It sits below the de-duplicator (pipeline/subgraphs.py stacks them), so the
 `traceparent` it adds is never part of the de-duplication key: requests that
@@ -29,20 +30,20 @@ from supergraph.telemetry import tracing
 from supergraph.types import JSONObject
 
 
+def with_tracing(inner: SubgraphTransport, urls: Mapping[str, str]) -> SubgraphTransport:
+    if isinstance(inner, EncodedBodyTransport):
+        return EncodedTracingTransport(inner, urls)
+    return TracingTransport(inner, urls)
+
+
 class TracingTransport:
     """Adds the trace context to each request, in a CLIENT span when the trace records."""
 
     def __init__(self, inner: SubgraphTransport, urls: Mapping[str, str]) -> None:
         self.inner = inner
-        self._encoded = inner if isinstance(inner, EncodedBodyTransport) else None
         self._attributes = {name: _attributes(name, url) for name, url in urls.items()}
 
     async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject:
-        if self._encoded is not None:
-            body = orjson.dumps(request.to_json())
-            return await self.send_encoded(
-                subgraph, body, request.headers, retryable=request.is_query
-            )
         with tracing.span("POST", self._attributes.get(subgraph), SpanKind.CLIENT) as span:
             headers = tracing.outgoing(request.headers)
             if headers is not request.headers:
@@ -51,10 +52,26 @@ class TracingTransport:
                 )
             return await _observed(span, self.inner.send(subgraph, request))
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class EncodedTracingTransport(TracingTransport):
+    """The same, passing a body already serialised on. A separate class: transports are
+    told apart by the methods they have (`EncodedBodyTransport` is checked at run time),
+    and a client that takes only requests (aiohttp's) must not look like one."""
+
+    def __init__(self, inner: EncodedBodyTransport, urls: Mapping[str, str]) -> None:
+        super().__init__(inner, urls)
+        self._encoded = inner
+
+    async def send(self, subgraph: str, request: SubgraphRequest) -> JSONObject:
+        body = orjson.dumps(request.to_json())
+        return await self.send_encoded(subgraph, body, request.headers, retryable=request.is_query)
+
     async def send_encoded(
         self, subgraph: str, body: bytes, headers: Mapping[str, str] | None, *, retryable: bool
     ) -> JSONObject:
-        assert self._encoded is not None
         if tracing.current_recording() is None:  # not sampled: only the context goes on
             return await self._encoded.send_encoded(
                 subgraph, body, tracing.outgoing(headers), retryable=retryable
@@ -64,9 +81,6 @@ class TracingTransport:
                 subgraph, body, tracing.outgoing(headers), retryable=retryable
             )
             return await _observed(span, sending)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 async def _observed(span: Span | None, sending: Awaitable[JSONObject]) -> JSONObject:

@@ -24,7 +24,7 @@ from supergraph.executor.subscriptions import (
     UpstreamSettings,
     WebSocketSubscriptions,
 )
-from supergraph.executor.tracing_transport import TracingTransport
+from supergraph.executor.tracing_transport import with_tracing
 from supergraph.executor.transport import (
     DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES,  # router.yaml's default (http/config.py)
 )
@@ -71,7 +71,7 @@ def connect(settings: SubgraphSettings, on_request: Callable[[str], None] | None
     )
     transport = with_request_ids(transport)
     if settings.traced:
-        transport = TracingTransport(transport, urls)
+        transport = with_tracing(transport, urls)
     resilience = None
     # It owns the limiter (closed with the transport), the edge's included.
     if settings.limiter is not None or any(p.active for p in settings.policies.values()):
