@@ -14,8 +14,10 @@ format is router.yaml's `telemetry.exporters.logging.stdout.format`, else
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -76,8 +78,9 @@ class TextFormatter(logging.Formatter):
     """`time LEVEL logger: message key=value ...`, for a terminal."""
 
     def format(self, record: logging.LogRecord) -> str:
-        pairs = " ".join(f"{key}={value}" for key, value in fields_of(record).items())
-        line = f"{_iso(record.created)} {record.levelname} {record.name}: {record.getMessage()}"
+        pairs = _pairs(fields_of(record))
+        message = _one_line(record.getMessage())
+        line = f"{_iso(record.created)} {record.levelname} {record.name}: {message}"
         if pairs:
             line += " " + pairs
         if record.exc_info:
@@ -173,8 +176,27 @@ def _json_line(now: float, message: str, fields: dict[str, object]) -> str:
 
 
 def _text_line(now: float, message: str, fields: dict[str, object]) -> str:
-    pairs = " ".join(f"{key}={value}" for key, value in {**_ids(), **fields}.items())
-    return f"{_iso(now)} INFO {ACCESS.name}: {message} {pairs}\n"
+    return f"{_iso(now)} INFO {ACCESS.name}: {_one_line(message)} {_pairs({**_ids(), **fields})}\n"
+
+
+_PLAIN: Final = re.compile(r"[A-Za-z0-9._:/@+=-]+")
+"""A value written as it is; anything else (client-chosen operation and client names)
+is quoted, so a space, `key=`, or a line break in it cannot forge fields or lines."""
+
+
+def _pairs(fields: Mapping[str, object]) -> str:
+    return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+
+
+def _value(value: object) -> str:
+    text = str(value)
+    # JSON with ASCII escapes: control characters and Unicode line separators too.
+    return text if _PLAIN.fullmatch(text) else json.dumps(text)
+
+
+def _one_line(message: str) -> str:
+    """The message on one line: control characters and line separators escaped."""
+    return message if message.isprintable() else message.encode("unicode_escape").decode()
 
 
 _second: list[object] = [-1, ""]

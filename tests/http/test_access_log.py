@@ -80,3 +80,46 @@ def test_the_timestamp_of_a_second_is_formatted_once_and_right() -> None:
     assert logs._iso(0.5) == "1970-01-01T00:00:00.500Z"
     assert logs._iso(0.75) == "1970-01-01T00:00:00.750Z"
     assert logs._iso(86_401.001) == "1970-01-02T00:00:01.001Z"
+
+
+FORGED = "Hello\n2026-01-01T00:00:00.000Z INFO supergraph.access: POST /graphql 200 Admin"
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_a_client_chosen_operation_name_cannot_forge_a_text_line(direct: bool) -> None:
+    """operationName and the client name/version are the client's: a line break, a space
+    or `key=` in them is quoted (JSON escapes), so the line stays one line of our fields."""
+
+    def write() -> str:
+        stream = io.StringIO()
+        logs.configure("text", {}, stream=stream)
+        if not direct:
+            logging.getLogger().handlers[0].addFilter(lambda _record: True)
+        request_id.begin("req-7")
+        fields = {
+            **FIELDS,
+            "graphql.operation.name": FORGED,
+            "client.name": "app request_id=forged",
+            "client.version": "1.0\u2028x",
+        }
+        logs.access(f"POST /graphql 200 {FORGED}", fields)
+        return stream.getvalue()
+
+    line = contextvars.copy_context().run(write)
+    assert line.count("\n") == 1 and line.endswith("\n")
+    assert "\u2028" not in line
+    assert " operationName" not in line
+    assert f"graphql.operation.name={json.dumps(FORGED)} " in line
+    assert 'client.name="app request_id=forged" ' in line
+    assert line.endswith(' client.version="1.0\\u2028x"\n')
+    assert "supergraph.access: POST /graphql 200 Hello\\n2026-01-01" in line
+    assert line.count("request_id=") == 2  # ours, and the quoted one inside client.name
+    assert " request_id=req-7 " in line
+
+
+def test_any_text_line_keeps_its_message_on_one_line() -> None:
+    stream = io.StringIO()
+    logs.configure("text", {}, stream=stream)
+    logging.getLogger("supergraph.test").warning("subgraph said %s", "a\r\nb")
+    assert stream.getvalue().count("\n") == 1
+    assert "supergraph.test: subgraph said a\\r\\nb" in stream.getvalue()
