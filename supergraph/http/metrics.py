@@ -66,6 +66,7 @@ from prometheus_client.registry import Collector
 
 from supergraph.pipeline.demand_control import CostRecord
 from supergraph.telemetry import metrics as otel_metrics
+from supergraph.telemetry import observed as otel_observed
 from supergraph.types import JSONObject
 
 CountsReader = Callable[[], Iterable[tuple[tuple[str, ...], float]]]
@@ -324,7 +325,9 @@ class Metrics:
         self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader
     ) -> None:
         """A counter family read from elsewhere at scrape time (caches, persisted
-        queries). Watching a name again (a reloaded app) replaces its reader."""
+        queries). Watching a name again (a reloaded app) replaces its reader. The OTLP
+        export observes the same rows (telemetry/observed.py)."""
+        otel_observed.watch(name, read)
         with self._lock:
             self._watch(name, documentation, labels, read)
 
@@ -348,6 +351,7 @@ class Metrics:
     ) -> None:
         """A gauge family read from elsewhere at scrape time (cache sizes). Watching a
         name again (a reloaded app) replaces its reader: the new values, nothing carried."""
+        otel_observed.watch(name, read)
         with self._lock:
             old = self._gauges.families.get(name)
             family = _GaugeFamily(documentation, labels, read)

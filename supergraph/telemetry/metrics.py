@@ -12,6 +12,11 @@ Instruments (the HTTP semantic conventions; seconds, the conventions' buckets):
     http.client.request.duration    subgraph.name, http.request.method, error.type
                                     (timeout, http_error, response_too_large)
 
+Beside them, the counts the Prometheus families read at scrape time (caches, persisted
+queries) are observed at each export under Apollo Router's cache instrument names
+(telemetry/observed.py: apollo.router.cache.hit.count, .miss.count, .size,
+.storage.estimated_size).
+
 They sit beside the Prometheus metrics on the admin listener (http/metrics.py),
 which stay as they are. While export is off the recording functions return at
 once (one global read).
@@ -30,6 +35,7 @@ if TYPE_CHECKING:  # the SDK classes are imported where export is turned on
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter
 
+from supergraph.telemetry import observed
 from supergraph.telemetry.metrics_settings import MetricsSettings
 
 logger = logging.getLogger(__name__)
@@ -108,6 +114,7 @@ def _instruments(provider: MeterProvider) -> None:
     _client = meter.create_histogram(
         CLIENT_DURATION, unit="s", description="Duration of HTTP client requests (subgraphs)."
     )
+    observed.register(meter)
 
 
 def exporting() -> bool:
@@ -169,7 +176,7 @@ def _exporter(settings: MetricsSettings) -> MetricExporter:
 def _temporality(settings: MetricsSettings) -> dict[type, AggregationTemporality]:
     from opentelemetry.sdk.metrics import Counter as SdkCounter
     from opentelemetry.sdk.metrics import Histogram as SdkHistogram
-    from opentelemetry.sdk.metrics import UpDownCounter
+    from opentelemetry.sdk.metrics import ObservableCounter, UpDownCounter
     from opentelemetry.sdk.metrics.export import AggregationTemporality
 
     chosen = (
@@ -177,4 +184,9 @@ def _temporality(settings: MetricsSettings) -> dict[type, AggregationTemporality
         if settings.temporality == "delta"
         else AggregationTemporality.CUMULATIVE
     )
-    return {SdkCounter: chosen, SdkHistogram: chosen, UpDownCounter: chosen}
+    return {
+        SdkCounter: chosen,
+        SdkHistogram: chosen,
+        UpDownCounter: chosen,
+        ObservableCounter: chosen,
+    }

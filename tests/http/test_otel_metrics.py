@@ -10,6 +10,7 @@ variables alone. The instruments are the HTTP semantic conventions'.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -132,6 +133,67 @@ async def test_a_failed_fetch_carries_its_error_type() -> None:
             )
     failed = _latest(found, CLIENT, **{"error.type": "http_error"})
     assert failed is not None and failed.attributes["subgraph.name"] == "accounts"
+
+
+def _value(found: list[ReceivedPoint], name: str, **attributes: Any) -> float:
+    point = _latest(found, name, **attributes)
+    return -1.0 if point is None else point.sum
+
+
+HIT, MISS = "apollo.router.cache.hit.count", "apollo.router.cache.miss.count"
+
+
+async def test_cache_and_persisted_query_counts_are_exported_under_apollo_names() -> None:
+    """The counts /metrics reads at scrape time (plan and document caches, the entity
+    cache, persisted queries) are observed at each export: Apollo Router's cache
+    instruments, attribute `kind`."""
+    query = "query Me { me { username } }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    apq = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    with OtlpHttpReceiver() as receiver:
+        config = {
+            **metrics_config(receiver.endpoint),
+            "response_cache": {"enabled": True, "subgraph": {"all": {"enabled": True}}},
+        }
+        async with AsyncExitStack() as exits:
+            stack = await start(exits, config)
+            unknown = await stack.client.post("/graphql", json={"extensions": apq})
+            assert "PERSISTED_QUERY_NOT_FOUND" in unknown.text
+            registered = await stack.client.post(
+                "/graphql", json={"query": query, "extensions": apq}
+            )
+            assert registered.json() == {"data": {"me": {"username": "ada"}}}
+            for _ in range(2):
+                assert await stack.query(query) == {"data": {"me": {"username": "ada"}}}
+
+            def exported(got: list[ReceivedPoint]) -> bool:
+                return (
+                    _value(got, HIT, kind="plan") >= 2
+                    and _value(got, MISS, kind="plan") >= 1
+                    and _value(got, MISS, kind="entity") >= 1
+                    and _value(got, HIT, kind="entity") >= 1
+                    and _value(got, "supergraph.persisted_queries", result="miss") >= 1
+                    and _value(got, "supergraph.persisted_queries", result="registered") >= 1
+                    and _value(got, "apollo.router.cache.size", kind="plan") >= 1
+                )
+
+            found = await points(receiver, exported, "cache and persisted query counts")
+    hits = _latest(found, HIT, kind="plan")
+    assert hits is not None
+    assert (hits.kind, hits.monotonic, hits.temporality, hits.unit) == (
+        "sum",
+        True,
+        CUMULATIVE,
+        "{lookup}",
+    )
+    assert hits.attributes == {"kind": "plan"}
+    assert _value(found, HIT, kind="plan") + _value(found, MISS, kind="plan") >= 3
+    size = _latest(found, "apollo.router.cache.size", kind="plan")
+    assert size is not None and size.kind == "gauge"
+    stored = _latest(found, "apollo.router.cache.storage.estimated_size", kind="plan")
+    assert stored is not None and stored.unit == "By" and stored.sum > 0
+    entity = _latest(found, MISS, kind="entity")
+    assert entity is not None and entity.attributes["graphql.type.name"] == "Query"
 
 
 async def test_metrics_go_over_otlp_grpc_with_delta_temporality() -> None:

@@ -55,7 +55,8 @@ SERVER, CLIENT, INTERNAL = 2, 3, 1
 
 @dataclass(frozen=True)
 class ReceivedPoint:
-    """One histogram data point of an exported metric."""
+    """One data point of an exported metric: a histogram's (count, sum), or a sum's or
+    gauge's value (in `sum`, `count` 0)."""
 
     service: str
     instance: str
@@ -66,7 +67,11 @@ class ReceivedPoint:
     count: int
     sum: float
     temporality: int
-    """opentelemetry.proto AggregationTemporality: 1 delta, 2 cumulative."""
+    """opentelemetry.proto AggregationTemporality: 1 delta, 2 cumulative (0: a gauge)."""
+    kind: str = "histogram"
+    """The metric's data: histogram, sum or gauge."""
+    monotonic: bool = False
+    """A sum that only grows (a counter)."""
 
 
 def points_of(body: bytes) -> list[ReceivedPoint]:
@@ -75,23 +80,45 @@ def points_of(body: bytes) -> list[ReceivedPoint]:
     points: list[ReceivedPoint] = []
     for resource_metrics in request.resource_metrics:
         resource = {a.key: _value(a.value) for a in resource_metrics.resource.attributes}
+        service = str(resource.get("service.name", ""))
+        instance = str(resource.get("service.instance.id", ""))
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
-                if metric.WhichOneof("data") != "histogram":
-                    continue
-                for point in metric.histogram.data_points:
-                    points.append(
-                        ReceivedPoint(
-                            service=str(resource.get("service.name", "")),
-                            instance=str(resource.get("service.instance.id", "")),
-                            name=metric.name,
-                            unit=metric.unit,
-                            attributes={a.key: _value(a.value) for a in point.attributes},
-                            count=point.count,
-                            sum=point.sum,
-                            temporality=metric.histogram.aggregation_temporality,
+                kind = metric.WhichOneof("data")
+                if kind == "histogram":
+                    for point in metric.histogram.data_points:
+                        points.append(
+                            ReceivedPoint(
+                                service=service,
+                                instance=instance,
+                                name=metric.name,
+                                unit=metric.unit,
+                                attributes={a.key: _value(a.value) for a in point.attributes},
+                                count=point.count,
+                                sum=point.sum,
+                                temporality=metric.histogram.aggregation_temporality,
+                            )
                         )
-                    )
+                elif kind in ("sum", "gauge"):
+                    data = metric.sum if kind == "sum" else metric.gauge
+                    for number in data.data_points:
+                        value = number.as_double if number.HasField("as_double") else number.as_int
+                        points.append(
+                            ReceivedPoint(
+                                service=service,
+                                instance=instance,
+                                name=metric.name,
+                                unit=metric.unit,
+                                attributes={a.key: _value(a.value) for a in number.attributes},
+                                count=0,
+                                sum=float(value),
+                                temporality=metric.sum.aggregation_temporality
+                                if kind == "sum"
+                                else 0,
+                                kind=kind,
+                                monotonic=kind == "sum" and metric.sum.is_monotonic,
+                            )
+                        )
     return points
 
 
