@@ -57,9 +57,10 @@ class SubgraphContext:
 
     `claims` are the caller's verified claims forwarded by the router (None when
     anonymous); `subject` is their `sub`, an opaque string (an identity
-    provider's UUID as well as "7"), and `user_id` the same as our integer user
-    id when it is one (the key of this graph's user rows): a caller whose subject
-    is not an integer is signed in all the same, never anonymous (`access.py`).
+    provider's UUID as well as "7"): what a caller owns (orders, reviews) is
+    stored under it. `user_id` is the same as accounts' integer user id when it is
+    one (the key of accounts' user rows): a caller whose subject is not an integer
+    is signed in all the same, never anonymous (`access.py`).
     Without a router key configured (development only) `user_id` comes from the
     insecure `x-user-id` header instead, and `claims` is None. `request_id` names
     the request in log lines (see `request_id()`).

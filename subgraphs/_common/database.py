@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from loaders import SerialSession, StatementCounter
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.domain import Domain
-from subgraphs._common.migrations import MigrationReport, migrate
+from subgraphs._common.migrations import MigrationError, MigrationReport, migrate
 from subgraphs._common.seeding import Scale
 
 log = logging.getLogger("subgraphs")
@@ -74,12 +74,28 @@ class Database:
         database as it was. On PostgreSQL an advisory lock serialises replicas that
         start together.
         """
-        async with self.engine.begin() as connection:
-            await self._lock_and_create_schema(connection)
-            report = await connection.run_sync(migrate, domain.migrations)
-            if report.was_empty and seed_scale is not None:
-                await domain.seed(connection, seed_scale)
-                await self._advance_sequences(connection, domain.metadata)
+        async with self.engine.connect() as connection:
+            sqlite = self.config.is_sqlite
+            if sqlite:
+                # SQLite changes a column's type by copying its table (Alembic's batch
+                # mode), which drops a table other tables reference: allowed only with
+                # foreign keys off, and PRAGMA foreign_keys is a no-op inside a
+                # transaction. The result is checked before the commit instead.
+                await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                await connection.commit()
+            try:
+                async with connection.begin():
+                    await self._lock_and_create_schema(connection)
+                    report = await connection.run_sync(migrate, domain.migrations)
+                    if report.was_empty and seed_scale is not None:
+                        await domain.seed(connection, seed_scale)
+                        await self._advance_sequences(connection, domain.metadata)
+                    if sqlite:
+                        await _check_foreign_keys(connection)
+            finally:
+                if sqlite:
+                    await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    await connection.commit()
         if report.applied:
             log.info(
                 "%s: migrated %s from version %d to %d%s",
@@ -171,6 +187,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+async def _check_foreign_keys(connection: AsyncConnection) -> None:
+    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        raise MigrationError(f"migrations left rows breaking foreign keys: {broken[:5]}")
 
 
 def _drop_all_tables(connection: Any) -> None:

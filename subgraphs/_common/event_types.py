@@ -23,7 +23,7 @@ class OrderPlaced:
     """orders: an order was placed (status PENDING); inventory should reserve its items."""
 
     order_id: int
-    user_id: int
+    user_id: str | int  # the owner's subject; an integer in events recorded before it was one
     items: tuple[OrderedItem, ...]
 
 
@@ -63,7 +63,7 @@ class OrderCancelled:
     """orders: a CONFIRMED order was cancelled; inventory should give its stock back."""
 
     order_id: int
-    user_id: int
+    user_id: str | int  # the owner's subject; an integer in events recorded before it was one
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ class OrderStatusChanged:
     """
 
     order_id: int
-    user_id: int
+    user_id: str | int  # the owner's subject; an integer in events recorded before it was one
     status: str
     version: int
     reason: str | None

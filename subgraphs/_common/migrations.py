@@ -25,7 +25,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, insert, select
 
-from subgraphs._common.sqltypes import UTCDateTime
+from subgraphs._common.sqltypes import SUBJECT_LENGTH, UTCDateTime
 
 MIGRATIONS_TABLE = "subgraph_migrations"
 
@@ -97,3 +97,27 @@ def migrate(connection: Connection, migrations: Sequence[Migration]) -> Migratio
         )
         applied.append(migration.version)
     return MigrationReport(previous_version=len(recorded), applied=tuple(applied))
+
+
+def subject_column(table: str, column: str) -> Callable[[Operations], None]:
+    """A migration turning an integer owner column into a subject (an opaque string).
+
+    Owners were our integer user ids, so a subject that is not one (an identity
+    provider's UUID) could own nothing. The ids become their decimal text ("7"), which
+    is the subject the router signs for that user, so every existing row keeps its
+    owner. PostgreSQL converts in place (`USING`, indexes and constraints rebuilt);
+    SQLite cannot alter a column type, so Alembic's batch mode copies the table.
+    """
+
+    def upgrade(op: Operations) -> None:
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                column,
+                existing_type=Integer(),
+                type_=String(SUBJECT_LENGTH),
+                existing_nullable=False,
+                postgresql_using=f"{column}::varchar({SUBJECT_LENGTH})",
+            )
+
+    upgrade.__name__ = f"{table}_{column}_to_subject"
+    return upgrade

@@ -88,8 +88,9 @@ def at(*, days: float = 0, seconds: float = 0) -> datetime:
 # -- accounts facts (users 1..Scale.users) -------------------------------------------
 
 
-def username(user_id: int) -> str:
-    """The username of user `user_id` (reviews copies it for `@provides`)."""
+def username(user_id: int | str) -> str:
+    """The username of user `user_id` (reviews copies it for `@provides`); a subject
+    string like "7" gives the same name as the integer."""
     return f"user{user_id}"
 
 

@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+SUBJECT_LENGTH = 255
+"""Width of the columns holding a subject (the `sub` of whoever owns a row): identity
+providers' subjects are opaque strings, UUIDs and the like, well under this."""
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on both backends.

@@ -12,6 +12,7 @@ from loaders import KeyLoader
 from subgraphs._common.access import require_owner, unknown_subject
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import parse_int_id
+from subgraphs._common.identity import user_id_from
 from subgraphs._common.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs.accounts.models import UserRow
@@ -47,7 +48,7 @@ class User:
     )  # type: ignore[untyped-decorator]
     def email(self, info: AccountsInfo) -> str | None:
         """Only for the user themself, or a caller with scope `user:email` (else an error)."""
-        require_owner(info, int(self.id), EMAIL_SCOPE)
+        require_owner(info, self.id, EMAIL_SCOPE)
         return self.email_address
 
     @classmethod
@@ -61,7 +62,14 @@ class User:
         )
 
     @classmethod
-    async def resolve_reference(cls, info: AccountsInfo, id: int) -> User | None:
+    async def resolve_reference(cls, info: AccountsInfo, id: strawberry.ID) -> User | None:
+        """Other graphs name users by subject (an opaque string): one that is not one
+        of our integer ids (an identity provider's UUID) has no account here: null."""
+        user_id = user_id_from(str(id))
+        return None if user_id is None else await cls.load(info, user_id)
+
+    @classmethod
+    async def load(cls, info: AccountsInfo, id: int) -> User | None:
         row = await users_by_id(info).load(id)
         return None if row is None else cls.from_row(row)
 
@@ -75,11 +83,11 @@ class Query:
         user_id = info.context.user_id
         if user_id is None and info.context.subject is not None:
             raise unknown_subject(info.context.subject)
-        return None if user_id is None else await User.resolve_reference(info, user_id)
+        return None if user_id is None else await User.load(info, user_id)
 
     @strawberry.field(description="The user with this id, if any.")  # type: ignore[untyped-decorator]
     async def user(self, info: AccountsInfo, id: strawberry.ID) -> User | None:
-        return await User.resolve_reference(info, parse_int_id(id))
+        return await User.load(info, parse_int_id(id))
 
     @strawberry.field(description="Users, a page at a time (`first`, `after`).")  # type: ignore[untyped-decorator]
     async def users(

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 
 from events import create_event_tables
-from subgraphs._common.migrations import Migration
+from subgraphs._common.migrations import Migration, subject_column
 from subgraphs._common.sqltypes import UTCDateTime
 
 
@@ -71,4 +71,5 @@ MIGRATIONS = [
         "add status reason and version, product revision and discontinued",
         add_status_reason_version_and_product_facts,
     ),
+    Migration(4, "orders.user_id becomes a subject string", subject_column("orders", "user_id")),
 ]

@@ -1,7 +1,8 @@
 """The orders tables (owned by this subgraph only).
 
 Users and products belong to other subgraphs: `user_id` and `product_upc` are plain
-columns (no foreign keys across domains). `product_prices` is the price list orders
+columns (no foreign keys across domains). `user_id` is the owner's subject, an opaque
+string ("7", or an identity provider's UUID; integers before migration 4). `product_prices` is the price list orders
 sells at -- its own copy of the catalogue's price facts (`seeding.product_price`),
 so placing an order never reads another subgraph's tables.
 """
@@ -15,7 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, UniqueCons
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from events import EventTables, Outbox
-from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
+from subgraphs._common.sqltypes import NAMING_CONVENTION, SUBJECT_LENGTH, UTCDateTime
 
 IDEMPOTENCY_KEY_LENGTH = 100
 STATUS_REASON_LENGTH = 500
@@ -61,7 +62,7 @@ class OrderRow(Base):
     __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[str] = mapped_column(String(SUBJECT_LENGTH), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH))
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))

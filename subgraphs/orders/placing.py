@@ -57,7 +57,8 @@ class Line:
 class OrderRequest:
     """A validated placeOrder request."""
 
-    user_id: int
+    user_id: str
+    """The caller's subject (opaque: "7" or an identity provider's UUID)."""
     idempotency_key: str
     lines: tuple[Line, ...]
 
@@ -77,7 +78,7 @@ def request_fingerprint(lines: Sequence[Line]) -> str:
 
 
 def validate_request(
-    user_id: int, idempotency_key: str, lines: Sequence[tuple[str, int]]
+    user_id: str, idempotency_key: str, lines: Sequence[tuple[str, int]]
 ) -> OrderRequest:
     """The request, or a BAD_USER_INPUT error naming the first bad field (no SQL)."""
     key = check_text(idempotency_key.strip(), field="idempotencyKey")

@@ -65,7 +65,7 @@ def orders_by_id(info: OrdersInfo) -> KeyLoader[OrderRow, int]:
     return info.context.loaders.by_key(OrderRow, OrderRow.id)
 
 
-def orders_by_user(info: OrdersInfo, first: int) -> ForeignKeyLoader[OrderRow, int]:
+def orders_by_user(info: OrdersInfo, first: int) -> ForeignKeyLoader[OrderRow, str]:
     return info.context.loaders.by_foreign_key(
         OrderRow, OrderRow.user_id, order_by=[OrderRow.placed_at.desc()], limit=first
     )
@@ -88,7 +88,7 @@ class User:
     id: strawberry.ID = strawberry.field(description="The user's id.")
 
     @classmethod
-    def resolve_reference(cls, id: int) -> User:
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=strawberry.ID(str(id)))
 
     @strawberry.federation.field(
@@ -100,8 +100,8 @@ class User:
         # Nullable (like accounts' `email`): a refusal nulls this field, not the whole user.
         # Checked before the load: a refused caller costs no statement, the others share
         # one batch.
-        require_owner(info, int(self.id), ORDERS_SCOPE)
-        rows = await orders_by_user(info, check_first(first)).load(int(self.id))
+        require_owner(info, str(self.id), ORDERS_SCOPE)
+        rows = await orders_by_user(info, check_first(first)).load(str(self.id))
         return [Order.from_row(row) for row in rows]
 
 
@@ -156,7 +156,7 @@ class Order:
         """The order as stored; with `status`, as of that change of its status."""
         return cls(
             id=strawberry.ID(str(row.id)),
-            user=User(id=strawberry.ID(str(row.user_id))),
+            user=User(id=strawberry.ID(row.user_id)),
             total=Money(amount=row.total_amount, currency=row.currency),
             status=OrderStatus(row.status if status is None else status.status),
             placed_at=row.placed_at,
@@ -301,7 +301,7 @@ class Subscription:
     async def order_placed(self, info: OrdersInfo) -> AsyncIterator[Order]:
         """Every order placed from now on (staff: scope `orders:read`)."""
         if ORDERS_SCOPE not in info.context.scopes:
-            raise forbidden() if info.context.user_id is not None else unauthenticated()
+            raise forbidden() if info.context.subject is not None else unauthenticated()
         context = live_of(info.context)
         live = context.live
         subject = live.streams.subject("orders", "OrderPlaced")

@@ -51,7 +51,7 @@ async def seed(connection: AsyncConnection, scale: Scale) -> None:
         orders.append(
             {
                 "id": order_id,
-                "user_id": rng.randint(1, scale.users),
+                "user_id": str(rng.randint(1, scale.users)),
                 "idempotency_key": f"seed-{order_id}",
                 "request_hash": request_fingerprint(lines),
                 "status": status.value,

@@ -20,7 +20,7 @@ from subgraphs.orders.models import OUTBOX, STATUS_REASON_LENGTH, OrderRow, Orde
 
 
 def status_changed(
-    order_id: int, user_id: int, status: OrderStatus, version: int, reason: str | None = None
+    order_id: int, user_id: str, status: OrderStatus, version: int, reason: str | None = None
 ) -> Event[OrderStatusChanged]:
     return ORDER_STATUS_CHANGED.create(
         order_id, OrderStatusChanged(order_id, user_id, status.value, version, reason)
@@ -43,7 +43,7 @@ async def transition(
     reason: str | None = None,
     *,
     record: bool = True,
-) -> tuple[int, int] | None:
+) -> tuple[str, int] | None:
     reason = clip_reason(reason)
     changed = (
         await session.execute(

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 
 from events import create_event_tables
-from subgraphs._common.migrations import Migration
+from subgraphs._common.migrations import Migration, subject_column
 from subgraphs._common.sqltypes import UTCDateTime
 
 
@@ -65,5 +65,8 @@ MIGRATIONS = [
         3,
         "add known product revision and discontinued, event tables",
         add_product_facts_and_event_tables,
+    ),
+    Migration(
+        4, "reviews.author_id becomes a subject string", subject_column("reviews", "author_id")
     ),
 ]

@@ -1,7 +1,8 @@
 """The reviews tables (owned by this subgraph only).
 
 Authors and products belong to other subgraphs: `author_id` and `product_upc` are
-plain indexed columns (no foreign keys across domains). The row keeps the author's
+plain indexed columns (no foreign keys across domains); `author_id` is the author's
+subject, an opaque string ("7", or an identity provider's UUID). The row keeps the author's
 username so that `Review.author @provides(fields: "username")` needs no accounts call.
 
 `known_products` is reviews' local read model of the catalogue: the products that
@@ -19,11 +20,14 @@ from sqlalchemy import CheckConstraint, MetaData, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from events import EventTables, Outbox
-from subgraphs._common.sqltypes import NAMING_CONVENTION, UTCDateTime
+from subgraphs._common.sqltypes import NAMING_CONVENTION, SUBJECT_LENGTH, UTCDateTime
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+USERNAME_LENGTH = 64
 
 
 class ReviewRow(Base):
@@ -32,8 +36,8 @@ class ReviewRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_upc: Mapped[str] = mapped_column(String(12), index=True)
-    author_id: Mapped[int] = mapped_column(index=True)
-    author_username: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str] = mapped_column(String(SUBJECT_LENGTH), index=True)
+    author_username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
     body: Mapped[str] = mapped_column(Text())
     rating: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -34,7 +34,7 @@ from subgraphs._common.pagination import check_first
 from subgraphs._common.schema import SubgraphSchema
 from subgraphs._common.seeding import product_id_for_upc, username
 from subgraphs._common.tags import PARTNER
-from subgraphs.reviews.models import KnownProductRow, ReviewRow
+from subgraphs.reviews.models import USERNAME_LENGTH, KnownProductRow, ReviewRow
 
 ReviewsInfo = Info[SubgraphContext, None]
 
@@ -58,7 +58,7 @@ def reviews_by_product(info: ReviewsInfo, first: int) -> ForeignKeyLoader[Review
     )
 
 
-def reviews_by_author(info: ReviewsInfo, first: int) -> ForeignKeyLoader[ReviewRow, int]:
+def reviews_by_author(info: ReviewsInfo, first: int) -> ForeignKeyLoader[ReviewRow, str]:
     return info.context.loaders.by_foreign_key(
         ReviewRow, ReviewRow.author_id, order_by=NEWEST_FIRST, limit=first
     )
@@ -92,13 +92,13 @@ class User:
     )
 
     @classmethod
-    def resolve_reference(cls, id: int) -> User:
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=strawberry.ID(str(id)))
 
     @strawberry.field(description="The user's reviews, newest first.")  # type: ignore[untyped-decorator]
     async def reviews(self, info: ReviewsInfo, first: int = DEFAULT_REVIEWS) -> list[Review]:
         """The user's newest reviews (`first` 0..100)."""
-        rows = await reviews_by_author(info, check_first(first)).load(int(self.id))
+        rows = await reviews_by_author(info, check_first(first)).load(str(self.id))
         return [Review.from_row(row) for row in rows]
 
 
@@ -149,7 +149,7 @@ class Review:
             body=row.body,
             rating=row.rating,
             created_at=row.created_at,
-            author=User(id=strawberry.ID(str(row.author_id)), username=row.author_username),
+            author=User(id=strawberry.ID(row.author_id), username=row.author_username),
             product=Product(upc=row.product_upc),
         )
 
@@ -226,8 +226,10 @@ class Mutation:
             author_id=author_id,
             # The router's identity token carries only `sub` and `scope` (auth/signing.py),
             # no username claim; accounts derives usernames from ids with this same shared
-            # fact, so the provided `username` always agrees with the owner's.
-            author_username=username(author_id),
+            # fact, so the provided `username` always agrees with the owner's. (A subject
+            # that is no accounts id, a UUID, has no account: its derived name is clipped
+            # to the column.)
+            author_username=username(author_id)[:USERNAME_LENGTH],
             body=body,
             rating=rating,
             created_at=datetime.now(UTC),

@@ -42,7 +42,7 @@ async def seed(connection: AsyncConnection, scale: Scale) -> None:
             {
                 "id": review_id,
                 "product_upc": product_upc(rng.randint(1, scale.products)),
-                "author_id": author_id,
+                "author_id": str(author_id),
                 "author_username": username(author_id),
                 "body": f"{rng.choice(OPENINGS[rating])} {rng.choice(DETAILS)}",
                 "rating": rating,

@@ -109,6 +109,38 @@ def write_key(path: Path) -> ed25519.Ed25519PrivateKey:
     return key
 
 
+def make_keys(keys: Path) -> tuple[TokenSigner, TokenSigner]:
+    """In `keys`: the test identity provider's key (idp.pem) and the router's identity
+    key (router.pem, router.pub for the subgraphs); their signers (users, router)."""
+    keys.mkdir(parents=True, exist_ok=True)
+    users = TokenSigner(
+        write_key(keys / "idp.pem"), "EdDSA", IDP_ISSUER, IDP_AUDIENCE, ttl=3600, kid="idp-1"
+    )
+    router = TokenSigner(write_key(keys / "router.pem"), "EdDSA", "supergraph-router", "subgraphs")
+    return users, router
+
+
+def security_config(keys: Path, *, identity_kid: str | None = "router-1") -> dict[str, Any]:
+    """router.yaml's `authentication` and `identity` sections for the keys in `keys`."""
+    identity: dict[str, Any] = {"private_key_file": str(keys / "router.pem")}
+    if identity_kid is not None:
+        identity["kid"] = identity_kid
+    return {
+        "authentication": {
+            "issuer": IDP_ISSUER,
+            "audience": IDP_AUDIENCE,
+            "keys": [
+                {
+                    "kid": "idp-1",
+                    "algorithms": ["EdDSA"],
+                    "public_key_file": str(keys / "idp.pub"),
+                }
+            ],
+        },
+        "identity": identity,
+    }
+
+
 @dataclass
 class Response:
     status: int
@@ -203,42 +235,20 @@ class System:
     # -- start-up ---------------------------------------------------------------------
 
     def _make_keys(self) -> None:
-        keys = self.workdir / "keys"
-        keys.mkdir(parents=True, exist_ok=True)
-        self.users = TokenSigner(
-            write_key(keys / "idp.pem"), "EdDSA", IDP_ISSUER, IDP_AUDIENCE, ttl=3600, kid="idp-1"
-        )
-        self.router_identity = TokenSigner(
-            write_key(keys / "router.pem"), "EdDSA", "supergraph-router", "subgraphs"
-        )
+        self.users, self.router_identity = make_keys(self.workdir / "keys")
 
     def security_config(self, *, identity_kid: str | None = "router-1") -> dict[str, Any]:
         """router.yaml's `authentication` and `identity` sections for this system."""
-        keys = self.workdir / "keys"
-        identity: dict[str, Any] = {"private_key_file": str(keys / "router.pem")}
-        if identity_kid is not None:
-            identity["kid"] = identity_kid
-        return {
-            "authentication": {
-                "issuer": IDP_ISSUER,
-                "audience": IDP_AUDIENCE,
-                "keys": [
-                    {
-                        "kid": "idp-1",
-                        "algorithms": ["EdDSA"],
-                        "public_key_file": str(keys / "idp.pub"),
-                    }
-                ],
-            },
-            "identity": identity,
-        }
+        return security_config(self.workdir / "keys", identity_kid=identity_kid)
 
-    def token(self, user_id: int, scopes: tuple[str, ...] = ()) -> str:
+    def token(self, user_id: int | str, scopes: tuple[str, ...] = ()) -> str:
         """A user token of the test identity provider, as a client would send it."""
         assert self.users is not None
         return self.users.sign(str(user_id), scopes)
 
-    def as_user(self, user_id: int = ACTING_USER, scopes: tuple[str, ...] = ()) -> dict[str, str]:
+    def as_user(
+        self, user_id: int | str = ACTING_USER, scopes: tuple[str, ...] = ()
+    ) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token(user_id, scopes)}"}
 
     def as_staff(self) -> dict[str, str]:

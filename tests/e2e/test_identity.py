@@ -64,7 +64,7 @@ def owner(system: System) -> int:
     """The first seeded user with orders (other than the tests' own users)."""
     [(user_id,)] = system.rows(
         "orders",
-        "SELECT MIN(user_id) FROM orders WHERE user_id NOT IN (?, ?)",
+        "SELECT MIN(CAST(user_id AS INTEGER)) FROM orders WHERE user_id NOT IN (?, ?)",
         ACTING_USER,
         STAFF_USER,
     )

@@ -36,7 +36,7 @@ def order_input(key: str, lines: list[tuple[int, int]]) -> dict[str, Any]:
     return {"input": {"idempotencyKey": key, "items": items}}
 
 
-def orders_with_key(system: System, key: str) -> list[tuple[int, int]]:
+def orders_with_key(system: System, key: str) -> list[tuple[int, str]]:
     return system.rows("orders", "SELECT id, user_id FROM orders WHERE idempotency_key = ?", key)
 
 
@@ -61,7 +61,7 @@ def test_place_order_twice_with_one_idempotency_key_creates_one_order(system: Sy
     ]
     assert all(i["product"]["name"] for i in order["items"])
     # One row in the orders database, and the router reads it back.
-    assert orders_with_key(system, key) == [(int(order["id"]), ACTING_USER)]
+    assert orders_with_key(system, key) == [(int(order["id"]), str(ACTING_USER))]
     again = system.post(
         "query ($id: ID!) { order(id: $id) { id total { amount } } }",
         {"id": order["id"]},
@@ -140,7 +140,7 @@ def test_create_review_through_the_router(system: System) -> None:
     rows = system.rows(
         "reviews", "SELECT product_upc, author_id FROM reviews WHERE id = ?", int(review["id"])
     )
-    assert rows == [(product_upc(4), ACTING_USER)]
+    assert rows == [(product_upc(4), str(ACTING_USER))]
 
 
 def test_a_wrong_variable_type_in_a_mutation_is_rejected_by_the_router(system: System) -> None:
@@ -213,10 +213,10 @@ def test_two_mutations_in_one_operation_each_write_once(system: System) -> None:
     review, order = response.data["createReview"], response.data["placeOrder"]
     assert review["product"] == {"upc": product_upc(6)} and review["rating"] == 3
     assert order["total"] == {"amount": product_price(6)}
-    assert orders_with_key(system, key) == [(int(order["id"]), ACTING_USER)]
+    assert orders_with_key(system, key) == [(int(order["id"]), str(ACTING_USER))]
     assert system.rows(
         "reviews", "SELECT body, author_id FROM reviews WHERE id = ?", int(review["id"])
-    ) == [("Two at once.", ACTING_USER)]
+    ) == [("Two at once.", str(ACTING_USER))]
     assert measured.requests == {
         "accounts": 0,
         "products": 0,

@@ -58,7 +58,7 @@ def _data(result: Any) -> Any:
     return result.data
 
 
-def as_user(sub: int, *scopes: str) -> Claims:
+def as_user(sub: int | str, *scopes: str) -> Claims:
     """A verified identity, as the router forwards it."""
     return Claims(subject=str(sub), scopes=frozenset(scopes))
 
@@ -296,7 +296,7 @@ async def test_user_orders_in_a_batch_only_the_callers_own_at_the_same_cost(
     orders: Harness,
 ) -> None:
     rows = await _order_rows(orders)
-    owner = rows[0].user_id
+    owner = int(rows[0].user_id)
     ids = sorted(set(range(1, 100)) | {owner})
     representations = [{"__typename": "User", "id": str(i)} for i in ids]
     before = orders.statements
@@ -311,7 +311,7 @@ async def test_user_orders_in_a_batch_only_the_callers_own_at_the_same_cost(
     assert orders.statements - before == 2
     assert result.data is not None
     entities = result.data["_entities"]
-    owned = {row.id for row in rows if row.user_id == owner}
+    owned = {row.id for row in rows if row.user_id == str(owner)}
     for i, entity in zip(ids, entities, strict=True):
         if i == owner:
             assert entity["orders"] and {int(o["id"]) for o in entity["orders"]} <= owned
@@ -372,7 +372,7 @@ async def test_order_query_for_the_owner_a_reader_and_nobody_else(orders: Harnes
     assert own["order"]["id"] == str(row.id)
     assert own["order"]["user"] == {"id": str(row.user_id)}
     assert _data(await _as(orders, READER, query)) == own
-    for claims, code in [(as_user(row.user_id + 1), "FORBIDDEN"), (None, "UNAUTHENTICATED")]:
+    for claims, code in [(as_user(int(row.user_id) + 1), "FORBIDDEN"), (None, "UNAUTHENTICATED")]:
         result = await _as(orders, claims, query)
         assert result.data == {"order": None}
         _refused(result, code, ["order"])
@@ -614,7 +614,7 @@ async def test_place_order_is_always_for_the_verified_caller(fresh_orders: Harne
     assert order["user"] == {"id": "12"}
     async with fresh_orders.database.session() as session:
         stored = await session.get(OrderRow, int(order["id"]))
-    assert stored is not None and stored.user_id == 12
+    assert stored is not None and stored.user_id == "12"
     # There is no way to name another user: the input has no such field.
     variables = _input("theirs", [(4, 1)])
     variables["input"]["userId"] = "13"

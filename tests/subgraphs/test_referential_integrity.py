@@ -21,6 +21,7 @@ from subgraphs.reviews.migrations import MIGRATIONS as REVIEWS_MIGRATIONS
 from subgraphs.reviews.models import KnownProductRow, ReviewRow
 from tests.loaders.backends import Backend
 from tests.subgraphs.conftest import TEST_SCALE, Harness, SubgraphFactory
+from tests.subgraphs.test_subject_migration import before_subjects
 
 UNKNOWN_UPC = "999999999998"  # 12 digits, like every UPC, but no such product
 
@@ -107,7 +108,7 @@ async def test_migrating_an_existing_database_learns_the_products_its_reviews_re
 
     async def seed_version_1(connection: AsyncConnection, _scale: Scale) -> None:
         await connection.execute(
-            insert(ReviewRow),
+            insert(before_subjects(ReviewRow.__table__, "author_id")),  # an integer author then
             [
                 {
                     "id": n,
@@ -135,7 +136,8 @@ async def test_migrating_an_existing_database_learns_the_products_its_reviews_re
     try:
         await database.prepare(version_1, seed_scale=Scale(1))
         report = await database.prepare(reviews_domain, seed_scale=Scale(1))
-        assert report.applied == (2, 3)  # 3: the read model gains revision and discontinued
+        # 3: the read model gains revision and discontinued; 4: authors become subjects
+        assert report.applied == (2, 3, 4)
         async with database.session() as session:
             known = set(await session.scalars(select(KnownProductRow.product_upc)))
         assert known == {product_upc(3), product_upc(5)}
