@@ -1,4 +1,4 @@
-"""The span tree of a query across four domains, received by a real OTLP receiver over the wire.
+"""The span tree of a query across the five domains, received by a real OTLP receiver over the wire.
 
 The bundled subgraphs and the router run as processes (tests/kit/traced_stack.py),
 each exporting over OTLP HTTP/protobuf to the receiver (tests/kit/otlp_receiver.py,
@@ -16,16 +16,23 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.system import STAFF_USER, make_keys, security_config
 from tests.kit.otlp_receiver import CLIENT, SERVER, OtlpHttpReceiver, ReceivedSpan
 from tests.kit.traced_stack import TracedStack
 
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
 QUERY = """query LatestReviews {
-  latestReviews(first: 3) { body author { name } product { name inStock } }
+  latestReviews(first: 3) {
+    body
+    author { name orders(first: 1) { id } }
+    product { name inStock }
+  }
 }"""
-DOMAINS = {"reviews", "accounts", "products", "inventory"}
-"""The subgraphs LatestReviews reaches (reviews, then authors, products, stock)."""
+DOMAINS = {"reviews", "accounts", "products", "inventory", "orders"}
+"""The subgraphs LatestReviews reaches (reviews, then authors, their orders, products,
+stock). The authors' orders need a caller allowed to read them (scope orders:read):
+the router verifies the client's token and signs its identity for the subgraphs."""
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +60,12 @@ def stack(
             }
         }
     }
-    running = TracedStack(tmp_path_factory.mktemp("otlp"), receiver.endpoint, config)
+    workdir = tmp_path_factory.mktemp("otlp")
+    users, _router = make_keys(workdir / "keys")
+    identity = {"SUBGRAPHS_IDENTITY_PUBLIC_KEY_FILE": str(workdir / "keys" / "router.pub")}
+    config.update(security_config(workdir / "keys"))
+    running = TracedStack(workdir, receiver.endpoint, config, extra_env=identity)
+    running.signed_in = {"authorization": f"Bearer {users.sign(str(STAFF_USER), ('orders:read',))}"}
     running.start()
     try:
         yield running
@@ -84,9 +96,12 @@ def _complete(spans: list[ReceivedSpan]) -> bool:
 def test_a_query_is_one_trace_from_the_client_through_the_router_to_each_subgraphs_sql(
     stack: TracedStack, receiver: OtlpHttpReceiver
 ) -> None:
-    response = stack.post(QUERY, headers={"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"})
+    headers = {"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01", **stack.signed_in}
+    response = stack.post(QUERY, headers=headers)
     assert response.status_code == 200, response.text
     assert "errors" not in response.json(), response.text
+    reviews = response.json()["data"]["latestReviews"]
+    assert any(review["author"]["orders"] for review in reviews)  # orders answered
     spans = receiver.wait_for(_complete, what="router, subgraph and SQL spans of the trace")
     trace = [s for s in spans if s.trace_id == CLIENT_TRACE]
     index = _by_id(trace)
@@ -113,7 +128,7 @@ def test_a_query_is_one_trace_from_the_client_through_the_router_to_each_subgrap
         assert stages["execution"] in _ancestors(fetch, index)
     paths = {f.attributes["subgraph.name"]: f.attributes["supergraph.plan.path"] for f in fetches}
     assert paths["reviews"] == "/"
-    assert paths["accounts"] == "/latestReviews/@/author"
+    assert paths["accounts"] == paths["orders"] == "/latestReviews/@/author"
     assert paths["products"] == "/latestReviews/@/product"
 
     # Each fetch's HTTP client span is the parent of the subgraph's server span.
@@ -149,11 +164,16 @@ def test_log_lines_name_their_trace_and_their_subgraph(
     stack: TracedStack, receiver: OtlpHttpReceiver
 ) -> None:
     trace = "5bf92f3577b34da6a3ce929d0e0e4737"
-    response = stack.post(QUERY, headers={"traceparent": f"00-{trace}-{CLIENT_SPAN}-01"})
+    headers = {"traceparent": f"00-{trace}-{CLIENT_SPAN}-01", **stack.signed_in}
+    response = stack.post(QUERY, headers=headers)
     assert response.status_code == 200
     receiver.wait_for(
-        lambda spans: any(s.trace_id == trace and s.service == "router" for s in spans),
-        what="the router's spans (its access line is written before they are exported)",
+        lambda spans: any(
+            s.trace_id == trace and s.service == "router" and s.kind == SERVER for s in spans
+        ),
+        # Its stages' spans may be exported while the request still runs: the server
+        # span ends after the access line is written.
+        what="the router's server span (its access line is written before it ends)",
     )
     # The router's stderr is not a terminal: JSON lines, the access line with the trace id.
     lines = [json.loads(line) for line in stack.log("router").splitlines() if line.startswith("{")]

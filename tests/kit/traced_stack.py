@@ -53,6 +53,8 @@ class TracedStack:
         self.router_url = ""
         self.admin_url = ""
         self.client = httpx.Client(timeout=60.0)
+        self.signed_in: dict[str, str] = {}
+        """Headers of a signed-in client, when the test configured authentication."""
 
     def env(self) -> dict[str, str]:
         env = {
