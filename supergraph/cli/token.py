@@ -29,7 +29,12 @@ def scope_list(values: list[str]) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sub", required=True, metavar="ID", help="the user id (JWT `sub`)")
+    parser.add_argument(
+        "--sub",
+        required=True,
+        metavar="ID",
+        help="the user id (JWT `sub`): any string, e.g. 7 or a UUID",
+    )
     parser.add_argument(
         "--scope",
         action="append",
