@@ -30,6 +30,7 @@ from subgraphs.__main__ import build_parser as subgraphs_parser
 from supergraph.__main__ import build_parser as supergraph_parser
 from supergraph.http.config import load_config
 from supergraph.http.server import build_app
+from supergraph.http.telemetry_config import DEFAULT_ADMIN_LISTEN
 from supergraph.schema import load_supergraph
 from tests.kit.processes import OurRouter, free_port
 
@@ -141,6 +142,9 @@ def test_dockerfile_user_command_and_sources() -> None:
     assert (args.command, args.host, args.port) == ("serve", "0.0.0.0", 4000)
     assert args.supergraph == "/app/schema.graphql"
     assert "COPY schema.graphql /app/schema.graphql" in dockerfile
+    (exposed,) = re.findall(r"^EXPOSE (.*)$", dockerfile, flags=re.MULTILINE)
+    admin_port = DEFAULT_ADMIN_LISTEN.rsplit(":", 1)[1]
+    assert admin_port in exposed.split()  # the admin listener's port, as Apollo's 8088
 
 
 def test_subgraph_deployments_cover_the_supergraph_on_the_contract_ports() -> None:
