@@ -33,7 +33,7 @@ from supergraph.http.telemetry_config import TOP_KEYS as TELEMETRY_KEYS
 from supergraph.http.telemetry_config import TelemetryConfig, parse_telemetry
 from supergraph.http.traffic_config import SUBGRAPH_KEYS as TRAFFIC_SUBGRAPH_KEYS
 from supergraph.http.traffic_config import TrafficConfig, parse_traffic
-from supergraph.limits import MAX_RECURSION, OperationLimits
+from supergraph.limits import MAX_RECURSION, OperationLimits, count_limits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.pipeline.entity_cache import EntityCacheOptions
@@ -57,25 +57,10 @@ class SubgraphConfig:
 @dataclass(frozen=True, slots=True)
 class LimitsConfig(OperationLimits):
     """`limits` (and the top-level `introspection`): the operation limits the pipeline
-    enforces (OperationLimits: every one off unless set; the router's defaults are set
-    here, the only place), then what the edge and the subgraph requests enforce.
+    enforces (OperationLimits, where each is defined with its router default), then what
+    the edge and the subgraph requests enforce. Built with `with_router_defaults()`:
+    `LimitsConfig()` alone is the library's (every counting limit off)."""
 
-    A new operation limit: its field and check in OperationLimits, its default here when
-    the router has one, its key in `_limits` below, docs/router-config.md."""
-
-    max_aliases: int | None = 100
-    """Aliased fields (fragments expanded): dashboards alias dozens, abuse hundreds."""
-    max_tokens: int | None = 15_000
-    """As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
-    max_query_length: int | None = 262_144
-    """Characters of GraphQL text: a long token (string, comment, name) costs the pure-Python
-    lexer as much per character as a 15,000-token document costs in all, up to here."""
-    max_expanded_fields: int | None = 15_000
-    """As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
-    max_fetches: int | None = 1_000
-    """Subgraph fetches per plan: far above real operations, far below an alias flood."""
-    max_deferred_fragments: int | None = 32
-    """@defer fragments per operation: pages defer a handful; each is a part to track."""
     max_body_bytes: int = 2_000_000
     """As Apollo Router's default (2 MB): 413 above it."""
     subgraph_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -214,7 +199,7 @@ class RouterConfig:
     expose_query_plan: bool = False
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
     mask_subgraph_errors: bool = False
-    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig.with_router_defaults)
     batching: BatchingConfig = field(default_factory=BatchingConfig)
     graphiql: GraphiQLConfig = field(default_factory=GraphiQLConfig)
     cors: CorsConfig = field(default_factory=CorsConfig)
@@ -556,46 +541,30 @@ _SUPERGRAPH_KEYS = {
 
 
 def _limits(top: Mapping[str, object], d: LimitsConfig) -> LimitsConfig:
+    counts = count_limits()
     keys = {
         "http_max_request_bytes",
-        "max_depth",
-        "max_aliases",
-        "max_root_fields",
-        "parser_max_tokens",
-        "max_expanded_fields",
-        "max_fetches",
-        "max_deferred_fragments",
-        "max_planning_steps",
+        *(limit.key for limit in counts),
         *HTTP1_LIMIT_KEYS,
         "subgraph",
         "parser_max_recursion",
-        "max_query_length",
         "introspection_max_depth",
         "introspection_max_bytes",
     }
     s = v.section(top, "limits", keys)
     response_bytes, response_bytes_by_name = _subgraph_limits(s.get("subgraph"))
-
-    def optional(key: str) -> int | None:
-        return v.optional_int(s.get(key, getattr(d, key)), f"limits.{key}")
-
     return LimitsConfig(
+        **{
+            limit.name: v.optional_int(
+                s.get(limit.key, getattr(d, limit.name)), f"limits.{limit.key}"
+            )
+            for limit in counts
+        },
         max_body_bytes=v.byte_size(
             s.get("http_max_request_bytes", d.max_body_bytes), "limits.http_max_request_bytes"
         ),
-        max_depth=optional("max_depth"),
-        max_aliases=optional("max_aliases"),
-        max_root_fields=optional("max_root_fields"),
-        max_tokens=v.optional_int(
-            s.get("parser_max_tokens", d.max_tokens), "limits.parser_max_tokens"
-        ),
-        max_expanded_fields=optional("max_expanded_fields"),
-        max_fetches=optional("max_fetches"),
-        max_deferred_fragments=optional("max_deferred_fragments"),
-        max_planning_steps=optional("max_planning_steps"),
         subgraph_response_bytes=response_bytes,
         subgraph_response_bytes_by_name=response_bytes_by_name,
-        max_query_length=optional("max_query_length"),
         parser_max_recursion=_recursion(s.get("parser_max_recursion", d.parser_max_recursion)),
         introspection=v.boolean(
             v.section(top, "supergraph", _SUPERGRAPH_KEYS).get("introspection", d.introspection),

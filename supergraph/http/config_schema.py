@@ -26,6 +26,7 @@ from supergraph.http.config import (
 from supergraph.http.demand_control import MAX_LIST_SIZE
 from supergraph.http.subscription_config import PROTOCOLS, SubscriptionConfig
 from supergraph.http.traffic_config import MAX_CAPACITY, RATE_LIMIT_KEYS
+from supergraph.limits import count_limits
 from supergraph.pipeline.traffic import DEFAULT_KEY_PREFIX, BreakerSettings, RetrySettings
 from supergraph.usage.recorder import UsageSettings
 
@@ -455,24 +456,11 @@ TREE = _obj(
     limits=_obj(
         "What one request may cost (docs/router-config.md, Limits).",
         http_max_request_bytes=_size("Request body bytes (413).", _LIMITS.max_body_bytes),
-        parser_max_tokens=_int("Tokens (MAX_TOKENS_EXCEEDED).", _LIMITS.max_tokens, nullable=True),
         parser_max_recursion=_int("Nesting depth (at most 200).", _LIMITS.parser_max_recursion),
-        max_query_length=_int(
-            "Characters of GraphQL text.", _LIMITS.max_query_length, nullable=True
-        ),
-        max_expanded_fields=_int(
-            "Fields with fragments expanded.", _LIMITS.max_expanded_fields, nullable=True
-        ),
-        max_aliases=_int("Aliased fields.", _LIMITS.max_aliases, nullable=True),
-        max_root_fields=_int("Root fields per operation.", nullable=True),
-        max_depth=_int("Depth (a root field is 1).", nullable=True),
-        max_fetches=_int("Subgraph fetches in a plan.", _LIMITS.max_fetches, nullable=True),
-        max_deferred_fragments=_int(
-            "@defer fragments in an operation.", _LIMITS.max_deferred_fragments, nullable=True
-        ),
-        max_planning_steps=_int(
-            "The planner's work for one plan.", _LIMITS.max_planning_steps, nullable=True
-        ),
+        **{
+            limit.key: _int(limit.doc, limit.router_default, nullable=True)
+            for limit in count_limits()
+        },
         introspection_max_depth=_bool("graphql-js's introspection depth rule.", True),
         introspection_max_bytes=Node(
             "Bytes of introspection per response; auto: twice the full introspection.",

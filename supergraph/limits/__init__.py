@@ -23,8 +23,9 @@ checked by the executor's introspection, whose results are cached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any, Literal, Self
 
 from graphql import GraphQLError
 from graphql.language.parser import MAX_NESTING_DEPTH
@@ -43,9 +44,11 @@ from supergraph.planner.budget import DEFAULT_MAX_STEPS
 __all__ = [
     "INTROSPECTION_MIN_BYTES",
     "MAX_RECURSION",
+    "CountLimit",
     "DocumentMeasure",
     "Measure",
     "OperationLimits",
+    "count_limits",
     "measure",
 ]
 
@@ -60,24 +63,61 @@ still ask for a few copies of it)."""
 
 
 @dataclass(frozen=True, slots=True)
-class OperationLimits:
-    """Every limit is off (None) unless set, except the recursion limit: the router's own
-    stages need it. router.yaml's `limits` section is this class with the router's
-    defaults (http/config.py `LimitsConfig`, the one place they are defined): a new
-    limit is a field and a check here, and its key, default and docs there."""
+class CountLimit:
+    """What router.yaml needs to know of one counting limit (a whole number or null = off)."""
 
-    max_depth: int | None = None
-    max_aliases: int | None = None
-    max_root_fields: int | None = None
-    max_tokens: int | None = None
-    max_query_length: int | None = None
+    name: str
+    """The OperationLimits field."""
+    key: str
+    """Its key under router.yaml's `limits` (Apollo Router's name where Apollo has it)."""
+    router_default: int | None
+    """Its value when router.yaml does not set it."""
+    doc: str
+    """One line for the configuration schema."""
+
+
+def _count(
+    doc: str, router_default: int | None = None, *, key: str = "", off: int | None = None
+) -> Any:
+    """A counting limit: `off` as a library (None unless the planner needs a bound),
+    `router_default` as router.yaml's default. Only the field's declaration knows these:
+    router.yaml's reader and its schema walk `count_limits()`."""
+    return field(default=off, metadata={"limit": (key, router_default, doc)})
+
+
+@dataclass(frozen=True, slots=True)
+class OperationLimits:
+    """What one operation may cost, each limit defined here once: as a library every
+    limit is off (None) unless set, except the planner's step bound and the recursion
+    limit, which the router's own stages need; router.yaml's `limits` section is this
+    class with the router's defaults (`with_router_defaults`; http/config.py `LimitsConfig`
+    adds the edge's and the subgraph requests' limits). A new counting limit is a `_count`
+    field and its check, its error code in supergraph/errors.py, a row in
+    docs/router-config.md: router.yaml's key, default and schema follow from the field."""
+
+    max_depth: int | None = _count("Depth (a root field is 1).")
+    max_aliases: int | None = _count("Aliased fields.", 100)
+    """Aliased fields (fragments expanded): dashboards alias dozens, abuse hundreds."""
+    max_root_fields: int | None = _count("Root fields per operation.")
+    max_tokens: int | None = _count(
+        "Tokens (MAX_TOKENS_EXCEEDED).", 15_000, key="parser_max_tokens"
+    )
+    """As Apollo Router's parser default: bounds the cost of parsing hostile documents."""
+    max_query_length: int | None = _count("Characters of GraphQL text.", 262_144)
     """Characters of the document text: the parser's cost per token grows with its
-    length (a 1.5 MB string literal is one token), so tokens alone do not bound it."""
-    max_expanded_fields: int | None = None
-    max_fetches: int | None = None
-    max_deferred_fragments: int | None = None
-    """@defer fragments of one operation (each is a part, tracked while the plan runs)."""
-    max_planning_steps: int | None = DEFAULT_MAX_STEPS
+    length (a 1.5 MB string literal is one token), so tokens alone do not bound it. A long
+    token (string, comment, name) costs the pure-Python lexer as much per character as a
+    15,000-token document costs in all, up to the default."""
+    max_expanded_fields: int | None = _count("Fields with fragments expanded.", 15_000)
+    """As many fields as `max_tokens` lets plain text hold: fragments must not multiply it."""
+    max_fetches: int | None = _count("Subgraph fetches in a plan.", 1_000)
+    """Subgraph fetches per plan: far above real operations, far below an alias flood."""
+    max_deferred_fragments: int | None = _count("@defer fragments in an operation.", 32)
+    """@defer fragments of one operation: pages defer a handful; each is a part to track
+    while the plan runs."""
+    max_planning_steps: int | None = _count(
+        "The planner's work for one plan.", DEFAULT_MAX_STEPS, off=DEFAULT_MAX_STEPS
+    )
     """Steps the planner may take for one plan (supergraph/planner/budget.py); on by
     default, as the planner's own bound: a plan that takes more is refused."""
     parser_max_recursion: int = MAX_RECURSION
@@ -87,6 +127,11 @@ class OperationLimits:
     introspection_max_bytes: int | Literal["auto"] | None = "auto"
     """The JSON size of one response's introspection data (None: no limit; auto:
     twice the full introspection of the schema, at least INTROSPECTION_MIN_BYTES)."""
+
+    @classmethod
+    def with_router_defaults(cls, **settings: Any) -> Self:
+        """The limits as router.yaml sets them when it says nothing, then `settings`."""
+        return cls(**{limit.name: limit.router_default for limit in count_limits()} | settings)
 
     def __post_init__(self) -> None:
         if not 1 <= self.parser_max_recursion <= MAX_RECURSION:
@@ -137,6 +182,17 @@ class OperationLimits:
                 MAX_DEPTH_EXCEEDED,
             )
         return None
+
+
+@cache
+def count_limits() -> tuple[CountLimit, ...]:
+    """OperationLimits' counting limits, in declaration order, as router.yaml reads them."""
+    out: list[CountLimit] = []
+    for limit in fields(OperationLimits):
+        if "limit" in limit.metadata:
+            key, router_default, doc = limit.metadata["limit"]
+            out.append(CountLimit(limit.name, key or limit.name, router_default, doc))
+    return tuple(out)
 
 
 def _error(message: str, code: str) -> GraphQLError:

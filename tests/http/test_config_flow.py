@@ -6,7 +6,7 @@ from dataclasses import fields
 
 from supergraph.http.config import RouterConfig, parse_config
 from supergraph.http.server import router_options
-from supergraph.limits import OperationLimits
+from supergraph.limits import OperationLimits, count_limits
 
 
 def test_every_operation_limit_of_the_config_reaches_the_pipeline() -> None:
@@ -47,3 +47,20 @@ def test_the_router_defaults_of_an_empty_file() -> None:
     )
     # As a library, without router.yaml, every limit is off.
     assert OperationLimits().max_tokens is None
+
+
+def test_each_counting_limit_is_read_from_its_key_once() -> None:
+    """A limit defined in OperationLimits is router.yaml's at once: its key is read, its
+    value reaches the router's options, its default is the one its field declares."""
+    limits = count_limits()
+    assert {limit.name for limit in limits} >= {"max_tokens", "max_expanded_fields", "max_fetches"}
+    values = {limit.key: 1_000_000 + index for index, limit in enumerate(limits)}
+    options = router_options(parse_config({"limits": values})).limits
+    for limit in limits:
+        assert getattr(options, limit.name) == values[limit.key], limit.key
+    defaults = router_options(RouterConfig()).limits
+    assert {limit.name: getattr(defaults, limit.name) for limit in limits} == {
+        limit.name: limit.router_default for limit in limits
+    }
+    off = router_options(parse_config({"limits": dict.fromkeys(values)})).limits
+    assert all(getattr(off, limit.name) is None for limit in limits)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from supergraph.http.config import parse_config
+from supergraph.limits import count_limits
 from supergraph.planner import DEFAULT_MAX_STEPS
 from tests.http.edge import edge_client
 
@@ -32,49 +33,58 @@ DEEP = "{ topProducts { reviews { body } } }"
 DEEPER = "{ topProducts { ...R } } fragment R on Product { reviews { author { id } } }"
 
 
-@pytest.mark.parametrize(
-    ("limits", "allowed", "refused", "code"),
-    [
-        ({"max_depth": 3}, DEEP, DEEPER, "MAX_DEPTH_EXCEEDED"),
-        (
-            {"max_aliases": 2},
-            "{ a: me { id } b: me { username } }",
-            "{ a: me { id } b: me { username } c: me { id } }",
-            "MAX_ALIASES_EXCEEDED",
-        ),
-        (
-            {"max_root_fields": 2},
-            "{ me { id } topProducts { name } }",
-            "{ me { id } topProducts { name } ...on Query { __typename } }",
-            "MAX_ROOT_FIELDS_EXCEEDED",
-        ),
-        (
-            {"max_expanded_fields": 3},
-            "{ topProducts { ...P } } fragment P on Product { name upc }",
-            "{ topProducts { ...P ... on Product { ...P } } } fragment P on Product { name upc }",
-            "MAX_EXPANDED_FIELDS_EXCEEDED",
-        ),
-        # products, then reviews for them: two fetches
-        ({"max_fetches": 1}, "{ topProducts { name } }", DEEP, "MAX_FETCHES_EXCEEDED"),
-        # planning `topProducts { name }` takes 3 steps, DEEP 11 (supergraph/planner/budget.py)
-        (
-            {"max_planning_steps": 10},
-            "{ topProducts { name } }",
-            DEEP,
-            "MAX_PLANNING_STEPS_EXCEEDED",
-        ),
-        # named fragments count at each spread; `if: false` counts too (the bound is static)
-        (
-            {"max_deferred_fragments": 1},
-            "{ topProducts { name ... @defer(if: false) { upc } } }",
-            "{ topProducts { ...P @defer(if: false) } me { id } topProducts { ...P } }"
-            " fragment P on Product { name ... @defer(if: false) { upc } }",
-            "MAX_DEFERRED_FRAGMENTS_EXCEEDED",
-        ),
-        # `{ me { id } }` is 6 tokens: { me { id } } (the end of input does not count).
-        ({"max_tokens": 6}, "{ me { id } }", "{ me { id username } }", "MAX_TOKENS_EXCEEDED"),
-    ],
-)
+BOUNDARIES = [
+    ({"max_depth": 3}, DEEP, DEEPER, "MAX_DEPTH_EXCEEDED"),
+    (
+        {"max_aliases": 2},
+        "{ a: me { id } b: me { username } }",
+        "{ a: me { id } b: me { username } c: me { id } }",
+        "MAX_ALIASES_EXCEEDED",
+    ),
+    (
+        {"max_root_fields": 2},
+        "{ me { id } topProducts { name } }",
+        "{ me { id } topProducts { name } ...on Query { __typename } }",
+        "MAX_ROOT_FIELDS_EXCEEDED",
+    ),
+    (
+        {"max_expanded_fields": 3},
+        "{ topProducts { ...P } } fragment P on Product { name upc }",
+        "{ topProducts { ...P ... on Product { ...P } } } fragment P on Product { name upc }",
+        "MAX_EXPANDED_FIELDS_EXCEEDED",
+    ),
+    # products, then reviews for them: two fetches
+    ({"max_fetches": 1}, "{ topProducts { name } }", DEEP, "MAX_FETCHES_EXCEEDED"),
+    # planning `topProducts { name }` takes 3 steps, DEEP 11 (supergraph/planner/budget.py)
+    (
+        {"max_planning_steps": 10},
+        "{ topProducts { name } }",
+        DEEP,
+        "MAX_PLANNING_STEPS_EXCEEDED",
+    ),
+    # named fragments count at each spread; `if: false` counts too (the bound is static)
+    (
+        {"max_deferred_fragments": 1},
+        "{ topProducts { name ... @defer(if: false) { upc } } }",
+        "{ topProducts { ...P @defer(if: false) } me { id } topProducts { ...P } }"
+        " fragment P on Product { name ... @defer(if: false) { upc } }",
+        "MAX_DEFERRED_FRAGMENTS_EXCEEDED",
+    ),
+    # `{ me { id } }` is 6 tokens: { me { id } } (the end of input does not count).
+    ({"parser_max_tokens": 6}, "{ me { id } }", "{ me { id username } }", "MAX_TOKENS_EXCEEDED"),
+    # `{ me { id } }` is 13 characters
+    ({"max_query_length": 13}, "{ me { id } }", "{ me { id  } }", "MAX_QUERY_LENGTH_EXCEEDED"),
+]
+
+
+def test_every_counting_limit_has_its_boundary_case() -> None:
+    """A new limit in OperationLimits is a router.yaml key at once: it must be shown
+    here, refused at its boundary with its own code."""
+    keys = {key for limits, *_ in BOUNDARIES for key in limits}
+    assert keys == {limit.key for limit in count_limits()}
+
+
+@pytest.mark.parametrize(("limits", "allowed", "refused", "code"), BOUNDARIES)
 async def test_limit_boundary(
     limits: dict[str, int], allowed: str, refused: str, code: str
 ) -> None:
