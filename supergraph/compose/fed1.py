@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from supergraph.schema.sdl import named_type
 
-from .fieldsets import top_level_fields, walk_fieldset
 from .subgraph import Subgraph
 
 
@@ -30,13 +29,13 @@ def _remove_unused_externals(subgraph: Subgraph) -> None:
     used: set[tuple[str, str]] = set()
     for type_ in subgraph.types.values():
         for key in type_.keys:
-            used |= {(type_.name, name) for name in top_level_fields(key.fields)}
+            used |= {(type_.name, name) for name in key.top_level_fields()}
         for field in type_.fields.values():
             if field.requires:
-                selected, _ = walk_fieldset(subgraph, type_.name, field.requires)
+                selected, _ = subgraph.walk_field_set(type_.name, field.requires)
                 used |= {(s.type_name, s.field_name) for s in selected}
             if field.provides:
-                selected, _ = walk_fieldset(subgraph, named_type(field.type), field.provides)
+                selected, _ = subgraph.walk_field_set(named_type(field.type), field.provides)
                 used |= {(s.type_name, s.field_name) for s in selected}
     for type_ in subgraph.types.values():
         for name in [n for n, f in type_.fields.items() if f.external]:

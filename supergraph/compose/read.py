@@ -47,18 +47,19 @@ from supergraph.schema.sdl import type_kind
 
 from .errors import CompositionError, ErrorSink
 from .fed1 import upgrade_fed1
-from .links import FEDERATION_TYPES, FederationNames, federation_names
 from .source import SubgraphSource
 from .subgraph import (
     ROOT_NAMES,
     Argument,
     EnumValue,
+    FederationNames,
     Field,
     Key,
     ListSize,
     Meta,
     Subgraph,
     SubgraphType,
+    federation_names,
 )
 from .validate.context_unsupported import check_context_unsupported
 from .validate.link_imports import check_link_imports
@@ -66,6 +67,25 @@ from .validate.sdl import check_subgraph_sdl
 
 _FEDERATION_ROOT_FIELDS = frozenset({"_service", "_entities"})
 _BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+
+# Types a subgraph may reference without defining: they belong to federation
+# or link, not to the subgraph's own API, and never reach the supergraph.
+FEDERATION_TYPES = frozenset(
+    {
+        "_Any",
+        "_Entity",
+        "_Service",
+        "_FieldSet",
+        "FieldSet",
+        "federation__FieldSet",
+        "federation__Scope",
+        "federation__Policy",
+        "federation__ContextFieldValue",
+        "link__Import",
+        "link__Purpose",
+        "link__Url",
+    }
+)
 
 
 def read_subgraph(source: SubgraphSource, errors: ErrorSink) -> Subgraph | None:

@@ -29,9 +29,7 @@ from graphql import (
     StringValueNode,
 )
 
-from supergraph.schema.links import read_link
-
-COST_SPEC = "https://specs.apollo.dev/cost/"
+from supergraph.schema.links import COST_SPEC, local_name, schema_links
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +112,9 @@ def read_cost_directives(schema: GraphQLSchema) -> CostDirectives:
 
 def _local_names(schema: GraphQLSchema) -> tuple[str, str] | None:
     """(`@cost`'s local name, `@listSize`'s), from the link to the cost spec."""
-    nodes = [schema.ast_node, *schema.extension_ast_nodes]
-    for node in nodes:
-        for directive in (node.directives if node is not None else None) or ():
-            if directive.name.value not in ("link", "core"):
-                continue
-            link = read_link(directive)
-            if link is None or not link.url.startswith(COST_SPEC):
-                continue
-            prefix = link.alias or "cost"
-            cost = link.imports.get("@cost", "@" + prefix)[1:]
-            list_size = link.imports.get("@listSize", f"@{prefix}__listSize")[1:]
-            return cost, list_size
+    for link in schema_links([schema.ast_node, *schema.extension_ast_nodes]):
+        if link.url.startswith(COST_SPEC):
+            return local_name(link, "cost", "cost"), local_name(link, "cost", "listSize")
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from graphql import FieldNode, GraphQLSyntaxError, InlineFragmentNode, SelectionSetNode, parse
 
 from supergraph.schema.errors import SupergraphError
@@ -54,3 +56,18 @@ def field_set_names(field_set: FieldSet) -> tuple[str, ...]:
         else:
             out.extend(field_set_names(item.selections))
     return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def read_field_set(text: str) -> FieldSet | None:
+    """`text` parsed, or None when it is not a field set: for a caller that words the
+    problem in its own terms (composition's rules, in the reference's words)."""
+    try:
+        return parse_field_set(text, "a field set")
+    except SupergraphError:
+        return None
+
+
+def top_level_names(field_set: FieldSet) -> set[str]:
+    """The fields `field_set` selects at its top (not those under an inline fragment)."""
+    return {item.name for item in field_set if isinstance(item, FieldSetField)}

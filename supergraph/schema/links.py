@@ -7,14 +7,16 @@ renamed. Specs the router does not know are refused when they are linked
 `for: EXECUTION` or `for: SECURITY` (the link spec says a router must not
 serve a supergraph whose execution or security semantics it cannot honour).
 
-`read_link` reads one `@link` as written; composition reads a subgraph's links
-with it too (which federation directives it imports, under which names).
+`read_link` reads one `@link` as written, `schema_links` every link on a
+schema, `local_name` the name a link gives one of its spec's directives: the
+supergraph's reader, its cost directives (`schema/cost.py`) and composition
+(which federation directives a subgraph imports, under which names) all use them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -30,6 +32,10 @@ from graphql import (
 )
 
 from supergraph.schema.errors import SupergraphError
+
+FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
+COST_SPEC = "https://specs.apollo.dev/cost/"
+"""A subgraph may link the cost spec itself instead of importing from federation v2.9."""
 
 JOIN_VERSIONS = ("0.1", "0.2", "0.3", "0.4", "0.5")
 _URL = re.compile(r"^https?://[^/]+(?:/.*)?/([A-Za-z_][A-Za-z0-9_-]*)/v(\d+\.\d+)$")
@@ -86,6 +92,33 @@ def read_link(directive: ConstDirectiveNode) -> Link | None:
         elif name == "import":
             imports, invalid = _read_imports(value)
     return None if url is None else Link(url, alias, purpose, imports, directive, tuple(invalid))
+
+
+def schema_links(
+    nodes: Iterable[SchemaDefinitionNode | SchemaExtensionNode | None], *, core: bool = True
+) -> list[Link]:
+    """The links on a schema's definition and extensions, in order (without `core`, a
+    Federation 1 `@core` is not one)."""
+    names = ("link", "core") if core else ("link",)
+    links: list[Link] = []
+    for node in nodes:
+        for directive in (node.directives if node is not None else None) or ():
+            if directive.name.value in names:
+                link = read_link(directive)
+                if link is not None:
+                    links.append(link)
+    return links
+
+
+def local_name(link: Link, spec: str, name: str) -> str:
+    """What a schema linking `spec` by `link` calls the spec's directive `@name`: the
+    name it imports it as, else `<prefix>__<name>`, or the prefix alone for the
+    directive named like its spec (`@cost`); the prefix is `as:`, else the spec's name."""
+    imported = link.imports.get(f"@{name}")
+    if imported:
+        return imported[1:]
+    prefix = link.alias or spec
+    return prefix if name == spec else f"{prefix}__{name}"
 
 
 def _read_imports(value: ValueNode) -> tuple[dict[str, str], list[str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from graphql import DirectiveNode, DocumentNode, Visitor, visit
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.links import FederationNames
+from supergraph.compose.subgraph import FederationNames
 
 _CONTEXT_DIRECTIVES = frozenset({"context", "fromContext"})
 

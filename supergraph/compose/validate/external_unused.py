@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import top_level_fields, walk_fieldset
 from supergraph.compose.subgraph import Subgraph
 from supergraph.schema.sdl import named_type
 
@@ -12,19 +11,19 @@ def used_external_fields(subgraph: Subgraph) -> set[tuple[str, str]]:
     used: set[tuple[str, str]] = set()
     for type_ in subgraph.types.values():
         for key in type_.keys:
-            selected, _ = walk_fieldset(subgraph, type_.name, key.fields)
+            selected, _ = subgraph.walk_field_set(type_.name, key.fields)
             used |= {(s.type_name, s.field_name) for s in selected}
-            used |= {(type_.name, name) for name in top_level_fields(key.fields)}
+            used |= {(type_.name, name) for name in key.top_level_fields()}
         for interface in type_.interfaces:
             owner = subgraph.types.get(interface)
             if owner is not None:
                 used |= {(type_.name, name) for name in owner.fields}
         for field in type_.fields.values():
             if field.requires:
-                selected, _ = walk_fieldset(subgraph, type_.name, field.requires)
+                selected, _ = subgraph.walk_field_set(type_.name, field.requires)
                 used |= {(s.type_name, s.field_name) for s in selected}
             if field.provides:
-                selected, _ = walk_fieldset(subgraph, named_type(field.type), field.provides)
+                selected, _ = subgraph.walk_field_set(named_type(field.type), field.provides)
                 used |= {(s.type_name, s.field_name) for s in selected}
     return used
 

@@ -7,14 +7,14 @@ with that key, so every implementation must accept it.
 from __future__ import annotations
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import parse_fieldset
 from supergraph.compose.subgraph import Subgraph
+from supergraph.schema.fieldset import read_field_set
 from supergraph.schema.model import FieldSet
 
 
 def _canonical(fields: str) -> FieldSet | str:
     """The key as parsed, so that spacing does not tell keys apart (as written if it does not parse)."""
-    field_set = parse_fieldset(fields)
+    field_set = read_field_set(fields)
     return fields if field_set is None else field_set
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.links import FederationNames
+from supergraph.compose.subgraph import FederationNames
 
 
 def check_link_imports(subgraph_name: str, names: FederationNames, errors: ErrorSink) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import Selected, walk_fieldset
-from supergraph.compose.subgraph import Subgraph
+from supergraph.compose.subgraph import Selected, Subgraph
 from supergraph.compose.typerefs import type_str
 from supergraph.schema.sdl import named_type
 
@@ -28,13 +27,13 @@ def check_provides_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
                     )
                 )
                 continue
-            selected, problems = walk_fieldset(subgraph, target, field.provides)
+            selected, problems = subgraph.walk_field_set(target, field.provides)
             for problem in problems:
                 errors.append(
                     CompositionError(
                         "PROVIDES_INVALID_FIELDS",
                         f'[{subgraph.name}] On field "{type_.name}.{field.name}", for '
-                        f'@provides(fields: "{field.provides}"): {problem.message} (if the field '
+                        f'@provides(fields: "{field.provides}"): {problem} (if the field '
                         "is defined in another subgraph, you need to add it to this subgraph "
                         "with @external).",
                     )

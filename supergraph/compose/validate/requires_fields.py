@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import walk_fieldset
 from supergraph.compose.subgraph import Subgraph
 
 
@@ -13,12 +12,12 @@ def check_requires_fields(subgraph: Subgraph, errors: ErrorSink) -> None:
             if field.requires is None:
                 continue
             where = f'[{subgraph.name}] On field "{type_.name}.{field.name}", for @requires(fields: "{field.requires}")'
-            selected, problems = walk_fieldset(subgraph, type_.name, field.requires)
+            selected, problems = subgraph.walk_field_set(type_.name, field.requires)
             for problem in problems:
                 errors.append(
                     CompositionError(
                         "REQUIRES_INVALID_FIELDS",
-                        f"{where}: {problem.message} (if the field is defined in another "
+                        f"{where}: {problem} (if the field is defined in another "
                         "subgraph, you need to add it to this subgraph with @external).",
                     )
                 )

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import field_names, top_level_fields
 from supergraph.compose.subgraph import Subgraph
+from supergraph.schema.fieldset import top_level_names
 from supergraph.schema.model import FieldInGraph, FieldSet, FieldSetField, Supergraph, TypeDef
 
 
@@ -114,7 +114,7 @@ class _Walker:
         resolvers = self._resolvers(type_, field_name)
         result: set[_Holder] = set()
         for holder in holders:
-            if field_name in field_names(holder.provided):
+            if field_name in top_level_names(holder.provided):
                 result.add(_Holder(holder.graph, _sub_selection(holder.provided, field_name)))
             candidates = set(self._reachable(type_.name, holder)) | {holder.graph}
             for graph in candidates & set(resolvers):
@@ -131,7 +131,7 @@ class _Walker:
         if joined is None or not joined.requires:
             return True
         start = _Holder(graph, ())
-        for required in field_names(joined.requires):
+        for required in top_level_names(joined.requires):
             if required not in type_.fields:
                 continue
             resolvers = set(self._resolvers(type_, required))
@@ -155,7 +155,7 @@ class _Walker:
                     if known is None or known.kind != "interface" or not known.keys:
                         continue
                     local = self._local(type_.name, holder.graph, holder.provided)
-                    if any(k.resolvable and top_level_fields(k.fields) <= local for k in own.keys):
+                    if any(k.resolvable and k.top_level_fields() <= local for k in own.keys):
                         result.add(_Holder(name, ()))
         return frozenset(result)
 
@@ -188,7 +188,7 @@ class _Walker:
 
     def _local(self, type_name: str, graph: str, provided: FieldSet) -> set[str]:
         own = self.by_name[graph].types.get(type_name)
-        names = field_names(provided)
+        names = top_level_names(provided)
         if own is None:
             return names
         return names | {f.name for f in own.fields.values() if not f.external}
@@ -212,7 +212,7 @@ class _Walker:
                 own = subgraph.types.get(type_name)
                 if name in reachable or own is None:
                     continue
-                if any(k.resolvable and top_level_fields(k.fields) <= local for k in own.keys):
+                if any(k.resolvable and k.top_level_fields() <= local for k in own.keys):
                     reachable.add(name)
                     frontier.append(name)
         return reachable

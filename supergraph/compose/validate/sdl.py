@@ -27,7 +27,7 @@ from graphql.validation.specified_rules import specified_sdl_rules
 from graphql.validation.validate import validate_sdl
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.links import FederationNames
+from supergraph.compose.subgraph import FederationNames
 
 _RULES = tuple(rule for rule in specified_sdl_rules if rule is not PossibleTypeExtensionsRule)
 _ANYWHERE = (

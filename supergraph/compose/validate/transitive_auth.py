@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from supergraph.compose.errors import CompositionError, ErrorSink
-from supergraph.compose.fieldsets import walk_fieldset
 from supergraph.compose.merged import MergedSchema
 from supergraph.compose.subgraph import Meta, Subgraph
 
@@ -22,7 +21,7 @@ def check_transitive_auth(
             for field in type_.fields.values():
                 if not field.requires:
                     continue
-                selected, _ = walk_fieldset(subgraph, type_.name, field.requires)
+                selected, _ = subgraph.walk_field_set(type_.name, field.requires)
                 for item in selected:
                     owner = merged.types.get(item.type_name)
                     required = None if owner is None else owner.fields.get(item.field_name)
