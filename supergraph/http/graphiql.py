@@ -57,20 +57,28 @@ def local_assets(folder: str | Path) -> dict[str, Path]:
     return files
 
 
-@cache
 def bundled_gzip(name: str) -> bytes | None:
     """The vendored file `name`, gzip-compressed as shipped; None when unknown."""
     _, assets = manifest()
-    if name not in assets:
-        return None
+    return _packed(name) if name in assets else None
+
+
+def bundled_plain(name: str) -> bytes | None:
+    """For the rare client that does not accept gzip."""
+    _, assets = manifest()
+    return _unpacked(name) if name in assets else None
+
+
+# Cached per vendored file only: `name` comes from the request's path, so an unknown
+# one must never become a key (the caches would grow with every name a client makes up).
+@cache
+def _packed(name: str) -> bytes:
     return (BUNDLED / f"{name}.gz").read_bytes()
 
 
 @cache
-def bundled_plain(name: str) -> bytes | None:
-    """For the rare client that does not accept gzip."""
-    packed = bundled_gzip(name)
-    return None if packed is None else gzip.decompress(packed)
+def _unpacked(name: str) -> bytes:
+    return gzip.decompress(_packed(name))
 
 
 def cdn_url(name: str) -> str:

@@ -1,0 +1,27 @@
+"""GraphiQL's bundled files: served from the package, and a made-up name costs no memory."""
+
+from __future__ import annotations
+
+import gzip
+
+from supergraph.http import graphiql
+from supergraph.http.graphiql import LOCAL_PREFIX, manifest
+from tests.http.edge import edge_client
+
+
+async def test_unknown_asset_names_do_not_grow_the_asset_caches() -> None:
+    """The name is the client's (the request path): only vendored files are cached."""
+    _, assets = manifest()
+    known = sorted(assets)[0]
+    async with edge_client() as client:
+        packed = await client.get(LOCAL_PREFIX + known, headers={"accept-encoding": "identity"})
+        assert packed.status_code == 200
+        assert packed.content == gzip.decompress((graphiql.BUNDLED / f"{known}.gz").read_bytes())
+        for index in range(200):
+            for encoding in ("gzip", "identity"):
+                missing = await client.get(
+                    f"{LOCAL_PREFIX}made-up-{index}.js", headers={"accept-encoding": encoding}
+                )
+                assert missing.status_code == 404
+    assert graphiql._packed.cache_info().currsize <= len(assets)
+    assert graphiql._unpacked.cache_info().currsize <= len(assets)
