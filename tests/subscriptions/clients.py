@@ -118,3 +118,35 @@ async def read_line(process: asyncio.subprocess.Process) -> dict[str, Any]:
         raise AssertionError(f"node ended: {(await process.stderr.read()).decode()}")
     parsed: dict[str, Any] = orjson.loads(line)
     return parsed
+
+
+async def apollo_client(
+    mode: str, url: str, query: str, variables: dict[str, Any], count: int = 1
+) -> asyncio.subprocess.Process:
+    """Apollo Client in Node (tests/node/apollo-client.mjs): MODE subscribe-http
+    (multipart subscriptions), subscribe-ws (GraphQLWsLink) or defer; one JSON line an
+    event, `{"done": ...}` last."""
+    return await asyncio.create_subprocess_exec(
+        "node",
+        "--experimental-websocket",
+        "--no-warnings",
+        str(NODE_DIR / "apollo-client.mjs"),
+        mode,
+        url,
+        query,
+        json.dumps(variables),
+        str(count),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=NODE_DIR,
+    )
+
+
+async def read_all(process: asyncio.subprocess.Process) -> list[dict[str, Any]]:
+    """Every line the node client prints, up to and with its `done` line."""
+    lines = []
+    while True:
+        lines.append(await read_line(process))
+        if "done" in lines[-1]:
+            await asyncio.wait_for(process.wait(), TIMEOUT)
+            return lines

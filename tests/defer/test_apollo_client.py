@@ -1,0 +1,76 @@
+"""Apollo Client (Node, tests/node/apollo-client.mjs) runs @defer queries through the
+router: its HttpLink asks for `multipart/mixed;deferSpec=20220824`, reads our parts and
+merges them; what it hands the application must be what it gets without @defer, and
+its first result must come before the slow subgraph has answered."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.defer.stack import canonical, defer_stack
+from tests.defer.stubs import UPCS
+from tests.defer.test_defer import CASES, STOCK, undeferred
+from tests.subscriptions.clients import apollo_client, read_all, read_line
+
+pytestmark = pytest.mark.node
+
+
+def by_query(lines: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    return [line for line in lines if line.get("query") == index]
+
+
+async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result() -> None:
+    names = list(CASES)
+    # Each case deferred, then without @defer, all in one Node process (one start-up).
+    queries = [text for name in names for text in (CASES[name], undeferred(CASES[name]))]
+    async with defer_stack() as stack:
+        client = await apollo_client("defer", stack.url, json.dumps(queries), {})
+        lines = await read_all(client)
+    assert lines[-1] == {"done": "completed"}
+    for index, name in enumerate(names):
+        with_defer = by_query(lines, 2 * index)
+        without = by_query(lines, 2 * index + 1)
+        assert with_defer[-1] == {"query": 2 * index, "end": "completed"}, (name, with_defer)
+        assert without[-1] == {"query": 2 * index + 1, "end": "completed"}, (name, without)
+        parts = [line["part"] for line in with_defer if "part" in line]
+        # Apollo Client read a real incremental stream: a primary part, then parts
+        # with `incremental` items, the last one saying there is nothing more.
+        assert len(parts) >= 2, (name, parts)
+        assert parts[0]["hasNext"] is True and "data" in parts[0], (name, parts)
+        assert all("incremental" in part for part in parts[1:]), (name, parts)
+        assert parts[-1]["hasNext"] is False, (name, parts)
+        results = [line for line in with_defer if "result" in line]
+        # The application saw the partial result first, then the merged one.
+        assert results[0]["state"] == "streaming", (name, results)
+        assert results[-1]["state"] == "complete", (name, results)
+        assert "error" not in results[-1], (name, results)
+        [whole] = [line for line in without if "result" in line]
+        assert whole["state"] == "complete" and [
+            line["part"] for line in without if "part" in line
+        ] == [{"data": whole["result"]}], (name, without)
+        assert canonical(results[-1]["result"]) == canonical(whole["result"]), name
+
+
+async def test_apollo_client_shows_the_fast_part_while_the_slow_subgraph_holds() -> None:
+    async with defer_stack() as stack:
+        stack.control.gate.clear()  # inventory holds its answer until the test opens it
+        client = await apollo_client("defer", stack.url, json.dumps([STOCK]), {})
+        lines = [await read_line(client)]
+        while "part" not in lines[-1]:
+            lines.append(await read_line(client))
+        lines.append(await read_line(client))
+        assert lines[-1]["state"] == "streaming"
+        names = [{"__typename": "Product", "upc": upc, "name": f"Product {upc}"} for upc in UPCS]
+        assert lines[-1]["result"] == {"products": names}
+        assert stack.control.held == 3  # the application has it while inventory holds
+        stack.control.gate.set()
+        rest = await read_all(client)
+    final = [line for line in rest if "result" in line][-1]
+    assert final["state"] == "complete"
+    stock = {"p1": True, "p2": False, "p3": True}
+    assert final["result"] == {
+        "products": [{**name, "inStock": stock[name["upc"]]} for name in names]
+    }

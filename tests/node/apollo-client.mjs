@@ -1,0 +1,114 @@
+// Apollo Client (Node) against a router, printing one JSON line per event; a line
+// `{"done": ...}` ends the output.
+//
+//   node --experimental-websocket apollo-client.mjs MODE URL QUERY VARIABLES_JSON [COUNT]
+//   node apollo-client.mjs defer URL QUERIES_JSON VARIABLES_JSON
+//
+// MODE:
+//   subscribe-http  HttpLink: `multipart/mixed;subscriptionSpec=1.0` (Apollo's multipart
+//                   subscriptions); prints {"result": ...} per event, stops after COUNT.
+//   subscribe-ws    GraphQLWsLink (the graphql-ws client, graphql-transport-ws); same output.
+//   defer           HttpLink with the deferSpec=20220824 handler: for each query of the
+//                   JSON list in turn (one Node start for many), a watched query prints
+//                   each raw part the link reads ({"query": i, "part": ...}) and each
+//                   merged result the client hands the application ({"query": i,
+//                   "result": ..., "state": ...}), then {"query": i, "end": ...};
+//                   {"done": ...} after the last.
+//
+// Every request goes through the real client stack (links, cache with fetchPolicy
+// no-cache so results are exactly what the client merged, not a cache read).
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient } from 'graphql-ws';
+import { tap } from 'rxjs';
+
+const [mode, url, query, variablesJson, countText] = process.argv.slice(2);
+let current = 0; // the index of the deferred query running
+const variables = JSON.parse(variablesJson);
+const count = Number(countText ?? '1');
+const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+// Each raw result the transport link produced, before the client merges it.
+const parts = new ApolloLink((operation, forward) =>
+  forward(operation).pipe(tap((part) => print({ query: current, part }))),
+);
+
+let wsClient;
+let transport;
+if (mode === 'subscribe-ws') {
+  wsClient = createClient({ url, lazy: true, retryAttempts: 0 });
+  transport = new GraphQLWsLink(wsClient);
+} else {
+  transport = new HttpLink({ uri: url });
+}
+
+const client = new ApolloClient({
+  link: mode === 'defer' ? ApolloLink.from([parts, transport]) : transport,
+  cache: new InMemoryCache(),
+  incrementalHandler: new Defer20220824Handler(),
+  defaultOptions: { watchQuery: { fetchPolicy: 'no-cache' }, query: { fetchPolicy: 'no-cache' } },
+});
+
+
+function subscribe() {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const subscription = client.subscribe({ query: gql(query), variables }).subscribe({
+      next(result) {
+        print({ result: { data: result.data, ...(result.error ? { error: String(result.error) } : {}) } });
+        seen += 1;
+        if (seen >= count) {
+          subscription.unsubscribe(); // aborts the HTTP request / sends `complete`
+          resolve({ done: 'completed', seen });
+        }
+      },
+      error(error) {
+        resolve({ done: 'error', error: String(error), seen });
+      },
+      complete() {
+        resolve({ done: 'server-completed', seen });
+      },
+    });
+  });
+}
+
+function deferred(text) {
+  return new Promise((resolve) => {
+    const observable = client.watchQuery({ query: gql(text), variables });
+    const subscription = observable.subscribe({
+      next(result) {
+        const error = result.error ? { error: String(result.error) } : {};
+        print({ query: current, result: result.data, state: result.dataState, ...error });
+        if (result.dataState === 'complete' || result.error) {
+          subscription.unsubscribe();
+          resolve({ query: current, end: result.error ? 'error' : 'completed' });
+        }
+      },
+      error(error) {
+        resolve({ query: current, end: 'error', error: String(error) });
+      },
+    });
+  });
+}
+
+const timer = setTimeout(() => {
+  print({ done: 'timeout' });
+  process.exit(2);
+}, 30_000);
+try {
+  if (mode === 'defer') {
+    for (const text of JSON.parse(query)) {
+      print(await deferred(text));
+      current += 1;
+    }
+    print({ done: 'completed' });
+  } else {
+    print(await subscribe());
+  }
+} catch (error) {
+  print({ done: 'error', error: String(error) });
+}
+clearTimeout(timer);
+client.stop();
+if (wsClient) await wsClient.dispose();
