@@ -122,7 +122,12 @@ def graphiql_html(*, cdn: bool, client_name_header: str, base: str = "") -> str:
   <script src={attributes("react-dom.production.min.js")}></script>
   <script src={attributes("graphiql.min.js")}></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname, headers: {headers} }});
+    // Subscriptions go over graphql-transport-ws to the same path (GraphiQL bundles
+    // the graphql-ws client and opens the socket on the first subscription only).
+    const socketUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + location.pathname;
+    const fetcher = GraphiQL.createFetcher({{
+      url: location.pathname, subscriptionUrl: socketUrl, headers: {headers}
+    }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})
     );

@@ -34,7 +34,8 @@ FLAGS = [
 pytestmark = pytest.mark.node
 
 
-async def _offline(route: Route) -> None:
+async def offline(route: Route) -> None:
+    """Let requests to loopback through, abort the rest (a machine without internet)."""
     host = urlsplit(route.request.url).hostname
     if host == "127.0.0.1":
         await route.continue_()
@@ -83,7 +84,7 @@ async def _run_a_query(app: object, screenshot: Path) -> set[str]:
                 "requestfinished",
                 lambda request: loaded.add(urlsplit(request.url).path.rsplit("/", 1)[-1]),
             )
-            await page.route("**/*", _offline)
+            await page.route("**/*", offline)
             await page.goto(f"{base}/graphql")
             editor = page.locator(".graphiql-query-editor .CodeMirror")
             await editor.wait_for(timeout=30_000)
