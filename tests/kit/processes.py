@@ -2,6 +2,8 @@
 
 - ``ApolloGateway``: ``node tests/node/gateway.mjs --supergraph F --port 0``;
   ready when it prints ``GATEWAY READY <url>``.
+- ``HiveGateway``: ``@graphql-hive/gateway`` (``tests/node/hive-gateway.config.mjs``);
+  ready when ``GET /healthcheck`` answers 200.
 - ``OurRouter``: ``.venv/bin/supergraph serve --supergraph F --port P``
   (the contract in DESIGN.md); ready when ``GET /health`` answers 200.
 
@@ -137,6 +139,41 @@ class ApolloGateway(ServiceProcess):
         self.url = lines[0][len(READY_PREFIX) :].strip() + "/graphql"
 
 
+def _wait_healthy(
+    service: ServiceProcess, process: subprocess.Popen[str], health: str, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise service._failed(f"exited with {process.returncode} before it was healthy")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(health, timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise service._failed(f"was not healthy within {timeout}s")
+
+
+class HiveGateway(ServiceProcess):
+    """The Guild's Hive Gateway (``@graphql-hive/gateway``, JavaScript query planner) on a
+    supergraph file, with @defer and WebSocket subscriptions to subgraphs turned on."""
+
+    def __init__(self, supergraph: Path, log_path: Path) -> None:
+        self.port = free_port()
+        bin_js = NODE_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
+        argv = [node_executable(), str(bin_js), "supergraph", str(supergraph)]
+        argv += ["--host", "127.0.0.1", "--port", str(self.port), "--fork", "1"]
+        argv += ["--polling", "1h", "--config-path", str(NODE_DIR / "hive-gateway.config.mjs")]
+        super().__init__("hive-gateway", argv, log_path)
+
+    def start(self, timeout: float = 60.0) -> None:
+        if not (NODE_DIR / "node_modules" / "@graphql-hive" / "gateway").exists():
+            raise RuntimeError("tests/node/node_modules is missing: run `make node-peers`")
+        process = self._spawn(subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{self.port}"
+        _wait_healthy(self, process, f"{base}/healthcheck", timeout)
+        self.url = f"{base}/graphql"
+
+
 class OurRouter(ServiceProcess):
     """Our router: ``supergraph serve --supergraph F --port P``."""
 
@@ -149,13 +186,5 @@ class OurRouter(ServiceProcess):
     def start(self, timeout: float = 30.0) -> None:
         process = self._spawn(subprocess.DEVNULL)
         base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise self._failed(f"exited with {process.returncode} before it was healthy")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    self.url = f"{base}/graphql"
-                    return
-            time.sleep(0.1)
-        raise self._failed(f"was not healthy within {timeout}s")
+        _wait_healthy(self, process, f"{base}/health", timeout)
+        self.url = f"{base}/graphql"
