@@ -14,9 +14,6 @@ Per case (docs/defer.md, "Against Hive Gateway"):
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +22,7 @@ import pytest
 
 from tests.defer.stack import canonical, defer_stack, deferred, merged
 from tests.defer.test_defer import CASES, NULLS, undeferred
-from tests.kit.processes import HiveGateway
+from tests.kit.processes import hive_gateway
 
 pytestmark = pytest.mark.node
 
@@ -39,19 +36,6 @@ HIVE_NULLS = {
     "nested": ["Cannot return null for non-nullable field Review.body."] * 2,
     "abstract type": ["Cannot return null for non-nullable field Product.name."],
 }
-
-
-@asynccontextmanager
-async def hive_gateway(supergraph: str, folder: Path) -> AsyncIterator[str]:
-    """Hive Gateway on `supergraph`; its /graphql URL."""
-    (folder / "supergraph.graphql").write_text(supergraph, encoding="utf-8")
-    gateway = HiveGateway(folder / "supergraph.graphql", folder / "hive-gateway.log")
-    # Started off the loop: the subgraphs it will call are served by this loop.
-    await asyncio.to_thread(gateway.start)
-    try:
-        yield gateway.url
-    finally:
-        await asyncio.to_thread(gateway.stop)
 
 
 def items(parts: list[dict[str, Any]]) -> list[bytes]:

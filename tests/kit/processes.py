@@ -15,6 +15,7 @@ supergraph, shown in the error when start-up fails.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
@@ -25,6 +26,8 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO
 
@@ -172,6 +175,19 @@ class HiveGateway(ServiceProcess):
         base = f"http://127.0.0.1:{self.port}"
         _wait_healthy(self, process, f"{base}/healthcheck", timeout)
         self.url = f"{base}/graphql"
+
+
+@asynccontextmanager
+async def hive_gateway(supergraph: str, folder: Path) -> AsyncIterator[str]:
+    """Hive Gateway on `supergraph`; its /graphql URL."""
+    (folder / "supergraph.graphql").write_text(supergraph, encoding="utf-8")
+    gateway = HiveGateway(folder / "supergraph.graphql", folder / "hive-gateway.log")
+    # Started off the loop: the subgraphs it will call are served by this loop.
+    await asyncio.to_thread(gateway.start)
+    try:
+        yield gateway.url
+    finally:
+        await asyncio.to_thread(gateway.stop)
 
 
 class OurRouter(ServiceProcess):
