@@ -58,3 +58,27 @@ async def test_apollo_client_receives_federated_events_and_unsubscribes(mode: st
         assert running.feed.opened == 1
         headers = running.feed.headers[0]
         assert headers["sec-websocket-protocol"] == "graphql-transport-ws"
+
+
+async def test_a_client_killed_mid_stream_leaves_no_upstream_and_no_task() -> None:
+    """The client process dies while no event is flowing (SIGKILL: no abort, the
+    kernel closes its socket): the router notices the multipart stream's end, closes
+    the subgraph's subscription and ends every task it started for the stream. (A
+    WebSocket that drops: test_subscriptions.py.)"""
+    mode = "subscribe-http"
+    async with stack() as running:
+        url = f"{running.url}/graphql"
+        tasks_before = len(asyncio.all_tasks())
+        client = await apollo_client(mode, url, SUBSCRIPTION, {"id": "1"}, 10)
+        assert await read_line(client) == {"result": typed(event("1", "PLACED"))}
+        assert running.feed.open == 1 and len(asyncio.all_tasks()) > tasks_before
+        client.kill()
+        await client.wait()
+        await closed_upstream(running)
+        await until(lambda: len(asyncio.all_tasks()) <= tasks_before, "the stream's tasks to end")
+        # The router still serves new subscriptions after the abrupt end.
+        again = await apollo_client(mode, url, SUBSCRIPTION, {"id": "1"}, 1)
+        assert await read_line(again) == {"result": typed(event("1", "PLACED"))}
+        assert await read_line(again) == {"done": "completed", "seen": 1}
+        await again.wait()
+        await closed_upstream(running)
