@@ -1,7 +1,7 @@
 // Apollo Client (Node) against a router, printing one JSON line per event; a line
 // `{"done": ...}` ends the output.
 //
-//   node --experimental-websocket apollo-client.mjs MODE URL QUERY VARIABLES_JSON [COUNT]
+//   node --experimental-websocket apollo-client.mjs MODE URL QUERY VARIABLES_JSON [COUNT [TOKEN]]
 //   node apollo-client.mjs defer URL QUERIES_JSON VARIABLES_JSON
 //
 // MODE:
@@ -15,6 +15,9 @@
 //                   "result": ..., "state": ...}), then {"query": i, "end": ...};
 //                   {"done": ...} after the last.
 //
+// TOKEN: sent as `Authorization: Bearer TOKEN` (HttpLink's headers; for GraphQLWsLink in
+// the connection_init payload, where the router reads it).
+//
 // Every request goes through the real client stack (links, cache with fetchPolicy
 // no-cache so results are exactly what the client merged, not a cache read).
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
@@ -23,7 +26,8 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient } from 'graphql-ws';
 import { tap } from 'rxjs';
 
-const [mode, url, query, variablesJson, countText] = process.argv.slice(2);
+const [mode, url, query, variablesJson, countText, token] = process.argv.slice(2);
+const authorization = token ? { Authorization: `Bearer ${token}` } : undefined;
 let current = 0; // the index of the deferred query running
 const variables = JSON.parse(variablesJson);
 const count = Number(countText ?? '1');
@@ -37,10 +41,10 @@ const parts = new ApolloLink((operation, forward) =>
 let wsClient;
 let transport;
 if (mode === 'subscribe-ws') {
-  wsClient = createClient({ url, lazy: true, retryAttempts: 0 });
+  wsClient = createClient({ url, lazy: true, retryAttempts: 0, connectionParams: authorization });
   transport = new GraphQLWsLink(wsClient);
 } else {
-  transport = new HttpLink({ uri: url });
+  transport = new HttpLink({ uri: url, headers: authorization });
 }
 
 const client = new ApolloClient({

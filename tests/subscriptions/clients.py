@@ -121,11 +121,16 @@ async def read_line(process: asyncio.subprocess.Process) -> dict[str, Any]:
 
 
 async def apollo_client(
-    mode: str, url: str, query: str, variables: dict[str, Any], count: int = 1
+    mode: str,
+    url: str,
+    query: str,
+    variables: dict[str, Any],
+    count: int = 1,
+    token: str | None = None,
 ) -> asyncio.subprocess.Process:
     """Apollo Client in Node (tests/node/apollo-client.mjs): MODE subscribe-http
     (multipart subscriptions), subscribe-ws (GraphQLWsLink) or defer; one JSON line an
-    event, `{"done": ...}` last."""
+    event, `{"done": ...}` last; `token` goes in the Authorization header."""
     return await asyncio.create_subprocess_exec(
         "node",
         "--experimental-websocket",
@@ -136,6 +141,7 @@ async def apollo_client(
         query,
         json.dumps(variables),
         str(count),
+        *([token] if token else []),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=NODE_DIR,

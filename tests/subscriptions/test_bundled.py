@@ -2,7 +2,9 @@
 orders (fed by its domain events on the real NATS JetStream), each event completed
 with `Product.name` from products, `Product.inStock` from inventory and `User.name`
 from accounts; the caller's token goes in `connection_init`, the router forwards its
-signed identity to the subgraphs, which check the order is the caller's."""
+signed identity to the subgraphs, which check the order is the caller's. Apollo Client
+(Node, HttpLink: multipart subscriptions, the token in its headers) subscribes beside
+the graphql-transport-ws client and gets the same events."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from tests.events.conftest import NATS_URL
 from tests.http.loopback import serve
 from tests.kit.bundled import graph_names, with_urls
 from tests.loaders.backends import Backend
-from tests.subscriptions.clients import ws_client
+from tests.subscriptions.clients import apollo_client, read_line, ws_client
 from tests.subscriptions.stack import router, until
 from tests.subscriptions.stubs import Feed
 
@@ -94,6 +96,10 @@ async def test_order_status_events_through_the_router_carry_fields_from_four_sub
         items = [{"productUpc": upc, "quantity": 1}]
         placed = await post(PLACE, input={"idempotencyKey": secrets.token_hex(6), "items": items})
         order = placed["data"]["placeOrder"]["id"]
+        apollo = await apollo_client(
+            "subscribe-http", f"{running.url}/graphql", STATUS, {"id": order}, 10, token
+        )
+        seen = [(await read_line(apollo))["result"]["data"]["orderStatusChanged"]]
         async with ws_client(running.ws_url, {"Authorization": f"Bearer {token}"}) as client:
             assert await client.receive() == {"type": "connection_ack"}
             await client.subscribe("s", STATUS, {"id": order})
@@ -114,6 +120,21 @@ async def test_order_status_events_through_the_router_carry_fields_from_four_sub
             cancelled = (await client.receive())["payload"]["data"]["orderStatusChanged"]
             assert cancelled["status"] == "CANCELLED"
             assert cancelled["user"] == now["user"] and cancelled["total"] == now["total"]
-            assert running.upstream.connections == 1
+            # Apollo Client saw the same statuses, each event with the same fields (and
+            # the `__typename`s its cache asks for).
+            while seen[-1]["status"] != "CANCELLED":
+                seen.append((await read_line(apollo))["result"]["data"]["orderStatusChanged"])
+            assert [e["status"] for e in seen] in (
+                ["PENDING", "CONFIRMED", "CANCELLED"],
+                ["CONFIRMED", "CANCELLED"],
+            )
+            assert seen[-1]["__typename"] == "Order"
+            assert seen[-1]["user"] == {"__typename": "User", **now["user"]}
+            [apollo_item] = seen[-1]["items"]
+            assert apollo_item["product"] == {"__typename": "Product", **item["product"]}
+            assert running.upstream.connections == 2
+            apollo.kill()
+            await apollo.wait()
+            await until(lambda: running.upstream.connections == 1, "Apollo's upstream to close")
             await client.send({"id": "s", "type": "complete"})
             await until(lambda: running.upstream.connections == 0, "the upstream to close")
