@@ -537,6 +537,15 @@ def _graphql_answer(result: Response, media_type: str, stream: str | None = None
         if stream == "sse" and isinstance(result, GraphQLResponse) and result.kind == "ok":
             # A query or mutation over graphql-sse: its one result, then complete.
             return 200, StreamedResponse(_one(result.body), subscription=True), []
+        if (
+            stream == "sse"
+            and isinstance(result, GraphQLResponse)
+            and result.kind == "request_error"
+        ):
+            # graphql-sse: errors of the steps before execution (parse, validation,
+            # authorization, caps) MUST come as a `next` event of an accepted stream;
+            # a JSON body is no event, so an SSE client would see an empty stream end.
+            return 200, StreamedResponse(_one(result.body), subscription=True), []
     if isinstance(result, StreamedResponse):
         return 200, result, []
     status = 200 if is_signal(result.body) else status_for(result.kind, media_type)

@@ -71,6 +71,20 @@ async def closed_upstream(running: Stack) -> None:
     )
 
 
+async def sse_refused(
+    http: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str]
+) -> list[str]:
+    """The codes of a refusal over graphql-sse: as the protocol asks, a `next` event
+    with the errors, then `complete`, on an accepted (200) stream."""
+    async with http.stream("POST", url, json=body, headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [item async for item in sse_events(response)]
+    [(kind, refusal), complete] = events
+    assert kind == "next" and "data" not in refusal and complete == ("complete", None), events
+    return codes(refusal)
+
+
 def test_a_subscription_plan_is_the_query_plan_split_at_its_root_fetch() -> None:
     feed = Feed()
     sources = [
@@ -171,8 +185,8 @@ async def test_a_subscription_over_plain_json_is_refused_with_a_code() -> None:
 async def test_subscriptions_can_be_turned_off() -> None:
     async with stack({"subscription": {"enabled": False}}) as running:
         async with httpx.AsyncClient(timeout=10) as http:
-            response = await http.post(f"{running.url}/graphql", json=BODY, headers=SSE)
-        assert codes(response.json()) == [SUBSCRIPTIONS_DISABLED]
+            refused = await sse_refused(http, f"{running.url}/graphql", BODY, SSE)
+        assert refused == [SUBSCRIPTIONS_DISABLED]
         assert running.feed.opened == 0
 
 
@@ -213,7 +227,9 @@ async def test_the_process_holds_at_most_max_opened_subscriptions() -> None:
         async with http.stream("POST", url, json=BODY, headers=SSE) as response:
             events = sse_events(response)
             assert await anext(events) == ("next", event("1", "PLACED"))
+            # The router is full (503, retry later): an HTTP answer, not a stream.
             second = await http.post(url, json=BODY, headers=SSE)
+            assert second.status_code == 503
             assert codes(second.json()) == [MAX_OPENED_SUBSCRIPTIONS_EXCEEDED]
         await closed_upstream(running)
         third = await http.post(url, json={"query": '{ order(id: "1") { status } }'})
@@ -434,8 +450,8 @@ async def test_authorization_applies_to_the_root_field_and_to_every_event(
     async with stack(config) as running, httpx.AsyncClient(timeout=10) as http:
         url = f"{running.url}/graphql"
         # Anonymous: the subscription field itself is @authenticated.
-        refused = await http.post(url, json={"query": PLACED}, headers=SSE)
-        assert codes(refused.json()) == [UNAUTHORIZED_FIELD_OR_TYPE]
+        refused = await sse_refused(http, url, {"query": PLACED}, SSE)
+        assert refused == [UNAUTHORIZED_FIELD_OR_TYPE]
         # Anonymous: an @authenticated field inside each event is null, with its error.
         query = SUBSCRIPTION.replace("user { name }", "user { name email }")
         body = {"query": query, "variables": {"id": "1"}}
