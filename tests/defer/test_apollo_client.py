@@ -12,7 +12,7 @@ import pytest
 
 from tests.defer.stack import canonical, defer_stack
 from tests.defer.stubs import UPCS
-from tests.defer.test_defer import CASES, STOCK, undeferred
+from tests.defer.test_defer import CASES, NULLS, STOCK, undeferred
 from tests.subscriptions.clients import apollo_client, read_all, read_line
 
 pytestmark = pytest.mark.node
@@ -26,6 +26,7 @@ async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result() 
     names = list(CASES)
     # Each case deferred, then without @defer, all in one Node process (one start-up).
     queries = [text for name in names for text in (CASES[name], undeferred(CASES[name]))]
+    queries.append(NULLS)  # last: a deferred item that is null, with its error
     async with defer_stack() as stack:
         client = await apollo_client("defer", stack.url, json.dumps(queries), {})
         lines = await read_all(client)
@@ -52,6 +53,13 @@ async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result() 
             line["part"] for line in without if "part" in line
         ] == [{"data": whole["result"]}], (name, without)
         assert canonical(results[-1]["result"]) == canonical(whole["result"]), name
+    # The deferred item's error reaches the application (errorPolicy none: as an
+    # error, the data as it stood before that part).
+    nulls = by_query(lines, len(queries) - 1)
+    assert nulls[-1] == {"query": len(queries) - 1, "end": "error"}, nulls
+    last = [line for line in nulls if "result" in line][-1]
+    assert last["error"] == "CombinedGraphQLErrors: review body unavailable", nulls
+    assert [product["upc"] for product in last["result"]["products"]] == list(UPCS)
 
 
 async def test_apollo_client_shows_the_fast_part_while_the_slow_subgraph_holds() -> None:
