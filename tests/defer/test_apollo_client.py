@@ -5,6 +5,7 @@ its first result must come before the slow subgraph has answered."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 
 from tests.defer.stack import canonical, defer_stack
 from tests.defer.stubs import UPCS
-from tests.defer.test_defer import CASES, NULLS, STOCK, undeferred
+from tests.defer.test_defer import CASES, NULLS, STOCK, _running_plans, undeferred
 from tests.subscriptions.clients import apollo_client, read_all, read_line
+from tests.subscriptions.stack import until
 
 pytestmark = pytest.mark.node
 
@@ -82,3 +84,24 @@ async def test_apollo_client_shows_the_fast_part_while_the_slow_subgraph_holds()
     assert final["result"] == {
         "products": [{**name, "inStock": stock[name["upc"]]} for name in names]
     }
+
+
+async def test_apollo_client_killed_before_the_deferred_part_leaves_no_task() -> None:
+    """The client dies after the first part (SIGKILL, its socket closed by the kernel)
+    while the deferred fetch is held: the router cancels the plan's run before the held
+    subgraph answers, and once that subgraph's own (in-process) handler is let go, no
+    task of the request is left anywhere."""
+    async with defer_stack() as stack:
+        tasks_before = len(asyncio.all_tasks())
+        stack.control.gate.clear()
+        client = await apollo_client("defer", stack.url, json.dumps([STOCK]), {})
+        line = await read_line(client)
+        while line.get("state") != "streaming":
+            line = await read_line(client)
+        assert stack.control.held == 3 and len(asyncio.all_tasks()) > tasks_before
+        client.kill()
+        await client.wait()
+        await until(lambda: _running_plans() == 0, "the plan's run to be cancelled")
+        assert stack.control.held == 3  # still held: the run ended without its answer
+        stack.control.gate.set()
+        await until(lambda: len(asyncio.all_tasks()) <= tasks_before, "the request's tasks to end")
