@@ -7,6 +7,7 @@ tests/artifacts/graphiql-defer.png."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,8 +28,11 @@ DEFER = """{ products { upc name ... @defer(label: "stock") { inStock } } }"""
 
 
 @asynccontextmanager
-async def graphiql(url: str) -> AsyncIterator[Page]:
-    """GraphiQL's page at `url`, loaded, its editor ready; fails if a request left loopback."""
+async def graphiql(url: str, query: str) -> AsyncIterator[Page]:
+    """GraphiQL's page at `url` with `query` in its editor from the start (GraphiQL
+    restores the last query from localStorage: parsed at load, so the run button sees
+    a subscription as one; a value set after load races GraphiQL's own parsing), loaded
+    and ready; fails if a request left loopback."""
     assert CHROMIUM.exists(), "run scripts/ensure-debian-packages.sh (Debian chromium)"
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
@@ -38,20 +42,20 @@ async def graphiql(url: str) -> AsyncIterator[Page]:
             blocked: list[str] = []
             page.on("requestfailed", lambda request: blocked.append(request.url))
             await page.route("**/*", offline)
+            await page.add_init_script(
+                f"localStorage.setItem('graphiql:query', {json.dumps(query)})"
+            )
             await page.goto(url)
-            await page.locator(".graphiql-query-editor .CodeMirror").wait_for(timeout=30_000)
+            editor = page.locator(".graphiql-query-editor .CodeMirror")
+            await editor.wait_for(timeout=30_000)
+            assert await editor.evaluate("node => node.CodeMirror.getValue()") == query
             yield page
             assert blocked == []
         finally:
             await browser.close()
 
 
-async def run(page: Page, query: str) -> None:
-    await page.evaluate(
-        "query => document.querySelector('.graphiql-query-editor .CodeMirror')"
-        ".CodeMirror.setValue(query)",
-        query,
-    )
+async def run(page: Page) -> None:
     await page.locator(".graphiql-execute-button").click()
 
 
@@ -63,8 +67,8 @@ async def shown(page: Page, text: str) -> str:
 
 
 async def test_graphiql_runs_a_subscription_and_shows_each_event() -> None:
-    async with stack() as running, graphiql(f"{running.url}/graphql") as page:
-        await run(page, SUBSCRIPTION)
+    async with stack() as running, graphiql(f"{running.url}/graphql", SUBSCRIPTION) as page:
+        await run(page)
         first = await shown(page, '"status": "PLACED"')
         # Fields from the three subgraphs: orders, products, accounts.
         assert '"name": "Product p1"' in first and '"inStock": true' in first
@@ -81,9 +85,9 @@ async def test_graphiql_runs_a_subscription_and_shows_each_event() -> None:
 
 
 async def test_graphiql_shows_the_fast_part_of_a_deferred_query_first() -> None:
-    async with defer_stack() as stack, graphiql(stack.url) as page:
+    async with defer_stack() as stack, graphiql(stack.url, DEFER) as page:
         stack.control.gate.clear()  # inventory holds its answer
-        await run(page, DEFER)
+        await run(page)
         first = await shown(page, '"name": "Product p3"')
         assert '"upc": "p1"' in first and "inStock" not in first
         assert stack.control.held == 3
