@@ -14,6 +14,14 @@ gateway benchmark's query on its four subgraphs, bench/public.py) and
 load-independent, so before/after comparisons of a change hold on a busy machine.
 `--stages` prints the share of CPU time per stage from cProfile (fetch and
 decode, merge, shaping, serialisation).
+
+`--shape-on thread` turns compute jobs on, as a served router has them: a large
+answer is shaped on the compute worker thread and handed back to the loop. The
+toggle above counts only the loop's thread; to count both, dump around the
+measured part instead (the worker's job finishes inside it):
+    valgrind --tool=callgrind --dump-before='sys_call_tracing' \
+        --dump-after='sys_call_tracing' python -m bench.inprocess ... --shape-on thread
+(the second part file holds the measured requests).
 """
 
 from __future__ import annotations
@@ -65,25 +73,26 @@ class _PublicReplay(MockTransport):
 
 _OPTIONS = RouterOptions(compute_jobs=False)
 """Shaping on this thread (the served router shapes large answers on its compute
-worker thread): one thread to count and to profile."""
+worker thread): one thread to count and to profile; `--shape-on thread` as served."""
+_SERVED = RouterOptions()
 
 
-def _public() -> tuple[Router, GraphQLRequest]:
+def _public(options: RouterOptions = _OPTIONS) -> tuple[Router, GraphQLRequest]:
     sources = [
         SubgraphSource(name, f"http://127.0.0.1:1/{name}", module_sdl(name, where))
         for name, where in MODULES.items()
     ]
     sdl = compose(sources).supergraph_sdl
     assert sdl is not None
-    router = Router(load_supergraph(sdl), _PublicReplay(), _OPTIONS)
+    router = Router(load_supergraph(sdl), _PublicReplay(), options)
     return router, GraphQLRequest(public.QUERY, "TestQuery")
 
 
-def _wide_list() -> tuple[Router, GraphQLRequest]:
+def _wide_list(options: RouterOptions = _OPTIONS) -> tuple[Router, GraphQLRequest]:
     from tests.benchmarks import wide_list  # the test suite's synthetic subgraphs
 
     schema = load_supergraph(wide_list.SCHEMA.read_text())
-    router = Router(schema, wide_list.ReplayTransport(), _OPTIONS)
+    router = Router(schema, wide_list.ReplayTransport(), options)
     return router, GraphQLRequest(wide_list.QUERY, "WideList")
 
 
@@ -123,8 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--operation", choices=sorted(SETUPS), default="public")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--stages", action="store_true", help="cProfile shares per stage")
+    parser.add_argument(
+        "--shape-on",
+        choices=("loop", "thread"),
+        default="loop",
+        help="thread: compute jobs on, large answers shaped on the worker thread",
+    )
     args = parser.parse_args(argv)
-    router, request = SETUPS[args.operation]()
+    options = _SERVED if args.shape_on == "thread" else _OPTIONS
+    router, request = SETUPS[args.operation](options)
     loop = asyncio.new_event_loop()
 
     def once() -> bytes:
