@@ -421,3 +421,29 @@ def test_a_budgeted_run_stops_past_its_budget_and_leaves_the_errors_as_they_were
     # The largest work seen is kept: a smaller run does not lower it.
     shaper.shape({"me": {"id": "1", "name": "Ada", "friends": []}}, {}, [])
     assert shaper.work == 1 + 3 + 2 * 40
+
+
+def test_a_new_operation_reuses_the_schemas_leaf_entries_and_merges_repeated_fields() -> None:
+    """Collection's common case (a field selected once, allowed) and the general one
+    (selected twice: merged) in one operation; unaliased leaves are the schema's
+    shared entries, so a new operation adds entries only for its other fields."""
+    query = "{ me { id n: name friends { id } friends { name } } }"
+    document = parse(query)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    shared = SchemaShapes(API)
+    data = {"me": {"id": "1", "n": "Ada", "friends": [{"id": "2", "name": "Bo"}]}}
+    shapers = [ResponseShaper(API, operation, {}, shared=shared) for _ in range(2)]
+    for shaper in shapers:
+        errors: list[JSONObject] = []
+        result = shaper.shape(data, {}, errors)
+        assert result == {"me": {"id": "1", "n": "Ada", "friends": [{"id": "2", "name": "Bo"}]}}
+        assert errors == []
+    first, second = ([e.group for e in s._root.entries] for s in shapers)
+    assert first[0] is not None and second[0] is not None
+    me_first, me_second = first[0].entries, second[0].entries
+    assert [e.response_name for e in me_first] == ["id", "n", "friends"]
+    assert me_first[0] is me_second[0]  # `id`: the shared leaf entry
+    assert me_first[1] is not me_second[1]  # `n: name`: aliased, the operation's own
+    friends = me_first[2].group
+    assert friends is not None and len(friends.selection_sets) == 2  # merged
