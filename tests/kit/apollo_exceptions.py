@@ -706,6 +706,51 @@ def _conflicting_requires(case: Case, here: ObjectSelections) -> bool:
     return False
 
 
+def _requirements(case: Case, type_name: str, field_name: str) -> dict[str, str]:
+    """Subgraph -> the @requires text of a field resolved with @requires there."""
+    type_def = case.supergraph.types.get(type_name)
+    field_def = type_def.fields.get(field_name) if type_def else None
+    return {
+        g.graph: g.requires_text or ""
+        for g in (field_def.graphs if field_def else ())
+        if g.requires
+    }
+
+
+def skipped_requirement_in_another_fetch(case: Case) -> frozenset[Atom]:
+    """Values where the answers part, of @requires fields on an object where the operation
+    skips (every selection of its key) another field its subgraph resolves with another
+    @requires: Apollo puts the skipped field's requirement in the representation it sends
+    for the selected one, and the subgraph answers from it."""
+    selections = case.selections("ours")
+    out: set[Atom] = set()
+    for path, ours, apollo in case.points:
+        found = field_key_path(path)
+        here = selections.get(found[0]) if found else None
+        if found is None or here is None or ours == apollo:
+            continue
+        runtime = here.runtime_type or here.static_type
+        mine: dict[str, str] = {}
+        for s in here.keys.get(found[1], []):
+            if s.included:
+                mine.update(_requirements(case, runtime.name, s.node.name.value))
+        if not mine:
+            continue
+        skipped = [
+            s
+            for key, nodes in here.keys.items()
+            if key != found[1] and not any(n.included for n in nodes)
+            for s in nodes
+        ]
+        if any(
+            graph in mine and text != mine[graph]
+            for s in skipped
+            for graph, text in _requirements(case, runtime.name, s.node.name.value).items()
+        ):
+            out.add(("data", path))
+    return frozenset(out)
+
+
 _NO_OPTIONS = re.compile(r"Was not able to find any options for .*: This shouldn't have happened")
 
 
@@ -1042,6 +1087,20 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "both from it: one of them is wrong.",
         requires_argument_conflict,
         ("requires_arguments", "both-in-one-selection"),
+    ),
+    ApolloException(
+        "skipped-requirement-in-another-fetch",
+        "Apollo Gateway sends what a skipped @requires field requires (`town @include(if: "
+        "false)`, requiring `address { id }`) in the representations of the fetch of another "
+        "field of that subgraph (`nation`, requiring only `address { ... on OfficeAddress "
+        "{ id } }`), and the subgraph answers that field from it; the skipped field is not "
+        "executed, so its requirement is no part of the fetch (a sibling of "
+        "requires-argument-conflict).",
+        skipped_requirement_in_another_fetch,
+        (
+            "requires_interface_condition",
+            "skipped-requires-field-beside-one-with-a-type-condition",
+        ),
     ),
     ApolloException(
         "planner-no-options",
