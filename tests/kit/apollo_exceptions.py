@@ -751,6 +751,35 @@ def skipped_requirement_in_another_fetch(case: Case) -> frozenset[Atom]:
     return frozenset(out)
 
 
+def _fetch_place(path: Path) -> tuple[str, ...] | None:
+    """The place in the operation of the objects of an entity fetch, from an error path
+    Apollo builds out of the fetch's plan path (`books.@._entities`: every item of
+    `books`), or None when ``path`` is a response path."""
+    if "@" not in path or "_entities" not in path:
+        return None
+    return tuple(k for k in _position(path[: path.index("_entities")]) if k != "@")
+
+
+def entity_fetch_error_at_plan_path(case: Case) -> frozenset[Atom]:
+    """Apollo's error at an entity fetch's plan path (`books.@._entities`), where ours
+    reports that subgraph's error at each object of that place (`books.0`, `books.1`)."""
+    places = {
+        index: place
+        for index, error in enumerate(case.apollo_only)
+        if (path := error_path(error)) is not None and (place := _fetch_place(path)) is not None
+    }
+    out: set[Atom] = set()
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        if path is None or not isinstance(value_at(case.ours_data, path), dict):
+            continue
+        matched = {i for i, place in places.items() if _position(path) == place}
+        if matched and _from_subgraph(error):
+            out.add(("ours", index))
+            out |= {("apollo", i) for i in matched}
+    return frozenset(out)
+
+
 _NO_OPTIONS = re.compile(r"Was not able to find any options for .*: This shouldn't have happened")
 
 
@@ -1101,6 +1130,16 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
             "requires_interface_condition",
             "skipped-requires-field-beside-one-with-a-type-condition",
         ),
+    ),
+    ApolloException(
+        "entity-fetch-error-at-plan-path",
+        "When a subgraph fails a whole `_entities` fetch (its error names no entity), Apollo "
+        "Gateway reports it once at the fetch's plan path, `books.@._entities`, which is no "
+        "path of the response (`@` stands for every item, `_entities` is the subgraph's "
+        "field); a response error's path names the response's fields and list indices: "
+        "ours reports it at each object the fetch was for.",
+        entity_fetch_error_at_plan_path,
+        ("failing_requires_lookup", "every-lookup-fails"),
     ),
     ApolloException(
         "planner-no-options",

@@ -49,11 +49,6 @@ SCENARIO_COUNTS = {
     # Beta answers `feed` after a pause (so Apollo's failing part always lands first):
     # fewer operations keep its run short.
     "failing_split_root": 60,
-    # Its reader fails every lookup on purpose: Apollo Gateway reports a failed
-    # `_entities` once at the fetch's path (`books.@._entities`, no response path),
-    # ours once per object it nulls; no named exception covers that yet. Its written
-    # operations are checked (test_router_conformance.py).
-    "failing_requires_lookup": 0,
 }
 
 

@@ -1,12 +1,13 @@
 """A field resolved with @requires in a subgraph whose entity lookups fail (reader):
 where the operation skips that field, by one variable or under conditions on two (which
-no plan Condition expresses), nothing is asked of reader, so nothing can fail."""
+no plan Condition expresses), nothing is asked of reader, so nothing can fail. Where it
+is selected, reader's failure is reported at each book its fetch was for."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.kit.scenario import Operation, Scenario, Subgraph, SubgraphError, by_key
+from tests.kit.scenario import ExpectedError, Operation, Scenario, Subgraph, SubgraphError, by_key
 
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])\n'
 
@@ -66,6 +67,23 @@ SCENARIO = Scenario(
             variables={"v": True, "w": False},
             data=SKIPPED_DATA,
             requests={"shelf": 1, "reader": 0},
+        ),
+        Operation(
+            name="every-lookup-fails",
+            query="{ books { id readingTime } }",
+            data={"books": [{"id": "b1", "readingTime": None}, {"id": "b2", "readingTime": None}]},
+            # reader fails its whole `_entities` field: its error names no entity, so it
+            # is the error of each book the fetch was for.
+            errors=(ExpectedError(("books", 0)), ExpectedError(("books", 1))),
+            requests={"shelf": 1, "reader": 1},
+            apollo=(
+                "Apollo Gateway reports reader's error once at the fetch's plan path "
+                "`books.@._entities`, which is no path of the response"
+            ),
+            apollo_data={
+                "books": [{"id": "b1", "readingTime": None}, {"id": "b2", "readingTime": None}]
+            },
+            apollo_errors=(ExpectedError(("books", "@", "_entities")),),
         ),
         Operation(
             name="shelf-alone",
