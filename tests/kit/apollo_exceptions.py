@@ -202,6 +202,17 @@ def skipped_requires_drops_fetch(case: Case) -> frozenset[Atom]:
     for path, ours, apollo in case.points:
         if apollo is None and ours is not None and _skips_requires(case, path):
             out.add(("data", path))
+    # The errors of fields of the dropped fetch that fail when asked (null on both sides).
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        if (
+            path is not None
+            and _from_subgraph(error)
+            and value_at(case.ours_data, path) is None
+            and value_at(case.apollo_data, path) is None
+            and _skips_requires(case, path)
+        ):
+            out.add(("ours", index))
     return frozenset(out)
 
 
@@ -780,6 +791,43 @@ def entity_fetch_error_at_plan_path(case: Case) -> frozenset[Atom]:
     return frozenset(out)
 
 
+def _misplaced(case: Case, error: dict[str, object]) -> bool:
+    """Does the error name a field the object at its path does not have (in Apollo's data)?"""
+    path = error_path(error)
+    found = field_key_path(path) if path else None
+    if path is None or found is None or path[-1] != found[1]:
+        return False
+    holder = value_at(case.apollo_data, found[0])
+    return isinstance(holder, dict) and found[1] not in holder
+
+
+def entity_error_at_another_object(case: Case) -> frozenset[Atom]:
+    """Apollo's subgraph errors at a field of an object that does not have it (a Book that
+    selects nothing of Magazine's), and our subgraph errors at that place in the operation
+    (another index: the Magazine the subgraph's `_entities` item was) that our data bears
+    out (the field null there, or its object, by a non-null field's error). Which errors
+    a subgraph reports inside an object it nulls depends on its query's field order (the
+    variance errors-inside-a-nulled-object): with Apollo's moved elsewhere, they are
+    compared here, by place."""
+    places = {
+        i: _position(path)
+        for i, e in enumerate(case.apollo_only)
+        if _from_subgraph(e) and _misplaced(case, e) and (path := error_path(e)) is not None
+    }
+    if not places:
+        return frozenset()
+    out: set[Atom] = {("apollo", i) for i in places}
+    holders = {place[:-1] for place in places.values()}
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        if path is None or not _from_subgraph(error) or _position(path)[:-1] not in holders:
+            continue
+        holder = value_at(case.ours_data, path[:-1])
+        if holder is None or (isinstance(holder, dict) and holder.get(path[-1], 0) is None):
+            out.add(("ours", index))
+    return frozenset(out)
+
+
 _NO_OPTIONS = re.compile(r"Was not able to find any options for .*: This shouldn't have happened")
 
 
@@ -1140,6 +1188,20 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "ours reports it at each object the fetch was for.",
         entity_fetch_error_at_plan_path,
         ("failing_requires_lookup", "every-lookup-fails"),
+    ),
+    ApolloException(
+        "entity-error-at-another-object",
+        "Apollo Gateway reports a subgraph's error for the i-th representation of an entity "
+        "fetch (`_entities.0.stars`) at the i-th object of the fetch's place in the response, "
+        "counting the objects it did not send too (`items.0.stars`, a Book, where the fetch "
+        "was for the Magazines `items.2` and `items.3`): the error lands on an object that "
+        "does not select the field, and the object it belongs to has none.",
+        entity_error_at_another_object,
+        ("entity_error_positions", "failing-field-of-the-later-items"),
+        more_examples=(
+            ("entity_error_positions", "failing-non-null-field-of-the-later-items"),
+            ("entity_error_positions", "failing-requires-field-of-the-later-items"),
+        ),
     ),
     ApolloException(
         "planner-no-options",
