@@ -23,14 +23,19 @@ there, what the supergraph says of those fields.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLUnionType,
+    InlineFragmentNode,
+    SelectionNode,
     get_named_type,
     print_ast,
 )
@@ -46,6 +51,7 @@ from tests.kit.difference import (
     is_prefix,
     raw_errors,
 )
+from tests.kit.operation_parts import fragments_of, is_included, operation_named, variable_values
 from tests.kit.response_walk import ObjectSelections, Path, Selected, objects, value_at
 
 CANNOT_RETURN_NULL = "Cannot return null for non-nullable field"
@@ -452,7 +458,7 @@ def unplannable_field_silent_null(case: Case) -> frozenset[Atom]:
     # A subgraph's error for the parent (`a` a subgraph cannot type) is no error about
     # the field: Apollo reports nothing of its own for it.
     if case.ours_data is not None or not all(_from_subgraph(e) for e in raw_errors(case.apollo)):
-        return frozenset()
+        return frozenset(_skipped_unfetchable_parent_errors(case))
     out: set[Atom] = set()
     for index, error in enumerate(case.ours_only):
         found = _UNPLANNABLE.search(_message(error))
@@ -465,7 +471,84 @@ def unplannable_field_silent_null(case: Case) -> frozenset[Atom]:
         # Ours answered nothing: all of Apollo's data, and what the subgraphs it asked said.
         out |= {("data", p) for p, _, _ in case.points}
         out |= {("apollo", i) for i, e in enumerate(case.apollo_only) if _from_subgraph(e)}
-    return frozenset(out)
+    return frozenset(out | _skipped_unfetchable_parent_errors(case))
+
+
+def _skipped_unfetchable_parent_errors(case: Case) -> set[Atom]:
+    """Our subgraph errors for a field (null on both sides) whose sub-selection is only
+    skipped fields, one of which no subgraph can fetch there: Apollo plans no fetch for
+    the field at all (null, no error); the skipped field is never evaluated, so ours asks
+    for the parent, which the subgraph fails."""
+    out: set[Atom] = set()
+    for index, error in enumerate(case.ours_only):
+        path = error_path(error)
+        found = field_key_path(path) if path else None
+        parent = case.selections("ours").get(found[0]) if found else None
+        if path is None or found is None or parent is None or not _from_subgraph(error):
+            continue
+        if value_at(case.ours_data, path) is not None or value_at(case.apollo_data, path):
+            continue
+        nodes = [s for s in parent.keys.get(found[1], []) if s.included]
+        field_type = _field_type(nodes[0]) if nodes else None
+        inner = [
+            n
+            for s in nodes
+            if s.node.selection_set
+            for n in _sub_fields(case, s.node.selection_set.selections, True)
+        ]
+        if (
+            field_type is not None
+            and inner
+            and not any(included for _, included in inner)
+            and any(_unfetchable(case, field_type.name, n.name.value) for n, _ in inner)
+        ):
+            out.add(("ours", index))
+    return out
+
+
+def _sub_fields(
+    case: Case, selections: Sequence[SelectionNode], included: bool
+) -> Iterator[tuple[FieldNode, bool]]:
+    """The field nodes of a selection set, through fragments, each with its inclusion."""
+    operation = operation_named(case.document, case.operation_name)
+    variables = (
+        variable_values(case.schema, operation, case.variables)
+        if operation is not None
+        else dict(case.variables)
+    )
+    fragments = fragments_of(case.document)
+
+    def walk(
+        selections: Sequence[SelectionNode], included: bool, seen: frozenset[str]
+    ) -> Iterator[tuple[FieldNode, bool]]:
+        for selection in selections:
+            here = included and is_included(selection, variables)
+            if isinstance(selection, FieldNode):
+                yield selection, here
+            elif isinstance(selection, InlineFragmentNode):
+                yield from walk(selection.selection_set.selections, here, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    yield from walk(fragments[name].selection_set.selections, here, seen | {name})
+
+    yield from walk(selections, included, frozenset())
+
+
+def _unfetchable(case: Case, type_name: str, field_name: str) -> bool:
+    """Is the field resolved only by subgraphs that know its type as a non-resolvable
+    @interfaceObject (no entity fetch can reach it there)?"""
+    type_def = case.supergraph.types.get(type_name)
+    field_def = type_def.fields.get(field_name) if type_def else None
+    if type_def is None or field_def is None:
+        return False
+    graphs = [g.graph for g in field_def.graphs if not g.external]
+    return bool(graphs) and all(
+        (t := type_def.in_graph(g)) is not None
+        and t.is_interface_object
+        and not any(k.resolvable for k in t.keys)
+        for g in graphs
+    )
 
 
 _ENUM_VALUE = re.compile(r'^Enum "\w+" cannot represent value')
@@ -1126,9 +1209,13 @@ EXCEPTIONS: tuple[ApolloException, ...] = (
         "if the field were null (a subgraph's error for the parent aside); ours refuses "
         "the operation (QUERY_PLANNING_FAILED, a request error), as the federation audit "
         "expects. Where the parent is null anyway, Apollo's answer is no worse: that part "
-        "is our design choice (docs/planner.md), not Apollo's bug.",
+        "is our design choice (docs/planner.md), not Apollo's bug. Where that field is "
+        "skipped (`node { text @skip(if: true) }`) Apollo still plans no fetch for its "
+        "parent and answers null without the error the subgraph gives for `node`, which "
+        "is evaluated (ours asks, and reports it).",
         unplannable_field_silent_null,
         ("non_resolvable_interface_object", "field-no-subgraph-can-fetch"),
+        more_examples=(("non_resolvable_interface_object", "skipped-field-no-subgraph-can-fetch"),),
     ),
     ApolloException(
         "enum-value-errors-dropped",

@@ -209,6 +209,22 @@ OPERATIONS = (
         requests={"catalog": 1, "notes": 0},
     ),
     Operation(
+        name="skipped-field-no-subgraph-can-fetch",
+        # `text` is skipped, so never evaluated: `node` is, and catalog fails it (no
+        # object type implements Node).
+        query="{ node { text @skip(if: true) } }",
+        data={"node": None},
+        errors=(ExpectedError(("node",)),),
+        requests={"catalog": 1, "notes": 0},
+        apollo=(
+            "Apollo Gateway 2.14 plans no fetch for `node`, whose only field `text` no "
+            "subgraph can fetch (skipped), and answers node: null without the error "
+            "catalog gives for it"
+        ),
+        apollo_data={"node": None},
+        apollo_errors=(),
+    ),
+    Operation(
         name="typename-through-a-non-resolvable-interface-object",
         query="{ featured { t: __typename ... on Film { minutes } } }",
         data={"featured": {"t": "Film", "minutes": 170}},
