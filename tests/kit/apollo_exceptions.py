@@ -892,10 +892,21 @@ def entity_error_at_another_object(case: Case) -> frozenset[Atom]:
     a subgraph reports inside an object it nulls depends on its query's field order (the
     variance errors-inside-a-nulled-object): with Apollo's moved elsewhere, they are
     compared here, by place."""
+    # Ours reports that subgraph's errors at other objects of the same place in the
+    # operation, and none at the object Apollo puts it on.
+    ours_holders = {
+        path[:-1]
+        for e in raw_errors(case.ours)
+        if _from_subgraph(e) and (path := error_path(e)) is not None
+    }
     places = {
         i: _position(path)
         for i, e in enumerate(case.apollo_only)
-        if _from_subgraph(e) and _misplaced(case, e) and (path := error_path(e)) is not None
+        if _from_subgraph(e)
+        and _misplaced(case, e)
+        and (path := error_path(e)) is not None
+        and path[:-1] not in ours_holders
+        and any(_position(h) == _position(path[:-1]) for h in ours_holders)
     }
     if not places:
         return frozenset()
