@@ -1,7 +1,9 @@
 """Apollo Client (Node, tests/node/apollo-client.mjs) runs @defer queries through the
-router: its HttpLink asks for `multipart/mixed;deferSpec=20220824`, reads our parts and
-merges them; what it hands the application must be what it gets without @defer, and
-its first result must come before the slow subgraph has answered."""
+router with each of its two incremental handlers: Defer20220824Handler asks for
+`multipart/mixed;deferSpec=20220824`, GraphQL17Alpha9Handler for
+`multipart/mixed;incrementalSpec=v0.2`; either reads our parts and merges them. What it
+hands the application must be what it gets without @defer, and its first result must
+come before the slow subgraph has answered."""
 
 from __future__ import annotations
 
@@ -19,18 +21,41 @@ from tests.subscriptions.stack import until
 
 pytestmark = pytest.mark.node
 
+HANDLERS = ["20220824", "graphql17Alpha9"]
+"""Apollo Client's incremental handlers (the .mjs script's `defer:HANDLER` mode)."""
+handlers = pytest.mark.parametrize("handler", HANDLERS)
+
 
 def by_query(lines: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
     return [line for line in lines if line.get("query") == index]
 
 
-async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result() -> None:
+def assert_incremental_stream(handler: str, parts: list[dict[str, Any]]) -> None:
+    """Apollo Client read a real incremental stream in its handler's format: a primary
+    part, then parts with more data, the last one saying there is nothing more."""
+    assert len(parts) >= 2, parts
+    assert parts[0]["hasNext"] is True and "data" in parts[0], parts
+    assert parts[-1]["hasNext"] is False, parts
+    if handler == "20220824":
+        assert all("incremental" in part for part in parts[1:]), parts
+        return
+    # incrementalSpec=v0.2: each announced id is completed exactly once, by a later part.
+    announced = [p["id"] for part in parts for p in part.get("pending", [])]
+    completed = [c["id"] for part in parts[1:] for c in part.get("completed", [])]
+    assert parts[0]["pending"] and sorted(announced) == sorted(completed), parts
+    assert len(set(announced)) == len(announced), parts
+
+
+@handlers
+async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result(
+    handler: str,
+) -> None:
     names = list(CASES)
     # Each case deferred, then without @defer, all in one Node process (one start-up).
     queries = [text for name in names for text in (CASES[name], undeferred(CASES[name]))]
     queries.append(NULLS)  # last: a deferred item that is null, with its error
     async with defer_stack() as stack:
-        client = await apollo_client("defer", stack.url, json.dumps(queries), {})
+        client = await apollo_client(f"defer:{handler}", stack.url, json.dumps(queries), {})
         lines = await read_all(client)
     assert lines[-1] == {"done": "completed"}
     for index, name in enumerate(names):
@@ -38,13 +63,7 @@ async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result() 
         without = by_query(lines, 2 * index + 1)
         assert with_defer[-1] == {"query": 2 * index, "end": "completed"}, (name, with_defer)
         assert without[-1] == {"query": 2 * index + 1, "end": "completed"}, (name, without)
-        parts = [line["part"] for line in with_defer if "part" in line]
-        # Apollo Client read a real incremental stream: a primary part, then parts
-        # with `incremental` items, the last one saying there is nothing more.
-        assert len(parts) >= 2, (name, parts)
-        assert parts[0]["hasNext"] is True and "data" in parts[0], (name, parts)
-        assert all("incremental" in part for part in parts[1:]), (name, parts)
-        assert parts[-1]["hasNext"] is False, (name, parts)
+        assert_incremental_stream(handler, [line["part"] for line in with_defer if "part" in line])
         results = [line for line in with_defer if "result" in line]
         # The application saw the partial result first, then the merged one.
         assert results[0]["state"] == "streaming", (name, results)
@@ -64,10 +83,13 @@ async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result() 
     assert [product["upc"] for product in last["result"]["products"]] == list(UPCS)
 
 
-async def test_apollo_client_shows_the_fast_part_while_the_slow_subgraph_holds() -> None:
+@handlers
+async def test_apollo_client_shows_the_fast_part_while_the_slow_subgraph_holds(
+    handler: str,
+) -> None:
     async with defer_stack() as stack:
         stack.control.gate.clear()  # inventory holds its answer until the test opens it
-        client = await apollo_client("defer", stack.url, json.dumps([STOCK]), {})
+        client = await apollo_client(f"defer:{handler}", stack.url, json.dumps([STOCK]), {})
         lines = [await read_line(client)]
         while "part" not in lines[-1]:
             lines.append(await read_line(client))
@@ -86,7 +108,8 @@ async def test_apollo_client_shows_the_fast_part_while_the_slow_subgraph_holds()
     }
 
 
-async def test_apollo_client_killed_before_the_deferred_part_leaves_no_task() -> None:
+@handlers
+async def test_apollo_client_killed_before_the_deferred_part_leaves_no_task(handler: str) -> None:
     """The client dies after the first part (SIGKILL, its socket closed by the kernel)
     while the deferred fetch is held: the router cancels the plan's run before the held
     subgraph answers, and once that subgraph's own (in-process) handler is let go, no
@@ -94,7 +117,7 @@ async def test_apollo_client_killed_before_the_deferred_part_leaves_no_task() ->
     async with defer_stack() as stack:
         tasks_before = len(asyncio.all_tasks())
         stack.control.gate.clear()
-        client = await apollo_client("defer", stack.url, json.dumps([STOCK]), {})
+        client = await apollo_client(f"defer:{handler}", stack.url, json.dumps([STOCK]), {})
         line = await read_line(client)
         while line.get("state") != "streaming":
             line = await read_line(client)

@@ -2,13 +2,16 @@
 // `{"done": ...}` ends the output.
 //
 //   node --experimental-websocket apollo-client.mjs MODE URL QUERY VARIABLES_JSON [COUNT [TOKEN]]
-//   node apollo-client.mjs defer URL QUERIES_JSON VARIABLES_JSON
+//   node apollo-client.mjs defer:HANDLER URL QUERIES_JSON VARIABLES_JSON
 //
 // MODE:
 //   subscribe-http  HttpLink: `multipart/mixed;subscriptionSpec=1.0` (Apollo's multipart
 //                   subscriptions); prints {"result": ...} per event, stops after COUNT.
 //   subscribe-ws    GraphQLWsLink (the graphql-ws client, graphql-transport-ws); same output.
-//   defer           HttpLink with the deferSpec=20220824 handler: for each query of the
+//   defer:HANDLER   HttpLink with Apollo Client's incremental HANDLER, `20220824`
+//                   (Defer20220824Handler, Accept `deferSpec=20220824`) or
+//                   `graphql17Alpha9` (GraphQL17Alpha9Handler, Accept
+//                   `incrementalSpec=v0.2`): for each query of the
 //                   JSON list in turn (one Node start for many), a watched query prints
 //                   each raw part the link reads ({"query": i, "part": ...}) and each
 //                   merged result the client hands the application ({"query": i,
@@ -21,12 +24,15 @@
 // Every request goes through the real client stack (links, cache with fetchPolicy
 // no-cache so results are exactly what the client merged, not a cache read).
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
-import { Defer20220824Handler } from '@apollo/client/incremental';
+import { Defer20220824Handler, GraphQL17Alpha9Handler } from '@apollo/client/incremental';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient } from 'graphql-ws';
 import { tap } from 'rxjs';
 
-const [mode, url, query, variablesJson, countText, token] = process.argv.slice(2);
+const [modeText, url, query, variablesJson, countText, token] = process.argv.slice(2);
+const [mode, handlerName = '20220824'] = modeText.split(':');
+const handlers = { 20220824: Defer20220824Handler, graphql17Alpha9: GraphQL17Alpha9Handler };
+if (!(handlerName in handlers)) throw new Error(`unknown incremental handler ${handlerName}`);
 const authorization = token ? { Authorization: `Bearer ${token}` } : undefined;
 let current = 0; // the index of the deferred query running
 const variables = JSON.parse(variablesJson);
@@ -50,7 +56,7 @@ if (mode === 'subscribe-ws') {
 const client = new ApolloClient({
   link: mode === 'defer' ? ApolloLink.from([parts, transport]) : transport,
   cache: new InMemoryCache(),
-  incrementalHandler: new Defer20220824Handler(),
+  incrementalHandler: new handlers[handlerName](),
   defaultOptions: { watchQuery: { fetchPolicy: 'no-cache' }, query: { fetchPolicy: 'no-cache' } },
 });
 

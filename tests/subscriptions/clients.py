@@ -129,7 +129,8 @@ async def apollo_client(
     token: str | None = None,
 ) -> asyncio.subprocess.Process:
     """Apollo Client in Node (tests/node/apollo-client.mjs): MODE subscribe-http
-    (multipart subscriptions), subscribe-ws (GraphQLWsLink) or defer; one JSON line an
+    (multipart subscriptions), subscribe-ws (GraphQLWsLink) or defer:HANDLER (20220824 or
+    graphql17Alpha9, Apollo Client's incremental handler); one JSON line an
     event, `{"done": ...}` last; `token` goes in the Authorization header."""
     return await asyncio.create_subprocess_exec(
         "node",
