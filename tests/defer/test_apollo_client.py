@@ -30,20 +30,20 @@ def by_query(lines: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
     return [line for line in lines if line.get("query") == index]
 
 
-def assert_incremental_stream(handler: str, parts: list[dict[str, Any]]) -> None:
+def assert_incremental_stream(handler: str, name: str, parts: list[dict[str, Any]]) -> None:
     """Apollo Client read a real incremental stream in its handler's format: a primary
     part, then parts with more data, the last one saying there is nothing more."""
-    assert len(parts) >= 2, parts
-    assert parts[0]["hasNext"] is True and "data" in parts[0], parts
-    assert parts[-1]["hasNext"] is False, parts
+    assert len(parts) >= 2, (name, parts)
+    assert parts[0]["hasNext"] is True and "data" in parts[0], (name, parts)
+    assert parts[-1]["hasNext"] is False, (name, parts)
     if handler == "20220824":
-        assert all("incremental" in part for part in parts[1:]), parts
+        assert all("incremental" in part for part in parts[1:]), (name, parts)
         return
     # incrementalSpec=v0.2: each announced id is completed exactly once, by a later part.
     announced = [p["id"] for part in parts for p in part.get("pending", [])]
     completed = [c["id"] for part in parts[1:] for c in part.get("completed", [])]
-    assert parts[0]["pending"] and sorted(announced) == sorted(completed), parts
-    assert len(set(announced)) == len(announced), parts
+    assert parts[0]["pending"] and sorted(announced) == sorted(completed), (name, parts)
+    assert len(set(announced)) == len(announced), (name, parts)
 
 
 @handlers
@@ -63,7 +63,8 @@ async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result(
         without = by_query(lines, 2 * index + 1)
         assert with_defer[-1] == {"query": 2 * index, "end": "completed"}, (name, with_defer)
         assert without[-1] == {"query": 2 * index + 1, "end": "completed"}, (name, without)
-        assert_incremental_stream(handler, [line["part"] for line in with_defer if "part" in line])
+        parts = [line["part"] for line in with_defer if "part" in line]
+        assert_incremental_stream(handler, name, parts)
         results = [line for line in with_defer if "result" in line]
         # The application saw the partial result first, then the merged one.
         assert results[0]["state"] == "streaming", (name, results)
