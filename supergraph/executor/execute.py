@@ -135,14 +135,16 @@ class PlanExecutor:
         headers_by_subgraph: Mapping[str, Mapping[str, str]] | None = None,
         *,
         into: ExecutionOutcome | None = None,
-        on_fetch: Callable[[Fetch], None] | None = None,
+        on_fetch: Callable[[Fetch, bool], None] | None = None,
     ) -> ExecutionOutcome:
         """Run `plan`; `headers` go with every subgraph request of this execution,
         except to the subgraphs named in `headers_by_subgraph`, which get theirs.
 
         `into`: the outcome to fill as fetches land (a reader sees it grow: @defer
-        sends parts before the plan is done); `on_fetch`: called after each fetch has
-        merged its answer (or its failure)."""
+        sends parts before the plan is done); `on_fetch(fetch, failed)`: called after
+        each fetch has merged its answer (or its failure: an error in the answer, so
+        `failed` False), and with `failed` True when the fetch raised (a bug): its
+        answer is half merged and the run is failing, so no part may be built from it."""
         run = _Run(self, variables, headers, headers_by_subgraph)
         if into is not None:
             run.data, run.errors = into.data, into.errors
@@ -196,7 +198,7 @@ class _Run:
         self.headers_by_subgraph = headers_by_subgraph
         self.data: JSONObject = {}
         self.errors: list[JSONObject] = []
-        self.on_fetch: Callable[[Fetch], None] | None = None
+        self.on_fetch: Callable[[Fetch, bool], None] | None = None
         # Root response names a fetch failed (an error at the name itself): null, even
         # where another fetch of a field split across subgraphs answered its other part.
         self.failed_roots: set[str] = set()
@@ -246,12 +248,14 @@ class _Run:
                 with tracing.span("fetch", attributes):
                     await self._fetch(fetch, path)
         except Exception:
-            # It landed, failing: whoever waits on it (a @defer part) must not wait on.
+            # It raised: whoever waits on it (a @defer part) must not wait on, nor use
+            # what it half merged; inside a Parallel the run is not done yet (its task
+            # group is cancelling the siblings), so the waiter is told it failed.
             if self.on_fetch is not None:
-                self.on_fetch(fetch)
+                self.on_fetch(fetch, True)
             raise
         if self.on_fetch is not None:
-            self.on_fetch(fetch)
+            self.on_fetch(fetch, False)
 
     async def _fetch(self, fetch: Fetch, path: PlanPath) -> None:
         variables = {

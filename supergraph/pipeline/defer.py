@@ -180,6 +180,9 @@ class DeferredRun:
             for owner in parts.owners.get(id(fetch), (PRIMARY,)):
                 waiting[owner] += 1
         self._waiting = waiting
+        self._failed = False
+        """A fetch raised: the run is failing, its data half merged; no part is built
+        until the run's outcome (its exception) is known."""
         self._task: asyncio.Task[ExecutionOutcome] | None = None
         self._parts: AsyncIterator[JSONObject] | None = None
 
@@ -203,7 +206,11 @@ class DeferredRun:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def _on_fetch(self, fetch: Fetch) -> None:
+    def _on_fetch(self, fetch: Fetch, failed: bool) -> None:
+        if failed:
+            self._failed = True
+            self._landed.set()
+            return
         owners = self._layout.owners.get(id(fetch), frozenset((PRIMARY,)))
         for owner in owners:
             self._waiting[owner] -= 1
@@ -220,6 +227,8 @@ class DeferredRun:
         if task is not None and task.done():
             task.result()  # a failed run surfaces, never parts built from half its data
             return True
+        if self._failed:
+            return False  # the run is failing: wait for its exception
         return self._waiting[owner] <= 0
 
     async def _wait(self) -> None:

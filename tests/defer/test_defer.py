@@ -18,8 +18,9 @@ from supergraph.errors import (
     SUBGRAPH_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
 )
-from supergraph.executor.execute import PlanExecutor
+from supergraph.executor.execute import PlanExecutor, _Run
 from supergraph.http.graphiql import GRAPHIQL_ACCEPT, graphiql_html
+from supergraph.planner.plan import Fetch
 from tests.defer.stack import (
     CURRENT_ACCEPT,
     DEFER_ACCEPT,
@@ -521,3 +522,41 @@ async def test_an_error_for_several_parts_is_sent_once_when_the_first_part_is_nu
     assert [(e["path"], e["extensions"]["code"]) for e in only["errors"]] == [
         (["products"], SUBREQUEST_HTTP_ERROR)
     ]
+
+
+TWO_FRAGMENTS = CASES["two fragments, two subgraphs"]
+
+
+def _merge_raising_for(monkeypatch: pytest.MonkeyPatch, subgraph: str) -> list[tuple[str, ...]]:
+    """`subgraph`'s entity merge fails with a bug (not a subgraph failure) half way:
+    its answer is never merged. Returns the calls seen, for the test to assert on."""
+    calls: list[tuple[str, ...]] = []
+    merge = _Run.merge_entities
+
+    def broken(self: _Run, fetch: Fetch, *args: Any) -> None:
+        if fetch.service_name == subgraph:
+            calls.append((subgraph,))
+            raise RuntimeError(f"a bug merging {subgraph}'s entities")
+        merge(self, fetch, *args)
+
+    monkeypatch.setattr(_Run, "merge_entities", broken)
+    return calls
+
+
+@pytest.mark.parametrize("form", list(FORMATS))
+async def test_a_fetch_failing_with_a_bug_sends_no_part_built_from_its_half_data(
+    monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """reviews' merge raises while inventory still holds (the run's task group is
+    cancelling it): no "reviews" part with made-up nulls goes out, only the failure."""
+    calls = _merge_raising_for(monkeypatch, "reviews")
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()  # inventory holds: the run is not done when reviews fails
+        parts = await deferred(client, stack.url, TWO_FRAGMENTS, accept=FORMATS[form])
+        stack.control.gate.set()
+    assert calls == [("reviews",)]
+    first, *rest = parts
+    assert first["hasNext"] is True and "errors" not in first
+    assert [part["hasNext"] for part in rest] == [False]
+    assert "incremental" not in rest[0], rest  # nothing built from the failed fetch
+    assert "Cannot return null" not in json.dumps(parts)

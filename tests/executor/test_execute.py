@@ -465,10 +465,12 @@ def _hanging_and(broken_branch: bool) -> tuple[QueryPlan, MockTransport, asyncio
 async def test_a_fetch_failing_with_a_bug_cancels_its_siblings_and_is_reported_landed() -> None:
     plan, transport, _ = _hanging_and(broken_branch=True)
     before = _others()
-    landed: list[str] = []
+    landed: list[tuple[str, bool]] = []
     executor = _BrokenBuilders(transport, TYPES)
     try:
-        await executor.execute(plan, {}, on_fetch=lambda fetch: landed.append(fetch.service_name))
+        await executor.execute(
+            plan, {}, on_fetch=lambda fetch, failed: landed.append((fetch.service_name, failed))
+        )
     except RuntimeError as error:
         assert str(error) == "a bug while building representations"  # itself, not a group
     else:
