@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -48,10 +49,12 @@ from graphql import (
     SelectionSetNode,
 )
 
+from supergraph.errors import internal_error_body
 from supergraph.executor.execute import ExecutionOutcome, PlanExecutor
 from supergraph.executor.shaping import ResponseShaper, SchemaShapes
 from supergraph.operation.defer import PRIMARY, DeferredFragment, DeferSplit, split_deferred
 from supergraph.pipeline.incremental import (
+    CURRENT,
     LEGACY,
     Delivered,
     IncrementalFormat,
@@ -59,12 +62,15 @@ from supergraph.pipeline.incremental import (
     Pending,
     ResponsePath,
     Subsequent,
+    failed_part,
     initial_part,
     subsequent_part,
 )
 from supergraph.planner.defer import executed_fetches, fetch_owners
 from supergraph.planner.plan import Fetch, QueryPlan
 from supergraph.types import JSONObject
+
+logger = logging.getLogger(__name__)
 
 DEFER_BAD_HEADER_MESSAGE = (
     "the router received a query with the @defer directive but the client does not accept"
@@ -257,20 +263,36 @@ class DeferredRun:
                 on_fetch=self._on_fetch,
             )
         )
+        delivery = self._delivery
+        first_sent = False
         try:
-            while not self._ready(PRIMARY):
-                await self._wait()
-            delivery = self._delivery
-            yield initial_part(self._form, delivery.initial(self._introspection))
-            # Only fragments with objects announced are waited for: when the first
-            # part's data is null, or a fragment applies to no object, nothing is, and
-            # the fetches still running are cancelled below.
-            while delivery.expected:
-                ready = [f for f in delivery.expected if self._ready(f)]
-                if not ready:
+            try:
+                while not self._ready(PRIMARY):
                     await self._wait()
-                    continue
-                yield subsequent_part(self._form, delivery.subsequent(ready))
+                yield initial_part(self._form, delivery.initial(self._introspection))
+                first_sent = True
+                # Only fragments with objects announced are waited for: when the first
+                # part's data is null, or a fragment applies to no object, nothing is,
+                # and the fetches still running are cancelled below.
+                while delivery.expected:
+                    ready = [f for f in delivery.expected if self._ready(f)]
+                    if not ready:
+                        await self._wait()
+                        continue
+                    yield subsequent_part(self._form, delivery.subsequent(ready))
+            except Exception as error:
+                if self._form != CURRENT:
+                    raise  # the legacy format's last part is http/streams.py's
+                # v0.2 knows no top-level errors after the first part: every id announced
+                # is completed with the error, so the client is left waiting on none.
+                logger.error("a deferred operation's run failed", exc_info=error)
+                errors = internal_error_body()["errors"]
+                if first_sent:
+                    pending = [p for objects in delivery.expected.values() for p in objects]
+                    delivery.expected.clear()
+                    yield failed_part(pending, errors)
+                else:
+                    yield initial_part(self._form, Initial(None, errors, [], False))
         finally:
             await self._cancel()
 

@@ -17,6 +17,11 @@ This module writes that in the format the client negotiated (`Accept`):
   failed there: no data), and the `pending` its nested fragments add.
 
 Errors no part claimed (rare: about objects no part holds) go with the last part.
+
+When the run fails after the status went out, the legacy format ends with
+`{"hasNext": false, "errors": [...]}` (http/streams.py); `incrementalSpec=v0.2`
+has no top-level errors in a later part, so its last part completes every id still
+pending with the error (`failed_part`).
 """
 
 from __future__ import annotations
@@ -113,6 +118,15 @@ def subsequent_part(form: IncrementalFormat, part: Subsequent) -> JSONObject:
         body["incremental"] = incremental
     if completed:
         body["completed"] = completed
+    return body
+
+
+def failed_part(pending: list[Pending], errors: list[JSONObject]) -> JSONObject:
+    """`incrementalSpec=v0.2`'s last part when the run failed after the first part:
+    each id announced and not completed yet is completed with `errors`."""
+    body: JSONObject = {"hasNext": False}
+    if pending:
+        body["completed"] = [{"id": p.id, "errors": errors} for p in pending]
     return body
 
 

@@ -8,12 +8,14 @@ import asyncio
 import json
 import re
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
 
 from supergraph.errors import (
     DEFER_BAD_HEADER,
+    INTERNAL_SERVER_ERROR,
     MAX_DEFERRED_FRAGMENTS_EXCEEDED,
     SUBGRAPH_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
@@ -560,3 +562,35 @@ async def test_a_fetch_failing_with_a_bug_sends_no_part_built_from_its_half_data
     assert [part["hasNext"] for part in rest] == [False]
     assert "incremental" not in rest[0], rest  # nothing built from the failed fetch
     assert "Cannot return null" not in json.dumps(parts)
+
+
+async def test_a_run_failing_mid_stream_completes_every_pending_id_in_the_current_format(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """v0.2 has no top-level errors after the first part: the last part completes each
+    id still pending with the internal error, so the client waits on none."""
+    _merge_raising_for(monkeypatch, "reviews")
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()
+        parts = await deferred(client, stack.url, TWO_FRAGMENTS, accept=CURRENT_ACCEPT)
+        stack.control.gate.set()
+    first, last = parts
+    assert len(first["pending"]) == 6  # stock and reviews on each of three products
+    assert set(last) == {"hasNext", "completed"}
+    assert last["hasNext"] is False
+    assert sorted(c["id"] for c in last["completed"]) == sorted(p["id"] for p in first["pending"])
+    for completed in last["completed"]:
+        assert codes(completed["errors"]) == [INTERNAL_SERVER_ERROR], completed
+    merged(parts)  # checks every announced id is completed once
+
+
+async def test_a_run_failing_mid_stream_ends_the_legacy_format_with_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _merge_raising_for(monkeypatch, "reviews")
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()
+        parts = await deferred(client, stack.url, TWO_FRAGMENTS)
+        stack.control.gate.set()
+    assert parts[1:] == [{"hasNext": False, "errors": [{"message": ANY, "extensions": ANY}]}]
+    assert codes(parts[1]["errors"]) == [INTERNAL_SERVER_ERROR]
