@@ -175,7 +175,12 @@ async def send_stream(
             with contextlib.suppress(BaseException):
                 await pending
         if not finished:
-            await close_parts(parts)
+            try:
+                await close_parts(parts)
+            except Exception as error:
+                # The status went out: a failure ending the source is logged, and the
+                # stream still ends properly below.
+                logger.error("closing a streamed response's source failed", exc_info=error)
     if finished or ended:
         await send({"type": "http.response.body", "body": form.end, "more_body": False})
 

@@ -28,7 +28,6 @@ fetches still pending; each fetch has the subgraph's timeout, as any fetch.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 from collections import Counter
@@ -206,11 +205,23 @@ class DeferredRun:
         await self._cancel()
 
     async def _cancel(self) -> None:
+        """Cancel the run and wait for it to end. This runs when the last part went
+        out (or the client left): an exception of the run now has no part to go to, so
+        it is logged, never raised (a second last part, or a crash after the status)."""
         task = self._task
-        if task is not None and not task.done():
+        if task is None:
+            return
+        if not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                logger.exception("a deferred operation's run failed while cancelled")
+        elif not task.cancelled() and (error := task.exception()) is not None:
+            # Retrieved here when no part surfaced it (none was waiting on the run).
+            logger.debug("a deferred operation's run had failed", exc_info=error)
 
     def _on_fetch(self, fetch: Fetch, failed: bool) -> None:
         if failed:

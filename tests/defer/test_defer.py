@@ -594,3 +594,32 @@ async def test_a_run_failing_mid_stream_ends_the_legacy_format_with_its_error(
         stack.control.gate.set()
     assert parts[1:] == [{"hasNext": False, "errors": [{"message": ANY, "extensions": ANY}]}]
     assert codes(parts[1]["errors"]) == [INTERNAL_SERVER_ERROR]
+
+
+async def test_a_run_raising_while_cancelled_sends_no_second_last_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first part is null: the stream ends and cancels the run, whose held inventory
+    fetch raises a real exception when cancelled. Logged, not a second last part."""
+    fetch_entities = _Run.entity_fetch
+    raised: list[str] = []
+
+    async def raising_on_cancel(self: _Run, fetch: Fetch, *args: Any) -> None:
+        try:
+            await fetch_entities(self, fetch, *args)
+        except asyncio.CancelledError:
+            if fetch.service_name == "inventory":
+                raised.append(fetch.service_name)
+                raise RuntimeError("a bug while cancelled") from None
+            raise
+
+    monkeypatch.setattr(_Run, "entity_fetch", raising_on_cancel)
+    query = """query { products { upc reviews { body } ... @defer(label: "stock") { inStock } } }"""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()
+        for accept in FORMATS.values():
+            parts = await deferred(client, stack.url, query, accept=accept)
+            assert [(p["data"], p["hasNext"]) for p in parts] == [(None, False)]
+            assert codes(parts[0]["errors"]) != [INTERNAL_SERVER_ERROR]
+        stack.control.gate.set()
+    assert raised == ["inventory", "inventory"]  # the case did raise while cancelled
