@@ -512,6 +512,11 @@ class _Run:
         except TimeoutError:
             outcome = "timeout"
             return _Failure(f"Request to subgraph '{name}' timed out", SUBGRAPH_TIMEOUT, name)
+        except asyncio.CancelledError:
+            # The run was cancelled (the client left, a sibling failed): not a success,
+            # nor the subgraph's failure.
+            outcome = "cancelled"
+            raise
         except SubgraphTransportError as error:
             outcome = error.outcome
             return _Failure(str(error), error.code, name)

@@ -9,6 +9,8 @@ router_request_duration_seconds{operation,outcome}    their latency (histogram)
 router_subgraph_requests_total{subgraph}              HTTP requests sent to each subgraph
 router_subgraph_fetch_duration_seconds{subgraph,outcome}  subgraph fetch latency
 router_subgraph_fetch_errors_total{subgraph,outcome}  failed subgraph fetches
+    (fetch outcomes: ok, timeout, http_error, response_too_large, and cancelled: the
+    router stopped waiting, as the client left; not counted as an error)
 router_cache_lookups_total{cache,result}              plan/document cache hits and misses
 router_cache_bytes{cache}                             bytes each cache holds (its own accounting)
 router_cache_max_bytes{cache}                         each cache's byte budget
@@ -80,6 +82,8 @@ counts, not latencies)."""
 _MAX_CACHED_OPERATIONS = 1024
 FETCH_ERRORS = ("timeout", "http_error", "response_too_large")
 """The outcomes of a failed subgraph fetch (the executor's)."""
+NOT_FETCH_ERRORS = ("ok", "cancelled")
+"""The other outcomes: answered, or cancelled by the router (no subgraph failure)."""
 _CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _MAX_ERROR_CODES = 128
 """Distinct `code` labels at most; any further code counts as OTHER (NONE: no code)."""
@@ -423,7 +427,7 @@ class Metrics:
         duration = self.subgraph_fetches.labels(subgraph=subgraph, outcome=outcome)
         errors = (
             self.subgraph_errors.labels(subgraph=subgraph, outcome=outcome)
-            if outcome != "ok"
+            if outcome not in NOT_FETCH_ERRORS
             else None
         )
         # Subgraph names come from the supergraph and outcomes are a fixed set: bounded.

@@ -477,8 +477,32 @@ async def test_a_fetch_failing_with_a_bug_cancels_its_siblings_and_is_reported_l
         raise AssertionError("the bug did not surface")
     # The hanging sibling was cancelled and awaited: no task of the run is left.
     assert _others() - before == set()
-    # The failed fetch landed (a @defer part waiting on it is told); the hanging one not.
-    assert landed == ["products", "reviews"]
+    # The failed fetch landed, saying it failed (a @defer part waiting on it must not
+    # be built from its half-merged data); the hanging one did not land.
+    assert landed == [("products", False), ("reviews", True)]
+
+
+async def test_a_cancelled_fetch_is_observed_as_cancelled_not_ok() -> None:
+    plan, transport, started = _hanging_and(broken_branch=False)
+    observed: list[tuple[str, str]] = []
+    options = ExecutorOptions(
+        observer=lambda name, _seconds, outcome: observed.append((name, outcome))
+    )
+    run = asyncio.create_task(PlanExecutor(transport, TYPES, options).execute(plan, {}))
+    await asyncio.wait_for(started.wait(), 5)
+    await until_observed(observed, ("fast", "ok"))
+    run.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    assert sorted(observed) == [("fast", "ok"), ("slow", "cancelled")]
+
+
+async def until_observed(observed: list[tuple[str, str]], item: tuple[str, str]) -> None:
+    for _ in range(1000):
+        if item in observed:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{item} never observed: {observed}")
 
 
 async def test_a_cancelled_run_leaves_no_task_behind() -> None:

@@ -90,3 +90,18 @@ def test_errors_are_counted_by_code_with_a_bounded_set_of_labels() -> None:
     assert (
         _value(metrics, "router_subgraph_fetch_errors_total", subgraph="a", outcome="timeout") == 0
     )
+
+
+def test_a_cancelled_fetch_is_timed_but_not_counted_as_a_subgraph_error() -> None:
+    metrics = Metrics(["a"])
+    metrics.on_fetch("a", 0.5, "cancelled")
+    count = "router_subgraph_fetch_duration_seconds_count"
+    assert _value(metrics, count, subgraph="a", outcome="cancelled") == 1
+    errors = [
+        sample
+        for family in text_string_to_metric_families(metrics.render().decode())
+        for sample in family.samples
+        if sample.name == "router_subgraph_fetch_errors_total"
+        and sample.labels["outcome"] == "cancelled"
+    ]
+    assert errors == []
