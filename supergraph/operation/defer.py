@@ -44,9 +44,14 @@ from graphql import (
     get_named_type,
 )
 from graphql.language import Visitor, visit
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 PRIMARY: Final = 0
 """The owner id of the primary (first) part."""
+
+_META_FIELDS: Final = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+"""Introspection's root fields with selections: in no type's `fields` (validation
+allows them on the query root only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +269,9 @@ class _Splitter:
         child.owners.add(owner)
         if selection.selection_set is None or id(selection) in self.denied:
             return selection
-        definition = getattr(parent, "fields", {}).get(selection.name.value)
-        assert definition is not None, selection.name.value
+        name = selection.name.value
+        definition = _META_FIELDS.get(name) or getattr(parent, "fields", {}).get(name)
+        assert definition is not None, name
         named = get_named_type(definition.type)
         sub = self.walk(selection.selection_set, named, (*path, key), owner, child)
         return FieldNode(

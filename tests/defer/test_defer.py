@@ -65,6 +65,9 @@ CASES = {
     "named fragment": """
         query { products { upc ...Stock @defer(label: "named") } }
         fragment Stock on Product { inStock name }""",
+    "beside introspection": """
+        query { __schema { queryType { name } } __type(name: "Product") { name }
+                products { upc ... @defer(label: "stock") { inStock } } }""",
 }
 
 NULLS = """query { products { upc ... @defer(label: "reviews") { reviews { body } } } }"""
