@@ -166,6 +166,7 @@ class DeferredRun:
         headers_by_subgraph: Mapping[str, Mapping[str, str]] | None,
         introspection: JSONObject | None,
         form: IncrementalFormat = LEGACY,
+        introspection_errors: list[JSONObject] | None = None,
     ) -> None:
         self._executor = executor
         self._plan = plan
@@ -177,6 +178,9 @@ class DeferredRun:
         self._form = form
         self._outcome = ExecutionOutcome({}, [])
         self._delivery = _Delivery(parts, schema, self._outcome, variables)
+        if introspection_errors:
+            # Introspection is answered in the first part: so are its errors.
+            self._delivery.errors[PRIMARY] = list(introspection_errors)
         self._attributed = 0
         """How many of the outcome's errors were given to their parts."""
         self._landed = asyncio.Event()

@@ -294,6 +294,7 @@ class Router:
                 request.subgraph_headers_by_name,
                 introspection,
                 defer or LEGACY,
+                errors,
             )
             return StreamedResponse(run, operation_name=prepared.name, incremental=defer)
         cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)

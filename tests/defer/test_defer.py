@@ -626,3 +626,28 @@ async def test_a_run_raising_while_cancelled_sends_no_second_last_part(
             assert codes(parts[0]["errors"]) != [INTERNAL_SERVER_ERROR]
         stack.control.gate.set()
     assert raised == ["inventory", "inventory"]  # the case did raise while cancelled
+
+
+INTROSPECTION_ERROR = """query ($name: String = "Product") { __type(name: $name) { name }
+  products { upc ... @defer(label: "stock") { inStock } } }"""
+"""An explicit null for `$name` reaches `__type(name: String!)`: a field error."""
+
+
+@pytest.mark.parametrize("form", list(FORMATS))
+async def test_introspection_errors_are_in_the_first_part(form: str) -> None:
+    null_name = {"name": None}
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        response = await client.post(
+            stack.url,
+            json={"query": undeferred(INTROSPECTION_ERROR), "variables": null_name},
+            timeout=TIMEOUT,
+        )
+        whole = response.json()
+        parts = await deferred(
+            client, stack.url, INTROSPECTION_ERROR, null_name, accept=FORMATS[form]
+        )
+    assert [e["path"] for e in whole["errors"]] == [["__type"]]  # the case does fail
+    first = parts[0]
+    assert first["data"]["__type"] is None
+    assert first["errors"] == whole["errors"]
+    assert canonical(merged(parts)) == canonical(whole["data"])
