@@ -108,6 +108,10 @@ def graphiql_html(*, cdn: bool, client_name_header: str, base: str = "") -> str:
     headers = json.dumps({client_name_header: "graphiql", "accept": GRAPHIQL_ACCEPT}).replace(
         "<", "\\u003c"
     )
+    # The fetcher's `headers` never reach the socket: its `connection_init` payload is
+    # `wsConnectionParams` with the header editor's entries spread over it (so a client
+    # name typed there still wins); the router reads that payload as headers.
+    socket_params = json.dumps({client_name_header: "graphiql"}).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -126,7 +130,8 @@ def graphiql_html(*, cdn: bool, client_name_header: str, base: str = "") -> str:
     // the graphql-ws client and opens the socket on the first subscription only).
     const socketUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + location.pathname;
     const fetcher = GraphiQL.createFetcher({{
-      url: location.pathname, subscriptionUrl: socketUrl, headers: {headers}
+      url: location.pathname, subscriptionUrl: socketUrl, headers: {headers},
+      wsConnectionParams: {socket_params}
     }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})

@@ -25,3 +25,10 @@ async def test_unknown_asset_names_do_not_grow_the_asset_caches() -> None:
                 assert missing.status_code == 404
     assert graphiql._packed.cache_info().currsize <= len(assets)
     assert graphiql._unpacked.cache_info().currsize <= len(assets)
+
+
+def test_the_page_names_its_client_on_the_subscription_socket_too() -> None:
+    """The fetcher's `headers` go with HTTP requests only; the socket's
+    `connection_init` payload is `wsConnectionParams` (the router reads it as headers)."""
+    page = graphiql.graphiql_html(cdn=False, client_name_header="x-client")
+    assert 'wsConnectionParams: {"x-client": "graphiql"}' in page

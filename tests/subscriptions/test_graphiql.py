@@ -77,12 +77,22 @@ async def shown(page: Page, text: str) -> str:
 
 async def test_graphiql_runs_a_subscription_and_shows_each_event() -> None:
     async with stack() as running, graphiql(f"{running.url}/graphql", SUBSCRIPTION) as page:
+        sent: list[str] = []
+        page.on(
+            "websocket",
+            lambda socket: socket.on(
+                "framesent", lambda frame: sent.append(frame if isinstance(frame, str) else "")
+            ),
+        )
         await run(page)
         first = await shown(page, '"status": "PLACED"')
         # Fields from the three subgraphs: orders, products, accounts.
         assert '"name": "Product p1"' in first and '"inStock": true' in first
         assert '"name": "User u1"' in first
         assert running.feed.open == 1
+        # The socket names GraphiQL as its client, as its HTTP requests do.
+        init = next(json.loads(f) for f in sent if '"connection_init"' in f)
+        assert init["payload"] == {"apollographql-client-name": "graphiql"}
         await running.feed.set("1", "SHIPPED")
         second = await shown(page, '"status": "SHIPPED"')
         assert '"status": "PLACED"' not in second and '"name": "User u1"' in second
