@@ -407,16 +407,21 @@ class _Delivery:
         shaper = self.layout.fragments[fragment]
         delivered: list[Delivered] = []
         paths: list[ResponsePath] = []
+        above: list[JSONObject] = []  # errors at an ancestor, sent with the nulls below it
         for pending in objects:
             path = pending.path
             mine = [e for e in errors if _under(e.get("path"), path)]
             errors = [e for e in errors if not _under(e.get("path"), path)]
             raw = _at(self.outcome.data, path)
-            data = (
-                shaper.shape_at(pending.runtime, raw, self.variables, mine, path)
-                if isinstance(raw, dict)
-                else None  # a failed root field's object, nulled after it was sent
-            )
+            if isinstance(raw, dict):
+                data = shaper.shape_at(pending.runtime, raw, self.variables, mine, path)
+            else:
+                # A failed root field's object, nulled after it was sent: each null item
+                # carries the error at the root field, which says why.
+                data = None
+                ancestors = [e for e in errors if _above(e.get("path"), path)]
+                above.extend(e for e in ancestors if all(e is not a for a in above))
+                mine.extend(ancestors)
             delivered.append(Delivered(pending, data, mine))
             self.reported.update(map(id, mine))
             if data is not None:
@@ -424,6 +429,7 @@ class _Delivery:
                 sent = _at(self.data, path)
                 if isinstance(sent, dict):
                     _merge(sent, data)  # what the client holds: nested fragments find it
+        errors = [e for e in errors if all(e is not a for a in above)]
         if errors:
             delivered[0].errors.extend(errors)  # the fragment's, about no object it completes
             self.reported.update(map(id, errors))
@@ -516,4 +522,13 @@ def _under(error_path: object, path: tuple[str | int, ...]) -> bool:
         isinstance(error_path, list)
         and len(error_path) >= len(path)
         and tuple(error_path[: len(path)]) == path
+    )
+
+
+def _above(error_path: object, path: tuple[str | int, ...]) -> bool:
+    """The error is at a proper ancestor of `path`."""
+    return (
+        isinstance(error_path, list)
+        and len(error_path) < len(path)
+        and tuple(error_path) == path[: len(error_path)]
     )
