@@ -5,10 +5,10 @@
 Behind an ingress every connection comes from the ingress, so rate limits keyed by
 IP would put all clients in one allowance. The proxies listed (addresses or CIDR
 networks; default none) are trusted to say who they forward for: when the
-connection's peer is one of them, the `Forwarded` header (RFC 7239 `for=`) or,
-without one, `X-Forwarded-For` is read from the right, each trusted hop skipped,
-and the first address not trusted is the client. From any other peer the headers
-are ignored (a client could write anything there). An entry that is not an IP
+connection's peer is one of them, `X-Forwarded-For` is read from the right, each
+trusted hop skipped, and the first address not trusted is the client. `Forwarded`
+(RFC 7239) is never read: common ingresses pass a client's own through untouched.
+From any other peer the header is ignored (a client could write anything there). An entry that is not an IP
 address (`unknown`, an obfuscated name) ends the walk at the hop that wrote it.
 
 uvicorn's own handling of X-Forwarded-For is off in the router (protocol.py): it
@@ -65,18 +65,12 @@ class TrustedProxies:
 
 
 def _chain(headers: RequestHeaders) -> list[str]:
-    """The forwarding chain, the client first: `Forwarded`'s `for=`, else X-Forwarded-For."""
-    forwarded = headers.getlist("forwarded")
-    if forwarded:
-        chain = []
-        for element in ",".join(forwarded).split(","):
-            found = ""  # an element without for= is a hop nobody named
-            for pair in element.split(";"):
-                name, _, value = pair.strip().partition("=")
-                if name.lower() == "for":
-                    found = value.strip().strip('"')
-            chain.append(found)
-        return chain
+    """X-Forwarded-For's hops, the client first.
+
+    Never `Forwarded`: ingresses (nginx's $proxy_add_x_forwarded_for, AWS ALB) append
+    to X-Forwarded-For only and pass a client's own `Forwarded` through, so choosing
+    it when present would let any client name its address (as uvicorn, read XFF only).
+    """
     return [hop.strip() for hop in ",".join(headers.getlist("x-forwarded-for")).split(",")]
 
 
