@@ -60,7 +60,7 @@ class SharedFlights(Generic[K, T]):
 
     def take_off(self, key: K, work: Coroutine[Any, Any, T], tag: object = None) -> Flight[T]:
         # The task inherits this context (contextvars: the span, the cache scope).
-        flight: Flight[T] = Flight(asyncio.create_task(work), tag)
+        flight: Flight[T] = Flight(asyncio.create_task(self._flown(key, work)), tag)
         self._flights[key] = flight
 
         # Registered before any requester awaits the task, so it runs before they resume.
@@ -76,6 +76,17 @@ class SharedFlights(Generic[K, T]):
 
         flight.task.add_done_callback(land)
         return flight
+
+    async def _flown(self, key: K, work: Coroutine[Any, Any, T]) -> T:
+        try:
+            return await work
+        finally:
+            # Forgotten before the task is done, not in `land` (a loop step later): a
+            # requester joining in between would get the result with no snapshot taken
+            # for it, and `land`, counting one waiter, would take none for the first.
+            current = self._flights.get(key)
+            if current is not None and current.task is asyncio.current_task():
+                del self._flights[key]
 
     async def share(self, key: K, flight: Flight[T]) -> T:
         """The flight's result: the original to the last requester, a copy to the others."""

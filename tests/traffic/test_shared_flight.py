@@ -57,3 +57,31 @@ async def test_restore_gives_a_copy_back_what_encoding_lost() -> None:
 
     answers = await share_among(SharedFlights(as_tuple), ({"a": 1}, []), 2)
     assert answers == [({"a": 1}, []), ({"a": 1}, [])]
+
+
+async def test_a_requester_arriving_as_the_work_lands_gets_its_own_object() -> None:
+    # The late requester resumes after the work returned but before its done callbacks
+    # run: a flight that finished must not be joined (it would hand out the original
+    # without a snapshot, and the first requester would get the same object).
+    flights: SharedFlights[str, Any] = SharedFlights()
+    finishing = asyncio.Event()
+
+    async def work() -> Any:
+        finishing.set()  # wakes the late requester ahead of the task's own callbacks
+        return {"items": [1]}
+
+    async def request() -> Any:
+        flight = flights.get("k") or flights.take_off("k", work())
+        return await flights.share("k", flight)
+
+    async def late() -> Any:
+        await finishing.wait()
+        return await request()
+
+    late_call = asyncio.create_task(late())
+    await asyncio.sleep(0)
+    first = await request()
+    second = await late_call
+    assert first == second == {"items": [1]}
+    assert first is not second and first["items"] is not second["items"]
+    assert len(flights) == 0
