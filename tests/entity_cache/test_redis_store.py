@@ -14,7 +14,7 @@ import redis
 from supergraph.executor.entity_cache import RedisStore
 from supergraph.executor.entity_cache import keys as k
 from supergraph.executor.entity_cache.invalidation import parse_invalidations, selectors
-from supergraph.executor.entity_cache.store import Entry
+from supergraph.executor.entity_cache.store import Entry, Selector
 
 REDIS_URL = "redis://127.0.0.1:6379"
 
@@ -128,3 +128,50 @@ def test_a_tag_left_as_a_set_by_an_older_router_is_replaced(ns: str, plain: redi
     store = RedisStore(REDIS_URL)
     asyncio.run(put_and_close(store, [root_entry(ns, 1)]))
     assert store.errors == 0 and plain.type(tag) == b"zset" and plain.zcard(tag) == 1
+
+
+def test_a_plain_set_tag_is_converted_with_its_live_members(ns: str, plain: redis.Redis) -> None:
+    # An older router's tag: a plain set naming a live entry and one already expired.
+    tag = k.all_roots_tag(ns)
+    live, dead = root_entry(ns, 1), root_entry(ns, 2)
+    plain.set(live.key, live.value, ex=30)
+    plain.sadd(tag, live.key, dead.key)
+    store = RedisStore(REDIS_URL)
+    asyncio.run(put_and_close(store, [root_entry(ns, 3)]))
+    assert store.errors == 0 and plain.type(tag) == b"zset"
+    assert set(plain.zrange(tag, 0, -1)) == {live.key.encode(), root_entry(ns, 3).key.encode()}
+    # Scored by the old entry's own expiry, not the new write's.
+    assert plain.zscore(tag, live.key) < plain.zscore(tag, root_entry(ns, 3).key)
+
+    async def invalidate() -> int:
+        store = RedisStore(REDIS_URL)
+        try:
+            return await store.invalidate([Selector((tag,))])
+        finally:
+            await store.aclose()
+
+    # The entry indexed only by the old set can still be invalidated.
+    assert asyncio.run(invalidate()) == 2
+    assert plain.exists(live.key) == 0
+
+
+def test_invalidation_reads_a_tag_still_a_plain_set(ns: str, plain: redis.Redis) -> None:
+    entries = [product_entry(ns, str(i)) for i in range(5)]
+    for entry in entries:
+        plain.set(entry.key, entry.value, ex=60)
+    # Tags as an older router left them: plain sets, one selector with two of them.
+    type_tag, subgraph_tag = entries[0].tags[0], entries[0].tags[1]
+    plain.sadd(type_tag, *(entry.key for entry in entries))
+    plain.sadd(subgraph_tag, *(entry.key for entry in entries[:3]))
+
+    async def invalidate(selector: Selector) -> int:
+        store = RedisStore(REDIS_URL, scan_batch=2)
+        try:
+            return await store.invalidate([selector])
+        finally:
+            await store.aclose()
+
+    assert asyncio.run(invalidate(Selector((type_tag, subgraph_tag)))) == 3
+    assert [plain.exists(entry.key) for entry in entries] == [0, 0, 0, 1, 1]
+    assert plain.scard(type_tag) == 2 and plain.scard(subgraph_tag) == 0
+    assert asyncio.run(invalidate(Selector((type_tag,)))) == 2

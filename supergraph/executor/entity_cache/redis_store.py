@@ -14,6 +14,10 @@ members in every other tag (`ZMSCORE`), and `UNLINK`s them with their members
 (`ZREM`), batch by batch: no command blocks Redis for a whole set. Members of the
 entries' other tags stay until their score passes (they name nothing: a no-op).
 
+A tag an older router left as a plain set is converted by the next write to it
+(its live members scored by their entries' expiry); until then invalidation reads
+it as a set (`SSCAN`, `SMISMEMBER`, `SREM`).
+
 The script and invalidation touch keys of several tags at once: a single Redis
 (or one hash slot), not a cluster.
 
@@ -28,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from supergraph.executor.entity_cache.store import Entry, Selector
 
@@ -51,8 +55,19 @@ local evicted = 0
 for i = 2, #KEYS do
   local tag = KEYS[i]
   if type(redis.pcall('ZADD', tag, now + ttl, KEYS[1])) == 'table' then
-    -- WRONGTYPE: a plain set left by an older router
+    -- WRONGTYPE: a plain set left by an older router. Converted, each live member
+    -- scored by its entry's expiry: dropping the set would leave those entries live
+    -- but beyond invalidation.
+    local old = redis.call('SMEMBERS', tag)
     redis.call('UNLINK', tag)
+    for j = 1, #old do
+      local left = redis.call('PTTL', old[j])
+      if left == -1 then
+        redis.call('ZADD', tag, now + ttl, old[j])
+      elseif left > 0 then
+        redis.call('ZADD', tag, now + left / 1000, old[j])
+      end
+    end
     redis.call('ZADD', tag, now + ttl, KEYS[1])
   end
   redis.call('ZREMRANGEBYSCORE', tag, '-inf', now)
@@ -125,10 +140,7 @@ class RedisStore:
 
     async def _invalidate(self, selector: Selector) -> int:
         tags = list(selector.tags)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for tag in tags:
-                pipe.zcard(tag)
-            sizes: list[int] = await pipe.execute()
+        sizes, legacy = await self._sizes(tags)
         if min(sizes) == 0:
             return 0
         # The smallest set is scanned; the others only answer membership.
@@ -138,25 +150,55 @@ class RedisStore:
         deleted = 0
         cursor = 0
         while True:
-            cursor, batch = await self._redis.zscan(scanned, cursor, count=self.scan_batch)
-            members: list[Any] = [_as_bytes(member) for member, _score in batch]
+            members: list[Any]
+            if scanned in legacy:
+                cursor, found = await self._redis.sscan(scanned, cursor, count=self.scan_batch)
+                members = [_as_bytes(member) for member in found]
+            else:
+                cursor, batch = await self._redis.zscan(scanned, cursor, count=self.scan_batch)
+                members = [_as_bytes(member) for member, _score in batch]
             if prefix is not None:
                 members = [m for m in members if m.startswith(prefix)]
             for other in others:
                 if not members:
                     break
-                scores = await self._redis.zmscore(other, members)
-                members = [m for m, score in zip(members, scores, strict=True) if score is not None]
+                if other in legacy:
+                    flags = await self._redis.smismember(other, members)
+                    members = [m for m, flag in zip(members, flags, strict=True) if flag]
+                else:
+                    scores = await self._redis.zmscore(other, members)
+                    members = [
+                        m for m, score in zip(members, scores, strict=True) if score is not None
+                    ]
             if members:
-                deleted += await self._unlink(members, tags)
+                deleted += await self._unlink(members, tags, legacy)
             if cursor == 0:
                 return deleted
 
-    async def _unlink(self, members: list[bytes], tags: list[str]) -> int:
+    async def _sizes(self, tags: list[str]) -> tuple[list[int], set[str]]:
+        """Each tag's size, and the tags still plain sets (an older router's, WRONGTYPE
+        to the sorted-set commands until a write converts them)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tag in tags:
+                pipe.zcard(tag)
+            sizes: list[Any] = await pipe.execute(raise_on_error=False)
+        legacy = set()
+        for i, size in enumerate(sizes):
+            if isinstance(size, ResponseError) and str(size).startswith("WRONGTYPE"):
+                legacy.add(tags[i])
+                sizes[i] = await self._redis.scard(tags[i])
+            elif isinstance(size, Exception):
+                raise size
+        return sizes, legacy
+
+    async def _unlink(self, members: list[bytes], tags: list[str], legacy: set[str]) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.unlink(*members)
             for tag in tags:
-                pipe.zrem(tag, *members)
+                if tag in legacy:
+                    pipe.srem(tag, *members)
+                else:
+                    pipe.zrem(tag, *members)
             results = await pipe.execute()
         unlinked: int = results[0]
         return unlinked
