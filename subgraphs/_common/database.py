@@ -83,8 +83,17 @@ class Database:
                 # transaction. The result is checked before the commit instead.
                 await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 await connection.commit()
+                # Python's sqlite3 opens its transaction at the first INSERT/UPDATE/
+                # DELETE only, so DDL before it (batch mode's CREATE TABLE
+                # _alembic_tmp_<table>) commits on its own and survives a rollback:
+                # every later start would fail "table already exists". SQLAlchemy's
+                # pysqlite recipe: the driver's autocommit plus our own BEGIN. The
+                # pool restores the isolation level when the connection goes back.
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 async with connection.begin():
+                    if sqlite:
+                        await connection.exec_driver_sql("BEGIN")
                     await self._lock_and_create_schema(connection)
                     report = await connection.run_sync(migrate, domain.migrations)
                     if report.was_empty and seed_scale is not None:

@@ -110,6 +110,10 @@ def subject_column(table: str, column: str) -> Callable[[Operations], None]:
     """
 
     def upgrade(op: Operations) -> None:
+        if op.get_context().dialect.name == "sqlite":
+            # Left by an attempt that failed before DDL was transactional here
+            # (Database.prepare): batch mode would refuse to start.
+            op.execute(f"DROP TABLE IF EXISTS _alembic_tmp_{table}")
         with op.batch_alter_table(table) as batch:
             batch.alter_column(
                 column,

@@ -8,13 +8,15 @@ Both backends (`backend` runs each test on SQLite and on PostgreSQL).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Integer, Table, insert, select, text
+from sqlalchemy import Connection, Integer, Table, insert, inspect, select, text
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +24,11 @@ from sqlalchemy.sql.expression import TableClause
 
 from auth import Claims
 from subgraphs import registry
+from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.database import Database
 from subgraphs._common.domain import Domain
-from subgraphs._common.migrations import MIGRATIONS_TABLE, migrate
+from subgraphs._common.migrations import MIGRATIONS_TABLE, Migration, migrate
 from subgraphs._common.seeding import Scale
 from subgraphs.orders.models import OrderItemRow, OrderRow
 from subgraphs.reviews.models import ReviewRow
@@ -205,4 +208,72 @@ async def test_reviews_keep_every_row_and_author(backend: Backend) -> None:
         assert result.data == {"_entities": [{"reviews": [{"id": "3"}, {"id": "1"}]}]}
     finally:
         await database.reset()
+        await database.dispose()
+
+
+class _FailedAfterTheCopy(RuntimeError):
+    pass
+
+
+async def test_a_migration_failing_after_the_table_copy_leaves_nothing_behind(
+    backend: Backend,
+) -> None:
+    # The process failing mid-migration (on SQLite after batch mode created
+    # _alembic_tmp_orders): the next start migrates as if it never happened.
+    domain = registry.get("orders").load()
+    database = Database("orders", backend.config("subject_mig_failed"))
+    orders = [_order(n, owner) for n, owner in enumerate(OWNERS, start=1)]
+    subjects = domain.migrations[3]
+
+    def copied_then_failed(op: Any) -> None:
+        subjects.upgrade(op)
+        raise _FailedAfterTheCopy
+
+    failing = dataclasses.replace(
+        domain,
+        migrations=[*domain.migrations[:3], Migration(4, subjects.name, copied_then_failed)],
+    )
+    try:
+        await _at_version_3(
+            database, domain, {before_subjects(OrderRow.__table__, "user_id"): orders}
+        )
+        with pytest.raises(_FailedAfterTheCopy):
+            await database.prepare(failing, seed_scale=Scale(1))
+
+        def tables(connection: Connection) -> list[str]:
+            return inspect(connection).get_table_names()
+
+        async with database.engine.connect() as connection:
+            assert "_alembic_tmp_orders" not in await connection.run_sync(tables)
+        await _migrate_and_compare(database, domain)
+        async with database.engine.connect() as connection:
+            stored = (
+                await connection.execute(
+                    select(OrderRow.id, OrderRow.user_id).order_by(OrderRow.id)
+                )
+            ).all()
+        assert [tuple(row) for row in stored] == [
+            (n, str(owner)) for n, owner in enumerate(OWNERS, start=1)
+        ]
+    finally:
+        await database.reset()
+        await database.dispose()
+
+
+async def test_a_copy_left_by_an_earlier_failed_attempt_is_dropped(tmp_path: Path) -> None:
+    # An SQLite database where an attempt from before the fix left its empty copy.
+    domain = registry.get("orders").load()
+    database = Database("orders", DatabaseConfig.sqlite(tmp_path / "orders.sqlite3"))
+    orders = [_order(n, owner) for n, owner in enumerate(OWNERS, start=1)]
+    try:
+        await _at_version_3(
+            database, domain, {before_subjects(OrderRow.__table__, "user_id"): orders}
+        )
+        async with database.engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE _alembic_tmp_orders (id INTEGER)")
+        await _migrate_and_compare(database, domain)
+        async with database.engine.connect() as connection:
+            kept = await connection.scalar(select(text("count(*)")).select_from(OrderRow))
+        assert kept == len(OWNERS)
+    finally:
         await database.dispose()
