@@ -77,7 +77,11 @@ def headers(peer: str, **values: str) -> RequestHeaders:
         ("10.0.0.5", {"x_forwarded_for": "203.0.113.9:8080"}, "203.0.113.9"),
         ("10.0.0.5", {"x_forwarded_for": "[2001:db8::1]:4711, 10.3.3.3"}, "2001:db8::1"),
         # A client's own `Forwarded` is never read, present or not.
-        ("10.0.0.5", {"forwarded": "for=203.0.113.8", "x_forwarded_for": "203.0.113.9"}, "203.0.113.9"),
+        (
+            "10.0.0.5",
+            {"forwarded": "for=203.0.113.8", "x_forwarded_for": "203.0.113.9"},
+            "203.0.113.9",
+        ),
         ("10.0.0.5", {"forwarded": "for=203.0.113.8"}, "10.0.0.5"),
         ("10.0.0.5", {}, "10.0.0.5"),
         ("192.0.2.1", {"x_forwarded_for": "203.0.113.9"}, "192.0.2.1"),  # untrusted peer
