@@ -136,15 +136,22 @@ def decode_response(
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After's seconds (delta-seconds or an HTTP date); None when absent or bad."""
+    """Retry-After's seconds (delta-seconds or an HTTP date); None when absent or bad.
+
+    The one parser of every HTTP client (aiohttp, httpx, http1 all reach it through
+    `decode_response`): it never raises, so a subgraph's bad header is a plain
+    SubgraphHTTPError (retried, counted by the breaker) like any other answer.
+    """
     if value is None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(int(value))
+        # isdigit accepts '²' and other non-ASCII digits int() refuses; ten digits
+        # are centuries, and bound int()'s work.
+        return float(int(value)) if value.isascii() and len(value) <= 10 else None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         return None  # an HTTP date is always GMT; anything else is not one

@@ -83,10 +83,24 @@ def test_backoff_is_jittered_below_a_doubling_bound() -> None:
         ("-3", None),
         ("soon", None),
         (None, None),
+        # Never an exception (a bad header is the subgraph's error, not ours).
+        ("\u00b2", None),  # a digit to str.isdigit, not to int()
+        ("\u0663", None),  # an Arabic-Indic three
+        ("5" * 5000, None),  # beyond int()'s digit limit
+        ("9" * 400, None),  # beyond a float
+        ("9999999999", 9999999999.0),
+        ("Mon, 01 Jan 99999999999 00:00:00 GMT", None),  # a year beyond C's int
+        ("Mon, 01 Jan 2001 00:00:00 +9999", None),  # an offset beyond a day
     ],
 )
 def test_retry_after_is_seconds_or_an_http_date(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header, now=60.0) == seconds
+
+
+def test_a_bad_retry_after_is_still_a_subgraph_http_error() -> None:
+    with pytest.raises(SubgraphHTTPError) as raised:
+        decode_response("products", 503, "x", b"no", "9" * 400)
+    assert raised.value.retry_after is None and raised.value.status == 503
 
 
 def test_only_429_and_503_carry_retry_after() -> None:
