@@ -52,7 +52,7 @@ from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import csrf_message, is_preflighted
 from supergraph.http.graphiql import graphiql_html
-from supergraph.http.logs import ACCESS, access
+from supergraph.http.logs import ACCESS, access, field_text
 from supergraph.http.masking import mask_part, mask_subgraph_errors
 from supergraph.http.metrics import Metrics, operation_label
 from supergraph.http.negotiate import (
@@ -511,8 +511,10 @@ def _access_line(
     """The request's access log line (`supergraph.access`, info): what an operator looks
     for first; the request and trace ids come with every line (logs.py)."""
     operation = record.operation_name
+    # The operation name and the path are the client's: quoted like the fields, so a
+    # space or `key=` in them cannot forge the fields that follow the message.
     access(
-        f"{scope['method']} {scope['path']} {status} {operation or '-'}",
+        f"{scope['method']} {field_text(scope['path'])} {status} {field_text(operation or '-')}",
         {
             "http.request.method": scope["method"],
             "url.path": scope["path"],

@@ -185,10 +185,12 @@ is quoted, so a space, `key=`, or a line break in it cannot forge fields or line
 
 
 def _pairs(fields: Mapping[str, object]) -> str:
-    return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+    return " ".join(f"{key}={field_text(value)}" for key, value in fields.items())
 
 
-def _value(value: object) -> str:
+def field_text(value: object) -> str:
+    """`value` as a text line writes it: as it is when plain, else quoted. Also for a
+    client-chosen value inside a message (the access line's operation name)."""
     text = str(value)
     # JSON with ASCII escapes: control characters and Unicode line separators too.
     return text if _PLAIN.fullmatch(text) else json.dumps(text)

@@ -13,6 +13,9 @@ import pytest
 
 from supergraph import request_id
 from supergraph.http import logs
+from supergraph.http.endpoint import _access_line
+from supergraph.http.request import RequestHeaders
+from supergraph.telemetry.record import RequestRecord
 
 FIELDS: dict[str, object] = {
     "http.request.method": "POST",
@@ -123,3 +126,25 @@ def test_any_text_line_keeps_its_message_on_one_line() -> None:
     logging.getLogger("supergraph.test").warning("subgraph said %s", "a\r\nb")
     assert stream.getvalue().count("\n") == 1
     assert "supergraph.test: subgraph said a\\r\\nb" in stream.getvalue()
+
+
+def test_the_access_message_quotes_the_operation_name_and_path() -> None:
+    """The message comes before the fields: a printable `key=` in the operation name
+    (no line break needed) would otherwise read as our request_id, trace_id, status."""
+
+    def write() -> str:
+        stream = io.StringIO()
+        logs.configure("text", {}, stream=stream)
+        request_id.begin("req-7")
+        record = RequestRecord()
+        record.operation_name = "Q request_id=x trace_id=y status=200"
+        scope = {"method": "POST", "path": "/graphql x=1", "headers": []}
+        _access_line(scope, RequestHeaders.of(scope), 403, 0.001, record)
+        return stream.getvalue()
+
+    line = contextvars.copy_context().run(write)
+    message = line.split("supergraph.access: ", 1)[1]
+    assert message.startswith(
+        'POST "/graphql x=1" 403 "Q request_id=x trace_id=y status=200" request_id=req-7 '
+    )
+    assert "status=200 request_id" not in line
