@@ -330,25 +330,28 @@ class Metrics:
     ) -> None:
         """A counter family read from elsewhere at scrape time (caches, persisted
         queries). Watching a name again (a reloaded app) replaces its reader. The OTLP
-        export observes the same rows (telemetry/observed.py)."""
-        otel_observed.watch(name, read)
+        export observes the same rows, what replaced readers counted included
+        (telemetry/observed.py): its sums are monotonic too."""
         with self._lock:
-            self._watch(name, documentation, labels, read)
+            family = self._watch(name, documentation, labels, read)
+            otel_observed.watch(name, lambda: family.rows().items())
 
     def _watch(
         self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader
-    ) -> None:
+    ) -> _Family:
         old = self._scraped.families.get(name)
         family = _Family(documentation, labels, read)
-        if old is not None and self.multiprocess_dir is None:
+        if old is not None:
+            # Read by the scrape in one process, by the OTLP export in both modes.
             family.carried = old.rows()
-        elif self.multiprocess_dir is not None:
+        if self.multiprocess_dir is not None:
             if old is not None:
                 self._sync(old)  # what the old reader counted since the last sync
                 family.mirror = old.mirror
             else:
                 family.mirror = Counter(name, documentation, labels, registry=self.registry)
         self._scraped.families[name] = family
+        return family
 
     def watch_gauges(
         self, name: str, documentation: str, labels: tuple[str, ...], read: CountsReader

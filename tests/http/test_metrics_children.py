@@ -3,9 +3,12 @@ scrape-time counters carry on from the old one's."""
 
 from __future__ import annotations
 
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from prometheus_client.parser import text_string_to_metric_families
 
 from supergraph.http.metrics import Metrics
+from supergraph.telemetry import observed
 
 
 def _value(metrics: Metrics, name: str, **labels: str) -> float:
@@ -60,6 +63,37 @@ def test_a_replaced_reader_carries_its_counts_on() -> None:
         "router_cache_lookups", "Lookups.", ("cache", "result"), lambda: [(("plan", "hit"), 1.0)]
     )
     assert _value(metrics, "router_cache_lookups_total", cache="plan", result="hit") == 4
+
+
+def test_a_replaced_reader_carries_its_counts_on_over_otel_too() -> None:
+    # The OTLP export reads the same family: its cumulative sum must not drop when a
+    # reloaded app replaces the reader.
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    observed.register(provider.get_meter("test"))
+    metrics = Metrics()
+
+    def plan_hits() -> list[float]:
+        data = reader.get_metrics_data()
+        assert data is not None
+        return [
+            point.value
+            for resource in data.resource_metrics
+            for scope in resource.scope_metrics
+            for metric in scope.metrics
+            if metric.name == "apollo.router.cache.hit.count"
+            for point in metric.data.data_points
+            if point.attributes.get("kind") == "plan"
+        ]
+
+    try:
+        lookups = ("cache", "result")
+        metrics.watch("router_cache_lookups", "L.", lookups, lambda: [(("plan", "hit"), 3.0)])
+        assert plan_hits() == [3.0]
+        metrics.watch("router_cache_lookups", "L.", lookups, lambda: [(("plan", "hit"), 1.0)])
+        assert plan_hits() == [4.0]
+    finally:
+        provider.shutdown()
 
 
 def test_errors_are_counted_by_code_with_a_bounded_set_of_labels() -> None:
