@@ -81,6 +81,10 @@ def _address(hop: str) -> IPAddress | None:
     elif hop.count(":") == 1:
         hop = hop.partition(":")[0]
     try:
-        return ipaddress.ip_address(hop)
+        address = ipaddress.ip_address(hop)
     except ValueError:
         return None
+    # A dual-stack listener sees IPv4 peers as ::ffff:10.0.0.5: the IPv4 address is
+    # what the trusted networks (and a rate limit's key) name.
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return mapped or address

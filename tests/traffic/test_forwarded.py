@@ -85,6 +85,10 @@ def headers(peer: str, **values: str) -> RequestHeaders:
         ("10.0.0.5", {"forwarded": "for=203.0.113.8"}, "10.0.0.5"),
         ("10.0.0.5", {}, "10.0.0.5"),
         ("192.0.2.1", {"x_forwarded_for": "203.0.113.9"}, "192.0.2.1"),  # untrusted peer
+        # A dual-stack listener's IPv4 peer, and an IPv4-mapped hop: their IPv4 address.
+        ("::ffff:10.0.0.5", {"x_forwarded_for": "203.0.113.9"}, "203.0.113.9"),
+        ("::ffff:10.0.0.5", {"x_forwarded_for": "::ffff:203.0.113.9, 10.1.1.1"}, "203.0.113.9"),
+        ("::ffff:192.0.2.1", {"x_forwarded_for": "203.0.113.9"}, "::ffff:192.0.2.1"),
     ],
 )
 def test_the_client_is_the_first_untrusted_hop_from_the_right(
