@@ -193,9 +193,14 @@ _INTROSPECTION_ENTRY: Final = 2
 _DENIED_ENTRY: Final = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Entry:
-    """One collected response field of a runtime object type."""
+    """One collected response field of a runtime object type.
+
+    Never changed once built (leaf entries are shared by every shaper of the
+    schema), but not frozen: a frozen dataclass's __init__ sets each attribute
+    through object.__setattr__, twice the instructions of this one, and a new
+    operation builds an entry per object field (bench/first_shaping.py)."""
 
     response_name: str
     name: str
@@ -220,10 +225,9 @@ class _Entry:
             special = _INTROSPECTION_ENTRY
         elif self.shape is None:
             special = _TYPENAME_ENTRY
-        object.__setattr__(self, "special", special)
-        kind = -1 if special != _PLAIN or self.shape is None else self.shape.kind
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "expected", None if self.shape is None else self.shape.expected)
+        self.special = special
+        self.kind = -1 if special != _PLAIN or self.shape is None else self.shape.kind
+        self.expected = None if self.shape is None else self.shape.expected
 
 
 # Bound on each schema-wide cache: keys come from validated documents (schema
