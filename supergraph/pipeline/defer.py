@@ -22,7 +22,15 @@ path it is under. Merging the parts gives the data of the same operation without
 nothing follows it.
 
 The stream owns the plan's run: closing it (the client went away) cancels the
-fetches still pending; each fetch has the subgraph's timeout, as any fetch.
+fetches still pending; each fetch has the subgraph's timeout, as any fetch. A
+mutation's run is never cancelled: its root fields run exactly once, in order, as
+without @defer, so closing its stream waits for the run to end.
+
+What the one-body path does around the plan's run, this one does too (`RunHooks`):
+the run starts inside the same context (a query's entity cache scope, a mutation's
+unshared requests: pipeline/execute.py `plan_context`), the first part carries the
+exposed query plan in `extensions` (as Apollo Router's first part), and demand
+control's actual cost is measured on the data of every part sent, merged.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ import asyncio
 import itertools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +160,21 @@ def _fragment_operation(fragment: DeferredFragment) -> OperationDefinitionNode:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RunHooks:
+    """What a deferred run shares with the one-body path (router.py)."""
+
+    context: AbstractContextManager[object] = field(default_factory=nullcontext)
+    """Entered once, around the start of the plan's run (its fetches inherit it)."""
+    extensions: JSONObject | None = None
+    """The first part's `extensions` (the exposed query plan)."""
+    on_end: Callable[[JSONObject | None], object] | None = None
+    """Called once the stream ends, if its first part went out, with the data of all the
+    parts sent, merged (demand control's actual cost)."""
+    mutation: bool = False
+    """The run is never cancelled: closing the stream waits for it."""
+
+
 class DeferredRun:
     """One request's parts, as an async iterator (with `aclose`), in the negotiated
     wire format (pipeline/incremental.py)."""
@@ -167,6 +191,7 @@ class DeferredRun:
         introspection: JSONObject | None,
         form: IncrementalFormat = LEGACY,
         introspection_errors: list[JSONObject] | None = None,
+        hooks: RunHooks | None = None,
     ) -> None:
         self._executor = executor
         self._plan = plan
@@ -176,6 +201,7 @@ class DeferredRun:
         self._by_name = headers_by_subgraph
         self._introspection = introspection
         self._form = form
+        self._hooks = hooks or RunHooks()
         self._outcome = ExecutionOutcome({}, [])
         self._delivery = _Delivery(parts, schema, self._outcome, variables)
         if introspection_errors:
@@ -209,16 +235,23 @@ class DeferredRun:
         await self._cancel()
 
     async def _cancel(self) -> None:
-        """Cancel the run and wait for it to end. This runs when the last part went
-        out (or the client left): an exception of the run now has no part to go to, so
-        it is logged, never raised (a second last part, or a crash after the status)."""
+        """Cancel the run and wait for it to end (a mutation's: only wait). This runs
+        when the last part went out (or the client left): an exception of the run now
+        has no part to go to, so it is logged, never raised (a second last part, or a
+        crash after the status)."""
         task = self._task
         if task is None:
             return
         if not task.done():
-            task.cancel()
+            if self._hooks.mutation:
+                # Shielded: a cancelled stream (shutdown) must not cut a root field's
+                # write in half; the run ends on its own, within the subgraph timeouts.
+                waited: asyncio.Future[ExecutionOutcome] = asyncio.shield(task)
+            else:
+                task.cancel()
+                waited = task
             try:
-                await task
+                await waited
             except asyncio.CancelledError:
                 pass
             except Exception:
@@ -268,23 +301,26 @@ class DeferredRun:
             task.result()
 
     async def _run(self) -> AsyncIterator[JSONObject]:
-        self._task = asyncio.create_task(
-            self._executor.execute(
-                self._plan,
-                self._variables,
-                self._headers,
-                self._by_name,
-                into=self._outcome,
-                on_fetch=self._on_fetch,
+        # The task copies the context now: its fetches run under the hooks' context.
+        with self._hooks.context:
+            self._task = asyncio.create_task(
+                self._executor.execute(
+                    self._plan,
+                    self._variables,
+                    self._headers,
+                    self._by_name,
+                    into=self._outcome,
+                    on_fetch=self._on_fetch,
+                )
             )
-        )
         delivery = self._delivery
+        extensions = self._hooks.extensions
         first_sent = False
         try:
             try:
                 while not self._ready(PRIMARY):
                     await self._wait()
-                yield initial_part(self._form, delivery.initial(self._introspection))
+                yield initial_part(self._form, delivery.initial(self._introspection), extensions)
                 first_sent = True
                 # Only fragments with objects announced are waited for: when the first
                 # part's data is null, or a fragment applies to no object, nothing is,
@@ -307,9 +343,14 @@ class DeferredRun:
                     delivery.expected.clear()
                     yield failed_part(pending, errors)
                 else:
-                    yield initial_part(self._form, Initial(None, errors, [], False))
+                    yield initial_part(self._form, Initial(None, errors, [], False), extensions)
         finally:
             await self._cancel()
+            if first_sent and self._hooks.on_end is not None:
+                try:
+                    self._hooks.on_end(delivery.data)
+                except Exception:
+                    logger.exception("a deferred operation's end hook failed")
 
 
 class _Delivery:

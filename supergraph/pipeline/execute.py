@@ -12,6 +12,7 @@ never join another request's identical one (they must see its writes).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
@@ -95,15 +96,17 @@ async def run_plan(
 ) -> ExecutionOutcome:
     """The plan's fetches: merged data and the subgraphs' errors. `cached`: a query's
     entity cache scope (the cache is never used for a mutation's fetches)."""
-    if cached is not None and prepared.kind is OperationType.QUERY:
-        with cache_scope(cached):
-            return await executor.execute(
-                prepared.plan,
-                variables,
-                request.subgraph_headers,
-                request.subgraph_headers_by_name,
-            )
-    with unshared_requests(prepared.kind is OperationType.MUTATION):
+    with plan_context(prepared.kind, cached):
         return await executor.execute(
             prepared.plan, variables, request.subgraph_headers, request.subgraph_headers_by_name
         )
+
+
+def plan_context(kind: OperationType, cached: CacheScope | None) -> AbstractContextManager[object]:
+    """What the plan's fetches (and the tasks started inside it) run under: a query's
+    entity cache scope; a mutation's requests never shared with another request's (they
+    must see its writes), nor cached. A deferred operation's run is started inside it
+    too (pipeline/defer.py): the same fetches, the same rules."""
+    if cached is not None and kind is OperationType.QUERY:
+        return cache_scope(cached)
+    return unshared_requests(kind is OperationType.MUTATION)

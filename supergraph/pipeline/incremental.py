@@ -83,10 +83,16 @@ class Subsequent:
     leftover: list[JSONObject] = field(default_factory=list)
 
 
-def initial_part(form: IncrementalFormat, part: Initial) -> JSONObject:
+def initial_part(
+    form: IncrementalFormat, part: Initial, extensions: JSONObject | None = None
+) -> JSONObject:
+    """`extensions`: the first part's (the exposed query plan goes there, as in Apollo
+    Router's first part)."""
     body: JSONObject = {"data": part.data}
     if part.errors:
         body["errors"] = part.errors
+    if extensions:
+        body["extensions"] = extensions
     if form == CURRENT:
         body["pending"] = [_announced(p) for p in part.pending]
     body["hasNext"] = part.has_next

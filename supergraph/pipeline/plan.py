@@ -83,7 +83,8 @@ class PreparedOperation:
     subscription: SubscriptionPlan | None = None
     """A subscription's plan split into its upstream fetch and the per-event rest."""
     defer: DeferSource | None = None
-    """A query with @defer: what splitting its answer into parts needs (defer.py)."""
+    """A query or mutation with @defer: what splitting its answer into parts needs
+    (defer.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,9 @@ def prepare(
         VariableLocations(_index(document, operation)) if operation.variable_definitions else None,
         subscription,
         DeferSource(operation, dict(fragments), denied, defer_switches(operation, fragments))
-        if deferring and operation.operation is OperationType.QUERY
+        # A subscription's events are answered whole (docs/defer.md): no part follows
+        # an event, and Apollo Router refuses @defer there.
+        if deferring and operation.operation is not OperationType.SUBSCRIPTION
         else None,
     )
 

@@ -49,11 +49,15 @@ def respond(
     if errors:
         body["errors"] = errors
     if plan:
-        query_plan = prepared.plan
-        body["extensions"] = {
-            plan_key: {"object": plan_to_json(query_plan), "text": plan_to_text(query_plan)}
-        }
+        body["extensions"] = plan_extensions(prepared, plan_key)
     return GraphQLResponse(body, operation_name=prepared.name)
+
+
+def plan_extensions(prepared: PreparedOperation, plan_key: str = "queryPlan") -> JSONObject:
+    """The `extensions` exposing the query plan (a body's, or a deferred answer's first
+    part's)."""
+    query_plan = prepared.plan
+    return {plan_key: {"object": plan_to_json(query_plan), "text": plan_to_text(query_plan)}}
 
 
 def failed(error: Exception) -> GraphQLResponse:

@@ -68,7 +68,7 @@ from supergraph.pipeline.compile import (
 )
 from supergraph.pipeline.compute import ComputeJobs
 from supergraph.pipeline.compute_process import ProcessSpec, RemoteJob
-from supergraph.pipeline.demand_control import DemandControl
+from supergraph.pipeline.demand_control import DemandControl, Estimate
 from supergraph.pipeline.entity_cache import EntityCacheRuntime
 from supergraph.pipeline.inbound_dedup import InboundDeduplicator
 from supergraph.pipeline.incremental import LEGACY, IncrementalFormat
@@ -76,7 +76,7 @@ from supergraph.pipeline.options import RouterOptions
 from supergraph.pipeline.parse import too_long
 from supergraph.pipeline.plan import Planner, Planning, PlanRefused, PreparedOperation
 from supergraph.pipeline.request import GraphQLRequest
-from supergraph.pipeline.respond import failed, respond, wants_plan
+from supergraph.pipeline.respond import failed, plan_extensions, respond, wants_plan
 from supergraph.pipeline.response import (
     GraphQLResponse,
     Response,
@@ -283,7 +283,16 @@ class Router:
                 )
             except execute.IntrospectionRefused as refused:
                 return request_error(refused.error)
+        plan_key = "apolloQueryPlan" if request.apollo_query_plan else "queryPlan"
+        exposed = wants_plan(request, self.options.expose_query_plan)
+        cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)
         if parts is not None:
+            hooks = deferred.RunHooks(
+                execute.plan_context(prepared.kind, cached),
+                plan_extensions(prepared, plan_key) if exposed else None,
+                self._cost_measure(estimate, query, values),
+                prepared.kind is OperationType.MUTATION,
+            )
             run = deferred.DeferredRun(
                 self._executor,
                 prepared.plan,
@@ -295,9 +304,9 @@ class Router:
                 introspection,
                 defer or LEGACY,
                 errors,
+                hooks,
             )
             return StreamedResponse(run, operation_name=prepared.name, incremental=defer)
-        cached = None if self.entity_cache is None else self.entity_cache.scope(request.claims)
         shared = self.inbound.key(prepared, values, request) if self.inbound else None
         if shared is not None and self.inbound is not None:
             (data, errors), leader = await self.inbound.run(
@@ -307,16 +316,24 @@ class Router:
                 cached.policy = leader.policy  # what the shared answer was made of
         else:
             data, errors = await self._run(prepared, values, request, errors, introspection, cached)
-        if estimate is not None and self.demand_control is not None:
-            parse = partial(self._parse, located=False)
-            self.demand_control.measure(estimate, query, parse, data, values)
-        plan_key = "apolloQueryPlan" if request.apollo_query_plan else "queryPlan"
-        exposed = wants_plan(request, self.options.expose_query_plan)
+        measure = self._cost_measure(estimate, query, values)
+        if measure is not None:
+            measure(data)
         response = respond(prepared, data, errors, exposed, plan_key)
         if cached is not None:
             # An answer with errors is not one to keep, whatever its parts allowed.
             response.cache_control = "no-store" if errors else cached.header()
         return response
+
+    def _cost_measure(
+        self, estimate: Estimate | None, query: str, values: dict[str, Any]
+    ) -> Callable[[JSONObject | None], object] | None:
+        """What measures the actual cost of the answer's data (None: demand control off)."""
+        control = self.demand_control
+        if estimate is None or control is None:
+            return None
+        parse = partial(self._parse, located=False)
+        return lambda data: control.measure(estimate, query, parse, data, values)
 
     def _deferred_parts(
         self,

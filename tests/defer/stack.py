@@ -47,7 +47,7 @@ async def defer_stack(config: dict[str, Any] | None = None) -> AsyncIterator[Def
     async with AsyncExitStack() as stack:
         sources = []
         for name, schema in (
-            ("products", products_schema()),
+            ("products", products_schema(control)),
             ("reviews", reviews_schema()),
             ("inventory", inventory_schema(control)),
         ):

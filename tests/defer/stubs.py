@@ -1,8 +1,10 @@
 """Three small Strawberry subgraphs for the router's @defer tests: `products`
-(the root fields, `Product.name`/`price`, a union), `reviews` (`Product.reviews`;
+(the root fields, `Product.name`/`price`, a union, the mutation `rename`),
+`reviews` (`Product.reviews`;
 product p3's review has a null `body`, a non-null field) and `inventory`
 (`Product.inStock`, answered only while the test's gate is open: a slow subgraph
-the test controls without timing). Each counts the requests it gets, and answers
+the test controls without timing; the mutation `restock`, also held by the gate). Mutations record their
+calls, in order, and change nothing. Each counts the requests it gets, and answers
 HTTP 500 while named in `broken`."""
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Control:
     """Seconds inventory takes for each answer (bench/defer.py: a slow subgraph)."""
     broken: set[str] = field(default_factory=set)
     """The subgraphs answering every request with HTTP 500."""
+    calls: list[str] = field(default_factory=list)
+    """The mutations' root fields resolved, in order (`rename p1`, `restock p2`)."""
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -62,7 +66,16 @@ class Article:
 SearchResult = Annotated[Product | Article, strawberry.union("SearchResult")]
 
 
-def products_schema() -> strawberry.federation.Schema:
+def products_schema(control: Control | None = None) -> strawberry.federation.Schema:
+    calls = control.calls if control is not None else []
+
+    @strawberry.type
+    class Mutation:
+        @strawberry.mutation
+        def rename(self, upc: strawberry.ID, name: str) -> Product:
+            calls.append(f"rename {upc}")
+            return Product(upc=upc, name=name, price=_product(upc).price)
+
     @strawberry.type
     class Query:
         @strawberry.field
@@ -77,7 +90,7 @@ def products_schema() -> strawberry.federation.Schema:
         def search(self) -> list[SearchResult]:
             return [_product("p1"), Article(id=strawberry.ID("a1"), title="On defer")]
 
-    return strawberry.federation.Schema(query=Query, types=[Product, Article])
+    return strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Product, Article])
 
 
 @strawberry.type
@@ -129,7 +142,20 @@ def inventory_schema(control: Control) -> strawberry.federation.Schema:
         def resolve_reference(cls, upc: strawberry.ID) -> StockedProduct:
             return cls(upc=upc)
 
-    return strawberry.federation.Schema(types=[StockedProduct])
+    @strawberry.type
+    class Mutation:
+        # Named by value: a local class is no name annotations (postponed) resolve.
+        @strawberry.mutation(graphql_type=StockedProduct)  # type: ignore[untyped-decorator]
+        async def restock(self, upc: strawberry.ID) -> StockedProduct:
+            control.held += 1
+            try:
+                await control.gate.wait()
+            finally:
+                control.held -= 1
+            control.calls.append(f"restock {upc}")
+            return StockedProduct(upc=upc)
+
+    return strawberry.federation.Schema(mutation=Mutation, types=[StockedProduct])
 
 
 class _Counting:
