@@ -310,6 +310,36 @@ async def test_a_client_leaving_mid_mutation_does_not_cut_its_root_fields() -> N
         assert stack.control.requests == {"inventory": 1, "products": 1, "reviews": 1}
 
 
+async def test_a_deferred_mutations_fetches_never_join_another_requests() -> None:
+    # Subgraph de-duplication is on by default: an entity fetch identical to one in
+    # flight joins it, unless it follows a mutation (it must see that mutation's write).
+    query = """query { product(upc: "p1") { upc ... @defer { inStock } } }"""
+    mutation = """mutation { rename(upc: "p1", name: "One") { upc ... @defer { inStock } } }"""
+    shared = 'router_subgraph_deduplicated_requests_total{subgraph="inventory"}'
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()  # the deferred inStock fetches are held
+        both = [asyncio.create_task(deferred(client, stack.url, query)) for _ in range(2)]
+        for _ in range(200):  # the second one joined the first's flight
+            if metric(await metrics(client, stack), shared) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert metric(await metrics(client, stack), shared) == 1
+        stack.control.gate.set()
+        answers = await asyncio.gather(*both)
+        assert answers[0] == answers[1]
+        assert stack.control.requests["inventory"] == 1
+        stack.control.gate.clear()
+        stack.control.requests.clear()
+        both = [asyncio.create_task(deferred(client, stack.url, mutation)) for _ in range(2)]
+        # Both held at once: two requests, neither joined the other's.
+        await until(lambda: stack.control.held == 2, "both entity fetches at inventory")
+        stack.control.gate.set()
+        answers = await asyncio.gather(*both)
+        assert answers[0] == answers[1]
+        assert stack.control.requests["inventory"] == 2
+        assert metric(await metrics(client, stack), shared) == 1
+
+
 async def test_a_mutation_with_defer_over_plain_json_gets_defer_bad_header() -> None:
     async with defer_stack() as stack, httpx.AsyncClient() as client:
         response = await client.post(
