@@ -1,5 +1,6 @@
-"""Apollo Client (Node, tests/node/apollo-client.mjs) runs @defer queries through the
-router with each of its two incremental handlers: Defer20220824Handler asks for
+"""Apollo Client (Node, tests/node/apollo-client.mjs) runs @defer queries (and a
+mutation) through the router with each of its two incremental handlers:
+Defer20220824Handler asks for
 `multipart/mixed;deferSpec=20220824`, GraphQL17Alpha9Handler for
 `multipart/mixed;incrementalSpec=v0.2`; either reads our parts and merges them. What it
 hands the application must be what it gets without @defer, and its first result must
@@ -16,6 +17,7 @@ import pytest
 from tests.defer.stack import canonical, defer_stack
 from tests.defer.stubs import UPCS
 from tests.defer.test_defer import CASES, NULLS, STOCK, _running_plans, undeferred
+from tests.defer.test_shared_paths import MUTATION
 from tests.subscriptions.clients import apollo_client, read_all, read_line
 from tests.subscriptions.stack import until
 
@@ -129,3 +131,24 @@ async def test_apollo_client_killed_before_the_deferred_part_leaves_no_task(hand
         assert stack.control.held == 3  # still held: the run ended without its answer
         stack.control.gate.set()
         await until(lambda: len(asyncio.all_tasks()) <= tasks_before, "the request's tasks to end")
+
+
+@handlers
+async def test_apollo_client_mutates_with_defer_and_gets_the_undeferred_result(
+    handler: str,
+) -> None:
+    async with defer_stack() as stack:
+        queries = [MUTATION, undeferred(MUTATION)]
+        client = await apollo_client(f"defer:{handler}", stack.url, json.dumps(queries), {})
+        lines = await read_all(client)
+        # Each root field once per mutation, in order.
+        assert stack.control.calls == ["rename p1", "restock p2", "rename p3"] * 2
+    assert lines[-1] == {"done": "completed"}, lines
+    with_defer, without = by_query(lines, 0), by_query(lines, 1)
+    assert with_defer[-1] == {"query": 0, "end": "completed"}, with_defer
+    parts = [line["part"] for line in with_defer if "part" in line]
+    assert_incremental_stream(handler, "mutation", parts)
+    [merged] = [line["result"] for line in with_defer if "result" in line]
+    [whole] = [line["result"] for line in without if "result" in line]
+    assert canonical(merged) == canonical(whole)
+    assert merged["first"]["inStock"] is True and merged["restock"]["reviews"]

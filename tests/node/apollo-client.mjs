@@ -16,7 +16,8 @@
 //                   each raw part the link reads ({"query": i, "part": ...}) and each
 //                   merged result the client hands the application ({"query": i,
 //                   "result": ..., "state": ...}), then {"query": i, "end": ...};
-//                   {"done": ...} after the last.
+//                   {"done": ...} after the last. A mutation (text starting with
+//                   `mutation`) runs with client.mutate: its parts, then one result.
 //
 // TOKEN: sent as `Authorization: Bearer TOKEN` (HttpLink's headers; for GraphQLWsLink in
 // the connection_init payload, where the router reads it).
@@ -83,7 +84,20 @@ function subscribe() {
   });
 }
 
+// A mutation: client.mutate (the link still prints each part); the application gets
+// the merged result once, when the last part is in.
+async function mutated(text) {
+  try {
+    const result = await client.mutate({ mutation: gql(text), variables, fetchPolicy: 'no-cache' });
+    print({ query: current, result: result.data, state: 'complete' });
+    return { query: current, end: 'completed' };
+  } catch (error) {
+    return { query: current, end: 'error', error: String(error) };
+  }
+}
+
 function deferred(text) {
+  if (/^\s*mutation\b/.test(text)) return mutated(text);
   return new Promise((resolve) => {
     const observable = client.watchQuery({ query: gql(text), variables });
     const subscription = observable.subscribe({
