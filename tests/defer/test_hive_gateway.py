@@ -9,7 +9,9 @@ Per case (docs/defer.md, "Against Hive Gateway"):
 - the primary parts are equal, and so are the incremental items (label, path, data),
   but how the items are grouped into payloads may differ: the spec lets a server send
   items that are ready together in one payload (we do) or one payload per fragment
-  (Hive Gateway does), so only the number of payloads is allowed to differ.
+  (Hive Gateway does), so only the number of payloads is allowed to differ;
+- a mutation with @defer: the same primary part, items and merged result, each root
+  field resolved once per gateway, in order.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from tests.defer.stack import canonical, defer_stack, deferred, merged
 from tests.defer.test_defer import CASES, NULLS, undeferred
+from tests.defer.test_shared_paths import MUTATION
 from tests.kit.processes import hive_gateway
 
 pytestmark = pytest.mark.node
@@ -91,10 +94,19 @@ async def test_defer_parts_and_merged_results_match_hive_gateway(tmp_path: Path)
             labels = {item["label"] for part in theirs[1:] for item in part["incremental"]}
             assert len(theirs) == 1 + len(labels), (name, theirs)
             assert 2 <= len(ours) <= len(theirs), (name, ours)
-        # One gateway start for both checks (it takes seconds).
+        # One gateway start for all checks (it takes seconds).
         ours = await deferred(client, stack.url, NULLS)
         theirs = await deferred(client, hive, NULLS)
-    _same_nulls(ours, theirs)
+        _same_nulls(ours, theirs)
+        # A mutation with @defer: each root field once per gateway, in order; the same
+        # primary part, items and merged result.
+        stack.control.calls.clear()
+        ours = await deferred(client, stack.url, MUTATION)
+        theirs = await deferred(client, hive, MUTATION)
+        assert stack.control.calls == ["rename p1", "restock p2", "rename p3"] * 2
+    assert canonical(ours[0]) == canonical(theirs[0])
+    assert items(ours) == items(theirs)
+    assert canonical(merged(ours)) == canonical(merged(theirs))
 
 
 def _same_nulls(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> None:
