@@ -182,7 +182,7 @@ def create_app(
         routes.append(_asset_route(Path(config.graphiql.assets_dir)))
     elif config.graphiql.enabled and config.graphiql.assets == "bundled":
         routes.append(_bundled_route())
-    websocket = GraphQLWebSocket(holder, config, security, rate_limit)
+    websocket = GraphQLWebSocket(holder, config, security, rate_limit, persisted)
     app = EdgeApp(
         graphql,
         websocket=websocket,

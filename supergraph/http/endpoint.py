@@ -72,7 +72,7 @@ from supergraph.http.streams import DEFER_FORMATS, FORMATS, send_stream
 from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
 from supergraph.pipeline.incremental import LEGACY, IncrementalFormat
-from supergraph.pipeline.persisted import PersistedQueries, SafelistMode
+from supergraph.pipeline.persisted import PersistedQueries
 from supergraph.pipeline.persisted.resolve import is_signal
 from supergraph.pipeline.request import ClientIdentity, GraphQLRequest
 from supergraph.pipeline.response import GraphQLResponse, Response, StreamedResponse, close_parts
@@ -390,7 +390,7 @@ class GraphQLEndpoint:
         if router is None:
             raise Refused(503, "The supergraph is not loaded yet.", SERVICE_UNAVAILABLE)
         started = time.perf_counter()
-        if self._persisted_lookup(decoded):
+        if self._persisted.applies(decoded.document_id, decoded.extensions):
             resolved = await self._persisted.resolve(
                 decoded.request(),
                 document_id=decoded.document_id,
@@ -406,7 +406,7 @@ class GraphQLEndpoint:
                     except AuthError as error:
                         raise Refused(401, error.reason, UNAUTHENTICATED) from None
                 if router.usage is not None:
-                    resolved = _with_client(resolved, decoded, headers, router.usage.settings)
+                    resolved = with_client(resolved, decoded, headers, router.usage.settings)
                 if self._rate_limit is not None:
                     await self._limit(headers, decoded, resolved)
                 result = await router.execute(
@@ -429,7 +429,7 @@ class GraphQLEndpoint:
                     found.claims, found.subgraph_headers, found.subgraph_headers_by_name
                 )
             if router.usage is not None:
-                request = _with_client(request, decoded, headers, router.usage.settings)
+                request = with_client(request, decoded, headers, router.usage.settings)
             if self._rate_limit is not None:
                 await self._limit(headers, decoded, request)
             result = await router.execute(
@@ -462,16 +462,8 @@ class GraphQLEndpoint:
         except RateLimited as limited:
             raise Refused(429, str(limited), limited.code, limited.retry_after) from None
 
-    def _persisted_lookup(self, decoded: Decoded) -> bool:
-        """Whether `PersistedQueries.resolve` has anything to do: an id, a hash, or a
-        safelist to check the query against (else it returns the request as is)."""
-        if decoded.document_id is not None or self._persisted.safelist is not SafelistMode.OFF:
-            return True
-        extensions = decoded.extensions
-        return extensions is not None and "persistedQuery" in extensions
 
-
-def _with_client(
+def with_client(
     request: GraphQLRequest, decoded: Decoded, headers: RequestHeaders, usage: UsageSettings
 ) -> GraphQLRequest:
     """The request with who sent it, for usage reporting: the client's headers and the

@@ -14,6 +14,13 @@ any request's headers (security.py). A bad token closes the socket with 4403.
 A browser page of another origin than the router's is refused at the handshake
 unless `cors.origins` lists it.
 
+Persisted queries: a `subscribe` payload is a request body as over HTTP, so it may
+carry `documentId` or `extensions.persistedQuery` instead of `query` (or with
+`query: ""`, since graphql-ws clients must send a string); they resolve
+with the HTTP endpoint's `PersistedQueries` (one APQ store, one safelist), and a
+refusal (PERSISTED_QUERY_NOT_FOUND, QUERY_NOT_IN_SAFELIST, ...) is an `error`
+message with the same coded error the HTTP answer carries.
+
 Bounds: `connection_init` within `connection_init_timeout` (else 4408), at most
 `max_subscriptions_per_connection` operations open at once (one more gets an
 `error` message with MAX_SUBSCRIPTIONS_PER_CONNECTION_EXCEEDED), one message at
@@ -43,13 +50,14 @@ from supergraph.errors import (
     graphql_error,
 )
 from supergraph.http.config import RouterConfig
-from supergraph.http.endpoint import RouterHolder, masks_any
+from supergraph.http.endpoint import RouterHolder, masks_any, with_client
 from supergraph.http.forwarded import FORWARDING_HEADERS
 from supergraph.http.masking import mask_part
 from supergraph.http.rate_limit import EdgeRateLimit, RateLimited
 from supergraph.http.request import RequestHeaders
 from supergraph.http.security import EdgeSecurity
 from supergraph.pipeline.decode import BadRequest, decode
+from supergraph.pipeline.persisted import PersistedQueries
 from supergraph.pipeline.response import GraphQLResponse, close_parts
 from supergraph.types import JSONObject
 
@@ -75,8 +83,12 @@ class GraphQLWebSocket:
         config: RouterConfig,
         security: EdgeSecurity | None,
         rate_limit: EdgeRateLimit | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self.holder = holder
+        self.persisted = persisted or PersistedQueries(store=None)
+        """Shared with the HTTP endpoint: one APQ store, one safelist."""
+        self.client_header = config.persisted_queries.client_name_header.lower()
         self.security = security
         self.rate_limit = rate_limit
         """`traffic_shaping.router.global_rate_limit`: each operation counts, as over HTTP."""
@@ -120,6 +132,9 @@ class _Connection:
         self.app = app
         self.socket = socket
         self.headers = headers
+        self.client_headers = headers
+        """With the `connection_init` payload's: the client's name (persisted queries,
+        usage reporting), as a request's headers name it over HTTP."""
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._sending = asyncio.Lock()
         self._context: Any = None
@@ -180,6 +195,7 @@ class _Connection:
 
     async def _authenticate(self, payload: object) -> bool:
         headers = _with_payload(self.headers, payload)
+        self.client_headers = headers
         security = self.app.security
         if security is None:
             return True
@@ -216,6 +232,10 @@ class _Connection:
             error = graphql_error("The supergraph is not loaded yet.", code=SERVICE_UNAVAILABLE)
             await self._send({"id": operation_id, "type": "error", "payload": [error]})
             return
+        if payload.get("query") == "" and ("documentId" in payload or _hashed(payload)):
+            # graphql-ws requires a string `query` in every `subscribe`: a persisted
+            # operation's is '' (graphql-ws's recipe), meaning none.
+            payload = {key: value for key, value in payload.items() if key != "query"}
         try:
             decoded = decode(payload)
         except BadRequest as bad:
@@ -230,6 +250,23 @@ class _Connection:
             if context is not None
             else decoded.request()
         )
+        persisted = self.app.persisted
+        if persisted.applies(decoded.document_id, decoded.extensions):
+            # The same policy as over HTTP: a hash or an id becomes its query, an
+            # unknown hash is PERSISTED_QUERY_NOT_FOUND (the client re-sends with the
+            # query), and a safelisting router refuses free-form operations.
+            resolved = await persisted.resolve(
+                request,
+                document_id=decoded.document_id,
+                client_name=self.client_headers.get(self.app.client_header),
+            )
+            if isinstance(resolved, GraphQLResponse):
+                errors = resolved.body.get("errors") or []
+                await self._send({"id": operation_id, "type": "error", "payload": errors})
+                return
+            request = resolved
+        if router.usage is not None:
+            request = with_client(request, decoded, self.client_headers, router.usage.settings)
         if self.app.rate_limit is not None:
             try:
                 await self.app.rate_limit.check(self.headers, decoded, request)
@@ -301,6 +338,11 @@ class _Connection:
             if self.socket.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(RuntimeError, OSError):
                     await self.socket.close(code, reason)
+
+
+def _hashed(payload: JSONObject) -> bool:
+    extensions = payload.get("extensions")
+    return isinstance(extensions, dict) and "persistedQuery" in extensions
 
 
 def _with_payload(headers: RequestHeaders, payload: object) -> RequestHeaders:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from supergraph.errors import (
     BAD_REQUEST,
@@ -83,6 +84,13 @@ class PersistedQueries:
         self.safelist = safelist
         self.free_form_clients = frozenset(free_form_clients)
         self.counts = Counts()
+
+    def applies(self, document_id: str | None, extensions: Mapping[str, Any] | None) -> bool:
+        """Whether `resolve` has anything to do: an id, a hash, or a safelist to check
+        the query against (else it returns the request as is)."""
+        if document_id is not None or self.safelist is not SafelistMode.OFF:
+            return True
+        return extensions is not None and "persistedQuery" in extensions
 
     async def resolve(
         self, request: GraphQLRequest, *, document_id: str | None, client_name: str | None
