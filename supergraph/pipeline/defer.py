@@ -73,6 +73,7 @@ from supergraph.pipeline.incremental import (
     failed_part,
     initial_part,
     subsequent_part,
+    unsent,
 )
 from supergraph.planner.defer import executed_fetches, fetch_owners
 from supergraph.planner.plan import Fetch, QueryPlan
@@ -463,16 +464,22 @@ class _Delivery:
                 ancestors = [e for e in errors if _above(e.get("path"), path)]
                 above.extend(e for e in ancestors if all(e is not a for a in above))
                 mine.extend(ancestors)
-            delivered.append(Delivered(pending, data, mine))
+            fresh_errors = [e for e in mine if id(e) not in self.reported]
             self.reported.update(map(id, mine))
+            fresh = None
             if data is not None:
                 paths.append(path)
                 sent = _at(self.data, path)
+                fresh = unsent(sent, data)
                 if isinstance(sent, dict):
                     _merge(sent, data)  # what the client holds: nested fragments find it
+            delivered.append(Delivered(pending, data, mine, fresh, fresh_errors))
         errors = [e for e in errors if all(e is not a for a in above)]
         if errors:
-            delivered[0].errors.extend(errors)  # the fragment's, about no object it completes
+            first = delivered[0]  # the fragment's, about no object it completes
+            if first.fresh_errors is not None:
+                first.fresh_errors.extend(e for e in errors if id(e) not in self.reported)
+            first.errors.extend(errors)
             self.reported.update(map(id, errors))
         self.completed[fragment] = paths
         return delivered

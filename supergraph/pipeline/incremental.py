@@ -12,9 +12,12 @@ This module writes that in the format the client negotiated (`Accept`):
 - `incrementalSpec=v0.2`, the GraphQL working group's current format (graphql-js
   17.0.0-alpha.9, Apollo Server 5.1+, Apollo Client 4's GraphQL17Alpha9Handler):
   the first part lists `pending` (`{"id", "path", "label"?}`, one per object a
-  fragment applies to); a later part gives `incremental` (`{"id", "data",
-  "errors"?}`), `completed` (`{"id"}`, or `{"id", "errors"}` when the fragment
-  failed there: no data), and the `pending` its nested fragments add.
+  fragment applies to); a later part gives `incremental` (`{"id", "subPath"?,
+  "data", "errors"?}`), `completed` (`{"id"}`, or `{"id", "errors"}` when the
+  fragment failed there: no data), and the `pending` its nested fragments add.
+  Each field is delivered once: a fragment's entries leave out what the client
+  holds (the first part's fields, earlier fragments'), and new fields under an
+  object the client holds go in an entry at that object's `subPath` (`unsent`).
 
 Errors no part claimed (rare: about objects no part holds) go with the last part.
 
@@ -64,6 +67,12 @@ class Delivered:
     pending: Pending
     data: JSONObject | None
     errors: list[JSONObject]
+    fresh: list[tuple[ResponsePath, JSONObject]] | None = None
+    """`data` less what the client holds already (the first part's fields and earlier
+    fragments'), as (subPath, data) entries: what `incrementalSpec=v0.2` sends, each
+    field once (`unsent`). None: all of `data` at the object's path."""
+    fresh_errors: list[JSONObject] | None = None
+    """`errors` less those an earlier part sent (v0.2 sends each error once too)."""
 
 
 @dataclass(slots=True)
@@ -112,10 +121,7 @@ def subsequent_part(form: IncrementalFormat, part: Subsequent) -> JSONObject:
         if done.data is None:
             completed.append({"id": ident, "errors": done.errors})
             continue
-        item: JSONObject = {"id": ident, "data": done.data}
-        if done.errors:
-            item["errors"] = done.errors
-        incremental.append(item)
+        incremental.extend(_items(done))
         completed.append({"id": ident})
     if part.leftover:
         last = incremental[-1] if incremental else completed[-1] if completed else body
@@ -125,6 +131,76 @@ def subsequent_part(form: IncrementalFormat, part: Subsequent) -> JSONObject:
     if completed:
         body["completed"] = completed
     return body
+
+
+def unsent(held: object, data: JSONObject) -> list[tuple[ResponsePath, JSONObject]]:
+    """What of a fragment's `data` for one object the client does not hold yet
+    (`held`: the client's data at that object), as graphql-js 17.0.0-alpha.9 delivers
+    it: the object's own new fields in one entry, and for each field the client holds
+    already, the new fields of the objects under it each in an entry at its `subPath`
+    (a list's items each their own). A field held already, a leaf or a null, is never
+    sent again: no field reaches the client twice."""
+    if not isinstance(held, dict):
+        return [((), data)]
+    return _unsent(held, data, ())
+
+
+def _unsent(
+    held: JSONObject, data: JSONObject, at: ResponsePath
+) -> list[tuple[ResponsePath, JSONObject]]:
+    new: JSONObject = {}
+    deeper: list[tuple[ResponsePath, JSONObject]] = []
+    for key, value in data.items():
+        if key in held:
+            deeper.extend(_below(held[key], value, (*at, key)))
+        else:
+            new[key] = value
+    return [(at, new), *deeper] if new else deeper
+
+
+def _below(held: object, value: object, at: ResponsePath) -> list[tuple[ResponsePath, JSONObject]]:
+    if isinstance(held, dict) and isinstance(value, dict):
+        return _unsent(held, value, at)
+    if isinstance(held, list) and isinstance(value, list) and len(held) == len(value):
+        found: list[tuple[ResponsePath, JSONObject]] = []
+        for index, (mine, theirs) in enumerate(zip(held, value, strict=True)):
+            found.extend(_below(mine, theirs, (*at, index)))
+        return found
+    # A leaf, or a null the client holds (graphql-js completes such a field once, in
+    # the part that selected it first; a null is not completed again under it).
+    return []
+
+
+def _items(done: Delivered) -> list[JSONObject]:
+    """`incremental` entries of one object completed with data: one per `subPath`, each
+    error in the entry nearest its path (the first entry when none is under it)."""
+    assert done.data is not None
+    ident = done.pending.id
+    fresh = done.fresh if done.fresh is not None else [((), done.data)]
+    errors = done.fresh_errors if done.fresh_errors is not None else done.errors
+    items: list[JSONObject] = []
+    for sub, data in fresh:
+        item: JSONObject = {"id": ident, "subPath": list(sub), "data": data}
+        if not sub:
+            del item["subPath"]
+        items.append(item)
+    if errors and not items:
+        # The object's fields were all sent before, its errors were not: they need an
+        # entry (a `completed` with errors would say the fragment failed).
+        items.append({"id": ident, "data": {}})
+    base = len(done.pending.path)
+    for error in errors:
+        path = error.get("path")
+        best, depth = items[0], -1
+        for (sub, _), item in zip(fresh, items, strict=False):
+            if (
+                len(sub) > depth
+                and isinstance(path, list)
+                and tuple(path[base : base + len(sub)]) == sub
+            ):
+                best, depth = item, len(sub)
+        best.setdefault("errors", []).append(error)
+    return items
 
 
 def failed_part(pending: list[Pending], errors: list[JSONObject]) -> JSONObject:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import Counter
 from typing import Any
 from unittest.mock import ANY
 
@@ -69,6 +70,27 @@ CASES = {
         query { __schema { queryType { name } } __type(name: "Product") { name }
                 products { upc ... @defer(label: "stock") { inStock } } }""",
 }
+
+OVERLAPS = {
+    "same field in primary and deferred": """
+        query { products { upc name ... @defer(label: "again") { name inStock } } }""",
+    "new fields under a held object": """
+        query { product(upc: "p1") { name reviews { stars }
+          ... @defer(label: "bodies") { reviews { stars body } } } }""",
+    "overlapping fragments": """
+        query { products { upc ... @defer(label: "a") { name price }
+                            ... @defer(label: "b") { price inStock } } }""",
+    "nothing new": """
+        query { products { upc name ... @defer(label: "none") { name } } }""",
+    "nested overlap": """
+        query { product(upc: "p2") { name
+          ... @defer(label: "outer") { price reviews { stars }
+                ... @defer(label: "inner") { price reviews { stars body } } } } }""",
+    "root field held": """
+        query { products { upc } ... @defer(label: "root") { products { upc name } } }""",
+}
+"""Deferred fragments selecting fields the client holds already (from the first part or
+an earlier fragment): incrementalSpec=v0.2 sends each field once."""
 
 NULLS = """query { products { upc ... @defer(label: "reviews") { reviews { body } } } }"""
 """p3's review body (non-null) is null: without @defer the null reaches `data`."""
@@ -134,9 +156,9 @@ FORMATS = {"deferSpec=20220824": DEFER_ACCEPT, "incrementalSpec=v0.2": CURRENT_A
 
 
 @pytest.mark.parametrize("form", list(FORMATS))
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", [*CASES, *OVERLAPS])
 async def test_merged_parts_equal_the_answer_without_defer(name: str, form: str) -> None:
-    query = CASES[name]
+    query = {**CASES, **OVERLAPS}[name]
     async with defer_stack() as stack, httpx.AsyncClient() as client:
         whole = await plain(client, stack, undeferred(query))
         without = dict(stack.control.requests)
@@ -443,6 +465,99 @@ async def test_the_current_format_ends_at_a_null_first_part() -> None:
         stack.control.gate.set()
     [only] = parts
     assert (only["data"], only["pending"], only["hasNext"]) == (None, [], False)
+
+
+def delivered_fields(parts: list[dict[str, Any]]) -> list[tuple[str | int, ...]]:
+    """The response path of every field in v0.2 parts, each time a part delivers it
+    (the first part's, then each `incremental` entry's at its id's path + subPath)."""
+    found: list[tuple[str | int, ...]] = []
+
+    def walk(value: Any, at: tuple[str | int, ...]) -> None:
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*at, index))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                found.append((*at, key))
+                walk(item, (*at, key))
+
+    walk(parts[0]["data"], ())
+    paths = {p["id"]: p["path"] for part in parts for p in part.get("pending", [])}
+    for part in parts[1:]:
+        for item in part.get("incremental", []):
+            walk(item["data"], (*paths[item["id"]], *item.get("subPath", [])))
+    return found
+
+
+@pytest.mark.parametrize("name", [*CASES, *OVERLAPS])
+async def test_the_current_format_delivers_each_field_once(name: str) -> None:
+    """graphql-js 17.0.0-alpha.9's rule: a field the client holds (from the first part
+    or an earlier fragment) is not sent again; the merge is still the whole answer."""
+    query = {**CASES, **OVERLAPS}[name]
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        whole = await plain(client, stack, undeferred(query))
+        parts = await deferred(client, stack.url, query, accept=CURRENT_ACCEPT)
+    fields = delivered_fields(parts)
+    assert sorted(path for path, count in Counter(fields).items() if count > 1) == [], parts
+    assert canonical(merged(parts)) == canonical(whole["data"])
+
+
+async def test_new_fields_under_an_object_the_client_holds_come_at_their_sub_path() -> None:
+    query = OVERLAPS["new fields under a held object"]
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, query, accept=CURRENT_ACCEPT)
+    assert parts == [
+        {
+            "data": {"product": {"name": "Product p1", "reviews": [{"stars": 1}, {"stars": 2}]}},
+            "pending": [{"id": "0", "path": ["product"], "label": "bodies"}],
+            "hasNext": True,
+        },
+        {
+            "hasNext": False,
+            "incremental": [
+                {"id": "0", "subPath": ["reviews", 0], "data": {"body": "Review p1-r1"}},
+                {"id": "0", "subPath": ["reviews", 1], "data": {"body": "Review p1-r2"}},
+            ],
+            "completed": [{"id": "0"}],
+        },
+    ]
+
+
+async def test_overlapping_and_empty_fragments_send_only_what_is_new() -> None:
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        stack.control.gate.clear()  # `b` waits on inventory: `a` goes first, with `price`
+        async with client.stream(
+            "POST",
+            stack.url,
+            json={"query": OVERLAPS["overlapping fragments"]},
+            headers={"accept": CURRENT_ACCEPT},
+            timeout=TIMEOUT,
+        ) as response:
+            stream = multipart_parts(response)
+            overlapping = [await anext(stream), await anext(stream)]
+            stack.control.gate.set()
+            overlapping.extend([part async for part in stream])
+        empty = await deferred(client, stack.url, OVERLAPS["nothing new"], accept=CURRENT_ACCEPT)
+    prices = {"p1": 10, "p2": 20, "p3": 30}
+    assert [part.get("incremental") for part in overlapping[1:]] == [
+        [
+            {"id": str(i), "data": {"name": f"Product {upc}", "price": prices[upc]}}
+            for i, upc in enumerate(prices)
+        ],
+        [{"id": str(3 + i), "data": {"inStock": upc != "p2"}} for i, upc in enumerate(prices)],
+    ]
+    # Every field of `none` is in the first part: its objects complete with no data.
+    assert empty[1:] == [{"hasNext": False, "completed": [{"id": str(i)} for i in range(3)]}]
+
+
+async def test_the_legacy_format_still_sends_a_fragment_whole() -> None:
+    """deferSpec=20220824 is unchanged: each item is the fragment's data at its path."""
+    query = OVERLAPS["same field in primary and deferred"]
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, query)
+    assert [item["data"] for item in parts[1]["incremental"]] == [
+        {"name": f"Product {upc}", "inStock": upc != "p2"} for upc in ("p1", "p2", "p3")
+    ]
 
 
 @pytest.mark.parametrize(

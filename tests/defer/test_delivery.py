@@ -1,4 +1,5 @@
-"""_Delivery (pipeline/defer.py) on its own: a case the stub subgraphs cannot make."""
+"""_Delivery (pipeline/defer.py) and the v0.2 writer (pipeline/incremental.py) on
+their own: cases the stub subgraphs cannot make."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from graphql import build_schema
 from supergraph.errors import SUBREQUEST_HTTP_ERROR, graphql_error
 from supergraph.executor.execute import ExecutionOutcome
 from supergraph.pipeline.defer import _Delivery
-from supergraph.pipeline.incremental import CURRENT, Subsequent, subsequent_part
+from supergraph.pipeline.incremental import (
+    CURRENT,
+    Delivered,
+    Subsequent,
+    subsequent_part,
+    unsent,
+)
 from supergraph.pipeline.incremental import Pending as Announced
 
 SCHEMA = build_schema(
@@ -35,3 +42,38 @@ def test_objects_of_a_root_field_nulled_after_the_first_part_each_carry_its_erro
     assert [item.errors for item in delivered] == [[failed]] * 3
     part = subsequent_part(CURRENT, Subsequent(delivered, [], False))
     assert part["completed"] == [{"id": str(i), "errors": [failed]} for i in range(3)]
+
+
+def test_unsent_leaves_out_what_the_client_holds_and_goes_down_to_new_fields() -> None:
+    held = {"name": "P", "reviews": [{"stars": 1}, {"stars": 2}], "owner": None}
+    data = {
+        "name": "P",
+        "price": 3,
+        "reviews": [{"stars": 1, "body": "a"}, {"stars": 2}],
+        "owner": {"id": "u1"},  # held as null: nothing under it is sent
+    }
+    assert unsent(held, data) == [((), {"price": 3}), (("reviews", 0), {"body": "a"})]
+    assert unsent(held, {"name": "P"}) == []
+    assert unsent(None, data) == [((), data)]
+
+
+def test_v02_entries_carry_their_errors_and_an_all_sent_object_its_own() -> None:
+    """An error goes in the entry nearest its path; an object whose fields the client
+    holds but whose error it does not gets one entry for it."""
+    fragment: Any = SimpleNamespace(id=1, label=None, parent=0)
+    at = Announced("0", fragment, ("product",), "Product")
+    deep = graphql_error("no body", path=["product", "reviews", 0, "body"])
+    top = graphql_error("no price", path=["product", "price"])
+    fresh = [((), {"price": None}), (("reviews", 0), {"body": None})]
+    done = Delivered(at, {"price": None}, [deep, top], fresh, [deep, top])
+    part = subsequent_part(CURRENT, Subsequent([done], [], False))
+    assert part["incremental"] == [
+        {"id": "0", "data": {"price": None}, "errors": [top]},
+        {"id": "0", "subPath": ["reviews", 0], "data": {"body": None}, "errors": [deep]},
+    ]
+    sent_before = Delivered(at, {"price": 1}, [top], [], [top])
+    part = subsequent_part(CURRENT, Subsequent([sent_before], [], False))
+    assert part["incremental"] == [{"id": "0", "data": {}, "errors": [top]}]
+    assert part["completed"] == [{"id": "0"}]
+    repeated = Delivered(at, {"price": 1}, [top], [], [])  # `top` went out before
+    assert "incremental" not in subsequent_part(CURRENT, Subsequent([repeated], [], False))
