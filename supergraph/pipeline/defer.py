@@ -15,6 +15,11 @@ fetches have all landed (and whose parent part went out) is shaped and sent:
   object at most (`data: null`), never into the parts already sent; the objects
   of fragments nested in them are fixed then (none under a null one).
 
+In `incrementalSpec=v0.2` each field reaches the client once: a part leaves out
+what the client holds (incremental.unsent), and a fragment whose fetches have all
+landed when its parent part goes out and that holds nothing new is not announced
+(`_Delivery.held`); `deferSpec=20220824` sends each fragment whole.
+
 pipeline/incremental.py writes the parts in the format the client negotiated.
 An error goes to the parts that the fetch producing it serves, in the item whose
 path it is under. Merging the parts gives the data of the same operation without
@@ -219,6 +224,10 @@ class DeferredRun:
         self._failed = False
         """A fetch raised: the run is failing, its data half merged; no part is built
         until the run's outcome (its exception) is known."""
+        if form == CURRENT:
+            self._delivery.landed = lambda fragment: (
+                not self._failed and self._waiting[fragment] <= 0
+            )
         self._task: asyncio.Task[ExecutionOutcome] | None = None
         self._parts: AsyncIterator[JSONObject] | None = None
 
@@ -382,6 +391,14 @@ class _Delivery:
         self.ids = itertools.count()
         self.reported: set[int] = set()
         """The errors sent, by identity."""
+        self.landed: Callable[[int], bool] | None = None
+        """incrementalSpec=v0.2 only: whether every fetch a fragment needs has landed.
+        Such a fragment is shaped when its parent part goes out, and not announced at
+        all when the client holds all of it (graphql-js announces only fragments with
+        fields of their own)."""
+        self.shaped: dict[tuple[int, ResponsePath], JSONObject] = {}
+        """Objects of fragments shaped when announced, by fragment id and path (their
+        parts reuse them)."""
 
     def attribute(self, error: JSONObject, fetch_owners: frozenset[int]) -> None:
         """An error goes to each part the fetch that produced it serves that selects a
@@ -428,21 +445,46 @@ class _Delivery:
         announced: list[Pending] = []
         under = self.completed.get(parent, [])
         for fragment in self.children.get(parent, ()):
-            found: list[Pending] = []
+            found: list[tuple[ResponsePath, str]] = []
             for path, _ in _objects(self.data, fragment.path, ()):
                 if not any(path[: len(at)] == at for at in under):
                     continue  # its parent's object there came back null (or is not one)
                 raw = _at(self.outcome.data, path)
                 runtime = self.runtime(fragment, raw) if isinstance(raw, dict) else None
                 if runtime is not None:
-                    found.append(Pending(str(next(self.ids)), fragment, path, runtime))
-            if found:
-                self.expected[fragment.id] = found
-                announced.extend(found)
+                    found.append((path, runtime))
+            if found and not self.held(fragment, found):
+                pending = [Pending(str(next(self.ids)), fragment, *at) for at in found]
+                self.expected[fragment.id] = pending
+                announced.extend(pending)
             else:
-                self.completed[fragment.id] = []
+                # Nothing to send: settled now, its nested fragments announced in its place.
+                self.completed[fragment.id] = [path for path, _ in found]
                 announced.extend(self.announce(fragment.id))
         return announced
+
+    def held(self, fragment: DeferredFragment, objects: list[tuple[ResponsePath, str]]) -> bool:
+        """v0.2: the fragment's fetches have all landed, and the client holds every field
+        it selects on each of its objects (no error either). Its shaped objects are kept
+        for its part when it has something new."""
+        if self.landed is None or not self.landed(fragment.id) or self.errors.get(fragment.id):
+            return False
+        shaper = self.layout.fragments[fragment.id]
+        shaped: dict[tuple[int, ResponsePath], JSONObject] = {}
+        held = True
+        for path, runtime in objects:
+            raw = _at(self.outcome.data, path)
+            errors: list[JSONObject] = []
+            if not isinstance(raw, dict):
+                return False
+            data = shaper.shape_at(runtime, raw, self.variables, errors, path)
+            if data is None or errors:
+                return False
+            shaped[(fragment.id, path)] = data
+            held = held and not unsent(_at(self.data, path), data)
+        if not held:
+            self.shaped.update(shaped)
+        return held
 
     def complete(self, fragment: int, objects: list[Pending]) -> list[Delivered]:
         errors = self.errors.pop(fragment, [])
@@ -455,7 +497,10 @@ class _Delivery:
             mine = [e for e in errors if _under(e.get("path"), path)]
             errors = [e for e in errors if not _under(e.get("path"), path)]
             raw = _at(self.outcome.data, path)
-            if isinstance(raw, dict):
+            early = self.shaped.pop((fragment, path), None)
+            if early is not None and not mine:
+                data: JSONObject | None = early  # shaped when announced, without errors
+            elif isinstance(raw, dict):
                 data = shaper.shape_at(pending.runtime, raw, self.variables, mine, path)
             else:
                 # A failed root field's object, nulled after it was sent: each null item

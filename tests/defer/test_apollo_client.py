@@ -16,7 +16,15 @@ import pytest
 
 from tests.defer.stack import canonical, defer_stack
 from tests.defer.stubs import UPCS
-from tests.defer.test_defer import CASES, NULLS, OVERLAPS, STOCK, _running_plans, undeferred
+from tests.defer.test_defer import (
+    ALL_HELD,
+    CASES,
+    NULLS,
+    OVERLAPS,
+    STOCK,
+    _running_plans,
+    undeferred,
+)
 from tests.defer.test_shared_paths import MUTATION
 from tests.subscriptions.clients import apollo_client, read_all, read_line
 from tests.subscriptions.stack import until
@@ -69,10 +77,14 @@ async def test_apollo_client_merges_deferred_parts_into_the_undeferred_result(
         assert with_defer[-1] == {"query": 2 * index, "end": "completed"}, (name, with_defer)
         assert without[-1] == {"query": 2 * index + 1, "end": "completed"}, (name, without)
         parts = [line["part"] for line in with_defer if "part" in line]
-        assert_incremental_stream(handler, name, parts)
         results = [line for line in with_defer if "result" in line]
-        # The application saw the partial result first, then the merged one.
-        assert results[0]["state"] == "streaming", (name, results)
+        if handler == "graphql17Alpha9" and name in ALL_HELD:
+            # Nothing deferred is new: one part, nothing pending.
+            assert [(p["pending"], p["hasNext"]) for p in parts] == [([], False)], parts
+        else:
+            assert_incremental_stream(handler, name, parts)
+            # The application saw the partial result first, then the merged one.
+            assert results[0]["state"] == "streaming", (name, results)
         assert results[-1]["state"] == "complete", (name, results)
         assert "error" not in results[-1], (name, results)
         [whole] = [line for line in without if "result" in line]

@@ -88,9 +88,15 @@ OVERLAPS = {
                 ... @defer(label: "inner") { price reviews { stars body } } } } }""",
     "root field held": """
         query { products { upc } ... @defer(label: "root") { products { upc name } } }""",
+    "nothing new around a deferred fragment": """
+        query { product(upc: "p3") { name
+          ... @defer(label: "held") { name ... @defer(label: "inside") { price } } } }""",
 }
 """Deferred fragments selecting fields the client holds already (from the first part or
 an earlier fragment): incrementalSpec=v0.2 sends each field once."""
+
+ALL_HELD = {"nothing new"}
+"""v0.2 answers these in one part: no fragment has a field of its own."""
 
 NULLS = """query { products { upc ... @defer(label: "reviews") { reviews { body } } } }"""
 """p3's review body (non-null) is null: without @defer the null reaches `data`."""
@@ -166,10 +172,13 @@ async def test_merged_parts_equal_the_answer_without_defer(name: str, form: str)
         parts = await deferred(client, stack.url, query, accept=FORMATS[form])
         with_defer = dict(stack.control.requests)
     assert ("pending" in parts[0]) is (form == "incrementalSpec=v0.2")
-    assert parts[0]["hasNext"] is True
-    assert parts[-1]["hasNext"] is False
-    assert all(part["hasNext"] for part in parts[:-1])
-    assert len(parts) >= 2
+    if form == "incrementalSpec=v0.2" and name in ALL_HELD:
+        assert [(part["pending"], part["hasNext"]) for part in parts] == [([], False)]
+    else:
+        assert parts[0]["hasNext"] is True
+        assert parts[-1]["hasNext"] is False
+        assert all(part["hasNext"] for part in parts[:-1])
+        assert len(parts) >= 2
     assert canonical(merged(parts)) == canonical(whole["data"])
     assert with_defer == without  # the same fetches: the plan is the whole operation's
 
@@ -546,8 +555,33 @@ async def test_overlapping_and_empty_fragments_send_only_what_is_new() -> None:
         ],
         [{"id": str(3 + i), "data": {"inStock": upc != "p2"}} for i, upc in enumerate(prices)],
     ]
-    # Every field of `none` is in the first part: its objects complete with no data.
-    assert empty[1:] == [{"hasNext": False, "completed": [{"id": str(i)} for i in range(3)]}]
+    # Every field of `none` is in the first part: nothing is pending (graphql-js
+    # announces only fragments with fields of their own).
+    assert empty == [
+        {
+            "data": {"products": [{"upc": u, "name": f"Product {u}"} for u in prices]},
+            "pending": [],
+            "hasNext": False,
+        }
+    ]
+
+
+async def test_a_fragment_with_nothing_new_gives_way_to_the_fragments_inside_it() -> None:
+    query = OVERLAPS["nothing new around a deferred fragment"]
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, query, accept=CURRENT_ACCEPT)
+    assert parts == [
+        {
+            "data": {"product": {"name": "Product p3"}},
+            "pending": [{"id": "0", "path": ["product"], "label": "inside"}],
+            "hasNext": True,
+        },
+        {
+            "hasNext": False,
+            "incremental": [{"id": "0", "data": {"price": 30}}],
+            "completed": [{"id": "0"}],
+        },
+    ]
 
 
 async def test_the_legacy_format_still_sends_a_fragment_whole() -> None:
