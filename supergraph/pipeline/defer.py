@@ -392,7 +392,8 @@ class _Delivery:
         self.reported: set[int] = set()
         """The errors sent, by identity."""
         self.landed: Callable[[int], bool] | None = None
-        """incrementalSpec=v0.2 only: whether every fetch a fragment needs has landed.
+        """Set for incrementalSpec=v0.2 only (each field sent once: parts hold only what
+        the client lacks): whether every fetch a fragment needs has landed.
         Such a fragment is shaped when its parent part goes out, and not announced at
         all when the client holds all of it (graphql-js announces only fragments with
         fields of their own)."""
@@ -515,7 +516,8 @@ class _Delivery:
             if data is not None:
                 paths.append(path)
                 sent = _at(self.data, path)
-                fresh = unsent(sent, data)
+                if self.landed is not None:  # v0.2: what the client lacks, each field once
+                    fresh = unsent(sent, data)
                 if isinstance(sent, dict):
                     _merge(sent, data)  # what the client holds: nested fragments find it
             delivered.append(Delivered(pending, data, mine, fresh, fresh_errors))
