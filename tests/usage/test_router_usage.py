@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from supergraph.__main__ import main
 from supergraph.usage.store import UsageStore
@@ -108,3 +110,41 @@ def test_a_served_router_records_the_persisted_operation_id(tmp_path: Path, gree
         ("partner", "7", "", 1),
         ("partner", "7", "greet-v1", 1),
     ]
+
+
+def test_an_operation_over_the_websocket_is_recorded_with_its_client_and_id(
+    tmp_path: Path, greetings: str
+) -> None:
+    """The client's name and version from the `connection_init` payload, and the
+    persisted id of the `subscribe` payload (graphql-ws sends `query: ""` beside it)."""
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    manifest = tmp_path / "manifest.json"
+    operations = [{"id": "greet-v1", "body": "query Greet { hello }", "name": "Greet"}]
+    manifest.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+    router = _router(
+        tmp_path,
+        greetings,
+        f"  store: {dsn}\npersisted_queries:\n  manifest: {manifest}\n  apq: false\n",
+    )
+    try:
+        router.wait_healthy()
+        url = router.url.replace("http://", "ws://") + "/graphql"
+        with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+            init = {"apollographql-client-name": "mobile", "apollographql-client-version": "8"}
+            socket.send(json.dumps({"type": "connection_init", "payload": init}))
+            assert json.loads(socket.recv(10)) == {"type": "connection_ack"}
+            payload = {"query": "", "documentId": "greet-v1"}
+            socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            assert json.loads(socket.recv(10)) == {
+                "id": "1",
+                "type": "next",
+                "payload": {"data": {"hello": "hi"}},
+            }
+            assert json.loads(socket.recv(10)) == {"id": "1", "type": "complete"}
+    finally:
+        assert router.stop() == 0
+    assert _uses(dsn, "Query.hello") == [("mobile", "8", "greet-v1", 1)]
