@@ -183,6 +183,11 @@ async def test_a_safelisting_router_runs_listed_ids_over_every_protocol(manifest
         listed = {"documentId": "order-status", "variables": {"id": "1"}}
         async with http.stream("POST", url, json=listed, headers=SSE) as response:
             assert await anext(sse_events(response)) == ("next", event("1", "PLACED"))
+        # graphql-sse over GET: the id in the query string (CSRF wants a preflight header).
+        params = {"documentId": "order-status", "variables": '{"id": "1"}'}
+        get_headers = {**SSE, "apollo-require-preflight": "true"}
+        async with http.stream("GET", url, params=params, headers=get_headers) as response:
+            assert await anext(sse_events(response)) == ("next", event("1", "PLACED"))
         async with http.stream("POST", url, json=listed, headers=MULTIPART) as response:
             assert await anext(multipart_parts(response)) == {"payload": event("1", "PLACED")}
         # The listed text is allowed free-form too (Apollo's safelist without require_id).
