@@ -67,7 +67,7 @@ from supergraph.http.negotiate import (
 )
 from supergraph.http.rate_limit import EdgeRateLimit, RateLimited
 from supergraph.http.request import RequestHeaders
-from supergraph.http.security import EdgeSecurity
+from supergraph.http.security import EdgeSecurity, SecurityContext, SharedAuthentication
 from supergraph.http.streams import DEFER_FORMATS, FORMATS, send_stream
 from supergraph.limits.budget import WorkBudget
 from supergraph.pipeline.decode import BadRequest, Decoded, decode, json_param
@@ -344,7 +344,9 @@ class GraphQLEndpoint:
         The operations share one request's work: the tokens, expanded fields and
         introspection bytes one operation may use are the budget of the whole batch,
         taken as each operation is parsed; one that does not fit what is left gets
-        BATCH_LIMIT_EXCEEDED (the parser stops where the budget ends)."""
+        BATCH_LIMIT_EXCEEDED (the parser stops where the budget ends). They share the
+        request's headers, so its token is verified once for all of them; a bad one
+        refuses the whole request (401), as it would a single operation."""
         batching = self._batching
         if not batching.enabled:
             raise Refused(400, "Batched requests are not enabled.", BATCHING_NOT_ENABLED)
@@ -353,6 +355,8 @@ class GraphQLEndpoint:
             raise Refused(400, message, BATCH_LIMIT_EXCEEDED)
         router = self.holder.router
         budget = router.batch_budget() if router is not None else None
+        security = self._security
+        shared = SharedAuthentication(security, headers) if security is not None else None
 
         async def one(payload: object) -> JSONObject:
             try:
@@ -360,7 +364,7 @@ class GraphQLEndpoint:
             except Refused as refused:
                 return {"errors": [graphql_error(str(refused), code=refused.code)]}
             try:
-                result = await self._run(decoded, headers, budget=budget)
+                result = await self._run(decoded, headers, budget=budget, shared=shared)
             except Refused as refused:
                 if refused.status != 429:
                     raise
@@ -385,6 +389,7 @@ class GraphQLEndpoint:
         budget: WorkBudget | None = None,
         streaming: bool = False,
         defer: IncrementalFormat | None = None,
+        shared: SharedAuthentication | None = None,
     ) -> Response:
         router = self.holder.router
         if router is None:
@@ -401,10 +406,7 @@ class GraphQLEndpoint:
                 result = resolved
             else:
                 if self._security is not None:
-                    try:
-                        resolved = await self._security.apply(headers, resolved)
-                    except AuthError as error:
-                        raise Refused(401, error.reason, UNAUTHENTICATED) from None
+                    resolved = (await self._authenticate(headers, shared)).on(resolved)
                 if router.usage is not None:
                     resolved = with_client(resolved, decoded, headers, router.usage.settings)
                 if self._rate_limit is not None:
@@ -421,10 +423,7 @@ class GraphQLEndpoint:
             if self._security is None:
                 request = decoded.request()
             else:
-                try:
-                    found = await self._security.context(headers)
-                except AuthError as error:
-                    raise Refused(401, error.reason, UNAUTHENTICATED) from None
+                found = await self._authenticate(headers, shared)
                 request = decoded.request(
                     found.claims, found.subgraph_headers, found.subgraph_headers_by_name
                 )
@@ -452,6 +451,18 @@ class GraphQLEndpoint:
         if observed is not None:
             observed.operation_name = result.operation_name or decoded.operation_name
         return result
+
+    async def _authenticate(
+        self, headers: RequestHeaders, shared: SharedAuthentication | None
+    ) -> SecurityContext:
+        """The caller's security context (a batch's `shared` one); 401 when refused."""
+        assert self._security is not None
+        try:
+            if shared is not None:
+                return await shared.context()
+            return await self._security.context(headers)
+        except AuthError as error:
+            raise Refused(401, error.reason, UNAUTHENTICATED) from None
 
     async def _limit(
         self, headers: RequestHeaders, decoded: Decoded, request: GraphQLRequest

@@ -13,15 +13,17 @@
       issuer: supergraph-router
       audience: subgraphs
 
-Per request, `EdgeSecurity.apply` reads the bearer token (401 UNAUTHENTICATED
-when it is invalid, or missing while required), then sets the request's claims
+Per request, `EdgeSecurity.context` reads the bearer token (401 UNAUTHENTICATED
+when it is invalid, or missing while required), then gives the request's claims
 and its subgraph headers: the header rules, and last the router-signed identity
 token (also for anonymous callers, so subgraphs can refuse whatever did not
-come through the router).
+come through the router). The operations of a batch share their request's
+headers, so they share one authentication (`SharedAuthentication`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -150,6 +152,15 @@ class SecurityContext:
     subgraph_headers: Mapping[str, str] | None
     subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None
 
+    def on(self, graphql_request: GraphQLRequest) -> GraphQLRequest:
+        """`graphql_request` with these claims and subgraph headers."""
+        return replace(
+            graphql_request,
+            claims=self.claims,
+            subgraph_headers=self.subgraph_headers,
+            subgraph_headers_by_name=self.subgraph_headers_by_name,
+        )
+
 
 class EdgeSecurity:
     """Authenticates requests and computes their subgraph headers; one per app."""
@@ -215,18 +226,34 @@ class EdgeSecurity:
             by_name[name] = for_subgraph
         return SecurityContext(claims, common or None, by_name or None)
 
-    async def apply(
-        self, headers: RequestHeaders, graphql_request: GraphQLRequest
-    ) -> GraphQLRequest:
-        """`graphql_request` with the caller's claims and subgraph headers; raises `AuthError`."""
-        found = await self.context(headers, graphql_request.subgraph_headers)
-        return replace(
-            graphql_request,
-            claims=found.claims,
-            subgraph_headers=found.subgraph_headers,
-            subgraph_headers_by_name=found.subgraph_headers_by_name,
-        )
-
     async def aclose(self) -> None:
         if self._verifier is not None:
             await self._verifier.aclose()
+
+
+class SharedAuthentication:
+    """One request's `EdgeSecurity.context`, worked out once for all who ask: the
+    operations of a batch share the request's headers, so one token verification
+    answers them all (the same claims, or the same `AuthError` for each). Worked out
+    when the first operation needs it, so an operation refused before (a persisted
+    query miss, a malformed entry) is answered as it would be alone."""
+
+    def __init__(self, security: EdgeSecurity, headers: RequestHeaders) -> None:
+        self._security = security
+        self._headers = headers
+        self._found: asyncio.Future[SecurityContext] | None = None
+
+    async def context(self) -> SecurityContext:
+        """The request's security context; raises `AuthError`."""
+        if self._found is None:
+            self._found = asyncio.ensure_future(self._security.context(self._headers))
+            self._found.add_done_callback(_retrieve)
+        # Shielded: one operation cancelled does not cancel the others' authentication.
+        return await asyncio.shield(self._found)
+
+
+def _retrieve(found: asyncio.Future[SecurityContext]) -> None:
+    # Every waiter re-raises a failure; this keeps asyncio from also logging it as
+    # never retrieved when no waiter is left.
+    if not found.cancelled():
+        found.exception()

@@ -78,7 +78,14 @@ def router_yaml(urls: dict[str, str], key_file: Path, reject: bool) -> dict[str,
     }
 
 
-async def start(exits: AsyncExitStack, tmp_path: Path, *, reject: bool = False) -> Stack:
+async def start(
+    exits: AsyncExitStack,
+    tmp_path: Path,
+    *,
+    reject: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Stack:
+    """The stack; `extra`: more router.yaml sections."""
     key_file = tmp_path / "identity.pem"
     key_file.write_bytes(
         IDENTITY_KEY.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
@@ -89,7 +96,7 @@ async def start(exits: AsyncExitStack, tmp_path: Path, *, reject: bool = False) 
         "orders": await exits.enter_async_context(serve(orders.app)),
     }
     sdl = supergraph_sdl({name: f"{url}/graphql" for name, url in urls.items()})
-    config = parse_config(router_yaml(urls, key_file, reject))
+    config = parse_config({**router_yaml(urls, key_file, reject), **(extra or {})})
     router_url = await exits.enter_async_context(serve(build_app(sdl, config)))
     client = await exits.enter_async_context(httpx.AsyncClient(base_url=router_url))
     return Stack(client, accounts, orders)
