@@ -18,7 +18,7 @@ from subgraphs._common.identity import (
     ANONYMOUS_UNVERIFIED,
     USER_ID_HEADER,
     Identity,
-    legacy_user_id,
+    legacy_subject,
     user_id_from,
 )
 
@@ -47,10 +47,6 @@ def request_id(headers: Mapping[str, str]) -> str:
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
-def _text(user_id: int | None) -> str | None:
-    return None if user_id is None else str(user_id)
-
-
 @dataclass
 class SubgraphContext:
     """The request's database session, its loaders, who is asking, and its id.
@@ -61,9 +57,9 @@ class SubgraphContext:
     stored under it. `user_id` is the same as accounts' integer user id when it is
     one (the key of accounts' user rows): a caller whose subject is not an integer
     is signed in all the same, never anonymous (`access.py`).
-    Without a router key configured (development only) `user_id` comes from the
-    insecure `x-user-id` header instead, and `claims` is None. `request_id` names
-    the request in log lines (see `request_id()`).
+    Without a router key configured (development only) the subject comes from the
+    insecure `x-user-id` header instead (any string, as a `sub` is), and `claims` is
+    None. `request_id` names the request in log lines (see `request_id()`).
     """
 
     db: SerialSession
@@ -87,12 +83,17 @@ class SubgraphContext:
         session: AsyncSession | SerialSession,
         *,
         user_id: int | None = None,
+        subject: str | None = None,
         claims: Claims | None = None,
         request: Request | None = None,
         request_id: str | None = None,
     ) -> Self:
-        """`claims` give `user_id` from their subject unless `user_id` is passed too."""
-        subject = claims.subject if claims is not None and claims.subject else None
+        """The caller is `claims`' subject, else `subject`, else `user_id`'s text;
+        `user_id` is the subject's when not passed (None unless it is an integer id)."""
+        if claims is not None and claims.subject:
+            subject = claims.subject
+        elif subject is None and user_id is not None:
+            subject = str(user_id)
         if user_id is None and subject is not None:
             user_id = user_id_from(subject)
         db = session if isinstance(session, SerialSession) else SerialSession(session)
@@ -103,7 +104,7 @@ class SubgraphContext:
             request=request,
             claims=claims,
             request_id=request_id or uuid.uuid4().hex,
-            subject=subject if subject is not None else _text(user_id),
+            subject=subject,
         )
 
     @classmethod
@@ -117,7 +118,7 @@ class SubgraphContext:
             )
         return cls.create(
             session,
-            user_id=legacy_user_id(request.headers),
+            subject=legacy_subject(request.headers),
             request=request,
             request_id=request_id,
         )

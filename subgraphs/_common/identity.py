@@ -14,8 +14,8 @@ anonymous callers). A subgraph verifies it with the router's public key:
                                          so the subgraph cannot be called around the router
 
 Without a key configured the subgraph runs in the insecure development mode of
-the early days: the `x-user-id` header names the user (refused when
-`SUPERGRAPH_ENV=production`).
+the early days: the `x-user-id` header names the caller's subject, as a token's
+`sub` would (ignored when `SUPERGRAPH_ENV=production`).
 """
 
 from __future__ import annotations
@@ -119,15 +119,17 @@ class SubgraphIdentity:
             await self.verifier.aclose()
 
 
-def legacy_user_id(headers: Mapping[str, str]) -> int | None:
-    """The insecure `x-user-id` header (development without keys only)."""
+def legacy_subject(headers: Mapping[str, str]) -> str | None:
+    """The insecure `x-user-id` header (development without keys only): the caller's
+    subject, an opaque string as the identity token's `sub` is ("7" as well as an
+    identity provider's UUID), so a caller is the same one by either; blank: anonymous."""
     if is_production():
         return None
-    return user_id_from(headers.get(USER_ID_HEADER))
+    return headers.get(USER_ID_HEADER, "").strip() or None
 
 
 def user_id_from(text: str | None) -> int | None:
-    """Our integer user id in `text` (a header, a token's `sub`), or None.
+    """Accounts' integer user id in `text` (a subject, an `ID`), or None.
 
     ASCII digits only: `str.isdigit` also accepts "²" (a latin-1 header byte),
     which `int()` refuses -- that was an HTTP 500 from any `x-user-id: \xb2`.

@@ -40,7 +40,7 @@ from loaders import LoaderRegistry, SerialSession
 from loaders.session import SessionClosedError
 from subgraphs._common.context import SubgraphContext
 from subgraphs._common.errors import BAD_USER_INPUT, SERVICE_UNAVAILABLE
-from subgraphs._common.identity import Identity, legacy_user_id
+from subgraphs._common.identity import Identity, legacy_subject
 
 log = logging.getLogger("subgraphs.live")
 
@@ -265,8 +265,8 @@ def live_context(
     if identity.verified:
         context = LiveContext.create(placeholder, claims=identity.claims, request_id=request_id)
     else:
-        user_id = legacy_user_id(connection.headers)
-        context = LiveContext.create(placeholder, user_id=user_id, request_id=request_id)
+        subject = legacy_subject(connection.headers)
+        context = LiveContext.create(placeholder, subject=subject, request_id=request_id)
     context.live = live
     return context
 

@@ -192,16 +192,24 @@ async def accounts_app(subgraph: SubgraphFactory) -> AsyncIterator[httpx.AsyncCl
         await app.state.database.dispose()
 
 
-async def test_a_user_id_header_of_unicode_digits_is_anonymous(
+async def test_a_user_id_header_that_is_no_account_id_is_a_subject_with_no_account(
     accounts_app: httpx.AsyncClient,
 ) -> None:
-    """`x-user-id: \\xb2` (latin-1 "²") passed `str.isdigit` and failed `int()`: a 500."""
-    for value in (b"\xb2", b"9" * 40, b"-1"):
+    """`x-user-id: \xb2` (latin-1 "²") passed `str.isdigit` and failed `int()`: a 500.
+    The header names a subject, as a token's `sub` does: these are signed in, as
+    nobody accounts knows (FORBIDDEN saying so), and a blank one is anonymous."""
+    for value in (b"\xb2", b"9" * 40, b"-1", b"6f1c0d2e-8a4b-4c1e-9f0a-3b5d7e9a1c2f"):
         response = await accounts_app.post(
             "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER.encode(): value}
         )
         assert response.status_code == 200
-        assert response.json() == {"data": {"me": None}}
+        body = response.json()
+        assert body["data"] == {"me": None}
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    blank = await accounts_app.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER: " "}
+    )
+    assert blank.json() == {"data": {"me": None}}
     signed_in = await accounts_app.post(
         "/graphql", json={"query": "{ me { id } }"}, headers={USER_ID_HEADER: "7"}
     )

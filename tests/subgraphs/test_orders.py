@@ -13,6 +13,7 @@ caller, always for themself.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -639,3 +640,24 @@ async def test_metrics_count_the_statements_of_a_placed_order(
     assert "errors" not in response.json()
     metrics = (await orders_client.get("/metrics")).text
     assert 'subgraph_sql_statements_total{subgraph="orders"} 5.0' in metrics
+
+
+async def test_the_development_header_names_any_subject_as_a_token_would(
+    orders_client: httpx.AsyncClient,
+) -> None:
+    """Without an identity key, `x-user-id` is the caller's subject: a UUID owns the
+    order it places (stored under it) and reads it back; another subject may not."""
+    subject = str(uuid.uuid4())
+    placed = await orders_client.post(
+        "/graphql",
+        json={"query": PLACE, "variables": _input("dev-uuid", [(1, 1)])},
+        headers={USER_ID_HEADER: subject},
+    )
+    assert placed.status_code == 200
+    order = placed.json()["data"]["placeOrder"]
+    assert order["user"] == {"id": subject}
+    query = {"query": f'{{ order(id: "{order["id"]}") {{ id user {{ id }} }} }}'}
+    own = await orders_client.post("/graphql", json=query, headers={USER_ID_HEADER: subject})
+    assert own.json() == {"data": {"order": {"id": order["id"], "user": {"id": subject}}}}
+    other = await orders_client.post("/graphql", json=query, headers={USER_ID_HEADER: "7"})
+    assert [e["extensions"]["code"] for e in other.json()["errors"]] == ["FORBIDDEN"]
