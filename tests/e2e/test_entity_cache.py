@@ -18,12 +18,11 @@ from typing import Any
 
 import nats
 import pytest
-import redis
 
 from tests.e2e.system import System, parse_metrics
 from tests.kit.asgi_server import ThreadedASGIServer
+from tests.kit.redis_namespace import REDIS_URL, RedisNamespace
 
-REDIS_URL = "redis://127.0.0.1:6379"
 SHARED_KEY = "test-invalidation-key"
 
 LATEST = """
@@ -57,15 +56,8 @@ def cache_config(namespace: str, **invalidation: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def namespace() -> Iterator[str]:
-    name = f"test:{secrets.token_hex(6)}:"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{name}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    with RedisNamespace("cache") as name:
+        yield name
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ its own namespace, removed afterwards."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -15,21 +14,13 @@ from supergraph.executor.entity_cache import RedisStore
 from supergraph.executor.entity_cache import keys as k
 from supergraph.executor.entity_cache.invalidation import parse_invalidations, selectors
 from supergraph.executor.entity_cache.store import Entry, Selector
-
-REDIS_URL = "redis://127.0.0.1:6379"
+from tests.kit.redis_namespace import REDIS_URL, RedisNamespace
 
 
 @pytest.fixture
 def ns() -> Iterator[str]:
-    name = f"test:store:{secrets.token_hex(6)}:"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        found = list(client.scan_iter(match=f"{name}*", count=1000))
-        if found:
-            client.delete(*found)
-    finally:
-        client.close()
+    with RedisNamespace("store") as name:
+        yield name
 
 
 @pytest.fixture

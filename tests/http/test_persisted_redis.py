@@ -4,8 +4,7 @@ real HTTP. Needs the Redis server: fails, never skips, when it is missing."""
 from __future__ import annotations
 
 import hashlib
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import AsyncExitStack
 
 import httpx
@@ -15,8 +14,8 @@ from redis.asyncio import Redis
 from supergraph.http.config import parse_config
 from tests.http.edge import edge_app
 from tests.http.loopback import serve
+from tests.kit.redis_namespace import REDIS_URL, RedisNamespace
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 QUERY = "query Me { me { username } }"
 SHA256 = hashlib.sha256(QUERY.encode()).hexdigest()
 EXTENSIONS = {"persistedQuery": {"version": 1, "sha256Hash": SHA256}}
@@ -25,18 +24,10 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-async def prefix() -> AsyncIterator[str]:
+def prefix() -> Iterator[str]:
     """A key prefix of this test alone; its keys are deleted afterwards."""
-    prefix = f"test:{uuid.uuid4().hex}:"
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        await redis.ping()  # fails loudly (ConnectionError) when Redis is not running
-        yield prefix
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
+    with RedisNamespace("apq") as name:
+        yield name
 
 
 async def test_two_routers_share_registrations(prefix: str) -> None:

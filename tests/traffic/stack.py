@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import orjson
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,8 +25,8 @@ from supergraph.http.config import parse_config
 from supergraph.http.server import build_app
 from tests.executor.supergraph_fixture import SUPERGRAPH_SDL
 from tests.http.loopback import serve
+from tests.kit.redis_namespace import RedisNamespace
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 TOP = "query Top { topProducts(first: 1) { upc name } }"
 TOP_DATA = {"topProducts": [{"upc": "1", "name": "Table"}]}
 
@@ -161,16 +159,6 @@ async def stack(router_yaml: dict[str, Any], routers: int = 1) -> AsyncIterator[
                 subgraph.gate.set()
 
 
-@asynccontextmanager
-async def redis_prefix() -> AsyncIterator[str]:
+def redis_prefix() -> RedisNamespace:
     """A key prefix of this test's own in the shared Redis, deleted afterwards."""
-    prefix = f"test:rate:{uuid.uuid4().hex}:"
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        await redis.ping()  # fails loudly (ConnectionError) when Redis is not running
-        yield prefix
-    finally:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+    return RedisNamespace("rate")

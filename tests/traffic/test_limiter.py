@@ -7,8 +7,9 @@ import asyncio
 import pytest
 
 from supergraph.executor.rate_limit import MemoryLimiter, RateLimit, RedisLimiter
+from tests.kit.redis_namespace import REDIS_URL
 
-from .stack import REDIS_URL, redis_prefix
+from .stack import redis_prefix
 
 
 @pytest.mark.redis
