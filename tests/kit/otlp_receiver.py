@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +29,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.proto.metrics.v1.metrics_pb2 import Metric
 
 
 @dataclass(frozen=True)
@@ -85,41 +86,38 @@ def points_of(body: bytes) -> list[ReceivedPoint]:
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
                 kind = metric.WhichOneof("data")
-                if kind == "histogram":
-                    for point in metric.histogram.data_points:
-                        points.append(
-                            ReceivedPoint(
-                                service=service,
-                                instance=instance,
-                                name=metric.name,
-                                unit=metric.unit,
-                                attributes={a.key: _value(a.value) for a in point.attributes},
-                                count=point.count,
-                                sum=point.sum,
-                                temporality=metric.histogram.aggregation_temporality,
-                            )
+                for attributes, count, total, temporality in _data_points(metric, kind):
+                    points.append(
+                        ReceivedPoint(
+                            service=service,
+                            instance=instance,
+                            name=metric.name,
+                            unit=metric.unit,
+                            attributes={a.key: _value(a.value) for a in attributes},
+                            count=count,
+                            sum=total,
+                            temporality=temporality,
+                            kind=str(kind),
+                            monotonic=kind == "sum" and metric.sum.is_monotonic,
                         )
-                elif kind in ("sum", "gauge"):
-                    data = metric.sum if kind == "sum" else metric.gauge
-                    for number in data.data_points:
-                        value = number.as_double if number.HasField("as_double") else number.as_int
-                        points.append(
-                            ReceivedPoint(
-                                service=service,
-                                instance=instance,
-                                name=metric.name,
-                                unit=metric.unit,
-                                attributes={a.key: _value(a.value) for a in number.attributes},
-                                count=0,
-                                sum=float(value),
-                                temporality=metric.sum.aggregation_temporality
-                                if kind == "sum"
-                                else 0,
-                                kind=kind,
-                                monotonic=kind == "sum" and metric.sum.is_monotonic,
-                            )
-                        )
+                    )
     return points
+
+
+def _data_points(metric: Metric, kind: str | None) -> Iterator[tuple[Any, int, float, int]]:
+    """(attributes, count, sum, temporality) of each point of a histogram, or of a sum
+    or gauge (a number: count 0; a gauge: temporality 0). Other kinds: none."""
+    temporality: int
+    if kind == "histogram":
+        temporality = metric.histogram.aggregation_temporality
+        for point in metric.histogram.data_points:
+            yield point.attributes, point.count, point.sum, temporality
+    elif kind in ("sum", "gauge"):
+        data = metric.sum if kind == "sum" else metric.gauge
+        temporality = metric.sum.aggregation_temporality if kind == "sum" else 0
+        for number in data.data_points:
+            value = number.as_double if number.HasField("as_double") else number.as_int
+            yield number.attributes, 0, float(value), temporality
 
 
 def _value(value: AnyValue) -> Any:
