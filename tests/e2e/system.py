@@ -1,6 +1,7 @@
 """The whole bundled system on loopback: five seeded subgraphs, a composed supergraph, the router.
 
     system = System.start(workdir)        # seeds, serves, composes, routes
+    with System.running(workdir) as system:  # ... and stops after the block
     response = system.post("{ me { id } }", headers=system.as_user(7))
     with system.measure() as measured:    # per-subgraph deltas of one operation:
         system.post(...)                  # .requests (counted at each subgraph),
@@ -231,6 +232,16 @@ class System:
             system.stop()
             raise
         return system
+
+    @classmethod
+    @contextmanager
+    def running(cls, workdir: Path, scale: int = SCALE) -> Iterator[System]:
+        """`start`, and `stop` however the block ends: a fixture's whole body."""
+        system = cls.start(workdir, scale)
+        try:
+            yield system
+        finally:
+            system.stop()
 
     # -- start-up ---------------------------------------------------------------------
 

@@ -21,11 +21,8 @@ from tests.e2e.test_mutations import order_input, orders_with_key
 
 @pytest.fixture(scope="module")
 def own_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    running = System.start(tmp_path_factory.mktemp("subjects"))
-    try:
+    with System.running(tmp_path_factory.mktemp("subjects")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_a_subject_that_is_a_uuid_places_orders_and_writes_reviews(own_system: System) -> None:

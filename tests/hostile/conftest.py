@@ -17,8 +17,5 @@ from tests.e2e.system import System
 
 @pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    running = System.start(tmp_path_factory.mktemp("hostile"))
-    try:
+    with System.running(tmp_path_factory.mktemp("hostile")) as running:
         yield running
-    finally:
-        running.stop()
