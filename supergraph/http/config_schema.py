@@ -132,6 +132,19 @@ def _by_subgraph(description: str, value: Node) -> Node:
     return Node(description, values=value)
 
 
+def _per_subgraph(
+    description: str,
+    every: Node,
+    one: Node,
+    *,
+    each: str = "Per subgraph, over `all`.",
+    **more: Node,
+) -> Node:
+    """Apollo Router's per-subgraph section: `all` (every subgraph) and `subgraphs`
+    (by name, `one` each), beside the section's `more` keys."""
+    return _obj(description, all=every, subgraphs=_by_subgraph(each, one), **more)
+
+
 def _old(node: Node, instead: str) -> Node:
     return Node(
         node.description,
@@ -180,6 +193,7 @@ _HEADER_RULE = Node(
 )
 _HEADER_RULES = Node("Header rules, applied in order.", items=_HEADER_RULE)
 _REQUEST = _obj("Rules for the requests to subgraphs.", request=_HEADER_RULES)
+_HEADERS: JSON = {"anyOf": [_REQUEST.schema(), {**_HEADER_RULES.schema(), "deprecated": True}]}
 _SHAPING = {
     "timeout": _duration("Each subgraph request's timeout (SUBGRAPH_TIMEOUT)."),
     "deduplicate_query": _bool(
@@ -195,6 +209,13 @@ _RATE: dict[str, Node] = {
 }
 _RETRY = RetrySettings()
 _BREAKER = BreakerSettings()
+
+
+def _response_bytes(default: int | None = None) -> dict[str, Node]:
+    return {
+        "http_max_response_bytes": _size("Bytes.", default),
+        "http_max_response_size": _size("Apollo's spelling of the same."),
+    }
 
 
 def _count(description: str, default: int) -> Node:
@@ -258,6 +279,11 @@ _OUR_AUTH = Node(
 )
 _USAGE = UsageSettings(store="")
 
+_CACHE_ONE_SUBGRAPH = _obj(
+    "One subgraph.",
+    enabled=_bool("Cache this subgraph's answers."),
+    ttl=_duration("Life of an answer without max-age."),
+)
 _PASSTHROUGH = _obj(
     "A subgraph's subscriptions.",
     path=_str("The subscription path on its host (default: its URL's path)."),
@@ -302,9 +328,9 @@ _RESPONSE_CACHE = _obj(
             ),
         ),
     ),
-    subgraph=_obj(
+    subgraph=_per_subgraph(
         "Per subgraph settings.",
-        all=_obj(
+        _obj(
             "Every subgraph (the defaults of `subgraphs`).",
             enabled=_bool("Cache this subgraph's answers.", True),
             ttl=_duration("Life of an answer without max-age.", 60),
@@ -321,14 +347,7 @@ _RESPONSE_CACHE = _obj(
                 shared_key=_str("The Authorization header it requires."),
             ),
         ),
-        subgraphs=_by_subgraph(
-            "Per subgraph, over `all`.",
-            _obj(
-                "One subgraph.",
-                enabled=_bool("Cache this subgraph's answers."),
-                ttl=_duration("Life of an answer without max-age."),
-            ),
-        ),
+        _CACHE_ONE_SUBGRAPH,
     ),
     max_entry_bytes=_size("Ours: a larger entry is not cached.", 256 * 1024),
     max_entries_per_tag=_int(
@@ -356,14 +375,7 @@ _PREVIEW_ENTITY_CACHE = _old(
                 namespace=_str("Key prefix."),
                 ttl=_duration("Life of an answer without max-age."),
             ),
-            "subgraphs": _by_subgraph(
-                "1.x: subgraph.subgraphs.",
-                _obj(
-                    "One subgraph.",
-                    enabled=_bool("Cache this subgraph's answers."),
-                    ttl=_duration("Life of an answer without max-age."),
-                ),
-            ),
+            "subgraphs": _by_subgraph("1.x: subgraph.subgraphs.", _CACHE_ONE_SUBGRAPH),
         },
     ),
     "response_cache",
@@ -406,9 +418,9 @@ TREE = _obj(
         "A subgraph's URL instead of the supergraph's.",
         Node("An http(s) URL.", {"type": "string", "pattern": "^https?://"}),
     ),
-    traffic_shaping=_obj(
+    traffic_shaping=_per_subgraph(
         "Subgraph requests.",
-        all=_obj(
+        _obj(
             "Every subgraph.",
             **{
                 **_SHAPING,
@@ -418,9 +430,7 @@ TREE = _obj(
                 **_RESILIENCE,
             },
         ),
-        subgraphs=_by_subgraph(
-            "Per subgraph, over `all`.", _obj("One subgraph.", **_SHAPING, **_RESILIENCE)
-        ),
+        _obj("One subgraph.", **_SHAPING, **_RESILIENCE),
         http_client=_str(
             "Ours: the subgraph HTTP client.", D.traffic_shaping.http_client, HTTP_CLIENTS
         ),
@@ -447,11 +457,11 @@ TREE = _obj(
             key_prefix=_str("Keys start with this.", DEFAULT_KEY_PREFIX),
         ),
     ),
-    include_subgraph_errors=_obj(
+    include_subgraph_errors=_per_subgraph(
         "Whether subgraph error messages reach clients (else 'Subgraph errors redacted',"
         " path and code kept).",
-        all=_bool("Every subgraph. Default: true, false with SUPERGRAPH_ENV=production."),
-        subgraphs=_by_subgraph("Per subgraph, over `all`.", _bool("Include this one's.")),
+        _bool("Every subgraph. Default: true, false with SUPERGRAPH_ENV=production."),
+        _bool("Include this one's."),
     ),
     limits=_obj(
         "What one request may cost (docs/router-config.md, Limits).",
@@ -471,21 +481,10 @@ TREE = _obj(
         http1_max_request_buf_size=_size(
             "Request line and headers (431).", edge.DEFAULT_MAX_HEAD_BYTES
         ),
-        subgraph=_obj(
+        subgraph=_per_subgraph(
             "Subgraph answers.",
-            all=_obj(
-                "Every subgraph.",
-                http_max_response_bytes=_size("Bytes.", _LIMITS.subgraph_response_bytes),
-                http_max_response_size=_size("Apollo's spelling of the same."),
-            ),
-            subgraphs=_by_subgraph(
-                "Per subgraph.",
-                _obj(
-                    "One subgraph.",
-                    http_max_response_bytes=_size("Bytes."),
-                    http_max_response_size=_size("Apollo's spelling of the same."),
-                ),
-            ),
+            _obj("Every subgraph.", **_response_bytes(_LIMITS.subgraph_response_bytes)),
+            _obj("One subgraph.", **_response_bytes()),
         ),
         max_body_bytes=_old(_size("Request body bytes."), "limits.http_max_request_bytes"),
         max_tokens=_old(_int("Tokens.", nullable=True), "limits.parser_max_tokens"),
@@ -634,10 +633,10 @@ TREE = _obj(
         enabled=_bool("Off: every subscription refused (SUBSCRIPTIONS_DISABLED).", _SUB.enabled),
         mode=_obj(
             "How the router reaches the subgraphs' subscriptions.",
-            passthrough=_obj(
+            passthrough=_per_subgraph(
                 "graphql-transport-ws to the subgraph that owns the field.",
-                all=_PASSTHROUGH,
-                subgraphs=_by_subgraph("Per subgraph, over `all`.", _PASSTHROUGH),
+                _PASSTHROUGH,
+                _PASSTHROUGH,
             ),
         ),
         max_opened_subscriptions=_int(
@@ -714,19 +713,11 @@ TREE = _obj(
         issuer=_str("iss.", "supergraph-router"),
         audience=_str("aud.", "subgraphs"),
     ),
-    headers=_obj(
+    headers=_per_subgraph(
         "Headers sent to subgraphs.",
-        all=Node(
-            "Every subgraph: {request: [rules]} (a bare list is deprecated).",
-            {"anyOf": [_REQUEST.schema(), {**_HEADER_RULES.schema(), "deprecated": True}]},
-        ),
-        subgraphs=_by_subgraph(
-            "Per subgraph, after `all`.",
-            Node(
-                "{request: [rules]}",
-                {"anyOf": [_REQUEST.schema(), {**_HEADER_RULES.schema(), "deprecated": True}]},
-            ),
-        ),
+        Node("Every subgraph: {request: [rules]} (a bare list is deprecated).", _HEADERS),
+        Node("{request: [rules]}", _HEADERS),
+        each="Per subgraph, after `all`.",
     ),
     telemetry=_obj(
         "Apollo Router's telemetry: tracing, logs, metrics (docs/observability.md).",
