@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 import strawberry
 from aiodataloader import DataLoader
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import Connection, MetaData, select, text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
@@ -21,7 +19,6 @@ from subgraphs import registry
 from subgraphs._common.config import DatabaseConfig
 from subgraphs._common.database import Database
 from subgraphs._common.migrations import (
-    MIGRATIONS_TABLE,
     Migration,
     MigrationError,
     check_sequence,
@@ -33,6 +30,7 @@ from subgraphs._common.sqltypes import UTCDateTime
 from subgraphs.accounts.models import UserRow
 from tests.loaders.backends import Backend
 from tests.subgraphs.conftest import SubgraphFactory, prepare_database
+from tests.subgraphs.schema_check import schema_differences
 
 DOMAINS = list(registry.DOMAINS)
 
@@ -162,10 +160,6 @@ async def test_optional_keys_accept_either_key() -> None:
 # -- migrations ----------------------------------------------------------------------
 
 
-def _not_the_history_table(name: str | None, type_: str, _parent: object) -> bool:
-    return not (type_ == "table" and name == MIGRATIONS_TABLE)
-
-
 @pytest.mark.parametrize("name", DOMAINS)
 async def test_migrations_match_the_models(backend: Backend, name: str) -> None:
     domain = registry.get(name).load()
@@ -175,15 +169,8 @@ async def test_migrations_match_the_models(backend: Backend, name: str) -> None:
         report = await database.prepare(domain, seed_scale=None)
         assert report.was_empty
         assert report.applied == tuple(m.version for m in domain.migrations)
-
-        def differences(connection: Connection) -> list[Any]:
-            context = MigrationContext.configure(
-                connection, opts={"include_name": _not_the_history_table, "compare_type": True}
-            )
-            return list(compare_metadata(context, domain.metadata))
-
         async with database.engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
+            assert await schema_differences(connection, domain.metadata) == []
             for table in domain.metadata.sorted_tables:
                 count = await connection.scalar(select(text("count(*)")).select_from(table))
                 assert count == 0, f"{table.name} seeded although seed_scale=None"
