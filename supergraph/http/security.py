@@ -206,16 +206,12 @@ class EdgeSecurity:
             return None
         return await self._verifier.verify(token)
 
-    async def context(
-        self, headers: RequestHeaders, base: Mapping[str, str] | None = None
-    ) -> SecurityContext:
-        """The caller's claims and subgraph headers (on top of `base`); raises `AuthError`.
+    async def context(self, headers: RequestHeaders) -> SecurityContext:
+        """The caller's claims and subgraph headers; raises `AuthError`.
         `headers`: the request's, by lower-case name (the first of repeated ones)."""
         claims = await self.authenticate(headers)
         rules = self.config.headers
         common = rules.apply(headers, None, self._reserved) if not rules.empty else {}
-        if base:
-            common = {**base, **common}
         if self._identity is not None:
             common[self._identity_header] = self._identity.token_for(claims)
         by_name: dict[str, Mapping[str, str]] = {}
