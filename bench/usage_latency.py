@@ -129,7 +129,7 @@ def latency(requests: int, rounds: int) -> None:
 
 def memory(distinct: int) -> None:
     settings = UsageSettings(store="sqlite:///unused.db")
-    recorder = UsageRecorder(settings, lambda text, name: (text, frozenset()))
+    recorder = UsageRecorder(settings, lambda text, name: (text, name or "", frozenset()))
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for i in range(distinct):

@@ -109,19 +109,32 @@ class _Collector(Visitor):
         self.used.add(f"@{node.name.value}")
 
 
-def describer(schema: GraphQLSchema) -> Callable[[str, str | None], tuple[str, frozenset[str]]]:
+def describer(
+    schema: GraphQLSchema,
+) -> Callable[[str, str | None], tuple[str, str, frozenset[str]]]:
     """What the recorder calls (on a thread, once per operation) to name an operation
-    and list its coordinates: the id is the SHA-256 of its name and text."""
+    and list its coordinates: the id is the SHA-256 of the requested name and text; the
+    name is the operation's own (`query ById`), which clients seldom send beside it."""
 
-    def describe(text: str, operation_name: str | None) -> tuple[str, frozenset[str]]:
+    def describe(text: str, operation_name: str | None) -> tuple[str, str, frozenset[str]]:
         op_id = hashlib.sha256(f"{operation_name or ''}\n{text}".encode()).hexdigest()
         try:
             document = parse(text)
         except GraphQLError:
-            return op_id, frozenset()
-        return op_id, operation_usage(schema, _selected(document, operation_name))
+            return op_id, operation_name or "", frozenset()
+        selected = _selected(document, operation_name)
+        return op_id, _name(selected) or operation_name or "", operation_usage(schema, selected)
 
     return describe
+
+
+def _name(document: DocumentNode) -> str | None:
+    names = [
+        d.name.value if d.name is not None else None
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    ]
+    return names[0] if len(names) == 1 else None
 
 
 def _selected(document: DocumentNode, operation_name: str | None) -> DocumentNode:

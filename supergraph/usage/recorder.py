@@ -8,7 +8,10 @@ operation: a fresh operation costs the request nothing more than a cached one.
 
 Bounds: at most `max_keys` distinct (operation, client, version, persisted id)
 counters and `max_pending_bytes` of operation text waiting between two flushes;
-what does not fit is counted in `dropped`, never blocks a request. A sampled
+what does not fit is counted in `dropped`, never blocks a request. Client names,
+versions and persisted ids come from the client and are cut to `LABEL_CHARS`
+(the store's column width): a counter's size does not depend on its headers, and
+a long header cannot make every flush fail on PostgreSQL's VARCHAR. A sampled
 count is scaled up at flush time (an estimate: 1 in 10 sampled counts each
 request as 10).
 """
@@ -23,12 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .store import CountKey, UsageStore, hour_of
+from .store import LABEL_CHARS, CountKey, UsageStore, hour_of
 
 logger = logging.getLogger(__name__)
 
-Describe = Callable[[str, str | None], tuple[str, frozenset[str]]]
-"""(operation text, operation name) -> (operation id, the coordinates it uses)."""
+Describe = Callable[[str, str | None], tuple[str, str, frozenset[str]]]
+"""(operation text, requested operation name) -> (operation id, its name, the coordinates
+it uses)."""
 
 _Key = tuple[str, str | None, str, str, str]
 """(text, name, client name, client version, persisted id)."""
@@ -86,7 +90,13 @@ class UsageRecorder:
         if self.settings.sample_rate < 1 and self._draw() >= self.settings.sample_rate:
             self.sampled_out += 1
             return
-        key = (text, operation_name, client_name or "", client_version or "", persisted_id or "")
+        key = (
+            text,
+            operation_name,
+            (client_name or "")[:LABEL_CHARS],
+            (client_version or "")[:LABEL_CHARS],
+            (persisted_id or "")[:LABEL_CHARS],
+        )
         count = self._counts.get(key)
         if count is None:
             if len(self._counts) >= self.settings.max_keys:
@@ -121,8 +131,8 @@ class UsageRecorder:
                 key = CountKey(op_id, client, version, persisted)
                 added[key] = added.get(key, 0) + max(1, round(count * scale))
             new = {
-                op_id: (name or "", coordinates)
-                for (_, name), (op_id, coordinates) in described.items()
+                op_id: (name[:LABEL_CHARS], coordinates)
+                for op_id, name, coordinates in described.values()
                 if op_id not in self._stored
             }
             if self._store is None:
@@ -142,7 +152,7 @@ class UsageRecorder:
 
     def _described(
         self, texts: list[tuple[str, str | None]]
-    ) -> dict[tuple[str, str | None], tuple[str, frozenset[str]]]:
+    ) -> dict[tuple[str, str | None], tuple[str, str, frozenset[str]]]:
         return {operation: self._describe(*operation) for operation in texts}
 
     def _keep(self, counts: dict[_Key, int], texts: dict[tuple[str, str | None], None]) -> None:

@@ -32,12 +32,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supergraph.dsn import open_engine
 
+LABEL_CHARS = 200
+"""The width of the text columns a client chooses (client name and version, persisted id,
+operation name): longer values are cut to it before they are stored."""
+
 metadata = MetaData()
 operations = Table(
     "usage_operations",
     metadata,
     Column("operation_id", String(64), primary_key=True),
-    Column("operation_name", String(200), nullable=False),
+    Column("operation_name", String(LABEL_CHARS), nullable=False),
     Column("coordinates", Text, nullable=False),
 )
 counts = Table(
@@ -46,9 +50,9 @@ counts = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("hour", DateTime(timezone=True), nullable=False),
     Column("operation_id", String(64), nullable=False),
-    Column("client_name", String(200), nullable=False),
-    Column("client_version", String(200), nullable=False),
-    Column("persisted_id", String(200), nullable=False),
+    Column("client_name", String(LABEL_CHARS), nullable=False),
+    Column("client_version", String(LABEL_CHARS), nullable=False),
+    Column("persisted_id", String(LABEL_CHARS), nullable=False),
     Column("count", Integer, nullable=False),
     UniqueConstraint(
         "hour",

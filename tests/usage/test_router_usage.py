@@ -18,6 +18,7 @@ from websockets.typing import Subprotocol
 from supergraph.__main__ import main
 from supergraph.usage.store import UsageStore
 from tests.http.serve_process import ServeProcess, greetings_server, supergraph_sdl, wait_until
+from tests.kit.postgres import fresh_database
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +149,46 @@ def test_an_operation_over_the_websocket_is_recorded_with_its_client_and_id(
     finally:
         assert router.stop() == 0
     assert _uses(dsn, "Query.hello") == [("mobile", "8", "greet-v1", 1)]
+
+
+@pytest.mark.postgres
+def test_a_served_router_records_to_postgresql_whatever_its_clients_send(
+    tmp_path: Path, greetings: str
+) -> None:
+    """The production store: a router flushing to PostgreSQL while it serves. A client
+    name longer than the store's column (one header once made every flush fail there) is
+    cut, and the operation is named as written even when the client sends no
+    operationName."""
+    with fresh_database("router_usage") as dsn:
+        router = _router(tmp_path, greetings, f"  store: {dsn}\n  flush_interval: 200ms\n")
+        try:
+            router.wait_healthy()
+            long_name = {"apollographql-client-name": "x" * 1000}
+            web = {"apollographql-client-name": "web", "apollographql-client-version": "3.1"}
+            with httpx.Client(base_url=router.url, timeout=10) as client:
+                for headers in (long_name, web, web):
+                    answer = client.post(
+                        "/graphql", json={"query": "query Hi { hello }"}, headers=headers
+                    )
+                    assert answer.json() == {"data": {"hello": "hi"}}
+            wait_until(
+                lambda: sum(n for *_, n in _uses(dsn, "Query.hello")) == 3,
+                what="every request flushed to PostgreSQL",
+            )
+            assert router.query("{ world }").json() == {"data": {"world": "earth"}}
+        finally:
+            assert router.stop() == 0
+        assert sorted(_uses(dsn, "Query.hello")) == [("web", "3.1", "", 2), ("x" * 200, "", "", 1)]
+        assert _uses(dsn, "Query.world") == [("", "", "", 1)]
+        names = asyncio.run(_operation_names(dsn))
+        assert names == {"Hi", ""}
+        assert "flush failed" not in router.stderr
+
+
+async def _operation_names(dsn: str) -> set[str]:
+    store = await UsageStore.open(dsn)
+    try:
+        uses = await store.uses(["Query"], datetime.now(UTC) - timedelta(hours=1))
+    finally:
+        await store.close()
+    return {u.operation_name for u in uses}
