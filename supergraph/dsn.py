@@ -3,13 +3,36 @@ opening one with its tables (the registry's and the usage store's)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import MetaData
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-class DsnError(ValueError):
+class StoreError(Exception):
+    """A database that cannot be opened or asked (commands exit 2 on it: a store that is
+    down is not a verdict on a schema)."""
+
+
+class DsnError(StoreError, ValueError):
     """Not a database URL this project can open."""
+
+
+@contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Turn the driver's failures inside (refused connection, unknown database, a
+    directory that is not there) into one StoreError naming `what` ("usage store")."""
+    try:
+        yield
+    except DsnError:
+        raise
+    except DBAPIError as error:
+        # The driver's own message, without the SQL and SQLAlchemy's link.
+        raise StoreError(f"{what}: {type(error.orig).__name__}: {error.orig}") from None
+    except (OSError, SQLAlchemyError) as error:
+        raise StoreError(f"{what}: {type(error).__name__}: {error}") from None
 
 
 def engine_url(dsn: str) -> str:

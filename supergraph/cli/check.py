@@ -26,7 +26,7 @@ from graphql import GraphQLSchema
 from supergraph.cli.compose import SourceError, introspect, load_source
 from supergraph.compose import SubgraphSource
 from supergraph.compose.config import ConfigError, parse_config
-from supergraph.dsn import DsnError
+from supergraph.dsn import StoreError, store_errors
 from supergraph.governance.check import (
     CheckInputError,
     CheckReport,
@@ -107,7 +107,8 @@ def _check(args: argparse.Namespace) -> CheckReport:
         proposed = _proposed(args.subgraph, args.schema)
         current: GraphQLSchema | None
         if args.registry:
-            sources, current = asyncio.run(_from_registry(args.registry, args.graph))
+            with store_errors("registry"):
+                sources, current = asyncio.run(_from_registry(args.registry, args.graph))
         else:
             configs = parse_config(args.config.read_text(encoding="utf-8"))
             sources = [load_source(config, args.config.parent) for config in configs]
@@ -115,7 +116,8 @@ def _check(args: argparse.Namespace) -> CheckReport:
         operations = dict(load_manifest(args.operations).by_id) if args.operations else None
         report = check_subgraph(sources, args.subgraph, proposed, current, operations)
         if args.usage:
-            report = asyncio.run(_with_usage(report, args.usage, args.window))
+            with store_errors("usage store"):
+                report = asyncio.run(_with_usage(report, args.usage, args.window))
         return report
     except OSError as error:
         raise _Usage(f"cannot read {error.filename}: {error.strerror}") from None
@@ -124,7 +126,7 @@ def _check(args: argparse.Namespace) -> CheckReport:
         SourceError,
         ManifestError,
         CheckInputError,
-        DsnError,
+        StoreError,
         RegistryError,
     ) as error:
         raise _Usage(str(error)) from None
@@ -219,10 +221,7 @@ def _print_table(report: CheckReport) -> None:
         message = change.message
         if report.usage is not None and change.severity == "BREAKING":
             uses = report.usage.uses[index]
-            clients = sorted(
-                {f"{u.client_name or '(no name)'} {u.client_version}".strip() for u in uses}
-            )
-            message += f" - used by {', '.join(clients)}" if uses else " - unused: passes"
+            message += f" - used by {_who(uses)}" if uses else " - unused: passes"
         rows.append((change.severity, change.path, message))
     rows += [
         ("BREAKING", f"operation {op.id}", "; ".join(op.messages))
@@ -237,3 +236,20 @@ def _print_table(report: CheckReport) -> None:
     verdict = "PASS" if report.passed else f"FAIL ({report.blocking} blocking)"
     checked = f", {report.operations_checked} persisted operation(s) checked"
     print(f"{report.subgraph}: {verdict}{checked if report.operations_checked else ''}")
+
+
+def _who(uses: tuple[Use, ...]) -> str:
+    """`web 3.1: Top x12, ById x1; ios 2.0: Top x3`: each client with the operations it
+    sent (by name, else the start of their id) and how many requests."""
+    per_client: dict[str, dict[str, int]] = {}
+    for use in uses:
+        client = f"{use.client_name or '(no name)'} {use.client_version}".strip()
+        operation = use.operation_name or use.operation_id[:12]
+        if use.persisted_id:
+            operation += f" [{use.persisted_id}]"
+        operations = per_client.setdefault(client, {})
+        operations[operation] = operations.get(operation, 0) + use.count
+    return "; ".join(
+        f"{client}: " + ", ".join(f"{op} x{n}" for op, n in sorted(ops.items()))
+        for client, ops in sorted(per_client.items())
+    )

@@ -26,7 +26,7 @@ from graphql import (
 )
 
 from supergraph.cli.check import window_days
-from supergraph.dsn import DsnError
+from supergraph.dsn import StoreError, store_errors
 from supergraph.schema import SupergraphError, load_supergraph
 from supergraph.usage.store import UsageStore
 
@@ -72,11 +72,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         schema = load_supergraph(args.supergraph.read_text(encoding="utf-8")).api_schema
         elements = deprecated_elements(schema)
-        report = asyncio.run(_report(elements, args.usage, args.window))
+        with store_errors("usage store"):
+            report = asyncio.run(_report(elements, args.usage, args.window))
     except OSError as error:
         print(f"supergraph deprecations: {args.supergraph}: {error.strerror}", file=sys.stderr)
         return 2
-    except (SupergraphError, DsnError) as error:
+    except (SupergraphError, StoreError) as error:
         print(f"supergraph deprecations: {error}", file=sys.stderr)
         return 2
     if args.json:

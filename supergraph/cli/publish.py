@@ -20,6 +20,7 @@ from pathlib import Path
 from supergraph.cli.compose import SourceError, load_source
 from supergraph.compose import SubgraphSource, compose
 from supergraph.compose.config import ConfigError, parse_config
+from supergraph.dsn import StoreError, store_errors
 from supergraph.registry.store import Registry, RegistryError, Version
 from supergraph.schema import SupergraphError, load_supergraph
 
@@ -62,10 +63,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     author = args.author or getpass.getuser()
     try:
-        version, new = asyncio.run(
-            _publish(args.registry, args.graph, sdl, subgraphs, author, args.message)
-        )
-    except RegistryError as error:
+        with store_errors("registry"):
+            version, new = asyncio.run(
+                _publish(args.registry, args.graph, sdl, subgraphs, author, args.message)
+            )
+    except (RegistryError, StoreError) as error:
         print(f"supergraph publish: {error}", file=sys.stderr)
         return 2
     if new:

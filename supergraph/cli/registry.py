@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from supergraph.cli.publish import REGISTRY_ENV, add_registry_argument
+from supergraph.dsn import StoreError, store_errors
 from supergraph.governance.schema_diff import diff_schemas
 from supergraph.registry.store import Registry, RegistryError, Version
 from supergraph.schema import load_supergraph
@@ -51,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "serve":
         return _serve(args)
     try:
-        return asyncio.run(_history(args) if args.action == "history" else _diff(args))
-    except RegistryError as error:
+        with store_errors("registry"):
+            return asyncio.run(_history(args) if args.action == "history" else _diff(args))
+    except (RegistryError, StoreError) as error:
         print(f"supergraph registry: {error}", file=sys.stderr)
         return 2
 

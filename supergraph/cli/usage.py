@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from supergraph.cli.check import window_days
-from supergraph.dsn import DsnError
+from supergraph.dsn import StoreError, store_errors
 from supergraph.usage.store import UsageStore
 
 
@@ -27,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        counts = asyncio.run(_counts(args.usage, args.window))
-    except DsnError as error:
+        with store_errors("usage store"):
+            counts = asyncio.run(_counts(args.usage, args.window))
+    except StoreError as error:
         print(f"supergraph usage: {error}", file=sys.stderr)
         return 2
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: args.top]

@@ -18,6 +18,7 @@ from typing import Literal
 import yaml
 
 from auth.dev import is_production
+from supergraph.dsn import DsnError, engine_url
 from supergraph.http import config_values as v
 from supergraph.http.config_aliases import upgrade
 from supergraph.http.config_values import ConfigError
@@ -412,8 +413,13 @@ def _usage_reporting(top: Mapping[str, object]) -> UsageSettings | None:
     rate = s.get("sample_rate", d.sample_rate)
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
         raise ConfigError(f"{where}sample_rate: expected a number in (0, 1], got {rate!r}")
+    store = v.string(s.get("store"), f"{where}store")
+    try:
+        engine_url(store)  # a typo fails at start, not at every flush
+    except DsnError as error:
+        raise ConfigError(f"{where}store: {error}") from None
     return UsageSettings(
-        store=v.string(s.get("store"), f"{where}store"),
+        store=store,
         sample_rate=float(rate),
         flush_interval=v.duration(
             s.get("flush_interval", d.flush_interval), f"{where}flush_interval"

@@ -19,8 +19,7 @@ from supergraph.registry.server import registry_app
 from supergraph.registry.store import Registry
 from tests.http.serve_process import ServeProcess, greetings_server, supergraph_sdl, wait_until
 from tests.kit.asgi_server import ThreadedASGIServer
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+from tests.kit.postgres import fresh_database
 
 
 @pytest.fixture(scope="module")
@@ -155,13 +154,20 @@ GREETINGS_V1 = (
 )
 
 
+@pytest.fixture
+def postgres() -> Iterator[str]:
+    with fresh_database("registry_follow") as url:
+        yield url
+
+
+@pytest.mark.postgres
 def test_check_publish_and_a_router_picks_it_up_from_postgresql(
-    tmp_path: Path, greetings: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, greetings: str, postgres: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The deployment the issue asks for, each step by its command: `supergraph check`
     against the registry, `supergraph publish` to PostgreSQL, the router switching."""
-    graph = f"follow-{uuid.uuid4().hex[:8]}"  # the PostgreSQL table is shared by runs
-    registry = ["--registry", POSTGRES, "--graph", graph]
+    graph = f"follow-{uuid.uuid4().hex[:8]}"
+    registry = ["--registry", postgres, "--graph", graph]
     sdl = tmp_path / "greetings.graphql"
     sdl.write_text(GREETINGS_V1)
     config = tmp_path / "supergraph.yaml"
@@ -170,7 +176,7 @@ def test_check_publish_and_a_router_picks_it_up_from_postgresql(
     )
     publish = ["publish", *registry, "--config", str(config), "--author", "ci"]
     assert main(publish) == 0
-    api = ThreadedASGIServer(registry_app(POSTGRES), "registry", lifespan="on")
+    api = ThreadedASGIServer(registry_app(postgres), "registry", lifespan="on")
     api.start()
     source = ["--supergraph-url", f"{api.url}/graphs/{graph}/supergraph"]
     cache = ["--supergraph-cache", str(tmp_path / "cache.graphql")]

@@ -13,17 +13,21 @@ from supergraph.compose import SubgraphSource
 from supergraph.dsn import DsnError, engine_url
 from supergraph.registry.store import Registry, RegistryError, digest_of
 from tests.http.serve_process import supergraph_sdl
+from tests.kit.postgres import fresh_database
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'registry.db'}" if request.param == "sqlite" else POSTGRES
+    """An empty registry: a SQLite file, or a PostgreSQL database of the test's own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+        return
+    with fresh_database("registry") as url:
+        yield url
 
 
 def test_publish_stores_numbered_versions_and_skips_what_it_holds(dsn: str) -> None:
-    graph = f"test-{uuid.uuid4().hex[:8]}"  # the PostgreSQL table is shared by runs
+    graph = f"test-{uuid.uuid4().hex[:8]}"
     v1_sdl = supergraph_sdl(("hello",), "http://127.0.0.1:1/graphql")
     v2_sdl = supergraph_sdl(("hello", "world"), "http://127.0.0.1:1/graphql")
     source = SubgraphSource(
@@ -58,8 +62,7 @@ def test_publish_stores_numbered_versions_and_skips_what_it_holds(dsn: str) -> N
     asyncio.run(scenario())
 
 
-def test_concurrent_publishers_get_distinct_numbers(tmp_path: Path) -> None:
-    dsn = f"sqlite:///{tmp_path / 'registry.db'}"
+def test_concurrent_publishers_get_distinct_numbers(dsn: str) -> None:
     sdls = [supergraph_sdl(("hello",) * 1 + (f"f{i}",), "http://x/graphql") for i in range(5)]
 
     async def scenario() -> list[int]:

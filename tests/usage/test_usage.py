@@ -5,9 +5,11 @@ make of them."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,10 +22,10 @@ from supergraph.compose import SubgraphSource, compose
 from supergraph.schema import load_supergraph
 from supergraph.usage.extract import describer, operation_usage
 from supergraph.usage.recorder import UsageRecorder, UsageSettings
-from supergraph.usage.store import UsageStore
+from supergraph.usage.store import LABEL_CHARS, UsageStore
+from tests.kit.postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 SCHEMA = build_schema(
     """
@@ -73,14 +75,19 @@ def _run(coroutine: object) -> object:
     return asyncio.run(coroutine)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'usage.db'}" if request.param == "sqlite" else POSTGRES
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty usage store: a SQLite file, or a PostgreSQL database of the test's own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'usage.db'}"
+        return
+    with fresh_database("usage") as url:
+        yield url
 
 
-def _describe(text: str, name: str | None) -> tuple[str, frozenset[str]]:
+def _describe(text: str, name: str | None) -> tuple[str, str, frozenset[str]]:
     """Tests' operations are their own id, and use `Query.<text>`."""
-    return text, frozenset({f"Query.{text}"})
+    return text, name or "", frozenset({f"Query.{text}"})
 
 
 def test_recorded_counts_reach_the_store_by_client(dsn: str) -> None:
@@ -159,10 +166,10 @@ def test_a_failed_flush_keeps_its_counts_within_the_bounds(tmp_path: Path) -> No
     settings = UsageSettings(store=f"sqlite:///{tmp_path / 'no' / 'dir.db'}", max_pending_bytes=5)
     recorder: UsageRecorder
 
-    def describe(text: str, name: str | None) -> tuple[str, frozenset[str]]:
+    def describe(text: str, name: str | None) -> tuple[str, str, frozenset[str]]:
         if text == "abc":  # during the flush of "abc": a new operation arrives
             recorder.record("defg", "B", "web", "1")
-        return text, frozenset({f"Query.{text}"})
+        return text, name or "", frozenset({f"Query.{text}"})
 
     recorder = UsageRecorder(settings, describe)
     recorder.record("abc", "A", "web", "1")
@@ -194,9 +201,8 @@ def compose_bundled_api() -> GraphQLSchema:
 
 
 def test_check_passes_breaking_changes_nobody_used_in_the_window(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, dsn: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
     now = datetime.now(UTC)
     _record(dsn, '{ productById(id: "1") { name } }', "partner-app", now)
     _record(dsn, '{ search(text: "x") { __typename } }', "old-app", now - timedelta(days=40))
@@ -235,13 +241,14 @@ def test_check_passes_breaking_changes_nobody_used_in_the_window(
         ("partner-app", "1.2", 1)
     ]
     assert main([*base, "--usage", dsn]) == 1
-    assert "used by partner-app 1.2" in capsys.readouterr().out
+    # An anonymous operation is named by the start of its id (describer: name and text).
+    anonymous = hashlib.sha256(b'\n{ productById(id: "1") { name } }').hexdigest()[:12]
+    assert f"used by partner-app 1.2: {anonymous} x1" in capsys.readouterr().out
 
 
 def test_the_same_breaking_change_passes_unused_and_fails_once_a_client_used_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, dsn: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
     products = module_sdl("products", "subgraphs.products.schema:schema")
     schema = tmp_path / "products.graphql"
     schema.write_text(_without(products, "  productById(id: ID!): Product\n"))
@@ -263,12 +270,15 @@ def test_the_same_breaking_change_passes_unused_and_fails_once_a_client_used_it(
     # The same change once a client used the field: it fails, naming the client.
     _record(dsn, 'query ById { productById(id: "1") { name } }', "partner-app", datetime.now(UTC))
     assert verdict() == (1, [("Query.productById", True, ["partner-app"])])
+    # For people: the table names the client, its operation and how many requests.
+    assert main(check[:-1]) == 1
+    table = capsys.readouterr().out
+    assert "BREAKING" in table and "used by partner-app 1.2: ById x1" in table
 
 
 def test_usage_and_deprecations_commands(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, dsn: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
     _record(dsn, '{ product(upc: "1") { name weight } }', "web", datetime.now(UTC))
     assert main(["usage", "--usage", dsn, "--json"]) == 0
     coordinates = json.loads(capsys.readouterr().out)["coordinates"]
@@ -320,6 +330,7 @@ def test_router_yaml_usage_reporting() -> None:
         ({"sample_rate": 0}, "usage_reporting.sample_rate"),
         ({"store": "sqlite:///u.db", "sample_rate": 2}, "usage_reporting.sample_rate"),
         ({"store": "sqlite:///u.db", "colour": 1}, "usage_reporting"),
+        ({"store": "mysql://db/usage"}, "usage_reporting.store: expected sqlite:///PATH"),
     ]:
         with pytest.raises(ConfigError, match=message):
             parse_config({"usage_reporting": bad})
@@ -349,3 +360,65 @@ def test_stores_opened_at_once_on_a_fresh_database_all_open(tmp_path: Path) -> N
 
     for attempt in range(5):
         assert _run(scenario(f"sqlite:///{tmp_path / f'fresh{attempt}.db'}")) == 8
+
+
+def test_long_client_labels_are_cut_to_the_columns_and_flush(dsn: str) -> None:
+    """A client name, version or persisted id longer than the store's columns is cut:
+    on PostgreSQL (VARCHAR) one long header made every later flush fail."""
+    op = f"op{uuid.uuid4().hex}"
+    long_name, long_version, long_id = "n" * 500, "v" * 300, "p" * 201
+
+    async def scenario() -> list[tuple[str, str, str, int]]:
+        recorder = UsageRecorder(UsageSettings(store=dsn, flush_interval=3600), _describe)
+        recorder.record(op, "Q" * 300, long_name, long_version, persisted_id=long_id)
+        recorder.record(op, "Q" * 300, long_name + "x", long_version, persisted_id=long_id)
+        recorder.record(op, "Q", "web", "1")
+        assert await recorder.flush() == 3
+        await recorder.aclose()
+        assert (recorder.flush_failures, recorder.dropped) == (0, 0)
+        store = await UsageStore.open(dsn)
+        try:
+            uses = await store.uses([f"Query.{op}"], datetime.now(UTC) - timedelta(days=1))
+        finally:
+            await store.close()
+        return sorted((u.client_name, u.client_version, u.persisted_id, u.count) for u in uses)
+
+    # Two names differing past the cut are one client.
+    cut = ("n" * LABEL_CHARS, "v" * LABEL_CHARS, "p" * LABEL_CHARS, 2)
+    assert _run(scenario()) == sorted([cut, ("web", "1", "", 1)])
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        "sqlite:////nonexistent-directory/usage.db",
+        "postgresql://postgres@127.0.0.1:1/test",  # nothing listens there
+        "postgresql://postgres@127.0.0.1:5432/no_such_database_gov20",
+        "mysql://db/usage",
+    ],
+)
+def test_a_store_that_cannot_be_opened_is_a_usage_error_not_a_verdict(
+    tmp_path: Path, store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 (usage problem), never 1 (blocking changes) nor a traceback: CI must not
+    read a database outage as a breaking change."""
+    schema = tmp_path / "products.graphql"
+    schema.write_text(module_sdl("products", "subgraphs.products.schema:schema"))
+    config = ["--config", str(ROOT / "supergraph.yaml")]
+    check = ["check", "--subgraph", "products", "--schema", str(schema), *config]
+    commands = [
+        [*check, "--usage", store],
+        [*check, "--registry", store],
+        ["usage", "--usage", store],
+        ["deprecations", "--supergraph", str(ROOT / "schema.graphql"), "--usage", store],
+        ["publish", "--registry", store, *config],
+        ["registry", "history", "--registry", store],
+    ]
+    for command in commands:
+        capsys.readouterr()
+        assert main(command) == 2, command
+        # The last line (aiosqlite's thread of an earlier command, in this same process,
+        # may print a stray "Event loop is closed" before it; the CLI itself does not).
+        last = capsys.readouterr().err.splitlines()[-1]
+        assert last.startswith(f"supergraph {command[0]}: "), last
+        assert "store" in last or "registry" in last or "expected sqlite" in last, last
