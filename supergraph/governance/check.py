@@ -100,11 +100,12 @@ def affected_coordinates(change: Change) -> frozenset[str]:
     path = change.path
     owner = path.split(".", 1)[0].split("(", 1)[0]
     field_path = path.split("(", 1)[0]
-    if change.code == "REQUIRED_ARG_ADDED":
-        return frozenset({field_path})
     if path.startswith("@") or change.code in _WHOLE_TYPE:
         # Usage records a directive, not its arguments.
         return frozenset({owner})
+    if change.code == "REQUIRED_ARG_ADDED" or (change.newly_required and not change.input_field):
+        # Breaks the field's uses that do not give the argument (unseen by name).
+        return frozenset({field_path})
     if change.input_field or change.code == "VALUE_REMOVED_FROM_ENUM":
         # Used by name in literals, or unseen through a variable of the type.
         return frozenset({path, owner})

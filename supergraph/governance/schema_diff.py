@@ -53,6 +53,9 @@ class Change:
     message: str
     input_field: bool = False
     """Whether `path` is an input object's field (`Type.field` names either kind)."""
+    newly_required: bool = False
+    """An argument or input field that clients could leave out and now must give: it
+    breaks the operations that use its field or input type without naming it."""
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -228,10 +231,12 @@ def _input_values(
 
 
 def _input_value_change(path: str, prefix: str, old: _Input, new: _Input) -> Iterator[Change]:
+    is_input_field = prefix == "INPUT_FIELD"
+    newly_required = _required(new) and not _required(old)
     if not _safe_input_change(old.type, new.type):
         code = "ARG_CHANGED_KIND" if prefix == "ARG" else "FIELD_CHANGED_KIND"
         message = f"{path} changed type from {old.type} to {new.type}"
-        yield Change("BREAKING", code, path, message, prefix == "INPUT_FIELD")
+        yield Change("BREAKING", code, path, message, is_input_field, newly_required)
         return  # a changed default beside it is no news (graphql-js reports neither)
     if str(old.type) != str(new.type):
         yield Change(
@@ -241,7 +246,18 @@ def _input_value_change(path: str, prefix: str, old: _Input, new: _Input) -> Ite
             f"{path} changed type from {old.type} to {new.type}",
         )
     before, after = _default(old), _default(new)
-    if before is not None and before != after:
+    if newly_required:
+        # A non-null value whose default went: graphql-js calls it a dangerous default
+        # change, but every operation that left it out no longer validates.
+        yield Change(
+            "BREAKING",
+            f"{prefix}_BECAME_REQUIRED",
+            path,
+            f"{path} is now required: its default {before} was removed",
+            is_input_field,
+            newly_required,
+        )
+    elif before is not None and before != after:
         yield Change(
             "DANGEROUS",
             f"{prefix}_DEFAULT_VALUE_CHANGE",

@@ -197,6 +197,16 @@ def test_the_proposed_schema_from_a_running_subgraph_and_the_current_from_the_re
     assert main(["check", "--subgraph", "products", *unreachable]) == 2
 
 
+def test_an_argument_that_became_required_breaks_the_uses_of_its_field() -> None:
+    """Clients that never gave the argument fail validation now: its field is what they
+    used (the argument itself they never named)."""
+    for code in ("ARG_CHANGED_KIND", "ARG_BECAME_REQUIRED"):
+        change = Change("BREAKING", code, "Query.product(locale:)", "", newly_required=True)
+        assert affected_coordinates(change) == {"Query.product"}
+    field = Change("BREAKING", "FIELD_CHANGED_KIND", "ReviewInput.body", "", True, True)
+    assert affected_coordinates(field) == {"ReviewInput.body", "ReviewInput"}
+
+
 @pytest.mark.parametrize(
     ("change", "coordinates"),
     [

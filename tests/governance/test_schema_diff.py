@@ -18,9 +18,9 @@ interface Entity implements Node { id: ID! label: String }
 type Warehouse { id: ID! }
 union SearchResult = Product | Review
 enum Status { ACTIVE RETIRED }
-input ReviewInput { productId: ID! rating: Int! body: String = "" }
+input ReviewInput { productId: ID! rating: Int! body: String = "" lang: String! = "en" }
 type Query { product(id: ID!, locale: String): Product search(text: String!): [SearchResult!]!
-  status: Status }
+  status: Status top(limit: Int! = 5): [Product!]! }
 type Mutation { review(input: ReviewInput!): Review }
 directive @cached(ttl: Int) repeatable on QUERY | FIELD
 """
@@ -204,7 +204,25 @@ CASES: list[tuple[str, str, str, set[tuple[str, str, str]]]] = [
         "",
         {("BREAKING", "TYPE_REMOVED", "Mutation"), ("BREAKING", "ROOT_TYPE_CHANGED", "Mutation")},
     ),
+    (
+        "non-null argument's default removed",
+        "top(limit: Int! = 5)",
+        "top(limit: Int!)",
+        {("BREAKING", "ARG_BECAME_REQUIRED", "Query.top(limit:)")},
+    ),
+    (
+        "non-null input field's default removed",
+        'lang: String! = "en"',
+        "lang: String!",
+        {("BREAKING", "INPUT_FIELD_BECAME_REQUIRED", "ReviewInput.lang")},
+    ),
     # -- DANGEROUS ----------------------------------------------------------------
+    (
+        "non-null argument's default changed",
+        "top(limit: Int! = 5)",
+        "top(limit: Int! = 9)",
+        {("DANGEROUS", "ARG_DEFAULT_VALUE_CHANGE", "Query.top(limit:)")},
+    ),
     (
         "enum value added",
         "enum Status { ACTIVE RETIRED }",
@@ -368,9 +386,16 @@ def test_graphql_core_agrees_on_breaking_and_dangerous(
     breaking = {c.type.name for c in find_breaking_changes(before, after)}
     dangerous = {c.type.name for c in find_dangerous_changes(before, after)}
     ours = diff_schemas(before, after)
-    # graphql-core does not weigh the root operation types (a stricter check of ours).
+    # Stricter checks of ours: graphql-core does not weigh the root operation types, and
+    # calls a non-null value's removed default (now required) a dangerous default change.
+    became_required = {
+        "ARG_BECAME_REQUIRED": "ARG_DEFAULT_VALUE_CHANGE",
+        "INPUT_FIELD_BECAME_REQUIRED": "INPUT_FIELD_DEFAULT_VALUE_CHANGE",
+    }
     ours_dangerous = {c.code for c in ours if c.severity == "DANGEROUS"}
-    ours_breaking = {c.code for c in ours if c.severity == "BREAKING"} - {"ROOT_TYPE_CHANGED"}
+    ours_dangerous |= {became_required[c.code] for c in ours if c.code in became_required}
+    ours_breaking = {c.code for c in ours if c.severity == "BREAKING"}
+    ours_breaking -= {"ROOT_TYPE_CHANGED", *became_required}
     assert ours_breaking == breaking
     assert ours_dangerous == dangerous
 

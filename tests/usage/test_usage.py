@@ -276,6 +276,33 @@ def test_the_same_breaking_change_passes_unused_and_fails_once_a_client_used_it(
     assert "BREAKING" in table and "used by partner-app 1.2: ById x1" in table
 
 
+def test_an_argument_made_required_fails_for_clients_that_never_gave_it(
+    tmp_path: Path, dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`search(first: Int = 20)` -> `first: Int!`: a client calling `search` without
+    `first` no longer validates, though it never used `Query.search(first:)`."""
+    _record(dsn, 'query Find { search(text: "x") { __typename } }', "web", datetime.now(UTC))
+    products = module_sdl("products", "subgraphs.products.schema:schema")
+    old = "search(text: String!, first: Int = 20)"
+    assert old in products
+    schema = tmp_path / "products.graphql"
+    schema.write_text(products.replace(old, "search(text: String!, first: Int!)"))
+    check = ["check", "--subgraph", "products", "--schema", str(schema)]
+    check += ["--config", str(ROOT / "supergraph.yaml"), "--usage", dsn, "--json"]
+    assert main(check) == 1
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    assert [
+        (
+            c["code"],
+            c["path"],
+            c["blocking"],
+            [(u["clientName"], u["operationName"]) for u in c["usage"]],
+        )
+        for c in changes
+        if c["severity"] == "BREAKING"
+    ] == [("ARG_CHANGED_KIND", "Query.search(first:)", True, [("web", "Find")])]
+
+
 def test_usage_and_deprecations_commands(
     tmp_path: Path, dsn: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
