@@ -135,15 +135,21 @@ class UsageStore:
                     ),
                     rows,
                 )
-            for key, count in added.items():
-                statement = self._upsert(counts).values(
-                    hour=hour,
-                    operation_id=key.operation_id,
-                    client_name=key.client_name,
-                    client_version=key.client_version,
-                    persisted_id=key.persisted_id,
-                    count=count,
-                )
+            if added:
+                # In key order: routers (or --workers) flushing the same hour at once
+                # lock the rows they share in one order, so they wait, never deadlock.
+                rows = [
+                    {
+                        "hour": hour,
+                        "operation_id": key.operation_id,
+                        "client_name": key.client_name,
+                        "client_version": key.client_version,
+                        "persisted_id": key.persisted_id,
+                        "count": count,
+                    }
+                    for key, count in sorted(added.items(), key=lambda item: _order(item[0]))
+                ]
+                statement = self._upsert(counts)
                 await connection.execute(
                     statement.on_conflict_do_update(
                         index_elements=[
@@ -154,7 +160,8 @@ class UsageStore:
                             "persisted_id",
                         ],
                         set_={"count": counts.c.count + statement.excluded.count},
-                    )
+                    ),
+                    rows,
                 )
 
     async def uses(self, coordinates: Iterable[str], since: datetime) -> list[Use]:
@@ -238,6 +245,10 @@ class UsageStore:
             per_client = out.setdefault(day, {})
             per_client[client] = per_client.get(client, 0) + int(count)
         return dict(sorted(out.items()))
+
+
+def _order(key: CountKey) -> tuple[str, str, str, str]:
+    return (key.operation_id, key.client_name, key.client_version, key.persisted_id)
 
 
 def hour_of(moment: datetime) -> datetime:

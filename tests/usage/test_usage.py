@@ -449,3 +449,34 @@ def test_a_store_that_cannot_be_opened_is_a_usage_error_not_a_verdict(
         last = capsys.readouterr().err.splitlines()[-1]
         assert last.startswith(f"supergraph {command[0]}: "), last
         assert "store" in last or "registry" in last or "expected sqlite" in last, last
+
+
+@pytest.mark.postgres
+def test_routers_flushing_the_same_hour_at_once_add_up_on_postgresql() -> None:
+    """Several routers (or `--workers`) flush at the same moment, sharing rows (same hour,
+    operation, client) each met in its own order: each flush locks the rows in key order,
+    so none deadlocks and every count arrives."""
+    clients = [f"c{i:03d}" for i in range(150)]
+
+    async def scenario(dsn: str) -> tuple[list[int], dict[str, int]]:
+        recorders = []
+        for index in range(4):
+            recorder = UsageRecorder(UsageSettings(store=dsn, flush_interval=3600), _describe)
+            ordered = clients if index % 2 else list(reversed(clients))
+            for client in ordered:
+                recorder.record("shared", "Q", client, "1")
+            recorders.append(recorder)
+        await asyncio.gather(*(recorder.flush() for recorder in recorders))
+        for recorder in recorders:
+            await recorder.aclose()
+        store = await UsageStore.open(dsn)
+        try:
+            counts = await store.coordinate_counts(datetime.now(UTC) - timedelta(days=1))
+        finally:
+            await store.close()
+        return [r.flush_failures for r in recorders], counts
+
+    with fresh_database("usage_flushes") as dsn:
+        failures, counts = _run(scenario(dsn))  # type: ignore[misc]
+    assert failures == [0, 0, 0, 0]
+    assert counts == {"Query.shared": 4 * len(clients)}
