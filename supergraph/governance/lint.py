@@ -47,7 +47,7 @@ def read_schema(sdl: str, source: str) -> LintSchema:
     """A supergraph through its API schema, anything else as written. Raises
     GraphQLSyntaxError or SupergraphError for input that is not a schema."""
     if is_supergraph(sdl):
-        return from_supergraph_api(load_supergraph(sdl).api_schema, source)
+        return from_supergraph_api(load_supergraph(sdl).api_schema, source, sdl)
     return from_sdl(sdl, source)
 
 

@@ -10,7 +10,7 @@ schema's design and are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from graphql import (
@@ -105,6 +105,15 @@ class LintSchema:
         return frozenset(self.roots.values())
 
 
+def tags_of(element: Element) -> frozenset[str]:
+    """The names of the element's `@tag(name: ...)`s."""
+    return frozenset(
+        name
+        for d in element.directives
+        if d.name.value == "tag" and isinstance(name := argument_value(d, "name"), str)
+    )
+
+
 def without_non_null(node: TypeNode) -> TypeNode:
     return node.type if isinstance(node, NonNullTypeNode) else node
 
@@ -151,8 +160,28 @@ def from_api_sdl(api_sdl: str, source: str) -> LintSchema:
     return _read(parse(api_sdl, no_location=True), source, positions=False)
 
 
-def from_supergraph_api(api_schema: GraphQLSchema, source: str) -> LintSchema:
-    return from_api_sdl(print_schema(api_schema), source)
+def from_supergraph_api(
+    api_schema: GraphQLSchema, source: str, supergraph_sdl: str | None = None
+) -> LintSchema:
+    """The API schema's elements; with the supergraph's SDL, each carrying the `@tag`s the
+    subgraphs put on it (the API schema drops them; rules may read them as marks)."""
+    schema = from_api_sdl(print_schema(api_schema), source)
+    if supergraph_sdl is not None:
+        tags = _tags_by_coordinate(from_api_sdl(supergraph_sdl, source))
+        schema.elements = [
+            replace(e, directives=e.directives + tags[e.coordinate]) if e.coordinate in tags else e
+            for e in schema.elements
+        ]
+    return schema
+
+
+def _tags_by_coordinate(schema: LintSchema) -> dict[str, tuple[DirectiveNode, ...]]:
+    out: dict[str, tuple[DirectiveNode, ...]] = {}
+    for element in schema.elements:
+        tags = tuple(d for d in element.directives if d.name.value == "tag")
+        if tags:
+            out[element.coordinate] = out.get(element.coordinate, ()) + tags
+    return out
 
 
 def _read(document: DocumentNode, source: str, *, positions: bool) -> LintSchema:

@@ -26,6 +26,7 @@ from .lint_model import (
     argument_value,
     is_list,
     lists_with_nullable_items,
+    tags_of,
     without_non_null,
 )
 
@@ -160,8 +161,11 @@ def _id_fields(schema: LintSchema, options: Mapping[str, Any]) -> Iterator[Findi
 
 
 def _nullable_list_items(schema: LintSchema, options: Mapping[str, Any]) -> Iterator[Finding]:
+    marker = options["allow_tag"]
     for element in _elements(schema, "field", "input-field", "argument"):
         assert element.type_node is not None
+        if marker and marker in tags_of(element):
+            continue  # marked in the schema: null items mean something here
         if lists_with_nullable_items(element.type_node):
             yield _finding(
                 element,
@@ -311,11 +315,15 @@ RULES: tuple[Rule, ...] = (
         "error",
         "List items are non-null (`[T!]`).",
         "A null item in a list tells a client nothing it can act on and forces a null check "
-        "on every item; a failed item should fail its field.",
+        "on every item; a failed item should fail its field. Where a null item does mean "
+        "something (a batch lookup answering null for an unknown key), mark the element "
+        '`@tag(name: "nullable-items")` (option `allow_tag`): the mark is in the schema, '
+        "next to the type, and survives composition.",
         "type Order { lines: [String] }",
-        "type Order { lines: [String!] }",
+        'type Order { lines: [String!] products(upcs: [ID!]!): [Product] @tag(name: "nullable-items") }\n'
+        "type Product { upc: ID! }",
         _nullable_list_items,
-        {},
+        {"allow_tag": "nullable-items"},
     ),
     Rule(
         "no-get-prefix",

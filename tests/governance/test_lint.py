@@ -178,3 +178,39 @@ def test_the_bundled_subgraphs_and_supergraph_pass_the_project_rules() -> None:
 def test_the_bundled_subgraphs_fail_without_the_projects_exemptions() -> None:
     found = lint(read_schema((ROOT / "schema.graphql").read_text(), "s"), LintConfig())
     assert {v.coordinate for v in found if v.rule == "paginated-lists"} >= {"Order.items"}
+
+
+def test_nullable_list_items_marked_in_the_schema_pass_in_the_subgraph_and_the_supergraph(
+    tmp_path: Path,
+) -> None:
+    """`@tag(name: "nullable-items")` marks where null items mean something; the mark
+    survives composition, so the supergraph's API schema passes too."""
+    from supergraph.compose import SubgraphSource, compose
+
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
+        'import: ["@key", "@tag"])\n'
+        "type Query {\n"
+        '  productsByUpc(upcs: [ID!]!): [Product] @tag(name: "nullable-items")\n'
+        "  lines(ids: [ID]): [String!]!\n"
+        "}\n"
+        'type Product @key(fields: "upc") { upc: ID! }\n'
+    )
+    config = parse_lint_config("rules: {descriptions: off, paginated-lists: off}")
+    found = {(v.rule, v.coordinate) for v in lint(from_sdl(sdl, "p.graphql"), config)}
+    assert found == {("nullable-list-items", "Query.lines(ids:)")}
+    result = compose([SubgraphSource("p", "http://p/graphql", sdl)])
+    assert result.supergraph_sdl is not None
+    supergraph = {
+        (v.rule, v.coordinate)
+        for v in lint(read_schema(result.supergraph_sdl, "supergraph.graphql"), config)
+    }
+    assert supergraph == {("nullable-list-items", "Query.lines(ids:)")}
+    # Another marker by configuration; the default one is then no mark.
+    other = parse_lint_config(
+        "rules: {descriptions: off, paginated-lists: off, nullable-list-items: {allow_tag: lookup}}"
+    )
+    assert {v.coordinate for v in lint(from_sdl(sdl, "p.graphql"), other)} == {
+        "Query.productsByUpc",
+        "Query.lines(ids:)",
+    }
