@@ -128,21 +128,25 @@ def latency(requests: int, rounds: int) -> None:
 
 
 def memory(distinct: int) -> None:
-    settings = UsageSettings(store="sqlite:///unused.db")
-    recorder = UsageRecorder(settings, lambda text, name: (text, name or "", frozenset()))
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    for i in range(distinct):
-        text = f'query Q{i} {{ product(upc: "{i:08d}") {{ upc name price {{ amount }} }} }}'
-        recorder.record(text, f"Q{i}", f"client-{i}", "1.0")
-    held = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    print(
-        f"memory: {distinct} distinct operations and clients recorded without a flush: "
-        f"{recorder.recorded} counted, {recorder.dropped} dropped (max_keys "
-        f"{settings.max_keys}, max_pending_bytes {settings.max_pending_bytes >> 20} MB); "
-        f"the recorder holds {held / 2**20:.1f} MB"
-    )
+    """Twice: short client names, then 4,000-character ones (headers a client chooses;
+    the recorder keeps 200 characters of each)."""
+    for label in (8, 4000):
+        settings = UsageSettings(store="sqlite:///unused.db")
+        recorder = UsageRecorder(settings, lambda text, name: (text, name or "", frozenset()))
+        pad = "x" * label
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(distinct):
+            text = f'query Q{i} {{ product(upc: "{i:08d}") {{ upc name price {{ amount }} }} }}'
+            recorder.record(text, f"Q{i}", f"{i}-{pad}", pad)
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        print(
+            f"memory: {distinct} distinct operations and clients ({label}-character names "
+            f"and versions) recorded without a flush: {recorder.recorded} counted, "
+            f"{recorder.dropped} dropped (max_keys {settings.max_keys}, max_pending_bytes "
+            f"{settings.max_pending_bytes >> 20} MB); the recorder holds {held / 2**20:.1f} MB"
+        )
 
 
 def main() -> None:
