@@ -21,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from graphql import GraphQLSchema
 
 from supergraph.cli.compose import SourceError, introspect, load_source
 from supergraph.compose import SubgraphSource
 from supergraph.compose.config import ConfigError, parse_config
 from supergraph.dsn import StoreError, store_errors
 from supergraph.governance.check import (
+    Audience,
     CheckInputError,
     CheckReport,
     UsageWindow,
@@ -71,6 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--operations", type=Path, help="persisted query manifest to validate exactly"
     )
     parser.add_argument(
+        "--include-tag",
+        action="append",
+        default=[],
+        help="check a contract's API (as `supergraph contract`): what carries this @tag",
+    )
+    parser.add_argument(
+        "--exclude-tag", action="append", default=[], help="with a contract: hide this @tag"
+    )
+    parser.add_argument(
         "--usage",
         metavar="DSN",
         help="the router's usage store: a breaking change nobody used in --window passes",
@@ -105,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> CheckReport:
     try:
         proposed = _proposed(args.subgraph, args.schema)
-        current: GraphQLSchema | None
+        current: str | None
         if args.registry:
             with store_errors("registry"):
                 sources, current = asyncio.run(_from_registry(args.registry, args.graph))
@@ -114,7 +123,8 @@ def _check(args: argparse.Namespace) -> CheckReport:
             sources = [load_source(config, args.config.parent) for config in configs]
             current = _current(args.supergraph)
         operations = dict(load_manifest(args.operations).by_id) if args.operations else None
-        report = check_subgraph(sources, args.subgraph, proposed, current, operations)
+        audience = Audience(tuple(args.include_tag), tuple(args.exclude_tag))
+        report = check_subgraph(sources, args.subgraph, proposed, current, operations, audience)
         if args.usage:
             with store_errors("usage store"):
                 report = asyncio.run(_with_usage(report, args.usage, args.window))
@@ -138,8 +148,8 @@ def _proposed(name: str, schema: str) -> str:
     return Path(schema).read_text(encoding="utf-8")
 
 
-async def _from_registry(where: str, graph: str) -> tuple[list[SubgraphSource], GraphQLSchema]:
-    """The latest version's subgraphs (to compose with the proposed one) and API schema,
+async def _from_registry(where: str, graph: str) -> tuple[list[SubgraphSource], str]:
+    """The latest version's subgraphs (to compose with the proposed one) and supergraph,
     from the registry's database or its HTTP API."""
     if where.startswith(("http://", "https://")):
         number, sdl, subgraphs = await _over_http(where.rstrip("/"), graph)
@@ -157,7 +167,7 @@ async def _from_registry(where: str, graph: str) -> tuple[list[SubgraphSource], 
             f"{graph} version {number} was published composed (--supergraph): "
             "its subgraphs are unknown, check with --config"
         )
-    return subgraphs, load_supergraph(sdl).api_schema
+    return subgraphs, sdl
 
 
 async def _over_http(base: str, graph: str) -> tuple[int, str, list[SubgraphSource]]:
@@ -202,13 +212,15 @@ def window_days(text: str) -> float:
     return value
 
 
-def _current(path: Path | None) -> GraphQLSchema | None:
+def _current(path: Path | None) -> str | None:
     if path is None:
         return None
+    sdl = path.read_text(encoding="utf-8")
     try:
-        return load_supergraph(path.read_text(encoding="utf-8")).api_schema
+        load_supergraph(sdl)
     except SupergraphError as error:
         raise _Usage(f"{path}: invalid supergraph: {error}") from None
+    return sdl
 
 
 def _print_table(report: CheckReport) -> None:

@@ -7,6 +7,10 @@ one (schema_diff.py). Persisted operations (partners' safelisted operations)
 are validated against the proposed API schema exactly: one that no longer
 validates blocks the change whatever the schema diff says. Blocking: a
 composition error, a BREAKING change, an invalid persisted operation.
+
+With an `Audience` (a contract's tag filter, contract.py) both supergraphs are
+seen through the contract before the diff and the operations: a partner's
+check is against the partner API, where untagging a field removes it.
 """
 
 from __future__ import annotations
@@ -17,10 +21,34 @@ from dataclasses import dataclass, field, replace
 from graphql import GraphQLError, GraphQLSchema, parse, validate
 
 from supergraph.compose import SubgraphSource, compose
-from supergraph.schema import load_supergraph
+from supergraph.schema import SupergraphError, load_supergraph
 from supergraph.usage.store import Use
 
+from .contract import ContractError, derive_contract
 from .schema_diff import Change, diff_schemas
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Whose API the check compares: everyone's (no tags), or a contract's."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def api(self, supergraph_sdl: str) -> GraphQLSchema:
+        """The API schema this audience sees of a supergraph (SupergraphError,
+        ContractError when it cannot be derived)."""
+        if self.include or self.exclude:
+            supergraph_sdl = derive_contract(
+                supergraph_sdl, self.include, self.exclude
+            ).supergraph_sdl
+        return load_supergraph(supergraph_sdl).api_schema
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {"includeTags": list(self.include), "excludeTags": list(self.exclude)}
+
+
+EVERYONE = Audience()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +79,7 @@ class CheckReport:
     invalid_operations: tuple[InvalidOperation, ...] = field(default=())
     usage: UsageWindow | None = None
     """None: no usage was consulted, so every BREAKING change blocks."""
+    audience: Audience = EVERYONE
 
     def blocks(self, index: int) -> bool:
         if self.changes[index].severity != "BREAKING":
@@ -89,6 +118,8 @@ class CheckReport:
         }
         if self.usage is not None:
             out["usageWindowDays"] = self.usage.days
+        if self.audience != EVERYONE:
+            out["contract"] = self.audience.as_json()
         return out
 
 
@@ -124,36 +155,46 @@ def check_subgraph(
     sources: Sequence[SubgraphSource],
     name: str,
     proposed_sdl: str,
-    current_api: GraphQLSchema | None = None,
+    current_supergraph: str | None = None,
     operations: Mapping[str, str] | None = None,
+    audience: Audience = EVERYONE,
 ) -> CheckReport:
-    """`current_api`: the API schema clients use now (default: the composition of
-    `sources` as they are); `operations`: persisted operations by id."""
+    """`current_supergraph`: the supergraph SDL clients use now (default: the
+    composition of `sources` as they are); `operations`: persisted operations by id;
+    `audience`: whose API to compare (a contract's tag filter)."""
     if name not in {source.name for source in sources}:
         known = ", ".join(sorted(source.name for source in sources))
         raise CheckInputError(f"no subgraph {name!r} in the composition (known: {known})")
-    if current_api is None:
-        current_api = _api_schema(compose(sources).supergraph_sdl, "the current composition")
+    if current_supergraph is None:
+        current_supergraph = compose(sources).supergraph_sdl
+        if current_supergraph is None:
+            raise CheckInputError(
+                "the current composition does not compose: fix it before checking a change"
+            )
+    try:
+        current_api = audience.api(current_supergraph)
+    except (SupergraphError, ContractError) as error:
+        raise CheckInputError(f"the current supergraph: {error}") from None
     proposed = [
         replace(source, sdl=proposed_sdl) if source.name == name else source for source in sources
     ]
     composition = compose(proposed)
     if composition.errors or composition.supergraph_sdl is None:
-        return CheckReport(name, tuple((error.code, error.message) for error in composition.errors))
-    proposed_api = _api_schema(composition.supergraph_sdl, "the proposed composition")
+        errors = tuple((error.code, error.message) for error in composition.errors)
+        return CheckReport(name, errors, audience=audience)
+    try:
+        proposed_api = audience.api(composition.supergraph_sdl)
+    except ContractError as error:
+        # The proposal leaves the contract nothing (its last tagged field went, say).
+        return CheckReport(name, (("CONTRACT_EMPTY", str(error)),), audience=audience)
     invalid = tuple(invalid_operations(proposed_api, operations or {}))
     return CheckReport(
         name,
         changes=tuple(diff_schemas(current_api, proposed_api)),
         operations_checked=len(operations or {}),
         invalid_operations=invalid,
+        audience=audience,
     )
-
-
-def _api_schema(supergraph_sdl: str | None, what: str) -> GraphQLSchema:
-    if supergraph_sdl is None:
-        raise CheckInputError(f"{what} does not compose: fix it before checking a change")
-    return load_supergraph(supergraph_sdl).api_schema
 
 
 def invalid_operations(

@@ -138,7 +138,7 @@ class UsageStore:
             if added:
                 # In key order: routers (or --workers) flushing the same hour at once
                 # lock the rows they share in one order, so they wait, never deadlock.
-                rows = [
+                count_rows: list[dict[str, object]] = [
                     {
                         "hour": hour,
                         "operation_id": key.operation_id,
@@ -161,7 +161,7 @@ class UsageStore:
                         ],
                         set_={"count": counts.c.count + statement.excluded.count},
                     ),
-                    rows,
+                    count_rows,
                 )
 
     async def uses(self, coordinates: Iterable[str], since: datetime) -> list[Use]:

@@ -227,3 +227,45 @@ def test_what_each_breaking_change_breaks(
     code, path, input_field = change
     breaking = Change("BREAKING", code, path, "", input_field)
     assert affected_coordinates(breaking) == coordinates
+
+
+def test_a_contract_check_sees_what_partners_lose(
+    tmp_path: Path, products_sdl: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Untagging `Product.price` changes nothing in the full API but removes it from the
+    partner contract: checked through the contract it is BREAKING and the partner's
+    persisted operation using it is invalid; tagging `weight` adds it there."""
+    untagged = products_sdl.replace('price: Money! @tag(name: "partner")', "price: Money!", 1)
+    assert untagged != products_sdl
+    assert _check(tmp_path, untagged, "--json") == 0
+    assert _json(capsys)["changes"] == []
+    manifest = tmp_path / "partner.json"
+    operations = [
+        {"id": "prices", "body": "{ products(first: 2) { edges { node { price { amount } } } } }"},
+        {"id": "names", "body": "{ products(first: 2) { edges { node { name } } } }"},
+    ]
+    manifest.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+    partner = ["--include-tag", "partner", "--operations", str(manifest), "--json"]
+    assert _check(tmp_path, untagged, *partner) == 1
+    report = _json(capsys)
+    assert report["contract"] == {"includeTags": ["partner"], "excludeTags": []}
+    # Money, reachable only through price, leaves the contract with it.
+    assert [(c["severity"], c["code"], c["path"]) for c in report["changes"]] == [
+        ("BREAKING", "TYPE_REMOVED", "Money"),
+        ("BREAKING", "FIELD_REMOVED", "Product.price"),
+    ]
+    assert [op["id"] for op in report["operations"]["invalid"]] == ["prices"]
+    tagged = products_sdl.replace(
+        PRODUCT_WEIGHT, PRODUCT_WEIGHT.replace("Int!", 'Int! @tag(name: "partner")'), 1
+    )
+    assert _check(tmp_path, tagged, "--include-tag", "partner", "--json") == 0
+    assert [(c["severity"], c["path"]) for c in _json(capsys)["changes"]] == [
+        ("SAFE", "Product.weight")
+    ]
+    # A tag nothing carries is a usage problem, not a verdict.
+    assert _check(tmp_path, products_sdl, "--include-tag", "nope") == 2
+    assert "no element carries" in capsys.readouterr().err

@@ -81,6 +81,11 @@ def test_every_kind_of_report_matches_the_schema(
     (change,) = used["changes"]
     assert change["usage"][0]["clientName"] == "partner-app"
 
+    # Through a contract: `contract` names its tags.
+    partner = _report(tmp_path, removed, capsys, "--json", "--include-tag", "partner")
+    assert partner["contract"] == {"includeTags": ["partner"], "excludeTags": []}
+    assert partner["result"] == "PASS"  # productById is not in the partner API
+
 
 def test_a_report_outside_the_schema_is_refused() -> None:
     """The schema can fail: a change without severity, or with another one, is refused."""
