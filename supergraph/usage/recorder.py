@@ -70,6 +70,7 @@ class UsageRecorder:
         self._pending_texts: dict[tuple[str, str | None], None] = {}
         self._pending_bytes = 0
         self._stored: set[str] = set()
+        self._stored_hour: datetime | None = None
         """Operation ids already in the store (their coordinates are not sent again)."""
         self._store: UsageStore | None = None
         self._task: asyncio.Task[None] | None = None
@@ -122,6 +123,12 @@ class UsageRecorder:
             return 0
         counts, self._counts = self._counts, {}
         texts, self._pending_texts, self._pending_bytes = self._pending_texts, {}, 0
+        hour = hour_of(self._clock())
+        if hour != self._stored_hour:
+            # Once an hour every operation is written again (a no-op when present): one
+            # pruned meanwhile (`supergraph usage --prune-older-than`) comes back.
+            self._stored.clear()
+            self._stored_hour = hour
         try:
             described = await asyncio.to_thread(self._described, list(texts))
             scale = 1 / self.settings.sample_rate
@@ -137,7 +144,7 @@ class UsageRecorder:
             }
             if self._store is None:
                 self._store = await UsageStore.open(self.settings.store)
-            await self._store.add(hour_of(self._clock()), new, added)
+            await self._store.add(hour, new, added)
         except Exception as error:
             self.flush_failures += 1
             logger.warning("usage reporting: flush failed, kept for the next one: %s", error)

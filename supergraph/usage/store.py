@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     func,
     select,
 )
@@ -203,6 +204,12 @@ class UsageStore:
         out.sort(key=lambda u: (-u.count, u.client_name, u.client_version, u.operation_id))
         return out
 
+    async def prune(self, before: datetime) -> tuple[int, int]:
+        """Forget what was counted before `before` (retention): (count rows, operations)
+        deleted. A router that sends a pruned operation again stores it again within
+        the hour (its recorder forgets what it stored every hour)."""
+        return await _prune(self.engine, before)
+
     async def coordinate_counts(self, since: datetime) -> dict[str, int]:
         """Requests per coordinate since `since`."""
         async with self.engine.connect() as connection:
@@ -245,6 +252,17 @@ class UsageStore:
             per_client = out.setdefault(day, {})
             per_client[client] = per_client.get(client, 0) + int(count)
         return dict(sorted(out.items()))
+
+
+async def _prune(engine: AsyncEngine, before: datetime) -> tuple[int, int]:
+    """Delete the counts of hours before `before`, then the operations no count names."""
+    async with engine.begin() as connection:
+        gone = await connection.execute(delete(counts).where(counts.c.hour < hour_of(before)))
+        still = select(counts.c.operation_id).distinct()
+        orphans = await connection.execute(
+            delete(operations).where(operations.c.operation_id.not_in(still))
+        )
+    return gone.rowcount, orphans.rowcount
 
 
 def _order(key: CountKey) -> tuple[str, str, str, str]:

@@ -480,3 +480,53 @@ def test_routers_flushing_the_same_hour_at_once_add_up_on_postgresql() -> None:
         failures, counts = _run(scenario(dsn))  # type: ignore[misc]
     assert failures == [0, 0, 0, 0]
     assert counts == {"Query.shared": 4 * len(clients)}
+
+
+def test_prune_forgets_old_hours_and_the_operations_only_they_counted(
+    tmp_path: Path, dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    _record(dsn, '{ product(upc: "1") { name } }', "web", now)
+    _record(dsn, '{ product(upc: "1") { name } }', "web", now - timedelta(days=100))
+    _record(dsn, '{ search(text: "x") { __typename } }', "old-app", now - timedelta(days=100))
+    assert main(["usage", "--usage", dsn, "--window", "365d", "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)["coordinates"]
+    assert (before["Query.product"], before["Query.search"]) == (2, 1)
+    assert main(["usage", "--usage", dsn, "--prune-older-than", "90d"]) == 0
+    # Two hourly rows of 100 days ago; the search operation was counted only then.
+    assert "pruned 2 hourly count(s) and 1 operation(s)" in capsys.readouterr().out
+    assert main(["usage", "--usage", dsn, "--window", "365d", "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)["coordinates"]
+    assert after["Query.product"] == 1 and "Query.search" not in after
+
+
+def test_a_running_recorder_stores_a_pruned_operation_again_within_the_hour(
+    tmp_path: Path,
+) -> None:
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    now = [datetime(2026, 1, 1, 10, 5, tzinfo=UTC)]
+
+    async def scenario() -> list[int]:
+        recorder = UsageRecorder(
+            UsageSettings(store=dsn, flush_interval=3600), _describe, clock=lambda: now[0]
+        )
+        store = await UsageStore.open(dsn)
+        try:
+            seen = []
+            recorder.record("a", None, "web", "1")
+            await recorder.flush()
+            await store.prune(now[0] + timedelta(hours=2))  # everything so far goes
+            for moment in (now[0].replace(minute=25), now[0].replace(hour=11)):  # same, next hour
+                now[0] = moment
+                recorder.record("a", None, "web", "1")
+                await recorder.flush()
+                uses = await store.uses(["Query.a"], now[0] - timedelta(hours=3))
+                seen.append(sum(u.count for u in uses))
+            await recorder.aclose()
+            return seen
+        finally:
+            await store.close()
+
+    # Within the hour its coordinates are unknown (the row is gone); the next hour the
+    # recorder writes the operation again and both counts since the prune are found.
+    assert _run(scenario()) == [0, 2]
