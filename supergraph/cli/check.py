@@ -119,7 +119,7 @@ def _check(args: argparse.Namespace) -> CheckReport:
             with store_errors("registry"):
                 sources, current = asyncio.run(_from_registry(args.registry, args.graph))
         else:
-            configs = parse_config(args.config.read_text(encoding="utf-8"))
+            configs = parse_config(_config_text(args.config))
             sources = [load_source(config, args.config.parent) for config in configs]
             current = _current(args.supergraph)
         operations = dict(load_manifest(args.operations).by_id) if args.operations else None
@@ -140,6 +140,18 @@ def _check(args: argparse.Namespace) -> CheckReport:
         RegistryError,
     ) as error:
         raise _Usage(str(error)) from None
+
+
+def _config_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        # A supergraph file does not hold its subgraphs' SDL: the proposal is composed
+        # with the others, from a composition config or the registry.
+        raise _Usage(
+            f"cannot read {path}: {error.strerror} (the other subgraphs come from "
+            "--config or --registry; --supergraph only names what clients use now)"
+        ) from None
 
 
 def _proposed(name: str, schema: str) -> str:
