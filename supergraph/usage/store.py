@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from supergraph.dsn import open_engine
 
@@ -100,10 +101,32 @@ class Use:
         }
 
 
+IN_CHUNK = 5_000
+"""Operation ids per `IN (...)`: asyncpg takes at most 32,767 parameters a statement, and
+a widely used type can be used by more distinct operations than that."""
+
+
 class UsageStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._upsert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._operations: dict[str, tuple[str, frozenset[str]]] | None = None
+        """Every stored operation's name and coordinates, read once by the first question:
+        a command asks many (one per change or deprecated element) of one snapshot."""
+
+    async def _described(
+        self, connection: AsyncConnection
+    ) -> dict[str, tuple[str, frozenset[str]]]:
+        if self._operations is None:
+            rows = (await connection.execute(select(operations))).mappings()
+            self._operations = {
+                row["operation_id"]: (
+                    row["operation_name"],
+                    frozenset(json.loads(row["coordinates"])),
+                )
+                for row in rows
+            }
+        return self._operations
 
     @classmethod
     async def open(cls, dsn: str) -> UsageStore:
@@ -169,34 +192,30 @@ class UsageStore:
         """Who used any of `coordinates` since `since`, most requests first."""
         wanted = set(coordinates)
         async with self.engine.connect() as connection:
-            ops = (await connection.execute(select(operations))).mappings().all()
             hits = {
-                row["operation_id"]: (
-                    row["operation_name"],
-                    tuple(sorted(wanted & set(json.loads(row["coordinates"])))),
-                )
-                for row in ops
+                op_id: (name, tuple(sorted(wanted & used)))
+                for op_id, (name, used) in (await self._described(connection)).items()
+                if wanted & used
             }
-            hits = {op_id: hit for op_id, hit in hits.items() if hit[1]}
-            if not hits:
-                return []
-            statement = (
-                select(
-                    counts.c.client_name,
-                    counts.c.client_version,
-                    counts.c.operation_id,
-                    counts.c.persisted_id,
-                    func.sum(counts.c.count),
+            rows: list[Any] = []
+            for chunk in _chunks(list(hits)):  # an operation is in one chunk: sums whole
+                statement = (
+                    select(
+                        counts.c.client_name,
+                        counts.c.client_version,
+                        counts.c.operation_id,
+                        counts.c.persisted_id,
+                        func.sum(counts.c.count),
+                    )
+                    .where(counts.c.operation_id.in_(chunk), counts.c.hour >= hour_of(since))
+                    .group_by(
+                        counts.c.client_name,
+                        counts.c.client_version,
+                        counts.c.operation_id,
+                        counts.c.persisted_id,
+                    )
                 )
-                .where(counts.c.operation_id.in_(list(hits)), counts.c.hour >= hour_of(since))
-                .group_by(
-                    counts.c.client_name,
-                    counts.c.client_version,
-                    counts.c.operation_id,
-                    counts.c.persisted_id,
-                )
-            )
-            rows = (await connection.execute(statement)).all()
+                rows += (await connection.execute(statement)).all()
         out = [
             Use(name, version, op_id, hits[op_id][0], persisted, int(total), hits[op_id][1])
             for name, version, op_id, persisted, total in rows
@@ -213,10 +232,7 @@ class UsageStore:
     async def coordinate_counts(self, since: datetime) -> dict[str, int]:
         """Requests per coordinate since `since`."""
         async with self.engine.connect() as connection:
-            ops = {
-                row["operation_id"]: json.loads(row["coordinates"])
-                for row in (await connection.execute(select(operations))).mappings()
-            }
+            ops = {op_id: used for op_id, (_, used) in (await self._described(connection)).items()}
             statement = (
                 select(counts.c.operation_id, func.sum(counts.c.count))
                 .where(counts.c.hour >= hour_of(since))
@@ -234,17 +250,17 @@ class UsageStore:
         `coordinates` since `since`."""
         wanted = set(coordinates)
         async with self.engine.connect() as connection:
-            ops = {
-                row["operation_id"]
-                for row in (await connection.execute(select(operations))).mappings()
-                if wanted & set(json.loads(row["coordinates"]))
-            }
-            if not ops:
-                return {}
-            statement = select(
-                counts.c.hour, counts.c.client_name, counts.c.client_version, counts.c.count
-            ).where(counts.c.operation_id.in_(list(ops)), counts.c.hour >= hour_of(since))
-            rows = (await connection.execute(statement)).all()
+            ops = [
+                op_id
+                for op_id, (_, used) in (await self._described(connection)).items()
+                if wanted & used
+            ]
+            rows: list[Any] = []
+            for chunk in _chunks(ops):
+                statement = select(
+                    counts.c.hour, counts.c.client_name, counts.c.client_version, counts.c.count
+                ).where(counts.c.operation_id.in_(chunk), counts.c.hour >= hour_of(since))
+                rows += (await connection.execute(statement)).all()
         out: dict[str, dict[str, int]] = {}
         for hour, name, version, count in rows:
             day = hour.date().isoformat()
@@ -252,6 +268,10 @@ class UsageStore:
             per_client = out.setdefault(day, {})
             per_client[client] = per_client.get(client, 0) + int(count)
         return dict(sorted(out.items()))
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[start : start + IN_CHUNK] for start in range(0, len(ids), IN_CHUNK)]
 
 
 async def _prune(engine: AsyncEngine, before: datetime) -> tuple[int, int]:

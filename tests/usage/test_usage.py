@@ -510,23 +510,57 @@ def test_a_running_recorder_stores_a_pruned_operation_again_within_the_hour(
         recorder = UsageRecorder(
             UsageSettings(store=dsn, flush_interval=3600), _describe, clock=lambda: now[0]
         )
+
+        async def used() -> int:
+            # A store per question, as each command opens one (it reads operations once).
+            store = await UsageStore.open(dsn)
+            try:
+                return sum(u.count for u in await store.uses(["Query.a"], now[0] - timedelta(3)))
+            finally:
+                await store.close()
+
+        recorder.record("a", None, "web", "1")
+        await recorder.flush()
         store = await UsageStore.open(dsn)
-        try:
-            seen = []
+        await store.prune(now[0] + timedelta(hours=2))  # everything so far goes
+        await store.close()
+        seen = []
+        for moment in (now[0].replace(minute=25), now[0].replace(hour=11)):  # same, next hour
+            now[0] = moment
             recorder.record("a", None, "web", "1")
             await recorder.flush()
-            await store.prune(now[0] + timedelta(hours=2))  # everything so far goes
-            for moment in (now[0].replace(minute=25), now[0].replace(hour=11)):  # same, next hour
-                now[0] = moment
-                recorder.record("a", None, "web", "1")
-                await recorder.flush()
-                uses = await store.uses(["Query.a"], now[0] - timedelta(hours=3))
-                seen.append(sum(u.count for u in uses))
-            await recorder.aclose()
-            return seen
-        finally:
-            await store.close()
+            seen.append(await used())
+        await recorder.aclose()
+        return seen
 
     # Within the hour its coordinates are unknown (the row is gone); the next hour the
     # recorder writes the operation again and both counts since the prune are found.
     assert _run(scenario()) == [0, 2]
+
+
+@pytest.mark.postgres
+def test_a_type_used_by_more_operations_than_a_statement_takes_parameters() -> None:
+    """40,000 distinct operations use `Product` (clients inlining literals make that
+    many): asyncpg takes at most 32,767 parameters a statement, so asking who used it
+    must not put every operation id in one IN list."""
+    from supergraph.usage.store import CountKey
+
+    total = 40_000
+    hour = datetime.now(UTC)
+    described = {f"op{i}": ("", frozenset({"Product", f"Query.f{i % 7}"})) for i in range(total)}
+    added = {CountKey(f"op{i}", "web" if i % 2 else "ios", "1", ""): 1 for i in range(total)}
+
+    async def scenario(dsn: str) -> tuple[int, int, dict[str, dict[str, int]]]:
+        store = await UsageStore.open(dsn)
+        try:
+            await store.add(hour, described, added)
+            uses = await store.uses(["Product"], hour - timedelta(days=1))
+            daily = await store.daily(["Product"], hour - timedelta(days=1))
+        finally:
+            await store.close()
+        return len(uses), sum(u.count for u in uses), daily
+
+    with fresh_database("usage_wide") as dsn:
+        count, requests, daily = _run(scenario(dsn))  # type: ignore[misc]
+    assert (count, requests) == (total, total)
+    assert daily == {hour.date().isoformat(): {"ios 1": total // 2, "web 1": total // 2}}
