@@ -192,3 +192,40 @@ async def _operation_names(dsn: str) -> set[str]:
     finally:
         await store.close()
     return {u.operation_name for u in uses}
+
+
+def test_operations_over_websockets_are_recorded_with_their_client(
+    tmp_path: Path, greetings: str
+) -> None:
+    """graphql-transport-ws clients name themselves in the upgrade request or, as
+    graphql-ws's connectionParams, in connection_init: both are counted like HTTP
+    requests (a breaking change used only over WebSockets must not look unused)."""
+    from websockets.asyncio.client import connect
+
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    router = _router(tmp_path, greetings, f"  store: {dsn}\n")
+
+    async def over_websocket(headers: dict[str, str], params: dict[str, str]) -> object:
+        url = router.url.replace("http://", "ws://") + "/graphql"
+        async with connect(
+            url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers=headers,  # type: ignore[list-item]
+        ) as socket:
+            await socket.send(json.dumps({"type": "connection_init", "payload": params}))
+            assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "connection_ack"
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": "query Ws { world }"}}
+            await socket.send(json.dumps(subscribe))
+            answer = json.loads(await asyncio.wait_for(socket.recv(), 30))
+            assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "complete"
+            return answer["payload"]
+
+    try:
+        router.wait_healthy()
+        upgrade = {"apollographql-client-name": "ws-app", "apollographql-client-version": "2"}
+        assert asyncio.run(over_websocket(upgrade, {})) == {"data": {"world": "earth"}}
+        params = {"apollographql-client-name": "ws-params", "apollographql-client-version": "5"}
+        assert asyncio.run(over_websocket({}, params)) == {"data": {"world": "earth"}}
+    finally:
+        assert router.stop() == 0
+    assert sorted(_uses(dsn, "Query.world")) == [("ws-app", "2", "", 1), ("ws-params", "5", "", 1)]
