@@ -71,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--operations", type=Path, help="persisted query manifest to validate exactly"
     )
     parser.add_argument(
+        "--new",
+        action="store_true",
+        help="NAME is a subgraph to add (not in the composition yet)",
+    )
+    parser.add_argument(
         "--include-tag",
         action="append",
         default=[],
@@ -124,7 +129,10 @@ def _check(args: argparse.Namespace) -> CheckReport:
             current = _current(args.supergraph)
         operations = dict(load_manifest(args.operations).by_id) if args.operations else None
         audience = Audience(tuple(args.include_tag), tuple(args.exclude_tag))
-        report = check_subgraph(sources, args.subgraph, proposed, current, operations, audience)
+        new_url = _new_url(args.subgraph, args.schema) if args.new else None
+        report = check_subgraph(
+            sources, args.subgraph, proposed, current, operations, audience, new_url
+        )
         if args.usage:
             with store_errors("usage store"):
                 report = asyncio.run(_with_usage(report, args.usage, args.window))
@@ -152,6 +160,14 @@ def _config_text(path: Path) -> str:
             f"cannot read {path}: {error.strerror} (the other subgraphs come from "
             "--config or --registry; --supergraph only names what clients use now)"
         ) from None
+
+
+def _new_url(name: str, schema: str) -> str:
+    """Where a new subgraph would be routed: its running service, else a placeholder
+    (the routing URL does not change the API schema)."""
+    if schema.startswith(("http://", "https://")):
+        return schema
+    return f"http://{name}.invalid/graphql"
 
 
 def _proposed(name: str, schema: str) -> str:

@@ -158,13 +158,21 @@ def check_subgraph(
     current_supergraph: str | None = None,
     operations: Mapping[str, str] | None = None,
     audience: Audience = EVERYONE,
+    new_url: str | None = None,
 ) -> CheckReport:
     """`current_supergraph`: the supergraph SDL clients use now (default: the
     composition of `sources` as they are); `operations`: persisted operations by id;
-    `audience`: whose API to compare (a contract's tag filter)."""
-    if name not in {source.name for source in sources}:
-        known = ", ".join(sorted(source.name for source in sources))
-        raise CheckInputError(f"no subgraph {name!r} in the composition (known: {known})")
+    `audience`: whose API to compare (a contract's tag filter); `new_url`: NAME is a
+    subgraph to add, at this routing URL."""
+    known = sorted(source.name for source in sources)
+    if new_url is not None:
+        if name in known:
+            raise CheckInputError(f"{name!r} is in the composition already: drop --new")
+    elif name not in known:
+        raise CheckInputError(
+            f"no subgraph {name!r} in the composition (known: {', '.join(known)}); "
+            "checking a subgraph to add: --new"
+        )
     if current_supergraph is None:
         current_supergraph = compose(sources).supergraph_sdl
         if current_supergraph is None:
@@ -178,6 +186,8 @@ def check_subgraph(
     proposed = [
         replace(source, sdl=proposed_sdl) if source.name == name else source for source in sources
     ]
+    if new_url is not None:
+        proposed.append(SubgraphSource(name, new_url, proposed_sdl))
     composition = compose(proposed)
     if composition.errors or composition.supergraph_sdl is None:
         errors = tuple((error.code, error.message) for error in composition.errors)

@@ -269,3 +269,35 @@ def test_a_contract_check_sees_what_partners_lose(
     # A tag nothing carries is a usage problem, not a verdict.
     assert _check(tmp_path, products_sdl, "--include-tag", "nope") == 2
     assert "no element carries" in capsys.readouterr().err
+
+
+def test_a_subgraph_to_add_is_checked_with_new(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new subgraph composes with the others: what it adds is SAFE; one that clashes
+    with them does not compose. Without --new an unknown name stays a usage problem
+    (a typo must not pass as an addition)."""
+    shipping = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
+        'import: ["@key"])\n'
+        "type Query { shippingZones: [String!]! }\n"
+    )
+    assert _check_named(tmp_path, "shipping", shipping, "--new", "--json") == 0
+    report = _json(capsys)
+    assert [(c["severity"], c["path"]) for c in report["changes"]] == [
+        ("SAFE", "Query.shippingZones")
+    ]
+    clash = shipping.replace("shippingZones: [String!]!", "me: String")
+    assert _check_named(tmp_path, "shipping", clash, "--new", "--json") == 1
+    assert _json(capsys)["composed"] is False
+    assert _check_named(tmp_path, "shipping", shipping) == 2
+    assert "checking a subgraph to add: --new" in capsys.readouterr().err
+    assert _check_named(tmp_path, "products", shipping, "--new") == 2
+    assert "in the composition already" in capsys.readouterr().err
+
+
+def _check_named(tmp_path: Path, name: str, sdl: str, *extra: str) -> int:
+    schema = tmp_path / f"{name}.graphql"
+    schema.write_text(sdl)
+    args = ["check", "--subgraph", name, "--schema", str(schema), "--config", str(CONFIG)]
+    return main([*args, *extra])
