@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(clients, dict):
             used = ", ".join(f"{c} {n}" for c, n in clients.items()) or "unused: may be removed"
             line += f"  {used}"
+            if entry.get("lastUsed"):
+                line += f" (last used {entry['lastUsed']})"
         print(line)
     return 0
 
@@ -112,6 +114,8 @@ async def _report(
                         clients[client] = clients.get(client, 0) + count
                 entry["clients"] = dict(sorted(clients.items(), key=lambda item: -item[1]))
                 entry["daily"] = daily
+                # The day of the last use in the window: how long it has been unused.
+                entry["lastUsed"] = max(daily) if daily else None
             out.append(entry)
     finally:
         if store is not None:

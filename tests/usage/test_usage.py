@@ -328,8 +328,13 @@ def test_usage_and_deprecations_commands(
         {"web 1.2": 1},
     )
     assert list(entry["daily"].values()) == [{"web 1.2": 1}]
+    today = datetime.now(UTC).date().isoformat()
+    assert entry["lastUsed"] == today
     assert main(["deprecations", "--supergraph", str(supergraph)]) == 0
     assert "Product.weight  (Use grams.)" in capsys.readouterr().out
+    assert main(["deprecations", "--supergraph", str(supergraph), "--usage", dsn]) == 0
+    out = capsys.readouterr().out
+    assert f"Product.weight  (Use grams.)  web 1.2 1 (last used {today})" in out
 
 
 def test_router_yaml_usage_reporting() -> None:
