@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -28,6 +29,8 @@ def store_errors(what: str) -> Iterator[None]:
         yield
     except DsnError:
         raise
+    except StoreError as error:
+        raise StoreError(f"{what}: {error}") from None
     except DBAPIError as error:
         # The driver's own message, without the SQL and SQLAlchemy's link.
         raise StoreError(f"{what}: {type(error.orig).__name__}: {error.orig}") from None
@@ -55,7 +58,14 @@ second CREATE fails ("already exists"). Looking again then finds them."""
 
 async def open_engine(dsn: str, metadata: MetaData) -> AsyncEngine:
     """An engine on `dsn` with `metadata`'s tables created (if they are not there)."""
-    engine = create_async_engine(engine_url(dsn))
+    url = engine_url(dsn)
+    if url.startswith("sqlite+aiosqlite:///"):
+        directory = Path(url.removeprefix("sqlite+aiosqlite:///")).parent
+        if not directory.is_dir():
+            # Said before aiosqlite starts its thread: after a failed connect that thread
+            # may still post to a loop asyncio.run has closed (a stray traceback).
+            raise StoreError(f"{dsn}: no directory {directory}")
+    engine = create_async_engine(url)
     try:
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
