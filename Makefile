@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv node-peers schema dev test bench-quick lint typecheck pytest format bench bench-micro clean
+.PHONY: venv node-peers schema dev test bench-quick lint typecheck pytest format bench bench-micro clean compiled clean-compiled
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,5 +70,15 @@ bench-quick: $(STAMP)
 bench-micro: $(STAMP)
 	$(BIN)/pytest -m benchmark -p no:cacheprovider tests/benchmarks
 
-clean:
+# Optional: the hot executor modules compiled with mypyc into supergraph/_compiled/
+# (needs gcc and the Python headers; about 30 s). Loaded only while every source it was
+# built from is unchanged (a stale build is refused); SUPERGRAPH_PURE_PYTHON=1 ignores
+# it; `supergraph version` says which path runs (bench/README.md, "mypyc build").
+compiled: $(STAMP)
+	$(BIN)/python scripts/build_compiled.py --out supergraph/_compiled
+
+clean-compiled:
+	rm -rf supergraph/_compiled
+
+clean: clean-compiled
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

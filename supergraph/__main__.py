@@ -1,4 +1,4 @@
-"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry, usage, deprecations, config.
+"""The `supergraph` command: dev, serve, compose, plan, token, lint, check, contract, publish, registry, usage, deprecations, config, version.
 
 Each subcommand lives in its own module under `supergraph.cli`, imported only
 when it runs, so `supergraph plan` never loads the HTTP stack.
@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "usage": "what clients used of the schema (from the routers' usage reporting)",
     "deprecations": "deprecated fields and who still uses them",
     "config": "check a router.yaml without starting (validate), print its JSON Schema (schema)",
+    "version": "print the version, Python and whether the hot modules run compiled (mypyc) or pure",
 }
 
 

@@ -54,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other subcommands never load the HTTP stack.
+    from supergraph import compiled
     from supergraph.http import logs
     from supergraph.http.admin import admin_config, for_app
     from supergraph.http.config import load_config
@@ -99,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     telemetry = load_config(args.config).telemetry if args.config else TelemetryConfig()
     logs.configure(telemetry.log_format)
     admin = admin_config(args.config, os.environ)
+    # Which build of the hot modules runs (`make compiled`): read by people and tests.
+    print(f"supergraph: executor modules: {compiled.status().describe()}", file=sys.stderr)
     if args.workers > 1:
         options = WorkerOptions(args.supergraph, args.config, args.hot_reload, args.reload_interval)
         return supervise(options, args.workers, args.host, args.port, admin)

@@ -43,7 +43,11 @@ def _slots(cls: type) -> tuple[str, ...]:
     if names is None:
         found: dict[str, None] = {}
         for base in cls.__mro__:
-            declared = base.__dict__.get("__slots__", ())
+            # A class compiled by mypyc (scripts/build_compiled.py) keeps no `__slots__`:
+            # its instance fields are listed in `__mypyc_attrs__`.
+            declared = base.__dict__.get("__slots__", ()) or base.__dict__.get(
+                "__mypyc_attrs__", ()
+            )
             for name in (declared,) if isinstance(declared, str) else declared:
                 if name not in ("__weakref__", "__dict__"):
                     found[name] = None

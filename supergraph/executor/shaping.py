@@ -57,6 +57,7 @@ from graphql import (
     OperationDefinitionNode,
     is_abstract_type,
 )
+from mypy_extensions import mypyc_attr
 
 from supergraph.errors import RESPONSE_VALIDATION_FAILED, UNAUTHORIZED_FIELD_OR_TYPE, graphql_error
 from supergraph.executor.denied_below import denied_keys, has_denied
@@ -121,6 +122,18 @@ class _Group:
     denied: bool | None = None
     """Whether a field below is denied (None: not looked yet; see `denied_below`)."""
 
+    def __reduce__(self) -> tuple[type[_Group], tuple[object, ...]]:
+        # Pickled back from compile processes as a constructor call, as the selections
+        # are: the mypyc build (scripts/build_compiled.py) cannot unpickle it otherwise.
+        return _Group, (
+            self.selection_sets,
+            self.key,
+            self.type_name,
+            self.entries,
+            self.others,
+            self.denied,
+        )
+
 
 _SCALAR: Final = 0
 """A built-in scalar other than Int: valid as it is when its class is `expected`."""
@@ -164,6 +177,18 @@ class _Shape:
     leaf_types: frozenset[type] = frozenset()
     """Scalars: the Python types every item of a list of them may have, None included
     when nullable (empty for custom scalars)."""
+
+    def __reduce__(self) -> tuple[type[_Shape], tuple[object, ...]]:
+        return _Shape, (
+            self.non_null,
+            self.kind,
+            self.item,
+            self.type_name,
+            self.enum_values,
+            self.object_type,
+            self.expected,
+            self.leaf_types,
+        )
 
 
 def _compile(field_type: GraphQLOutputType) -> _Shape:
@@ -228,6 +253,17 @@ class _Entry:
         self.special = special
         self.kind = -1 if special != _PLAIN or self.shape is None else self.shape.kind
         self.expected = None if self.shape is None else self.shape.expected
+
+    def __reduce__(self) -> tuple[type[_Entry], tuple[object, ...]]:
+        return _Entry, (
+            self.response_name,
+            self.name,
+            self.parent_type,
+            self.shape,
+            self.group,
+            self.introspection,
+            self.denied,
+        )
 
 
 # Bound on each schema-wide cache: keys come from validated documents (schema
@@ -298,6 +334,10 @@ class SchemaShapes:
         return None
 
 
+# Pickled back from compile processes with its state, so it must be creatable without
+# __init__: in the mypyc build (scripts/build_compiled.py) that takes this flag
+# (mypyc 2.4's `serializable=True` would also skip __init__ on ResponseShaper(...)).
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ResponseShaper:
     """Shapes responses for one operation; build once per plan and reuse."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLSchema, is_abstract_type
+from collections.abc import Iterable
+
+from graphql import GraphQLObjectType, GraphQLSchema, is_interface_type, is_union_type
 
 
 class PossibleTypes:
@@ -19,10 +21,17 @@ class PossibleTypes:
         if schema is None:
             return
         for name, named_type in schema.type_map.items():
-            if is_abstract_type(named_type):
-                self._possible[name] = frozenset(
-                    t.name for t in schema.get_possible_types(named_type)
-                )
+            # schema.get_possible_types, spelt out: it is typed as returning a list but
+            # gives a union's tuple, which the compiled build (scripts/build_compiled.py)
+            # refuses where a list is declared.
+            possible: Iterable[GraphQLObjectType]
+            if is_union_type(named_type):
+                possible = named_type.types
+            elif is_interface_type(named_type):
+                possible = schema.get_implementations(named_type).objects
+            else:
+                continue
+            self._possible[name] = frozenset(t.name for t in possible)
 
     def matches(self, typename: object, condition: str | None) -> bool:
         if condition is None or typename == condition:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from graphql import build_schema
 
 from supergraph.executor.representations import build_representation, representation_builder
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import RequiresField, RequiresInlineFragment, RequiresSelection
 from supergraph.types import JSONObject
 
-
-class _Types(PossibleTypes):
-    def __init__(self) -> None:
-        super().__init__()
-        self._possible["Node"] = frozenset({"Product", "User"})
-
-
-TYPES = _Types()
+# From a schema rather than a subclass: the compiled build (scripts/build_compiled.py)
+# makes PossibleTypes a native class, which interpreted classes cannot extend.
+TYPES = PossibleTypes(
+    build_schema(
+        """
+        type Query { node: Node }
+        interface Node { id: ID }
+        type Product implements Node { id: ID upc: String }
+        type User implements Node { id: ID }
+        """
+    )
+)
 
 FLAT: tuple[RequiresSelection, ...] = (
     RequiresInlineFragment(
