@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from supergraph import compiled
+from tests.http.serve_process import ServeProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -182,3 +183,27 @@ def test_a_named_build_folder_without_a_build_is_refused(tmp_path: Path) -> None
     done = _run([PYTHON, "-c", "import supergraph"], _env(SUPERGRAPH_COMPILED_DIR=str(tmp_path)))
     assert done.returncode != 0
     assert "no manifest.json there" in done.stderr
+
+
+def test_a_served_router_says_it_runs_compiled_and_answers(
+    build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(compiled.PURE_ENV, raising=False)
+    monkeypatch.setenv(compiled.DIR_ENV, str(build))
+    router = ServeProcess(tmp_path, "--supergraph", str(ROOT / "schema.graphql"))
+    try:
+        router.wait_healthy()
+        answer = router.query("{ __typename }")
+        assert answer.json() == {"data": {"__typename": "Query"}}
+    finally:
+        router.stop()
+    modules = len(_expected_modules())
+    line = (
+        f"executor modules: compiled with mypyc {_mypy_version()}: {modules} modules from {build}"
+    )
+    assert line in router.stderr
+
+
+def _mypy_version() -> str:
+    manifest = json.loads((Path(os.environ[compiled.DIR_ENV]) / compiled.MANIFEST).read_text())
+    return str(manifest["mypy"])

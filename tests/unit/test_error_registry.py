@@ -33,6 +33,9 @@ NOT_CODES = {
     "SUBGRAPHS_REQUIRE_IDENTITY",
     "SUPERGRAPH_DEV_KEY",
     "SUPERGRAPH_ENV",
+    "SUPERGRAPH_PURE_PYTHON",  # compiled.py: the pure modules beside a mypyc build
+    "SUPERGRAPH_COMPILED_DIR",
+    "EXT_SUFFIX",  # sysconfig's extension-module suffix
     "SUPERGRAPH_REGISTRY",
     "NATS_URL",
     "SUBGRAPHS_DATA_DIR",
