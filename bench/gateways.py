@@ -12,6 +12,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 NODE = BENCH / "node"
 VENV_BIN = ROOT / ".venv" / "bin"
+COMPILED_BUILD = ROOT / "supergraph" / "_compiled"  # `make compiled`
 
 # Our router forwards the client's x-user-id to every subgraph, as the peers do
 # (the bundled subgraphs take the caller from that header).
@@ -100,7 +101,11 @@ class Gateway:
     def env(self) -> dict[str, str]:
         if self.key == "grafbase":
             return {"NO_COLOR": "1"}
-        return {} if self.ours else {"NODE_ENV": "production"}
+        if self.key == "ours-compiled":
+            # `make compiled` first: a missing or stale build stops the router at start.
+            return {"SUPERGRAPH_PURE_PYTHON": "", "SUPERGRAPH_COMPILED_DIR": str(COMPILED_BUILD)}
+        # Every other `ours` is the pure-Python reference, whatever is built.
+        return {"SUPERGRAPH_PURE_PYTHON": "1"} if self.ours else {"NODE_ENV": "production"}
 
     @property
     def cwd(self) -> Path:
@@ -114,6 +119,7 @@ GATEWAYS: dict[str, Gateway] = {
         Gateway("ours-w2", "supergraph (ours) --workers 2"),
         Gateway("ours-nodedup", "supergraph (ours), traffic_shaping.deduplicate_query: false"),
         Gateway("ours-aiohttp", "supergraph (ours), traffic_shaping.http_client: aiohttp"),
+        Gateway("ours-compiled", "supergraph (ours), hot modules compiled (make compiled)"),
         Gateway("apollo", "@apollo/gateway 2.14.4"),
         Gateway("hive", "@graphql-hive/gateway 2.15.1"),
         Gateway("hive-nodedup", "@graphql-hive/gateway 2.15.1, deduplicateInflightRequests: false"),
