@@ -145,13 +145,16 @@ class UsageStore:
         add to `hour`'s rows, in one transaction."""
         async with self.engine.begin() as connection:
             if new_operations:
+                # In id order, as the counts below: two routers storing the same new
+                # operations met in opposite orders would each hold one the other's
+                # insert waits for (a deadlock on PostgreSQL).
                 rows = [
                     {
                         "operation_id": op_id,
                         "operation_name": name,
                         "coordinates": json.dumps(sorted(coordinates)),
                     }
-                    for op_id, (name, coordinates) in new_operations.items()
+                    for op_id, (name, coordinates) in sorted(new_operations.items())
                 ]
                 await connection.execute(
                     self._upsert(operations).on_conflict_do_nothing(

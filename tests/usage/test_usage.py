@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from graphql import GraphQLSchema, build_schema, parse
 
@@ -483,6 +484,50 @@ def test_routers_flushing_the_same_hour_at_once_add_up_on_postgresql() -> None:
         failures, counts = _run(scenario(dsn))  # type: ignore[misc]
     assert failures == [0, 0, 0, 0]
     assert counts == {"Query.shared": 4 * len(clients)}
+
+
+@pytest.mark.postgres
+def test_routers_storing_the_same_new_operations_at_once_do_not_deadlock() -> None:
+    """Another router's flush holds operation `a` (its insert is not committed yet) and
+    will insert `b` next; our flush met `b` before `a`. Inserted in first-seen order,
+    ours would hold `b` and wait for `a` while the other waits for `b`: a deadlock
+    PostgreSQL ends by failing one flush. In operation-id order ours waits for `a`
+    first, holding nothing the other needs."""
+
+    async def scenario(dsn: str) -> None:
+        store = await UsageStore.open(dsn)
+        other = await asyncpg.connect(dsn)
+        insert = (
+            "INSERT INTO usage_operations (operation_id, operation_name, coordinates)"
+            " VALUES ($1, 'Q', '[]') ON CONFLICT DO NOTHING"
+        )
+        try:
+            async with other.transaction():
+                await other.execute(insert, "a")
+                ours = asyncio.create_task(
+                    store.add(
+                        datetime.now(UTC),
+                        {"b": ("Q", frozenset({"Query.b"})), "a": ("Q", frozenset({"Query.a"}))},
+                        {},
+                    )
+                )
+                for _ in range(500):  # until our flush waits for the other's row lock
+                    waiting = await other.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    if waiting or ours.done():
+                        break
+                    await asyncio.sleep(0.01)
+                assert not ours.done(), ours
+                await other.execute(insert, "b")
+            await ours
+        finally:
+            await other.close()
+            await store.close()
+
+    with fresh_database("usage_new_ops") as dsn:
+        _run(scenario(dsn))
 
 
 def test_prune_forgets_old_hours_and_the_operations_only_they_counted(
