@@ -3,6 +3,7 @@ opening one with its tables (the registry's and the usage store's)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +48,14 @@ def engine_url(dsn: str) -> str:
             return "postgresql+asyncpg://" + dsn.removeprefix(prefix)
     if dsn.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
         return dsn
-    raise DsnError(f"expected sqlite:///PATH or postgresql://..., not {dsn!r}")
+    raise DsnError(f"expected sqlite:///PATH or postgresql://..., not {redacted(dsn)!r}")
+
+
+def redacted(dsn: str) -> str:
+    """`dsn` with its password hidden (`***`), for messages: a DSN the router refuses may
+    still be a real one with a typo in its scheme."""
+    # The password runs from the user's `:` to the netloc's last `@` (it may hold `@`).
+    return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", dsn)
 
 
 CREATE_ATTEMPTS = 3

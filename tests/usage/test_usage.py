@@ -367,6 +367,11 @@ def test_router_yaml_usage_reporting() -> None:
     ]:
         with pytest.raises(ConfigError, match=message):
             parse_config({"usage_reporting": bad})
+    # A refused DSN is echoed without its password.
+    with pytest.raises(ConfigError) as refused:
+        parse_config({"usage_reporting": {"store": "mysql://bob:s3cr@t@db/usage"}})
+    assert "s3cr" not in str(refused.value)
+    assert "mysql://bob:***@db/usage" in str(refused.value)
 
 
 def _without(sdl: str, field: str) -> str:
