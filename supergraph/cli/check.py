@@ -229,14 +229,20 @@ async def _with_usage(report: CheckReport, dsn: str, days: float) -> CheckReport
     return replace(report, usage=UsageWindow(days, tuple(uses)))
 
 
+MAX_WINDOW_DAYS = 36500.0
+"""A hundred years: a window reaching before year 1 overflows datetime."""
+
+
 def window_days(text: str) -> float:
     unit = {"d": 1.0, "h": 1 / 24}.get(text[-1:])
     try:
         value = float(text[:-1]) * unit if unit is not None else float("nan")
     except ValueError:
         value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"a duration such as 30d or 12h, not {text!r}")
+    if not 0 < value <= MAX_WINDOW_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"a duration such as 30d or 12h, at most {MAX_WINDOW_DAYS:.0f}d, not {text!r}"
+        )
     return value
 
 

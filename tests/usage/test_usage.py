@@ -553,6 +553,18 @@ def test_prune_forgets_old_hours_and_the_operations_only_they_counted(
     assert after["Query.product"] == 1 and "Query.search" not in after
 
 
+@pytest.mark.parametrize("flag", ["--window", "--prune-older-than"])
+@pytest.mark.parametrize("duration", ["1e9d", "inf", "36501d", "0d"])
+def test_a_duration_past_a_hundred_years_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, duration: str
+) -> None:
+    """Before, `1e9d` or `inf` passed and overflowed timedelta: a traceback, exit 1."""
+    with pytest.raises(SystemExit) as exited:
+        main(["usage", "--usage", f"sqlite:///{tmp_path / 'u.db'}", flag, duration])
+    assert exited.value.code == 2
+    assert f"at most 36500d, not '{duration}'" in capsys.readouterr().err
+
+
 def test_a_running_recorder_stores_a_pruned_operation_again_within_the_hour(
     tmp_path: Path,
 ) -> None:
