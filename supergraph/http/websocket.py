@@ -340,6 +340,14 @@ class _Connection:
                     await self.socket.close(code, reason)
 
 
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _hashed(payload: JSONObject) -> bool:
     extensions = payload.get("extensions")
     return isinstance(extensions, dict) and "persistedQuery" in extensions
@@ -348,7 +356,9 @@ def _hashed(payload: JSONObject) -> bool:
 def _with_payload(headers: RequestHeaders, payload: object) -> RequestHeaders:
     """The upgrade request's headers with the `connection_init` payload's on top (but
     the forwarding headers: only the proxy that made the upgrade request names the
-    client, forwarded.py)."""
+    client, forwarded.py). An entry no HTTP header could carry (not Latin-1) is left
+    out, as other entries that are not strings: the payload is the client's free-form
+    connectionParams, valid per graphql-transport-ws, so it does not close the socket."""
     if not isinstance(payload, Mapping):
         return headers
     extra: dict[str, str] = {}
@@ -359,6 +369,8 @@ def _with_payload(headers: RequestHeaders, payload: object) -> RequestHeaders:
                 isinstance(name, str)
                 and isinstance(value, str)
                 and name.lower() not in FORWARDING_HEADERS
+                and _latin1(name)
+                and _latin1(value)
             ):
                 extra[name.lower()] = value
     if not extra:

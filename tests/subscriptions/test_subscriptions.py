@@ -279,6 +279,17 @@ async def test_a_token_in_connection_init_is_verified_and_the_identity_forwarded
         assert anonymous.status_code == 401
 
 
+async def test_a_connection_init_entry_no_header_can_carry_is_left_out() -> None:
+    """connectionParams are the client's free-form JSON: a value (or name) that is not
+    Latin-1 cannot be a request header, so it is ignored; before, encoding it killed
+    the connection without a close code."""
+    init = {"apollographql-client-name": "caf€", "x-ok": "yes", "headers": {"x-€": "1"}}
+    async with stack() as running, ws_client(running.ws_url, init) as client:
+        assert await client.receive() == {"type": "connection_ack"}
+        await client.subscribe("a", SUBSCRIPTION, {"id": "1"})
+        assert await client.receive() == {"id": "a", "type": "next", "payload": event("1", "PLACED")}
+
+
 async def test_an_expiring_token_ends_the_subscription_with_a_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
