@@ -77,6 +77,7 @@ from supergraph.pipeline.incremental import (
     Subsequent,
     failed_part,
     initial_part,
+    nulls_held,
     subsequent_part,
     unsent,
 )
@@ -510,6 +511,14 @@ class _Delivery:
                 ancestors = [e for e in errors if _above(e.get("path"), path)]
                 above.extend(e for e in ancestors if all(e is not a for a in above))
                 mine.extend(ancestors)
+            if (
+                data is not None
+                and self.landed is not None
+                and nulls_held(_at(self.data, path), data)
+            ):
+                # v0.2: the null stops at the fragment, which fails; neither the client
+                # nor the copy nested fragments and the actual cost read takes its data.
+                data = None
             fresh_errors = [e for e in mine if id(e) not in self.reported]
             self.reported.update(map(id, mine))
             fresh = None

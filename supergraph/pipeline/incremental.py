@@ -171,6 +171,27 @@ def _below(held: object, value: object, at: ResponsePath) -> list[tuple[Response
     return []
 
 
+def nulls_held(held: object, data: JSONObject) -> bool:
+    """Whether a null in a fragment's `data` for one object lands on an object or list
+    the client holds already (`held`: the client's data at that object), as when a
+    deferred non-null field fails under a field the first part sent. graphql-js
+    17.0.0-alpha.9 stops such a null at the fragment: the fragment fails (`completed`
+    with its errors, none of its data sent), the client keeps what it holds."""
+    if not isinstance(held, dict):
+        return False
+    return any(_nulls(held[key], value) for key, value in data.items() if key in held)
+
+
+def _nulls(held: object, value: object) -> bool:
+    if value is None:
+        return isinstance(held, dict | list)
+    if isinstance(held, dict) and isinstance(value, dict):
+        return nulls_held(held, value)
+    if isinstance(held, list) and isinstance(value, list) and len(held) == len(value):
+        return any(_nulls(mine, theirs) for mine, theirs in zip(held, value, strict=True))
+    return False
+
+
 def _items(done: Delivered) -> list[JSONObject]:
     """`incremental` entries of one object completed with data: one per `subPath`, each
     error in the entry nearest its path (the first entry when none is under it)."""

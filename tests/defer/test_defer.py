@@ -101,6 +101,14 @@ ALL_HELD = {"nothing new"}
 NULLS = """query { products { upc ... @defer(label: "reviews") { reviews { body } } } }"""
 """p3's review body (non-null) is null: without @defer the null reaches `data`."""
 
+HELD_NULLED = """query { product(upc: "p3") { upc }
+  ... @defer(label: "a") { product(upc: "p3") { reviews { body } } } }"""
+"""The fragment's non-null body nulls `product`, which the client holds already: the
+null cannot reach it, the fragment fails instead (graphql-js)."""
+HELD_LIST_NULLED = """query { products { upc }
+  ... @defer(label: "a") { products { reviews { body } } } }"""
+"""The same through a list: p3's null reaches the list item (and the list) the client holds."""
+
 
 def undeferred(query: str) -> str:
     return re.sub(r"@defer(\([^)]*\))?", "", query)
@@ -509,6 +517,20 @@ async def test_the_current_format_delivers_each_field_once(name: str) -> None:
     fields = delivered_fields(parts)
     assert sorted(path for path, count in Counter(fields).items() if count > 1) == [], parts
     assert canonical(merged(parts)) == canonical(whole["data"])
+
+
+@pytest.mark.parametrize("query", [HELD_NULLED, HELD_LIST_NULLED])
+async def test_a_null_reaching_what_the_client_holds_fails_the_fragment(query: str) -> None:
+    """graphql-js 17.0.0-alpha.9: the null cannot take back what the first part sent;
+    the fragment is completed with its errors and sends none of its data, so the
+    client keeps what it holds and no field reaches it twice."""
+    async with defer_stack() as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, query, accept=CURRENT_ACCEPT)
+    assert [part.get("incremental") for part in parts[1:]] == [None]
+    [completed] = parts[-1]["completed"]
+    assert [e["message"] for e in completed["errors"]] == ["review body unavailable"]
+    assert sorted(path for path, n in Counter(delivered_fields(parts)).items() if n > 1) == []
+    assert merged(parts) == parts[0]["data"]
 
 
 async def test_new_fields_under_an_object_the_client_holds_come_at_their_sub_path() -> None:

@@ -22,7 +22,14 @@ import httpx
 import pytest
 
 from tests.defer.stack import CURRENT_ACCEPT, DeferStack, canonical, defer_stack, deferred, merged
-from tests.defer.test_defer import CASES, NESTED_UNDER_NULL, NULLS, OVERLAPS
+from tests.defer.test_defer import (
+    CASES,
+    HELD_LIST_NULLED,
+    HELD_NULLED,
+    NESTED_UNDER_NULL,
+    NULLS,
+    OVERLAPS,
+)
 from tests.subscriptions.clients import NODE_DIR
 
 pytestmark = pytest.mark.node
@@ -32,6 +39,8 @@ SHAPES = {
     **OVERLAPS,
     "a null in a deferred fragment": NULLS,
     "nested under a null": NESTED_UNDER_NULL,
+    "a null reaching an object held": HELD_NULLED,
+    "a null reaching a list item held": HELD_LIST_NULLED,
 }
 
 Event = tuple[Any, ...]

@@ -25,7 +25,7 @@ from tests.defer.stack import (
     merged,
     multipart_parts,
 )
-from tests.defer.test_defer import STOCK, plain, undeferred
+from tests.defer.test_defer import HELD_NULLED, STOCK, plain, undeferred
 from tests.subscriptions.clients import multipart_parts as subscription_parts
 from tests.subscriptions.clients import sse_events
 from tests.subscriptions.stack import SUBSCRIPTION, event, stack, until
@@ -160,6 +160,19 @@ async def test_the_actual_cost_counts_no_object_of_a_fragment_that_came_back_nul
         text = await metrics(client, stack)
         # 3 products, and the 2 reviews of p1 and of p2 (p3's item is null): 7.
         assert metric(text, "cost_actual_sum") == 7
+
+
+async def test_the_actual_cost_counts_what_the_client_holds_when_a_fragment_fails() -> None:
+    """v0.2: p3's failed body fails the fragment instead of nulling `product`, which the
+    client holds: the actual cost counts that product, as the client's data has it."""
+    async with defer_stack(DEMAND) as stack, httpx.AsyncClient() as client:
+        parts = await deferred(client, stack.url, HELD_NULLED, accept=CURRENT_ACCEPT)
+        assert parts[0]["data"] == {"product": {"upc": "p3"}}
+        assert "errors" in parts[-1]["completed"][0]
+        text = await metrics(client, stack)
+        # The held product, once per selection of it (the cost walks the operation's
+        # selections over the data); nulled in the copy, it was 0.
+        assert metric(text, "cost_actual_sum") == 2
 
 
 async def test_enforce_refuses_a_deferred_operation_before_any_fetch() -> None:
