@@ -287,7 +287,11 @@ async def test_a_connection_init_entry_no_header_can_carry_is_left_out() -> None
     async with stack() as running, ws_client(running.ws_url, init) as client:
         assert await client.receive() == {"type": "connection_ack"}
         await client.subscribe("a", SUBSCRIPTION, {"id": "1"})
-        assert await client.receive() == {"id": "a", "type": "next", "payload": event("1", "PLACED")}
+        assert await client.receive() == {
+            "id": "a",
+            "type": "next",
+            "payload": event("1", "PLACED"),
+        }
 
 
 async def test_an_expiring_token_ends_the_subscription_with_a_code(
