@@ -395,9 +395,9 @@ class _Delivery:
         self.landed: Callable[[int], bool] | None = None
         """Set for incrementalSpec=v0.2 only (each field sent once: parts hold only what
         the client lacks): whether every fetch a fragment needs has landed.
-        Such a fragment is shaped when its parent part goes out, and not announced at
-        all when the client holds all of it (graphql-js announces only fragments with
-        fields of their own)."""
+        Such a fragment is shaped when its parent part goes out, and not announced on
+        an object whose fields the client holds all of (graphql-js announces only
+        fragments with fields of their own), `lacking`."""
         self.shaped: dict[tuple[int, ResponsePath], JSONObject] = {}
         """Objects of fragments shaped when announced, by fragment id and path (their
         parts reuse them)."""
@@ -455,8 +455,9 @@ class _Delivery:
                 runtime = self.runtime(fragment, raw) if isinstance(raw, dict) else None
                 if runtime is not None:
                     found.append((path, runtime))
-            if found and not self.held(fragment, found):
-                pending = [Pending(str(next(self.ids)), fragment, *at) for at in found]
+            lacking = self.lacking(fragment, found)
+            if lacking:
+                pending = [Pending(str(next(self.ids)), fragment, *at) for at in lacking]
                 self.expected[fragment.id] = pending
                 announced.extend(pending)
             else:
@@ -465,28 +466,35 @@ class _Delivery:
                 announced.extend(self.announce(fragment.id))
         return announced
 
-    def held(self, fragment: DeferredFragment, objects: list[tuple[ResponsePath, str]]) -> bool:
-        """v0.2: the fragment's fetches have all landed, and the client holds every field
-        it selects on each of its objects (no error either). Its shaped objects are kept
-        for its part when it has something new."""
+    def lacking(
+        self, fragment: DeferredFragment, objects: list[tuple[ResponsePath, str]]
+    ) -> list[tuple[ResponsePath, str]]:
+        """The objects to announce the fragment on: all of them, but in v0.2, once the
+        fragment's fetches have all landed (with no error), only those the client lacks
+        a field of (graphql-js decides per object: one whose fields it all holds, e.g.
+        under an empty list, gets no `pending`). Their shaped objects are kept for its
+        part. A fragment with nested fragments is announced on all of its objects or
+        none: its nested ones are announced once, when it completes."""
         if self.landed is None or not self.landed(fragment.id) or self.errors.get(fragment.id):
-            return False
+            return objects
         shaper = self.layout.fragments[fragment.id]
         shaped: dict[tuple[int, ResponsePath], JSONObject] = {}
-        held = True
+        lacking: list[tuple[ResponsePath, str]] = []
         for path, runtime in objects:
             raw = _at(self.outcome.data, path)
             errors: list[JSONObject] = []
             if not isinstance(raw, dict):
-                return False
+                return objects
             data = shaper.shape_at(runtime, raw, self.variables, errors, path)
             if data is None or errors:
-                return False
+                return objects
             shaped[(fragment.id, path)] = data
-            held = held and not unsent(_at(self.data, path), data)
-        if not held:
-            self.shaped.update(shaped)
-        return held
+            if unsent(_at(self.data, path), data):
+                lacking.append((path, runtime))
+        if lacking and self.children.get(fragment.id):
+            lacking = objects
+        self.shaped.update((key, shaped[key]) for key in ((fragment.id, p) for p, _ in lacking))
+        return lacking
 
     def complete(self, fragment: int, objects: list[Pending]) -> list[Delivered]:
         errors = self.errors.pop(fragment, [])

@@ -1,6 +1,6 @@
 """Three small Strawberry subgraphs for the router's @defer tests: `products`
 (the root fields, `Product.name`/`price`, a union, the mutation `rename`),
-`reviews` (`Product.reviews`;
+`reviews` (`Product.reviews`, and `Product.featured`: p1's reviews, none for the others;
 product p3's review has a null `body`, a non-null field) and `inventory`
 (`Product.inStock`, answered only while the test's gate is open: a slow subgraph
 the test controls without timing; the mutation `restock`, also held by the gate). Mutations record their
@@ -111,11 +111,20 @@ class ReviewedProduct:
 
     @strawberry.field
     def reviews(self) -> list[Review]:
-        return [Review(id=strawberry.ID(f"{self.upc}-r{i}"), stars=i) for i in (1, 2)]
+        return _reviews(self.upc)
+
+    @strawberry.field
+    def featured(self) -> list[Review]:
+        """p1's reviews; none for the others (an empty list beside full ones)."""
+        return _reviews(self.upc) if self.upc == "p1" else []
 
     @classmethod
     def resolve_reference(cls, upc: strawberry.ID) -> ReviewedProduct:
         return cls(upc=upc)
+
+
+def _reviews(upc: str) -> list[Review]:
+    return [Review(id=strawberry.ID(f"{upc}-r{i}"), stars=i) for i in (1, 2)]
 
 
 def reviews_schema() -> strawberry.federation.Schema:

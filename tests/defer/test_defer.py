@@ -108,6 +108,10 @@ null cannot reach it, the fragment fails instead (graphql-js)."""
 HELD_LIST_NULLED = """query { products { upc }
   ... @defer(label: "a") { products { reviews { body } } } }"""
 """The same through a list: p3's null reaches the list item (and the list) the client holds."""
+PER_OBJECT = """query { products { upc featured { id }
+  ... @defer(label: "f") { featured { body } } } }"""
+"""Only p1 has featured reviews: the client lacks something of the fragment on p1
+alone, so only p1 is announced (graphql-js decides per object)."""
 
 
 def undeferred(query: str) -> str:

@@ -29,6 +29,7 @@ from tests.defer.test_defer import (
     NESTED_UNDER_NULL,
     NULLS,
     OVERLAPS,
+    PER_OBJECT,
 )
 from tests.subscriptions.clients import NODE_DIR
 
@@ -41,6 +42,7 @@ SHAPES = {
     "nested under a null": NESTED_UNDER_NULL,
     "a null reaching an object held": HELD_NULLED,
     "a null reaching a list item held": HELD_LIST_NULLED,
+    "announced per object": PER_OBJECT,
 }
 
 Event = tuple[Any, ...]

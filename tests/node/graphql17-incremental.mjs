@@ -11,7 +11,8 @@ import { buildSchema, parse, experimentalExecuteIncrementally } from 'graphql17'
 const schema = buildSchema(`
   directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT
   type Query { products: [Product!]! product(upc: ID!): Product search: [SearchResult!]! }
-  type Product { upc: ID! name: String! price: Int! reviews: [Review!]! inStock: Boolean! }
+  type Product { upc: ID! name: String! price: Int! reviews: [Review!]!
+    featured: [Review!]! inStock: Boolean! }
   type Review { id: ID! stars: Int body: String! }
   type Article { id: ID! title: String! }
   union SearchResult = Product | Article
@@ -32,6 +33,7 @@ const product = (upc) => ({
   price: 10 * (UPCS.indexOf(upc) + 1),
   inStock: upc !== 'p2',
   reviews: [1, 2].map((i) => review(upc, i)),
+  featured: upc === 'p1' ? [1, 2].map((i) => review(upc, i)) : [],
 });
 const rootValue = {
   products: UPCS.map(product),
