@@ -425,7 +425,10 @@ class GraphQLEndpoint:
             else:
                 found = await self._authenticate(headers, shared)
                 request = decoded.request(
-                    found.claims, found.subgraph_headers, found.subgraph_headers_by_name
+                    found.claims,
+                    found.subgraph_headers,
+                    found.subgraph_headers_by_name,
+                    found.headers_now,
                 )
             if router.usage is not None:
                 request = with_client(request, decoded, headers, router.usage.settings)

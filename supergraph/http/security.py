@@ -24,7 +24,7 @@ headers, so they share one authentication (`SharedAuthentication`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
@@ -53,7 +53,7 @@ from supergraph.http.config_values import ConfigError
 from supergraph.http.headers import RESERVED, HeaderRules, parse_headers
 from supergraph.http.jwt_config import fold
 from supergraph.http.request import RequestHeaders
-from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.request import GraphQLRequest, SubgraphHeaders
 
 IDENTITY_HEADER: Final = "x-supergraph-identity"
 SECURITY_KEYS: Final = frozenset({"authentication", "authorization", "identity", "headers"})
@@ -151,6 +151,8 @@ class SecurityContext:
     claims: Claims | None
     subgraph_headers: Mapping[str, str] | None
     subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None
+    headers_now: Callable[[], SubgraphHeaders] | None = None
+    """The subgraph headers with an identity token signed now (GraphQLRequest.headers_now)."""
 
     def on(self, graphql_request: GraphQLRequest) -> GraphQLRequest:
         """`graphql_request` with these claims and subgraph headers."""
@@ -159,6 +161,7 @@ class SecurityContext:
             claims=self.claims,
             subgraph_headers=self.subgraph_headers,
             subgraph_headers_by_name=self.subgraph_headers_by_name,
+            headers_now=self.headers_now,
         )
 
 
@@ -220,11 +223,47 @@ class EdgeSecurity:
             if self._identity is not None:
                 for_subgraph[self._identity_header] = common[self._identity_header]
             by_name[name] = for_subgraph
-        return SecurityContext(claims, common or None, by_name or None)
+        if self._identity is None:
+            return SecurityContext(claims, common or None, by_name or None)
+        now = _IdentityNow(self._identity, self._identity_header, claims, common, by_name)
+        return SecurityContext(claims, common or None, by_name or None, now)
 
     async def aclose(self) -> None:
         if self._verifier is not None:
             await self._verifier.aclose()
+
+
+class _IdentityNow:
+    """A request's subgraph headers with the identity token as of now: the same
+    mappings while theirs is the one `IdentityTokens` hands out (it re-signs at half
+    its lifetime), so a subscription's event costs a dictionary lookup; copies with
+    the new token after that (never changed once handed out)."""
+
+    __slots__ = ("_by_name", "_claims", "_common", "_header", "_tokens")
+
+    def __init__(
+        self,
+        tokens: IdentityTokens,
+        header: str,
+        claims: Claims | None,
+        common: dict[str, str],
+        by_name: dict[str, Mapping[str, str]],
+    ) -> None:
+        self._tokens = tokens
+        self._header = header
+        self._claims = claims
+        self._common = common
+        self._by_name = by_name
+
+    def __call__(self) -> SubgraphHeaders:
+        header = self._header
+        token = self._tokens.token_for(self._claims)
+        if self._common[header] != token:
+            self._common = {**self._common, header: token}
+            self._by_name = {
+                name: {**headers, header: token} for name, headers in self._by_name.items()
+            }
+        return self._common, self._by_name or None
 
 
 class SharedAuthentication:

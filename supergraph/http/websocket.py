@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 import orjson
@@ -47,6 +47,7 @@ from supergraph.errors import (
     BAD_REQUEST,
     MAX_SUBSCRIPTIONS_PER_CONNECTION_EXCEEDED,
     SERVICE_UNAVAILABLE,
+    UNAUTHENTICATED,
     graphql_error,
 )
 from supergraph.http.config import RouterConfig
@@ -137,7 +138,6 @@ class _Connection:
         usage reporting), as a request's headers name it over HTTP."""
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._sending = asyncio.Lock()
-        self._context: Any = None
 
     async def serve(self) -> None:
         keep_alive: asyncio.Task[None] | None = None
@@ -200,7 +200,7 @@ class _Connection:
         if security is None:
             return True
         try:
-            self._context = await security.context(headers)
+            await security.context(headers)
         except AuthError as error:
             await self._close(FORBIDDEN, f"Forbidden: {error.reason}"[:120])
             return False
@@ -242,14 +242,18 @@ class _Connection:
             error = graphql_error(str(bad), code=BAD_REQUEST)
             await self._send({"id": operation_id, "type": "error", "payload": [error]})
             return
-        context = self._context
-        request = (
-            decoded.request(
-                context.claims, context.subgraph_headers, context.subgraph_headers_by_name
-            )
-            if context is not None
-            else decoded.request()
-        )
+        request = decoded.request()
+        security = self.app.security
+        if security is not None:
+            # Each operation is authenticated as an HTTP request is: the token may have
+            # expired since connection_init, and the identity token signed then too.
+            try:
+                context = await security.context(self.client_headers)
+            except AuthError as refused:
+                error = graphql_error(refused.reason, code=UNAUTHENTICATED)
+                await self._send({"id": operation_id, "type": "error", "payload": [error]})
+                return
+            request = context.on(request)
         persisted = self.app.persisted
         if persisted.applies(decoded.document_id, decoded.extensions):
             # The same policy as over HTTP: a hash or an id becomes its query, an

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from auth import Claims
-from supergraph.pipeline.request import GraphQLRequest
+from supergraph.pipeline.request import GraphQLRequest, SubgraphHeaders
 
 
 class BadRequest(Exception):
@@ -35,6 +35,7 @@ class Decoded:
         claims: Claims | None = None,
         subgraph_headers: Mapping[str, str] | None = None,
         subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None = None,
+        headers_now: Callable[[], SubgraphHeaders] | None = None,
     ) -> GraphQLRequest:
         return GraphQLRequest(
             self.query,
@@ -45,6 +46,7 @@ class Decoded:
             subgraph_headers=subgraph_headers,
             subgraph_headers_by_name=subgraph_headers_by_name,
             claims=claims,
+            headers_now=headers_now,
             apollo_query_plan=self.apollo_plan,
         )
 

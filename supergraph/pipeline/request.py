@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from auth import Claims
+
+SubgraphHeaders: TypeAlias = tuple[Mapping[str, str] | None, Mapping[str, Mapping[str, str]] | None]
+"""`subgraph_headers` and `subgraph_headers_by_name`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,10 @@ class GraphQLRequest:
     """Per subgraph name: the headers for that subgraph instead of `subgraph_headers`."""
     claims: Claims | None = None
     """The caller's verified claims (None: anonymous); authorization decides on them."""
+    headers_now: Callable[[], SubgraphHeaders] | None = None
+    """The subgraph headers as of now, for work long after the request came (a
+    subscription's events): the router-signed identity token in them expires
+    (`identity.ttl`), this gives one that has not. None: the headers above stay valid."""
     client: ClientIdentity | None = None
     """Who sent it, for usage reporting (set by the edge only when usage is recorded)."""
     apollo_query_plan: bool = False

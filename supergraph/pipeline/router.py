@@ -413,9 +413,14 @@ class Router:
             by_name.get(primary.service_name, headers) if by_name is not None else headers,
         )
 
+        headers_now = request.headers_now
+
         async def run_event(event: JSONObject) -> JSONObject:
+            # An event may come long after the request: its entity fetches carry an
+            # identity token signed now, not the request's, which may have expired.
+            now, now_by_name = (headers, by_name) if headers_now is None else headers_now()
             outcome = await self._executor.execute_event(
-                primary, event, planned.rest, values, headers, by_name
+                primary, event, planned.rest, values, now, now_by_name
             )
             errors = outcome.errors
             data = await self._shaping.shape(prepared.shaper, outcome.data, values, errors, None)

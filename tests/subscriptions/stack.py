@@ -87,6 +87,18 @@ async def until(condition: Callable[[], bool], what: str, seconds: float = 10.0)
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _recording(name: str, app: Starlette, feed: Feed) -> Any:
+    """`app`, noting the headers of each HTTP request in `feed.fetches`."""
+
+    async def recorded(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            feed.fetches.append((name, headers))
+        await app(scope, receive, send)
+
+    return recorded
+
+
 @asynccontextmanager
 async def subgraphs(feed: Feed) -> AsyncIterator[str]:
     """The three subgraphs served; the composed supergraph SDL."""
@@ -97,7 +109,8 @@ async def subgraphs(feed: Feed) -> AsyncIterator[str]:
             ("products", products_schema()),
             ("accounts", accounts_schema()),
         ):
-            url = await stack.enter_async_context(serve(subgraph_app(schema)))
+            app = _recording(name, subgraph_app(schema), feed)
+            url = await stack.enter_async_context(serve(app))
             sources.append(SubgraphSource(name, f"{url}/graphql", sdl_of(schema)))
         composition = compose(sources)
         assert composition.supergraph_sdl is not None, composition.errors

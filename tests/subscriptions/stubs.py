@@ -25,6 +25,8 @@ class Feed:
     opened: int = 0
     headers: list[dict[str, str]] = field(default_factory=list)
     """The upgrade request's headers of each subscription."""
+    fetches: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    """(subgraph, headers) of each HTTP request the subgraphs answered (entity fetches)."""
     dropping: set[str] = field(default_factory=set)
     """Orders whose subscriptions close their WebSocket abruptly (a subgraph failure)."""
 
