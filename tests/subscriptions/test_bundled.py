@@ -9,14 +9,15 @@ the graphql-transport-ws client and gets the same events."""
 from __future__ import annotations
 
 import secrets
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from auth import TokenVerifier, VerifierSettings
+from auth import TokenSigner, TokenVerifier, VerifierSettings
 from auth.dev import (
     DEV_KEY_ENV,
     ROUTER_ISSUER,
@@ -35,7 +36,7 @@ from tests.http.loopback import serve
 from tests.kit.bundled import graph_names, with_urls
 from tests.loaders.backends import Backend
 from tests.subscriptions.clients import apollo_client, read_line, ws_client
-from tests.subscriptions.stack import router, until
+from tests.subscriptions.stack import Stack, router, until
 from tests.subscriptions.stubs import Feed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,15 +52,17 @@ PLACE = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id sta
 CANCEL = "mutation($id: ID!) { cancelOrder(input: {id: $id}) { status } }"
 
 
-async def test_order_status_events_through_the_router_carry_fields_from_four_subgraphs(
+@asynccontextmanager
+async def bundled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streams: Streams
-) -> None:
+) -> AsyncIterator[tuple[Stack, TokenSigner]]:
+    """The bundled subgraphs (SQLite, real JetStream, identity checked) behind the
+    router; a signer of tokens the router accepts."""
     monkeypatch.setenv(DEV_KEY_ENV, str(tmp_path / "dev.pem"))
     key = load_or_create_dev_key()
     settings = VerifierSettings(
         keys=(dev_verification_key(key),), issuer=(ROUTER_ISSUER,), audience=(SUBGRAPH_AUDIENCE,)
     )
-    token = dev_token_signer(key).sign(USER)
     backend = Backend("sqlite", tmp_path)
     supergraph = (ROOT / "schema.graphql").read_text(encoding="utf-8")
     config = {
@@ -80,17 +83,29 @@ async def test_order_status_events_through_the_router_carry_fields_from_four_sub
         running = await exits.enter_async_context(
             router(with_urls(supergraph, urls), Feed(), config)
         )
-        http = await exits.enter_async_context(
-            httpx.AsyncClient(timeout=60, headers={"authorization": f"Bearer {token}"})
+        yield running, dev_token_signer(key)
+
+
+async def post_as(running: Stack, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=60, headers=headers) as http:
+        response = await http.post(
+            f"{running.url}/graphql", json={"query": query, "variables": variables}
         )
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    return body
+
+
+async def test_order_status_events_through_the_router_carry_fields_from_four_subgraphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streams: Streams
+) -> None:
+    async with AsyncExitStack() as exits:
+        running, signer = await exits.enter_async_context(bundled(tmp_path, monkeypatch, streams))
+        token = signer.sign(USER)
 
         async def post(query: str, **variables: Any) -> dict[str, Any]:
-            response = await http.post(
-                f"{running.url}/graphql", json={"query": query, "variables": variables}
-            )
-            body: dict[str, Any] = response.json()
-            assert "errors" not in body, body
-            return body
+            return await post_as(running, token, query, **variables)
 
         upc = product_upc(1)
         items = [{"productUpc": upc, "quantity": 1}]
@@ -138,3 +153,57 @@ async def test_order_status_events_through_the_router_carry_fields_from_four_sub
             await until(lambda: running.upstream.connections == 1, "Apollo's upstream to close")
             await client.send({"id": "s", "type": "complete"})
             await until(lambda: running.upstream.connections == 0, "the upstream to close")
+
+
+PLACED = """subscription {
+  orderPlaced { id status user { name } items { quantity product { name } } }
+}"""
+STOCK = "subscription ($upc: String!) { stockChanged(upc: $upc) { upc name quantity } }"
+
+
+async def test_order_placed_is_for_staff_and_stock_changed_follows_a_reservation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streams: Streams
+) -> None:
+    async with bundled(tmp_path, monkeypatch, streams) as (running, signer):
+        customer = signer.sign(USER)
+        staff = signer.sign("1", ["orders:read"])
+        upc = product_upc(2)
+        # A customer may not follow every order: refused by the router (orderPlaced
+        # is @requiresScopes orders:read), no upstream opened.
+        async with ws_client(running.ws_url, {"Authorization": f"Bearer {customer}"}) as client:
+            assert await client.receive() == {"type": "connection_ack"}
+            await client.subscribe("p", PLACED, {})
+            refused = await client.receive()
+            assert refused["type"] == "error", refused
+            codes = [error["extensions"]["code"] for error in refused["payload"]]
+            assert codes == ["UNAUTHORIZED_FIELD_OR_TYPE"]
+            assert running.upstream.connections == 0
+        async with ws_client(running.ws_url, {"Authorization": f"Bearer {staff}"}) as client:
+            assert await client.receive() == {"type": "connection_ack"}
+            await client.subscribe("s", STOCK, {"upc": upc})
+            first = await client.receive()
+            assert first["id"] == "s" and "errors" not in first["payload"], first
+            before = first["payload"]["data"]["stockChanged"]
+            assert before["upc"] == upc and before["name"]  # name: from products
+            await client.subscribe("p", PLACED, {})
+            await until(lambda: running.upstream.connections == 2, "both upstreams to open")
+            items = [{"productUpc": upc, "quantity": 2}]
+            key = secrets.token_hex(6)
+            placed = await post_as(
+                running, customer, PLACE, input={"idempotencyKey": key, "items": items}
+            )
+            order = placed["data"]["placeOrder"]["id"]
+            seen: dict[str, Any] = {}
+            while len(seen) < 2:  # one event of each, in whichever order they come
+                message = await client.receive()
+                assert message["type"] == "next" and "errors" not in message["payload"], message
+                seen.setdefault(message["id"], message["payload"]["data"])
+            new = seen["p"]["orderPlaced"]
+            assert new["id"] == order and new["user"]["name"]  # user.name: from accounts
+            [item] = new["items"]
+            assert item["quantity"] == 2 and item["product"]["name"] == before["name"]
+            after = seen["s"]["stockChanged"]
+            assert after == {**before, "quantity": before["quantity"] - 2}
+            await client.send({"id": "p", "type": "complete"})
+            await client.send({"id": "s", "type": "complete"})
+            await until(lambda: running.upstream.connections == 0, "the upstreams to close")
