@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
 
@@ -390,13 +390,17 @@ class ResponseShaper:
         errors: list[JSONObject],
         introspection: JSONObject | None = None,
         budget: int | None = None,
+        pause: Callable[[], int] | None = None,
     ) -> JSONObject | None:
         """The client's `data`; appends value-completion errors (invalid values, nulls
         in non-null positions) to `errors`. With a `budget` (fields), a run that would
-        complete more raises ShapingOverBudget, `errors` as they were."""
+        complete more raises ShapingOverBudget, `errors` as they were; with `pause`
+        too, it calls `pause()` instead, which returns the next budget (a thread
+        shaping at low priority steps aside there: pipeline/fresh.py)."""
         run = _Shaping(self, variables, errors, introspection or {})
         start = sys.maxsize if budget is None else budget
         run.left = start
+        run.pause = pause
         reported = len(errors)
         try:
             result = run.shape_object(self._root_type, data, self._root, None)
@@ -405,7 +409,7 @@ class ResponseShaper:
             raise
         finally:
             # Racy between threads, and only an estimate: a lost update is harmless.
-            work = start - run.left
+            work = start - run.left + run.granted
             if work > self.work:
                 self.work = work
         return None if result is _INVALID else result  # type: ignore[return-value]
@@ -613,8 +617,10 @@ class _Shaping:
         "condition_key",
         "errors",
         "explained",
+        "granted",
         "introspection",
         "left",
+        "pause",
         "shaper",
         "variables",
     )
@@ -636,6 +642,10 @@ class _Shaping:
         """Built on the first null that needs an error (the failure path only)."""
         self.left = sys.maxsize
         """The budget left, in fields: each object shaped takes its collected fields."""
+        self.pause: Callable[[], int] | None = None
+        """Called when the budget runs out (instead of stopping): the next budget."""
+        self.granted = 0
+        """Fields the budget got from `pause` (so the work done stays known)."""
 
     def shape_object(
         self, runtime: _Runtime, value: JSONObject, group: _Group, path: _Path
@@ -647,7 +657,12 @@ class _Shaping:
         left = self.left - len(entries)
         self.left = left
         if left < 0:
-            raise ShapingOverBudget
+            pause = self.pause
+            if pause is None:
+                raise ShapingOverBudget
+            more = pause()
+            self.granted += more
+            self.left = left + more
         out: JSONObject = {}
         # The common cases (scalars of the right JSON type, objects of a concrete type,
         # lists of them) are completed inline: this loop runs for every object of the

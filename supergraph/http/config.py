@@ -38,6 +38,7 @@ from supergraph.limits import MAX_RECURSION, OperationLimits, count_limits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.demand_control import DemandControlOptions
 from supergraph.pipeline.entity_cache import EntityCacheOptions
+from supergraph.pipeline.fresh import FreshOperationsOptions
 from supergraph.pipeline.persisted.store import DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_SIZE
 from supergraph.pipeline.subgraphs import DEFAULT_MAX_RESPONSE_BYTES
 from supergraph.usage.recorder import UsageSettings
@@ -175,6 +176,8 @@ class ComputeJobsConfig:
     processes: int | None = None
     """Child processes compiling fresh operations (0: a thread of the router process;
     None: 1, or 0 under `--workers`, whose processes already use the cores)."""
+    fresh_operations: FreshOperationsOptions | None = field(default_factory=FreshOperationsOptions)
+    """`compute_jobs.fresh_operations`: their admission and priority (None: off)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,7 +442,7 @@ def _usage_reporting(top: Mapping[str, object]) -> UsageSettings | None:
 
 
 def _compute_jobs(top: Mapping[str, object]) -> ComputeJobsConfig:
-    s = v.section(top, "compute_jobs", {"processes"})
+    s = v.section(top, "compute_jobs", {"processes", "fresh_operations"})
     processes = s.get("processes")
     where = "compute_jobs.processes"
     if processes is not None and (
@@ -448,7 +451,35 @@ def _compute_jobs(top: Mapping[str, object]) -> ComputeJobsConfig:
         or not 0 <= processes <= MAX_COMPUTE_PROCESSES
     ):
         raise ConfigError(f"{where}: expected 0 to {MAX_COMPUTE_PROCESSES}, got {processes!r}")
-    return ComputeJobsConfig(processes)
+    return ComputeJobsConfig(processes, _fresh_operations(s))
+
+
+def _fresh_operations(compute: Mapping[str, object]) -> FreshOperationsOptions | None:
+    where = "compute_jobs.fresh_operations"
+    s = v.mapping(_or_empty(compute.get("fresh_operations")), where)
+    v.only(
+        s,
+        {field.name for field in dataclasses.fields(FreshOperationsOptions)} | {"enabled"},
+        f"{where}.",
+    )
+    if not v.boolean(s.get("enabled", True), f"{where}.enabled"):
+        return None
+    default = FreshOperationsOptions()
+    timeout = s.get("queue_timeout")
+    return FreshOperationsOptions(
+        concurrency_limit=v.optional_int(s.get("concurrency_limit"), f"{where}.concurrency_limit"),
+        max_queued=v.positive_int(s.get("max_queued", default.max_queued), f"{where}.max_queued"),
+        max_queued_per_client=v.positive_int(
+            s.get("max_queued_per_client", default.max_queued_per_client),
+            f"{where}.max_queued_per_client",
+        ),
+        queue_timeout=default.queue_timeout
+        if timeout is None
+        else v.duration(timeout, f"{where}.queue_timeout"),
+        yield_to_cached=v.boolean(
+            s.get("yield_to_cached", default.yield_to_cached), f"{where}.yield_to_cached"
+        ),
+    )
 
 
 def _or_empty(value: object) -> object:

@@ -27,6 +27,7 @@ from supergraph.http.demand_control import MAX_LIST_SIZE
 from supergraph.http.subscription_config import PROTOCOLS, SubscriptionConfig
 from supergraph.http.traffic_config import MAX_CAPACITY, RATE_LIMIT_KEYS
 from supergraph.limits import count_limits
+from supergraph.pipeline.fresh import FreshOperationsOptions
 from supergraph.pipeline.traffic import DEFAULT_KEY_PREFIX, BreakerSettings, RetrySettings
 from supergraph.usage.recorder import UsageSettings
 
@@ -278,6 +279,7 @@ _OUR_AUTH = Node(
     {"type": ["object", "array", "string", "number", "boolean", "null"]},
 )
 _USAGE = UsageSettings(store="")
+_FRESH = FreshOperationsOptions()
 
 _CACHE_ONE_SUBGRAPH = _obj(
     "One subgraph.",
@@ -837,6 +839,19 @@ TREE = _obj(
         processes=Node(
             "Child processes (0: a thread).",
             {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COMPUTE_PROCESSES},
+        ),
+        fresh_operations=_obj(
+            "Operations no cache holds: admitted in turn per client, below cached ones.",
+            enabled=_bool("Admission and priority on.", True),
+            concurrency_limit=_int(
+                "Compiled at once (null: one per compile process).", None, nullable=True
+            ),
+            max_queued=_int("Waiting, all clients.", _FRESH.max_queued),
+            max_queued_per_client=_int("Waiting, one client.", _FRESH.max_queued_per_client),
+            queue_timeout=_duration("Longest wait for a turn.", _FRESH.queue_timeout),
+            yield_to_cached=_bool(
+                "Their first shaping steps aside for cached requests.", _FRESH.yield_to_cached
+            ),
         ),
     ),
     usage_reporting=_obj(

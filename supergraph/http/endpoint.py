@@ -51,6 +51,7 @@ from supergraph.http import gc_tuning
 from supergraph.http.body import BodyTooLarge, ClientDisconnected, read_body
 from supergraph.http.config import RouterConfig
 from supergraph.http.csrf import csrf_message, is_preflighted
+from supergraph.http.forwarded import TrustedProxies
 from supergraph.http.graphiql import graphiql_html
 from supergraph.http.logs import ACCESS, access, field_text
 from supergraph.http.masking import mask_part, mask_subgraph_errors
@@ -152,6 +153,7 @@ class GraphQLEndpoint:
         self._metrics = metrics
         self._persisted = persisted
         self._max_body = config.limits.max_body_bytes
+        self._proxies = TrustedProxies(config.listen.forwarded_allow_ips)
         self._keep_alive = config.subscription.keep_alive_interval
         self._batching = config.batching
         self._mask = config.masks_errors_of if masks_any(config) else None
@@ -395,9 +397,11 @@ class GraphQLEndpoint:
         if router is None:
             raise Refused(503, "The supergraph is not loaded yet.", SERVICE_UNAVAILABLE)
         started = time.perf_counter()
+        # Fresh operations are admitted in turn per client address (pipeline/fresh.py).
+        address = self._proxies.client_of(headers)
         if self._persisted.applies(decoded.document_id, decoded.extensions):
             resolved = await self._persisted.resolve(
-                decoded.request(),
+                decoded.request(client_address=address),
                 document_id=decoded.document_id,
                 client_name=headers.get(self._client_header),
             )
@@ -421,7 +425,7 @@ class GraphQLEndpoint:
         else:
             # The usual case: the request is built once, with what security adds.
             if self._security is None:
-                request = decoded.request()
+                request = decoded.request(client_address=address)
             else:
                 found = await self._authenticate(headers, shared)
                 request = decoded.request(
@@ -429,6 +433,7 @@ class GraphQLEndpoint:
                     found.subgraph_headers,
                     found.subgraph_headers_by_name,
                     found.headers_now,
+                    address,
                 )
             if router.usage is not None:
                 request = with_client(request, decoded, headers, router.usage.settings)

@@ -176,6 +176,7 @@ def router_options(config: RouterConfig, metrics: Metrics | None = None) -> Rout
         plan_cache_bytes=plan_cache.max_bytes,
         limits=config.limits.operation_limits(),
         compute_processes=processes,
+        fresh_operations=config.compute_jobs.fresh_operations,
         usage=config.usage_reporting,
         demand_control=_demand_control(config, metrics),
         deduplicate_inbound=config.traffic.deduplicate_inbound,

@@ -36,6 +36,7 @@ class Decoded:
         subgraph_headers: Mapping[str, str] | None = None,
         subgraph_headers_by_name: Mapping[str, Mapping[str, str]] | None = None,
         headers_now: Callable[[], SubgraphHeaders] | None = None,
+        client_address: str | None = None,
     ) -> GraphQLRequest:
         return GraphQLRequest(
             self.query,
@@ -47,6 +48,7 @@ class Decoded:
             subgraph_headers_by_name=subgraph_headers_by_name,
             claims=claims,
             headers_now=headers_now,
+            client_address=client_address,
             apollo_query_plan=self.apollo_plan,
         )
 

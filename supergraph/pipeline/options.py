@@ -15,6 +15,7 @@ from supergraph.limits import OperationLimits
 from supergraph.pipeline.caches import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from supergraph.pipeline.compute import DEFAULT_MAX_QUEUED
 from supergraph.pipeline.demand_control import DemandControlOptions
+from supergraph.pipeline.fresh import FreshOperationsOptions
 from supergraph.pipeline.subscribe import SubscriptionOptions
 from supergraph.usage.recorder import UsageSettings
 
@@ -51,6 +52,9 @@ class RouterOptions:
     (compute_process.py); 0: on the worker thread. Served routers default to 1
     (router.yaml `compute_jobs.processes`); needs a supergraph loaded from SDL and a
     planner and validation rules importable by name, else the thread is used."""
+    fresh_operations: FreshOperationsOptions | None = field(default_factory=FreshOperationsOptions)
+    """With compute jobs on: how operations no cache holds are admitted and yield to
+    cached ones (fresh.py; router.yaml `compute_jobs.fresh_operations`); None: off."""
     usage: UsageSettings | None = None
     """router.yaml `usage_reporting`: record which schema elements operations use, per
     client (supergraph/usage/); None: off."""

@@ -34,6 +34,9 @@ class GraphQLRequest:
     (`identity.ttl`), this gives one that has not. None: the headers above stay valid."""
     client: ClientIdentity | None = None
     """Who sent it, for usage reporting (set by the edge only when usage is recorded)."""
+    client_address: str | None = None
+    """The client's address as the edge knows it (behind trusted proxies, the one they
+    forward for): fresh operations are admitted in turn per address (fresh.py)."""
     apollo_query_plan: bool = False
     """The plan, when included, goes in `extensions.apolloQueryPlan` (Apollo Router's
     key, for its `Apollo-Expose-Query-Plan: true` header), else `extensions.queryPlan`."""

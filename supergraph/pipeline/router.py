@@ -70,6 +70,7 @@ from supergraph.pipeline.compute import ComputeJobs
 from supergraph.pipeline.compute_process import ProcessSpec, RemoteJob
 from supergraph.pipeline.demand_control import DemandControl, Estimate
 from supergraph.pipeline.entity_cache import EntityCacheRuntime
+from supergraph.pipeline.fresh import ANONYMOUS, FreshOperations
 from supergraph.pipeline.inbound_dedup import InboundDeduplicator
 from supergraph.pipeline.incremental import LEGACY, IncrementalFormat
 from supergraph.pipeline.options import RouterOptions
@@ -142,6 +143,15 @@ class Router:
             supergraph, self.schema, self._planner, options.limits, self._shapes
         )
         self.jobs = ComputeJobs(options.compute_max_queued, self._process_spec())
+        admission = options.fresh_operations
+        self.fresh = (
+            None
+            if admission is None or not options.compute_jobs
+            else FreshOperations(
+                admission, admission.concurrency_limit or max(1, options.compute_processes)
+            )
+        )
+        """Fresh operations' admission and priority (fresh.py; None: off)."""
         self._shaping = Shaping(
             self.jobs if options.compute_jobs else None, options.loop_shaping_fields
         )
@@ -227,7 +237,29 @@ class Router:
             return request_error(
                 graphql_error("The request has no GraphQL query.", code=BAD_REQUEST)
             )
-        prepared = await self._prepare_request(query, request.operation_name, budget)
+        lane = self.fresh
+        if lane is None or budget is not None:
+            return await self._answer(request, query, allow_mutations, budget, streaming, defer)
+        if query in self.documents and (query, request.operation_name) in self.plans:
+            # Cached: what the fresh operations' work steps aside for (fresh.py).
+            with lane.cached():
+                return await self._answer(request, query, allow_mutations, None, streaming, defer)
+        return await self._answer(request, query, allow_mutations, None, streaming, defer, lane)
+
+    async def _answer(
+        self,
+        request: GraphQLRequest,
+        query: str,
+        allow_mutations: bool,
+        budget: WorkBudget | None,
+        streaming: bool,
+        defer: IncrementalFormat | None,
+        fresh: FreshOperations | None = None,
+    ) -> Response:
+        """`fresh`: the operation is not cached; its compilation waits for a slot there
+        and the first shaping of its answer steps aside for cached requests."""
+        admission = None if fresh is None else (fresh, request.client_address or ANONYMOUS)
+        prepared = await self._prepare_request(query, request.operation_name, budget, admission)
         if isinstance(prepared, GraphQLResponse):
             return prepared
         if tracing.TRACER is not None:
@@ -310,12 +342,16 @@ class Router:
         shared = self.inbound.key(prepared, values, request) if self.inbound else None
         if shared is not None and self.inbound is not None:
             (data, errors), leader = await self.inbound.run(
-                shared, partial(self._run, prepared, values, request, [], None, cached), cached
+                shared,
+                partial(self._run, prepared, values, request, [], None, cached, fresh),
+                cached,
             )
             if cached is not None and isinstance(leader, CacheScope) and leader is not cached:
                 cached.policy = leader.policy  # what the shared answer was made of
         else:
-            data, errors = await self._run(prepared, values, request, errors, introspection, cached)
+            data, errors = await self._run(
+                prepared, values, request, errors, introspection, cached, fresh
+            )
         measure = self._cost_measure(estimate, query, values)
         if measure is not None:
             measure(data)
@@ -361,14 +397,17 @@ class Router:
         errors: list[JSONObject],
         introspection: JSONObject | None,
         cached: CacheScope | None = None,
+        fresh: FreshOperations | None = None,
     ) -> tuple[JSONObject | None, list[JSONObject]]:
         """The plan executed and its answer shaped: the client's data and `errors` (the
-        subgraphs' first); `cached`: the query's entity cache scope."""
+        subgraphs' first); `cached`: the query's entity cache scope; `fresh`: a fresh
+        operation's, whose shaping steps aside for cached requests."""
+        yield_to = fresh if fresh is not None and fresh.options.yield_to_cached else None
         if tracing.current_recording() is None:
             outcome = await execute.run_plan(self._executor, prepared, values, request, cached)
             errors[:0] = outcome.errors
             data = await self._shaping.shape(
-                prepared.shaper, outcome.data, values, errors, introspection
+                prepared.shaper, outcome.data, values, errors, introspection, yield_to
             )
             return data, errors
         with tracing.span("execution"):
@@ -376,7 +415,7 @@ class Router:
         errors[:0] = outcome.errors
         with tracing.span("shape"):
             data = await self._shaping.shape(
-                prepared.shaper, outcome.data, values, errors, introspection
+                prepared.shaper, outcome.data, values, errors, introspection, yield_to
             )
         return data, errors
 
@@ -449,7 +488,11 @@ class Router:
         return end_subscriptions(code, message, owner=self)
 
     async def _prepare_request(
-        self, query: str, operation_name: str | None, budget: WorkBudget | None
+        self,
+        query: str,
+        operation_name: str | None,
+        budget: WorkBudget | None,
+        admission: tuple[FreshOperations, str] | None = None,
     ) -> PreparedOperation | GraphQLResponse:
         """The prepared operation, from the caches (on the event loop); what they do not
         hold is computed as compute jobs, off the loop (compute.py). A batch's is
@@ -461,6 +504,18 @@ class Router:
                 return GraphQLResponse({"errors": list(parsed.errors)}, "request_error")
             return self.prepare(query, parsed.document, operation_name)
         found = self._too_long(query) or self.documents.get(query)
+        key = (query, operation_name)
+        if admission is None or (found is not None and key in self.plans):
+            return await self._compiled(query, operation_name, found)
+        fresh, client = admission
+        async with fresh.slot(client):
+            # Another request may have compiled it while this one waited for its turn.
+            return await self._compiled(query, operation_name, found or self.documents.peek(query))
+
+    async def _compiled(
+        self, query: str, operation_name: str | None, found: Document | None
+    ) -> PreparedOperation | GraphQLResponse:
+        """The prepared operation from the caches, or compiled as compute jobs."""
         key = (query, operation_name)
         if found is None:
             # One job parses, validates and (unless a plan is cached) plans: the AST

@@ -21,6 +21,7 @@ from typing import Any
 
 from supergraph.executor.shaping import ResponseShaper, ShapingOverBudget
 from supergraph.pipeline.compute import ComputeJobs
+from supergraph.pipeline.fresh import PAUSE_FIELDS, FreshOperations
 from supergraph.types import JSONObject
 
 
@@ -45,7 +46,10 @@ class Shaping:
         variables: dict[str, Any],
         errors: list[JSONObject],
         introspection: JSONObject | None,
+        yield_to: FreshOperations | None = None,
     ) -> JSONObject | None:
+        """`yield_to`: a fresh operation's answer, shaped off the loop, steps aside for
+        the cached requests in progress there (fresh.py)."""
         budget = self.loop_fields
         jobs = self.jobs
         if jobs is None or budget is None:
@@ -56,4 +60,9 @@ class Shaping:
             except ShapingOverBudget:
                 self.restarts += 1
         self.off_loop += 1
+        if yield_to is not None:
+            pause = yield_to.pause
+            return await jobs.run_prompt(
+                lambda: shaper.shape(data, variables, errors, introspection, PAUSE_FIELDS, pause)
+            )
         return await jobs.run_prompt(lambda: shaper.shape(data, variables, errors, introspection))
