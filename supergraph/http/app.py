@@ -137,6 +137,7 @@ def create_app(
     metrics = metrics or Metrics()
     persisted = persisted or persisted_queries(config.persisted_queries)
     _watch(metrics, holder, persisted)
+    _watch_fresh_operations(metrics, holder)
     graphql = GraphQLEndpoint(holder, metrics, config, persisted, security, rate_limit)
 
     async def aclose() -> None:
@@ -418,3 +419,37 @@ async def _internal_error(_request: Request, error: Exception) -> Response:
     # The trace goes to the log only; the client gets a code, no internals.
     logger.error("unhandled error", exc_info=error)
     return Response(internal_error_body(), 500, media_type=APPLICATION_JSON)
+
+
+def _watch_fresh_operations(metrics: Metrics, holder: RouterHolder) -> None:
+    """`compute_jobs.fresh_operations`' admission counts (pipeline/fresh.py)."""
+
+    def fresh_operations() -> Iterator[tuple[tuple[str, ...], float]]:
+        router = holder.router
+        fresh = None if router is None else router.fresh
+        if fresh is not None:
+            yield ("admitted",), fresh.admitted
+            yield ("refused",), fresh.refused
+            yield ("timed_out",), fresh.timed_out
+
+    def fresh_queued() -> Iterator[tuple[tuple[str, ...], float]]:
+        router = holder.router
+        fresh = None if router is None else router.fresh
+        if fresh is not None:
+            yield (), fresh.queued
+
+    metrics.watch(
+        "router_fresh_operations",
+        "Operations no cache holds, by admission outcome: admitted to compile, refused "
+        "at once (their client's or everyone's queue full), or refused after waiting "
+        "longer than `compute_jobs.fresh_operations.queue_timeout` (both "
+        "REQUEST_CONCURRENCY_LIMITED).",
+        ("outcome",),
+        fresh_operations,
+    )
+    metrics.watch_gauges(
+        "router_fresh_operations_queued",
+        "Fresh operations waiting for their turn to compile.",
+        (),
+        fresh_queued,
+    )

@@ -80,6 +80,8 @@ class FreshOperations:
         self.running = 0
         self.queued = 0
         """Waiting for a slot, all clients (at most `options.max_queued`)."""
+        self.peak_queued = 0
+        """The most that ever waited at once (never above `options.max_queued`)."""
         self.admitted = 0
         self.refused = 0
         """Refused at once: a full queue (the client's or everyone's)."""
@@ -148,6 +150,8 @@ class FreshOperations:
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         waiting.append(turn)
         self.queued += 1
+        if self.queued > self.peak_queued:
+            self.peak_queued = self.queued
         try:
             async with asyncio.timeout(options.queue_timeout):
                 await turn

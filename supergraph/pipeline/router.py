@@ -505,7 +505,7 @@ class Router:
             return self.prepare(query, parsed.document, operation_name)
         found = self._too_long(query) or self.documents.get(query)
         key = (query, operation_name)
-        if admission is None or (found is not None and key in self.plans):
+        if admission is None or (found is not None and (found.errors or key in self.plans)):
             return await self._compiled(query, operation_name, found)
         fresh, client = admission
         async with fresh.slot(client):

@@ -1,0 +1,158 @@
+"""The fresh-operation admission queue (pipeline/fresh.py), by counting.
+
+A slot is held by the test; what waits, in what order, what is refused and
+that the queue never passes its bounds are read from the queue's own counts.
+Over HTTP with a router: tests/hostile/test_fresh_operations.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from supergraph.pipeline.fresh import (
+    MAX_PAUSE,
+    PAUSE_FIELDS,
+    FreshOperations,
+    FreshOperationsBusy,
+    FreshOperationsOptions,
+)
+
+
+def lane(**options: object) -> FreshOperations:
+    settings = FreshOperationsOptions(**options)  # type: ignore[arg-type]
+    return FreshOperations(settings, settings.concurrency_limit or 1)
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_turns_go_round_the_clients_not_first_come() -> None:
+    fresh = lane(max_queued_per_client=3)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with fresh.slot("holder"):
+            await release.wait()
+
+    async def compile_for(client: str, n: int) -> None:
+        async with fresh.slot(client):
+            order.append(f"{client}{n}")
+
+    holder = asyncio.create_task(hold())
+    await settle()
+    assert fresh.running == 1
+    # One client queues three, then two others one each.
+    tasks = [asyncio.create_task(compile_for("a", n)) for n in range(3)]
+    await settle()
+    tasks += [asyncio.create_task(compile_for(c, 0)) for c in ("b", "c")]
+    await settle()
+    assert fresh.queued == 5 and fresh.waiting_of("a") == 3
+    release.set()
+    await asyncio.gather(holder, *tasks)
+    assert order == ["a0", "b0", "c0", "a1", "a2"]
+    assert fresh.running == 0 and fresh.queued == 0
+    assert fresh.admitted == 6 and fresh.refused == 0
+
+
+async def test_a_client_over_its_share_is_refused_and_others_still_queue() -> None:
+    fresh = lane(max_queued_per_client=2, max_queued=3)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with fresh.slot("holder"):
+            await release.wait()
+
+    async def compile_for(client: str) -> str:
+        try:
+            async with fresh.slot(client):
+                return "admitted"
+        except FreshOperationsBusy:
+            return "refused"
+
+    holder = asyncio.create_task(hold())
+    await settle()
+    first = [asyncio.create_task(compile_for("a")) for _ in range(2)]
+    await settle()
+    # The client's own queue is full; another client still gets a place...
+    assert await compile_for("a") == "refused"
+    other = asyncio.create_task(compile_for("b"))
+    await settle()
+    # ...until everyone's is full.
+    assert await compile_for("c") == "refused"
+    assert fresh.queued == 3 and fresh.refused == 2
+    release.set()
+    outcomes = await asyncio.gather(*first, other)
+    await holder
+    assert outcomes == ["admitted"] * 3
+    assert fresh.peak_queued == 3 and fresh.queued == 0 and fresh.running == 0
+
+
+async def test_a_wait_past_the_timeout_is_refused_and_leaves_the_queue() -> None:
+    fresh = lane(queue_timeout=0.05)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with fresh.slot("holder"):
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await settle()
+    with pytest.raises(FreshOperationsBusy):
+        async with fresh.slot("a"):
+            pytest.fail("admitted while the only slot was held")
+    assert fresh.timed_out == 1 and fresh.queued == 0 and fresh.waiting_of("a") == 0
+    release.set()
+    await holder
+    # The slot is free again: the next one is admitted at once.
+    async with fresh.slot("a"):
+        assert fresh.running == 1
+    assert fresh.running == 0
+
+
+async def test_a_cancelled_waiter_leaves_the_queue_and_the_slot_goes_on() -> None:
+    fresh = lane()
+    release = asyncio.Event()
+    admitted: list[str] = []
+
+    async def hold() -> None:
+        async with fresh.slot("holder"):
+            await release.wait()
+
+    async def compile_for(client: str) -> None:
+        async with fresh.slot(client):
+            admitted.append(client)
+
+    holder = asyncio.create_task(hold())
+    await settle()
+    gone = asyncio.create_task(compile_for("a"))
+    stays = asyncio.create_task(compile_for("b"))
+    await settle()
+    assert fresh.queued == 2
+    gone.cancel()
+    await settle()
+    assert fresh.queued == 1 and fresh.waiting_of("a") == 0
+    release.set()
+    await asyncio.gather(holder, stays)
+    assert admitted == ["b"] and fresh.running == 0
+
+
+def test_the_compute_thread_pauses_only_while_cached_requests_are_in_progress() -> None:
+    fresh = lane()
+    assert fresh.pause() == PAUSE_FIELDS
+    assert fresh.pauses == 0  # nothing to step aside for
+    with fresh.cached():
+        paused: list[int] = []
+        thread = threading.Thread(target=lambda: paused.append(fresh.pause()))
+        thread.start()
+        thread.join()
+        assert paused == [PAUSE_FIELDS] and fresh.pauses == 1  # waited MAX_PAUSE at most
+    assert MAX_PAUSE < 0.01
+    assert fresh.cached_in_progress == 0
+    fresh.pause()
+    assert fresh.pauses == 1
