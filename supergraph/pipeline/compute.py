@@ -93,6 +93,9 @@ class ComputeJobs:
         self._in_flight: dict[Hashable, _Flight] = {}
         self._spec = processes
         self._processes: ProcessWorker | None = None
+        self.before_result: Callable[[], object] | None = None
+        """Called before a child's result is loaded into this process (ProcessWorker's
+        `before_load`): the router's fresh operations step aside there (fresh.py)."""
 
     @property
     def failed(self) -> int:
@@ -113,6 +116,7 @@ class ComputeJobs:
             if sys.getswitchinterval() > SWITCH_INTERVAL:
                 sys.setswitchinterval(SWITCH_INTERVAL)
             self._processes = ProcessWorker(self._spec)
+            self._processes.before_load = self.before_result
 
     async def run(self, key: Hashable, job: Callable[[], T], remote: RemoteJob | None = None) -> T:
         """`job()` on the worker thread, or `remote` in a child process when there are

@@ -155,6 +155,9 @@ class ProcessWorker:
         self._launched: list[_Child | None] = [None] * spec.processes
         """Children started and not yet ready."""
         self._shared: Shared | None = None
+        self.before_load: Callable[[], object] | None = None
+        """Called on the child's thread before a result is loaded (the load holds the
+        interpreter lock): a wait while higher-priority work runs (pipeline/fresh.py)."""
         for index in range(spec.processes):
             threading.Thread(
                 target=self._serve, args=(index,), name=f"compute-process-{index}", daemon=True
@@ -212,7 +215,7 @@ class ProcessWorker:
             self.local += 1
             return local()
         try:
-            return child.call(remote, self._shared_objects())
+            return child.call(remote, self._shared_objects(), self.before_load)
         except _RunHere:
             self.local += 1
             return local()
@@ -353,7 +356,12 @@ class _Child:
             self.kill()
             raise
 
-    def call(self, remote: RemoteJob, shared: Shared) -> Any:
+    def call(
+        self,
+        remote: RemoteJob,
+        shared: Shared,
+        before_load: Callable[[], object] | None = None,
+    ) -> Any:
         try:
             self._jobs.send_bytes(pickle.dumps(remote, protocol=pickle.HIGHEST_PROTOCOL))
             if not self._results.poll(JOB_TIMEOUT):
@@ -364,6 +372,8 @@ class _Child:
         # No collection while unpickling: tens of thousands of new objects would start
         # several, each holding the interpreter lock the event loop waits for (as
         # compute.py keeps them out of jobs on its thread).
+        if before_load is not None:
+            before_load()
         enabled = gc.isenabled()
         gc.disable()
         try:

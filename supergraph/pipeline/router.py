@@ -152,6 +152,10 @@ class Router:
             )
         )
         """Fresh operations' admission and priority (fresh.py; None: off)."""
+        if self.fresh is not None and self.fresh.options.yield_to_cached:
+            # Loading a compile result holds the interpreter lock (~1 ms for 3,300
+            # fields); it too waits while cached requests are in progress.
+            self.jobs.before_result = self.fresh.pause
         self._shaping = Shaping(
             self.jobs if options.compute_jobs else None, options.loop_shaping_fields
         )

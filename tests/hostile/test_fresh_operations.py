@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -66,14 +67,14 @@ class Served:
         return self.client.post(f"{self.url}/graphql", json={"query": query}, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def served(system: System) -> Iterator[Served]:
+@contextlib.contextmanager
+def serve(system: System, processes: int) -> Iterator[Served]:
     raw = {
         **system.security_config(),
         # The test's own requests come from 127.0.0.1: trusted to name other clients.
         "supergraph": {"forwarded_allow_ips": ["127.0.0.1"]},
         "compute_jobs": {
-            "processes": 0,
+            "processes": processes,
             "fresh_operations": {
                 "max_queued_per_client": PER_CLIENT,
                 "max_queued": MAX_QUEUED,
@@ -90,6 +91,13 @@ def served(system: System) -> Iterator[Served]:
             yield Served(server.url, app.app.state.holder.router, app.loop, client)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def served(system: System) -> Iterator[Served]:
+    """Compiles on the router's thread (`processes: 0`): one slot."""
+    with serve(system, 0) as running:
+        yield running
 
 
 class HeldSlot:
@@ -181,14 +189,48 @@ def test_cached_operations_are_answered_while_fresh_ones_wait_in_bounded_lines(
     assert metrics[("router_fresh_operations_queued", ())] == 0
 
 
+class CachedInProgress:
+    """A cached request in progress, as the router counts it, held open on its loop."""
+
+    def __init__(self, served: Served) -> None:
+        self._loop = served.loop
+        self._fresh = served.fresh
+        self._cached = served.fresh.cached()
+
+    def __enter__(self) -> None:
+        self._loop.call_soon_threadsafe(self._cached.__enter__)
+        wait_until(lambda: self._fresh.cached_in_progress >= 1)
+
+    def __exit__(self, *_: object) -> None:
+        self._loop.call_soon_threadsafe(self._cached.__exit__, None, None, None)
+        wait_until(lambda: self._fresh.cached_in_progress == 0)
+
+
+def test_a_compile_result_is_loaded_stepping_aside_for_cached_requests(system: System) -> None:
+    """With a compile process: its result for a fresh (small) operation is loaded
+    into the router process only after a pause while a cached request is in
+    progress, and not paused for once none is."""
+    with serve(system, 1) as served:
+        fresh = served.fresh
+        assert fresh.concurrency_limit == 1  # one per compile process
+        jobs = served.router.jobs
+        wait_until(lambda: jobs.processes is not None and bool(jobs.processes.pids()))
+        assert jobs.processes is not None
+        local = jobs.processes.local
+        pauses = fresh.pauses
+        with CachedInProgress(served):
+            assert_answered(served.post(fresh_query("while_cached")))
+        assert fresh.pauses == pauses + 1  # before the load (the answer is shaped on the loop)
+        assert_answered(served.post(fresh_query("alone")))
+        assert fresh.pauses == pauses + 1
+        assert jobs.processes.local == local  # both compiled in the child
+
+
 def test_a_fresh_answer_is_shaped_stepping_aside_for_cached_requests(served: Served) -> None:
     """A cached request in progress (held open on the router's loop) while a fresh
     large operation's answer is shaped off the loop: the shaping pauses for it, and
     the answer is the same as the cached operation's later one."""
     fresh = served.fresh
-    cached = fresh.cached()
-    served.loop.call_soon_threadsafe(cached.__enter__)
-    wait_until(lambda: fresh.cached_in_progress >= 1)
     pauses = fresh.pauses
     # Aliased copies (unaliased ones would merge into one field): ~2,000 response
     # fields, over the loop's shaping budget of 1,000.
@@ -198,13 +240,10 @@ def test_a_fresh_answer_is_shaped_stepping_aside_for_cached_requests(served: Ser
         + " }"
     )
     assert len(query) < 32_000
-    try:
+    with CachedInProgress(served):
         first = served.post(query)
-    finally:
-        served.loop.call_soon_threadsafe(cached.__exit__, None, None, None)
     assert first.status_code == 200, first.text[:300]
     assert fresh.pauses > pauses
-    wait_until(lambda: fresh.cached_in_progress == 0)
     again = served.post(query)
     assert again.json() == first.json()
     assert "errors" not in first.json()
