@@ -150,6 +150,11 @@ class ComputeJobs:
         future = self._started().submit(lambda: self._counted(job, prompt=True), prompt=True)
         return await asyncio.wrap_future(future)
 
+    def prompt_waiting(self) -> bool:
+        """Whether a prompt job waits for the worker thread (any thread may ask)."""
+        worker = self._worker
+        return worker is not None and worker.prompt_waiting()
+
     def _submit(self, key: Hashable, job: Callable[[], Any], remote: RemoteJob | None) -> _Flight:
         self.queued += 1
         if remote is not None and self._spec is not None:
@@ -241,6 +246,9 @@ class _Worker:
             (self._prompt if prompt else self._queued).append((future, job))
             self._ready.notify()
         return future
+
+    def prompt_waiting(self) -> bool:
+        return bool(self._prompt)  # a length read: atomic under the interpreter lock
 
     def close(self) -> None:
         with self._ready:

@@ -26,7 +26,9 @@ the fresh operations' answers. Two rules, both on by default:
   event, without the interpreter lock), so the loop runs the cached requests
   without sharing the lock. Loading a compile process's result (about 1 ms
   with the lock held, for 3,300 fields) waits the same way before it starts
-  (compute.py `before_result`). The bound keeps fresh operations moving under
+  (compute.py `before_result`). A pause is skipped when a cached request's
+  large answer waits for the compute thread (its prompt lane): pausing the
+  thread would make that request wait. The bound keeps fresh operations moving under
   constant cached traffic: at worst a 3,300-field answer takes ~13 pauses
   (~26 ms) longer.
 """
@@ -36,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Final
@@ -76,8 +78,17 @@ class FreshOperations:
     """The admission queue and the priority signal (see the module doc); one per router,
     used on its event loop, except `pause` (the compute thread)."""
 
-    def __init__(self, options: FreshOperationsOptions, concurrency_limit: int) -> None:
+    def __init__(
+        self,
+        options: FreshOperationsOptions,
+        concurrency_limit: int,
+        urgent: Callable[[], bool] | None = None,
+    ) -> None:
+        """`urgent`: whether the thread that would pause has more urgent work waiting
+        (a cached request's large answer to shape behind this one: pausing would
+        only make it wait longer)."""
         self.options = options
+        self._urgent = urgent
         self.concurrency_limit = concurrency_limit
         self.running = 0
         self.queued = 0
@@ -129,7 +140,7 @@ class FreshOperations:
         """On the compute thread, between two runs of `PAUSE_FIELDS` fields: wait (without
         the interpreter lock) while cached requests are in progress, at most `MAX_PAUSE`;
         the fields the shaping may complete before the next check."""
-        if not self._quiet.is_set():
+        if not self._quiet.is_set() and (self._urgent is None or not self._urgent()):
             self.pauses += 1
             self._quiet.wait(MAX_PAUSE)
         return PAUSE_FIELDS

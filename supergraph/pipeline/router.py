@@ -148,7 +148,9 @@ class Router:
             None
             if admission is None or not options.compute_jobs
             else FreshOperations(
-                admission, admission.concurrency_limit or max(1, options.compute_processes)
+                admission,
+                admission.concurrency_limit or max(1, options.compute_processes),
+                self.jobs.prompt_waiting,
             )
         )
         """Fresh operations' admission and priority (fresh.py; None: off)."""

@@ -156,3 +156,16 @@ def test_the_compute_thread_pauses_only_while_cached_requests_are_in_progress() 
     assert fresh.cached_in_progress == 0
     fresh.pause()
     assert fresh.pauses == 1
+
+
+def test_no_pause_while_a_cached_answer_waits_for_the_same_thread() -> None:
+    """A cached request's large answer queued for the compute thread (its prompt
+    lane) would only wait longer if the fresh shaping ahead of it paused."""
+    urgent = [True]
+    fresh = FreshOperations(FreshOperationsOptions(), 1, lambda: urgent[0])
+    with fresh.cached():
+        assert fresh.pause() == PAUSE_FIELDS
+        assert fresh.pauses == 0
+        urgent[0] = False
+        fresh.pause()
+        assert fresh.pauses == 1
