@@ -469,9 +469,8 @@ def _fresh_operations(compute: Mapping[str, object]) -> FreshOperationsOptions |
     return FreshOperationsOptions(
         concurrency_limit=v.optional_int(s.get("concurrency_limit"), f"{where}.concurrency_limit"),
         max_queued=v.positive_int(s.get("max_queued", default.max_queued), f"{where}.max_queued"),
-        max_queued_per_client=v.positive_int(
-            s.get("max_queued_per_client", default.max_queued_per_client),
-            f"{where}.max_queued_per_client",
+        max_queued_per_client=v.optional_int(
+            s.get("max_queued_per_client"), f"{where}.max_queued_per_client"
         ),
         queue_timeout=default.queue_timeout
         if timeout is None

@@ -847,7 +847,9 @@ TREE = _obj(
                 "Compiled at once (null: one per compile process).", None, nullable=True
             ),
             max_queued=_int("Waiting, all clients.", _FRESH.max_queued),
-            max_queued_per_client=_int("Waiting, one client.", _FRESH.max_queued_per_client),
+            max_queued_per_client=_int(
+                "Waiting, one client (null: max_queued).", None, nullable=True
+            ),
             queue_timeout=_duration("Longest wait for a turn.", _FRESH.queue_timeout),
             yield_to_cached=_bool(
                 "Their first shaping steps aside for cached requests.", _FRESH.yield_to_cached

@@ -15,11 +15,12 @@ the fresh operations' answers. Two rules, both on by default:
   processes never queue work of their own). The others wait in a queue served
   in turn *per client* (the client's address, behind `forwarded_allow_ips` the
   one the proxies forward for): one client sending many fresh operations waits
-  for its own, and a second client's first one goes next. A client may have at
-  most `max_queued_per_client` waiting, all clients `max_queued`; more, or a
-  wait past `queue_timeout`, is refused with REQUEST_CONCURRENCY_LIMITED (HTTP
-  503, `retry-after`), as Apollo Router refuses what its compute queue cannot
-  take. Cached operations never enter this queue.
+  for its own, and a second client's first one goes next. At most `max_queued`
+  wait (and, when set, `max_queued_per_client` of one client); more, or a wait
+  past `queue_timeout`, is refused with REQUEST_CONCURRENCY_LIMITED (HTTP 503,
+  `retry-after`), as Apollo Router refuses what its compute queue cannot take.
+  The same operation sent by many at once waits once (the others wait for it).
+  Cached operations never enter this queue.
 - **Priority.** While cached-operation requests are in progress in this
   process, the compute thread shaping a fresh operation's answer steps aside
   every `PAUSE_FIELDS` fields, for at most `MAX_PAUSE` each time (it waits on an
@@ -38,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Final
@@ -50,9 +51,12 @@ PAUSE_FIELDS: Final = 250
 MAX_PAUSE: Final = 0.002
 """Seconds one check waits at most for the cached requests in progress to end."""
 DEFAULT_MAX_QUEUED: Final = 64
-DEFAULT_MAX_QUEUED_PER_CLIENT: Final = 4
 DEFAULT_QUEUE_TIMEOUT: Final = 10.0
 """Seconds a fresh operation waits for its turn: a few dozen compilations."""
+_DONE: Final = "done"
+_REFUSED: Final = "refused"
+_GONE: Final = "gone"
+"""A leader's outcomes (what requests waiting on the same work do next)."""
 ANONYMOUS: Final = ""
 """The client key of requests whose address the edge does not know (library use)."""
 
@@ -64,7 +68,10 @@ class FreshOperationsOptions:
     concurrency_limit: int | None = None
     """Fresh operations compiled at once; None: one per compile process (at least 1)."""
     max_queued: int = DEFAULT_MAX_QUEUED
-    max_queued_per_client: int = DEFAULT_MAX_QUEUED_PER_CLIENT
+    max_queued_per_client: int | None = None
+    """None: no bound of its own (`max_queued`). Behind a proxy not listed in
+    `forwarded_allow_ips` every client has the proxy's address: a bound per client
+    would then refuse everyone's bursts (after a deploy, a page's new operations)."""
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT
     yield_to_cached: bool = True
     """Shaping a fresh operation's answer pauses while cached requests are in progress."""
@@ -102,6 +109,10 @@ class FreshOperations:
         self.pauses = 0
         """Times the compute thread stepped aside for cached requests."""
         self.cached_in_progress = 0
+        self.shared = 0
+        """Requests that waited for an identical one's compilation instead of queueing."""
+        self._leaders: dict[Hashable, asyncio.Future[object]] = {}
+        """By work key: the outcome of the request that waits or compiles for it."""
         self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
         self._turns: deque[str] = deque()
         """Clients with operations waiting, in the order their next one is served."""
@@ -114,14 +125,40 @@ class FreshOperations:
         return 0 if waiting is None else len(waiting)
 
     @asynccontextmanager
-    async def slot(self, client: str) -> AsyncIterator[None]:
+    async def slot(self, client: str, key: Hashable = None) -> AsyncIterator[None]:
         """Hold one of the `concurrency_limit` slots (after waiting for this client's
-        turn); raises FreshOperationsBusy when refused."""
-        await self._acquire(client)
+        turn); raises FreshOperationsBusy when refused. `key` names the work: a request
+        whose key is already waiting or compiling takes no place of its own, it waits
+        for that one (and is refused with it), then goes on without a slot (what it
+        needs is cached by then, or shared in the compute queue)."""
+        while key is not None and (leader := self._leaders.get(key)) is not None:
+            self.shared += 1
+            led = await asyncio.shield(leader)
+            if led is _REFUSED:
+                raise FreshOperationsBusy
+            if led is _DONE:
+                yield
+                return
+            # The leader went away before its turn: try again (maybe as the leader).
+        leading: asyncio.Future[object] | None = None
+        if key is not None:
+            leading = self._leaders[key] = asyncio.get_running_loop().create_future()
+        outcome: object = _GONE
         try:
-            yield
+            try:
+                await self._acquire(client)
+            except FreshOperationsBusy:
+                outcome = _REFUSED
+                raise
+            try:
+                yield
+                outcome = _DONE
+            finally:
+                self._release()
         finally:
-            self._release()
+            if leading is not None:
+                del self._leaders[key]
+                leading.set_result(outcome)
 
     @contextmanager
     def cached(self) -> Iterator[None]:
@@ -152,8 +189,9 @@ class FreshOperations:
             return
         options = self.options
         waiting = self._waiting.get(client)
+        per_client = options.max_queued_per_client
         if self.queued >= options.max_queued or (
-            waiting is not None and len(waiting) >= options.max_queued_per_client
+            per_client is not None and waiting is not None and len(waiting) >= per_client
         ):
             self.refused += 1
             raise FreshOperationsBusy

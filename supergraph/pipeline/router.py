@@ -514,7 +514,7 @@ class Router:
         if admission is None or (found is not None and (found.errors or key in self.plans)):
             return await self._compiled(query, operation_name, found)
         fresh, client = admission
-        async with fresh.slot(client):
+        async with fresh.slot(client, key):
             # Another request may have compiled it while this one waited for its turn.
             return await self._compiled(query, operation_name, found or self.documents.peek(query))
 

@@ -169,3 +169,68 @@ def test_no_pause_while_a_cached_answer_waits_for_the_same_thread() -> None:
         urgent[0] = False
         fresh.pause()
         assert fresh.pauses == 1
+
+
+async def test_the_same_operation_sent_by_many_waits_once_and_is_refused_together() -> None:
+    fresh = lane(max_queued=1, queue_timeout=1.0)
+    release = asyncio.Event()
+    ran: list[str] = []
+
+    async def hold() -> None:
+        async with fresh.slot("holder"):
+            await release.wait()
+
+    async def compile_for(client: str, key: str) -> str:
+        try:
+            async with fresh.slot(client, key):
+                ran.append(client)
+                return "admitted"
+        except FreshOperationsBusy:
+            return "refused"
+
+    holder = asyncio.create_task(hold())
+    await settle()
+    # Ten senders of one operation: one place in the queue (max_queued 1), not ten.
+    same = [asyncio.create_task(compile_for(f"c{n}", "op")) for n in range(10)]
+    await settle()
+    assert fresh.queued == 1 and fresh.shared == 9
+    # Its turn never comes (the holder keeps the slot past the timeout): all refused.
+    assert await asyncio.gather(*same) == ["refused"] * 10
+    assert fresh.timed_out == 1 and fresh.refused == 0 and fresh.queued == 0
+    # Sent again while the slot is held, then the slot is freed in time: admitted
+    # once; the others that waited for it go on without a slot.
+    again = [asyncio.create_task(compile_for(f"c{n}", "op")) for n in range(5)]
+    await settle()
+    assert fresh.queued == 1 and fresh.shared == 9 + 4
+    release.set()
+    await holder
+    assert await asyncio.gather(*again) == ["admitted"] * 5
+    assert fresh.admitted == 2 and fresh.running == 0 and fresh.queued == 0
+
+
+async def test_by_default_one_client_may_use_the_whole_queue() -> None:
+    """No bound per client unless set: behind a proxy not listed in
+    forwarded_allow_ips every client has the proxy's address."""
+    fresh = lane(max_queued=8)
+    assert fresh.options.max_queued_per_client is None
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with fresh.slot("holder"):
+            await release.wait()
+
+    async def compile_for(n: int) -> None:
+        async with fresh.slot("proxy"):
+            pass
+
+    holder = asyncio.create_task(hold())
+    await settle()
+    tasks = [asyncio.create_task(compile_for(n)) for n in range(8)]
+    await settle()
+    assert fresh.waiting_of("proxy") == 8
+    with pytest.raises(FreshOperationsBusy):
+        async with fresh.slot("proxy"):
+            pass
+    release.set()
+    await asyncio.gather(holder, *tasks)
+    assert fresh.admitted == 9 and fresh.refused == 1
