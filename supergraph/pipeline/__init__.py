@@ -24,6 +24,7 @@ caches.py        cache weights and defaults; CacheStats, what metrics read of ev
 compile.py       compile jobs (parse, validate, plan) and what compile processes share
 compute.py       ComputeJobs: those jobs off the event loop, bounded, shared when identical
 compute_process.py  the same in child processes (`python -m supergraph.pipeline.compute_process`)
+fresh.py         fresh (uncached) operations: admitted in turn per client, below cached ones
 subgraphs.py     the subgraph transport from SubgraphSettings (the edge names no transport)
 
 The edge (http/) runs decode and persisted queries, authenticates, then
