@@ -163,15 +163,22 @@ class FreshOperations:
     @contextmanager
     def cached(self) -> Iterator[None]:
         """A cached operation's request in progress (fresh operations' shaping yields)."""
-        self.cached_in_progress += 1
-        if self.cached_in_progress == 1:
-            self._quiet.clear()
+        self.begin_cached()
         try:
             yield
         finally:
-            self.cached_in_progress -= 1
-            if self.cached_in_progress == 0:
-                self._quiet.set()
+            self.end_cached()
+
+    def begin_cached(self) -> None:
+        """`cached()` without the generator (the router's path for every cached request)."""
+        self.cached_in_progress += 1
+        if self.cached_in_progress == 1:
+            self._quiet.clear()
+
+    def end_cached(self) -> None:
+        self.cached_in_progress -= 1
+        if self.cached_in_progress == 0:
+            self._quiet.set()
 
     def pause(self) -> int:
         """On the compute thread, between two runs of `PAUSE_FIELDS` fields: wait (without

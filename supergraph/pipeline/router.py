@@ -248,8 +248,11 @@ class Router:
             return await self._answer(request, query, allow_mutations, budget, streaming, defer)
         if query in self.documents and (query, request.operation_name) in self.plans:
             # Cached: what the fresh operations' work steps aside for (fresh.py).
-            with lane.cached():
+            lane.begin_cached()
+            try:
                 return await self._answer(request, query, allow_mutations, None, streaming, defer)
+            finally:
+                lane.end_cached()
         return await self._answer(request, query, allow_mutations, None, streaming, defer, lane)
 
     async def _answer(
