@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -75,6 +76,9 @@ class FreshOperationsOptions:
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT
     yield_to_cached: bool = True
     """Shaping a fresh operation's answer pauses while cached requests are in progress."""
+    compile_share: float = 1.0
+    """Of each slot's time, the most its compilations may use: after a compilation of
+    t seconds the slot stays closed t * (1 / share - 1) seconds (1.0: never)."""
 
 
 class FreshOperationsBusy(ComputeBusy):
@@ -150,11 +154,12 @@ class FreshOperations:
             except FreshOperationsBusy:
                 outcome = _REFUSED
                 raise
+            started = time.monotonic()
             try:
                 yield
                 outcome = _DONE
             finally:
-                self._release()
+                self._release_after(time.monotonic() - started)
         finally:
             if leading is not None:
                 del self._leaders[key]
@@ -222,6 +227,13 @@ class FreshOperations:
                 self.timed_out += 1
                 raise FreshOperationsBusy from None
             raise
+
+    def _release_after(self, used: float) -> None:
+        share = self.options.compile_share
+        if share >= 1.0:
+            self._release()
+            return
+        asyncio.get_running_loop().call_later(used * (1.0 / share - 1.0), self._release)
 
     def _release(self) -> None:
         """Hand the slot to the next client in turn, or free it."""
