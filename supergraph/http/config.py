@@ -478,7 +478,14 @@ def _fresh_operations(compute: Mapping[str, object]) -> FreshOperationsOptions |
         yield_to_cached=v.boolean(
             s.get("yield_to_cached", default.yield_to_cached), f"{where}.yield_to_cached"
         ),
+        compile_share=_share(s.get("compile_share", default.compile_share), where),
     )
+
+
+def _share(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ConfigError(f"{where}.compile_share: expected a number in (0, 1], got {value!r}")
+    return float(value)
 
 
 def _or_empty(value: object) -> object:

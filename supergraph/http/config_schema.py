@@ -854,6 +854,11 @@ TREE = _obj(
             yield_to_cached=_bool(
                 "Their first shaping steps aside for cached requests.", _FRESH.yield_to_cached
             ),
+            compile_share=Node(
+                "Most of the time compilations may use (the slot then stays closed).",
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                default=_FRESH.compile_share,
+            ),
         ),
     ),
     usage_reporting=_obj(

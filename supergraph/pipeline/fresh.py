@@ -21,6 +21,11 @@ the fresh operations' answers. Two rules, both on by default:
   `retry-after`), as Apollo Router refuses what its compute queue cannot take.
   The same operation sent by many at once waits once (the others wait for it).
   Cached operations never enter this queue.
+- **A CPU budget.** A slot stays closed after each compilation for as long as
+  the compilation took (`compile_share` 0.5): under a flood of fresh
+  operations the compile process keeps half a core busy, not a whole one (on
+  two cores, a whole one left the cached requests' client, loop and subgraphs
+  one core between them). An occasional fresh operation never waits for it.
 - **Priority.** While cached-operation requests are in progress in this
   process, the compute thread shaping a fresh operation's answer steps aside
   every `PAUSE_FIELDS` fields, for at most `MAX_PAUSE` each time (it waits on an
@@ -76,9 +81,10 @@ class FreshOperationsOptions:
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT
     yield_to_cached: bool = True
     """Shaping a fresh operation's answer pauses while cached requests are in progress."""
-    compile_share: float = 1.0
+    compile_share: float = 0.5
     """Of each slot's time, the most its compilations may use: after a compilation of
-    t seconds the slot stays closed t * (1 / share - 1) seconds (1.0: never)."""
+    t seconds the slot stays closed t * (1 / share - 1) seconds (1.0: never). Under a
+    flood the compile process then keeps at most half a core busy, not a whole one."""
 
 
 class FreshOperationsBusy(ComputeBusy):

@@ -22,7 +22,8 @@ from supergraph.pipeline.fresh import (
 
 
 def lane(**options: object) -> FreshOperations:
-    settings = FreshOperationsOptions(**options)  # type: ignore[arg-type]
+    """The queue; a slot is free as soon as released unless `compile_share` is given."""
+    settings = FreshOperationsOptions(**{"compile_share": 1.0, **options})  # type: ignore[arg-type]
     return FreshOperations(settings, settings.concurrency_limit or 1)
 
 
@@ -234,3 +235,36 @@ async def test_by_default_one_client_may_use_the_whole_queue() -> None:
     release.set()
     await asyncio.gather(holder, *tasks)
     assert fresh.admitted == 9 and fresh.refused == 1
+
+
+async def test_a_slot_stays_closed_after_a_compilation_for_its_share() -> None:
+    """compile_share 0.5: after a compilation the slot is not free at once; the next
+    one waits for it (counted, not timed), then is admitted."""
+    fresh = lane(compile_share=0.5)
+    compiled = asyncio.Event()
+
+    async def compile_once() -> None:
+        async with fresh.slot("a"):
+            await asyncio.sleep(0.01)  # the compilation's time
+        compiled.set()
+
+    first = asyncio.create_task(compile_once())
+    await compiled.wait()
+    await first
+    assert fresh.running == 1 and fresh.admitted == 1  # closed for its share
+    second = asyncio.create_task(compile_once())
+    await settle()
+    assert fresh.queued == 1  # waits for the closed slot
+    compiled.clear()
+    await second
+    assert fresh.admitted == 2 and fresh.running == 1
+    # Freed once its own closed time is over: a third is admitted then.
+    async with fresh.slot("b"):
+        assert fresh.admitted == 3 and fresh.queued == 0
+
+
+async def test_with_share_one_a_slot_is_free_as_soon_as_the_compilation_ends() -> None:
+    fresh = lane(compile_share=1.0)
+    async with fresh.slot("a"):
+        assert fresh.running == 1
+    assert fresh.running == 0
