@@ -399,6 +399,12 @@ class GraphQLEndpoint:
         started = time.perf_counter()
         # Fresh operations are admitted in turn per client address (pipeline/fresh.py).
         address = self._proxies.client_of(headers)
+        found: SecurityContext | None = None
+        if self._security is not None and shared is None:
+            # As Apollo Router: the token is checked before the persisted-query lookup,
+            # so a bad one is 401 even when the hash is unknown. (A batch's operations
+            # keep their own persisted-query errors: SharedAuthentication.)
+            found = await self._authenticate(headers, None)
         if self._persisted.applies(decoded.document_id, decoded.extensions):
             resolved = await self._persisted.resolve(
                 decoded.request(client_address=address),
@@ -410,7 +416,9 @@ class GraphQLEndpoint:
                 result = resolved
             else:
                 if self._security is not None:
-                    resolved = (await self._authenticate(headers, shared)).on(resolved)
+                    if found is None:
+                        found = await self._authenticate(headers, shared)
+                    resolved = found.on(resolved)
                 if router.usage is not None:
                     resolved = with_client(resolved, decoded, headers, router.usage.settings)
                 if self._rate_limit is not None:
@@ -427,7 +435,8 @@ class GraphQLEndpoint:
             if self._security is None:
                 request = decoded.request(client_address=address)
             else:
-                found = await self._authenticate(headers, shared)
+                if found is None:
+                    found = await self._authenticate(headers, shared)
                 request = decoded.request(
                     found.claims,
                     found.subgraph_headers,

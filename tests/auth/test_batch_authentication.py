@@ -81,3 +81,18 @@ async def test_operations_refused_before_authentication_keep_their_own_errors(
         "PERSISTED_QUERY_NOT_FOUND",
     ]
     assert verifications == []
+
+
+async def test_a_single_persisted_query_is_authenticated_before_its_lookup(
+    stack: Stack, verifications: list[str]
+) -> None:
+    """As Apollo Router: a bad token is 401 even when the hash is unknown; without a
+    token (anonymous allowed here) the miss is answered as before."""
+    status, body = await post(stack, PERSISTED_MISS, "not.a.token")
+    assert status == 401
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
+    assert verifications == ["not.a.token"]
+    anonymous = await stack.client.post("/graphql", json=PERSISTED_MISS)
+    assert anonymous.status_code == 200
+    codes = [e["extensions"]["code"] for e in anonymous.json()["errors"]]
+    assert codes == ["PERSISTED_QUERY_NOT_FOUND"]
