@@ -379,7 +379,16 @@ class GraphQLEndpoint:
                 return {"errors": [graphql_error(message, code=BAD_REQUEST)]}
             return result.body
 
-        bodies = await asyncio.gather(*(one(payload) for payload in payloads))
+        tasks = [asyncio.ensure_future(one(payload)) for payload in payloads]
+        try:
+            bodies = await asyncio.gather(*tasks)
+        except BaseException:
+            # The whole request is refused (401) or gone: the other operations' work
+            # (a persisted-query registration, a subgraph fetch) is for nobody.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return 200, orjson.dumps(bodies), [_CONTENT_TYPE[media_type]]
 
     async def _run(

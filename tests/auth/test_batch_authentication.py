@@ -4,6 +4,8 @@ loopback, tests/auth/test_enforcement.py's stack with batching on)."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import Any
 import pytest
 
 from auth import Claims, TokenVerifier
+from supergraph.pipeline.persisted import PersistedQueries
+from supergraph.pipeline.request import GraphQLRequest
 from tests.auth import tokens
 from tests.auth.test_enforcement import Stack, start, user
 
@@ -96,3 +100,40 @@ async def test_a_single_persisted_query_is_authenticated_before_its_lookup(
     assert anonymous.status_code == 200
     codes = [e["extensions"]["code"] for e in anonymous.json()["errors"]]
     assert codes == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+async def test_a_refused_batch_stops_its_other_operations(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first 401 ends the request: an operation still at its persisted-query
+    lookup is cancelled there, so it registers nothing (and runs nothing) after."""
+    query = "{ __typename }"
+    apq = {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+    release = asyncio.Event()
+    outcomes: list[str] = []
+    resolve = PersistedQueries.resolve
+
+    async def held(self: PersistedQueries, request: GraphQLRequest, **named: Any) -> Any:
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            outcomes.append("cancelled")
+            raise
+        outcomes.append("resumed")
+        return await resolve(self, request, **named)
+
+    monkeypatch.setattr(PersistedQueries, "resolve", held)
+    expired = tokens.token(exp=1, iat=0, nbf=0)
+    batch = [{"query": ME}, {"query": query, "extensions": {"persistedQuery": apq}}]
+    status, _ = await post(stack, batch, expired)
+    assert status == 401
+    release.set()
+    for _ in range(1000):  # the held operation's turn, if it is still alive
+        if outcomes:
+            break
+        await asyncio.sleep(0)
+    assert outcomes == ["cancelled"]
+    monkeypatch.setattr(PersistedQueries, "resolve", resolve)
+    miss = await stack.client.post("/graphql", json={"extensions": {"persistedQuery": apq}})
+    assert miss.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert stack.accounts.queries == []
