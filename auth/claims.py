@@ -22,13 +22,20 @@ class Claims:
     audience: tuple[str, ...] = ()
     expires_at: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    leeway: float = field(default=0.0, compare=False)
+    """The verifier's clock-skew allowance: it accepts the token until `exp` + this."""
 
     @property
     def sub(self) -> str | None:
         return self.subject
 
+    @property
+    def accepted_until(self) -> float | None:
+        """Until when the verifier accepts the token (None: it has no `exp`)."""
+        return None if self.expires_at is None else self.expires_at + self.leeway
+
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> Claims:
+    def from_payload(cls, payload: Mapping[str, Any], *, leeway: float = 0.0) -> Claims:
         subject = payload.get("sub")
         issuer = payload.get("iss")
         audience = payload.get("aud")
@@ -40,6 +47,7 @@ class Claims:
             audience=_strings(audience),
             expires_at=int(expires) if isinstance(expires, int | float) else None,
             raw=dict(payload),
+            leeway=leeway,
         )
 
 

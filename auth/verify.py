@@ -103,9 +103,11 @@ class TokenVerifier:
         failure: InvalidToken = BadSignature()
         for key in candidates:
             try:
-                return Claims.from_payload(self._decode(token, key, algorithm))
+                payload = self._decode(token, key, algorithm)
             except BadSignature as error:
                 failure = error  # without a kid, the next candidate may match
+                continue
+            return Claims.from_payload(payload, leeway=settings.leeway)
         raise failure
 
     async def _candidates(self, kid: str | None, algorithm: str) -> list[VerificationKey]:

@@ -486,7 +486,7 @@ class Router:
                 primary.service_name,
                 upstream,
                 run_event,
-                claims.expires_at if claims is not None else None,
+                claims.accepted_until if claims is not None else None,
             )
         except SubscriptionRefused as refused:
             return GraphQLResponse({"errors": [refused.error]}, "unavailable")

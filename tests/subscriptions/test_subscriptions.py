@@ -299,7 +299,7 @@ async def test_an_expiring_token_ends_the_subscription_with_a_code(
 ) -> None:
     monkeypatch.setenv(DEV_KEY_ENV, str(tmp_path / "dev.pem"))
     signer = dev_token_signer(load_or_create_dev_key())
-    config = {"authentication": {"development": True, "required": True}}
+    config = {"authentication": {"development": True, "required": True, "leeway": 0}}
     async with stack(config) as running, httpx.AsyncClient(timeout=10) as http:
         token = signer.sign("ada", ttl=2)
         headers = {**SSE, "authorization": f"Bearer {token}"}
@@ -312,6 +312,26 @@ async def test_an_expiring_token_ends_the_subscription_with_a_code(
         assert last_kind == "next"
         assert codes(last) == [SUBSCRIPTION_JWT_EXPIRED]
         assert complete == ("complete", None)
+        await closed_upstream(running)
+
+
+async def test_a_token_within_the_leeway_opens_a_subscription_that_gets_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The expiry ends a subscription when the verifier would refuse its token (`exp`
+    plus the leeway, 30 s by default), not at `exp`: one accepted 5 s past it runs."""
+    monkeypatch.setenv(DEV_KEY_ENV, str(tmp_path / "dev.pem"))
+    signer = dev_token_signer(load_or_create_dev_key())
+    config = {"authentication": {"development": True, "required": True}}
+    async with stack(config) as running, httpx.AsyncClient(timeout=10) as http:
+        token = signer.sign("ada", ttl=-5)
+        headers = {**SSE, "authorization": f"Bearer {token}"}
+        url = f"{running.url}/graphql"
+        async with http.stream("POST", url, json=BODY, headers=headers) as response:
+            assert response.status_code == 200
+            async for item in sse_events(response):
+                assert item == ("next", event("1", "PLACED"))
+                break
         await closed_upstream(running)
 
 
