@@ -447,6 +447,21 @@ def _watch_fresh_operations(metrics: Metrics, holder: RouterHolder) -> None:
         ("outcome",),
         fresh_operations,
     )
+
+    def fresh_pauses() -> Iterator[tuple[tuple[str, ...], float]]:
+        router = holder.router
+        fresh = None if router is None else router.fresh
+        if fresh is not None:
+            yield (), fresh.pauses
+
+    metrics.watch(
+        "router_fresh_operation_pauses",
+        "Times the compute thread, shaping or loading a fresh operation's result, stepped "
+        "aside while cached requests were in progress "
+        "(`compute_jobs.fresh_operations.yield_to_cached`).",
+        (),
+        fresh_pauses,
+    )
     metrics.watch_gauges(
         "router_fresh_operations_queued",
         "Fresh operations waiting for their turn to compile.",

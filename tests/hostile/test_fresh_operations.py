@@ -247,6 +247,8 @@ def test_a_fresh_answer_is_shaped_stepping_aside_for_cached_requests(served: Ser
         first = served.post(query)
     assert first.status_code == 200, first.text[:300]
     assert fresh.pauses > pauses
+    metrics = parse_metrics(served.client.get(f"{served.url}/metrics").text)
+    assert metrics[("router_fresh_operation_pauses_total", ())] == fresh.pauses
     again = served.post(query)
     assert again.json() == first.json()
     assert "errors" not in first.json()
