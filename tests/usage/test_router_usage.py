@@ -48,6 +48,23 @@ def _router(tmp_path: Path, greetings: str, usage_reporting: str) -> ServeProces
     return ServeProcess(tmp_path, "--supergraph", str(supergraph), "--config", str(config))
 
 
+def _router_with_manifest(tmp_path: Path, greetings: str, dsn: str) -> ServeProcess:
+    """`_router` recording into `dsn`, with a persisted query list of one operation,
+    `greet-v1` (`query Greet { hello }`), and APQ off."""
+    manifest = tmp_path / "manifest.json"
+    operations = [{"id": "greet-v1", "body": "query Greet { hello }", "name": "Greet"}]
+    manifest.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+    return _router(
+        tmp_path,
+        greetings,
+        f"  store: {dsn}\npersisted_queries:\n  manifest: {manifest}\n  apq: false\n",
+    )
+
+
 def test_a_served_router_records_what_each_client_used(tmp_path: Path, greetings: str) -> None:
     dsn = f"sqlite:///{tmp_path / 'usage.db'}"
     router = _router(tmp_path, greetings, f"  store: {dsn}\n  flush_interval: 200ms\n")
@@ -85,18 +102,7 @@ def test_usage_command_over_what_a_router_recorded(
 
 def test_a_served_router_records_the_persisted_operation_id(tmp_path: Path, greetings: str) -> None:
     dsn = f"sqlite:///{tmp_path / 'usage.db'}"
-    manifest = tmp_path / "manifest.json"
-    operations = [{"id": "greet-v1", "body": "query Greet { hello }", "name": "Greet"}]
-    manifest.write_text(
-        json.dumps(
-            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
-        )
-    )
-    router = _router(
-        tmp_path,
-        greetings,
-        f"  store: {dsn}\npersisted_queries:\n  manifest: {manifest}\n  apq: false\n",
-    )
+    router = _router_with_manifest(tmp_path, greetings, dsn)
     try:
         router.wait_healthy()
         partner = {"apollographql-client-name": "partner", "apollographql-client-version": "7"}
@@ -119,18 +125,7 @@ def test_an_operation_over_the_websocket_is_recorded_with_its_client_and_id(
     """The client's name and version from the `connection_init` payload, and the
     persisted id of the `subscribe` payload (graphql-ws sends `query: ""` beside it)."""
     dsn = f"sqlite:///{tmp_path / 'usage.db'}"
-    manifest = tmp_path / "manifest.json"
-    operations = [{"id": "greet-v1", "body": "query Greet { hello }", "name": "Greet"}]
-    manifest.write_text(
-        json.dumps(
-            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
-        )
-    )
-    router = _router(
-        tmp_path,
-        greetings,
-        f"  store: {dsn}\npersisted_queries:\n  manifest: {manifest}\n  apq: false\n",
-    )
+    router = _router_with_manifest(tmp_path, greetings, dsn)
     try:
         router.wait_healthy()
         url = router.url.replace("http://", "ws://") + "/graphql"
