@@ -13,19 +13,16 @@
 // is '' (graphql-ws's own recipe for persisted queries), which the router reads as none.
 // CLIENT_NAME goes in the connection_init payload as `apollographql-client-name`.
 import { createHash } from 'node:crypto';
-import { createClient } from 'graphql-ws';
+import { errorsOf, print, wsClient } from './graphql-ws-kit.mjs';
 
 const [url, mode, query, variablesJson, countText, clientName] = process.argv.slice(2);
 const variables = JSON.parse(variablesJson);
 const count = Number(countText);
-const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-const client = createClient({
+const client = wsClient(
   url,
-  lazy: true,
-  retryAttempts: 0,
-  connectionParams: clientName ? { 'apollographql-client-name': clientName } : undefined,
-});
+  clientName ? { 'apollographql-client-name': clientName } : undefined,
+);
 
 const persistedQuery = {
   version: 1,
@@ -69,7 +66,6 @@ try {
   }
   print({ done: 'completed', seen });
 } catch (error) {
-  const errors = Array.isArray(error) ? error : [{ message: String(error?.reason ?? error) }];
-  print({ done: 'error', errors });
+  print({ done: 'error', errors: errorsOf(error) });
 }
 await client.dispose();

@@ -6,17 +6,12 @@
 // Stops after COUNT results (disposing the subscription: the client sends `complete`),
 // or when the server completes or errors it. Node 20 has WebSocket behind
 // --experimental-websocket (22 without), so no `ws` package is needed.
-import { createClient } from 'graphql-ws';
+import { errorsOf, print, wsClient } from './graphql-ws-kit.mjs';
 
 const [url, query, variablesJson, countText, token] = process.argv.slice(2);
 const count = Number(countText);
-const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-const client = createClient({
-  url,
-  lazy: true,
-  retryAttempts: 0,
-  connectionParams: token ? { Authorization: `Bearer ${token}` } : undefined,
+const client = wsClient(url, token ? { Authorization: `Bearer ${token}` } : undefined, {
   on: { closed: (event) => print({ closed: { code: event.code, reason: event.reason } }) },
 });
 
@@ -33,7 +28,6 @@ try {
   }
   print({ done: 'completed', seen });
 } catch (error) {
-  const errors = Array.isArray(error) ? error : [{ message: String(error?.reason ?? error) }];
-  print({ done: 'error', errors, seen });
+  print({ done: 'error', errors: errorsOf(error), seen });
 }
 await client.dispose();
