@@ -175,7 +175,9 @@ async def test_a_full_compute_queue_answers_503_request_concurrency_limited() ->
         release.wait(10)
         return fake_planner(supergraph, document, name)
 
-    router = _router(stuck, compute_max_queued=1)
+    # The compute queue's own bound, under the fresh-operation line (fresh.py) that
+    # would otherwise hold the second request before it becomes a job.
+    router = _router(stuck, compute_max_queued=1, fresh_operations=None)
     try:
         first = asyncio.create_task(router.execute(GraphQLRequest("{ me { username } }")))
         for _ in range(100):  # until its plan job holds the only place in the queue

@@ -182,7 +182,9 @@ async def _until(condition: Any, what: str) -> None:
 
 
 async def test_a_full_queue_answers_503_with_the_child_busy(hold: Path) -> None:
-    router = _router(1, held_planner, compute_max_queued=2)
+    # The compute queue itself: the fresh-operation line (fresh.py) would hold the
+    # requests before they become jobs.
+    router = _router(1, held_planner, compute_max_queued=2, fresh_operations=None)
     await _children_up(router)
     try:
         held = asyncio.create_task(router.execute(GraphQLRequest(HELD)))
@@ -210,7 +212,7 @@ async def test_a_full_queue_answers_503_with_the_child_busy(hold: Path) -> None:
 async def test_identical_jobs_share_one_child_compile_and_a_left_one_is_skipped(
     hold: Path,
 ) -> None:
-    router = _router(1, held_planner)
+    router = _router(1, held_planner, fresh_operations=None)  # jobs, not the fresh line
     await _children_up(router)
     try:
         held = asyncio.create_task(router.execute(GraphQLRequest(HELD)))
