@@ -324,7 +324,10 @@ CODES: Final = (
         REQUEST_CONCURRENCY_LIMITED,
         "503",
         "compute queue",
-        "The compute queue (parse, validate, plan off the event loop) is full: retry later.",
+        "The compute queue (parse, validate, plan off the event loop) is full, or a fresh"
+        " operation (not cached) was refused by `compute_jobs.fresh_operations`: its client's"
+        " line or everyone's was full, or it waited past `queue_timeout`. `retry-after: 1`;"
+        " retry later.",
     ),
     ErrorCode(
         COMPUTE_JOB_FAILED,
