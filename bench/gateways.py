@@ -54,7 +54,7 @@ class Gateway:
                 "--port",
                 str(port),
             ]
-            return [*argv, "--workers", "2"] if self.key == "ours-w2" else argv
+            return [*argv, "--workers", "2"] if self.key.endswith("-w2") else argv
         if self.key == "apollo":
             return [
                 "node",
@@ -101,7 +101,7 @@ class Gateway:
     def env(self) -> dict[str, str]:
         if self.key == "grafbase":
             return {"NO_COLOR": "1"}
-        if self.key == "ours-compiled":
+        if self.key.startswith("ours-compiled"):
             # `make compiled` first: a missing or stale build stops the router at start.
             return {"SUPERGRAPH_PURE_PYTHON": "", "SUPERGRAPH_COMPILED_DIR": str(COMPILED_BUILD)}
         # Every other `ours` is the pure-Python reference, whatever is built.
@@ -120,6 +120,7 @@ GATEWAYS: dict[str, Gateway] = {
         Gateway("ours-nodedup", "supergraph (ours), traffic_shaping.deduplicate_query: false"),
         Gateway("ours-aiohttp", "supergraph (ours), traffic_shaping.http_client: aiohttp"),
         Gateway("ours-compiled", "supergraph (ours), hot modules compiled (make compiled)"),
+        Gateway("ours-compiled-w2", "supergraph (ours), compiled (make compiled), --workers 2"),
         Gateway("apollo", "@apollo/gateway 2.14.4"),
         Gateway("hive", "@graphql-hive/gateway 2.15.1"),
         Gateway("hive-nodedup", "@graphql-hive/gateway 2.15.1, deduplicateInflightRequests: false"),

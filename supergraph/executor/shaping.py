@@ -348,6 +348,7 @@ class ResponseShaper:
         "_schema",
         "_shared",
         "denies",
+        "shaped",
         "work",
     )
 
@@ -382,6 +383,9 @@ class ResponseShaper:
         self.work = compiled.fields
         """The most fields a run has completed (aborted ones included); before any run,
         the operation's own field count (named fragments once): a lower bound."""
+        self.shaped = False
+        """A run has completed: the shapes it needed are built (pipeline/shape.py gives
+        a first run, about three times dearer, a smaller budget on the event loop)."""
 
     def shape(
         self,
@@ -412,6 +416,7 @@ class ResponseShaper:
             work = start - run.left + run.granted
             if work > self.work:
                 self.work = work
+        self.shaped = True
         return None if result is _INVALID else result  # type: ignore[return-value]
 
     def shape_at(

@@ -19,10 +19,10 @@ from supergraph.pipeline.fresh import FreshOperationsOptions
 from supergraph.pipeline.subscribe import SubscriptionOptions
 from supergraph.usage.recorder import UsageSettings
 
-DEFAULT_LOOP_SHAPING_FIELDS = 1_000
-"""Fields a response may need shaped on the event loop (about 0.5 ms; the simple
-queries' few dozen to a few hundred stay there); a larger one is shaped on the
-compute worker (see shape.py)."""
+DEFAULT_LOOP_SHAPING_FIELDS = 10_000
+"""Fields a response of an operation shaped before may need shaped on the event loop
+(about 2 ms, 1 ms compiled); a larger one is shaped on the compute worker, and so is
+an operation's first shaping past 1,000 fields (see shape.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,8 @@ class RouterOptions:
     client (supergraph/usage/); None: off."""
     loop_shaping_fields: int | None = DEFAULT_LOOP_SHAPING_FIELDS
     """With compute jobs on: the most fields a response is shaped with on the event
-    loop; a larger one is shaped on the compute worker (None: always on the loop)."""
+    loop (an operation's first shaping: at most 1,000); a larger one is shaped on the
+    compute worker (None: always on the loop)."""
     demand_control: DemandControlOptions | None = None
     """router.yaml `demand_control` (enabled): the cost of each operation estimated
     before any fetch, refused over the maximum in enforce mode (demand_control.py)."""
