@@ -117,7 +117,7 @@ def callgrind(supergraph: Path, body: dict[str, object], key: str, requests: int
     # %p: a child forked by the router (the compute process) stays under valgrind and
     # would overwrite the parent's file with its own, empty, counts when it exits.
     pattern = workdir / "callgrind.%p.out"
-    argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no"]
+    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
     argv.append(f"--callgrind-out-file={pattern}")
     argv += [str(VENV_BIN / "python"), "-m", "supergraph", "serve", "--supergraph"]
     argv += [str(supergraph), "--config", str(config), "--port", str(port)]
@@ -136,9 +136,14 @@ def callgrind(supergraph: Path, body: dict[str, object], key: str, requests: int
     subprocess.run(
         [*control[:1], "--instr=off", *control[2:]], check=True, stdout=subprocess.DEVNULL
     )
+    # Dumped now: the router's shutdown may end the process before valgrind writes
+    # its counts at exit (the file was left empty).
+    dump = [*control[:1], "--dump", *control[2:]]
+    subprocess.run(dump, check=True, stdout=subprocess.DEVNULL)
     procs.stop(process, timeout=300)
     out = BENCH / "results" / f"callgrind-{key}.out"
-    shutil.copyfile(workdir / f"callgrind.{process.pid}.out", out)
+    dumped = sorted(workdir.glob(f"callgrind.{process.pid}.out.*"))
+    shutil.copyfile(dumped[0] if dumped else workdir / f"callgrind.{process.pid}.out", out)
     annotated = subprocess.run(
         ["callgrind_annotate", "--inclusive=no", str(out)],
         check=True,

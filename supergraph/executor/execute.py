@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TypeGuard, assert_never
 
-import orjson
 from graphql import (
     BooleanValueNode,
     FieldNode,
@@ -42,11 +41,12 @@ from supergraph.executor.contextual import combined_response, contextual_batch
 from supergraph.executor.errors import subgraph_error
 from supergraph.executor.footprint import OBJECTS
 from supergraph.executor.lru import LRU
-from supergraph.executor.merge import deep_merge
+from supergraph.executor.merge import deep_merge, merge_entities_into
 from supergraph.executor.paths import collect_objects, locate_objects
 from supergraph.executor.representations import (
     RepresentationBuilder,
     apply_rewrites,
+    batch_representations,
     representation_builder,
 )
 from supergraph.executor.transport import (
@@ -320,26 +320,10 @@ class _Run:
             return
         types = self.executor.types
         build = self.executor.representation_builder(fetch)
-        input_rewrites = fetch.input_rewrites
-        dumps = orjson.dumps
-        representations: list[JSONObject] = []
-        # Parallel lists, not (object, index) pairs: fewer objects for the GC to track.
-        targets: list[JSONObject] = []
-        indexes: list[int] = []
-        index_of: dict[bytes, int] = {}
-        for obj in collect_objects(self.data, path, types):
-            representation = build(obj)
-            if representation is None:
-                continue
-            if input_rewrites:
-                apply_rewrites(representation, input_rewrites, types)
-            key = dumps(representation)
-            index = index_of.get(key)
-            if index is None:
-                index = index_of[key] = len(representations)
-                representations.append(representation)
-            targets.append(obj)
-            indexes.append(index)
+        objects = collect_objects(self.data, path, types)
+        representations, targets, indexes = batch_representations(
+            objects, build, fetch.input_rewrites, types
+        )
         if not representations:
             return
         variables["representations"] = representations
@@ -451,13 +435,7 @@ class _Run:
                     apply_rewrites(
                         entity, fetch.output_rewrites, self.executor.types, typenames.get(index)
                     )
-        invalid: set[int] = set()
-        for obj, index in zip(targets, indexes, strict=True):
-            entity = entities[index]
-            if type(entity) is dict:
-                deep_merge(obj, entity)
-            elif entity is not None:
-                invalid.add(index)
+        invalid = merge_entities_into(targets, indexes, entities)
         if invalid:
             paths = self.representation_paths(path, targets, indexes, count)
             for index in sorted(invalid):
