@@ -1,11 +1,12 @@
 """Profile our router under load with py-spy: a flame graph and a hot-spot summary.
 
     python -m bench.profile [--operation small_join] [--seconds 20] [--concurrency 32] [--native]
+        [--gateway ours|ours-compiled|...]
     python -m bench.profile --operation public --callgrind 200
 
 `--operation public` is the public gateway benchmark's query on its four
 subgraphs (bench/public.py). `--callgrind N` instead runs the router under
-`valgrind --tool=callgrind` with collection off, warms it up, switches collection
+`valgrind --tool=callgrind` with instrumentation off, warms it up, switches it
 on for N sequential requests and writes bench/results/callgrind-<operation>.out
 and callgrind-<operation>.txt (instructions per request and the top C functions):
 instruction counts do not depend on what else the machine runs.
@@ -172,6 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--native", action="store_true", help="sample C frames too (GC, orjson; slower)"
     )
     parser.add_argument("--callgrind", type=int, default=0, metavar="N", help="see above")
+    parser.add_argument(
+        "--gateway",
+        default="ours",
+        choices=sorted(k for k in GATEWAYS if k.startswith("ours")),
+        help="which of ours to sample (ours-compiled: the build `make compiled` made)",
+    )
     args = parser.parse_args(argv)
     key = args.operation
     workdir = BENCH / "results" / "tmp" / ("profile-" + time.strftime("%Y%m%d-%H%M%S"))
@@ -184,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             (results / f"callgrind-{key}.txt").write_text(text)
             print(text)
             return 0
-        running = Running(GATEWAYS["ours"], supergraph, workdir, "profile")
+        running = Running(GATEWAYS[args.gateway], supergraph, workdir, "profile")
         body = workdir / f"body-{key}.json"
         body.write_text(json.dumps(request))
         status, raw = procs.post_json(running.url, request, USER_HEADERS)
