@@ -14,7 +14,7 @@ metrics, GraphiQL assets, wrong methods) takes the whole Starlette stack.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from supergraph.http.rate_limit import EdgeRateLimit
 from supergraph.http.security import EdgeSecurity
 from supergraph.http.websocket import GraphQLWebSocket
 from supergraph.pipeline.caches import CacheStats, process_caches
+from supergraph.pipeline.fresh import FreshOperations
 from supergraph.pipeline.persisted import MemoryStore, PersistedQueries
 from supergraph.pipeline.router import Router
 from supergraph.pipeline.subscribe import STATS as SUBSCRIPTION_STATS
@@ -424,19 +425,19 @@ async def _internal_error(_request: Request, error: Exception) -> Response:
 def _watch_fresh_operations(metrics: Metrics, holder: RouterHolder) -> None:
     """`compute_jobs.fresh_operations`' admission counts (pipeline/fresh.py)."""
 
-    def fresh_operations() -> Iterator[tuple[tuple[str, ...], float]]:
-        router = holder.router
-        fresh = None if router is None else router.fresh
-        if fresh is not None:
-            yield ("admitted",), fresh.admitted
-            yield ("refused",), fresh.refused
-            yield ("timed_out",), fresh.timed_out
+    def samples(
+        read: Callable[[FreshOperations], Iterable[tuple[tuple[str, ...], float]]],
+    ) -> Callable[[], Iterator[tuple[tuple[str, ...], float]]]:
+        """The samples `read` gives of the serving router's admission (none while
+        no router serves, or fresh operations are off)."""
 
-    def fresh_queued() -> Iterator[tuple[tuple[str, ...], float]]:
-        router = holder.router
-        fresh = None if router is None else router.fresh
-        if fresh is not None:
-            yield (), fresh.queued
+        def collect() -> Iterator[tuple[tuple[str, ...], float]]:
+            router = holder.router
+            fresh = None if router is None else router.fresh
+            if fresh is not None:
+                yield from read(fresh)
+
+        return collect
 
     metrics.watch(
         "router_fresh_operations",
@@ -445,26 +446,25 @@ def _watch_fresh_operations(metrics: Metrics, holder: RouterHolder) -> None:
         "longer than `compute_jobs.fresh_operations.queue_timeout` (both "
         "REQUEST_CONCURRENCY_LIMITED).",
         ("outcome",),
-        fresh_operations,
+        samples(
+            lambda fresh: (
+                (("admitted",), fresh.admitted),
+                (("refused",), fresh.refused),
+                (("timed_out",), fresh.timed_out),
+            )
+        ),
     )
-
-    def fresh_pauses() -> Iterator[tuple[tuple[str, ...], float]]:
-        router = holder.router
-        fresh = None if router is None else router.fresh
-        if fresh is not None:
-            yield (), fresh.pauses
-
     metrics.watch(
         "router_fresh_operation_pauses",
         "Times the compute thread, shaping or loading a fresh operation's result, stepped "
         "aside while cached requests were in progress "
         "(`compute_jobs.fresh_operations.yield_to_cached`).",
         (),
-        fresh_pauses,
+        samples(lambda fresh: (((), fresh.pauses),)),
     )
     metrics.watch_gauges(
         "router_fresh_operations_queued",
         "Fresh operations waiting for their turn to compile.",
         (),
-        fresh_queued,
+        samples(lambda fresh: (((), fresh.queued),)),
     )
