@@ -16,9 +16,9 @@ the budget at most).
 Two budgets, because the worker is not free: while it shapes and the loop has
 requests of its own, the lock changes hands every switch interval (0.1 ms), and
 a served router at 32 concurrent 3,600-field answers (bench wide_list) spent
-3.4-3.6 ms of CPU per request shaping them on the loop against 5.6-7.6 ms on
-the worker (compiled build: 2.6-2.8 against 3.7-4.7 ms). So an operation shaped
-before, whose shaping costs ~0.2 us a field (~0.7 ms for 3,300 fields, half
+3.4-5.4 ms of CPU per request shaping them on the loop against 5.6-7.6 ms on
+the worker (compiled build: 2.6-3.4 against 3.7-4.7 ms; bench/README.md, issue
+19 fourth pass). So an operation shaped before, whose shaping costs ~0.2 us a field (~0.7 ms for 3,300 fields, half
 that compiled), stays on the loop up to `loop_fields` (10,000: ~2 ms); the
 first shaping of an operation, about three times dearer and what a client
 sending ever new large operations makes the router do, gets
