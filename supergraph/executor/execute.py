@@ -38,6 +38,7 @@ from supergraph.errors import (
 )
 from supergraph.executor.cache import memoize
 from supergraph.executor.contextual import combined_response, contextual_batch
+from supergraph.executor.deadlines import FetchTimeouts
 from supergraph.executor.errors import subgraph_error
 from supergraph.executor.footprint import OBJECTS
 from supergraph.executor.lru import LRU
@@ -53,7 +54,6 @@ from supergraph.executor.transport import (
     SubgraphRequest,
     SubgraphTransport,
     SubgraphTransportError,
-    fetch_deadline,
 )
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import (
@@ -116,6 +116,15 @@ class PlanExecutor:
         # Bounded by count: requires come from the schema's key and @requires field sets
         # (aliases are the planner's), not from client text.
         self._builders: LRU[int, tuple[_Requires, RepresentationBuilder]] = LRU(4096)
+        self._timeouts: FetchTimeouts | None = None
+
+    def fetch_timeouts(self) -> FetchTimeouts:
+        """The running loop's fetch timeouts (one shared timer: deadlines.py)."""
+        loop = asyncio.get_running_loop()
+        timeouts = self._timeouts
+        if timeouts is None or timeouts.loop is not loop:
+            timeouts = self._timeouts = FetchTimeouts(loop)
+        return timeouts
 
     def representation_builder(self, fetch: Fetch) -> RepresentationBuilder:
         requires = fetch.requires
@@ -484,9 +493,10 @@ class _Run:
         outcome = "ok"
         try:
             timeout = options.timeout_for(name)
-            async with asyncio.timeout(timeout):
-                with fetch_deadline(timeout):
-                    return await self.executor.transport.send(name, request)
+            if timeout is None:
+                return await self.executor.transport.send(name, request)
+            async with self.executor.fetch_timeouts().after(timeout):
+                return await self.executor.transport.send(name, request)
         except TimeoutError:
             outcome = "timeout"
             return _Failure(f"Request to subgraph '{name}' timed out", SUBGRAPH_TIMEOUT, name)

@@ -10,9 +10,8 @@ SubgraphTransportError   the request did not produce a GraphQL response
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -71,18 +70,14 @@ class SubgraphTransportError(Exception):
 _deadline: ContextVar[float | None] = ContextVar("supergraph_fetch_deadline", default=None)
 
 
-@contextmanager
-def fetch_deadline(timeout: float | None) -> Iterator[None]:
-    """The fetch inside has `timeout` seconds (the executor's per-subgraph timeout):
+def set_deadline(when: float | None) -> Token[float | None]:
+    """The current fetch must be done by `when` (the loop's clock; None: no deadline):
     transports that wait between attempts read what is left (`time_left`)."""
-    if timeout is None:
-        yield
-        return
-    token = _deadline.set(asyncio.get_running_loop().time() + timeout)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+    return _deadline.set(when)
+
+
+def reset_deadline(token: Token[float | None]) -> None:
+    _deadline.reset(token)
 
 
 def time_left() -> float | None:
