@@ -30,18 +30,18 @@ def deep_merge(target: JSONObject, source: JSONObject) -> None:
 
 def merge_entities_into(
     targets: list[JSONObject], indexes: list[int], entities: list[object]
-) -> list[int]:
+) -> set[int]:
     """Merge entity `indexes[i]` into `targets[i]` for every i; a null entity (unknown to
     its subgraph) merges nothing. The indexes of entities that are neither objects nor
-    null, each once, in order of first use (the caller reports them)."""
-    invalid: list[int] = []
+    null (the caller reports them)."""
+    invalid: set[int] = set()
     for position in range(len(targets)):
         index = indexes[position]
         entity = entities[index]
         if type(entity) is dict:
             deep_merge(targets[position], entity)
-        elif entity is not None and index not in invalid:
-            invalid.append(index)
+        elif entity is not None:
+            invalid.add(index)
     return invalid
 
 
