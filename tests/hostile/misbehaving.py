@@ -216,9 +216,12 @@ class ScriptedSubgraph:
     def stop(self) -> None:
         loop, server = self._loop, self._server
         if loop is not None and server is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(server.close)
-            for task in asyncio.all_tasks(loop):
-                loop.call_soon_threadsafe(task.cancel)
+            # Once the server closes, its thread may finish and close the loop while
+            # the tasks are being cancelled here (seen in CI): then nothing is left to stop.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(server.close)
+                for task in asyncio.all_tasks(loop):
+                    loop.call_soon_threadsafe(task.cancel)
         if self._thread is not None:
             self._thread.join(10)
 
