@@ -63,7 +63,10 @@ class FetchTimeouts:
 
     def _fire(self) -> None:
         self._timer = None
-        now = self.loop.time()
+        # Due: what the timer was armed for, even when the loop runs it a clock tick
+        # early (asyncio's loop runs timers due within its clock resolution), as
+        # asyncio.timeout's own timer would expire it.
+        now = max(self.loop.time(), self._timer_at)
         earliest: float | None = None
         for timeout in list(self._active):
             if timeout.deadline <= now:
@@ -72,7 +75,6 @@ class FetchTimeouts:
             elif earliest is None or timeout.deadline < earliest:
                 earliest = timeout.deadline
         if earliest is not None:
-            # Also when the loop's clock woke it a little early: it fires again then.
             self._arm(earliest)
 
 
