@@ -74,6 +74,7 @@ class UsageRecorder:
         """Operation ids already in the store (their coordinates are not sent again)."""
         self._store: UsageStore | None = None
         self._task: asyncio.Task[None] | None = None
+        self._periodic_flush: asyncio.Future[int] | None = None
         self.recorded = 0
         self.sampled_out = 0
         self.dropped = 0
@@ -187,7 +188,11 @@ class UsageRecorder:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.settings.flush_interval)
-            await self.flush()
+            # Shielded: a flush has taken the counts out, so cancelling it midway (as
+            # closing does) would lose them; `aclose` waits for it instead.
+            self._periodic_flush = asyncio.ensure_future(self.flush())
+            await asyncio.shield(self._periodic_flush)
+            self._periodic_flush = None
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -195,6 +200,9 @@ class UsageRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._periodic_flush is not None:
+            await self._periodic_flush
+            self._periodic_flush = None
         await self.flush()
         if self._store is not None:
             await self._store.close()

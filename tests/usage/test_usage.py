@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -184,6 +185,37 @@ def test_a_failed_flush_keeps_its_counts_within_the_bounds(tmp_path: Path) -> No
 
     assert _run(scenario()) == (0, 1)
     assert (recorder.recorded, recorder.dropped, recorder.flushed) == (2, 1, 1)
+
+
+def test_closing_during_a_periodic_flush_writes_its_counts(tmp_path: Path) -> None:
+    """A router stopping while its periodic flush runs: the flush has taken the counts
+    out, so closing waits for it instead of cancelling it (CI once lost a request so)."""
+    dsn = f"sqlite:///{tmp_path / 'usage.db'}"
+    describing, release = threading.Event(), threading.Event()
+
+    def describe(text: str, name: str | None) -> tuple[str, str, frozenset[str]]:
+        describing.set()
+        release.wait(10)
+        return _describe(text, name)
+
+    async def scenario() -> dict[str, int]:
+        recorder = UsageRecorder(UsageSettings(store=dsn, flush_interval=0.01), describe)
+        recorder.record("a", "Q", "web", "1")  # starts the periodic flush
+        await asyncio.to_thread(describing.wait, 10)
+        closing = asyncio.ensure_future(recorder.aclose())
+        for _ in range(3):
+            await asyncio.sleep(0)  # closing has cancelled the periodic task by now
+        assert not closing.done()
+        release.set()
+        await closing
+        assert (recorder.recorded, recorder.flushed) == (1, 1)
+        store = await UsageStore.open(dsn)
+        try:
+            return await store.coordinate_counts(datetime.now(UTC) - timedelta(days=1))
+        finally:
+            await store.close()
+
+    assert _run(scenario()) == {"Query.a": 1}
 
 
 def _record(dsn: str, query: str, client: str, when: datetime) -> None:
