@@ -36,7 +36,6 @@ field collection, the only thing a run writes into the shaper, happens under a l
 from __future__ import annotations
 
 import math
-import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -150,6 +149,10 @@ _INT: Final = 5
 _CUSTOM: Final = 6
 """A custom scalar: any JSON value."""
 _LEAVES: Final = frozenset({_SCALAR, _INT, _CUSTOM})
+
+_UNBOUNDED: Final = 1 << 60
+"""No budget, in fields. Not sys.maxsize: compiled, an int past 2**62 is a boxed Python
+int, and the budget is counted down for every object shaped (5% of a large answer)."""
 
 _INT_MIN: Final = -(2**31)
 _INT_MAX: Final = 2**31 - 1
@@ -406,7 +409,7 @@ class ResponseShaper:
         too, it calls `pause()` instead, which returns the next budget (a thread
         shaping at low priority steps aside there: pipeline/fresh.py)."""
         run = _Shaping(self, variables, errors, introspection or {})
-        start = sys.maxsize if budget is None else budget
+        start = _UNBOUNDED if budget is None else budget
         run.left = start
         run.pause = pause
         reported = len(errors)
@@ -652,7 +655,7 @@ class _Shaping:
         self.condition_key = shaper.condition_key(variables)
         self.explained: _ErrorPaths | None = None
         """Built on the first null that needs an error (the failure path only)."""
-        self.left = sys.maxsize
+        self.left = _UNBOUNDED
         """The budget left, in fields: each object shaped takes its collected fields."""
         self.pause: Callable[[], int] | None = None
         """Called when the budget runs out (instead of stopping): the next budget."""
