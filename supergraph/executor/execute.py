@@ -47,7 +47,6 @@ from supergraph.executor.paths import collect_objects, locate_objects
 from supergraph.executor.representations import (
     RepresentationBuilder,
     apply_rewrites,
-    batch_representations,
     representation_builder,
 )
 from supergraph.executor.transport import (
@@ -330,9 +329,7 @@ class _Run:
         types = self.executor.types
         build = self.executor.representation_builder(fetch)
         objects = collect_objects(self.data, path, types)
-        representations, targets, indexes = batch_representations(
-            objects, build, fetch.input_rewrites, types
-        )
+        representations, targets, indexes = build.batch(objects, fetch.input_rewrites, types)
         if not representations:
             return
         variables["representations"] = representations

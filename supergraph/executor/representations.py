@@ -10,8 +10,7 @@ complete; a field outside the fragments is required of every object.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 import orjson
@@ -35,19 +34,58 @@ class _Missing(Exception):
 
 
 _ABSENT: Final = object()
+_TYPENAME_FIELD: Final = ("__typename", "__typename")
 
 # Leaf fields as (response name, field name), under a type condition (None: any type).
 _FlatGroups = tuple[tuple[str | None, tuple[tuple[str, str], ...]], ...]
 
 
-RepresentationBuilder = Callable[[JSONObject], "JSONObject | None"]
-"""An object of the merged response -> its representation (None: cannot be represented)."""
+class RepresentationBuilder:
+    """An object of the merged response -> its representation (None: cannot be
+    represented), specialised once per `requires` (`representation_builder`)."""
+
+    def __call__(self, obj: JSONObject) -> JSONObject | None:
+        return self.build(obj)
+
+    def build(self, obj: JSONObject) -> JSONObject | None:
+        raise NotImplementedError
+
+    def batch(
+        self,
+        objects: list[JSONObject],
+        input_rewrites: Sequence[FetchRewrite],
+        types: PossibleTypes,
+    ) -> tuple[list[JSONObject], list[JSONObject], list[int]]:
+        """An entity fetch's distinct representations of `objects`, in first-seen order;
+        and, for each object that has one, the object (targets) and the index of its
+        representation (indexes). Parallel lists, not pairs: fewer objects for the GC."""
+        representations: list[JSONObject] = []
+        targets: list[JSONObject] = []
+        indexes: list[int] = []
+        index_of: dict[bytes, int] = {}
+        # ~0.1 us for a typename and a key: half the cost of a tuple of its items (measured).
+        dumps = orjson.dumps
+        for obj in objects:
+            representation = self.build(obj)
+            if representation is None:
+                continue
+            if input_rewrites:
+                apply_rewrites(representation, input_rewrites, types)
+            key = dumps(representation)
+            index = index_of.get(key)
+            if index is None:
+                index = len(representations)
+                index_of[key] = index
+                representations.append(representation)
+            targets.append(obj)
+            indexes.append(index)
+        return representations, targets, indexes
 
 
 def representation_builder(
     requires: tuple[RequiresSelection, ...], types: PossibleTypes
 ) -> RepresentationBuilder:
-    """`build_representation` for one `requires`, specialised once per plan node.
+    """The builder for one `requires`, made once per plan node.
 
     Keys are leaf fields under at most one level of type conditions in nearly every
     plan: those get a loop over precomputed names (it runs for every object of an
@@ -55,71 +93,148 @@ def representation_builder(
     """
     flat = _flat_groups(requires)
     if flat is None:
-        return functools.partial(build_representation, requires=requires, types=types)
-    matches = types.matches
+        return _GeneralBuilder(requires, types)
+    if all(condition is None for condition, _ in flat):
+        # Top-level fields only (`__typename id`): every one is required, as in one group.
+        fields = tuple(field for _, group in flat for field in group)
+        return _FlatBuilder(None, fields, types)
     if len(flat) > 1:
-        return _alternatives_builder(flat, matches)
+        return _AlternativesBuilder(flat, types)
+    condition, fields = flat[0]
+    return _FlatBuilder(condition, fields, types)
 
-    def build(obj: JSONObject) -> JSONObject | None:
-        typename = obj.get("__typename")
+
+class _GeneralBuilder(RepresentationBuilder):
+    def __init__(self, requires: tuple[RequiresSelection, ...], types: PossibleTypes) -> None:
+        self.requires = requires
+        self.types = types
+
+    def build(self, obj: JSONObject) -> JSONObject | None:
+        return build_representation(obj, self.requires, self.types)
+
+
+class _FlatBuilder(RepresentationBuilder):
+    """Leaf fields under at most one type condition: the key of nearly every entity."""
+
+    def __init__(
+        self, condition: str | None, fields: tuple[tuple[str, str], ...], types: PossibleTypes
+    ) -> None:
+        self.condition = condition
+        self.fields = fields
+        self.types = types
+        names = [name for _, name in fields]
+        typename_fields = [i for i, field in enumerate(fields) if field == _TYPENAME_FIELD]
+        # De-duplicated by their values when those are strings (nearly always: a
+        # typename and an ID) instead of by their JSON: no dumps, and a duplicate builds
+        # no dict. The same partition as the JSON's when every name is distinct and the
+        # typename read once (`batch`).
+        self.keyed_by_values = len(typename_fields) == 1 and len(set(names)) == len(names)
+        self.typename_at = typename_fields[0] if typename_fields else -1
+        self.names = tuple(names)
+        self.other_response_names = tuple(
+            response_name for response_name, _ in fields if response_name != "__typename"
+        )
+
+    def build(self, obj: JSONObject) -> JSONObject | None:
+        condition = self.condition
+        # The exact name first: nearly always it, and no call.
+        if condition is not None:
+            typename = obj.get("__typename")
+            if typename != condition and not self.types.matches(typename, condition):
+                return None
         representation: JSONObject = {}
-        for condition, fields in flat:
-            # The exact name first: nearly always it, and no call.
-            if condition is not None and typename != condition and not matches(typename, condition):
-                continue
-            for response_name, name in fields:
-                value = obj.get(response_name, _ABSENT)
-                if value is _ABSENT:
-                    return None
-                representation[name] = value
+        for response_name, name in self.fields:
+            value = obj.get(response_name, _ABSENT)
+            if value is _ABSENT:
+                return None
+            representation[name] = value
         return representation if "__typename" in representation else None
 
-    return build
+    def batch(
+        self,
+        objects: list[JSONObject],
+        input_rewrites: Sequence[FetchRewrite],
+        types: PossibleTypes,
+    ) -> tuple[list[JSONObject], list[JSONObject], list[int]]:
+        if input_rewrites or not self.keyed_by_values:
+            return RepresentationBuilder.batch(self, objects, input_rewrites, types)
+        representations: list[JSONObject] = []
+        targets: list[JSONObject] = []
+        indexes: list[int] = []
+        # Keys of three kinds that never compare equal, so one map holds them all:
+        # - the type is the condition: its other values, the value itself when one
+        #   (a string's hash is kept; a tuple's is not, and costs a compare more);
+        # - any other type: a tuple one longer, its name first;
+        # - a value not a string: the JSON bytes.
+        index_of: dict[object, int] = {}
+        condition = self.condition
+        other_response_names = self.other_response_names
+        single = len(other_response_names) == 1
+        for obj in objects:
+            typename = obj.get("__typename", _ABSENT)
+            if typename is _ABSENT:
+                continue
+            exact = typename == condition
+            if not exact and condition is not None and not self.types.matches(typename, condition):
+                continue
+            strings = type(typename) is str
+            values: list[object] = []
+            for response_name in other_response_names:
+                value = obj.get(response_name, _ABSENT)
+                if value is _ABSENT:
+                    break
+                if type(value) is not str:
+                    strings = False
+                values.append(value)
+            else:
+                representation: JSONObject | None = None
+                if not strings:
+                    representation = self.representation(typename, values)
+                    key: object = orjson.dumps(representation)
+                elif not exact:
+                    key = (typename, *values)
+                elif single:
+                    key = values[0]
+                else:
+                    key = tuple(values)
+                index = index_of.get(key)
+                if index is None:
+                    if representation is None:
+                        representation = self.representation(typename, values)
+                    index = len(representations)
+                    index_of[key] = index
+                    representations.append(representation)
+                targets.append(obj)
+                indexes.append(index)
+        return representations, targets, indexes
+
+    def representation(self, typename: object, others: list[object]) -> JSONObject:
+        """The fields in their order, from the typename and the values of the others."""
+        representation: JSONObject = {}
+        typename_at = self.typename_at
+        other = 0
+        for i, name in enumerate(self.names):
+            if i == typename_at:
+                representation[name] = typename
+            else:
+                representation[name] = others[other]
+                other += 1
+        return representation
 
 
-def batch_representations(
-    objects: list[JSONObject],
-    build: RepresentationBuilder,
-    input_rewrites: Sequence[FetchRewrite],
-    types: PossibleTypes,
-) -> tuple[list[JSONObject], list[JSONObject], list[int]]:
-    """An entity fetch's distinct representations of `objects`, in first-seen order;
-    and, for each object that has one, the object (targets) and the index of its
-    representation (indexes). Parallel lists, not pairs: fewer objects for the GC."""
-    representations: list[JSONObject] = []
-    targets: list[JSONObject] = []
-    indexes: list[int] = []
-    index_of: dict[bytes, int] = {}
-    # ~0.1 us for a typename and a key: half the cost of a tuple of its items (measured).
-    dumps = orjson.dumps
-    for obj in objects:
-        representation = build(obj)
-        if representation is None:
-            continue
-        if input_rewrites:
-            apply_rewrites(representation, input_rewrites, types)
-        key = dumps(representation)
-        index = index_of.get(key)
-        if index is None:
-            index = len(representations)
-            index_of[key] = index
-            representations.append(representation)
-        targets.append(obj)
-        indexes.append(index)
-    return representations, targets, indexes
+class _AlternativesBuilder(RepresentationBuilder):
+    """Several groups: each fragment whole or not at all (with one, the flat builder,
+    which leaves an object out at its first missing field, agrees)."""
 
+    def __init__(self, flat: _FlatGroups, types: PossibleTypes) -> None:
+        self.flat = flat
+        self.types = types
 
-def _alternatives_builder(
-    flat: _FlatGroups, matches: Callable[[object, str], bool]
-) -> RepresentationBuilder:
-    """The builder for several groups: each fragment whole or not at all (with one,
-    the loop above, which leaves an object out at its first missing field, agrees)."""
-
-    def build(obj: JSONObject) -> JSONObject | None:
+    def build(self, obj: JSONObject) -> JSONObject | None:
         typename = obj.get("__typename")
         representation: JSONObject = {}
-        for condition, fields in flat:
-            if condition is not None and not matches(typename, condition):
+        for condition, fields in self.flat:
+            if condition is not None and not self.types.matches(typename, condition):
                 continue
             part: JSONObject = {}
             for response_name, name in fields:
@@ -133,8 +248,6 @@ def _alternatives_builder(
             if condition is None:
                 return None
         return representation if "__typename" in representation else None
-
-    return build
 
 
 def _flat_groups(requires: tuple[RequiresSelection, ...]) -> _FlatGroups | None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from graphql import build_schema
 
-from supergraph.executor.representations import build_representation, representation_builder
+from supergraph.executor.representations import (
+    RepresentationBuilder,
+    build_representation,
+    representation_builder,
+)
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import RequiresField, RequiresInlineFragment, RequiresSelection
 from supergraph.types import JSONObject
@@ -123,3 +128,60 @@ def test_builder_matches_general_path(
     if expected is not None:
         assert built is not None
         assert list(built) == list(expected)  # the key order decides de-duplication
+
+
+BATCH = [
+    {"__typename": "Product", "upc": "1", "id": "p1"},
+    {"__typename": "Product", "upc": "2", "id": "p2"},
+    {"__typename": "Product", "upc": "1", "id": "p1", "name": "again"},  # a duplicate
+    {"__typename": "User", "id": "u1"},
+    {"__typename": "User", "id": "p1"},  # a product's id: another representation
+    {"__typename": "Product", "id": "p3"},  # no upc
+    {"__typename": "Product", "upc": 1, "id": 1},  # not strings: the JSON is the key
+    {"__typename": "Product", "upc": 1, "id": 1},
+    {"__typename": "Product", "upc": True, "id": True},  # not the same JSON as 1
+    {"__typename": "Product", "upc": ["1"], "id": {"a": "1"}},
+    {"__typename": "Product", "upc": ["1"], "id": {"a": "1"}},
+    {"__typename": "Product", "upc": None, "id": None},
+    {"upc": "1", "id": "p1"},  # no typename
+    {"__typename": "Product", "upc": "1", "id": "p1"},
+]
+SINGLE_GROUPS: list[tuple[RequiresSelection, ...]] = [
+    (RequiresInlineFragment("Product", (RequiresField("__typename"), RequiresField("upc"))),),
+    ABSTRACT,
+    TOP_LEVEL,
+    (RequiresField("__typename"), RequiresField("upc", alias="id")),  # read id, sent as upc
+    (RequiresInlineFragment("Product", (RequiresField("upc"),)),),  # no typename: none
+]
+
+
+@pytest.mark.parametrize("requires", SINGLE_GROUPS)
+def test_a_batch_keyed_by_values_is_the_batch_keyed_by_json(
+    requires: tuple[RequiresSelection, ...],
+) -> None:
+    """The flat builder's batch de-duplicates by the tuple of string values: the same
+    representations, objects and indexes, byte for byte, as keying by their JSON."""
+    build = representation_builder(requires, TYPES)
+    objects: list[JSONObject] = [dict(obj) for obj in BATCH]
+    fast = build.batch(objects, (), TYPES)
+    by_json = RepresentationBuilder.batch(build, objects, (), TYPES)
+    assert orjson.dumps(fast[0]) == orjson.dumps(by_json[0])
+    assert [id(t) for t in fast[1]] == [id(t) for t in by_json[1]]
+    assert fast[2] == by_json[2]
+    expected = [build_representation(obj, requires, TYPES) for obj in objects]
+    assert [fast[0][i] for i in fast[2]] == [r for r in expected if r is not None]
+
+
+def test_a_batch_keyed_by_values_counts_each_distinct_key_once() -> None:
+    build = representation_builder(SINGLE_GROUPS[0], TYPES)
+    representations, targets, indexes = build.batch([dict(obj) for obj in BATCH], (), TYPES)
+    assert representations == [
+        {"__typename": "Product", "upc": "1"},
+        {"__typename": "Product", "upc": "2"},
+        {"__typename": "Product", "upc": 1},
+        {"__typename": "Product", "upc": True},
+        {"__typename": "Product", "upc": ["1"]},
+        {"__typename": "Product", "upc": None},
+    ]
+    assert indexes == [0, 1, 0, 2, 2, 3, 4, 4, 5, 0]  # users and the rest left out
+    assert len(targets) == len(indexes)
