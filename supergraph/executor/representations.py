@@ -104,13 +104,107 @@ def representation_builder(
     return _FlatBuilder(condition, fields, types)
 
 
+class _Selection:
+    """A `requires` selection compiled for the builder: a field, or (with a condition) an
+    inline fragment. The planner's dataclasses are interpreted; these are native."""
+
+    def __init__(
+        self,
+        response_name: str,
+        name: str,
+        condition: str | None,
+        selections: tuple[_Selection, ...],
+    ) -> None:
+        self.response_name = response_name
+        self.name = name
+        self.condition = condition
+        self.selections = selections
+
+
+def _compiled(requires: Sequence[RequiresSelection]) -> tuple[_Selection, ...]:
+    compiled: list[_Selection] = []
+    for selection in requires:
+        if isinstance(selection, RequiresField):
+            compiled.append(
+                _Selection(
+                    selection.response_name,
+                    selection.name,
+                    None,
+                    _compiled(selection.selections),
+                )
+            )
+        else:
+            compiled.append(
+                _Selection("", "", selection.type_condition, _compiled(selection.selections))
+            )
+    return tuple(compiled)
+
+
 class _GeneralBuilder(RepresentationBuilder):
+    """Any `requires` (nested fields, lists, nested fragments): `build_representation`'s
+    rules over native selections, a missing field told by `_ABSENT`, not an exception
+    (it was 17% of the instructions of the bench's @requires query, served)."""
+
     def __init__(self, requires: tuple[RequiresSelection, ...], types: PossibleTypes) -> None:
-        self.requires = requires
+        self.selections = _compiled(requires)
         self.types = types
 
     def build(self, obj: JSONObject) -> JSONObject | None:
-        return build_representation(obj, self.requires, self.types)
+        representation: JSONObject = {}
+        typename = obj.get("__typename")
+        for selection in self.selections:
+            condition = selection.condition
+            if condition is None:
+                value = self.value(obj, selection)
+                if value is _ABSENT:
+                    return None
+                representation[selection.name] = value
+            elif self.types.matches(typename, condition):
+                part: JSONObject = {}
+                if not self.select(obj, selection.selections, part):
+                    continue  # this alternative is incomplete; another may apply
+                if representation:
+                    deep_merge(representation, part)
+                else:
+                    representation = part  # what merging into {} would copy
+        return representation if "__typename" in representation else None
+
+    def select(self, obj: JSONObject, selections: tuple[_Selection, ...], out: JSONObject) -> bool:
+        """Whether every field was there."""
+        for selection in selections:
+            condition = selection.condition
+            if condition is None:
+                value = self.value(obj, selection)
+                if value is _ABSENT:
+                    return False
+                out[selection.name] = value
+            elif self.types.matches(obj.get("__typename"), condition) and not self.select(
+                obj, selection.selections, out
+            ):
+                return False
+        return True
+
+    def value(self, obj: JSONObject, selection: _Selection) -> object:
+        value = obj.get(selection.response_name, _ABSENT)
+        if value is _ABSENT or not selection.selections:
+            return value
+        return self.sub_value(value, selection)
+
+    def sub_value(self, value: object, selection: _Selection) -> object:
+        if isinstance(value, list):
+            items: list[object] = []
+            for item in value:
+                completed = self.sub_value(item, selection)
+                if completed is _ABSENT:
+                    return _ABSENT
+                items.append(completed)
+            return items
+        if isinstance(value, dict):
+            nested: JSONObject = {}
+            if not self.select(value, selection.selections, nested):
+                return _ABSENT
+            return nested
+        return value
 
 
 class _FlatBuilder(RepresentationBuilder):

@@ -66,6 +66,23 @@ NESTED_ALTERNATIVES: tuple[RequiresSelection, ...] = (
     ),
 )
 
+TOP_LEVEL_NESTED: tuple[RequiresSelection, ...] = (
+    RequiresField("__typename"),
+    RequiresField("best", selections=(RequiresInlineFragment("Product", (RequiresField("upc"),)),)),
+)
+MERGED: tuple[RequiresSelection, ...] = (
+    RequiresInlineFragment(
+        "Product",
+        (
+            RequiresField("__typename"),
+            RequiresField("price", selections=(RequiresField("amount"),)),
+        ),
+    ),
+    RequiresInlineFragment(
+        "Node", (RequiresField("price", selections=(RequiresField("currency"),)),)
+    ),
+)
+
 CASES: list[tuple[tuple[RequiresSelection, ...], JSONObject, JSONObject | None]] = [
     (
         FLAT,
@@ -109,6 +126,37 @@ CASES: list[tuple[tuple[RequiresSelection, ...], JSONObject, JSONObject | None]]
         {"__typename": "Article", "id": "a1", "related": [{"id": "a2"}]},
     ),
     (NESTED_ALTERNATIVES, {"__typename": "Article", "related": []}, None),
+    # The general builder: a missing field anywhere below fails its fragment, a scalar
+    # where fields were selected is taken as it is, nested fragments select in place,
+    # and fragments that both apply merge their objects.
+    (NESTED, {"__typename": "Product", "price": [{"amount": 1}, {"currency": "EUR"}]}, None),
+    (NESTED, {"__typename": "Product", "price": 5}, {"__typename": "Product", "price": 5}),
+    (
+        NESTED,
+        {"__typename": "Product", "price": {"amount": None}},
+        {"__typename": "Product", "price": {"amount": None}},
+    ),
+    (
+        TOP_LEVEL_NESTED,
+        {"__typename": "User", "best": {"__typename": "Product", "upc": "1", "id": "p"}},
+        {"__typename": "User", "best": {"upc": "1"}},
+    ),
+    (
+        TOP_LEVEL_NESTED,
+        {"__typename": "User", "best": {"__typename": "User", "id": "u"}},
+        {"__typename": "User", "best": {}},
+    ),
+    (TOP_LEVEL_NESTED, {"__typename": "User", "best": {"__typename": "Product"}}, None),
+    (
+        MERGED,
+        {"__typename": "Product", "price": {"amount": 1, "currency": "EUR", "tax": 2}},
+        {"__typename": "Product", "price": {"amount": 1, "currency": "EUR"}},
+    ),
+    (
+        MERGED,
+        {"__typename": "Product", "price": {"amount": 1}},
+        {"__typename": "Product", "price": {"amount": 1}},
+    ),
     # A fragment that applies but is incomplete no longer hides a complete one.
     (
         (*FLAT, *ABSTRACT),
