@@ -109,8 +109,11 @@ def setup(key: str, scale: int, workdir: Path) -> tuple[Path, dict[str, object]]
     return write_supergraph(workdir, "stub", stubs), op.body()
 
 
-def callgrind(supergraph: Path, body: dict[str, object], key: str, requests: int) -> str:
-    """Instructions per request of our router (one process), by callgrind; the summary."""
+def callgrind(
+    supergraph: Path, body: dict[str, object], key: str, requests: int, gateway: str
+) -> str:
+    """Instructions per request of our router (one process), by callgrind; the summary.
+    `gateway`: ours (pure Python) or ours-compiled, as the bench starts them."""
     workdir = supergraph.parent
     config = workdir / "router-callgrind.yaml"
     config.write_text(ROUTER_YAML)
@@ -123,7 +126,7 @@ def callgrind(supergraph: Path, body: dict[str, object], key: str, requests: int
     argv += [str(VENV_BIN / "python"), "-m", "supergraph", "serve", "--supergraph"]
     argv += [str(supergraph), "--config", str(config), "--port", str(port)]
     log_path = workdir / "logs" / "router-callgrind.log"
-    process = procs.start(argv, log_path)
+    process = procs.start(argv, log_path, env=GATEWAYS[gateway].env)
     url = f"http://127.0.0.1:{port}/graphql"
     procs.wait_until(process, url, log_path, post=True, timeout=600)
     for _ in range(20):  # plans cached, heavy entries promoted, lazy imports done
@@ -152,7 +155,7 @@ def callgrind(supergraph: Path, body: dict[str, object], key: str, requests: int
         text=True,
     ).stdout
     total = _total_ir(annotated)
-    head = f"{key}: {requests} requests, {total:,} Ir, {total // requests:,} Ir per request\n\n"
+    head = f"{key} ({gateway}): {requests} requests, {total:,} Ir, {total // requests:,} Ir per request\n\n"
     return head + "\n".join(annotated.splitlines()[:60]) + "\n"
 
 
@@ -187,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         supergraph, request = setup(key, args.scale, workdir)
         if args.callgrind:
-            text = callgrind(supergraph, request, key, args.callgrind)
+            text = callgrind(supergraph, request, key, args.callgrind, args.gateway)
             (results / f"callgrind-{key}.txt").write_text(text)
             print(text)
             return 0
