@@ -34,13 +34,16 @@ T = TypeVar("T")
 class Flight(Generic[T]):
     """One piece of work in flight and the requesters waiting for it."""
 
-    __slots__ = ("encoded", "pristine", "tag", "task", "waiters")
+    __slots__ = ("encoded", "pristine", "tag", "task", "waiters", "waiting")
 
     def __init__(self, task: asyncio.Task[T], tag: object) -> None:
         self.task = task
         self.tag = tag
         """What the requester that started it wants the others to see (a span, a scope)."""
         self.waiters = 0
+        self.waiting: list[asyncio.Future[T]] = []
+        """A future per requester waiting, resolved when the task lands: what `shield`
+        would make, without its wrapper (13,500 instructions a flight, callgrind)."""
         self.encoded: bytes | None = None
         self.pristine: T | None = None
         """The deep copy requesters copy from when orjson could not encode the result."""
@@ -63,16 +66,26 @@ class SharedFlights(Generic[K, T]):
         flight: Flight[T] = Flight(asyncio.create_task(self._flown(key, work)), tag)
         self._flights[key] = flight
 
-        # Registered before any requester awaits the task, so it runs before they resume.
+        # Registered before any requester awaits the task: the snapshot is taken before
+        # any of them resumes.
         def land(task: asyncio.Task[T]) -> None:
             self._forget(key, flight)
-            if task.cancelled() or task.exception() is not None or flight.waiters <= 1:
-                return
-            result = task.result()
-            try:
-                flight.encoded = orjson.dumps(result)
-            except TypeError:  # orjson.JSONEncodeError
-                flight.pristine = copy.deepcopy(result)
+            if not task.cancelled() and task.exception() is None and flight.waiters > 1:
+                result = task.result()
+                try:
+                    flight.encoded = orjson.dumps(result)
+                except TypeError:  # orjson.JSONEncodeError
+                    flight.pristine = copy.deepcopy(result)
+            waiting, flight.waiting = flight.waiting, []
+            for waiter in waiting:
+                if waiter.done():  # its requester gave up
+                    continue
+                if task.cancelled():
+                    waiter.cancel()
+                elif (error := task.exception()) is not None:
+                    waiter.set_exception(error)
+                else:
+                    waiter.set_result(task.result())
 
         flight.task.add_done_callback(land)
         return flight
@@ -91,8 +104,14 @@ class SharedFlights(Generic[K, T]):
     async def share(self, key: K, flight: Flight[T]) -> T:
         """The flight's result: the original to the last requester, a copy to the others."""
         flight.waiters += 1
+        task = flight.task
         try:
-            result = await asyncio.shield(flight.task)
+            if task.done():
+                result = task.result()
+            else:
+                waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+                flight.waiting.append(waiter)
+                result = await waiter
         except asyncio.CancelledError:
             flight.waiters -= 1
             if flight.waiters == 0 and not flight.task.done():
