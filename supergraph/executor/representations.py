@@ -29,10 +29,6 @@ from supergraph.types import JSONObject
 _TYPE_CONDITION = "... on "
 
 
-class _Missing(Exception):
-    """A required field is absent: this object cannot be represented."""
-
-
 _ABSENT: Final = object()
 _TYPENAME_FIELD: Final = ("__typename", "__typename")
 
@@ -141,9 +137,10 @@ def _compiled(requires: Sequence[RequiresSelection]) -> tuple[_Selection, ...]:
 
 
 class _GeneralBuilder(RepresentationBuilder):
-    """Any `requires` (nested fields, lists, nested fragments): `build_representation`'s
-    rules over native selections, a missing field told by `_ABSENT`, not an exception
-    (it was 17% of the instructions of the bench's @requires query, served)."""
+    """Any `requires` (nested fields, lists, nested fragments): each inline fragment
+    whole or not at all, a missing field told by `_ABSENT`, not an exception (raised
+    over the planner's interpreted dataclasses, it was 17% of the instructions of the
+    bench's @requires query, served)."""
 
     def __init__(self, requires: tuple[RequiresSelection, ...], types: PossibleTypes) -> None:
         self.selections = _compiled(requires)
@@ -362,64 +359,16 @@ def _flat_groups(requires: tuple[RequiresSelection, ...]) -> _FlatGroups | None:
 
 
 def build_representation(
-    obj: JSONObject, requires: Sequence[RequiresSelection], types: PossibleTypes
+    obj: JSONObject, requires: tuple[RequiresSelection, ...], types: PossibleTypes
 ) -> JSONObject | None:
-    """The representation of `obj`, or None when it lacks required data.
+    """The representation of `obj`, or None when it lacks required data: the general
+    builder's rules, which every specialised builder must agree with (tests).
 
     Values are read under the selection's response name and written under the
     field name, which is what the subgraph's `_entities` expects. An object
     without `__typename` in the result cannot be resolved and is skipped.
     """
-    representation: JSONObject = {}
-    for selection in requires:
-        if isinstance(selection, RequiresField):
-            try:
-                representation[selection.name] = _field_value(obj, selection, types)
-            except _Missing:
-                return None
-        elif types.matches(obj.get("__typename"), selection.type_condition):
-            part: JSONObject = {}
-            try:
-                _select(obj, selection.selections, types, part)
-            except _Missing:
-                continue  # this alternative is incomplete; another may apply
-            deep_merge(representation, part)
-    if "__typename" not in representation:
-        return None
-    return representation
-
-
-def _select(
-    obj: JSONObject,
-    selections: Sequence[RequiresSelection],
-    types: PossibleTypes,
-    out: JSONObject,
-) -> None:
-    for selection in selections:
-        if isinstance(selection, RequiresField):
-            out[selection.name] = _field_value(obj, selection, types)
-        elif types.matches(obj.get("__typename"), selection.type_condition):
-            _select(obj, selection.selections, types, out)
-
-
-def _field_value(obj: JSONObject, selection: RequiresField, types: PossibleTypes) -> object:
-    key = selection.response_name
-    if key not in obj:
-        raise _Missing(key)
-    value = obj[key]
-    if not selection.selections:
-        return value
-    return _sub_value(value, selection, types)
-
-
-def _sub_value(value: object, selection: RequiresField, types: PossibleTypes) -> object:
-    if isinstance(value, list):
-        return [_sub_value(item, selection, types) for item in value]
-    if isinstance(value, dict):
-        nested: JSONObject = {}
-        _select(value, selection.selections, types, nested)
-        return nested
-    return value
+    return _GeneralBuilder(requires, types).build(obj)
 
 
 def apply_rewrites(
