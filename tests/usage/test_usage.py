@@ -115,6 +115,14 @@ def test_recorded_counts_reach_the_store_by_client(dsn: str) -> None:
     assert _run(scenario()) == [("web", "1.0", 4, ""), ("ios", "2.1", 1, "pq1")]
 
 
+async def _counts_of_the_last_day(dsn: str) -> dict[str, int]:
+    store = await UsageStore.open(dsn)
+    try:
+        return await store.coordinate_counts(datetime.now(UTC) - timedelta(days=1))
+    finally:
+        await store.close()
+
+
 def test_sampling_scales_the_counts_and_bounds_drop_what_does_not_fit(tmp_path: Path) -> None:
     dsn = f"sqlite:///{tmp_path / 'usage.db'}"
     draws = iter([0.05, 0.5, 0.05, 0.9])
@@ -137,11 +145,7 @@ def test_sampling_scales_the_counts_and_bounds_drop_what_does_not_fit(tmp_path: 
 
     async def flushed() -> dict[str, int]:
         await sampled.aclose()
-        store = await UsageStore.open(dsn)
-        try:
-            return await store.coordinate_counts(datetime.now(UTC) - timedelta(days=1))
-        finally:
-            await store.close()
+        return await _counts_of_the_last_day(dsn)
 
     assert _run(flushed()) == {"Query.a": 20}
 
@@ -209,11 +213,7 @@ def test_closing_during_a_periodic_flush_writes_its_counts(tmp_path: Path) -> No
         release.set()
         await closing
         assert (recorder.recorded, recorder.flushed) == (1, 1)
-        store = await UsageStore.open(dsn)
-        try:
-            return await store.coordinate_counts(datetime.now(UTC) - timedelta(days=1))
-        finally:
-            await store.close()
+        return await _counts_of_the_last_day(dsn)
 
     assert _run(scenario()) == {"Query.a": 1}
 
