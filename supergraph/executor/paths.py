@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Final
+
+from supergraph.executor.decoded_keys import decoded_key
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.types import JSONObject, PlanPath
 
@@ -9,6 +12,8 @@ Located = tuple[JSONObject, tuple[str | int, ...]]
 """An object of the merged response and its concrete path (list indexes filled in)."""
 
 _TYPE_CONDITION = "... on "
+_TYPENAME_KEY: Final = decoded_key("__typename")
+"""`__typename` to look up in decoded objects (decoded_keys.py)."""
 
 
 def collect_objects(root: JSONObject, path: PlanPath, types: PossibleTypes) -> list[JSONObject]:
@@ -24,13 +29,14 @@ def collect_objects(root: JSONObject, path: PlanPath, types: PossibleTypes) -> l
             continue  # lists are flattened at every step, so "@" needs no work
         if element.startswith(_TYPE_CONDITION):
             condition = element[len(_TYPE_CONDITION) :]
-            objects = [o for o in objects if types.matches(o.get("__typename"), condition)]
+            objects = [o for o in objects if types.matches(o.get(_TYPENAME_KEY), condition)]
             continue
         name, conditions = _split_type_filter(element)
+        name = decoded_key(name)
         found: list[JSONObject] = []
         for obj in objects:
             if conditions is not None and not any(
-                types.matches(obj.get("__typename"), c) for c in conditions
+                types.matches(obj.get(_TYPENAME_KEY), c) for c in conditions
             ):
                 continue
             value = obj.get(name)

@@ -15,6 +15,7 @@ from typing import Final
 
 import orjson
 
+from supergraph.executor.decoded_keys import decoded_key
 from supergraph.executor.merge import deep_merge
 from supergraph.executor.typeinfo import PossibleTypes
 from supergraph.planner.plan import (
@@ -31,6 +32,8 @@ _TYPE_CONDITION = "... on "
 
 _ABSENT: Final = object()
 _TYPENAME_FIELD: Final = ("__typename", "__typename")
+_TYPENAME_KEY: Final = decoded_key("__typename")
+"""`__typename` to look up in decoded objects (decoded_keys.py)."""
 
 # Leaf fields as (response name, field name), under a type condition (None: any type).
 _FlatGroups = tuple[tuple[str | None, tuple[tuple[str, str], ...]], ...]
@@ -111,7 +114,7 @@ class _Selection:
         condition: str | None,
         selections: tuple[_Selection, ...],
     ) -> None:
-        self.response_name = response_name
+        self.response_name = decoded_key(response_name)
         self.name = name
         self.condition = condition
         self.selections = selections
@@ -148,7 +151,7 @@ class _GeneralBuilder(RepresentationBuilder):
 
     def build(self, obj: JSONObject) -> JSONObject | None:
         representation: JSONObject = {}
-        typename = obj.get("__typename")
+        typename = obj.get(_TYPENAME_KEY)
         for selection in self.selections:
             condition = selection.condition
             if condition is None:
@@ -175,7 +178,7 @@ class _GeneralBuilder(RepresentationBuilder):
                 if value is _ABSENT:
                     return False
                 out[selection.name] = value
-            elif self.types.matches(obj.get("__typename"), condition) and not self.select(
+            elif self.types.matches(obj.get(_TYPENAME_KEY), condition) and not self.select(
                 obj, selection.selections, out
             ):
                 return False
@@ -211,6 +214,7 @@ class _FlatBuilder(RepresentationBuilder):
         self, condition: str | None, fields: tuple[tuple[str, str], ...], types: PossibleTypes
     ) -> None:
         self.condition = condition
+        fields = tuple((decoded_key(response_name), name) for response_name, name in fields)
         self.fields = fields
         self.types = types
         names = [name for _, name in fields]
@@ -230,7 +234,7 @@ class _FlatBuilder(RepresentationBuilder):
         condition = self.condition
         # The exact name first: nearly always it, and no call.
         if condition is not None:
-            typename = obj.get("__typename")
+            typename = obj.get(_TYPENAME_KEY)
             if typename != condition and not self.types.matches(typename, condition):
                 return None
         representation: JSONObject = {}
@@ -262,7 +266,7 @@ class _FlatBuilder(RepresentationBuilder):
         other_response_names = self.other_response_names
         single = len(other_response_names) == 1
         for obj in objects:
-            typename = obj.get("__typename", _ABSENT)
+            typename = obj.get(_TYPENAME_KEY, _ABSENT)
             if typename is _ABSENT:
                 continue
             exact = typename == condition
@@ -322,7 +326,7 @@ class _AlternativesBuilder(RepresentationBuilder):
         self.types = types
 
     def build(self, obj: JSONObject) -> JSONObject | None:
-        typename = obj.get("__typename")
+        typename = obj.get(_TYPENAME_KEY)
         representation: JSONObject = {}
         for condition, fields in self.flat:
             if condition is not None and not self.types.matches(typename, condition):

@@ -59,6 +59,7 @@ from graphql import (
 from mypy_extensions import mypyc_attr
 
 from supergraph.errors import RESPONSE_VALIDATION_FAILED, UNAUTHORIZED_FIELD_OR_TYPE, graphql_error
+from supergraph.executor.decoded_keys import decoded_key
 from supergraph.executor.denied_below import denied_keys, has_denied
 from supergraph.executor.errors import UNAUTHORIZED_MESSAGE
 from supergraph.executor.selections import (
@@ -70,6 +71,8 @@ from supergraph.executor.selections import (
 from supergraph.types import JSONObject, ResponsePath, Variables
 
 _TYPENAME: Final = "__typename"
+_TYPENAME_KEY: Final = decoded_key(_TYPENAME)
+"""`__typename` to look up in decoded objects (decoded_keys.py)."""
 _INTROSPECTION_FIELDS: Final = frozenset({"__schema", "__type"})
 
 
@@ -250,6 +253,8 @@ class _Entry:
     """The shape's `expected` (scalars): read on the hot path."""
 
     def __post_init__(self) -> None:
+        # Looked up in every object shaped: as the object orjson decodes it to.
+        self.response_name = decoded_key(self.response_name)
         special = _PLAIN
         if self.denied:
             special = _DENIED_ENTRY
@@ -801,7 +806,7 @@ class _Shaping:
         runtime: _Runtime | None = None
         if type(value) is dict and entry.group is not None:
             runtime = shape.object_type or self.shaper.runtime_type(
-                shape.type_name, value.get(_TYPENAME)
+                shape.type_name, value.get(_TYPENAME_KEY)
             )
         if runtime is None or entry.group is None:
             self.hidden(entry, path)
@@ -924,7 +929,7 @@ class _Shaping:
             return _INVALID
         runtime: _Runtime | None = shape.object_type
         if runtime is None:
-            typename = value.get(_TYPENAME)
+            typename = value.get(_TYPENAME_KEY)
             runtime = self.shaper.runtime_type(shape.type_name, typename)
             if runtime is None:
                 self.invalid(
