@@ -269,10 +269,15 @@ class _FlatBuilder(RepresentationBuilder):
             typename = obj.get(_TYPENAME_KEY, _ABSENT)
             if typename is _ABSENT:
                 continue
-            exact = typename == condition
+            if type(typename) is str:
+                strings = True
+                # Compiled, two strs compare as such: a generic rich compare costs 4x.
+                exact = condition is not None and typename == condition
+            else:
+                strings = False
+                exact = typename == condition
             if not exact and condition is not None and not self.types.matches(typename, condition):
                 continue
-            strings = type(typename) is str
             values: list[object] = []
             for response_name in other_response_names:
                 value = obj.get(response_name, _ABSENT)
