@@ -420,8 +420,11 @@ class WeightedCache(Generic[K, V]):
 class Memoized(Generic[P, R]):
     """A bounded, thread-safe memo of a pure function of hashable positional arguments.
 
-    `weigh(args, result)` is the entry's bytes. The function runs outside the lock;
-    `cache` is the `WeightedCache` (for metrics and tests).
+    `weigh(args, (result,))` is the entry's bytes. The function runs outside the lock;
+    `cache` is the `WeightedCache` (for metrics and tests). A result is kept in a
+    1-tuple, so that None is remembered like any result: the cache's None is a miss,
+    and a memo of a function that mostly answers None used to run it, weigh its
+    arguments and put them again on every call.
     """
 
     __slots__ = ("__wrapped__", "_lock", "cache")
@@ -435,7 +438,7 @@ class Memoized(Generic[P, R]):
         weigh: Callable[[tuple[object, ...], Any], int],
     ) -> None:
         self.__wrapped__ = fn
-        self.cache: WeightedCache[tuple[object, ...], R] = WeightedCache(
+        self.cache: WeightedCache[tuple[object, ...], tuple[R]] = WeightedCache(
             max_entries=max_entries, max_bytes=max_bytes, weigh=weigh
         )
         self._lock = threading.Lock()
@@ -446,10 +449,10 @@ class Memoized(Generic[P, R]):
         with self._lock:
             found = self.cache.get(args)
         if found is not None:
-            return found
+            return found[0]
         result = self.__wrapped__(*args, **kwargs)  # no keywords: they were handled above
         with self._lock:
-            self.cache.put(args, result)
+            self.cache.put(args, (result,))
         return result
 
 

@@ -550,6 +550,8 @@ _Conditions = tuple[tuple[str, bool], ...]
 def selects_anything(operation: str, variables: Variables) -> bool:
     """Does the entity fetch `operation` select any field on its entities with these
     variables (its @skip/@include conditions)?"""
+    if "@skip" not in operation and "@include" not in operation:
+        return True  # nearly every fetch: no lookup in the memo below
     alternatives = entity_field_conditions(operation)
     return alternatives is None or any(
         all(bool(variables.get(name)) == wanted for name, wanted in conditions)

@@ -18,6 +18,7 @@ from supergraph.executor.cache import (
     WeightedCache,
     memoize,
 )
+from supergraph.executor.execute import entity_field_conditions, selects_anything
 from supergraph.executor.footprint import OBJECTS, Footprint
 
 
@@ -205,6 +206,31 @@ def test_memoize_is_bounded_by_bytes_and_shared_by_threads() -> None:
     assert len(upper.cache) == 20 and len(calls) < 200
     assert upper("x" * 10_000) == "X" * 10_000  # oversize: computed, not kept
     assert len(upper.cache) == 20 and upper.cache.rejected_oversize == 1
+
+
+def test_memoize_remembers_a_none_result() -> None:
+    calls: list[str] = []
+
+    @memoize(max_entries=100, max_bytes=64_000, weigh=OBJECTS.of)
+    def nothing(text: str) -> None:
+        calls.append(text)
+
+    for _ in range(5):
+        assert nothing("a") is None
+    assert calls == ["a"]  # computed, weighed and put once, not on every call
+    assert nothing.cache.hits == 4 and len(nothing.cache) == 1
+
+
+def test_an_entity_fetch_without_conditions_skips_the_conditions_memo() -> None:
+    memo = entity_field_conditions.cache
+    before = (memo.hits, memo.misses, len(memo))
+    operation = "query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { name } } }"
+    assert selects_anything(operation, {})
+    assert (memo.hits, memo.misses, len(memo)) == before
+    conditional = operation.replace("name", "name @include(if: $x)")
+    assert not selects_anything(conditional, {"x": False})
+    assert selects_anything(conditional, {"x": True})
+    assert memo.misses == before[1] + 1 and memo.hits == before[0] + 1
 
 
 @dataclass(frozen=True, slots=True)
