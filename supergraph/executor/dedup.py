@@ -35,6 +35,7 @@ import orjson
 from opentelemetry.trace import SpanContext
 
 from supergraph.executor.entity_cache.carried import cache_control_of, with_cache_control
+from supergraph.executor.merge import copy_tree
 from supergraph.executor.shared_flight import Flight, SharedFlights
 from supergraph.executor.transport import (
     EncodedBodyTransport,
@@ -75,7 +76,9 @@ class DeduplicatingTransport:
         # The key already holds the serialised body: hand it on instead of encoding twice.
         self._encoded = inner if isinstance(inner, EncodedBodyTransport) else None
         self._subgraphs = None if subgraphs is None else frozenset(subgraphs)
-        self._flights: SharedFlights[_Key, JSONObject] = SharedFlights(_with_its_cache_control)
+        self._flights: SharedFlights[_Key, JSONObject] = SharedFlights(
+            _with_its_cache_control, copy_tree
+        )
         self.deduplicated: Counter[str] = Counter()
         """Requests per subgraph answered by another's flight (not sent over HTTP)."""
 

@@ -57,3 +57,32 @@ def _merge_lists(target: list[object], source: list[object]) -> None:
             _merge_lists(current, item)
         elif item is not None or current is None:
             target[index] = item
+
+
+def copy_tree(value: JSONObject) -> JSONObject:
+    """A copy of decoded JSON whose objects and lists are new and whose other values
+    (strings, numbers, booleans) are shared, as immutable: what
+    `orjson.loads(orjson.dumps(value))` gives, without encoding or parsing. A dict
+    subclass at the top comes back a plain dict, as from orjson."""
+    out: JSONObject = value.copy()  # the table copied whole: no hashing, no inserting
+    for key, item in value.items():
+        if type(item) is dict:
+            out[key] = copy_tree(item)
+        elif type(item) is list:
+            out[key] = _copy_list(item)
+        elif type(item) is tuple:
+            out[key] = _copy_list(list(item))  # a JSON array, as orjson gives it back
+    return out
+
+
+def _copy_list(items: list[object]) -> list[object]:
+    out = items.copy()
+    for index in range(len(items)):
+        item = items[index]
+        if type(item) is dict:
+            out[index] = copy_tree(item)
+        elif type(item) is list:
+            out[index] = _copy_list(item)
+        elif type(item) is tuple:
+            out[index] = _copy_list(list(item))
+    return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from supergraph.executor.merge import copy_tree
 from supergraph.executor.shared_flight import SharedFlights
 
 
@@ -85,3 +86,20 @@ async def test_a_requester_arriving_as_the_work_lands_gets_its_own_object() -> N
     assert first == second == {"items": [1]}
     assert first is not second and first["items"] is not second["items"]
     assert len(flights) == 0
+
+
+async def test_a_copy_function_makes_the_snapshot_and_each_copy() -> None:
+    made: list[object] = []
+
+    def counted(value: Any) -> Any:
+        made.append(value)
+        return copy_tree(value)
+
+    result = {"items": [{"n": 1}], "name": "a"}
+    answers = await share_among(SharedFlights(copy=counted), result, 4)
+    assert answers == [result] * 4
+    assert len(made) == 4  # the snapshot when the work lands, then one per requester but one
+    answers[0]["items"][0]["n"] = 99
+    answers[1]["items"].append("x")
+    assert answers[2] == answers[3] == {"items": [{"n": 1}], "name": "a"}
+    assert len({id(a["items"][0]) for a in answers}) == 4
