@@ -27,13 +27,14 @@ shares).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import orjson
 from opentelemetry.trace import SpanContext
 
+from supergraph import compiled
 from supergraph.executor.entity_cache.carried import cache_control_of, with_cache_control
 from supergraph.executor.merge import copy_tree
 from supergraph.executor.shared_flight import Flight, SharedFlights
@@ -77,7 +78,7 @@ class DeduplicatingTransport:
         self._encoded = inner if isinstance(inner, EncodedBodyTransport) else None
         self._subgraphs = None if subgraphs is None else frozenset(subgraphs)
         self._flights: SharedFlights[_Key, JSONObject] = SharedFlights(
-            _with_its_cache_control, copy_tree
+            _with_its_cache_control, answer_copier()
         )
         self.deduplicated: Counter[str] = Counter()
         """Requests per subgraph answered by another's flight (not sent over HTTP)."""
@@ -128,6 +129,16 @@ class DeduplicatingTransport:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def answer_copier() -> Callable[[JSONObject], JSONObject] | None:
+    """How each requester of a shared answer gets its copy: `merge.copy_tree` where it
+    is compiled (a 75 KB answer copied in 132 us, decoded again in 262 us); else None,
+    orjson (interpreted, the copy takes twice as long as decoding)."""
+    return copy_tree if _MERGE in compiled.loaded() else None
+
+
+_MERGE = copy_tree.__module__
 
 
 def _with_its_cache_control(copy: JSONObject, original: JSONObject) -> JSONObject:

@@ -15,8 +15,8 @@ pipeline masks and shapes them), so every requester but the last gets its own co
 taken from a snapshot made when the work lands, before any requester resumes: the
 result encoded by orjson once, or, when orjson cannot encode it (a value JSON
 cannot hold), a deep copy. A user whose results are decoded JSON passes `copy`
-instead (the subgraph de-duplicator: `merge.copy_tree`, new objects and lists around
-the same strings and numbers, twice as fast as decoding the snapshot again): the
+instead (the subgraph de-duplicator, compiled: `merge.copy_tree`, new objects and
+lists around the same strings and numbers, twice as fast as decoding again): the
 snapshot and each requester's copy are made by it. `restore(copy, original)` gives a
 copy back what the encoding or `copy` lost (the carried Cache-Control, a tuple's
 type).
