@@ -134,9 +134,16 @@ class SharedFlights(Generic[K, T]):
             return result
         if flight.encoded is not None:
             return self._restore(orjson.loads(flight.encoded), result)
-        if flight.pristine is not None:
+        pristine = flight.pristine
+        if pristine is not None:
+            if flight.waiters == 1:
+                # The last copy: the one requester left takes the original (or gives
+                # up), and nobody joins a flight that landed, so the snapshot is this
+                # requester's own: one copy fewer a flight.
+                flight.pristine = None
+                return self._restore(pristine, result)
             take = copy.deepcopy if self._copy is None else self._copy
-            return self._restore(take(flight.pristine), result)
+            return self._restore(take(pristine), result)
         return result
 
     def _forget(self, key: K, flight: Flight[T]) -> None:

@@ -98,8 +98,24 @@ async def test_a_copy_function_makes_the_snapshot_and_each_copy() -> None:
     result = {"items": [{"n": 1}], "name": "a"}
     answers = await share_among(SharedFlights(copy=counted), result, 4)
     assert answers == [result] * 4
-    assert len(made) == 4  # the snapshot when the work lands, then one per requester but one
+    # The snapshot when the work lands, then a copy of it for each requester but the
+    # last two: the one before last takes the snapshot itself, the last the original.
+    assert len(made) == 3
     answers[0]["items"][0]["n"] = 99
     answers[1]["items"].append("x")
     assert answers[2] == answers[3] == {"items": [{"n": 1}], "name": "a"}
     assert len({id(a["items"][0]) for a in answers}) == 4
+
+
+async def test_two_requesters_cost_one_copy() -> None:
+    made: list[object] = []
+
+    def counted(value: Any) -> Any:
+        made.append(value)
+        return copy_tree(value)
+
+    result = {"items": [{"n": 1}]}
+    first, second = await share_among(SharedFlights(copy=counted), result, 2)
+    assert made == [result]  # the snapshot, taken by the first; the second: the original
+    assert first == second == result and first is not second
+    assert first["items"][0] is not second["items"][0]
