@@ -38,7 +38,7 @@ T = TypeVar("T")
 class Flight(Generic[T]):
     """One piece of work in flight and the requesters waiting for it."""
 
-    __slots__ = ("encoded", "pristine", "tag", "task", "waiters", "waiting")
+    __slots__ = ("copier", "encoded", "pristine", "tag", "task", "waiters", "waiting")
 
     def __init__(self, task: asyncio.Task[T], tag: object) -> None:
         self.task = task
@@ -50,7 +50,9 @@ class Flight(Generic[T]):
         would make, without its wrapper (13,500 instructions a flight, callgrind)."""
         self.encoded: bytes | None = None
         self.pristine: T | None = None
-        """The deep copy requesters copy from when orjson could not encode the result."""
+        """The snapshot requesters copy from when it is not `encoded`."""
+        self.copier: Callable[[T], T] = copy.deepcopy
+        """What made `pristine`, and makes each copy of it."""
 
 
 def _decoded(copy: Any, original: Any) -> Any:
@@ -79,13 +81,17 @@ class SharedFlights(Generic[K, T]):
             self._forget(key, flight)
             if not task.cancelled() and task.exception() is None and flight.waiters > 1:
                 result = task.result()
-                if self._copy is not None:
-                    flight.pristine = self._copy(result)
-                else:
-                    try:
+                try:
+                    if self._copy is not None:
+                        flight.pristine = self._copy(result)
+                        flight.copier = self._copy
+                    else:
                         flight.encoded = orjson.dumps(result)
-                    except TypeError:  # orjson.JSONEncodeError
-                        flight.pristine = copy.deepcopy(result)
+                except Exception:  # orjson.JSONEncodeError, or what `copy` does not take
+                    # Raised here, in a done callback, it would leave every requester
+                    # waiting: deep-copied instead.
+                    flight.pristine = copy.deepcopy(result)
+                    flight.copier = copy.deepcopy
             waiting, flight.waiting = flight.waiting, []
             for waiter in waiting:
                 if waiter.done():  # its requester gave up
@@ -142,8 +148,7 @@ class SharedFlights(Generic[K, T]):
                 # requester's own: one copy fewer a flight.
                 flight.pristine = None
                 return self._restore(pristine, result)
-            take = copy.deepcopy if self._copy is None else self._copy
-            return self._restore(take(pristine), result)
+            return self._restore(flight.copier(pristine), result)
         return result
 
     def _forget(self, key: K, flight: Flight[T]) -> None:

@@ -119,3 +119,15 @@ async def test_two_requesters_cost_one_copy() -> None:
     assert made == [result]  # the snapshot, taken by the first; the second: the original
     assert first == second == result and first is not second
     assert first["items"][0] is not second["items"][0]
+
+
+async def test_a_result_the_copy_function_refuses_is_deep_copied() -> None:
+    def refuses(value: Any) -> Any:
+        raise TypeError("not decoded JSON")
+
+    result = [{"n": 1}]
+    answers = await asyncio.wait_for(share_among(SharedFlights(copy=refuses), result, 3), 5)
+    assert answers == [result] * 3
+    answers[0][0]["n"] = 99
+    assert answers[1] == answers[2] == [{"n": 1}]
+    assert len({id(a[0]) for a in answers}) == 3
