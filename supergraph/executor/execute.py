@@ -547,10 +547,15 @@ _Conditions = tuple[tuple[str, bool], ...]
 """Variable conditions that must all hold: (variable, the value that includes)."""
 
 
+def _conditional(operation: str) -> bool:
+    """Whether the operation text has any `@skip`/`@include` at all."""
+    return "@skip" in operation or "@include" in operation
+
+
 def selects_anything(operation: str, variables: Variables) -> bool:
     """Does the entity fetch `operation` select any field on its entities with these
     variables (its @skip/@include conditions)?"""
-    if "@skip" not in operation and "@include" not in operation:
+    if not _conditional(operation):
         return True  # nearly every fetch: no lookup in the memo below
     alternatives = entity_field_conditions(operation)
     return alternatives is None or any(
@@ -564,7 +569,7 @@ def entity_field_conditions(operation: str) -> tuple[_Conditions, ...] | None:
     """Per field an entity fetch selects on its entities (`__typename` too), the variable
     conditions under which it is included; None when one is included whatever the
     variables (most fetches), or when the operation has a shape not looked into."""
-    if "@skip" not in operation and "@include" not in operation:
+    if not _conditional(operation):
         return None
     alternatives: list[_Conditions] = []
     for definition in parse(operation, no_location=True).definitions:

@@ -66,12 +66,9 @@ def copy_tree(value: JSONObject) -> JSONObject:
     subclass at the top comes back a plain dict, as from orjson."""
     out: JSONObject = value.copy()  # the table copied whole: no hashing, no inserting
     for key, item in value.items():
-        if type(item) is dict:
-            out[key] = copy_tree(item)
-        elif type(item) is list:
-            out[key] = _copy_list(item)
-        elif type(item) is tuple:
-            out[key] = _copy_list(list(item))  # a JSON array, as orjson gives it back
+        copied = _copied(item)
+        if copied is not item:
+            out[key] = copied
     return out
 
 
@@ -79,10 +76,19 @@ def _copy_list(items: list[object]) -> list[object]:
     out = items.copy()
     for index in range(len(items)):
         item = items[index]
-        if type(item) is dict:
-            out[index] = copy_tree(item)
-        elif type(item) is list:
-            out[index] = _copy_list(item)
-        elif type(item) is tuple:
-            out[index] = _copy_list(list(item))
+        copied = _copied(item)
+        if copied is not item:
+            out[index] = copied
     return out
+
+
+def _copied(item: object) -> object:
+    """`item` itself, unless it is a container: then its copy (a tuple as a list, the
+    JSON array orjson gives back)."""
+    if type(item) is dict:
+        return copy_tree(item)
+    if type(item) is list:
+        return _copy_list(item)
+    if type(item) is tuple:
+        return _copy_list(list(item))
+    return item
